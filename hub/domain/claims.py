@@ -1,0 +1,166 @@
+"""What a partner submits, and what the hub makes of it."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterable, Mapping
+from dataclasses import asdict, dataclass, field
+from datetime import datetime
+from decimal import Decimal
+from enum import StrEnum
+
+from hub.domain.checks import CheckResult, Severity
+
+
+class OriginStatus(StrEnum):
+    """Where the reduction stands in the origin registry."""
+
+    NOT_ISSUED = "NOT_ISSUED"  # 未签发: no origin credit exists
+    ISSUED = "ISSUED"  # 已签发: origin credits exist and must be cancelled at source first
+    CANCELLED = "CANCELLED"  # 已注销: origin credits already cancelled at the origin
+
+
+class Decision(StrEnum):
+    ACCEPTED = "ACCEPTED"
+    REJECTED = "REJECTED"
+    HELD = "HELD"
+
+
+# Fields that are bookkeeping of one delivery, not content of the reduction:
+# re-sending the same record in a later delivery is still "unchanged".
+_NOT_CONTENT = ("delivery_id", "raw")
+
+
+@dataclass(frozen=True, slots=True)
+class ClaimSubmission:
+    """One partner record after the adapter mapped its *syntax*.
+
+    Adapters map field names, unit names (to the canonical codes of
+    hub.domain.units), encodings and date layouts. They do not convert
+    units, apply factors or judge anything: semantics stay in the hub, so no
+    partner can bend them. Dates are ISO 8601 in the partner's local time
+    (``YYYY-MM-DD`` or ``YYYY-MM-DDTHH:MM[:SS]``); a date-only end is
+    inclusive. Quantities stay strings so a malformed number reaches the hub
+    as a coded rejection instead of a crash in the adapter.
+    """
+
+    partner: str
+    delivery_id: str
+    record_id: str
+    partner_methodology: str
+    period_start: str
+    period_end: str
+    time_zone: str
+    activity_quantity: str
+    activity_unit: str
+    project_id: str | None = None
+    person_pseudonym: str | None = None
+    site_id: str | None = None
+    region_code: str | None = None
+    district: str | None = None
+    material: str | None = None
+    utility: str | None = None
+    reported_tco2e: str | None = None
+    origin_status: OriginStatus = OriginStatus.NOT_ISSUED
+    origin_serial: str | None = None
+    adjustment_ref: str | None = None
+    verifier: str | None = None
+    raw: Mapping[str, str] = field(default_factory=dict)
+
+    def content(self) -> dict[str, str | None]:
+        data = asdict(self)
+        for name in _NOT_CONTENT:
+            data.pop(name)
+        data["origin_status"] = str(self.origin_status)
+        return data
+
+    def content_digest(self) -> str:
+        """Digest of everything the partner asserts about this record."""
+        return _digest(self.content())
+
+    def digest_without_identity(self) -> str:
+        """Digest of the content without the partner's record id.
+
+        Equal digests under two record ids mean the same reduction was
+        re-sent under a new id (double issuance).
+        """
+        data = self.content()
+        data.pop("record_id")
+        return _digest(data)
+
+
+def _digest(data: Mapping[str, str | None]) -> str:
+    canonical = json.dumps(data, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+
+
+@dataclass(frozen=True, slots=True)
+class FactorUse:
+    """One emission factor or parameter that went into a recomputation."""
+
+    factor_id: str
+    value: Decimal
+    unit: str
+    region: str
+    year: int | None
+    source: str
+    provisional: bool
+
+
+@dataclass(frozen=True, slots=True)
+class Trace:
+    """How a number was obtained: enough to recompute it by hand."""
+
+    standard_version: str
+    methodology: str
+    formula_id: str
+    formula: str
+    inputs: Mapping[str, Decimal]
+    factors: tuple[FactorUse, ...]
+    discount: Decimal | None = None
+    notes: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class NormalisedClaim:
+    """A submission expressed in the Shenzhen standard."""
+
+    methodology: str  # Shenzhen methodology id
+    period_start: datetime  # aware, UTC
+    period_end: datetime  # aware, UTC, exclusive
+    vintage: int  # year of the monitoring period end, origin local time
+    activity_value: Decimal  # in the methodology's activity unit
+    activity_unit: str
+    reported_tco2e: Decimal | None
+    recomputed_tco2e: Decimal | None
+    credited_tco2e: Decimal  # conservative: the lower of the two, after caps and discounts
+    trace: Trace
+
+
+@dataclass(frozen=True, slots=True)
+class Verdict:
+    """The hub's answer for one claim; a resubmission gets the original back."""
+
+    partner: str
+    record_id: str
+    claim_id: str
+    decision: Decision
+    checks: tuple[CheckResult, ...]
+    resubmission: bool = False
+    methodology: str | None = None
+    vintage: int | None = None
+    reported_tco2e: Decimal | None = None
+    recomputed_tco2e: Decimal | None = None
+    credited_tco2e: Decimal | None = None
+    trace: Trace | None = None
+
+
+def decide(checks: Iterable[CheckResult]) -> Decision:
+    """REJECTED if any check is an error, HELD if any asks for review, else ACCEPTED."""
+    severities = {c.severity for c in checks}
+    if Severity.ERROR in severities:
+        return Decision.REJECTED
+    if Severity.REVIEW in severities:
+        return Decision.HELD
+    return Decision.ACCEPTED

@@ -1,0 +1,64 @@
+"""Partner projects as registered with the hub."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import date
+from enum import StrEnum
+
+
+class PartnerProjectStatus(StrEnum):
+    """The project's status in the partner's own registry."""
+
+    REGISTERED = "REGISTERED"  # 已备案
+    SUSPENDED = "SUSPENDED"  # 暂停
+    DEREGISTERED = "DEREGISTERED"  # 已注销
+
+
+@dataclass(frozen=True, slots=True)
+class ProjectSubmission:
+    """A partner project after the adapter mapped its syntax.
+
+    Sizes stay strings with a canonical unit code (kW, ha, mu); dates ISO.
+    """
+
+    partner: str
+    project_id: str
+    name: str
+    owner_name: str
+    owner_credit_code: str
+    partner_methodology: str
+    region_code: str
+    longitude: str
+    latitude: str
+    size_value: str
+    size_unit: str
+    crediting_start: str
+    crediting_end: str
+    status: PartnerProjectStatus
+    raw: Mapping[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class Project:
+    """A project the hub accepted for registration."""
+
+    partner: str
+    project_id: str
+    name: str
+    owner_name: str
+    owner_credit_code: str
+    partner_methodology: str
+    region_code: str
+    longitude: str
+    latitude: str
+    size_value: str
+    size_unit: str
+    crediting_start: date
+    crediting_end: date  # inclusive
+    status: PartnerProjectStatus
+
+    @property
+    def active(self) -> bool:
+        return self.status is PartnerProjectStatus.REGISTERED
