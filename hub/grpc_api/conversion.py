@@ -1,0 +1,165 @@
+"""Protobuf <-> domain conversion. Protobuf types go no further than this package."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from hub.domain.checks import CheckResult, Severity
+from hub.domain.claims import ClaimSubmission, Decision, OriginStatus, Trace, Verdict
+from hub.domain.projects import PartnerProjectStatus, ProjectSubmission
+from hub.grpc_api.generated.carbonhub.v1 import partner_pb2 as pb
+from hub.services.projects import ProjectResult
+
+_ORIGIN = {
+    pb.ORIGIN_STATUS_UNSPECIFIED: OriginStatus.NOT_ISSUED,
+    pb.ORIGIN_STATUS_NOT_ISSUED: OriginStatus.NOT_ISSUED,
+    pb.ORIGIN_STATUS_ISSUED: OriginStatus.ISSUED,
+    pb.ORIGIN_STATUS_CANCELLED: OriginStatus.CANCELLED,
+}
+_DECISION = {
+    Decision.ACCEPTED: pb.DECISION_ACCEPTED,
+    Decision.REJECTED: pb.DECISION_REJECTED,
+    Decision.HELD: pb.DECISION_HELD,
+}
+_SEVERITY = {
+    Severity.ERROR: pb.SEVERITY_ERROR,
+    Severity.REVIEW: pb.SEVERITY_REVIEW,
+    Severity.WARNING: pb.SEVERITY_WARNING,
+    Severity.INFO: pb.SEVERITY_INFO,
+}
+_PROJECT_STATUS = {
+    pb.PROJECT_STATUS_REGISTERED: PartnerProjectStatus.REGISTERED,
+    pb.PROJECT_STATUS_SUSPENDED: PartnerProjectStatus.SUSPENDED,
+    pb.PROJECT_STATUS_DEREGISTERED: PartnerProjectStatus.DEREGISTERED,
+}
+
+
+def _opt(value: str) -> str | None:
+    return value if value != "" else None
+
+
+def origin_status_from(value: int) -> OriginStatus | None:
+    return _ORIGIN.get(value)  # type: ignore[call-overload, no-any-return]
+
+
+def project_status_from(value: int) -> PartnerProjectStatus | None:
+    return _PROJECT_STATUS.get(value)  # type: ignore[call-overload, no-any-return]
+
+
+def claim_from_proto(partner: str, delivery_id: str, claim: pb.Claim) -> ClaimSubmission:
+    origin = origin_status_from(claim.origin_status)
+    if origin is None:
+        # An enum value from a newer contract: the hub cannot know what it
+        # means, so the claim cannot be trusted as "not issued".
+        raise ValueError(f"unknown origin_status {claim.origin_status}")
+    return ClaimSubmission(
+        partner=partner,
+        delivery_id=delivery_id,
+        record_id=claim.record_id,
+        partner_methodology=claim.partner_methodology,
+        period_start=claim.period_start,
+        period_end=claim.period_end,
+        time_zone=claim.time_zone,
+        activity_quantity=claim.activity_quantity,
+        activity_unit=claim.activity_unit,
+        project_id=_opt(claim.project_id),
+        person_pseudonym=_opt(claim.person_pseudonym),
+        site_id=_opt(claim.site_id),
+        region_code=_opt(claim.region_code),
+        district=_opt(claim.district),
+        material=_opt(claim.material),
+        utility=_opt(claim.utility),
+        reported_tco2e=_opt(claim.reported_tco2e),
+        origin_status=origin,
+        origin_serial=_opt(claim.origin_serial),
+        adjustment_ref=_opt(claim.adjustment_ref),
+        verifier=_opt(claim.verifier),
+        raw=dict(claim.raw),
+    )
+
+
+def project_from_proto(partner: str, project: pb.Project) -> ProjectSubmission:
+    status = project_status_from(project.status)
+    if status is None:
+        raise ValueError(f"unknown project status {project.status}")
+    return ProjectSubmission(
+        partner=partner,
+        project_id=project.project_id,
+        name=project.name,
+        owner_name=project.owner_name,
+        owner_credit_code=project.owner_credit_code,
+        partner_methodology=project.partner_methodology,
+        region_code=project.region_code,
+        longitude=project.longitude,
+        latitude=project.latitude,
+        size_value=project.size_value,
+        size_unit=project.size_unit,
+        crediting_start=project.crediting_start,
+        crediting_end=project.crediting_end,
+        status=status,
+        raw=dict(project.raw),
+    )
+
+
+def _dec(value: Decimal | None) -> str:
+    return "" if value is None else str(value)
+
+
+def check_to_proto(check: CheckResult) -> pb.CheckResult:
+    return pb.CheckResult(
+        code=check.code,
+        severity=_SEVERITY[check.severity],
+        message_zh=check.message_zh,
+        message_en=check.message_en,
+        details=dict(check.details),
+    )
+
+
+def trace_to_proto(trace: Trace) -> pb.Trace:
+    return pb.Trace(
+        standard_version=trace.standard_version,
+        methodology=trace.methodology,
+        formula_id=trace.formula_id,
+        formula=trace.formula,
+        inputs={k: str(v) for k, v in trace.inputs.items()},
+        factors=[
+            pb.FactorUse(
+                factor_id=f.factor_id,
+                value=str(f.value),
+                unit=f.unit,
+                region=f.region,
+                year=f.year or 0,
+                source=f.source,
+                provisional=f.provisional,
+            )
+            for f in trace.factors
+        ],
+        discount=_dec(trace.discount),
+        notes=list(trace.notes),
+    )
+
+
+def verdict_to_proto(verdict: Verdict) -> pb.Verdict:
+    message = pb.Verdict(
+        record_id=verdict.record_id,
+        claim_id=verdict.claim_id,
+        decision=_DECISION[verdict.decision],
+        checks=[check_to_proto(c) for c in verdict.checks],
+        resubmission=verdict.resubmission,
+        methodology=verdict.methodology or "",
+        vintage=verdict.vintage or 0,
+        reported_tco2e=_dec(verdict.reported_tco2e),
+        recomputed_tco2e=_dec(verdict.recomputed_tco2e),
+        credited_tco2e=_dec(verdict.credited_tco2e),
+    )
+    if verdict.trace is not None:
+        message.trace.CopyFrom(trace_to_proto(verdict.trace))
+    return message
+
+
+def project_result_to_proto(result: ProjectResult) -> pb.ProjectResult:
+    return pb.ProjectResult(
+        project_id=result.project_id,
+        decision=_DECISION[result.decision],
+        checks=[check_to_proto(c) for c in result.checks],
+    )

@@ -1,0 +1,120 @@
+"""The PartnerService: parse, call a service, convert. No rules live here."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator
+
+import grpc
+
+from hub.errors import HubError, InvalidRequest, NotFound, TooLarge
+from hub.grpc_api import conversion
+from hub.grpc_api.generated.carbonhub.v1 import partner_pb2 as pb
+from hub.grpc_api.generated.carbonhub.v1 import partner_pb2_grpc as pb_grpc
+from hub.grpc_api.status_mapping import abort
+from hub.services.ingestion import IngestionService
+from hub.services.projects import ProjectRegistrationService
+
+log = logging.getLogger(__name__)
+
+
+class PartnerServicer(pb_grpc.PartnerServiceServicer):
+    def __init__(
+        self,
+        ingestion: IngestionService,
+        projects: ProjectRegistrationService,
+        *,
+        max_claims_per_envelope: int,
+    ) -> None:
+        self._ingestion = ingestion
+        self._projects = projects
+        self._max_claims = max_claims_per_envelope
+
+    def SubmitClaims(  # noqa: N802 - the name is the RPC's
+        self, request_iterator: Iterator[pb.ClaimEnvelope], context: grpc.ServicerContext
+    ) -> Iterator[pb.VerdictBatch]:
+        stream_partner: str | None = None
+        try:
+            for envelope in request_iterator:
+                partner = _required(envelope.partner, "partner")
+                if stream_partner is None:
+                    stream_partner = partner
+                elif partner != stream_partner:
+                    raise InvalidRequest(
+                        "STREAM_PARTNER_CHANGED",
+                        f"one stream carries one partner: {stream_partner}, then {partner}",
+                        {"partner": partner, "stream_partner": stream_partner},
+                    )
+                if len(envelope.claims) > self._max_claims:
+                    raise TooLarge(
+                        "ENVELOPE_TOO_LARGE",
+                        f"{len(envelope.claims)} claims in one envelope; at most {self._max_claims}",
+                        {"claims": str(len(envelope.claims)), "limit": str(self._max_claims)},
+                    )
+                submissions = [_claim(partner, envelope.delivery_id, c) for c in envelope.claims]
+                verdicts = self._ingestion.submit(partner, submissions)
+                yield pb.VerdictBatch(
+                    sequence=envelope.sequence,
+                    verdicts=[conversion.verdict_to_proto(v) for v in verdicts],
+                )
+        except HubError as error:
+            log.warning("SubmitClaims refused: %s", error)
+            abort(context, error)
+
+    def GetClaimStatus(  # noqa: N802
+        self, request: pb.GetClaimStatusRequest, context: grpc.ServicerContext
+    ) -> pb.ClaimStatusResponse:
+        try:
+            partner = _required(request.partner, "partner")
+            record_id = _required(request.record_id, "record_id")
+            verdict = self._ingestion.status(partner, record_id)
+            if verdict is None:
+                raise NotFound(
+                    "CLAIM_NOT_FOUND",
+                    f"no claim {record_id} of {partner}",
+                    {"partner": partner, "record_id": record_id},
+                )
+            return pb.ClaimStatusResponse(verdict=conversion.verdict_to_proto(verdict))
+        except HubError as error:
+            abort(context, error)
+
+    def RegisterProjects(  # noqa: N802
+        self, request: pb.RegisterProjectsRequest, context: grpc.ServicerContext
+    ) -> pb.RegisterProjectsResponse:
+        try:
+            partner = _required(request.partner, "partner")
+            if len(request.projects) > self._max_claims:
+                raise TooLarge(
+                    "REQUEST_TOO_LARGE",
+                    f"{len(request.projects)} projects in one request; at most {self._max_claims}",
+                    {"projects": str(len(request.projects)), "limit": str(self._max_claims)},
+                )
+            submissions = []
+            for project in request.projects:
+                try:
+                    submissions.append(conversion.project_from_proto(partner, project))
+                except ValueError as problem:
+                    raise InvalidRequest(
+                        "PROJECT_MALFORMED", str(problem), {"project_id": project.project_id}
+                    ) from problem
+            results = self._projects.register(partner, submissions)
+            return pb.RegisterProjectsResponse(
+                results=[conversion.project_result_to_proto(r) for r in results]
+            )
+        except HubError as error:
+            abort(context, error)
+
+
+def _required(value: str, name: str) -> str:
+    if not value.strip():
+        raise InvalidRequest("FIELD_REQUIRED", f"{name} is required", {"field": name})
+    return value
+
+
+def _claim(partner: str, delivery_id: str, claim: pb.Claim) -> conversion.ClaimSubmission:
+    if not claim.record_id.strip():
+        raise InvalidRequest("FIELD_REQUIRED", "every claim needs a record_id", {"field": "record_id"})
+    try:
+        return conversion.claim_from_proto(partner, delivery_id, claim)
+    except ValueError as problem:
+        raise InvalidRequest("CLAIM_MALFORMED", str(problem), {"record_id": claim.record_id}) from problem

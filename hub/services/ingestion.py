@@ -1,0 +1,283 @@
+"""Recording claims: normalise, check, refuse double issuance, store.
+
+A batch is decided and recorded in ONE database transaction. The set-based
+look-ups (projects, earlier record ids, lock conflicts, site bindings) and
+the inserts happen inside it, and the database's own constraints are the
+final word: when another hub process wins a race, the commit fails with
+ConcurrentWriteConflict and the whole batch is decided again against what
+that process committed. No rule depends on state held in this process.
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+from datetime import datetime
+
+from hub.domain.assessment import ClaimAssessment, assess_claim
+from hub.domain.checks import CheckResult, fire
+from hub.domain.claims import ClaimSubmission, Decision, Verdict, decide
+from hub.domain.locks import CONFLICT_CODES, ClaimLock, LockKind, locks_for
+from hub.errors import InvalidRequest, StorageUnavailable
+from hub.services.clock import Clock
+from hub.services.unit_of_work import (
+    ConcurrentWriteConflict,
+    LockConflict,
+    NewClaimRecord,
+    RefusedResubmission,
+    StoredClaim,
+    UnitOfWork,
+    UnitOfWorkFactory,
+)
+from hub.standard import Standard
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True, slots=True)
+class _Candidate:
+    """A claim seen for the first time, with what the domain made of it."""
+
+    index: int
+    submission: ClaimSubmission
+    assessment: ClaimAssessment
+    digest: str
+
+
+class IngestionService:
+    def __init__(
+        self,
+        uow_factory: UnitOfWorkFactory,
+        standard: Standard,
+        clock: Clock,
+        *,
+        write_retries: int = 8,
+    ) -> None:
+        self._uow_factory = uow_factory
+        self._standard = standard
+        self._clock = clock
+        self._write_retries = write_retries
+
+    def submit(self, partner: str, submissions: Sequence[ClaimSubmission]) -> list[Verdict]:
+        """One verdict per submission, in order."""
+        for sub in submissions:
+            if sub.partner != partner:
+                raise InvalidRequest(
+                    "ENVELOPE_PARTNER_MISMATCH",
+                    f"claim {sub.record_id} names partner {sub.partner}, the envelope {partner}",
+                    {"record_id": sub.record_id, "claim_partner": sub.partner, "partner": partner},
+                )
+        if not submissions:
+            return []
+        for attempt in range(1, self._write_retries + 1):
+            try:
+                with self._uow_factory() as uow:
+                    verdicts = self._decide_and_record(uow, partner, submissions)
+                    uow.commit()
+                    return verdicts
+            except ConcurrentWriteConflict as conflict:
+                # Another process committed a conflicting row between our
+                # reads and our write; decide again against its result.
+                log.info("batch of %s re-decided after a concurrent write (attempt %s): %s",
+                         partner, attempt, conflict)
+        raise StorageUnavailable(
+            "WRITE_CONTENDED",
+            f"the batch could not be recorded after {self._write_retries} attempts; retry it",
+            {"attempts": str(self._write_retries)},
+        )
+
+    def status(self, partner: str, record_id: str) -> Verdict | None:
+        with self._uow_factory() as uow:
+            stored = uow.claims.get_by_record_ids(partner, [record_id]).get(record_id)
+        return None if stored is None else stored.verdict
+
+    def _decide_and_record(
+        self, uow: UnitOfWork, partner: str, submissions: Sequence[ClaimSubmission]
+    ) -> list[Verdict]:
+        now = self._clock()
+        earlier = uow.claims.get_by_record_ids(partner, {s.record_id for s in submissions})
+        project_ids = {s.project_id for s in submissions if s.project_id}
+        projects = uow.projects.get_many(partner, project_ids) if project_ids else {}
+
+        verdicts: list[Verdict | None] = [None] * len(submissions)
+        # Record id -> what this batch (or the ledger) already holds for it, so
+        # a row repeated inside one delivery is treated like a resubmission.
+        seen: dict[str, StoredClaim] = dict(earlier)
+        candidates: list[_Candidate] = []
+        refused: list[RefusedResubmission] = []
+        first_in_batch: dict[str, _Candidate] = {}
+        for index, sub in enumerate(submissions):
+            digest = sub.content_digest()
+            previous = seen.get(sub.record_id)
+            in_batch = first_in_batch.get(sub.record_id)
+            if previous is not None:
+                verdicts[index] = self._answer_repeat(previous, sub, digest, now, refused)
+                continue
+            if in_batch is not None:
+                # Resolved after the batch's decisions are made (below).
+                continue
+            project = projects.get(sub.project_id) if sub.project_id else None
+            candidate = _Candidate(index, sub, assess_claim(sub, self._standard, project, now), digest)
+            candidates.append(candidate)
+            first_in_batch[sub.record_id] = candidate
+
+        records = self._decide_candidates(uow, partner, candidates, now)
+        by_record = {r.submission.record_id: r for r in records}
+        for candidate, record in zip(candidates, records, strict=True):
+            verdicts[candidate.index] = record.verdict
+        for index, sub in enumerate(submissions):
+            if verdicts[index] is None:
+                original = by_record[sub.record_id]
+                stored = StoredClaim(
+                    original.verdict.claim_id, partner, sub.record_id, original.content_digest, original.verdict
+                )
+                verdicts[index] = self._answer_repeat(stored, sub, sub.content_digest(), now, refused)
+
+        uow.claims.add(records)
+        if refused:
+            uow.claims.add_refused(refused)
+        return [v for v in verdicts if v is not None]
+
+    @staticmethod
+    def _answer_repeat(
+        previous: StoredClaim,
+        sub: ClaimSubmission,
+        digest: str,
+        now: datetime,
+        refused: list[RefusedResubmission],
+    ) -> Verdict:
+        if previous.content_digest == digest:
+            # Exact resubmission: the original verdict, no new effect.
+            return replace(previous.verdict, resubmission=True)
+        refused.append(RefusedResubmission(sub, previous.claim_id, digest, now))
+        check = fire(
+            "DUPLICATE_RECORD_CHANGED",
+            record_id=sub.record_id,
+            original_claim_id=previous.claim_id,
+            field="record_id",
+        )
+        return Verdict(
+            partner=sub.partner,
+            record_id=sub.record_id,
+            claim_id=previous.claim_id,
+            decision=Decision.REJECTED,
+            checks=(check,),
+            resubmission=False,
+        )
+
+    def _decide_candidates(
+        self, uow: UnitOfWork, partner: str, candidates: list[_Candidate], now: datetime
+    ) -> list[NewClaimRecord]:
+        wanted: dict[int, list[ClaimLock]] = {}
+        for c in candidates:
+            if c.assessment.normalised is None or decide(c.assessment.checks) is Decision.REJECTED:
+                continue
+            wanted[c.index] = locks_for(c.submission, c.assessment.normalised, c.assessment.origin_block)
+        all_locks = [lock for locks in wanted.values() for lock in locks]
+        ledger_conflicts: dict[ClaimLock, LockConflict] = {}
+        for conflict in uow.claims.find_lock_conflicts(all_locks) if all_locks else []:
+            ledger_conflicts.setdefault(conflict.requested, conflict)
+        site_ids = {c.submission.site_id for c in candidates if c.submission.site_id}
+        bindings = uow.claims.site_bindings(partner, site_ids) if site_ids else {}
+
+        taken = _BatchLocks()
+        records: list[NewClaimRecord] = []
+        for c in candidates:
+            checks: list[CheckResult] = list(c.assessment.checks)
+            locks = wanted.get(c.index, [])
+            if locks:
+                checks.extend(_ledger_conflict_checks(locks, ledger_conflicts))
+                checks.extend(taken.conflicts(locks))
+                binding = c.assessment.site_binding
+                site = c.submission.site_id
+                if site and binding:
+                    bound = bindings.get(site)
+                    if bound is not None and bound != binding:
+                        checks.append(
+                            fire("SITE_PROGRAMME_CONFLICT", site_id=site, other_methodology=bound,
+                                 field="site_id")
+                        )
+            decision = decide(checks)
+            granted = tuple(locks) if decision is not Decision.REJECTED else ()
+            if granted:
+                for lock in granted:
+                    taken.grant(lock, c.submission)
+                if c.submission.site_id and c.assessment.site_binding:
+                    bindings.setdefault(c.submission.site_id, c.assessment.site_binding)
+            normalised = c.assessment.normalised
+            verdict = Verdict(
+                partner=partner,
+                record_id=c.submission.record_id,
+                claim_id=uuid.uuid4().hex,
+                decision=decision,
+                checks=tuple(checks),
+                methodology=normalised.methodology if normalised else None,
+                vintage=normalised.vintage if normalised else None,
+                reported_tco2e=normalised.reported_tco2e if normalised else None,
+                recomputed_tco2e=normalised.recomputed_tco2e if normalised else None,
+                credited_tco2e=normalised.credited_tco2e if normalised else None,
+                trace=normalised.trace if normalised else None,
+            )
+            site_binding = c.assessment.site_binding if granted and c.submission.site_id else None
+            records.append(
+                NewClaimRecord(
+                    submission=c.submission,
+                    normalised=normalised,
+                    verdict=verdict,
+                    content_digest=c.digest,
+                    locks=granted,
+                    site_binding=site_binding,
+                    received_at=now,
+                )
+            )
+        return records
+
+
+_CONFLICT_FIELDS: dict[LockKind, str] = {
+    LockKind.CONTENT: "record_id",
+    LockKind.PROJECT_PERIOD: "period_start",
+    LockKind.PERSON_PERIOD: "person_pseudonym",
+    LockKind.ORIGIN_SERIAL: "origin_serial",
+}
+
+
+class _BatchLocks:
+    """Locks granted so far in this batch, indexed by (kind, key)."""
+
+    def __init__(self) -> None:
+        self._by_key: dict[tuple[LockKind, str], list[tuple[ClaimLock, ClaimSubmission]]] = {}
+
+    def grant(self, lock: ClaimLock, holder: ClaimSubmission) -> None:
+        self._by_key.setdefault((lock.kind, lock.key), []).append((lock, holder))
+
+    def conflicts(self, locks: list[ClaimLock]) -> list[CheckResult]:
+        found: list[CheckResult] = []
+        for lock in locks:
+            for other_lock, holder in self._by_key.get((lock.kind, lock.key), ()):
+                if lock.overlaps(other_lock):
+                    found.append(_conflict_check(lock, holder.record_id, holder.partner))
+                    break
+        return found
+
+
+def _ledger_conflict_checks(
+    locks: list[ClaimLock], conflicts: dict[ClaimLock, LockConflict]
+) -> list[CheckResult]:
+    return [
+        _conflict_check(lock, conflict.held_by_record_id, conflict.held_by_partner)
+        for lock in locks
+        if (conflict := conflicts.get(lock)) is not None
+    ]
+
+
+def _conflict_check(lock: ClaimLock, other_record_id: str, other_partner: str) -> CheckResult:
+    return fire(
+        CONFLICT_CODES[lock.kind],
+        # A person key holds the pseudonym: not echoed to other partners.
+        key="" if lock.kind is LockKind.PERSON_PERIOD else lock.key,
+        other_record_id=other_record_id,
+        other_partner=other_partner,
+        field=_CONFLICT_FIELDS[lock.kind],
+    )

@@ -1,0 +1,80 @@
+"""The hub's settings: one object, built once by the entry point, injected.
+
+Precedence, highest first: explicit values (command-line flags), the
+environment (``HUB_`` prefix, e.g. ``HUB_DATABASE_URL``), a TOML config
+file (``--config``), the defaults below. Nothing here runs at import time.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from pydantic import Field, field_validator
+from pydantic_settings import (
+    BaseSettings,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+    TomlConfigSettingsSource,
+)
+
+LOOPBACK_HOSTS = frozenset({"127.0.0.1", "localhost", "::1", "[::1]"})
+
+
+class HubSettings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="HUB_", extra="forbid", validate_default=True)
+
+    config_file: Path | None = Field(default=None, description="TOML file with further settings")
+    data_dir: Path = Field(default=Path("hub-data"), description="where the embedded database lives")
+    database_url: str | None = Field(
+        default=None, description="SQLAlchemy URL; default: SQLite (WAL) in data_dir"
+    )
+    standards_dir: Path | None = Field(default=None, description="default: the repository's standards/")
+    grpc_host: str = "127.0.0.1"
+    grpc_port: int = Field(default=50051, ge=0, le=65535, description="0 picks a free port")
+    insecure: bool = Field(default=False, description="plaintext gRPC, loopback only (development)")
+    grpc_workers: int = Field(default=16, ge=1, le=256)
+    max_claims_per_envelope: int = Field(default=5000, ge=1, le=100_000)
+    max_message_bytes: int = Field(default=32 * 1024 * 1024, ge=1024)
+    write_retries: int = Field(
+        default=8, ge=1, le=100, description="re-decisions of a batch after a concurrent writer won"
+    )
+
+    @field_validator("database_url")
+    @classmethod
+    def _url_not_blank(cls, value: str | None) -> str | None:
+        if value is not None and not value.strip():
+            return None
+        return value
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        sources: list[PydanticBaseSettingsSource] = [init_settings, env_settings]
+        config_file = _config_file_from(init_settings, env_settings)
+        if config_file is not None:
+            sources.append(TomlConfigSettingsSource(settings_cls, toml_file=config_file))
+        return tuple(sources)
+
+    def resolved_database_url(self) -> str:
+        if self.database_url:
+            return self.database_url
+        return f"sqlite:///{(self.data_dir / 'hub.sqlite3').resolve()}"
+
+
+def _config_file_from(*sources: PydanticBaseSettingsSource) -> Path | None:
+    for source in sources:
+        values: dict[str, Any] = source()
+        value = values.get("config_file")
+        if value:
+            path = Path(value)
+            if not path.is_file():
+                raise ValueError(f"config file {path} does not exist")
+            return path
+    return None

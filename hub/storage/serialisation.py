@@ -1,0 +1,280 @@
+"""JSON (de)serialisation of the ledger's value objects, exact both ways.
+
+Decimals travel as strings (``str(Decimal)``), never floats, so a number
+read back equals the number written, digit for digit and scale for scale.
+Mappings keep their insertion order and tuples come back as tuples, so a
+verdict read back compares equal to the one stored and serialises to the
+same bytes: a resubmission is answered with the original verdict exactly.
+
+Pure standard library: usable by the in-memory fakes as well.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+from hub.domain.checks import CheckResult, Severity
+from hub.domain.claims import (
+    ClaimSubmission,
+    Decision,
+    FactorUse,
+    NormalisedClaim,
+    OriginStatus,
+    Trace,
+    Verdict,
+)
+
+__all__ = [
+    "check_from_dict",
+    "check_to_dict",
+    "dumps",
+    "normalised_from_dict",
+    "normalised_from_json",
+    "normalised_to_dict",
+    "normalised_to_json",
+    "submission_from_dict",
+    "submission_from_json",
+    "submission_to_dict",
+    "submission_to_json",
+    "trace_from_dict",
+    "trace_to_dict",
+    "verdict_from_dict",
+    "verdict_from_json",
+    "verdict_to_dict",
+    "verdict_to_json",
+]
+
+Json = dict[str, Any]
+
+
+def dumps(data: object) -> str:
+    """Compact JSON, UTF-8 text kept as is, key order preserved."""
+    return json.dumps(data, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
+
+
+def _dec(value: Decimal | None) -> str | None:
+    return None if value is None else str(value)
+
+
+def _undec(value: str | None) -> Decimal | None:
+    return None if value is None else Decimal(value)
+
+
+def _str_map(mapping: Mapping[str, str]) -> dict[str, str]:
+    return {str(k): str(v) for k, v in mapping.items()}
+
+
+# --- checks -----------------------------------------------------------------
+
+
+def check_to_dict(check: CheckResult) -> Json:
+    return {
+        "code": check.code,
+        "severity": str(check.severity),
+        "message_zh": check.message_zh,
+        "message_en": check.message_en,
+        "details": _str_map(check.details),
+    }
+
+
+def check_from_dict(data: Json) -> CheckResult:
+    return CheckResult(
+        code=data["code"],
+        severity=Severity(data["severity"]),
+        message_zh=data["message_zh"],
+        message_en=data["message_en"],
+        details=dict(data["details"]),
+    )
+
+
+# --- traces -----------------------------------------------------------------
+
+
+def _factor_to_dict(factor: FactorUse) -> Json:
+    return {
+        "factor_id": factor.factor_id,
+        "value": str(factor.value),
+        "unit": factor.unit,
+        "region": factor.region,
+        "year": factor.year,
+        "source": factor.source,
+        "provisional": factor.provisional,
+    }
+
+
+def _factor_from_dict(data: Json) -> FactorUse:
+    return FactorUse(
+        factor_id=data["factor_id"],
+        value=Decimal(data["value"]),
+        unit=data["unit"],
+        region=data["region"],
+        year=data["year"],
+        source=data["source"],
+        provisional=data["provisional"],
+    )
+
+
+def trace_to_dict(trace: Trace) -> Json:
+    return {
+        "standard_version": trace.standard_version,
+        "methodology": trace.methodology,
+        "formula_id": trace.formula_id,
+        "formula": trace.formula,
+        "inputs": {str(k): str(v) for k, v in trace.inputs.items()},
+        "factors": [_factor_to_dict(f) for f in trace.factors],
+        "discount": _dec(trace.discount),
+        "notes": list(trace.notes),
+    }
+
+
+def trace_from_dict(data: Json) -> Trace:
+    return Trace(
+        standard_version=data["standard_version"],
+        methodology=data["methodology"],
+        formula_id=data["formula_id"],
+        formula=data["formula"],
+        inputs={k: Decimal(v) for k, v in data["inputs"].items()},
+        factors=tuple(_factor_from_dict(f) for f in data["factors"]),
+        discount=_undec(data["discount"]),
+        notes=tuple(data["notes"]),
+    )
+
+
+# --- verdicts ---------------------------------------------------------------
+
+
+def verdict_to_dict(verdict: Verdict) -> Json:
+    return {
+        "partner": verdict.partner,
+        "record_id": verdict.record_id,
+        "claim_id": verdict.claim_id,
+        "decision": str(verdict.decision),
+        "checks": [check_to_dict(c) for c in verdict.checks],
+        "resubmission": verdict.resubmission,
+        "methodology": verdict.methodology,
+        "vintage": verdict.vintage,
+        "reported_tco2e": _dec(verdict.reported_tco2e),
+        "recomputed_tco2e": _dec(verdict.recomputed_tco2e),
+        "credited_tco2e": _dec(verdict.credited_tco2e),
+        "trace": None if verdict.trace is None else trace_to_dict(verdict.trace),
+    }
+
+
+def verdict_from_dict(data: Json) -> Verdict:
+    trace = data["trace"]
+    return Verdict(
+        partner=data["partner"],
+        record_id=data["record_id"],
+        claim_id=data["claim_id"],
+        decision=Decision(data["decision"]),
+        checks=tuple(check_from_dict(c) for c in data["checks"]),
+        resubmission=data["resubmission"],
+        methodology=data["methodology"],
+        vintage=data["vintage"],
+        reported_tco2e=_undec(data["reported_tco2e"]),
+        recomputed_tco2e=_undec(data["recomputed_tco2e"]),
+        credited_tco2e=_undec(data["credited_tco2e"]),
+        trace=None if trace is None else trace_from_dict(trace),
+    )
+
+
+def verdict_to_json(verdict: Verdict) -> str:
+    return dumps(verdict_to_dict(verdict))
+
+
+def verdict_from_json(text: str) -> Verdict:
+    return verdict_from_dict(json.loads(text))
+
+
+# --- submissions ------------------------------------------------------------
+
+_SUBMISSION_TEXT_FIELDS = (
+    "partner",
+    "delivery_id",
+    "record_id",
+    "partner_methodology",
+    "period_start",
+    "period_end",
+    "time_zone",
+    "activity_quantity",
+    "activity_unit",
+    "project_id",
+    "person_pseudonym",
+    "site_id",
+    "region_code",
+    "district",
+    "material",
+    "utility",
+    "reported_tco2e",
+    "origin_serial",
+    "adjustment_ref",
+    "verifier",
+)
+
+
+def submission_to_dict(submission: ClaimSubmission) -> Json:
+    data: Json = {name: getattr(submission, name) for name in _SUBMISSION_TEXT_FIELDS}
+    data["origin_status"] = str(submission.origin_status)
+    data["raw"] = _str_map(submission.raw)
+    return data
+
+
+def submission_from_dict(data: Json) -> ClaimSubmission:
+    return ClaimSubmission(
+        **{name: data[name] for name in _SUBMISSION_TEXT_FIELDS},
+        origin_status=OriginStatus(data["origin_status"]),
+        raw=dict(data["raw"]),
+    )
+
+
+def submission_to_json(submission: ClaimSubmission) -> str:
+    return dumps(submission_to_dict(submission))
+
+
+def submission_from_json(text: str) -> ClaimSubmission:
+    return submission_from_dict(json.loads(text))
+
+
+# --- normalised claims ------------------------------------------------------
+
+
+def normalised_to_dict(claim: NormalisedClaim) -> Json:
+    return {
+        "methodology": claim.methodology,
+        "period_start": claim.period_start.isoformat(),
+        "period_end": claim.period_end.isoformat(),
+        "vintage": claim.vintage,
+        "activity_value": str(claim.activity_value),
+        "activity_unit": claim.activity_unit,
+        "reported_tco2e": _dec(claim.reported_tco2e),
+        "recomputed_tco2e": _dec(claim.recomputed_tco2e),
+        "credited_tco2e": str(claim.credited_tco2e),
+        "trace": trace_to_dict(claim.trace),
+    }
+
+
+def normalised_from_dict(data: Json) -> NormalisedClaim:
+    return NormalisedClaim(
+        methodology=data["methodology"],
+        period_start=datetime.fromisoformat(data["period_start"]),
+        period_end=datetime.fromisoformat(data["period_end"]),
+        vintage=data["vintage"],
+        activity_value=Decimal(data["activity_value"]),
+        activity_unit=data["activity_unit"],
+        reported_tco2e=_undec(data["reported_tco2e"]),
+        recomputed_tco2e=_undec(data["recomputed_tco2e"]),
+        credited_tco2e=Decimal(data["credited_tco2e"]),
+        trace=trace_from_dict(data["trace"]),
+    )
+
+
+def normalised_to_json(claim: NormalisedClaim) -> str:
+    return dumps(normalised_to_dict(claim))
+
+
+def normalised_from_json(text: str) -> NormalisedClaim:
+    return normalised_from_dict(json.loads(text))
