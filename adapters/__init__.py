@@ -1,0 +1,1 @@
+"""Partner-side adapters: read a partner's native delivery, map its syntax, send it to the hub."""

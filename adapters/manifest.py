@@ -1,0 +1,130 @@
+"""The delivery manifest (manifest.json) every partner sends with its files.
+
+{"partner": "CN-GD", "delivery_id": "GD-20241031-01",
+ "encoding": "utf-8" | "gb18030", "created_at": "2024-10-31T18:00:00+08:00",
+ "files": {"projects": "projects.csv", "reductions": "reductions.csv"},
+ "sha256": {"projects.csv": "<hex>", "reductions.csv": "<hex>"}}
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from collections.abc import Collection, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+from adapters.delivery import RowProblem
+from adapters.problem_codes import ProblemCode
+
+MANIFEST_NAME = "manifest.json"
+
+# Manifest spelling → Python codec. UTF-8 is read with "utf-8-sig" so a BOM is accepted.
+ENCODINGS: Mapping[str, str] = {
+    "utf-8": "utf-8-sig",
+    "utf8": "utf-8-sig",
+    "gb18030": "gb18030",
+}
+
+_SHA256 = re.compile(r"^[0-9a-f]{64}$")
+
+
+@dataclass(frozen=True, slots=True)
+class Manifest:
+    partner: str
+    delivery_id: str
+    encoding: str  # as written in the manifest, lower case
+    created_at: str
+    files: Mapping[str, str]  # role → file name
+    sha256: Mapping[str, str]  # file name → lower hex digest
+
+    @property
+    def codec(self) -> str:
+        return ENCODINGS[self.encoding]
+
+
+class ManifestError(Exception):
+    """The manifest cannot be used; the whole delivery is refused."""
+
+    def __init__(self, problem: RowProblem) -> None:
+        super().__init__(problem.message)
+        self.problem = problem
+
+
+def file_digest(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def _invalid(message: str) -> ManifestError:
+    return ManifestError(RowProblem(MANIFEST_NAME, 0, "", ProblemCode.MANIFEST_INVALID, message))
+
+
+def load_manifest(delivery_dir: Path, partner: str, roles: Collection[str]) -> Manifest:
+    """Read and validate ``manifest.json``; raise ManifestError when it is unusable.
+
+    ``roles`` are the file roles the partner's format requires (e.g.
+    "projects", "reductions"); each must name a file with a sha256 digest.
+    """
+    path = delivery_dir / MANIFEST_NAME
+    if not path.is_file():
+        raise ManifestError(
+            RowProblem(
+                MANIFEST_NAME,
+                0,
+                "",
+                ProblemCode.MANIFEST_MISSING,
+                f"no {MANIFEST_NAME} in {delivery_dir}",
+            )
+        )
+    try:
+        data = json.loads(path.read_bytes().decode("utf-8-sig"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise _invalid(f"{MANIFEST_NAME} is not valid UTF-8 JSON: {exc}") from exc
+    if not isinstance(data, dict):
+        raise _invalid(f"{MANIFEST_NAME} must hold a JSON object")
+
+    def text(key: str) -> str:
+        value = data.get(key)
+        if not isinstance(value, str) or not value.strip():
+            raise _invalid(f"{MANIFEST_NAME}: '{key}' must be a non-empty string")
+        return value.strip()
+
+    def mapping(key: str) -> dict[str, str]:
+        value = data.get(key)
+        if not isinstance(value, dict) or not all(
+            isinstance(k, str) and isinstance(v, str) for k, v in value.items()
+        ):
+            raise _invalid(f"{MANIFEST_NAME}: '{key}' must be an object of strings")
+        return {k: v.strip() for k, v in value.items()}
+
+    delivered_partner = text("partner")
+    if delivered_partner != partner:
+        raise _invalid(
+            f"{MANIFEST_NAME} is for partner {delivered_partner}, this adapter reads {partner}"
+        )
+    encoding = text("encoding").lower()
+    if encoding not in ENCODINGS:
+        raise _invalid(
+            f"{MANIFEST_NAME}: encoding '{encoding}' is not supported "
+            f"(expected one of {', '.join(sorted(ENCODINGS))})"
+        )
+    files = mapping("files")
+    digests = {name: digest.lower() for name, digest in mapping("sha256").items()}
+    for role in roles:
+        name = files.get(role)
+        if not name:
+            raise _invalid(f"{MANIFEST_NAME}: 'files' has no '{role}' entry")
+        if Path(name).name != name:
+            raise _invalid(f"{MANIFEST_NAME}: file name '{name}' must not contain a path")
+        if not _SHA256.match(digests.get(name, "")):
+            raise _invalid(f"{MANIFEST_NAME}: no valid sha256 digest for '{name}'")
+    created_at = data.get("created_at", "")
+    return Manifest(
+        partner=delivered_partner,
+        delivery_id=text("delivery_id"),
+        encoding=encoding,
+        created_at=created_at if isinstance(created_at, str) else "",
+        files=files,
+        sha256=digests,
+    )
