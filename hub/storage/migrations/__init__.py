@@ -1,0 +1,1 @@
+"""Alembic migrations of the ledger (driven by hub.storage.database.migrate)."""

@@ -1,0 +1,483 @@
+"""SQLAlchemy implementation of the storage ports (hub.services.unit_of_work).
+
+Batch-at-a-time: every repository method takes or returns a whole batch and
+costs one query per chunk of ``CHUNK`` items, whatever the batch size; the
+hot path uses Core statements over lists of dicts, no ORM object per claim.
+
+A unit of work is one database transaction on one connection (see
+hub.storage.database for how SQLite and PostgreSQL begin it). When the
+database refuses a write (unique key, the claim-lock overlap constraint, a
+serialisation failure or deadlock) the transaction is rolled back and
+ConcurrentWriteConflict is raised: the service re-reads and decides again.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+from collections import defaultdict
+from collections.abc import Callable, Collection, Iterator, Sequence
+from datetime import UTC, datetime
+from types import TracebackType
+from typing import Any, Self, TypeVar
+
+from sqlalchemy import Connection, Engine, func, insert, select, text, update
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.exc import DBAPIError, IntegrityError
+
+from hub.domain.claims import Decision
+from hub.domain.locks import ClaimLock, LockKind
+from hub.domain.projects import PartnerProjectStatus, Project
+from hub.services.unit_of_work import (
+    ClaimRepository,
+    ConcurrentWriteConflict,
+    LockConflict,
+    NewClaimRecord,
+    ProjectRepository,
+    RefusedResubmission,
+    StoredClaim,
+    UnitOfWork,
+    UnitOfWorkFactory,
+)
+from hub.storage.serialisation import (
+    normalised_to_json,
+    submission_to_json,
+    verdict_from_json,
+    verdict_to_json,
+)
+from hub.storage.tables import (
+    ClaimLockRow,
+    ClaimRow,
+    ProjectRow,
+    RefusedResubmissionRow,
+    SiteBindingRow,
+)
+
+__all__ = [
+    "CHUNK",
+    "SqlAlchemyClaimRepository",
+    "SqlAlchemyProjectRepository",
+    "SqlAlchemyUnitOfWork",
+    "SqlAlchemyUnitOfWorkFactory",
+]
+
+# Items per statement: keeps every query far below the bind-parameter limits
+# (SQLite 32766, PostgreSQL 65535) even at four parameters per item.
+CHUNK = 500
+
+# SQLSTATEs meaning "another transaction got in the way; try again".
+_RETRYABLE_SQLSTATES = frozenset({"40001", "40P01"})  # serialization_failure, deadlock_detected
+
+T = TypeVar("T")
+
+
+def _chunks(items: Sequence[T], size: int = CHUNK) -> Iterator[Sequence[T]]:
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
+
+
+def _is_conflict(error: DBAPIError) -> bool:
+    if isinstance(error, IntegrityError):
+        return True
+    sqlstate = getattr(error.orig, "sqlstate", None) or getattr(error.orig, "pgcode", None)
+    return sqlstate in _RETRYABLE_SQLSTATES
+
+
+class _Transaction:
+    """The connection a unit of work and its repositories share."""
+
+    def __init__(self, engine: Engine) -> None:
+        self._engine = engine
+        self._connection: Connection | None = None
+
+    @property
+    def connection(self) -> Connection:
+        if self._connection is None:
+            raise RuntimeError("the unit of work is not open: use it in a `with` block")
+        return self._connection
+
+    @property
+    def dialect(self) -> str:
+        return self._engine.dialect.name
+
+    def open(self) -> None:
+        if self._connection is not None:
+            raise RuntimeError("the unit of work is already open")
+        self._connection = self._engine.connect()
+
+    def close(self) -> None:
+        connection, self._connection = self._connection, None
+        if connection is not None:
+            try:
+                if connection.in_transaction():
+                    connection.rollback()
+            finally:
+                connection.close()
+
+    def rollback(self) -> None:
+        if self._connection is not None and self._connection.in_transaction():
+            self._connection.rollback()
+
+    @contextlib.contextmanager
+    def writing(self) -> Iterator[Connection]:
+        """Run a write; a refusal by the database becomes ConcurrentWriteConflict."""
+        connection = self.connection
+        try:
+            yield connection
+        except DBAPIError as error:
+            if not _is_conflict(error):
+                raise
+            self.rollback()
+            raise ConcurrentWriteConflict(str(error.orig)) from error
+
+    def conflict(self, message: str) -> ConcurrentWriteConflict:
+        self.rollback()
+        return ConcurrentWriteConflict(message)
+
+
+# --- claims -----------------------------------------------------------------
+
+
+def _claim_row(record: NewClaimRecord) -> dict[str, Any]:
+    submission, verdict, normalised = record.submission, record.verdict, record.normalised
+    if (verdict.partner, verdict.record_id) != (submission.partner, submission.record_id):
+        raise ValueError(
+            f"verdict for {verdict.partner}/{verdict.record_id} recorded with submission "
+            f"{submission.partner}/{submission.record_id}"
+        )
+    return {
+        "claim_id": verdict.claim_id,
+        "partner": submission.partner,
+        "record_id": submission.record_id,
+        "delivery_id": submission.delivery_id,
+        "content_digest": record.content_digest,
+        "decision": str(verdict.decision),
+        "methodology": verdict.methodology,
+        "vintage": verdict.vintage,
+        "period_start": normalised.period_start if normalised else None,
+        "period_end": normalised.period_end if normalised else None,
+        "reported_tco2e": verdict.reported_tco2e,
+        "recomputed_tco2e": verdict.recomputed_tco2e,
+        "credited_tco2e": verdict.credited_tco2e,
+        "verdict": verdict_to_json(verdict),
+        "submission": submission_to_json(submission),
+        "normalised": normalised_to_json(normalised) if normalised else None,
+        "received_at": record.received_at,
+    }
+
+
+def _lock_conflict_sql(count: int) -> str:
+    """Stored locks overlapping any of ``count`` requested ones, set-based.
+
+    Locks sharing (kind, key) are disjoint (the database guarantees it), so
+    the stored locks overlapping a requested [lo, hi] are those starting
+    inside it plus at most one predecessor starting before lo and reaching
+    into it. Both halves are index range scans on (kind, key, lo).
+    """
+    rows = ", ".join(
+        f"(:k{i}, :y{i}, CAST(:l{i} AS BIGINT), CAST(:h{i} AS BIGINT))" for i in range(count)
+    )
+    return f"""
+        WITH r (kind, key, lo, hi) AS (VALUES {rows})
+        SELECT r.kind, r.key, r.lo, r.hi, l.lo AS held_lo,
+               c.claim_id, c.partner, c.record_id
+        FROM r
+        JOIN claim_locks AS l
+          ON l.kind = r.kind AND l.key = r.key AND l.lo >= r.lo AND l.lo <= r.hi
+        JOIN claims AS c ON c.claim_id = l.claim_id
+        UNION ALL
+        SELECT r.kind, r.key, r.lo, r.hi, l.lo AS held_lo,
+               c.claim_id, c.partner, c.record_id
+        FROM r
+        JOIN claim_locks AS l
+          ON l.id = (
+              SELECT p.id FROM claim_locks AS p
+              WHERE p.kind = r.kind AND p.key = r.key AND p.lo < r.lo
+              ORDER BY p.lo DESC
+              LIMIT 1
+          )
+        JOIN claims AS c ON c.claim_id = l.claim_id
+        WHERE l.hi >= r.lo
+    """
+
+
+class SqlAlchemyClaimRepository:
+    def __init__(self, transaction: _Transaction) -> None:
+        self._tx = transaction
+
+    def get_by_record_ids(
+        self, partner: str, record_ids: Collection[str]
+    ) -> dict[str, StoredClaim]:
+        wanted = sorted(set(record_ids))
+        found: dict[str, StoredClaim] = {}
+        connection = self._tx.connection
+        for chunk in _chunks(wanted):
+            rows = connection.execute(
+                select(
+                    ClaimRow.claim_id,
+                    ClaimRow.record_id,
+                    ClaimRow.content_digest,
+                    ClaimRow.verdict,
+                ).where(ClaimRow.partner == partner, ClaimRow.record_id.in_(chunk))
+            )
+            for claim_id, record_id, digest, verdict in rows:
+                found[record_id] = StoredClaim(
+                    claim_id, partner, record_id, digest, verdict_from_json(verdict)
+                )
+        return found
+
+    def get_by_claim_id(self, claim_id: str) -> StoredClaim | None:
+        row = self._tx.connection.execute(
+            select(
+                ClaimRow.claim_id,
+                ClaimRow.partner,
+                ClaimRow.record_id,
+                ClaimRow.content_digest,
+                ClaimRow.verdict,
+            ).where(ClaimRow.claim_id == claim_id)
+        ).one_or_none()
+        if row is None:
+            return None
+        return StoredClaim(row[0], row[1], row[2], row[3], verdict_from_json(row[4]))
+
+    def find_lock_conflicts(self, locks: Collection[ClaimLock]) -> list[LockConflict]:
+        requested = list(dict.fromkeys(locks))
+        order = {lock: index for index, lock in enumerate(requested)}
+        found: list[tuple[int, int, LockConflict]] = []
+        connection = self._tx.connection
+        for chunk in _chunks(requested):
+            params: dict[str, Any] = {}
+            for i, lock in enumerate(chunk):
+                params[f"k{i}"] = str(lock.kind)
+                params[f"y{i}"] = lock.key
+                params[f"l{i}"] = lock.lo
+                params[f"h{i}"] = lock.hi
+            rows = connection.execute(text(_lock_conflict_sql(len(chunk))), params)
+            for kind, key, lo, hi, held_lo, claim_id, partner, record_id in rows:
+                lock = ClaimLock(LockKind(kind), key, int(lo), int(hi))
+                found.append(
+                    (order[lock], int(held_lo), LockConflict(lock, claim_id, partner, record_id))
+                )
+        found.sort(key=lambda item: (item[0], item[1]))
+        return [conflict for _, _, conflict in found]
+
+    def site_bindings(self, partner: str, site_ids: Collection[str]) -> dict[str, str]:
+        wanted = sorted(set(site_ids))
+        bound: dict[str, str] = {}
+        connection = self._tx.connection
+        for chunk in _chunks(wanted):
+            rows = connection.execute(
+                select(SiteBindingRow.site_id, SiteBindingRow.methodology).where(
+                    SiteBindingRow.partner == partner, SiteBindingRow.site_id.in_(chunk)
+                )
+            )
+            bound.update({site_id: methodology for site_id, methodology in rows})
+        return bound
+
+    def add(self, records: Sequence[NewClaimRecord]) -> None:
+        if not records:
+            return
+        claim_rows = [_claim_row(record) for record in records]
+        lock_rows = [
+            {
+                "claim_id": record.verdict.claim_id,
+                "kind": str(lock.kind),
+                "key": lock.key,
+                "lo": lock.lo,
+                "hi": lock.hi,
+            }
+            for record in records
+            for lock in record.locks
+        ]
+        bindings: dict[tuple[str, str], tuple[str, str]] = {}
+        for record in records:
+            if record.site_binding is None:
+                continue
+            site_id = record.submission.site_id
+            if not site_id:
+                raise ValueError(f"claim {record.verdict.claim_id} binds a site but names none")
+            site = (record.submission.partner, site_id)
+            earlier = bindings.setdefault(site, (record.site_binding, record.verdict.claim_id))
+            if earlier[0] != record.site_binding:
+                raise self._tx.conflict(
+                    f"site {site_id} bound to {earlier[0]} and {record.site_binding} in one batch"
+                )
+        with self._tx.writing() as connection:
+            for chunk in _chunks(claim_rows):
+                connection.execute(insert(ClaimRow), list(chunk))
+            for chunk in _chunks(lock_rows):
+                connection.execute(insert(ClaimLockRow), list(chunk))
+        if bindings:
+            self._bind_sites(bindings)
+
+    def _bind_sites(self, bindings: dict[tuple[str, str], tuple[str, str]]) -> None:
+        """Bind each site unless already bound; refuse a binding to another methodology."""
+        rows = [
+            {"partner": partner, "site_id": site_id, "methodology": methodology, "claim_id": claim}
+            for (partner, site_id), (methodology, claim) in bindings.items()
+        ]
+        statement_for = postgresql_insert if self._tx.dialect == "postgresql" else sqlite_insert
+        with self._tx.writing() as connection:
+            for chunk in _chunks(rows):
+                connection.execute(
+                    statement_for(SiteBindingRow).on_conflict_do_nothing(
+                        index_elements=["partner", "site_id"]
+                    ),
+                    list(chunk),
+                )
+        by_partner: dict[str, list[str]] = defaultdict(list)
+        for partner, site_id in bindings:
+            by_partner[partner].append(site_id)
+        for partner, site_ids in by_partner.items():
+            stored = self.site_bindings(partner, site_ids)
+            for site_id in site_ids:
+                wanted = bindings[(partner, site_id)][0]
+                if stored.get(site_id) != wanted:
+                    raise self._tx.conflict(
+                        f"site {partner}/{site_id} is bound to {stored.get(site_id)}, not {wanted}"
+                    )
+
+    def add_refused(self, refused: Sequence[RefusedResubmission]) -> None:
+        if not refused:
+            return
+        rows = [
+            {
+                "partner": r.submission.partner,
+                "record_id": r.submission.record_id,
+                "original_claim_id": r.original_claim_id,
+                "content_digest": r.content_digest,
+                "submission": submission_to_json(r.submission),
+                "received_at": r.received_at,
+            }
+            for r in refused
+        ]
+        with self._tx.writing() as connection:
+            for chunk in _chunks(rows):
+                connection.execute(insert(RefusedResubmissionRow), list(chunk))
+
+    def count_by_decision(self, partner: str) -> dict[str, int]:
+        """Claims of ``partner`` per decision; every decision present, zero if none."""
+        counts = {str(decision): 0 for decision in Decision}
+        rows = self._tx.connection.execute(
+            select(ClaimRow.decision, func.count())
+            .where(ClaimRow.partner == partner)
+            .group_by(ClaimRow.decision)
+        )
+        for decision, count in rows:
+            counts[decision] = int(count)
+        return counts
+
+
+# --- projects ---------------------------------------------------------------
+
+_PROJECT_FIELDS = tuple(f.name for f in dataclasses.fields(Project))
+
+
+def _project_from_row(row: Any) -> Project:
+    values = {name: getattr(row, name) for name in _PROJECT_FIELDS}
+    values["status"] = PartnerProjectStatus(values["status"])
+    return Project(**values)
+
+
+def _project_values(project: Project) -> dict[str, Any]:
+    values = {name: getattr(project, name) for name in _PROJECT_FIELDS}
+    values["status"] = str(project.status)
+    return values
+
+
+class SqlAlchemyProjectRepository:
+    def __init__(self, transaction: _Transaction, clock: Callable[[], datetime]) -> None:
+        self._tx = transaction
+        self._clock = clock
+
+    def get_many(self, partner: str, project_ids: Collection[str]) -> dict[str, Project]:
+        wanted = sorted(set(project_ids))
+        found: dict[str, Project] = {}
+        columns = [getattr(ProjectRow, name) for name in _PROJECT_FIELDS]
+        connection = self._tx.connection
+        for chunk in _chunks(wanted):
+            rows = connection.execute(
+                select(*columns).where(
+                    ProjectRow.partner == partner, ProjectRow.project_id.in_(chunk)
+                )
+            )
+            for row in rows:
+                project = _project_from_row(row)
+                found[project.project_id] = project
+        return found
+
+    def upsert(self, project: Project) -> bool:
+        current = self.get_many(project.partner, [project.project_id]).get(project.project_id)
+        if current == project:
+            return False
+        values = _project_values(project)
+        with self._tx.writing() as connection:
+            if current is None:
+                connection.execute(
+                    insert(ProjectRow), [{**values, "version": 1, "updated_at": self._clock()}]
+                )
+            else:
+                connection.execute(
+                    update(ProjectRow)
+                    .where(
+                        ProjectRow.partner == project.partner,
+                        ProjectRow.project_id == project.project_id,
+                    )
+                    .values(**values, version=ProjectRow.version + 1, updated_at=self._clock())
+                )
+        return True
+
+
+# --- unit of work -----------------------------------------------------------
+
+
+def _utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+class SqlAlchemyUnitOfWork:
+    """One database transaction; implements hub.services.unit_of_work.UnitOfWork."""
+
+    claims: ClaimRepository
+    projects: ProjectRepository
+
+    def __init__(self, engine: Engine, clock: Callable[[], datetime] = _utc_now) -> None:
+        self._tx = _Transaction(engine)
+        self.claims = SqlAlchemyClaimRepository(self._tx)
+        self.projects = SqlAlchemyProjectRepository(self._tx, clock)
+
+    def __enter__(self) -> Self:
+        self._tx.open()
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self._tx.close()
+
+    def commit(self) -> None:
+        with self._tx.writing() as connection:
+            connection.commit()
+
+    def rollback(self) -> None:
+        self._tx.rollback()
+
+
+class SqlAlchemyUnitOfWorkFactory:
+    """Makes a new unit of work per call; implements UnitOfWorkFactory."""
+
+    def __init__(self, engine: Engine, clock: Callable[[], datetime] = _utc_now) -> None:
+        self.engine = engine
+        self._clock = clock
+
+    def __call__(self) -> UnitOfWork:
+        return SqlAlchemyUnitOfWork(self.engine, self._clock)
+
+
+def _conforms(factory: SqlAlchemyUnitOfWorkFactory) -> UnitOfWorkFactory:
+    """Static proof (checked by mypy) that the factory satisfies the service port."""
+    return factory
