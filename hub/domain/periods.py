@@ -1,0 +1,104 @@
+"""Monitoring periods: partner-local ISO dates to half-open UTC intervals.
+
+A partner gives ``YYYY-MM-DD`` or ``YYYY-MM-DDTHH:MM[:SS]`` (a space instead
+of the ``T`` is accepted) in its own time zone. A date-only start means the
+local midnight that begins the day; a date-only end is inclusive, so it
+means the local midnight that begins the *next* day. The result is the
+half-open interval [start, end) in aware UTC. The vintage is the local year
+of the last instant inside the period, so a period ending on 31 December
+(inclusive) belongs to that year and not to the next.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta, tzinfo
+from decimal import Decimal
+from functools import lru_cache
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+_DATE_TIME = re.compile(r"^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2})?$")
+_SECONDS_PER_DAY = Decimal(86400)
+
+
+class PeriodError(ValueError):
+    """Why a period cannot be read; the message is the reason for PERIOD_MALFORMED."""
+
+
+@dataclass(frozen=True, slots=True)
+class Period:
+    start: datetime  # aware, UTC, inclusive
+    end: datetime  # aware, UTC, exclusive
+    zone: tzinfo
+
+    @property
+    def vintage(self) -> int:
+        return self.last_local_date.year
+
+    @property
+    def first_local_date(self) -> date:
+        return self.start.astimezone(self.zone).date()
+
+    @property
+    def last_local_date(self) -> date:
+        """The local date of the last instant inside the period."""
+        return (self.end - timedelta(microseconds=1)).astimezone(self.zone).date()
+
+    @property
+    def days(self) -> Decimal:
+        """Length in days, fractional for partial days."""
+        return Decimal((self.end - self.start).total_seconds()) / _SECONDS_PER_DAY
+
+    @property
+    def whole_days(self) -> int:
+        """Calendar days touched, at least 1: the unit of per-day caps."""
+        return (self.last_local_date - self.first_local_date).days + 1
+
+
+@lru_cache(maxsize=256)
+def zone(name: str) -> ZoneInfo:
+    """The IANA zone ``name``; raises PeriodError when unknown."""
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError) as exc:
+        raise PeriodError(f"unknown time zone {name!r}") from exc
+
+
+def _parse_local(text: str, tz: tzinfo, *, is_end: bool) -> datetime:
+    value = text.strip()
+    if _DATE.match(value):
+        try:
+            day = date.fromisoformat(value)
+        except ValueError as exc:
+            raise PeriodError(f"{value!r} is not a calendar date") from exc
+        if is_end:
+            day = day + timedelta(days=1)
+        local = datetime.combine(day, time(0), tzinfo=tz)
+    elif _DATE_TIME.match(value):
+        try:
+            naive = datetime.fromisoformat(value.replace(" ", "T"))
+        except ValueError as exc:
+            raise PeriodError(f"{value!r} is not a valid date-time") from exc
+        local = naive.replace(tzinfo=tz)
+    else:
+        raise PeriodError(f"{value!r} is not YYYY-MM-DD or YYYY-MM-DDTHH:MM[:SS]")
+    return local.astimezone(UTC)
+
+
+def parse_period(start: str, end: str, time_zone: str) -> Period:
+    """Parse a partner period; raises PeriodError with the reason."""
+    tz = zone(time_zone.strip())
+    begin = _parse_local(start, tz, is_end=False)
+    finish = _parse_local(end, tz, is_end=True)
+    if finish <= begin:
+        raise PeriodError("the end is not after the start")
+    return Period(begin, finish, tz)
+
+
+def local_day_bounds(first: date, last: date, tz: tzinfo) -> tuple[datetime, datetime]:
+    """[first 00:00, day after last 00:00) in ``tz``, as aware UTC."""
+    lo = datetime.combine(first, time(0), tzinfo=tz).astimezone(UTC)
+    hi = datetime.combine(last + timedelta(days=1), time(0), tzinfo=tz).astimezone(UTC)
+    return lo, hi

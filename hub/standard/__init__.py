@@ -1,0 +1,51 @@
+"""The Shenzhen standard as data: models, loader and safe formulas.
+
+Load once at start-up with ``load_standard(default_standards_dir())`` and
+pass the ``Standard`` around; it is immutable and does no I/O after loading.
+"""
+
+from hub.standard.errors import StandardError
+from hub.standard.formula import CompiledFormula, FormulaError, FormulaEvaluationError
+from hub.standard.loader import (
+    KNOWN_INPUTS,
+    FactorLookup,
+    Standard,
+    default_standards_dir,
+    load_standard,
+)
+from hub.standard.models import (
+    Agreement,
+    Basis,
+    Crosswalk,
+    CrosswalkEntry,
+    Exclusion,
+    Factor,
+    FactorValue,
+    Methodology,
+    Mode,
+    Recognition,
+    VariantBy,
+)
+
+__all__ = [
+    "KNOWN_INPUTS",
+    "Agreement",
+    "Basis",
+    "CompiledFormula",
+    "Crosswalk",
+    "CrosswalkEntry",
+    "Exclusion",
+    "Factor",
+    "FactorLookup",
+    "FactorValue",
+    "FormulaError",
+    "FormulaEvaluationError",
+    "Methodology",
+    "Mode",
+    "Recognition",
+    "Standard",
+    "StandardError",
+    "VariantBy",
+    "default_standards_dir",
+    "load_standard",
+]

@@ -1,0 +1,502 @@
+"""Load, validate and index the standard; compile its formulas once.
+
+Layout of a standards directory (see standards/README.md):
+
+    standard.yaml          version, effective dates, publisher
+    methodologies.yaml     methodologies: [...]
+    factors.yaml           factors: [...]
+    crosswalks/*.yaml      one file per partner
+    agreements/*.yaml      one file per partner
+
+Everything is checked before anything is used: shapes (pydantic, strict),
+units, formulas (compiled against the methodology's declared inputs and
+factors), and cross-references (crosswalk -> methodology and factors,
+agreement -> crosswalk). A refused file raises StandardError with the file,
+the path inside it and the reason. Nothing is read from disk after loading.
+"""
+
+from __future__ import annotations
+
+import bisect
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+from typing import Any, TypeVar
+
+import yaml
+from pydantic import BaseModel, ValidationError
+
+import hub
+from hub.domain import regions, units
+from hub.domain.origin_serials import PARSERS
+from hub.domain.periods import PeriodError, zone
+from hub.standard.errors import StandardError
+from hub.standard.formula import CompiledFormula, FormulaError, compile_formula
+from hub.standard.models import (
+    Agreement,
+    Basis,
+    Crosswalk,
+    CrosswalkEntry,
+    Exclusion,
+    Factor,
+    FactorsFile,
+    FactorValue,
+    MethodologiesFile,
+    Methodology,
+    Recognition,
+    StandardHeader,
+    VariantBy,
+)
+
+# Inputs the hub derives for every claim; a formula may use those it declares.
+KNOWN_INPUTS: frozenset[str] = frozenset({"activity", "days", "years"})
+
+M = TypeVar("M", bound=BaseModel)
+
+
+def default_standards_dir() -> Path:
+    """The repository's standards/ folder."""
+    return Path(hub.__file__).resolve().parent.parent / "standards"
+
+
+# --- YAML: decimals stay text, duplicate keys are refused -------------------
+
+
+class _Loader(yaml.SafeLoader):
+    pass
+
+
+# Without the float resolver an unquoted 0.5366 stays the string "0.5366",
+# so no value ever passes through a binary float.
+_Loader.yaml_implicit_resolvers = {
+    first: [(tag, rx) for tag, rx in resolvers if tag != "tag:yaml.org,2002:float"]
+    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
+
+
+def _construct_mapping(loader: _Loader, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
+    seen: set[Any] = set()
+    for key_node, _ in node.value:
+        key = loader.construct_object(key_node, deep=deep)
+        if key in seen:
+            mark = key_node.start_mark
+            raise yaml.constructor.ConstructorError(
+                None, None, f"duplicate key {key!r} (line {mark.line + 1})", mark
+            )
+        seen.add(key)
+    return loader.construct_mapping(node, deep=deep)
+
+
+_Loader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
+
+
+def _location(loc: tuple[int | str, ...]) -> str:
+    out = ""
+    for part in loc:
+        if isinstance(part, int):
+            out += f"[{part}]"
+        else:
+            out += f".{part}" if out else str(part)
+    return out
+
+
+class _File:
+    """One YAML file being loaded, for error messages."""
+
+    def __init__(self, root: Path, path: Path) -> None:
+        self.path = path
+        self.name = f"{root.name}/{path.relative_to(root).as_posix()}"
+
+    def error(self, location: str, reason: str) -> StandardError:
+        return StandardError(self.name, location, reason)
+
+    def read(self) -> Any:
+        try:
+            text = self.path.read_text(encoding="utf-8")
+        except OSError as exc:
+            raise self.error("", f"cannot read: {exc.strerror or exc}") from exc
+        except UnicodeDecodeError as exc:
+            raise self.error("", "not UTF-8") from exc
+        try:
+            return yaml.load(text, Loader=_Loader)  # noqa: S506 - a SafeLoader subclass
+        except yaml.MarkedYAMLError as exc:
+            mark = exc.problem_mark or exc.context_mark
+            where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else ""
+            raise self.error(where, f"invalid YAML: {exc.problem or exc}") from exc
+        except yaml.YAMLError as exc:
+            raise self.error("", f"invalid YAML: {exc}") from exc
+
+    def parse(self, model: type[M]) -> M:
+        data = self.read()
+        if not isinstance(data, dict):
+            raise self.error("", "the file must hold a mapping at its top level")
+        try:
+            return model.model_validate(data)
+        except ValidationError as exc:
+            first = exc.errors()[0]
+            reason = str(first["msg"]).removeprefix("Value error, ")
+            raise self.error(_location(tuple(first["loc"])), reason) from exc
+
+
+# --- The loaded standard -----------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class FactorLookup:
+    """A factor value chosen for one region, year and variant."""
+
+    factor: Factor
+    value: FactorValue
+    region: str
+    requested_year: int
+
+    @property
+    def fell_back(self) -> bool:
+        """True when an earlier year's value stands in for the requested year."""
+        return self.value.year is not None and self.value.year != self.requested_year
+
+
+@dataclass(frozen=True, slots=True)
+class _Series:
+    years: tuple[int, ...]  # ascending
+    dated: tuple[FactorValue, ...]
+    undated: FactorValue | None
+
+
+class Standard:
+    """The Shenzhen standard, validated, indexed and compiled. Immutable."""
+
+    def __init__(
+        self,
+        header: StandardHeader,
+        methodologies: Mapping[str, Methodology],
+        formulas: Mapping[str, CompiledFormula],
+        factors: Mapping[str, Factor],
+        crosswalks: Mapping[str, Crosswalk],
+        agreements: Mapping[str, Agreement],
+    ) -> None:
+        self.header = header
+        self.version: str = header.version
+        self._methodologies = dict(methodologies)
+        self._formulas = dict(formulas)
+        self._factors = dict(factors)
+        self._crosswalks = dict(crosswalks)
+        self._agreements = dict(agreements)
+        self._entries: dict[tuple[str, str], CrosswalkEntry] = {}
+        self._exclusions: dict[tuple[str, str], Exclusion] = {}
+        for partner, crosswalk in crosswalks.items():
+            for entry in crosswalk.entries:
+                self._entries[(partner, entry.partner_methodology)] = entry
+            for excluded in crosswalk.excluded:
+                self._exclusions[(partner, excluded.partner_methodology)] = excluded
+        self._recognitions: dict[tuple[str, str], tuple[Recognition, ...]] = {}
+        for partner, agreement in agreements.items():
+            for rec in agreement.recognised:
+                key = (partner, rec.partner_methodology)
+                self._recognitions[key] = (*self._recognitions.get(key, ()), rec)
+        series: dict[tuple[str, str, str | None], list[FactorValue]] = {}
+        for factor in factors.values():
+            for value in factor.values:
+                series.setdefault((factor.id, value.region, value.variant), []).append(value)
+        self._series: dict[tuple[str, str, str | None], _Series] = {}
+        for key, values in series.items():
+            dated = sorted((v for v in values if v.year is not None), key=lambda v: v.year or 0)
+            undated = next((v for v in values if v.year is None), None)
+            self._series[key] = _Series(
+                years=tuple(v.year or 0 for v in dated), dated=tuple(dated), undated=undated
+            )
+        self._variants: dict[str, frozenset[str]] = {
+            fid: frozenset(v.variant for v in f.values if v.variant is not None)
+            for fid, f in factors.items()
+        }
+
+    # Methodologies
+    def methodology(self, methodology_id: str) -> Methodology | None:
+        return self._methodologies.get(methodology_id)
+
+    def methodologies(self) -> tuple[Methodology, ...]:
+        return tuple(self._methodologies.values())
+
+    def formula(self, methodology_id: str) -> CompiledFormula:
+        """The compiled formula of a methodology (KeyError if unknown)."""
+        return self._formulas[methodology_id]
+
+    # Partners
+    def partners(self) -> tuple[str, ...]:
+        return tuple(sorted(self._agreements))
+
+    def agreement(self, partner: str) -> Agreement | None:
+        return self._agreements.get(partner)
+
+    def crosswalk(self, partner: str) -> Crosswalk | None:
+        return self._crosswalks.get(partner)
+
+    def crosswalk_entry(self, partner: str, partner_methodology: str) -> CrosswalkEntry | None:
+        return self._entries.get((partner, partner_methodology))
+
+    def exclusion(self, partner: str, partner_methodology: str) -> Exclusion | None:
+        """Why a partner methodology is deliberately not crosswalked, if it is listed."""
+        return self._exclusions.get((partner, partner_methodology))
+
+    def recognitions(self, partner: str, partner_methodology: str) -> tuple[Recognition, ...]:
+        """The agreement's recognition windows for a partner methodology."""
+        return self._recognitions.get((partner, partner_methodology), ())
+
+    def recognised_on(self, partner: str, partner_methodology: str, first: date, last: date) -> bool:
+        """True when one recognition window covers the local dates first..last."""
+        return any(
+            r.valid_from <= first and (r.valid_to is None or last <= r.valid_to)
+            for r in self.recognitions(partner, partner_methodology)
+        )
+
+    def basis(self, entry: CrosswalkEntry) -> Basis:
+        """The basis of claims under a crosswalk entry (its own, else the methodology's)."""
+        if entry.basis is not None:
+            return entry.basis
+        return self._methodologies[entry.methodology].basis
+
+    def accepted_units(self, entry: CrosswalkEntry) -> tuple[str, ...]:
+        methodology = self._methodologies[entry.methodology]
+        return tuple(entry.units if entry.units is not None else methodology.accepted_units)
+
+    # Factors
+    def factor(self, factor_id: str) -> Factor | None:
+        return self._factors.get(factor_id)
+
+    def factors(self) -> tuple[Factor, ...]:
+        return tuple(self._factors.values())
+
+    def factor_variants(self, factor_id: str) -> frozenset[str]:
+        return self._variants.get(factor_id, frozenset())
+
+    def factor_region(self, entry: CrosswalkEntry, factor_id: str, utility: str | None) -> str | None:
+        """Where a factor is taken from for claims under ``entry``.
+
+        The utility's region when the entry maps utilities, else the entry's
+        region for the factor, else the factor's default region.
+        """
+        if utility is not None:
+            by_utility = entry.factor_regions_by_utility.get(utility)
+            if by_utility is not None and factor_id in by_utility:
+                return by_utility[factor_id]
+        if factor_id in entry.factor_regions:
+            return entry.factor_regions[factor_id]
+        factor = self._factors.get(factor_id)
+        return factor.default_region if factor is not None else None
+
+    def factor_value(
+        self, factor_id: str, region: str, year: int, variant: str | None = None
+    ) -> FactorLookup | None:
+        """The value for ``year``, else the latest earlier year, else an undated value."""
+        factor = self._factors.get(factor_id)
+        series = self._series.get((factor_id, region, variant))
+        if factor is None or series is None:
+            return None
+        index = bisect.bisect_right(series.years, year)
+        if index:
+            return FactorLookup(factor, series.dated[index - 1], region, year)
+        if series.undated is not None:
+            return FactorLookup(factor, series.undated, region, year)
+        return None
+
+
+# --- Loading -----------------------------------------------------------------
+
+
+def _yaml_files(folder: Path) -> Iterator[Path]:
+    if folder.is_dir():
+        yield from sorted(p for p in folder.iterdir() if p.suffix in (".yaml", ".yml"))
+
+
+def load_standard(root: Path) -> Standard:
+    """Load and validate the standard in ``root``; raises StandardError."""
+    root = Path(root)
+    if not root.is_dir():
+        raise StandardError(root.name or str(root), "", "the standards directory does not exist")
+    header = _File(root, root / "standard.yaml").parse(StandardHeader)
+    factors = _load_factors(_File(root, root / "factors.yaml"))
+    methodologies, formulas = _load_methodologies(_File(root, root / "methodologies.yaml"), factors)
+    agreements: dict[str, Agreement] = {}
+    agreement_files: dict[str, _File] = {}
+    for path in _yaml_files(root / "agreements"):
+        file = _File(root, path)
+        agreement = file.parse(Agreement)
+        _check_agreement(file, agreement)
+        if agreement.partner in agreements:
+            raise file.error("partner", f"a second agreement for {agreement.partner}")
+        agreements[agreement.partner] = agreement
+        agreement_files[agreement.partner] = file
+    crosswalks: dict[str, Crosswalk] = {}
+    for path in _yaml_files(root / "crosswalks"):
+        file = _File(root, path)
+        crosswalk = file.parse(Crosswalk)
+        if crosswalk.partner in crosswalks:
+            raise file.error("partner", f"a second crosswalk for {crosswalk.partner}")
+        if crosswalk.partner not in agreements:
+            raise file.error("partner", f"no agreement in agreements/ for {crosswalk.partner}")
+        _check_crosswalk(file, crosswalk, methodologies, factors)
+        crosswalks[crosswalk.partner] = crosswalk
+    for partner, agreement in agreements.items():
+        crosswalk_or_none = crosswalks.get(partner)
+        known = {e.partner_methodology for e in crosswalk_or_none.entries} if crosswalk_or_none else set()
+        for i, rec in enumerate(agreement.recognised):
+            if rec.partner_methodology not in known:
+                raise agreement_files[partner].error(
+                    f"recognised[{i}].partner_methodology",
+                    f"{rec.partner_methodology} is not in the crosswalk of {partner}",
+                )
+    return Standard(header, methodologies, formulas, factors, crosswalks, agreements)
+
+
+def _load_factors(file: _File) -> dict[str, Factor]:
+    parsed = file.parse(FactorsFile)
+    factors: dict[str, Factor] = {}
+    for i, factor in enumerate(parsed.factors):
+        if factor.id in factors:
+            raise file.error(f"factors[{i}].id", f"duplicate factor id {factor.id}")
+        if factor.id in KNOWN_INPUTS:
+            raise file.error(f"factors[{i}].id", f"{factor.id} is the name of a derived input")
+        if not factor.id.isidentifier():
+            raise file.error(f"factors[{i}].id", f"{factor.id!r} is not a name a formula can use")
+        if factor.default_region is not None and not any(
+            v.region == factor.default_region for v in factor.values
+        ):
+            raise file.error(
+                f"factors[{i}].default_region", f"no value for default region {factor.default_region}"
+            )
+        factors[factor.id] = factor
+    return factors
+
+
+def _load_methodologies(
+    file: _File, factors: Mapping[str, Factor]
+) -> tuple[dict[str, Methodology], dict[str, CompiledFormula]]:
+    parsed = file.parse(MethodologiesFile)
+    methodologies: dict[str, Methodology] = {}
+    formulas: dict[str, CompiledFormula] = {}
+    formula_ids: set[str] = set()
+    for i, m in enumerate(parsed.methodologies):
+        at = f"methodologies[{i}]"
+        if m.id in methodologies:
+            raise file.error(f"{at}.id", f"duplicate methodology id {m.id}")
+        if m.formula_id in formula_ids:
+            raise file.error(f"{at}.formula_id", f"duplicate formula id {m.formula_id}")
+        formula_ids.add(m.formula_id)
+        for j, unit in enumerate(m.accepted_units):
+            if unit not in units.ACTIVITY_UNITS:
+                raise file.error(f"{at}.accepted_units[{j}]", f"unknown activity unit {unit!r}")
+            if not units.convertible(unit, m.activity_unit):
+                raise file.error(
+                    f"{at}.accepted_units[{j}]", f"{unit} cannot be converted to {m.activity_unit}"
+                )
+        for j, unit in enumerate(m.size_units):
+            if unit not in units.SIZE_UNITS:
+                raise file.error(f"{at}.size_units[{j}]", f"unknown size unit {unit!r}")
+        for j, name in enumerate(m.inputs):
+            if name not in KNOWN_INPUTS:
+                raise file.error(
+                    f"{at}.inputs[{j}]",
+                    f"unknown input {name!r} (known: {', '.join(sorted(KNOWN_INPUTS))})",
+                )
+        for j, name in enumerate(m.factors):
+            if name not in factors:
+                raise file.error(f"{at}.factors[{j}]", f"no factor {name!r} in factors.yaml")
+        variant_factors = [f for f in m.factors if factors[f].variant_by is VariantBy.MATERIAL]
+        if len(variant_factors) > 1:
+            raise file.error(f"{at}.factors", "at most one factor may vary by material")
+        try:
+            compiled = compile_formula(m.formula, frozenset(m.inputs) | frozenset(m.factors))
+        except FormulaError as exc:
+            raise file.error(f"{at}.formula", str(exc)) from exc
+        unused = (set(m.inputs) | set(m.factors)) - compiled.names
+        if unused:
+            raise file.error(
+                f"{at}.formula", f"declared but not used: {', '.join(sorted(unused))}"
+            )
+        methodologies[m.id] = m
+        formulas[m.id] = compiled
+    return methodologies, formulas
+
+
+def _check_agreement(file: _File, agreement: Agreement) -> None:
+    if agreement.partner != agreement.region.iso_3166_2:
+        raise file.error("region.iso_3166_2", "must equal the partner code")
+    if agreement.region.gbt2260_prefix not in regions.PROVINCES:
+        raise file.error("region.gbt2260_prefix", "not a GB/T 2260 province-level code")
+    try:
+        zone(agreement.time_zone)
+    except PeriodError as exc:
+        raise file.error("time_zone", str(exc)) from exc
+    if agreement.origin_serial_format is not None and agreement.origin_serial_format not in PARSERS:
+        raise file.error(
+            "origin_serial_format",
+            f"unknown format (known: {', '.join(sorted(PARSERS))})",
+        )
+
+
+def _check_crosswalk(
+    file: _File,
+    crosswalk: Crosswalk,
+    methodologies: Mapping[str, Methodology],
+    factors: Mapping[str, Factor],
+) -> None:
+    seen: set[str] = set()
+    for i, entry in enumerate(crosswalk.entries):
+        at = f"entries[{i}]"
+        if entry.partner_methodology in seen:
+            raise file.error(f"{at}.partner_methodology", f"duplicate {entry.partner_methodology}")
+        seen.add(entry.partner_methodology)
+        methodology = methodologies.get(entry.methodology)
+        if methodology is None:
+            raise file.error(f"{at}.methodology", f"no methodology {entry.methodology!r}")
+        for j, unit in enumerate(entry.units or ()):
+            if unit not in methodology.accepted_units:
+                raise file.error(f"{at}.units[{j}]", f"{unit} is not accepted by {methodology.id}")
+        for name in entry.factor_regions:
+            if name not in methodology.factors:
+                raise file.error(f"{at}.factor_regions.{name}", f"{methodology.id} uses no factor {name}")
+        for utility, mapping in entry.factor_regions_by_utility.items():
+            for name in mapping:
+                if name not in methodology.factors:
+                    raise file.error(
+                        f"{at}.factor_regions_by_utility.{utility}.{name}",
+                        f"{methodology.id} uses no factor {name}",
+                    )
+        if entry.mode.value == "recompute":
+            _check_recompute_factors(file, at, entry, methodology, factors)
+    for i, excluded in enumerate(crosswalk.excluded):
+        if excluded.partner_methodology in seen:
+            raise file.error(
+                f"excluded[{i}].partner_methodology",
+                f"{excluded.partner_methodology} is both crosswalked and excluded",
+            )
+
+
+def _check_recompute_factors(
+    file: _File,
+    at: str,
+    entry: CrosswalkEntry,
+    methodology: Methodology,
+    factors: Mapping[str, Factor],
+) -> None:
+    for name in methodology.factors:
+        factor = factors[name]
+        regions_used: list[tuple[str, str | None]] = []
+        if entry.factor_regions_by_utility:
+            for utility, mapping in entry.factor_regions_by_utility.items():
+                region = mapping.get(name, entry.factor_regions.get(name, factor.default_region))
+                regions_used.append((f"{at}.factor_regions_by_utility.{utility}", region))
+        else:
+            region = entry.factor_regions.get(name, factor.default_region)
+            regions_used.append((f"{at}.factor_regions", region))
+        for where, region in regions_used:
+            if region is None:
+                raise file.error(where, f"no region for factor {name} (it has no default_region)")
+            if not any(v.region == region for v in factor.values):
+                raise file.error(where, f"factor {name} has no value for region {region}")
+        if factor.variant_by is VariantBy.CROSSWALK:
+            if entry.variant is None:
+                raise file.error(f"{at}.variant", f"factor {name} varies by a crosswalk variant")
+            if not any(v.variant == entry.variant for v in factor.values):
+                raise file.error(f"{at}.variant", f"factor {name} has no variant {entry.variant!r}")

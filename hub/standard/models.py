@@ -1,0 +1,262 @@
+"""The shape of the standard's YAML files, as strict pydantic models.
+
+Unknown keys are refused, numbers are decimal (a float in the data is
+refused: write decimals as quoted strings, or unquoted — the loader keeps
+unquoted decimals as text, never as binary floats), and every value that
+carries a number names its ``source`` and whether it is ``provisional``.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal, InvalidOperation
+from enum import StrEnum
+from typing import Annotated, Any
+
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
+
+
+def _to_decimal(value: Any) -> Decimal:
+    if isinstance(value, bool) or isinstance(value, float):
+        raise ValueError("write decimal numbers as quoted strings, not floats")
+    if isinstance(value, Decimal):
+        result = value
+    elif isinstance(value, int | str):
+        try:
+            result = Decimal(str(value).strip())
+        except InvalidOperation as exc:
+            raise ValueError(f"{value!r} is not a decimal number") from exc
+    else:
+        raise ValueError(f"expected a decimal number, got {type(value).__name__}")
+    if not result.is_finite():
+        raise ValueError(f"{value!r} is not a finite number")
+    return result
+
+
+def _to_date(value: Any) -> date:
+    if isinstance(value, datetime):
+        raise ValueError("expected a date without a time")
+    if isinstance(value, date):
+        return value
+    if isinstance(value, str):
+        try:
+            return date.fromisoformat(value.strip())
+        except ValueError as exc:
+            raise ValueError(f"{value!r} is not an ISO date YYYY-MM-DD") from exc
+    raise ValueError(f"expected an ISO date, got {type(value).__name__}")
+
+
+Dec = Annotated[Decimal, BeforeValidator(_to_decimal)]
+Day = Annotated[date, BeforeValidator(_to_date)]
+Text = Annotated[str, Field(min_length=1)]
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(strict=True, extra="forbid", frozen=True)
+
+
+class Sourced(_Model):
+    """A number with where it comes from."""
+
+    value: Dec
+    source: Text
+    provisional: bool
+
+
+class SourcedInt(_Model):
+    value: Annotated[int, Field(gt=0)]
+    source: Text
+    provisional: bool
+
+
+class StandardHeader(_Model):
+    version: Text
+    effective_from: Day
+    effective_to: Day | None = None
+    title_zh: Text
+    title_en: Text
+    publisher: Text
+    source: Text
+    provisional: bool
+    notes: list[str] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _window(self) -> StandardHeader:
+        if self.effective_to is not None and self.effective_to < self.effective_from:
+            raise ValueError("effective_to is before effective_from")
+        return self
+
+
+class Basis(StrEnum):
+    PROJECT = "project"  # a registered project claims (PV plant, forest parcel)
+    PERSONAL = "personal"  # a person's behaviour (rides, household power)
+    SITE = "site"  # an installation or outlet without a registered project
+
+
+class PlausibleMax(_Model):
+    """Above this activity a claim is held for review (not rejected)."""
+
+    value: Dec
+    per_day: bool  # multiply by the calendar days of the period
+    source: Text
+    provisional: bool
+
+
+class SizeLimit(_Model):
+    value: Dec
+    unit: Text
+    source: Text
+    provisional: bool
+
+
+class Methodology(_Model):
+    id: Text
+    name_zh: Text
+    name_en: Text
+    effective_from: Day
+    effective_to: Day | None = None
+    source: Text
+    provisional: bool
+    basis: Annotated[Basis, Field(strict=False)]
+    activity_unit: Text
+    accepted_units: list[Text]
+    inputs: list[Text]
+    factors: list[Text] = Field(default_factory=list)
+    formula_id: Text
+    formula: Text
+    daily_cap_tco2e: Sourced | None = None
+    plausible_max: PlausibleMax
+    max_period_days: SourcedInt
+    size_units: list[Text] = Field(default_factory=list)
+    max_size: SizeLimit | None = None
+
+    @model_validator(mode="after")
+    def _shape(self) -> Methodology:
+        if self.effective_to is not None and self.effective_to < self.effective_from:
+            raise ValueError("effective_to is before effective_from")
+        if self.activity_unit not in self.accepted_units:
+            raise ValueError("accepted_units must include activity_unit")
+        if self.daily_cap_tco2e is not None and self.daily_cap_tco2e.value <= 0:
+            raise ValueError("daily_cap_tco2e must be positive")
+        if self.plausible_max.value <= 0:
+            raise ValueError("plausible_max must be positive")
+        if self.max_size is not None and self.max_size.unit not in self.size_units:
+            raise ValueError("max_size.unit must be one of size_units")
+        return self
+
+
+class MethodologiesFile(_Model):
+    methodologies: list[Methodology]
+
+
+class VariantBy(StrEnum):
+    MATERIAL = "material"  # the claim's material picks the value (recycling)
+    CROSSWALK = "crosswalk"  # the crosswalk entry's variant picks it (forest type)
+
+
+class FactorValue(_Model):
+    region: Text
+    year: Annotated[int, Field(ge=1990, le=2100)] | None = None
+    variant: Text | None = None
+    value: Dec
+    source: Text
+    provisional: bool
+
+
+class Factor(_Model):
+    id: Text
+    name_zh: Text
+    name_en: Text
+    unit: Text
+    default_region: Text | None = None
+    variant_by: Annotated[VariantBy, Field(strict=False)] | None = None
+    values: list[FactorValue] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _variants(self) -> Factor:
+        seen: set[tuple[str, int | None, str | None]] = set()
+        for value in self.values:
+            if (self.variant_by is None) != (value.variant is None):
+                raise ValueError("give every value a variant exactly when variant_by is set")
+            key = (value.region, value.year, value.variant)
+            if key in seen:
+                raise ValueError(f"two values for region {value.region}, year {value.year}, variant {value.variant}")
+            seen.add(key)
+        return self
+
+
+class FactorsFile(_Model):
+    factors: list[Factor]
+
+
+class Mode(StrEnum):
+    RECOMPUTE = "recompute"  # Shenzhen formula over the activity data, origin factors
+    REPORTED_ONLY = "reported_only"  # the partner's reported tCO2e, discounted
+
+
+class CrosswalkEntry(_Model):
+    partner_methodology: Text
+    name: Text
+    methodology: Text
+    mode: Annotated[Mode, Field(strict=False)]
+    basis: Annotated[Basis, Field(strict=False)] | None = None
+    units: list[Text] | None = None
+    factor_regions: dict[str, str] = Field(default_factory=dict)
+    factor_regions_by_utility: dict[str, dict[str, str]] = Field(default_factory=dict)
+    variant: Text | None = None
+    discount: Sourced | None = None
+    source: Text
+    provisional: bool
+
+    @model_validator(mode="after")
+    def _mode(self) -> CrosswalkEntry:
+        if self.mode is Mode.REPORTED_ONLY and self.discount is None:
+            raise ValueError("a reported_only entry needs a discount")
+        if self.discount is not None and not (0 <= self.discount.value < 1):
+            raise ValueError("discount is the share deducted: at least 0 and below 1")
+        return self
+
+
+class Exclusion(_Model):
+    partner_methodology: Text
+    reason: Text
+
+
+class Crosswalk(_Model):
+    partner: Text
+    source: Text
+    provisional: bool
+    entries: list[CrosswalkEntry]
+    excluded: list[Exclusion] = Field(default_factory=list)
+
+
+class PartnerRegion(_Model):
+    iso_3166_2: Text
+    gbt2260_prefix: Annotated[str, Field(pattern=r"^\d{2}$")]
+    name_zh: Text
+    name_en: Text
+
+
+class Recognition(_Model):
+    partner_methodology: Text
+    valid_from: Day
+    valid_to: Day | None = None
+
+    @model_validator(mode="after")
+    def _window(self) -> Recognition:
+        if self.valid_to is not None and self.valid_to < self.valid_from:
+            raise ValueError("valid_to is before valid_from")
+        return self
+
+
+class Agreement(_Model):
+    partner: Text
+    name_zh: Text
+    name_en: Text
+    region: PartnerRegion
+    time_zone: Text
+    adjustment_ref_required: bool
+    origin_serial_format: Text | None = None
+    recognised: list[Recognition]
+    source: Text
+    provisional: bool
