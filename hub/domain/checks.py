@@ -1,3 +1,4 @@
+# ruff: noqa: E501 - the catalogue is a table, one check per line
 """Conformity checks: stable codes, severities and bilingual messages.
 
 The catalogue below is the single list of every code the hub can answer
@@ -38,19 +39,23 @@ class CheckResult:
     details: Mapping[str, str] = field(default_factory=dict)
 
 
-def _d(code: str, severity: Severity, zh: str, en: str, applies_to: str = "claim") -> CheckDefinition:
+def _d(
+    code: str, severity: Severity, zh: str, en: str, applies_to: str = "claim"
+) -> CheckDefinition:
     return CheckDefinition(code, severity, zh, en, applies_to)
 
 
-E, R, W, I = Severity.ERROR, Severity.REVIEW, Severity.WARNING, Severity.INFO
+E, R, W, I = Severity.ERROR, Severity.REVIEW, Severity.WARNING, Severity.INFO  # noqa: E741
+CP = "claim, project"  # applies to both
 
 # Messages are str.format templates over the check's details.
+# fmt: off
 CATALOGUE: dict[str, CheckDefinition] = {
     d.code: d
     for d in (
         # Partner and methodology
-        _d("PARTNER_NOT_RECOGNISED", E, "合作方 {partner} 未签署互认协议", "partner {partner} has no agreement with the hub"),
-        _d("METHODOLOGY_NOT_IN_CROSSWALK", E, "方法学 {partner_methodology} 不在 {partner} 的对照表中", "methodology {partner_methodology} is not in the crosswalk of {partner}"),
+        _d("PARTNER_NOT_RECOGNISED", E, "合作方 {partner} 未签署互认协议", "partner {partner} has no agreement with the hub", CP),
+        _d("METHODOLOGY_NOT_IN_CROSSWALK", E, "方法学 {partner_methodology} 不在 {partner} 的对照表中", "methodology {partner_methodology} is not in the crosswalk of {partner}", CP),
         _d("METHODOLOGY_NOT_RECOGNISED", E, "协议未认可方法学 {partner_methodology}（{vintage} 年度）", "the agreement does not recognise {partner_methodology} for vintage {vintage}"),
         _d("METHODOLOGY_NOT_EFFECTIVE", E, "深圳方法学 {methodology} 对 {vintage} 年度未生效", "Shenzhen methodology {methodology} is not in force for vintage {vintage}"),
         # Projects
@@ -58,13 +63,16 @@ CATALOGUE: dict[str, CheckDefinition] = {
         _d("PROJECT_NOT_REGISTERED", E, "项目 {project_id} 未在枢纽登记", "project {project_id} is not registered with the hub"),
         _d("PROJECT_NOT_ACTIVE", E, "项目 {project_id} 状态为 {status}，不可申报", "project {project_id} is {status} and cannot claim"),
         _d("PROJECT_METHODOLOGY_MISMATCH", E, "记录方法学 {partner_methodology} 与项目方法学 {project_methodology} 不一致", "record methodology {partner_methodology} differs from the project's {project_methodology}"),
-        _d("SITE_OUTSIDE_PARTNER_REGION", E, "地点 {region_code} 不在合作方 {partner} 的行政区域内", "site {region_code} lies outside the region of {partner}"),
-        _d("REGION_CODE_INVALID", E, "行政区划代码 {region_code} 无效", "administrative division code {region_code} is not valid"),
-        _d("PROJECT_SIZE_EXCEEDS_LIMIT", E, "项目规模 {size} 超过方法学上限 {limit}", "project size {size} exceeds the methodology limit {limit}"),
+        _d("SITE_OUTSIDE_PARTNER_REGION", E, "地点 {region_code} 不在合作方 {partner} 的行政区域内", "site {region_code} lies outside the region of {partner}", CP),
+        _d("REGION_CODE_INVALID", E, "行政区划代码 {region_code} 无效", "administrative division code {region_code} is not valid", CP),
+        _d("PROJECT_SIZE_EXCEEDS_LIMIT", E, "项目规模 {size} 超过方法学上限 {limit}", "project size {size} exceeds the methodology limit {limit}", CP),
         _d("CREDIT_CODE_INVALID", E, "统一社会信用代码 {credit_code} 校验失败", "unified social credit code {credit_code} fails its check character", "project"),
         _d("CREDITING_PERIOD_MALFORMED", E, "计入期 {start} 至 {end} 无效", "crediting period {start} to {end} is not valid", "project"),
         _d("PROJECT_SIZE_UNIT_INVALID", E, "规模单位 {unit} 不适用于方法学 {partner_methodology}", "size unit {unit} does not fit methodology {partner_methodology}", "project"),
         _d("PROJECT_FIELD_MISSING", E, "项目缺少字段 {field}", "project field {field} is missing", "project"),
+        _d("PROJECT_BASIS_MISMATCH", E, "方法学 {partner_methodology} 不是项目类方法学，不能登记项目", "methodology {partner_methodology} is not project-based; no project can be registered under it", "project"),
+        _d("PROJECT_SIZE_MALFORMED", E, "项目规模 {value} 不是有效正数", "project size {value} is not a valid positive number", "project"),
+        _d("COORDINATES_INVALID", E, "经纬度 {longitude}, {latitude} 无效", "coordinates {longitude}, {latitude} are not valid", "project"),
         _d("PROJECT_CHANGED", W, "项目 {project_id} 的登记信息已更新", "registration of project {project_id} was updated", "project"),
         # Monitoring period
         _d("PERIOD_MALFORMED", E, "监测期 {start} 至 {end} 无效：{reason}", "monitoring period {start} to {end} is not valid: {reason}"),
@@ -79,12 +87,14 @@ CATALOGUE: dict[str, CheckDefinition] = {
         _d("QUANTITY_OUT_OF_BOUNDS", R, "活动量 {value} {unit} 超出合理范围（上限 {limit}）", "activity quantity {value} {unit} is beyond plausible bounds (limit {limit})"),
         _d("REPORTED_MALFORMED", E, "申报减排量 {value} 不是有效数字", "reported reduction {value} is not a valid number"),
         _d("REPORTED_NEGATIVE", E, "申报减排量 {value} 为负数", "reported reduction {value} is negative"),
+        _d("SITE_REQUIRED", E, "站点类方法学 {methodology} 须填写站点编号", "site-based methodology {methodology} needs a site id"),
         _d("PERSON_REQUIRED", E, "个人行为类方法学 {methodology} 须提供个人标识", "personal-behaviour methodology {methodology} needs a person pseudonym"),
         _d("PSEUDONYM_MALFORMED", E, "个人标识须为 64 位小写十六进制（HMAC-SHA256）", "person pseudonym must be 64 lower-case hex characters (HMAC-SHA256)"),
         _d("DAILY_CAP_APPLIED", W, "超过每人每日上限 {cap} tCO2e，按上限计 {capped}", "per-person daily cap {cap} tCO2e exceeded; credited {capped}"),
         _d("MATERIAL_REQUIRED", E, "回收类记录须填写物料", "a recycling record needs its material"),
         _d("MATERIAL_UNKNOWN", E, "物料 {material} 不在方法学 {methodology} 的因子表中", "material {material} has no factor under {methodology}"),
         _d("UTILITY_REQUIRED", E, "电力类记录须注明电力公司", "an electricity record must name its utility"),
+        _d("UTILITY_UNKNOWN", E, "电力公司 {utility} 无对应排放因子（可选：{known}）", "utility {utility} has no emission factor (known: {known})"),
         _d("FACTOR_NOT_AVAILABLE", E, "无适用排放因子 {factor}（{region}，{year} 年）", "no emission factor {factor} for {region} in {year}"),
         _d("FACTOR_PROVISIONAL", I, "使用了暂定因子 {factor}", "provisional factor {factor} was used"),
         _d("FACTOR_YEAR_FALLBACK", I, "{year} 年因子未发布，采用 {used_year} 年因子 {factor}", "no {year} value of {factor} published; the {used_year} value was used"),
@@ -92,12 +102,14 @@ CATALOGUE: dict[str, CheckDefinition] = {
         _d("RECOMPUTED_EXCEEDS_REPORTED", I, "重算 {recomputed} 高于申报 {reported}，取较低值", "recomputation {recomputed} exceeds reported {reported}; the lower is kept"),
         _d("CROSSWALK_DISCOUNT_APPLIED", I, "仅有申报减排量，按对照表折扣 {discount} 计入", "only a reduction was reported; crosswalk discount {discount} applied"),
         _d("REPORTED_REQUIRED", E, "方法学 {methodology} 只能按申报减排量折算，但未申报", "methodology {methodology} converts reported reductions only, and none was reported"),
+        _d("RECOMPUTATION_FAILED", E, "按公式 {formula_id} 重算失败：{reason}", "recomputation with formula {formula_id} failed: {reason}"),
         _d("ZERO_REDUCTION", E, "折算后减排量为零", "the reduction is zero after conversion"),
         # Double claiming and origin issuance
         _d("ADJUSTMENT_REF_MISSING", E, "协议要求相应调整证明编号，但未提供", "the agreement requires an accounting-adjustment reference and none was given"),
         _d("ORIGIN_ISSUED_WITHOUT_SERIAL", E, "标记为已签发但缺少 PHCER 序列号", "marked issued at the origin but no origin serial was given"),
         _d("ORIGIN_SERIAL_MALFORMED", E, "原注册登记序列号 {serial} 格式错误", "origin serial {serial} is malformed"),
         _d("ORIGIN_SERIAL_QUANTITY_MISMATCH", R, "序列号区间 {units} 个单位与申报减排量 {reported} 不符", "origin block of {units} units does not match the reported {reported}"),
+        _d("ORIGIN_SERIAL_PROJECT_MISMATCH", E, "序列号 {serial} 所属项目与记录项目 {project_id} 不一致", "origin serial {serial} belongs to another project than {project_id}"),
         _d("ORIGIN_SERIAL_UNEXPECTED", E, "未签发记录不应带有序列号 {serial}", "a record not issued at the origin carries serial {serial}"),
         _d("ORIGIN_CANCELLED_ELSEWHERE", E, "原注册登记簿已注销该减排量（重复使用）", "the origin already cancelled this reduction for another use (double use)"),
         _d("AWAITING_SOURCE_CANCELLATION", I, "原注册登记簿已签发，须先注销再由深圳签发", "issued at the origin: it must be cancelled at source before Shenzhen issues"),
@@ -110,6 +122,7 @@ CATALOGUE: dict[str, CheckDefinition] = {
         _d("SITE_PROGRAMME_CONFLICT", E, "站点 {site_id} 已登记于方法学 {other_methodology}", "site {site_id} is already bound to methodology {other_methodology}"),
     )
 }
+# fmt: on
 
 
 def fire(code: str, **details: object) -> CheckResult:

@@ -14,7 +14,10 @@ WEIGHTS = (1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28)
 
 
 def check_character(first17: str) -> str:
-    """The check character for the first 17 characters; ValueError if any is outside the alphabet."""
+    """The check character for the first 17 characters.
+
+    Raises ValueError when a character is outside the alphabet.
+    """
     if len(first17) != 17:
         raise ValueError("a unified social credit code body has 17 characters")
     try:

@@ -24,7 +24,15 @@ _SECONDS_PER_DAY = Decimal(86400)
 
 
 class PeriodError(ValueError):
-    """Why a period cannot be read; the message is the reason for PERIOD_MALFORMED."""
+    """Why a period cannot be read; the message is the reason for PERIOD_MALFORMED.
+
+    ``field`` names the ClaimSubmission field at fault.
+    """
+
+    def __init__(self, reason: str, field: str = "period_start") -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.field = field
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,16 +71,17 @@ def zone(name: str) -> ZoneInfo:
     try:
         return ZoneInfo(name)
     except (ZoneInfoNotFoundError, ValueError) as exc:
-        raise PeriodError(f"unknown time zone {name!r}") from exc
+        raise PeriodError(f"unknown time zone {name!r}", "time_zone") from exc
 
 
 def _parse_local(text: str, tz: tzinfo, *, is_end: bool) -> datetime:
+    field = "period_end" if is_end else "period_start"
     value = text.strip()
     if _DATE.match(value):
         try:
             day = date.fromisoformat(value)
         except ValueError as exc:
-            raise PeriodError(f"{value!r} is not a calendar date") from exc
+            raise PeriodError(f"{value!r} is not a calendar date", field) from exc
         if is_end:
             day = day + timedelta(days=1)
         local = datetime.combine(day, time(0), tzinfo=tz)
@@ -80,20 +89,22 @@ def _parse_local(text: str, tz: tzinfo, *, is_end: bool) -> datetime:
         try:
             naive = datetime.fromisoformat(value.replace(" ", "T"))
         except ValueError as exc:
-            raise PeriodError(f"{value!r} is not a valid date-time") from exc
+            raise PeriodError(f"{value!r} is not a valid date-time", field) from exc
         local = naive.replace(tzinfo=tz)
     else:
-        raise PeriodError(f"{value!r} is not YYYY-MM-DD or YYYY-MM-DDTHH:MM[:SS]")
+        raise PeriodError(f"{value!r} is not YYYY-MM-DD or YYYY-MM-DDTHH:MM[:SS]", field)
     return local.astimezone(UTC)
 
 
 def parse_period(start: str, end: str, time_zone: str) -> Period:
     """Parse a partner period; raises PeriodError with the reason."""
+    if not time_zone.strip():
+        raise PeriodError("no time zone given", "time_zone")
     tz = zone(time_zone.strip())
     begin = _parse_local(start, tz, is_end=False)
     finish = _parse_local(end, tz, is_end=True)
     if finish <= begin:
-        raise PeriodError("the end is not after the start")
+        raise PeriodError("the end is not after the start", "period_end")
     return Period(begin, finish, tz)
 
 

@@ -44,7 +44,9 @@ _UNITS: dict[str, tuple[Dimension, Decimal]] = {
 _DIVISORS: dict[str, Decimal] = {"mu": Decimal(15)}
 
 # Activity units a claim may carry (the proto's list); kW/MW only size projects.
-ACTIVITY_UNITS: frozenset[str] = frozenset({"kWh", "MWh", "pkm", "km", "trip", "kg", "t", "ha", "mu"})
+ACTIVITY_UNITS: frozenset[str] = frozenset(
+    {"kWh", "MWh", "pkm", "km", "trip", "kg", "t", "ha", "mu"}
+)
 SIZE_UNITS: frozenset[str] = frozenset({"kW", "MW", "ha", "mu"})
 ALL_UNITS: frozenset[str] = frozenset(_UNITS)
 

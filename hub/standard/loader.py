@@ -75,7 +75,9 @@ _Loader.yaml_implicit_resolvers = {
 }
 
 
-def _construct_mapping(loader: _Loader, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
+def _construct_mapping(
+    loader: _Loader, node: yaml.MappingNode, deep: bool = False
+) -> dict[Any, Any]:
     seen: set[Any] = set()
     for key_node, _ in node.value:
         key = loader.construct_object(key_node, deep=deep)
@@ -119,7 +121,7 @@ class _File:
         except UnicodeDecodeError as exc:
             raise self.error("", "not UTF-8") from exc
         try:
-            return yaml.load(text, Loader=_Loader)  # noqa: S506 - a SafeLoader subclass
+            return yaml.load(text, Loader=_Loader)  # a SafeLoader subclass
         except yaml.MarkedYAMLError as exc:
             mark = exc.problem_mark or exc.context_mark
             where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else ""
@@ -200,10 +202,10 @@ class Standard:
             for value in factor.values:
                 series.setdefault((factor.id, value.region, value.variant), []).append(value)
         self._series: dict[tuple[str, str, str | None], _Series] = {}
-        for key, values in series.items():
+        for series_key, values in series.items():
             dated = sorted((v for v in values if v.year is not None), key=lambda v: v.year or 0)
             undated = next((v for v in values if v.year is None), None)
-            self._series[key] = _Series(
+            self._series[series_key] = _Series(
                 years=tuple(v.year or 0 for v in dated), dated=tuple(dated), undated=undated
             )
         self._variants: dict[str, frozenset[str]] = {
@@ -243,7 +245,9 @@ class Standard:
         """The agreement's recognition windows for a partner methodology."""
         return self._recognitions.get((partner, partner_methodology), ())
 
-    def recognised_on(self, partner: str, partner_methodology: str, first: date, last: date) -> bool:
+    def recognised_on(
+        self, partner: str, partner_methodology: str, first: date, last: date
+    ) -> bool:
         """True when one recognition window covers the local dates first..last."""
         return any(
             r.valid_from <= first and (r.valid_to is None or last <= r.valid_to)
@@ -270,7 +274,9 @@ class Standard:
     def factor_variants(self, factor_id: str) -> frozenset[str]:
         return self._variants.get(factor_id, frozenset())
 
-    def factor_region(self, entry: CrosswalkEntry, factor_id: str, utility: str | None) -> str | None:
+    def factor_region(
+        self, entry: CrosswalkEntry, factor_id: str, utility: str | None
+    ) -> str | None:
         """Where a factor is taken from for claims under ``entry``.
 
         The utility's region when the entry maps utilities, else the entry's
@@ -339,7 +345,11 @@ def load_standard(root: Path) -> Standard:
         crosswalks[crosswalk.partner] = crosswalk
     for partner, agreement in agreements.items():
         crosswalk_or_none = crosswalks.get(partner)
-        known = {e.partner_methodology for e in crosswalk_or_none.entries} if crosswalk_or_none else set()
+        known = (
+            {e.partner_methodology for e in crosswalk_or_none.entries}
+            if crosswalk_or_none
+            else set()
+        )
         for i, rec in enumerate(agreement.recognised):
             if rec.partner_methodology not in known:
                 raise agreement_files[partner].error(
@@ -363,7 +373,8 @@ def _load_factors(file: _File) -> dict[str, Factor]:
             v.region == factor.default_region for v in factor.values
         ):
             raise file.error(
-                f"factors[{i}].default_region", f"no value for default region {factor.default_region}"
+                f"factors[{i}].default_region",
+                f"no value for default region {factor.default_region}",
             )
         factors[factor.id] = factor
     return factors
@@ -411,9 +422,7 @@ def _load_methodologies(
             raise file.error(f"{at}.formula", str(exc)) from exc
         unused = (set(m.inputs) | set(m.factors)) - compiled.names
         if unused:
-            raise file.error(
-                f"{at}.formula", f"declared but not used: {', '.join(sorted(unused))}"
-            )
+            raise file.error(f"{at}.formula", f"declared but not used: {', '.join(sorted(unused))}")
         methodologies[m.id] = m
         formulas[m.id] = compiled
     return methodologies, formulas
@@ -455,7 +464,9 @@ def _check_crosswalk(
                 raise file.error(f"{at}.units[{j}]", f"{unit} is not accepted by {methodology.id}")
         for name in entry.factor_regions:
             if name not in methodology.factors:
-                raise file.error(f"{at}.factor_regions.{name}", f"{methodology.id} uses no factor {name}")
+                raise file.error(
+                    f"{at}.factor_regions.{name}", f"{methodology.id} uses no factor {name}"
+                )
         for utility, mapping in entry.factor_regions_by_utility.items():
             for name in mapping:
                 if name not in methodology.factors:

@@ -17,7 +17,7 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_valida
 
 
 def _to_decimal(value: Any) -> Decimal:
-    if isinstance(value, bool) or isinstance(value, float):
+    if isinstance(value, bool | float):
         raise ValueError("write decimal numbers as quoted strings, not floats")
     if isinstance(value, Decimal):
         result = value
@@ -180,7 +180,10 @@ class Factor(_Model):
                 raise ValueError("give every value a variant exactly when variant_by is set")
             key = (value.region, value.year, value.variant)
             if key in seen:
-                raise ValueError(f"two values for region {value.region}, year {value.year}, variant {value.variant}")
+                raise ValueError(
+                    f"two values for region {value.region}, year {value.year},"
+                    f" variant {value.variant}"
+                )
             seen.add(key)
         return self
 
