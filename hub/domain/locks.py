@@ -77,14 +77,21 @@ def locks_for(
     locks = [ClaimLock(LockKind.CONTENT, submission.digest_without_identity(), 0, 0)]
     if submission.project_id:
         locks.append(
-            ClaimLock(LockKind.PROJECT_PERIOD, f"{submission.partner}|project|{submission.project_id}", lo, hi)
+            ClaimLock(
+                LockKind.PROJECT_PERIOD,
+                f"{submission.partner}|project|{submission.project_id}",
+                lo,
+                hi,
+            )
         )
     elif submission.site_id and not submission.person_pseudonym:
         # An organisation's site (solar system, charger) without a registered
         # project is the asset: one site, one claim per moment. A personal
         # record at a shared outlet is keyed by the person instead.
         locks.append(
-            ClaimLock(LockKind.PROJECT_PERIOD, f"{submission.partner}|site|{submission.site_id}", lo, hi)
+            ClaimLock(
+                LockKind.PROJECT_PERIOD, f"{submission.partner}|site|{submission.site_id}", lo, hi
+            )
         )
     if submission.person_pseudonym:
         # Keyed across partners: the federation pepper gives one person one
@@ -99,5 +106,9 @@ def locks_for(
             )
         )
     if origin_block is not None:
-        locks.append(ClaimLock(LockKind.ORIGIN_SERIAL, origin_block.series, origin_block.first, origin_block.last))
+        locks.append(
+            ClaimLock(
+                LockKind.ORIGIN_SERIAL, origin_block.series, origin_block.first, origin_block.last
+            )
+        )
     return locks
