@@ -102,6 +102,21 @@ class PlausibleMax(_Model):
     provisional: bool
 
 
+class VintageWindow(_Model):
+    """Which vintages (years of the monitoring period end) a methodology credits."""
+
+    first: Annotated[int, Field(ge=1990, le=2100)]
+    last: Annotated[int, Field(ge=1990, le=2100)] | None = None
+    source: Text
+    provisional: bool
+
+    @model_validator(mode="after")
+    def _order(self) -> VintageWindow:
+        if self.last is not None and self.last < self.first:
+            raise ValueError("last is before first")
+        return self
+
+
 class SizeLimit(_Model):
     value: Dec
     unit: Text
@@ -117,6 +132,7 @@ class Methodology(_Model):
     effective_to: Day | None = None
     source: Text
     provisional: bool
+    vintages: VintageWindow
     basis: Annotated[Basis, Field(strict=False)]
     activity_unit: Text
     accepted_units: list[Text]
