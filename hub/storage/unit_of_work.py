@@ -168,7 +168,7 @@ def _claim_row(record: NewClaimRecord) -> dict[str, Any]:
 
 
 def _lock_conflict_sql(count: int) -> str:
-    """Stored locks overlapping any of ``count`` requested ones, set-based.
+    """Stored locks overlapping any of ``count`` requested ones, set-based (SQLite).
 
     Locks sharing (kind, key) are disjoint (the database guarantees it), so
     the stored locks overlapping a requested [lo, hi] are those starting
@@ -200,6 +200,27 @@ def _lock_conflict_sql(count: int) -> str:
         JOIN claims AS c ON c.claim_id = l.claim_id
         WHERE l.hi >= r.lo
     """
+
+
+# PostgreSQL: the requested locks travel as four arrays (no per-item
+# parameters), joined to the exclusion constraint's GiST index.
+_POSTGRESQL_LOCK_CONFLICTS = text(
+    """
+    WITH r AS (
+        SELECT * FROM unnest(
+            CAST(:kinds AS text[]), CAST(:keys AS text[]),
+            CAST(:los AS bigint[]), CAST(:his AS bigint[])
+        ) AS r (kind, key, lo, hi)
+    )
+    SELECT r.kind, r.key, r.lo, r.hi, l.lo AS held_lo, c.claim_id, c.partner, c.record_id
+    FROM r
+    JOIN claim_locks AS l
+      ON l.kind = r.kind AND l.key = r.key
+     AND int8range(l.lo, l.hi, '[]') && int8range(r.lo, r.hi, '[]')
+    JOIN claims AS c ON c.claim_id = l.claim_id
+    """
+)
+POSTGRESQL_LOCK_CHUNK = 5000
 
 
 class SqlAlchemyClaimRepository:
@@ -245,7 +266,29 @@ class SqlAlchemyClaimRepository:
         requested = list(dict.fromkeys(locks))
         order = {lock: index for index, lock in enumerate(requested)}
         found: list[tuple[int, int, LockConflict]] = []
+        for chunk in self._lock_conflict_rows(requested):
+            for kind, key, lo, hi, held_lo, claim_id, partner, record_id in chunk:
+                lock = ClaimLock(LockKind(kind), key, int(lo), int(hi))
+                found.append(
+                    (order[lock], int(held_lo), LockConflict(lock, claim_id, partner, record_id))
+                )
+        found.sort(key=lambda item: (item[0], item[1]))
+        return [conflict for _, _, conflict in found]
+
+    def _lock_conflict_rows(self, requested: Sequence[ClaimLock]) -> Iterator[Sequence[Any]]:
         connection = self._tx.connection
+        if self._tx.dialect == "postgresql":
+            for chunk in _chunks(requested, POSTGRESQL_LOCK_CHUNK):
+                yield connection.execute(
+                    _POSTGRESQL_LOCK_CONFLICTS,
+                    {
+                        "kinds": [str(lock.kind) for lock in chunk],
+                        "keys": [lock.key for lock in chunk],
+                        "los": [lock.lo for lock in chunk],
+                        "his": [lock.hi for lock in chunk],
+                    },
+                ).all()
+            return
         for chunk in _chunks(requested):
             params: dict[str, Any] = {}
             for i, lock in enumerate(chunk):
@@ -253,14 +296,7 @@ class SqlAlchemyClaimRepository:
                 params[f"y{i}"] = lock.key
                 params[f"l{i}"] = lock.lo
                 params[f"h{i}"] = lock.hi
-            rows = connection.execute(text(_lock_conflict_sql(len(chunk))), params)
-            for kind, key, lo, hi, held_lo, claim_id, partner, record_id in rows:
-                lock = ClaimLock(LockKind(kind), key, int(lo), int(hi))
-                found.append(
-                    (order[lock], int(held_lo), LockConflict(lock, claim_id, partner, record_id))
-                )
-        found.sort(key=lambda item: (item[0], item[1]))
-        return [conflict for _, _, conflict in found]
+            yield connection.execute(text(_lock_conflict_sql(len(chunk))), params).all()
 
     def site_bindings(self, partner: str, site_ids: Collection[str]) -> dict[str, str]:
         wanted = sorted(set(site_ids))

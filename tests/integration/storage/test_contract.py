@@ -17,6 +17,7 @@ from hub.services.unit_of_work import (
     RefusedResubmission,
     UnitOfWorkFactory,
 )
+from hub.storage import unit_of_work as storage_uow
 from hub.storage.serialisation import verdict_to_json
 from tests.integration.storage.records import RECEIVED, lock, record, submission
 
@@ -154,7 +155,10 @@ def test_find_lock_conflicts_is_set_based_and_exact(uow_factory: UnitOfWorkFacto
     ]
 
 
-def test_large_batches_cross_chunk_boundaries(uow_factory: UnitOfWorkFactory) -> None:
+def test_large_batches_cross_chunk_boundaries(
+    uow_factory: UnitOfWorkFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(storage_uow, "POSTGRESQL_LOCK_CHUNK", 100)
     records = [record(f"R-{i:04}", [lock(f"k{i % 7}", i * 10, i * 10 + 9)]) for i in range(1203)]
     _store(uow_factory, *records)
     with uow_factory() as uow:
