@@ -38,7 +38,10 @@ def in_ci() -> bool:
 
 
 def _admin_engine() -> Engine:
-    return create_engine(make_url(postgres_url()).set(drivername="postgresql+psycopg"))
+    return create_engine(
+        make_url(postgres_url()).set(drivername="postgresql+psycopg"),
+        connect_args={"connect_timeout": 5},
+    )
 
 
 def _require_postgres() -> None:
