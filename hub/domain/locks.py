@@ -100,7 +100,7 @@ def locks_for(
             ClaimLock(
                 LockKind.PERSON_PERIOD,
                 # Material separates two recycling drops of one person at one time.
-                f"{submission.person_pseudonym}|{normalised.methodology}|{submission.material or ''}",
+                f"{submission.person_pseudonym}|{normalised.methodology}|{submission.material or ''}",  # noqa: E501
                 lo,
                 hi,
             )
