@@ -28,7 +28,7 @@ from hub.domain.periods import Period, PeriodError, local_day_bounds, parse_peri
 from hub.domain.projects import Project, ProjectSubmission
 from hub.standard import Agreement, Basis, CrosswalkEntry, Methodology, Standard, VariantBy
 
-_PSEUDONYM = re.compile(r"^[0-9a-f]{64}$")
+_PSEUDONYM = re.compile(r"[0-9a-f]{64}")
 
 
 @dataclass(frozen=True, slots=True)
@@ -101,7 +101,7 @@ def assess_claim(
     # Basis: project, person, site
     basis = standard.basis(entry) if entry is not None else None
     person = _text(submission.person_pseudonym)
-    if person is not None and not _PSEUDONYM.match(person):
+    if person is not None and not _PSEUDONYM.fullmatch(person):
         checks.append(fire("PSEUDONYM_MALFORMED", field="person_pseudonym"))
     if basis is Basis.PROJECT and methodology is not None:
         _check_project(submission, project, methodology, period, checks)

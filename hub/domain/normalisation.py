@@ -29,7 +29,7 @@ from hub.standard import (
 
 TCO2E_PLACES = Decimal("0.000001")
 _DAYS_PER_YEAR = Decimal(365)
-_NUMBER = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)$")
+_NUMBER = re.compile(r"[+-]?(\d+(\.\d*)?|\.\d+)", re.ASCII)
 
 
 def parse_decimal(text: str | None) -> Decimal | None:
@@ -37,7 +37,7 @@ def parse_decimal(text: str | None) -> Decimal | None:
     if text is None:
         return None
     value = text.strip()
-    if not _NUMBER.match(value):
+    if not _NUMBER.fullmatch(value):
         return None
     return Decimal(value)
 

@@ -21,9 +21,9 @@ from dataclasses import dataclass
 
 from hub.domain.locks import OriginBlock
 
-_DIGITS = re.compile(r"^\d{1,12}$")
-_YEAR = re.compile(r"^\d{4}$")
-_PROJECT = re.compile(r"^[0-9A-Za-z]+(-[0-9A-Za-z]+)*$")
+_DIGITS = re.compile(r"\d{1,12}", re.ASCII)
+_YEAR = re.compile(r"\d{4}", re.ASCII)
+_PROJECT = re.compile(r"[0-9A-Za-z]+(-[0-9A-Za-z]+)*")
 
 
 class SerialError(ValueError):
@@ -44,12 +44,12 @@ def parse_phcer(serial: str) -> ParsedSerial:
     if len(parts) < 5 or parts[0] != "GDPH":
         raise SerialError("expected GDPH-{project or P}-{year}-{first}-{last}")
     first_text, last_text, year_text = parts[-2], parts[-1], parts[-3]
-    if not (_DIGITS.match(first_text) and _DIGITS.match(last_text)):
+    if not (_DIGITS.fullmatch(first_text) and _DIGITS.fullmatch(last_text)):
         raise SerialError("the unit numbers must be digits")
-    if not _YEAR.match(year_text):
+    if not _YEAR.fullmatch(year_text):
         raise SerialError("the year must have four digits")
     project = "-".join(parts[1:-3])
-    if not _PROJECT.match(project):
+    if not _PROJECT.fullmatch(project):
         raise SerialError("the project id is empty or malformed")
     first, last = int(first_text), int(last_text)
     if first < 1:

@@ -18,8 +18,8 @@ from decimal import Decimal
 from functools import lru_cache
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
-_DATE_TIME = re.compile(r"^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2})?$")
+_DATE = re.compile(r"\d{4}-\d{2}-\d{2}", re.ASCII)
+_DATE_TIME = re.compile(r"\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2})?", re.ASCII)
 _SECONDS_PER_DAY = Decimal(86400)
 
 
@@ -77,7 +77,7 @@ def zone(name: str) -> ZoneInfo:
 def _parse_local(text: str, tz: tzinfo, *, is_end: bool) -> datetime:
     field = "period_end" if is_end else "period_start"
     value = text.strip()
-    if _DATE.match(value):
+    if _DATE.fullmatch(value):
         try:
             day = date.fromisoformat(value)
         except ValueError as exc:
@@ -85,7 +85,7 @@ def _parse_local(text: str, tz: tzinfo, *, is_end: bool) -> datetime:
         if is_end:
             day = day + timedelta(days=1)
         local = datetime.combine(day, time(0), tzinfo=tz)
-    elif _DATE_TIME.match(value):
+    elif _DATE_TIME.fullmatch(value):
         try:
             naive = datetime.fromisoformat(value.replace(" ", "T"))
         except ValueError as exc:

@@ -48,12 +48,12 @@ PROVINCES: dict[str, str] = {
     "82": "澳门特别行政区",
 }
 
-_CODE = re.compile(r"^\d{6}$")
+_CODE = re.compile(r"\d{6}", re.ASCII)
 
 
 def is_valid_code(code: str) -> bool:
     """Six digits with an existing province prefix."""
-    return bool(_CODE.match(code)) and code[:2] in PROVINCES
+    return bool(_CODE.fullmatch(code)) and code[:2] in PROVINCES
 
 
 def province_prefix(code: str) -> str | None:

@@ -56,3 +56,12 @@ def test_phcer_leading_zeros_are_numbers() -> None:
 def test_malformed_phcer(serial: str) -> None:
     with pytest.raises(SerialError):
         parse_phcer(serial)
+
+
+def test_non_ascii_digits_and_trailing_newlines_are_refused() -> None:
+    assert not regions.is_valid_code("４４０１００")  # full-width digits
+    assert not regions.is_valid_code("440100\n")
+    with pytest.raises(SerialError):
+        parse_phcer("GDPH-P-2024-1\n-5")
+    with pytest.raises(SerialError):
+        parse_phcer("GDPH-P-2024-١-5")  # Arabic-Indic digit
