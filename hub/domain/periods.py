@@ -40,19 +40,22 @@ class Period:
     start: datetime  # aware, UTC, inclusive
     end: datetime  # aware, UTC, exclusive
     zone: tzinfo
+    first_local_date: date  # local date of the start
+    last_local_date: date  # local date of the last instant inside the period
+
+    @classmethod
+    def of(cls, start: datetime, end: datetime, zone: tzinfo) -> Period:
+        return cls(
+            start=start,
+            end=end,
+            zone=zone,
+            first_local_date=start.astimezone(zone).date(),
+            last_local_date=(end - timedelta(microseconds=1)).astimezone(zone).date(),
+        )
 
     @property
     def vintage(self) -> int:
         return self.last_local_date.year
-
-    @property
-    def first_local_date(self) -> date:
-        return self.start.astimezone(self.zone).date()
-
-    @property
-    def last_local_date(self) -> date:
-        """The local date of the last instant inside the period."""
-        return (self.end - timedelta(microseconds=1)).astimezone(self.zone).date()
 
     @property
     def days(self) -> Decimal:
@@ -105,7 +108,7 @@ def parse_period(start: str, end: str, time_zone: str) -> Period:
     finish = _parse_local(end, tz, is_end=True)
     if finish <= begin:
         raise PeriodError("the end is not after the start", "period_end")
-    return Period(begin, finish, tz)
+    return Period.of(begin, finish, tz)
 
 
 def local_day_bounds(first: date, last: date, tz: tzinfo) -> tuple[datetime, datetime]:
