@@ -52,7 +52,6 @@ def serve(
     insecure: Insecure = None,
 ) -> None:
     """Run the hub until interrupted (Ctrl-C or SIGTERM)."""
-    from hub.bootstrap import build_hub
     from hub.grpc_api.server import InsecureBindRefused
 
     settings = build_settings(
@@ -100,6 +99,18 @@ def _redacted(url: str) -> str:
     from sqlalchemy.engine import make_url
 
     return make_url(url).render_as_string(hide_password=True)
+
+
+@app.command()
+def demo(
+    data_dir: Annotated[
+        Path | None, typer.Option("--data-dir", help="keep the hub's database here (default: a new temp folder)")
+    ] = None,
+) -> None:
+    """Start a hub and run the Guangdong and Hong Kong adapters over the sample deliveries."""
+    from hub.demo import run_demo
+
+    run_demo(data_dir, Console())
 
 
 def main() -> None:
