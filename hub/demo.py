@@ -25,6 +25,7 @@ from hub.bootstrap import build_hub
 from hub.domain.checks import Severity
 from hub.domain.claims import Decision
 from hub.settings import HubSettings
+from hub.storage.database import SQLITE_FILE_NAME
 
 REPOSITORY = Path(__file__).resolve().parent.parent
 # (adapter name, partner label, sample deliveries in the order the partner sent them)
@@ -79,7 +80,7 @@ def run_demo(data_dir: Path | None, console: Console) -> list[PartnerTally]:
     # The demo is the embedded default whatever the environment says.
     settings = HubSettings(
         data_dir=folder,
-        database_url=f"sqlite:///{(folder / 'hub.sqlite3').resolve()}",
+        database_url=f"sqlite:///{(folder / SQLITE_FILE_NAME).resolve()}",
         grpc_host="127.0.0.1",
         grpc_port=0,
         insecure=True,
@@ -87,7 +88,7 @@ def run_demo(data_dir: Path | None, console: Console) -> list[PartnerTally]:
     hub = build_hub(settings)
     running = hub.serve()
     console.print(
-        f"hub on {running.address} (plaintext, loopback), database {folder / 'hub.sqlite3'}, "
+        f"hub on {running.address} (plaintext, loopback), database {folder / SQLITE_FILE_NAME}, "
         f"standard {hub.standard.version}"
     )
     tallies: list[PartnerTally] = []

@@ -65,7 +65,7 @@ class HubSettings(BaseSettings):
     def resolved_database_url(self) -> str:
         if self.database_url:
             return self.database_url
-        return f"sqlite:///{(self.data_dir / 'hub.sqlite3').resolve()}"
+        return f"sqlite:///{(self.data_dir / 'hub.db').resolve()}"
 
 
 def _config_file_from(*sources: PydanticBaseSettingsSource) -> Path | None:
