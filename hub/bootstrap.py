@@ -53,6 +53,10 @@ def build_hub(settings: HubSettings, clock: Clock = system_clock) -> Hub:
         settings=settings,
         engine=engine,
         standard=standard,
-        ingestion=IngestionService(uow_factory, standard, clock, write_retries=settings.write_retries),
-        projects=ProjectRegistrationService(uow_factory, standard, write_retries=settings.write_retries),
+        ingestion=IngestionService(
+            uow_factory, standard, clock, write_retries=settings.write_retries
+        ),
+        projects=ProjectRegistrationService(
+            uow_factory, standard, write_retries=settings.write_retries
+        ),
     )

@@ -18,13 +18,17 @@ from rich.console import Console
 
 from hub.settings import HubSettings
 
-app = typer.Typer(no_args_is_help=True, add_completion=False, help="Carbon Inclusion Federation Hub")
+app = typer.Typer(
+    no_args_is_help=True, add_completion=False, help="Carbon Inclusion Federation Hub"
+)
 console = Console(stderr=True)
 
 GrpcPort = Annotated[int | None, typer.Option("--grpc-port", help="gRPC port (0: any free port)")]
 GrpcHost = Annotated[str | None, typer.Option("--grpc-host", help="address to bind")]
 DataDir = Annotated[Path | None, typer.Option("--data-dir", help="folder of the embedded database")]
-DatabaseUrl = Annotated[str | None, typer.Option("--database-url", help="SQLAlchemy URL (PostgreSQL)")]
+DatabaseUrl = Annotated[
+    str | None, typer.Option("--database-url", help="SQLAlchemy URL (PostgreSQL)")
+]
 ConfigFile = Annotated[Path | None, typer.Option("--config", help="TOML settings file")]
 Insecure = Annotated[
     bool | None,
@@ -69,7 +73,8 @@ def serve(
         console.print(f"[red]refused:[/red] {refused}")
         raise typer.Exit(2) from refused
     console.print(
-        f"[bold yellow]WARNING: plaintext gRPC (--insecure), for development on loopback only[/bold yellow]\n"
+        "[bold yellow]WARNING: plaintext gRPC (--insecure), "
+        "for development on loopback only[/bold yellow]\n"
         f"carbon-hub serving on {settings.grpc_host}:{running.port} "
         f"(database {_redacted(settings.resolved_database_url())}, standard {hub.standard.version})"
     )
@@ -104,7 +109,10 @@ def _redacted(url: str) -> str:
 @app.command()
 def demo(
     data_dir: Annotated[
-        Path | None, typer.Option("--data-dir", help="keep the hub's database here (default: a new temp folder)")
+        Path | None,
+        typer.Option(
+            "--data-dir", help="keep the hub's database here (default: a new temp folder)"
+        ),
     ] = None,
 ) -> None:
     """Start a hub and run the Guangdong and Hong Kong adapters over the sample deliveries."""

@@ -15,7 +15,14 @@ from pathlib import Path
 
 import grpc
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    TaskID,
+    TextColumn,
+    TimeElapsedColumn,
+)
 from rich.table import Table
 
 from adapters.delivery_report import DeliveryReport
@@ -60,7 +67,9 @@ class PartnerTally:
         for project in report.projects:
             self.projects[project.decision] += 1
             if project.decision is Decision.REJECTED:
-                self.rejections.update(c.code for c in project.checks if c.severity is Severity.ERROR)
+                self.rejections.update(
+                    c.code for c in project.checks if c.severity is Severity.ERROR
+                )
         for claim in report.claims:
             if claim.resubmission:
                 # Recognised: the original verdict came back, nothing new counted.
@@ -104,16 +113,20 @@ def run_demo(data_dir: Path | None, console: Console) -> list[PartnerTally]:
                         task = progress.add_task(
                             f"{adapter.partner} {delivery.delivery_id}", total=len(delivery.claims)
                         )
-                        report = submit_delivery(
-                            delivery, channel, on_progress=lambda n, t=task: progress.advance(t, n)
-                        )
+
+                        def advance(answered: int, task: TaskID = task) -> None:
+                            progress.advance(task, answered)
+
+                        report = submit_delivery(delivery, channel, on_progress=advance)
                     tally.add(report)
                 tallies.append(tally)
     finally:
         running.stop(None)
         hub.close()
     render_summary(tallies, console)
-    console.print(f"data directory: {folder} (run again with --data-dir {folder}: nothing new is accepted)")
+    console.print(
+        f"data directory: {folder} (run again with --data-dir {folder}: nothing new is accepted)"
+    )
     return tallies
 
 
@@ -160,5 +173,7 @@ def render_summary(tallies: list[PartnerTally], console: Console) -> None:
     if not all_codes:
         codes.add_row("(none)", *("0" for _ in tallies))
     console.print(codes)
-    console.print("accepted tCO2e: reported = what partners claimed; recomputed = Shenzhen formula with "
-                  "origin factors; credited = the conservative lower value after caps and discounts")
+    console.print(
+        "accepted tCO2e: reported = what partners claimed; recomputed = Shenzhen formula with "
+        "origin factors; credited = the conservative lower value after caps and discounts"
+    )

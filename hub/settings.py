@@ -25,11 +25,15 @@ class HubSettings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="HUB_", extra="forbid", validate_default=True)
 
     config_file: Path | None = Field(default=None, description="TOML file with further settings")
-    data_dir: Path = Field(default=Path("hub-data"), description="where the embedded database lives")
+    data_dir: Path = Field(
+        default=Path("hub-data"), description="where the embedded database lives"
+    )
     database_url: str | None = Field(
         default=None, description="SQLAlchemy URL; default: SQLite (WAL) in data_dir"
     )
-    standards_dir: Path | None = Field(default=None, description="default: the repository's standards/")
+    standards_dir: Path | None = Field(
+        default=None, description="default: the repository's standards/"
+    )
     grpc_host: str = "127.0.0.1"
     grpc_port: int = Field(default=50051, ge=0, le=65535, description="0 picks a free port")
     insecure: bool = Field(default=False, description="plaintext gRPC, loopback only (development)")

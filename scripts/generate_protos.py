@@ -50,8 +50,12 @@ def generate(into: Path) -> None:
 
 
 def same_tree(a: Path, b: Path) -> bool:
-    files_a = sorted(p.relative_to(a) for p in a.rglob("*") if p.is_file() and "__pycache__" not in p.parts)
-    files_b = sorted(p.relative_to(b) for p in b.rglob("*") if p.is_file() and "__pycache__" not in p.parts)
+    files_a = sorted(
+        p.relative_to(a) for p in a.rglob("*") if p.is_file() and "__pycache__" not in p.parts
+    )
+    files_b = sorted(
+        p.relative_to(b) for p in b.rglob("*") if p.is_file() and "__pycache__" not in p.parts
+    )
     if files_a != files_b:
         return False
     return all(filecmp.cmp(a / f, b / f, shallow=False) for f in files_a)
@@ -66,7 +70,10 @@ def main() -> int:
         generate(fresh)
         if options.check:
             if not OUTPUT.exists() or not same_tree(fresh, OUTPUT):
-                print(f"{OUTPUT} drifted from {PROTO_ROOT}: run scripts/generate_protos.py", file=sys.stderr)
+                print(
+                    f"{OUTPUT} drifted from {PROTO_ROOT}: run scripts/generate_protos.py",
+                    file=sys.stderr,
+                )
                 return 1
             print("generated code matches proto/")
             return 0

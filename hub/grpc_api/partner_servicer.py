@@ -7,6 +7,7 @@ from collections.abc import Iterator
 
 import grpc
 
+from hub.domain.claims import ClaimSubmission
 from hub.errors import HubError, InvalidRequest, NotFound, TooLarge
 from hub.grpc_api import conversion
 from hub.grpc_api.generated.carbonhub.v1 import partner_pb2 as pb
@@ -30,7 +31,7 @@ class PartnerServicer(pb_grpc.PartnerServiceServicer):
         self._projects = projects
         self._max_claims = max_claims_per_envelope
 
-    def SubmitClaims(  # noqa: N802 - the name is the RPC's
+    def SubmitClaims(
         self, request_iterator: Iterator[pb.ClaimEnvelope], context: grpc.ServicerContext
     ) -> Iterator[pb.VerdictBatch]:
         stream_partner: str | None = None
@@ -48,7 +49,8 @@ class PartnerServicer(pb_grpc.PartnerServiceServicer):
                 if len(envelope.claims) > self._max_claims:
                     raise TooLarge(
                         "ENVELOPE_TOO_LARGE",
-                        f"{len(envelope.claims)} claims in one envelope; at most {self._max_claims}",
+                        f"{len(envelope.claims)} claims in one envelope; "
+                        f"at most {self._max_claims}",
                         {"claims": str(len(envelope.claims)), "limit": str(self._max_claims)},
                     )
                 submissions = [_claim(partner, envelope.delivery_id, c) for c in envelope.claims]
@@ -61,7 +63,7 @@ class PartnerServicer(pb_grpc.PartnerServiceServicer):
             log.warning("SubmitClaims refused: %s", error)
             abort(context, error)
 
-    def GetClaimStatus(  # noqa: N802
+    def GetClaimStatus(
         self, request: pb.GetClaimStatusRequest, context: grpc.ServicerContext
     ) -> pb.ClaimStatusResponse:
         try:
@@ -78,7 +80,7 @@ class PartnerServicer(pb_grpc.PartnerServiceServicer):
         except HubError as error:
             abort(context, error)
 
-    def RegisterProjects(  # noqa: N802
+    def RegisterProjects(
         self, request: pb.RegisterProjectsRequest, context: grpc.ServicerContext
     ) -> pb.RegisterProjectsResponse:
         try:
@@ -111,10 +113,14 @@ def _required(value: str, name: str) -> str:
     return value
 
 
-def _claim(partner: str, delivery_id: str, claim: pb.Claim) -> conversion.ClaimSubmission:
+def _claim(partner: str, delivery_id: str, claim: pb.Claim) -> ClaimSubmission:
     if not claim.record_id.strip():
-        raise InvalidRequest("FIELD_REQUIRED", "every claim needs a record_id", {"field": "record_id"})
+        raise InvalidRequest(
+            "FIELD_REQUIRED", "every claim needs a record_id", {"field": "record_id"}
+        )
     try:
         return conversion.claim_from_proto(partner, delivery_id, claim)
     except ValueError as problem:
-        raise InvalidRequest("CLAIM_MALFORMED", str(problem), {"record_id": claim.record_id}) from problem
+        raise InvalidRequest(
+            "CLAIM_MALFORMED", str(problem), {"record_id": claim.record_id}
+        ) from problem

@@ -52,7 +52,9 @@ def start_server(settings: HubSettings, partner_servicer: PartnerServicer) -> Ru
     if not settings.insecure:
         # Mutual TLS arrives with the trust issue; until then the only way to
         # serve is the explicit development switch.
-        raise InsecureBindRefused("mutual TLS is not configured yet: run with --insecure on loopback")
+        raise InsecureBindRefused(
+            "mutual TLS is not configured yet: run with --insecure on loopback"
+        )
     if not _is_loopback(settings.grpc_host):
         raise InsecureBindRefused(
             f"--insecure serves plaintext and is allowed on loopback only, not {settings.grpc_host}"
@@ -61,12 +63,17 @@ def start_server(settings: HubSettings, partner_servicer: PartnerServicer) -> Ru
         ("grpc.max_receive_message_length", settings.max_message_bytes),
         ("grpc.max_send_message_length", settings.max_message_bytes),
     ]
-    server = grpc.server(futures.ThreadPoolExecutor(max_workers=settings.grpc_workers), options=options)
-    partner_pb2_grpc.add_PartnerServiceServicer_to_server(partner_servicer, server)
+    server = grpc.server(
+        futures.ThreadPoolExecutor(max_workers=settings.grpc_workers), options=options
+    )
+    partner_pb2_grpc.add_PartnerServiceServicer_to_server(partner_servicer, server)  # type: ignore[no-untyped-call]
     health_servicer = health.HealthServicer(experimental_non_blocking=True)
     health_pb2_grpc.add_HealthServicer_to_server(health_servicer, server)
-    services = (PARTNER_SERVICE, health_pb2.DESCRIPTOR.services_by_name["Health"].full_name,
-                reflection.SERVICE_NAME)
+    services = (
+        PARTNER_SERVICE,
+        health_pb2.DESCRIPTOR.services_by_name["Health"].full_name,
+        reflection.SERVICE_NAME,
+    )
     reflection.enable_server_reflection(services, server)
     host = settings.grpc_host
     bind_host = f"[{host.strip('[]')}]" if ":" in host else host

@@ -25,7 +25,9 @@ _GRPC_CODES: dict[ErrorKind, grpc.StatusCode] = {
 
 def to_status(error: HubError) -> grpc.Status:
     code = _GRPC_CODES[error.kind]
-    info = error_details_pb2.ErrorInfo(reason=error.code, domain=ERROR_DOMAIN, metadata=error.details)
+    info = error_details_pb2.ErrorInfo(
+        reason=error.code, domain=ERROR_DOMAIN, metadata=error.details
+    )
     detail = any_pb2.Any()
     detail.Pack(info)
     details = [detail]
@@ -46,7 +48,7 @@ def abort(context: grpc.ServicerContext, error: HubError) -> NoReturn:
 
 def error_info(call_error: grpc.RpcError) -> error_details_pb2.ErrorInfo | None:
     """The ErrorInfo of a failed call, for clients and tests."""
-    status = rpc_status.from_call(call_error)  # type: ignore[arg-type]
+    status = rpc_status.from_call(call_error)
     if status is None:
         return None
     for detail in status.details:

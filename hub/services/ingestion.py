@@ -80,8 +80,12 @@ class IngestionService:
             except ConcurrentWriteConflict as conflict:
                 # Another process committed a conflicting row between our
                 # reads and our write; decide again against its result.
-                log.info("batch of %s re-decided after a concurrent write (attempt %s): %s",
-                         partner, attempt, conflict)
+                log.info(
+                    "batch of %s re-decided after a concurrent write (attempt %s): %s",
+                    partner,
+                    attempt,
+                    conflict,
+                )
         raise StorageUnavailable(
             "WRITE_CONTENDED",
             f"the batch could not be recorded after {self._write_retries} attempts; retry it",
@@ -119,7 +123,9 @@ class IngestionService:
                 # Resolved after the batch's decisions are made (below).
                 continue
             project = projects.get(sub.project_id) if sub.project_id else None
-            candidate = _Candidate(index, sub, assess_claim(sub, self._standard, project, now), digest)
+            candidate = _Candidate(
+                index, sub, assess_claim(sub, self._standard, project, now), digest
+            )
             candidates.append(candidate)
             first_in_batch[sub.record_id] = candidate
 
@@ -131,9 +137,15 @@ class IngestionService:
             if verdicts[index] is None:
                 original = by_record[sub.record_id]
                 stored = StoredClaim(
-                    original.verdict.claim_id, partner, sub.record_id, original.content_digest, original.verdict
+                    original.verdict.claim_id,
+                    partner,
+                    sub.record_id,
+                    original.content_digest,
+                    original.verdict,
                 )
-                verdicts[index] = self._answer_repeat(stored, sub, sub.content_digest(), now, refused)
+                verdicts[index] = self._answer_repeat(
+                    stored, sub, sub.content_digest(), now, refused
+                )
 
         uow.claims.add(records)
         if refused:
@@ -174,7 +186,9 @@ class IngestionService:
         for c in candidates:
             if c.assessment.normalised is None or decide(c.assessment.checks) is Decision.REJECTED:
                 continue
-            wanted[c.index] = locks_for(c.submission, c.assessment.normalised, c.assessment.origin_block)
+            wanted[c.index] = locks_for(
+                c.submission, c.assessment.normalised, c.assessment.origin_block
+            )
         all_locks = [lock for locks in wanted.values() for lock in locks]
         ledger_conflicts: dict[ClaimLock, LockConflict] = {}
         for conflict in uow.claims.find_lock_conflicts(all_locks) if all_locks else []:
@@ -196,8 +210,12 @@ class IngestionService:
                     bound = bindings.get(site)
                     if bound is not None and bound != binding:
                         checks.append(
-                            fire("SITE_PROGRAMME_CONFLICT", site_id=site, other_methodology=bound,
-                                 field="site_id")
+                            fire(
+                                "SITE_PROGRAMME_CONFLICT",
+                                site_id=site,
+                                other_methodology=bound,
+                                field="site_id",
+                            )
                         )
             decision = decide(checks)
             granted = tuple(locks) if decision is not Decision.REJECTED else ()

@@ -22,18 +22,26 @@ class ProjectResult:
 
 
 class ProjectRegistrationService:
-    def __init__(self, uow_factory: UnitOfWorkFactory, standard: Standard, *, write_retries: int = 8) -> None:
+    def __init__(
+        self, uow_factory: UnitOfWorkFactory, standard: Standard, *, write_retries: int = 8
+    ) -> None:
         self._uow_factory = uow_factory
         self._standard = standard
         self._write_retries = write_retries
 
-    def register(self, partner: str, submissions: Sequence[ProjectSubmission]) -> list[ProjectResult]:
+    def register(
+        self, partner: str, submissions: Sequence[ProjectSubmission]
+    ) -> list[ProjectResult]:
         for sub in submissions:
             if sub.partner != partner:
                 raise InvalidRequest(
                     "ENVELOPE_PARTNER_MISMATCH",
                     f"project {sub.project_id} names partner {sub.partner}, the request {partner}",
-                    {"project_id": sub.project_id, "claim_partner": sub.partner, "partner": partner},
+                    {
+                        "project_id": sub.project_id,
+                        "claim_partner": sub.partner,
+                        "partner": partner,
+                    },
                 )
         assessments = [assess_project(sub, self._standard) for sub in submissions]
         for _ in range(self._write_retries):
@@ -48,14 +56,22 @@ class ProjectRegistrationService:
                         if project is not None and decide(checks) is not Decision.REJECTED:
                             before = existing.get(project.project_id)
                             if uow.projects.upsert(project) and before is not None:
-                                checks.append(fire("PROJECT_CHANGED", project_id=project.project_id))
+                                checks.append(
+                                    fire("PROJECT_CHANGED", project_id=project.project_id)
+                                )
                             existing[project.project_id] = project
-                        decision = Decision.REJECTED if decide(checks) is Decision.REJECTED else Decision.ACCEPTED
+                        decision = (
+                            Decision.REJECTED
+                            if decide(checks) is Decision.REJECTED
+                            else Decision.ACCEPTED
+                        )
                         results.append(ProjectResult(sub.project_id, decision, tuple(checks)))
                     uow.commit()
                     return results
             except ConcurrentWriteConflict:
                 continue
         raise StorageUnavailable(
-            "WRITE_CONTENDED", "the projects could not be recorded; retry", {"attempts": str(self._write_retries)}
+            "WRITE_CONTENDED",
+            "the projects could not be recorded; retry",
+            {"attempts": str(self._write_retries)},
         )

@@ -69,7 +69,9 @@ class RefusedResubmission:
 
 
 class ClaimRepository(Protocol):
-    def get_by_record_ids(self, partner: str, record_ids: Collection[str]) -> dict[str, StoredClaim]: ...
+    def get_by_record_ids(
+        self, partner: str, record_ids: Collection[str]
+    ) -> dict[str, StoredClaim]: ...
 
     def get_by_claim_id(self, claim_id: str) -> StoredClaim | None: ...
 

@@ -36,8 +36,20 @@ pytestmark = pytest.mark.slow
 def _start_hub(database_url: str, data_dir: Path) -> tuple[subprocess.Popen[str], str]:
     env = {**os.environ, "HUB_DATABASE_URL": database_url, "HUB_DATA_DIR": str(data_dir)}
     process = subprocess.Popen(
-        [sys.executable, "-c", "from hub.cli import main; main()", "serve", "--insecure", "--grpc-port", "0"],
-        cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        [
+            sys.executable,
+            "-c",
+            "from hub.cli import main; main()",
+            "serve",
+            "--insecure",
+            "--grpc-port",
+            "0",
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
     )
     assert process.stdout is not None
     found: list[str] = []
@@ -93,21 +105,36 @@ def _claims(side: str) -> list[pb.Claim]:
         day = f"2024-{(i % 12) + 1:02d}-{(i % 28) + 1:02d}"
         if i % 2 == 0:
             # Same person, same day, same methodology: one trip reported twice.
-            claims.append(pb.Claim(
-                record_id=f"{side}-{i}", partner_methodology="GD-METRO", period_start=day, period_end=day,
-                time_zone="Asia/Shanghai", activity_quantity="15.5" if side == "A" else "16.5",
-                activity_unit="pkm", person_pseudonym=_person(i),
-            ))
+            claims.append(
+                pb.Claim(
+                    record_id=f"{side}-{i}",
+                    partner_methodology="GD-METRO",
+                    period_start=day,
+                    period_end=day,
+                    time_zone="Asia/Shanghai",
+                    activity_quantity="15.5" if side == "A" else "16.5",
+                    activity_unit="pkm",
+                    person_pseudonym=_person(i),
+                )
+            )
         else:
             # Overlapping origin serial blocks already issued in Guangdong.
             first = 1000 * i + (1 if side == "A" else 2)
-            claims.append(pb.Claim(
-                record_id=f"{side}-{i}", partner_methodology="GD-BUS", period_start=day, period_end=day,
-                time_zone="Asia/Shanghai", activity_quantity="12" if side == "A" else "13",
-                activity_unit="pkm", person_pseudonym=_person(10_000 + i + (0 if side == "A" else 50_000)),
-                reported_tco2e="3", origin_status=pb.ORIGIN_STATUS_ISSUED,
-                origin_serial=f"GDPH-P-2024-{first}-{first + 2}",
-            ))
+            claims.append(
+                pb.Claim(
+                    record_id=f"{side}-{i}",
+                    partner_methodology="GD-BUS",
+                    period_start=day,
+                    period_end=day,
+                    time_zone="Asia/Shanghai",
+                    activity_quantity="12" if side == "A" else "13",
+                    activity_unit="pkm",
+                    person_pseudonym=_person(10_000 + i + (0 if side == "A" else 50_000)),
+                    reported_tco2e="3",
+                    origin_status=pb.ORIGIN_STATUS_ISSUED,
+                    origin_serial=f"GDPH-P-2024-{first}-{first + 2}",
+                )
+            )
     return claims
 
 
@@ -115,13 +142,16 @@ def _stream(address: str, claims: list[pb.Claim], start: threading.Barrier) -> l
     with grpc.insecure_channel(address) as channel:
         stub = pb_grpc.PartnerServiceStub(channel)
         envelopes = [
-            pb.ClaimEnvelope(partner="CN-GD", delivery_id="RACE", sequence=n + 1,
-                             claims=claims[k:k + ENVELOPE])
+            pb.ClaimEnvelope(
+                partner="CN-GD", delivery_id="RACE", sequence=n + 1, claims=claims[k : k + ENVELOPE]
+            )
             for n, k in enumerate(range(0, len(claims), ENVELOPE))
         ]
         start.wait(timeout=30)
         batches = list(stub.SubmitClaims(iter(envelopes), timeout=300))
-    assert [b.sequence for b in batches] == [e.sequence for e in envelopes], "every envelope answered"
+    assert [b.sequence for b in batches] == [e.sequence for e in envelopes], (
+        "every envelope answered"
+    )
     return [v for b in batches for v in b.verdicts]
 
 
@@ -139,8 +169,10 @@ def test_two_hub_processes_accept_exactly_one_claim_of_each_conflicting_pair(
         except BaseException as error:  # surfaced below with its side
             errors.append(error)
 
-    threads = [threading.Thread(target=run, args=("A", address_a)),
-               threading.Thread(target=run, args=("B", address_b))]
+    threads = [
+        threading.Thread(target=run, args=("A", address_a)),
+        threading.Thread(target=run, args=("B", address_b)),
+    ]
     for t in threads:
         t.start()
     for t in threads:
@@ -160,13 +192,16 @@ def test_two_hub_processes_accept_exactly_one_claim_of_each_conflicting_pair(
     engine = create_engine(database_url)
     try:
         with engine.connect() as connection:
-            overlapping = connection.execute(text(
-                "SELECT count(*) FROM claim_locks x JOIN claim_locks y "
-                "ON x.kind = y.kind AND x.key = y.key AND x.id < y.id AND x.lo <= y.hi AND y.lo <= x.hi"
-            )).scalar_one()
-            counted = connection.execute(text(
-                "SELECT count(*) FROM claims WHERE decision IN ('ACCEPTED', 'HELD')"
-            )).scalar_one()
+            overlapping = connection.execute(
+                text(
+                    "SELECT count(*) FROM claim_locks x JOIN claim_locks y "
+                    "ON x.kind = y.kind AND x.key = y.key AND x.id < y.id "
+                    "AND x.lo <= y.hi AND y.lo <= x.hi"
+                )
+            ).scalar_one()
+            counted = connection.execute(
+                text("SELECT count(*) FROM claims WHERE decision IN ('ACCEPTED', 'HELD')")
+            ).scalar_one()
     finally:
         engine.dispose()
     assert overlapping == 0

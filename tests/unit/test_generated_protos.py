@@ -11,7 +11,10 @@ ROOT = Path(__file__).resolve().parents[2]
 
 def test_generated_code_matches_the_proto_files() -> None:
     result = subprocess.run(
-        [sys.executable, "scripts/generate_protos.py", "--check"], cwd=ROOT, capture_output=True, text=True
+        [sys.executable, "scripts/generate_protos.py", "--check"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
     )
     assert result.returncode == 0, result.stderr
 
@@ -22,12 +25,19 @@ def test_drift_is_detected(tmp_path: Path) -> None:
 
     copy = tmp_path / "repo"
     shutil.copytree(ROOT / "proto", copy / "proto")
-    shutil.copytree(ROOT / "hub" / "grpc_api" / "generated", copy / "hub" / "grpc_api" / "generated")
+    shutil.copytree(
+        ROOT / "hub" / "grpc_api" / "generated", copy / "hub" / "grpc_api" / "generated"
+    )
     shutil.copytree(ROOT / "scripts", copy / "scripts")
     proto = copy / "proto" / "carbonhub" / "v1" / "partner.proto"
-    proto.write_text(proto.read_text(encoding="utf-8") + "\nmessage Drift { string x = 1; }\n", encoding="utf-8")
+    proto.write_text(
+        proto.read_text(encoding="utf-8") + "\nmessage Drift { string x = 1; }\n", encoding="utf-8"
+    )
     result = subprocess.run(
-        [sys.executable, "scripts/generate_protos.py", "--check"], cwd=copy, capture_output=True, text=True
+        [sys.executable, "scripts/generate_protos.py", "--check"],
+        cwd=copy,
+        capture_output=True,
+        text=True,
     )
     assert result.returncode == 1
     assert "drifted" in result.stderr

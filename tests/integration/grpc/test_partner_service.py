@@ -67,7 +67,9 @@ def _project(**overrides: object) -> pb.Project:
     return pb.Project(**fields)  # type: ignore[arg-type]
 
 
-def _pv_claim(record_id: str, start: str, end: str, kwh: str = "12000", reported: str = "4.5") -> pb.Claim:
+def _pv_claim(
+    record_id: str, start: str, end: str, kwh: str = "12000", reported: str = "4.5"
+) -> pb.Claim:
     return pb.Claim(
         record_id=record_id,
         partner_methodology="GD-PV",
@@ -98,7 +100,9 @@ def _metro_claim(record_id: str, day: str, pkm: str = "18.4", person: str = PERS
     )
 
 
-def _submit(stub: pb_grpc.PartnerServiceStub, *batches: list[pb.Claim], partner: str = "CN-GD") -> list[pb.VerdictBatch]:
+def _submit(
+    stub: pb_grpc.PartnerServiceStub, *batches: list[pb.Claim], partner: str = "CN-GD"
+) -> list[pb.VerdictBatch]:
     envelopes = [
         pb.ClaimEnvelope(partner=partner, delivery_id="GD-TEST-01", sequence=i + 1, claims=claims)
         for i, claims in enumerate(batches)
@@ -111,7 +115,9 @@ def _codes(verdict: pb.Verdict) -> set[str]:
 
 
 def _register(stub: pb_grpc.PartnerServiceStub) -> None:
-    response = stub.RegisterProjects(pb.RegisterProjectsRequest(partner="CN-GD", projects=[_project()]))
+    response = stub.RegisterProjects(
+        pb.RegisterProjectsRequest(partner="CN-GD", projects=[_project()])
+    )
     assert [r.decision for r in response.results] == [pb.DECISION_ACCEPTED], response
 
 
@@ -143,10 +149,16 @@ def test_exact_resubmission_returns_the_original_verdict(stub: pb_grpc.PartnerSe
     assert again.credited_tco2e == first.credited_tco2e
 
 
-def test_changed_resubmission_is_refused_and_the_original_stands(stub: pb_grpc.PartnerServiceStub) -> None:
+def test_changed_resubmission_is_refused_and_the_original_stands(
+    stub: pb_grpc.PartnerServiceStub,
+) -> None:
     _register(stub)
-    first = _submit(stub, [_pv_claim("R-1", "2024-01-01", "2024-01-31", kwh="12000")])[0].verdicts[0]
-    changed = _submit(stub, [_pv_claim("R-1", "2024-01-01", "2024-01-31", kwh="99000")])[0].verdicts[0]
+    first = _submit(stub, [_pv_claim("R-1", "2024-01-01", "2024-01-31", kwh="12000")])[0].verdicts[
+        0
+    ]
+    changed = _submit(stub, [_pv_claim("R-1", "2024-01-01", "2024-01-31", kwh="99000")])[
+        0
+    ].verdicts[0]
     assert changed.decision == pb.DECISION_REJECTED
     assert _codes(changed) == {"DUPLICATE_RECORD_CHANGED"}
     status = stub.GetClaimStatus(pb.GetClaimStatusRequest(partner="CN-GD", record_id="R-1")).verdict
@@ -160,7 +172,10 @@ def test_overlapping_periods_of_one_project_are_refused(stub: pb_grpc.PartnerSer
     verdicts = _submit(
         stub,
         [_pv_claim("R-1", "2024-01-01", "2024-01-31")],
-        [_pv_claim("R-2", "2024-01-31", "2024-02-28"), _pv_claim("R-3", "2024-02-01", "2024-02-29")],
+        [
+            _pv_claim("R-2", "2024-01-31", "2024-02-28"),
+            _pv_claim("R-3", "2024-02-01", "2024-02-29"),
+        ],
     )
     assert verdicts[0].verdicts[0].decision == pb.DECISION_ACCEPTED
     overlapping, adjacent = verdicts[1].verdicts
@@ -169,10 +184,16 @@ def test_overlapping_periods_of_one_project_are_refused(stub: pb_grpc.PartnerSer
     assert adjacent.decision == pb.DECISION_ACCEPTED, adjacent
 
 
-def test_same_person_and_trip_under_a_new_record_id_counts_once(stub: pb_grpc.PartnerServiceStub) -> None:
+def test_same_person_and_trip_under_a_new_record_id_counts_once(
+    stub: pb_grpc.PartnerServiceStub,
+) -> None:
     gd = _submit(stub, [_metro_claim("M-1", "2024-03-01")])[0].verdicts[0]
-    twice = _submit(stub, [_metro_claim("M-1-again-new-id", "2024-03-01", pkm="18.5")])[0].verdicts[0]
-    other_person = _submit(stub, [_metro_claim("M-9", "2024-03-01", person=hashlib.sha256(b"p2").hexdigest())])
+    twice = _submit(stub, [_metro_claim("M-1-again-new-id", "2024-03-01", pkm="18.5")])[0].verdicts[
+        0
+    ]
+    other_person = _submit(
+        stub, [_metro_claim("M-9", "2024-03-01", person=hashlib.sha256(b"p2").hexdigest())]
+    )
     assert gd.decision == pb.DECISION_ACCEPTED, gd
     assert twice.decision == pb.DECISION_REJECTED
     assert "PERSON_PERIOD_OVERLAP" in _codes(twice)
@@ -205,18 +226,26 @@ def test_status_of_an_unknown_claim_is_a_coded_not_found(stub: pb_grpc.PartnerSe
     assert info is not None and info.reason == "CLAIM_NOT_FOUND"
 
 
-def test_malformed_envelope_gets_invalid_argument_with_a_reason(stub: pb_grpc.PartnerServiceStub) -> None:
+def test_malformed_envelope_gets_invalid_argument_with_a_reason(
+    stub: pb_grpc.PartnerServiceStub,
+) -> None:
     with pytest.raises(grpc.RpcError) as caught:
         _submit(stub, [_metro_claim("M-1", "2024-03-01")], partner="")
     assert caught.value.code() == grpc.StatusCode.INVALID_ARGUMENT
     info = error_info(caught.value)
-    assert info is not None and info.reason == "FIELD_REQUIRED" and info.metadata["field"] == "partner"
+    assert (
+        info is not None and info.reason == "FIELD_REQUIRED" and info.metadata["field"] == "partner"
+    )
 
 
 def test_nothing_accepted_is_changed_by_a_refused_stream(stub: pb_grpc.PartnerServiceStub) -> None:
     first = _submit(stub, [_metro_claim("M-1", "2024-03-01")])[0].verdicts[0]
-    mixed = [pb.ClaimEnvelope(partner="CN-GD", sequence=1, claims=[_metro_claim("M-1", "2024-03-01", pkm="1")]),
-             pb.ClaimEnvelope(partner="CN-HK", sequence=2, claims=[_metro_claim("M-2", "2024-03-02")])]
+    mixed = [
+        pb.ClaimEnvelope(
+            partner="CN-GD", sequence=1, claims=[_metro_claim("M-1", "2024-03-01", pkm="1")]
+        ),
+        pb.ClaimEnvelope(partner="CN-HK", sequence=2, claims=[_metro_claim("M-2", "2024-03-02")]),
+    ]
     with pytest.raises(grpc.RpcError) as caught:
         list(stub.SubmitClaims(iter(mixed)))
     assert caught.value.code() == grpc.StatusCode.INVALID_ARGUMENT
@@ -233,7 +262,11 @@ def test_health_answers_serving(channel: grpc.Channel) -> None:
 
 def test_reflection_lists_the_partner_service(channel: grpc.Channel) -> None:
     reflect = reflection_pb2_grpc.ServerReflectionStub(channel)
-    answers = list(reflect.ServerReflectionInfo(iter([reflection_pb2.ServerReflectionRequest(list_services="")])))
+    answers = list(
+        reflect.ServerReflectionInfo(
+            iter([reflection_pb2.ServerReflectionRequest(list_services="")])
+        )
+    )
     names = {s.name for s in answers[0].list_services_response.service}
     assert "carbonhub.v1.PartnerService" in names
     assert "grpc.health.v1.Health" in names
