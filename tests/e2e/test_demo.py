@@ -1,0 +1,87 @@
+"""``carbon-hub demo`` as a user runs it: twice on one data directory."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+
+pytestmark = pytest.mark.slow
+
+
+def _demo(data_dir: Path) -> str:
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "from hub.cli import main; main()",
+            "demo",
+            "--data-dir",
+            str(data_dir),
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env={"COLUMNS": "160", "PATH": "/usr/bin:/bin", "HOME": str(data_dir)},
+    )
+    assert result.returncode == 0, result.stderr + result.stdout
+    return result.stdout
+
+
+def _row(output: str, heading: str) -> list[str]:
+    for line in output.splitlines():
+        cells = [c.strip() for c in re.split(r"[│┃]", line) if c.strip()]
+        if cells and cells[0] == heading:
+            return cells[1:]
+    raise AssertionError(f"no row {heading!r} in:\n{output}")
+
+
+def test_demo_accepts_the_good_rows_then_nothing_new_on_a_second_run(tmp_path: Path) -> None:
+    first = _demo(tmp_path)
+    header = next(line for line in first.splitlines() if "CN-GD 广东" in line and "┃" in line)
+    assert header.index("CN-GD") < header.index("CN-HK")
+    accepted = [int(n) for n in _row(first, "claims accepted")]
+    assert all(n > 0 for n in accepted), first
+    assert all(int(n) > 0 for n in _row(first, "claims rejected by the hub"))
+    assert all(int(n) > 0 for n in _row(first, "rows refused by the adapter"))
+    assert all(float(n) > 0 for n in _row(first, "accepted tCO2e credited"))
+    # The second Guangdong delivery re-sends records of the first.
+    assert int(_row(first, "resubmissions recognised")[0]) > 0
+    # Faults of the partner specs show up by their codes.
+    for code in (
+        "PROJECT_PERIOD_OVERLAP",
+        "ORIGIN_SERIAL_OVERLAP",
+        "DUPLICATE_RECORD_CHANGED",
+        "CREDIT_CODE_INVALID",
+        "ADJUSTMENT_REF_MISSING",
+        "PERSON_PERIOD_OVERLAP",
+        "ROW_DATE_MALFORMED",
+        "SITE_PROGRAMME_CONFLICT",
+    ):
+        assert code in first, code
+
+    second = _demo(tmp_path)
+    assert _row(second, "claims accepted") == ["0", "0"]
+    assert _row(second, "claims held for review") == ["0", "0"]
+    assert _row(second, "accepted tCO2e credited") == ["0", "0"]
+    sent_first = sum(
+        int(a) + int(h) + int(r)
+        for a, h, r in zip(
+            _row(first, "claims accepted"),
+            _row(first, "claims held for review"),
+            _row(first, "claims rejected by the hub"),
+            strict=True,
+        )
+    ) + sum(int(n) for n in _row(first, "resubmissions recognised"))
+    recognised = sum(int(n) for n in _row(second, "resubmissions recognised"))
+    changed_again = sum(int(n) for n in _row(second, "claims rejected by the hub"))
+    # Every claim sent the first time comes back recognised, except the one
+    # record the partner changed, which is refused again as changed.
+    assert recognised + changed_again == sent_first
+    assert "DUPLICATE_RECORD_CHANGED" in second
