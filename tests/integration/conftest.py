@@ -1,7 +1,7 @@
 """Database fixtures: every storage test runs on SQLite and on PostgreSQL.
 
-PostgreSQL comes from HUB_TEST_POSTGRES_URL (default: the local trust-auth
-server, database ``test``). Each test gets a fresh schema of its own (made
+PostgreSQL comes from HUB_TEST_POSTGRES_URL, else from HUB_DATABASE_URL when
+that names PostgreSQL (default: the local trust-auth server, database ``test``). Each test gets a fresh schema of its own (made
 the first entry of the connection's search_path, dropped afterwards), so
 tests are independent and may run in any order. If PostgreSQL cannot be
 reached the PostgreSQL half is skipped, except in CI (env CI set and not
@@ -30,6 +30,11 @@ _postgres_error: list[str | None] = []
 
 
 def postgres_url() -> str:
+    # HUB_DATABASE_URL is what `carbon-hub serve` reads: pointing it at a
+    # PostgreSQL server points the suite's PostgreSQL half there too.
+    configured = os.environ.get("HUB_DATABASE_URL", "")
+    if configured.startswith("postgresql"):
+        return os.environ.get("HUB_TEST_POSTGRES_URL") or configured
     return os.environ.get("HUB_TEST_POSTGRES_URL") or DEFAULT_POSTGRES_URL
 
 
