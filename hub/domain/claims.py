@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Iterable, Mapping
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field, fields
 from datetime import datetime
 from decimal import Decimal
 from enum import StrEnum
@@ -69,9 +69,9 @@ class ClaimSubmission:
     raw: Mapping[str, str] = field(default_factory=dict)
 
     def content(self) -> dict[str, str | None]:
-        data = asdict(self)
-        for name in _NOT_CONTENT:
-            data.pop(name)
+        # Field by field rather than dataclasses.asdict: asdict deep-copies
+        # ``raw``, which is excluded anyway, and dominated ingestion profiles.
+        data: dict[str, str | None] = {name: getattr(self, name) for name in _CONTENT_FIELDS}
         data["origin_status"] = str(self.origin_status)
         return data
 
@@ -88,6 +88,11 @@ class ClaimSubmission:
         data = self.content()
         data.pop("record_id")
         return _digest(data)
+
+
+_CONTENT_FIELDS: tuple[str, ...] = tuple(
+    f.name for f in fields(ClaimSubmission) if f.name not in _NOT_CONTENT
+)
 
 
 def _digest(data: Mapping[str, str | None]) -> str:
