@@ -111,21 +111,7 @@ def assess_claim(
         checks.append(fire("SITE_REQUIRED", field="site_id", methodology=methodology.id))
 
     # Site region
-    region_code = _text(submission.region_code)
-    if region_code is not None:
-        if not regions.is_valid_code(region_code):
-            checks.append(fire("REGION_CODE_INVALID", field="region_code", region_code=region_code))
-        elif agreement is not None and not regions.within(
-            region_code, agreement.region.gbt2260_prefix
-        ):
-            checks.append(
-                fire(
-                    "SITE_OUTSIDE_PARTNER_REGION",
-                    field="region_code",
-                    region_code=region_code,
-                    partner=partner,
-                )
-            )
+    checks.extend(_region_checks(_text(submission.region_code), agreement, partner))
 
     # Activity: unit, quantity, bounds
     activity = _check_activity(submission, standard, entry, methodology, period, checks)
@@ -542,20 +528,7 @@ def assess_project(submission: ProjectSubmission, standard: Standard) -> Project
         checks.append(fire("CREDIT_CODE_INVALID", field="owner_credit_code", credit_code=code))
 
     region_code = values["region_code"]
-    if region_code:
-        if not regions.is_valid_code(region_code):
-            checks.append(fire("REGION_CODE_INVALID", field="region_code", region_code=region_code))
-        elif agreement is not None and not regions.within(
-            region_code, agreement.region.gbt2260_prefix
-        ):
-            checks.append(
-                fire(
-                    "SITE_OUTSIDE_PARTNER_REGION",
-                    field="region_code",
-                    region_code=region_code,
-                    partner=partner,
-                )
-            )
+    checks.extend(_region_checks(region_code or None, agreement, partner))
 
     longitude, latitude = values["longitude"], values["latitude"]
     if longitude and latitude:
@@ -658,3 +631,23 @@ def _parse_date(text: str) -> date | None:
         return date.fromisoformat(text)
     except ValueError:
         return None
+
+
+def _region_checks(
+    region_code: str | None, agreement: Agreement | None, partner: str
+) -> list[CheckResult]:
+    """A site's GB/T 2260 code must exist and lie inside the partner's region."""
+    if region_code is None:
+        return []
+    if not regions.is_valid_code(region_code):
+        return [fire("REGION_CODE_INVALID", field="region_code", region_code=region_code)]
+    if agreement is not None and not regions.within(region_code, agreement.region.gbt2260_prefix):
+        return [
+            fire(
+                "SITE_OUTSIDE_PARTNER_REGION",
+                field="region_code",
+                region_code=region_code,
+                partner=partner,
+            )
+        ]
+    return []
