@@ -56,7 +56,7 @@ def serve(
     insecure: Insecure = None,
 ) -> None:
     """Run the hub until interrupted (Ctrl-C or SIGTERM)."""
-    from hub.grpc_api.server import InsecureBindRefused
+    from hub.grpc_api.server import InsecureBindRefused, check_bind_allowed
 
     settings = build_settings(
         grpc_port=grpc_port,
@@ -66,12 +66,18 @@ def serve(
         config_file=config,
         insecure=insecure,
     )
-    hub = _build_or_exit(settings)
     try:
-        running = hub.serve()
+        check_bind_allowed(settings)
     except InsecureBindRefused as refused:
         console.print(f"[red]refused:[/red] {refused}")
         raise typer.Exit(2) from refused
+    # Handlers first: a signal arriving once the port is announced must
+    # still stop the hub gracefully.
+    stop = threading.Event()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, lambda *_: stop.set())
+    hub = _build_or_exit(settings)
+    running = hub.serve()
     console.print(
         "[bold yellow]WARNING: plaintext gRPC (--insecure), "
         "for development on loopback only[/bold yellow]\n"
@@ -80,9 +86,6 @@ def serve(
     )
     # Machine-readable line for scripts and tests that start the hub on port 0.
     print(f"LISTENING {settings.grpc_host}:{running.port}", flush=True)
-    stop = threading.Event()
-    for sig in (signal.SIGINT, signal.SIGTERM):
-        signal.signal(sig, lambda *_: stop.set())
     stop.wait()
     console.print("stopping")
     running.stop()

@@ -48,7 +48,11 @@ def _is_loopback(host: str) -> bool:
         return False
 
 
-def start_server(settings: HubSettings, partner_servicer: PartnerServicer) -> RunningServer:
+def check_bind_allowed(settings: HubSettings) -> None:
+    """Raise InsecureBindRefused unless these settings may serve.
+
+    Called before anything is built, so a refused start touches no database.
+    """
     if not settings.insecure:
         # Mutual TLS arrives with the trust issue; until then the only way to
         # serve is the explicit development switch.
@@ -59,6 +63,10 @@ def start_server(settings: HubSettings, partner_servicer: PartnerServicer) -> Ru
         raise InsecureBindRefused(
             f"--insecure serves plaintext and is allowed on loopback only, not {settings.grpc_host}"
         )
+
+
+def start_server(settings: HubSettings, partner_servicer: PartnerServicer) -> RunningServer:
+    check_bind_allowed(settings)
     options = [
         ("grpc.max_receive_message_length", settings.max_message_bytes),
         ("grpc.max_send_message_length", settings.max_message_bytes),

@@ -255,6 +255,15 @@ def test_flags_override_the_environment(tmp_path: Path) -> None:
 # --- Refusals -----------------------------------------------------------------------
 
 
+def test_sigterm_right_after_the_listening_line_stops_gracefully(tmp_path: Path) -> None:
+    # The signal handlers must be in place before the port is announced.
+    for attempt in range(5):
+        with running_hub(
+            tmp_path, "--insecure", "--grpc-port", "0", "--data-dir", str(tmp_path / f"d{attempt}")
+        ) as hub:
+            _stop_with_sigterm(hub)
+
+
 def test_serve_without_insecure_is_refused(tmp_path: Path) -> None:
     result = _run_to_exit("--grpc-port", "0", "--data-dir", str(tmp_path / "data"))
 
@@ -280,6 +289,8 @@ def test_insecure_on_a_non_loopback_address_is_refused(tmp_path: Path) -> None:
     assert "loopback" in message
     assert "0.0.0.0" in message
     assert "LISTENING" not in result.stdout
+    # Refused before anything was built: no database was created.
+    assert not (tmp_path / "data").exists()
 
 
 def test_an_invalid_port_is_refused_with_the_setting_named(tmp_path: Path) -> None:

@@ -1,9 +1,10 @@
 """Database fixtures: every storage test runs on SQLite and on PostgreSQL.
 
 PostgreSQL comes from HUB_TEST_POSTGRES_URL, else from HUB_DATABASE_URL when
-that names PostgreSQL (default: the local trust-auth server, database ``test``). Each test gets a fresh schema of its own (made
-the first entry of the connection's search_path, dropped afterwards), so
-tests are independent and may run in any order. If PostgreSQL cannot be
+that names PostgreSQL (default: the local trust-auth server, database
+``test``). Each test gets a fresh schema of its own (made the first entry
+of the connection's search_path, dropped afterwards), so tests are
+independent and may run in any order. If PostgreSQL cannot be
 reached the PostgreSQL half is skipped, except in CI (env CI set and not
 "false"/"0"), where an unreachable PostgreSQL fails the test instead.
 """
