@@ -8,7 +8,8 @@ from typing import Any
 
 from hub.domain.claims import ClaimSubmission
 from hub.domain.credit_codes import check_character
-from hub.domain.projects import PartnerProjectStatus, ProjectSubmission
+from hub.domain.projects import ProjectSubmission
+from tests.unit.domain.domain_builders import gd_project_submission
 
 PARTNER = "CN-GD"
 PROJECT_ID = "4401-PV-2023-0007"
@@ -62,20 +63,5 @@ def pv(record_id: str, start: str, end: str, **changes: Any) -> ClaimSubmission:
 
 
 def pv_project(**changes: Any) -> ProjectSubmission:
-    submission = ProjectSubmission(
-        partner=PARTNER,
-        project_id=PROJECT_ID,
-        name="广州市黄埔区科学城厂房屋顶分布式光伏项目",
-        owner_name="广州科城新能源有限公司",
-        owner_credit_code=CREDIT_CODE,
-        partner_methodology="GD-PV",
-        region_code="440100",
-        longitude="113.4526",
-        latitude="23.1703",
-        size_value="380",
-        size_unit="kW",
-        crediting_start="2023-03-01",
-        crediting_end="2033-02-28",
-        status=PartnerProjectStatus.REGISTERED,
-    )
-    return replace(submission, **changes)
+    """The domain tests' Guangdong PV project, with this module's credit code."""
+    return gd_project_submission(**{"owner_credit_code": CREDIT_CODE, **changes})
