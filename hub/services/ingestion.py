@@ -106,21 +106,18 @@ class IngestionService:
         projects = uow.projects.get_many(partner, project_ids) if project_ids else {}
 
         verdicts: list[Verdict | None] = [None] * len(submissions)
-        # Record id -> what this batch (or the ledger) already holds for it, so
-        # a row repeated inside one delivery is treated like a resubmission.
-        seen: dict[str, StoredClaim] = dict(earlier)
         candidates: list[_Candidate] = []
         refused: list[RefusedResubmission] = []
         first_in_batch: dict[str, _Candidate] = {}
         for index, sub in enumerate(submissions):
             digest = sub.content_digest()
-            previous = seen.get(sub.record_id)
-            in_batch = first_in_batch.get(sub.record_id)
+            previous = earlier.get(sub.record_id)
             if previous is not None:
                 verdicts[index] = self._answer_repeat(previous, sub, digest, now, refused)
                 continue
-            if in_batch is not None:
-                # Resolved after the batch's decisions are made (below).
+            if sub.record_id in first_in_batch:
+                # A row repeated inside one delivery is answered like a
+                # resubmission, once the batch's decisions are made (below).
                 continue
             project = projects.get(sub.project_id) if sub.project_id else None
             candidate = _Candidate(
