@@ -108,9 +108,10 @@ class IngestionService:
         verdicts: list[Verdict | None] = [None] * len(submissions)
         candidates: list[_Candidate] = []
         refused: list[RefusedResubmission] = []
-        first_in_batch: dict[str, _Candidate] = {}
+        digests = [sub.content_digest() for sub in submissions]
+        first_in_batch: set[str] = set()
         for index, sub in enumerate(submissions):
-            digest = sub.content_digest()
+            digest = digests[index]
             previous = earlier.get(sub.record_id)
             if previous is not None:
                 verdicts[index] = self._answer_repeat(previous, sub, digest, now, refused)
@@ -124,7 +125,7 @@ class IngestionService:
                 index, sub, assess_claim(sub, self._standard, project, now), digest
             )
             candidates.append(candidate)
-            first_in_batch[sub.record_id] = candidate
+            first_in_batch.add(sub.record_id)
 
         records = self._decide_candidates(uow, partner, candidates, now)
         by_record = {r.submission.record_id: r for r in records}
@@ -140,9 +141,7 @@ class IngestionService:
                     original.content_digest,
                     original.verdict,
                 )
-                verdicts[index] = self._answer_repeat(
-                    stored, sub, sub.content_digest(), now, refused
-                )
+                verdicts[index] = self._answer_repeat(stored, sub, digests[index], now, refused)
 
         uow.claims.add(records)
         if refused:
