@@ -20,6 +20,7 @@ from pathlib import Path
 
 import grpc
 
+from adapters.hub_client import claim_to_proto
 from hub.bootstrap import build_hub
 from hub.domain.assessment import assess_claim
 from hub.domain.claims import ClaimSubmission
@@ -81,19 +82,7 @@ def main() -> None:
                         partner="CN-GD",
                         delivery_id="MEASURE",
                         sequence=n + 1,
-                        claims=[
-                            pb.Claim(
-                                record_id=c.record_id,
-                                partner_methodology=c.partner_methodology,
-                                period_start=c.period_start,
-                                period_end=c.period_end,
-                                time_zone=c.time_zone,
-                                activity_quantity=c.activity_quantity,
-                                activity_unit=c.activity_unit,
-                                person_pseudonym=c.person_pseudonym or "",
-                            )
-                            for c in claims[k : k + options.envelope]
-                        ],
+                        claims=[claim_to_proto(c) for c in claims[k : k + options.envelope]],
                     )
                     for n, k in enumerate(range(0, len(claims), options.envelope))
                 ]
