@@ -64,12 +64,8 @@ class PartnerTally:
         self.rows_read += report.rows_read
         self.adapter_refused += len(report.problems)
         self.rejections.update(p.code for p in report.problems)
-        for project in report.projects:
-            self.projects[project.decision] += 1
-            if project.decision is Decision.REJECTED:
-                self.rejections.update(
-                    c.code for c in project.checks if c.severity is Severity.ERROR
-                )
+        self.projects.update(p.decision for p in report.projects)
+        self.rejections.update(report.project_rejections_by_code())
         for claim in report.claims:
             if claim.resubmission:
                 # Recognised: the original verdict came back, nothing new counted.
