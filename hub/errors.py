@@ -44,6 +44,13 @@ class PermissionDenied(HubError):
     kind = ErrorKind.PERMISSION_DENIED
 
 
+class FailedPrecondition(HubError):
+    """The request is well formed but the ledger's state forbids it (a terminal
+    or frozen block, a reused retirement id, a claim not awaiting cancellation)."""
+
+    kind = ErrorKind.FAILED_PRECONDITION
+
+
 class TooLarge(HubError):
     kind = ErrorKind.RESOURCE_EXHAUSTED
 

@@ -89,6 +89,17 @@ class ClaimSubmission:
         data.pop("record_id")
         return _digest(data)
 
+    def reconciliation_digest(self) -> str:
+        """Digest a partner registry and the hub both compute for reconciliation.
+
+        The origin status is left out: it moves at the origin (issued, then
+        cancelled for the hub) without the reduction changing, and
+        reconciliation compares it as the holding's state instead.
+        """
+        data = self.content()
+        data.pop("origin_status")
+        return _digest(data)
+
 
 _CONTENT_FIELDS: tuple[str, ...] = tuple(
     f.name for f in fields(ClaimSubmission) if f.name not in _NOT_CONTENT

@@ -22,9 +22,10 @@ _runtime_version.ValidateProtobufRuntimeVersion(
 _sym_db = _symbol_database.Default()
 
 
+from hub.grpc_api.generated.carbonhub.v1 import ledger_pb2 as carbonhub_dot_v1_dot_ledger__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1a\x63\x61rbonhub/v1/partner.proto\x12\x0c\x63\x61rbonhub.v1\"l\n\rClaimEnvelope\x12\x0f\n\x07partner\x18\x01 \x01(\t\x12\x13\n\x0b\x64\x65livery_id\x18\x02 \x01(\t\x12\x10\n\x08sequence\x18\x03 \x01(\x04\x12#\n\x06\x63laims\x18\x04 \x03(\x0b\x32\x13.carbonhub.v1.Claim\"\x92\x04\n\x05\x43laim\x12\x11\n\trecord_id\x18\x01 \x01(\t\x12\x1b\n\x13partner_methodology\x18\x02 \x01(\t\x12\x14\n\x0cperiod_start\x18\x03 \x01(\t\x12\x12\n\nperiod_end\x18\x04 \x01(\t\x12\x11\n\ttime_zone\x18\x05 \x01(\t\x12\x19\n\x11\x61\x63tivity_quantity\x18\x06 \x01(\t\x12\x15\n\ractivity_unit\x18\x07 \x01(\t\x12\x12\n\nproject_id\x18\x08 \x01(\t\x12\x18\n\x10person_pseudonym\x18\t \x01(\t\x12\x0f\n\x07site_id\x18\n \x01(\t\x12\x13\n\x0bregion_code\x18\x0b \x01(\t\x12\x10\n\x08\x64istrict\x18\x0c \x01(\t\x12\x10\n\x08material\x18\r \x01(\t\x12\x0f\n\x07utility\x18\x0e \x01(\t\x12\x16\n\x0ereported_tco2e\x18\x0f \x01(\t\x12\x31\n\rorigin_status\x18\x10 \x01(\x0e\x32\x1a.carbonhub.v1.OriginStatus\x12\x15\n\rorigin_serial\x18\x11 \x01(\t\x12\x16\n\x0e\x61\x64justment_ref\x18\x12 \x01(\t\x12\x10\n\x08verifier\x18\x13 \x01(\t\x12)\n\x03raw\x18\x14 \x03(\x0b\x32\x1c.carbonhub.v1.Claim.RawEntry\x1a*\n\x08RawEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\t:\x02\x38\x01\"\xd6\x01\n\x0b\x43heckResult\x12\x0c\n\x04\x63ode\x18\x01 \x01(\t\x12(\n\x08severity\x18\x02 \x01(\x0e\x32\x16.carbonhub.v1.Severity\x12\x12\n\nmessage_zh\x18\x03 \x01(\t\x12\x12\n\nmessage_en\x18\x04 \x01(\t\x12\x37\n\x07\x64\x65tails\x18\x05 \x03(\x0b\x32&.carbonhub.v1.CheckResult.DetailsEntry\x1a.\n\x0c\x44\x65tailsEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\t:\x02\x38\x01\"~\n\tFactorUse\x12\x11\n\tfactor_id\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\t\x12\x0c\n\x04unit\x18\x03 \x01(\t\x12\x0e\n\x06region\x18\x04 \x01(\t\x12\x0c\n\x04year\x18\x05 \x01(\r\x12\x0e\n\x06source\x18\x06 \x01(\t\x12\x13\n\x0bprovisional\x18\x07 \x01(\x08\"\x86\x02\n\x05Trace\x12\x18\n\x10standard_version\x18\x01 \x01(\t\x12\x13\n\x0bmethodology\x18\x02 \x01(\t\x12\x12\n\nformula_id\x18\x03 \x01(\t\x12\x0f\n\x07\x66ormula\x18\x04 \x01(\t\x12/\n\x06inputs\x18\x05 \x03(\x0b\x32\x1f.carbonhub.v1.Trace.InputsEntry\x12(\n\x07\x66\x61\x63tors\x18\x06 \x03(\x0b\x32\x17.carbonhub.v1.FactorUse\x12\x10\n\x08\x64iscount\x18\x07 \x01(\t\x12\r\n\x05notes\x18\x08 \x03(\t\x1a-\n\x0bInputsEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\t:\x02\x38\x01\"\xad\x02\n\x07Verdict\x12\x11\n\trecord_id\x18\x01 \x01(\t\x12\x10\n\x08\x63laim_id\x18\x02 \x01(\t\x12(\n\x08\x64\x65\x63ision\x18\x03 \x01(\x0e\x32\x16.carbonhub.v1.Decision\x12)\n\x06\x63hecks\x18\x04 \x03(\x0b\x32\x19.carbonhub.v1.CheckResult\x12\x14\n\x0cresubmission\x18\x05 \x01(\x08\x12\x13\n\x0bmethodology\x18\x06 \x01(\t\x12\x0f\n\x07vintage\x18\x07 \x01(\r\x12\x16\n\x0ereported_tco2e\x18\x08 \x01(\t\x12\x18\n\x10recomputed_tco2e\x18\t \x01(\t\x12\x16\n\x0e\x63redited_tco2e\x18\n \x01(\t\x12\"\n\x05trace\x18\x0b \x01(\x0b\x32\x13.carbonhub.v1.Trace\"I\n\x0cVerdictBatch\x12\x10\n\x08sequence\x18\x01 \x01(\x04\x12\'\n\x08verdicts\x18\x02 \x03(\x0b\x32\x15.carbonhub.v1.Verdict\";\n\x15GetClaimStatusRequest\x12\x0f\n\x07partner\x18\x01 \x01(\t\x12\x11\n\trecord_id\x18\x02 \x01(\t\"=\n\x13\x43laimStatusResponse\x12&\n\x07verdict\x18\x01 \x01(\x0b\x32\x15.carbonhub.v1.Verdict\"\x8e\x03\n\x07Project\x12\x12\n\nproject_id\x18\x01 \x01(\t\x12\x0c\n\x04name\x18\x02 \x01(\t\x12\x12\n\nowner_name\x18\x03 \x01(\t\x12\x19\n\x11owner_credit_code\x18\x04 \x01(\t\x12\x1b\n\x13partner_methodology\x18\x05 \x01(\t\x12\x13\n\x0bregion_code\x18\x06 \x01(\t\x12\x11\n\tlongitude\x18\x07 \x01(\t\x12\x10\n\x08latitude\x18\x08 \x01(\t\x12\x12\n\nsize_value\x18\t \x01(\t\x12\x11\n\tsize_unit\x18\n \x01(\t\x12\x17\n\x0f\x63rediting_start\x18\x0b \x01(\t\x12\x15\n\rcrediting_end\x18\x0c \x01(\t\x12+\n\x06status\x18\r \x01(\x0e\x32\x1b.carbonhub.v1.ProjectStatus\x12+\n\x03raw\x18\x0e \x03(\x0b\x32\x1e.carbonhub.v1.Project.RawEntry\x1a*\n\x08RawEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\t:\x02\x38\x01\"h\n\x17RegisterProjectsRequest\x12\x0f\n\x07partner\x18\x01 \x01(\t\x12\x13\n\x0b\x64\x65livery_id\x18\x02 \x01(\t\x12\'\n\x08projects\x18\x03 \x03(\x0b\x32\x15.carbonhub.v1.Project\"x\n\rProjectResult\x12\x12\n\nproject_id\x18\x01 \x01(\t\x12(\n\x08\x64\x65\x63ision\x18\x02 \x01(\x0e\x32\x16.carbonhub.v1.Decision\x12)\n\x06\x63hecks\x18\x03 \x03(\x0b\x32\x19.carbonhub.v1.CheckResult\"H\n\x18RegisterProjectsResponse\x12,\n\x07results\x18\x01 \x03(\x0b\x32\x1b.carbonhub.v1.ProjectResult*\x82\x01\n\x0cOriginStatus\x12\x1d\n\x19ORIGIN_STATUS_UNSPECIFIED\x10\x00\x12\x1c\n\x18ORIGIN_STATUS_NOT_ISSUED\x10\x01\x12\x18\n\x14ORIGIN_STATUS_ISSUED\x10\x02\x12\x1b\n\x17ORIGIN_STATUS_CANCELLED\x10\x03*e\n\x08\x44\x65\x63ision\x12\x18\n\x14\x44\x45\x43ISION_UNSPECIFIED\x10\x00\x12\x15\n\x11\x44\x45\x43ISION_ACCEPTED\x10\x01\x12\x15\n\x11\x44\x45\x43ISION_REJECTED\x10\x02\x12\x11\n\rDECISION_HELD\x10\x03*v\n\x08Severity\x12\x18\n\x14SEVERITY_UNSPECIFIED\x10\x00\x12\x12\n\x0eSEVERITY_ERROR\x10\x01\x12\x13\n\x0fSEVERITY_REVIEW\x10\x02\x12\x14\n\x10SEVERITY_WARNING\x10\x03\x12\x11\n\rSEVERITY_INFO\x10\x04*\x8d\x01\n\rProjectStatus\x12\x1e\n\x1aPROJECT_STATUS_UNSPECIFIED\x10\x00\x12\x1d\n\x19PROJECT_STATUS_REGISTERED\x10\x01\x12\x1c\n\x18PROJECT_STATUS_SUSPENDED\x10\x02\x12\x1f\n\x1bPROJECT_STATUS_DEREGISTERED\x10\x03\x32\x9a\x02\n\x0ePartnerService\x12K\n\x0cSubmitClaims\x12\x1b.carbonhub.v1.ClaimEnvelope\x1a\x1a.carbonhub.v1.VerdictBatch(\x01\x30\x01\x12X\n\x0eGetClaimStatus\x12#.carbonhub.v1.GetClaimStatusRequest\x1a!.carbonhub.v1.ClaimStatusResponse\x12\x61\n\x10RegisterProjects\x12%.carbonhub.v1.RegisterProjectsRequest\x1a&.carbonhub.v1.RegisterProjectsResponseb\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1a\x63\x61rbonhub/v1/partner.proto\x12\x0c\x63\x61rbonhub.v1\x1a\x19\x63\x61rbonhub/v1/ledger.proto\"l\n\rClaimEnvelope\x12\x0f\n\x07partner\x18\x01 \x01(\t\x12\x13\n\x0b\x64\x65livery_id\x18\x02 \x01(\t\x12\x10\n\x08sequence\x18\x03 \x01(\x04\x12#\n\x06\x63laims\x18\x04 \x03(\x0b\x32\x13.carbonhub.v1.Claim\"\x92\x04\n\x05\x43laim\x12\x11\n\trecord_id\x18\x01 \x01(\t\x12\x1b\n\x13partner_methodology\x18\x02 \x01(\t\x12\x14\n\x0cperiod_start\x18\x03 \x01(\t\x12\x12\n\nperiod_end\x18\x04 \x01(\t\x12\x11\n\ttime_zone\x18\x05 \x01(\t\x12\x19\n\x11\x61\x63tivity_quantity\x18\x06 \x01(\t\x12\x15\n\ractivity_unit\x18\x07 \x01(\t\x12\x12\n\nproject_id\x18\x08 \x01(\t\x12\x18\n\x10person_pseudonym\x18\t \x01(\t\x12\x0f\n\x07site_id\x18\n \x01(\t\x12\x13\n\x0bregion_code\x18\x0b \x01(\t\x12\x10\n\x08\x64istrict\x18\x0c \x01(\t\x12\x10\n\x08material\x18\r \x01(\t\x12\x0f\n\x07utility\x18\x0e \x01(\t\x12\x16\n\x0ereported_tco2e\x18\x0f \x01(\t\x12\x31\n\rorigin_status\x18\x10 \x01(\x0e\x32\x1a.carbonhub.v1.OriginStatus\x12\x15\n\rorigin_serial\x18\x11 \x01(\t\x12\x16\n\x0e\x61\x64justment_ref\x18\x12 \x01(\t\x12\x10\n\x08verifier\x18\x13 \x01(\t\x12)\n\x03raw\x18\x14 \x03(\x0b\x32\x1c.carbonhub.v1.Claim.RawEntry\x1a*\n\x08RawEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\t:\x02\x38\x01\"\xd6\x01\n\x0b\x43heckResult\x12\x0c\n\x04\x63ode\x18\x01 \x01(\t\x12(\n\x08severity\x18\x02 \x01(\x0e\x32\x16.carbonhub.v1.Severity\x12\x12\n\nmessage_zh\x18\x03 \x01(\t\x12\x12\n\nmessage_en\x18\x04 \x01(\t\x12\x37\n\x07\x64\x65tails\x18\x05 \x03(\x0b\x32&.carbonhub.v1.CheckResult.DetailsEntry\x1a.\n\x0c\x44\x65tailsEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\t:\x02\x38\x01\"~\n\tFactorUse\x12\x11\n\tfactor_id\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\t\x12\x0c\n\x04unit\x18\x03 \x01(\t\x12\x0e\n\x06region\x18\x04 \x01(\t\x12\x0c\n\x04year\x18\x05 \x01(\r\x12\x0e\n\x06source\x18\x06 \x01(\t\x12\x13\n\x0bprovisional\x18\x07 \x01(\x08\"\x86\x02\n\x05Trace\x12\x18\n\x10standard_version\x18\x01 \x01(\t\x12\x13\n\x0bmethodology\x18\x02 \x01(\t\x12\x12\n\nformula_id\x18\x03 \x01(\t\x12\x0f\n\x07\x66ormula\x18\x04 \x01(\t\x12/\n\x06inputs\x18\x05 \x03(\x0b\x32\x1f.carbonhub.v1.Trace.InputsEntry\x12(\n\x07\x66\x61\x63tors\x18\x06 \x03(\x0b\x32\x17.carbonhub.v1.FactorUse\x12\x10\n\x08\x64iscount\x18\x07 \x01(\t\x12\r\n\x05notes\x18\x08 \x03(\t\x1a-\n\x0bInputsEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\t:\x02\x38\x01\"\x84\x03\n\x07Verdict\x12\x11\n\trecord_id\x18\x01 \x01(\t\x12\x10\n\x08\x63laim_id\x18\x02 \x01(\t\x12(\n\x08\x64\x65\x63ision\x18\x03 \x01(\x0e\x32\x16.carbonhub.v1.Decision\x12)\n\x06\x63hecks\x18\x04 \x03(\x0b\x32\x19.carbonhub.v1.CheckResult\x12\x14\n\x0cresubmission\x18\x05 \x01(\x08\x12\x13\n\x0bmethodology\x18\x06 \x01(\t\x12\x0f\n\x07vintage\x18\x07 \x01(\r\x12\x16\n\x0ereported_tco2e\x18\x08 \x01(\t\x12\x18\n\x10recomputed_tco2e\x18\t \x01(\t\x12\x16\n\x0e\x63redited_tco2e\x18\n \x01(\t\x12\"\n\x05trace\x18\x0b \x01(\x0b\x32\x13.carbonhub.v1.Trace\x12\'\n\x05state\x18\x0c \x01(\x0e\x32\x18.carbonhub.v1.ClaimState\x12\x15\n\rblock_serials\x18\r \x03(\t\x12\x15\n\rcarried_tco2e\x18\x0e \x01(\t\"I\n\x0cVerdictBatch\x12\x10\n\x08sequence\x18\x01 \x01(\x04\x12\'\n\x08verdicts\x18\x02 \x03(\x0b\x32\x15.carbonhub.v1.Verdict\";\n\x15GetClaimStatusRequest\x12\x0f\n\x07partner\x18\x01 \x01(\t\x12\x11\n\trecord_id\x18\x02 \x01(\t\"=\n\x13\x43laimStatusResponse\x12&\n\x07verdict\x18\x01 \x01(\x0b\x32\x15.carbonhub.v1.Verdict\"\x8e\x03\n\x07Project\x12\x12\n\nproject_id\x18\x01 \x01(\t\x12\x0c\n\x04name\x18\x02 \x01(\t\x12\x12\n\nowner_name\x18\x03 \x01(\t\x12\x19\n\x11owner_credit_code\x18\x04 \x01(\t\x12\x1b\n\x13partner_methodology\x18\x05 \x01(\t\x12\x13\n\x0bregion_code\x18\x06 \x01(\t\x12\x11\n\tlongitude\x18\x07 \x01(\t\x12\x10\n\x08latitude\x18\x08 \x01(\t\x12\x12\n\nsize_value\x18\t \x01(\t\x12\x11\n\tsize_unit\x18\n \x01(\t\x12\x17\n\x0f\x63rediting_start\x18\x0b \x01(\t\x12\x15\n\rcrediting_end\x18\x0c \x01(\t\x12+\n\x06status\x18\r \x01(\x0e\x32\x1b.carbonhub.v1.ProjectStatus\x12+\n\x03raw\x18\x0e \x03(\x0b\x32\x1e.carbonhub.v1.Project.RawEntry\x1a*\n\x08RawEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\t:\x02\x38\x01\"h\n\x17RegisterProjectsRequest\x12\x0f\n\x07partner\x18\x01 \x01(\t\x12\x13\n\x0b\x64\x65livery_id\x18\x02 \x01(\t\x12\'\n\x08projects\x18\x03 \x03(\x0b\x32\x15.carbonhub.v1.Project\"x\n\rProjectResult\x12\x12\n\nproject_id\x18\x01 \x01(\t\x12(\n\x08\x64\x65\x63ision\x18\x02 \x01(\x0e\x32\x16.carbonhub.v1.Decision\x12)\n\x06\x63hecks\x18\x03 \x03(\x0b\x32\x19.carbonhub.v1.CheckResult\"H\n\x18RegisterProjectsResponse\x12,\n\x07results\x18\x01 \x03(\x0b\x32\x1b.carbonhub.v1.ProjectResult\"\x96\x01\n\x1dSourceCancellationAttestation\x12\x0f\n\x07partner\x18\x01 \x01(\t\x12\x10\n\x08\x63laim_id\x18\x02 \x01(\t\x12\x15\n\rorigin_serial\x18\x03 \x01(\t\x12\x17\n\x0f\x63\x61ncellation_id\x18\x04 \x01(\t\x12\x0c\n\x04note\x18\x05 \x01(\t\x12\x14\n\x0c\x63\x61ncelled_at\x18\x06 \x01(\t\"\x98\x01\n\x1f\x41\x63\x63ountingAdjustmentAttestation\x12\x0f\n\x07partner\x18\x01 \x01(\t\x12\x11\n\treference\x18\x02 \x01(\t\x12.\n\x06status\x18\x03 \x01(\x0e\x32\x1e.carbonhub.v1.AdjustmentStatus\x12\x13\n\x0b\x61ttested_at\x18\x04 \x01(\t\x12\x0c\n\x04note\x18\x05 \x01(\t\"\x86\x01\n\x11\x41ttestationResult\x12\x10\n\x08\x61\x63\x63\x65pted\x18\x01 \x01(\x08\x12\x0e\n\x06replay\x18\x02 \x01(\x08\x12)\n\x06\x63hecks\x18\x03 \x03(\x0b\x32\x19.carbonhub.v1.CheckResult\x12\x11\n\tclaim_ids\x18\x04 \x03(\t\x12\x11\n\tblock_ids\x18\x05 \x03(\t*\x82\x01\n\x0cOriginStatus\x12\x1d\n\x19ORIGIN_STATUS_UNSPECIFIED\x10\x00\x12\x1c\n\x18ORIGIN_STATUS_NOT_ISSUED\x10\x01\x12\x18\n\x14ORIGIN_STATUS_ISSUED\x10\x02\x12\x1b\n\x17ORIGIN_STATUS_CANCELLED\x10\x03*e\n\x08\x44\x65\x63ision\x12\x18\n\x14\x44\x45\x43ISION_UNSPECIFIED\x10\x00\x12\x15\n\x11\x44\x45\x43ISION_ACCEPTED\x10\x01\x12\x15\n\x11\x44\x45\x43ISION_REJECTED\x10\x02\x12\x11\n\rDECISION_HELD\x10\x03*v\n\x08Severity\x12\x18\n\x14SEVERITY_UNSPECIFIED\x10\x00\x12\x12\n\x0eSEVERITY_ERROR\x10\x01\x12\x13\n\x0fSEVERITY_REVIEW\x10\x02\x12\x14\n\x10SEVERITY_WARNING\x10\x03\x12\x11\n\rSEVERITY_INFO\x10\x04*\xd1\x01\n\nClaimState\x12\x1b\n\x17\x43LAIM_STATE_UNSPECIFIED\x10\x00\x12\x18\n\x14\x43LAIM_STATE_ACCEPTED\x10\x01\x12\x18\n\x14\x43LAIM_STATE_REJECTED\x10\x02\x12\x14\n\x10\x43LAIM_STATE_HELD\x10\x03\x12,\n(CLAIM_STATE_AWAITING_SOURCE_CANCELLATION\x10\x04\x12\x16\n\x12\x43LAIM_STATE_ISSUED\x10\x05\x12\x16\n\x12\x43LAIM_STATE_VOIDED\x10\x06*\x8d\x01\n\rProjectStatus\x12\x1e\n\x1aPROJECT_STATUS_UNSPECIFIED\x10\x00\x12\x1d\n\x19PROJECT_STATUS_REGISTERED\x10\x01\x12\x1c\n\x18PROJECT_STATUS_SUSPENDED\x10\x02\x12\x1f\n\x1bPROJECT_STATUS_DEREGISTERED\x10\x03\x32\xda\x05\n\x0ePartnerService\x12K\n\x0cSubmitClaims\x12\x1b.carbonhub.v1.ClaimEnvelope\x1a\x1a.carbonhub.v1.VerdictBatch(\x01\x30\x01\x12X\n\x0eGetClaimStatus\x12#.carbonhub.v1.GetClaimStatusRequest\x1a!.carbonhub.v1.ClaimStatusResponse\x12\x61\n\x10RegisterProjects\x12%.carbonhub.v1.RegisterProjectsRequest\x1a&.carbonhub.v1.RegisterProjectsResponse\x12h\n\x18\x41ttestSourceCancellation\x12+.carbonhub.v1.SourceCancellationAttestation\x1a\x1f.carbonhub.v1.AttestationResult\x12l\n\x1a\x41ttestAccountingAdjustment\x12-.carbonhub.v1.AccountingAdjustmentAttestation\x1a\x1f.carbonhub.v1.AttestationResult\x12\x7f\n\x1aListReconciliationRequests\x12/.carbonhub.v1.ListReconciliationRequestsRequest\x1a\x30.carbonhub.v1.ListReconciliationRequestsResponse\x12\x65\n\x14SubmitReconciliation\x12).carbonhub.v1.SubmitReconciliationRequest\x1a\".carbonhub.v1.ReconciliationReportb\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
@@ -39,48 +40,56 @@ if not _descriptor._USE_C_DESCRIPTORS:
   _globals['_TRACE_INPUTSENTRY']._serialized_options = b'8\001'
   _globals['_PROJECT_RAWENTRY']._loaded_options = None
   _globals['_PROJECT_RAWENTRY']._serialized_options = b'8\001'
-  _globals['_ORIGINSTATUS']._serialized_start=2504
-  _globals['_ORIGINSTATUS']._serialized_end=2634
-  _globals['_DECISION']._serialized_start=2636
-  _globals['_DECISION']._serialized_end=2737
-  _globals['_SEVERITY']._serialized_start=2739
-  _globals['_SEVERITY']._serialized_end=2857
-  _globals['_PROJECTSTATUS']._serialized_start=2860
-  _globals['_PROJECTSTATUS']._serialized_end=3001
-  _globals['_CLAIMENVELOPE']._serialized_start=44
-  _globals['_CLAIMENVELOPE']._serialized_end=152
-  _globals['_CLAIM']._serialized_start=155
-  _globals['_CLAIM']._serialized_end=685
-  _globals['_CLAIM_RAWENTRY']._serialized_start=643
-  _globals['_CLAIM_RAWENTRY']._serialized_end=685
-  _globals['_CHECKRESULT']._serialized_start=688
-  _globals['_CHECKRESULT']._serialized_end=902
-  _globals['_CHECKRESULT_DETAILSENTRY']._serialized_start=856
-  _globals['_CHECKRESULT_DETAILSENTRY']._serialized_end=902
-  _globals['_FACTORUSE']._serialized_start=904
-  _globals['_FACTORUSE']._serialized_end=1030
-  _globals['_TRACE']._serialized_start=1033
-  _globals['_TRACE']._serialized_end=1295
-  _globals['_TRACE_INPUTSENTRY']._serialized_start=1250
-  _globals['_TRACE_INPUTSENTRY']._serialized_end=1295
-  _globals['_VERDICT']._serialized_start=1298
-  _globals['_VERDICT']._serialized_end=1599
-  _globals['_VERDICTBATCH']._serialized_start=1601
-  _globals['_VERDICTBATCH']._serialized_end=1674
-  _globals['_GETCLAIMSTATUSREQUEST']._serialized_start=1676
-  _globals['_GETCLAIMSTATUSREQUEST']._serialized_end=1735
-  _globals['_CLAIMSTATUSRESPONSE']._serialized_start=1737
-  _globals['_CLAIMSTATUSRESPONSE']._serialized_end=1798
-  _globals['_PROJECT']._serialized_start=1801
-  _globals['_PROJECT']._serialized_end=2199
-  _globals['_PROJECT_RAWENTRY']._serialized_start=643
-  _globals['_PROJECT_RAWENTRY']._serialized_end=685
-  _globals['_REGISTERPROJECTSREQUEST']._serialized_start=2201
-  _globals['_REGISTERPROJECTSREQUEST']._serialized_end=2305
-  _globals['_PROJECTRESULT']._serialized_start=2307
-  _globals['_PROJECTRESULT']._serialized_end=2427
-  _globals['_REGISTERPROJECTSRESPONSE']._serialized_start=2429
-  _globals['_REGISTERPROJECTSRESPONSE']._serialized_end=2501
-  _globals['_PARTNERSERVICE']._serialized_start=3004
-  _globals['_PARTNERSERVICE']._serialized_end=3286
+  _globals['_ORIGINSTATUS']._serialized_start=3063
+  _globals['_ORIGINSTATUS']._serialized_end=3193
+  _globals['_DECISION']._serialized_start=3195
+  _globals['_DECISION']._serialized_end=3296
+  _globals['_SEVERITY']._serialized_start=3298
+  _globals['_SEVERITY']._serialized_end=3416
+  _globals['_CLAIMSTATE']._serialized_start=3419
+  _globals['_CLAIMSTATE']._serialized_end=3628
+  _globals['_PROJECTSTATUS']._serialized_start=3631
+  _globals['_PROJECTSTATUS']._serialized_end=3772
+  _globals['_CLAIMENVELOPE']._serialized_start=71
+  _globals['_CLAIMENVELOPE']._serialized_end=179
+  _globals['_CLAIM']._serialized_start=182
+  _globals['_CLAIM']._serialized_end=712
+  _globals['_CLAIM_RAWENTRY']._serialized_start=670
+  _globals['_CLAIM_RAWENTRY']._serialized_end=712
+  _globals['_CHECKRESULT']._serialized_start=715
+  _globals['_CHECKRESULT']._serialized_end=929
+  _globals['_CHECKRESULT_DETAILSENTRY']._serialized_start=883
+  _globals['_CHECKRESULT_DETAILSENTRY']._serialized_end=929
+  _globals['_FACTORUSE']._serialized_start=931
+  _globals['_FACTORUSE']._serialized_end=1057
+  _globals['_TRACE']._serialized_start=1060
+  _globals['_TRACE']._serialized_end=1322
+  _globals['_TRACE_INPUTSENTRY']._serialized_start=1277
+  _globals['_TRACE_INPUTSENTRY']._serialized_end=1322
+  _globals['_VERDICT']._serialized_start=1325
+  _globals['_VERDICT']._serialized_end=1713
+  _globals['_VERDICTBATCH']._serialized_start=1715
+  _globals['_VERDICTBATCH']._serialized_end=1788
+  _globals['_GETCLAIMSTATUSREQUEST']._serialized_start=1790
+  _globals['_GETCLAIMSTATUSREQUEST']._serialized_end=1849
+  _globals['_CLAIMSTATUSRESPONSE']._serialized_start=1851
+  _globals['_CLAIMSTATUSRESPONSE']._serialized_end=1912
+  _globals['_PROJECT']._serialized_start=1915
+  _globals['_PROJECT']._serialized_end=2313
+  _globals['_PROJECT_RAWENTRY']._serialized_start=670
+  _globals['_PROJECT_RAWENTRY']._serialized_end=712
+  _globals['_REGISTERPROJECTSREQUEST']._serialized_start=2315
+  _globals['_REGISTERPROJECTSREQUEST']._serialized_end=2419
+  _globals['_PROJECTRESULT']._serialized_start=2421
+  _globals['_PROJECTRESULT']._serialized_end=2541
+  _globals['_REGISTERPROJECTSRESPONSE']._serialized_start=2543
+  _globals['_REGISTERPROJECTSRESPONSE']._serialized_end=2615
+  _globals['_SOURCECANCELLATIONATTESTATION']._serialized_start=2618
+  _globals['_SOURCECANCELLATIONATTESTATION']._serialized_end=2768
+  _globals['_ACCOUNTINGADJUSTMENTATTESTATION']._serialized_start=2771
+  _globals['_ACCOUNTINGADJUSTMENTATTESTATION']._serialized_end=2923
+  _globals['_ATTESTATIONRESULT']._serialized_start=2926
+  _globals['_ATTESTATIONRESULT']._serialized_end=3060
+  _globals['_PARTNERSERVICE']._serialized_start=3775
+  _globals['_PARTNERSERVICE']._serialized_end=4505
 # @@protoc_insertion_point(module_scope)

@@ -1,3 +1,4 @@
+from hub.grpc_api.generated.carbonhub.v1 import ledger_pb2 as _ledger_pb2
 from google.protobuf.internal import containers as _containers
 from google.protobuf.internal import enum_type_wrapper as _enum_type_wrapper
 from google.protobuf import descriptor as _descriptor
@@ -29,6 +30,16 @@ class Severity(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     SEVERITY_WARNING: _ClassVar[Severity]
     SEVERITY_INFO: _ClassVar[Severity]
 
+class ClaimState(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    CLAIM_STATE_UNSPECIFIED: _ClassVar[ClaimState]
+    CLAIM_STATE_ACCEPTED: _ClassVar[ClaimState]
+    CLAIM_STATE_REJECTED: _ClassVar[ClaimState]
+    CLAIM_STATE_HELD: _ClassVar[ClaimState]
+    CLAIM_STATE_AWAITING_SOURCE_CANCELLATION: _ClassVar[ClaimState]
+    CLAIM_STATE_ISSUED: _ClassVar[ClaimState]
+    CLAIM_STATE_VOIDED: _ClassVar[ClaimState]
+
 class ProjectStatus(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     __slots__ = ()
     PROJECT_STATUS_UNSPECIFIED: _ClassVar[ProjectStatus]
@@ -48,6 +59,13 @@ SEVERITY_ERROR: Severity
 SEVERITY_REVIEW: Severity
 SEVERITY_WARNING: Severity
 SEVERITY_INFO: Severity
+CLAIM_STATE_UNSPECIFIED: ClaimState
+CLAIM_STATE_ACCEPTED: ClaimState
+CLAIM_STATE_REJECTED: ClaimState
+CLAIM_STATE_HELD: ClaimState
+CLAIM_STATE_AWAITING_SOURCE_CANCELLATION: ClaimState
+CLAIM_STATE_ISSUED: ClaimState
+CLAIM_STATE_VOIDED: ClaimState
 PROJECT_STATUS_UNSPECIFIED: ProjectStatus
 PROJECT_STATUS_REGISTERED: ProjectStatus
 PROJECT_STATUS_SUSPENDED: ProjectStatus
@@ -183,7 +201,7 @@ class Trace(_message.Message):
     def __init__(self, standard_version: _Optional[str] = ..., methodology: _Optional[str] = ..., formula_id: _Optional[str] = ..., formula: _Optional[str] = ..., inputs: _Optional[_Mapping[str, str]] = ..., factors: _Optional[_Iterable[_Union[FactorUse, _Mapping]]] = ..., discount: _Optional[str] = ..., notes: _Optional[_Iterable[str]] = ...) -> None: ...
 
 class Verdict(_message.Message):
-    __slots__ = ("record_id", "claim_id", "decision", "checks", "resubmission", "methodology", "vintage", "reported_tco2e", "recomputed_tco2e", "credited_tco2e", "trace")
+    __slots__ = ("record_id", "claim_id", "decision", "checks", "resubmission", "methodology", "vintage", "reported_tco2e", "recomputed_tco2e", "credited_tco2e", "trace", "state", "block_serials", "carried_tco2e")
     RECORD_ID_FIELD_NUMBER: _ClassVar[int]
     CLAIM_ID_FIELD_NUMBER: _ClassVar[int]
     DECISION_FIELD_NUMBER: _ClassVar[int]
@@ -195,6 +213,9 @@ class Verdict(_message.Message):
     RECOMPUTED_TCO2E_FIELD_NUMBER: _ClassVar[int]
     CREDITED_TCO2E_FIELD_NUMBER: _ClassVar[int]
     TRACE_FIELD_NUMBER: _ClassVar[int]
+    STATE_FIELD_NUMBER: _ClassVar[int]
+    BLOCK_SERIALS_FIELD_NUMBER: _ClassVar[int]
+    CARRIED_TCO2E_FIELD_NUMBER: _ClassVar[int]
     record_id: str
     claim_id: str
     decision: Decision
@@ -206,7 +227,10 @@ class Verdict(_message.Message):
     recomputed_tco2e: str
     credited_tco2e: str
     trace: Trace
-    def __init__(self, record_id: _Optional[str] = ..., claim_id: _Optional[str] = ..., decision: _Optional[_Union[Decision, str]] = ..., checks: _Optional[_Iterable[_Union[CheckResult, _Mapping]]] = ..., resubmission: _Optional[bool] = ..., methodology: _Optional[str] = ..., vintage: _Optional[int] = ..., reported_tco2e: _Optional[str] = ..., recomputed_tco2e: _Optional[str] = ..., credited_tco2e: _Optional[str] = ..., trace: _Optional[_Union[Trace, _Mapping]] = ...) -> None: ...
+    state: ClaimState
+    block_serials: _containers.RepeatedScalarFieldContainer[str]
+    carried_tco2e: str
+    def __init__(self, record_id: _Optional[str] = ..., claim_id: _Optional[str] = ..., decision: _Optional[_Union[Decision, str]] = ..., checks: _Optional[_Iterable[_Union[CheckResult, _Mapping]]] = ..., resubmission: _Optional[bool] = ..., methodology: _Optional[str] = ..., vintage: _Optional[int] = ..., reported_tco2e: _Optional[str] = ..., recomputed_tco2e: _Optional[str] = ..., credited_tco2e: _Optional[str] = ..., trace: _Optional[_Union[Trace, _Mapping]] = ..., state: _Optional[_Union[ClaimState, str]] = ..., block_serials: _Optional[_Iterable[str]] = ..., carried_tco2e: _Optional[str] = ...) -> None: ...
 
 class VerdictBatch(_message.Message):
     __slots__ = ("sequence", "verdicts")
@@ -294,3 +318,47 @@ class RegisterProjectsResponse(_message.Message):
     RESULTS_FIELD_NUMBER: _ClassVar[int]
     results: _containers.RepeatedCompositeFieldContainer[ProjectResult]
     def __init__(self, results: _Optional[_Iterable[_Union[ProjectResult, _Mapping]]] = ...) -> None: ...
+
+class SourceCancellationAttestation(_message.Message):
+    __slots__ = ("partner", "claim_id", "origin_serial", "cancellation_id", "note", "cancelled_at")
+    PARTNER_FIELD_NUMBER: _ClassVar[int]
+    CLAIM_ID_FIELD_NUMBER: _ClassVar[int]
+    ORIGIN_SERIAL_FIELD_NUMBER: _ClassVar[int]
+    CANCELLATION_ID_FIELD_NUMBER: _ClassVar[int]
+    NOTE_FIELD_NUMBER: _ClassVar[int]
+    CANCELLED_AT_FIELD_NUMBER: _ClassVar[int]
+    partner: str
+    claim_id: str
+    origin_serial: str
+    cancellation_id: str
+    note: str
+    cancelled_at: str
+    def __init__(self, partner: _Optional[str] = ..., claim_id: _Optional[str] = ..., origin_serial: _Optional[str] = ..., cancellation_id: _Optional[str] = ..., note: _Optional[str] = ..., cancelled_at: _Optional[str] = ...) -> None: ...
+
+class AccountingAdjustmentAttestation(_message.Message):
+    __slots__ = ("partner", "reference", "status", "attested_at", "note")
+    PARTNER_FIELD_NUMBER: _ClassVar[int]
+    REFERENCE_FIELD_NUMBER: _ClassVar[int]
+    STATUS_FIELD_NUMBER: _ClassVar[int]
+    ATTESTED_AT_FIELD_NUMBER: _ClassVar[int]
+    NOTE_FIELD_NUMBER: _ClassVar[int]
+    partner: str
+    reference: str
+    status: _ledger_pb2.AdjustmentStatus
+    attested_at: str
+    note: str
+    def __init__(self, partner: _Optional[str] = ..., reference: _Optional[str] = ..., status: _Optional[_Union[_ledger_pb2.AdjustmentStatus, str]] = ..., attested_at: _Optional[str] = ..., note: _Optional[str] = ...) -> None: ...
+
+class AttestationResult(_message.Message):
+    __slots__ = ("accepted", "replay", "checks", "claim_ids", "block_ids")
+    ACCEPTED_FIELD_NUMBER: _ClassVar[int]
+    REPLAY_FIELD_NUMBER: _ClassVar[int]
+    CHECKS_FIELD_NUMBER: _ClassVar[int]
+    CLAIM_IDS_FIELD_NUMBER: _ClassVar[int]
+    BLOCK_IDS_FIELD_NUMBER: _ClassVar[int]
+    accepted: bool
+    replay: bool
+    checks: _containers.RepeatedCompositeFieldContainer[CheckResult]
+    claim_ids: _containers.RepeatedScalarFieldContainer[str]
+    block_ids: _containers.RepeatedScalarFieldContainer[str]
+    def __init__(self, accepted: _Optional[bool] = ..., replay: _Optional[bool] = ..., checks: _Optional[_Iterable[_Union[CheckResult, _Mapping]]] = ..., claim_ids: _Optional[_Iterable[str]] = ..., block_ids: _Optional[_Iterable[str]] = ...) -> None: ...

@@ -3,6 +3,7 @@
 import grpc
 import warnings
 
+from hub.grpc_api.generated.carbonhub.v1 import ledger_pb2 as carbonhub_dot_v1_dot_ledger__pb2
 from hub.grpc_api.generated.carbonhub.v1 import partner_pb2 as carbonhub_dot_v1_dot_partner__pb2
 
 GRPC_GENERATED_VERSION = '1.85.1'
@@ -49,6 +50,26 @@ class PartnerServiceStub:
                 request_serializer=carbonhub_dot_v1_dot_partner__pb2.RegisterProjectsRequest.SerializeToString,
                 response_deserializer=carbonhub_dot_v1_dot_partner__pb2.RegisterProjectsResponse.FromString,
                 _registered_method=True)
+        self.AttestSourceCancellation = channel.unary_unary(
+                '/carbonhub.v1.PartnerService/AttestSourceCancellation',
+                request_serializer=carbonhub_dot_v1_dot_partner__pb2.SourceCancellationAttestation.SerializeToString,
+                response_deserializer=carbonhub_dot_v1_dot_partner__pb2.AttestationResult.FromString,
+                _registered_method=True)
+        self.AttestAccountingAdjustment = channel.unary_unary(
+                '/carbonhub.v1.PartnerService/AttestAccountingAdjustment',
+                request_serializer=carbonhub_dot_v1_dot_partner__pb2.AccountingAdjustmentAttestation.SerializeToString,
+                response_deserializer=carbonhub_dot_v1_dot_partner__pb2.AttestationResult.FromString,
+                _registered_method=True)
+        self.ListReconciliationRequests = channel.unary_unary(
+                '/carbonhub.v1.PartnerService/ListReconciliationRequests',
+                request_serializer=carbonhub_dot_v1_dot_ledger__pb2.ListReconciliationRequestsRequest.SerializeToString,
+                response_deserializer=carbonhub_dot_v1_dot_ledger__pb2.ListReconciliationRequestsResponse.FromString,
+                _registered_method=True)
+        self.SubmitReconciliation = channel.unary_unary(
+                '/carbonhub.v1.PartnerService/SubmitReconciliation',
+                request_serializer=carbonhub_dot_v1_dot_ledger__pb2.SubmitReconciliationRequest.SerializeToString,
+                response_deserializer=carbonhub_dot_v1_dot_ledger__pb2.ReconciliationReport.FromString,
+                _registered_method=True)
 
 
 class PartnerServiceServicer:
@@ -76,6 +97,34 @@ class PartnerServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def AttestSourceCancellation(self, request, context):
+        """Lock at source: the origin cancelled the claim's origin block for the
+        hub, naming the hub claim id in its cancellation note. Idempotent.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def AttestAccountingAdjustment(self, request, context):
+        """The origin's accounting-adjustment attestation moved forward
+        (PENDING -> COMMITTED -> COMPLETED). Idempotent.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ListReconciliationRequests(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def SubmitReconciliation(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_PartnerServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -93,6 +142,26 @@ def add_PartnerServiceServicer_to_server(servicer, server):
                     servicer.RegisterProjects,
                     request_deserializer=carbonhub_dot_v1_dot_partner__pb2.RegisterProjectsRequest.FromString,
                     response_serializer=carbonhub_dot_v1_dot_partner__pb2.RegisterProjectsResponse.SerializeToString,
+            ),
+            'AttestSourceCancellation': grpc.unary_unary_rpc_method_handler(
+                    servicer.AttestSourceCancellation,
+                    request_deserializer=carbonhub_dot_v1_dot_partner__pb2.SourceCancellationAttestation.FromString,
+                    response_serializer=carbonhub_dot_v1_dot_partner__pb2.AttestationResult.SerializeToString,
+            ),
+            'AttestAccountingAdjustment': grpc.unary_unary_rpc_method_handler(
+                    servicer.AttestAccountingAdjustment,
+                    request_deserializer=carbonhub_dot_v1_dot_partner__pb2.AccountingAdjustmentAttestation.FromString,
+                    response_serializer=carbonhub_dot_v1_dot_partner__pb2.AttestationResult.SerializeToString,
+            ),
+            'ListReconciliationRequests': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListReconciliationRequests,
+                    request_deserializer=carbonhub_dot_v1_dot_ledger__pb2.ListReconciliationRequestsRequest.FromString,
+                    response_serializer=carbonhub_dot_v1_dot_ledger__pb2.ListReconciliationRequestsResponse.SerializeToString,
+            ),
+            'SubmitReconciliation': grpc.unary_unary_rpc_method_handler(
+                    servicer.SubmitReconciliation,
+                    request_deserializer=carbonhub_dot_v1_dot_ledger__pb2.SubmitReconciliationRequest.FromString,
+                    response_serializer=carbonhub_dot_v1_dot_ledger__pb2.ReconciliationReport.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -176,6 +245,114 @@ class PartnerService:
             '/carbonhub.v1.PartnerService/RegisterProjects',
             carbonhub_dot_v1_dot_partner__pb2.RegisterProjectsRequest.SerializeToString,
             carbonhub_dot_v1_dot_partner__pb2.RegisterProjectsResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def AttestSourceCancellation(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/carbonhub.v1.PartnerService/AttestSourceCancellation',
+            carbonhub_dot_v1_dot_partner__pb2.SourceCancellationAttestation.SerializeToString,
+            carbonhub_dot_v1_dot_partner__pb2.AttestationResult.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def AttestAccountingAdjustment(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/carbonhub.v1.PartnerService/AttestAccountingAdjustment',
+            carbonhub_dot_v1_dot_partner__pb2.AccountingAdjustmentAttestation.SerializeToString,
+            carbonhub_dot_v1_dot_partner__pb2.AttestationResult.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListReconciliationRequests(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/carbonhub.v1.PartnerService/ListReconciliationRequests',
+            carbonhub_dot_v1_dot_ledger__pb2.ListReconciliationRequestsRequest.SerializeToString,
+            carbonhub_dot_v1_dot_ledger__pb2.ListReconciliationRequestsResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def SubmitReconciliation(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/carbonhub.v1.PartnerService/SubmitReconciliation',
+            carbonhub_dot_v1_dot_ledger__pb2.SubmitReconciliationRequest.SerializeToString,
+            carbonhub_dot_v1_dot_ledger__pb2.ReconciliationReport.FromString,
             options,
             channel_credentials,
             insecure,

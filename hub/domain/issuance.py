@@ -1,0 +1,89 @@
+"""Turning accepted tonnes into whole units: floor, and carry the remainder.
+
+Accepted reductions are credited in tCO2e with up to six decimals; Shenzhen
+CER units are whole tonnes. Each issuance account (a project, a site, or a
+person, per partner, Shenzhen methodology and vintage) carries its
+fractional remainder forward: it is issued once the account reaches a whole
+tonne, never rounded up and never lost. Invariant, for every account:
+
+    carried_before + sum(credited) == units + carried_after, 0 <= carried_after < 1
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from decimal import ROUND_FLOOR, Decimal
+from enum import StrEnum
+
+from hub.domain.serial_blocks import PERSONAL_PROJECT, Series, project_token
+
+ONE = Decimal(1)
+
+
+class IssuanceState(StrEnum):
+    """Where an accepted claim stands on its way to Shenzhen CER units."""
+
+    PENDING = "PENDING"  # accepted, waiting for the issuer
+    AWAITING_SOURCE_CANCELLATION = "AWAITING_SOURCE_CANCELLATION"  # origin credits exist
+    ISSUED = "ISSUED"  # its tonnes are in blocks or carried on its account
+    VOIDED = "VOIDED"  # no cancellation attested before the deadline
+
+
+@dataclass(frozen=True, slots=True)
+class AccountKey:
+    """Where units of one claim go, and where its remainder is carried."""
+
+    partner: str
+    methodology: str
+    vintage: int
+    account: str  # "project:<id>", "site:<id>" or "person:<pseudonym>"
+    # Cross-border claims carry the origin's accounting-adjustment reference;
+    # remainders under different attestations never mix, so a block has one.
+    adjustment_ref: str | None = None
+
+    def series(self) -> Series:
+        kind, _, ident = self.account.partition(":")
+        token = PERSONAL_PROJECT if kind == "person" else project_token(ident)
+        return Series(self.partner, self.methodology, self.vintage, token)
+
+
+def account_for(
+    partner: str,
+    methodology: str,
+    vintage: int,
+    *,
+    project_id: str | None,
+    site_id: str | None,
+    person_pseudonym: str | None,
+    adjustment_ref: str | None = None,
+) -> AccountKey:
+    """A project's claims go to the project, a site's to the site, else to the person."""
+    if project_id:
+        account = f"project:{project_id}"
+    elif person_pseudonym:
+        account = f"person:{person_pseudonym}"
+    elif site_id:
+        account = f"site:{site_id}"
+    else:
+        raise ValueError("a claim with neither project, site nor person has no account")
+    return AccountKey(partner, methodology, vintage, account, adjustment_ref or None)
+
+
+@dataclass(frozen=True, slots=True)
+class Allocation:
+    units: int
+    carried_after: Decimal
+
+
+def allocate(carried_before: Decimal, credited: Iterable[Decimal]) -> Allocation:
+    """Whole units out of the carried remainder plus newly credited tonnes."""
+    if carried_before < 0 or carried_before >= ONE:
+        raise ValueError(f"a carried remainder must be in [0, 1), not {carried_before}")
+    total = carried_before
+    for amount in credited:
+        if amount < 0:
+            raise ValueError(f"credited tonnes cannot be negative: {amount}")
+        total += amount
+    units = int(total.to_integral_value(rounding=ROUND_FLOOR))
+    return Allocation(units=units, carried_after=total - units)

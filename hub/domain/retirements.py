@@ -1,0 +1,41 @@
+"""Retirements the exchange reports (注销/消纳), and the offset rules they obey."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+from enum import StrEnum
+
+
+class RetirementPurpose(StrEnum):
+    ETS_OFFSET = "ETS_OFFSET"  # used against a Shenzhen ETS compliance obligation
+    CARBON_NEUTRAL_EVENT = "CARBON_NEUTRAL_EVENT"  # a large event made carbon-neutral
+    VOLUNTARY = "VOLUNTARY"
+
+
+@dataclass(frozen=True, slots=True)
+class RetirementRequest:
+    """What the exchange reports. ``retirement_id`` is the exchange's own id:
+    the same id with the same content is a replay (same answer, no effect)."""
+
+    retirement_id: str
+    block_id: str
+    units: int  # fewer than the block's units splits the block
+    purpose: RetirementPurpose
+    beneficiary: str
+    compliance_entity: str | None = None  # ETS_OFFSET only
+    compliance_year: int | None = None  # ETS_OFFSET only
+    verified_emissions_tco2e: Decimal | None = None  # ETS_OFFSET only: the entity's year
+    event_name: str | None = None  # CARBON_NEUTRAL_EVENT
+    note: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Retirement:
+    retirement_id: str
+    request_digest: str  # of the request, to tell a replay from a reused id
+    request: RetirementRequest
+    retired_block_id: str  # the block (or split-off child) now RETIRED
+    remainder_block_id: str | None  # the child left DELIVERED after a split
+    retired_at: datetime
