@@ -87,3 +87,30 @@ def allocate(carried_before: Decimal, credited: Iterable[Decimal]) -> Allocation
         total += amount
     units = int(total.to_integral_value(rounding=ROUND_FLOOR))
     return Allocation(units=units, carried_after=total - units)
+
+
+class ClaimState(StrEnum):
+    """A claim's place in its life (DESIGN.md §4), from decision and issuance."""
+
+    ACCEPTED = "ACCEPTED"  # accepted, to be issued
+    REJECTED = "REJECTED"
+    HELD = "HELD"
+    AWAITING_SOURCE_CANCELLATION = "AWAITING_SOURCE_CANCELLATION"
+    ISSUED = "ISSUED"
+    VOIDED = "VOIDED"
+
+
+def claim_state(decision: str, issuance: IssuanceState | None) -> ClaimState:
+    """HELD and REJECTED win over issuance (a held claim keeps its issuance
+    state for when a reviewer accepts it); a voided claim is VOIDED."""
+    if issuance is IssuanceState.VOIDED:
+        return ClaimState.VOIDED
+    if decision == "REJECTED":
+        return ClaimState.REJECTED
+    if decision == "HELD":
+        return ClaimState.HELD
+    if issuance is IssuanceState.AWAITING_SOURCE_CANCELLATION:
+        return ClaimState.AWAITING_SOURCE_CANCELLATION
+    if issuance is IssuanceState.ISSUED:
+        return ClaimState.ISSUED
+    return ClaimState.ACCEPTED
