@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from decimal import ROUND_FLOOR, Decimal
 from enum import StrEnum
 
+from hub.domain.claims import Decision, Verdict
 from hub.domain.serial_blocks import PERSONAL_PROJECT, Series, project_token
 
 ONE = Decimal(1)
@@ -114,3 +115,23 @@ def claim_state(decision: str, issuance: IssuanceState | None) -> ClaimState:
     if issuance is IssuanceState.ISSUED:
         return ClaimState.ISSUED
     return ClaimState.ACCEPTED
+
+
+# The info check the assessment fires for a reduction already issued at its
+# origin: such a claim waits for the cancellation at source.
+AWAITING_CHECK = "AWAITING_SOURCE_CANCELLATION"
+
+
+def issuance_on_acceptance(verdict: Verdict) -> IssuanceState | None:
+    """Where a newly decided claim enters issuance: None for a rejected one;
+    a held one keeps the state it will enter if a reviewer accepts it."""
+    if verdict.decision is Decision.REJECTED:
+        return None
+    if any(check.code == AWAITING_CHECK for check in verdict.checks):
+        return IssuanceState.AWAITING_SOURCE_CANCELLATION
+    return IssuanceState.PENDING
+
+
+def initial_state(verdict: Verdict) -> ClaimState:
+    """The state a verdict puts a new claim in."""
+    return claim_state(str(verdict.decision), issuance_on_acceptance(verdict))
