@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
@@ -39,3 +41,26 @@ class Retirement:
     retired_block_id: str  # the block (or split-off child) now RETIRED
     remainder_block_id: str | None  # the child left DELIVERED after a split
     retired_at: datetime
+
+
+def request_digest(request: RetirementRequest) -> str:
+    """Digest of everything a retirement asserts: equal digests under one
+    retirement id are a replay, different ones a reused id."""
+    data = {
+        "retirement_id": request.retirement_id,
+        "block_id": request.block_id,
+        "units": request.units,
+        "purpose": str(request.purpose),
+        "beneficiary": request.beneficiary,
+        "compliance_entity": request.compliance_entity,
+        "compliance_year": request.compliance_year,
+        "verified_emissions_tco2e": (
+            None
+            if request.verified_emissions_tco2e is None
+            else str(request.verified_emissions_tco2e.normalize())
+        ),
+        "event_name": request.event_name,
+        "note": request.note,
+    }
+    canonical = json.dumps(data, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
