@@ -18,6 +18,7 @@ from typing import Any
 
 from sqlalchemy import (
     BigInteger,
+    Boolean,
     CheckConstraint,
     Date,
     DateTime,
@@ -30,6 +31,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 from sqlalchemy.types import TypeDecorator, TypeEngine
@@ -127,6 +129,8 @@ class ClaimRow(Base):
         UniqueConstraint("partner", "record_id"),
         Index("ix_claims_partner_decision", "partner", "decision"),
         Index("ix_claims_delivery_id", "delivery_id"),
+        Index("ix_claims_decision_issuance_received_at", "decision", "issuance", "received_at"),
+        Index("ix_claims_partner_project_id", "partner", "project_id"),
     )
 
     claim_id: Mapped[str] = mapped_column(String(64), primary_key=True)
@@ -148,6 +152,15 @@ class ClaimRow(Base):
     submission: Mapped[str] = mapped_column(Text)
     normalised: Mapped[str | None] = mapped_column(Text)
     received_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    # Since 0002: where an ACCEPTED (or HELD) claim stands on its way to units,
+    # the check that holds it, and the submission fields issuance accounts are
+    # keyed by (stripped, empty as NULL), so the issuer need not parse JSON.
+    issuance: Mapped[str | None] = mapped_column(String(40))
+    hold_reason: Mapped[str | None] = mapped_column(String(64))
+    project_id: Mapped[str | None] = mapped_column(String(200))
+    site_id: Mapped[str | None] = mapped_column(String(200))
+    person_pseudonym: Mapped[str | None] = mapped_column(String(200))
+    adjustment_ref: Mapped[str | None] = mapped_column(String(200))
 
 
 class ClaimLockRow(Base):
@@ -206,6 +219,271 @@ class RefusedResubmissionRow(Base):
     received_at: Mapped[datetime] = mapped_column(UtcDateTime)
 
 
+def _big_id() -> Mapped[int]:
+    return mapped_column(
+        BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True
+    )
+
+
+# --- issuance (0002) ----------------------------------------------------------
+
+
+class ProjectSupervisionRow(Base):
+    """The bureau's suspension of a project, beside the partner's own status."""
+
+    __tablename__ = "project_supervision"
+
+    partner: Mapped[str] = mapped_column(String(64), primary_key=True)
+    project_id: Mapped[str] = mapped_column(String(200), primary_key=True)
+    suspended: Mapped[bool] = mapped_column(Boolean)
+    reason: Mapped[str] = mapped_column(Text)
+    actor: Mapped[str] = mapped_column(String(200))
+    at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+class CarryAccountRow(Base):
+    """An issuance account's fractional remainder, versioned for conditional updates."""
+
+    __tablename__ = "carry_accounts"
+
+    partner: Mapped[str] = mapped_column(String(64), primary_key=True)
+    methodology: Mapped[str] = mapped_column(String(200), primary_key=True)
+    vintage: Mapped[int] = mapped_column(Integer, primary_key=True)
+    account: Mapped[str] = mapped_column(String(300), primary_key=True)
+    # NO_ADJUSTMENT ('') for None: a primary-key column cannot hold NULL.
+    adjustment_ref: Mapped[str] = mapped_column(String(200), primary_key=True)
+    carried: Mapped[Decimal] = mapped_column(ExactDecimal)
+    version: Mapped[int] = mapped_column(Integer)
+
+
+NO_ADJUSTMENT = ""
+
+
+class SerialSeriesRow(Base):
+    """The next unused unit number of one serial series."""
+
+    __tablename__ = "serial_series"
+    __table_args__ = (CheckConstraint("next_unit >= 1", name="positive"),)
+
+    series: Mapped[str] = mapped_column(String(400), primary_key=True)
+    next_unit: Mapped[int] = mapped_column(BigInteger)
+
+
+class IssuanceRow(Base):
+    __tablename__ = "issuances"
+    __table_args__ = (Index("ix_issuances_partner", "partner"),)
+
+    issuance_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    partner: Mapped[str] = mapped_column(String(64))
+    methodology: Mapped[str] = mapped_column(String(200))
+    vintage: Mapped[int] = mapped_column(Integer)
+    account: Mapped[str] = mapped_column(String(300))
+    adjustment_ref: Mapped[str | None] = mapped_column(String(200))
+    carried_before: Mapped[Decimal] = mapped_column(ExactDecimal)
+    units: Mapped[int] = mapped_column(BigInteger)
+    carried_after: Mapped[Decimal] = mapped_column(ExactDecimal)
+    block_id: Mapped[str | None] = mapped_column(String(64))
+    issued_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+class ClaimIssuanceRow(Base):
+    """One row per issued claim: the primary key lets a claim be issued once."""
+
+    __tablename__ = "claim_issuances"
+    __table_args__ = (Index("ix_claim_issuances_issuance_id", "issuance_id"),)
+
+    claim_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    issuance_id: Mapped[str] = mapped_column(String(64), ForeignKey("issuances.issuance_id"))
+    credited_tco2e: Mapped[Decimal] = mapped_column(ExactDecimal)
+
+
+class BlockRow(Base):
+    """Shenzhen CER blocks: live (not SPLIT) blocks of a series never overlap.
+
+    Enforced by the database: an exclusion constraint on PostgreSQL, a BEFORE
+    INSERT trigger on SQLite; triggers keep a block's range fixed and a SPLIT
+    block superseded (see migration 0002).
+    """
+
+    __tablename__ = "blocks"
+    __table_args__ = (
+        UniqueConstraint("serial"),
+        CheckConstraint("first_unit >= 1 AND first_unit <= last_unit", name="range_ordered"),
+        Index("ix_blocks_series_first_unit", "series", "first_unit"),
+        Index("ix_blocks_partner_state", "partner", "state"),
+        Index("ix_blocks_partner_adjustment_ref", "partner", "adjustment_ref"),
+        Index("ix_blocks_parent_block_id", "parent_block_id"),
+    )
+
+    block_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    serial: Mapped[str] = mapped_column(String(500))
+    series: Mapped[str] = mapped_column(String(400))
+    origin: Mapped[str] = mapped_column(String(16))
+    methodology: Mapped[str] = mapped_column(String(200))
+    vintage: Mapped[int] = mapped_column(Integer)
+    project: Mapped[str] = mapped_column(String(200))
+    first_unit: Mapped[int] = mapped_column(BigInteger)
+    last_unit: Mapped[int] = mapped_column(BigInteger)
+    partner: Mapped[str] = mapped_column(String(64))
+    account: Mapped[str] = mapped_column(String(300))
+    state: Mapped[str] = mapped_column(String(16))
+    adjustment_ref: Mapped[str | None] = mapped_column(String(200))
+    adjustment_status: Mapped[str] = mapped_column(String(16))
+    issued_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    parent_block_id: Mapped[str | None] = mapped_column(String(64))
+    issuance_id: Mapped[str | None] = mapped_column(String(64))
+    delivered_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    frozen: Mapped[bool] = mapped_column(Boolean)
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+class OutboxRow(Base):
+    """Events for the exchange, read by cursor; cursors follow commit order."""
+
+    __tablename__ = "outbox"
+    __table_args__ = (
+        Index(
+            "uq_outbox_qualified_block_id",
+            "block_id",
+            unique=True,
+            sqlite_where=text("kind = 'QUALIFIED'"),
+            postgresql_where=text("kind = 'QUALIFIED'"),
+        ),
+    )
+
+    cursor: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    kind: Mapped[str] = mapped_column(String(16))
+    block_id: Mapped[str] = mapped_column(String(64), ForeignKey("blocks.block_id"))
+    reason: Mapped[str] = mapped_column(Text)
+    at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+class OutboxCounterRow(Base):
+    """The single row holding the last outbox cursor handed out."""
+
+    __tablename__ = "outbox_counter"
+    __table_args__ = (CheckConstraint("id = 1", name="single_row"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    last_cursor: Mapped[int] = mapped_column(BigInteger)
+
+
+class RetirementRow(Base):
+    __tablename__ = "retirements"
+    __table_args__ = (Index("ix_retirements_retired_block_id", "retired_block_id"),)
+
+    retirement_id: Mapped[str] = mapped_column(String(200), primary_key=True)
+    request_digest: Mapped[str] = mapped_column(String(64))
+    request: Mapped[str] = mapped_column(Text)  # JSON of the RetirementRequest
+    retired_block_id: Mapped[str] = mapped_column(String(64))
+    remainder_block_id: Mapped[str | None] = mapped_column(String(64))
+    retired_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+class OffsetUsageRow(Base):
+    __tablename__ = "offset_usage"
+
+    entity: Mapped[str] = mapped_column(String(200), primary_key=True)
+    year: Mapped[int] = mapped_column(Integer, primary_key=True)
+    units_by_origin: Mapped[str] = mapped_column(Text)  # JSON object origin -> units
+    version: Mapped[int] = mapped_column(Integer)
+
+
+class SourceCancellationRow(Base):
+    """One cancellation at source per claim, per cancellation id, per origin serial."""
+
+    __tablename__ = "source_cancellations"
+    __table_args__ = (
+        UniqueConstraint("partner", "cancellation_id"),
+        UniqueConstraint("origin_serial"),
+    )
+
+    claim_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    partner: Mapped[str] = mapped_column(String(64))
+    origin_serial: Mapped[str] = mapped_column(String(400))
+    cancellation_id: Mapped[str] = mapped_column(String(200))
+    note: Mapped[str] = mapped_column(Text)
+    cancelled_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    attested_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+class AdjustmentAttestationRow(Base):
+    """The history of a reference's adjustment status; the latest row counts."""
+
+    __tablename__ = "adjustment_attestations"
+    __table_args__ = (
+        Index("ix_adjustment_attestations_partner_reference", "partner", "reference"),
+    )
+
+    id: Mapped[int] = _big_id()
+    partner: Mapped[str] = mapped_column(String(64))
+    reference: Mapped[str] = mapped_column(String(200))
+    status: Mapped[str] = mapped_column(String(16))
+    attested_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    note: Mapped[str] = mapped_column(Text)
+
+
+class LedgerEventRow(Base):
+    """Append-only state transitions, in id order."""
+
+    __tablename__ = "ledger_events"
+    __table_args__ = (
+        Index("ix_ledger_events_subject_kind_subject_id", "subject_kind", "subject_id"),
+    )
+
+    id: Mapped[int] = _big_id()
+    subject_kind: Mapped[str] = mapped_column(String(32))
+    subject_id: Mapped[str] = mapped_column(String(200))
+    event: Mapped[str] = mapped_column(String(64))
+    actor: Mapped[str] = mapped_column(String(200))
+    at: Mapped[datetime] = mapped_column(UtcDateTime)
+    details: Mapped[str] = mapped_column(Text)  # JSON object of strings
+
+
+class ReconciliationRow(Base):
+    __tablename__ = "reconciliations"
+    __table_args__ = (
+        UniqueConstraint("reconciliation_id"),
+        Index("ix_reconciliations_counterpart_status", "counterpart", "status"),
+    )
+
+    # The surrogate id orders requests made within one instant.
+    id: Mapped[int] = _big_id()
+    reconciliation_id: Mapped[str] = mapped_column(String(64))
+    counterpart: Mapped[str] = mapped_column(String(64))
+    status: Mapped[str] = mapped_column(String(40))
+    requested_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    requested_by: Mapped[str] = mapped_column(String(200))
+    answered_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+
+
+class DiscrepancyRow(Base):
+    __tablename__ = "discrepancies"
+    __table_args__ = (
+        UniqueConstraint("discrepancy_id"),
+        Index("ix_discrepancies_reconciliation_id", "reconciliation_id"),
+        Index("ix_discrepancies_resolved_block_id", "resolved", "block_id"),
+    )
+
+    id: Mapped[int] = _big_id()
+    discrepancy_id: Mapped[str] = mapped_column(String(64))
+    reconciliation_id: Mapped[str] = mapped_column(
+        String(64), ForeignKey("reconciliations.reconciliation_id")
+    )
+    phase: Mapped[str] = mapped_column(String(16))
+    kind: Mapped[str] = mapped_column(String(32))
+    subject_id: Mapped[str] = mapped_column(String(400))
+    hub_value: Mapped[str] = mapped_column(Text)
+    counterpart_value: Mapped[str] = mapped_column(Text)
+    block_id: Mapped[str | None] = mapped_column(String(64))
+    resolved: Mapped[bool] = mapped_column(Boolean)
+    resolution: Mapped[str] = mapped_column(Text)
+    resolved_by: Mapped[str] = mapped_column(String(200))
+    resolved_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+
+
 EXCLUSION_CONSTRAINT_NAME = "ex_claim_locks_no_overlap"
 OVERLAP_TRIGGER_NAME = "tr_claim_locks_no_overlap"
 IMMUTABLE_TRIGGER_NAME = "tr_claim_locks_immutable"
+BLOCK_EXCLUSION_CONSTRAINT_NAME = "ex_blocks_no_overlap"
+BLOCK_OVERLAP_TRIGGER_NAME = "tr_blocks_no_overlap"
