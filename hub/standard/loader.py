@@ -7,12 +7,14 @@ Layout of a standards directory (see standards/README.md):
     factors.yaml           factors: [...]
     crosswalks/*.yaml      one file per partner
     agreements/*.yaml      one file per partner
+    offsets.yaml           what an ETS entity may retire against its obligation
 
 Everything is checked before anything is used: shapes (pydantic, strict),
 units, formulas (compiled against the methodology's declared inputs and
 factors), and cross-references (crosswalk -> methodology and factors,
-agreement -> crosswalk). A refused file raises StandardError with the file,
-the path inside it and the reason. Nothing is read from disk after loading.
+agreement -> crosswalk, offset origins -> agreements). A refused file
+raises StandardError with the file, the path inside it and the reason.
+Nothing is read from disk after loading.
 """
 
 from __future__ import annotations
@@ -20,7 +22,7 @@ from __future__ import annotations
 import bisect
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -44,6 +46,7 @@ from hub.standard.models import (
     FactorValue,
     MethodologiesFile,
     Methodology,
+    OffsetRules,
     Recognition,
     StandardHeader,
     VariantBy,
@@ -177,9 +180,12 @@ class Standard:
         factors: Mapping[str, Factor],
         crosswalks: Mapping[str, Crosswalk],
         agreements: Mapping[str, Agreement],
+        offset_rules: OffsetRules,
     ) -> None:
         self.header = header
         self.version: str = header.version
+        # Rules for retirements of purpose ETS_OFFSET (standards/offsets.yaml).
+        self.offset_rules: OffsetRules = offset_rules
         self._methodologies = dict(methodologies)
         self._formulas = dict(formulas)
         self._factors = dict(factors)
@@ -230,6 +236,15 @@ class Standard:
 
     def agreement(self, partner: str) -> Agreement | None:
         return self._agreements.get(partner)
+
+    def source_cancellation_deadline(self, partner: str) -> timedelta | None:
+        """How long a claim of ``partner`` may await cancellation at source
+        before it is voided; None for an unknown partner or one that issues
+        no credits (nothing of it is ever cancelled at source)."""
+        agreement = self._agreements.get(partner)
+        if agreement is None or agreement.source_cancellation_deadline_days is None:
+            return None
+        return timedelta(days=agreement.source_cancellation_deadline_days)
 
     def crosswalk(self, partner: str) -> Crosswalk | None:
         return self._crosswalks.get(partner)
@@ -356,7 +371,8 @@ def load_standard(root: Path) -> Standard:
                     f"recognised[{i}].partner_methodology",
                     f"{rec.partner_methodology} is not in the crosswalk of {partner}",
                 )
-    return Standard(header, methodologies, formulas, factors, crosswalks, agreements)
+    offset_rules = _load_offset_rules(_File(root, root / "offsets.yaml"), agreements)
+    return Standard(header, methodologies, formulas, factors, crosswalks, agreements, offset_rules)
 
 
 def _load_factors(file: _File) -> dict[str, Factor]:
@@ -442,6 +458,38 @@ def _check_agreement(file: _File, agreement: Agreement) -> None:
             "origin_serial_format",
             f"unknown format (known: {', '.join(sorted(PARSERS))})",
         )
+    # A partner that issues credits has claims waiting for cancellation at
+    # source, so it needs a deadline; one that issues none must not pretend to.
+    issues_credits = agreement.origin_serial_format is not None
+    has_deadline = agreement.source_cancellation_deadline_days is not None
+    if issues_credits and not has_deadline:
+        raise file.error(
+            "source_cancellation_deadline_days",
+            "required for a partner that issues credits (origin_serial_format is set)",
+        )
+    if has_deadline and not issues_credits:
+        raise file.error(
+            "source_cancellation_deadline_days",
+            "only a partner that issues credits (origin_serial_format) has one",
+        )
+
+
+def _load_offset_rules(file: _File, agreements: Mapping[str, Agreement]) -> OffsetRules:
+    rules = file.parse(OffsetRules)
+    seen: set[str] = set()
+    for i, eligible in enumerate(rules.eligible_origins):
+        if eligible.origin in seen:
+            raise file.error(f"eligible_origins[{i}].origin", f"{eligible.origin} is listed twice")
+        seen.add(eligible.origin)
+        if eligible.origin not in agreements:
+            raise file.error(
+                f"eligible_origins[{i}].origin",
+                f"no agreement in agreements/ for {eligible.origin}",
+            )
+    for origin in rules.max_share_by_origin:
+        if origin not in seen:
+            raise file.error(f"max_share_by_origin.{origin}", f"{origin} is not an eligible origin")
+    return rules
 
 
 def _check_crosswalk(

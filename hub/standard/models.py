@@ -13,7 +13,14 @@ from decimal import Decimal, InvalidOperation
 from enum import StrEnum
 from typing import Annotated, Any
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    model_validator,
+)
 
 
 def _to_decimal(value: Any) -> Decimal:
@@ -276,6 +283,56 @@ class Agreement(_Model):
     time_zone: Text
     adjustment_ref_required: bool
     origin_serial_format: Text | None = None
+    # Days a claim may wait in AWAITING_SOURCE_CANCELLATION before it is
+    # voided. The loader requires it exactly when the partner issues its own
+    # credits (it has an origin_serial_format); None means "not applicable":
+    # nothing is ever cancelled at that origin, so no claim waits.
+    source_cancellation_deadline_days: Annotated[int, Field(gt=0)] | None = None
     recognised: list[Recognition]
     source: Text
     provisional: bool
+
+
+class SourcedYears(_Model):
+    value: Annotated[int, Field(ge=0)]
+    source: Text
+    provisional: bool
+
+
+class EligibleOrigin(_Model):
+    origin: Text  # a partner code, the origin of the hub's blocks
+    source: Text
+    provisional: bool
+
+
+def _share(value: Sourced) -> Sourced:
+    if not 0 < value.value <= 1:
+        raise ValueError("a share must be above 0 and at most 1")
+    return value
+
+
+Share = Annotated[Sourced, AfterValidator(_share)]
+
+
+class OffsetRules(_Model):
+    """Which Shenzhen CERs an ETS entity may retire against its obligation
+    (retirements of purpose ETS_OFFSET; other purposes have no such rules).
+
+    cap: at most floor(cap_share x verified emissions) units per entity and
+    compliance year; vintage: at least compliance year - vintage_window_years;
+    origin: one of eligible_origins, and where max_share_by_origin names the
+    origin, at most floor(share x cap) of the entity's units for the year
+    from it. The loader checks the origins against the agreements.
+    """
+
+    source: Text
+    provisional: bool
+    notes: list[str] = Field(default_factory=list)
+    cap_share_of_verified_emissions: Share
+    vintage_window_years: SourcedYears
+    eligible_origins: list[EligibleOrigin] = Field(min_length=1)
+    max_share_by_origin: dict[str, Share] = Field(default_factory=dict)
+
+    @property
+    def origins(self) -> frozenset[str]:
+        return frozenset(o.origin for o in self.eligible_origins)
