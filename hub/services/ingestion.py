@@ -15,10 +15,12 @@ import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
+from decimal import Decimal
 
 from hub.domain.assessment import ClaimAssessment, assess_claim
 from hub.domain.checks import CheckResult, fire
-from hub.domain.claims import ClaimSubmission, Decision, Verdict, decide
+from hub.domain.claims import ClaimSubmission, Decision, OriginStatus, Verdict, decide
+from hub.domain.issuance import ClaimState, claim_state, issuance_on_acceptance
 from hub.domain.locks import CONFLICT_CODES, ClaimLock, LockKind, locks_for
 from hub.errors import InvalidRequest, StorageUnavailable
 from hub.services.clock import Clock
@@ -34,6 +36,19 @@ from hub.services.unit_of_work import (
 from hub.standard import Standard
 
 log = logging.getLogger(__name__)
+
+
+SUSPENDED_CHECK = "PROJECT_SUSPENDED_BY_BUREAU"
+
+
+@dataclass(frozen=True, slots=True)
+class ClaimStatus:
+    """A claim's verdict and where it stands now."""
+
+    verdict: Verdict
+    state: ClaimState
+    block_serials: tuple[str, ...]
+    carried_tco2e: Decimal | None
 
 
 @dataclass(frozen=True, slots=True)
@@ -92,10 +107,21 @@ class IngestionService:
             {"attempts": str(self._write_retries)},
         )
 
-    def status(self, partner: str, record_id: str) -> Verdict | None:
+    def status(self, partner: str, record_id: str) -> ClaimStatus | None:
         with self._uow_factory() as uow:
             stored = uow.claims.get_by_record_ids(partner, [record_id]).get(record_id)
-        return None if stored is None else stored.verdict
+            if stored is None:
+                return None
+            view = uow.claims.ledger_view(stored.claim_id)
+            issued = uow.issuance.of_claims([stored.claim_id]).get(stored.claim_id)
+        issuance = view.issuance if view is not None else None
+        decision = str(view.decision) if view is not None else str(stored.verdict.decision)
+        return ClaimStatus(
+            verdict=view.verdict if view is not None else stored.verdict,
+            state=claim_state(decision, issuance),
+            block_serials=issued.block_serials if issued else (),
+            carried_tco2e=issued.carried_after if issued else None,
+        )
 
     def _decide_and_record(
         self, uow: UnitOfWork, partner: str, submissions: Sequence[ClaimSubmission]
@@ -104,6 +130,17 @@ class IngestionService:
         earlier = uow.claims.get_by_record_ids(partner, {s.record_id for s in submissions})
         project_ids = {s.project_id for s in submissions if s.project_id}
         projects = uow.projects.get_many(partner, project_ids) if project_ids else {}
+        suspended = (
+            {
+                project_id: supervision.reason
+                for project_id, supervision in uow.supervision.get_many(
+                    partner, project_ids
+                ).items()
+                if supervision.suspended
+            }
+            if project_ids
+            else {}
+        )
 
         verdicts: list[Verdict | None] = [None] * len(submissions)
         candidates: list[_Candidate] = []
@@ -121,9 +158,18 @@ class IngestionService:
                 # resubmission, once the batch's decisions are made (below).
                 continue
             project = projects.get(sub.project_id) if sub.project_id else None
-            candidate = _Candidate(
-                index, sub, assess_claim(sub, self._standard, project, now), digest
-            )
+            assessment = assess_claim(sub, self._standard, project, now)
+            if sub.project_id in suspended:
+                # The bureau's suspension holds every new claim of the project
+                # for review, whatever else the checks say.
+                check = fire(
+                    SUSPENDED_CHECK,
+                    project_id=sub.project_id or "",
+                    reason=suspended[sub.project_id or ""],
+                    field="project_id",
+                )
+                assessment = replace(assessment, checks=(*assessment.checks, check))
+            candidate = _Candidate(index, sub, assessment, digest)
             candidates.append(candidate)
             first_in_batch.add(sub.record_id)
 
@@ -156,7 +202,7 @@ class IngestionService:
         now: datetime,
         refused: list[RefusedResubmission],
     ) -> Verdict:
-        if previous.content_digest == digest:
+        if previous.content_digest == digest or _cancelled_since(previous, sub):
             # Exact resubmission: the original verdict, no new effect.
             return replace(previous.verdict, resubmission=True)
         refused.append(RefusedResubmission(sub, previous.claim_id, digest, now))
@@ -235,6 +281,9 @@ class IngestionService:
                 trace=normalised.trace if normalised else None,
             )
             site_binding = c.assessment.site_binding if granted and c.submission.site_id else None
+            held_by_suspension = decision is Decision.HELD and any(
+                check.code == SUSPENDED_CHECK for check in checks
+            )
             records.append(
                 NewClaimRecord(
                     submission=c.submission,
@@ -244,9 +293,24 @@ class IngestionService:
                     locks=granted,
                     site_binding=site_binding,
                     received_at=now,
+                    issuance=issuance_on_acceptance(verdict),
+                    hold_reason=SUSPENDED_CHECK if held_by_suspension else None,
                 )
             )
         return records
+
+
+def _cancelled_since(previous: StoredClaim, sub: ClaimSubmission) -> bool:
+    """The record changed only by its origin status, from issued to cancelled.
+
+    That is the origin registry's next export after it cancelled the block at
+    source for the hub: the same reduction, no new effect. The cancellation
+    itself reaches the hub as an attestation, which is what lets it issue.
+    """
+    if sub.origin_status is not OriginStatus.CANCELLED:
+        return False
+    as_issued = replace(sub, origin_status=OriginStatus.ISSUED)
+    return as_issued.content_digest() == previous.content_digest
 
 
 _CONFLICT_FIELDS: dict[LockKind, str] = {

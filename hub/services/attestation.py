@@ -1,0 +1,277 @@
+"""Attestations from partners: cancellation at source, accounting adjustments.
+
+Lock at source, then issue (DESIGN.md §3.5): a claim whose reduction the
+origin already issued waits in AWAITING_SOURCE_CANCELLATION until the
+partner attests that the origin registry cancelled the claim's whole origin
+block for the hub, naming the hub claim id in its cancellation note. The
+attestation is unique per claim, per cancellation id and per origin serial
+(database constraints), so one origin cancellation can release one claim.
+
+Double claiming (§5): a cross-border claim's blocks carry the origin's
+accounting-adjustment reference; they are routable to the exchange only
+once the partner attests the adjustment COMMITTED (or COMPLETED).
+
+A refused attestation changes nothing but is recorded as an event, so the
+bureau can see what was tried.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from hub.domain.attestations import AdjustmentAttestation, SourceCancellation
+from hub.domain.blocks import AdjustmentStatus, adjustment_may_move
+from hub.domain.checks import CheckResult, fire
+from hub.domain.issuance import IssuanceState, claim_state
+from hub.domain.origin_serials import PARSERS, SerialError
+from hub.errors import InvalidRequest, NotFound
+from hub.services.clock import Clock
+from hub.services.transactions import run_in_transaction
+from hub.services.unit_of_work import LedgerEvent, OutboxKind, UnitOfWork, UnitOfWorkFactory
+from hub.standard import Standard
+
+_ATTESTABLE = (AdjustmentStatus.COMMITTED, AdjustmentStatus.COMPLETED)
+
+
+@dataclass(frozen=True, slots=True)
+class AttestationOutcome:
+    accepted: bool
+    replay: bool
+    checks: tuple[CheckResult, ...]
+    claim_ids: tuple[str, ...]  # claims released for issuance
+    block_ids: tuple[str, ...]  # blocks made routable
+
+
+def _refused(*checks: CheckResult) -> AttestationOutcome:
+    return AttestationOutcome(False, False, checks, (), ())
+
+
+def _required(**values: str) -> None:
+    for name, value in values.items():
+        if not value.strip():
+            raise InvalidRequest("FIELD_REQUIRED", f"{name} is required", {"field": name})
+
+
+class AttestationService:
+    def __init__(
+        self,
+        uow_factory: UnitOfWorkFactory,
+        standard: Standard,
+        clock: Clock,
+        *,
+        write_retries: int = 8,
+    ) -> None:
+        self._uow_factory = uow_factory
+        self._standard = standard
+        self._clock = clock
+        self._retries = write_retries
+
+    def attest_source_cancellation(
+        self,
+        partner: str,
+        claim_id: str,
+        origin_serial: str,
+        cancellation_id: str,
+        note: str,
+        cancelled_at: datetime | None,
+    ) -> AttestationOutcome:
+        _required(
+            partner=partner,
+            claim_id=claim_id,
+            origin_serial=origin_serial,
+            cancellation_id=cancellation_id,
+        )
+
+        def work(uow: UnitOfWork) -> AttestationOutcome:
+            now = self._clock()
+            view = uow.claims.ledger_view(claim_id.strip())
+            if view is None or view.partner != partner:
+                # A claim of another partner is answered like a missing one:
+                # partners learn nothing about each other's claims.
+                raise NotFound(
+                    "CLAIM_NOT_FOUND",
+                    f"no claim {claim_id} of {partner}",
+                    {"partner": partner, "claim_id": claim_id},
+                )
+            serial = origin_serial.strip()
+            cancellation = cancellation_id.strip()
+            earlier = uow.attestations.source_cancellation_for_claim(view.claim_id)
+            if earlier is not None and (earlier.origin_serial, earlier.cancellation_id) == (
+                serial,
+                cancellation,
+            ):
+                return AttestationOutcome(True, True, (), (view.claim_id,), ())
+            checks: list[CheckResult] = []
+            reused = uow.attestations.source_cancellation_by_id(partner, cancellation)
+            if reused is not None and reused.claim_id != view.claim_id:
+                checks.append(
+                    fire(
+                        "SOURCE_CANCELLATION_ID_REUSED",
+                        cancellation_id=cancellation,
+                        other_claim_id=reused.claim_id,
+                        field="cancellation_id",
+                    )
+                )
+            if view.issuance is not IssuanceState.AWAITING_SOURCE_CANCELLATION:
+                checks.append(
+                    fire(
+                        "SOURCE_CANCELLATION_NOT_AWAITING",
+                        claim_id=view.claim_id,
+                        state=claim_state(str(view.decision), view.issuance),
+                        field="claim_id",
+                    )
+                )
+            agreement = self._standard.agreement(partner)
+            parser = PARSERS.get(agreement.origin_serial_format or "") if agreement else None
+            expected = view.origin_block
+            try:
+                if parser is None:
+                    raise SerialError("the partner's agreement names no origin serial format")
+                attested = parser(serial).block
+            except SerialError:
+                checks.append(
+                    fire(
+                        "SOURCE_CANCELLATION_SERIAL_MALFORMED",
+                        serial=serial,
+                        field="origin_serial",
+                    )
+                )
+            else:
+                if expected is None or attested != expected:
+                    checks.append(
+                        fire(
+                            "SOURCE_CANCELLATION_BLOCK_MISMATCH",
+                            attested=serial,
+                            expected=(
+                                ""
+                                if expected is None
+                                else f"{expected.series}-{expected.first}-{expected.last}"
+                            ),
+                            field="origin_serial",
+                        )
+                    )
+            if view.claim_id not in note:
+                checks.append(
+                    fire(
+                        "SOURCE_CANCELLATION_NOTE_MISSING_CLAIM",
+                        claim_id=view.claim_id,
+                        field="note",
+                    )
+                )
+            if checks:
+                uow.events.append(
+                    [
+                        LedgerEvent(
+                            "claim",
+                            view.claim_id,
+                            "SOURCE_CANCELLATION_REFUSED",
+                            partner,
+                            now,
+                            {
+                                "cancellation_id": cancellation,
+                                "origin_serial": serial,
+                                "codes": ",".join(c.code for c in checks),
+                            },
+                        )
+                    ]
+                )
+                return _refused(*checks)
+            uow.attestations.add_source_cancellation(
+                SourceCancellation(
+                    partner=partner,
+                    claim_id=view.claim_id,
+                    origin_serial=serial,
+                    cancellation_id=cancellation,
+                    note=note,
+                    cancelled_at=cancelled_at or now,
+                    attested_at=now,
+                )
+            )
+            uow.claims.set_issuance(
+                [view.claim_id],
+                IssuanceState.AWAITING_SOURCE_CANCELLATION,
+                IssuanceState.PENDING,
+            )
+            uow.events.append(
+                [
+                    LedgerEvent(
+                        "claim",
+                        view.claim_id,
+                        "SOURCE_CANCELLED",
+                        partner,
+                        now,
+                        {"cancellation_id": cancellation, "origin_serial": serial},
+                    )
+                ]
+            )
+            return AttestationOutcome(True, False, (), (view.claim_id,), ())
+
+        return run_in_transaction(
+            self._uow_factory, work, retries=self._retries, what="source cancellation"
+        )
+
+    def attest_adjustment(
+        self,
+        partner: str,
+        reference: str,
+        status: AdjustmentStatus,
+        attested_at: datetime | None,
+        note: str,
+    ) -> AttestationOutcome:
+        _required(partner=partner, reference=reference)
+        if status not in _ATTESTABLE:
+            return _refused(fire("ADJUSTMENT_STATUS_INVALID", status=str(status), field="status"))
+
+        def work(uow: UnitOfWork) -> AttestationOutcome:
+            now = self._clock()
+            ref = reference.strip()
+            current = uow.attestations.adjustment_status(partner, ref)
+            if current is status:
+                return AttestationOutcome(True, True, (), (), ())
+            if current is not None and not adjustment_may_move(current, status):
+                return _refused(
+                    fire(
+                        "ADJUSTMENT_STATUS_BACKWARDS",
+                        reference=ref,
+                        current=str(current),
+                        status=str(status),
+                        field="status",
+                    )
+                )
+            uow.attestations.add_adjustment(
+                AdjustmentAttestation(partner, ref, status, attested_at or now, note)
+            )
+            blocks = uow.blocks.set_adjustment(partner, ref, status)
+            # Blocks issued while the reference was pending wait for this moment;
+            # those issued after a commitment qualified at issuance already.
+            was_routable = current in _ATTESTABLE
+            released = [] if was_routable else [b for b in blocks if b.routable]
+            if released:
+                uow.outbox.append(
+                    [(OutboxKind.QUALIFIED, b.block_id, "adjustment committed") for b in released],
+                    now,
+                )
+            uow.events.append(
+                [
+                    LedgerEvent(
+                        "adjustment",
+                        f"{partner}|{ref}",
+                        str(status),
+                        partner,
+                        now,
+                        {"blocks": str(len(blocks))},
+                    ),
+                    *(
+                        LedgerEvent(
+                            "block", b.block_id, "ADJUSTMENT_" + str(status), partner, now, {}
+                        )
+                        for b in blocks
+                    ),
+                ]
+            )
+            return AttestationOutcome(True, False, (), (), tuple(b.block_id for b in released))
+
+        return run_in_transaction(
+            self._uow_factory, work, retries=self._retries, what="adjustment attestation"
+        )

@@ -1,0 +1,222 @@
+"""The Shenzhen ecology bureau's hand on the ledger: audited, coded operations.
+
+* cancel a block, with a reason: any non-terminal block becomes CANCELLED
+  (terminal); the exchange is told through the outbox;
+* suspend a project: its claims waiting for issuance are HELD with
+  PROJECT_SUSPENDED_BY_BUREAU, and new claims of it are held too;
+* resume it: the claims the suspension held return to the decision their
+  other checks give.
+
+Every operation names the officer and is appended to the ledger events.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+
+from hub.domain.blocks import Block, BlockState
+from hub.domain.checks import fire
+from hub.domain.claims import Decision, decide
+from hub.domain.issuance import IssuanceState
+from hub.errors import FailedPrecondition, InvalidRequest, NotFound
+from hub.services.clock import Clock
+from hub.services.ingestion import SUSPENDED_CHECK
+from hub.services.transactions import run_in_transaction
+from hub.services.unit_of_work import (
+    LedgerEvent,
+    OutboxKind,
+    ProjectSupervision,
+    UnitOfWork,
+    UnitOfWorkFactory,
+    VerdictChange,
+)
+
+_WAITING = (IssuanceState.PENDING, IssuanceState.AWAITING_SOURCE_CANCELLATION)
+
+
+@dataclass(frozen=True, slots=True)
+class SupervisionOutcome:
+    partner: str
+    project_id: str
+    suspended: bool
+    claims_changed: tuple[str, ...]
+
+
+def _officer(officer: str) -> str:
+    name = officer.strip()
+    if not name:
+        raise InvalidRequest("OFFICER_REQUIRED", "name the bureau officer", {"field": "officer"})
+    return f"bureau:{name}"
+
+
+def _reason(reason: str) -> str:
+    text = reason.strip()
+    if not text:
+        raise InvalidRequest("REASON_REQUIRED", "a reason is required", {"field": "reason"})
+    return text
+
+
+class BureauService:
+    def __init__(
+        self, uow_factory: UnitOfWorkFactory, clock: Clock, *, write_retries: int = 8
+    ) -> None:
+        self._uow_factory = uow_factory
+        self._clock = clock
+        self._retries = write_retries
+
+    def cancel_block(self, block_id: str, reason: str, officer: str) -> Block:
+        actor, why = _officer(officer), _reason(reason)
+
+        def work(uow: UnitOfWork) -> Block:
+            now = self._clock()
+            block = uow.blocks.get_many([block_id]).get(block_id)
+            if block is None:
+                block = uow.blocks.by_serial(block_id)
+            if block is None:
+                raise NotFound("BLOCK_NOT_FOUND", f"no block {block_id}", {"block_id": block_id})
+            if block.state not in (BlockState.ISSUED, BlockState.DELIVERED):
+                raise FailedPrecondition(
+                    "BLOCK_TERMINAL",
+                    f"block {block.serial} is {block.state}: it can never move again",
+                    {"block_id": block.block_id, "state": str(block.state)},
+                )
+            uow.blocks.transition(
+                block.block_id,
+                {block.state},
+                BlockState.CANCELLED,
+                now,
+                require_unfrozen=False,
+            )
+            uow.outbox.append([(OutboxKind.CANCELLED, block.block_id, why)], now)
+            uow.events.append(
+                [
+                    LedgerEvent(
+                        "block",
+                        block.block_id,
+                        "CANCELLED",
+                        actor,
+                        now,
+                        {"reason": why, "serial": block.serial, "from": str(block.state)},
+                    )
+                ]
+            )
+            return replace(block, state=BlockState.CANCELLED)
+
+        return run_in_transaction(
+            self._uow_factory, work, retries=self._retries, what="block cancellation"
+        )
+
+    def suspend_project(
+        self, partner: str, project_id: str, reason: str, officer: str
+    ) -> SupervisionOutcome:
+        return self._supervise(partner, project_id, reason, officer, suspend=True)
+
+    def resume_project(
+        self, partner: str, project_id: str, reason: str, officer: str
+    ) -> SupervisionOutcome:
+        return self._supervise(partner, project_id, reason, officer, suspend=False)
+
+    def _supervise(
+        self, partner: str, project_id: str, reason: str, officer: str, *, suspend: bool
+    ) -> SupervisionOutcome:
+        actor, why = _officer(officer), _reason(reason)
+
+        def work(uow: UnitOfWork) -> SupervisionOutcome:
+            now = self._clock()
+            if project_id not in uow.projects.get_many(partner, [project_id]):
+                raise NotFound(
+                    "PROJECT_NOT_FOUND",
+                    f"no project {project_id} of {partner}",
+                    {"partner": partner, "project_id": project_id},
+                )
+            current = uow.supervision.get_many(partner, [project_id]).get(project_id)
+            if (current is not None and current.suspended) == suspend:
+                raise FailedPrecondition(
+                    "PROJECT_ALREADY_SUSPENDED" if suspend else "PROJECT_NOT_SUSPENDED",
+                    f"project {project_id} of {partner} is "
+                    f"{'already' if suspend else 'not'} suspended",
+                    {"partner": partner, "project_id": project_id},
+                )
+            uow.supervision.save(
+                ProjectSupervision(partner, project_id, suspend, why, actor, now),
+                expected_suspended=not suspend,
+            )
+            changes = (
+                self._hold(uow, partner, project_id, why)
+                if suspend
+                else self._release(uow, partner, project_id)
+            )
+            uow.claims.change_verdicts(changes)
+            event = "SUSPENDED" if suspend else "RESUMED"
+            uow.events.append(
+                [
+                    LedgerEvent(
+                        "project",
+                        f"{partner}|{project_id}",
+                        event,
+                        actor,
+                        now,
+                        {"reason": why, "claims": str(len(changes))},
+                    ),
+                    *(
+                        LedgerEvent(
+                            "claim",
+                            change.claim_id,
+                            str(change.verdict.decision),
+                            actor,
+                            now,
+                            {"because": f"project {event.lower()}"},
+                        )
+                        for change in changes
+                    ),
+                ]
+            )
+            return SupervisionOutcome(
+                partner, project_id, suspend, tuple(c.claim_id for c in changes)
+            )
+
+        return run_in_transaction(
+            self._uow_factory, work, retries=self._retries, what="project supervision"
+        )
+
+    @staticmethod
+    def _hold(uow: UnitOfWork, partner: str, project_id: str, why: str) -> list[VerdictChange]:
+        changes: list[VerdictChange] = []
+        for view in uow.claims.of_project(partner, project_id, [Decision.ACCEPTED]):
+            if view.issuance not in _WAITING:
+                continue  # issued tonnes stay issued; the bureau cancels blocks instead
+            check = fire(SUSPENDED_CHECK, project_id=project_id, reason=why, field="project_id")
+            verdict = replace(
+                view.verdict, decision=Decision.HELD, checks=(*view.verdict.checks, check)
+            )
+            changes.append(
+                VerdictChange(
+                    claim_id=view.claim_id,
+                    expected_decision=Decision.ACCEPTED,
+                    expected_issuance=view.issuance,
+                    verdict=verdict,
+                    issuance=view.issuance,
+                    hold_reason=SUSPENDED_CHECK,
+                )
+            )
+        return changes
+
+    @staticmethod
+    def _release(uow: UnitOfWork, partner: str, project_id: str) -> list[VerdictChange]:
+        changes: list[VerdictChange] = []
+        for view in uow.claims.of_project(partner, project_id, [Decision.HELD]):
+            if view.hold_reason != SUSPENDED_CHECK:
+                continue  # held by a reviewer's checks, not by the suspension
+            checks = tuple(c for c in view.verdict.checks if c.code != SUSPENDED_CHECK)
+            decision = decide(checks)
+            changes.append(
+                VerdictChange(
+                    claim_id=view.claim_id,
+                    expected_decision=Decision.HELD,
+                    expected_issuance=view.issuance,
+                    verdict=replace(view.verdict, decision=decision, checks=checks),
+                    issuance=view.issuance,
+                    hold_reason=None,
+                )
+            )
+        return changes

@@ -1,0 +1,318 @@
+"""The exchange's side: qualified blocks out, acknowledgements and retirements in.
+
+Delivery is a durable outbox (the ``outbox`` table, written in the same
+transaction as the change it announces): at least once, in cursor order,
+and resumable from any cursor. The exchange applies events by block id,
+and every call here is idempotent, so a repeat has no second effect:
+
+* acknowledging a block moves ISSUED → DELIVERED once; again is a no-op;
+* a retirement is keyed by the exchange's retirement id: the same request
+  again returns the first answer; the same id with other content is refused;
+* RETIRED, CANCELLED and SPLIT blocks are terminal: no delivery, no
+  retirement, ever (double use). A frozen block (under a reconciliation
+  discrepancy) cannot be retired until the discrepancy is resolved.
+
+Retirements for ETS offsetting obey the offset rules in standards/: cap
+share of verified emissions, eligible origins and their shares, vintage
+window; the entity's usage per compliance year is saved conditionally, so
+two concurrent retirements cannot both slip under the cap.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+from datetime import datetime
+
+from hub.domain.blocks import Block, BlockState
+from hub.domain.offsets import check_offset, usage_after
+from hub.domain.retirements import Retirement, RetirementPurpose, RetirementRequest, request_digest
+from hub.errors import FailedPrecondition, InvalidRequest, NotFound
+from hub.services.clock import Clock
+from hub.services.transactions import run_in_transaction
+from hub.services.unit_of_work import (
+    LedgerEvent,
+    OffsetUsage,
+    OutboxEntry,
+    OutboxKind,
+    UnitOfWork,
+    UnitOfWorkFactory,
+)
+from hub.standard import Standard
+
+EXCHANGE_ACTOR = "exchange"
+
+
+@dataclass(frozen=True, slots=True)
+class AckOutcome:
+    block_id: str
+    state: BlockState
+    already: bool
+
+
+@dataclass(frozen=True, slots=True)
+class RetirementOutcome:
+    retirement_id: str
+    retired: Block
+    remainder: Block | None
+    replay: bool
+
+
+def _not_found(block_id: str) -> NotFound:
+    return NotFound("BLOCK_NOT_FOUND", f"no block {block_id}", {"block_id": block_id})
+
+
+def _terminal(block: Block) -> FailedPrecondition:
+    return FailedPrecondition(
+        "BLOCK_TERMINAL",
+        f"block {block.serial} is {block.state}: it can never move again",
+        {"block_id": block.block_id, "serial": block.serial, "state": str(block.state)},
+    )
+
+
+class ExchangeService:
+    def __init__(
+        self,
+        uow_factory: UnitOfWorkFactory,
+        standard: Standard,
+        clock: Clock,
+        *,
+        poll_interval: float = 0.5,
+        write_retries: int = 8,
+    ) -> None:
+        self._uow_factory = uow_factory
+        self._standard = standard
+        self._clock = clock
+        self.poll_interval = poll_interval
+        self._retries = write_retries
+
+    def events(self, after: int, limit: int) -> list[OutboxEntry]:
+        """Outbox events after ``after``, in cursor order.
+
+        A QUALIFIED event of a block the bureau cancelled before the exchange
+        ever acknowledged it is left out: a cancelled block is never delivered.
+        """
+        with self._uow_factory() as uow:
+            entries = uow.outbox.read(after, limit)
+        return [
+            entry
+            for entry in entries
+            if not (
+                entry.kind is OutboxKind.QUALIFIED
+                and entry.block.state is BlockState.CANCELLED
+                and entry.block.delivered_at is None
+            )
+        ]
+
+    def last_cursor(self) -> int:
+        with self._uow_factory() as uow:
+            return uow.outbox.last_cursor()
+
+    def block(self, block_id: str) -> Block:
+        with self._uow_factory() as uow:
+            block = uow.blocks.get_many([block_id]).get(block_id)
+        if block is None:
+            raise _not_found(block_id)
+        return block
+
+    def acknowledge(self, block_ids: Sequence[str]) -> list[AckOutcome]:
+        wanted = list(dict.fromkeys(b.strip() for b in block_ids))
+        if not wanted or any(not b for b in wanted):
+            raise InvalidRequest("FIELD_REQUIRED", "block ids are required", {"field": "block_ids"})
+
+        def work(uow: UnitOfWork) -> list[AckOutcome]:
+            now = self._clock()
+            blocks = uow.blocks.get_many(wanted)
+            # Everything is checked before anything is written: a bad id
+            # refuses the whole acknowledgement.
+            for block_id in wanted:
+                block = blocks.get(block_id)
+                if block is None:
+                    raise _not_found(block_id)
+                if block.state is BlockState.ISSUED and not block.adjustment.routable:
+                    raise FailedPrecondition(
+                        "BLOCK_NOT_QUALIFIED",
+                        f"block {block.serial} was never offered to the exchange",
+                        {"block_id": block_id, "adjustment": str(block.adjustment.status)},
+                    )
+            outcomes: list[AckOutcome] = []
+            events: list[LedgerEvent] = []
+            for block_id in wanted:
+                block = blocks[block_id]
+                if block.state is BlockState.ISSUED:
+                    uow.blocks.transition(
+                        block_id,
+                        {BlockState.ISSUED},
+                        BlockState.DELIVERED,
+                        now,
+                        require_unfrozen=False,
+                    )
+                    events.append(
+                        LedgerEvent("block", block_id, "DELIVERED", EXCHANGE_ACTOR, now, {})
+                    )
+                    outcomes.append(AckOutcome(block_id, BlockState.DELIVERED, False))
+                else:
+                    outcomes.append(
+                        AckOutcome(block_id, block.state, block.delivered_at is not None)
+                    )
+            uow.events.append(events)
+            return outcomes
+
+        return run_in_transaction(
+            self._uow_factory, work, retries=self._retries, what="acknowledgement"
+        )
+
+    def retire(self, request: RetirementRequest) -> RetirementOutcome:
+        if not request.retirement_id.strip():
+            raise InvalidRequest(
+                "FIELD_REQUIRED", "retirement_id is required", {"field": "retirement_id"}
+            )
+        if not request.block_id.strip():
+            raise InvalidRequest("FIELD_REQUIRED", "block_id is required", {"field": "block_id"})
+        if request.units < 1:
+            raise InvalidRequest(
+                "RETIREMENT_UNITS_INVALID",
+                "a retirement retires at least one unit",
+                {"units": str(request.units)},
+            )
+        digest = request_digest(request)
+
+        def work(uow: UnitOfWork) -> RetirementOutcome:
+            earlier = uow.retirements.get(request.retirement_id)
+            if earlier is not None:
+                return self._replay(uow, earlier, digest)
+            now = self._clock()
+            block = uow.blocks.get_many([request.block_id]).get(request.block_id)
+            if block is None:
+                raise _not_found(request.block_id)
+            if block.state in (BlockState.RETIRED, BlockState.CANCELLED, BlockState.SPLIT):
+                raise _terminal(block)
+            if block.state is not BlockState.DELIVERED:
+                raise FailedPrecondition(
+                    "BLOCK_NOT_DELIVERED",
+                    f"block {block.serial} was not acknowledged by the exchange",
+                    {"block_id": block.block_id, "state": str(block.state)},
+                )
+            if block.frozen:
+                raise FailedPrecondition(
+                    "BLOCK_FROZEN",
+                    f"block {block.serial} is under a reconciliation discrepancy",
+                    {"block_id": block.block_id},
+                )
+            if request.units > block.units:
+                raise InvalidRequest(
+                    "RETIREMENT_UNITS_EXCEED_BLOCK",
+                    f"{request.units} units asked of a block of {block.units}",
+                    {"units": str(request.units), "block_units": str(block.units)},
+                )
+            if request.purpose is RetirementPurpose.ETS_OFFSET:
+                self._use_offset(uow, request, block)
+            retired, remainder = self._retire_block(uow, block, request.units, now)
+            uow.retirements.add(
+                Retirement(
+                    retirement_id=request.retirement_id,
+                    request_digest=digest,
+                    request=request,
+                    retired_block_id=retired.block_id,
+                    remainder_block_id=remainder.block_id if remainder else None,
+                    retired_at=now,
+                )
+            )
+            uow.events.append(
+                [
+                    LedgerEvent(
+                        "block",
+                        retired.block_id,
+                        "RETIRED",
+                        EXCHANGE_ACTOR,
+                        now,
+                        {
+                            "retirement_id": request.retirement_id,
+                            "purpose": str(request.purpose),
+                            "beneficiary": request.beneficiary,
+                            "units": str(request.units),
+                        },
+                    )
+                ]
+            )
+            return RetirementOutcome(request.retirement_id, retired, remainder, False)
+
+        return run_in_transaction(self._uow_factory, work, retries=self._retries, what="retirement")
+
+    def _replay(self, uow: UnitOfWork, earlier: Retirement, digest: str) -> RetirementOutcome:
+        if earlier.request_digest != digest:
+            raise FailedPrecondition(
+                "RETIREMENT_ID_REUSED",
+                f"retirement {earlier.retirement_id} was reported before with other content",
+                {"retirement_id": earlier.retirement_id, "block_id": earlier.request.block_id},
+            )
+        ids = [earlier.retired_block_id]
+        if earlier.remainder_block_id:
+            ids.append(earlier.remainder_block_id)
+        blocks = uow.blocks.get_many(ids)
+        remainder = blocks.get(earlier.remainder_block_id) if earlier.remainder_block_id else None
+        return RetirementOutcome(
+            earlier.retirement_id, blocks[earlier.retired_block_id], remainder, True
+        )
+
+    def _use_offset(self, uow: UnitOfWork, request: RetirementRequest, block: Block) -> None:
+        entity = (request.compliance_entity or "").strip()
+        year = request.compliance_year or 0
+        usage = (
+            uow.retirements.offset_usage(entity, year)
+            if entity and year
+            else OffsetUsage(entity, year, {}, 0)
+        )
+        violations = check_offset(
+            request, block, usage.units_by_origin, self._standard.offset_rules
+        )
+        if violations:
+            first = violations[0]
+            details = dict(first.details)
+            details["codes"] = ",".join(v.code for v in violations)
+            raise FailedPrecondition(first.code, first.message, details)
+        uow.retirements.save_offset_usage(
+            OffsetUsage(
+                entity,
+                year,
+                usage_after(request, block, usage.units_by_origin),
+                usage.version + 1,
+            )
+        )
+
+    def _retire_block(
+        self, uow: UnitOfWork, block: Block, units: int, now: datetime
+    ) -> tuple[Block, Block | None]:
+        if units == block.units:
+            uow.blocks.transition(block.block_id, {BlockState.DELIVERED}, BlockState.RETIRED, now)
+            return replace(block, state=BlockState.RETIRED), None
+        head_range, tail_range = block.range.split(units)
+        head = replace(
+            block,
+            block_id=uuid.uuid4().hex,
+            range=head_range,
+            state=BlockState.RETIRED,
+            parent_block_id=block.block_id,
+        )
+        tail = replace(
+            block,
+            block_id=uuid.uuid4().hex,
+            range=tail_range,
+            state=BlockState.DELIVERED,
+            parent_block_id=block.block_id,
+        )
+        uow.blocks.split(block, head, tail, now)
+        uow.events.append(
+            [
+                LedgerEvent(
+                    "block",
+                    block.block_id,
+                    "SPLIT",
+                    EXCHANGE_ACTOR,
+                    now,
+                    {"into": f"{head.serial},{tail.serial}", "reason": "partial retirement"},
+                )
+            ]
+        )
+        return head, tail

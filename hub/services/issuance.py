@@ -1,0 +1,256 @@
+"""Issuance: accepted tonnes become Shenzhen CER serial blocks.
+
+One unit of work per batch of issuable claims (ACCEPTED, issuance PENDING):
+group them by issuance account, add what each account carried, issue the
+whole tonnes as one block per account (floor) and carry the rest. The
+database is the final word on every double-issuance rule here, so several
+hub processes may run the issuer at once:
+
+* a claim is issued once: claim_issuances is keyed by claim id, and the
+  claim's issuance state moves PENDING → ISSUED conditionally;
+* a carry account is saved only over the version that was read;
+* unit numbers are reserved from the series counter, and two live blocks of
+  one series can never overlap (an exclusion constraint / trigger).
+
+When another process got there first the commit fails with
+ConcurrentWriteConflict and the batch is read and decided again.
+
+Voiding: a claim that waited in AWAITING_SOURCE_CANCELLATION longer than
+its partner agreement allows is rejected with SOURCE_CANCELLATION_OVERDUE
+and its double-issuance locks are released, so a corrected record can come.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
+from datetime import datetime, timedelta
+from decimal import Decimal
+from typing import TypeVar
+
+from hub.domain.blocks import Adjustment, AdjustmentStatus, Block, BlockState
+from hub.domain.checks import fire
+from hub.domain.claims import Decision
+from hub.domain.issuance import AccountKey, IssuanceState, allocate
+from hub.services.clock import Clock
+from hub.services.transactions import run_in_transaction
+from hub.services.unit_of_work import (
+    CarryAccount,
+    IssuableClaim,
+    IssuanceRecord,
+    LedgerEvent,
+    OutboxKind,
+    UnitOfWork,
+    UnitOfWorkFactory,
+    VerdictChange,
+)
+from hub.standard import Standard
+
+HUB_ACTOR = "hub"
+OVERDUE_CHECK = "SOURCE_CANCELLATION_OVERDUE"
+
+T = TypeVar("T")
+
+
+@dataclass
+class IssuanceRun:
+    """What one call of issue_pending did."""
+
+    claims: int = 0
+    blocks: list[Block] = field(default_factory=list)
+    units: int = 0
+    credited_tco2e: Decimal = Decimal(0)
+
+    def add(self, other: IssuanceRun) -> None:
+        self.claims += other.claims
+        self.blocks.extend(other.blocks)
+        self.units += other.units
+        self.credited_tco2e += other.credited_tco2e
+
+
+class IssuanceService:
+    def __init__(
+        self,
+        uow_factory: UnitOfWorkFactory,
+        standard: Standard,
+        clock: Clock,
+        *,
+        batch_size: int = 1000,
+        write_retries: int = 8,
+    ) -> None:
+        self._uow_factory = uow_factory
+        self._standard = standard
+        self._clock = clock
+        self._batch_size = batch_size
+        self._write_retries = write_retries
+
+    def issue_pending(self, limit: int | None = None) -> IssuanceRun:
+        """Issue every issuable claim (at most ``limit``), batch by batch."""
+        run = IssuanceRun()
+        while limit is None or run.claims < limit:
+            size = self._batch_size if limit is None else min(self._batch_size, limit - run.claims)
+            batch = self._with_retries(lambda uow, size=size: self._issue_batch(uow, size))
+            if batch.claims == 0:
+                break
+            run.add(batch)
+        return run
+
+    def void_overdue(self) -> list[str]:
+        """Void claims whose cancellation at source was not attested in time."""
+        now = self._clock()
+        cutoffs: dict[str, datetime] = {}
+        days_by_partner: dict[str, int] = {}
+        for partner in self._standard.partners():
+            agreement = self._standard.agreement(partner)
+            days = agreement.source_cancellation_deadline_days if agreement else None
+            if days is not None:
+                cutoffs[partner] = now - timedelta(days=days)
+                days_by_partner[partner] = days
+        if not cutoffs:
+            return []
+        voided: list[str] = []
+        while True:
+            batch = self._with_retries(
+                lambda uow: self._void_batch(uow, cutoffs, days_by_partner, now)
+            )
+            if not batch:
+                return voided
+            voided.extend(batch)
+
+    # --- one transaction each -------------------------------------------------
+
+    def _with_retries(self, work: Callable[[UnitOfWork], T]) -> T:
+        return run_in_transaction(
+            self._uow_factory, work, retries=self._write_retries, what="issuance"
+        )
+
+    def _issue_batch(self, uow: UnitOfWork, size: int) -> IssuanceRun:
+        claims = uow.claims.issuable(size)
+        run = IssuanceRun(claims=len(claims))
+        if not claims:
+            return run
+        now = self._clock()
+        groups: dict[AccountKey, list[IssuableClaim]] = {}
+        for claim in claims:
+            groups.setdefault(self._account(claim), []).append(claim)
+        stored = uow.issuance.carried(groups.keys())
+        carries: list[CarryAccount] = []
+        records: list[IssuanceRecord] = []
+        events: list[LedgerEvent] = []
+        for key, group in groups.items():
+            account = stored.get(key) or CarryAccount(key, Decimal(0), 0)
+            credited = [claim.credited_tco2e for claim in group]
+            allocation = allocate(account.carried, credited)
+            issuance_id = uuid.uuid4().hex
+            block: Block | None = None
+            if allocation.units > 0:
+                block = Block(
+                    block_id=uuid.uuid4().hex,
+                    range=uow.issuance.reserve_units(key.series(), allocation.units),
+                    partner=key.partner,
+                    account=key.account,
+                    state=BlockState.ISSUED,
+                    adjustment=self._adjustment(uow, key),
+                    issued_at=now,
+                    issuance_id=issuance_id,
+                )
+                run.blocks.append(block)
+                run.units += block.units
+                events.append(
+                    LedgerEvent(
+                        "block",
+                        block.block_id,
+                        "ISSUED",
+                        HUB_ACTOR,
+                        now,
+                        {
+                            "serial": block.serial,
+                            "issuance_id": issuance_id,
+                            "adjustment": str(block.adjustment.status),
+                        },
+                    )
+                )
+            run.credited_tco2e += sum(credited, Decimal(0))
+            carries.append(CarryAccount(key, allocation.carried_after, account.version + 1))
+            records.append(
+                IssuanceRecord(
+                    issuance_id=issuance_id,
+                    key=key,
+                    claims=tuple((c.claim_id, c.credited_tco2e) for c in group),
+                    carried_before=account.carried,
+                    units=allocation.units,
+                    carried_after=allocation.carried_after,
+                    block_id=block.block_id if block else None,
+                    issued_at=now,
+                )
+            )
+            events.extend(
+                LedgerEvent(
+                    "claim", c.claim_id, "ISSUED", HUB_ACTOR, now, {"issuance_id": issuance_id}
+                )
+                for c in group
+            )
+        uow.blocks.add(run.blocks)
+        uow.issuance.save_carry(carries)
+        uow.issuance.record(records)
+        uow.claims.set_issuance(
+            [claim.claim_id for claim in claims], IssuanceState.PENDING, IssuanceState.ISSUED
+        )
+        routable = [b for b in run.blocks if b.routable]
+        if routable:
+            uow.outbox.append([(OutboxKind.QUALIFIED, b.block_id, "") for b in routable], now)
+        uow.events.append(events)
+        return run
+
+    def _account(self, claim: IssuableClaim) -> AccountKey:
+        # Only a partner whose agreement requires an accounting adjustment keys
+        # its accounts by the attestation reference; elsewhere a stray
+        # reference must not split the remainders.
+        agreement = self._standard.agreement(claim.partner)
+        if agreement is not None and agreement.adjustment_ref_required:
+            return claim.account
+        return replace(claim.account, adjustment_ref=None)
+
+    def _adjustment(self, uow: UnitOfWork, key: AccountKey) -> Adjustment:
+        if key.adjustment_ref is None:
+            return Adjustment(None, AdjustmentStatus.NOT_REQUIRED)
+        status = uow.attestations.adjustment_status(key.partner, key.adjustment_ref)
+        return Adjustment(key.adjustment_ref, status or AdjustmentStatus.PENDING)
+
+    def _void_batch(
+        self,
+        uow: UnitOfWork,
+        cutoffs: dict[str, datetime],
+        days_by_partner: dict[str, int],
+        now: datetime,
+    ) -> list[str]:
+        claim_ids = uow.claims.overdue_awaiting(cutoffs, self._batch_size)
+        changes: list[VerdictChange] = []
+        events: list[LedgerEvent] = []
+        for claim_id in claim_ids:
+            view = uow.claims.ledger_view(claim_id)
+            if view is None:
+                continue
+            days = days_by_partner[view.partner]
+            check = fire(OVERDUE_CHECK, days=days, field="origin_status")
+            verdict = replace(
+                view.verdict, decision=Decision.REJECTED, checks=(*view.verdict.checks, check)
+            )
+            changes.append(
+                VerdictChange(
+                    claim_id=claim_id,
+                    expected_decision=view.decision,
+                    expected_issuance=IssuanceState.AWAITING_SOURCE_CANCELLATION,
+                    verdict=verdict,
+                    issuance=IssuanceState.VOIDED,
+                    hold_reason=None,
+                    release_locks=True,
+                )
+            )
+            events.append(
+                LedgerEvent("claim", claim_id, "VOIDED", HUB_ACTOR, now, {"days": str(days)})
+            )
+        uow.claims.change_verdicts(changes)
+        uow.events.append(events)
+        return [change.claim_id for change in changes]

@@ -1,0 +1,307 @@
+"""Reconciliation with partner registries and the exchange, after the Kyoto ITL.
+
+The hub asks (``request``); the counterpart answers through its RPC with its
+holdings (``submit``), or starts one itself. The hub states its own side
+from the ledger, compares the two in three phases (totals, unit blocks,
+audit trail; hub.domain.reconciliation.compare) and records the outcome.
+
+* Exchange: subjects are the blocks the exchange acknowledged at some
+  point (DELIVERED, RETIRED, CANCELLED; a SPLIT parent lives on in its
+  children), with their retirement ids as the trail. Every discrepancy on a
+  hub block freezes it (no retirement) until a bureau officer resolves it.
+* Partner: subjects are the partner's records as first received, with the
+  origin status the hub knows (CANCELLED once a cancellation at source was
+  attested) and the attested cancellation ids as the trail. Those
+  discrepancies concern origin records, not Shenzhen blocks: nothing is
+  frozen by them.
+
+An INCONSISTENT reconciliation whose discrepancies a bureau officer all
+resolved is COMPLETED_WITH_MANUAL_INTERVENTION.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from decimal import Decimal
+
+from hub.domain.blocks import BlockState
+from hub.domain.claims import OriginStatus
+from hub.domain.reconciliation import (
+    EXCHANGE,
+    Holding,
+    ReconciliationStatus,
+    Total,
+    compare,
+    outcome,
+    partner_holding,
+    source_cancelled_entry,
+)
+from hub.errors import FailedPrecondition, InvalidRequest, NotFound
+from hub.services.clock import Clock
+from hub.services.transactions import run_in_transaction
+from hub.services.unit_of_work import (
+    BlockFilter,
+    LedgerEvent,
+    OutboxKind,
+    StoredDiscrepancy,
+    StoredReconciliation,
+    UnitOfWork,
+    UnitOfWorkFactory,
+)
+from hub.standard import Standard
+
+_EXCHANGE_STATES = frozenset({BlockState.DELIVERED, BlockState.RETIRED, BlockState.CANCELLED})
+
+
+class ReconciliationService:
+    def __init__(
+        self,
+        uow_factory: UnitOfWorkFactory,
+        standard: Standard,
+        clock: Clock,
+        *,
+        write_retries: int = 8,
+    ) -> None:
+        self._uow_factory = uow_factory
+        self._standard = standard
+        self._clock = clock
+        self._retries = write_retries
+
+    def _check_counterpart(self, counterpart: str) -> None:
+        if counterpart != EXCHANGE and self._standard.agreement(counterpart) is None:
+            raise InvalidRequest(
+                "COUNTERPART_UNKNOWN",
+                f"{counterpart} is neither the exchange nor a partner with an agreement",
+                {"counterpart": counterpart},
+            )
+
+    def request(self, counterpart: str, requested_by: str) -> StoredReconciliation:
+        """Ask a counterpart for its holdings; it answers through its RPC."""
+        self._check_counterpart(counterpart)
+
+        def work(uow: UnitOfWork) -> StoredReconciliation:
+            now = self._clock()
+            reconciliation = StoredReconciliation(
+                reconciliation_id=uuid.uuid4().hex,
+                counterpart=counterpart,
+                status=ReconciliationStatus.REQUESTED,
+                requested_at=now,
+                requested_by=requested_by,
+                answered_at=None,
+                discrepancies=(),
+            )
+            uow.reconciliations.add(reconciliation)
+            uow.events.append(
+                [
+                    LedgerEvent(
+                        "reconciliation",
+                        reconciliation.reconciliation_id,
+                        "REQUESTED",
+                        requested_by,
+                        now,
+                        {"counterpart": counterpart},
+                    )
+                ]
+            )
+            return reconciliation
+
+        return run_in_transaction(
+            self._uow_factory, work, retries=self._retries, what="reconciliation request"
+        )
+
+    def requested(self, counterpart: str) -> list[StoredReconciliation]:
+        self._check_counterpart(counterpart)
+        with self._uow_factory() as uow:
+            return uow.reconciliations.requested(counterpart)
+
+    def get(self, reconciliation_id: str) -> StoredReconciliation:
+        with self._uow_factory() as uow:
+            found = uow.reconciliations.get(reconciliation_id)
+        if found is None:
+            raise NotFound(
+                "RECONCILIATION_NOT_FOUND",
+                f"no reconciliation {reconciliation_id}",
+                {"reconciliation_id": reconciliation_id},
+            )
+        return found
+
+    def latest(self, counterpart: str) -> StoredReconciliation | None:
+        with self._uow_factory() as uow:
+            return uow.reconciliations.latest(counterpart)
+
+    def submit(
+        self,
+        counterpart: str,
+        reconciliation_id: str | None,
+        totals: Sequence[Total],
+        holdings: Sequence[Holding],
+    ) -> StoredReconciliation:
+        """Compare the counterpart's answer with the ledger and record the outcome."""
+        self._check_counterpart(counterpart)
+
+        def work(uow: UnitOfWork) -> StoredReconciliation:
+            now = self._clock()
+            if reconciliation_id:
+                stored = uow.reconciliations.get(reconciliation_id)
+                if stored is None or stored.counterpart != counterpart:
+                    raise NotFound(
+                        "RECONCILIATION_NOT_FOUND",
+                        f"no reconciliation {reconciliation_id} for {counterpart}",
+                        {"reconciliation_id": reconciliation_id, "counterpart": counterpart},
+                    )
+                if stored.status is not ReconciliationStatus.REQUESTED:
+                    raise FailedPrecondition(
+                        "RECONCILIATION_ALREADY_ANSWERED",
+                        f"reconciliation {reconciliation_id} is {stored.status}",
+                        {"reconciliation_id": reconciliation_id, "status": str(stored.status)},
+                    )
+            else:
+                stored = StoredReconciliation(
+                    reconciliation_id=uuid.uuid4().hex,
+                    counterpart=counterpart,
+                    status=ReconciliationStatus.REQUESTED,
+                    requested_at=now,
+                    requested_by=counterpart,
+                    answered_at=None,
+                    discrepancies=(),
+                )
+                uow.reconciliations.add(stored)
+            if counterpart == EXCHANGE:
+                hub_side, block_ids = self._exchange_side(uow)
+            else:
+                hub_side, block_ids = self._partner_side(uow, counterpart), set()
+            found = compare(hub_side, list(totals), list(holdings))
+            discrepancies = [
+                StoredDiscrepancy(
+                    discrepancy_id=uuid.uuid4().hex,
+                    reconciliation_id=stored.reconciliation_id,
+                    discrepancy=d,
+                    block_id=d.subject_id if d.subject_id in block_ids else None,
+                    resolved=False,
+                    resolution="",
+                    resolved_by="",
+                    resolved_at=None,
+                )
+                for d in found
+            ]
+            status = outcome(found)
+            uow.reconciliations.record_outcome(stored.reconciliation_id, status, discrepancies, now)
+            to_freeze = sorted({d.block_id for d in discrepancies if d.block_id})
+            already = {b.block_id for b in uow.blocks.get_many(to_freeze).values() if b.frozen}
+            newly = [b for b in to_freeze if b not in already]
+            if newly:
+                uow.blocks.set_frozen(newly, True)
+                uow.outbox.append(
+                    [(OutboxKind.FROZEN, b, "reconciliation discrepancy") for b in newly], now
+                )
+            uow.events.append(
+                [
+                    LedgerEvent(
+                        "reconciliation",
+                        stored.reconciliation_id,
+                        str(status),
+                        counterpart,
+                        now,
+                        {"discrepancies": str(len(discrepancies)), "frozen": str(len(newly))},
+                    ),
+                    *(LedgerEvent("block", b, "FROZEN", "hub", now, {}) for b in newly),
+                ]
+            )
+            answered = uow.reconciliations.get(stored.reconciliation_id)
+            assert answered is not None
+            return answered
+
+        return run_in_transaction(
+            self._uow_factory, work, retries=self._retries, what="reconciliation"
+        )
+
+    def resolve(self, discrepancy_id: str, resolution: str, actor: str) -> StoredReconciliation:
+        """A bureau officer resolves one discrepancy (manual intervention)."""
+        if not resolution.strip():
+            raise InvalidRequest(
+                "RESOLUTION_REQUIRED", "say how it was resolved", {"field": "resolution"}
+            )
+
+        def work(uow: UnitOfWork) -> StoredReconciliation:
+            now = self._clock()
+            try:
+                resolved = uow.reconciliations.resolve(discrepancy_id, resolution, actor, now)
+            except KeyError:
+                raise NotFound(
+                    "DISCREPANCY_NOT_FOUND",
+                    f"no discrepancy {discrepancy_id}",
+                    {"discrepancy_id": discrepancy_id},
+                ) from None
+            reconciliation = uow.reconciliations.get(resolved.reconciliation_id)
+            assert reconciliation is not None
+            events = [
+                LedgerEvent(
+                    "reconciliation",
+                    reconciliation.reconciliation_id,
+                    "DISCREPANCY_RESOLVED",
+                    actor,
+                    now,
+                    {"discrepancy_id": discrepancy_id, "resolution": resolution},
+                )
+            ]
+            if all(d.resolved for d in reconciliation.discrepancies) and (
+                reconciliation.status is ReconciliationStatus.INCONSISTENT
+            ):
+                uow.reconciliations.set_status(
+                    reconciliation.reconciliation_id,
+                    ReconciliationStatus.INCONSISTENT,
+                    ReconciliationStatus.COMPLETED_WITH_MANUAL_INTERVENTION,
+                )
+            if resolved.block_id and resolved.block_id not in (
+                uow.reconciliations.open_discrepancy_blocks()
+            ):
+                uow.blocks.set_frozen([resolved.block_id], False)
+                uow.outbox.append(
+                    [(OutboxKind.UNFROZEN, resolved.block_id, "discrepancy resolved")], now
+                )
+                events.append(LedgerEvent("block", resolved.block_id, "UNFROZEN", actor, now, {}))
+            uow.events.append(events)
+            final = uow.reconciliations.get(resolved.reconciliation_id)
+            assert final is not None
+            return final
+
+        return run_in_transaction(
+            self._uow_factory, work, retries=self._retries, what="discrepancy resolution"
+        )
+
+    # --- the hub's side -------------------------------------------------------
+
+    @staticmethod
+    def _exchange_side(uow: UnitOfWork) -> tuple[list[Holding], set[str]]:
+        blocks = [
+            b
+            for b in uow.blocks.find(BlockFilter(delivered_only=True))
+            if b.state in _EXCHANGE_STATES
+        ]
+        retirements = uow.retirements.for_blocks([b.block_id for b in blocks])
+        holdings = [
+            Holding(
+                subject_id=b.block_id,
+                state=str(b.state),
+                vintage=b.vintage,
+                quantity=Decimal(b.units),
+                serial=b.serial,
+                digest="",
+                trail=frozenset(
+                    f"RETIRED:{r.retirement_id}" for r in retirements.get(b.block_id, [])
+                ),
+            )
+            for b in blocks
+        ]
+        return holdings, {b.block_id for b in blocks}
+
+    @staticmethod
+    def _partner_side(uow: UnitOfWork, partner: str) -> list[Holding]:
+        holdings: list[Holding] = []
+        for held in uow.claims.holdings(partner):
+            attested = uow.attestations.source_cancellation_for_claim(held.claim_id)
+            status = OriginStatus.CANCELLED if attested else held.submission.origin_status
+            trail = [source_cancelled_entry(attested.cancellation_id)] if attested else []
+            holdings.append(partner_holding(held.submission, status, trail))
+        return holdings
