@@ -16,16 +16,41 @@ REPO = Path(__file__).resolve().parent.parent
 if str(REPO) not in sys.path:
     sys.path.insert(0, str(REPO))
 
-from hub.domain.checks import CATALOGUE, Severity  # noqa: E402
+from hub.domain.checks import APPLIES_TO, CATALOGUE, CheckDefinition, Severity  # noqa: E402
 
 TARGET = REPO / "docs" / "checks.md"
 
 _SEVERITY_MEANING = {
-    Severity.ERROR: "the claim or project is rejected",
+    Severity.ERROR: "the claim or project is rejected; an attestation or retirement is refused",
     Severity.REVIEW: "the claim is held for a reviewer of the bureau",
     Severity.WARNING: "accepted, but the partner should look (e.g. a value was capped)",
     Severity.INFO: "how the number was obtained",
 }
+
+
+# Sections in the order they appear: (title, subject, what the codes answer).
+# A code naming several subjects ("claim, attestation") goes to the section of
+# its most specific one: an attestation or a retirement before a claim.
+_SECTIONS = (
+    ("Claims and projects", "claim", "verdicts on claims and project registrations"),
+    (
+        "Attestations",
+        "attestation",
+        "answers to a partner's attestation of cancellation at source or accounting adjustment",
+    ),
+    ("Retirements", "retirement", "answers to a retirement the exchange reports"),
+)
+_MOST_SPECIFIC_FIRST = ("attestation", "retirement", "claim", "project")
+
+
+def _section(definition: CheckDefinition) -> str:
+    subjects = {part.strip() for part in definition.applies_to.split(",")}
+    unknown = sorted(subjects - set(APPLIES_TO))
+    if unknown:
+        raise ValueError(f"{definition.code}: unknown applies_to {', '.join(unknown)}")
+    subject = next(s for s in _MOST_SPECIFIC_FIRST if s in subjects)
+    subject = "claim" if subject == "project" else subject
+    return next(title for title, section_subject, _ in _SECTIONS if section_subject == subject)
 
 
 def _cell(text: str) -> str:
@@ -45,18 +70,25 @@ def render() -> str:
         "| --- | --- |",
     ]
     lines += [f"| {sev.value} | {meaning} |" for sev, meaning in _SEVERITY_MEANING.items()]
-    lines += [
-        "",
-        f"{len(CATALOGUE)} codes, in catalogue order.",
-        "",
-        "| code | severity | applies to | message (en) | message (zh) |",
-        "| --- | --- | --- | --- | --- |",
-    ]
-    for d in CATALOGUE.values():
-        lines.append(
-            f"| `{d.code}` | {d.severity.value} | {d.applies_to} | "
-            f"{_cell(d.message_en)} | {_cell(d.message_zh)} |"
-        )
+    lines += ["", f"{len(CATALOGUE)} codes, by what they answer, in catalogue order."]
+    by_section = {
+        title: [d for d in CATALOGUE.values() if _section(d) == title] for title, _, _ in _SECTIONS
+    }
+    for title, _, meaning in _SECTIONS:
+        lines += [
+            "",
+            f"## {title}",
+            "",
+            f"{meaning[0].upper()}{meaning[1:]}: {len(by_section[title])} codes.",
+            "",
+            "| code | severity | applies to | message (en) | message (zh) |",
+            "| --- | --- | --- | --- | --- |",
+        ]
+        for d in by_section[title]:
+            lines.append(
+                f"| `{d.code}` | {d.severity.value} | {d.applies_to} | "
+                f"{_cell(d.message_en)} | {_cell(d.message_zh)} |"
+            )
     return "\n".join(lines) + "\n"
 
 

@@ -2,7 +2,8 @@
 """Conformity checks: stable codes, severities and bilingual messages.
 
 The catalogue below is the single list of every code the hub can answer
-with for a claim or a project. docs/checks.md is generated from it and a
+with for a claim, a project, an attestation (cancellation at source,
+accounting adjustment) or a retirement the exchange reports. docs/checks.md is generated from it and a
 test fails when the two drift. Codes are never renamed or reused: partners
 key their own handling on them.
 """
@@ -21,13 +22,18 @@ class Severity(StrEnum):
     INFO = "INFO"  # how the number was obtained
 
 
+# What a check can apply to; docs/checks.md groups the codes by these.
+APPLIES_TO = ("claim", "project", "attestation", "retirement")
+
+
 @dataclass(frozen=True, slots=True)
 class CheckDefinition:
     code: str
     severity: Severity
     message_zh: str
     message_en: str
-    applies_to: str = "claim"  # "claim" or "project"
+    # What the check answers: one or more of APPLIES_TO, joined by ", ".
+    applies_to: str = "claim"
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,6 +53,9 @@ def _d(
 
 E, R, W, I = Severity.ERROR, Severity.REVIEW, Severity.WARNING, Severity.INFO  # noqa: E741
 CP = "claim, project"  # applies to both
+A = "attestation"  # answers a partner's attestation of cancellation at source or adjustment
+CA = "claim, attestation"  # decides a claim's fate from an attestation (or its absence)
+RT = "retirement"  # answers a retirement the exchange reports
 
 # Messages are str.format templates over the check's details.
 # fmt: off
@@ -120,6 +129,25 @@ CATALOGUE: dict[str, CheckDefinition] = {
         _d("PERSON_PERIOD_OVERLAP", E, "同一人同一方法学的时段与记录 {other_record_id}（{other_partner}）重叠", "the same person and methodology overlap record {other_record_id} of {other_partner}"),
         _d("ORIGIN_SERIAL_OVERLAP", E, "原注册登记序列号与记录 {other_record_id} 重叠", "origin serial block overlaps record {other_record_id}"),
         _d("SITE_PROGRAMME_CONFLICT", E, "站点 {site_id} 已登记于方法学 {other_methodology}", "site {site_id} is already bound to methodology {other_methodology}"),
+        # Projects suspended by the bureau
+        _d("PROJECT_SUSPENDED_BY_BUREAU", R, "主管部门已暂停项目 {project_id}：{reason}", "the bureau suspended project {project_id}: {reason}"),
+        # Lock at source: the origin registry cancels, then Shenzhen issues
+        _d("SOURCE_CANCELLATION_NOT_AWAITING", E, "申报 {claim_id} 不在等待原注册登记簿注销状态（当前 {state}）", "claim {claim_id} is not awaiting cancellation at source (state {state})", A),
+        _d("SOURCE_CANCELLATION_BLOCK_MISMATCH", E, "证明注销的区间 {attested} 不是该申报的完整原始区间 {expected}", "the attested block {attested} is not the claim's whole origin block {expected}", A),
+        _d("SOURCE_CANCELLATION_NOTE_MISSING_CLAIM", E, "注销备注未写明枢纽申报编号 {claim_id}", "the cancellation note does not name hub claim {claim_id}", A),
+        _d("SOURCE_CANCELLATION_ID_REUSED", E, "注销编号 {cancellation_id} 已用于申报 {other_claim_id} 的证明", "cancellation {cancellation_id} was already attested for claim {other_claim_id}", A),
+        _d("SOURCE_CANCELLATION_SERIAL_MALFORMED", E, "证明中的原注册登记序列号 {serial} 格式错误", "the attested origin serial {serial} is malformed", A),
+        _d("SOURCE_CANCELLATION_OVERDUE", E, "{days} 天内未收到原注册登记簿的注销证明，该申报作废", "no cancellation at source was attested within {days} days; the claim is void", CA),
+        # Accounting adjustments (double claiming)
+        _d("ADJUSTMENT_STATUS_BACKWARDS", E, "相应调整 {reference} 当前为 {current}，不能变为 {status}", "adjustment {reference} is {current}; it cannot become {status}", A),
+        _d("ADJUSTMENT_REFERENCE_UNKNOWN", E, "{partner} 没有申报带有相应调整编号 {reference}", "no claim of {partner} carries adjustment reference {reference}", A),
+        _d("ADJUSTMENT_STATUS_INVALID", E, "证明只能将状态设为 COMMITTED 或 COMPLETED，不能设为 {status}", "an attestation can only set COMMITTED or COMPLETED, not {status}", A),
+        # Offset eligibility of ETS_OFFSET retirements (standards/offsets.yaml)
+        _d("OFFSET_FIELDS_MISSING", E, "履约抵销注销须填写有效的 {fields}", "an ETS offset retirement needs valid {fields}", RT),
+        _d("OFFSET_ORIGIN_NOT_ELIGIBLE", E, "来源 {origin} 的减排量不可用于履约抵销（可用：{eligible}）", "units from {origin} cannot offset ETS obligations (eligible: {eligible})", RT),
+        _d("OFFSET_VINTAGE_OUTSIDE_WINDOW", E, "年度 {vintage} 早于 {compliance_year} 履约年度可用的最早年度 {earliest}（{years} 年）", "vintage {vintage} is older than {earliest}, the earliest of the {years}-year window of compliance year {compliance_year}", RT),
+        _d("OFFSET_CAP_EXCEEDED", E, "{entity} {compliance_year} 年抵销将达 {total} 个单位，超过上限 {cap}（核查排放量 {emissions} tCO2e 的 {share}）", "{entity} would offset {total} units for {compliance_year}, above its cap of {cap} ({share} of verified emissions of {emissions} tCO2e)", RT),
+        _d("OFFSET_ORIGIN_SHARE_EXCEEDED", E, "{entity} {compliance_year} 年来自 {origin} 的抵销将达 {origin_total} 个单位，超过 {origin_cap}（上限 {cap} 的 {origin_share}）", "{entity} would offset {origin_total} units from {origin} for {compliance_year}, above {origin_cap} ({origin_share} of its cap of {cap})", RT),
     )
 }
 # fmt: on
