@@ -6,11 +6,18 @@ from dataclasses import dataclass
 
 from sqlalchemy import Engine
 
+from hub.grpc_api.exchange_servicer import ExchangeServicer
 from hub.grpc_api.partner_servicer import PartnerServicer
 from hub.grpc_api.server import RunningServer, start_server
+from hub.services.attestation import AttestationService
+from hub.services.bureau import BureauService
 from hub.services.clock import Clock, system_clock
+from hub.services.exchange import ExchangeService
 from hub.services.ingestion import IngestionService
+from hub.services.issuance import IssuanceService
+from hub.services.periodic_issuer import PeriodicIssuer
 from hub.services.projects import ProjectRegistrationService
+from hub.services.reconciliation import ReconciliationService
 from hub.settings import HubSettings
 from hub.standard import Standard, default_standards_dir, load_standard
 from hub.storage.database import create_engine_for, migrate
@@ -24,16 +31,31 @@ class Hub:
     standard: Standard
     ingestion: IngestionService
     projects: ProjectRegistrationService
+    issuance: IssuanceService
+    attestations: AttestationService
+    exchange: ExchangeService
+    reconciliations: ReconciliationService
+    bureau: BureauService
 
     def partner_servicer(self) -> PartnerServicer:
         return PartnerServicer(
             self.ingestion,
             self.projects,
+            attestations=self.attestations,
+            reconciliations=self.reconciliations,
             max_claims_per_envelope=self.settings.max_claims_per_envelope,
         )
 
+    def exchange_servicer(self) -> ExchangeServicer:
+        return ExchangeServicer(self.exchange, self.reconciliations)
+
     def serve(self) -> RunningServer:
-        return start_server(self.settings, self.partner_servicer())
+        return start_server(self.settings, self.partner_servicer(), self.exchange_servicer())
+
+    def periodic_issuer(self) -> PeriodicIssuer | None:
+        """The background issuer `serve` runs, or None when the interval is 0."""
+        interval = self.settings.issuance_interval
+        return PeriodicIssuer(self.issuance, interval) if interval > 0 else None
 
     def close(self) -> None:
         self.engine.dispose()
@@ -49,6 +71,7 @@ def build_hub(settings: HubSettings, clock: Clock = system_clock) -> Hub:
     migrate(url)
     engine = create_engine_for(url)
     uow_factory = SqlAlchemyUnitOfWorkFactory(engine)
+    retries = settings.write_retries
     return Hub(
         settings=settings,
         engine=engine,
@@ -56,7 +79,16 @@ def build_hub(settings: HubSettings, clock: Clock = system_clock) -> Hub:
         ingestion=IngestionService(
             uow_factory, standard, clock, write_retries=settings.write_retries
         ),
-        projects=ProjectRegistrationService(
-            uow_factory, standard, write_retries=settings.write_retries
+        projects=ProjectRegistrationService(uow_factory, standard, write_retries=retries),
+        issuance=IssuanceService(uow_factory, standard, clock, write_retries=retries),
+        attestations=AttestationService(uow_factory, standard, clock, write_retries=retries),
+        exchange=ExchangeService(
+            uow_factory,
+            standard,
+            clock,
+            poll_interval=settings.exchange_poll_interval,
+            write_retries=retries,
         ),
+        reconciliations=ReconciliationService(uow_factory, standard, clock, write_retries=retries),
+        bureau=BureauService(uow_factory, clock, write_retries=retries),
     )

@@ -6,9 +6,12 @@ argument parsing; rich renders tables and progress bars.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import signal
 import threading
+import time
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -78,6 +81,9 @@ def serve(
         signal.signal(sig, lambda *_: stop.set())
     hub = _build_or_exit(settings)
     running = hub.serve()
+    issuer = hub.periodic_issuer()
+    if issuer is not None:
+        issuer.start()
     console.print(
         "[bold yellow]WARNING: plaintext gRPC (--insecure), "
         "for development on loopback only[/bold yellow]\n"
@@ -88,6 +94,8 @@ def serve(
     print(f"LISTENING {settings.grpc_host}:{running.port}", flush=True)
     stop.wait()
     console.print("stopping")
+    if issuer is not None:
+        issuer.stop()
     running.stop()
     hub.close()
 
@@ -122,6 +130,171 @@ def demo(
     from hub.demo import run_demo
 
     run_demo(data_dir, Console())
+
+
+# --- ledger operations on the hub's database (no server needed) -------------
+
+Officer = Annotated[str, typer.Option("--officer", help="the bureau officer acting")]
+Reason = Annotated[str, typer.Option("--reason", help="why; kept in the ledger events")]
+EXIT_REFUSED = 1
+EXIT_NO_ANSWER = 4
+
+
+@contextlib.contextmanager
+def _ledger(data_dir: Path | None, database_url: str | None, config: Path | None) -> Iterator[Any]:
+    """The hub's services on its database, for one command; a coded refusal
+    is printed with its code and exits 1, and nothing is changed by it."""
+    from hub.errors import HubError
+
+    settings = build_settings(data_dir=data_dir, database_url=database_url, config_file=config)
+    hub = _build_or_exit(settings)
+    try:
+        yield hub
+    except HubError as error:
+        console.print(f"[red]{error.code}[/red]: {error.message}")
+        for key, value in sorted(error.details.items()):
+            console.print(f"  {key}: {value}")
+        raise typer.Exit(EXIT_REFUSED) from error
+    finally:
+        hub.close()
+
+
+@app.command()
+def issue(
+    data_dir: DataDir = None, database_url: DatabaseUrl = None, config: ConfigFile = None
+) -> None:
+    """Void overdue claims and issue every issuable claim now (serve does it periodically)."""
+    from hub.ledger_views import render_blocks
+
+    with _ledger(data_dir, database_url, config) as hub:
+        voided = hub.issuance.void_overdue()
+        run = hub.issuance.issue_pending()
+        out = Console()
+        render_blocks(run.blocks, out, title="Blocks issued now")
+        out.print(
+            f"{run.claims} claims issued ({run.credited_tco2e} tCO2e credited) into "
+            f"{len(run.blocks)} blocks of {run.units} units; {len(voided)} claims voided"
+        )
+
+
+@app.command()
+def reconcile(
+    partner: Annotated[
+        str | None, typer.Option("--partner", help="reconcile with this partner, e.g. CN-GD")
+    ] = None,
+    exchange: Annotated[
+        bool, typer.Option("--exchange", help="reconcile with the exchange")
+    ] = False,
+    wait: Annotated[
+        float, typer.Option("--wait", min=0, help="seconds to wait for the counterpart's answer")
+    ] = 60.0,
+    data_dir: DataDir = None,
+    database_url: DatabaseUrl = None,
+    config: ConfigFile = None,
+) -> None:
+    """Ask a partner registry or the exchange to reconcile, wait for its answer, print the outcome.
+
+    The counterpart answers through its RPC (`carbon-hub-adapter reconcile ...`,
+    `carbon-hub exchange-client --reconcile`). Exit 0 consistent, 1 inconsistent,
+    4 no answer within --wait (the request stays open).
+    """
+    from hub.domain.reconciliation import EXCHANGE, ReconciliationStatus
+    from hub.ledger_views import render_reconciliation
+
+    if exchange == (partner is not None):
+        console.print("[red]name exactly one counterpart: --partner CODE or --exchange[/red]")
+        raise typer.Exit(2)
+    counterpart = EXCHANGE if exchange else str(partner)
+    with _ledger(data_dir, database_url, config) as hub:
+        requested = hub.reconciliations.request(counterpart, "bureau:cli")
+        out = Console()
+        out.print(f"reconciliation {requested.reconciliation_id} requested from {counterpart}")
+        deadline = time.monotonic() + wait
+        current = requested
+        while current.status is ReconciliationStatus.REQUESTED and time.monotonic() < deadline:
+            time.sleep(0.2)
+            current = hub.reconciliations.get(requested.reconciliation_id)
+        if current.status is ReconciliationStatus.REQUESTED:
+            out.print(f"no answer from {counterpart} within {wait:g} s; the request stays open")
+            raise typer.Exit(EXIT_NO_ANSWER)
+        render_reconciliation(current, out)
+        if current.status is ReconciliationStatus.INCONSISTENT:
+            raise typer.Exit(EXIT_REFUSED)
+
+
+bureau_app = typer.Typer(no_args_is_help=True, help="The bureau's operations, each audited.")
+app.add_typer(bureau_app, name="bureau")
+
+
+@bureau_app.command("cancel-block")
+def cancel_block(
+    block: Annotated[str, typer.Argument(help="block id or SZCER serial")],
+    reason: Reason,
+    officer: Officer,
+    data_dir: DataDir = None,
+    database_url: DatabaseUrl = None,
+    config: ConfigFile = None,
+) -> None:
+    """Cancel a non-terminal block (terminal; the exchange is told)."""
+    with _ledger(data_dir, database_url, config) as hub:
+        cancelled = hub.bureau.cancel_block(block, reason, officer)
+        Console().print(f"cancelled {cancelled.serial} ({cancelled.block_id})")
+
+
+ProjectPartner = Annotated[str, typer.Option("--partner", help="the project's partner, e.g. CN-GD")]
+ProjectId = Annotated[str, typer.Option("--project", help="the partner's project id")]
+
+
+@bureau_app.command("suspend-project")
+def suspend_project(
+    partner: ProjectPartner,
+    project: ProjectId,
+    reason: Reason,
+    officer: Officer,
+    data_dir: DataDir = None,
+    database_url: DatabaseUrl = None,
+    config: ConfigFile = None,
+) -> None:
+    """Suspend a project: its claims waiting for issuance, and new ones, are HELD."""
+    with _ledger(data_dir, database_url, config) as hub:
+        outcome = hub.bureau.suspend_project(partner, project, reason, officer)
+        Console().print(f"suspended {partner}/{project}; {len(outcome.claims_changed)} claims held")
+
+
+@bureau_app.command("resume-project")
+def resume_project(
+    partner: ProjectPartner,
+    project: ProjectId,
+    reason: Reason,
+    officer: Officer,
+    data_dir: DataDir = None,
+    database_url: DatabaseUrl = None,
+    config: ConfigFile = None,
+) -> None:
+    """Lift a suspension: the claims it held return to what their checks decide."""
+    with _ledger(data_dir, database_url, config) as hub:
+        outcome = hub.bureau.resume_project(partner, project, reason, officer)
+        Console().print(
+            f"resumed {partner}/{project}; {len(outcome.claims_changed)} claims released"
+        )
+
+
+@bureau_app.command("resolve-discrepancy")
+def resolve_discrepancy(
+    discrepancy: Annotated[str, typer.Argument(help="the discrepancy id")],
+    resolution: Annotated[str, typer.Option("--resolution", help="what was done")],
+    officer: Officer,
+    data_dir: DataDir = None,
+    database_url: DatabaseUrl = None,
+    config: ConfigFile = None,
+) -> None:
+    """Resolve a reconciliation discrepancy by manual intervention (unfreezes its block)."""
+    from hub.ledger_views import render_reconciliation
+
+    with _ledger(data_dir, database_url, config) as hub:
+        actor = f"bureau:{officer.strip()}" if officer.strip() else ""
+        reconciliation = hub.reconciliations.resolve(discrepancy, resolution, actor)
+        render_reconciliation(reconciliation, Console())
 
 
 def main() -> None:

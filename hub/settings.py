@@ -40,6 +40,14 @@ class HubSettings(BaseSettings):
     grpc_workers: int = Field(default=16, ge=1, le=256)
     max_claims_per_envelope: int = Field(default=5000, ge=1, le=100_000)
     max_message_bytes: int = Field(default=32 * 1024 * 1024, ge=1024)
+    issuance_interval: float = Field(
+        default=2.0,
+        ge=0,
+        description="seconds between background issuance runs of `serve` (0: none)",
+    )
+    exchange_poll_interval: float = Field(
+        default=0.5, gt=0, le=60, description="seconds between outbox polls of a follow stream"
+    )
     write_retries: int = Field(
         default=8, ge=1, le=100, description="re-decisions of a batch after a concurrent writer won"
     )

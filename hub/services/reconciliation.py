@@ -222,6 +222,10 @@ class ReconciliationService:
             raise InvalidRequest(
                 "RESOLUTION_REQUIRED", "say how it was resolved", {"field": "resolution"}
             )
+        if not actor.strip() or actor.strip() == "bureau:":
+            raise InvalidRequest(
+                "OFFICER_REQUIRED", "name the bureau officer", {"field": "officer"}
+            )
 
         def work(uow: UnitOfWork) -> StoredReconciliation:
             now = self._clock()
