@@ -4,46 +4,67 @@ Batch-at-a-time: every repository method takes or returns a whole batch and
 costs one query per chunk of ``CHUNK`` items, whatever the batch size; the
 hot path uses Core statements over lists of dicts, no ORM object per claim.
 
-A unit of work is one database transaction on one connection (see
-hub.storage.database for how SQLite and PostgreSQL begin it). When the
-database refuses a write (unique key, the claim-lock overlap constraint, a
-serialisation failure or deadlock) the transaction is rolled back and
-ConcurrentWriteConflict is raised: the service re-reads and decides again.
+A unit of work is one database transaction on one connection, shared by its
+repositories (hub.storage.transaction): a write the database refuses rolls
+the transaction back and raises ConcurrentWriteConflict. Claims and projects
+live here; issuance, blocks, the outbox and the rest of the ledger in
+hub.storage.ledger_repositories.
 """
 
 from __future__ import annotations
 
-import contextlib
 import dataclasses
 import functools
 from collections import defaultdict
-from collections.abc import Callable, Collection, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
 from datetime import UTC, datetime
 from types import TracebackType
-from typing import Any, Self, TypeVar
+from typing import Any, Self
 
-from sqlalchemy import Connection, Engine, func, insert, select, text, update
+from sqlalchemy import Engine, and_, delete, func, insert, or_, select, text, update
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.sql.elements import TextClause
 
 from hub.domain.claims import Decision
-from hub.domain.locks import ClaimLock, LockKind
+from hub.domain.issuance import IssuanceState, account_for
+from hub.domain.locks import ClaimLock, LockKind, OriginBlock
 from hub.domain.projects import PartnerProjectStatus, Project
 from hub.services.unit_of_work import (
+    AttestationRepository,
+    BlockRepository,
+    ClaimLedgerView,
     ClaimRepository,
-    ConcurrentWriteConflict,
+    EventRepository,
+    IssuableClaim,
+    IssuanceRepository,
     LockConflict,
     NewClaimRecord,
+    OutboxRepository,
+    PartnerClaimHolding,
     ProjectRepository,
+    ReconciliationRepository,
     RefusedResubmission,
+    RetirementRepository,
     StoredClaim,
+    SupervisionRepository,
     UnitOfWork,
     UnitOfWorkFactory,
+    VerdictChange,
+)
+from hub.storage.ledger_repositories import (
+    SqlAlchemyAttestationRepository,
+    SqlAlchemyBlockRepository,
+    SqlAlchemyEventRepository,
+    SqlAlchemyIssuanceRepository,
+    SqlAlchemyOutboxRepository,
+    SqlAlchemyReconciliationRepository,
+    SqlAlchemyRetirementRepository,
+    SqlAlchemySupervisionRepository,
 )
 from hub.storage.serialisation import (
     normalised_to_json,
+    submission_from_json,
     submission_to_json,
     verdict_from_json,
     verdict_to_json,
@@ -55,6 +76,7 @@ from hub.storage.tables import (
     RefusedResubmissionRow,
     SiteBindingRow,
 )
+from hub.storage.transaction import CHUNK, Transaction, chunks
 
 __all__ = [
     "CHUNK",
@@ -63,80 +85,6 @@ __all__ = [
     "SqlAlchemyUnitOfWork",
     "SqlAlchemyUnitOfWorkFactory",
 ]
-
-# Items per statement: keeps every query far below the bind-parameter limits
-# (SQLite 32766, PostgreSQL 65535) even at four parameters per item.
-CHUNK = 500
-
-# SQLSTATEs meaning "another transaction got in the way; try again".
-_RETRYABLE_SQLSTATES = frozenset({"40001", "40P01"})  # serialization_failure, deadlock_detected
-
-T = TypeVar("T")
-
-
-def _chunks(items: Sequence[T], size: int = CHUNK) -> Iterator[Sequence[T]]:
-    for start in range(0, len(items), size):
-        yield items[start : start + size]
-
-
-def _is_conflict(error: DBAPIError) -> bool:
-    if isinstance(error, IntegrityError):
-        return True
-    sqlstate = getattr(error.orig, "sqlstate", None) or getattr(error.orig, "pgcode", None)
-    return sqlstate in _RETRYABLE_SQLSTATES
-
-
-class _Transaction:
-    """The connection a unit of work and its repositories share."""
-
-    def __init__(self, engine: Engine) -> None:
-        self._engine = engine
-        self._connection: Connection | None = None
-
-    @property
-    def connection(self) -> Connection:
-        if self._connection is None:
-            raise RuntimeError("the unit of work is not open: use it in a `with` block")
-        return self._connection
-
-    @property
-    def dialect(self) -> str:
-        return self._engine.dialect.name
-
-    def open(self) -> None:
-        if self._connection is not None:
-            raise RuntimeError("the unit of work is already open")
-        self._connection = self._engine.connect()
-
-    def close(self) -> None:
-        connection, self._connection = self._connection, None
-        if connection is not None:
-            try:
-                if connection.in_transaction():
-                    connection.rollback()
-            finally:
-                connection.close()
-
-    def rollback(self) -> None:
-        if self._connection is not None and self._connection.in_transaction():
-            self._connection.rollback()
-
-    @contextlib.contextmanager
-    def writing(self) -> Iterator[Connection]:
-        """Run a write; a refusal by the database becomes ConcurrentWriteConflict."""
-        connection = self.connection
-        try:
-            yield connection
-        except DBAPIError as error:
-            if not _is_conflict(error):
-                raise
-            self.rollback()
-            raise ConcurrentWriteConflict(str(error.orig)) from error
-
-    def conflict(self, message: str) -> ConcurrentWriteConflict:
-        self.rollback()
-        return ConcurrentWriteConflict(message)
-
 
 # --- claims -----------------------------------------------------------------
 
@@ -166,6 +114,13 @@ def _claim_row(record: NewClaimRecord) -> dict[str, Any]:
         "submission": submission_to_json(submission),
         "normalised": normalised_to_json(normalised) if normalised else None,
         "received_at": record.received_at,
+        "issuance": None if record.issuance is None else str(record.issuance),
+        "hold_reason": record.hold_reason,
+        # Stripped, empty as NULL: the issuer keys accounts by these columns.
+        "project_id": (submission.project_id or "").strip() or None,
+        "site_id": (submission.site_id or "").strip() or None,
+        "person_pseudonym": (submission.person_pseudonym or "").strip() or None,
+        "adjustment_ref": (submission.adjustment_ref or "").strip() or None,
     }
 
 
@@ -233,7 +188,7 @@ POSTGRESQL_LOCK_CHUNK = 5000
 
 
 class SqlAlchemyClaimRepository:
-    def __init__(self, transaction: _Transaction) -> None:
+    def __init__(self, transaction: Transaction) -> None:
         self._tx = transaction
 
     def get_by_record_ids(
@@ -242,7 +197,7 @@ class SqlAlchemyClaimRepository:
         wanted = sorted(set(record_ids))
         found: dict[str, StoredClaim] = {}
         connection = self._tx.connection
-        for chunk in _chunks(wanted):
+        for chunk in chunks(wanted):
             rows = connection.execute(
                 select(
                     ClaimRow.claim_id,
@@ -287,7 +242,7 @@ class SqlAlchemyClaimRepository:
     def _lock_conflict_rows(self, requested: Sequence[ClaimLock]) -> Iterator[Sequence[Any]]:
         connection = self._tx.connection
         if self._tx.dialect == "postgresql":
-            for chunk in _chunks(requested, POSTGRESQL_LOCK_CHUNK):
+            for chunk in chunks(requested, POSTGRESQL_LOCK_CHUNK):
                 yield connection.execute(
                     _POSTGRESQL_LOCK_CONFLICTS,
                     {
@@ -298,7 +253,7 @@ class SqlAlchemyClaimRepository:
                     },
                 ).all()
             return
-        for chunk in _chunks(requested):
+        for chunk in chunks(requested):
             params: dict[str, Any] = {}
             for i, lock in enumerate(chunk):
                 params[f"k{i}"] = str(lock.kind)
@@ -311,7 +266,7 @@ class SqlAlchemyClaimRepository:
         wanted = sorted(set(site_ids))
         bound: dict[str, str] = {}
         connection = self._tx.connection
-        for chunk in _chunks(wanted):
+        for chunk in chunks(wanted):
             rows = connection.execute(
                 select(SiteBindingRow.site_id, SiteBindingRow.methodology).where(
                     SiteBindingRow.partner == partner, SiteBindingRow.site_id.in_(chunk)
@@ -349,9 +304,9 @@ class SqlAlchemyClaimRepository:
                     f"site {site_id} bound to {earlier[0]} and {record.site_binding} in one batch"
                 )
         with self._tx.writing() as connection:
-            for chunk in _chunks(claim_rows):
+            for chunk in chunks(claim_rows):
                 connection.execute(insert(ClaimRow), list(chunk))
-            for chunk in _chunks(lock_rows):
+            for chunk in chunks(lock_rows):
                 connection.execute(insert(ClaimLockRow), list(chunk))
         if bindings:
             self._bind_sites(bindings)
@@ -364,7 +319,7 @@ class SqlAlchemyClaimRepository:
         ]
         statement_for = postgresql_insert if self._tx.dialect == "postgresql" else sqlite_insert
         with self._tx.writing() as connection:
-            for chunk in _chunks(rows):
+            for chunk in chunks(rows):
                 connection.execute(
                     statement_for(SiteBindingRow).on_conflict_do_nothing(
                         index_elements=["partner", "site_id"]
@@ -398,7 +353,7 @@ class SqlAlchemyClaimRepository:
             for r in refused
         ]
         with self._tx.writing() as connection:
-            for chunk in _chunks(rows):
+            for chunk in chunks(rows):
                 connection.execute(insert(RefusedResubmissionRow), list(chunk))
 
     def count_by_decision(self, partner: str) -> dict[str, int]:
@@ -412,6 +367,239 @@ class SqlAlchemyClaimRepository:
         for decision, count in rows:
             counts[decision] = int(count)
         return counts
+
+    # --- the ledger's view of claims (issue 3) --------------------------------
+
+    def issuable(self, limit: int) -> list[IssuableClaim]:
+        rows = self._tx.connection.execute(
+            select(
+                ClaimRow.claim_id,
+                ClaimRow.partner,
+                ClaimRow.record_id,
+                ClaimRow.methodology,
+                ClaimRow.vintage,
+                ClaimRow.project_id,
+                ClaimRow.site_id,
+                ClaimRow.person_pseudonym,
+                ClaimRow.adjustment_ref,
+                ClaimRow.credited_tco2e,
+                ClaimRow.received_at,
+            )
+            .where(
+                ClaimRow.decision == str(Decision.ACCEPTED),
+                ClaimRow.issuance == str(IssuanceState.PENDING),
+            )
+            .order_by(ClaimRow.received_at, ClaimRow.claim_id)
+            .limit(limit)
+        )
+        issuable = []
+        for row in rows:
+            if row.methodology is None or row.vintage is None or row.credited_tco2e is None:
+                raise ValueError(f"accepted claim {row.claim_id} has no methodology or credit")
+            account = account_for(
+                row.partner,
+                row.methodology,
+                row.vintage,
+                project_id=row.project_id,
+                site_id=row.site_id,
+                person_pseudonym=row.person_pseudonym,
+                adjustment_ref=row.adjustment_ref,
+            )
+            issuable.append(
+                IssuableClaim(
+                    claim_id=row.claim_id,
+                    partner=row.partner,
+                    record_id=row.record_id,
+                    account=account,
+                    credited_tco2e=row.credited_tco2e,
+                    received_at=row.received_at,
+                )
+            )
+        return issuable
+
+    def set_issuance(
+        self, claim_ids: Collection[str], expected: IssuanceState, new: IssuanceState
+    ) -> None:
+        wanted = sorted(set(claim_ids))
+        conditions = [ClaimRow.issuance == str(expected)]
+        if new is IssuanceState.ISSUED:
+            conditions.append(ClaimRow.decision == str(Decision.ACCEPTED))
+        with self._tx.writing() as connection:
+            for chunk in chunks(wanted):
+                result = connection.execute(
+                    update(ClaimRow)
+                    .where(ClaimRow.claim_id.in_(chunk), *conditions)
+                    .values(issuance=str(new))
+                )
+                self._tx.require_rows(
+                    result, len(chunk), f"a claim is no longer {expected} (or not ACCEPTED)"
+                )
+
+    def ledger_view(self, claim_id: str) -> ClaimLedgerView | None:
+        views = self._ledger_views(ClaimRow.claim_id == claim_id)
+        return views[0] if views else None
+
+    def of_project(
+        self, partner: str, project_id: str, decisions: Collection[Decision]
+    ) -> list[ClaimLedgerView]:
+        """Oldest received first (then claim id)."""
+        if not decisions:
+            return []
+        return self._ledger_views(
+            and_(
+                ClaimRow.partner == partner,
+                ClaimRow.project_id == project_id,
+                ClaimRow.decision.in_(sorted(str(d) for d in decisions)),
+            )
+        )
+
+    def _ledger_views(self, where: Any) -> list[ClaimLedgerView]:
+        connection = self._tx.connection
+        rows = connection.execute(
+            select(
+                ClaimRow.claim_id,
+                ClaimRow.partner,
+                ClaimRow.record_id,
+                ClaimRow.decision,
+                ClaimRow.issuance,
+                ClaimRow.hold_reason,
+                ClaimRow.project_id,
+                ClaimRow.received_at,
+                ClaimRow.verdict,
+            )
+            .where(where)
+            .order_by(ClaimRow.received_at, ClaimRow.claim_id)
+        ).all()
+        origins: dict[str, OriginBlock] = {}
+        for chunk in chunks([row.claim_id for row in rows]):
+            for claim_id, key, lo, hi in connection.execute(
+                select(ClaimLockRow.claim_id, ClaimLockRow.key, ClaimLockRow.lo, ClaimLockRow.hi)
+                .where(
+                    ClaimLockRow.claim_id.in_(chunk),
+                    ClaimLockRow.kind == str(LockKind.ORIGIN_SERIAL),
+                )
+                .order_by(ClaimLockRow.id)
+            ):
+                origins.setdefault(claim_id, OriginBlock(series=key, first=int(lo), last=int(hi)))
+        return [
+            ClaimLedgerView(
+                claim_id=row.claim_id,
+                partner=row.partner,
+                record_id=row.record_id,
+                decision=Decision(row.decision),
+                issuance=_issuance(row.issuance),
+                hold_reason=row.hold_reason,
+                project_id=row.project_id,
+                origin_block=origins.get(row.claim_id),
+                received_at=row.received_at,
+                verdict=verdict_from_json(row.verdict),
+            )
+            for row in rows
+        ]
+
+    def overdue_awaiting(self, cutoffs: Mapping[str, datetime], limit: int) -> list[str]:
+        """Oldest received first (then claim id)."""
+        if not cutoffs or limit <= 0:
+            return []
+        before_cutoff = or_(
+            *(
+                and_(ClaimRow.partner == partner, ClaimRow.received_at < cutoff)
+                for partner, cutoff in sorted(cutoffs.items())
+            )
+        )
+        rows = self._tx.connection.execute(
+            select(ClaimRow.claim_id)
+            .where(
+                ClaimRow.issuance == str(IssuanceState.AWAITING_SOURCE_CANCELLATION),
+                ClaimRow.decision.in_([str(Decision.ACCEPTED), str(Decision.HELD)]),
+                before_cutoff,
+            )
+            .order_by(ClaimRow.received_at, ClaimRow.claim_id)
+            .limit(limit)
+        )
+        return [claim_id for (claim_id,) in rows]
+
+    def change_verdicts(self, changes: Sequence[VerdictChange]) -> None:
+        """The new verdict's decision and checks replace the stored verdict's; the
+        rest of the stored verdict (numbers, trace) is kept as first recorded."""
+        if not changes:
+            return
+        connection = self._tx.connection
+        stored: dict[str, str] = {}
+        for chunk in chunks(sorted({change.claim_id for change in changes})):
+            stored.update(
+                connection.execute(
+                    select(ClaimRow.claim_id, ClaimRow.verdict).where(ClaimRow.claim_id.in_(chunk))
+                ).tuples()
+            )
+        released: list[str] = []
+        with self._tx.writing() as connection:
+            for change in changes:
+                if change.claim_id not in stored:
+                    raise self._tx.conflict(f"claim {change.claim_id} is not stored")
+                verdict = dataclasses.replace(
+                    verdict_from_json(stored[change.claim_id]),
+                    decision=change.verdict.decision,
+                    checks=change.verdict.checks,
+                )
+                expected_issuance = (
+                    None if change.expected_issuance is None else str(change.expected_issuance)
+                )
+                result = connection.execute(
+                    update(ClaimRow)
+                    .where(
+                        ClaimRow.claim_id == change.claim_id,
+                        ClaimRow.decision == str(change.expected_decision),
+                        ClaimRow.issuance.is_not_distinct_from(expected_issuance),
+                    )
+                    .values(
+                        decision=str(verdict.decision),
+                        issuance=None if change.issuance is None else str(change.issuance),
+                        hold_reason=change.hold_reason,
+                        verdict=verdict_to_json(verdict),
+                    )
+                )
+                self._tx.require_rows(
+                    result,
+                    1,
+                    f"claim {change.claim_id} is no longer {change.expected_decision}"
+                    f" / {change.expected_issuance}",
+                )
+                stored[change.claim_id] = verdict_to_json(verdict)
+                if change.release_locks:
+                    released.append(change.claim_id)
+            for chunk in chunks(released):
+                connection.execute(delete(ClaimLockRow).where(ClaimLockRow.claim_id.in_(chunk)))
+                connection.execute(delete(SiteBindingRow).where(SiteBindingRow.claim_id.in_(chunk)))
+
+    def holdings(self, partner: str) -> list[PartnerClaimHolding]:
+        rows = self._tx.connection.execute(
+            select(
+                ClaimRow.claim_id,
+                ClaimRow.record_id,
+                ClaimRow.submission,
+                ClaimRow.decision,
+                ClaimRow.issuance,
+                ClaimRow.vintage,
+            )
+            .where(ClaimRow.partner == partner)
+            .order_by(ClaimRow.record_id)
+        )
+        return [
+            PartnerClaimHolding(
+                claim_id=row.claim_id,
+                record_id=row.record_id,
+                submission=submission_from_json(row.submission),
+                decision=Decision(row.decision),
+                issuance=_issuance(row.issuance),
+                vintage=row.vintage,
+            )
+            for row in rows
+        ]
+
+
+def _issuance(value: str | None) -> IssuanceState | None:
+    return None if value is None else IssuanceState(value)
 
 
 # --- projects ---------------------------------------------------------------
@@ -432,7 +620,7 @@ def _project_values(project: Project) -> dict[str, Any]:
 
 
 class SqlAlchemyProjectRepository:
-    def __init__(self, transaction: _Transaction, clock: Callable[[], datetime]) -> None:
+    def __init__(self, transaction: Transaction, clock: Callable[[], datetime]) -> None:
         self._tx = transaction
         self._clock = clock
 
@@ -441,7 +629,7 @@ class SqlAlchemyProjectRepository:
         found: dict[str, Project] = {}
         columns = [getattr(ProjectRow, name) for name in _PROJECT_FIELDS]
         connection = self._tx.connection
-        for chunk in _chunks(wanted):
+        for chunk in chunks(wanted):
             rows = connection.execute(
                 select(*columns).where(
                     ProjectRow.partner == partner, ProjectRow.project_id.in_(chunk)
@@ -486,11 +674,27 @@ class SqlAlchemyUnitOfWork:
 
     claims: ClaimRepository
     projects: ProjectRepository
+    supervision: SupervisionRepository
+    issuance: IssuanceRepository
+    blocks: BlockRepository
+    outbox: OutboxRepository
+    retirements: RetirementRepository
+    attestations: AttestationRepository
+    events: EventRepository
+    reconciliations: ReconciliationRepository
 
     def __init__(self, engine: Engine, clock: Callable[[], datetime] = _utc_now) -> None:
-        self._tx = _Transaction(engine)
+        self._tx = Transaction(engine)
         self.claims = SqlAlchemyClaimRepository(self._tx)
         self.projects = SqlAlchemyProjectRepository(self._tx, clock)
+        self.supervision = SqlAlchemySupervisionRepository(self._tx)
+        self.issuance = SqlAlchemyIssuanceRepository(self._tx)
+        self.blocks = SqlAlchemyBlockRepository(self._tx, clock)
+        self.outbox = SqlAlchemyOutboxRepository(self._tx)
+        self.retirements = SqlAlchemyRetirementRepository(self._tx)
+        self.attestations = SqlAlchemyAttestationRepository(self._tx)
+        self.events = SqlAlchemyEventRepository(self._tx)
+        self.reconciliations = SqlAlchemyReconciliationRepository(self._tx)
 
     def __enter__(self) -> Self:
         self._tx.open()

@@ -17,7 +17,25 @@ from hub.storage.tables import Base
 from hub.storage.unit_of_work import SqlAlchemyUnitOfWorkFactory
 from tests.integration.storage.records import lock, record
 
-TABLES = {"projects", "claims", "claim_locks", "site_bindings", "refused_resubmissions"}
+TABLES_0001 = {"projects", "claims", "claim_locks", "site_bindings", "refused_resubmissions"}
+TABLES = TABLES_0001 | {
+    "project_supervision",
+    "carry_accounts",
+    "serial_series",
+    "issuances",
+    "claim_issuances",
+    "blocks",
+    "outbox",
+    "outbox_counter",
+    "retirements",
+    "offset_usage",
+    "source_cancellations",
+    "adjustment_attestations",
+    "ledger_events",
+    "reconciliations",
+    "discrepancies",
+}
+HEAD = "0002_issuance"
 
 
 def _tables(engine: Engine) -> set[str]:
@@ -35,13 +53,16 @@ def test_migrations_create_the_schema_and_round_trip(database_url: str) -> None:
     engine = create_engine_for(database_url)
     try:
         assert _tables(engine) == TABLES
+        assert _version(engine) == HEAD
+        downgrade(database_url, "0001_initial")
+        assert _tables(engine) == TABLES_0001
         assert _version(engine) == "0001_initial"
         downgrade(database_url)
         assert _tables(engine) == set()
         assert _version(engine) is None
         migrate(database_url)
         assert _tables(engine) == TABLES
-        assert _version(engine) == "0001_initial"
+        assert _version(engine) == HEAD
     finally:
         engine.dispose()
 

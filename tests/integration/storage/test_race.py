@@ -126,6 +126,6 @@ def test_concurrent_migrations_of_a_fresh_database(database_url: str) -> None:
     try:
         with engine.connect() as connection:
             versions = connection.execute(text("SELECT version_num FROM alembic_version")).all()
-        assert [v[0] for v in versions] == ["0001_initial"]
+        assert [v[0] for v in versions] == ["0002_issuance"]
     finally:
         engine.dispose()

@@ -1,0 +1,1182 @@
+"""SQLAlchemy repositories of the ledger after a claim's decision (issue 3).
+
+Project supervision, issuance (carry accounts, serial counters, issuance
+records), Shenzhen CER blocks, the outbox to the exchange, retirements,
+attestations, the ledger's transition events and reconciliations. They
+share the unit of work's Transaction (hub.storage.transaction), use Core
+statements over lists of dicts like the claim repository, and turn a
+refusal by the database, or a conditional update that matched nothing,
+into ConcurrentWriteConflict.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import defaultdict
+from collections.abc import Callable, Collection, Sequence
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import ColumnElement, func, insert, literal, select, tuple_, update
+
+from hub.domain.attestations import AdjustmentAttestation, SourceCancellation
+from hub.domain.blocks import Adjustment, AdjustmentStatus, Block, BlockState
+from hub.domain.issuance import AccountKey
+from hub.domain.reconciliation import (
+    Discrepancy,
+    DiscrepancyKind,
+    Phase,
+    ReconciliationStatus,
+)
+from hub.domain.retirements import Retirement, RetirementPurpose, RetirementRequest
+from hub.domain.serial_blocks import SerialRange, Series
+from hub.services.unit_of_work import (
+    BlockFilter,
+    CarryAccount,
+    ClaimIssuance,
+    IssuanceRecord,
+    IssuanceTotals,
+    LedgerEvent,
+    OffsetUsage,
+    OutboxEntry,
+    OutboxKind,
+    ProjectSupervision,
+    StoredDiscrepancy,
+    StoredReconciliation,
+)
+from hub.storage.serialisation import dumps
+from hub.storage.tables import (
+    NO_ADJUSTMENT,
+    AdjustmentAttestationRow,
+    BlockRow,
+    CarryAccountRow,
+    ClaimIssuanceRow,
+    DiscrepancyRow,
+    IssuanceRow,
+    LedgerEventRow,
+    OffsetUsageRow,
+    OutboxCounterRow,
+    OutboxRow,
+    ProjectSupervisionRow,
+    ReconciliationRow,
+    RetirementRow,
+    SerialSeriesRow,
+    SourceCancellationRow,
+    UtcDateTime,
+)
+from hub.storage.transaction import Transaction, chunks
+
+__all__ = [
+    "SqlAlchemyAttestationRepository",
+    "SqlAlchemyBlockRepository",
+    "SqlAlchemyEventRepository",
+    "SqlAlchemyIssuanceRepository",
+    "SqlAlchemyOutboxRepository",
+    "SqlAlchemyReconciliationRepository",
+    "SqlAlchemyRetirementRepository",
+    "SqlAlchemySupervisionRepository",
+]
+
+
+# --- supervision --------------------------------------------------------------
+
+
+class SqlAlchemySupervisionRepository:
+    def __init__(self, transaction: Transaction) -> None:
+        self._tx = transaction
+
+    def get_many(self, partner: str, project_ids: Collection[str]) -> dict[str, ProjectSupervision]:
+        found: dict[str, ProjectSupervision] = {}
+        connection = self._tx.connection
+        for chunk in chunks(sorted(set(project_ids))):
+            for row in connection.execute(
+                select(
+                    ProjectSupervisionRow.project_id,
+                    ProjectSupervisionRow.suspended,
+                    ProjectSupervisionRow.reason,
+                    ProjectSupervisionRow.actor,
+                    ProjectSupervisionRow.at,
+                ).where(
+                    ProjectSupervisionRow.partner == partner,
+                    ProjectSupervisionRow.project_id.in_(chunk),
+                )
+            ):
+                found[row.project_id] = ProjectSupervision(
+                    partner=partner,
+                    project_id=row.project_id,
+                    suspended=bool(row.suspended),
+                    reason=row.reason,
+                    actor=row.actor,
+                    at=row.at,
+                )
+        return found
+
+    def save(self, supervision: ProjectSupervision, *, expected_suspended: bool) -> None:
+        values = {
+            "suspended": supervision.suspended,
+            "reason": supervision.reason,
+            "actor": supervision.actor,
+            "at": supervision.at,
+        }
+        with self._tx.writing() as connection:
+            updated = connection.execute(
+                update(ProjectSupervisionRow)
+                .where(
+                    ProjectSupervisionRow.partner == supervision.partner,
+                    ProjectSupervisionRow.project_id == supervision.project_id,
+                    ProjectSupervisionRow.suspended == expected_suspended,
+                )
+                .values(**values)
+            )
+            if updated.rowcount == 1:
+                return
+            if expected_suspended:
+                raise self._tx.conflict(
+                    f"project {supervision.partner}/{supervision.project_id} is not suspended"
+                )
+            # No row, or a suspended one: the insert stores the first, and the
+            # primary key refuses the second (someone suspended it first).
+            connection.execute(
+                insert(ProjectSupervisionRow),
+                [
+                    {
+                        "partner": supervision.partner,
+                        "project_id": supervision.project_id,
+                        **values,
+                    }
+                ],
+            )
+
+
+# --- issuance -----------------------------------------------------------------
+
+
+def _account_columns(key: AccountKey) -> tuple[str, str, int, str, str]:
+    return (
+        key.partner,
+        key.methodology,
+        key.vintage,
+        key.account,
+        key.adjustment_ref or NO_ADJUSTMENT,
+    )
+
+
+class SqlAlchemyIssuanceRepository:
+    def __init__(self, transaction: Transaction) -> None:
+        self._tx = transaction
+
+    def carried(self, keys: Collection[AccountKey]) -> dict[AccountKey, CarryAccount]:
+        by_columns = {_account_columns(key): key for key in keys}
+        found: dict[AccountKey, CarryAccount] = {}
+        connection = self._tx.connection
+        key_columns = tuple_(
+            CarryAccountRow.partner,
+            CarryAccountRow.methodology,
+            CarryAccountRow.vintage,
+            CarryAccountRow.account,
+            CarryAccountRow.adjustment_ref,
+        )
+        for chunk in chunks(sorted(by_columns)):
+            for partner, methodology, vintage, account, ref, carried, version in connection.execute(
+                select(
+                    CarryAccountRow.partner,
+                    CarryAccountRow.methodology,
+                    CarryAccountRow.vintage,
+                    CarryAccountRow.account,
+                    CarryAccountRow.adjustment_ref,
+                    CarryAccountRow.carried,
+                    CarryAccountRow.version,
+                ).where(key_columns.in_(list(chunk)))
+            ):
+                key = by_columns[(partner, methodology, vintage, account, ref)]
+                found[key] = CarryAccount(key=key, carried=carried, version=version)
+        return found
+
+    def save_carry(self, accounts: Sequence[CarryAccount]) -> None:
+        inserts = []
+        updates = []
+        for account in accounts:
+            if account.version == 1:
+                inserts.append(account)
+            elif account.version > 1:
+                updates.append(account)
+            else:
+                raise self._tx.conflict(
+                    f"carry account {account.key} saved with version {account.version}"
+                )
+        with self._tx.writing() as connection:
+            for chunk in chunks(inserts):
+                connection.execute(
+                    insert(CarryAccountRow),
+                    [
+                        dict(
+                            zip(
+                                ("partner", "methodology", "vintage", "account", "adjustment_ref"),
+                                _account_columns(account.key),
+                                strict=True,
+                            ),
+                            carried=account.carried,
+                            version=1,
+                        )
+                        for account in chunk
+                    ],
+                )
+            for account in updates:
+                partner, methodology, vintage, name, ref = _account_columns(account.key)
+                result = connection.execute(
+                    update(CarryAccountRow)
+                    .where(
+                        CarryAccountRow.partner == partner,
+                        CarryAccountRow.methodology == methodology,
+                        CarryAccountRow.vintage == vintage,
+                        CarryAccountRow.account == name,
+                        CarryAccountRow.adjustment_ref == ref,
+                        CarryAccountRow.version == account.version - 1,
+                    )
+                    .values(carried=account.carried, version=account.version)
+                )
+                self._tx.require_rows(
+                    result,
+                    1,
+                    f"carry account {account.key} is not at version {account.version - 1}",
+                )
+
+    def reserve_units(self, series: Series, units: int) -> SerialRange:
+        if units < 1:
+            raise ValueError(f"cannot reserve {units} units")
+        key = series.key
+        with self._tx.writing() as connection:
+            seen = connection.execute(
+                select(SerialSeriesRow.next_unit).where(SerialSeriesRow.series == key)
+            ).scalar_one_or_none()
+            if seen is None:
+                # A concurrent first reservation of the series collides on the
+                # primary key (PostgreSQL waits for the other transaction).
+                connection.execute(
+                    insert(SerialSeriesRow), [{"series": key, "next_unit": units + 1}]
+                )
+                first = 1
+            else:
+                # Conditional on the value read: on PostgreSQL a concurrent
+                # reservation holds the row until it commits, after which this
+                # update no longer matches (READ COMMITTED re-reads the row).
+                result = connection.execute(
+                    update(SerialSeriesRow)
+                    .where(SerialSeriesRow.series == key, SerialSeriesRow.next_unit == seen)
+                    .values(next_unit=seen + units)
+                )
+                self._tx.require_rows(result, 1, f"units of {key} reserved concurrently")
+                first = int(seen)
+        return SerialRange(series, first, first + units - 1)
+
+    def record(self, issuances: Sequence[IssuanceRecord]) -> None:
+        if not issuances:
+            return
+        issuance_rows: list[dict[str, Any]] = [
+            {
+                "issuance_id": record.issuance_id,
+                "partner": record.key.partner,
+                "methodology": record.key.methodology,
+                "vintage": record.key.vintage,
+                "account": record.key.account,
+                "adjustment_ref": record.key.adjustment_ref,
+                "carried_before": record.carried_before,
+                "units": record.units,
+                "carried_after": record.carried_after,
+                "block_id": record.block_id,
+                "issued_at": record.issued_at,
+            }
+            for record in issuances
+        ]
+        claim_rows: list[dict[str, Any]] = [
+            {"claim_id": claim_id, "issuance_id": record.issuance_id, "credited_tco2e": credited}
+            for record in issuances
+            for claim_id, credited in record.claims
+        ]
+        with self._tx.writing() as connection:
+            for chunk in chunks(issuance_rows):
+                connection.execute(insert(IssuanceRow), list(chunk))
+            # The primary key on claim_id: a claim issued by anyone else refuses this.
+            for chunk in chunks(claim_rows):
+                connection.execute(insert(ClaimIssuanceRow), list(chunk))
+
+    def totals(self, partner: str) -> IssuanceTotals:
+        connection = self._tx.connection
+        claims_issued = 0
+        credited = Decimal(0)
+        # Sums of exact decimals in Python: SQLite stores them as text and its
+        # SUM would go through floats.
+        for (amount,) in connection.execute(
+            select(ClaimIssuanceRow.credited_tco2e)
+            .join(IssuanceRow, IssuanceRow.issuance_id == ClaimIssuanceRow.issuance_id)
+            .where(IssuanceRow.partner == partner)
+        ):
+            claims_issued += 1
+            credited += amount
+        units = connection.execute(
+            select(func.coalesce(func.sum(IssuanceRow.units), 0)).where(
+                IssuanceRow.partner == partner
+            )
+        ).scalar_one()
+        carried = Decimal(0)
+        for (amount,) in connection.execute(
+            select(CarryAccountRow.carried).where(CarryAccountRow.partner == partner)
+        ):
+            carried += amount
+        return IssuanceTotals(
+            claims_issued=claims_issued,
+            units_issued=int(units),
+            carried_tco2e=carried,
+            credited_issued_tco2e=credited,
+        )
+
+    def of_claims(self, claim_ids: Collection[str]) -> dict[str, ClaimIssuance]:
+        connection = self._tx.connection
+        rows: list[tuple[str, str, Decimal, str | None]] = []
+        for chunk in chunks(sorted(set(claim_ids))):
+            rows.extend(
+                connection.execute(
+                    select(
+                        ClaimIssuanceRow.claim_id,
+                        IssuanceRow.issuance_id,
+                        IssuanceRow.carried_after,
+                        IssuanceRow.block_id,
+                    )
+                    .join(IssuanceRow, IssuanceRow.issuance_id == ClaimIssuanceRow.issuance_id)
+                    .where(ClaimIssuanceRow.claim_id.in_(chunk))
+                ).tuples()
+            )
+        serials = _live_serials(self._tx, {block_id for *_, block_id in rows if block_id})
+        return {
+            claim_id: ClaimIssuance(
+                issuance_id=issuance_id,
+                block_serials=serials.get(block_id, ()) if block_id else (),
+                carried_after=carried_after,
+            )
+            for claim_id, issuance_id, carried_after, block_id in rows
+        }
+
+
+def _live_serials(tx: Transaction, roots: set[str]) -> dict[str, tuple[str, ...]]:
+    """root block id -> the serials of the root, or once split, of its live
+    descendants, in unit order."""
+    connection = tx.connection
+    root_of: dict[str, str] = {}
+    live: dict[str, list[tuple[int, str]]] = defaultdict(list)
+    frontier: list[str] = []
+    for chunk in chunks(sorted(roots)):
+        for block_id, serial, state, first in connection.execute(
+            select(BlockRow.block_id, BlockRow.serial, BlockRow.state, BlockRow.first_unit).where(
+                BlockRow.block_id.in_(chunk)
+            )
+        ):
+            root_of[block_id] = block_id
+            if state == BlockState.SPLIT:
+                frontier.append(block_id)
+            else:
+                live[block_id].append((first, serial))
+    while frontier:
+        parents, frontier = frontier, []
+        for chunk in chunks(parents):
+            for block_id, parent, serial, state, first in connection.execute(
+                select(
+                    BlockRow.block_id,
+                    BlockRow.parent_block_id,
+                    BlockRow.serial,
+                    BlockRow.state,
+                    BlockRow.first_unit,
+                ).where(BlockRow.parent_block_id.in_(chunk))
+            ):
+                root = root_of[block_id] = root_of[str(parent)]
+                if state == BlockState.SPLIT:
+                    frontier.append(block_id)
+                else:
+                    live[root].append((first, serial))
+    return {root: tuple(serial for _, serial in sorted(found)) for root, found in live.items()}
+
+
+# --- blocks -------------------------------------------------------------------
+
+_BLOCK_COLUMNS = (
+    BlockRow.block_id,
+    BlockRow.origin,
+    BlockRow.methodology,
+    BlockRow.vintage,
+    BlockRow.project,
+    BlockRow.first_unit,
+    BlockRow.last_unit,
+    BlockRow.partner,
+    BlockRow.account,
+    BlockRow.state,
+    BlockRow.adjustment_ref,
+    BlockRow.adjustment_status,
+    BlockRow.issued_at,
+    BlockRow.parent_block_id,
+    BlockRow.issuance_id,
+    BlockRow.delivered_at,
+    BlockRow.frozen,
+)
+
+
+def _block_from_row(row: Any) -> Block:
+    series = Series(row.origin, row.methodology, row.vintage, row.project)
+    return Block(
+        block_id=row.block_id,
+        range=SerialRange(series, int(row.first_unit), int(row.last_unit)),
+        partner=row.partner,
+        account=row.account,
+        state=BlockState(row.state),
+        adjustment=Adjustment(row.adjustment_ref, AdjustmentStatus(row.adjustment_status)),
+        issued_at=row.issued_at,
+        parent_block_id=row.parent_block_id,
+        issuance_id=row.issuance_id,
+        delivered_at=row.delivered_at,
+        frozen=bool(row.frozen),
+    )
+
+
+def _block_row(block: Block, updated_at: datetime) -> dict[str, Any]:
+    series = block.range.series
+    return {
+        "block_id": block.block_id,
+        "serial": block.serial,
+        "series": series.key,
+        "origin": series.origin,
+        "methodology": series.methodology,
+        "vintage": series.vintage,
+        "project": series.project,
+        "first_unit": block.range.first,
+        "last_unit": block.range.last,
+        "partner": block.partner,
+        "account": block.account,
+        "state": str(block.state),
+        "adjustment_ref": block.adjustment.reference,
+        "adjustment_status": str(block.adjustment.status),
+        "issued_at": block.issued_at,
+        "parent_block_id": block.parent_block_id,
+        "issuance_id": block.issuance_id,
+        "delivered_at": block.delivered_at,
+        "frozen": block.frozen,
+        "updated_at": updated_at,
+    }
+
+
+class SqlAlchemyBlockRepository:
+    def __init__(self, transaction: Transaction, clock: Callable[[], datetime]) -> None:
+        self._tx = transaction
+        self._clock = clock
+
+    def add(self, blocks: Sequence[Block]) -> None:
+        self._insert(blocks, self._clock())
+
+    def _insert(self, blocks: Sequence[Block], at: datetime) -> None:
+        if not blocks:
+            return
+        rows = [_block_row(block, at) for block in blocks]
+        # The exclusion constraint (PostgreSQL) or trigger (SQLite) refuses an
+        # overlap with a live block of the series: IntegrityError -> conflict.
+        with self._tx.writing() as connection:
+            for chunk in chunks(rows):
+                connection.execute(insert(BlockRow), list(chunk))
+
+    def _select(self, *where: ColumnElement[bool]) -> list[Block]:
+        rows = self._tx.connection.execute(
+            select(*_BLOCK_COLUMNS).where(*where).order_by(BlockRow.serial)
+        )
+        return [_block_from_row(row) for row in rows]
+
+    def get_many(self, block_ids: Collection[str]) -> dict[str, Block]:
+        found: dict[str, Block] = {}
+        for chunk in chunks(sorted(set(block_ids))):
+            found.update(
+                (block.block_id, block) for block in self._select(BlockRow.block_id.in_(chunk))
+            )
+        return found
+
+    def by_serial(self, serial: str) -> Block | None:
+        found = self._select(BlockRow.serial == serial)
+        return found[0] if found else None
+
+    def transition(
+        self,
+        block_id: str,
+        expected: Collection[BlockState],
+        new: BlockState,
+        at: datetime,
+        *,
+        require_unfrozen: bool = True,
+    ) -> None:
+        if not expected:
+            raise self._tx.conflict(f"block {block_id}: no state to move from")
+        conditions = [
+            BlockRow.block_id == block_id,
+            BlockRow.state.in_(sorted(str(state) for state in expected)),
+        ]
+        if require_unfrozen:
+            conditions.append(BlockRow.frozen.is_(False))
+        values: dict[str, Any] = {"state": str(new), "updated_at": at}
+        if new is BlockState.DELIVERED:
+            values["delivered_at"] = func.coalesce(
+                BlockRow.delivered_at, literal(at, type_=UtcDateTime())
+            )
+        with self._tx.writing() as connection:
+            result = connection.execute(update(BlockRow).where(*conditions).values(**values))
+            self._tx.require_rows(
+                result,
+                1,
+                f"block {block_id} is not in {sorted(expected)}"
+                + (" or is frozen" if require_unfrozen else ""),
+            )
+
+    def split(self, parent: Block, head: Block, tail: Block, at: datetime) -> None:
+        if not (
+            head.range.series == parent.range.series == tail.range.series
+            and head.range.first == parent.range.first
+            and head.range.last + 1 == tail.range.first
+            and tail.range.last == parent.range.last
+        ):
+            raise ValueError(f"{head.serial} and {tail.serial} do not partition {parent.serial}")
+        # The parent leaves the live set first, so the children may take its units.
+        self.transition(parent.block_id, {parent.state}, BlockState.SPLIT, at)
+        self._insert([head, tail], at)
+
+    def set_adjustment(self, partner: str, reference: str, status: AdjustmentStatus) -> list[Block]:
+        where = (BlockRow.partner == partner, BlockRow.adjustment_ref == reference)
+        with self._tx.writing() as connection:
+            connection.execute(
+                update(BlockRow)
+                .where(*where)
+                .values(adjustment_status=str(status), updated_at=self._clock())
+            )
+        return self._select(*where)
+
+    def set_frozen(self, block_ids: Collection[str], frozen: bool) -> None:
+        at = self._clock()
+        with self._tx.writing() as connection:
+            for chunk in chunks(sorted(set(block_ids))):
+                connection.execute(
+                    update(BlockRow)
+                    .where(BlockRow.block_id.in_(chunk))
+                    .values(frozen=frozen, updated_at=at)
+                )
+
+    def find(self, where: BlockFilter) -> list[Block]:
+        conditions: list[ColumnElement[bool]] = []
+        if where.partner is not None:
+            conditions.append(BlockRow.partner == where.partner)
+        if where.states is not None:
+            conditions.append(BlockRow.state.in_(sorted(str(s) for s in where.states)))
+        if where.delivered_only:
+            conditions.append(BlockRow.delivered_at.is_not(None))
+        return self._select(*conditions)
+
+    def unit_totals(self, partner: str) -> dict[BlockState, tuple[int, int]]:
+        """Only states the partner has blocks in appear."""
+        rows = self._tx.connection.execute(
+            select(
+                BlockRow.state,
+                func.count(),
+                func.sum(BlockRow.last_unit - BlockRow.first_unit + 1),
+            )
+            .where(BlockRow.partner == partner, BlockRow.state != str(BlockState.SPLIT))
+            .group_by(BlockRow.state)
+        )
+        return {BlockState(state): (int(count), int(units)) for state, count, units in rows}
+
+
+# --- outbox -------------------------------------------------------------------
+
+
+class SqlAlchemyOutboxRepository:
+    def __init__(self, transaction: Transaction) -> None:
+        self._tx = transaction
+
+    def append(self, entries: Sequence[tuple[OutboxKind, str, str]], at: datetime) -> None:
+        """Cursors come from the single outbox_counter row, advanced inside this
+        transaction, and not from a sequence or autoincrement.
+
+        A reader polls ``cursor > after``; it must never see cursor n + 1
+        committed while n is still to come. A sequence hands out numbers at
+        call time, so a transaction that drew n but commits after the one that
+        drew n + 1 would be skipped. The counter row instead is locked by the
+        UPDATE until this transaction ends (PostgreSQL row lock; SQLite writers
+        are serialised by BEGIN IMMEDIATE anyway): the next appender waits
+        there and, under READ COMMITTED, re-reads the committed value. Cursor
+        order is therefore commit order. The price is that appenders queue on
+        the row until they commit: append late in a unit of work.
+        """
+        if not entries:
+            return
+        with self._tx.writing() as connection:
+            last = connection.execute(
+                update(OutboxCounterRow)
+                .where(OutboxCounterRow.id == 1)
+                .values(last_cursor=OutboxCounterRow.last_cursor + len(entries))
+                .returning(OutboxCounterRow.last_cursor)
+            ).scalar_one()
+            first = int(last) - len(entries) + 1
+            rows = [
+                {
+                    "cursor": first + offset,
+                    "kind": str(kind),
+                    "block_id": block_id,
+                    "reason": reason,
+                    "at": at,
+                }
+                for offset, (kind, block_id, reason) in enumerate(entries)
+            ]
+            # The partial unique index refuses a second QUALIFIED of one block.
+            for chunk in chunks(rows):
+                connection.execute(insert(OutboxRow), list(chunk))
+
+    def read(self, after: int, limit: int) -> list[OutboxEntry]:
+        rows = self._tx.connection.execute(
+            select(
+                OutboxRow.cursor, OutboxRow.kind, OutboxRow.reason, OutboxRow.at, *_BLOCK_COLUMNS
+            )
+            .join(BlockRow, BlockRow.block_id == OutboxRow.block_id)
+            .where(OutboxRow.cursor > after)
+            .order_by(OutboxRow.cursor)
+            .limit(limit)
+        )
+        return [
+            OutboxEntry(
+                cursor=int(row.cursor),
+                kind=OutboxKind(row.kind),
+                block=_block_from_row(row),
+                reason=row.reason,
+                at=row.at,
+            )
+            for row in rows
+        ]
+
+    def last_cursor(self) -> int:
+        return int(
+            self._tx.connection.execute(
+                select(func.coalesce(func.max(OutboxRow.cursor), 0))
+            ).scalar_one()
+        )
+
+
+# --- retirements --------------------------------------------------------------
+
+
+def _request_to_json(request: RetirementRequest) -> str:
+    return dumps(
+        {
+            "retirement_id": request.retirement_id,
+            "block_id": request.block_id,
+            "units": request.units,
+            "purpose": str(request.purpose),
+            "beneficiary": request.beneficiary,
+            "compliance_entity": request.compliance_entity,
+            "compliance_year": request.compliance_year,
+            "verified_emissions_tco2e": (
+                None
+                if request.verified_emissions_tco2e is None
+                else str(request.verified_emissions_tco2e)
+            ),
+            "event_name": request.event_name,
+            "note": request.note,
+        }
+    )
+
+
+def _request_from_json(text: str) -> RetirementRequest:
+    data = json.loads(text)
+    emissions = data["verified_emissions_tco2e"]
+    return RetirementRequest(
+        retirement_id=data["retirement_id"],
+        block_id=data["block_id"],
+        units=data["units"],
+        purpose=RetirementPurpose(data["purpose"]),
+        beneficiary=data["beneficiary"],
+        compliance_entity=data["compliance_entity"],
+        compliance_year=data["compliance_year"],
+        verified_emissions_tco2e=None if emissions is None else Decimal(emissions),
+        event_name=data["event_name"],
+        note=data["note"],
+    )
+
+
+_RETIREMENT_COLUMNS = (
+    RetirementRow.retirement_id,
+    RetirementRow.request_digest,
+    RetirementRow.request,
+    RetirementRow.retired_block_id,
+    RetirementRow.remainder_block_id,
+    RetirementRow.retired_at,
+)
+
+
+def _retirement_from_row(row: Any) -> Retirement:
+    return Retirement(
+        retirement_id=row.retirement_id,
+        request_digest=row.request_digest,
+        request=_request_from_json(row.request),
+        retired_block_id=row.retired_block_id,
+        remainder_block_id=row.remainder_block_id,
+        retired_at=row.retired_at,
+    )
+
+
+class SqlAlchemyRetirementRepository:
+    def __init__(self, transaction: Transaction) -> None:
+        self._tx = transaction
+
+    def get(self, retirement_id: str) -> Retirement | None:
+        row = self._tx.connection.execute(
+            select(*_RETIREMENT_COLUMNS).where(RetirementRow.retirement_id == retirement_id)
+        ).one_or_none()
+        return None if row is None else _retirement_from_row(row)
+
+    def add(self, retirement: Retirement) -> None:
+        with self._tx.writing() as connection:
+            connection.execute(
+                insert(RetirementRow),
+                [
+                    {
+                        "retirement_id": retirement.retirement_id,
+                        "request_digest": retirement.request_digest,
+                        "request": _request_to_json(retirement.request),
+                        "retired_block_id": retirement.retired_block_id,
+                        "remainder_block_id": retirement.remainder_block_id,
+                        "retired_at": retirement.retired_at,
+                    }
+                ],
+            )
+
+    def offset_usage(self, entity: str, year: int) -> OffsetUsage:
+        row = self._tx.connection.execute(
+            select(OffsetUsageRow.units_by_origin, OffsetUsageRow.version).where(
+                OffsetUsageRow.entity == entity, OffsetUsageRow.year == year
+            )
+        ).one_or_none()
+        if row is None:
+            return OffsetUsage(entity=entity, year=year, units_by_origin={}, version=0)
+        units = {str(origin): int(n) for origin, n in json.loads(row.units_by_origin).items()}
+        return OffsetUsage(entity=entity, year=year, units_by_origin=units, version=row.version)
+
+    def save_offset_usage(self, usage: OffsetUsage) -> None:
+        units = dumps({str(origin): int(n) for origin, n in usage.units_by_origin.items()})
+        if usage.version < 1:
+            raise self._tx.conflict(f"offset usage saved with version {usage.version}")
+        with self._tx.writing() as connection:
+            if usage.version == 1:
+                connection.execute(
+                    insert(OffsetUsageRow),
+                    [
+                        {
+                            "entity": usage.entity,
+                            "year": usage.year,
+                            "units_by_origin": units,
+                            "version": 1,
+                        }
+                    ],
+                )
+                return
+            result = connection.execute(
+                update(OffsetUsageRow)
+                .where(
+                    OffsetUsageRow.entity == usage.entity,
+                    OffsetUsageRow.year == usage.year,
+                    OffsetUsageRow.version == usage.version - 1,
+                )
+                .values(units_by_origin=units, version=usage.version)
+            )
+            self._tx.require_rows(
+                result,
+                1,
+                f"offset usage of {usage.entity}/{usage.year} is not at version "
+                f"{usage.version - 1}",
+            )
+
+    def for_blocks(self, block_ids: Collection[str]) -> dict[str, list[Retirement]]:
+        """Each block's retirements oldest first (then by retirement id)."""
+        found: dict[str, list[Retirement]] = defaultdict(list)
+        connection = self._tx.connection
+        for chunk in chunks(sorted(set(block_ids))):
+            for row in connection.execute(
+                select(*_RETIREMENT_COLUMNS)
+                .where(RetirementRow.retired_block_id.in_(chunk))
+                .order_by(RetirementRow.retired_at, RetirementRow.retirement_id)
+            ):
+                found[row.retired_block_id].append(_retirement_from_row(row))
+        return dict(found)
+
+
+# --- attestations -------------------------------------------------------------
+
+_CANCELLATION_COLUMNS = (
+    SourceCancellationRow.partner,
+    SourceCancellationRow.claim_id,
+    SourceCancellationRow.origin_serial,
+    SourceCancellationRow.cancellation_id,
+    SourceCancellationRow.note,
+    SourceCancellationRow.cancelled_at,
+    SourceCancellationRow.attested_at,
+)
+
+
+class SqlAlchemyAttestationRepository:
+    def __init__(self, transaction: Transaction) -> None:
+        self._tx = transaction
+
+    def _cancellation(self, *where: ColumnElement[bool]) -> SourceCancellation | None:
+        row = self._tx.connection.execute(
+            select(*_CANCELLATION_COLUMNS).where(*where)
+        ).one_or_none()
+        if row is None:
+            return None
+        return SourceCancellation(
+            partner=row.partner,
+            claim_id=row.claim_id,
+            origin_serial=row.origin_serial,
+            cancellation_id=row.cancellation_id,
+            note=row.note,
+            cancelled_at=row.cancelled_at,
+            attested_at=row.attested_at,
+        )
+
+    def source_cancellation_for_claim(self, claim_id: str) -> SourceCancellation | None:
+        return self._cancellation(SourceCancellationRow.claim_id == claim_id)
+
+    def source_cancellation_by_id(
+        self, partner: str, cancellation_id: str
+    ) -> SourceCancellation | None:
+        return self._cancellation(
+            SourceCancellationRow.partner == partner,
+            SourceCancellationRow.cancellation_id == cancellation_id,
+        )
+
+    def add_source_cancellation(self, attestation: SourceCancellation) -> None:
+        # Primary key on claim_id, unique (partner, cancellation_id) and origin_serial.
+        with self._tx.writing() as connection:
+            connection.execute(
+                insert(SourceCancellationRow),
+                [
+                    {
+                        "partner": attestation.partner,
+                        "claim_id": attestation.claim_id,
+                        "origin_serial": attestation.origin_serial,
+                        "cancellation_id": attestation.cancellation_id,
+                        "note": attestation.note,
+                        "cancelled_at": attestation.cancelled_at,
+                        "attested_at": attestation.attested_at,
+                    }
+                ],
+            )
+
+    def adjustment_status(self, partner: str, reference: str) -> AdjustmentStatus | None:
+        status = self._tx.connection.execute(
+            select(AdjustmentAttestationRow.status)
+            .where(
+                AdjustmentAttestationRow.partner == partner,
+                AdjustmentAttestationRow.reference == reference,
+            )
+            .order_by(AdjustmentAttestationRow.id.desc())
+            .limit(1)
+        ).scalar_one_or_none()
+        return None if status is None else AdjustmentStatus(status)
+
+    def add_adjustment(self, attestation: AdjustmentAttestation) -> None:
+        with self._tx.writing() as connection:
+            connection.execute(
+                insert(AdjustmentAttestationRow),
+                [
+                    {
+                        "partner": attestation.partner,
+                        "reference": attestation.reference,
+                        "status": str(attestation.status),
+                        "attested_at": attestation.attested_at,
+                        "note": attestation.note,
+                    }
+                ],
+            )
+
+    def adjustments_of(self, partner: str) -> dict[str, AdjustmentStatus]:
+        """Each reference's latest status (the history is replayed in append order)."""
+        latest: dict[str, AdjustmentStatus] = {}
+        for reference, status in self._tx.connection.execute(
+            select(AdjustmentAttestationRow.reference, AdjustmentAttestationRow.status)
+            .where(AdjustmentAttestationRow.partner == partner)
+            .order_by(AdjustmentAttestationRow.id)
+        ):
+            latest[reference] = AdjustmentStatus(status)
+        return latest
+
+
+# --- events -------------------------------------------------------------------
+
+
+class SqlAlchemyEventRepository:
+    def __init__(self, transaction: Transaction) -> None:
+        self._tx = transaction
+
+    def append(self, events: Sequence[LedgerEvent]) -> None:
+        if not events:
+            return
+        rows = [
+            {
+                "subject_kind": event.subject_kind,
+                "subject_id": event.subject_id,
+                "event": event.event,
+                "actor": event.actor,
+                "at": event.at,
+                "details": dumps({str(k): str(v) for k, v in event.details.items()}),
+            }
+            for event in events
+        ]
+        with self._tx.writing() as connection:
+            for chunk in chunks(rows):
+                connection.execute(insert(LedgerEventRow), list(chunk))
+
+    def for_subjects(self, subject_kind: str, subject_ids: Collection[str]) -> list[LedgerEvent]:
+        found: list[tuple[int, LedgerEvent]] = []
+        connection = self._tx.connection
+        for chunk in chunks(sorted(set(subject_ids))):
+            for row in connection.execute(
+                select(
+                    LedgerEventRow.id,
+                    LedgerEventRow.subject_id,
+                    LedgerEventRow.event,
+                    LedgerEventRow.actor,
+                    LedgerEventRow.at,
+                    LedgerEventRow.details,
+                ).where(
+                    LedgerEventRow.subject_kind == subject_kind,
+                    LedgerEventRow.subject_id.in_(chunk),
+                )
+            ):
+                event = LedgerEvent(
+                    subject_kind=subject_kind,
+                    subject_id=row.subject_id,
+                    event=row.event,
+                    actor=row.actor,
+                    at=row.at,
+                    details=json.loads(row.details),
+                )
+                found.append((int(row.id), event))
+        found.sort(key=lambda item: item[0])
+        return [event for _, event in found]
+
+
+# --- reconciliation -----------------------------------------------------------
+
+_RECONCILIATION_COLUMNS = (
+    ReconciliationRow.reconciliation_id,
+    ReconciliationRow.counterpart,
+    ReconciliationRow.status,
+    ReconciliationRow.requested_at,
+    ReconciliationRow.requested_by,
+    ReconciliationRow.answered_at,
+)
+_DISCREPANCY_COLUMNS = (
+    DiscrepancyRow.discrepancy_id,
+    DiscrepancyRow.reconciliation_id,
+    DiscrepancyRow.phase,
+    DiscrepancyRow.kind,
+    DiscrepancyRow.subject_id,
+    DiscrepancyRow.hub_value,
+    DiscrepancyRow.counterpart_value,
+    DiscrepancyRow.block_id,
+    DiscrepancyRow.resolved,
+    DiscrepancyRow.resolution,
+    DiscrepancyRow.resolved_by,
+    DiscrepancyRow.resolved_at,
+)
+
+
+def _discrepancy_row(stored: StoredDiscrepancy) -> dict[str, Any]:
+    d = stored.discrepancy
+    return {
+        "discrepancy_id": stored.discrepancy_id,
+        "reconciliation_id": stored.reconciliation_id,
+        "phase": str(d.phase),
+        "kind": str(d.kind),
+        "subject_id": d.subject_id,
+        "hub_value": d.hub_value,
+        "counterpart_value": d.counterpart_value,
+        "block_id": stored.block_id,
+        "resolved": stored.resolved,
+        "resolution": stored.resolution,
+        "resolved_by": stored.resolved_by,
+        "resolved_at": stored.resolved_at,
+    }
+
+
+def _discrepancy_from_row(row: Any) -> StoredDiscrepancy:
+    return StoredDiscrepancy(
+        discrepancy_id=row.discrepancy_id,
+        reconciliation_id=row.reconciliation_id,
+        discrepancy=Discrepancy(
+            phase=Phase(row.phase),
+            kind=DiscrepancyKind(row.kind),
+            subject_id=row.subject_id,
+            hub_value=row.hub_value,
+            counterpart_value=row.counterpart_value,
+        ),
+        block_id=row.block_id,
+        resolved=bool(row.resolved),
+        resolution=row.resolution,
+        resolved_by=row.resolved_by,
+        resolved_at=row.resolved_at,
+    )
+
+
+class SqlAlchemyReconciliationRepository:
+    def __init__(self, transaction: Transaction) -> None:
+        self._tx = transaction
+
+    def add(self, reconciliation: StoredReconciliation) -> None:
+        with self._tx.writing() as connection:
+            connection.execute(
+                insert(ReconciliationRow),
+                [
+                    {
+                        "reconciliation_id": reconciliation.reconciliation_id,
+                        "counterpart": reconciliation.counterpart,
+                        "status": str(reconciliation.status),
+                        "requested_at": reconciliation.requested_at,
+                        "requested_by": reconciliation.requested_by,
+                        "answered_at": reconciliation.answered_at,
+                    }
+                ],
+            )
+        self._insert_discrepancies(reconciliation.discrepancies)
+
+    def _insert_discrepancies(self, discrepancies: Sequence[StoredDiscrepancy]) -> None:
+        rows = [_discrepancy_row(d) for d in discrepancies]
+        with self._tx.writing() as connection:
+            for chunk in chunks(rows):
+                connection.execute(insert(DiscrepancyRow), list(chunk))
+
+    def _load(self, *where: ColumnElement[bool], newest_first: bool = False) -> list[Any]:
+        order = (
+            (ReconciliationRow.requested_at.desc(), ReconciliationRow.id.desc())
+            if newest_first
+            else (ReconciliationRow.requested_at, ReconciliationRow.id)
+        )
+        return list(
+            self._tx.connection.execute(
+                select(*_RECONCILIATION_COLUMNS).where(*where).order_by(*order)
+            )
+        )
+
+    def _with_discrepancies(self, rows: Sequence[Any]) -> list[StoredReconciliation]:
+        found: dict[str, list[StoredDiscrepancy]] = defaultdict(list)
+        connection = self._tx.connection
+        for chunk in chunks([row.reconciliation_id for row in rows]):
+            for row in connection.execute(
+                select(*_DISCREPANCY_COLUMNS)
+                .where(DiscrepancyRow.reconciliation_id.in_(chunk))
+                .order_by(DiscrepancyRow.id)
+            ):
+                found[row.reconciliation_id].append(_discrepancy_from_row(row))
+        return [
+            StoredReconciliation(
+                reconciliation_id=row.reconciliation_id,
+                counterpart=row.counterpart,
+                status=ReconciliationStatus(row.status),
+                requested_at=row.requested_at,
+                requested_by=row.requested_by,
+                answered_at=row.answered_at,
+                discrepancies=tuple(found.get(row.reconciliation_id, ())),
+            )
+            for row in rows
+        ]
+
+    def get(self, reconciliation_id: str) -> StoredReconciliation | None:
+        rows = self._load(ReconciliationRow.reconciliation_id == reconciliation_id)
+        return self._with_discrepancies(rows)[0] if rows else None
+
+    def requested(self, counterpart: str) -> list[StoredReconciliation]:
+        return self._with_discrepancies(
+            self._load(
+                ReconciliationRow.counterpart == counterpart,
+                ReconciliationRow.status == str(ReconciliationStatus.REQUESTED),
+            )
+        )
+
+    def latest(self, counterpart: str) -> StoredReconciliation | None:
+        """The last requested; of several requested in one instant, the last added."""
+        rows = self._load(ReconciliationRow.counterpart == counterpart, newest_first=True)
+        return self._with_discrepancies(rows[:1])[0] if rows else None
+
+    def record_outcome(
+        self,
+        reconciliation_id: str,
+        status: ReconciliationStatus,
+        discrepancies: Sequence[StoredDiscrepancy],
+        answered_at: datetime,
+    ) -> None:
+        with self._tx.writing() as connection:
+            result = connection.execute(
+                update(ReconciliationRow)
+                .where(
+                    ReconciliationRow.reconciliation_id == reconciliation_id,
+                    ReconciliationRow.status == str(ReconciliationStatus.REQUESTED),
+                )
+                .values(status=str(status), answered_at=answered_at)
+            )
+            self._tx.require_rows(
+                result, 1, f"reconciliation {reconciliation_id} is no longer REQUESTED"
+            )
+        self._insert_discrepancies(discrepancies)
+
+    def resolve(
+        self, discrepancy_id: str, resolution: str, actor: str, at: datetime
+    ) -> StoredDiscrepancy:
+        connection = self._tx.connection
+        row = connection.execute(
+            select(*_DISCREPANCY_COLUMNS).where(DiscrepancyRow.discrepancy_id == discrepancy_id)
+        ).one_or_none()
+        if row is None:
+            raise KeyError(discrepancy_id)
+        with self._tx.writing() as connection:
+            result = connection.execute(
+                update(DiscrepancyRow)
+                .where(
+                    DiscrepancyRow.discrepancy_id == discrepancy_id,
+                    DiscrepancyRow.resolved.is_(False),
+                )
+                .values(resolved=True, resolution=resolution, resolved_by=actor, resolved_at=at)
+            )
+            self._tx.require_rows(result, 1, f"discrepancy {discrepancy_id} is already resolved")
+        stored = _discrepancy_from_row(row)
+        return StoredDiscrepancy(
+            discrepancy_id=stored.discrepancy_id,
+            reconciliation_id=stored.reconciliation_id,
+            discrepancy=stored.discrepancy,
+            block_id=stored.block_id,
+            resolved=True,
+            resolution=resolution,
+            resolved_by=actor,
+            resolved_at=at,
+        )
+
+    def set_status(
+        self, reconciliation_id: str, expected: ReconciliationStatus, new: ReconciliationStatus
+    ) -> None:
+        """Conditional like record_outcome: ConcurrentWriteConflict unless ``expected``."""
+        with self._tx.writing() as connection:
+            result = connection.execute(
+                update(ReconciliationRow)
+                .where(
+                    ReconciliationRow.reconciliation_id == reconciliation_id,
+                    ReconciliationRow.status == str(expected),
+                )
+                .values(status=str(new))
+            )
+            self._tx.require_rows(
+                result, 1, f"reconciliation {reconciliation_id} is no longer {expected}"
+            )
+
+    def open_discrepancy_blocks(self) -> set[str]:
+        rows = self._tx.connection.execute(
+            select(DiscrepancyRow.block_id)
+            .where(DiscrepancyRow.resolved.is_(False), DiscrepancyRow.block_id.is_not(None))
+            .distinct()
+        )
+        return {block_id for (block_id,) in rows if block_id is not None}
