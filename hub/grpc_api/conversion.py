@@ -6,8 +6,10 @@ from decimal import Decimal
 
 from hub.domain.checks import CheckResult, Severity
 from hub.domain.claims import ClaimSubmission, Decision, OriginStatus, Trace, Verdict
+from hub.domain.issuance import ClaimState, initial_state
 from hub.domain.projects import PartnerProjectStatus, ProjectSubmission
 from hub.grpc_api.generated.carbonhub.v1 import partner_pb2 as pb
+from hub.services.ingestion import ClaimStatus
 from hub.services.projects import ProjectResult
 
 _ORIGIN = {
@@ -26,6 +28,14 @@ _SEVERITY = {
     Severity.REVIEW: pb.SEVERITY_REVIEW,
     Severity.WARNING: pb.SEVERITY_WARNING,
     Severity.INFO: pb.SEVERITY_INFO,
+}
+_CLAIM_STATE = {
+    ClaimState.ACCEPTED: pb.CLAIM_STATE_ACCEPTED,
+    ClaimState.REJECTED: pb.CLAIM_STATE_REJECTED,
+    ClaimState.HELD: pb.CLAIM_STATE_HELD,
+    ClaimState.AWAITING_SOURCE_CANCELLATION: pb.CLAIM_STATE_AWAITING_SOURCE_CANCELLATION,
+    ClaimState.ISSUED: pb.CLAIM_STATE_ISSUED,
+    ClaimState.VOIDED: pb.CLAIM_STATE_VOIDED,
 }
 _PROJECT_STATUS = {
     pb.PROJECT_STATUS_REGISTERED: PartnerProjectStatus.REGISTERED,
@@ -139,7 +149,14 @@ def trace_to_proto(trace: Trace) -> pb.Trace:
     )
 
 
-def verdict_to_proto(verdict: Verdict) -> pb.Verdict:
+def verdict_to_proto(
+    verdict: Verdict,
+    state: ClaimState | None = None,
+    block_serials: tuple[str, ...] = (),
+    carried_tco2e: Decimal | None = None,
+) -> pb.Verdict:
+    """Without a state, the one the verdict puts a new claim in (SubmitClaims
+    answers before anything is issued)."""
     message = pb.Verdict(
         record_id=verdict.record_id,
         claim_id=verdict.claim_id,
@@ -151,10 +168,19 @@ def verdict_to_proto(verdict: Verdict) -> pb.Verdict:
         reported_tco2e=_dec(verdict.reported_tco2e),
         recomputed_tco2e=_dec(verdict.recomputed_tco2e),
         credited_tco2e=_dec(verdict.credited_tco2e),
+        state=_CLAIM_STATE[state if state is not None else initial_state(verdict)],
+        block_serials=list(block_serials),
+        carried_tco2e=_dec(carried_tco2e),
     )
     if verdict.trace is not None:
         message.trace.CopyFrom(trace_to_proto(verdict.trace))
     return message
+
+
+def claim_status_to_proto(status: ClaimStatus) -> pb.Verdict:
+    return verdict_to_proto(
+        status.verdict, status.state, status.block_serials, status.carried_tco2e
+    )
 
 
 def project_result_to_proto(result: ProjectResult) -> pb.ProjectResult:

@@ -8,13 +8,17 @@ from collections.abc import Iterator
 import grpc
 
 from hub.domain.claims import ClaimSubmission
-from hub.errors import HubError, InvalidRequest, NotFound, TooLarge
-from hub.grpc_api import conversion
+from hub.domain.reconciliation import EXCHANGE
+from hub.errors import HubError, InvalidRequest, NotFound, PermissionDenied, TooLarge
+from hub.grpc_api import conversion, ledger_conversion
+from hub.grpc_api.generated.carbonhub.v1 import ledger_pb2 as ledger_pb
 from hub.grpc_api.generated.carbonhub.v1 import partner_pb2 as pb
 from hub.grpc_api.generated.carbonhub.v1 import partner_pb2_grpc as pb_grpc
 from hub.grpc_api.status_mapping import abort
+from hub.services.attestation import AttestationService
 from hub.services.ingestion import IngestionService
 from hub.services.projects import ProjectRegistrationService
+from hub.services.reconciliation import ReconciliationService
 
 log = logging.getLogger(__name__)
 
@@ -25,10 +29,14 @@ class PartnerServicer(pb_grpc.PartnerServiceServicer):
         ingestion: IngestionService,
         projects: ProjectRegistrationService,
         *,
+        attestations: AttestationService,
+        reconciliations: ReconciliationService,
         max_claims_per_envelope: int,
     ) -> None:
         self._ingestion = ingestion
         self._projects = projects
+        self._attestations = attestations
+        self._reconciliations = reconciliations
         self._max_claims = max_claims_per_envelope
 
     def SubmitClaims(
@@ -69,14 +77,14 @@ class PartnerServicer(pb_grpc.PartnerServiceServicer):
         try:
             partner = _required(request.partner, "partner")
             record_id = _required(request.record_id, "record_id")
-            verdict = self._ingestion.status(partner, record_id)
-            if verdict is None:
+            status = self._ingestion.status(partner, record_id)
+            if status is None:
                 raise NotFound(
                     "CLAIM_NOT_FOUND",
                     f"no claim {record_id} of {partner}",
                     {"partner": partner, "record_id": record_id},
                 )
-            return pb.ClaimStatusResponse(verdict=conversion.verdict_to_proto(verdict))
+            return pb.ClaimStatusResponse(verdict=conversion.claim_status_to_proto(status))
         except HubError as error:
             abort(context, error)
 
@@ -105,6 +113,75 @@ class PartnerServicer(pb_grpc.PartnerServiceServicer):
             )
         except HubError as error:
             abort(context, error)
+
+    def AttestSourceCancellation(
+        self, request: pb.SourceCancellationAttestation, context: grpc.ServicerContext
+    ) -> pb.AttestationResult:
+        try:
+            args = ledger_conversion.source_cancellation_from_proto(request)
+            outcome = self._attestations.attest_source_cancellation(
+                args.partner,
+                args.claim_id,
+                args.origin_serial,
+                args.cancellation_id,
+                args.note,
+                args.cancelled_at,
+            )
+            return ledger_conversion.attestation_result_to_proto(outcome)
+        except HubError as error:
+            abort(context, error)
+
+    def AttestAccountingAdjustment(
+        self, request: pb.AccountingAdjustmentAttestation, context: grpc.ServicerContext
+    ) -> pb.AttestationResult:
+        try:
+            args = ledger_conversion.adjustment_from_proto(request)
+            outcome = self._attestations.attest_adjustment(
+                args.partner, args.reference, args.status, args.attested_at, args.note
+            )
+            return ledger_conversion.attestation_result_to_proto(outcome)
+        except HubError as error:
+            abort(context, error)
+
+    def ListReconciliationRequests(
+        self, request: ledger_pb.ListReconciliationRequestsRequest, context: grpc.ServicerContext
+    ) -> ledger_pb.ListReconciliationRequestsResponse:
+        try:
+            partner = _partner_counterpart(request.partner)
+            requested = self._reconciliations.requested(partner)
+            return ledger_pb.ListReconciliationRequestsResponse(
+                requests=[ledger_conversion.reconciliation_request_to_proto(r) for r in requested]
+            )
+        except HubError as error:
+            abort(context, error)
+
+    def SubmitReconciliation(
+        self, request: ledger_pb.SubmitReconciliationRequest, context: grpc.ServicerContext
+    ) -> ledger_pb.ReconciliationReport:
+        try:
+            partner = _partner_counterpart(request.partner)
+            stored = self._reconciliations.submit(
+                partner,
+                request.reconciliation_id or None,
+                ledger_conversion.totals_from_proto(request.totals),
+                ledger_conversion.holdings_from_proto(request.holdings),
+            )
+            return ledger_conversion.reconciliation_report_to_proto(stored)
+        except HubError as error:
+            abort(context, error)
+
+
+def _partner_counterpart(value: str) -> str:
+    partner = _required(value, "partner")
+    if partner == EXCHANGE:
+        # The exchange's reconciliation shares the counterpart namespace with
+        # partner codes: it is reached through the ExchangeService only.
+        raise PermissionDenied(
+            "COUNTERPART_NOT_A_PARTNER",
+            f"{EXCHANGE} reconciles through the ExchangeService",
+            {"partner": partner},
+        )
+    return partner
 
 
 def _required(value: str, name: str) -> str:

@@ -5,19 +5,26 @@ from __future__ import annotations
 import ipaddress
 import logging
 from concurrent import futures
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import grpc
 from grpc_health.v1 import health, health_pb2, health_pb2_grpc
 from grpc_reflection.v1alpha import reflection
 
-from hub.grpc_api.generated.carbonhub.v1 import partner_pb2, partner_pb2_grpc
+from hub.grpc_api.exchange_servicer import ExchangeServicer
+from hub.grpc_api.generated.carbonhub.v1 import (
+    exchange_pb2,
+    exchange_pb2_grpc,
+    partner_pb2,
+    partner_pb2_grpc,
+)
 from hub.grpc_api.partner_servicer import PartnerServicer
 from hub.settings import LOOPBACK_HOSTS, HubSettings
 
 log = logging.getLogger(__name__)
 
 PARTNER_SERVICE = partner_pb2.DESCRIPTOR.services_by_name["PartnerService"].full_name
+EXCHANGE_SERVICE = exchange_pb2.DESCRIPTOR.services_by_name["ExchangeService"].full_name
 
 
 class InsecureBindRefused(Exception):
@@ -29,6 +36,7 @@ class RunningServer:
     server: grpc.Server
     port: int
     health: health.HealthServicer
+    exchange: ExchangeServicer | None = field(default=None)
 
     @property
     def address(self) -> str:
@@ -36,6 +44,10 @@ class RunningServer:
 
     def stop(self, grace: float | None = 2.0) -> None:
         self.health.enter_graceful_shutdown()
+        if self.exchange is not None:
+            # Follow streams never finish on their own: end them first so the
+            # grace period serves the unary calls still running.
+            self.exchange.stop_streams()
         self.server.stop(grace).wait()
 
 
@@ -65,7 +77,9 @@ def check_bind_allowed(settings: HubSettings) -> None:
         )
 
 
-def start_server(settings: HubSettings, partner_servicer: PartnerServicer) -> RunningServer:
+def start_server(
+    settings: HubSettings, partner_servicer: PartnerServicer, exchange_servicer: ExchangeServicer
+) -> RunningServer:
     check_bind_allowed(settings)
     options = [
         ("grpc.max_receive_message_length", settings.max_message_bytes),
@@ -75,10 +89,12 @@ def start_server(settings: HubSettings, partner_servicer: PartnerServicer) -> Ru
         futures.ThreadPoolExecutor(max_workers=settings.grpc_workers), options=options
     )
     partner_pb2_grpc.add_PartnerServiceServicer_to_server(partner_servicer, server)  # type: ignore[no-untyped-call]
+    exchange_pb2_grpc.add_ExchangeServiceServicer_to_server(exchange_servicer, server)  # type: ignore[no-untyped-call]
     health_servicer = health.HealthServicer(experimental_non_blocking=True)
     health_pb2_grpc.add_HealthServicer_to_server(health_servicer, server)
     services = (
         PARTNER_SERVICE,
+        EXCHANGE_SERVICE,
         health_pb2.DESCRIPTOR.services_by_name["Health"].full_name,
         reflection.SERVICE_NAME,
     )
@@ -89,7 +105,7 @@ def start_server(settings: HubSettings, partner_servicer: PartnerServicer) -> Ru
     if port == 0:
         raise OSError(f"could not bind {host}:{settings.grpc_port}")
     server.start()
-    for name in ("", PARTNER_SERVICE):
+    for name in ("", PARTNER_SERVICE, EXCHANGE_SERVICE):
         health_servicer.set(name, health_pb2.HealthCheckResponse.SERVING)
     log.warning("serving PLAINTEXT gRPC on %s:%s (--insecure: development only)", host, port)
-    return RunningServer(server, port, health_servicer)
+    return RunningServer(server, port, health_servicer, exchange_servicer)
