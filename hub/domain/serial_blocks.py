@@ -32,7 +32,8 @@ _ISO_ORIGIN = re.compile(r"[A-Z]{2}-[A-Z0-9]{1,3}", re.ASCII)
 _GBT_ORIGIN = re.compile(r"\d{6}", re.ASCII)
 _METHODOLOGY_SEGMENT = re.compile(r"[A-Z][A-Z0-9]*", re.ASCII)
 _YEAR = re.compile(r"\d{4}", re.ASCII)
-_UNITS = re.compile(r"\d{1,15}", re.ASCII)
+_MAX_UNIT_DIGITS = 15
+_UNITS = re.compile(rf"\d{{1,{_MAX_UNIT_DIGITS}}}", re.ASCII)
 _PROJECT = re.compile(r"[0-9A-Za-z]+(-[0-9A-Za-z]+)*", re.ASCII)
 
 
@@ -46,12 +47,11 @@ def project_token(account_id: str) -> str:
     Ids made only of letters, digits and single inner dashes are used as they
     are; anything else (spaces, CJK, dots) is replaced by ``H`` and 16 hex
     digits of its SHA-256, so a serial stays parseable; the block keeps the
-    full account id beside it.
+    full account id beside it. An id spelled ``P`` is hashed too, so a project
+    or site of that name never shares the personal-behaviour series.
     """
     if _PROJECT.fullmatch(account_id) and account_id != PERSONAL_PROJECT:
         return account_id
-    if account_id == PERSONAL_PROJECT:
-        return PERSONAL_PROJECT
     return "H" + hashlib.sha256(account_id.encode("utf-8")).hexdigest()[:16]
 
 
@@ -95,6 +95,10 @@ class SerialRange:
             raise SerialFormatError("unit numbers start at 1")
         if self.last < self.first:
             raise SerialFormatError(f"last unit {self.last} is below first unit {self.first}")
+        # parse_serial reads at most this many digits; a longer number would
+        # make a serial that does not parse back.
+        if len(str(self.last)) > _MAX_UNIT_DIGITS:
+            raise SerialFormatError(f"unit numbers have at most {_MAX_UNIT_DIGITS} digits")
 
     @property
     def units(self) -> int:
