@@ -1,0 +1,572 @@
+"""The reference exchange's side of carbonhub.v1.ExchangeService.
+
+Delivery is at least once, application exactly once: every event is applied
+by block id (a repeated event changes nothing), the state file is rewritten
+after each applied event with the event's cursor, and every stream starts
+after the stored cursor. A disconnect at any point therefore loses nothing
+and applies nothing twice. The stream is read on a helper thread into a
+queue so the main thread can flush acknowledgements while the stream is
+idle, stop on request and take Ctrl-C between events.
+"""
+
+from __future__ import annotations
+
+import queue
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import grpc
+
+from hub.exchange_client.policy import Plan, plan_for, plan_retirements
+from hub.exchange_client.state import (
+    BlockRecord,
+    BlockStatus,
+    ExchangeState,
+    RetirementRecord,
+    RetirementStatus,
+    load_state,
+    save_state,
+)
+from hub.grpc_api.generated.carbonhub.v1 import exchange_pb2 as ex
+from hub.grpc_api.generated.carbonhub.v1 import exchange_pb2_grpc as ex_grpc
+from hub.grpc_api.generated.carbonhub.v1 import ledger_pb2 as ledger
+
+EXCHANGE = "EXCHANGE"  # the counterpart name the hub gives the exchange in reconciliations
+
+_PURPOSES: dict[str, ex.RetirementPurpose] = {
+    "ETS_OFFSET": ex.RETIREMENT_PURPOSE_ETS_OFFSET,
+    "CARBON_NEUTRAL_EVENT": ex.RETIREMENT_PURPOSE_CARBON_NEUTRAL_EVENT,
+    "VOLUNTARY": ex.RETIREMENT_PURPOSE_VOLUNTARY,
+}
+# How the exchange states its holdings: the hub's BlockState names.
+_HOLDING_STATE: dict[BlockStatus, str] = {
+    BlockStatus.HELD: "DELIVERED",
+    BlockStatus.RETIRED: "RETIRED",
+    BlockStatus.CANCELLED: "CANCELLED",
+}
+# Codes after which the same call may succeed later: the hub is down or restarting.
+_TRANSIENT = frozenset({grpc.StatusCode.UNAVAILABLE, grpc.StatusCode.DEADLINE_EXCEEDED})
+
+
+class ExchangeUnavailable(Exception):
+    """The hub stayed unreachable through every reconnection attempt."""
+
+
+@dataclass
+class SyncSummary:
+    events: int = 0  # events applied (repeats included)
+    received: int = 0  # blocks newly held
+    repeats: int = 0  # events that changed nothing: already applied by block id
+    cancelled: int = 0
+    frozen: int = 0
+    unfrozen: int = 0
+    acknowledged: int = 0
+    reconnects: int = 0
+    cursor: int = 0
+    interrupted: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class RetirementOutcome:
+    retirement_id: str
+    block_id: str
+    purpose: str
+    units: int
+    replay: bool = False
+    retired_block_id: str = ""
+    remainder_block_id: str = ""
+    refusal: str = ""  # "<status code>: <details>" when the hub refused it
+
+
+@dataclass(frozen=True, slots=True)
+class DiscrepancyView:
+    phase: str
+    kind: str
+    subject_id: str
+    hub_value: str
+    counterpart_value: str
+
+
+@dataclass(frozen=True, slots=True)
+class ReconciliationOutcome:
+    reconciliation_id: str
+    status: str  # CONSISTENT, INCONSISTENT, ...
+    discrepancies: tuple[DiscrepancyView, ...] = ()
+    frozen_block_ids: tuple[str, ...] = ()
+
+
+@dataclass
+class Backoff:
+    """Delays between reconnections: initial, doubled each failure, capped."""
+
+    initial: float = 0.2
+    maximum: float = 5.0
+
+    def delay(self, failures: int) -> float:
+        return float(min(self.maximum, self.initial * 2 ** max(0, failures - 1)))
+
+
+def apply_event(state: ExchangeState, event: ex.BlockEvent) -> str:
+    """Apply one event to ``state`` by block id; the effect's name.
+
+    Effects: "held", "cancelled", "frozen", "unfrozen", or "repeat" when the
+    event had been applied before (or concerns a block in a terminal state).
+    """
+    block = event.block
+    known = state.blocks.get(block.block_id)
+    if event.kind == ex.BLOCK_EVENT_KIND_QUALIFIED:
+        if known is not None:
+            return "repeat"
+        state.blocks[block.block_id] = BlockRecord(
+            block_id=block.block_id,
+            serial=block.serial,
+            units=block.units,
+            vintage=block.vintage,
+            origin=block.origin,
+            frozen=block.frozen,
+            parent_block_id=block.parent_block_id,
+        )
+        return "held"
+    if event.kind == ex.BLOCK_EVENT_KIND_CANCELLED:
+        if known is None:
+            # Never held here, but recorded, so the exchange's account of the
+            # block agrees with the hub's when they reconcile.
+            state.blocks[block.block_id] = BlockRecord(
+                block_id=block.block_id,
+                serial=block.serial,
+                units=block.units,
+                vintage=block.vintage,
+                origin=block.origin,
+                status=BlockStatus.CANCELLED,
+                parent_block_id=block.parent_block_id,
+            )
+            return "cancelled"
+        if known.status is not BlockStatus.HELD:
+            return "repeat"
+        known.status = BlockStatus.CANCELLED
+        return "cancelled"
+    if event.kind in (ex.BLOCK_EVENT_KIND_FROZEN, ex.BLOCK_EVENT_KIND_UNFROZEN):
+        frozen = event.kind == ex.BLOCK_EVENT_KIND_FROZEN
+        if known is None or known.frozen == frozen:
+            return "repeat"
+        known.frozen = frozen
+        return "frozen" if frozen else "unfrozen"
+    # A kind from a newer contract: the cursor moves on, nothing else does.
+    return "repeat"
+
+
+def holdings_of(state: ExchangeState) -> list[ledger.Holding]:
+    """The exchange's holdings as it states them for reconciliation, by block id."""
+    trails: dict[str, list[str]] = {}
+    for r in state.retirements.values():
+        if r.status is RetirementStatus.DONE:
+            trails.setdefault(r.retired_block_id, []).append(f"RETIRED:{r.retirement_id}")
+    return [
+        ledger.Holding(
+            subject_id=b.block_id,
+            state=_HOLDING_STATE[b.status],
+            vintage=b.vintage,
+            quantity=str(b.units),
+            serial=b.serial,
+            trail=sorted(trails.get(b.block_id, [])),
+        )
+        for b in sorted(state.blocks.values(), key=lambda b: b.block_id)
+        if b.status in _HOLDING_STATE
+    ]
+
+
+def totals_of(holdings: list[ledger.Holding]) -> list[ledger.HoldingTotal]:
+    """Phase-1 totals per (state, vintage): count and units."""
+    sums: dict[tuple[str, int], tuple[int, int]] = {}
+    for h in holdings:
+        count, units = sums.get((h.state, h.vintage), (0, 0))
+        sums[(h.state, h.vintage)] = (count + 1, units + int(h.quantity))
+    return [
+        ledger.HoldingTotal(state=s, vintage=v, count=c, quantity=str(q))
+        for (s, v), (c, q) in sorted(sums.items())
+    ]
+
+
+def _code(error: grpc.RpcError) -> Any:
+    return error.code() if isinstance(error, grpc.Call) else grpc.StatusCode.UNKNOWN
+
+
+def _describe(error: grpc.RpcError) -> str:
+    code = _code(error)
+    details = error.details() if isinstance(error, grpc.Call) else str(error)
+    return f"{code.name}: {details}"
+
+
+_END = object()  # the stream ended normally
+
+
+class ExchangeClient:
+    """The exchange: holds, acknowledges, retires and reconciles blocks of the hub."""
+
+    def __init__(
+        self,
+        channel: grpc.Channel,
+        state_path: Path,
+        *,
+        ack_batch: int = 50,
+        backoff: Backoff | None = None,
+        max_reconnects: int = 8,
+        idle_seconds: float = 0.5,
+    ) -> None:
+        self.state_path = state_path
+        self.state = load_state(state_path)
+        self.ack_batch = ack_batch
+        self.backoff = backoff or Backoff()
+        self.max_reconnects = max_reconnects  # consecutive failures; unlimited when following
+        self.idle_seconds = idle_seconds
+        self._stub = ex_grpc.ExchangeServiceStub(channel)  # type: ignore[no-untyped-call]
+        self._stop = threading.Event()
+        self._current = SyncSummary()
+
+    def stop(self) -> None:
+        """End a running sync after the event in hand, and every later one (any thread)."""
+        self._stop.set()
+
+    def save(self) -> None:
+        save_state(self.state, self.state_path)
+
+    # -- blocks in -----------------------------------------------------------------
+
+    def sync(
+        self,
+        follow: bool = False,
+        max_events: int | None = None,
+        on_idle: Callable[[], None] | None = None,
+    ) -> SyncSummary:
+        """Apply events after the stored cursor.
+
+        Without ``follow`` it returns once caught up; with it, it runs until
+        stop() (or Ctrl-C, which propagates after the state is consistent).
+        ``max_events`` ends the sync after that many events by cancelling the
+        stream: a client-side disconnect, events in flight are sent again
+        next time. UNAVAILABLE reconnects after a backoff, from the cursor.
+        ``on_idle`` runs whenever no event arrived for ``idle_seconds``.
+        """
+        summary = SyncSummary(cursor=self.state.cursor)
+        self._current = summary
+        self._acknowledge_pending(summary)
+        failures = 0
+        while not self._stop.is_set():
+            if max_events is not None and summary.events >= max_events:
+                break
+            before = summary.events
+            try:
+                done = self._stream_once(follow, max_events, summary, on_idle)
+            except grpc.RpcError as error:
+                if _code(error) not in _TRANSIENT:
+                    raise
+                failures = 1 if summary.events > before else failures + 1
+                if not follow and failures > self.max_reconnects:
+                    raise ExchangeUnavailable(_describe(error)) from error
+                summary.reconnects += 1
+                self._stop.wait(self.backoff.delay(failures))
+                continue
+            if done:
+                break
+            # A followed stream the hub closed: reopen it, not in a tight loop.
+            failures = 0 if summary.events > before else failures + 1
+            summary.reconnects += 1
+            self._stop.wait(self.backoff.delay(failures))
+        try:
+            self._acknowledge_pending(summary)
+        except grpc.RpcError as error:
+            # Unacknowledged blocks are marked so in the state: the next sync acknowledges them.
+            if _code(error) not in _TRANSIENT:
+                raise
+        summary.cursor = self.state.cursor
+        return summary
+
+    def _stream_once(
+        self,
+        follow: bool,
+        max_events: int | None,
+        summary: SyncSummary,
+        on_idle: Callable[[], None] | None,
+    ) -> bool:
+        """One stream from the cursor; True when the sync is over, False to reopen."""
+        call = self._stub.StreamBlocks(
+            ex.StreamBlocksRequest(after_cursor=self.state.cursor, follow=follow)
+        )
+        inbox: queue.Queue[object] = queue.Queue()
+
+        def read() -> None:
+            try:
+                for event in call:
+                    inbox.put(event)
+                inbox.put(_END)
+            except grpc.RpcError as error:
+                inbox.put(error)
+
+        reader = threading.Thread(target=read, name="exchange-stream", daemon=True)
+        reader.start()
+        try:
+            while True:
+                if self._stop.is_set():
+                    return True
+                try:
+                    item = inbox.get(timeout=self.idle_seconds)
+                except queue.Empty:
+                    self._acknowledge_pending(summary)
+                    if on_idle is not None:
+                        on_idle()
+                    continue
+                if item is _END:
+                    return not follow
+                if isinstance(item, grpc.RpcError):
+                    raise item
+                assert isinstance(item, ex.BlockEvent)
+                self._apply(item, summary)
+                if self._unacknowledged_count() >= self.ack_batch:
+                    self._acknowledge_pending(summary)
+                if max_events is not None and summary.events >= max_events:
+                    return True
+        finally:
+            call.cancel()
+            reader.join(timeout=5)
+
+    def _apply(self, event: ex.BlockEvent, summary: SyncSummary) -> None:
+        summary.events += 1
+        if event.cursor <= self.state.cursor:
+            # Sent again (at least once): applied before, by cursor as well as by block id.
+            summary.repeats += 1
+            return
+        effect = apply_event(self.state, event)
+        self.state.cursor = event.cursor
+        self.save()
+        if effect == "held":
+            summary.received += 1
+        elif effect == "cancelled":
+            summary.cancelled += 1
+        elif effect == "frozen":
+            summary.frozen += 1
+        elif effect == "unfrozen":
+            summary.unfrozen += 1
+        else:
+            summary.repeats += 1
+
+    def _unacknowledged(self) -> list[str]:
+        return sorted(
+            b.block_id
+            for b in self.state.blocks.values()
+            if b.status is BlockStatus.HELD and not b.acknowledged
+        )
+
+    def _unacknowledged_count(self) -> int:
+        return len(self._unacknowledged())
+
+    def _acknowledge_pending(self, summary: SyncSummary) -> None:
+        pending = self._unacknowledged()
+        for start in range(0, len(pending), self.ack_batch):
+            chunk = pending[start : start + self.ack_batch]
+            response: ex.AcknowledgeBlocksResponse = self._stub.AcknowledgeBlocks(
+                ex.AcknowledgeBlocksRequest(block_ids=chunk)
+            )
+            for result in response.results:
+                block = self.state.blocks.get(result.block_id)
+                if block is not None and not block.acknowledged:
+                    block.acknowledged = True
+                    summary.acknowledged += 1
+            self.save()
+
+    # -- retirements ---------------------------------------------------------------
+
+    def retire_by_policy(self) -> list[RetirementOutcome]:
+        """Report the policy's retirements (policy.py), and first any a crash left pending."""
+        plans, decided, position = plan_retirements(
+            list(self.state.blocks.values()), self.state.policy_position
+        )
+        for block_id in decided:
+            self.state.blocks[block_id].policy_decided = True
+        self.state.policy_position = position
+        for plan in plans:
+            self.state.retirements.setdefault(
+                plan.retirement_id,
+                RetirementRecord(plan.retirement_id, plan.block_id, plan.units, plan.purpose),
+            )
+        # The intentions are on disk before any call: after a crash from here
+        # on they are reported again under the same ids, and the hub replays.
+        self.save()
+        pending = [
+            r for r in self.state.retirements.values() if r.status is RetirementStatus.PENDING
+        ]
+        return [self._report(r) for r in sorted(pending, key=lambda r: r.retirement_id)]
+
+    def _report(self, record: RetirementRecord) -> RetirementOutcome:
+        block = self.state.blocks[record.block_id]
+        plan = plan_for(block, record.purpose)
+        try:
+            response: ex.ReportRetirementResponse = self._stub.ReportRetirement(_request(plan))
+        except grpc.RpcError as error:
+            if _code(error) in _TRANSIENT:
+                raise  # still PENDING: reported again next time
+            record.status = RetirementStatus.REFUSED
+            record.refusal = _describe(error)
+            self.save()
+            return RetirementOutcome(
+                record.retirement_id,
+                record.block_id,
+                record.purpose,
+                record.units,
+                refusal=record.refusal,
+            )
+        retired = response.retired_block
+        remainder = response.remainder_block if response.HasField("remainder_block") else None
+        if retired.block_id == block.block_id:
+            block.status = BlockStatus.RETIRED
+        else:
+            # Split: the first units went into a retired child, the rest into a remainder.
+            block.status = BlockStatus.SPLIT
+            self._adopt(retired, block, BlockStatus.RETIRED)
+        if remainder is not None and remainder.block_id:
+            self._adopt(remainder, block, BlockStatus.HELD)
+        record.status = RetirementStatus.DONE
+        record.retired_block_id = retired.block_id
+        record.remainder_block_id = remainder.block_id if remainder is not None else ""
+        self.save()
+        return RetirementOutcome(
+            record.retirement_id,
+            record.block_id,
+            record.purpose,
+            record.units,
+            replay=response.replay,
+            retired_block_id=record.retired_block_id,
+            remainder_block_id=record.remainder_block_id,
+        )
+
+    def _adopt(self, block: ledger.Block, parent: BlockRecord, status: BlockStatus) -> None:
+        known = self.state.blocks.get(block.block_id)
+        if known is not None:
+            if status is BlockStatus.RETIRED:
+                known.status = status
+            return
+        self.state.blocks[block.block_id] = BlockRecord(
+            block_id=block.block_id,
+            serial=block.serial,
+            units=block.units,
+            vintage=block.vintage,
+            origin=block.origin,
+            status=status,
+            frozen=block.frozen,
+            # The hub leaves a remainder DELIVERED: it needs no acknowledgement.
+            acknowledged=True,
+            parent_block_id=parent.block_id,
+            policy_decided=True,
+            from_retirement=True,
+        )
+
+    # -- reconciliation -----------------------------------------------------------
+
+    def answer_reconciliations(self, start_if_none: bool = False) -> list[ReconciliationOutcome]:
+        """State the holdings for every reconciliation the hub requested of the
+        exchange; with ``start_if_none``, start one when none is requested."""
+        listed: ledger.ListReconciliationRequestsResponse = self._stub.ListReconciliationRequests(
+            ledger.ListReconciliationRequestsRequest()
+        )
+        ids = [r.reconciliation_id for r in listed.requests if r.counterpart in ("", EXCHANGE)]
+        if not ids and start_if_none:
+            ids = [""]  # empty: the exchange starts one itself
+        holdings = holdings_of(self.state)
+        totals = totals_of(holdings)
+        outcomes = []
+        for reconciliation_id in ids:
+            report: ledger.ReconciliationReport = self._stub.SubmitReconciliation(
+                ledger.SubmitReconciliationRequest(
+                    reconciliation_id=reconciliation_id, totals=totals, holdings=holdings
+                )
+            )
+            outcomes.append(_outcome(report))
+        return outcomes
+
+    # -- the CLI's loop -------------------------------------------------------------
+
+    def run(
+        self,
+        *,
+        follow: bool = False,
+        retire: bool = True,
+        reconcile: bool = True,
+        start_reconciliation: bool = False,
+        reconcile_every: float = 5.0,
+        on_retired: Callable[[list[RetirementOutcome]], None] | None = None,
+        on_reconciled: Callable[[list[ReconciliationOutcome]], None] | None = None,
+    ) -> SyncSummary:
+        """Catch up, retire by policy, answer reconciliations; with ``follow``,
+        keep going on new events until stop() or Ctrl-C (then interrupted=True)."""
+        last_reconciled = [0.0]
+
+        def work(start: bool) -> None:
+            if retire:
+                retired = self.retire_by_policy()
+                if retired and on_retired is not None:
+                    on_retired(retired)
+            now = time.monotonic()
+            if reconcile and (start or now - last_reconciled[0] >= reconcile_every):
+                last_reconciled[0] = now
+                outcomes = self.answer_reconciliations(start_if_none=start)
+                if outcomes and on_reconciled is not None:
+                    on_reconciled(outcomes)
+
+        summary = SyncSummary(cursor=self.state.cursor)
+        try:
+            _add(summary, self.sync(follow=False))
+            work(start_reconciliation)
+            if follow:
+                _add(summary, self.sync(follow=True, on_idle=lambda: work(False)))
+        except KeyboardInterrupt:
+            # The state file is consistent after every event; keep what the
+            # interrupted sync counted so far.
+            _add(summary, self._current)
+            summary.interrupted = True
+        summary.cursor = self.state.cursor
+        return summary
+
+
+def _add(total: SyncSummary, more: SyncSummary) -> None:
+    for name in (
+        "events",
+        "received",
+        "repeats",
+        "cancelled",
+        "frozen",
+        "unfrozen",
+        "acknowledged",
+        "reconnects",
+    ):
+        setattr(total, name, getattr(total, name) + getattr(more, name))
+
+
+def _request(plan: Plan) -> ex.ReportRetirementRequest:
+    return ex.ReportRetirementRequest(
+        retirement_id=plan.retirement_id,
+        block_id=plan.block_id,
+        units=plan.units,
+        purpose=_PURPOSES[plan.purpose],
+        beneficiary=plan.beneficiary,
+        compliance_entity=plan.compliance_entity,
+        compliance_year=plan.compliance_year,
+        verified_emissions_tco2e=plan.verified_emissions_tco2e,
+        event_name=plan.event_name,
+        note=plan.note,
+    )
+
+
+def _outcome(report: ledger.ReconciliationReport) -> ReconciliationOutcome:
+    status = ledger.ReconciliationStatus.Name(report.status).removeprefix("RECONCILIATION_STATUS_")
+    return ReconciliationOutcome(
+        reconciliation_id=report.reconciliation_id,
+        status=status,
+        discrepancies=tuple(
+            DiscrepancyView(d.phase, d.kind, d.subject_id, d.hub_value, d.counterpart_value)
+            for d in report.discrepancies
+        ),
+        frozen_block_ids=tuple(report.frozen_block_ids),
+    )

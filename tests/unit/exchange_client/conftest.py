@@ -1,0 +1,30 @@
+"""A fake ExchangeService on a loopback port, and a channel to it."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from concurrent import futures
+
+import grpc
+import pytest
+
+from hub.grpc_api.generated.carbonhub.v1 import exchange_pb2_grpc as ex_grpc
+from tests.unit.exchange_client.fake_exchange_service import FakeExchangeService
+
+
+@pytest.fixture
+def service() -> FakeExchangeService:
+    return FakeExchangeService()
+
+
+@pytest.fixture
+def channel(service: FakeExchangeService) -> Iterator[grpc.Channel]:
+    server = grpc.server(futures.ThreadPoolExecutor(max_workers=8))
+    ex_grpc.add_ExchangeServiceServicer_to_server(service, server)
+    port = server.add_insecure_port("127.0.0.1:0")
+    server.start()
+    try:
+        with grpc.insecure_channel(f"127.0.0.1:{port}") as ch:
+            yield ch
+    finally:
+        server.stop(grace=None)
