@@ -345,7 +345,7 @@ class SqlAlchemyIssuanceRepository:
                     )
                     .join(IssuanceRow, IssuanceRow.issuance_id == ClaimIssuanceRow.issuance_id)
                     .where(ClaimIssuanceRow.claim_id.in_(chunk))
-                ).tuples()
+                )
             )
         serials = _live_serials(self._tx, {block_id for *_, block_id in rows if block_id})
         return {

@@ -527,11 +527,10 @@ class SqlAlchemyClaimRepository:
         connection = self._tx.connection
         stored: dict[str, str] = {}
         for chunk in chunks(sorted({change.claim_id for change in changes})):
-            stored.update(
-                connection.execute(
-                    select(ClaimRow.claim_id, ClaimRow.verdict).where(ClaimRow.claim_id.in_(chunk))
-                ).tuples()
+            rows = connection.execute(
+                select(ClaimRow.claim_id, ClaimRow.verdict).where(ClaimRow.claim_id.in_(chunk))
             )
+            stored.update({claim_id: verdict for claim_id, verdict in rows})
         released: list[str] = []
         with self._tx.writing() as connection:
             for change in changes:
