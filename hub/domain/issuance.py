@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from decimal import ROUND_FLOOR, Decimal
+from decimal import MAX_PREC, ROUND_FLOOR, Decimal, localcontext
 from enum import StrEnum
 
 from hub.domain.claims import Decision, Verdict
@@ -59,7 +59,8 @@ def account_for(
     person_pseudonym: str | None,
     adjustment_ref: str | None = None,
 ) -> AccountKey:
-    """A project's claims go to the project, a site's to the site, else to the person."""
+    """A project's claims go to the project, else a person's to the person, else
+    to the site: a personal claim that also names its site belongs to the person."""
     if project_id:
         account = f"project:{project_id}"
     elif person_pseudonym:
@@ -81,13 +82,18 @@ def allocate(carried_before: Decimal, credited: Iterable[Decimal]) -> Allocation
     """Whole units out of the carried remainder plus newly credited tonnes."""
     if carried_before < 0 or carried_before >= ONE:
         raise ValueError(f"a carried remainder must be in [0, 1), not {carried_before}")
-    total = carried_before
-    for amount in credited:
-        if amount < 0:
-            raise ValueError(f"credited tonnes cannot be negative: {amount}")
-        total += amount
-    units = int(total.to_integral_value(rounding=ROUND_FLOOR))
-    return Allocation(units=units, carried_after=total - units)
+    # The default context keeps 28 digits and would silently round away the
+    # fraction (or whole tonnes) of a large total; with unbounded precision
+    # sums and differences of finite decimals are exact.
+    with localcontext() as ctx:
+        ctx.prec = MAX_PREC
+        total = carried_before
+        for amount in credited:
+            if amount < 0:
+                raise ValueError(f"credited tonnes cannot be negative: {amount}")
+            total += amount
+        units = int(total.to_integral_value(rounding=ROUND_FLOOR))
+        return Allocation(units=units, carried_after=total - units)
 
 
 class ClaimState(StrEnum):
