@@ -1053,10 +1053,11 @@ class SqlAlchemyReconciliationRepository:
                 connection.execute(insert(DiscrepancyRow), list(chunk))
 
     def _load(self, *where: ColumnElement[bool], newest_first: bool = False) -> list[Any]:
+        # Requests of one instant are ordered by id, as the in-memory fake does.
         order = (
-            (ReconciliationRow.requested_at.desc(), ReconciliationRow.id.desc())
+            (ReconciliationRow.requested_at.desc(), ReconciliationRow.reconciliation_id.desc())
             if newest_first
-            else (ReconciliationRow.requested_at, ReconciliationRow.id)
+            else (ReconciliationRow.requested_at, ReconciliationRow.reconciliation_id)
         )
         return list(
             self._tx.connection.execute(
@@ -1100,7 +1101,7 @@ class SqlAlchemyReconciliationRepository:
         )
 
     def latest(self, counterpart: str) -> StoredReconciliation | None:
-        """The last requested; of several requested in one instant, the last added."""
+        """The last requested; of several requested in one instant, the greatest id."""
         rows = self._load(ReconciliationRow.counterpart == counterpart, newest_first=True)
         return self._with_discrepancies(rows[:1])[0] if rows else None
 

@@ -447,7 +447,6 @@ class ReconciliationRow(Base):
         Index("ix_reconciliations_counterpart_status", "counterpart", "status"),
     )
 
-    # The surrogate id orders requests made within one instant.
     id: Mapped[int] = _big_id()
     reconciliation_id: Mapped[str] = mapped_column(String(64))
     counterpart: Mapped[str] = mapped_column(String(64))

@@ -524,6 +524,12 @@ class SqlAlchemyClaimRepository:
         rest of the stored verdict (numbers, trace) is kept as first recorded."""
         if not changes:
             return
+        for change in changes:
+            if change.verdict.claim_id != change.claim_id:
+                raise ValueError(
+                    f"change of claim {change.claim_id} carries the verdict of "
+                    f"{change.verdict.claim_id}"
+                )
         connection = self._tx.connection
         stored: dict[str, str] = {}
         for chunk in chunks(sorted({change.claim_id for change in changes})):

@@ -446,7 +446,6 @@ def _events_and_reconciliation() -> None:
     )
     op.create_table(
         "reconciliations",
-        # A surrogate key keeps the order of requests made within one instant.
         sa.Column("id", _big_id(), autoincrement=True, nullable=False),
         sa.Column("reconciliation_id", sa.String(64), nullable=False),
         sa.Column("counterpart", sa.String(64), nullable=False),
