@@ -22,6 +22,7 @@ and its double-issuance locks are released, so a corrected record can come.
 
 from __future__ import annotations
 
+import functools
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
@@ -90,7 +91,7 @@ class IssuanceService:
         run = IssuanceRun()
         while limit is None or run.claims < limit:
             size = self._batch_size if limit is None else min(self._batch_size, limit - run.claims)
-            batch = self._with_retries(lambda uow, size=size: self._issue_batch(uow, size))
+            batch = self._with_retries(functools.partial(self._issue_batch, size=size))
             if batch.claims == 0:
                 break
             run.add(batch)
@@ -125,7 +126,7 @@ class IssuanceService:
             self._uow_factory, work, retries=self._write_retries, what="issuance"
         )
 
-    def _issue_batch(self, uow: UnitOfWork, size: int) -> IssuanceRun:
+    def _issue_batch(self, uow: UnitOfWork, *, size: int) -> IssuanceRun:
         claims = uow.claims.issuable(size)
         run = IssuanceRun(claims=len(claims))
         if not claims:
