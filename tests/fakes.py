@@ -11,7 +11,14 @@ storage contract tests in tests/integration/storage run against both):
   re-checks them against whatever was committed meanwhile and raises
   ConcurrentWriteConflict if another unit of work got there first;
 * verdicts are stored as their JSON (hub.storage.serialisation) and read
-  back from it, so what a service gets back is what the database returns.
+  back from it, so what a service gets back is what the database returns;
+* the ledger's other writes (issuance, blocks, outbox, retirements,
+  attestations, events, reconciliations) are checked the same way: a
+  conditional write whose condition no longer holds, or a row that a
+  uniqueness or overlap constraint would refuse, raises
+  ConcurrentWriteConflict when written and again when replayed at commit,
+  so the second of two racing units of work to commit is refused; outbox
+  cursors are assigned on commit, in commit order.
 
 Use one FakeUnitOfWorkFactory per test; its ``store`` is the shared,
 committed state (inspect it in assertions).
@@ -21,31 +28,70 @@ from __future__ import annotations
 
 import dataclasses
 import threading
-from collections.abc import Callable, Collection, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from datetime import UTC, datetime
+from decimal import Decimal
 from types import TracebackType
 from typing import Self
 
-from hub.domain.claims import Decision
-from hub.domain.locks import ClaimLock, LockKind
+from hub.domain.attestations import AdjustmentAttestation, SourceCancellation
+from hub.domain.blocks import Adjustment, AdjustmentStatus, Block, BlockState
+from hub.domain.claims import ClaimSubmission, Decision, Verdict
+from hub.domain.issuance import AccountKey, IssuanceState, account_for
+from hub.domain.locks import ClaimLock, LockKind, OriginBlock
 from hub.domain.projects import Project
+from hub.domain.reconciliation import ReconciliationStatus
+from hub.domain.retirements import Retirement
+from hub.domain.serial_blocks import SerialRange, Series
 from hub.services.unit_of_work import (
+    AttestationRepository,
+    BlockFilter,
+    BlockRepository,
+    CarryAccount,
+    ClaimIssuance,
+    ClaimLedgerView,
     ClaimRepository,
     ConcurrentWriteConflict,
+    EventRepository,
+    IssuableClaim,
+    IssuanceRecord,
+    IssuanceRepository,
+    IssuanceTotals,
+    LedgerEvent,
     LockConflict,
     NewClaimRecord,
+    OffsetUsage,
+    OutboxEntry,
+    OutboxKind,
+    OutboxRepository,
+    PartnerClaimHolding,
     ProjectRepository,
+    ProjectSupervision,
+    ReconciliationRepository,
     RefusedResubmission,
+    RetirementRepository,
     StoredClaim,
+    StoredDiscrepancy,
+    StoredReconciliation,
+    SupervisionRepository,
     UnitOfWork,
     UnitOfWorkFactory,
+    VerdictChange,
 )
 from hub.storage.serialisation import verdict_from_json, verdict_to_json
 
 __all__ = [
+    "FakeAttestationRepository",
+    "FakeBlockRepository",
     "FakeClaimRepository",
+    "FakeEventRepository",
+    "FakeIssuanceRepository",
+    "FakeOutboxRepository",
     "FakeProjectRepository",
+    "FakeReconciliationRepository",
+    "FakeRetirementRepository",
     "FakeStore",
+    "FakeSupervisionRepository",
     "FakeUnitOfWork",
     "FakeUnitOfWorkFactory",
 ]
@@ -60,6 +106,8 @@ class _ClaimRow:
     decision: str
     verdict_json: str
     record: NewClaimRecord
+    issuance: IssuanceState | None = None
+    hold_reason: str | None = None
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -67,6 +115,21 @@ class _LockRow:
     lo: int
     hi: int
     claim_id: str
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class _OutboxRow:
+    cursor: int
+    kind: OutboxKind
+    block_id: str
+    reason: str
+    at: datetime
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class _ClaimIssuanceRow:
+    issuance_id: str
+    credited: Decimal
 
 
 @dataclasses.dataclass(slots=True)
@@ -81,6 +144,28 @@ class FakeStore:
     projects: dict[tuple[str, str], tuple[Project, int, datetime]] = dataclasses.field(
         default_factory=dict
     )
+    supervision: dict[tuple[str, str], ProjectSupervision] = dataclasses.field(default_factory=dict)
+    carry: dict[AccountKey, CarryAccount] = dataclasses.field(default_factory=dict)
+    series_counters: dict[str, int] = dataclasses.field(default_factory=dict)  # last unit used
+    issuance_records: dict[str, IssuanceRecord] = dataclasses.field(default_factory=dict)
+    claim_issuances: dict[str, _ClaimIssuanceRow] = dataclasses.field(default_factory=dict)
+    blocks: dict[str, Block] = dataclasses.field(default_factory=dict)
+    block_serials: dict[str, str] = dataclasses.field(default_factory=dict)  # serial -> id
+    outbox: list[_OutboxRow] = dataclasses.field(default_factory=list)
+    qualified: set[str] = dataclasses.field(default_factory=set)  # block ids
+    retirements: dict[str, Retirement] = dataclasses.field(default_factory=dict)
+    offset_usage: dict[tuple[str, int], OffsetUsage] = dataclasses.field(default_factory=dict)
+    source_cancellations: dict[str, SourceCancellation] = dataclasses.field(
+        default_factory=dict
+    )  # by claim id
+    cancellation_ids: dict[tuple[str, str], str] = dataclasses.field(default_factory=dict)
+    cancelled_origin_serials: dict[str, str] = dataclasses.field(default_factory=dict)
+    adjustments: dict[tuple[str, str], tuple[AdjustmentAttestation, ...]] = dataclasses.field(
+        default_factory=dict
+    )
+    events: list[LedgerEvent] = dataclasses.field(default_factory=list)
+    reconciliations: dict[str, StoredReconciliation] = dataclasses.field(default_factory=dict)
+    discrepancy_index: dict[str, str] = dataclasses.field(default_factory=dict)  # -> rec id
 
     def copy(self) -> FakeStore:
         return FakeStore(
@@ -90,6 +175,24 @@ class FakeStore:
             site_bindings=dict(self.site_bindings),
             refused=list(self.refused),
             projects=dict(self.projects),
+            supervision=dict(self.supervision),
+            carry=dict(self.carry),
+            series_counters=dict(self.series_counters),
+            issuance_records=dict(self.issuance_records),
+            claim_issuances=dict(self.claim_issuances),
+            blocks=dict(self.blocks),
+            block_serials=dict(self.block_serials),
+            outbox=list(self.outbox),
+            qualified=set(self.qualified),
+            retirements=dict(self.retirements),
+            offset_usage=dict(self.offset_usage),
+            source_cancellations=dict(self.source_cancellations),
+            cancellation_ids=dict(self.cancellation_ids),
+            cancelled_origin_serials=dict(self.cancelled_origin_serials),
+            adjustments=dict(self.adjustments),
+            events=list(self.events),
+            reconciliations=dict(self.reconciliations),
+            discrepancy_index=dict(self.discrepancy_index),
         )
 
     # Convenience for assertions ------------------------------------------
@@ -130,6 +233,8 @@ class FakeStore:
                 decision=str(verdict.decision),
                 verdict_json=verdict_to_json(verdict),
                 record=record,
+                issuance=record.issuance,
+                hold_reason=record.hold_reason,
             )
             self.by_record[identity] = verdict.claim_id
             for lock in record.locks:
@@ -177,6 +282,281 @@ class FakeStore:
         else:
             version = 1 if current is None else current[1] + 1
             self.projects[key] = (project, version, now)
+
+    # Ledger writes (issue 3) ------------------------------------------------
+
+    def change_verdicts(self, changes: Sequence[VerdictChange]) -> None:
+        for change in changes:
+            if change.verdict.claim_id != change.claim_id:
+                raise ValueError(
+                    f"change of claim {change.claim_id} carries the verdict of "
+                    f"{change.verdict.claim_id}"
+                )
+            row = self.claims.get(change.claim_id)
+            if row is None:
+                raise ConcurrentWriteConflict(f"no claim {change.claim_id}")
+            if row.decision != str(change.expected_decision) or row.issuance != (
+                change.expected_issuance
+            ):
+                raise ConcurrentWriteConflict(
+                    f"claim {change.claim_id} is {row.decision}/{row.issuance}, not "
+                    f"{change.expected_decision}/{change.expected_issuance}"
+                )
+            stored = verdict_from_json(row.verdict_json)
+            verdict = dataclasses.replace(
+                stored, decision=change.verdict.decision, checks=change.verdict.checks
+            )
+            self.claims[change.claim_id] = dataclasses.replace(
+                row,
+                decision=str(verdict.decision),
+                verdict_json=verdict_to_json(verdict),
+                issuance=change.issuance,
+                hold_reason=change.hold_reason,
+            )
+            if change.release_locks:
+                for key, rows in list(self.locks.items()):
+                    kept = [r for r in rows if r.claim_id != change.claim_id]
+                    if len(kept) != len(rows):
+                        self.locks[key] = kept
+                for site, (_, holder) in list(self.site_bindings.items()):
+                    if holder == change.claim_id:
+                        del self.site_bindings[site]
+
+    def set_issuance(
+        self, claim_ids: Collection[str], expected: IssuanceState, new: IssuanceState
+    ) -> None:
+        for claim_id in claim_ids:
+            row = self.claims.get(claim_id)
+            if row is None or row.issuance is not expected:
+                raise ConcurrentWriteConflict(f"claim {claim_id} is not {expected}")
+            if new is IssuanceState.ISSUED and row.decision != str(Decision.ACCEPTED):
+                raise ConcurrentWriteConflict(f"claim {claim_id} is {row.decision}, not ACCEPTED")
+            self.claims[claim_id] = dataclasses.replace(row, issuance=new)
+
+    def save_supervision(self, supervision: ProjectSupervision, expected_suspended: bool) -> None:
+        key = (supervision.partner, supervision.project_id)
+        stored = self.supervision.get(key)
+        if (stored is not None and stored.suspended) != expected_suspended:
+            raise ConcurrentWriteConflict(
+                f"project {key} supervision changed: suspended is not {expected_suspended}"
+            )
+        self.supervision[key] = supervision
+
+    def save_carry(self, accounts: Sequence[CarryAccount]) -> None:
+        for account in accounts:
+            stored = self.carry.get(account.key)
+            stored_version = 0 if stored is None else stored.version
+            if account.version < 1 or stored_version != account.version - 1:
+                raise ConcurrentWriteConflict(
+                    f"carry account {account.key} is at version {stored_version}, "
+                    f"cannot save version {account.version}"
+                )
+            self.carry[account.key] = account
+
+    def reserve_units(self, series_key: str, seen: int, units: int) -> None:
+        current = self.series_counters.get(series_key, 0)
+        if current != seen:
+            raise ConcurrentWriteConflict(
+                f"series {series_key} reserved concurrently: at {current}, expected {seen}"
+            )
+        self.series_counters[series_key] = seen + units
+
+    def record_issuances(self, issuances: Sequence[IssuanceRecord]) -> None:
+        for issuance in issuances:
+            if issuance.issuance_id in self.issuance_records:
+                raise ConcurrentWriteConflict(f"issuance {issuance.issuance_id} already stored")
+            self.issuance_records[issuance.issuance_id] = issuance
+            for claim_id, credited in issuance.claims:
+                if claim_id in self.claim_issuances:
+                    raise ConcurrentWriteConflict(f"claim {claim_id} already issued")
+                self.claim_issuances[claim_id] = _ClaimIssuanceRow(issuance.issuance_id, credited)
+
+    def insert_blocks(self, blocks: Sequence[Block]) -> None:
+        for block in blocks:
+            if block.block_id in self.blocks:
+                raise ConcurrentWriteConflict(f"block {block.block_id} already stored")
+            if block.serial in self.block_serials:
+                raise ConcurrentWriteConflict(f"serial {block.serial} already stored")
+            if block.state is not BlockState.SPLIT:
+                for other in self.blocks.values():
+                    if other.state is not BlockState.SPLIT and other.range.overlaps(block.range):
+                        raise ConcurrentWriteConflict(
+                            f"block {block.serial} overlaps live block {other.serial}"
+                        )
+            self.blocks[block.block_id] = block
+            self.block_serials[block.serial] = block.block_id
+
+    def transition_block(
+        self,
+        block_id: str,
+        expected: frozenset[BlockState],
+        new: BlockState,
+        at: datetime,
+        require_unfrozen: bool,
+    ) -> None:
+        block = self.blocks.get(block_id)
+        if block is None or block.state not in expected:
+            state = None if block is None else block.state
+            raise ConcurrentWriteConflict(f"block {block_id} is {state}, not one of {expected}")
+        if require_unfrozen and block.frozen:
+            raise ConcurrentWriteConflict(f"block {block_id} is frozen")
+        delivered_at = block.delivered_at
+        if new is BlockState.DELIVERED and delivered_at is None:
+            delivered_at = at
+        self.blocks[block_id] = dataclasses.replace(block, state=new, delivered_at=delivered_at)
+
+    def split_block(self, parent: Block, head: Block, tail: Block) -> None:
+        stored = self.blocks.get(parent.block_id)
+        if stored is None or stored.state is not parent.state:
+            raise ConcurrentWriteConflict(f"block {parent.block_id} is no longer {parent.state}")
+        if stored.frozen:
+            raise ConcurrentWriteConflict(f"block {parent.block_id} is frozen")
+        self.blocks[parent.block_id] = dataclasses.replace(stored, state=BlockState.SPLIT)
+        self.insert_blocks([head, tail])
+
+    def set_block_adjustment(self, partner: str, reference: str, status: AdjustmentStatus) -> None:
+        for block_id, block in list(self.blocks.items()):
+            if block.partner == partner and block.adjustment.reference == reference:
+                self.blocks[block_id] = dataclasses.replace(
+                    block, adjustment=Adjustment(reference, status)
+                )
+
+    def set_frozen(self, block_ids: Collection[str], frozen: bool) -> None:
+        for block_id in block_ids:
+            block = self.blocks.get(block_id)
+            if block is not None:
+                self.blocks[block_id] = dataclasses.replace(block, frozen=frozen)
+
+    @property
+    def last_cursor(self) -> int:
+        return self.outbox[-1].cursor if self.outbox else 0
+
+    def append_outbox(self, entries: Sequence[tuple[OutboxKind, str, str]], at: datetime) -> None:
+        cursor = self.last_cursor
+        for kind, block_id, reason in entries:
+            if block_id not in self.blocks:
+                raise ConcurrentWriteConflict(f"no block {block_id} for an outbox event")
+            if kind is OutboxKind.QUALIFIED:
+                if block_id in self.qualified:
+                    raise ConcurrentWriteConflict(f"block {block_id} already qualified")
+                self.qualified.add(block_id)
+            cursor += 1
+            self.outbox.append(_OutboxRow(cursor, OutboxKind(kind), block_id, reason, at))
+
+    def add_retirement(self, retirement: Retirement) -> None:
+        if retirement.retirement_id in self.retirements:
+            raise ConcurrentWriteConflict(f"retirement {retirement.retirement_id} already stored")
+        self.retirements[retirement.retirement_id] = retirement
+
+    def save_offset_usage(self, usage: OffsetUsage) -> None:
+        key = (usage.entity, usage.year)
+        stored = self.offset_usage.get(key)
+        stored_version = 0 if stored is None else stored.version
+        if usage.version < 1 or stored_version != usage.version - 1:
+            raise ConcurrentWriteConflict(
+                f"offset usage {key} is at version {stored_version}, "
+                f"cannot save version {usage.version}"
+            )
+        self.offset_usage[key] = dataclasses.replace(
+            usage, units_by_origin=dict(usage.units_by_origin)
+        )
+
+    def add_source_cancellation(self, attestation: SourceCancellation) -> None:
+        by_id = (attestation.partner, attestation.cancellation_id)
+        if attestation.claim_id in self.source_cancellations:
+            raise ConcurrentWriteConflict(f"claim {attestation.claim_id} already cancelled")
+        if by_id in self.cancellation_ids:
+            raise ConcurrentWriteConflict(f"cancellation {by_id} already attested")
+        if attestation.origin_serial in self.cancelled_origin_serials:
+            raise ConcurrentWriteConflict(
+                f"origin serial {attestation.origin_serial} already cancelled"
+            )
+        self.source_cancellations[attestation.claim_id] = attestation
+        self.cancellation_ids[by_id] = attestation.claim_id
+        self.cancelled_origin_serials[attestation.origin_serial] = attestation.claim_id
+
+    def add_adjustment(self, attestation: AdjustmentAttestation) -> None:
+        key = (attestation.partner, attestation.reference)
+        self.adjustments[key] = (*self.adjustments.get(key, ()), attestation)
+
+    def add_reconciliation(self, reconciliation: StoredReconciliation) -> None:
+        if reconciliation.reconciliation_id in self.reconciliations:
+            raise ConcurrentWriteConflict(
+                f"reconciliation {reconciliation.reconciliation_id} already stored"
+            )
+        self._index_discrepancies(reconciliation.reconciliation_id, reconciliation.discrepancies)
+        self.reconciliations[reconciliation.reconciliation_id] = reconciliation
+
+    def _index_discrepancies(
+        self, reconciliation_id: str, discrepancies: Sequence[StoredDiscrepancy]
+    ) -> None:
+        for item in discrepancies:
+            if item.reconciliation_id != reconciliation_id:
+                raise ValueError(
+                    f"discrepancy {item.discrepancy_id} belongs to {item.reconciliation_id}, "
+                    f"not {reconciliation_id}"
+                )
+            if item.discrepancy_id in self.discrepancy_index:
+                raise ConcurrentWriteConflict(f"discrepancy {item.discrepancy_id} already stored")
+            self.discrepancy_index[item.discrepancy_id] = reconciliation_id
+
+    def record_outcome(
+        self,
+        reconciliation_id: str,
+        status: ReconciliationStatus,
+        discrepancies: Sequence[StoredDiscrepancy],
+        answered_at: datetime,
+    ) -> None:
+        stored = self.reconciliations.get(reconciliation_id)
+        if stored is None or stored.status is not ReconciliationStatus.REQUESTED:
+            raise ConcurrentWriteConflict(f"reconciliation {reconciliation_id} is not REQUESTED")
+        self._index_discrepancies(reconciliation_id, discrepancies)
+        self.reconciliations[reconciliation_id] = dataclasses.replace(
+            stored,
+            status=status,
+            answered_at=answered_at,
+            discrepancies=(*stored.discrepancies, *discrepancies),
+        )
+
+    def resolve(self, discrepancy_id: str, resolution: str, actor: str, at: datetime) -> None:
+        reconciliation_id = self.discrepancy_index.get(discrepancy_id)
+        if reconciliation_id is None:
+            raise KeyError(discrepancy_id)
+        stored = self.reconciliations[reconciliation_id]
+        items = list(stored.discrepancies)
+        for i, item in enumerate(items):
+            if item.discrepancy_id == discrepancy_id:
+                if item.resolved:
+                    raise ConcurrentWriteConflict(f"discrepancy {discrepancy_id} already resolved")
+                items[i] = dataclasses.replace(
+                    item, resolved=True, resolution=resolution, resolved_by=actor, resolved_at=at
+                )
+        self.reconciliations[reconciliation_id] = dataclasses.replace(
+            stored, discrepancies=tuple(items)
+        )
+
+    def set_reconciliation_status(
+        self, reconciliation_id: str, expected: ReconciliationStatus, new: ReconciliationStatus
+    ) -> None:
+        stored = self.reconciliations.get(reconciliation_id)
+        if stored is None or stored.status is not expected:
+            raise ConcurrentWriteConflict(f"reconciliation {reconciliation_id} is not {expected}")
+        self.reconciliations[reconciliation_id] = dataclasses.replace(stored, status=new)
+
+    # Reads shared by the repositories -------------------------------------
+
+    def live_serials(self, block_id: str) -> list[str]:
+        """The block's serial, or once split, those of its live descendants."""
+        block = self.blocks.get(block_id)
+        if block is None:
+            return []
+        if block.state is not BlockState.SPLIT:
+            return [block.serial]
+        serials: list[str] = []
+        for child in self.blocks.values():
+            if child.parent_block_id == block_id:
+                serials.extend(self.live_serials(child.block_id))
+        return sorted(serials)
 
 
 _Operation = Callable[[FakeStore], None]
@@ -279,6 +659,117 @@ class FakeClaimRepository:
                 counts[row.decision] += 1
         return counts
 
+    def issuable(self, limit: int) -> list[IssuableClaim]:
+        rows = [
+            row
+            for row in self._tx.state.claims.values()
+            if row.decision == str(Decision.ACCEPTED) and row.issuance is IssuanceState.PENDING
+        ]
+        rows.sort(key=lambda row: (row.record.received_at, row.claim_id))
+        found: list[IssuableClaim] = []
+        for row in rows[: max(limit, 0)]:
+            verdict = verdict_from_json(row.verdict_json)
+            if verdict.methodology is None or verdict.vintage is None:
+                raise ValueError(f"accepted claim {row.claim_id} has no methodology or vintage")
+            if verdict.credited_tco2e is None:
+                raise ValueError(f"accepted claim {row.claim_id} credits nothing")
+            found.append(
+                IssuableClaim(
+                    claim_id=row.claim_id,
+                    partner=row.partner,
+                    record_id=row.record_id,
+                    account=_account_of(row.record.submission, verdict),
+                    credited_tco2e=verdict.credited_tco2e,
+                    received_at=row.record.received_at,
+                )
+            )
+        return found
+
+    def set_issuance(
+        self, claim_ids: Collection[str], expected: IssuanceState, new: IssuanceState
+    ) -> None:
+        ids = list(dict.fromkeys(claim_ids))
+        if ids:
+            self._tx.write(lambda state: state.set_issuance(ids, expected, new))
+
+    def _view(self, row: _ClaimRow) -> ClaimLedgerView:
+        origin_block: OriginBlock | None = None
+        for (kind, key), locks in self._tx.state.locks.items():
+            if kind != str(LockKind.ORIGIN_SERIAL):
+                continue
+            for lock in locks:
+                if lock.claim_id == row.claim_id:
+                    origin_block = OriginBlock(key, lock.lo, lock.hi)
+        verdict = verdict_from_json(row.verdict_json)
+        return ClaimLedgerView(
+            claim_id=row.claim_id,
+            partner=row.partner,
+            record_id=row.record_id,
+            decision=verdict.decision,
+            issuance=row.issuance,
+            hold_reason=row.hold_reason,
+            project_id=_clean(row.record.submission.project_id),
+            origin_block=origin_block,
+            received_at=row.record.received_at,
+            verdict=verdict,
+        )
+
+    def ledger_view(self, claim_id: str) -> ClaimLedgerView | None:
+        row = self._tx.state.claims.get(claim_id)
+        return None if row is None else self._view(row)
+
+    def overdue_awaiting(self, cutoffs: Mapping[str, datetime], limit: int) -> list[str]:
+        held_or_accepted = {str(Decision.ACCEPTED), str(Decision.HELD)}
+        rows = [
+            row
+            for row in self._tx.state.claims.values()
+            if row.issuance is IssuanceState.AWAITING_SOURCE_CANCELLATION
+            and row.decision in held_or_accepted
+            and row.partner in cutoffs
+            and row.record.received_at < cutoffs[row.partner]
+        ]
+        rows.sort(key=lambda row: (row.record.received_at, row.claim_id))
+        return [row.claim_id for row in rows[: max(limit, 0)]]
+
+    def of_project(
+        self, partner: str, project_id: str, decisions: Collection[Decision]
+    ) -> list[ClaimLedgerView]:
+        wanted = {str(decision) for decision in decisions}
+        rows = [
+            row
+            for row in self._tx.state.claims.values()
+            if row.partner == partner
+            and _clean(row.record.submission.project_id) == project_id
+            and row.decision in wanted
+        ]
+        rows.sort(key=lambda row: (row.record.received_at, row.claim_id))
+        return [self._view(row) for row in rows]
+
+    def change_verdicts(self, changes: Sequence[VerdictChange]) -> None:
+        batch = list(changes)
+        if batch:
+            self._tx.write(lambda state: state.change_verdicts(batch))
+
+    def holdings(self, partner: str) -> list[PartnerClaimHolding]:
+        rows = sorted(
+            (row for row in self._tx.state.claims.values() if row.partner == partner),
+            key=lambda row: row.record_id,
+        )
+        holdings: list[PartnerClaimHolding] = []
+        for row in rows:
+            verdict = verdict_from_json(row.verdict_json)
+            holdings.append(
+                PartnerClaimHolding(
+                    claim_id=row.claim_id,
+                    record_id=row.record_id,
+                    submission=row.record.submission,
+                    decision=verdict.decision,
+                    issuance=row.issuance,
+                    vintage=verdict.vintage,
+                )
+            )
+        return holdings
+
 
 class FakeProjectRepository:
     def __init__(self, transaction: _Transaction, clock: Callable[[], datetime]) -> None:
@@ -303,14 +794,355 @@ class FakeProjectRepository:
         return True
 
 
+def _clean(value: str | None) -> str | None:
+    """A submission field as the ledger keys it: stripped, empty as None."""
+    if value is None:
+        return None
+    return value.strip() or None
+
+
+def _account_of(submission: ClaimSubmission, verdict: Verdict) -> AccountKey:
+    assert verdict.methodology is not None and verdict.vintage is not None
+    return account_for(
+        submission.partner,
+        verdict.methodology,
+        verdict.vintage,
+        project_id=_clean(submission.project_id),
+        site_id=_clean(submission.site_id),
+        person_pseudonym=_clean(submission.person_pseudonym),
+        adjustment_ref=_clean(submission.adjustment_ref),
+    )
+
+
+class FakeSupervisionRepository:
+    def __init__(self, transaction: _Transaction) -> None:
+        self._tx = transaction
+
+    def get_many(self, partner: str, project_ids: Collection[str]) -> dict[str, ProjectSupervision]:
+        stored = self._tx.state.supervision
+        return {
+            project_id: stored[(partner, project_id)]
+            for project_id in set(project_ids)
+            if (partner, project_id) in stored
+        }
+
+    def save(self, supervision: ProjectSupervision, *, expected_suspended: bool) -> None:
+        self._tx.write(lambda state: state.save_supervision(supervision, expected_suspended))
+
+
+class FakeIssuanceRepository:
+    def __init__(self, transaction: _Transaction) -> None:
+        self._tx = transaction
+
+    def carried(self, keys: Collection[AccountKey]) -> dict[AccountKey, CarryAccount]:
+        stored = self._tx.state.carry
+        return {key: stored[key] for key in set(keys) if key in stored}
+
+    def save_carry(self, accounts: Sequence[CarryAccount]) -> None:
+        batch = list(accounts)
+        if batch:
+            self._tx.write(lambda state: state.save_carry(batch))
+
+    def reserve_units(self, series: Series, units: int) -> SerialRange:
+        if units < 1:
+            raise ValueError(f"cannot reserve {units} units")
+        key = series.key
+        seen = self._tx.state.series_counters.get(key, 0)
+        self._tx.write(lambda state: state.reserve_units(key, seen, units))
+        return SerialRange(series, seen + 1, seen + units)
+
+    def record(self, issuances: Sequence[IssuanceRecord]) -> None:
+        batch = list(issuances)
+        if batch:
+            self._tx.write(lambda state: state.record_issuances(batch))
+
+    def totals(self, partner: str) -> IssuanceTotals:
+        state = self._tx.state
+        records = [r for r in state.issuance_records.values() if r.key.partner == partner]
+        carried = [a.carried for key, a in state.carry.items() if key.partner == partner]
+        return IssuanceTotals(
+            claims_issued=sum(len(r.claims) for r in records),
+            units_issued=sum(r.units for r in records),
+            carried_tco2e=sum(carried, Decimal(0)),
+            credited_issued_tco2e=sum(
+                (credited for r in records for _, credited in r.claims), Decimal(0)
+            ),
+        )
+
+    def of_claims(self, claim_ids: Collection[str]) -> dict[str, ClaimIssuance]:
+        state = self._tx.state
+        found: dict[str, ClaimIssuance] = {}
+        for claim_id in set(claim_ids):
+            row = state.claim_issuances.get(claim_id)
+            if row is None:
+                continue
+            issuance = state.issuance_records[row.issuance_id]
+            serials = [] if issuance.block_id is None else state.live_serials(issuance.block_id)
+            found[claim_id] = ClaimIssuance(
+                row.issuance_id, tuple(sorted(serials)), issuance.carried_after
+            )
+        return found
+
+
+class FakeBlockRepository:
+    def __init__(self, transaction: _Transaction) -> None:
+        self._tx = transaction
+
+    def add(self, blocks: Sequence[Block]) -> None:
+        batch = list(blocks)
+        if batch:
+            self._tx.write(lambda state: state.insert_blocks(batch))
+
+    def get_many(self, block_ids: Collection[str]) -> dict[str, Block]:
+        stored = self._tx.state.blocks
+        return {block_id: stored[block_id] for block_id in set(block_ids) if block_id in stored}
+
+    def by_serial(self, serial: str) -> Block | None:
+        state = self._tx.state
+        block_id = state.block_serials.get(serial)
+        return None if block_id is None else state.blocks[block_id]
+
+    def transition(
+        self,
+        block_id: str,
+        expected: Collection[BlockState],
+        new: BlockState,
+        at: datetime,
+        *,
+        require_unfrozen: bool = True,
+    ) -> None:
+        allowed = frozenset(expected)
+        self._tx.write(
+            lambda state: state.transition_block(block_id, allowed, new, at, require_unfrozen)
+        )
+
+    def split(self, parent: Block, head: Block, tail: Block, at: datetime) -> None:
+        first, second = head.range, tail.range
+        if not (
+            first.series == second.series == parent.range.series
+            and first.first == parent.range.first
+            and second.first == first.last + 1
+            and second.last == parent.range.last
+        ):
+            raise ValueError(f"{head.serial} and {tail.serial} do not partition {parent.serial}")
+        self._tx.write(lambda state: state.split_block(parent, head, tail))
+
+    def set_adjustment(self, partner: str, reference: str, status: AdjustmentStatus) -> list[Block]:
+        self._tx.write(lambda state: state.set_block_adjustment(partner, reference, status))
+        return sorted(
+            (
+                block
+                for block in self._tx.state.blocks.values()
+                if block.partner == partner and block.adjustment.reference == reference
+            ),
+            key=lambda block: block.serial,
+        )
+
+    def set_frozen(self, block_ids: Collection[str], frozen: bool) -> None:
+        ids = list(dict.fromkeys(block_ids))
+        if ids:
+            self._tx.write(lambda state: state.set_frozen(ids, frozen))
+
+    def find(self, where: BlockFilter) -> list[Block]:
+        found = [
+            block
+            for block in self._tx.state.blocks.values()
+            if (where.partner is None or block.partner == where.partner)
+            and (where.states is None or block.state in where.states)
+            and (not where.delivered_only or block.delivered_at is not None)
+        ]
+        return sorted(found, key=lambda block: block.serial)
+
+    def unit_totals(self, partner: str) -> dict[BlockState, tuple[int, int]]:
+        totals: dict[BlockState, tuple[int, int]] = {}
+        for block in self._tx.state.blocks.values():
+            if block.partner != partner or block.state is BlockState.SPLIT:
+                continue
+            count, units = totals.get(block.state, (0, 0))
+            totals[block.state] = (count + 1, units + block.units)
+        return totals
+
+
+class FakeOutboxRepository:
+    def __init__(self, transaction: _Transaction) -> None:
+        self._tx = transaction
+
+    def append(self, entries: Sequence[tuple[OutboxKind, str, str]], at: datetime) -> None:
+        batch = list(entries)
+        if batch:
+            self._tx.write(lambda state: state.append_outbox(batch, at))
+
+    def read(self, after: int, limit: int) -> list[OutboxEntry]:
+        state = self._tx.state
+        rows = [row for row in state.outbox if row.cursor > after][: max(limit, 0)]
+        return [
+            OutboxEntry(row.cursor, row.kind, state.blocks[row.block_id], row.reason, row.at)
+            for row in rows
+        ]
+
+    def last_cursor(self) -> int:
+        return self._tx.state.last_cursor
+
+
+class FakeRetirementRepository:
+    def __init__(self, transaction: _Transaction) -> None:
+        self._tx = transaction
+
+    def get(self, retirement_id: str) -> Retirement | None:
+        return self._tx.state.retirements.get(retirement_id)
+
+    def add(self, retirement: Retirement) -> None:
+        self._tx.write(lambda state: state.add_retirement(retirement))
+
+    def offset_usage(self, entity: str, year: int) -> OffsetUsage:
+        stored = self._tx.state.offset_usage.get((entity, year))
+        return stored if stored is not None else OffsetUsage(entity, year, {}, 0)
+
+    def save_offset_usage(self, usage: OffsetUsage) -> None:
+        self._tx.write(lambda state: state.save_offset_usage(usage))
+
+    def for_blocks(self, block_ids: Collection[str]) -> dict[str, list[Retirement]]:
+        wanted = set(block_ids)
+        found: dict[str, list[Retirement]] = {}
+        for retirement in self._tx.state.retirements.values():
+            if retirement.retired_block_id in wanted:
+                found.setdefault(retirement.retired_block_id, []).append(retirement)
+        return found
+
+
+class FakeAttestationRepository:
+    def __init__(self, transaction: _Transaction) -> None:
+        self._tx = transaction
+
+    def source_cancellation_for_claim(self, claim_id: str) -> SourceCancellation | None:
+        return self._tx.state.source_cancellations.get(claim_id)
+
+    def source_cancellation_by_id(
+        self, partner: str, cancellation_id: str
+    ) -> SourceCancellation | None:
+        state = self._tx.state
+        claim_id = state.cancellation_ids.get((partner, cancellation_id))
+        return None if claim_id is None else state.source_cancellations[claim_id]
+
+    def add_source_cancellation(self, attestation: SourceCancellation) -> None:
+        self._tx.write(lambda state: state.add_source_cancellation(attestation))
+
+    def adjustment_status(self, partner: str, reference: str) -> AdjustmentStatus | None:
+        history = self._tx.state.adjustments.get((partner, reference), ())
+        return history[-1].status if history else None
+
+    def add_adjustment(self, attestation: AdjustmentAttestation) -> None:
+        self._tx.write(lambda state: state.add_adjustment(attestation))
+
+    def adjustments_of(self, partner: str) -> dict[str, AdjustmentStatus]:
+        return {
+            reference: history[-1].status
+            for (owner, reference), history in self._tx.state.adjustments.items()
+            if owner == partner and history
+        }
+
+
+class FakeEventRepository:
+    def __init__(self, transaction: _Transaction) -> None:
+        self._tx = transaction
+
+    def append(self, events: Sequence[LedgerEvent]) -> None:
+        batch = [dataclasses.replace(event, details=dict(event.details)) for event in events]
+        if batch:
+            self._tx.write(lambda state: state.events.extend(batch))
+
+    def for_subjects(self, subject_kind: str, subject_ids: Collection[str]) -> list[LedgerEvent]:
+        wanted = set(subject_ids)
+        return [
+            event
+            for event in self._tx.state.events
+            if event.subject_kind == subject_kind and event.subject_id in wanted
+        ]
+
+
+class FakeReconciliationRepository:
+    def __init__(self, transaction: _Transaction) -> None:
+        self._tx = transaction
+
+    def add(self, reconciliation: StoredReconciliation) -> None:
+        self._tx.write(lambda state: state.add_reconciliation(reconciliation))
+
+    def get(self, reconciliation_id: str) -> StoredReconciliation | None:
+        return self._tx.state.reconciliations.get(reconciliation_id)
+
+    def _of(self, counterpart: str) -> list[StoredReconciliation]:
+        return sorted(
+            (r for r in self._tx.state.reconciliations.values() if r.counterpart == counterpart),
+            key=lambda r: (r.requested_at, r.reconciliation_id),
+        )
+
+    def requested(self, counterpart: str) -> list[StoredReconciliation]:
+        return [r for r in self._of(counterpart) if r.status is ReconciliationStatus.REQUESTED]
+
+    def latest(self, counterpart: str) -> StoredReconciliation | None:
+        found = self._of(counterpart)
+        return found[-1] if found else None
+
+    def record_outcome(
+        self,
+        reconciliation_id: str,
+        status: ReconciliationStatus,
+        discrepancies: Sequence[StoredDiscrepancy],
+        answered_at: datetime,
+    ) -> None:
+        batch = list(discrepancies)
+        self._tx.write(
+            lambda state: state.record_outcome(reconciliation_id, status, batch, answered_at)
+        )
+
+    def resolve(
+        self, discrepancy_id: str, resolution: str, actor: str, at: datetime
+    ) -> StoredDiscrepancy:
+        self._tx.write(lambda state: state.resolve(discrepancy_id, resolution, actor, at))
+        state = self._tx.state
+        stored = state.reconciliations[state.discrepancy_index[discrepancy_id]]
+        return next(d for d in stored.discrepancies if d.discrepancy_id == discrepancy_id)
+
+    def set_status(
+        self, reconciliation_id: str, expected: ReconciliationStatus, new: ReconciliationStatus
+    ) -> None:
+        self._tx.write(
+            lambda state: state.set_reconciliation_status(reconciliation_id, expected, new)
+        )
+
+    def open_discrepancy_blocks(self) -> set[str]:
+        return {
+            item.block_id
+            for reconciliation in self._tx.state.reconciliations.values()
+            for item in reconciliation.discrepancies
+            if not item.resolved and item.block_id is not None
+        }
+
+
 class FakeUnitOfWork:
     claims: ClaimRepository
     projects: ProjectRepository
+    supervision: SupervisionRepository
+    issuance: IssuanceRepository
+    blocks: BlockRepository
+    outbox: OutboxRepository
+    retirements: RetirementRepository
+    attestations: AttestationRepository
+    events: EventRepository
+    reconciliations: ReconciliationRepository
 
     def __init__(self, factory: FakeUnitOfWorkFactory, clock: Callable[[], datetime]) -> None:
         self._tx = _Transaction(factory)
         self.claims = FakeClaimRepository(self._tx)
         self.projects = FakeProjectRepository(self._tx, clock)
+        self.supervision = FakeSupervisionRepository(self._tx)
+        self.issuance = FakeIssuanceRepository(self._tx)
+        self.blocks = FakeBlockRepository(self._tx)
+        self.outbox = FakeOutboxRepository(self._tx)
+        self.retirements = FakeRetirementRepository(self._tx)
+        self.attestations = FakeAttestationRepository(self._tx)
+        self.events = FakeEventRepository(self._tx)
+        self.reconciliations = FakeReconciliationRepository(self._tx)
         self.commits = 0
         self.rollbacks = 0
 
