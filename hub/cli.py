@@ -222,6 +222,18 @@ def reconcile(
             raise typer.Exit(EXIT_REFUSED)
 
 
+def _exchange_client_command() -> None:
+    from hub.exchange_client.cli import exchange_client_command
+
+    app.command(
+        "exchange-client",
+        help="Play the Shenzhen exchange: a real gRPC client that holds, acknowledges, "
+        "retires and reconciles the hub's blocks, resuming from its state file.",
+    )(exchange_client_command)
+
+
+_exchange_client_command()
+
 bureau_app = typer.Typer(no_args_is_help=True, help="The bureau's operations, each audited.")
 app.add_typer(bureau_app, name="bureau")
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import tempfile
 from collections import Counter
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from decimal import Decimal
 from pathlib import Path
 
@@ -25,10 +26,23 @@ from rich.progress import (
 )
 from rich.table import Table
 
+from adapters.attestation_journal import AttestationJournal
+from adapters.delivery import Delivery
 from adapters.delivery_report import DeliveryReport
 from adapters.hub_client import submit_delivery
 from adapters.registry import adapter_for
-from hub.bootstrap import build_hub
+from hub.bootstrap import Hub, build_hub
+from hub.demo_ledger import (
+    LedgerTally,
+    cancel_at_source,
+    commit_adjustments,
+    exchange_round,
+    reconcile_partner,
+    registry_folder,
+    render_ledger,
+    tally,
+    write_cancellation_export,
+)
 from hub.domain.checks import Severity
 from hub.domain.claims import Decision
 from hub.settings import HubSettings
@@ -97,33 +111,107 @@ def run_demo(data_dir: Path | None, console: Console) -> list[PartnerTally]:
         f"standard {hub.standard.version}"
     )
     tallies: list[PartnerTally] = []
+    ledger_tallies: list[LedgerTally] = []
+    exchange_outcome = ""
     try:
         with grpc.insecure_channel(running.address) as channel:
             grpc.channel_ready_future(channel).result(timeout=10)
+            reports: dict[str, list[DeliveryReport]] = {}
+            deliveries: dict[str, list[Delivery]] = {}
             for adapter_name, label in DEMO_PARTNERS:
                 tally = PartnerTally(label)
                 adapter = adapter_for(adapter_name)
                 for delivery_dir in sample_deliveries(adapter_name):
                     delivery = adapter.read(delivery_dir)
-                    with _progress(console) as progress:
-                        task = progress.add_task(
-                            f"{adapter.partner} {delivery.delivery_id}", total=len(delivery.claims)
-                        )
-
-                        def advance(answered: int, task: TaskID = task) -> None:
-                            progress.advance(task, answered)
-
-                        report = submit_delivery(delivery, channel, on_progress=advance)
+                    report = _submit(channel, delivery, console)
                     tally.add(report)
+                    reports.setdefault(adapter_name, []).append(report)
+                    deliveries.setdefault(adapter_name, []).append(delivery)
                 tallies.append(tally)
+            exchange_outcome = _ledger_flow(
+                hub, channel, folder, deliveries, reports, ledger_tallies, console
+            )
     finally:
         running.stop(None)
         hub.close()
     render_summary(tallies, console)
+    render_ledger(ledger_tallies, exchange_outcome, console)
     console.print(
         f"data directory: {folder} (run again with --data-dir {folder}: nothing new is accepted)"
     )
     return tallies
+
+
+def _submit(channel: grpc.Channel, delivery: Delivery, console: Console) -> DeliveryReport:
+    with _progress(console) as progress:
+        task = progress.add_task(
+            f"{delivery.partner} {delivery.delivery_id}", total=len(delivery.claims)
+        )
+
+        def advance(answered: int, task: TaskID = task) -> None:
+            progress.advance(task, answered)
+
+        return submit_delivery(delivery, channel, on_progress=advance)
+
+
+def _ledger_flow(
+    hub: Hub,
+    channel: grpc.Channel,
+    folder: Path,
+    deliveries: dict[str, list[Delivery]],
+    reports: dict[str, list[DeliveryReport]],
+    ledger_tallies: list[LedgerTally],
+    console: Console,
+) -> str:
+    """Issuance, lock at source, the exchange and reconciliation (issue 3)."""
+    hub.issuance.issue_pending()
+    journal = AttestationJournal(folder / "CN-GD-attestations.jsonl")
+    # Guangdong: cancel at source what the hub waits for, attest it, then
+    # deliver the registry's next export where those records are 已注销.
+    gd = deliveries.get("guangdong", [])
+    cancelled: set[str] = set()
+    for delivery in gd:
+        cancelled.update(
+            cancel_at_source(channel, delivery, reports["guangdong"], journal, console)
+        )
+    export = write_cancellation_export(
+        sample_deliveries("guangdong"),
+        cancelled,
+        folder / "exports",
+        datetime.now(UTC),
+    )
+    if export is not None:
+        _submit(channel, adapter_for("guangdong").read(export), console)
+    # Hong Kong: commit the accounting adjustments of its accepted claims.
+    for delivery in deliveries.get("hongkong", []):
+        commit_adjustments(channel, delivery, reports["hongkong"])
+    issued = hub.issuance.issue_pending()
+    console.print(f"issued now: {len(issued.blocks)} blocks, {issued.units} tCO2e")
+    # The exchange receives, acknowledges and retires by its policy.
+    client, retired = exchange_round(channel, folder / "exchange-state.json")
+    console.print(
+        f"exchange: {len(client.state.blocks)} blocks held or retired, {retired} retirements now"
+    )
+    exchange = client.answer_reconciliations(start_if_none=True)
+    exchange_text = ", ".join(f"{o.status} ({len(o.discrepancies)})" for o in exchange)
+    for adapter_name, label in DEMO_PARTNERS:
+        partner = adapter_for(adapter_name).partner
+        registry = registry_folder(
+            sample_deliveries(adapter_name),
+            export if adapter_name == "guangdong" else None,
+            folder / "registries" / partner,
+        )
+        outcome = reconcile_partner(channel, adapter_name, registry, journal)
+        ledger_tally = tally(hub, label, partner)
+        ledger_tally.reconciliation = outcome.status
+        ledger_tally.discrepancies = len(outcome.discrepancies)
+        ledger_tallies.append(ledger_tally)
+        for d in outcome.discrepancies:
+            console.print(
+                f"  {partner} {d.phase} {d.kind} {d.subject_id}: "
+                f"hub {d.hub_value!r}, registry {d.counterpart_value!r}"
+            )
+    return exchange_text
 
 
 def _progress(console: Console) -> Progress:

@@ -40,6 +40,7 @@ from hub.services.unit_of_work import (
     CarryAccount,
     IssuableClaim,
     IssuanceRecord,
+    IssuanceTotals,
     LedgerEvent,
     OutboxKind,
     UnitOfWork,
@@ -70,6 +71,16 @@ class IssuanceRun:
         self.credited_tco2e += other.credited_tco2e
 
 
+@dataclass(frozen=True, slots=True)
+class PartnerLedgerSummary:
+    """Where a partner's accepted tonnes stand, for the demo and operators."""
+
+    blocks: dict[BlockState, tuple[int, int]]  # state -> (blocks, units); SPLIT excluded
+    totals: IssuanceTotals
+    awaiting_claims: int
+    awaiting_reported_tco2e: Decimal
+
+
 class IssuanceService:
     def __init__(
         self,
@@ -96,6 +107,19 @@ class IssuanceService:
                 break
             run.add(batch)
         return run
+
+    def summary(self, partner: str) -> PartnerLedgerSummary:
+        with self._uow_factory() as uow:
+            blocks = uow.blocks.unit_totals(partner)
+            totals = uow.issuance.totals(partner)
+            awaiting = [
+                held
+                for held in uow.claims.holdings(partner)
+                if held.issuance is IssuanceState.AWAITING_SOURCE_CANCELLATION
+                and held.decision is not Decision.REJECTED
+            ]
+        reported = sum((Decimal(h.submission.reported_tco2e or 0) for h in awaiting), Decimal(0))
+        return PartnerLedgerSummary(blocks, totals, len(awaiting), reported)
 
     def void_overdue(self) -> list[str]:
         """Void claims whose cancellation at source was not attested in time."""
