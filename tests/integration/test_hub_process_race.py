@@ -10,11 +10,6 @@ database must hold no two overlapping locks.
 from __future__ import annotations
 
 import hashlib
-import os
-import re
-import signal
-import subprocess
-import sys
 import threading
 from collections.abc import Iterator
 from pathlib import Path
@@ -25,74 +20,25 @@ from sqlalchemy import create_engine, text
 
 from hub.grpc_api.generated.carbonhub.v1 import partner_pb2 as pb
 from hub.grpc_api.generated.carbonhub.v1 import partner_pb2_grpc as pb_grpc
+from tests.integration.hub_processes import start_hub, stop_hub
 
-ROOT = Path(__file__).resolve().parents[2]
 PAIRS = 300
 ENVELOPE = 25
 
 pytestmark = pytest.mark.slow
 
 
-def _start_hub(database_url: str, data_dir: Path) -> tuple[subprocess.Popen[str], str]:
-    env = {**os.environ, "HUB_DATABASE_URL": database_url, "HUB_DATA_DIR": str(data_dir)}
-    process = subprocess.Popen(
-        [
-            sys.executable,
-            "-c",
-            "from hub.cli import main; main()",
-            "serve",
-            "--insecure",
-            "--grpc-port",
-            "0",
-        ],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-    assert process.stdout is not None
-    found: list[str] = []
-
-    def read() -> None:
-        assert process.stdout is not None
-        for line in process.stdout:
-            match = re.match(r"LISTENING (\S+)", line)
-            if match:
-                found.append(match.group(1))
-                return
-
-    reader = threading.Thread(target=read, daemon=True)
-    reader.start()
-    reader.join(timeout=60)
-    if not found:
-        process.kill()
-        _, err = process.communicate(timeout=10)
-        raise AssertionError(f"hub did not start: {err}")
-    return process, found[0]
-
-
-def _stop(process: subprocess.Popen[str]) -> None:
-    if process.poll() is None:
-        process.send_signal(signal.SIGTERM)
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(timeout=5)
-
-
 @pytest.fixture
 def two_hubs(database_url: str, tmp_path: Path) -> Iterator[tuple[str, str, str]]:
-    first, address_a = _start_hub(database_url, tmp_path / "a")
+    first, address_a = start_hub(database_url, tmp_path / "a")
     try:
-        second, address_b = _start_hub(database_url, tmp_path / "b")
+        second, address_b = start_hub(database_url, tmp_path / "b")
         try:
             yield database_url, address_a, address_b
         finally:
-            _stop(second)
+            stop_hub(second)
     finally:
-        _stop(first)
+        stop_hub(first)
 
 
 def _person(i: int) -> str:

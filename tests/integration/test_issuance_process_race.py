@@ -1,0 +1,174 @@
+"""Two hub processes issuing from one database at once: never a unit twice.
+
+Both `carbon-hub serve` processes run their periodic issuer every 50 ms
+while claims of two projects arrive through both of them, so both issuers
+keep racing for the same claims, the same carry accounts and the same
+serial series. Whatever the interleaving, the database must end with every
+accepted claim issued exactly once, no two live blocks of a series
+overlapping, and issued units plus carried remainders equal to the credited
+tonnes.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Iterator
+from decimal import Decimal
+from pathlib import Path
+
+import grpc
+import pytest
+from sqlalchemy import create_engine, text
+
+from hub.grpc_api.generated.carbonhub.v1 import partner_pb2 as pb
+from hub.grpc_api.generated.carbonhub.v1 import partner_pb2_grpc as pb_grpc
+from tests.integration.hub_processes import start_hub, stop_hub
+from tests.unit.services.builders import CREDIT_CODE
+
+pytestmark = pytest.mark.slow
+
+PROJECTS = ("4401-PV-2023-0007", "4401-PV-2023-0008")
+MONTHS = [
+    (year, month) for year in (2023, 2024) for month in range(1, 13) if (year, month) >= (2023, 3)
+]
+
+
+@pytest.fixture
+def issuing_hubs(database_url: str, tmp_path: Path) -> Iterator[tuple[str, str, str]]:
+    fast = {"HUB_ISSUANCE_INTERVAL": "0.05"}
+    first, address_a = start_hub(database_url, tmp_path / "a", **fast)
+    try:
+        second, address_b = start_hub(database_url, tmp_path / "b", **fast)
+        try:
+            yield database_url, address_a, address_b
+        finally:
+            stop_hub(second)
+    finally:
+        stop_hub(first)
+
+
+def _project(project_id: str) -> pb.Project:
+    return pb.Project(
+        project_id=project_id,
+        name="屋顶分布式光伏项目",
+        owner_name="广州科城新能源有限公司",
+        owner_credit_code=CREDIT_CODE,
+        partner_methodology="GD-PV",
+        region_code="440100",
+        longitude="113.4526",
+        latitude="23.1703",
+        size_value="380",
+        size_unit="kW",
+        crediting_start="2023-03-01",
+        crediting_end="2033-02-28",
+        status=pb.PROJECT_STATUS_REGISTERED,
+    )
+
+
+def _claim(project_id: str, year: int, month: int) -> pb.Claim:
+    last = 28  # every month has a 28th: periods stay disjoint and inside the month
+    return pb.Claim(
+        record_id=f"{project_id}-{year}{month:02d}",
+        partner_methodology="GD-PV",
+        period_start=f"{year}-{month:02d}-01",
+        period_end=f"{year}-{month:02d}-{last}",
+        time_zone="Asia/Shanghai",
+        activity_quantity="9137.5",
+        activity_unit="kWh",
+        project_id=project_id,
+        region_code="440100",
+    )
+
+
+def _send(address: str, claims: list[pb.Claim], start: threading.Barrier) -> list[pb.Verdict]:
+    with grpc.insecure_channel(address) as channel:
+        stub = pb_grpc.PartnerServiceStub(channel)
+        start.wait(timeout=60)
+        verdicts: list[pb.Verdict] = []
+        for claim in claims:
+            # One claim per envelope: issuance runs between them on both hubs.
+            envelope = pb.ClaimEnvelope(
+                partner="CN-GD", delivery_id="RACE", sequence=len(verdicts), claims=[claim]
+            )
+            for batch in stub.SubmitClaims(iter([envelope]), timeout=60):
+                verdicts.extend(batch.verdicts)
+            time.sleep(0.01)
+        return verdicts
+
+
+def test_two_issuing_hub_processes_never_issue_a_unit_twice(
+    issuing_hubs: tuple[str, str, str],
+) -> None:
+    database_url, address_a, address_b = issuing_hubs
+    with grpc.insecure_channel(address_a) as channel:
+        results = pb_grpc.PartnerServiceStub(channel).RegisterProjects(
+            pb.RegisterProjectsRequest(
+                partner="CN-GD", delivery_id="RACE", projects=[_project(p) for p in PROJECTS]
+            ),
+            timeout=30,
+        )
+    assert [r.decision for r in results.results] == [pb.DECISION_ACCEPTED] * len(PROJECTS)
+    claims = [_claim(p, y, m) for p in PROJECTS for (y, m) in MONTHS]
+    halves = {address_a: claims[0::2], address_b: claims[1::2]}
+    start = threading.Barrier(2)
+    verdicts: list[pb.Verdict] = []
+    errors: list[BaseException] = []
+
+    def run(address: str) -> None:
+        try:
+            verdicts.extend(_send(address, halves[address], start))
+        except BaseException as error:  # surfaced below
+            errors.append(error)
+
+    threads = [threading.Thread(target=run, args=(a,)) for a in halves]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=300)
+    assert not errors, errors
+    accepted = [v for v in verdicts if v.decision == pb.DECISION_ACCEPTED]
+    assert len(accepted) == len(claims), [
+        (v.record_id, [c.code for c in v.checks]) for v in verdicts if v not in accepted
+    ]
+    credited = sum((Decimal(v.credited_tco2e) for v in accepted), Decimal(0))
+
+    engine = create_engine(database_url)
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            with engine.connect() as connection:
+                pending = connection.execute(
+                    text("SELECT count(*) FROM claims WHERE issuance = 'PENDING'")
+                ).scalar_one()
+            if pending == 0 or time.monotonic() > deadline:
+                break
+            time.sleep(0.2)
+        assert pending == 0, "the issuers did not finish"
+        with engine.connect() as connection:
+            overlapping = connection.execute(
+                text(
+                    "SELECT count(*) FROM blocks x JOIN blocks y ON x.series = y.series "
+                    "AND x.block_id < y.block_id AND x.state <> 'SPLIT' AND y.state <> 'SPLIT' "
+                    "AND x.first_unit <= y.last_unit AND y.first_unit <= x.last_unit"
+                )
+            ).scalar_one()
+            issued_claims = connection.execute(
+                text("SELECT count(*) FROM claim_issuances")
+            ).scalar_one()
+            units = connection.execute(
+                text("SELECT coalesce(sum(last_unit - first_unit + 1), 0) FROM blocks")
+            ).scalar_one()
+            carried = connection.execute(text("SELECT carried FROM carry_accounts")).all()
+            series = connection.execute(
+                text("SELECT series, min(first_unit), max(last_unit) FROM blocks GROUP BY series")
+            ).all()
+    finally:
+        engine.dispose()
+    assert overlapping == 0
+    assert issued_claims == len(claims)
+    carried_total = sum((Decimal(str(row[0])) for row in carried), Decimal(0))
+    assert Decimal(units) + carried_total == credited
+    # No gaps either: each series is numbered 1..n without a hole.
+    assert all(first == 1 for _, first, _ in series)
+    assert sum(int(last) for _, _, last in series) == units
