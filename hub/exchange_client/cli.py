@@ -133,6 +133,10 @@ def render_state(state: ExchangeState, summary: SyncSummary | None, console: Con
     for purpose in sorted(counts):
         units = sum(r.units for r in done if r.purpose == purpose)
         table.add_row(f"retired {purpose}", str(counts[purpose]), str(units))
+    pending = [r for r in state.retirements.values() if r.status is RetirementStatus.PENDING]
+    if pending:
+        # Interrupted mid-report: the next run reports them again under the same ids.
+        table.add_row("retirements pending", str(len(pending)), str(sum(r.units for r in pending)))
     refused = [r for r in state.retirements.values() if r.status is RetirementStatus.REFUSED]
     if refused:
         table.add_row("retirements refused", str(len(refused)), str(sum(r.units for r in refused)))

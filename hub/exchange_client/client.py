@@ -175,7 +175,9 @@ def holdings_of(state: ExchangeState) -> list[ledger.Holding]:
             trail=sorted(trails.get(b.block_id, [])),
         )
         for b in sorted(state.blocks.values(), key=lambda b: b.block_id)
-        if b.status in _HOLDING_STATE
+        # Only what the exchange confirmed holding: a block never acknowledged
+        # was never the exchange's, at the hub either (even if cancelled since).
+        if b.status in _HOLDING_STATE and b.acknowledged
     ]
 
 
@@ -225,7 +227,7 @@ class ExchangeClient:
         self.idle_seconds = idle_seconds
         self._stub = ex_grpc.ExchangeServiceStub(channel)  # type: ignore[no-untyped-call]
         self._stop = threading.Event()
-        self._current = SyncSummary()
+        self._current: SyncSummary | None = None  # the sync in progress, for run() on Ctrl-C
 
     def stop(self) -> None:
         """End a running sync after the event in hand, and every later one (any thread)."""
@@ -253,6 +255,18 @@ class ExchangeClient:
         """
         summary = SyncSummary(cursor=self.state.cursor)
         self._current = summary
+        try:
+            return self._sync(summary, follow, max_events, on_idle)
+        finally:
+            self._current = None
+
+    def _sync(
+        self,
+        summary: SyncSummary,
+        follow: bool,
+        max_events: int | None,
+        on_idle: Callable[[], None] | None,
+    ) -> SyncSummary:
         self._acknowledge_pending(summary)
         failures = 0
         while not self._stop.is_set():
@@ -524,7 +538,8 @@ class ExchangeClient:
         except KeyboardInterrupt:
             # The state file is consistent after every event; keep what the
             # interrupted sync counted so far.
-            _add(summary, self._current)
+            if self._current is not None:
+                _add(summary, self._current)
             summary.interrupted = True
         summary.cursor = self.state.cursor
         return summary

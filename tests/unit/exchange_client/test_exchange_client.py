@@ -215,8 +215,12 @@ def test_reconciliation_states_holdings_and_totals(
     service: FakeExchangeService, channel: grpc.Channel, tmp_path: Path
 ) -> None:
     service.qualify(*(make_block(i, vintage=2023 + i % 2) for i in range(1, 6)))
-    service.emit(ex.BLOCK_EVENT_KIND_CANCELLED, make_block(1, vintage=2024))
     client = _client(channel, tmp_path)
+    client.sync()
+    service.emit(ex.BLOCK_EVENT_KIND_CANCELLED, make_block(1, vintage=2024))
+    # Qualified and cancelled before the exchange acknowledged it: never the exchange's.
+    service.qualify(make_block(6))
+    service.emit(ex.BLOCK_EVENT_KIND_CANCELLED, make_block(6))
     client.sync()
     retired = {o.block_id: o for o in client.retire_by_policy()}
     assert client.answer_reconciliations() == []  # none requested, none started
@@ -230,6 +234,8 @@ def test_reconciliation_states_holdings_and_totals(
     split = next(o for o in retired.values() if o.purpose == "ETS_OFFSET")
     assert split.block_id not in holdings  # split: its units live in its two children
     assert holdings["B0001"].state == "CANCELLED"
+    assert client.state.blocks["B0006"].status is BlockStatus.CANCELLED
+    assert "B0006" not in holdings
     assert holdings["B0002"].state == "DELIVERED"
     assert holdings[whole.block_id].state == "RETIRED"
     assert list(holdings[whole.block_id].trail) == [f"RETIRED:{whole.retirement_id}"]
