@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from decimal import Decimal
 
 from hub.domain.blocks import AdjustmentStatus, BlockState
@@ -47,7 +48,7 @@ def test_whole_tonnes_are_issued_and_the_remainder_is_carried(standard: Standard
         assert block.adjustment.status is AdjustmentStatus.NOT_REQUIRED
     ranges = sorted((b.range.first, b.range.last) for b in run.blocks)
     assert ranges[0][0] == 1
-    assert all(a[1] + 1 == b[0] for a, b in zip(ranges, ranges[1:], strict=False))
+    assert all(a[1] + 1 == b[0] for a, b in itertools.pairwise(ranges))
 
 
 def test_a_second_run_issues_nothing_and_later_claims_use_the_carry(standard: Standard) -> None:
