@@ -7,27 +7,60 @@
 Exit codes: 0 the delivery was processed (rows may have been refused: see
 the report); 2 the delivery was refused whole (manifest or every file bad),
 nothing was sent; 3 the hub was unreachable or a call to it failed.
+
+The partner's other calls:
+
+    carbon-hub-adapter reconcile NAME --registry DIR --hub HOST:PORT [--journal F] [--start]
+    carbon-hub-adapter attest-cancellation NAME --hub HOST:PORT --claim-id ID
+        --origin-serial S --cancellation-id C --note TEXT [--record-id R] [--journal F]
+    carbon-hub-adapter attest-adjustment NAME --hub HOST:PORT --reference R
+        --status COMMITTED|COMPLETED [--note TEXT]
+
+reconcile exits 0 when every reconciliation is consistent (or none was
+requested), 1 when one is not; the attestations exit 0 when accepted, 1 when
+refused; all exit 3 when the hub is unreachable or a call fails.
 The channel is plaintext for now; mutual TLS replaces it later.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from enum import StrEnum
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, TypeVar
 
 import grpc
 import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
 
+from adapters.attestation_journal import AttestationJournal, JournalEntry
 from adapters.delivery import Delivery
 from adapters.delivery_report import DeliveryReport
-from adapters.hub_client import HubCallError, HubProtocolError, submit_delivery
+from adapters.hub_client import (
+    AttestationOutcome,
+    HubCallError,
+    HubProtocolError,
+    ReconciliationOutcome,
+    attest_adjustment,
+    attest_source_cancellation,
+    list_reconciliation_requests,
+    submit_delivery,
+)
+from adapters.hub_client import submit_reconciliation as submit_holdings
+from adapters.reconciliation import registry_holdings
 from adapters.registry import ADAPTERS, adapter_for
 from adapters.report import render_refused, render_report
+from hub.domain.blocks import AdjustmentStatus
 
+EXIT_INCONSISTENT = 1  # reconcile: a discrepancy; attest-*: the hub refused the attestation
 EXIT_REFUSED = 2
 EXIT_HUB = 3
+
+T = TypeVar("T")
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, help=__doc__)
 
@@ -113,6 +146,236 @@ def _command(name: str) -> None:
 
 for _name in ADAPTERS:
     _command(_name)
+
+
+# -- reconciliation and attestations ---------------------------------------------
+
+PartnerName = StrEnum("PartnerName", [(name, name) for name in ADAPTERS])  # type: ignore[misc]
+
+
+class AttestedStatus(StrEnum):
+    COMMITTED = "COMMITTED"
+    COMPLETED = "COMPLETED"
+
+
+NameArgument = Annotated[PartnerName, typer.Argument(help="the partner adapter")]
+JournalOption = Annotated[
+    Path,
+    typer.Option("--journal", help="the partner's attestation journal (JSON lines)"),
+]
+DEFAULT_JOURNAL = Path("attestation-journal.jsonl")
+
+
+@contextmanager
+def _hub_channel(hub: str, timeout: float, console: Console) -> Iterator[grpc.Channel]:
+    channel = grpc.insecure_channel(hub)
+    try:
+        try:
+            grpc.channel_ready_future(channel).result(timeout=timeout)
+        except grpc.FutureTimeoutError:
+            console.print(f"[red]hub {hub} is unreachable (no connection within {timeout:g} s)[/]")
+            raise typer.Exit(EXIT_HUB) from None
+        yield channel
+    finally:
+        channel.close()
+
+
+def _call(hub: str, console: Console, call: Callable[[], T]) -> T:
+    try:
+        return call()
+    except HubCallError as error:
+        console.print(f"[red]hub {hub}: {error}[/]")
+        raise typer.Exit(EXIT_HUB) from error
+
+
+def _render_reconciliation(outcome: ReconciliationOutcome, console: Console) -> None:
+    colour = "green" if outcome.consistent else "red"
+    console.print(
+        f"reconciliation {outcome.reconciliation_id} with the hub: [{colour}]{outcome.status}[/]"
+        f" ({len(outcome.discrepancies)} discrepancies)"
+    )
+    if outcome.discrepancies:
+        table = Table("phase", "kind", "subject", "hub", "partner", "resolved")
+        for d in outcome.discrepancies:
+            table.add_row(
+                d.phase,
+                d.kind,
+                d.subject_id,
+                d.hub_value,
+                d.counterpart_value,
+                "yes" if d.resolved else "",
+            )
+        console.print(table)
+    if outcome.frozen_block_ids:
+        console.print(f"blocks frozen by the hub: {', '.join(outcome.frozen_block_ids)}")
+
+
+def _render_attestation(outcome: AttestationOutcome, console: Console) -> None:
+    if outcome.accepted:
+        replay = " (recorded before: nothing changed)" if outcome.replay else ""
+        console.print(f"[green]accepted[/]{replay}")
+        if outcome.claim_ids:
+            console.print(f"claims released for issuance: {', '.join(outcome.claim_ids)}")
+        if outcome.block_ids:
+            console.print(f"blocks made routable: {', '.join(outcome.block_ids)}")
+        return
+    console.print("[red]refused[/]")
+    for code, message in zip(outcome.check_codes, outcome.messages, strict=True):
+        console.print(f"  {code}: {message}")
+
+
+@app.command("reconcile")
+def reconcile_command(
+    name: NameArgument,
+    registry: Annotated[
+        Path,
+        typer.Option(
+            "--registry",
+            exists=True,
+            file_okay=False,
+            dir_okay=True,
+            help="folder whose sub-folders are the partner's deliveries",
+        ),
+    ],
+    hub: HubOption,
+    journal: JournalOption = DEFAULT_JOURNAL,
+    start: Annotated[
+        bool, typer.Option("--start", help="start a reconciliation when none is requested")
+    ] = False,
+    connect_timeout: TimeoutOption = 10.0,
+) -> None:
+    """State the partner's holdings from its registry data for the hub's reconciliation."""
+    console = Console()
+    held = registry_holdings(str(name), registry, AttestationJournal(journal))
+    for folder in held.refused:
+        console.print(f"[yellow]delivery {folder} refused whole by the adapter: not counted[/]")
+    console.print(
+        f"{held.partner}: {len(held.holdings)} records from {len(held.deliveries)} deliveries "
+        f"({', '.join(held.deliveries) or 'none'}); journal {journal}"
+    )
+    with _hub_channel(hub, connect_timeout, console) as channel:
+        requested = _call(hub, console, lambda: list_reconciliation_requests(channel, held.partner))
+        ids: list[str | None] = [r.reconciliation_id for r in requested]
+        if not ids:
+            if not start:
+                console.print("no reconciliation requested by the hub (use --start to start one)")
+                return
+            ids = [None]
+        outcomes: list[ReconciliationOutcome] = []
+        for reconciliation_id in ids:
+            try:
+                outcomes.append(
+                    submit_holdings(
+                        channel, held.partner, reconciliation_id, held.totals, held.holdings
+                    )
+                )
+            except HubCallError as error:
+                console.print(f"[red]hub {hub}: {error}[/]")
+                raise typer.Exit(EXIT_HUB) from error
+    for outcome in outcomes:
+        _render_reconciliation(outcome, console)
+    if not all(o.consistent for o in outcomes):
+        raise typer.Exit(EXIT_INCONSISTENT)
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+def _moment(text: str | None, option: str) -> datetime:
+    if text is None:
+        return _now()
+    try:
+        moment = datetime.fromisoformat(text)
+    except ValueError:
+        raise typer.BadParameter(f"not an RFC 3339 time: {text!r}", param_hint=option) from None
+    if moment.tzinfo is None:
+        raise typer.BadParameter("give the time zone, e.g. +08:00", param_hint=option)
+    return moment
+
+
+@app.command("attest-cancellation")
+def attest_cancellation_command(
+    name: NameArgument,
+    hub: HubOption,
+    claim_id: Annotated[str, typer.Option("--claim-id", help="the hub's claim id")],
+    origin_serial: Annotated[
+        str, typer.Option("--origin-serial", help="the whole origin block cancelled")
+    ],
+    cancellation_id: Annotated[
+        str, typer.Option("--cancellation-id", help="the registry's cancellation id")
+    ],
+    note: Annotated[
+        str, typer.Option("--note", help="the cancellation note as written at the origin")
+    ],
+    record_id: Annotated[
+        str, typer.Option("--record-id", help="the partner's record id, for the journal")
+    ] = "",
+    cancelled_at: Annotated[
+        str | None,
+        typer.Option("--cancelled-at", help="RFC 3339 time of the cancellation (default: now)"),
+    ] = None,
+    journal: JournalOption = DEFAULT_JOURNAL,
+    connect_timeout: TimeoutOption = 10.0,
+) -> None:
+    """Attest that the origin registry cancelled a claim's origin block for the hub."""
+    console = Console()
+    partner = adapter_for(str(name)).partner
+    moment = _moment(cancelled_at, "--cancelled-at")
+    with _hub_channel(hub, connect_timeout, console) as channel:
+        outcome = _call(
+            hub,
+            console,
+            lambda: attest_source_cancellation(
+                channel, partner, claim_id, origin_serial, cancellation_id, note, moment
+            ),
+        )
+    _render_attestation(outcome, console)
+    if not outcome.accepted:
+        raise typer.Exit(EXIT_INCONSISTENT)
+    recorded = AttestationJournal(journal).append(
+        JournalEntry(
+            partner=partner,
+            claim_id=claim_id,
+            record_id=record_id,
+            origin_serial=origin_serial,
+            cancellation_id=cancellation_id,
+            cancelled_at=moment.isoformat(),
+            attested_at=_now().isoformat(),
+        )
+    )
+    console.print(f"journal {journal}: {'recorded' if recorded else 'already recorded'}")
+
+
+@app.command("attest-adjustment")
+def attest_adjustment_command(
+    name: NameArgument,
+    hub: HubOption,
+    reference: Annotated[
+        str, typer.Option("--reference", help="the adjustment reference the claims carry")
+    ],
+    status: Annotated[AttestedStatus, typer.Option("--status", help="where it moved")],
+    note: Annotated[str, typer.Option("--note", help="free text for the hub's record")] = "",
+    attested_at: Annotated[
+        str | None, typer.Option("--attested-at", help="RFC 3339 (default: now)")
+    ] = None,
+    connect_timeout: TimeoutOption = 10.0,
+) -> None:
+    """Attest that an accounting adjustment of the origin moved to COMMITTED or COMPLETED."""
+    console = Console()
+    partner = adapter_for(str(name)).partner
+    moment = _moment(attested_at, "--attested-at")
+    with _hub_channel(hub, connect_timeout, console) as channel:
+        outcome = _call(
+            hub,
+            console,
+            lambda: attest_adjustment(
+                channel, partner, reference, AdjustmentStatus(status.value), moment, note
+            ),
+        )
+    _render_attestation(outcome, console)
+    if not outcome.accepted:
+        raise typer.Exit(EXIT_INCONSISTENT)
 
 
 def main() -> None:

@@ -4,12 +4,18 @@ Projects first (RegisterProjects, in chunks), then one bidirectional
 SubmitClaims stream: envelopes of ``batch_size`` claims with a sequence
 number, exactly one VerdictBatch back per envelope, in order, holding one
 verdict per claim in the envelope's order.
+
+Then the partner's other calls: attesting a cancellation at source or an
+accounting adjustment, and answering (or starting) a reconciliation. Each
+returns a small typed result; a failed call raises HubCallError.
 """
 
 from __future__ import annotations
 
 import threading
 from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
 from typing import TypeVar
 
 import grpc
@@ -17,9 +23,12 @@ import grpc
 from adapters.check_columns import column_for
 from adapters.delivery import Delivery, SourcedClaim, SourcedProject
 from adapters.delivery_report import CheckOutcome, ClaimOutcome, DeliveryReport, ProjectOutcome
+from hub.domain.blocks import AdjustmentStatus
 from hub.domain.checks import Severity
 from hub.domain.claims import ClaimSubmission, Decision, OriginStatus
 from hub.domain.projects import PartnerProjectStatus, ProjectSubmission
+from hub.domain.reconciliation import Holding, Total
+from hub.grpc_api.generated.carbonhub.v1 import ledger_pb2 as ledger_pb
 from hub.grpc_api.generated.carbonhub.v1 import partner_pb2 as pb
 from hub.grpc_api.generated.carbonhub.v1 import partner_pb2_grpc as pb_grpc
 
@@ -292,4 +301,194 @@ def submit_delivery(
         problems=tuple(delivery.problems),
         claims=tuple(claims),
         projects=tuple(projects),
+    )
+
+
+# -- lock at source, accounting adjustments, reconciliation ------------------------
+
+_ADJUSTMENT: Mapping[AdjustmentStatus, ledger_pb.AdjustmentStatus] = {
+    AdjustmentStatus.COMMITTED: ledger_pb.ADJUSTMENT_STATUS_COMMITTED,
+    AdjustmentStatus.COMPLETED: ledger_pb.ADJUSTMENT_STATUS_COMPLETED,
+}
+
+
+@dataclass(frozen=True, slots=True)
+class AttestationOutcome:
+    """The hub's answer to an attestation."""
+
+    accepted: bool
+    replay: bool  # the same attestation was recorded before: nothing changed
+    check_codes: tuple[str, ...]  # why it was refused
+    messages: tuple[str, ...]  # the checks' English messages, in the same order
+    claim_ids: tuple[str, ...]  # claims it released for issuance
+    block_ids: tuple[str, ...]  # blocks it made routable
+
+
+@dataclass(frozen=True, slots=True)
+class ReconciliationRequestInfo:
+    reconciliation_id: str
+    counterpart: str
+    requested_at: str
+
+
+@dataclass(frozen=True, slots=True)
+class DiscrepancyInfo:
+    phase: str  # TOTALS, UNIT_BLOCKS, AUDIT_TRAIL
+    kind: str
+    subject_id: str
+    hub_value: str
+    counterpart_value: str
+    resolved: bool
+
+
+@dataclass(frozen=True, slots=True)
+class ReconciliationOutcome:
+    reconciliation_id: str
+    counterpart: str
+    status: str  # CONSISTENT, INCONSISTENT, COMPLETED_WITH_MANUAL_INTERVENTION, REQUESTED
+    discrepancies: tuple[DiscrepancyInfo, ...]
+    frozen_block_ids: tuple[str, ...]
+
+    @property
+    def consistent(self) -> bool:
+        return self.status == "CONSISTENT"
+
+
+def _stub(channel: grpc.Channel) -> pb_grpc.PartnerServiceStub:
+    return pb_grpc.PartnerServiceStub(channel)  # type: ignore[no-untyped-call]
+
+
+def _rfc3339(moment: datetime) -> str:
+    if moment.tzinfo is None:
+        raise ValueError("attestation times must carry a time zone")
+    return moment.isoformat()
+
+
+def _attestation_outcome(result: pb.AttestationResult) -> AttestationOutcome:
+    return AttestationOutcome(
+        accepted=result.accepted,
+        replay=result.replay,
+        check_codes=tuple(c.code for c in result.checks),
+        messages=tuple(c.message_en for c in result.checks),
+        claim_ids=tuple(result.claim_ids),
+        block_ids=tuple(result.block_ids),
+    )
+
+
+def attest_source_cancellation(
+    channel: grpc.Channel,
+    partner: str,
+    claim_id: str,
+    origin_serial: str,
+    cancellation_id: str,
+    note: str,
+    cancelled_at: datetime,
+) -> AttestationOutcome:
+    """Lock at source: the origin cancelled ``origin_serial`` for the hub's claim."""
+    request = pb.SourceCancellationAttestation(
+        partner=partner,
+        claim_id=claim_id,
+        origin_serial=origin_serial,
+        cancellation_id=cancellation_id,
+        note=note,
+        cancelled_at=_rfc3339(cancelled_at),
+    )
+    try:
+        result: pb.AttestationResult = _stub(channel).AttestSourceCancellation(request)
+    except grpc.RpcError as error:
+        raise HubCallError("AttestSourceCancellation", error) from error
+    return _attestation_outcome(result)
+
+
+def attest_adjustment(
+    channel: grpc.Channel,
+    partner: str,
+    reference: str,
+    status: AdjustmentStatus,
+    attested_at: datetime,
+    note: str = "",
+) -> AttestationOutcome:
+    """The origin's accounting adjustment ``reference`` moved to COMMITTED or COMPLETED."""
+    wire_status = _ADJUSTMENT.get(status)
+    if wire_status is None:
+        raise ValueError(
+            f"an attestation moves an adjustment to COMMITTED or COMPLETED, not {status}"
+        )
+    request = pb.AccountingAdjustmentAttestation(
+        partner=partner,
+        reference=reference,
+        status=wire_status,
+        attested_at=_rfc3339(attested_at),
+        note=note,
+    )
+    try:
+        result: pb.AttestationResult = _stub(channel).AttestAccountingAdjustment(request)
+    except grpc.RpcError as error:
+        raise HubCallError("AttestAccountingAdjustment", error) from error
+    return _attestation_outcome(result)
+
+
+def list_reconciliation_requests(
+    channel: grpc.Channel, partner: str
+) -> list[ReconciliationRequestInfo]:
+    """The reconciliations the hub asked of ``partner`` and that await its holdings."""
+    try:
+        response: ledger_pb.ListReconciliationRequestsResponse = _stub(
+            channel
+        ).ListReconciliationRequests(ledger_pb.ListReconciliationRequestsRequest(partner=partner))
+    except grpc.RpcError as error:
+        raise HubCallError("ListReconciliationRequests", error) from error
+    return [
+        ReconciliationRequestInfo(r.reconciliation_id, r.counterpart, r.requested_at)
+        for r in response.requests
+    ]
+
+
+def submit_reconciliation(
+    channel: grpc.Channel,
+    partner: str,
+    reconciliation_id: str | None,
+    totals: Sequence[Total],
+    holdings: Sequence[Holding],
+) -> ReconciliationOutcome:
+    """State the partner's holdings for a requested reconciliation, or start one (None)."""
+    request = ledger_pb.SubmitReconciliationRequest(
+        reconciliation_id=reconciliation_id or "",
+        partner=partner,
+        totals=[
+            ledger_pb.HoldingTotal(
+                state=t.state, vintage=t.vintage, count=t.count, quantity=str(t.quantity)
+            )
+            for t in totals
+        ],
+        holdings=[
+            ledger_pb.Holding(
+                subject_id=h.subject_id,
+                state=h.state,
+                vintage=h.vintage,
+                quantity=str(h.quantity),
+                serial=h.serial,
+                digest=h.digest,
+                trail=sorted(h.trail),
+            )
+            for h in holdings
+        ],
+    )
+    try:
+        report: ledger_pb.ReconciliationReport = _stub(channel).SubmitReconciliation(request)
+    except grpc.RpcError as error:
+        raise HubCallError("SubmitReconciliation", error) from error
+    return ReconciliationOutcome(
+        reconciliation_id=report.reconciliation_id,
+        counterpart=report.counterpart,
+        status=ledger_pb.ReconciliationStatus.Name(report.status).removeprefix(
+            "RECONCILIATION_STATUS_"
+        ),
+        discrepancies=tuple(
+            DiscrepancyInfo(
+                d.phase, d.kind, d.subject_id, d.hub_value, d.counterpart_value, d.resolved
+            )
+            for d in report.discrepancies
+        ),
+        frozen_block_ids=tuple(report.frozen_block_ids),
     )
