@@ -173,8 +173,16 @@ def test_the_repository_reports_an_overlap_as_a_conflict(engine: Engine) -> None
         uow.commit()
     with pytest.raises(ConcurrentWriteConflict), factory() as uow:
         uow.blocks.add([block(SerialRange(SERIES, 10, 12), block_id="b2")])
+    # Two blocks of one batch overlapping each other are refused as well.
+    with pytest.raises(ConcurrentWriteConflict), factory() as uow:
+        uow.blocks.add(
+            [
+                block(SerialRange(SERIES, 11, 15), block_id="b3"),
+                block(SerialRange(SERIES, 15, 19), block_id="b4"),
+            ]
+        )
     with factory() as uow:
-        assert set(uow.blocks.get_many(["b1", "b2"])) == {"b1"}
+        assert set(uow.blocks.get_many(["b1", "b2", "b3", "b4"])) == {"b1"}
         parent = uow.blocks.get_many(["b1"])["b1"]
         head_range, tail_range = parent.range.split(4)
         uow.blocks.split(
