@@ -29,6 +29,12 @@ from .builders import PARTNER, PERSON_A, PERSON_B, PERSON_C, metro, pv, pv_proje
 from .conftest import fixed_clock
 
 
+def verdict_of(service: IngestionService, record_id: str) -> Verdict | None:
+    """The stored verdict of a record, as GetClaimStatus answers it."""
+    status = service.status(PARTNER, record_id)
+    return None if status is None else status.verdict
+
+
 def codes(verdict: Verdict) -> set[str]:
     return {c.code for c in verdict.checks}
 
@@ -88,7 +94,7 @@ def test_one_verdict_per_submission_in_order(
     # Rejected claims are recorded too, so the partner can ask for them later.
     assert len(uow_factory.store.claims) == 3
     for verdict in verdicts:
-        assert service.status(PARTNER, verdict.record_id) == verdict
+        assert verdict_of(service, verdict.record_id) == verdict
 
 
 def test_accepted_claim_is_normalised_to_the_shenzhen_methodology(
@@ -112,7 +118,7 @@ def test_empty_batch_answers_nothing_and_stores_nothing(
 
 
 def test_status_of_an_unknown_record_is_none(service: IngestionService) -> None:
-    assert service.status(PARTNER, "NEVER-SENT") is None
+    assert verdict_of(service, "NEVER-SENT") is None
 
 
 # --- Resubmissions ----------------------------------------------------------------
@@ -134,7 +140,7 @@ def test_exact_resubmission_returns_the_original_verdict_and_stores_nothing_new(
     assert uow_factory.store.claims == claims_before
     assert sorted(uow_factory.store.all_locks(), key=repr) == locks_before
     assert uow_factory.store.refused == []
-    assert service.status(PARTNER, "M1") == first
+    assert verdict_of(service, "M1") == first
 
 
 def test_resubmitting_a_rejected_claim_returns_the_rejection(
@@ -167,7 +173,7 @@ def test_changed_content_under_the_same_record_id_is_refused_and_the_original_st
     assert check(changed, "DUPLICATE_RECORD_CHANGED").details["original_claim_id"] == (
         first.claim_id
     )
-    assert service.status(PARTNER, "M1") == first
+    assert verdict_of(service, "M1") == first
     assert len(uow_factory.store.claims) == 1
     assert [r.original_claim_id for r in uow_factory.store.refused] == [first.claim_id]
     assert [r.submission.activity_quantity for r in uow_factory.store.refused] == ["250"]
@@ -176,7 +182,7 @@ def test_changed_content_under_the_same_record_id_is_refused_and_the_original_st
     (once_more,) = service.submit(PARTNER, [metro("M1", activity_quantity="250")])
     assert once_more.decision is Decision.REJECTED
     assert codes(once_more) == {"DUPLICATE_RECORD_CHANGED"}
-    assert service.status(PARTNER, "M1") == first
+    assert verdict_of(service, "M1") == first
 
 
 def test_a_record_repeated_inside_one_batch_is_a_resubmission(
@@ -202,7 +208,7 @@ def test_a_record_repeated_with_changes_inside_one_batch_keeps_the_first(
     assert second.decision is Decision.REJECTED
     assert codes(second) == {"DUPLICATE_RECORD_CHANGED"}
     assert second.claim_id == first.claim_id
-    stored = service.status(PARTNER, "M1")
+    stored = verdict_of(service, "M1")
     assert stored is not None and stored.claim_id == first.claim_id
     assert stored.decision is Decision.ACCEPTED
     assert [r.submission.activity_quantity for r in uow_factory.store.stored_records()] == ["300"]
@@ -356,7 +362,7 @@ def test_a_claim_naming_another_partner_refuses_the_whole_envelope(
     assert raised.value.details["record_id"] == "HK-1"
     assert raised.value.details["claim_partner"] == "CN-HK"
     assert uow_factory.store.claims == {}
-    assert service.status(PARTNER, "M1") is None
+    assert verdict_of(service, "M1") is None
 
 
 # --- Concurrent writers ------------------------------------------------------------
@@ -392,6 +398,10 @@ class _ClaimsWithHook:
 
     def count_by_decision(self, partner: str) -> dict[str, int]:
         return self._inner.count_by_decision(partner)
+
+    def __getattr__(self, name: str) -> object:
+        # The ledger's other queries (status, issuance) pass straight through.
+        return getattr(self._inner, name)
 
 
 class _HookedFactory:
@@ -438,9 +448,9 @@ def test_a_conflicting_commit_between_read_and_write_makes_the_batch_decided_aga
     assert ours.decision is Decision.REJECTED
     assert error_codes(ours) == {"PERSON_PERIOD_OVERLAP"}
     assert check(ours, "PERSON_PERIOD_OVERLAP").details["other_record_id"] == "RIVAL"
-    rival_status = service.status(PARTNER, "RIVAL")
+    rival_status = verdict_of(service, "RIVAL")
     assert rival_status is not None and rival_status.decision is Decision.ACCEPTED
-    assert service.status(PARTNER, "OURS") == ours
+    assert verdict_of(service, "OURS") == ours
     holders = {claim_id for _, claim_id in uow_factory.store.all_locks()}
     assert holders == {rival_status.claim_id}
 
@@ -454,7 +464,7 @@ def test_a_concurrent_commit_of_the_same_record_turns_ours_into_a_resubmission(
 
     (ours,) = service.submit(PARTNER, [claim])
 
-    stored = service.status(PARTNER, "M1")
+    stored = verdict_of(service, "M1")
     assert stored is not None and stored.decision is Decision.ACCEPTED
     assert ours.resubmission is True
     assert ours.claim_id == stored.claim_id
