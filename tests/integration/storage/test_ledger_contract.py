@@ -260,11 +260,11 @@ def test_of_project_filters_partner_project_and_decision(uow_factory: UnitOfWork
             assert view == uow.claims.ledger_view(view.claim_id)
         only_rejected = uow.claims.of_project("CN-GD", "GD-PV-0007", [Decision.REJECTED])
         assert [v.claim_id for v in only_rejected] == [_id(rejected)]
-        assert [v.claim_id for v in uow.claims.of_project("CN-HK", "GD-PV-0007", Decision)] == [
-            _id(other_partner)
-        ]
+        assert [
+            v.claim_id for v in uow.claims.of_project("CN-HK", "GD-PV-0007", list(Decision))
+        ] == [_id(other_partner)]
         assert uow.claims.of_project("CN-GD", "GD-PV-0007", []) == []
-        assert uow.claims.of_project("CN-GD", "GD-PV-9999", Decision) == []
+        assert uow.claims.of_project("CN-GD", "GD-PV-9999", list(Decision)) == []
 
 
 # --- change_verdicts ------------------------------------------------------------

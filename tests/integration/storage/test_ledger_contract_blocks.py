@@ -99,13 +99,12 @@ def test_overlapping_live_blocks_of_one_series_are_refused(
         block("B-7", 11, 20),
         block("B-8", 1, 10, series=OTHER_SERIES),  # another series is another numbering
         block("B-9", 1, 10, series=HK_SERIES, partner="CN-HK"),
+        # A SPLIT block is not live: the rule does not apply to it.
+        block("B-S", 5, 15, state=BlockState.SPLIT),
     )
     with uow_factory() as uow:
-        assert set(uow.blocks.get_many(["B-2", "B-4", "B-5", "B-6", "B-7", "B-8", "B-9"])) == {
-            "B-7",
-            "B-8",
-            "B-9",
-        }
+        stored = uow.blocks.get_many(["B-2", "B-4", "B-5", "B-6", "B-7", "B-8", "B-9", "B-S"])
+        assert set(stored) == {"B-7", "B-8", "B-9", "B-S"}
 
 
 def test_two_units_of_work_adding_overlapping_blocks_one_is_refused(
