@@ -85,3 +85,43 @@ def test_demo_accepts_the_good_rows_then_nothing_new_on_a_second_run(tmp_path: P
     # record the partner changed, which is refused again as changed.
     assert recognised + changed_again == sent_first
     assert "DUPLICATE_RECORD_CHANGED" in second
+
+
+def _units(cell: str) -> tuple[int, int]:
+    """'16 / 4995 t' -> (16, 4995)"""
+    blocks, units = cell.removesuffix(" t").split(" / ")
+    return int(blocks), int(units)
+
+
+def test_demo_issues_delivers_retires_and_reconciles(tmp_path: Path) -> None:
+    from decimal import Decimal
+
+    first = _demo(tmp_path)
+    issued = [_units(c) for c in _row(first, "blocks / tCO2e issued")]
+    assert all(blocks > 0 for blocks, _ in issued), first
+    # Nothing lost to the floor: units issued plus remainders carried equal
+    # the credited tonnes of every partner.
+    for (_, units), carried, credited in zip(
+        issued,
+        _row(first, "tCO2e carried (below a whole unit)"),
+        _row(first, "accepted tCO2e credited"),
+        strict=True,
+    ):
+        assert Decimal(units) + Decimal(carried) == Decimal(credited)
+        assert Decimal(0) <= Decimal(carried)
+    assert all(_units(c)[0] > 0 for c in _row(first, "retired"))
+    assert all(_units(c) == (0, 0) for c in _row(first, "waiting for the exchange"))
+    # Guangdong cancelled every issued PHCER block at source: nothing waits.
+    assert _row(first, "awaiting source cancellation") == ["0 claims / 0 t"] * 2
+    gd, hk = _row(first, "reconciliation with the registry")
+    assert hk == "CONSISTENT (0)"
+    # The one record Guangdong changed after delivering it: the hub kept the
+    # original, the registry shows the change.
+    assert gd.startswith("INCONSISTENT")
+    assert "GD2024R0001205" in first
+    assert "reconciliation with the exchange: CONSISTENT (0)" in first
+
+    second = _demo(tmp_path)
+    assert "issued now: 0 blocks, 0 tCO2e" in second
+    assert _row(second, "blocks / tCO2e issued") == _row(first, "blocks / tCO2e issued")
+    assert "reconciliation with the exchange: CONSISTENT (0)" in second
