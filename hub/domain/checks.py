@@ -140,7 +140,6 @@ CATALOGUE: dict[str, CheckDefinition] = {
         _d("SOURCE_CANCELLATION_OVERDUE", E, "{days} 天内未收到原注册登记簿的注销证明，该申报作废", "no cancellation at source was attested within {days} days; the claim is void", CA),
         # Accounting adjustments (double claiming)
         _d("ADJUSTMENT_STATUS_BACKWARDS", E, "相应调整 {reference} 当前为 {current}，不能变为 {status}", "adjustment {reference} is {current}; it cannot become {status}", A),
-        _d("ADJUSTMENT_REFERENCE_UNKNOWN", E, "{partner} 没有申报带有相应调整编号 {reference}", "no claim of {partner} carries adjustment reference {reference}", A),
         _d("ADJUSTMENT_STATUS_INVALID", E, "证明只能将状态设为 COMMITTED 或 COMPLETED，不能设为 {status}", "an attestation can only set COMMITTED or COMPLETED, not {status}", A),
         # Offset eligibility of ETS_OFFSET retirements (standards/offsets.yaml)
         _d("OFFSET_FIELDS_MISSING", E, "履约抵销注销须填写有效的 {fields}", "an ETS offset retirement needs valid {fields}", RT),

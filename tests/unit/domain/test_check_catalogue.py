@@ -41,7 +41,6 @@ def test_applies_to_names_known_subjects(code: str) -> None:
         ("SOURCE_CANCELLATION_OVERDUE", "ERROR", "claim, attestation", {"days"}),
         ("PROJECT_SUSPENDED_BY_BUREAU", "REVIEW", "claim", {"project_id", "reason"}),
         ("ADJUSTMENT_STATUS_BACKWARDS", "ERROR", "attestation", {"reference", "current", "status"}),
-        ("ADJUSTMENT_REFERENCE_UNKNOWN", "ERROR", "attestation", {"partner", "reference"}),
         ("ADJUSTMENT_STATUS_INVALID", "ERROR", "attestation", {"status"}),
         ("OFFSET_FIELDS_MISSING", "ERROR", "retirement", {"fields"}),
         ("OFFSET_ORIGIN_NOT_ELIGIBLE", "ERROR", "retirement", {"origin", "eligible"}),
