@@ -10,7 +10,6 @@ that process committed. No rule depends on state held in this process.
 
 from __future__ import annotations
 
-import logging
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
@@ -22,10 +21,10 @@ from hub.domain.checks import CheckResult, fire
 from hub.domain.claims import ClaimSubmission, Decision, OriginStatus, Verdict, decide
 from hub.domain.issuance import ClaimState, claim_state, issuance_on_acceptance
 from hub.domain.locks import CONFLICT_CODES, ClaimLock, LockKind, locks_for
-from hub.errors import InvalidRequest, StorageUnavailable
+from hub.errors import InvalidRequest
 from hub.services.clock import Clock
+from hub.services.transactions import run_in_transaction
 from hub.services.unit_of_work import (
-    ConcurrentWriteConflict,
     LockConflict,
     NewClaimRecord,
     RefusedResubmission,
@@ -34,9 +33,6 @@ from hub.services.unit_of_work import (
     UnitOfWorkFactory,
 )
 from hub.standard import Standard
-
-log = logging.getLogger(__name__)
-
 
 SUSPENDED_CHECK = "PROJECT_SUSPENDED_BY_BUREAU"
 
@@ -86,25 +82,13 @@ class IngestionService:
                 )
         if not submissions:
             return []
-        for attempt in range(1, self._write_retries + 1):
-            try:
-                with self._uow_factory() as uow:
-                    verdicts = self._decide_and_record(uow, partner, submissions)
-                    uow.commit()
-                    return verdicts
-            except ConcurrentWriteConflict as conflict:
-                # Another process committed a conflicting row between our
-                # reads and our write; decide again against its result.
-                log.info(
-                    "batch of %s re-decided after a concurrent write (attempt %s): %s",
-                    partner,
-                    attempt,
-                    conflict,
-                )
-        raise StorageUnavailable(
-            "WRITE_CONTENDED",
-            f"the batch could not be recorded after {self._write_retries} attempts; retry it",
-            {"attempts": str(self._write_retries)},
+        # When another process committed a conflicting row between our reads
+        # and our write, the whole batch is decided again against its result.
+        return run_in_transaction(
+            self._uow_factory,
+            lambda uow: self._decide_and_record(uow, partner, submissions),
+            retries=self._write_retries,
+            what=f"batch of {partner}",
         )
 
     def status(self, partner: str, record_id: str) -> ClaimStatus | None:

@@ -9,8 +9,9 @@ from hub.domain.assessment import assess_project
 from hub.domain.checks import CheckResult, fire
 from hub.domain.claims import Decision, decide
 from hub.domain.projects import ProjectSubmission
-from hub.errors import InvalidRequest, StorageUnavailable
-from hub.services.unit_of_work import ConcurrentWriteConflict, UnitOfWorkFactory
+from hub.errors import InvalidRequest
+from hub.services.transactions import run_in_transaction
+from hub.services.unit_of_work import UnitOfWork, UnitOfWorkFactory
 from hub.standard import Standard
 
 
@@ -44,34 +45,25 @@ class ProjectRegistrationService:
                     },
                 )
         assessments = [assess_project(sub, self._standard) for sub in submissions]
-        for _ in range(self._write_retries):
-            try:
-                with self._uow_factory() as uow:
-                    ids = {a.project.project_id for a in assessments if a.project is not None}
-                    existing = uow.projects.get_many(partner, ids) if ids else {}
-                    results: list[ProjectResult] = []
-                    for sub, assessment in zip(submissions, assessments, strict=True):
-                        checks = list(assessment.checks)
-                        project = assessment.project
-                        if project is not None and decide(checks) is not Decision.REJECTED:
-                            before = existing.get(project.project_id)
-                            if uow.projects.upsert(project) and before is not None:
-                                checks.append(
-                                    fire("PROJECT_CHANGED", project_id=project.project_id)
-                                )
-                            existing[project.project_id] = project
-                        decision = (
-                            Decision.REJECTED
-                            if decide(checks) is Decision.REJECTED
-                            else Decision.ACCEPTED
-                        )
-                        results.append(ProjectResult(sub.project_id, decision, tuple(checks)))
-                    uow.commit()
-                    return results
-            except ConcurrentWriteConflict:
-                continue
-        raise StorageUnavailable(
-            "WRITE_CONTENDED",
-            "the projects could not be recorded; retry",
-            {"attempts": str(self._write_retries)},
+
+        def work(uow: UnitOfWork) -> list[ProjectResult]:
+            ids = {a.project.project_id for a in assessments if a.project is not None}
+            existing = uow.projects.get_many(partner, ids) if ids else {}
+            results: list[ProjectResult] = []
+            for sub, assessment in zip(submissions, assessments, strict=True):
+                checks = list(assessment.checks)
+                project = assessment.project
+                if project is not None and decide(checks) is not Decision.REJECTED:
+                    before = existing.get(project.project_id)
+                    if uow.projects.upsert(project) and before is not None:
+                        checks.append(fire("PROJECT_CHANGED", project_id=project.project_id))
+                    existing[project.project_id] = project
+                decision = (
+                    Decision.REJECTED if decide(checks) is Decision.REJECTED else Decision.ACCEPTED
+                )
+                results.append(ProjectResult(sub.project_id, decision, tuple(checks)))
+            return results
+
+        return run_in_transaction(
+            self._uow_factory, work, retries=self._write_retries, what="projects"
         )
