@@ -304,8 +304,7 @@ def resolve_discrepancy(
     from hub.ledger_views import render_reconciliation
 
     with _ledger(data_dir, database_url, config) as hub:
-        actor = f"bureau:{officer.strip()}" if officer.strip() else ""
-        reconciliation = hub.reconciliations.resolve(discrepancy, resolution, actor)
+        reconciliation = hub.reconciliations.resolve(discrepancy, resolution, officer)
         render_reconciliation(reconciliation, Console())
 
 

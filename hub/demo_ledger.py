@@ -37,9 +37,8 @@ from adapters.reconciliation import registry_holdings
 from hub.bootstrap import Hub
 from hub.domain.blocks import AdjustmentStatus, BlockState
 from hub.domain.claims import Decision
+from hub.domain.issuance import AWAITING_CHECK
 from hub.exchange_client.client import ExchangeClient
-
-AWAITING_CHECK = "AWAITING_SOURCE_CANCELLATION"
 
 
 @dataclass

@@ -18,9 +18,11 @@ from hub.domain.blocks import Block, BlockState
 from hub.domain.checks import fire
 from hub.domain.claims import Decision, decide
 from hub.domain.issuance import IssuanceState
-from hub.errors import FailedPrecondition, InvalidRequest, NotFound
+from hub.errors import FailedPrecondition, NotFound
+from hub.services.block_refusals import block_not_found, block_terminal
 from hub.services.clock import Clock
 from hub.services.ingestion import SUSPENDED_CHECK
+from hub.services.officers import officer_actor, required_reason
 from hub.services.transactions import run_in_transaction
 from hub.services.unit_of_work import (
     LedgerEvent,
@@ -42,20 +44,6 @@ class SupervisionOutcome:
     claims_changed: tuple[str, ...]
 
 
-def _officer(officer: str) -> str:
-    name = officer.strip()
-    if not name:
-        raise InvalidRequest("OFFICER_REQUIRED", "name the bureau officer", {"field": "officer"})
-    return f"bureau:{name}"
-
-
-def _reason(reason: str) -> str:
-    text = reason.strip()
-    if not text:
-        raise InvalidRequest("REASON_REQUIRED", "a reason is required", {"field": "reason"})
-    return text
-
-
 class BureauService:
     def __init__(
         self, uow_factory: UnitOfWorkFactory, clock: Clock, *, write_retries: int = 8
@@ -65,7 +53,7 @@ class BureauService:
         self._retries = write_retries
 
     def cancel_block(self, block_id: str, reason: str, officer: str) -> Block:
-        actor, why = _officer(officer), _reason(reason)
+        actor, why = officer_actor(officer), required_reason(reason)
 
         def work(uow: UnitOfWork) -> Block:
             now = self._clock()
@@ -73,13 +61,9 @@ class BureauService:
             if block is None:
                 block = uow.blocks.by_serial(block_id)
             if block is None:
-                raise NotFound("BLOCK_NOT_FOUND", f"no block {block_id}", {"block_id": block_id})
+                raise block_not_found(block_id)
             if block.state not in (BlockState.ISSUED, BlockState.DELIVERED):
-                raise FailedPrecondition(
-                    "BLOCK_TERMINAL",
-                    f"block {block.serial} is {block.state}: it can never move again",
-                    {"block_id": block.block_id, "state": str(block.state)},
-                )
+                raise block_terminal(block)
             uow.blocks.transition(
                 block.block_id,
                 {block.state},
@@ -119,7 +103,7 @@ class BureauService:
     def _supervise(
         self, partner: str, project_id: str, reason: str, officer: str, *, suspend: bool
     ) -> SupervisionOutcome:
-        actor, why = _officer(officer), _reason(reason)
+        actor, why = officer_actor(officer), required_reason(reason)
 
         def work(uow: UnitOfWork) -> SupervisionOutcome:
             now = self._clock()

@@ -28,7 +28,8 @@ from datetime import datetime
 from hub.domain.blocks import Block, BlockState
 from hub.domain.offsets import check_offset, usage_after
 from hub.domain.retirements import Retirement, RetirementPurpose, RetirementRequest, request_digest
-from hub.errors import FailedPrecondition, InvalidRequest, NotFound
+from hub.errors import FailedPrecondition, InvalidRequest
+from hub.services.block_refusals import block_not_found, block_terminal
 from hub.services.clock import Clock
 from hub.services.transactions import run_in_transaction
 from hub.services.unit_of_work import (
@@ -57,18 +58,6 @@ class RetirementOutcome:
     retired: Block
     remainder: Block | None
     replay: bool
-
-
-def _not_found(block_id: str) -> NotFound:
-    return NotFound("BLOCK_NOT_FOUND", f"no block {block_id}", {"block_id": block_id})
-
-
-def _terminal(block: Block) -> FailedPrecondition:
-    return FailedPrecondition(
-        "BLOCK_TERMINAL",
-        f"block {block.serial} is {block.state}: it can never move again",
-        {"block_id": block.block_id, "serial": block.serial, "state": str(block.state)},
-    )
 
 
 class ExchangeService:
@@ -105,15 +94,11 @@ class ExchangeService:
             )
         ]
 
-    def last_cursor(self) -> int:
-        with self._uow_factory() as uow:
-            return uow.outbox.last_cursor()
-
     def block(self, block_id: str) -> Block:
         with self._uow_factory() as uow:
             block = uow.blocks.get_many([block_id]).get(block_id)
         if block is None:
-            raise _not_found(block_id)
+            raise block_not_found(block_id)
         return block
 
     def acknowledge(self, block_ids: Sequence[str]) -> list[AckOutcome]:
@@ -129,7 +114,7 @@ class ExchangeService:
             for block_id in wanted:
                 block = blocks.get(block_id)
                 if block is None:
-                    raise _not_found(block_id)
+                    raise block_not_found(block_id)
                 if block.state is BlockState.ISSUED and not block.adjustment.routable:
                     raise FailedPrecondition(
                         "BLOCK_NOT_QUALIFIED",
@@ -185,9 +170,9 @@ class ExchangeService:
             now = self._clock()
             block = uow.blocks.get_many([request.block_id]).get(request.block_id)
             if block is None:
-                raise _not_found(request.block_id)
+                raise block_not_found(request.block_id)
             if block.state in (BlockState.RETIRED, BlockState.CANCELLED, BlockState.SPLIT):
-                raise _terminal(block)
+                raise block_terminal(block)
             if block.state is not BlockState.DELIVERED:
                 raise FailedPrecondition(
                     "BLOCK_NOT_DELIVERED",

@@ -39,6 +39,7 @@ from hub.domain.reconciliation import (
 )
 from hub.errors import FailedPrecondition, InvalidRequest, NotFound
 from hub.services.clock import Clock
+from hub.services.officers import officer_actor
 from hub.services.transactions import run_in_transaction
 from hub.services.unit_of_work import (
     BlockFilter,
@@ -216,16 +217,13 @@ class ReconciliationService:
             self._uow_factory, work, retries=self._retries, what="reconciliation"
         )
 
-    def resolve(self, discrepancy_id: str, resolution: str, actor: str) -> StoredReconciliation:
+    def resolve(self, discrepancy_id: str, resolution: str, officer: str) -> StoredReconciliation:
         """A bureau officer resolves one discrepancy (manual intervention)."""
         if not resolution.strip():
             raise InvalidRequest(
                 "RESOLUTION_REQUIRED", "say how it was resolved", {"field": "resolution"}
             )
-        if not actor.strip() or actor.strip() == "bureau:":
-            raise InvalidRequest(
-                "OFFICER_REQUIRED", "name the bureau officer", {"field": "officer"}
-            )
+        actor = officer_actor(officer)
 
         def work(uow: UnitOfWork) -> StoredReconciliation:
             now = self._clock()

@@ -150,9 +150,7 @@ def test_reconciliation_reports_an_altered_block_and_freezes_it(ledger: Ledger) 
 
     final = report
     for d in report.discrepancies:
-        final = ledger.reconciliations.resolve(
-            d.discrepancy_id, "exchange corrected", "bureau:王科长"
-        )
+        final = ledger.reconciliations.resolve(d.discrepancy_id, "exchange corrected", "王科长")
     assert final.status is ReconciliationStatus.COMPLETED_WITH_MANUAL_INTERVENTION
     assert not ledger.exchange.block(block.block_id).frozen
     kinds = [e.kind for e in ledger.exchange.events(0, 100)]
