@@ -18,6 +18,8 @@ class ErrorKind(StrEnum):
     FAILED_PRECONDITION = "FAILED_PRECONDITION"
     RESOURCE_EXHAUSTED = "RESOURCE_EXHAUSTED"
     UNAVAILABLE = "UNAVAILABLE"
+    UNAUTHENTICATED = "UNAUTHENTICATED"
+    DEADLINE_EXCEEDED = "DEADLINE_EXCEEDED"
 
 
 class HubError(Exception):
@@ -53,6 +55,37 @@ class FailedPrecondition(HubError):
 
 class TooLarge(HubError):
     kind = ErrorKind.RESOURCE_EXHAUSTED
+
+
+class RateLimited(HubError):
+    """A caller went over its rate or its open streams; others are still served.
+
+    ``retry_after`` (seconds) travels to the client as a retry hint.
+    """
+
+    kind = ErrorKind.RESOURCE_EXHAUSTED
+
+    def __init__(
+        self,
+        code: str,
+        message: str,
+        details: Mapping[str, str] | None = None,
+        *,
+        retry_after: float = 1.0,
+    ) -> None:
+        super().__init__(code, message, details)
+        self.retry_after = retry_after
+
+
+class Unauthenticated(HubError):
+    """The caller's identity could not be established (no, revoked or foreign
+    certificate; an unknown, expired or revoked signing key; a bad signature)."""
+
+    kind = ErrorKind.UNAUTHENTICATED
+
+
+class DeadlineExceeded(HubError):
+    kind = ErrorKind.DEADLINE_EXCEEDED
 
 
 class StorageUnavailable(HubError):

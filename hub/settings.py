@@ -51,6 +51,35 @@ class HubSettings(BaseSettings):
     write_retries: int = Field(
         default=8, ge=1, le=100, description="re-decisions of a batch after a concurrent writer won"
     )
+    pki_dir: Path | None = Field(
+        default=None,
+        description="hub PKI: CA, server certificate, CRL, hub signing key (default data_dir/pki)",
+    )
+    # Limits per caller (a partner region, the exchange, a bureau officer).
+    # They are per hub process: behind a load balancer each replica applies them.
+    rate_requests_per_second: float = Field(default=200.0, gt=0, description="RPCs and envelopes")
+    rate_requests_burst: int = Field(default=400, ge=1)
+    rate_claims_per_second: float = Field(default=200_000.0, gt=0)
+    rate_claims_burst: int = Field(default=400_000, ge=1)
+    max_streams_per_caller: int = Field(
+        default=4, ge=1, le=256, description="open streaming calls per caller"
+    )
+    max_concurrent_rpcs: int = Field(
+        default=64, ge=1, description="beyond this the server answers RESOURCE_EXHAUSTED"
+    )
+    stream_idle_timeout: float = Field(
+        default=60.0,
+        gt=0,
+        description="seconds a SubmitClaims stream may wait for its next envelope",
+    )
+    stream_max_lifetime: float = Field(
+        default=3600.0, gt=0, description="seconds any stream may stay open"
+    )
+    audit_checkpoint_interval: float = Field(
+        default=60.0,
+        ge=0,
+        description="seconds between signed audit checkpoints of `serve` (0: none)",
+    )
 
     @field_validator("database_url")
     @classmethod
@@ -73,6 +102,9 @@ class HubSettings(BaseSettings):
         if config_file is not None:
             sources.append(TomlConfigSettingsSource(settings_cls, toml_file=config_file))
         return tuple(sources)
+
+    def resolved_pki_dir(self) -> Path:
+        return self.pki_dir if self.pki_dir is not None else self.data_dir / "pki"
 
     def resolved_database_url(self) -> str:
         if self.database_url:

@@ -9,7 +9,7 @@ from google.protobuf import any_pb2
 from google.rpc import error_details_pb2, status_pb2
 from grpc_status import rpc_status
 
-from hub.errors import ErrorKind, HubError
+from hub.errors import ErrorKind, HubError, RateLimited
 
 ERROR_DOMAIN = "carbonhub.v1"
 
@@ -20,6 +20,8 @@ _GRPC_CODES: dict[ErrorKind, grpc.StatusCode] = {
     ErrorKind.FAILED_PRECONDITION: grpc.StatusCode.FAILED_PRECONDITION,
     ErrorKind.RESOURCE_EXHAUSTED: grpc.StatusCode.RESOURCE_EXHAUSTED,
     ErrorKind.UNAVAILABLE: grpc.StatusCode.UNAVAILABLE,
+    ErrorKind.UNAUTHENTICATED: grpc.StatusCode.UNAUTHENTICATED,
+    ErrorKind.DEADLINE_EXCEEDED: grpc.StatusCode.DEADLINE_EXCEEDED,
 }
 
 
@@ -31,9 +33,12 @@ def to_status(error: HubError) -> grpc.Status:
     detail = any_pb2.Any()
     detail.Pack(info)
     details = [detail]
+    retry_after = error.retry_after if isinstance(error, RateLimited) else None
     if error.kind is ErrorKind.UNAVAILABLE:
+        retry_after = 1.0
+    if retry_after is not None:
         retry = error_details_pb2.RetryInfo()
-        retry.retry_delay.FromMilliseconds(1000)
+        retry.retry_delay.FromMilliseconds(max(1, round(retry_after * 1000)))
         packed = any_pb2.Any()
         packed.Pack(retry)
         details.append(packed)

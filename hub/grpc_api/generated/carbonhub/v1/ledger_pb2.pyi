@@ -48,6 +48,28 @@ RECONCILIATION_STATUS_CONSISTENT: ReconciliationStatus
 RECONCILIATION_STATUS_INCONSISTENT: ReconciliationStatus
 RECONCILIATION_STATUS_COMPLETED_WITH_MANUAL_INTERVENTION: ReconciliationStatus
 
+class Receipt(_message.Message):
+    __slots__ = ("key_id", "statement", "signature")
+    KEY_ID_FIELD_NUMBER: _ClassVar[int]
+    STATEMENT_FIELD_NUMBER: _ClassVar[int]
+    SIGNATURE_FIELD_NUMBER: _ClassVar[int]
+    key_id: str
+    statement: bytes
+    signature: bytes
+    def __init__(self, key_id: _Optional[str] = ..., statement: _Optional[bytes] = ..., signature: _Optional[bytes] = ...) -> None: ...
+
+class SignedPayload(_message.Message):
+    __slots__ = ("payload_type", "payload", "key_id", "signature")
+    PAYLOAD_TYPE_FIELD_NUMBER: _ClassVar[int]
+    PAYLOAD_FIELD_NUMBER: _ClassVar[int]
+    KEY_ID_FIELD_NUMBER: _ClassVar[int]
+    SIGNATURE_FIELD_NUMBER: _ClassVar[int]
+    payload_type: str
+    payload: bytes
+    key_id: str
+    signature: bytes
+    def __init__(self, payload_type: _Optional[str] = ..., payload: _Optional[bytes] = ..., key_id: _Optional[str] = ..., signature: _Optional[bytes] = ...) -> None: ...
+
 class CorrespondingAdjustment(_message.Message):
     __slots__ = ("reference", "status")
     REFERENCE_FIELD_NUMBER: _ClassVar[int]
@@ -57,7 +79,7 @@ class CorrespondingAdjustment(_message.Message):
     def __init__(self, reference: _Optional[str] = ..., status: _Optional[_Union[AdjustmentStatus, str]] = ...) -> None: ...
 
 class Block(_message.Message):
-    __slots__ = ("block_id", "serial", "origin", "methodology", "vintage", "project", "first_unit", "last_unit", "units", "state", "adjustment", "parent_block_id", "issued_at", "frozen")
+    __slots__ = ("block_id", "serial", "origin", "methodology", "vintage", "project", "first_unit", "last_unit", "units", "state", "adjustment", "parent_block_id", "issued_at", "frozen", "receipt")
     BLOCK_ID_FIELD_NUMBER: _ClassVar[int]
     SERIAL_FIELD_NUMBER: _ClassVar[int]
     ORIGIN_FIELD_NUMBER: _ClassVar[int]
@@ -72,6 +94,7 @@ class Block(_message.Message):
     PARENT_BLOCK_ID_FIELD_NUMBER: _ClassVar[int]
     ISSUED_AT_FIELD_NUMBER: _ClassVar[int]
     FROZEN_FIELD_NUMBER: _ClassVar[int]
+    RECEIPT_FIELD_NUMBER: _ClassVar[int]
     block_id: str
     serial: str
     origin: str
@@ -86,7 +109,8 @@ class Block(_message.Message):
     parent_block_id: str
     issued_at: str
     frozen: bool
-    def __init__(self, block_id: _Optional[str] = ..., serial: _Optional[str] = ..., origin: _Optional[str] = ..., methodology: _Optional[str] = ..., vintage: _Optional[int] = ..., project: _Optional[str] = ..., first_unit: _Optional[int] = ..., last_unit: _Optional[int] = ..., units: _Optional[int] = ..., state: _Optional[_Union[BlockState, str]] = ..., adjustment: _Optional[_Union[CorrespondingAdjustment, _Mapping]] = ..., parent_block_id: _Optional[str] = ..., issued_at: _Optional[str] = ..., frozen: _Optional[bool] = ...) -> None: ...
+    receipt: Receipt
+    def __init__(self, block_id: _Optional[str] = ..., serial: _Optional[str] = ..., origin: _Optional[str] = ..., methodology: _Optional[str] = ..., vintage: _Optional[int] = ..., project: _Optional[str] = ..., first_unit: _Optional[int] = ..., last_unit: _Optional[int] = ..., units: _Optional[int] = ..., state: _Optional[_Union[BlockState, str]] = ..., adjustment: _Optional[_Union[CorrespondingAdjustment, _Mapping]] = ..., parent_block_id: _Optional[str] = ..., issued_at: _Optional[str] = ..., frozen: _Optional[bool] = ..., receipt: _Optional[_Union[Receipt, _Mapping]] = ...) -> None: ...
 
 class HoldingTotal(_message.Message):
     __slots__ = ("state", "vintage", "count", "quantity")

@@ -83,6 +83,20 @@ class ClaimEnvelope(_message.Message):
     claims: _containers.RepeatedCompositeFieldContainer[Claim]
     def __init__(self, partner: _Optional[str] = ..., delivery_id: _Optional[str] = ..., sequence: _Optional[int] = ..., claims: _Optional[_Iterable[_Union[Claim, _Mapping]]] = ...) -> None: ...
 
+class GetPartnerSequenceRequest(_message.Message):
+    __slots__ = ("partner",)
+    PARTNER_FIELD_NUMBER: _ClassVar[int]
+    partner: str
+    def __init__(self, partner: _Optional[str] = ...) -> None: ...
+
+class PartnerSequence(_message.Message):
+    __slots__ = ("partner", "last_sequence")
+    PARTNER_FIELD_NUMBER: _ClassVar[int]
+    LAST_SEQUENCE_FIELD_NUMBER: _ClassVar[int]
+    partner: str
+    last_sequence: int
+    def __init__(self, partner: _Optional[str] = ..., last_sequence: _Optional[int] = ...) -> None: ...
+
 class Claim(_message.Message):
     __slots__ = ("record_id", "partner_methodology", "period_start", "period_end", "time_zone", "activity_quantity", "activity_unit", "project_id", "person_pseudonym", "site_id", "region_code", "district", "material", "utility", "reported_tco2e", "origin_status", "origin_serial", "adjustment_ref", "verifier", "raw")
     class RawEntry(_message.Message):
@@ -233,12 +247,14 @@ class Verdict(_message.Message):
     def __init__(self, record_id: _Optional[str] = ..., claim_id: _Optional[str] = ..., decision: _Optional[_Union[Decision, str]] = ..., checks: _Optional[_Iterable[_Union[CheckResult, _Mapping]]] = ..., resubmission: _Optional[bool] = ..., methodology: _Optional[str] = ..., vintage: _Optional[int] = ..., reported_tco2e: _Optional[str] = ..., recomputed_tco2e: _Optional[str] = ..., credited_tco2e: _Optional[str] = ..., trace: _Optional[_Union[Trace, _Mapping]] = ..., state: _Optional[_Union[ClaimState, str]] = ..., block_serials: _Optional[_Iterable[str]] = ..., carried_tco2e: _Optional[str] = ...) -> None: ...
 
 class VerdictBatch(_message.Message):
-    __slots__ = ("sequence", "verdicts")
+    __slots__ = ("sequence", "verdicts", "receipt")
     SEQUENCE_FIELD_NUMBER: _ClassVar[int]
     VERDICTS_FIELD_NUMBER: _ClassVar[int]
+    RECEIPT_FIELD_NUMBER: _ClassVar[int]
     sequence: int
     verdicts: _containers.RepeatedCompositeFieldContainer[Verdict]
-    def __init__(self, sequence: _Optional[int] = ..., verdicts: _Optional[_Iterable[_Union[Verdict, _Mapping]]] = ...) -> None: ...
+    receipt: _ledger_pb2.Receipt
+    def __init__(self, sequence: _Optional[int] = ..., verdicts: _Optional[_Iterable[_Union[Verdict, _Mapping]]] = ..., receipt: _Optional[_Union[_ledger_pb2.Receipt, _Mapping]] = ...) -> None: ...
 
 class GetClaimStatusRequest(_message.Message):
     __slots__ = ("partner", "record_id")
@@ -249,10 +265,12 @@ class GetClaimStatusRequest(_message.Message):
     def __init__(self, partner: _Optional[str] = ..., record_id: _Optional[str] = ...) -> None: ...
 
 class ClaimStatusResponse(_message.Message):
-    __slots__ = ("verdict",)
+    __slots__ = ("verdict", "receipt")
     VERDICT_FIELD_NUMBER: _ClassVar[int]
+    RECEIPT_FIELD_NUMBER: _ClassVar[int]
     verdict: Verdict
-    def __init__(self, verdict: _Optional[_Union[Verdict, _Mapping]] = ...) -> None: ...
+    receipt: _ledger_pb2.Receipt
+    def __init__(self, verdict: _Optional[_Union[Verdict, _Mapping]] = ..., receipt: _Optional[_Union[_ledger_pb2.Receipt, _Mapping]] = ...) -> None: ...
 
 class Project(_message.Message):
     __slots__ = ("project_id", "name", "owner_name", "owner_credit_code", "partner_methodology", "region_code", "longitude", "latitude", "size_value", "size_unit", "crediting_start", "crediting_end", "status", "raw")
@@ -294,14 +312,16 @@ class Project(_message.Message):
     def __init__(self, project_id: _Optional[str] = ..., name: _Optional[str] = ..., owner_name: _Optional[str] = ..., owner_credit_code: _Optional[str] = ..., partner_methodology: _Optional[str] = ..., region_code: _Optional[str] = ..., longitude: _Optional[str] = ..., latitude: _Optional[str] = ..., size_value: _Optional[str] = ..., size_unit: _Optional[str] = ..., crediting_start: _Optional[str] = ..., crediting_end: _Optional[str] = ..., status: _Optional[_Union[ProjectStatus, str]] = ..., raw: _Optional[_Mapping[str, str]] = ...) -> None: ...
 
 class RegisterProjectsRequest(_message.Message):
-    __slots__ = ("partner", "delivery_id", "projects")
+    __slots__ = ("partner", "delivery_id", "projects", "sequence")
     PARTNER_FIELD_NUMBER: _ClassVar[int]
     DELIVERY_ID_FIELD_NUMBER: _ClassVar[int]
     PROJECTS_FIELD_NUMBER: _ClassVar[int]
+    SEQUENCE_FIELD_NUMBER: _ClassVar[int]
     partner: str
     delivery_id: str
     projects: _containers.RepeatedCompositeFieldContainer[Project]
-    def __init__(self, partner: _Optional[str] = ..., delivery_id: _Optional[str] = ..., projects: _Optional[_Iterable[_Union[Project, _Mapping]]] = ...) -> None: ...
+    sequence: int
+    def __init__(self, partner: _Optional[str] = ..., delivery_id: _Optional[str] = ..., projects: _Optional[_Iterable[_Union[Project, _Mapping]]] = ..., sequence: _Optional[int] = ...) -> None: ...
 
 class ProjectResult(_message.Message):
     __slots__ = ("project_id", "decision", "checks")
@@ -320,34 +340,38 @@ class RegisterProjectsResponse(_message.Message):
     def __init__(self, results: _Optional[_Iterable[_Union[ProjectResult, _Mapping]]] = ...) -> None: ...
 
 class SourceCancellationAttestation(_message.Message):
-    __slots__ = ("partner", "claim_id", "origin_serial", "cancellation_id", "note", "cancelled_at")
+    __slots__ = ("partner", "claim_id", "origin_serial", "cancellation_id", "note", "cancelled_at", "sequence")
     PARTNER_FIELD_NUMBER: _ClassVar[int]
     CLAIM_ID_FIELD_NUMBER: _ClassVar[int]
     ORIGIN_SERIAL_FIELD_NUMBER: _ClassVar[int]
     CANCELLATION_ID_FIELD_NUMBER: _ClassVar[int]
     NOTE_FIELD_NUMBER: _ClassVar[int]
     CANCELLED_AT_FIELD_NUMBER: _ClassVar[int]
+    SEQUENCE_FIELD_NUMBER: _ClassVar[int]
     partner: str
     claim_id: str
     origin_serial: str
     cancellation_id: str
     note: str
     cancelled_at: str
-    def __init__(self, partner: _Optional[str] = ..., claim_id: _Optional[str] = ..., origin_serial: _Optional[str] = ..., cancellation_id: _Optional[str] = ..., note: _Optional[str] = ..., cancelled_at: _Optional[str] = ...) -> None: ...
+    sequence: int
+    def __init__(self, partner: _Optional[str] = ..., claim_id: _Optional[str] = ..., origin_serial: _Optional[str] = ..., cancellation_id: _Optional[str] = ..., note: _Optional[str] = ..., cancelled_at: _Optional[str] = ..., sequence: _Optional[int] = ...) -> None: ...
 
 class AccountingAdjustmentAttestation(_message.Message):
-    __slots__ = ("partner", "reference", "status", "attested_at", "note")
+    __slots__ = ("partner", "reference", "status", "attested_at", "note", "sequence")
     PARTNER_FIELD_NUMBER: _ClassVar[int]
     REFERENCE_FIELD_NUMBER: _ClassVar[int]
     STATUS_FIELD_NUMBER: _ClassVar[int]
     ATTESTED_AT_FIELD_NUMBER: _ClassVar[int]
     NOTE_FIELD_NUMBER: _ClassVar[int]
+    SEQUENCE_FIELD_NUMBER: _ClassVar[int]
     partner: str
     reference: str
     status: _ledger_pb2.AdjustmentStatus
     attested_at: str
     note: str
-    def __init__(self, partner: _Optional[str] = ..., reference: _Optional[str] = ..., status: _Optional[_Union[_ledger_pb2.AdjustmentStatus, str]] = ..., attested_at: _Optional[str] = ..., note: _Optional[str] = ...) -> None: ...
+    sequence: int
+    def __init__(self, partner: _Optional[str] = ..., reference: _Optional[str] = ..., status: _Optional[_Union[_ledger_pb2.AdjustmentStatus, str]] = ..., attested_at: _Optional[str] = ..., note: _Optional[str] = ..., sequence: _Optional[int] = ...) -> None: ...
 
 class AttestationResult(_message.Message):
     __slots__ = ("accepted", "replay", "checks", "claim_ids", "block_ids")

@@ -27,7 +27,10 @@ if _version_not_supported:
 
 
 class PartnerServiceStub:
-    """Missing associated documentation comment in .proto file."""
+    """Every call needs a client certificate of the hub PKI. Partner
+    certificates name one partner; a partner reads and writes for that
+    partner only (PERMISSION_DENIED otherwise). Writes are SignedPayloads.
+    """
 
     def __init__(self, channel):
         """Constructor.
@@ -37,8 +40,13 @@ class PartnerServiceStub:
         """
         self.SubmitClaims = channel.stream_stream(
                 '/carbonhub.v1.PartnerService/SubmitClaims',
-                request_serializer=carbonhub_dot_v1_dot_partner__pb2.ClaimEnvelope.SerializeToString,
+                request_serializer=carbonhub_dot_v1_dot_ledger__pb2.SignedPayload.SerializeToString,
                 response_deserializer=carbonhub_dot_v1_dot_partner__pb2.VerdictBatch.FromString,
+                _registered_method=True)
+        self.GetPartnerSequence = channel.unary_unary(
+                '/carbonhub.v1.PartnerService/GetPartnerSequence',
+                request_serializer=carbonhub_dot_v1_dot_partner__pb2.GetPartnerSequenceRequest.SerializeToString,
+                response_deserializer=carbonhub_dot_v1_dot_partner__pb2.PartnerSequence.FromString,
                 _registered_method=True)
         self.GetClaimStatus = channel.unary_unary(
                 '/carbonhub.v1.PartnerService/GetClaimStatus',
@@ -47,17 +55,17 @@ class PartnerServiceStub:
                 _registered_method=True)
         self.RegisterProjects = channel.unary_unary(
                 '/carbonhub.v1.PartnerService/RegisterProjects',
-                request_serializer=carbonhub_dot_v1_dot_partner__pb2.RegisterProjectsRequest.SerializeToString,
+                request_serializer=carbonhub_dot_v1_dot_ledger__pb2.SignedPayload.SerializeToString,
                 response_deserializer=carbonhub_dot_v1_dot_partner__pb2.RegisterProjectsResponse.FromString,
                 _registered_method=True)
         self.AttestSourceCancellation = channel.unary_unary(
                 '/carbonhub.v1.PartnerService/AttestSourceCancellation',
-                request_serializer=carbonhub_dot_v1_dot_partner__pb2.SourceCancellationAttestation.SerializeToString,
+                request_serializer=carbonhub_dot_v1_dot_ledger__pb2.SignedPayload.SerializeToString,
                 response_deserializer=carbonhub_dot_v1_dot_partner__pb2.AttestationResult.FromString,
                 _registered_method=True)
         self.AttestAccountingAdjustment = channel.unary_unary(
                 '/carbonhub.v1.PartnerService/AttestAccountingAdjustment',
-                request_serializer=carbonhub_dot_v1_dot_partner__pb2.AccountingAdjustmentAttestation.SerializeToString,
+                request_serializer=carbonhub_dot_v1_dot_ledger__pb2.SignedPayload.SerializeToString,
                 response_deserializer=carbonhub_dot_v1_dot_partner__pb2.AttestationResult.FromString,
                 _registered_method=True)
         self.ListReconciliationRequests = channel.unary_unary(
@@ -73,11 +81,22 @@ class PartnerServiceStub:
 
 
 class PartnerServiceServicer:
-    """Missing associated documentation comment in .proto file."""
+    """Every call needs a client certificate of the hub PKI. Partner
+    certificates name one partner; a partner reads and writes for that
+    partner only (PERMISSION_DENIED otherwise). Writes are SignedPayloads.
+    """
 
     def SubmitClaims(self, request_iterator, context):
-        """Envelopes of claims in; exactly one VerdictBatch out per envelope, in
+        """Signed ClaimEnvelopes in; exactly one VerdictBatch out per envelope, in
         order, holding one verdict per claim in the envelope's order.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def GetPartnerSequence(self, request, context):
+        """The last sequence number the hub accepted from this partner (0: none):
+        the next signed payload must carry a greater one.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -92,6 +111,7 @@ class PartnerServiceServicer:
 
     def RegisterProjects(self, request, context):
         """Registers or updates projects; one result per project, in order.
+        a RegisterProjectsRequest
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -130,8 +150,13 @@ def add_PartnerServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
             'SubmitClaims': grpc.stream_stream_rpc_method_handler(
                     servicer.SubmitClaims,
-                    request_deserializer=carbonhub_dot_v1_dot_partner__pb2.ClaimEnvelope.FromString,
+                    request_deserializer=carbonhub_dot_v1_dot_ledger__pb2.SignedPayload.FromString,
                     response_serializer=carbonhub_dot_v1_dot_partner__pb2.VerdictBatch.SerializeToString,
+            ),
+            'GetPartnerSequence': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetPartnerSequence,
+                    request_deserializer=carbonhub_dot_v1_dot_partner__pb2.GetPartnerSequenceRequest.FromString,
+                    response_serializer=carbonhub_dot_v1_dot_partner__pb2.PartnerSequence.SerializeToString,
             ),
             'GetClaimStatus': grpc.unary_unary_rpc_method_handler(
                     servicer.GetClaimStatus,
@@ -140,17 +165,17 @@ def add_PartnerServiceServicer_to_server(servicer, server):
             ),
             'RegisterProjects': grpc.unary_unary_rpc_method_handler(
                     servicer.RegisterProjects,
-                    request_deserializer=carbonhub_dot_v1_dot_partner__pb2.RegisterProjectsRequest.FromString,
+                    request_deserializer=carbonhub_dot_v1_dot_ledger__pb2.SignedPayload.FromString,
                     response_serializer=carbonhub_dot_v1_dot_partner__pb2.RegisterProjectsResponse.SerializeToString,
             ),
             'AttestSourceCancellation': grpc.unary_unary_rpc_method_handler(
                     servicer.AttestSourceCancellation,
-                    request_deserializer=carbonhub_dot_v1_dot_partner__pb2.SourceCancellationAttestation.FromString,
+                    request_deserializer=carbonhub_dot_v1_dot_ledger__pb2.SignedPayload.FromString,
                     response_serializer=carbonhub_dot_v1_dot_partner__pb2.AttestationResult.SerializeToString,
             ),
             'AttestAccountingAdjustment': grpc.unary_unary_rpc_method_handler(
                     servicer.AttestAccountingAdjustment,
-                    request_deserializer=carbonhub_dot_v1_dot_partner__pb2.AccountingAdjustmentAttestation.FromString,
+                    request_deserializer=carbonhub_dot_v1_dot_ledger__pb2.SignedPayload.FromString,
                     response_serializer=carbonhub_dot_v1_dot_partner__pb2.AttestationResult.SerializeToString,
             ),
             'ListReconciliationRequests': grpc.unary_unary_rpc_method_handler(
@@ -172,7 +197,10 @@ def add_PartnerServiceServicer_to_server(servicer, server):
 
  # This class is part of an EXPERIMENTAL API.
 class PartnerService:
-    """Missing associated documentation comment in .proto file."""
+    """Every call needs a client certificate of the hub PKI. Partner
+    certificates name one partner; a partner reads and writes for that
+    partner only (PERMISSION_DENIED otherwise). Writes are SignedPayloads.
+    """
 
     @staticmethod
     def SubmitClaims(request_iterator,
@@ -189,8 +217,35 @@ class PartnerService:
             request_iterator,
             target,
             '/carbonhub.v1.PartnerService/SubmitClaims',
-            carbonhub_dot_v1_dot_partner__pb2.ClaimEnvelope.SerializeToString,
+            carbonhub_dot_v1_dot_ledger__pb2.SignedPayload.SerializeToString,
             carbonhub_dot_v1_dot_partner__pb2.VerdictBatch.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetPartnerSequence(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/carbonhub.v1.PartnerService/GetPartnerSequence',
+            carbonhub_dot_v1_dot_partner__pb2.GetPartnerSequenceRequest.SerializeToString,
+            carbonhub_dot_v1_dot_partner__pb2.PartnerSequence.FromString,
             options,
             channel_credentials,
             insecure,
@@ -243,7 +298,7 @@ class PartnerService:
             request,
             target,
             '/carbonhub.v1.PartnerService/RegisterProjects',
-            carbonhub_dot_v1_dot_partner__pb2.RegisterProjectsRequest.SerializeToString,
+            carbonhub_dot_v1_dot_ledger__pb2.SignedPayload.SerializeToString,
             carbonhub_dot_v1_dot_partner__pb2.RegisterProjectsResponse.FromString,
             options,
             channel_credentials,
@@ -270,7 +325,7 @@ class PartnerService:
             request,
             target,
             '/carbonhub.v1.PartnerService/AttestSourceCancellation',
-            carbonhub_dot_v1_dot_partner__pb2.SourceCancellationAttestation.SerializeToString,
+            carbonhub_dot_v1_dot_ledger__pb2.SignedPayload.SerializeToString,
             carbonhub_dot_v1_dot_partner__pb2.AttestationResult.FromString,
             options,
             channel_credentials,
@@ -297,7 +352,7 @@ class PartnerService:
             request,
             target,
             '/carbonhub.v1.PartnerService/AttestAccountingAdjustment',
-            carbonhub_dot_v1_dot_partner__pb2.AccountingAdjustmentAttestation.SerializeToString,
+            carbonhub_dot_v1_dot_ledger__pb2.SignedPayload.SerializeToString,
             carbonhub_dot_v1_dot_partner__pb2.AttestationResult.FromString,
             options,
             channel_credentials,
