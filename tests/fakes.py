@@ -43,6 +43,7 @@ from hub.domain.projects import Project
 from hub.domain.reconciliation import ReconciliationStatus
 from hub.domain.retirements import Retirement
 from hub.domain.serial_blocks import SerialRange, Series
+from hub.domain.signed_payloads import PartnerKey, SignedRecord
 from hub.services.unit_of_work import (
     AttestationRepository,
     BlockFilter,
@@ -65,11 +66,14 @@ from hub.services.unit_of_work import (
     OutboxKind,
     OutboxRepository,
     PartnerClaimHolding,
+    PartnerKeyRepository,
     ProjectRepository,
     ProjectSupervision,
     ReconciliationRepository,
     RefusedResubmission,
     RetirementRepository,
+    SequenceNotAdvanced,
+    SignedPayloadRepository,
     StoredClaim,
     StoredDiscrepancy,
     StoredReconciliation,
@@ -166,6 +170,9 @@ class FakeStore:
     events: list[LedgerEvent] = dataclasses.field(default_factory=list)
     reconciliations: dict[str, StoredReconciliation] = dataclasses.field(default_factory=dict)
     discrepancy_index: dict[str, str] = dataclasses.field(default_factory=dict)  # -> rec id
+    partner_keys: dict[str, PartnerKey] = dataclasses.field(default_factory=dict)
+    sequences: dict[str, int] = dataclasses.field(default_factory=dict)
+    signed: dict[tuple[str, int], SignedRecord] = dataclasses.field(default_factory=dict)
 
     def copy(self) -> FakeStore:
         return FakeStore(
@@ -193,6 +200,9 @@ class FakeStore:
             events=list(self.events),
             reconciliations=dict(self.reconciliations),
             discrepancy_index=dict(self.discrepancy_index),
+            partner_keys=dict(self.partner_keys),
+            sequences=dict(self.sequences),
+            signed=dict(self.signed),
         )
 
     # Convenience for assertions ------------------------------------------
@@ -1060,6 +1070,61 @@ class FakeEventRepository:
         ]
 
 
+class FakePartnerKeyRepository:
+    def __init__(self, transaction: _Transaction) -> None:
+        self._tx = transaction
+
+    def get(self, key_id: str) -> PartnerKey | None:
+        return self._tx.state.partner_keys.get(key_id)
+
+    def of_partner(self, partner: str) -> list[PartnerKey]:
+        keys = [k for k in self._tx.state.partner_keys.values() if k.partner == partner]
+        return sorted(keys, key=lambda k: (k.registered_at, k.key_id))
+
+    def add(self, key: PartnerKey) -> None:
+        def add(state: FakeStore) -> None:
+            if key.key_id in state.partner_keys:
+                raise ConcurrentWriteConflict(f"signing key {key.key_id} exists")
+            state.partner_keys[key.key_id] = key
+
+        self._tx.write(add)
+
+    def save(self, key: PartnerKey) -> None:
+        def save(state: FakeStore) -> None:
+            if key.key_id not in state.partner_keys:
+                raise ConcurrentWriteConflict(f"signing key {key.key_id} is not registered")
+            state.partner_keys[key.key_id] = key
+
+        self._tx.write(save)
+
+
+class FakeSignedPayloadRepository:
+    def __init__(self, transaction: _Transaction) -> None:
+        self._tx = transaction
+
+    def last_sequence(self, partner: str) -> int:
+        return self._tx.state.sequences.get(partner, 0)
+
+    def record(self, record: SignedRecord) -> None:
+        last = self.last_sequence(record.partner)
+        if record.sequence <= last:
+            self._tx.rollback()
+            raise SequenceNotAdvanced(record.partner, record.sequence, last)
+
+        def advance(state: FakeStore) -> None:
+            # Replayed on the latest committed state at commit: a concurrent
+            # writer that took the sequence meanwhile makes this one retry.
+            if record.sequence <= state.sequences.get(record.partner, 0):
+                raise ConcurrentWriteConflict(f"{record.partner} sequence {record.sequence}")
+            state.sequences[record.partner] = record.sequence
+            state.signed[(record.partner, record.sequence)] = record
+
+        self._tx.write(advance)
+
+    def get(self, partner: str, sequence: int) -> SignedRecord | None:
+        return self._tx.state.signed.get((partner, sequence))
+
+
 class FakeReconciliationRepository:
     def __init__(self, transaction: _Transaction) -> None:
         self._tx = transaction
@@ -1130,6 +1195,8 @@ class FakeUnitOfWork:
     attestations: AttestationRepository
     events: EventRepository
     reconciliations: ReconciliationRepository
+    partner_keys: PartnerKeyRepository
+    signed_payloads: SignedPayloadRepository
 
     def __init__(self, factory: FakeUnitOfWorkFactory, clock: Callable[[], datetime]) -> None:
         self._tx = _Transaction(factory)
@@ -1143,6 +1210,8 @@ class FakeUnitOfWork:
         self.attestations = FakeAttestationRepository(self._tx)
         self.events = FakeEventRepository(self._tx)
         self.reconciliations = FakeReconciliationRepository(self._tx)
+        self.partner_keys = FakePartnerKeyRepository(self._tx)
+        self.signed_payloads = FakeSignedPayloadRepository(self._tx)
         self.commits = 0
         self.rollbacks = 0
 

@@ -23,6 +23,7 @@ from hub.domain.projects import Project
 from hub.domain.reconciliation import Discrepancy, ReconciliationStatus
 from hub.domain.retirements import Retirement
 from hub.domain.serial_blocks import SerialRange, Series
+from hub.domain.signed_payloads import PartnerKey, SignedRecord
 
 
 class ConcurrentWriteConflict(Exception):
@@ -534,6 +535,50 @@ class ReconciliationRepository(Protocol):
         ...
 
 
+# --- trust: partner signing keys and signed writes ------------------------------
+
+
+class SequenceNotAdvanced(Exception):
+    """A signed write's sequence is not above the partner's last one: replayed,
+    reordered, or taken by a concurrent write of the same partner."""
+
+    def __init__(self, partner: str, sequence: int, last: int) -> None:
+        super().__init__(f"{partner} sequence {sequence} is not above {last}")
+        self.partner = partner
+        self.sequence = sequence
+        self.last = last
+
+
+class PartnerKeyRepository(Protocol):
+    def get(self, key_id: str) -> PartnerKey | None: ...
+
+    def of_partner(self, partner: str) -> list[PartnerKey]:
+        """In registration order."""
+        ...
+
+    def add(self, key: PartnerKey) -> None:
+        """ConcurrentWriteConflict at commit when the key id is registered already."""
+        ...
+
+    def save(self, key: PartnerKey) -> None:
+        """Update the validity or revocation of a registered key."""
+        ...
+
+
+class SignedPayloadRepository(Protocol):
+    def last_sequence(self, partner: str) -> int:
+        """0 when the partner has signed nothing yet."""
+        ...
+
+    def record(self, record: SignedRecord) -> None:
+        """Advance the partner's sequence to ``record.sequence`` and keep the
+        signed bytes. Raises SequenceNotAdvanced when the sequence is not above
+        the last one (the database decides: two replicas cannot both take it)."""
+        ...
+
+    def get(self, partner: str, sequence: int) -> SignedRecord | None: ...
+
+
 class UnitOfWork(Protocol):
     """One database transaction. Writers are serialised per rule by the
     database (SQLite: BEGIN IMMEDIATE; PostgreSQL: constraints)."""
@@ -548,6 +593,8 @@ class UnitOfWork(Protocol):
     attestations: AttestationRepository
     events: EventRepository
     reconciliations: ReconciliationRepository
+    partner_keys: PartnerKeyRepository
+    signed_payloads: SignedPayloadRepository
 
     def __enter__(self) -> Self: ...
 

@@ -42,10 +42,12 @@ from hub.services.unit_of_work import (
     NewClaimRecord,
     OutboxRepository,
     PartnerClaimHolding,
+    PartnerKeyRepository,
     ProjectRepository,
     ReconciliationRepository,
     RefusedResubmission,
     RetirementRepository,
+    SignedPayloadRepository,
     StoredClaim,
     SupervisionRepository,
     UnitOfWork,
@@ -77,6 +79,10 @@ from hub.storage.tables import (
     SiteBindingRow,
 )
 from hub.storage.transaction import CHUNK, Transaction, chunks
+from hub.storage.trust_repositories import (
+    SqlAlchemyPartnerKeyRepository,
+    SqlAlchemySignedPayloadRepository,
+)
 
 __all__ = [
     "CHUNK",
@@ -687,6 +693,8 @@ class SqlAlchemyUnitOfWork:
     attestations: AttestationRepository
     events: EventRepository
     reconciliations: ReconciliationRepository
+    partner_keys: PartnerKeyRepository
+    signed_payloads: SignedPayloadRepository
 
     def __init__(self, engine: Engine, clock: Callable[[], datetime] = _utc_now) -> None:
         self._tx = Transaction(engine)
@@ -700,6 +708,8 @@ class SqlAlchemyUnitOfWork:
         self.attestations = SqlAlchemyAttestationRepository(self._tx)
         self.events = SqlAlchemyEventRepository(self._tx)
         self.reconciliations = SqlAlchemyReconciliationRepository(self._tx)
+        self.partner_keys = SqlAlchemyPartnerKeyRepository(self._tx)
+        self.signed_payloads = SqlAlchemySignedPayloadRepository(self._tx)
 
     def __enter__(self) -> Self:
         self._tx.open()

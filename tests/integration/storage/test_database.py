@@ -34,8 +34,11 @@ TABLES = TABLES_0001 | {
     "ledger_events",
     "reconciliations",
     "discrepancies",
+    "partner_keys",
+    "partner_sequences",
+    "signed_payloads",
 }
-HEAD = "0002_issuance"
+HEAD = "0003_trust"
 
 
 def _tables(engine: Engine) -> set[str]:
