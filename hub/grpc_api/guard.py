@@ -1,0 +1,447 @@
+"""The gRPC guard: who calls, may they call this, and how much.
+
+Every RPC of the hub passes ``Guard``, one server interceptor. Inside the
+call, before the servicer runs, it
+
+1. establishes the caller (``identify``: the client certificate, or the
+   development identity of ``--insecure``);
+2. checks the role against hub.grpc_api.access_policy (deny by default);
+3. takes one request token of the caller's bucket;
+4. for a streaming call, holds one of the caller's stream slots until the call
+   ends, however it ends (completion, error, abort, client cancel).
+
+A refusal aborts with a coded HubError through status_mapping.abort and the
+servicer never runs. While the servicer runs, ``caller()`` answers the
+identity and ``charge_claims`` draws on the caller's claims bucket. Each
+request-stream message after the first takes a request token, may wait at
+most ``stream_idle_timeout`` and the stream may stay open at most
+``stream_max_lifetime``: a partner flooding envelopes on one stream, or
+holding a stream open and silent, is ended while the others are served.
+
+Limits are keyed per caller (access_policy.limit_key). The global cap is not
+here: ``grpc.server(..., maximum_concurrent_rpcs=settings.max_concurrent_rpcs)``
+answers RESOURCE_EXHAUSTED beyond it, before any interceptor runs, and
+``server_options`` gives the message sizes and keepalive.
+"""
+
+from __future__ import annotations
+
+import contextvars
+import logging
+import queue
+import threading
+import time
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Any
+
+import grpc
+
+from hub.domain.identity import Identity, Role
+from hub.errors import DeadlineExceeded, HubError, RateLimited, Unauthenticated
+from hub.grpc_api.access_policy import POLICY, authorize, limit_key
+from hub.grpc_api.admission import Clock, Limits, RateLimiter
+from hub.grpc_api.status_mapping import abort
+from hub.settings import HubSettings
+
+log = logging.getLogger(__name__)
+
+# Keepalive: the server pings every connection (also idle ones) and drops a
+# peer that does not answer, so a vanished partner's streams and slots are
+# freed in about a minute and a half rather than at the TCP timeout.
+KEEPALIVE_TIME_MS = 60_000
+KEEPALIVE_TIMEOUT_MS = 20_000
+# Clients may keep their own keepalive down to this interval without being
+# told GOAWAY (too_many_pings) for it.
+MIN_CLIENT_PING_INTERVAL_MS = 10_000
+# Connections with no call for this long are closed; clients reconnect on
+# their next call without noticing.
+MAX_CONNECTION_IDLE_MS = 5 * 60_000
+
+# How often a request pump blocked on a full queue looks whether its call
+# has ended (it otherwise wakes when the handler takes the message).
+_PUMP_POLL_SECONDS = 0.25
+
+Identify = Callable[[grpc.ServicerContext], Identity]
+Behaviour = Callable[..., Any]
+
+
+@dataclass(frozen=True, slots=True)
+class _Caller:
+    identity: Identity
+    key: str
+    claims: RateLimiter
+
+
+_CURRENT: contextvars.ContextVar[_Caller | None] = contextvars.ContextVar(
+    "hub_grpc_caller", default=None
+)
+
+
+def _current() -> _Caller:
+    current = _CURRENT.get()
+    if current is None:
+        # Fail closed: a servicer reached without the guard has no caller, and
+        # as a HubError this becomes UNAUTHENTICATED rather than UNKNOWN.
+        raise Unauthenticated("NO_CALLER", "the call did not pass the hub's guard")
+    return current
+
+
+def caller() -> Identity:
+    """Who makes the current RPC (inside a servicer called through the Guard)."""
+    return _current().identity
+
+
+def charge_claims(count: int) -> None:
+    """Take ``count`` claims from the current caller's claims bucket.
+
+    Raises RateLimited RATE_LIMITED_CLAIMS (with the seconds to wait) when
+    the caller is over its claims rate; nothing is taken then.
+    """
+    if count < 0:
+        raise ValueError("count cannot be negative")
+    if count == 0:
+        return
+    current = _current()
+    wait = current.claims.take(current.key, count)
+    if wait is not None:
+        raise RateLimited(
+            "RATE_LIMITED_CLAIMS",
+            f"{current.key} is over its claims rate; retry in {wait:.3f} s",
+            {"claims": str(count), "caller": current.key},
+            retry_after=wait,
+        )
+
+
+@contextmanager
+def _acting_as(current: _Caller) -> Iterator[None]:
+    # Set and reset around each synchronous step, in the thread that runs it:
+    # a value must never outlive the step on a pooled worker thread.
+    token = _CURRENT.set(current)
+    try:
+        yield
+    finally:
+        _CURRENT.reset(token)
+
+
+def server_options(settings: HubSettings) -> list[tuple[str, Any]]:
+    """Channel arguments for ``grpc.server(..., options=server_options(settings))``.
+
+    The global cap on calls is ``grpc.server(...,
+    maximum_concurrent_rpcs=settings.max_concurrent_rpcs)``.
+    """
+    return [
+        ("grpc.max_receive_message_length", settings.max_message_bytes),
+        ("grpc.max_send_message_length", settings.max_message_bytes),
+        ("grpc.keepalive_time_ms", KEEPALIVE_TIME_MS),
+        ("grpc.keepalive_timeout_ms", KEEPALIVE_TIMEOUT_MS),
+        ("grpc.keepalive_permit_without_calls", 1),
+        ("grpc.http2.min_ping_interval_without_data_ms", MIN_CLIENT_PING_INTERVAL_MS),
+        ("grpc.http2.max_pings_without_data", 0),
+        ("grpc.max_connection_idle_ms", MAX_CONNECTION_IDLE_MS),
+    ]
+
+
+class _Call:
+    """One admitted call: its caller, its clock and, if streaming, its slot."""
+
+    def __init__(
+        self, current: _Caller, method: str, limits: Limits, clock: Clock, *, slot: bool
+    ) -> None:
+        self.current = current
+        self.method = method
+        self.limits = limits
+        self._clock = clock
+        self.started = clock()
+        self._slot = slot
+        self._lock = threading.Lock()
+        self._ended = False
+        self._on_end: list[Callable[[], None]] = []
+
+    def elapsed(self) -> float:
+        return self._clock() - self.started
+
+    def lifetime_exceeded(self) -> DeadlineExceeded:
+        return DeadlineExceeded(
+            "STREAM_LIFETIME_EXCEEDED",
+            f"streams may stay open {self.limits.stream_max_lifetime:g} s: open a new one",
+            {"max_lifetime_seconds": f"{self.limits.stream_max_lifetime:g}"},
+        )
+
+    def check_lifetime(self) -> None:
+        if self.elapsed() > self.limits.stream_max_lifetime:
+            raise self.lifetime_exceeded()
+
+    def on_end(self, action: Callable[[], None]) -> None:
+        with self._lock:
+            if not self._ended:
+                self._on_end.append(action)
+                return
+        action()
+
+    def end(self) -> None:
+        """Release the slot and stop helpers; safe to call more than once and
+        from any thread (grpc's termination callback and the handler race)."""
+        with self._lock:
+            if self._ended:
+                return
+            self._ended = True
+            actions, self._on_end = self._on_end, []
+        if self._slot:
+            self.limits.streams.release(self.current.key)
+        for action in actions:
+            action()
+
+
+class _GuardedRequests(Iterator[Any]):
+    """The request stream as the servicer sees it.
+
+    grpc's request iterator blocks without a timeout, so a daemon thread pumps
+    it into a one-message queue (one message read ahead: flow control still
+    holds back a fast client) and ``__next__`` waits on the queue with the idle
+    timeout. The pump ends when grpc's iterator ends, which it does when the
+    call ends (completed, aborted or cancelled), or when it finds the call
+    over while waiting to hand a message on.
+    """
+
+    _MESSAGE, _END, _ERROR = range(3)
+
+    def __init__(self, source: Iterable[Any], call: _Call, requests: RateLimiter) -> None:
+        self._source = source
+        self._call = call
+        self._requests = requests
+        self._queue: queue.Queue[tuple[int, Any]] = queue.Queue(maxsize=1)
+        self._closed = threading.Event()
+        self._thread: threading.Thread | None = None
+        self._first = True
+        self._finished = False
+        call.on_end(self._closed.set)
+
+    def __iter__(self) -> _GuardedRequests:
+        return self
+
+    def __next__(self) -> Any:
+        if self._finished:
+            raise StopIteration
+        if self._thread is None:
+            # Started on the first read: a handler that never reads costs no thread.
+            self._thread = threading.Thread(
+                target=self._pump, name=f"guard-requests {self._call.method}", daemon=True
+            )
+            self._thread.start()
+        self._call.check_lifetime()
+        idle = self._call.limits.stream_idle_timeout
+        remaining = self._call.limits.stream_max_lifetime - self._call.elapsed()
+        try:
+            kind, item = self._queue.get(timeout=max(0.0, min(idle, remaining)))
+        except queue.Empty:
+            self._finished = True
+            if remaining <= idle:
+                raise self._call.lifetime_exceeded() from None
+            raise DeadlineExceeded(
+                "STREAM_IDLE_TIMEOUT",
+                f"no message for {idle:g} s on this stream",
+                {"idle_timeout_seconds": f"{idle:g}"},
+            ) from None
+        if kind == self._END:
+            self._finished = True
+            raise StopIteration
+        if kind == self._ERROR:
+            self._finished = True
+            raise item
+        if self._first:
+            # The first message rode on the call's own token.
+            self._first = False
+        else:
+            wait = self._requests.take(self._call.current.key)
+            if wait is not None:
+                self._finished = True
+                raise RateLimited(
+                    "RATE_LIMITED",
+                    f"{self._call.current.key} is over its request rate on {self._call.method}",
+                    {"caller": self._call.current.key, "method": self._call.method},
+                    retry_after=wait,
+                )
+        return item
+
+    def _pump(self) -> None:
+        try:
+            for message in self._source:
+                if not self._hand_on((self._MESSAGE, message)):
+                    return
+            self._hand_on((self._END, None))
+        except Exception as error:
+            # grpc raises on client cancel; the servicer sees it as it would
+            # without the guard.
+            self._hand_on((self._ERROR, error))
+
+    def _hand_on(self, item: tuple[int, Any]) -> bool:
+        while not self._closed.is_set():
+            try:
+                self._queue.put(item, timeout=_PUMP_POLL_SECONDS)
+                return True
+            except queue.Full:
+                continue
+        return False
+
+
+class Guard(grpc.ServerInterceptor):  # type: ignore[misc]
+    """Authenticates, authorizes and limits every RPC; see the module docstring."""
+
+    def __init__(
+        self,
+        identify: Identify,
+        limits: Limits,
+        *,
+        policy: Mapping[str, frozenset[Role]] = POLICY,
+        clock: Clock = time.monotonic,
+    ) -> None:
+        self._identify = identify
+        self._limits = limits
+        self._policy = policy
+        self._clock = clock
+
+    def intercept_service(
+        self,
+        continuation: Callable[[grpc.HandlerCallDetails], grpc.RpcMethodHandler | None],
+        handler_call_details: grpc.HandlerCallDetails,
+    ) -> grpc.RpcMethodHandler | None:
+        handler = continuation(handler_call_details)
+        if handler is None:
+            # No such method: grpc answers UNIMPLEMENTED, and there is no
+            # servicer work to protect.
+            return None
+        method: str = handler_call_details.method
+        codecs = {
+            "request_deserializer": handler.request_deserializer,
+            "response_serializer": handler.response_serializer,
+        }
+        if handler.request_streaming and handler.response_streaming:
+            return grpc.stream_stream_rpc_method_handler(
+                self._stream_stream(method, handler.stream_stream), **codecs
+            )
+        if handler.request_streaming:
+            return grpc.stream_unary_rpc_method_handler(
+                self._stream_unary(method, handler.stream_unary), **codecs
+            )
+        if handler.response_streaming:
+            # A non-blocking behaviour (grpc_health's Watch) loses its
+            # experimental_non_blocking mark here and falls back to its
+            # blocking generator, which the guard can bound like any other.
+            return grpc.unary_stream_rpc_method_handler(
+                self._unary_stream(method, handler.unary_stream), **codecs
+            )
+        return grpc.unary_unary_rpc_method_handler(
+            self._unary_unary(method, handler.unary_unary), **codecs
+        )
+
+    def _admit(self, method: str, context: grpc.ServicerContext, *, streaming: bool) -> _Call:
+        try:
+            identity = self._identify(context)
+            authorize(identity, method, self._policy)
+        except HubError as error:
+            log.info("refused %s: %s (peer %s)", method, error.code, context.peer())
+            raise
+        key = limit_key(identity)
+        wait = self._limits.requests.take(key)
+        if wait is not None:
+            raise RateLimited(
+                "RATE_LIMITED",
+                f"{key} is over its request rate; retry in {wait:.3f} s",
+                {"caller": key, "method": method},
+                retry_after=wait,
+            )
+        current = _Caller(identity, key, self._limits.claims)
+        if not streaming:
+            return _Call(current, method, self._limits, self._clock, slot=False)
+        if not self._limits.streams.acquire(key):
+            raise self._limits.streams.refusal(key)
+        call = _Call(current, method, self._limits, self._clock, slot=True)
+        # The termination callback frees the slot even when the handler is
+        # stuck and never resumes (a client that vanished mid-stream); False
+        # means the call is already over.
+        if not context.add_callback(call.end):
+            call.end()
+        return call
+
+    def _unary_unary(self, method: str, behaviour: Behaviour) -> Behaviour:
+        def guarded(request: Any, context: grpc.ServicerContext) -> Any:
+            try:
+                call = self._admit(method, context, streaming=False)
+                with _acting_as(call.current):
+                    return behaviour(request, context)
+            except HubError as error:
+                abort(context, error)
+
+        return guarded
+
+    def _stream_unary(self, method: str, behaviour: Behaviour) -> Behaviour:
+        def guarded(request_iterator: Iterable[Any], context: grpc.ServicerContext) -> Any:
+            try:
+                call = self._admit(method, context, streaming=True)
+                try:
+                    requests = _GuardedRequests(request_iterator, call, self._limits.requests)
+                    with _acting_as(call.current):
+                        return behaviour(requests, context)
+                finally:
+                    call.end()
+            except HubError as error:
+                abort(context, error)
+
+        return guarded
+
+    def _unary_stream(self, method: str, behaviour: Behaviour) -> Behaviour:
+        def guarded(request: Any, context: grpc.ServicerContext) -> Iterator[Any]:
+            try:
+                call = self._admit(method, context, streaming=True)
+            except HubError as error:
+                abort(context, error)
+            return self._responses(call, context, lambda: behaviour(request, context))
+
+        return guarded
+
+    def _stream_stream(self, method: str, behaviour: Behaviour) -> Behaviour:
+        def guarded(
+            request_iterator: Iterable[Any], context: grpc.ServicerContext
+        ) -> Iterator[Any]:
+            try:
+                call = self._admit(method, context, streaming=True)
+            except HubError as error:
+                abort(context, error)
+            requests = _GuardedRequests(request_iterator, call, self._limits.requests)
+            return self._responses(call, context, lambda: behaviour(requests, context))
+
+        return guarded
+
+    @staticmethod
+    def _responses(
+        call: _Call, context: grpc.ServicerContext, start: Callable[[], Iterable[Any]]
+    ) -> Iterator[Any]:
+        """The servicer's responses, each produced as the caller, the stream's
+        lifetime checked at each one, the slot released however it ends."""
+        responses: Iterator[Any] | None = None
+        try:
+            with _acting_as(call.current):
+                responses = iter(start())
+            while True:
+                with _acting_as(call.current):
+                    response = next(responses, _END_OF_RESPONSES)
+                if response is _END_OF_RESPONSES:
+                    return
+                call.check_lifetime()
+                yield response
+        except HubError as error:
+            abort(context, error)
+        finally:
+            try:
+                close = getattr(responses, "close", None)
+                if close is not None:
+                    # Runs the servicer's own cleanup now, not at garbage collection.
+                    with _acting_as(call.current):
+                        close()
+            finally:
+                call.end()
+
+
+_END_OF_RESPONSES: Any = object()
