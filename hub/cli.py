@@ -19,6 +19,7 @@ import typer
 from pydantic import ValidationError
 from rich.console import Console
 
+from hub.pki_cli import pki_app
 from hub.settings import HubSettings
 
 app = typer.Typer(
@@ -236,6 +237,7 @@ _exchange_client_command()
 
 bureau_app = typer.Typer(no_args_is_help=True, help="The bureau's operations, each audited.")
 app.add_typer(bureau_app, name="bureau")
+app.add_typer(pki_app, name="pki")
 
 
 @bureau_app.command("cancel-block")

@@ -1,0 +1,210 @@
+"""``carbon-hub pki``: the hub's certificate authority from the command line.
+
+Each command builds the settings once (flags, then ``HUB_*`` environment)
+to find the PKI directory (``--pki-dir``, default ``<data dir>/pki``).
+Refusals print their code and message and exit 2.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from enum import StrEnum
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Any
+
+import typer
+from pydantic import ValidationError
+from rich import box
+from rich.console import Console
+from rich.markup import escape
+from rich.table import Table
+
+from hub.errors import HubError
+from hub.settings import HubSettings
+
+if TYPE_CHECKING:
+    from hub.trust.pki import IssuedCertificate
+
+EXIT_REFUSED = 2
+WIDE_LIST = 110  # columns from which `pki list` draws a table
+
+pki_app = typer.Typer(
+    no_args_is_help=True,
+    help="The hub's certificate authority: server and client certificates, revocation.",
+)
+errors = Console(stderr=True)
+
+PkiDir = Annotated[
+    Path | None, typer.Option("--pki-dir", help="PKI directory (default: <data dir>/pki)")
+]
+DataDir = Annotated[Path | None, typer.Option("--data-dir", help="the hub's data directory")]
+
+
+class ClientRole(StrEnum):
+    """The roles a client certificate may carry (the hub's own is made by init)."""
+
+    PARTNER = "partner"
+    EXCHANGE = "exchange"
+    BUREAU = "bureau"
+
+
+def _pki_dir(pki_dir: Path | None, data_dir: Path | None) -> Path:
+    given: dict[str, Any] = {
+        name: value
+        for name, value in (("pki_dir", pki_dir), ("data_dir", data_dir))
+        if value is not None
+    }
+    try:
+        return HubSettings(**given).resolved_pki_dir()
+    except (ValidationError, ValueError) as problem:
+        errors.print(f"[red]invalid settings:[/red] {escape(str(problem))}")
+        raise typer.Exit(EXIT_REFUSED) from problem
+
+
+@contextmanager
+def _refusals() -> Iterator[None]:
+    """A HubError becomes its code and message on stderr, and exit 2."""
+    try:
+        yield
+    except HubError as error:
+        errors.print(f"[red]{error.code}[/red]: {escape(error.message)}", soft_wrap=True)
+        for key, value in sorted(error.details.items()):
+            errors.print(f"  {key}: {escape(value)}", soft_wrap=True)
+        raise typer.Exit(EXIT_REFUSED) from error
+
+
+@pki_app.command("init")
+def init(
+    pki_dir: PkiDir = None,
+    data_dir: DataDir = None,
+    host: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--host", help="another DNS name or IP of the hub for its certificate (repeatable)"
+        ),
+    ] = None,
+    force: Annotated[
+        bool,
+        typer.Option(
+            "--force", help="replace an existing CA (every certificate it issued stops working)"
+        ),
+    ] = False,
+) -> None:
+    """Create the CA, the hub's server certificate, an empty CRL and the hub signing key."""
+    from hub.trust.pki import init_authority
+
+    directory = _pki_dir(pki_dir, data_dir)
+    with _refusals():
+        authority = init_authority(directory, hosts=tuple(host or ()), force=force)
+    out = Console()
+    layout = authority.layout
+    out.print(f"certificate authority created in {escape(str(layout.root))}", soft_wrap=True)
+    for label, path in (
+        ("CA certificate", layout.ca_certificate),
+        ("server certificate", layout.server_certificate),
+        ("server key", layout.server_key),
+        ("CRL", layout.crl),
+        ("hub signing key", layout.signing_public_key),
+    ):
+        out.print(f"  {label}: {escape(str(path))}", soft_wrap=True)
+
+
+@pki_app.command("issue")
+def issue(
+    role: Annotated[ClientRole, typer.Option("--role", help="what the certificate may do")],
+    partner: Annotated[
+        str | None, typer.Option("--partner", help="the partner's region code, e.g. CN-GD")
+    ] = None,
+    name: Annotated[
+        str | None,
+        typer.Option(
+            "--name", help="the certificate's name (CN): default partner code or 'exchange'"
+        ),
+    ] = None,
+    days: Annotated[int, typer.Option("--days", min=1, help="validity in days")] = 365,
+    pki_dir: PkiDir = None,
+    data_dir: DataDir = None,
+) -> None:
+    """Issue a client certificate for a partner, the exchange or a bureau officer."""
+    from hub.domain.identity import Role
+    from hub.trust.pki import load_authority
+
+    directory = _pki_dir(pki_dir, data_dir)
+    with _refusals():
+        authority = load_authority(directory)
+        issued = authority.issue(Role(role.value), partner=partner, name=name, days=days)
+    out = Console()
+    out.print(f"issued {issued.role.value} certificate {escape(issued.subject)}", soft_wrap=True)
+    out.print(f"  serial: {issued.serial}", soft_wrap=True)
+    out.print(f"  valid until: {issued.not_after.isoformat()}", soft_wrap=True)
+    out.print(f"  certificate: {escape(str(issued.certificate_path))}", soft_wrap=True)
+    out.print(f"  key: {escape(str(issued.key_path))}", soft_wrap=True)
+    out.print(f"  CA: {escape(str(authority.ca_certificate_path))}", soft_wrap=True)
+
+
+@pki_app.command("revoke")
+def revoke(
+    serial_or_name: Annotated[str, typer.Argument(help="the certificate's serial (hex) or name")],
+    reason: Annotated[str, typer.Option("--reason", help="why; kept in index.json")],
+    pki_dir: PkiDir = None,
+    data_dir: DataDir = None,
+) -> None:
+    """Revoke a client certificate; a running hub refuses it from its next call on."""
+    from hub.trust.pki import load_authority
+
+    directory = _pki_dir(pki_dir, data_dir)
+    with _refusals():
+        revoked = load_authority(directory).revoke(serial_or_name, reason)
+    Console().print(
+        f"revoked {revoked.role.value} certificate {escape(revoked.subject)} "
+        f"(serial {revoked.serial}): {escape(revoked.reason or '')}",
+        soft_wrap=True,
+    )
+
+
+@pki_app.command("list")
+def list_certificates(pki_dir: PkiDir = None, data_dir: DataDir = None) -> None:
+    """Every certificate the CA issued, with its validity and revocation."""
+    from hub.trust.pki import load_authority
+
+    directory = _pki_dir(pki_dir, data_dir)
+    with _refusals():
+        certificates = load_authority(directory).issued()
+    out = Console()
+    title = f"Certificates of {escape(str(directory))}"
+    if out.width < WIDE_LIST:
+        # A table folds 40-digit serials at this width; one record per
+        # certificate keeps each serial whole, to copy into `pki revoke`.
+        out.print(title, soft_wrap=True)
+        for certificate in certificates:
+            out.print(
+                f"{certificate.serial}  {_role_text(certificate)}  {escape(certificate.subject)}",
+                soft_wrap=True,
+            )
+            out.print(f"    {_state_text(certificate)}", soft_wrap=True)
+        return
+    table = Table(title=title, box=box.SIMPLE_HEAD)
+    for column in ("serial", "role", "name", "state"):
+        table.add_column(column, overflow="fold")
+    for certificate in certificates:
+        table.add_row(
+            certificate.serial,
+            _role_text(certificate),
+            escape(certificate.subject),
+            _state_text(certificate),
+        )
+    out.print(table)
+
+
+def _role_text(certificate: IssuedCertificate) -> str:
+    role = certificate.role.value
+    return f"{role} {certificate.partner}" if certificate.partner else role
+
+
+def _state_text(certificate: IssuedCertificate) -> str:
+    until = f"valid until {certificate.not_after.date().isoformat()}"
+    if certificate.revoked_at is None:
+        return until
+    revoked = f"REVOKED {certificate.revoked_at.date().isoformat()}"
+    return f"{revoked}: {escape(certificate.reason or '')} ({until})"
