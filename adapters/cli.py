@@ -1,8 +1,15 @@
 """carbon-hub-adapter: read a partner delivery and send it to the hub.
 
-    carbon-hub-adapter guangdong --delivery DIR --hub HOST:PORT [--batch-size N]
-    carbon-hub-adapter hongkong  --delivery DIR --hub HOST:PORT [--batch-size N]
-    carbon-hub-adapter template  --delivery DIR --hub HOST:PORT [--batch-size N]
+    carbon-hub-adapter guangdong --delivery DIR --hub HOST:PORT TLS SIGNING [--batch-size N]
+        [--hub-key hub-signing.pub] [--receipts FILE]
+    carbon-hub-adapter hongkong  --delivery DIR --hub HOST:PORT TLS SIGNING ...
+    carbon-hub-adapter template  --delivery DIR --hub HOST:PORT TLS SIGNING ...
+    carbon-hub-adapter keygen --out DIR   (the partner's Ed25519 signing key)
+
+TLS is ``--ca ca.crt --cert PARTNER.crt --key PARTNER.key`` (the partner's
+certificate of the hub PKI), or ``--insecure`` for a loopback development
+hub. SIGNING is ``--signing-key signing.key``: every write is signed with it
+(the bureau registers its public key with the partner agreement).
 
 Exit codes: 0 the delivery was processed (rows may have been refused: see
 the report); 2 the delivery was refused whole (manifest or every file bad),
@@ -18,14 +25,17 @@ The partner's other calls:
 
 reconcile exits 0 when every reconciliation is consistent (or none was
 requested), 1 when one is not; the attestations exit 0 when accepted, 1 when
-refused; all exit 3 when the hub is unreachable or a call fails.
-The channel is plaintext for now; mutual TLS replaces it later.
+refused; all exit 3 when the hub is unreachable or a call fails (or a
+receipt does not verify under --hub-key).
 """
 
 from __future__ import annotations
 
+import base64
+import json
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from enum import StrEnum
 from pathlib import Path
@@ -51,10 +61,16 @@ from adapters.hub_client import (
     submit_delivery,
 )
 from adapters.hub_client import submit_reconciliation as submit_holdings
+from adapters.hub_connection import ConnectionRefused, HubConnection
+from adapters.partner_signing import PartnerSigner
 from adapters.reconciliation import registry_holdings
 from adapters.registry import ADAPTERS, adapter_for
 from adapters.report import render_refused, render_report
 from hub.domain.blocks import AdjustmentStatus
+from hub.errors import HubError
+from hub.grpc_api.generated.carbonhub.v1 import ledger_pb2 as ledger_pb
+from hub.trust.key_files import write_ed25519_keypair
+from hub.trust.signing import PublicKey, Signer
 
 EXIT_INCONSISTENT = 1  # reconcile: a discrepancy; attest-*: the hub refused the attestation
 EXIT_REFUSED = 2
@@ -81,41 +97,129 @@ BatchOption = Annotated[
 TimeoutOption = Annotated[
     float, typer.Option("--connect-timeout", min=0.1, help="seconds to wait for the hub")
 ]
+_FILE = {"exists": True, "file_okay": True, "dir_okay": False}
+CaOption = Annotated[Path | None, typer.Option("--ca", help="the hub CA certificate", **_FILE)]
+CertOption = Annotated[
+    Path | None, typer.Option("--cert", help="the partner's certificate of the hub PKI", **_FILE)
+]
+KeyOption = Annotated[Path | None, typer.Option("--key", help="its private key", **_FILE)]
+InsecureOption = Annotated[
+    bool, typer.Option("--insecure", help="plaintext to a loopback development hub")
+]
+SigningKeyOption = Annotated[
+    Path,
+    typer.Option("--signing-key", help="the partner's Ed25519 signing key (PEM)", **_FILE),
+]
+HubKeyOption = Annotated[
+    Path | None,
+    typer.Option("--hub-key", help="hub-signing.pub: verify every receipt the hub signs", **_FILE),
+]
+
+
+@dataclass(frozen=True)
+class HubAccess:
+    """Where the hub is, how to reach it, and the partner's signing key."""
+
+    connection: HubConnection
+    signing_key: Path | None = None
+
+    @property
+    def address(self) -> str:
+        return self.connection.address
+
+
+def _access(
+    hub: str,
+    ca: Path | None,
+    cert: Path | None,
+    key: Path | None,
+    insecure: bool,
+    signing_key: Path | None = None,
+) -> HubAccess:
+    try:
+        return HubAccess(HubConnection(hub, ca, cert, key, insecure), signing_key)
+    except ConnectionRefused as refused:
+        raise typer.BadParameter(str(refused)) from refused
+
+
+def _signer(
+    access: HubAccess, partner: str, channel: grpc.Channel, console: Console
+) -> PartnerSigner:
+    if access.signing_key is None:
+        raise typer.BadParameter("writes are signed: give --signing-key")
+    try:
+        return PartnerSigner.synced(partner, Signer.from_file(access.signing_key), channel)
+    except HubError as error:
+        console.print(f"[red]{error.code}: {error.message}[/]")
+        raise typer.Exit(EXIT_REFUSED) from error
+    except grpc.RpcError as error:
+        console.print(f"[red]hub {access.address}: {HubCallError('GetPartnerSequence', error)}[/]")
+        raise typer.Exit(EXIT_HUB) from error
+
+
+class _ReceiptFile:
+    """Keeps every receipt the hub signed, one JSON line each (the proof)."""
+
+    def __init__(self, path: Path) -> None:
+        self._path = path
+
+    def __call__(self, receipt: ledger_pb.Receipt) -> None:
+        line = {
+            "key_id": receipt.key_id,
+            "statement": base64.b64encode(receipt.statement).decode("ascii"),
+            "signature": base64.b64encode(receipt.signature).decode("ascii"),
+        }
+        with self._path.open("a", encoding="utf-8") as handle:
+            handle.write(json.dumps(line, sort_keys=True) + "\n")
 
 
 def _send(
-    delivery: Delivery, hub: str, batch_size: int, timeout: float, console: Console
+    delivery: Delivery,
+    access: HubAccess,
+    batch_size: int,
+    timeout: float,
+    console: Console,
+    hub_key: Path | None,
+    receipts: Path | None,
 ) -> DeliveryReport:
-    channel = grpc.insecure_channel(hub)
-    try:
+    hub = access.address
+    with _hub_channel(access, timeout, console) as channel:
         try:
-            grpc.channel_ready_future(channel).result(timeout=timeout)
-        except grpc.FutureTimeoutError:
-            console.print(f"[red]hub {hub} is unreachable (no connection within {timeout:g} s)[/]")
-            raise typer.Exit(EXIT_HUB) from None
-        with Progress(
-            TextColumn("[progress.description]{task.description}"),
-            BarColumn(),
-            MofNCompleteColumn(),
-            TimeElapsedColumn(),
-            console=console,
-            transient=False,
-        ) as progress:
-            task = progress.add_task(f"{delivery.delivery_id}: claims", total=len(delivery.claims))
-            return submit_delivery(
-                delivery,
-                channel,
-                batch_size=batch_size,
-                on_progress=lambda n: progress.advance(task, n),
-            )
-    except (HubCallError, HubProtocolError) as error:
-        console.print(f"[red]hub {hub}: {error}[/]")
-        raise typer.Exit(EXIT_HUB) from error
-    finally:
-        channel.close()
+            signer = _signer(access, delivery.partner, channel, console)
+            with Progress(
+                TextColumn("[progress.description]{task.description}"),
+                BarColumn(),
+                MofNCompleteColumn(),
+                TimeElapsedColumn(),
+                console=console,
+                transient=False,
+            ) as progress:
+                task = progress.add_task(
+                    f"{delivery.delivery_id}: claims", total=len(delivery.claims)
+                )
+                return submit_delivery(
+                    delivery,
+                    channel,
+                    signer,
+                    batch_size=batch_size,
+                    on_progress=lambda n: progress.advance(task, n),
+                    hub_key=PublicKey.from_file(hub_key) if hub_key else None,
+                    on_receipt=_ReceiptFile(receipts) if receipts else None,
+                )
+        except (HubCallError, HubProtocolError) as error:
+            console.print(f"[red]hub {hub}: {error}[/]")
+            raise typer.Exit(EXIT_HUB) from error
 
 
-def run(name: str, delivery_dir: Path, hub: str, batch_size: int, timeout: float) -> None:
+def run(
+    name: str,
+    delivery_dir: Path,
+    access: HubAccess,
+    batch_size: int,
+    timeout: float,
+    hub_key: Path | None = None,
+    receipts: Path | None = None,
+) -> None:
     console = Console()
     delivery = adapter_for(name).read(delivery_dir)
     if delivery.refused:
@@ -127,7 +231,7 @@ def run(name: str, delivery_dir: Path, hub: str, batch_size: int, timeout: float
         f"{len(delivery.projects)} projects and {len(delivery.claims)} claims to send, "
         f"{len(delivery.problems)} problems found by the adapter"
     )
-    report = _send(delivery, hub, batch_size, timeout, console)
+    report = _send(delivery, access, batch_size, timeout, console, hub_key, receipts)
     render_report(report, console)
 
 
@@ -135,10 +239,21 @@ def _command(name: str) -> None:
     def command(
         delivery: DeliveryOption,
         hub: HubOption,
+        signing_key: SigningKeyOption,
+        ca: CaOption = None,
+        cert: CertOption = None,
+        key: KeyOption = None,
+        insecure: InsecureOption = False,
         batch_size: BatchOption = 500,
         connect_timeout: TimeoutOption = 10.0,
+        hub_key: HubKeyOption = None,
+        receipts: Annotated[
+            Path | None,
+            typer.Option("--receipts", help="append the hub's signed receipts here (JSON lines)"),
+        ] = None,
     ) -> None:
-        run(name, delivery, hub, batch_size, connect_timeout)
+        access = _access(hub, ca, cert, key, insecure, signing_key)
+        run(name, delivery, access, batch_size, connect_timeout, hub_key, receipts)
 
     command.__doc__ = f"Read a {name} delivery and send it to the hub."
     app.command(name)(command)
@@ -167,8 +282,9 @@ DEFAULT_JOURNAL = Path("attestation-journal.jsonl")
 
 
 @contextmanager
-def _hub_channel(hub: str, timeout: float, console: Console) -> Iterator[grpc.Channel]:
-    channel = grpc.insecure_channel(hub)
+def _hub_channel(access: HubAccess, timeout: float, console: Console) -> Iterator[grpc.Channel]:
+    hub = access.address
+    channel = access.connection.open()
     try:
         try:
             grpc.channel_ready_future(channel).result(timeout=timeout)
@@ -238,6 +354,10 @@ def reconcile_command(
         ),
     ],
     hub: HubOption,
+    ca: CaOption = None,
+    cert: CertOption = None,
+    key: KeyOption = None,
+    insecure: InsecureOption = False,
     journal: JournalOption = DEFAULT_JOURNAL,
     start: Annotated[
         bool, typer.Option("--start", help="start a reconciliation when none is requested")
@@ -245,6 +365,7 @@ def reconcile_command(
     connect_timeout: TimeoutOption = 10.0,
 ) -> None:
     """State the partner's holdings from its registry data for the hub's reconciliation."""
+    access = _access(hub, ca, cert, key, insecure)
     console = Console()
     held = registry_holdings(str(name), registry, AttestationJournal(journal))
     for folder in held.refused:
@@ -253,7 +374,7 @@ def reconcile_command(
         f"{held.partner}: {len(held.holdings)} records from {len(held.deliveries)} deliveries "
         f"({', '.join(held.deliveries) or 'none'}); journal {journal}"
     )
-    with _hub_channel(hub, connect_timeout, console) as channel:
+    with _hub_channel(access, connect_timeout, console) as channel:
         requested = _call(hub, console, lambda: list_reconciliation_requests(channel, held.partner))
         ids: list[str | None] = [r.reconciliation_id for r in requested]
         if not ids:
@@ -298,6 +419,7 @@ def _moment(text: str | None, option: str) -> datetime:
 def attest_cancellation_command(
     name: NameArgument,
     hub: HubOption,
+    signing_key: SigningKeyOption,
     claim_id: Annotated[str, typer.Option("--claim-id", help="the hub's claim id")],
     origin_serial: Annotated[
         str, typer.Option("--origin-serial", help="the whole origin block cancelled")
@@ -317,17 +439,23 @@ def attest_cancellation_command(
     ] = None,
     journal: JournalOption = DEFAULT_JOURNAL,
     connect_timeout: TimeoutOption = 10.0,
+    ca: CaOption = None,
+    cert: CertOption = None,
+    key: KeyOption = None,
+    insecure: InsecureOption = False,
 ) -> None:
     """Attest that the origin registry cancelled a claim's origin block for the hub."""
+    access = _access(hub, ca, cert, key, insecure, signing_key)
     console = Console()
     partner = adapter_for(str(name)).partner
     moment = _moment(cancelled_at, "--cancelled-at")
-    with _hub_channel(hub, connect_timeout, console) as channel:
+    with _hub_channel(access, connect_timeout, console) as channel:
+        signer = _signer(access, partner, channel, console)
         outcome = _call(
             hub,
             console,
             lambda: attest_source_cancellation(
-                channel, partner, claim_id, origin_serial, cancellation_id, note, moment
+                channel, signer, claim_id, origin_serial, cancellation_id, note, moment
             ),
         )
     _render_attestation(outcome, console)
@@ -351,6 +479,7 @@ def attest_cancellation_command(
 def attest_adjustment_command(
     name: NameArgument,
     hub: HubOption,
+    signing_key: SigningKeyOption,
     reference: Annotated[
         str, typer.Option("--reference", help="the adjustment reference the claims carry")
     ],
@@ -360,22 +489,41 @@ def attest_adjustment_command(
         str | None, typer.Option("--attested-at", help="RFC 3339 (default: now)")
     ] = None,
     connect_timeout: TimeoutOption = 10.0,
+    ca: CaOption = None,
+    cert: CertOption = None,
+    key: KeyOption = None,
+    insecure: InsecureOption = False,
 ) -> None:
     """Attest that an accounting adjustment of the origin moved to COMMITTED or COMPLETED."""
+    access = _access(hub, ca, cert, key, insecure, signing_key)
     console = Console()
     partner = adapter_for(str(name)).partner
     moment = _moment(attested_at, "--attested-at")
-    with _hub_channel(hub, connect_timeout, console) as channel:
+    with _hub_channel(access, connect_timeout, console) as channel:
+        signer = _signer(access, partner, channel, console)
         outcome = _call(
             hub,
             console,
             lambda: attest_adjustment(
-                channel, partner, reference, AdjustmentStatus(status.value), moment, note
+                channel, signer, reference, AdjustmentStatus(status.value), moment, note
             ),
         )
     _render_attestation(outcome, console)
     if not outcome.accepted:
         raise typer.Exit(EXIT_INCONSISTENT)
+
+
+@app.command("keygen")
+def keygen_command(
+    out: Annotated[Path, typer.Option("--out", help="folder for signing.key and signing.pub")],
+) -> None:
+    """Make the partner's Ed25519 signing key; send signing.pub to the bureau to register."""
+    private, public = out / "signing.key", out / "signing.pub"
+    if private.exists():
+        Console().print(f"[red]{private} exists: a signing key is never overwritten[/]")
+        raise typer.Exit(EXIT_REFUSED)
+    key_id = write_ed25519_keypair(private, public)
+    Console().print(f"signing key {key_id}: private {private} (keep it), public {public}")
 
 
 def main() -> None:

@@ -23,16 +23,24 @@ import grpc
 from adapters.check_columns import column_for
 from adapters.delivery import Delivery, SourcedClaim, SourcedProject
 from adapters.delivery_report import CheckOutcome, ClaimOutcome, DeliveryReport, ProjectOutcome
+from adapters.partner_signing import UNARY_TIMEOUT, PartnerSigner
 from hub.domain.blocks import AdjustmentStatus
 from hub.domain.checks import Severity
 from hub.domain.claims import ClaimSubmission, Decision, OriginStatus
 from hub.domain.projects import PartnerProjectStatus, ProjectSubmission
 from hub.domain.reconciliation import Holding, Total
+from hub.domain.signed_payloads import PayloadType
 from hub.grpc_api.generated.carbonhub.v1 import ledger_pb2 as ledger_pb
 from hub.grpc_api.generated.carbonhub.v1 import partner_pb2 as pb
 from hub.grpc_api.generated.carbonhub.v1 import partner_pb2_grpc as pb_grpc
+from hub.trust.receipts import verify_verdict_batch
+from hub.trust.signing import PublicKey
 
 T = TypeVar("T")
+
+# A delivery's claim stream may run long; past this the client gives up (the
+# hub bounds every stream's life too, see HubSettings.stream_max_lifetime).
+STREAM_TIMEOUT = 3600.0
 
 _ORIGIN_STATUS: Mapping[OriginStatus, pb.OriginStatus] = {
     OriginStatus.NOT_ISSUED: pb.ORIGIN_STATUS_NOT_ISSUED,
@@ -58,7 +66,8 @@ _SEVERITY: Mapping[int, Severity] = {
 
 
 class HubProtocolError(Exception):
-    """The hub's answers do not match what was sent (count, order, sequence)."""
+    """The hub's answers do not match what was sent (count, order, sequence),
+    or a receipt does not verify under the hub's key."""
 
 
 class HubCallError(Exception):
@@ -154,7 +163,7 @@ def _checks(
 
 
 def _register_projects(
-    stub: pb_grpc.PartnerServiceStub, delivery: Delivery, batch_size: int
+    stub: pb_grpc.PartnerServiceStub, delivery: Delivery, signer: PartnerSigner, batch_size: int
 ) -> list[ProjectOutcome]:
     outcomes: list[ProjectOutcome] = []
     for chunk in _chunks(delivery.projects, batch_size):
@@ -164,7 +173,9 @@ def _register_projects(
             projects=[project_to_proto(p.submission) for p in chunk],
         )
         try:
-            response: pb.RegisterProjectsResponse = stub.RegisterProjects(request)
+            response: pb.RegisterProjectsResponse = stub.RegisterProjects(
+                signer.sign(PayloadType.PROJECTS, request), timeout=UNARY_TIMEOUT
+            )
         except grpc.RpcError as error:
             raise HubCallError("RegisterProjects", error) from error
         if len(response.results) != len(chunk):
@@ -218,27 +229,32 @@ def _claim_outcome(
 def _submit_claims(
     stub: pb_grpc.PartnerServiceStub,
     delivery: Delivery,
+    signer: PartnerSigner,
     batch_size: int,
     on_progress: Callable[[int], None] | None,
+    receipts: _ReceiptCheck | None,
 ) -> list[ClaimOutcome]:
     batches = list(_chunks(delivery.claims, batch_size))
     if not batches:
         return []
     stop = threading.Event()
+    sequences: list[int] = []
 
-    def envelopes() -> Iterator[pb.ClaimEnvelope]:
-        for sequence, batch in enumerate(batches, start=1):
+    def envelopes() -> Iterator[ledger_pb.SignedPayload]:
+        for batch in batches:
             if stop.is_set():
                 return
-            yield pb.ClaimEnvelope(
+            envelope = pb.ClaimEnvelope(
                 partner=delivery.partner,
                 delivery_id=delivery.delivery_id,
-                sequence=sequence,
                 claims=[claim_to_proto(c.submission) for c in batch],
             )
+            signed = signer.sign(PayloadType.CLAIM_ENVELOPE, envelope)
+            sequences.append(envelope.sequence)
+            yield signed
 
     outcomes: list[ClaimOutcome] = []
-    call = stub.SubmitClaims(envelopes())
+    call = stub.SubmitClaims(envelopes(), timeout=STREAM_TIMEOUT)
     try:
         answered = 0
         for answer in call:
@@ -248,10 +264,13 @@ def _submit_claims(
                     f"SubmitClaims: {answered} verdict batches for {len(batches)} envelopes"
                 )
             batch = batches[answered - 1]
-            if answer.sequence != answered:
+            due = sequences[answered - 1]
+            if answer.sequence != due:
                 raise HubProtocolError(
-                    f"SubmitClaims: batch {answer.sequence} answered where {answered} was due"
+                    f"SubmitClaims: envelope {answer.sequence} answered where {due} was due"
                 )
+            if receipts is not None:
+                receipts(delivery.partner, answer)
             if len(answer.verdicts) != len(batch):
                 raise HubProtocolError(
                     f"SubmitClaims: envelope {answered} held {len(batch)} claims, "
@@ -274,26 +293,56 @@ def _submit_claims(
     return outcomes
 
 
+class _ReceiptCheck:
+    """Checks each verdict batch's receipt under the hub key and hands it on."""
+
+    def __init__(
+        self, hub_key: PublicKey | None, keep: Callable[[ledger_pb.Receipt], None] | None
+    ) -> None:
+        self._hub_key = hub_key
+        self._keep = keep
+
+    def __call__(self, partner: str, batch: pb.VerdictBatch) -> None:
+        if self._hub_key is not None:
+            check = verify_verdict_batch(partner, batch, self._hub_key)
+            if not check.valid:
+                raise HubProtocolError(
+                    f"SubmitClaims: the receipt of envelope {batch.sequence} does not "
+                    f"verify: {check.reason}"
+                )
+        if self._keep is not None:
+            self._keep(batch.receipt)
+
+
 def submit_delivery(
     delivery: Delivery,
     channel: grpc.Channel,
+    signer: PartnerSigner,
     *,
     batch_size: int = 500,
     on_progress: Callable[[int], None] | None = None,
+    hub_key: PublicKey | None = None,
+    on_receipt: Callable[[ledger_pb.Receipt], None] | None = None,
 ) -> DeliveryReport:
-    """Send a delivery: projects first, then its claims on one stream.
+    """Send a delivery: projects first, then its claims on one stream, every
+    request signed by ``signer``.
 
     ``on_progress`` is called with the number of claims whose verdicts just
-    arrived, once per verdict batch. Raises HubCallError when a call fails
+    arrived, once per verdict batch. With ``hub_key`` each verdict batch's
+    receipt must verify under the hub's signing key (else HubProtocolError);
+    ``on_receipt`` receives every receipt, to keep as proof. Raises HubCallError when a call fails
     (hub unreachable, refused, stream broken) and HubProtocolError when the
     answers do not match what was sent; the adapter's own problems are in
     the returned report, never raised.
     """
     if batch_size < 1:
         raise ValueError("batch_size must be at least 1")
+    if signer.partner != delivery.partner:
+        raise ValueError(f"a {signer.partner} key cannot sign a delivery of {delivery.partner}")
     stub = pb_grpc.PartnerServiceStub(channel)  # type: ignore[no-untyped-call]
-    projects = _register_projects(stub, delivery, batch_size)
-    claims = _submit_claims(stub, delivery, batch_size, on_progress)
+    receipts = _ReceiptCheck(hub_key, on_receipt) if hub_key or on_receipt else None
+    projects = _register_projects(stub, delivery, signer, batch_size)
+    claims = _submit_claims(stub, delivery, signer, batch_size, on_progress, receipts)
     return DeliveryReport(
         partner=delivery.partner,
         delivery_id=delivery.delivery_id,
@@ -377,7 +426,7 @@ def _attestation_outcome(result: pb.AttestationResult) -> AttestationOutcome:
 
 def attest_source_cancellation(
     channel: grpc.Channel,
-    partner: str,
+    signer: PartnerSigner,
     claim_id: str,
     origin_serial: str,
     cancellation_id: str,
@@ -386,7 +435,7 @@ def attest_source_cancellation(
 ) -> AttestationOutcome:
     """Lock at source: the origin cancelled ``origin_serial`` for the hub's claim."""
     request = pb.SourceCancellationAttestation(
-        partner=partner,
+        partner=signer.partner,
         claim_id=claim_id,
         origin_serial=origin_serial,
         cancellation_id=cancellation_id,
@@ -394,7 +443,9 @@ def attest_source_cancellation(
         cancelled_at=_rfc3339(cancelled_at),
     )
     try:
-        result: pb.AttestationResult = _stub(channel).AttestSourceCancellation(request)
+        result: pb.AttestationResult = _stub(channel).AttestSourceCancellation(
+            signer.sign(PayloadType.SOURCE_CANCELLATION, request), timeout=UNARY_TIMEOUT
+        )
     except grpc.RpcError as error:
         raise HubCallError("AttestSourceCancellation", error) from error
     return _attestation_outcome(result)
@@ -402,7 +453,7 @@ def attest_source_cancellation(
 
 def attest_adjustment(
     channel: grpc.Channel,
-    partner: str,
+    signer: PartnerSigner,
     reference: str,
     status: AdjustmentStatus,
     attested_at: datetime,
@@ -415,14 +466,16 @@ def attest_adjustment(
             f"an attestation moves an adjustment to COMMITTED or COMPLETED, not {status}"
         )
     request = pb.AccountingAdjustmentAttestation(
-        partner=partner,
+        partner=signer.partner,
         reference=reference,
         status=wire_status,
         attested_at=_rfc3339(attested_at),
         note=note,
     )
     try:
-        result: pb.AttestationResult = _stub(channel).AttestAccountingAdjustment(request)
+        result: pb.AttestationResult = _stub(channel).AttestAccountingAdjustment(
+            signer.sign(PayloadType.ACCOUNTING_ADJUSTMENT, request), timeout=UNARY_TIMEOUT
+        )
     except grpc.RpcError as error:
         raise HubCallError("AttestAccountingAdjustment", error) from error
     return _attestation_outcome(result)
@@ -435,7 +488,9 @@ def list_reconciliation_requests(
     try:
         response: ledger_pb.ListReconciliationRequestsResponse = _stub(
             channel
-        ).ListReconciliationRequests(ledger_pb.ListReconciliationRequestsRequest(partner=partner))
+        ).ListReconciliationRequests(
+            ledger_pb.ListReconciliationRequestsRequest(partner=partner), timeout=UNARY_TIMEOUT
+        )
     except grpc.RpcError as error:
         raise HubCallError("ListReconciliationRequests", error) from error
     return [
@@ -475,7 +530,9 @@ def submit_reconciliation(
         ],
     )
     try:
-        report: ledger_pb.ReconciliationReport = _stub(channel).SubmitReconciliation(request)
+        report: ledger_pb.ReconciliationReport = _stub(channel).SubmitReconciliation(
+            request, timeout=UNARY_TIMEOUT
+        )
     except grpc.RpcError as error:
         raise HubCallError("SubmitReconciliation", error) from error
     return ReconciliationOutcome(

@@ -6,22 +6,27 @@ from dataclasses import dataclass
 
 from sqlalchemy import Engine
 
+from hub.grpc_api.bureau_servicer import BureauServicer
 from hub.grpc_api.exchange_servicer import ExchangeServicer
 from hub.grpc_api.partner_servicer import PartnerServicer
-from hub.grpc_api.server import RunningServer, start_server
+from hub.grpc_api.server import RunningServer, Servicers, start_server
 from hub.services.attestation import AttestationService
 from hub.services.bureau import BureauService
 from hub.services.clock import Clock, system_clock
 from hub.services.exchange import ExchangeService
 from hub.services.ingestion import IngestionService
 from hub.services.issuance import IssuanceService
+from hub.services.partner_keys import PartnerKeyService
 from hub.services.periodic_issuer import PeriodicIssuer
 from hub.services.projects import ProjectRegistrationService
 from hub.services.reconciliation import ReconciliationService
+from hub.services.signed_writes import WriteAuthenticator
 from hub.settings import HubSettings
 from hub.standard import Standard, default_standards_dir, load_standard
 from hub.storage.database import create_engine_for, migrate
 from hub.storage.unit_of_work import SqlAlchemyUnitOfWorkFactory
+from hub.trust.receipts import ReceiptSigner
+from hub.trust.signing import hub_signer, verify_ed25519
 
 
 @dataclass
@@ -36,21 +41,31 @@ class Hub:
     exchange: ExchangeService
     reconciliations: ReconciliationService
     bureau: BureauService
+    partner_keys: PartnerKeyService
 
-    def partner_servicer(self) -> PartnerServicer:
-        return PartnerServicer(
-            self.ingestion,
-            self.projects,
-            attestations=self.attestations,
-            reconciliations=self.reconciliations,
-            max_claims_per_envelope=self.settings.max_claims_per_envelope,
+    def receipts(self) -> ReceiptSigner:
+        """The hub signing key of the PKI directory; the --insecure development
+        hub makes one there when it has none (it still signs what it says)."""
+        pki_dir = self.settings.resolved_pki_dir()
+        return ReceiptSigner(hub_signer(pki_dir, create=self.settings.insecure))
+
+    def servicers(self) -> Servicers:
+        receipts = self.receipts()
+        return Servicers(
+            partner=PartnerServicer(
+                self.ingestion,
+                self.projects,
+                attestations=self.attestations,
+                reconciliations=self.reconciliations,
+                receipts=receipts,
+                max_claims_per_envelope=self.settings.max_claims_per_envelope,
+            ),
+            exchange=ExchangeServicer(self.exchange, self.reconciliations, receipts=receipts),
+            bureau=BureauServicer(self.bureau, self.reconciliations, receipts=receipts),
         )
 
-    def exchange_servicer(self) -> ExchangeServicer:
-        return ExchangeServicer(self.exchange, self.reconciliations)
-
     def serve(self) -> RunningServer:
-        return start_server(self.settings, self.partner_servicer(), self.exchange_servicer())
+        return start_server(self.settings, self.servicers())
 
     def periodic_issuer(self) -> PeriodicIssuer | None:
         """The background issuer `serve` runs, or None when the interval is 0."""
@@ -72,16 +87,21 @@ def build_hub(settings: HubSettings, clock: Clock = system_clock) -> Hub:
     engine = create_engine_for(url)
     uow_factory = SqlAlchemyUnitOfWorkFactory(engine)
     retries = settings.write_retries
+    authenticate = WriteAuthenticator(verify_ed25519)
     return Hub(
         settings=settings,
         engine=engine,
         standard=standard,
         ingestion=IngestionService(
-            uow_factory, standard, clock, write_retries=settings.write_retries
+            uow_factory, standard, clock, write_retries=retries, authenticate=authenticate
         ),
-        projects=ProjectRegistrationService(uow_factory, standard, write_retries=retries),
+        projects=ProjectRegistrationService(
+            uow_factory, standard, write_retries=retries, clock=clock, authenticate=authenticate
+        ),
         issuance=IssuanceService(uow_factory, standard, clock, write_retries=retries),
-        attestations=AttestationService(uow_factory, standard, clock, write_retries=retries),
+        attestations=AttestationService(
+            uow_factory, standard, clock, write_retries=retries, authenticate=authenticate
+        ),
         exchange=ExchangeService(
             uow_factory,
             standard,
@@ -91,4 +111,5 @@ def build_hub(settings: HubSettings, clock: Clock = system_clock) -> Hub:
         ),
         reconciliations=ReconciliationService(uow_factory, standard, clock, write_retries=retries),
         bureau=BureauService(uow_factory, clock, write_retries=retries),
+        partner_keys=PartnerKeyService(uow_factory, standard, clock, write_retries=retries),
     )

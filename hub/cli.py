@@ -36,7 +36,14 @@ DatabaseUrl = Annotated[
 ConfigFile = Annotated[Path | None, typer.Option("--config", help="TOML settings file")]
 Insecure = Annotated[
     bool | None,
-    typer.Option("--insecure/--secure", help="plaintext gRPC on loopback (development only)"),
+    typer.Option(
+        "--insecure/--secure",
+        help="plaintext gRPC with NO authentication, on loopback only (development); "
+        "default: mutual TLS with the hub PKI",
+    ),
+]
+PkiDir = Annotated[
+    Path | None, typer.Option("--pki-dir", help="the hub PKI (default: DATA_DIR/pki)")
 ]
 
 
@@ -58,9 +65,14 @@ def serve(
     database_url: DatabaseUrl = None,
     config: ConfigFile = None,
     insecure: Insecure = None,
+    pki_dir: PkiDir = None,
 ) -> None:
-    """Run the hub until interrupted (Ctrl-C or SIGTERM)."""
-    from hub.grpc_api.server import InsecureBindRefused, check_bind_allowed
+    """Run the hub until interrupted (Ctrl-C or SIGTERM).
+
+    Mutual TLS by default: every caller presents a certificate of the hub PKI
+    (`carbon-hub pki init`, `carbon-hub pki issue`), which fixes its role.
+    """
+    from hub.grpc_api.server import ServeRefused, check_bind_allowed
 
     settings = build_settings(
         grpc_port=grpc_port,
@@ -69,10 +81,11 @@ def serve(
         database_url=database_url,
         config_file=config,
         insecure=insecure,
+        pki_dir=pki_dir,
     )
     try:
         check_bind_allowed(settings)
-    except InsecureBindRefused as refused:
+    except ServeRefused as refused:
         console.print(f"[red]refused:[/red] {refused}")
         raise typer.Exit(2) from refused
     # Handlers first: a signal arriving once the port is announced must
@@ -85,10 +98,15 @@ def serve(
     issuer = hub.periodic_issuer()
     if issuer is not None:
         issuer.start()
+    if settings.insecure:
+        console.print(
+            "[bold yellow]WARNING: --insecure: plaintext gRPC and NO authentication: any "
+            "local process may act as any partner, the exchange or the bureau. "
+            "Development on loopback only.[/bold yellow]"
+        )
+    transport = "PLAINTEXT" if settings.insecure else "mutual TLS"
     console.print(
-        "[bold yellow]WARNING: plaintext gRPC (--insecure), "
-        "for development on loopback only[/bold yellow]\n"
-        f"carbon-hub serving on {settings.grpc_host}:{running.port} "
+        f"carbon-hub serving on {settings.grpc_host}:{running.port} with {transport} "
         f"(database {_redacted(settings.resolved_database_url())}, standard {hub.standard.version})"
     )
     # Machine-readable line for scripts and tests that start the hub on port 0.
@@ -308,6 +326,159 @@ def resolve_discrepancy(
     with _ledger(data_dir, database_url, config) as hub:
         reconciliation = hub.reconciliations.resolve(discrepancy, resolution, officer)
         render_reconciliation(reconciliation, Console())
+
+
+# --- partner signing keys and receipts ----------------------------------------
+
+keys_app = typer.Typer(
+    no_args_is_help=True,
+    help="Partner signing keys, registered with the partner agreement; each change audited.",
+)
+app.add_typer(keys_app, name="keys")
+Moment = Annotated[
+    str | None, typer.Option(help="RFC 3339 time with its zone, e.g. 2026-12-01T00:00:00+08:00")
+]
+
+
+def _instant(text: str | None, option: str) -> Any:
+    from datetime import datetime
+
+    if text is None:
+        return None
+    try:
+        moment = datetime.fromisoformat(text)
+    except ValueError:
+        raise typer.BadParameter(f"not an RFC 3339 time: {text!r}", param_hint=option) from None
+    if moment.tzinfo is None:
+        raise typer.BadParameter("give the time zone, e.g. +08:00", param_hint=option)
+    return moment
+
+
+@keys_app.command("register")
+def keys_register(
+    partner: Annotated[str, typer.Option("--partner", help="the partner, e.g. CN-GD")],
+    public_key: Annotated[
+        Path, typer.Option("--public-key", exists=True, dir_okay=False, help="signing.pub (PEM)")
+    ],
+    officer: Officer,
+    valid_from: Moment = None,
+    valid_until: Moment = None,
+    data_dir: DataDir = None,
+    database_url: DatabaseUrl = None,
+    config: ConfigFile = None,
+) -> None:
+    """Register a partner's Ed25519 public key (its writes verify from --valid-from on)."""
+    from hub.trust.signing import PublicKey
+
+    with _ledger(data_dir, database_url, config) as hub:
+        raw = _public_key_or_exit(public_key, PublicKey)
+        key = hub.partner_keys.register(
+            partner,
+            raw,
+            officer,
+            valid_from=_instant(valid_from, "--valid-from"),
+            valid_until=_instant(valid_until, "--valid-until"),
+        )
+        Console().print(f"registered {key.key_id} for {key.partner} from {key.valid_from}")
+
+
+def _public_key_or_exit(path: Path, loader: Any) -> bytes:
+    from hub.errors import HubError
+
+    try:
+        return bytes(loader.from_file(path).raw)
+    except HubError as error:
+        console.print(f"[red]{error.code}[/red]: {error.message}")
+        raise typer.Exit(EXIT_REFUSED) from error
+
+
+@keys_app.command("retire")
+def keys_retire(
+    key_id: Annotated[str, typer.Argument(help="the key id, ed25519:...")],
+    valid_until: Annotated[str, typer.Option("--valid-until", help="end of the overlap window")],
+    officer: Officer,
+    data_dir: DataDir = None,
+    database_url: DatabaseUrl = None,
+    config: ConfigFile = None,
+) -> None:
+    """End a key's validity at --valid-until: register the new key first (rotation)."""
+    with _ledger(data_dir, database_url, config) as hub:
+        key = hub.partner_keys.retire(key_id, _instant(valid_until, "--valid-until"), officer)
+        Console().print(f"{key.key_id} of {key.partner} valid until {key.valid_until}")
+
+
+@keys_app.command("revoke")
+def keys_revoke(
+    key_id: Annotated[str, typer.Argument(help="the key id, ed25519:...")],
+    reason: Reason,
+    officer: Officer,
+    data_dir: DataDir = None,
+    database_url: DatabaseUrl = None,
+    config: ConfigFile = None,
+) -> None:
+    """Revoke a key now (compromised): nothing signed with it is accepted any more."""
+    with _ledger(data_dir, database_url, config) as hub:
+        key = hub.partner_keys.revoke(key_id, reason, officer)
+        Console().print(f"revoked {key.key_id} of {key.partner} at {key.revoked_at}")
+
+
+@keys_app.command("list")
+def keys_list(
+    partner: Annotated[str | None, typer.Option("--partner")] = None,
+    data_dir: DataDir = None,
+    database_url: DatabaseUrl = None,
+    config: ConfigFile = None,
+) -> None:
+    """The registered signing keys and their validity."""
+    from rich.table import Table
+
+    with _ledger(data_dir, database_url, config) as hub:
+        table = Table("key id", "partner", "state", "valid from", "valid until", "registered by")
+        for key in hub.partner_keys.keys(partner):
+            table.add_row(
+                key.key_id,
+                key.partner,
+                key.state.value,
+                key.valid_from.isoformat(),
+                key.valid_until.isoformat() if key.valid_until else "",
+                key.registered_by,
+            )
+        Console().print(table)
+
+
+receipt_app = typer.Typer(no_args_is_help=True, help="Check what the hub signed.")
+app.add_typer(receipt_app, name="receipt")
+
+
+@receipt_app.command("verify")
+def receipt_verify(
+    receipts: Annotated[
+        Path,
+        typer.Argument(
+            exists=True,
+            dir_okay=False,
+            help="JSON lines of receipts (key_id, statement, "
+            "signature; base64), as `carbon-hub-adapter --receipts` keeps them",
+        ),
+    ],
+    hub_key: Annotated[
+        Path, typer.Option("--hub-key", exists=True, dir_okay=False, help="hub-signing.pub")
+    ],
+) -> None:
+    """Verify kept receipts against the hub signing key. Exit 0 all valid, 1 otherwise."""
+    from hub.trust.receipts import verify_receipt_file
+    from hub.trust.signing import PublicKey
+
+    key = PublicKey(_public_key_or_exit(hub_key, PublicKey))
+    results = verify_receipt_file(receipts, key)
+    out = Console()
+    bad = [r for r in results if not r.valid]
+    for number, result in enumerate(results, start=1):
+        if not result.valid:
+            out.print(f"[red]line {number}: {result.reason}[/red]")
+    out.print(f"{len(results) - len(bad)} of {len(results)} receipts valid under {key.key_id}")
+    if bad or not results:
+        raise typer.Exit(EXIT_REFUSED)
 
 
 def main() -> None:

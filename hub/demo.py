@@ -30,6 +30,7 @@ from adapters.attestation_journal import AttestationJournal
 from adapters.delivery import Delivery
 from adapters.delivery_report import DeliveryReport
 from adapters.hub_client import submit_delivery
+from adapters.partner_signing import PartnerSigner
 from adapters.registry import adapter_for
 from hub.bootstrap import Hub, build_hub
 from hub.demo_ledger import (
@@ -43,6 +44,7 @@ from hub.demo_ledger import (
     tally,
     write_cancellation_export,
 )
+from hub.demo_trust import EXCHANGE_NAME, DemoTrust, prepare_trust
 from hub.domain.checks import Severity
 from hub.domain.claims import Decision
 from hub.settings import HubSettings
@@ -96,42 +98,60 @@ class PartnerTally:
 
 def run_demo(data_dir: Path | None, console: Console) -> list[PartnerTally]:
     folder = data_dir if data_dir is not None else Path(tempfile.mkdtemp(prefix="carbon-hub-demo-"))
-    # The demo is the embedded default whatever the environment says.
+    # The demo is the embedded default whatever the environment says, with
+    # mutual TLS on: its own PKI in the data directory.
     settings = HubSettings(
         data_dir=folder,
         database_url=f"sqlite:///{(folder / SQLITE_FILE_NAME).resolve()}",
         grpc_host="127.0.0.1",
         grpc_port=0,
-        insecure=True,
+        insecure=False,
+        pki_dir=folder / "pki",
     )
+    folder.mkdir(parents=True, exist_ok=True)
     hub = build_hub(settings)
+    partners = [adapter_for(name).partner for name, _ in DEMO_PARTNERS]
+    trust = prepare_trust(folder, partners, hub.partner_keys)
     running = hub.serve()
     console.print(
-        f"hub on {running.address} (plaintext, loopback), database {folder / SQLITE_FILE_NAME}, "
-        f"standard {hub.standard.version}"
+        f"hub on {running.address} (mutual TLS, PKI {trust.pki_dir}), database "
+        f"{folder / SQLITE_FILE_NAME}, standard {hub.standard.version}"
     )
     tallies: list[PartnerTally] = []
     ledger_tallies: list[LedgerTally] = []
     exchange_outcome = ""
+    channels = {party: trust.channel(running.address, party) for party in trust.parties}
     try:
-        with grpc.insecure_channel(running.address) as channel:
+        sessions: dict[str, PartnerSession] = {}
+        reports: dict[str, list[DeliveryReport]] = {}
+        deliveries: dict[str, list[Delivery]] = {}
+        for adapter_name, label in DEMO_PARTNERS:
+            adapter = adapter_for(adapter_name)
+            channel = channels[adapter.partner]
             grpc.channel_ready_future(channel).result(timeout=10)
-            reports: dict[str, list[DeliveryReport]] = {}
-            deliveries: dict[str, list[Delivery]] = {}
-            for adapter_name, label in DEMO_PARTNERS:
-                tally = PartnerTally(label)
-                adapter = adapter_for(adapter_name)
-                for delivery_dir in sample_deliveries(adapter_name):
-                    delivery = adapter.read(delivery_dir)
-                    report = _submit(channel, delivery, console)
-                    tally.add(report)
-                    reports.setdefault(adapter_name, []).append(report)
-                    deliveries.setdefault(adapter_name, []).append(delivery)
-                tallies.append(tally)
-            exchange_outcome = _ledger_flow(
-                hub, channel, folder, deliveries, reports, ledger_tallies, console
-            )
+            session = PartnerSession(channel, trust.signer(adapter.partner, channel), trust)
+            sessions[adapter_name] = session
+            tally = PartnerTally(label)
+            for delivery_dir in sample_deliveries(adapter_name):
+                delivery = adapter.read(delivery_dir)
+                report = _submit(session, delivery, console)
+                tally.add(report)
+                reports.setdefault(adapter_name, []).append(report)
+                deliveries.setdefault(adapter_name, []).append(delivery)
+            tallies.append(tally)
+        exchange_outcome = _ledger_flow(
+            hub,
+            sessions,
+            channels[EXCHANGE_NAME],
+            folder,
+            deliveries,
+            reports,
+            ledger_tallies,
+            console,
+        )
     finally:
+        for channel in channels.values():
+            channel.close()
         running.stop(None)
         hub.close()
     render_summary(tallies, console)
@@ -142,7 +162,16 @@ def run_demo(data_dir: Path | None, console: Console) -> list[PartnerTally]:
     return tallies
 
 
-def _submit(channel: grpc.Channel, delivery: Delivery, console: Console) -> DeliveryReport:
+@dataclass
+class PartnerSession:
+    """One partner's connection: its own certificate, its signing key."""
+
+    channel: grpc.Channel
+    signer: PartnerSigner
+    trust: DemoTrust
+
+
+def _submit(session: PartnerSession, delivery: Delivery, console: Console) -> DeliveryReport:
     with _progress(console) as progress:
         task = progress.add_task(
             f"{delivery.partner} {delivery.delivery_id}", total=len(delivery.claims)
@@ -151,12 +180,20 @@ def _submit(channel: grpc.Channel, delivery: Delivery, console: Console) -> Deli
         def advance(answered: int, task: TaskID = task) -> None:
             progress.advance(task, answered)
 
-        return submit_delivery(delivery, channel, on_progress=advance)
+        # Every verdict batch's receipt is checked under the hub signing key.
+        return submit_delivery(
+            delivery,
+            session.channel,
+            session.signer,
+            on_progress=advance,
+            hub_key=session.trust.hub_key,
+        )
 
 
 def _ledger_flow(
     hub: Hub,
-    channel: grpc.Channel,
+    sessions: dict[str, PartnerSession],
+    exchange_channel: grpc.Channel,
     folder: Path,
     deliveries: dict[str, list[Delivery]],
     reports: dict[str, list[DeliveryReport]],
@@ -170,9 +207,17 @@ def _ledger_flow(
     # deliver the registry's next export where those records are 已注销.
     gd = deliveries.get("guangdong", [])
     cancelled: set[str] = set()
+    gd_session = sessions["guangdong"]
     for delivery in gd:
         cancelled.update(
-            cancel_at_source(channel, delivery, reports["guangdong"], journal, console)
+            cancel_at_source(
+                gd_session.channel,
+                gd_session.signer,
+                delivery,
+                reports["guangdong"],
+                journal,
+                console,
+            )
         )
     export = write_cancellation_export(
         sample_deliveries("guangdong"),
@@ -181,14 +226,15 @@ def _ledger_flow(
         datetime.now(UTC),
     )
     if export is not None:
-        _submit(channel, adapter_for("guangdong").read(export), console)
+        _submit(gd_session, adapter_for("guangdong").read(export), console)
     # Hong Kong: commit the accounting adjustments of its accepted claims.
+    hk_session = sessions["hongkong"]
     for delivery in deliveries.get("hongkong", []):
-        commit_adjustments(channel, delivery, reports["hongkong"])
+        commit_adjustments(hk_session.channel, hk_session.signer, delivery, reports["hongkong"])
     issued = hub.issuance.issue_pending()
     console.print(f"issued now: {len(issued.blocks)} blocks, {issued.units} tCO2e")
     # The exchange receives, acknowledges and retires by its policy.
-    client, retired = exchange_round(channel, folder / "exchange-state.json")
+    client, retired = exchange_round(exchange_channel, folder / "exchange-state.json")
     console.print(
         f"exchange: {len(client.state.blocks)} blocks held or retired, {retired} retirements now"
     )
@@ -201,7 +247,7 @@ def _ledger_flow(
             export if adapter_name == "guangdong" else None,
             folder / "registries" / partner,
         )
-        outcome = reconcile_partner(channel, adapter_name, registry, journal)
+        outcome = reconcile_partner(sessions[adapter_name].channel, adapter_name, registry, journal)
         ledger_tally = tally(hub, label, partner)
         ledger_tally.reconciliation = outcome.status
         ledger_tally.discrepancies = len(outcome.discrepancies)

@@ -33,6 +33,7 @@ from adapters.hub_client import (
     attest_source_cancellation,
     submit_reconciliation,
 )
+from adapters.partner_signing import PartnerSigner
 from adapters.reconciliation import registry_holdings
 from hub.bootstrap import Hub
 from hub.domain.blocks import AdjustmentStatus, BlockState
@@ -56,6 +57,7 @@ class LedgerTally:
 
 def cancel_at_source(
     channel: grpc.Channel,
+    signer: PartnerSigner,
     delivery: Delivery,
     reports: list[DeliveryReport],
     journal: AttestationJournal,
@@ -79,7 +81,7 @@ def cancel_at_source(
             now = datetime.now(UTC)
             outcome = attest_source_cancellation(
                 channel,
-                delivery.partner,
+                signer,
                 claim.claim_id,
                 serial,
                 cancellation_id,
@@ -160,7 +162,7 @@ def write_cancellation_export(
 
 
 def commit_adjustments(
-    channel: grpc.Channel, delivery: Delivery, reports: list[DeliveryReport]
+    channel: grpc.Channel, signer: PartnerSigner, delivery: Delivery, reports: list[DeliveryReport]
 ) -> int:
     """Play Hong Kong: commit the accounting adjustment of every accepted claim."""
     accepted = {c.record_id for r in reports for c in r.claims if c.decision is Decision.ACCEPTED}
@@ -174,7 +176,7 @@ def commit_adjustments(
     for reference in references:
         attest_adjustment(
             channel,
-            delivery.partner,
+            signer,
             reference,
             AdjustmentStatus.COMMITTED,
             datetime.now(UTC),

@@ -18,6 +18,7 @@ from hub.grpc_api.generated.carbonhub.v1 import ledger_pb2 as ledger_pb
 from hub.grpc_api.status_mapping import abort
 from hub.services.exchange import ExchangeService
 from hub.services.reconciliation import ReconciliationService
+from hub.trust.receipts import ReceiptSigner
 
 log = logging.getLogger(__name__)
 
@@ -41,6 +42,7 @@ class ExchangeServicer(pb_grpc.ExchangeServiceServicer):
         exchange: ExchangeService,
         reconciliations: ReconciliationService,
         *,
+        receipts: ReceiptSigner,
         max_events_per_stream: int = 0,
     ) -> None:
         """``max_events_per_stream`` caps every stream (0: no cap); a request's
@@ -50,6 +52,7 @@ class ExchangeServicer(pb_grpc.ExchangeServiceServicer):
             raise ValueError("max_events_per_stream cannot be negative")
         self._exchange = exchange
         self._reconciliations = reconciliations
+        self._receipts = receipts
         self._max_events = max_events_per_stream
         self._stopping = threading.Event()
         self._lock = threading.Lock()
@@ -99,7 +102,9 @@ class ExchangeServicer(pb_grpc.ExchangeServiceServicer):
             want = EVENTS_PER_READ if limit == 0 else min(EVENTS_PER_READ, limit - sent)
             entries = self._exchange.events(cursor, want)
             for entry in entries:
-                yield ledger_conversion.block_event_to_proto(entry)
+                event = ledger_conversion.block_event_to_proto(entry)
+                self._receipts.sign_block(event.block)
+                yield event
                 cursor = entry.cursor
             sent += len(entries)
             if limit and sent >= limit:
@@ -148,7 +153,11 @@ class ExchangeServicer(pb_grpc.ExchangeServiceServicer):
         try:
             retirement = ledger_conversion.retirement_request_from_proto(request)
             outcome = self._exchange.retire(retirement)
-            return ledger_conversion.retirement_outcome_to_proto(outcome)
+            response = ledger_conversion.retirement_outcome_to_proto(outcome)
+            self._receipts.sign_block(response.retired_block)
+            if response.HasField("remainder_block"):
+                self._receipts.sign_block(response.remainder_block)
+            return response
         except HubError as error:
             log.info("ReportRetirement %s refused: %s", request.retirement_id, error)
             abort(context, error)
@@ -161,7 +170,8 @@ class ExchangeServicer(pb_grpc.ExchangeServiceServicer):
                 raise InvalidRequest(
                     "FIELD_REQUIRED", "block_id is required", {"field": "block_id"}
                 )
-            return ledger_conversion.block_to_proto(self._exchange.block(request.block_id))
+            block = ledger_conversion.block_to_proto(self._exchange.block(request.block_id))
+            return self._receipts.sign_block(block)
         except HubError as error:
             abort(context, error)
 

@@ -8,17 +8,22 @@ from collections.abc import Iterator
 import grpc
 
 from hub.domain.claims import ClaimSubmission
+from hub.domain.identity import Role
 from hub.domain.reconciliation import EXCHANGE
+from hub.domain.signed_payloads import PayloadType
 from hub.errors import HubError, InvalidRequest, NotFound, PermissionDenied, TooLarge
 from hub.grpc_api import conversion, ledger_conversion
 from hub.grpc_api.generated.carbonhub.v1 import ledger_pb2 as ledger_pb
 from hub.grpc_api.generated.carbonhub.v1 import partner_pb2 as pb
 from hub.grpc_api.generated.carbonhub.v1 import partner_pb2_grpc as pb_grpc
+from hub.grpc_api.guard import caller, charge_claims
+from hub.grpc_api.signed_payloads import open_payload, require_acts_for
 from hub.grpc_api.status_mapping import abort
 from hub.services.attestation import AttestationService
 from hub.services.ingestion import IngestionService
 from hub.services.projects import ProjectRegistrationService
 from hub.services.reconciliation import ReconciliationService
+from hub.trust.receipts import ReceiptSigner, claim_status_statement
 
 log = logging.getLogger(__name__)
 
@@ -31,21 +36,26 @@ class PartnerServicer(pb_grpc.PartnerServiceServicer):
         *,
         attestations: AttestationService,
         reconciliations: ReconciliationService,
+        receipts: ReceiptSigner,
         max_claims_per_envelope: int,
     ) -> None:
         self._ingestion = ingestion
         self._projects = projects
         self._attestations = attestations
         self._reconciliations = reconciliations
+        self._receipts = receipts
         self._max_claims = max_claims_per_envelope
 
     def SubmitClaims(
-        self, request_iterator: Iterator[pb.ClaimEnvelope], context: grpc.ServicerContext
+        self, request_iterator: Iterator[ledger_pb.SignedPayload], context: grpc.ServicerContext
     ) -> Iterator[pb.VerdictBatch]:
         stream_partner: str | None = None
         try:
-            for envelope in request_iterator:
-                partner = _required(envelope.partner, "partner")
+            for signed in request_iterator:
+                envelope, record = open_payload(
+                    signed, PayloadType.CLAIM_ENVELOPE, pb.ClaimEnvelope(), caller()
+                )
+                partner = envelope.partner
                 if stream_partner is None:
                     stream_partner = partner
                 elif partner != stream_partner:
@@ -61,12 +71,14 @@ class PartnerServicer(pb_grpc.PartnerServiceServicer):
                         f"at most {self._max_claims}",
                         {"claims": str(len(envelope.claims)), "limit": str(self._max_claims)},
                     )
+                charge_claims(len(envelope.claims))
                 submissions = [_claim(partner, envelope.delivery_id, c) for c in envelope.claims]
-                verdicts = self._ingestion.submit(partner, submissions)
-                yield pb.VerdictBatch(
+                verdicts = self._ingestion.submit(partner, submissions, signed=record)
+                batch = pb.VerdictBatch(
                     sequence=envelope.sequence,
                     verdicts=[conversion.verdict_to_proto(v) for v in verdicts],
                 )
+                yield self._receipts.sign_verdict_batch(partner, batch)
         except HubError as error:
             log.warning("SubmitClaims refused: %s", error)
             abort(context, error)
@@ -77,6 +89,9 @@ class PartnerServicer(pb_grpc.PartnerServiceServicer):
         try:
             partner = _required(request.partner, "partner")
             record_id = _required(request.record_id, "record_id")
+            who = caller()
+            if who.role is not Role.BUREAU:
+                require_acts_for(who, partner)
             status = self._ingestion.status(partner, record_id)
             if status is None:
                 raise NotFound(
@@ -84,15 +99,34 @@ class PartnerServicer(pb_grpc.PartnerServiceServicer):
                     f"no claim {record_id} of {partner}",
                     {"partner": partner, "record_id": record_id},
                 )
-            return pb.ClaimStatusResponse(verdict=conversion.claim_status_to_proto(status))
+            verdict = conversion.claim_status_to_proto(status)
+            return pb.ClaimStatusResponse(
+                verdict=verdict,
+                receipt=self._receipts.receipt(claim_status_statement(partner, verdict)),
+            )
+        except HubError as error:
+            abort(context, error)
+
+    def GetPartnerSequence(
+        self, request: pb.GetPartnerSequenceRequest, context: grpc.ServicerContext
+    ) -> pb.PartnerSequence:
+        try:
+            partner = _required(request.partner, "partner")
+            require_acts_for(caller(), partner)
+            return pb.PartnerSequence(
+                partner=partner, last_sequence=self._ingestion.last_sequence(partner)
+            )
         except HubError as error:
             abort(context, error)
 
     def RegisterProjects(
-        self, request: pb.RegisterProjectsRequest, context: grpc.ServicerContext
+        self, signed: ledger_pb.SignedPayload, context: grpc.ServicerContext
     ) -> pb.RegisterProjectsResponse:
         try:
-            partner = _required(request.partner, "partner")
+            request, record = open_payload(
+                signed, PayloadType.PROJECTS, pb.RegisterProjectsRequest(), caller()
+            )
+            partner = request.partner
             if len(request.projects) > self._max_claims:
                 raise TooLarge(
                     "REQUEST_TOO_LARGE",
@@ -107,7 +141,7 @@ class PartnerServicer(pb_grpc.PartnerServiceServicer):
                     raise InvalidRequest(
                         "PROJECT_MALFORMED", str(problem), {"project_id": project.project_id}
                     ) from problem
-            results = self._projects.register(partner, submissions)
+            results = self._projects.register(partner, submissions, signed=record)
             return pb.RegisterProjectsResponse(
                 results=[conversion.project_result_to_proto(r) for r in results]
             )
@@ -115,9 +149,15 @@ class PartnerServicer(pb_grpc.PartnerServiceServicer):
             abort(context, error)
 
     def AttestSourceCancellation(
-        self, request: pb.SourceCancellationAttestation, context: grpc.ServicerContext
+        self, signed: ledger_pb.SignedPayload, context: grpc.ServicerContext
     ) -> pb.AttestationResult:
         try:
+            request, record = open_payload(
+                signed,
+                PayloadType.SOURCE_CANCELLATION,
+                pb.SourceCancellationAttestation(),
+                caller(),
+            )
             args = ledger_conversion.source_cancellation_from_proto(request)
             outcome = self._attestations.attest_source_cancellation(
                 args.partner,
@@ -126,18 +166,30 @@ class PartnerServicer(pb_grpc.PartnerServiceServicer):
                 args.cancellation_id,
                 args.note,
                 args.cancelled_at,
+                signed=record,
             )
             return ledger_conversion.attestation_result_to_proto(outcome)
         except HubError as error:
             abort(context, error)
 
     def AttestAccountingAdjustment(
-        self, request: pb.AccountingAdjustmentAttestation, context: grpc.ServicerContext
+        self, signed: ledger_pb.SignedPayload, context: grpc.ServicerContext
     ) -> pb.AttestationResult:
         try:
+            request, record = open_payload(
+                signed,
+                PayloadType.ACCOUNTING_ADJUSTMENT,
+                pb.AccountingAdjustmentAttestation(),
+                caller(),
+            )
             args = ledger_conversion.adjustment_from_proto(request)
             outcome = self._attestations.attest_adjustment(
-                args.partner, args.reference, args.status, args.attested_at, args.note
+                args.partner,
+                args.reference,
+                args.status,
+                args.attested_at,
+                args.note,
+                signed=record,
             )
             return ledger_conversion.attestation_result_to_proto(outcome)
         except HubError as error:
@@ -181,6 +233,7 @@ def _partner_counterpart(value: str) -> str:
             f"{EXCHANGE} reconciles through the ExchangeService",
             {"partner": partner},
         )
+    require_acts_for(caller(), partner)
     return partner
 
 

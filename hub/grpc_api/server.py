@@ -11,24 +11,48 @@ import grpc
 from grpc_health.v1 import health, health_pb2, health_pb2_grpc
 from grpc_reflection.v1alpha import reflection
 
+from hub.domain.identity import DEVELOPMENT_IDENTITY, Identity
+from hub.grpc_api.admission import Limits
+from hub.grpc_api.bureau_servicer import BureauServicer
 from hub.grpc_api.exchange_servicer import ExchangeServicer
 from hub.grpc_api.generated.carbonhub.v1 import (
+    bureau_pb2,
+    bureau_pb2_grpc,
     exchange_pb2,
     exchange_pb2_grpc,
     partner_pb2,
     partner_pb2_grpc,
 )
+from hub.grpc_api.guard import Guard, server_options
 from hub.grpc_api.partner_servicer import PartnerServicer
 from hub.settings import LOOPBACK_HOSTS, HubSettings
+from hub.trust.pki import PkiLayout
+from hub.trust.tls import CertificateIdentifier, server_credentials
 
 log = logging.getLogger(__name__)
 
 PARTNER_SERVICE = partner_pb2.DESCRIPTOR.services_by_name["PartnerService"].full_name
 EXCHANGE_SERVICE = exchange_pb2.DESCRIPTOR.services_by_name["ExchangeService"].full_name
+BUREAU_SERVICE = bureau_pb2.DESCRIPTOR.services_by_name["BureauService"].full_name
 
 
-class InsecureBindRefused(Exception):
+class ServeRefused(Exception):
+    """The server cannot start with these settings; the message says why."""
+
+
+class InsecureBindRefused(ServeRefused):
     """Plaintext was asked for on an address other than loopback."""
+
+
+class PkiMissing(ServeRefused):
+    """Mutual TLS needs the hub PKI, and there is none."""
+
+
+@dataclass(frozen=True)
+class Servicers:
+    partner: PartnerServicer
+    exchange: ExchangeServicer
+    bureau: BureauServicer
 
 
 @dataclass
@@ -66,46 +90,72 @@ def check_bind_allowed(settings: HubSettings) -> None:
     Called before anything is built, so a refused start touches no database.
     """
     if not settings.insecure:
-        # Mutual TLS arrives with the trust issue; until then the only way to
-        # serve is the explicit development switch.
-        raise InsecureBindRefused(
-            "mutual TLS is not configured yet: run with --insecure on loopback"
-        )
+        layout = PkiLayout(settings.resolved_pki_dir())
+        missing = [
+            path
+            for path in (layout.ca_certificate, layout.server_certificate, layout.server_key)
+            if not path.is_file()
+        ]
+        if missing:
+            raise PkiMissing(
+                f"mutual TLS needs the hub PKI in {layout.root}: run `carbon-hub pki init` "
+                f"(missing {', '.join(p.name for p in missing)}), or --insecure on loopback "
+                "for development"
+            )
+        return
     if not _is_loopback(settings.grpc_host):
         raise InsecureBindRefused(
             f"--insecure serves plaintext and is allowed on loopback only, not {settings.grpc_host}"
         )
 
 
-def start_server(
-    settings: HubSettings, partner_servicer: PartnerServicer, exchange_servicer: ExchangeServicer
-) -> RunningServer:
+def _development_identity(context: grpc.ServicerContext) -> Identity:
+    return DEVELOPMENT_IDENTITY
+
+
+def start_server(settings: HubSettings, servicers: Servicers) -> RunningServer:
     check_bind_allowed(settings)
-    options = [
-        ("grpc.max_receive_message_length", settings.max_message_bytes),
-        ("grpc.max_send_message_length", settings.max_message_bytes),
-    ]
+    pki_dir = settings.resolved_pki_dir()
+    identify = _development_identity if settings.insecure else CertificateIdentifier(pki_dir)
+    guard = Guard(identify, Limits.from_settings(settings))
     server = grpc.server(
-        futures.ThreadPoolExecutor(max_workers=settings.grpc_workers), options=options
+        futures.ThreadPoolExecutor(max_workers=settings.grpc_workers),
+        options=server_options(settings),
+        interceptors=[guard],
+        maximum_concurrent_rpcs=settings.max_concurrent_rpcs,
     )
-    partner_pb2_grpc.add_PartnerServiceServicer_to_server(partner_servicer, server)  # type: ignore[no-untyped-call]
-    exchange_pb2_grpc.add_ExchangeServiceServicer_to_server(exchange_servicer, server)  # type: ignore[no-untyped-call]
+    partner_pb2_grpc.add_PartnerServiceServicer_to_server(servicers.partner, server)  # type: ignore[no-untyped-call]
+    exchange_pb2_grpc.add_ExchangeServiceServicer_to_server(servicers.exchange, server)  # type: ignore[no-untyped-call]
+    bureau_pb2_grpc.add_BureauServiceServicer_to_server(servicers.bureau, server)  # type: ignore[no-untyped-call]
     health_servicer = health.HealthServicer(experimental_non_blocking=True)
     health_pb2_grpc.add_HealthServicer_to_server(health_servicer, server)
     services = (
         PARTNER_SERVICE,
         EXCHANGE_SERVICE,
+        BUREAU_SERVICE,
         health_pb2.DESCRIPTOR.services_by_name["Health"].full_name,
         reflection.SERVICE_NAME,
     )
     reflection.enable_server_reflection(services, server)
     host = settings.grpc_host
     bind_host = f"[{host.strip('[]')}]" if ":" in host else host
-    port = server.add_insecure_port(f"{bind_host}:{settings.grpc_port}")
+    address = f"{bind_host}:{settings.grpc_port}"
+    if settings.insecure:
+        port = server.add_insecure_port(address)
+    else:
+        port = server.add_secure_port(address, server_credentials(pki_dir))
     if port == 0:
         raise OSError(f"could not bind {host}:{settings.grpc_port}")
     server.start()
-    for name in ("", PARTNER_SERVICE, EXCHANGE_SERVICE):
+    for name in ("", PARTNER_SERVICE, EXCHANGE_SERVICE, BUREAU_SERVICE):
         health_servicer.set(name, health_pb2.HealthCheckResponse.SERVING)
-    log.warning("serving PLAINTEXT gRPC on %s:%s (--insecure: development only)", host, port)
-    return RunningServer(server, port, health_servicer, exchange_servicer)
+    if settings.insecure:
+        log.warning(
+            "serving PLAINTEXT gRPC on %s:%s with NO authentication (--insecure: "
+            "loopback development only; every caller may act for every partner)",
+            host,
+            port,
+        )
+    else:
+        log.info("serving gRPC with mutual TLS on %s:%s (PKI %s)", host, port, pki_dir)
+    return RunningServer(server, port, health_servicer, servicers.exchange)

@@ -25,8 +25,10 @@ from hub.domain.blocks import AdjustmentStatus, adjustment_may_move
 from hub.domain.checks import CheckResult, fire
 from hub.domain.issuance import IssuanceState, claim_state
 from hub.domain.origin_serials import PARSERS, SerialError
+from hub.domain.signed_payloads import SignedRecord
 from hub.errors import InvalidRequest, NotFound
 from hub.services.clock import Clock
+from hub.services.signed_writes import WriteAuthenticator, refuse_signed
 from hub.services.transactions import run_in_transaction
 from hub.services.unit_of_work import LedgerEvent, OutboxKind, UnitOfWork, UnitOfWorkFactory
 from hub.standard import Standard
@@ -61,11 +63,13 @@ class AttestationService:
         clock: Clock,
         *,
         write_retries: int = 8,
+        authenticate: WriteAuthenticator | None = None,
     ) -> None:
         self._uow_factory = uow_factory
         self._standard = standard
         self._clock = clock
         self._retries = write_retries
+        self._authenticate = authenticate or refuse_signed
 
     def attest_source_cancellation(
         self,
@@ -75,6 +79,8 @@ class AttestationService:
         cancellation_id: str,
         note: str,
         cancelled_at: datetime | None,
+        *,
+        signed: SignedRecord | None = None,
     ) -> AttestationOutcome:
         _required(
             partner=partner,
@@ -85,6 +91,7 @@ class AttestationService:
 
         def work(uow: UnitOfWork) -> AttestationOutcome:
             now = self._clock()
+            self._authenticate(uow, signed, now)
             view = uow.claims.ledger_view(claim_id.strip())
             if view is None or view.partner != partner:
                 # A claim of another partner is answered like a missing one:
@@ -218,6 +225,8 @@ class AttestationService:
         status: AdjustmentStatus,
         attested_at: datetime | None,
         note: str,
+        *,
+        signed: SignedRecord | None = None,
     ) -> AttestationOutcome:
         _required(partner=partner, reference=reference)
         if status not in _ATTESTABLE:
@@ -225,6 +234,7 @@ class AttestationService:
 
         def work(uow: UnitOfWork) -> AttestationOutcome:
             now = self._clock()
+            self._authenticate(uow, signed, now)
             ref = reference.strip()
             current = uow.attestations.adjustment_status(partner, ref)
             if current is status:

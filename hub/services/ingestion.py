@@ -21,8 +21,10 @@ from hub.domain.checks import CheckResult, fire
 from hub.domain.claims import ClaimSubmission, Decision, OriginStatus, Verdict, decide
 from hub.domain.issuance import ClaimState, claim_state, issuance_on_acceptance
 from hub.domain.locks import CONFLICT_CODES, ClaimLock, LockKind, locks_for
+from hub.domain.signed_payloads import SignedRecord
 from hub.errors import InvalidRequest
 from hub.services.clock import Clock
+from hub.services.signed_writes import WriteAuthenticator, refuse_signed
 from hub.services.transactions import run_in_transaction
 from hub.services.unit_of_work import (
     LockConflict,
@@ -65,14 +67,27 @@ class IngestionService:
         clock: Clock,
         *,
         write_retries: int = 8,
+        authenticate: WriteAuthenticator | None = None,
     ) -> None:
         self._uow_factory = uow_factory
         self._standard = standard
         self._clock = clock
         self._write_retries = write_retries
+        self._authenticate = authenticate or refuse_signed
 
-    def submit(self, partner: str, submissions: Sequence[ClaimSubmission]) -> list[Verdict]:
-        """One verdict per submission, in order."""
+    def submit(
+        self,
+        partner: str,
+        submissions: Sequence[ClaimSubmission],
+        *,
+        signed: SignedRecord | None = None,
+    ) -> list[Verdict]:
+        """One verdict per submission, in order.
+
+        ``signed`` is the partner's signed envelope they came in: it is
+        authenticated and kept in the same transaction, so a refused signature
+        or sequence records nothing.
+        """
         for sub in submissions:
             if sub.partner != partner:
                 raise InvalidRequest(
@@ -80,16 +95,21 @@ class IngestionService:
                     f"claim {sub.record_id} names partner {sub.partner}, the envelope {partner}",
                     {"record_id": sub.record_id, "claim_partner": sub.partner, "partner": partner},
                 )
-        if not submissions:
+        if not submissions and signed is None:
             return []
         # When another process committed a conflicting row between our reads
         # and our write, the whole batch is decided again against its result.
         return run_in_transaction(
             self._uow_factory,
-            lambda uow: self._decide_and_record(uow, partner, submissions),
+            lambda uow: self._decide_and_record(uow, partner, submissions, signed),
             retries=self._write_retries,
             what=f"batch of {partner}",
         )
+
+    def last_sequence(self, partner: str) -> int:
+        """The partner's last accepted signed-write sequence (0: none yet)."""
+        with self._uow_factory() as uow:
+            return uow.signed_payloads.last_sequence(partner)
 
     def status(self, partner: str, record_id: str) -> ClaimStatus | None:
         with self._uow_factory() as uow:
@@ -108,9 +128,16 @@ class IngestionService:
         )
 
     def _decide_and_record(
-        self, uow: UnitOfWork, partner: str, submissions: Sequence[ClaimSubmission]
+        self,
+        uow: UnitOfWork,
+        partner: str,
+        submissions: Sequence[ClaimSubmission],
+        signed: SignedRecord | None,
     ) -> list[Verdict]:
         now = self._clock()
+        self._authenticate(uow, signed, now)
+        if not submissions:
+            return []
         earlier = uow.claims.get_by_record_ids(partner, {s.record_id for s in submissions})
         project_ids = {s.project_id for s in submissions if s.project_id}
         projects = uow.projects.get_many(partner, project_ids) if project_ids else {}

@@ -9,7 +9,10 @@ from hub.domain.assessment import assess_project
 from hub.domain.checks import CheckResult, fire
 from hub.domain.claims import Decision, decide
 from hub.domain.projects import ProjectSubmission
+from hub.domain.signed_payloads import SignedRecord
 from hub.errors import InvalidRequest
+from hub.services.clock import Clock, system_clock
+from hub.services.signed_writes import WriteAuthenticator, refuse_signed
 from hub.services.transactions import run_in_transaction
 from hub.services.unit_of_work import UnitOfWork, UnitOfWorkFactory
 from hub.standard import Standard
@@ -24,14 +27,26 @@ class ProjectResult:
 
 class ProjectRegistrationService:
     def __init__(
-        self, uow_factory: UnitOfWorkFactory, standard: Standard, *, write_retries: int = 8
+        self,
+        uow_factory: UnitOfWorkFactory,
+        standard: Standard,
+        *,
+        write_retries: int = 8,
+        clock: Clock = system_clock,
+        authenticate: WriteAuthenticator | None = None,
     ) -> None:
         self._uow_factory = uow_factory
         self._standard = standard
         self._write_retries = write_retries
+        self._clock = clock
+        self._authenticate = authenticate or refuse_signed
 
     def register(
-        self, partner: str, submissions: Sequence[ProjectSubmission]
+        self,
+        partner: str,
+        submissions: Sequence[ProjectSubmission],
+        *,
+        signed: SignedRecord | None = None,
     ) -> list[ProjectResult]:
         for sub in submissions:
             if sub.partner != partner:
@@ -47,6 +62,7 @@ class ProjectRegistrationService:
         assessments = [assess_project(sub, self._standard) for sub in submissions]
 
         def work(uow: UnitOfWork) -> list[ProjectResult]:
+            self._authenticate(uow, signed, self._clock())
             ids = {a.project.project_id for a in assessments if a.project is not None}
             existing = uow.projects.get_many(partner, ids) if ids else {}
             results: list[ProjectResult] = []
