@@ -52,6 +52,10 @@ PARTNER_CODE = re.compile(r"^[A-Z]{2}-[A-Z0-9]{1,3}$")
 # Names become file names under issued/ as well as the CN: no separators,
 # no leading dot, nothing a shell or a file system would reinterpret.
 CERTIFICATE_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
+# DNS names for the server certificate: dot-separated LDH labels (A-labels
+# for internationalised names), as TLS clients will compare them.
+_LABEL = r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
+_HOST_NAME = re.compile(rf"^(?=.{{1,253}}$){_LABEL}(?:\.{_LABEL})*$")
 CA_DAYS = 3650
 CERTIFICATE_DAYS = 365
 # A certificate is valid from a little before "now": a peer whose clock is a
@@ -472,11 +476,11 @@ class Authority:
         )
         return builder.sign(self._ca_key, hashes.SHA256())
 
-    def _issue_server(self, index: _Index, hosts: Iterable[str]) -> None:
+    def _issue_server(self, index: _Index, host_names: list[x509.GeneralName]) -> None:
         key = ec.generate_private_key(ec.SECP256R1())
         serial = x509.random_serial_number()
         names: list[x509.GeneralName] = [x509.UniformResourceIdentifier(role_uri(Role.HUB))]
-        names.extend(_host_names([*DEFAULT_SERVER_HOSTS, *hosts]))
+        names.extend(host_names)
         now = self._clock()
         certificate = self._sign(
             key.public_key(),
@@ -585,6 +589,7 @@ def init_authority(
     signing key is kept when present: receipts it signed stay verifiable.
     """
     layout = PkiLayout(Path(pki_dir).absolute())
+    host_names = _host_names([*DEFAULT_SERVER_HOSTS, *hosts])  # refuse bad hosts before any change
     layout.root.mkdir(parents=True, exist_ok=True, mode=0o700)
     with _exclusive(layout):
         if not force and (layout.ca_key.exists() or layout.ca_certificate.exists()):
@@ -601,7 +606,7 @@ def init_authority(
         ca_certificate = _self_signed_ca(ca_key, now)
         authority = Authority(layout, ca_certificate, ca_key, clock)
         index = _Index(crl_number=1, certificates=[])
-        authority._issue_server(index, hosts)
+        authority._issue_server(index, host_names)
         authority._write_crl(index)
         authority._write_index(index)
         if not layout.signing_key.exists():
@@ -686,8 +691,17 @@ def _host_names(hosts: Iterable[str]) -> list[x509.GeneralName]:
     for host in dict.fromkeys(h.strip().strip("[]") for h in hosts if h.strip()):
         try:
             names.append(x509.IPAddress(ipaddress.ip_address(host)))
+            continue
         except ValueError:
-            names.append(x509.DNSName(host))
+            pass
+        if not _HOST_NAME.fullmatch(host):
+            raise InvalidRequest(
+                "HOST_INVALID",
+                f"{host!r} is neither an IP address nor a DNS name (use the A-label of an "
+                "internationalised name)",
+                {"host": host},
+            )
+        names.append(x509.DNSName(host.lower()))
     return names
 
 

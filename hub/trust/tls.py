@@ -26,7 +26,7 @@ from cryptography.exceptions import InvalidSignature
 from cryptography.x509.oid import NameOID
 
 from hub.domain.identity import Identity, Role
-from hub.errors import HubError, NotFound, Unauthenticated
+from hub.errors import HubError, InvalidRequest, NotFound, Unauthenticated
 from hub.trust.pki import (
     ROLE_URI_PREFIX,
     PkiLayout,
@@ -135,7 +135,12 @@ class CertificateIdentifier:
         self._crl_lock = threading.Lock()
         # The first CRL must verify: a hub that cannot know what is revoked
         # refuses to start rather than accept every certificate.
-        self._crl_stamp = self._stat_crl()
+        try:
+            self._crl_stamp = self._stat_crl()
+        except OSError as problem:
+            raise InvalidRequest(
+                "CRL_INVALID", f"{self._crl_path} cannot be read: {problem}"
+            ) from problem
         self._revoked = _revoked_serials(read_verified_crl(self._crl_path, self._ca))
         self._next_check = monotonic() + crl_check_interval
 

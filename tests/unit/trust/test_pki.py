@@ -387,3 +387,19 @@ def test_loading_a_key_that_is_not_ed25519_is_refused(authority: Authority) -> N
         load_ed25519_public(authority.layout.ca_certificate)
     with pytest.raises(InvalidRequest):
         load_ed25519_private(authority.pki_dir / "missing.key")
+
+
+@pytest.mark.parametrize("host", ["bad host", "中文.cn", "-hub", "a..b"])
+def test_init_refuses_a_host_that_is_no_dns_name_or_ip(tmp_path: Path, host: str) -> None:
+    with pytest.raises(InvalidRequest) as refused:
+        init_authority(tmp_path / "pki", hosts=(host,))
+    assert refused.value.code == "HOST_INVALID"
+    assert not (tmp_path / "pki" / "ca.crt").exists()
+
+
+def test_a_forced_init_with_a_bad_host_changes_nothing(authority: Authority) -> None:
+    issued = authority.issue(Role.PARTNER, partner="CN-GD")
+    with pytest.raises(InvalidRequest):
+        init_authority(authority.pki_dir, hosts=("bad host",), force=True)
+    assert load_authority(authority.pki_dir).issued() == authority.issued()
+    assert issued.certificate_path.is_file()

@@ -184,6 +184,13 @@ def test_an_invalid_crl_at_start_is_refused(authority: Authority) -> None:
     assert refused.value.code == "CRL_INVALID"
 
 
+def test_a_missing_crl_at_start_is_refused(authority: Authority) -> None:
+    authority.layout.crl.unlink()
+    with pytest.raises(InvalidRequest) as refused:
+        CertificateIdentifier(authority.pki_dir)
+    assert refused.value.code == "CRL_INVALID"
+
+
 def test_parsed_certificates_are_cached_within_bounds(authority: Authority) -> None:
     first = _context(authority.issue(Role.PARTNER, partner="CN-GD"))
     second = _context(authority.issue(Role.PARTNER, partner="HK-HK"))
