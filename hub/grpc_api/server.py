@@ -5,7 +5,7 @@ from __future__ import annotations
 import ipaddress
 import logging
 from concurrent import futures
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import grpc
 from grpc_health.v1 import health, health_pb2, health_pb2_grpc
@@ -110,7 +110,9 @@ def check_bind_allowed(settings: HubSettings) -> None:
 
 
 def _development_identity(context: grpc.ServicerContext) -> Identity:
-    return DEVELOPMENT_IDENTITY
+    # Callers cannot be told apart without certificates; the peer address
+    # (one per connection) keeps their limits apart all the same.
+    return replace(DEVELOPMENT_IDENTITY, subject=f"insecure {context.peer()}")
 
 
 def start_server(settings: HubSettings, servicers: Servicers) -> RunningServer:

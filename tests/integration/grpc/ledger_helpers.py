@@ -17,9 +17,9 @@ from hub.bootstrap import Hub, build_hub
 from hub.domain.credit_codes import check_character
 from hub.grpc_api.generated.carbonhub.v1 import exchange_pb2_grpc as exchange_grpc
 from hub.grpc_api.generated.carbonhub.v1 import partner_pb2 as pb
-from hub.grpc_api.generated.carbonhub.v1 import partner_pb2_grpc as partner_grpc
 from hub.grpc_api.server import RunningServer
 from hub.settings import HubSettings
+from tests.trusted_clients import PartnerStub, TrustedClients
 
 NOW = datetime(2026, 11, 24, 8, 0, tzinfo=UTC)
 PROJECT_ID = "4401-PV-2023-0007"
@@ -32,15 +32,21 @@ HK_ADJUSTMENT = "HKAA-2024-004101"
 class Running:
     hub: Hub
     server: RunningServer
-    channel: grpc.Channel
-    partner: partner_grpc.PartnerServiceStub
-    exchange: exchange_grpc.ExchangeServiceStub
+    clients: TrustedClients
+    partner: PartnerStub  # signs with the key of the partner each message names
+    exchange: exchange_grpc.ExchangeServiceStub  # on the exchange's certificate
+
+    @property
+    def channel(self) -> grpc.Channel:
+        """The exchange's channel (what the exchange client connects with)."""
+        return self.clients.channel("exchange")
 
 
 @contextmanager
 def running_hub(tmp_path: Path, database_url: str, **settings: object) -> Iterator[Running]:
-    """A hub serving on a free loopback port. Polls are fast so follow
-    streams notice new events within a test's patience."""
+    """A hub serving with mutual TLS on a free loopback port, its PKI and the
+    partners' registered signing keys in ``tmp_path``. Polls are fast so
+    follow streams notice new events within a test's patience."""
     options: dict[str, object] = {"exchange_poll_interval": 0.1, "issuance_interval": 0}
     options.update(settings)
     hub = build_hub(
@@ -48,28 +54,24 @@ def running_hub(tmp_path: Path, database_url: str, **settings: object) -> Iterat
             data_dir=tmp_path,
             database_url=database_url,
             grpc_port=0,
-            insecure=True,
+            insecure=False,
+            pki_dir=tmp_path / "pki",
             **options,  # type: ignore[arg-type]
         ),
         clock=lambda: NOW,
     )
+    trust = TrustedClients.prepare(tmp_path, hub.partner_keys)
     server = hub.serve()
-    channel = grpc.insecure_channel(server.address)
+    clients = TrustedClients(trust, server.address)
     try:
-        yield Running(
-            hub,
-            server,
-            channel,
-            partner_grpc.PartnerServiceStub(channel),
-            exchange_grpc.ExchangeServiceStub(channel),
-        )
+        yield Running(hub, server, clients, PartnerStub(clients), clients.exchange_stub())
     finally:
-        channel.close()
+        clients.close()
         server.stop(None)
         hub.close()
 
 
-def register_gd_project(stub: partner_grpc.PartnerServiceStub) -> None:
+def register_gd_project(stub: PartnerStub) -> None:
     response = stub.RegisterProjects(
         pb.RegisterProjectsRequest(
             partner="CN-GD",
@@ -134,9 +136,7 @@ def hk_solar_claim(
     )
 
 
-def submit(
-    stub: partner_grpc.PartnerServiceStub, *claims: pb.Claim, partner: str = "CN-GD"
-) -> list[pb.Verdict]:
+def submit(stub: PartnerStub, *claims: pb.Claim, partner: str = "CN-GD") -> list[pb.Verdict]:
     envelope = pb.ClaimEnvelope(partner=partner, delivery_id="TEST-01", sequence=1, claims=claims)
     (batch,) = stub.SubmitClaims(iter([envelope]))
     return list(batch.verdicts)

@@ -25,12 +25,14 @@ from adapters.hub_client import (
     submit_delivery,
     submit_reconciliation,
 )
+from adapters.partner_signing import PartnerSigner
 from adapters.reconciliation import registry_holdings
 from adapters.registry import adapter_for
 from hub.bootstrap import Hub, build_hub
 from hub.domain.blocks import AdjustmentStatus
 from hub.grpc_api.server import RunningServer
 from hub.settings import HubSettings
+from tests.trusted_clients import TrustedClients
 
 ROOT = Path(__file__).resolve().parents[3]
 GD_01 = ROOT / "adapters/guangdong/samples/GD-20241031-01"
@@ -45,26 +47,43 @@ NOW = datetime(2024, 11, 20, 10, 0, tzinfo=UTC)
 class LiveHub:
     hub: Hub
     server: RunningServer
-    channel: grpc.Channel
+    clients: TrustedClients
     claims: dict[str, ClaimOutcome]  # by record id, first verdict
+
+    def channel(self, partner: str) -> grpc.Channel:
+        return self.clients.channel(partner)
+
+    def signer(self, partner: str) -> PartnerSigner:
+        return self.clients.signer(partner)
 
 
 @pytest.fixture
 def live_hub(tmp_path: Path) -> Iterator[LiveHub]:
     hub = build_hub(
-        HubSettings(data_dir=tmp_path / "hub", grpc_port=0, insecure=True, issuance_interval=0)
+        HubSettings(
+            data_dir=tmp_path / "hub",
+            grpc_port=0,
+            issuance_interval=0,
+            pki_dir=tmp_path / "trust" / "pki",
+        )
     )
+    trust = TrustedClients.prepare(tmp_path / "trust", hub.partner_keys)
     server = hub.serve()
-    channel = grpc.insecure_channel(server.address)
+    clients = TrustedClients(trust, server.address)
     claims: dict[str, ClaimOutcome] = {}
     try:
         for name, folder in (("guangdong", GD_01), ("guangdong", GD_02), ("hongkong", HK_01)):
-            for outcome in submit_delivery(adapter_for(name).read(folder), channel).claims:
+            partner = adapter_for(name).partner
+            delivery = adapter_for(name).read(folder)
+            report = submit_delivery(
+                delivery, clients.channel(partner), clients.signer(partner), hub_key=trust.hub_key
+            )
+            for outcome in report.claims:
                 claims.setdefault(outcome.record_id, outcome)
         hub.issuance.issue_pending()
-        yield LiveHub(hub, server, channel, claims)
+        yield LiveHub(hub, server, clients, claims)
     finally:
-        channel.close()
+        clients.close()
         server.stop(None)
         hub.close()
 
@@ -83,17 +102,35 @@ def _note(claim_id: str) -> str:
 def test_source_cancellation_accepted_then_replayed_then_refused(live_hub: LiveHub) -> None:
     claim_id = live_hub.claims[ISSUED_RECORD].claim_id
     first = attest_source_cancellation(
-        live_hub.channel, "CN-GD", claim_id, ISSUED_SERIAL, "GDC-0001", _note(claim_id), NOW
+        live_hub.channel("CN-GD"),
+        live_hub.signer("CN-GD"),
+        claim_id,
+        ISSUED_SERIAL,
+        "GDC-0001",
+        _note(claim_id),
+        NOW,
     )
     assert (first.accepted, first.replay, first.check_codes) == (True, False, ())
     assert first.claim_ids == (claim_id,)
     again = attest_source_cancellation(
-        live_hub.channel, "CN-GD", claim_id, ISSUED_SERIAL, "GDC-0001", _note(claim_id), NOW
+        live_hub.channel("CN-GD"),
+        live_hub.signer("CN-GD"),
+        claim_id,
+        ISSUED_SERIAL,
+        "GDC-0001",
+        _note(claim_id),
+        NOW,
     )
     assert (again.accepted, again.replay) == (True, True)
     other = live_hub.claims["GD2024R0001203"].claim_id
     refused = attest_source_cancellation(
-        live_hub.channel, "CN-GD", other, ISSUED_SERIAL, "GDC-0002", "no claim id here", NOW
+        live_hub.channel("CN-GD"),
+        live_hub.signer("CN-GD"),
+        other,
+        ISSUED_SERIAL,
+        "GDC-0002",
+        "no claim id here",
+        NOW,
     )
     assert not refused.accepted
     assert "SOURCE_CANCELLATION_NOTE_MISSING_CLAIM" in refused.check_codes
@@ -104,21 +141,36 @@ def test_adjustment_attestation_releases_blocks_and_only_moves_forward(
     live_hub: LiveHub,
 ) -> None:
     committed = attest_adjustment(
-        live_hub.channel, "CN-HK", "HKAA-2024-004117", AdjustmentStatus.COMMITTED, NOW, "HK EPD"
+        live_hub.channel("CN-HK"),
+        live_hub.signer("CN-HK"),
+        "HKAA-2024-004117",
+        AdjustmentStatus.COMMITTED,
+        NOW,
+        "HK EPD",
     )
     assert committed.accepted and not committed.replay
     assert committed.block_ids, "the pending HK block becomes routable"
     completed = attest_adjustment(
-        live_hub.channel, "CN-HK", "HKAA-2024-004117", AdjustmentStatus.COMPLETED, NOW
+        live_hub.channel("CN-HK"),
+        live_hub.signer("CN-HK"),
+        "HKAA-2024-004117",
+        AdjustmentStatus.COMPLETED,
+        NOW,
     )
     assert completed.accepted
     backwards = attest_adjustment(
-        live_hub.channel, "CN-HK", "HKAA-2024-004117", AdjustmentStatus.COMMITTED, NOW
+        live_hub.channel("CN-HK"),
+        live_hub.signer("CN-HK"),
+        "HKAA-2024-004117",
+        AdjustmentStatus.COMMITTED,
+        NOW,
     )
     assert not backwards.accepted
     assert backwards.check_codes == ("ADJUSTMENT_STATUS_BACKWARDS",)
     with pytest.raises(ValueError, match="COMMITTED or COMPLETED"):
-        attest_adjustment(live_hub.channel, "CN-HK", "R", AdjustmentStatus.PENDING, NOW)
+        attest_adjustment(
+            live_hub.channel("CN-HK"), live_hub.signer("CN-HK"), "R", AdjustmentStatus.PENDING, NOW
+        )
 
 
 def test_guangdong_reconciliation_names_exactly_the_real_differences(
@@ -126,18 +178,24 @@ def test_guangdong_reconciliation_names_exactly_the_real_differences(
 ) -> None:
     claim_id = live_hub.claims[ISSUED_RECORD].claim_id
     attest_source_cancellation(
-        live_hub.channel, "CN-GD", claim_id, ISSUED_SERIAL, "GDC-0001", _note(claim_id), NOW
+        live_hub.channel("CN-GD"),
+        live_hub.signer("CN-GD"),
+        claim_id,
+        ISSUED_SERIAL,
+        "GDC-0001",
+        _note(claim_id),
+        NOW,
     )
     journal = AttestationJournal(tmp_path / "journal.jsonl")
     journal.append(
         JournalEntry("CN-GD", claim_id, "", ISSUED_SERIAL, "GDC-0001", NOW.isoformat(), "")
     )
     live_hub.hub.reconciliations.request("CN-GD", "bureau officer")
-    (requested,) = list_reconciliation_requests(live_hub.channel, "CN-GD")
+    (requested,) = list_reconciliation_requests(live_hub.channel("CN-GD"), "CN-GD")
     assert requested.counterpart == "CN-GD"
     held = registry_holdings("guangdong", _registry(tmp_path, GD_01, GD_02), journal)
     report = submit_reconciliation(
-        live_hub.channel, "CN-GD", requested.reconciliation_id, held.totals, held.holdings
+        live_hub.channel("CN-GD"), "CN-GD", requested.reconciliation_id, held.totals, held.holdings
     )
     assert report.reconciliation_id == requested.reconciliation_id
     assert report.status == "INCONSISTENT" and not report.consistent
@@ -150,7 +208,7 @@ def test_guangdong_reconciliation_names_exactly_the_real_differences(
         ("UNIT_BLOCKS", "CONTENT_DIFFERS", "GD2024R0001205"),
     }
     # The journal's cancellation id matches the hub's trail: no AUDIT_TRAIL discrepancy.
-    assert list_reconciliation_requests(live_hub.channel, "CN-GD") == []
+    assert list_reconciliation_requests(live_hub.channel("CN-GD"), "CN-GD") == []
 
 
 def test_a_missing_journal_entry_is_an_audit_trail_discrepancy(
@@ -158,10 +216,18 @@ def test_a_missing_journal_entry_is_an_audit_trail_discrepancy(
 ) -> None:
     claim_id = live_hub.claims[ISSUED_RECORD].claim_id
     attest_source_cancellation(
-        live_hub.channel, "CN-GD", claim_id, ISSUED_SERIAL, "GDC-0001", _note(claim_id), NOW
+        live_hub.channel("CN-GD"),
+        live_hub.signer("CN-GD"),
+        claim_id,
+        ISSUED_SERIAL,
+        "GDC-0001",
+        _note(claim_id),
+        NOW,
     )
     held = registry_holdings("guangdong", _registry(tmp_path, GD_01, GD_02))
-    report = submit_reconciliation(live_hub.channel, "CN-GD", None, held.totals, held.holdings)
+    report = submit_reconciliation(
+        live_hub.channel("CN-GD"), "CN-GD", None, held.totals, held.holdings
+    )
     trail = [d for d in report.discrepancies if d.phase == "AUDIT_TRAIL"]
     assert [(d.kind, d.subject_id) for d in trail] == [("TRAIL_DIFFERS", ISSUED_RECORD)]
     assert "GDC-0001" in trail[0].hub_value
@@ -171,15 +237,18 @@ def test_hong_kong_reconciles_consistently_started_by_the_partner(
     live_hub: LiveHub, tmp_path: Path
 ) -> None:
     held = registry_holdings("hongkong", _registry(tmp_path, HK_01))
-    report = submit_reconciliation(live_hub.channel, "CN-HK", None, held.totals, held.holdings)
+    report = submit_reconciliation(
+        live_hub.channel("CN-HK"), "CN-HK", None, held.totals, held.holdings
+    )
     assert report.status == "CONSISTENT", report.discrepancies
     assert report.reconciliation_id
 
 
 def test_a_refused_call_is_a_hub_call_error(live_hub: LiveHub) -> None:
     with pytest.raises(HubCallError) as raised:
-        submit_reconciliation(live_hub.channel, "CN-TPL", None, [], [])
-    assert raised.value.status == "INVALID_ARGUMENT"
+        # Guangdong's certificate cannot reconcile for another partner.
+        submit_reconciliation(live_hub.channel("CN-GD"), "CN-TPL", None, [], [])
+    assert raised.value.status == "PERMISSION_DENIED"
 
 
 # -- the commands ---------------------------------------------------------------------
@@ -190,19 +259,39 @@ def _run(*args: str) -> tuple[int, str]:
     return result.exit_code, result.output
 
 
+def _tls(live_hub: LiveHub, partner: str, *, signing: bool = False) -> list[str]:
+    """The partner's mutual-TLS flags (and its signing key for writes)."""
+    trust = live_hub.clients.trust
+    party = trust.parties[partner]
+    flags = ["--ca", str(trust.ca), "--cert", str(party.certificate), "--key", str(party.key)]
+    if signing:
+        flags += ["--signing-key", str(trust.signing_keys[partner])]
+    return flags
+
+
 def test_reconcile_command_exit_codes(live_hub: LiveHub, tmp_path: Path) -> None:
     address = live_hub.server.address
     journal = str(tmp_path / "journal.jsonl")
     hk = str(_registry(tmp_path / "hk", HK_01))
-    code, output = _run("reconcile", "hongkong", "--registry", hk, "--hub", address)
+    hk_tls, gd_tls = _tls(live_hub, "CN-HK"), _tls(live_hub, "CN-GD")
+    code, output = _run("reconcile", "hongkong", "--registry", hk, "--hub", address, *hk_tls)
     assert code == 0 and "no reconciliation requested" in output
     code, output = _run(
-        "reconcile", "hongkong", "--registry", hk, "--hub", address, "--journal", journal, "--start"
+        "reconcile",
+        "hongkong",
+        "--registry",
+        hk,
+        "--hub",
+        address,
+        "--journal",
+        journal,
+        "--start",
+        *hk_tls,
     )
     assert code == 0 and "CONSISTENT" in output, output
     gd = str(_registry(tmp_path / "gd", GD_01, GD_02))
     live_hub.hub.reconciliations.request("CN-GD", "bureau officer")
-    code, output = _run("reconcile", "guangdong", "--registry", gd, "--hub", address)
+    code, output = _run("reconcile", "guangdong", "--registry", gd, "--hub", address, *gd_tls)
     assert code == 1, output
     assert "INCONSISTENT" in output and "GD2024R0001205" in output
     code, output = _run(
@@ -214,6 +303,7 @@ def test_reconcile_command_exit_codes(live_hub: LiveHub, tmp_path: Path) -> None
         "127.0.0.1:1",
         "--connect-timeout",
         "0.5",
+        *gd_tls,
     )
     assert code == 3 and "unreachable" in output
 
@@ -241,6 +331,7 @@ def test_attest_commands_record_the_journal(live_hub: LiveHub, tmp_path: Path) -
         "2024-11-20T18:00:00+08:00",
         "--journal",
         str(journal),
+        *_tls(live_hub, "CN-GD", signing=True),
     ]
     code, output = _run(*args)
     assert code == 0 and "accepted" in output, output
@@ -268,9 +359,18 @@ def test_attest_commands_record_the_journal(live_hub: LiveHub, tmp_path: Path) -
         "HKAA-2024-004117",
         "--status",
         "COMMITTED",
+        *_tls(live_hub, "CN-HK", signing=True),
     )
     assert code == 0 and "blocks made routable" in output, output
     code, output = _run(
-        "attest-adjustment", "hongkong", "--hub", address, "--reference", "X", "--status", "PENDING"
+        "attest-adjustment",
+        "hongkong",
+        "--hub",
+        address,
+        "--reference",
+        "X",
+        "--status",
+        "PENDING",
+        *_tls(live_hub, "CN-HK", signing=True),
     )
     assert code == 2  # not a status an attestation moves to

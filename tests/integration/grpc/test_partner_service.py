@@ -15,10 +15,9 @@ from grpc_reflection.v1alpha import reflection_pb2, reflection_pb2_grpc
 from hub.bootstrap import Hub, build_hub
 from hub.domain.credit_codes import check_character
 from hub.grpc_api.generated.carbonhub.v1 import partner_pb2 as pb
-from hub.grpc_api.generated.carbonhub.v1 import partner_pb2_grpc as pb_grpc
-from hub.grpc_api.server import RunningServer
 from hub.grpc_api.status_mapping import error_info
 from hub.settings import HubSettings
+from tests.trusted_clients import PartnerStub, TrustedClients
 
 NOW = datetime(2026, 11, 24, 8, 0, tzinfo=UTC)
 PERSON = hashlib.sha256(b"person-1").hexdigest()
@@ -27,24 +26,30 @@ CREDIT_CODE += check_character(CREDIT_CODE)
 
 
 @pytest.fixture
-def running_hub(tmp_path: Path, database_url: str) -> Iterator[tuple[Hub, RunningServer]]:
-    settings = HubSettings(data_dir=tmp_path, database_url=database_url, grpc_port=0, insecure=True)
+def running_hub(tmp_path: Path, database_url: str) -> Iterator[tuple[Hub, TrustedClients]]:
+    """A hub with mutual TLS; each partner connects with its own certificate."""
+    settings = HubSettings(
+        data_dir=tmp_path, database_url=database_url, grpc_port=0, pki_dir=tmp_path / "pki"
+    )
     hub = build_hub(settings, clock=lambda: NOW)
+    trust = TrustedClients.prepare(tmp_path, hub.partner_keys)
     running = hub.serve()
-    yield hub, running
+    clients = TrustedClients(trust, running.address)
+    yield hub, clients
+    clients.close()
     running.stop(None)
     hub.close()
 
 
 @pytest.fixture
-def channel(running_hub: tuple[Hub, RunningServer]) -> Iterator[grpc.Channel]:
-    with grpc.insecure_channel(running_hub[1].address) as ch:
-        yield ch
+def channel(running_hub: tuple[Hub, TrustedClients]) -> grpc.Channel:
+    return running_hub[1].channel("CN-GD")
 
 
 @pytest.fixture
-def stub(channel: grpc.Channel) -> pb_grpc.PartnerServiceStub:
-    return pb_grpc.PartnerServiceStub(channel)
+def stub(running_hub: tuple[Hub, TrustedClients]) -> PartnerStub:
+    """Signs each request with the key of the partner it names, on its channel."""
+    return PartnerStub(running_hub[1])
 
 
 def _project(**overrides: object) -> pb.Project:
@@ -101,11 +106,11 @@ def _metro_claim(record_id: str, day: str, pkm: str = "18.4", person: str = PERS
 
 
 def _submit(
-    stub: pb_grpc.PartnerServiceStub, *batches: list[pb.Claim], partner: str = "CN-GD"
+    stub: PartnerStub, *batches: list[pb.Claim], partner: str = "CN-GD"
 ) -> list[pb.VerdictBatch]:
     envelopes = [
-        pb.ClaimEnvelope(partner=partner, delivery_id="GD-TEST-01", sequence=i + 1, claims=claims)
-        for i, claims in enumerate(batches)
+        pb.ClaimEnvelope(partner=partner, delivery_id="GD-TEST-01", claims=claims)
+        for claims in batches
     ]
     return list(stub.SubmitClaims(iter(envelopes)))
 
@@ -114,21 +119,22 @@ def _codes(verdict: pb.Verdict) -> set[str]:
     return {c.code for c in verdict.checks}
 
 
-def _register(stub: pb_grpc.PartnerServiceStub) -> None:
+def _register(stub: PartnerStub) -> None:
     response = stub.RegisterProjects(
         pb.RegisterProjectsRequest(partner="CN-GD", projects=[_project()])
     )
     assert [r.decision for r in response.results] == [pb.DECISION_ACCEPTED], response
 
 
-def test_one_verdict_batch_per_envelope_in_order(stub: pb_grpc.PartnerServiceStub) -> None:
+def test_one_verdict_batch_per_envelope_in_order(stub: PartnerStub) -> None:
     _register(stub)
     batches = _submit(
         stub,
         [_pv_claim("R-1", "2024-01-01", "2024-01-31"), _metro_claim("M-1", "2024-03-01")],
         [_metro_claim("M-2", "2024-03-02")],
     )
-    assert [b.sequence for b in batches] == [1, 2]
+    # The registration was the partner's signed write 1; the envelopes 2 and 3.
+    assert [b.sequence for b in batches] == [2, 3]
     assert [[v.record_id for v in b.verdicts] for b in batches] == [["R-1", "M-1"], ["M-2"]]
     pv = batches[0].verdicts[0]
     assert pv.decision == pb.DECISION_ACCEPTED, pv
@@ -138,7 +144,7 @@ def test_one_verdict_batch_per_envelope_in_order(stub: pb_grpc.PartnerServiceStu
     assert float(pv.credited_tco2e) <= 4.5
 
 
-def test_exact_resubmission_returns_the_original_verdict(stub: pb_grpc.PartnerServiceStub) -> None:
+def test_exact_resubmission_returns_the_original_verdict(stub: PartnerStub) -> None:
     _register(stub)
     first = _submit(stub, [_pv_claim("R-1", "2024-01-01", "2024-01-31")])[0].verdicts[0]
     again = _submit(stub, [_pv_claim("R-1", "2024-01-01", "2024-01-31")])[0].verdicts[0]
@@ -150,7 +156,7 @@ def test_exact_resubmission_returns_the_original_verdict(stub: pb_grpc.PartnerSe
 
 
 def test_changed_resubmission_is_refused_and_the_original_stands(
-    stub: pb_grpc.PartnerServiceStub,
+    stub: PartnerStub,
 ) -> None:
     _register(stub)
     first = _submit(stub, [_pv_claim("R-1", "2024-01-01", "2024-01-31", kwh="12000")])[0].verdicts[
@@ -167,7 +173,7 @@ def test_changed_resubmission_is_refused_and_the_original_stands(
     assert status.credited_tco2e == first.credited_tco2e
 
 
-def test_overlapping_periods_of_one_project_are_refused(stub: pb_grpc.PartnerServiceStub) -> None:
+def test_overlapping_periods_of_one_project_are_refused(stub: PartnerStub) -> None:
     _register(stub)
     verdicts = _submit(
         stub,
@@ -185,7 +191,7 @@ def test_overlapping_periods_of_one_project_are_refused(stub: pb_grpc.PartnerSer
 
 
 def test_same_person_and_trip_under_a_new_record_id_counts_once(
-    stub: pb_grpc.PartnerServiceStub,
+    stub: PartnerStub,
 ) -> None:
     gd = _submit(stub, [_metro_claim("M-1", "2024-03-01")])[0].verdicts[0]
     twice = _submit(stub, [_metro_claim("M-1-again-new-id", "2024-03-01", pkm="18.5")])[0].verdicts[
@@ -200,7 +206,7 @@ def test_same_person_and_trip_under_a_new_record_id_counts_once(
     assert other_person[0].verdicts[0].decision == pb.DECISION_ACCEPTED
 
 
-def test_every_check_that_fired_is_listed(stub: pb_grpc.PartnerServiceStub) -> None:
+def test_every_check_that_fired_is_listed(stub: PartnerStub) -> None:
     bad = pb.Claim(
         record_id="BAD-1",
         partner_methodology="GD-METRO",
@@ -218,7 +224,7 @@ def test_every_check_that_fired_is_listed(stub: pb_grpc.PartnerServiceStub) -> N
     assert all(c.message_zh and c.message_en for c in verdict.checks)
 
 
-def test_status_of_an_unknown_claim_is_a_coded_not_found(stub: pb_grpc.PartnerServiceStub) -> None:
+def test_status_of_an_unknown_claim_is_a_coded_not_found(stub: PartnerStub) -> None:
     with pytest.raises(grpc.RpcError) as caught:
         stub.GetClaimStatus(pb.GetClaimStatusRequest(partner="CN-GD", record_id="nope"))
     assert caught.value.code() == grpc.StatusCode.NOT_FOUND
@@ -227,7 +233,7 @@ def test_status_of_an_unknown_claim_is_a_coded_not_found(stub: pb_grpc.PartnerSe
 
 
 def test_malformed_envelope_gets_invalid_argument_with_a_reason(
-    stub: pb_grpc.PartnerServiceStub,
+    stub: PartnerStub,
 ) -> None:
     with pytest.raises(grpc.RpcError) as caught:
         _submit(stub, [_metro_claim("M-1", "2024-03-01")], partner="")
@@ -238,17 +244,18 @@ def test_malformed_envelope_gets_invalid_argument_with_a_reason(
     )
 
 
-def test_nothing_accepted_is_changed_by_a_refused_stream(stub: pb_grpc.PartnerServiceStub) -> None:
+def test_nothing_accepted_is_changed_by_a_refused_stream(stub: PartnerStub) -> None:
     first = _submit(stub, [_metro_claim("M-1", "2024-03-01")])[0].verdicts[0]
     mixed = [
-        pb.ClaimEnvelope(
-            partner="CN-GD", sequence=1, claims=[_metro_claim("M-1", "2024-03-01", pkm="1")]
-        ),
-        pb.ClaimEnvelope(partner="CN-HK", sequence=2, claims=[_metro_claim("M-2", "2024-03-02")]),
+        pb.ClaimEnvelope(partner="CN-GD", claims=[_metro_claim("M-1", "2024-03-01", pkm="1")]),
+        pb.ClaimEnvelope(partner="CN-HK", claims=[_metro_claim("M-2", "2024-03-02")]),
     ]
+    # On the Guangdong certificate's stream, an envelope for Hong Kong is refused.
     with pytest.raises(grpc.RpcError) as caught:
         list(stub.SubmitClaims(iter(mixed)))
-    assert caught.value.code() == grpc.StatusCode.INVALID_ARGUMENT
+    assert caught.value.code() == grpc.StatusCode.PERMISSION_DENIED
+    info = error_info(caught.value)
+    assert info is not None and info.reason == "PARTNER_NOT_CALLER"
     status = stub.GetClaimStatus(pb.GetClaimStatusRequest(partner="CN-GD", record_id="M-1")).verdict
     assert status.claim_id == first.claim_id and status.credited_tco2e == first.credited_tco2e
 
