@@ -31,10 +31,6 @@ def authenticate(uow: UnitOfWork, record: SignedRecord, verify: SignatureVerifie
     """Check key, signature and sequence; keep the record. Raises coded HubErrors."""
     now = record.received_at
     details = {"partner": record.partner, "key_id": record.key_id}
-    if record.sequence <= 0:
-        raise InvalidRequest(
-            "SEQUENCE_REQUIRED", "every signed write carries a sequence above 0", details
-        )
     key = uow.partner_keys.get(record.key_id)
     if key is None:
         raise Unauthenticated(
@@ -60,6 +56,11 @@ def authenticate(uow: UnitOfWork, record: SignedRecord, verify: SignatureVerifie
             "the signature does not match the payload: altered in transit or signed "
             "with another key",
             details,
+        )
+    # The sequence is looked at only once the signature says who wrote it.
+    if record.sequence <= 0:
+        raise InvalidRequest(
+            "SEQUENCE_REQUIRED", "every signed write carries a sequence above 0", details
         )
     try:
         uow.signed_payloads.record(record)
