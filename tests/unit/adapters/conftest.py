@@ -1,9 +1,15 @@
-"""Fixtures of the adapter tests: an in-process fake hub on a loopback port."""
+"""Fixtures of the adapter tests: an in-process fake hub on a loopback port.
+
+The fake speaks the signed wire but serves plaintext: the adapters reach it
+as a loopback development hub (``--insecure``), and mutual TLS is tested
+against the real server elsewhere (tests/integration/grpc/test_mtls.py).
+"""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 from concurrent import futures
+from pathlib import Path
 
 import grpc
 import pytest
@@ -13,14 +19,14 @@ from hub.grpc_api.generated.carbonhub.v1 import partner_pb2_grpc as pb_grpc
 
 
 @pytest.fixture
-def fake_hub() -> Iterator[FakeHub]:
+def fake_hub(tmp_path: Path) -> Iterator[FakeHub]:
     service = FakePartnerService()
     server = grpc.server(futures.ThreadPoolExecutor(max_workers=4))
-    pb_grpc.add_PartnerServiceServicer_to_server(service, server)
+    pb_grpc.add_PartnerServiceServicer_to_server(service, server)  # type: ignore[no-untyped-call]
     port = server.add_insecure_port("127.0.0.1:0")
     server.start()
     try:
-        yield FakeHub(service, f"127.0.0.1:{port}")
+        yield FakeHub(service, f"127.0.0.1:{port}", tmp_path / "fake-hub")
     finally:
         server.stop(grace=None)
 

@@ -1,8 +1,13 @@
-"""The partner template, the sample manifests, the code table and the CLI."""
+"""The partner template, the sample manifests, the code table and the CLI.
+
+The CLI reaches the fake hub as a loopback development hub (``--insecure``)
+and signs with a key registered there (``--signing-key``).
+"""
 
 from __future__ import annotations
 
 import re
+import stat
 from pathlib import Path
 
 from adapter_testkit import DATA, GD_01, HK_01, REPO, TPL_01, FakeHub
@@ -13,6 +18,9 @@ from adapters.partner_template import TemplateAdapter
 from adapters.problem_codes import ProblemCode
 from adapters.registry import ADAPTERS, adapter_for
 from adapters.samples_manifest import stale_digests
+from hub.domain.signed_payloads import PayloadType
+from hub.trust.receipts import verify_receipt_file
+from hub.trust.signing import PublicKey, Signer
 
 
 def test_template_adapter_reads_its_sample() -> None:
@@ -57,27 +65,240 @@ def test_readme_documents_every_problem_code() -> None:
     assert documented == {c.value for c in ProblemCode}
 
 
+def _one_line(text: str) -> str:
+    return " ".join(text.split())
+
+
 def test_cli_sends_a_delivery(fake_hub: FakeHub) -> None:
+    key = fake_hub.signing_key_file("CN-HK")
     result = CliRunner().invoke(
-        app, ["hongkong", "--delivery", str(HK_01), "--hub", fake_hub.address, "--batch-size", "10"]
+        app,
+        [
+            "hongkong",
+            "--delivery",
+            str(HK_01),
+            "--hub",
+            fake_hub.address,
+            "--insecure",
+            "--signing-key",
+            str(key),
+            "--batch-size",
+            "10",
+        ],
     )
     assert result.exit_code == 0, result.output
     assert [e.sequence for e in fake_hub.service.envelopes] == [1, 2, 3, 4]
+    assert {s.key_id for s in fake_hub.service.signed} == {Signer.from_file(key).key_id}
+    assert fake_hub.service.sequence_requests == ["CN-HK"]  # it asked where to number on from
     assert "ROW_DISTRICT_UNKNOWN" in result.output and "rows read" in result.output
 
 
-def test_cli_refused_delivery_exits_non_zero() -> None:
+def test_cli_numbers_on_from_the_hubs_last_sequence(fake_hub: FakeHub) -> None:
+    fake_hub.service.last_sequence["CN-HK"] = 7
+    key = fake_hub.signing_key_file("CN-HK")
+    args = ["--hub", fake_hub.address, "--insecure", "--signing-key", str(key)]
+    result = CliRunner().invoke(app, ["hongkong", "--delivery", str(HK_01), *args])
+    assert result.exit_code == 0, result.output
+    result = CliRunner().invoke(app, ["hongkong", "--delivery", str(HK_01), *args])
+    assert result.exit_code == 0, result.output
+    # A second run of the adapter is a new process: no replay of 8.
+    assert [e.sequence for e in fake_hub.service.envelopes] == [8, 9]
+
+
+def test_cli_keeps_receipts_verified_under_the_hub_key(fake_hub: FakeHub, tmp_path: Path) -> None:
+    receipts = tmp_path / "receipts.jsonl"
+    hub_key = fake_hub.hub_key_file()
     result = CliRunner().invoke(
-        app, ["guangdong", "--delivery", str(DATA / "GD-BROKEN-ENCODING"), "--hub", "127.0.0.1:9"]
+        app,
+        [
+            "hongkong",
+            "--delivery",
+            str(HK_01),
+            "--hub",
+            fake_hub.address,
+            "--insecure",
+            "--signing-key",
+            str(fake_hub.signing_key_file("CN-HK")),
+            "--batch-size",
+            "10",
+            "--hub-key",
+            str(hub_key),
+            "--receipts",
+            str(receipts),
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    checks = verify_receipt_file(receipts, PublicKey.from_file(hub_key))
+    assert len(checks) == 4 and all(c.valid for c in checks)
+    assert [c.statement["sequence"] for c in checks] == [1, 2, 3, 4]
+
+
+def test_cli_a_receipt_failing_the_hub_key_exits_as_a_hub_failure(
+    fake_hub: FakeHub, tmp_path: Path
+) -> None:
+    fake_hub.service.receipt_fault = "bad-signature"
+    receipts = tmp_path / "receipts.jsonl"
+    result = CliRunner().invoke(
+        app,
+        [
+            "hongkong",
+            "--delivery",
+            str(HK_01),
+            "--hub",
+            fake_hub.address,
+            "--insecure",
+            "--signing-key",
+            str(fake_hub.signing_key_file("CN-HK")),
+            "--hub-key",
+            str(fake_hub.hub_key_file()),
+            "--receipts",
+            str(receipts),
+        ],
+    )
+    assert result.exit_code == EXIT_HUB, result.output
+    assert "RECEIPT_SIGNATURE_INVALID" in _one_line(result.output)
+    assert not receipts.exists()  # nothing unverified was kept as proof
+
+
+def test_cli_without_tls_files_or_insecure_is_a_usage_error(fake_hub: FakeHub) -> None:
+    key = fake_hub.signing_key_file("CN-HK")
+    result = CliRunner().invoke(
+        app,
+        [
+            "hongkong",
+            "--delivery",
+            str(HK_01),
+            "--hub",
+            fake_hub.address,
+            "--signing-key",
+            str(key),
+        ],
+    )
+    # typer's BadParameter: exit 2 with the reason, before any call to the hub.
+    assert result.exit_code == 2
+    message = _one_line(result.output)
+    assert "mutual TLS needs --ca, --cert, --key" in message
+    assert "--insecure" in message
+    assert fake_hub.service.sequence_requests == [] and fake_hub.service.signed == []
+
+
+def test_cli_insecure_is_refused_for_a_hub_off_loopback(fake_hub: FakeHub) -> None:
+    key = fake_hub.signing_key_file("CN-HK")
+    result = CliRunner().invoke(
+        app,
+        [
+            "hongkong",
+            "--delivery",
+            str(HK_01),
+            "--hub",
+            "hub.example.org:50051",
+            "--insecure",
+            "--signing-key",
+            str(key),
+        ],
+    )
+    assert result.exit_code == 2
+    assert "loopback" in _one_line(result.output)
+
+
+def test_cli_writes_need_a_signing_key(fake_hub: FakeHub) -> None:
+    result = CliRunner().invoke(
+        app, ["hongkong", "--delivery", str(HK_01), "--hub", fake_hub.address, "--insecure"]
+    )
+    assert result.exit_code == 2
+    assert "--signing-key" in _one_line(result.output)
+    assert fake_hub.service.signed == []
+
+
+def test_cli_attestations_are_signed(fake_hub: FakeHub, tmp_path: Path) -> None:
+    key = fake_hub.signing_key_file("CN-GD")
+    common = ["--hub", fake_hub.address, "--insecure", "--signing-key", str(key)]
+    cancellation = CliRunner().invoke(
+        app,
+        [
+            "attest-cancellation",
+            "guangdong",
+            *common,
+            "--claim-id",
+            "C-1",
+            "--origin-serial",
+            "GDPH-P-2024-1-2",
+            "--cancellation-id",
+            "X-1",
+            "--note",
+            "for the hub: C-1",
+            "--journal",
+            str(tmp_path / "journal.jsonl"),
+        ],
+    )
+    assert cancellation.exit_code == 0, cancellation.output
+    adjustment = CliRunner().invoke(
+        app,
+        ["attest-adjustment", "guangdong", *common, "--reference", "AA-1", "--status", "COMPLETED"],
+    )
+    assert adjustment.exit_code == 0, adjustment.output
+    assert [s.payload_type for s in fake_hub.service.signed] == [
+        PayloadType.SOURCE_CANCELLATION.value,
+        PayloadType.ACCOUNTING_ADJUSTMENT.value,
+    ]
+    assert [a.sequence for a in fake_hub.service.attestations] == [1, 2]
+
+
+def test_cli_keygen_writes_a_key_pair(tmp_path: Path) -> None:
+    out = tmp_path / "keys"
+    result = CliRunner().invoke(app, ["keygen", "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    private, public = out / "signing.key", out / "signing.pub"
+    key_id = Signer.from_file(private).key_id
+    assert PublicKey.from_file(public).key_id == key_id
+    assert key_id in _one_line(result.output)
+    assert stat.S_IMODE(private.stat().st_mode) == 0o600  # the private key is the owner's only
+
+
+def test_cli_keygen_never_overwrites_a_key(tmp_path: Path) -> None:
+    out = tmp_path / "keys"
+    assert CliRunner().invoke(app, ["keygen", "--out", str(out)]).exit_code == 0
+    before = ((out / "signing.key").read_bytes(), (out / "signing.pub").read_bytes())
+    result = CliRunner().invoke(app, ["keygen", "--out", str(out)])
+    assert result.exit_code == EXIT_REFUSED
+    assert "never overwritten" in _one_line(result.output)
+    assert ((out / "signing.key").read_bytes(), (out / "signing.pub").read_bytes()) == before
+
+
+def test_cli_refused_delivery_exits_non_zero(fake_hub: FakeHub) -> None:
+    result = CliRunner().invoke(
+        app,
+        [
+            "guangdong",
+            "--delivery",
+            str(DATA / "GD-BROKEN-ENCODING"),
+            "--hub",
+            fake_hub.address,
+            "--insecure",
+            "--signing-key",
+            str(fake_hub.signing_key_file("CN-GD")),
+        ],
     )
     assert result.exit_code == EXIT_REFUSED
     assert "ENCODING_MISMATCH" in result.output and "refused whole" in result.output
+    assert fake_hub.service.sequence_requests == []  # nothing was sent, not even a question
 
 
-def test_cli_unreachable_hub_exits_non_zero(tmp_path: Path) -> None:
+def test_cli_unreachable_hub_exits_non_zero(fake_hub: FakeHub) -> None:
     result = CliRunner().invoke(
         app,
-        ["guangdong", "--delivery", str(GD_01), "--hub", "127.0.0.1:9", "--connect-timeout", "0.3"],
+        [
+            "guangdong",
+            "--delivery",
+            str(GD_01),
+            "--hub",
+            "127.0.0.1:9",
+            "--insecure",
+            "--signing-key",
+            str(fake_hub.signing_key_file("CN-GD")),
+            "--connect-timeout",
+            "0.3",
+        ],
     )
     assert result.exit_code == EXIT_HUB
     assert "unreachable" in result.output
