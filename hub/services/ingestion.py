@@ -27,6 +27,7 @@ from hub.services.clock import Clock
 from hub.services.signed_writes import WriteAuthenticator, refuse_signed
 from hub.services.transactions import run_in_transaction
 from hub.services.unit_of_work import (
+    LedgerEvent,
     LockConflict,
     NewClaimRecord,
     RefusedResubmission,
@@ -203,6 +204,27 @@ class IngestionService:
         uow.claims.add(records)
         if refused:
             uow.claims.add_refused(refused)
+        # RECEIVED -> decision, one audit event per new claim, naming the
+        # signed envelope it came in (when it came signed).
+        envelope = {"sequence": str(signed.sequence)} if signed is not None else {}
+        uow.events.append(
+            [
+                LedgerEvent(
+                    "claim",
+                    r.verdict.claim_id,
+                    str(r.verdict.decision),
+                    partner,
+                    now,
+                    {
+                        "record_id": r.submission.record_id,
+                        "content_digest": r.content_digest,
+                        "credited_tco2e": str(r.verdict.credited_tco2e or ""),
+                        **envelope,
+                    },
+                )
+                for r in records
+            ]
+        )
         return [v for v in verdicts if v is not None]
 
     @staticmethod

@@ -14,7 +14,7 @@ from hub.errors import InvalidRequest
 from hub.services.clock import Clock, system_clock
 from hub.services.signed_writes import WriteAuthenticator, refuse_signed
 from hub.services.transactions import run_in_transaction
-from hub.services.unit_of_work import UnitOfWork, UnitOfWorkFactory
+from hub.services.unit_of_work import LedgerEvent, UnitOfWork, UnitOfWorkFactory
 from hub.standard import Standard
 
 
@@ -62,7 +62,9 @@ class ProjectRegistrationService:
         assessments = [assess_project(sub, self._standard) for sub in submissions]
 
         def work(uow: UnitOfWork) -> list[ProjectResult]:
-            self._authenticate(uow, signed, self._clock())
+            now = self._clock()
+            self._authenticate(uow, signed, now)
+            events: list[LedgerEvent] = []
             ids = {a.project.project_id for a in assessments if a.project is not None}
             existing = uow.projects.get_many(partner, ids) if ids else {}
             results: list[ProjectResult] = []
@@ -71,13 +73,21 @@ class ProjectRegistrationService:
                 project = assessment.project
                 if project is not None and decide(checks) is not Decision.REJECTED:
                     before = existing.get(project.project_id)
-                    if uow.projects.upsert(project) and before is not None:
-                        checks.append(fire("PROJECT_CHANGED", project_id=project.project_id))
+                    if uow.projects.upsert(project):
+                        if before is not None:
+                            checks.append(fire("PROJECT_CHANGED", project_id=project.project_id))
+                        what = "REGISTERED" if before is None else "CHANGED"
+                        events.append(
+                            LedgerEvent(
+                                "project", f"{partner}|{project.project_id}", what, partner, now
+                            )
+                        )
                     existing[project.project_id] = project
                 decision = (
                     Decision.REJECTED if decide(checks) is Decision.REJECTED else Decision.ACCEPTED
                 )
                 results.append(ProjectResult(sub.project_id, decision, tuple(checks)))
+            uow.events.append(events)
             return results
 
         return run_in_transaction(

@@ -501,3 +501,18 @@ def test_lock_kinds_taken_by_an_accepted_personal_claim(
         lock.kind for lock, holder in uow_factory.store.all_locks() if holder == verdict.claim_id
     }
     assert kinds == {LockKind.CONTENT, LockKind.PERSON_PERIOD, LockKind.ORIGIN_SERIAL}
+
+
+def test_every_new_claim_is_an_audit_event_with_its_decision_and_a_resubmission_is_none(
+    service: IngestionService, uow_factory: FakeUnitOfWorkFactory
+) -> None:
+    verdicts = service.submit(
+        PARTNER, [metro("M-1"), metro("M-2", activity_quantity="-5", person_pseudonym=PERSON_B)]
+    )
+    service.submit(PARTNER, [metro("M-1")])
+    claim_events = [e for e in uow_factory.store.events if e.subject_kind == "claim"]
+    assert [(e.subject_id, e.event, e.actor) for e in claim_events] == [
+        (v.claim_id, str(v.decision), PARTNER) for v in verdicts
+    ]
+    assert {str(v.decision) for v in verdicts} == {"ACCEPTED", "REJECTED"}
+    assert [e.details["record_id"] for e in claim_events] == ["M-1", "M-2"]
