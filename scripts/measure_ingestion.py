@@ -3,8 +3,9 @@
     .venv/bin/python scripts/measure_ingestion.py --claims 20000
 
 Streams N synthetic Guangdong personal metro claims (distinct people and days,
-so every one is accepted and takes its locks) through a real gRPC server into
-a fresh SQLite database, and, in the same run on the same claims, times the
+so every one is accepted and takes its locks) through a real gRPC server with
+mutual TLS, each envelope signed by the partner and each verdict batch signed
+by the hub, into a fresh SQLite database, and, in the same run on the same claims, times the
 domain assessment alone (normalisation + conformity, no storage, no gRPC)
 as the baseline. Prints both rates and the ratio end-to-end / baseline.
 """
@@ -18,12 +19,12 @@ import time
 from datetime import UTC, datetime
 from pathlib import Path
 
-import grpc
-
 from adapters.hub_client import claim_to_proto
 from hub.bootstrap import build_hub
+from hub.demo_trust import prepare_trust
 from hub.domain.assessment import assess_claim
 from hub.domain.claims import ClaimSubmission
+from hub.domain.signed_payloads import PayloadType
 from hub.grpc_api.generated.carbonhub.v1 import partner_pb2 as pb
 from hub.grpc_api.generated.carbonhub.v1 import partner_pb2_grpc as pb_grpc
 from hub.settings import HubSettings
@@ -70,21 +71,25 @@ def main() -> None:
             data_dir=Path(folder),
             database_url=f"sqlite:///{folder}/hub.db",
             grpc_port=0,
-            insecure=True,
+            pki_dir=Path(folder) / "pki",
         )
         hub = build_hub(settings)
+        trust = prepare_trust(Path(folder), ["CN-GD"], hub.partner_keys)
         running = hub.serve()
         try:
-            with grpc.insecure_channel(running.address) as channel:
+            with trust.channel(running.address, "CN-GD") as channel:
                 stub = pb_grpc.PartnerServiceStub(channel)
+                signer = trust.signer("CN-GD", channel)
                 envelopes = [
-                    pb.ClaimEnvelope(
-                        partner="CN-GD",
-                        delivery_id="MEASURE",
-                        sequence=n + 1,
-                        claims=[claim_to_proto(c) for c in claims[k : k + options.envelope]],
+                    signer.sign(
+                        PayloadType.CLAIM_ENVELOPE,
+                        pb.ClaimEnvelope(
+                            partner="CN-GD",
+                            delivery_id="MEASURE",
+                            claims=[claim_to_proto(c) for c in claims[k : k + options.envelope]],
+                        ),
                     )
-                    for n, k in enumerate(range(0, len(claims), options.envelope))
+                    for k in range(0, len(claims), options.envelope)
                 ]
                 started = time.perf_counter()
                 accepted = sum(
@@ -99,7 +104,9 @@ def main() -> None:
             hub.close()
     print(f"claims: {options.claims}, accepted: {accepted}")
     print(f"baseline (assessment only, no storage, no gRPC): {baseline:,.0f} claims/s")
-    print(f"end to end (gRPC + assessment + locks + SQLite): {end_to_end:,.0f} claims/s")
+    print(
+        f"end to end (mTLS + signatures + assessment + locks + SQLite): {end_to_end:,.0f} claims/s"
+    )
     print(f"ratio end-to-end / baseline: {end_to_end / baseline:.2f}")
 
 
