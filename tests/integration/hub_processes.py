@@ -1,4 +1,12 @@
-"""`carbon-hub serve` as separate OS processes, for races between hub replicas."""
+"""`carbon-hub serve` as separate OS processes, for races between hub replicas.
+
+The processes serve mutual TLS, as in production: ``prepare_trust`` makes a
+PKI for the test (client certificates for the partners and the exchange) and
+registers each partner's signing key in the shared database before any hub
+starts. Partners then reach a hub with their own certificate and sign every
+write; ``PartnerSender`` does so for one of several concurrent senders of a
+partner.
+"""
 
 from __future__ import annotations
 
@@ -8,55 +16,105 @@ import signal
 import subprocess
 import sys
 import threading
+import time
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 
+import grpc
+
+from adapters.partner_signing import PartnerSigner
+from hub.bootstrap import build_hub
+from hub.demo_trust import DemoTrust
+from hub.demo_trust import prepare_trust as prepare_demo_trust
+from hub.domain.signed_payloads import PayloadType
+from hub.grpc_api.generated.carbonhub.v1 import ledger_pb2 as ledger_pb
+from hub.grpc_api.generated.carbonhub.v1 import partner_pb2 as pb
+from hub.grpc_api.generated.carbonhub.v1 import partner_pb2_grpc as pb_grpc
+from hub.grpc_api.status_mapping import error_info
+from hub.settings import HubSettings
+from hub.trust.signing import Signer
+
 ROOT = Path(__file__).resolve().parents[2]
+START_TIMEOUT = 60.0  # import, migrate, load the standard and bind
+REPLAYED = "ENVELOPE_REPLAYED"
+# Each refusal of a sender means another sender's write was committed in
+# between, so replays are bounded by the writes of the test; this is a
+# backstop against a hub that refuses forever.
+MAX_REPLAYS = 1000
+
+
+def prepare_trust(folder: Path, database_url: str, partners: Sequence[str]) -> DemoTrust:
+    """A PKI in ``folder/pki`` with certificates for ``partners`` and the exchange,
+    and each partner's signing key registered in the database at ``database_url``.
+
+    Registering goes through a Hub built in this process on the same
+    database, closed again before the hub processes start: the key is in the
+    database they share, as `carbon-hub keys register` would leave it.
+    """
+    settings = HubSettings(database_url=database_url, data_dir=folder / "registrar")
+    hub = build_hub(settings)
+    try:
+        return prepare_demo_trust(folder, list(partners), hub.partner_keys, bureau_officers=())
+    finally:
+        hub.close()
 
 
 def start_hub(
-    database_url: str, data_dir: Path, **extra_env: str
+    database_url: str, data_dir: Path, *, pki_dir: Path, **extra_env: str
 ) -> tuple[subprocess.Popen[str], str]:
-    """A `carbon-hub serve --insecure` OS process on a free port, and its address."""
+    """A `carbon-hub serve` OS process with mutual TLS on a free port, and its address."""
+    data_dir.mkdir(parents=True, exist_ok=True)
     env = {
         **os.environ,
         "HUB_DATABASE_URL": database_url,
         "HUB_DATA_DIR": str(data_dir),
         **extra_env,
     }
-    process = subprocess.Popen(
-        [
-            sys.executable,
-            "-c",
-            "from hub.cli import main; main()",
-            "serve",
-            "--insecure",
-            "--grpc-port",
-            "0",
-        ],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-    assert process.stdout is not None
+    # stderr goes to a file: a pipe nobody reads would fill up with the
+    # hub's log (a warning per refused write) and block the process.
+    stderr_path = data_dir / f"serve-{time.monotonic_ns()}.stderr"
+    with stderr_path.open("w", encoding="utf-8") as stderr:
+        process = subprocess.Popen(
+            [
+                sys.executable,
+                "-c",
+                "from hub.cli import main; main()",
+                "serve",
+                # Explicit, so HUB_INSECURE in the caller's environment cannot
+                # turn the test back to plaintext.
+                "--secure",
+                "--pki-dir",
+                str(pki_dir),
+                "--grpc-port",
+                "0",
+            ],
+            cwd=ROOT,
+            env=env,
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=stderr,
+            text=True,
+        )
     found: list[str] = []
+    listening = threading.Event()
 
     def read() -> None:
+        # Reads stdout to its end, for the same reason as stderr's file.
         assert process.stdout is not None
         for line in process.stdout:
             match = re.match(r"LISTENING (\S+)", line)
-            if match:
+            if match and not found:
                 found.append(match.group(1))
-                return
+                listening.set()
+        listening.set()
 
-    reader = threading.Thread(target=read, daemon=True)
-    reader.start()
-    reader.join(timeout=60)
+    threading.Thread(target=read, daemon=True).start()
+    listening.wait(timeout=START_TIMEOUT)
     if not found:
         process.kill()
-        _, err = process.communicate(timeout=10)
-        raise AssertionError(f"hub did not start: {err}")
+        process.wait(timeout=10)
+        error = stderr_path.read_text(encoding="utf-8", errors="replace")
+        raise AssertionError(f"hub did not start: {error}")
     return process, found[0]
 
 
@@ -68,3 +126,85 @@ def stop_hub(process: subprocess.Popen[str]) -> None:
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait(timeout=5)
+
+
+def _replayed(error: grpc.RpcError) -> bool:
+    if not isinstance(error, grpc.Call) or error.code() is not grpc.StatusCode.FAILED_PRECONDITION:
+        return False
+    info = error_info(error)
+    return info is not None and info.reason == REPLAYED
+
+
+def _signed_envelopes(
+    signer: PartnerSigner, envelopes: Sequence[pb.ClaimEnvelope]
+) -> Iterator[ledger_pb.SignedPayload]:
+    # Signed as gRPC asks for the next message, so the number is taken as
+    # late as possible; each attempt signs its own copies, so an abandoned
+    # attempt can never renumber what the next one sends.
+    for envelope in envelopes:
+        copy = pb.ClaimEnvelope()
+        copy.CopyFrom(envelope)
+        yield signer.sign(PayloadType.CLAIM_ENVELOPE, copy)
+
+
+class PartnerSender:
+    """One of several concurrent senders of one partner's signed writes.
+
+    A partner's sequence is strictly increasing over all its writes, whichever
+    hub replica receives them, so concurrent senders overtake one another:
+    the overtaken write is refused with ENVELOPE_REPLAYED and records
+    nothing. The sender then asks the hub for the partner's last sequence
+    (GetPartnerSequence) and sends again what was not answered, as an adapter
+    would. ``replays`` counts those refusals.
+    """
+
+    def __init__(self, channel: grpc.Channel, partner: str, key: Signer) -> None:
+        self._channel = channel
+        self._partner = partner
+        self._key = key
+        self._stub = pb_grpc.PartnerServiceStub(channel)  # type: ignore[no-untyped-call]
+        self._signer = PartnerSigner.synced(partner, key, channel)
+        self.replays = 0
+
+    def _resync(self, error: grpc.RpcError) -> None:
+        if not _replayed(error):
+            raise error
+        self.replays += 1
+        if self.replays > MAX_REPLAYS:
+            raise AssertionError(f"{self._partner}: {self.replays} writes refused as replays")
+        self._signer = PartnerSigner.synced(self._partner, self._key, self._channel)
+
+    def submit(
+        self, envelopes: Sequence[pb.ClaimEnvelope], *, timeout: float
+    ) -> list[pb.VerdictBatch]:
+        """One verdict batch per envelope, in order, however often overtaken.
+
+        The hub answers envelopes in order and records each before answering
+        it, so after a refusal exactly the unanswered ones are sent again.
+        """
+        answered: list[pb.VerdictBatch] = []
+        while len(answered) < len(envelopes):
+            pending = envelopes[len(answered) :]
+            try:
+                for batch in self._stub.SubmitClaims(
+                    _signed_envelopes(self._signer, pending), timeout=timeout
+                ):
+                    answered.append(batch)
+            except grpc.RpcError as error:
+                self._resync(error)
+        return answered
+
+    def register_projects(
+        self, request: pb.RegisterProjectsRequest, *, timeout: float
+    ) -> pb.RegisterProjectsResponse:
+        while True:
+            copy = pb.RegisterProjectsRequest()
+            copy.CopyFrom(request)
+            try:
+                response: pb.RegisterProjectsResponse = self._stub.RegisterProjects(
+                    self._signer.sign(PayloadType.PROJECTS, copy), timeout=timeout
+                )
+            except grpc.RpcError as error:
+                self._resync(error)
+                continue
+            return response

@@ -5,6 +5,10 @@ different hub. Every claim of stream A collides with one claim of stream B
 (same person and day, or overlapping origin serial blocks). Whatever the
 interleaving, exactly one claim of each pair may be accepted, and the
 database must hold no two overlapping locks.
+
+The hubs serve mutual TLS and both streams are CN-GD's, signed with its
+registered key: the two senders overtake each other's sequence numbers, and
+each resends what the hub refused as a replay (``PartnerSender``).
 """
 
 from __future__ import annotations
@@ -12,15 +16,16 @@ from __future__ import annotations
 import hashlib
 import threading
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
-import grpc
 import pytest
 from sqlalchemy import create_engine, text
 
+from hub.demo_trust import DemoTrust
 from hub.grpc_api.generated.carbonhub.v1 import partner_pb2 as pb
-from hub.grpc_api.generated.carbonhub.v1 import partner_pb2_grpc as pb_grpc
-from tests.integration.hub_processes import start_hub, stop_hub
+from hub.trust.signing import Signer
+from tests.integration.hub_processes import PartnerSender, prepare_trust, start_hub, stop_hub
 
 PAIRS = 300
 ENVELOPE = 25
@@ -28,13 +33,22 @@ ENVELOPE = 25
 pytestmark = pytest.mark.slow
 
 
+@dataclass(frozen=True)
+class TwoHubs:
+    database_url: str
+    address_a: str
+    address_b: str
+    trust: DemoTrust
+
+
 @pytest.fixture
-def two_hubs(database_url: str, tmp_path: Path) -> Iterator[tuple[str, str, str]]:
-    first, address_a = start_hub(database_url, tmp_path / "a")
+def two_hubs(database_url: str, tmp_path: Path) -> Iterator[TwoHubs]:
+    trust = prepare_trust(tmp_path / "trust", database_url, ["CN-GD"])
+    first, address_a = start_hub(database_url, tmp_path / "a", pki_dir=trust.pki_dir)
     try:
-        second, address_b = start_hub(database_url, tmp_path / "b")
+        second, address_b = start_hub(database_url, tmp_path / "b", pki_dir=trust.pki_dir)
         try:
-            yield database_url, address_a, address_b
+            yield TwoHubs(database_url, address_a, address_b, trust)
         finally:
             stop_hub(second)
     finally:
@@ -84,40 +98,42 @@ def _claims(side: str) -> list[pb.Claim]:
     return claims
 
 
-def _stream(address: str, claims: list[pb.Claim], start: threading.Barrier) -> list[pb.Verdict]:
-    with grpc.insecure_channel(address) as channel:
-        stub = pb_grpc.PartnerServiceStub(channel)
+def _stream(
+    trust: DemoTrust, address: str, claims: list[pb.Claim], start: threading.Barrier
+) -> tuple[list[pb.Verdict], int]:
+    """The verdicts of ``claims`` sent to the hub at ``address``, and the replays met."""
+    with trust.channel(address, "CN-GD") as channel:
+        sender = PartnerSender(channel, "CN-GD", Signer.from_file(trust.signing_keys["CN-GD"]))
         envelopes = [
-            pb.ClaimEnvelope(
-                partner="CN-GD", delivery_id="RACE", sequence=n + 1, claims=claims[k : k + ENVELOPE]
-            )
-            for n, k in enumerate(range(0, len(claims), ENVELOPE))
+            pb.ClaimEnvelope(partner="CN-GD", delivery_id="RACE", claims=claims[k : k + ENVELOPE])
+            for k in range(0, len(claims), ENVELOPE)
         ]
         start.wait(timeout=30)
-        batches = list(stub.SubmitClaims(iter(envelopes), timeout=300))
-    assert [b.sequence for b in batches] == [e.sequence for e in envelopes], (
-        "every envelope answered"
-    )
-    return [v for b in batches for v in b.verdicts]
+        batches = sender.submit(envelopes, timeout=300)
+    assert [[v.record_id for v in b.verdicts] for b in batches] == [
+        [c.record_id for c in e.claims] for e in envelopes
+    ], "every envelope answered, in order"
+    return [v for b in batches for v in b.verdicts], sender.replays
 
 
 def test_two_hub_processes_accept_exactly_one_claim_of_each_conflicting_pair(
-    two_hubs: tuple[str, str, str],
+    two_hubs: TwoHubs,
 ) -> None:
-    database_url, address_a, address_b = two_hubs
+    database_url = two_hubs.database_url
     start = threading.Barrier(2)
     results: dict[str, list[pb.Verdict]] = {}
+    replays: dict[str, int] = {}
     errors: list[BaseException] = []
 
     def run(side: str, address: str) -> None:
         try:
-            results[side] = _stream(address, _claims(side), start)
+            results[side], replays[side] = _stream(two_hubs.trust, address, _claims(side), start)
         except BaseException as error:  # surfaced below with its side
             errors.append(error)
 
     threads = [
-        threading.Thread(target=run, args=("A", address_a)),
-        threading.Thread(target=run, args=("B", address_b)),
+        threading.Thread(target=run, args=("A", two_hubs.address_a)),
+        threading.Thread(target=run, args=("B", two_hubs.address_b)),
     ]
     for t in threads:
         t.start()
@@ -148,7 +164,14 @@ def test_two_hub_processes_accept_exactly_one_claim_of_each_conflicting_pair(
             counted = connection.execute(
                 text("SELECT count(*) FROM claims WHERE decision IN ('ACCEPTED', 'HELD')")
             ).scalar_one()
+            # Every envelope was recorded once with its signature, whatever
+            # the replays: a refused write records nothing.
+            kept = connection.execute(
+                text("SELECT count(*) FROM signed_payloads WHERE partner = 'CN-GD'")
+            ).scalar_one()
     finally:
         engine.dispose()
     assert overlapping == 0
     assert counted == PAIRS
+    envelopes = 2 * -(-PAIRS // ENVELOPE)
+    assert kept == envelopes, replays

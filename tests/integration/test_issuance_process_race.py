@@ -7,6 +7,10 @@ serial series. Whatever the interleaving, the database must end with every
 accepted claim issued exactly once, no two live blocks of a series
 overlapping, and issued units plus carried remainders equal to the credited
 tonnes.
+
+The hubs serve mutual TLS; both senders are CN-GD, signing with its
+registered key, and resend what the other's sequence overtook
+(``PartnerSender``).
 """
 
 from __future__ import annotations
@@ -14,6 +18,7 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Iterator
+from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
 
@@ -21,9 +26,10 @@ import grpc
 import pytest
 from sqlalchemy import create_engine, text
 
+from hub.demo_trust import DemoTrust
 from hub.grpc_api.generated.carbonhub.v1 import partner_pb2 as pb
-from hub.grpc_api.generated.carbonhub.v1 import partner_pb2_grpc as pb_grpc
-from tests.integration.hub_processes import start_hub, stop_hub
+from hub.trust.signing import Signer
+from tests.integration.hub_processes import PartnerSender, prepare_trust, start_hub, stop_hub
 from tests.unit.services.builders import CREDIT_CODE
 
 pytestmark = pytest.mark.slow
@@ -34,14 +40,26 @@ MONTHS = [
 ]
 
 
+@dataclass(frozen=True)
+class IssuingHubs:
+    database_url: str
+    address_a: str
+    address_b: str
+    trust: DemoTrust
+
+    def sender(self, channel: grpc.Channel) -> PartnerSender:
+        return PartnerSender(channel, "CN-GD", Signer.from_file(self.trust.signing_keys["CN-GD"]))
+
+
 @pytest.fixture
-def issuing_hubs(database_url: str, tmp_path: Path) -> Iterator[tuple[str, str, str]]:
+def issuing_hubs(database_url: str, tmp_path: Path) -> Iterator[IssuingHubs]:
+    trust = prepare_trust(tmp_path / "trust", database_url, ["CN-GD"])
     fast = {"HUB_ISSUANCE_INTERVAL": "0.05"}
-    first, address_a = start_hub(database_url, tmp_path / "a", **fast)
+    first, address_a = start_hub(database_url, tmp_path / "a", pki_dir=trust.pki_dir, **fast)
     try:
-        second, address_b = start_hub(database_url, tmp_path / "b", **fast)
+        second, address_b = start_hub(database_url, tmp_path / "b", pki_dir=trust.pki_dir, **fast)
         try:
-            yield database_url, address_a, address_b
+            yield IssuingHubs(database_url, address_a, address_b, trust)
         finally:
             stop_hub(second)
     finally:
@@ -81,28 +99,29 @@ def _claim(project_id: str, year: int, month: int) -> pb.Claim:
     )
 
 
-def _send(address: str, claims: list[pb.Claim], start: threading.Barrier) -> list[pb.Verdict]:
-    with grpc.insecure_channel(address) as channel:
-        stub = pb_grpc.PartnerServiceStub(channel)
+def _send(
+    hubs: IssuingHubs, address: str, claims: list[pb.Claim], start: threading.Barrier
+) -> list[pb.Verdict]:
+    with hubs.trust.channel(address, "CN-GD") as channel:
+        sender = hubs.sender(channel)
         start.wait(timeout=60)
         verdicts: list[pb.Verdict] = []
         for claim in claims:
             # One claim per envelope: issuance runs between them on both hubs.
-            envelope = pb.ClaimEnvelope(
-                partner="CN-GD", delivery_id="RACE", sequence=len(verdicts), claims=[claim]
-            )
-            for batch in stub.SubmitClaims(iter([envelope]), timeout=60):
+            envelope = pb.ClaimEnvelope(partner="CN-GD", delivery_id="RACE", claims=[claim])
+            for batch in sender.submit([envelope], timeout=60):
                 verdicts.extend(batch.verdicts)
             time.sleep(0.01)
         return verdicts
 
 
 def test_two_issuing_hub_processes_never_issue_a_unit_twice(
-    issuing_hubs: tuple[str, str, str],
+    issuing_hubs: IssuingHubs,
 ) -> None:
-    database_url, address_a, address_b = issuing_hubs
-    with grpc.insecure_channel(address_a) as channel:
-        results = pb_grpc.PartnerServiceStub(channel).RegisterProjects(
+    database_url = issuing_hubs.database_url
+    address_a, address_b = issuing_hubs.address_a, issuing_hubs.address_b
+    with issuing_hubs.trust.channel(address_a, "CN-GD") as channel:
+        results = issuing_hubs.sender(channel).register_projects(
             pb.RegisterProjectsRequest(
                 partner="CN-GD", delivery_id="RACE", projects=[_project(p) for p in PROJECTS]
             ),
@@ -117,7 +136,7 @@ def test_two_issuing_hub_processes_never_issue_a_unit_twice(
 
     def run(address: str) -> None:
         try:
-            verdicts.extend(_send(address, halves[address], start))
+            verdicts.extend(_send(issuing_hubs, address, halves[address], start))
         except BaseException as error:  # surfaced below
             errors.append(error)
 
