@@ -3,8 +3,9 @@
 What is checked is what ``grpcurl`` and a load balancer see: health checking,
 server reflection (listing and resolving the partner service's descriptor),
 a clean stop on SIGTERM, settings from flags, environment and a TOML file,
-and the refusals an operator meets (no --insecure, a non-loopback address, a
-broken standard).
+mutual TLS with a PKI (and only with a client certificate of it), and the
+refusals an operator meets (no PKI without --insecure, --insecure on a
+non-loopback address, a broken standard).
 """
 
 from __future__ import annotations
@@ -32,11 +33,16 @@ from grpc_reflection.v1alpha.proto_reflection_descriptor_database import (
     ProtoReflectionDescriptorDatabase,
 )
 
+from hub.domain.identity import Role
+from hub.trust.pki import init_authority
+from hub.trust.tls import secure_channel
+
 ROOT = Path(__file__).resolve().parents[2]
 PARTNER_SERVICE = "carbonhub.v1.PartnerService"
 START_TIMEOUT = 60.0  # import, migrate and bind
 STOP_TIMEOUT = 10.0  # the server's grace is 2 s
 RPC_TIMEOUT = 10.0
+REFUSED_TIMEOUT = 5.0  # a refused handshake must fail the call, not hang the suite
 
 pytestmark = pytest.mark.slow
 
@@ -165,6 +171,16 @@ def _assert_serving(address: str) -> None:
     assert _health(address, PARTNER_SERVICE) == serving
 
 
+def _refused(channel: grpc.Channel) -> grpc.StatusCode:
+    """The status of a health check expected to fail on ``channel``."""
+    with pytest.raises(grpc.RpcError) as error:
+        health_pb2_grpc.HealthStub(channel).Check(
+            health_pb2.HealthCheckRequest(), timeout=REFUSED_TIMEOUT
+        )
+    code: grpc.StatusCode = error.value.code()
+    return code
+
+
 def _stop_with_sigterm(hub: Hub) -> None:
     started = time.monotonic()
     hub.process.send_signal(signal.SIGTERM)
@@ -252,6 +268,46 @@ def test_flags_override_the_environment(tmp_path: Path) -> None:
         _stop_with_sigterm(hub)
 
 
+def test_serve_with_a_pki_answers_over_mutual_tls_only(tmp_path: Path) -> None:
+    authority = init_authority(tmp_path / "pki")
+    partner = authority.issue(Role.PARTNER, partner="CN-GD")
+    with running_hub(
+        tmp_path,
+        "--grpc-port",
+        "0",
+        "--data-dir",
+        str(tmp_path / "data"),
+        "--pki-dir",
+        str(authority.pki_dir),
+    ) as hub:
+        serving = health_pb2.HealthCheckResponse.SERVING
+        with secure_channel(
+            hub.address,
+            ca=authority.ca_certificate_path,
+            cert=partner.certificate_path,
+            key=partner.key_path,
+        ) as channel:
+            stub = health_pb2_grpc.HealthStub(channel)
+            for service in ("", PARTNER_SERVICE):
+                request = health_pb2.HealthCheckRequest(service=service)
+                assert stub.Check(request, timeout=RPC_TIMEOUT).status == serving
+
+        # Plaintext gets no answer at all from a TLS port.
+        with grpc.insecure_channel(hub.address) as channel:
+            assert _refused(channel) is grpc.StatusCode.UNAVAILABLE
+        # TLS that trusts the hub but presents no client certificate is
+        # refused in the handshake (require_client_auth).
+        server_only = grpc.ssl_channel_credentials(
+            root_certificates=authority.ca_certificate_path.read_bytes()
+        )
+        with grpc.secure_channel(hub.address, server_only) as channel:
+            assert _refused(channel) is grpc.StatusCode.UNAVAILABLE
+
+        _stop_with_sigterm(hub)
+        assert "mutual TLS" in _one_line(hub.stderr())
+        assert "Traceback" not in hub.stderr()
+
+
 # --- Refusals -----------------------------------------------------------------------
 
 
@@ -264,13 +320,17 @@ def test_sigterm_right_after_the_listening_line_stops_gracefully(tmp_path: Path)
             _stop_with_sigterm(hub)
 
 
-def test_serve_without_insecure_is_refused(tmp_path: Path) -> None:
+def test_serve_without_insecure_needs_the_pki(tmp_path: Path) -> None:
     result = _run_to_exit("--grpc-port", "0", "--data-dir", str(tmp_path / "data"))
 
-    assert result.returncode != 0
+    assert result.returncode == 2
     message = _one_line(result.stderr + result.stdout)
-    assert "--insecure" in message
+    assert "carbon-hub pki init" in message
+    assert str(tmp_path / "data" / "pki") in message  # where it looked
+    assert "--insecure" in message  # the development alternative is named too
     assert "LISTENING" not in result.stdout
+    # Refused before anything was built: no database was created.
+    assert not (tmp_path / "data").exists()
 
 
 def test_insecure_on_a_non_loopback_address_is_refused(tmp_path: Path) -> None:
