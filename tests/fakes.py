@@ -35,6 +35,15 @@ from types import TracebackType
 from typing import Self
 
 from hub.domain.attestations import AdjustmentAttestation, SourceCancellation
+from hub.domain.audit_chain import (
+    GENESIS_HEAD,
+    ChainHead,
+    ChainRow,
+    Checkpoint,
+    PreparedEvent,
+    link,
+    prepare_event,
+)
 from hub.domain.blocks import Adjustment, AdjustmentStatus, Block, BlockState
 from hub.domain.claims import ClaimSubmission, Decision, Verdict
 from hub.domain.issuance import AccountKey, IssuanceState, account_for
@@ -46,6 +55,7 @@ from hub.domain.serial_blocks import SerialRange, Series
 from hub.domain.signed_payloads import PartnerKey, SignedRecord
 from hub.services.unit_of_work import (
     AttestationRepository,
+    AuditRepository,
     BlockFilter,
     BlockRepository,
     CarryAccount,
@@ -86,6 +96,7 @@ from hub.storage.serialisation import verdict_from_json, verdict_to_json
 
 __all__ = [
     "FakeAttestationRepository",
+    "FakeAuditRepository",
     "FakeBlockRepository",
     "FakeClaimRepository",
     "FakeEventRepository",
@@ -173,6 +184,11 @@ class FakeStore:
     partner_keys: dict[str, PartnerKey] = dataclasses.field(default_factory=dict)
     sequences: dict[str, int] = dataclasses.field(default_factory=dict)
     signed: dict[tuple[str, int], SignedRecord] = dataclasses.field(default_factory=dict)
+    # The audit chain as the database holds it (tests may tamper with these).
+    audit_rows: list[ChainRow] = dataclasses.field(default_factory=list)
+    audit_head: ChainHead | None = GENESIS_HEAD
+    audit_last_row_id: int = 0
+    audit_checkpoints: dict[int, Checkpoint] = dataclasses.field(default_factory=dict)
 
     def copy(self) -> FakeStore:
         return FakeStore(
@@ -203,6 +219,10 @@ class FakeStore:
             partner_keys=dict(self.partner_keys),
             sequences=dict(self.sequences),
             signed=dict(self.signed),
+            audit_rows=list(self.audit_rows),
+            audit_head=self.audit_head,
+            audit_last_row_id=self.audit_last_row_id,
+            audit_checkpoints=dict(self.audit_checkpoints),
         )
 
     # Convenience for assertions ------------------------------------------
@@ -1059,7 +1079,14 @@ class FakeEventRepository:
     def append(self, events: Sequence[LedgerEvent]) -> None:
         batch = [dataclasses.replace(event, details=dict(event.details)) for event in events]
         if batch:
-            self._tx.write(lambda state: state.events.extend(batch))
+            chained = [_prepared(event) for event in batch]
+
+            def append(state: FakeStore) -> None:
+                # Replayed on the committed state at commit: seqs follow commit order.
+                state.events.extend(batch)
+                _chain(state, chained)
+
+            self._tx.write(append)
 
     def for_subjects(self, subject_kind: str, subject_ids: Collection[str]) -> list[LedgerEvent]:
         wanted = set(subject_ids)
@@ -1068,6 +1095,74 @@ class FakeEventRepository:
             for event in self._tx.state.events
             if event.subject_kind == subject_kind and event.subject_id in wanted
         ]
+
+
+def _prepared(event: LedgerEvent) -> tuple[ChainRow, PreparedEvent]:
+    """The row as SQL reads it back (UTC instant, details as strings), unchained."""
+    details = {str(k): str(v) for k, v in event.details.items()}
+    at = event.at.astimezone(UTC)
+    row = ChainRow(
+        row_id=0,
+        seq=None,
+        subject_kind=event.subject_kind,
+        subject_id=event.subject_id,
+        event=event.event,
+        actor=event.actor,
+        at=at,
+        details=details,
+        prev_hash=None,
+        hash=None,
+    )
+    prepared = prepare_event(
+        event.subject_kind, event.subject_id, event.event, event.actor, event.at, details
+    )
+    return row, prepared
+
+
+def _chain(state: FakeStore, rows: Sequence[tuple[ChainRow, PreparedEvent]]) -> None:
+    if state.audit_head is None:
+        raise RuntimeError("the audit_head row is missing: the audit log was tampered with")
+    seq, prev_hash = state.audit_head.seq, state.audit_head.hash
+    for row, prepared in rows:
+        seq += 1
+        digest = link(prev_hash, prepared.canonical(seq))
+        state.audit_last_row_id += 1
+        state.audit_rows.append(
+            dataclasses.replace(
+                row, row_id=state.audit_last_row_id, seq=seq, prev_hash=prev_hash, hash=digest
+            )
+        )
+        prev_hash = digest
+    state.audit_head = ChainHead(seq, prev_hash)
+
+
+class FakeAuditRepository:
+    def __init__(self, transaction: _Transaction) -> None:
+        self._tx = transaction
+
+    def rows(self, after_seq: int, limit: int) -> list[ChainRow]:
+        # Like SQL's "seq > after": a row without a seq is not returned.
+        rows = [r for r in self._tx.state.audit_rows if r.seq is not None and r.seq > after_seq]
+        rows.sort(key=lambda r: (r.seq, r.row_id))
+        return rows[:limit]
+
+    def head(self) -> ChainHead | None:
+        return self._tx.state.audit_head
+
+    def add_checkpoint(self, checkpoint: Checkpoint) -> None:
+        def add(state: FakeStore) -> None:
+            if checkpoint.seq in state.audit_checkpoints:
+                raise ConcurrentWriteConflict(f"a checkpoint at seq {checkpoint.seq} exists")
+            state.audit_checkpoints[checkpoint.seq] = checkpoint
+
+        self._tx.write(add)
+
+    def checkpoints(self) -> list[Checkpoint]:
+        return [cp for _, cp in sorted(self._tx.state.audit_checkpoints.items())]
+
+    def last_checkpoint(self) -> Checkpoint | None:
+        stored = self._tx.state.audit_checkpoints
+        return stored[max(stored)] if stored else None
 
 
 class FakePartnerKeyRepository:
@@ -1197,6 +1292,7 @@ class FakeUnitOfWork:
     reconciliations: ReconciliationRepository
     partner_keys: PartnerKeyRepository
     signed_payloads: SignedPayloadRepository
+    audit: AuditRepository
 
     def __init__(self, factory: FakeUnitOfWorkFactory, clock: Callable[[], datetime]) -> None:
         self._tx = _Transaction(factory)
@@ -1212,6 +1308,7 @@ class FakeUnitOfWork:
         self.reconciliations = FakeReconciliationRepository(self._tx)
         self.partner_keys = FakePartnerKeyRepository(self._tx)
         self.signed_payloads = FakeSignedPayloadRepository(self._tx)
+        self.audit = FakeAuditRepository(self._tx)
         self.commits = 0
         self.rollbacks = 0
 

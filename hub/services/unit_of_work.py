@@ -15,6 +15,7 @@ from types import TracebackType
 from typing import Protocol, Self
 
 from hub.domain.attestations import AdjustmentAttestation, SourceCancellation
+from hub.domain.audit_chain import ChainHead, ChainRow, Checkpoint
 from hub.domain.blocks import AdjustmentStatus, Block, BlockState
 from hub.domain.claims import ClaimSubmission, Decision, NormalisedClaim, Verdict
 from hub.domain.issuance import AccountKey, IssuanceState
@@ -465,7 +466,10 @@ class LedgerEvent:
 
 
 class EventRepository(Protocol):
-    def append(self, events: Sequence[LedgerEvent]) -> None: ...
+    def append(self, events: Sequence[LedgerEvent]) -> None:
+        """Extend the audit chain (see AuditRepository): seqs follow commit order.
+        Holds the chain's head until commit, so append last in a unit of work."""
+        ...
 
     def for_subjects(self, subject_kind: str, subject_ids: Collection[str]) -> list[LedgerEvent]:
         """In append order."""
@@ -579,6 +583,34 @@ class SignedPayloadRepository(Protocol):
     def get(self, partner: str, sequence: int) -> SignedRecord | None: ...
 
 
+# --- audit log -----------------------------------------------------------------
+
+
+class AuditRepository(Protocol):
+    """The hash chain over ledger events (hub.domain.audit_chain), for verifying
+    and checkpointing it. EventRepository.append extends the chain."""
+
+    def rows(self, after_seq: int, limit: int) -> list[ChainRow]:
+        """Stored events with seq > ``after_seq``, by seq then row id, as stored:
+        values that do not read as their type come back None, never an error."""
+        ...
+
+    def head(self) -> ChainHead | None:
+        """The recorded head; None when its row is gone. Appenders wait until this
+        unit of work ends, so rows read after it here are the ones it covers."""
+        ...
+
+    def add_checkpoint(self, checkpoint: Checkpoint) -> None:
+        """ConcurrentWriteConflict when a checkpoint at that seq exists already."""
+        ...
+
+    def checkpoints(self) -> list[Checkpoint]:
+        """By seq."""
+        ...
+
+    def last_checkpoint(self) -> Checkpoint | None: ...
+
+
 class UnitOfWork(Protocol):
     """One database transaction. Writers are serialised per rule by the
     database (SQLite: BEGIN IMMEDIATE; PostgreSQL: constraints)."""
@@ -595,6 +627,7 @@ class UnitOfWork(Protocol):
     reconciliations: ReconciliationRepository
     partner_keys: PartnerKeyRepository
     signed_payloads: SignedPayloadRepository
+    audit: AuditRepository
 
     def __enter__(self) -> Self: ...
 

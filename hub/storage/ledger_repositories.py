@@ -45,6 +45,7 @@ from hub.services.unit_of_work import (
     StoredDiscrepancy,
     StoredReconciliation,
 )
+from hub.storage.audit_repository import append_chained
 from hub.storage.serialisation import dumps
 from hub.storage.tables import (
     NO_ADJUSTMENT,
@@ -915,22 +916,8 @@ class SqlAlchemyEventRepository:
         self._tx = transaction
 
     def append(self, events: Sequence[LedgerEvent]) -> None:
-        if not events:
-            return
-        rows = [
-            {
-                "subject_kind": event.subject_kind,
-                "subject_id": event.subject_id,
-                "event": event.event,
-                "actor": event.actor,
-                "at": event.at,
-                "details": dumps({str(k): str(v) for k, v in event.details.items()}),
-            }
-            for event in events
-        ]
-        with self._tx.writing() as connection:
-            for chunk in chunks(rows):
-                connection.execute(insert(LedgerEventRow), list(chunk))
+        # A hash chain with a locked head: see hub.storage.audit_repository.
+        append_chained(self._tx, events)
 
     def for_subjects(self, subject_kind: str, subject_ids: Collection[str]) -> list[LedgerEvent]:
         found: list[tuple[int, LedgerEvent]] = []

@@ -425,11 +425,12 @@ class AdjustmentAttestationRow(Base):
 
 
 class LedgerEventRow(Base):
-    """Append-only state transitions, in id order."""
+    """Append-only state transitions: a hash chain in seq order (hub.domain.audit_chain)."""
 
     __tablename__ = "ledger_events"
     __table_args__ = (
         Index("ix_ledger_events_subject_kind_subject_id", "subject_kind", "subject_id"),
+        UniqueConstraint("seq"),
     )
 
     id: Mapped[int] = _big_id()
@@ -439,6 +440,9 @@ class LedgerEventRow(Base):
     actor: Mapped[str] = mapped_column(String(200))
     at: Mapped[datetime] = mapped_column(UtcDateTime)
     details: Mapped[str] = mapped_column(Text)  # JSON object of strings
+    seq: Mapped[int] = mapped_column(BigInteger)
+    prev_hash: Mapped[str] = mapped_column(String(64))
+    hash: Mapped[str] = mapped_column(String(64))
 
 
 class ReconciliationRow(Base):
@@ -533,3 +537,35 @@ class SignedPayloadRow(Base):
     signature: Mapped[bytes] = mapped_column(LargeBinary)
     received_at: Mapped[datetime] = mapped_column(UtcDateTime)
     signer: Mapped[str] = mapped_column(String(200))
+
+
+# --- audit: the head of the event chain and its signed checkpoints -------------
+
+
+class AuditHeadRow(Base):
+    """The single row holding the chain's last (seq, hash).
+
+    Appenders lock it (PostgreSQL: SELECT ... FOR UPDATE) and advance it in
+    the transaction that inserts their events, so seqs follow commit order
+    and the chain never forks; the verifier reads it to see rows removed at
+    the end or slipped in after it.
+    """
+
+    __tablename__ = "audit_head"
+    __table_args__ = (CheckConstraint("id = 1", name="single_row"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    seq: Mapped[int] = mapped_column(BigInteger)
+    hash: Mapped[str] = mapped_column(String(64))
+
+
+class AuditCheckpointRow(Base):
+    """The hub's Ed25519 signature over the chain's (seq, hash) at a moment."""
+
+    __tablename__ = "audit_checkpoints"
+
+    seq: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    head_hash: Mapped[str] = mapped_column(String(64))
+    at: Mapped[datetime] = mapped_column(UtcDateTime)
+    key_id: Mapped[str] = mapped_column(String(64))
+    signature: Mapped[bytes] = mapped_column(LargeBinary)

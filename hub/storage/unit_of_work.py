@@ -32,6 +32,7 @@ from hub.domain.locks import ClaimLock, LockKind, OriginBlock
 from hub.domain.projects import PartnerProjectStatus, Project
 from hub.services.unit_of_work import (
     AttestationRepository,
+    AuditRepository,
     BlockRepository,
     ClaimLedgerView,
     ClaimRepository,
@@ -54,6 +55,7 @@ from hub.services.unit_of_work import (
     UnitOfWorkFactory,
     VerdictChange,
 )
+from hub.storage.audit_repository import SqlAlchemyAuditRepository
 from hub.storage.ledger_repositories import (
     SqlAlchemyAttestationRepository,
     SqlAlchemyBlockRepository,
@@ -695,6 +697,7 @@ class SqlAlchemyUnitOfWork:
     reconciliations: ReconciliationRepository
     partner_keys: PartnerKeyRepository
     signed_payloads: SignedPayloadRepository
+    audit: AuditRepository
 
     def __init__(self, engine: Engine, clock: Callable[[], datetime] = _utc_now) -> None:
         self._tx = Transaction(engine)
@@ -710,6 +713,7 @@ class SqlAlchemyUnitOfWork:
         self.reconciliations = SqlAlchemyReconciliationRepository(self._tx)
         self.partner_keys = SqlAlchemyPartnerKeyRepository(self._tx)
         self.signed_payloads = SqlAlchemySignedPayloadRepository(self._tx)
+        self.audit = SqlAlchemyAuditRepository(self._tx)
 
     def __enter__(self) -> Self:
         self._tx.open()

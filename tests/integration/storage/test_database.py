@@ -37,8 +37,10 @@ TABLES = TABLES_0001 | {
     "partner_keys",
     "partner_sequences",
     "signed_payloads",
+    "audit_head",
+    "audit_checkpoints",
 }
-HEAD = "0003_trust"
+HEAD = "0004_audit_chain"
 
 
 def _tables(engine: Engine) -> set[str]:

@@ -1,0 +1,242 @@
+"""The audit log in SQL: chained appends and the verifier's reads.
+
+``append_chained`` is what SqlAlchemyEventRepository.append does: it locks
+the ``audit_head`` row (PostgreSQL: SELECT ... FOR UPDATE; SQLite writers
+are serialised by BEGIN IMMEDIATE already), numbers and hashes the events
+from the head, inserts them and advances the head, all in the unit of
+work's transaction. Two hub processes appending at once therefore queue on
+the head row and chain in commit order; the chain never forks. The lock is
+held until commit, so the events are serialised before it is taken and
+only the seq and the hashes are computed under it.
+
+The reads are lenient on purpose: a row somebody edited in the database
+(a text where a number belongs, details that are not what the hub writes)
+comes back with that value as None, so the verifier reports the row instead
+of the read failing.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import insert, select, type_coerce, update
+from sqlalchemy.types import NullType
+
+from hub.domain.audit_chain import ChainHead, ChainRow, Checkpoint, link, prepare_event
+from hub.services.unit_of_work import LedgerEvent
+from hub.storage.serialisation import dumps
+from hub.storage.tables import AuditCheckpointRow, AuditHeadRow, LedgerEventRow
+from hub.storage.transaction import Transaction, chunks
+
+__all__ = [
+    "SqlAlchemyAuditRepository",
+    "append_chained",
+    "decode_details",
+    "decode_instant",
+]
+
+# What an unreadable checkpoint value reads as: values no hub signature
+# covers, so such a checkpoint is reported forged rather than failing the read.
+_UNSIGNABLE_INSTANT = datetime.min.replace(tzinfo=UTC)
+
+
+def decode_instant(value: object) -> datetime | None:
+    """A stored instant as an aware UTC datetime, or None when it is not one.
+
+    PostgreSQL hands back an aware datetime; SQLite the naive UTC text that
+    UtcDateTime wrote (``2026-11-24 08:00:00.000000``).
+    """
+    if isinstance(value, str):
+        try:
+            value = datetime.fromisoformat(value)
+        except ValueError:
+            return None
+    if not isinstance(value, datetime):
+        return None
+    if value.tzinfo is None or value.utcoffset() is None:
+        return value.replace(tzinfo=UTC)
+    return value.astimezone(UTC)
+
+
+def decode_details(value: object) -> dict[str, str] | None:
+    """Stored details as the hub wrote them (``dumps`` of a dict of strings), else None.
+
+    The text must read back to a JSON object of strings *and* be exactly
+    what ``dumps`` makes of it: an edit that keeps the JSON's meaning but
+    not its bytes (spacing, escapes, a duplicated key) is an edit too.
+    """
+    if not isinstance(value, str):
+        return None
+    try:
+        data = json.loads(value)
+    except ValueError:
+        return None
+    if not isinstance(data, dict) or not all(isinstance(v, str) for v in data.values()):
+        return None
+    if dumps(data) != value:
+        return None
+    return data
+
+
+def _integer(value: object) -> int | None:
+    return value if isinstance(value, int) and not isinstance(value, bool) else None
+
+
+def _text(value: object) -> str | None:
+    return value if isinstance(value, str) else None
+
+
+def append_chained(tx: Transaction, events: Sequence[LedgerEvent]) -> None:
+    """Number, hash and insert ``events`` after the chain's head; advance the head."""
+    if not events:
+        return
+    prepared = []
+    for event in events:
+        details = {str(k): str(v) for k, v in event.details.items()}
+        values = {
+            "subject_kind": event.subject_kind,
+            "subject_id": event.subject_id,
+            "event": event.event,
+            "actor": event.actor,
+            "at": event.at,
+            "details": dumps(details),
+        }
+        canonical = prepare_event(
+            event.subject_kind, event.subject_id, event.event, event.actor, event.at, details
+        )
+        prepared.append((values, canonical))
+    with tx.writing() as connection:
+        head = connection.execute(
+            select(AuditHeadRow.seq, AuditHeadRow.hash)
+            .where(AuditHeadRow.id == 1)
+            .with_for_update()
+        ).one_or_none()
+        if head is None:
+            raise RuntimeError("the audit_head row is missing: the audit log was tampered with")
+        seq, prev_hash = int(head.seq), str(head.hash)
+        rows: list[dict[str, Any]] = []
+        for values, canonical in prepared:
+            seq += 1
+            digest = link(prev_hash, canonical.canonical(seq))
+            rows.append({**values, "seq": seq, "prev_hash": prev_hash, "hash": digest})
+            prev_hash = digest
+        for chunk in chunks(rows):
+            connection.execute(insert(LedgerEventRow), list(chunk))
+        connection.execute(
+            update(AuditHeadRow).where(AuditHeadRow.id == 1).values(seq=seq, hash=prev_hash)
+        )
+
+
+# Raw columns: no result processing, so an odd stored value reaches the decoders.
+_ROW_COLUMNS = (
+    LedgerEventRow.id,
+    type_coerce(LedgerEventRow.seq, NullType()).label("seq"),
+    type_coerce(LedgerEventRow.subject_kind, NullType()).label("subject_kind"),
+    type_coerce(LedgerEventRow.subject_id, NullType()).label("subject_id"),
+    type_coerce(LedgerEventRow.event, NullType()).label("event"),
+    type_coerce(LedgerEventRow.actor, NullType()).label("actor"),
+    type_coerce(LedgerEventRow.at, NullType()).label("at"),
+    type_coerce(LedgerEventRow.details, NullType()).label("details"),
+    type_coerce(LedgerEventRow.prev_hash, NullType()).label("prev_hash"),
+    type_coerce(LedgerEventRow.hash, NullType()).label("hash"),
+)
+
+_CHECKPOINT_COLUMNS = (
+    type_coerce(AuditCheckpointRow.seq, NullType()).label("seq"),
+    type_coerce(AuditCheckpointRow.head_hash, NullType()).label("head_hash"),
+    type_coerce(AuditCheckpointRow.at, NullType()).label("at"),
+    type_coerce(AuditCheckpointRow.key_id, NullType()).label("key_id"),
+    type_coerce(AuditCheckpointRow.signature, NullType()).label("signature"),
+)
+
+
+def _chain_row(row: Any) -> ChainRow:
+    return ChainRow(
+        row_id=int(row.id),
+        seq=_integer(row.seq),
+        subject_kind=_text(row.subject_kind),
+        subject_id=_text(row.subject_id),
+        event=_text(row.event),
+        actor=_text(row.actor),
+        at=decode_instant(row.at),
+        details=decode_details(row.details),
+        prev_hash=_text(row.prev_hash),
+        hash=_text(row.hash),
+    )
+
+
+def _checkpoint(row: Any) -> Checkpoint:
+    seq = _integer(row.seq)
+    signature = row.signature
+    return Checkpoint(
+        seq=-1 if seq is None else seq,
+        head_hash=_text(row.head_hash) or "",
+        at=decode_instant(row.at) or _UNSIGNABLE_INSTANT,
+        key_id=_text(row.key_id) or "",
+        signature=bytes(signature) if isinstance(signature, bytes | memoryview) else b"",
+    )
+
+
+class SqlAlchemyAuditRepository:
+    """Implements hub.services.unit_of_work.AuditRepository."""
+
+    def __init__(self, transaction: Transaction) -> None:
+        self._tx = transaction
+
+    def rows(self, after_seq: int, limit: int) -> list[ChainRow]:
+        rows = self._tx.connection.execute(
+            select(*_ROW_COLUMNS)
+            .where(LedgerEventRow.seq > after_seq)
+            .order_by(LedgerEventRow.seq, LedgerEventRow.id)
+            .limit(limit)
+        )
+        return [_chain_row(row) for row in rows]
+
+    def head(self) -> ChainHead | None:
+        # FOR SHARE (PostgreSQL): an appender holding the head commits first
+        # and later ones wait until this unit of work ends, so rows read after
+        # this in the same unit of work are exactly the ones this head covers.
+        row = self._tx.connection.execute(
+            select(
+                type_coerce(AuditHeadRow.seq, NullType()).label("seq"),
+                type_coerce(AuditHeadRow.hash, NullType()).label("hash"),
+            )
+            .where(AuditHeadRow.id == 1)
+            .with_for_update(read=True)
+        ).one_or_none()
+        if row is None:
+            return None
+        seq, digest = _integer(row.seq), _text(row.hash)
+        if seq is None or digest is None:
+            return None
+        return ChainHead(seq=seq, hash=digest)
+
+    def add_checkpoint(self, checkpoint: Checkpoint) -> None:
+        with self._tx.writing() as connection:
+            connection.execute(
+                insert(AuditCheckpointRow),
+                [
+                    {
+                        "seq": checkpoint.seq,
+                        "head_hash": checkpoint.head_hash,
+                        "at": checkpoint.at,
+                        "key_id": checkpoint.key_id,
+                        "signature": checkpoint.signature,
+                    }
+                ],
+            )
+
+    def checkpoints(self) -> list[Checkpoint]:
+        rows = self._tx.connection.execute(
+            select(*_CHECKPOINT_COLUMNS).order_by(AuditCheckpointRow.seq)
+        )
+        return [_checkpoint(row) for row in rows]
+
+    def last_checkpoint(self) -> Checkpoint | None:
+        row = self._tx.connection.execute(
+            select(*_CHECKPOINT_COLUMNS).order_by(AuditCheckpointRow.seq.desc()).limit(1)
+        ).one_or_none()
+        return None if row is None else _checkpoint(row)
