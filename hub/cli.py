@@ -19,6 +19,7 @@ import typer
 from pydantic import ValidationError
 from rich.console import Console
 
+from hub.audit_cli import audit_app
 from hub.pki_cli import pki_app
 from hub.settings import HubSettings
 
@@ -256,6 +257,7 @@ _exchange_client_command()
 bureau_app = typer.Typer(no_args_is_help=True, help="The bureau's operations, each audited.")
 app.add_typer(bureau_app, name="bureau")
 app.add_typer(pki_app, name="pki")
+app.add_typer(audit_app, name="audit")
 
 
 @bureau_app.command("cancel-block")
