@@ -17,6 +17,7 @@ bureau can see what was tried.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -28,7 +29,7 @@ from hub.domain.origin_serials import PARSERS, SerialError
 from hub.domain.signed_payloads import SignedRecord
 from hub.errors import InvalidRequest, NotFound
 from hub.services.clock import Clock
-from hub.services.signed_writes import WriteAuthenticator, refuse_signed
+from hub.services.signed_writes import UnsignedOnly, WriteAuthenticator, refuse_signed
 from hub.services.transactions import run_in_transaction
 from hub.services.unit_of_work import LedgerEvent, OutboxKind, UnitOfWork, UnitOfWorkFactory
 from hub.standard import Standard
@@ -63,7 +64,7 @@ class AttestationService:
         clock: Clock,
         *,
         write_retries: int = 8,
-        authenticate: WriteAuthenticator | None = None,
+        authenticate: WriteAuthenticator | UnsignedOnly | None = None,
     ) -> None:
         self._uow_factory = uow_factory
         self._standard = standard
@@ -91,7 +92,6 @@ class AttestationService:
 
         def work(uow: UnitOfWork) -> AttestationOutcome:
             now = self._clock()
-            self._authenticate(uow, signed, now)
             view = uow.claims.ledger_view(claim_id.strip())
             if view is None or view.partner != partner:
                 # A claim of another partner is answered like a missing one:
@@ -215,7 +215,10 @@ class AttestationService:
             return AttestationOutcome(True, False, (), (view.claim_id,), ())
 
         return run_in_transaction(
-            self._uow_factory, work, retries=self._retries, what="source cancellation"
+            self._uow_factory,
+            self._signed(signed, work),
+            retries=self._retries,
+            what="source cancellation",
         )
 
     def attest_adjustment(
@@ -234,7 +237,6 @@ class AttestationService:
 
         def work(uow: UnitOfWork) -> AttestationOutcome:
             now = self._clock()
-            self._authenticate(uow, signed, now)
             ref = reference.strip()
             current = uow.attestations.adjustment_status(partner, ref)
             if current is status:
@@ -283,5 +285,22 @@ class AttestationService:
             return AttestationOutcome(True, False, (), (), tuple(b.block_id for b in released))
 
         return run_in_transaction(
-            self._uow_factory, work, retries=self._retries, what="adjustment attestation"
+            self._uow_factory,
+            self._signed(signed, work),
+            retries=self._retries,
+            what="adjustment attestation",
         )
+
+    def _signed(
+        self, signed: SignedRecord | None, work: Callable[[UnitOfWork], AttestationOutcome]
+    ) -> Callable[[UnitOfWork], AttestationOutcome]:
+        """The work between the check of the signed attestation and its keeping."""
+
+        def checked(uow: UnitOfWork) -> AttestationOutcome:
+            now = self._clock()
+            self._authenticate(uow, signed, now)
+            outcome = work(uow)
+            self._authenticate.keep(uow, signed, now)
+            return outcome
+
+        return checked

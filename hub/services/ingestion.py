@@ -24,7 +24,7 @@ from hub.domain.locks import CONFLICT_CODES, ClaimLock, LockKind, locks_for
 from hub.domain.signed_payloads import SignedRecord
 from hub.errors import InvalidRequest
 from hub.services.clock import Clock
-from hub.services.signed_writes import WriteAuthenticator, refuse_signed
+from hub.services.signed_writes import UnsignedOnly, WriteAuthenticator, refuse_signed
 from hub.services.transactions import run_in_transaction
 from hub.services.unit_of_work import (
     LedgerEvent,
@@ -68,7 +68,7 @@ class IngestionService:
         clock: Clock,
         *,
         write_retries: int = 8,
-        authenticate: WriteAuthenticator | None = None,
+        authenticate: WriteAuthenticator | UnsignedOnly | None = None,
     ) -> None:
         self._uow_factory = uow_factory
         self._standard = standard
@@ -138,6 +138,7 @@ class IngestionService:
         now = self._clock()
         self._authenticate(uow, signed, now)
         if not submissions:
+            self._authenticate.keep(uow, signed, now)
             return []
         earlier = uow.claims.get_by_record_ids(partner, {s.record_id for s in submissions})
         project_ids = {s.project_id for s in submissions if s.project_id}
@@ -225,6 +226,7 @@ class IngestionService:
                 for r in records
             ]
         )
+        self._authenticate.keep(uow, signed, now)
         return [v for v in verdicts if v is not None]
 
     @staticmethod

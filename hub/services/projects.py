@@ -12,7 +12,7 @@ from hub.domain.projects import ProjectSubmission
 from hub.domain.signed_payloads import SignedRecord
 from hub.errors import InvalidRequest
 from hub.services.clock import Clock, system_clock
-from hub.services.signed_writes import WriteAuthenticator, refuse_signed
+from hub.services.signed_writes import UnsignedOnly, WriteAuthenticator, refuse_signed
 from hub.services.transactions import run_in_transaction
 from hub.services.unit_of_work import LedgerEvent, UnitOfWork, UnitOfWorkFactory
 from hub.standard import Standard
@@ -33,7 +33,7 @@ class ProjectRegistrationService:
         *,
         write_retries: int = 8,
         clock: Clock = system_clock,
-        authenticate: WriteAuthenticator | None = None,
+        authenticate: WriteAuthenticator | UnsignedOnly | None = None,
     ) -> None:
         self._uow_factory = uow_factory
         self._standard = standard
@@ -88,6 +88,7 @@ class ProjectRegistrationService:
                 )
                 results.append(ProjectResult(sub.project_id, decision, tuple(checks)))
             uow.events.append(events)
+            self._authenticate.keep(uow, signed, now)
             return results
 
         return run_in_transaction(

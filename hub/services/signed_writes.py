@@ -1,9 +1,12 @@
 """Authenticating a partner's signed write inside the transaction that records it.
 
-Called first in the unit of work of ingestion, project registration and
-attestations, so that a refused signature, key or sequence writes nothing,
-and an accepted one is kept (``signed_payloads``) with exactly the ledger
-change it made: the sequence advance and the change commit together.
+The services check a write first in their unit of work (key, signature, and
+the sequence against the last one committed: a forged or replayed write
+costs no decisions), and keep it last (``signed_payloads``), with exactly
+the ledger change it made: the sequence advance and the change commit
+together. Keeping it last matters on PostgreSQL: advancing the sequence
+locks the partner's sequence row until commit, so it is done when the
+batch's work is over, not before.
 """
 
 from __future__ import annotations
@@ -23,12 +26,23 @@ class WriteAuthenticator:
         self._verify = verify
 
     def __call__(self, uow: UnitOfWork, record: SignedRecord | None, now: datetime) -> None:
+        """Check the write; raises coded HubErrors."""
         if record is not None:
             authenticate(uow, replace(record, received_at=now), self._verify)
 
+    @staticmethod
+    def keep(uow: UnitOfWork, record: SignedRecord | None, now: datetime) -> None:
+        """Advance the partner's sequence and keep the signed bytes: call last."""
+        if record is None:
+            return
+        try:
+            uow.signed_payloads.record(replace(record, received_at=now))
+        except SequenceNotAdvanced as refused:
+            raise replayed(refused) from refused
+
 
 def authenticate(uow: UnitOfWork, record: SignedRecord, verify: SignatureVerifier) -> None:
-    """Check key, signature and sequence; keep the record. Raises coded HubErrors."""
+    """Check key, signature and sequence (against the last committed one)."""
     now = record.received_at
     details = {"partner": record.partner, "key_id": record.key_id}
     key = uow.partner_keys.get(record.key_id)
@@ -62,10 +76,9 @@ def authenticate(uow: UnitOfWork, record: SignedRecord, verify: SignatureVerifie
         raise InvalidRequest(
             "SEQUENCE_REQUIRED", "every signed write carries a sequence above 0", details
         )
-    try:
-        uow.signed_payloads.record(record)
-    except SequenceNotAdvanced as refused:
-        raise replayed(refused) from refused
+    last = uow.signed_payloads.last_sequence(record.partner)
+    if record.sequence <= last:
+        raise replayed(SequenceNotAdvanced(record.partner, record.sequence, last))
 
 
 def replayed(refused: SequenceNotAdvanced) -> FailedPrecondition:
@@ -81,7 +94,16 @@ def replayed(refused: SequenceNotAdvanced) -> FailedPrecondition:
     )
 
 
-def refuse_signed(uow: UnitOfWork, record: SignedRecord | None, now: datetime) -> None:
+class UnsignedOnly:
     """A service built without an authenticator takes unsigned (internal) writes only."""
-    if record is not None:
-        raise RuntimeError("a signed write reached a service built without an authenticator")
+
+    def __call__(self, uow: UnitOfWork, record: SignedRecord | None, now: datetime) -> None:
+        if record is not None:
+            raise RuntimeError("a signed write reached a service built without an authenticator")
+
+    @staticmethod
+    def keep(uow: UnitOfWork, record: SignedRecord | None, now: datetime) -> None:
+        return None
+
+
+refuse_signed = UnsignedOnly()
