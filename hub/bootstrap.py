@@ -11,12 +11,14 @@ from hub.grpc_api.exchange_servicer import ExchangeServicer
 from hub.grpc_api.partner_servicer import PartnerServicer
 from hub.grpc_api.server import RunningServer, Servicers, start_server
 from hub.services.attestation import AttestationService
+from hub.services.audit import AuditService
 from hub.services.bureau import BureauService
 from hub.services.clock import Clock, system_clock
 from hub.services.exchange import ExchangeService
 from hub.services.ingestion import IngestionService
 from hub.services.issuance import IssuanceService
 from hub.services.partner_keys import PartnerKeyService
+from hub.services.periodic_checkpointer import PeriodicCheckpointer
 from hub.services.periodic_issuer import PeriodicIssuer
 from hub.services.projects import ProjectRegistrationService
 from hub.services.reconciliation import ReconciliationService
@@ -25,6 +27,7 @@ from hub.settings import HubSettings
 from hub.standard import Standard, default_standards_dir, load_standard
 from hub.storage.database import create_engine_for, migrate
 from hub.storage.unit_of_work import SqlAlchemyUnitOfWorkFactory
+from hub.trust.audit_signing import audit_service
 from hub.trust.receipts import ReceiptSigner
 from hub.trust.signing import hub_signer, verify_ed25519
 
@@ -42,6 +45,7 @@ class Hub:
     reconciliations: ReconciliationService
     bureau: BureauService
     partner_keys: PartnerKeyService
+    audit: AuditService
 
     def receipts(self) -> ReceiptSigner:
         """The hub signing key of the PKI directory; the --insecure development
@@ -71,6 +75,11 @@ class Hub:
         """The background issuer `serve` runs, or None when the interval is 0."""
         interval = self.settings.issuance_interval
         return PeriodicIssuer(self.issuance, interval) if interval > 0 else None
+
+    def periodic_checkpointer(self) -> PeriodicCheckpointer | None:
+        """The background signer of audit checkpoints, or None when the interval is 0."""
+        interval = self.settings.audit_checkpoint_interval
+        return PeriodicCheckpointer(self.audit, interval) if interval > 0 else None
 
     def close(self) -> None:
         self.engine.dispose()
@@ -112,4 +121,7 @@ def build_hub(settings: HubSettings, clock: Clock = system_clock) -> Hub:
         reconciliations=ReconciliationService(uow_factory, standard, clock, write_retries=retries),
         bureau=BureauService(uow_factory, clock, write_retries=retries),
         partner_keys=PartnerKeyService(uow_factory, standard, clock, write_retries=retries),
+        audit=audit_service(
+            uow_factory, settings.resolved_pki_dir(), clock, create_key=settings.insecure
+        ),
     )

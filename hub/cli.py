@@ -96,9 +96,9 @@ def serve(
         signal.signal(sig, lambda *_: stop.set())
     hub = _build_or_exit(settings)
     running = hub.serve()
-    issuer = hub.periodic_issuer()
-    if issuer is not None:
-        issuer.start()
+    background = [t for t in (hub.periodic_issuer(), hub.periodic_checkpointer()) if t]
+    for task in background:
+        task.start()
     if settings.insecure:
         console.print(
             "[bold yellow]WARNING: --insecure: plaintext gRPC and NO authentication: any "
@@ -114,8 +114,8 @@ def serve(
     print(f"LISTENING {settings.grpc_host}:{running.port}", flush=True)
     stop.wait()
     console.print("stopping")
-    if issuer is not None:
-        issuer.stop()
+    for task in background:
+        task.stop()
     running.stop()
     hub.close()
 

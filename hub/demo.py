@@ -44,7 +44,7 @@ from hub.demo_ledger import (
     tally,
     write_cancellation_export,
 )
-from hub.demo_trust import EXCHANGE_NAME, DemoTrust, prepare_trust
+from hub.demo_trust import EXCHANGE_NAME, DemoTrust, ensure_authority, prepare_trust
 from hub.domain.checks import Severity
 from hub.domain.claims import Decision
 from hub.settings import HubSettings
@@ -109,6 +109,7 @@ def run_demo(data_dir: Path | None, console: Console) -> list[PartnerTally]:
         pki_dir=folder / "pki",
     )
     folder.mkdir(parents=True, exist_ok=True)
+    ensure_authority(folder / "pki")  # before the hub: it signs with the PKI's key
     hub = build_hub(settings)
     partners = [adapter_for(name).partner for name, _ in DEMO_PARTNERS]
     trust = prepare_trust(folder, partners, hub.partner_keys)
@@ -149,6 +150,7 @@ def run_demo(data_dir: Path | None, console: Console) -> list[PartnerTally]:
             ledger_tallies,
             console,
         )
+        audit_line = _audit(hub)
     finally:
         for channel in channels.values():
             channel.close()
@@ -156,6 +158,7 @@ def run_demo(data_dir: Path | None, console: Console) -> list[PartnerTally]:
         hub.close()
     render_summary(tallies, console)
     render_ledger(ledger_tallies, exchange_outcome, console)
+    console.print(audit_line)
     console.print(
         f"data directory: {folder} (run again with --data-dir {folder}: nothing new is accepted)"
     )
@@ -188,6 +191,19 @@ def _submit(session: PartnerSession, delivery: Delivery, console: Console) -> De
             on_progress=advance,
             hub_key=session.trust.hub_key,
         )
+
+
+def _audit(hub: Hub) -> str:
+    """Sign a checkpoint of the audit chain and verify the whole of it."""
+    checkpoint = hub.audit.checkpoint()
+    report = hub.audit.verify()
+    signed = f", signed checkpoint at row {checkpoint.seq}" if checkpoint else ""
+    if report.problem is not None:
+        return f"[red]audit log: {report.problem.kind} at row {report.problem.seq}[/]"
+    return (
+        f"audit log: {report.rows_checked} rows, hash chain intact, "
+        f"{report.checkpoints_checked} checkpoints verified{signed} (carbon-hub audit verify)"
+    )
 
 
 def _ledger_flow(

@@ -78,6 +78,13 @@ def _party(authority: Authority, role: Role, partner: str | None, name: str) -> 
     return Party(name, issued.certificate_path, issued.key_path)
 
 
+def ensure_authority(pki_dir: Path) -> Authority:
+    """The CA of ``pki_dir``, made when there is none yet (with the hub signing key)."""
+    if PkiLayout(pki_dir).ca_certificate.is_file():
+        return load_authority(pki_dir)
+    return init_authority(pki_dir)
+
+
 def prepare_trust(
     folder: Path,
     partners: list[str],
@@ -89,10 +96,7 @@ def prepare_trust(
     and bureau officers; partner signing keys in ``folder/partners/<code>``,
     registered with the hub by the demo officer (audited like any key)."""
     pki_dir = folder / "pki"
-    layout = PkiLayout(pki_dir)
-    authority = (
-        load_authority(pki_dir) if layout.ca_certificate.is_file() else init_authority(pki_dir)
-    )
+    authority = ensure_authority(pki_dir)
     trust = DemoTrust(pki_dir)
     for partner in partners:
         trust.parties[partner] = _party(authority, Role.PARTNER, partner, partner)
