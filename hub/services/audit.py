@@ -15,8 +15,7 @@ never signs over a rewrite.
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import Protocol, TypeVar
+from typing import Protocol
 
 from hub.domain.audit_chain import (
     GENESIS_HEAD,
@@ -28,13 +27,11 @@ from hub.domain.audit_chain import (
 )
 from hub.errors import FailedPrecondition
 from hub.services.clock import Clock
-from hub.services.unit_of_work import ConcurrentWriteConflict, UnitOfWork, UnitOfWorkFactory
+from hub.services.unit_of_work import ConcurrentWriteConflict, UnitOfWorkFactory
 
 __all__ = ["DEFAULT_BATCH", "AuditService", "CheckpointSigner", "CheckpointVerifier"]
 
 DEFAULT_BATCH = 10_000
-
-T = TypeVar("T")
 
 
 class CheckpointSigner(Protocol):
@@ -69,8 +66,7 @@ class AuditService:
         """Walk the whole chain against its head and every checkpoint."""
         with self._uow_factory() as uow:
             checkpoints = uow.audit.checkpoints()
-        verifier = ChainVerifier(checkpoints, self._verifies)
-        return self._walk(verifier, 0, batch, lambda _uow, report: report)
+        return self._walk(ChainVerifier(checkpoints, self._verifies), 0, batch)
 
     def checkpoint(self, batch: int = DEFAULT_BATCH) -> Checkpoint | None:
         """Sign the head if it moved since the last checkpoint; None when it did
@@ -82,8 +78,7 @@ class AuditService:
         when the last checkpoint's signature fails, AUDIT_SIGNING_KEY_MISSING
         when this hub has no signing key.
         """
-        signer = self._signer
-        if signer is None:
+        if self._signer is None:
             raise FailedPrecondition(
                 "AUDIT_SIGNING_KEY_MISSING", "this hub has no signing key to sign checkpoints with"
             )
@@ -98,52 +93,47 @@ class AuditService:
                     {"seq": str(last.seq), "key_id": last.key_id},
                 )
             start = ChainHead(last.seq, last.head_hash)
-        verifier = ChainVerifier([], self._verifies, start=start)
-
-        def sign(uow: UnitOfWork, report: AuditReport) -> Checkpoint | None:
-            if report.problem is not None:
-                problem = report.problem
-                raise FailedPrecondition(
-                    "AUDIT_CHAIN_BROKEN",
-                    f"not signing: {problem.kind} at seq {problem.seq}: {problem.message}",
-                    {
-                        "kind": str(problem.kind),
-                        "seq": "" if problem.seq is None else str(problem.seq),
-                        "row_id": "" if problem.row_id is None else str(problem.row_id),
-                    },
-                )
-            head = report.verified_to
-            if head.seq <= start.seq:
-                return None  # nothing appended since the last checkpoint
-            at = self._clock()
-            key_id, signature = signer(checkpoint_statement(head.seq, head.hash, at))
-            checkpoint = Checkpoint(head.seq, head.hash, at, key_id, signature)
-            try:
+        report = self._walk(ChainVerifier([], self._verifies, start=start), start.seq, batch)
+        if report.problem is not None:
+            problem = report.problem
+            raise FailedPrecondition(
+                "AUDIT_CHAIN_BROKEN",
+                f"not signing: {problem.kind} at seq {problem.seq}: {problem.message}",
+                {
+                    "kind": str(problem.kind),
+                    "seq": "" if problem.seq is None else str(problem.seq),
+                    "row_id": "" if problem.row_id is None else str(problem.row_id),
+                },
+            )
+        # The head the last page was read with: later appends do not make it
+        # any less the chain's hash at its seq.
+        head = report.verified_to
+        if head.seq <= start.seq:
+            return None  # nothing appended since the last checkpoint
+        at = self._clock()
+        key_id, signature = self._signer(checkpoint_statement(head.seq, head.hash, at))
+        checkpoint = Checkpoint(head.seq, head.hash, at, key_id, signature)
+        try:
+            with self._uow_factory() as uow:
                 uow.audit.add_checkpoint(checkpoint)
                 uow.commit()
-            except ConcurrentWriteConflict:
-                return None  # another hub process signed this head first
-            return checkpoint
+        except ConcurrentWriteConflict:
+            return None  # another hub process signed this head first
+        return checkpoint
 
-        return self._walk(verifier, start.seq, batch, sign)
-
-    def _walk(
-        self,
-        verifier: ChainVerifier,
-        after: int,
-        batch: int,
-        finish: Callable[[UnitOfWork, AuditReport], T],
-    ) -> T:
-        """Feed pages after ``after`` until the last one; ``finish`` runs in the
-        last page's unit of work, where the head and the rows agree."""
+    def _walk(self, verifier: ChainVerifier, after: int, batch: int) -> AuditReport:
+        """Feed the pages after ``after``, each read with the head in a unit of
+        work of its own, closed before the page is checked: appenders wait for
+        the head only while a page is read."""
         if batch < 1:
             raise ValueError("the batch must hold at least one row")
         while True:
             with self._uow_factory() as uow:
                 head = uow.audit.head()
                 page = uow.audit.rows(after, batch)
-                going = verifier.feed(page, head)
-                last_seq = page[-1].seq if page else None
-                if not going or len(page) < batch or last_seq is None:
-                    return finish(uow, verifier.finish(head))
+            going = verifier.feed(page, head)
+            last_seq = page[-1].seq if page else None
+            if not going or len(page) < batch or last_seq is None:
+                # The last page: the head read with it covers every row there is.
+                return verifier.finish(head)
             after = last_seq
