@@ -50,7 +50,7 @@ def _audit(
     """The audit service on the hub's database; setup problems exit 2."""
     from hub.storage.database import SQLITE_FILE_NAME, create_engine_for, migrate
     from hub.storage.unit_of_work import SqlAlchemyUnitOfWorkFactory
-    from hub.trust.audit_signing import audit_service
+    from hub.trust.audit_signing import audit_service, hub_public_keys
 
     given: dict[str, Any] = {
         name: value
@@ -75,10 +75,13 @@ def _audit(
     migrate(url)  # a database from before the audit chain gets chained first
     engine = create_engine_for(url)
     try:
+        pki = settings.resolved_pki_dir()
         try:
-            service = audit_service(
-                SqlAlchemyUnitOfWorkFactory(engine), settings.resolved_pki_dir()
-            )
+            service = audit_service(SqlAlchemyUnitOfWorkFactory(engine), pki)
+            if not hub_public_keys(pki):
+                errors.print(
+                    f"[yellow]no hub signing key in {pki}: no checkpoint can verify[/yellow]"
+                )
         except HubError as error:  # an unreadable key file
             errors.print(f"[red]{error.code}[/red]: {error.message}")
             raise typer.Exit(EXIT_SETUP) from error
