@@ -7,6 +7,15 @@ after the stored cursor. A disconnect at any point therefore loses nothing
 and applies nothing twice. The stream is read on a helper thread into a
 queue so the main thread can flush acknowledgements while the stream is
 idle, stop on request and take Ctrl-C between events.
+
+Given the hub key, every Block received (stream events, retirement answers,
+GetBlock) is applied only when its receipt verifies (receipts.py). A stream
+event that fails stops the sync before it: the cursor stays in front of it,
+nothing after it is applied either (events apply in cursor order), and the
+next run fetches it again, so a fixed key or hub loses nothing. A retirement
+answer that fails leaves the retirement PENDING, to be replayed next run.
+Every unary call has a deadline (``call_timeout``); the stream a long one
+(``stream_timeout``), after which it is reopened from the cursor.
 """
 
 from __future__ import annotations
@@ -22,10 +31,12 @@ from typing import Any
 import grpc
 
 from hub.exchange_client.policy import Plan, plan_for, plan_retirements
+from hub.exchange_client.receipts import HubKey, ReceiptProblem, check_block
 from hub.exchange_client.state import (
     BlockRecord,
     BlockStatus,
     ExchangeState,
+    ReceiptRecord,
     RetirementRecord,
     RetirementStatus,
     load_state,
@@ -50,10 +61,32 @@ _HOLDING_STATE: dict[BlockStatus, str] = {
 }
 # Codes after which the same call may succeed later: the hub is down or restarting.
 _TRANSIENT = frozenset({grpc.StatusCode.UNAVAILABLE, grpc.StatusCode.DEADLINE_EXCEEDED})
+CALL_TIMEOUT = 30.0  # seconds for each unary call
+# A stream lives at most this long, then is reopened from the cursor: long
+# enough for any catch-up, short enough that a silently dead connection is
+# noticed even by a client following an idle hub.
+STREAM_TIMEOUT = 3600.0
 
 
 class ExchangeUnavailable(Exception):
     """The hub stayed unreachable through every reconnection attempt."""
+
+
+@dataclass(frozen=True, slots=True)
+class ReceiptRefusal:
+    """A block not applied because its receipt did not verify."""
+
+    block_id: str
+    problem: ReceiptProblem
+    source: str  # where it came from: "StreamBlocks cursor 7", "ReportRetirement <id>", ...
+
+
+class ReceiptRefused(Exception):
+    """GetBlock answered a block whose receipt does not verify."""
+
+    def __init__(self, refusal: ReceiptRefusal) -> None:
+        super().__init__(f"{refusal.problem} on block {refusal.block_id} ({refusal.source})")
+        self.refusal = refusal
 
 
 @dataclass
@@ -66,6 +99,7 @@ class SyncSummary:
     unfrozen: int = 0
     acknowledged: int = 0
     reconnects: int = 0
+    refused: int = 0  # events not applied: their block's receipt failed (the sync stopped there)
     cursor: int = 0
     interrupted: bool = False
 
@@ -80,6 +114,9 @@ class RetirementOutcome:
     retired_block_id: str = ""
     remainder_block_id: str = ""
     refusal: str = ""  # "<status code>: <details>" when the hub refused it
+    # Set when the hub's answer failed receipt verification: nothing of it was
+    # applied and the retirement stays PENDING, replayed by the next run.
+    receipt_problem: ReceiptProblem | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -110,12 +147,41 @@ class Backoff:
         return float(min(self.maximum, self.initial * 2 ** max(0, failures - 1)))
 
 
+def receipt_of(block: ledger.Block) -> ReceiptRecord | None:
+    """The block's receipt as it is kept in the state file; None when unsigned."""
+    if not block.HasField("receipt"):
+        return None
+    r = block.receipt
+    return ReceiptRecord.of(r.key_id, r.statement, r.signature)
+
+
+# Block events whose block is applied to the state, so must be verified first.
+_APPLYING_KINDS = frozenset(
+    {
+        ex.BLOCK_EVENT_KIND_QUALIFIED,
+        ex.BLOCK_EVENT_KIND_CANCELLED,
+        ex.BLOCK_EVENT_KIND_FROZEN,
+        ex.BLOCK_EVENT_KIND_UNFROZEN,
+    }
+)
+
+
 def apply_event(state: ExchangeState, event: ex.BlockEvent) -> str:
     """Apply one event to ``state`` by block id; the effect's name.
 
     Effects: "held", "cancelled", "frozen", "unfrozen", or "repeat" when the
     event had been applied before (or concerns a block in a terminal state).
+    A block that changed keeps the receipt of the event that changed it.
     """
+    effect = _apply_event(state, event)
+    if effect != "repeat":
+        receipt = receipt_of(event.block)
+        if receipt is not None:
+            state.blocks[event.block.block_id].receipt = receipt
+    return effect
+
+
+def _apply_event(state: ExchangeState, event: ex.BlockEvent) -> str:
     block = event.block
     known = state.blocks.get(block.block_id)
     if event.kind == ex.BLOCK_EVENT_KIND_QUALIFIED:
@@ -218,13 +284,27 @@ class ExchangeClient:
         backoff: Backoff | None = None,
         max_reconnects: int = 8,
         idle_seconds: float = 0.5,
+        hub_key: HubKey | None = None,
+        call_timeout: float = CALL_TIMEOUT,
+        stream_timeout: float = STREAM_TIMEOUT,
+        on_refused: Callable[[ReceiptRefusal], None] | None = None,
     ) -> None:
+        """``hub_key``: verify every block's receipt against it (None: receipts
+        are kept unverified). ``on_refused`` hears of each refused block as it happens."""
         self.state_path = state_path
         self.state = load_state(state_path)
         self.ack_batch = ack_batch
         self.backoff = backoff or Backoff()
         self.max_reconnects = max_reconnects  # consecutive failures; unlimited when following
         self.idle_seconds = idle_seconds
+        self.hub_key = hub_key
+        self.call_timeout = call_timeout
+        self.stream_timeout = stream_timeout
+        self.on_refused = on_refused
+        self.refusals: list[ReceiptRefusal] = []  # every block refused by this client, in order
+        # Retirements whose answer failed verification: not replayed again by
+        # this process (it would fail the same way), only by the next run.
+        self._unverified_retirements: set[str] = set()
         self._stub = ex_grpc.ExchangeServiceStub(channel)  # type: ignore[no-untyped-call]
         self._stop = threading.Event()
         self._current: SyncSummary | None = None  # the sync in progress, for run() on Ctrl-C
@@ -308,7 +388,8 @@ class ExchangeClient:
     ) -> bool:
         """One stream from the cursor; True when the sync is over, False to reopen."""
         call = self._stub.StreamBlocks(
-            ex.StreamBlocksRequest(after_cursor=self.state.cursor, follow=follow)
+            ex.StreamBlocksRequest(after_cursor=self.state.cursor, follow=follow),
+            timeout=self.stream_timeout,
         )
         inbox: queue.Queue[object] = queue.Queue()
 
@@ -317,7 +398,9 @@ class ExchangeClient:
                 for event in call:
                     inbox.put(event)
                 inbox.put(_END)
-            except grpc.RpcError as error:
+            except Exception as error:
+                # Any failure, not only an RpcError: raised on the main thread,
+                # which would otherwise wait for events that never come.
                 inbox.put(error)
 
         reader = threading.Thread(target=read, name="exchange-stream", daemon=True)
@@ -335,10 +418,12 @@ class ExchangeClient:
                     continue
                 if item is _END:
                     return not follow
-                if isinstance(item, grpc.RpcError):
+                if isinstance(item, Exception):
                     raise item
                 assert isinstance(item, ex.BlockEvent)
-                self._apply(item, summary)
+                if not self._apply(item, summary):
+                    # Refused: nothing after it may be applied before it is.
+                    return True
                 if self._unacknowledged_count() >= self.ack_batch:
                     self._acknowledge_pending(summary)
                 if max_events is not None and summary.events >= max_events:
@@ -347,12 +432,20 @@ class ExchangeClient:
             call.cancel()
             reader.join(timeout=5)
 
-    def _apply(self, event: ex.BlockEvent, summary: SyncSummary) -> None:
-        summary.events += 1
+    def _apply(self, event: ex.BlockEvent, summary: SyncSummary) -> bool:
+        """Apply one event; False when its block's receipt failed (not applied)."""
         if event.cursor <= self.state.cursor:
             # Sent again (at least once): applied before, by cursor as well as by block id.
+            summary.events += 1
             summary.repeats += 1
-            return
+            return True
+        if event.kind in _APPLYING_KINDS and not self._verified(
+            event.block, f"StreamBlocks cursor {event.cursor}"
+        ):
+            # Not counted in events: it was not applied and the cursor did not move.
+            summary.refused += 1
+            return False
+        summary.events += 1
         effect = apply_event(self.state, event)
         self.state.cursor = event.cursor
         self.save()
@@ -366,6 +459,20 @@ class ExchangeClient:
             summary.unfrozen += 1
         else:
             summary.repeats += 1
+        return True
+
+    def _verified(self, block: ledger.Block, source: str) -> bool:
+        """True when there is no hub key to check with, or ``block``'s receipt verifies."""
+        if self.hub_key is None:
+            return True
+        problem = check_block(block, self.hub_key)
+        if problem is None:
+            return True
+        refusal = ReceiptRefusal(block.block_id, problem, source)
+        self.refusals.append(refusal)
+        if self.on_refused is not None:
+            self.on_refused(refusal)
+        return False
 
     def _unacknowledged(self) -> list[str]:
         return sorted(
@@ -382,7 +489,7 @@ class ExchangeClient:
         for start in range(0, len(pending), self.ack_batch):
             chunk = pending[start : start + self.ack_batch]
             response: ex.AcknowledgeBlocksResponse = self._stub.AcknowledgeBlocks(
-                ex.AcknowledgeBlocksRequest(block_ids=chunk)
+                ex.AcknowledgeBlocksRequest(block_ids=chunk), timeout=self.call_timeout
             )
             for result in response.results:
                 block = self.state.blocks.get(result.block_id)
@@ -410,7 +517,10 @@ class ExchangeClient:
         # on they are reported again under the same ids, and the hub replays.
         self.save()
         pending = [
-            r for r in self.state.retirements.values() if r.status is RetirementStatus.PENDING
+            r
+            for r in self.state.retirements.values()
+            if r.status is RetirementStatus.PENDING
+            and r.retirement_id not in self._unverified_retirements
         ]
         return [self._report(r) for r in sorted(pending, key=lambda r: r.retirement_id)]
 
@@ -418,7 +528,9 @@ class ExchangeClient:
         block = self.state.blocks[record.block_id]
         plan = plan_for(block, record.purpose)
         try:
-            response: ex.ReportRetirementResponse = self._stub.ReportRetirement(_request(plan))
+            response: ex.ReportRetirementResponse = self._stub.ReportRetirement(
+                _request(plan), timeout=self.call_timeout
+            )
         except grpc.RpcError as error:
             if _code(error) in _TRANSIENT:
                 raise  # still PENDING: reported again next time
@@ -434,8 +546,22 @@ class ExchangeClient:
             )
         retired = response.retired_block
         remainder = response.remainder_block if response.HasField("remainder_block") else None
+        source = f"ReportRetirement {record.retirement_id}"
+        for answered in (retired, remainder):
+            if answered is not None and not self._verified(answered, source):
+                # The hub has retired it, but its answer proves nothing: keep the
+                # intention PENDING, so the next run replays it under the same id.
+                self._unverified_retirements.add(record.retirement_id)
+                return RetirementOutcome(
+                    record.retirement_id,
+                    record.block_id,
+                    record.purpose,
+                    record.units,
+                    receipt_problem=self.refusals[-1].problem,
+                )
         if retired.block_id == block.block_id:
             block.status = BlockStatus.RETIRED
+            block.receipt = receipt_of(retired) or block.receipt
         else:
             # Split: the first units went into a retired child, the rest into a remainder.
             block.status = BlockStatus.SPLIT
@@ -461,6 +587,7 @@ class ExchangeClient:
         if known is not None:
             if status is BlockStatus.RETIRED:
                 known.status = status
+                known.receipt = receipt_of(block) or known.receipt
             return
         self.state.blocks[block.block_id] = BlockRecord(
             block_id=block.block_id,
@@ -475,7 +602,19 @@ class ExchangeClient:
             parent_block_id=parent.block_id,
             policy_decided=True,
             from_retirement=True,
+            receipt=receipt_of(block),
         )
+
+    # -- single blocks -------------------------------------------------------------
+
+    def get_block(self, block_id: str) -> ledger.Block:
+        """The block as the hub has it now; ReceiptRefused when its receipt fails."""
+        block: ledger.Block = self._stub.GetBlock(
+            ex.GetBlockRequest(block_id=block_id), timeout=self.call_timeout
+        )
+        if not self._verified(block, "GetBlock"):
+            raise ReceiptRefused(self.refusals[-1])
+        return block
 
     # -- reconciliation -----------------------------------------------------------
 
@@ -483,7 +622,7 @@ class ExchangeClient:
         """State the holdings for every reconciliation the hub requested of the
         exchange; with ``start_if_none``, start one when none is requested."""
         listed: ledger.ListReconciliationRequestsResponse = self._stub.ListReconciliationRequests(
-            ledger.ListReconciliationRequestsRequest()
+            ledger.ListReconciliationRequestsRequest(), timeout=self.call_timeout
         )
         ids = [r.reconciliation_id for r in listed.requests if r.counterpart in ("", EXCHANGE)]
         if not ids and start_if_none:
@@ -495,7 +634,8 @@ class ExchangeClient:
             report: ledger.ReconciliationReport = self._stub.SubmitReconciliation(
                 ledger.SubmitReconciliationRequest(
                     reconciliation_id=reconciliation_id, totals=totals, holdings=holdings
-                )
+                ),
+                timeout=self.call_timeout,
             )
             outcomes.append(_outcome(report))
         return outcomes
@@ -514,7 +654,11 @@ class ExchangeClient:
         on_reconciled: Callable[[list[ReconciliationOutcome]], None] | None = None,
     ) -> SyncSummary:
         """Catch up, retire by policy, answer reconciliations; with ``follow``,
-        keep going on new events until stop() or Ctrl-C (then interrupted=True)."""
+        keep going on new events until stop() or Ctrl-C (then interrupted=True).
+
+        A refused block ends the syncing (summary.refused > 0): following
+        would only be sent the same event again.
+        """
         last_reconciled = [0.0]
 
         def work(start: bool) -> None:
@@ -533,7 +677,7 @@ class ExchangeClient:
         try:
             _add(summary, self.sync(follow=False))
             work(start_reconciliation)
-            if follow:
+            if follow and summary.refused == 0:
                 _add(summary, self.sync(follow=True, on_idle=lambda: work(False)))
         except KeyboardInterrupt:
             # The state file is consistent after every event; keep what the
@@ -555,6 +699,7 @@ def _add(total: SyncSummary, more: SyncSummary) -> None:
         "unfrozen",
         "acknowledged",
         "reconnects",
+        "refused",
     ):
         setattr(total, name, getattr(total, name) + getattr(more, name))
 

@@ -2,14 +2,20 @@
 
 The file is the exchange's whole memory: the cursor of the last event it
 applied, the blocks it holds (by block id), the retirements it reported and
-whether each block was acknowledged. It is rewritten after every applied
+whether each block was acknowledged, and per block the hub's receipt (its
+signed statement of the block as last applied here). It is rewritten after every applied
 event, atomically (temp file in the same folder, fsync, os.replace, fsync of
 the folder), so a crash at any point leaves either the old or the new file,
 never a torn one; the cursor and the blocks in it always agree.
+
+Format 2 added the receipts; a format-1 file (no receipts) still loads, its
+blocks without one. Format 2 is written, so an older client refuses the file
+by its format instead of failing on an unknown field.
 """
 
 from __future__ import annotations
 
+import base64
 import json
 import os
 import tempfile
@@ -18,7 +24,8 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
+READABLE_FORMATS = frozenset({1, FORMAT_VERSION})  # 1: before receipts were kept
 
 
 class BlockStatus(StrEnum):
@@ -40,6 +47,37 @@ class StateFileError(Exception):
     """The state file exists but cannot be read as an exchange state."""
 
 
+@dataclass(frozen=True)
+class ReceiptRecord:
+    """The hub's receipt on a block, kept as received so it can be checked again later."""
+
+    key_id: str
+    statement: str  # base64 of the exact statement bytes the hub signed
+    signature: str  # base64 of the Ed25519 signature
+
+    @classmethod
+    def of(cls, key_id: str, statement: bytes, signature: bytes) -> ReceiptRecord:
+        return cls(
+            key_id,
+            base64.b64encode(statement).decode("ascii"),
+            base64.b64encode(signature).decode("ascii"),
+        )
+
+    def statement_bytes(self) -> bytes:
+        return base64.b64decode(self.statement, validate=True)
+
+    def signature_bytes(self) -> bytes:
+        return base64.b64decode(self.signature, validate=True)
+
+    @classmethod
+    def from_json(cls, data: Any) -> ReceiptRecord:
+        record = cls(str(data["key_id"]), str(data["statement"]), str(data["signature"]))
+        # Refuse a damaged receipt on load rather than when someone needs it.
+        record.statement_bytes()
+        record.signature_bytes()
+        return record
+
+
 @dataclass
 class BlockRecord:
     block_id: str
@@ -56,6 +94,10 @@ class BlockRecord:
     policy_decided: bool = False
     # Made by a partial retirement (retired part or remainder), not received on the stream.
     from_retirement: bool = False
+    # The hub's latest receipt on the block (from the last applied event or
+    # retirement answer that changed it and carried one); None in format-1
+    # files and while the hub sent it unsigned.
+    receipt: ReceiptRecord | None = None
 
 
 @dataclass
@@ -91,12 +133,16 @@ class ExchangeState:
     @classmethod
     def from_json(cls, data: Any) -> ExchangeState:
         try:
-            if data.get("format") != FORMAT_VERSION:
+            if data.get("format") not in READABLE_FORMATS:
                 raise StateFileError(f"unknown state format {data.get('format')!r}")
             blocks = {}
             for bid, b in data["blocks"].items():
-                record = BlockRecord(**b)
+                fields = dict(b)
+                receipt = fields.pop("receipt", None)
+                record = BlockRecord(**fields)
                 record.status = BlockStatus(record.status)
+                if receipt is not None:
+                    record.receipt = ReceiptRecord.from_json(receipt)
                 blocks[bid] = record
             retirements = {}
             for rid, r in data["retirements"].items():
@@ -109,6 +155,7 @@ class ExchangeState:
                 retirements=retirements,
                 policy_position=int(data["policy_position"]),
             )
+        # ValueError covers bad base64 too (binascii.Error is one).
         except (AttributeError, KeyError, TypeError, ValueError) as problem:
             raise StateFileError(f"not an exchange state: {problem}") from problem
 

@@ -4,11 +4,15 @@ It is deliberately small: an event log with cursors, blocks by id,
 acknowledgements, retirements with splits and replays by retirement id, and
 reconciliation requests it records. ``drop_after`` makes the next streams
 fail with UNAVAILABLE after that many events, as a hub restart would.
+With ``signer`` it signs every Block it sends as the hub does (the hub's own
+ReceiptSigner); ``tamper`` then changes a block after signing, as a forger
+or a buggy hub would.
 """
 
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import grpc
@@ -16,6 +20,7 @@ import grpc
 from hub.grpc_api.generated.carbonhub.v1 import exchange_pb2 as ex
 from hub.grpc_api.generated.carbonhub.v1 import exchange_pb2_grpc as ex_grpc
 from hub.grpc_api.generated.carbonhub.v1 import ledger_pb2 as ledger
+from hub.trust.receipts import ReceiptSigner
 
 
 def make_block(n: int, units: int = 10, vintage: int = 2024) -> ledger.Block:
@@ -48,6 +53,9 @@ class FakeExchangeService(ex_grpc.ExchangeServiceServicer):  # type: ignore[misc
     drops: int = 0  # how many more streams to drop
     streams: int = 0
     changed: threading.Condition = field(default_factory=threading.Condition)
+    signer: ReceiptSigner | None = None  # None: blocks go out unsigned
+    # Applied to every Block sent, after signing (a copy: what is stored stays intact).
+    tamper: Callable[[ledger.Block], None] | None = None
 
     def emit(self, kind: ex.BlockEventKind, block: ledger.Block) -> None:
         with self.changed:
@@ -55,6 +63,21 @@ class FakeExchangeService(ex_grpc.ExchangeServiceServicer):  # type: ignore[misc
             cursor = len(self.events) + 1
             self.events.append(ex.BlockEvent(cursor=cursor, kind=kind, block=block))
             self.changed.notify_all()
+
+    def sent(self, block: ledger.Block) -> ledger.Block:
+        """``block`` as it goes on the wire: signed when there is a signer, then tampered with."""
+        out = ledger.Block()
+        out.CopyFrom(block)
+        if self.signer is not None:
+            self.signer.sign_block(out)
+        if self.tamper is not None:
+            self.tamper(out)
+        return out
+
+    def _sent_event(self, event: ex.BlockEvent) -> ex.BlockEvent:
+        return ex.BlockEvent(
+            cursor=event.cursor, kind=event.kind, block=self.sent(event.block), reason=event.reason
+        )
 
     def qualify(self, *blocks: ledger.Block) -> None:
         for b in blocks:
@@ -79,7 +102,7 @@ class FakeExchangeService(ex_grpc.ExchangeServiceServicer):  # type: ignore[misc
             for event in pending:
                 if drop is not None and sent >= drop:
                     context.abort(grpc.StatusCode.UNAVAILABLE, "hub restarting")
-                yield event
+                yield self._sent_event(event)
                 sent += 1
                 cursor = event.cursor
 
@@ -103,8 +126,7 @@ class FakeExchangeService(ex_grpc.ExchangeServiceServicer):  # type: ignore[misc
             if earlier is not None:
                 if earlier[0] != request:
                     context.abort(grpc.StatusCode.FAILED_PRECONDITION, "RETIREMENT_ID_REUSED")
-                replay = ex.ReportRetirementResponse()
-                replay.CopyFrom(earlier[1])
+                replay = self._sent_retirement(earlier[1])
                 replay.replay = True
                 return replay
             block = self.blocks[request.block_id]
@@ -137,7 +159,25 @@ class FakeExchangeService(ex_grpc.ExchangeServiceServicer):  # type: ignore[misc
                     retirement_id=request.retirement_id, retired_block=head, remainder_block=tail
                 )
             self.retirements[request.retirement_id] = (request, response)
-            return response
+            return self._sent_retirement(response)
+
+    def _sent_retirement(
+        self, response: ex.ReportRetirementResponse
+    ) -> ex.ReportRetirementResponse:
+        out = ex.ReportRetirementResponse()
+        out.CopyFrom(response)
+        out.retired_block.CopyFrom(self.sent(response.retired_block))
+        if response.HasField("remainder_block"):
+            out.remainder_block.CopyFrom(self.sent(response.remainder_block))
+        return out
+
+    def GetBlock(self, request, context):  # type: ignore[no-untyped-def]
+        with self.changed:
+            block = self.blocks.get(request.block_id)
+            if block is None:
+                context.abort(grpc.StatusCode.NOT_FOUND, "BLOCK_NOT_FOUND")  # raises
+            assert block is not None
+            return self.sent(block)
 
     def ListReconciliationRequests(self, request, context):  # type: ignore[no-untyped-def]
         return ledger.ListReconciliationRequestsResponse(

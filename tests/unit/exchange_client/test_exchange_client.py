@@ -255,3 +255,29 @@ def test_reconciliation_states_holdings_and_totals(
     (started,) = client.answer_reconciliations(start_if_none=True)
     assert service.submissions[-1].reconciliation_id == ""
     assert started.reconciliation_id == "REC-2"
+
+
+def test_an_unexpected_error_while_reading_the_stream_is_raised_not_waited_on(
+    service: FakeExchangeService, channel: grpc.Channel, tmp_path: Path
+) -> None:
+    # The stream is read on a helper thread: any failure there must reach the
+    # caller, or the main thread would wait forever for events that never come.
+    class Broken(grpc.UnaryStreamClientInterceptor):  # type: ignore[misc]
+        def intercept_unary_stream(self, continuation, details, request):  # type: ignore[no-untyped-def]
+            raise RuntimeError("broken interceptor")
+
+    service.qualify(make_block(1))
+    client = _client(grpc.intercept_channel(channel, Broken()), tmp_path)
+    outcome: list[BaseException] = []
+
+    def sync() -> None:
+        try:
+            client.sync()
+        except BaseException as error:
+            outcome.append(error)
+
+    worker = threading.Thread(target=sync, daemon=True)
+    worker.start()
+    worker.join(timeout=5)
+    assert not worker.is_alive()
+    assert [type(e) for e in outcome] == [RuntimeError]

@@ -1,4 +1,5 @@
-"""The exchange's state file: round trip, atomic replacement, refusal of garbage."""
+"""The exchange's state file: round trip, atomic replacement, refusal of garbage,
+receipts kept byte for byte, and files written before receipts still loading."""
 
 from __future__ import annotations
 
@@ -9,9 +10,11 @@ from pathlib import Path
 import pytest
 
 from hub.exchange_client.state import (
+    FORMAT_VERSION,
     BlockRecord,
     BlockStatus,
     ExchangeState,
+    ReceiptRecord,
     RetirementRecord,
     RetirementStatus,
     StateFileError,
@@ -35,6 +38,9 @@ def _state() -> ExchangeState:
         parent_block_id="B0",
         policy_decided=True,
         from_retirement=True,
+        receipt=ReceiptRecord.of(
+            "ed25519:0123456789abcdef", '{"serial":"SZCER-粤"}'.encode(), bytes(range(64))
+        ),
     )
     state.retirements["R1"] = RetirementRecord(
         "R1", "B0", 3, "ETS_OFFSET", RetirementStatus.DONE, "B2", "B3"
@@ -55,6 +61,64 @@ def test_round_trip_keeps_everything(tmp_path: Path) -> None:
     assert isinstance(back.retirements["R2"].status, RetirementStatus)
     # Nothing but the file itself is left in the folder.
     assert sorted(p.name for p in tmp_path.iterdir()) == ["exchange.json"]
+
+
+def test_receipts_are_kept_byte_for_byte(tmp_path: Path) -> None:
+    path = tmp_path / "exchange.json"
+    save_state(_state(), path)
+    receipt = load_state(path).blocks["B2"].receipt
+    assert receipt is not None
+    assert receipt.key_id == "ed25519:0123456789abcdef"
+    assert receipt.statement_bytes() == '{"serial":"SZCER-粤"}'.encode()
+    assert receipt.signature_bytes() == bytes(range(64))
+    assert load_state(path).blocks["B1"].receipt is None
+    assert json.loads(path.read_text(encoding="utf-8"))["format"] == FORMAT_VERSION
+
+
+# Written by the client before it kept receipts: format 1, no "receipt" key.
+FORMAT_1 = {
+    "format": 1,
+    "cursor": 3,
+    "policy_position": 1,
+    "blocks": {
+        "B1": {
+            "block_id": "B1",
+            "serial": "SZCER-CN-GD-X-2024-P-1-10",
+            "units": 10,
+            "vintage": 2024,
+            "origin": "CN-GD",
+            "status": "HELD",
+            "frozen": False,
+            "acknowledged": True,
+            "parent_block_id": "",
+            "policy_decided": True,
+            "from_retirement": False,
+        }
+    },
+    "retirements": {},
+}
+
+
+def test_a_state_file_from_before_receipts_still_loads(tmp_path: Path) -> None:
+    path = tmp_path / "exchange.json"
+    path.write_text(json.dumps(FORMAT_1), encoding="utf-8")
+    state = load_state(path)
+    assert state.cursor == 3
+    assert state.blocks["B1"].acknowledged
+    assert state.blocks["B1"].receipt is None
+    # Saved again in the current format, it loads the same.
+    save_state(state, path)
+    assert load_state(path) == state
+
+
+def test_a_damaged_receipt_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "exchange.json"
+    save_state(_state(), path)
+    data = json.loads(path.read_text(encoding="utf-8"))
+    data["blocks"]["B2"]["receipt"]["signature"] = "not base64!"
+    path.write_text(json.dumps(data), encoding="utf-8")
+    with pytest.raises(StateFileError):
+        load_state(path)
 
 
 def test_missing_file_is_a_fresh_exchange(tmp_path: Path) -> None:
