@@ -1,33 +1,163 @@
 """``carbon-hub exchange-client``: run the reference Shenzhen exchange against a hub.
 
+The hub is reached over mutual TLS with the exchange's certificate of the hub
+PKI (--cert, --key) and the hub CA (--ca), or in plaintext with --insecure,
+which only a development hub on loopback accepts. With --hub-key, every block
+must carry a hub receipt that verifies (receipts.py) to be applied.
+
 Exit codes: 0 done (or stopped by Ctrl-C / SIGTERM), 1 a reconciliation came
-back inconsistent, 2 the state file is unreadable, 3 the hub was unreachable.
+back inconsistent, 2 the state file is unreadable, 3 the hub was unreachable,
+4 a block's receipt failed verification (that block was not applied; 4 wins
+over 1), 5 the connection settings were refused (neither TLS files nor
+--insecure, --insecure to a hub not on loopback, an unreadable or mismatched
+certificate, key or hub key file).
 """
 
 from __future__ import annotations
 
+import ipaddress
 import signal
 from collections import Counter
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated
 
 import grpc
 import typer
+from cryptography import x509
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric.types import PublicKeyTypes
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from hub.exchange_client.client import (
+    CALL_TIMEOUT,
+    STREAM_TIMEOUT,
     ExchangeClient,
     ExchangeUnavailable,
+    ReceiptRefusal,
     ReconciliationOutcome,
     RetirementOutcome,
     SyncSummary,
 )
+from hub.exchange_client.receipts import HubKey, HubKeyError
 from hub.exchange_client.state import BlockStatus, ExchangeState, RetirementStatus, StateFileError
 
 EXIT_INCONSISTENT = 1
 EXIT_STATE = 2
 EXIT_HUB = 3
+EXIT_RECEIPT = 4
+EXIT_SETTINGS = 5
+
+_LOOPBACK_NAMES = frozenset({"localhost"})
+
+
+class ConnectionSettingsError(ValueError):
+    """The connection flags cannot work; the message says what to give instead."""
+
+
+def is_loopback(address: str) -> bool:
+    """True when ``address`` (HOST:PORT, [V6]:PORT or a bare host) names this machine."""
+    host = address
+    if host.startswith("["):
+        host = host[1:].partition("]")[0]
+    elif host.count(":") == 1:
+        host = host.rpartition(":")[0]
+    if host.lower() in _LOOPBACK_NAMES:
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        # A name other than localhost may resolve anywhere: not loopback.
+        return False
+
+
+@dataclass(frozen=True)
+class TlsFiles:
+    certificate_chain: bytes
+    private_key: bytes
+    root_certificates: bytes
+
+
+def _read(flag: str, path: Path) -> bytes:
+    try:
+        return path.read_bytes()
+    except OSError as problem:
+        raise ConnectionSettingsError(
+            f"cannot read {flag} {path}: {problem.strerror or problem}"
+        ) from problem
+
+
+def read_tls_files(cert: Path, key: Path, ca: Path) -> TlsFiles:
+    """The three PEM files, checked here so that a wrong file is named now
+    rather than surfacing as a TLS handshake that never completes."""
+    files = TlsFiles(_read("--cert", cert), _read("--key", key), _read("--ca", ca))
+    certificate = _certificate("--cert", cert, files.certificate_chain)
+    _certificate("--ca", ca, files.root_certificates)
+    try:
+        private_key = serialization.load_pem_private_key(files.private_key, password=None)
+    except (ValueError, TypeError) as problem:
+        raise ConnectionSettingsError(
+            f"--key {key} is not an unencrypted PEM private key: {problem}"
+        ) from problem
+    if _spki(private_key.public_key()) != _spki(certificate.public_key()):
+        raise ConnectionSettingsError(f"--key {key} is not the key of --cert {cert}")
+    return files
+
+
+def _certificate(flag: str, path: Path, data: bytes) -> x509.Certificate:
+    try:
+        return x509.load_pem_x509_certificate(data)
+    except ValueError as problem:
+        message = f"{flag} {path} is not a PEM certificate: {problem}"
+        raise ConnectionSettingsError(message) from problem
+
+
+def _spki(public_key: PublicKeyTypes) -> bytes:
+    return public_key.public_bytes(
+        serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo
+    )
+
+
+def open_channel(
+    hub: str,
+    *,
+    cert: Path | None = None,
+    key: Path | None = None,
+    ca: Path | None = None,
+    insecure: bool = False,
+) -> grpc.Channel:
+    """A mutual-TLS channel to ``hub``, or with ``insecure`` a plaintext one to a
+    loopback hub; ConnectionSettingsError for any other combination."""
+    given = [flag for flag, path in (("--cert", cert), ("--key", key), ("--ca", ca)) if path]
+    if insecure:
+        if given:
+            raise ConnectionSettingsError(
+                f"--insecure is plaintext: leave out {', '.join(given)}, or drop --insecure"
+            )
+        if not is_loopback(hub):
+            raise ConnectionSettingsError(
+                f"--insecure talks plaintext and is for a development hub on loopback only, "
+                f"not {hub}; use --cert, --key and --ca"
+            )
+        return grpc.insecure_channel(hub)
+    if cert is None or key is None or ca is None:
+        missing = [flag for flag in ("--cert", "--key", "--ca") if flag not in given]
+        raise ConnectionSettingsError(
+            f"the hub requires mutual TLS and {', '.join(missing)} "
+            f"{'is' if len(missing) == 1 else 'are'} missing: give --cert and --key (the "
+            "exchange's certificate of the hub PKI, `carbon-hub pki issue --role exchange` "
+            "writes issued/<name>.crt and .key) and --ca (the hub CA, ca.crt); "
+            "or --insecure for a plaintext development hub on loopback"
+        )
+    files = read_tls_files(cert, key, ca)
+    credentials = grpc.ssl_channel_credentials(
+        root_certificates=files.root_certificates,
+        private_key=files.private_key,
+        certificate_chain=files.certificate_chain,
+    )
+    return grpc.secure_channel(hub, credentials)
 
 
 def exchange_client_command(
@@ -51,20 +181,103 @@ def exchange_client_command(
     connect_timeout: Annotated[
         float, typer.Option("--connect-timeout", min=0.1, help="seconds to wait for the hub")
     ] = 10.0,
+    cert: Annotated[
+        Path | None,
+        typer.Option(
+            "--cert",
+            help="the exchange's client certificate of the hub PKI (PEM; issued/<name>.crt "
+            "of `carbon-hub pki issue --role exchange`)",
+        ),
+    ] = None,
+    key: Annotated[
+        Path | None,
+        typer.Option("--key", help="the private key of --cert (PEM; issued/<name>.key)"),
+    ] = None,
+    ca: Annotated[
+        Path | None,
+        typer.Option("--ca", help="the hub CA certificate (PEM; ca.crt of the hub PKI)"),
+    ] = None,
+    insecure: Annotated[
+        bool,
+        typer.Option(
+            "--insecure",
+            help="plaintext gRPC to a development hub on loopback only, instead of mutual TLS "
+            "(--cert, --key, --ca); with neither, or --insecure off loopback, exit 5",
+        ),
+    ] = False,
+    hub_key: Annotated[
+        Path | None,
+        typer.Option(
+            "--hub-key",
+            help="the hub's receipt signing key (hub-signing.pub of the hub PKI): every block "
+            "must carry a receipt that verifies under it, or it is not applied and the run "
+            "exits 4",
+        ),
+    ] = None,
+    call_timeout: Annotated[
+        float,
+        typer.Option("--call-timeout", min=0.1, help="deadline in seconds of each unary call"),
+    ] = CALL_TIMEOUT,
+    stream_timeout: Annotated[
+        float,
+        typer.Option(
+            "--stream-timeout",
+            min=1.0,
+            help="deadline in seconds of the block stream; it is reopened from the cursor then",
+        ),
+    ] = STREAM_TIMEOUT,
 ) -> None:
-    """Play the Shenzhen exchange: hold, acknowledge, retire and reconcile the hub's blocks."""
+    """Play the Shenzhen exchange: hold, acknowledge, retire and reconcile the hub's blocks.
+
+    Mutual TLS with --cert, --key and --ca, or --insecure for a plaintext
+    development hub on loopback. Exit codes: 0 done (or stopped by Ctrl-C /
+    SIGTERM); 1 a reconciliation came back inconsistent; 2 the state file is
+    unreadable; 3 the hub was unreachable; 4 a block's receipt failed
+    verification under --hub-key (not applied; wins over 1); 5 connection
+    settings refused (TLS flags missing or unreadable, --insecure off loopback,
+    unreadable --hub-key).
+    """
     console = Console()
-    channel = grpc.insecure_channel(hub)
+    try:
+        verifying_key = HubKey.from_file(hub_key) if hub_key is not None else None
+        channel = open_channel(hub, cert=cert, key=key, ca=ca, insecure=insecure)
+    except (ConnectionSettingsError, HubKeyError) as problem:
+        console.print(f"[red]{escape(str(problem))}[/]")
+        raise typer.Exit(EXIT_SETTINGS) from problem
+    if insecure:
+        console.print("[yellow]plaintext gRPC (--insecure): a development hub on loopback only[/]")
+    if verifying_key is None:
+        # Kept in the state file all the same, so they can be checked later.
+        console.print("[yellow]block receipts not verified (no --hub-key)[/]")
+    previous_sigterm = signal.getsignal(signal.SIGTERM)
     try:
         try:
             grpc.channel_ready_future(channel).result(timeout=connect_timeout)
         except grpc.FutureTimeoutError:
+            hint = (
+                ""
+                if insecure
+                else "; check that --cert is the hub CA's, --ca is that CA and the hub "
+                "certificate names this host"
+            )
             console.print(
-                f"[red]hub {hub} is unreachable (no connection within {connect_timeout:g} s)[/]"
+                f"[red]hub {escape(hub)} is unreachable (no connection within "
+                f"{connect_timeout:g} s{hint})[/]"
             )
             raise typer.Exit(EXIT_HUB) from None
+
+        def on_refused(refusal: ReceiptRefusal) -> None:
+            render_refusal(refusal, console)
+
         try:
-            client = ExchangeClient(channel, state)
+            client = ExchangeClient(
+                channel,
+                state,
+                hub_key=verifying_key,
+                call_timeout=call_timeout,
+                stream_timeout=stream_timeout,
+                on_refused=on_refused,
+            )
         except StateFileError as problem:
             console.print(f"[red]{state}: {problem}[/]")
             raise typer.Exit(EXIT_STATE) from problem
@@ -92,16 +305,39 @@ def exchange_client_command(
         except grpc.RpcError as problem:
             console.print(f"[red]hub {hub}: {problem.code().name}: {problem.details()}[/]")
             raise typer.Exit(EXIT_HUB) from problem
-        render_state(client.state, summary, console)
+        render_state(client.state, summary, console, receipt_refusals=len(client.refusals))
+        if client.refusals:
+            # Integrity before consistency: a forged or altered block matters more.
+            console.print(
+                f"[red]{len(client.refusals)} block(s) refused: their receipts did not verify "
+                "under --hub-key; not applied, fetched again by the next run[/]"
+            )
+            raise typer.Exit(EXIT_RECEIPT)
         if any(o.status == "INCONSISTENT" for o in reconciled):
             raise typer.Exit(EXIT_INCONSISTENT)
     finally:
+        # Restored so an embedding process (tests, a supervisor) keeps its own
+        # handler; None means one not set from Python, which cannot be put back.
+        if previous_sigterm is not None:
+            signal.signal(signal.SIGTERM, previous_sigterm)
         channel.close()
+
+
+def render_refusal(refusal: ReceiptRefusal, console: Console) -> None:
+    console.print(
+        f"[red]block {escape(refusal.block_id)} refused ({escape(refusal.source)}): "
+        f"{refusal.problem}; not applied[/]"
+    )
 
 
 def render_retirements(outcomes: list[RetirementOutcome], console: Console) -> None:
     for o in outcomes:
-        if o.refusal:
+        if o.receipt_problem is not None:
+            console.print(
+                f"[red]retirement {o.retirement_id}: the hub's answer failed receipt "
+                f"verification ({o.receipt_problem}); nothing applied, reported again next run[/]"
+            )
+        elif o.refusal:
             console.print(f"[yellow]retirement {o.retirement_id} refused: {o.refusal}[/]")
         else:
             replay = " (replay)" if o.replay else ""
@@ -119,7 +355,13 @@ def render_reconciliations(outcomes: list[ReconciliationOutcome], console: Conso
             console.print(table)
 
 
-def render_state(state: ExchangeState, summary: SyncSummary | None, console: Console) -> None:
+def render_state(
+    state: ExchangeState,
+    summary: SyncSummary | None,
+    console: Console,
+    *,
+    receipt_refusals: int = 0,
+) -> None:
     blocks = list(state.blocks.values())
     received = [b for b in blocks if not b.from_retirement]
     table = Table("exchange", "blocks", "tCO2e", title="Shenzhen exchange (reference client)")
@@ -151,4 +393,6 @@ def render_state(state: ExchangeState, summary: SyncSummary | None, console: Con
         line += f"; {summary.events} events this run, {summary.reconnects} reconnections"
         if summary.interrupted:
             line += "; interrupted"
+    if receipt_refusals:
+        line += f"; {receipt_refusals} block(s) refused (receipt)"
     console.print(line)

@@ -198,8 +198,19 @@ def _cli(hub_address: str, state_path: Path, *flags: str) -> subprocess.Popen[st
         "from hub.exchange_client.cli import exchange_client_command\n"
         "typer.run(exchange_client_command)\n"
     )
+    # The live hub here is a plaintext development hub on loopback, hence --insecure.
     return subprocess.Popen(
-        [sys.executable, "-c", program, "--hub", hub_address, "--state", str(state_path), *flags],
+        [
+            sys.executable,
+            "-c",
+            program,
+            "--hub",
+            hub_address,
+            "--state",
+            str(state_path),
+            "--insecure",
+            *flags,
+        ],
         cwd=ROOT,
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,

@@ -1,4 +1,4 @@
-"""A fake ExchangeService on a loopback port, and a channel to it."""
+"""A fake ExchangeService on a loopback port (plaintext), and a channel to it."""
 
 from __future__ import annotations
 
@@ -18,13 +18,19 @@ def service() -> FakeExchangeService:
 
 
 @pytest.fixture
-def channel(service: FakeExchangeService) -> Iterator[grpc.Channel]:
+def address(service: FakeExchangeService) -> Iterator[str]:
+    """HOST:PORT of the fake, serving plaintext on loopback (the CLI needs --insecure)."""
     server = grpc.server(futures.ThreadPoolExecutor(max_workers=8))
     ex_grpc.add_ExchangeServiceServicer_to_server(service, server)
     port = server.add_insecure_port("127.0.0.1:0")
     server.start()
     try:
-        with grpc.insecure_channel(f"127.0.0.1:{port}") as ch:
-            yield ch
+        yield f"127.0.0.1:{port}"
     finally:
         server.stop(grace=None)
+
+
+@pytest.fixture
+def channel(address: str) -> Iterator[grpc.Channel]:
+    with grpc.insecure_channel(address) as ch:
+        yield ch
