@@ -36,13 +36,13 @@ from hub.grpc_api.generated.carbonhub.v1 import exchange_pb2_grpc as ex_grpc
 from hub.grpc_api.generated.carbonhub.v1 import ledger_pb2 as ledger
 from hub.grpc_api.server import RunningServer
 from hub.settings import HubSettings
+from tests.trusted_clients import TrustedClients
 
 ROOT = Path(__file__).resolve().parents[2]
 SAMPLES = [
     ("guangdong", ROOT / "adapters/guangdong/samples/GD-20241031-01"),
     ("guangdong", ROOT / "adapters/guangdong/samples/GD-20241107-02"),
     ("hongkong", ROOT / "adapters/hongkong/samples/HK-20241101-01"),
-    ("template", ROOT / "adapters/partner_template/samples/TPL-20241101-01"),
 ]
 FAST = Backoff(initial=0.01, maximum=0.1)
 
@@ -53,7 +53,26 @@ pytestmark = pytest.mark.slow
 class LiveHub:
     hub: Hub
     server: RunningServer
-    channel: grpc.Channel
+    clients: TrustedClients
+
+    @property
+    def channel(self) -> grpc.Channel:
+        """The exchange's own channel, on its certificate."""
+        return self.clients.channel("exchange")
+
+    def tls_flags(self) -> list[str]:
+        trust = self.clients.trust
+        exchange = trust.parties["exchange"]
+        return [
+            "--ca",
+            str(trust.ca),
+            "--cert",
+            str(exchange.certificate),
+            "--key",
+            str(exchange.key),
+            "--hub-key",
+            str(trust.pki_dir / "hub-signing.pub"),
+        ]
 
     @property
     def exchange(self) -> ex_grpc.ExchangeServiceStub:
@@ -71,8 +90,8 @@ class LiveHub:
         for ref in refs:
             assert ref is not None
             outcome = attest_adjustment(
-                self.channel,
-                "CN-HK",
+                self.clients.channel("CN-HK"),
+                self.clients.signer("CN-HK"),
                 ref,
                 AdjustmentStatus.COMMITTED,
                 datetime.now(UTC),
@@ -88,21 +107,25 @@ def live_hub(tmp_path: Path) -> Iterator[LiveHub]:
         HubSettings(
             data_dir=tmp_path / "hub",
             grpc_port=0,
-            insecure=True,
             issuance_interval=0,
             exchange_poll_interval=0.05,
+            pki_dir=tmp_path / "trust" / "pki",
         )
     )
+    trust = TrustedClients.prepare(tmp_path / "trust", hub.partner_keys)
     server = hub.serve()
-    channel = grpc.insecure_channel(server.address)
+    clients = TrustedClients(trust, server.address)
     try:
         for name, folder in SAMPLES:
-            submit_delivery(adapter_for(name).read(folder), channel)
+            partner = adapter_for(name).partner
+            submit_delivery(
+                adapter_for(name).read(folder), clients.channel(partner), clients.signer(partner)
+            )
         run = hub.issuance.issue_pending()
         assert run.blocks, "the samples issue blocks"
-        yield LiveHub(hub, server, channel)
+        yield LiveHub(hub, server, clients)
     finally:
-        channel.close()
+        clients.close()
         server.stop(None)
         hub.close()
 
@@ -192,23 +215,23 @@ def test_retirements_and_reconciliation_after_crashes(live_hub: LiveHub, tmp_pat
     assert {d.subject_id for d in inconsistent.discrepancies} >= {forgotten.retired_block_id}
 
 
-def _cli(hub_address: str, state_path: Path, *flags: str) -> subprocess.Popen[str]:
+def _cli(live_hub: LiveHub, state_path: Path, *flags: str) -> subprocess.Popen[str]:
     program = (
         "import typer\n"
         "from hub.exchange_client.cli import exchange_client_command\n"
         "typer.run(exchange_client_command)\n"
     )
-    # The live hub here is a plaintext development hub on loopback, hence --insecure.
+    # The exchange's certificate, and every block's receipt checked under the hub key.
     return subprocess.Popen(
         [
             sys.executable,
             "-c",
             program,
             "--hub",
-            hub_address,
+            live_hub.server.address,
             "--state",
             str(state_path),
-            "--insecure",
+            *live_hub.tls_flags(),
             *flags,
         ],
         cwd=ROOT,
@@ -223,11 +246,10 @@ def test_a_killed_client_process_resumes_from_its_state_file(
     live_hub: LiveHub, tmp_path: Path
 ) -> None:
     state_path = tmp_path / "exchange.json"
-    address = live_hub.server.address
     rng = random.Random(11)
     kills = 0
     for round_number in range(4):
-        process = _cli(address, state_path, "--follow", "--no-retire", "--no-reconcile")
+        process = _cli(live_hub, state_path, "--follow", "--no-retire", "--no-reconcile")
         if round_number == 1:
             live_hub.commit_hong_kong_adjustments()
         time.sleep(rng.uniform(0.3, 1.5))
@@ -244,7 +266,7 @@ def test_a_killed_client_process_resumes_from_its_state_file(
         # A temp file may survive a kill mid-write; it never replaces the state.
         assert len(leftovers) <= kills
     assert kills >= 3
-    final = _cli(address, state_path, "--no-retire", "--no-reconcile")
+    final = _cli(live_hub, state_path, "--no-retire", "--no-reconcile")
     output, _ = final.communicate(timeout=60)
     assert final.returncode == 0, output
     assert f"cursor {live_hub.all_events()[-1].cursor}" in output
@@ -256,7 +278,7 @@ def test_the_cli_stops_cleanly_and_reports(
     live_hub: LiveHub, tmp_path: Path, stop: signal.Signals
 ) -> None:
     state_path = tmp_path / "exchange.json"
-    process = _cli(live_hub.server.address, state_path, "--follow", "--no-reconcile")
+    process = _cli(live_hub, state_path, "--follow", "--no-reconcile")
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
         if state_path.exists() and any(
