@@ -250,7 +250,9 @@ def _ledger_flow(
     issued = hub.issuance.issue_pending()
     console.print(f"issued now: {len(issued.blocks)} blocks, {issued.units} tCO2e")
     # The exchange receives, acknowledges and retires by its policy.
-    client, retired = exchange_round(exchange_channel, folder / "exchange-state.json")
+    client, retired = exchange_round(
+        exchange_channel, folder / "exchange-state.json", folder / "pki" / "hub-signing.pub"
+    )
     console.print(
         f"exchange: {len(client.state.blocks)} blocks held or retired, {retired} retirements now"
     )

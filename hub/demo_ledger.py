@@ -40,6 +40,7 @@ from hub.domain.blocks import AdjustmentStatus, BlockState
 from hub.domain.claims import Decision
 from hub.domain.issuance import AWAITING_CHECK
 from hub.exchange_client.client import ExchangeClient
+from hub.exchange_client.receipts import HubKey
 
 
 @dataclass
@@ -202,8 +203,9 @@ def reconcile_partner(
     return submit_reconciliation(channel, held.partner, None, held.totals, held.holdings)
 
 
-def exchange_round(channel: grpc.Channel, state: Path) -> tuple[ExchangeClient, int]:
-    client = ExchangeClient(channel, state)
+def exchange_round(channel: grpc.Channel, state: Path, hub_key: Path) -> tuple[ExchangeClient, int]:
+    """Play the exchange: every block's receipt is checked under the hub key."""
+    client = ExchangeClient(channel, state, hub_key=HubKey.from_file(hub_key))
     client.sync()
     retired = client.retire_by_policy()
     client.sync()

@@ -16,6 +16,7 @@ from sqlalchemy import Engine, text
 
 from hub.storage.database import create_engine_for
 from tests.integration.storage import workers
+from tests.integration.storage.test_database import HEAD
 
 pytestmark = pytest.mark.slow
 
@@ -126,6 +127,6 @@ def test_concurrent_migrations_of_a_fresh_database(database_url: str) -> None:
     try:
         with engine.connect() as connection:
             versions = connection.execute(text("SELECT version_num FROM alembic_version")).all()
-        assert [v[0] for v in versions] == ["0002_issuance"]
+        assert [v[0] for v in versions] == [HEAD]
     finally:
         engine.dispose()
