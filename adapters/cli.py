@@ -69,6 +69,7 @@ from adapters.report import render_refused, render_report
 from hub.domain.blocks import AdjustmentStatus
 from hub.errors import HubError
 from hub.grpc_api.generated.carbonhub.v1 import ledger_pb2 as ledger_pb
+from hub.rfc3339_option import rfc3339_option
 from hub.trust.key_files import write_ed25519_keypair
 from hub.trust.signing import PublicKey, Signer
 
@@ -404,15 +405,7 @@ def _now() -> datetime:
 
 
 def _moment(text: str | None, option: str) -> datetime:
-    if text is None:
-        return _now()
-    try:
-        moment = datetime.fromisoformat(text)
-    except ValueError:
-        raise typer.BadParameter(f"not an RFC 3339 time: {text!r}", param_hint=option) from None
-    if moment.tzinfo is None:
-        raise typer.BadParameter("give the time zone, e.g. +08:00", param_hint=option)
-    return moment
+    return _now() if text is None else rfc3339_option(text, option)
 
 
 @app.command("attest-cancellation")

@@ -340,17 +340,9 @@ Moment = Annotated[
 
 
 def _instant(text: str | None, option: str) -> Any:
-    from datetime import datetime
+    from hub.rfc3339_option import rfc3339_option
 
-    if text is None:
-        return None
-    try:
-        moment = datetime.fromisoformat(text)
-    except ValueError:
-        raise typer.BadParameter(f"not an RFC 3339 time: {text!r}", param_hint=option) from None
-    if moment.tzinfo is None:
-        raise typer.BadParameter("give the time zone, e.g. +08:00", param_hint=option)
-    return moment
+    return None if text is None else rfc3339_option(text, option)
 
 
 @keys_app.command("register")

@@ -9,7 +9,6 @@ public key, so both sides derive the same id from the key alone.
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import os
 import tempfile
 from pathlib import Path
@@ -17,10 +16,10 @@ from pathlib import Path
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
+from hub.domain.signed_payloads import KeyInvalid
+from hub.domain.signed_payloads import key_id_of as domain_key_id_of
 from hub.errors import InvalidRequest
 
-KEY_ID_PREFIX = "ed25519:"
-RAW_PUBLIC_KEY_BYTES = 32
 PRIVATE_FILE_MODE = 0o600
 PUBLIC_FILE_MODE = 0o644
 
@@ -105,9 +104,7 @@ def public_key_raw(public_key: Ed25519PublicKey) -> bytes:
 
 def key_id_of(raw_public_key: bytes) -> str:
     """``ed25519:`` + the first 16 hex digits of SHA-256 over the raw public key."""
-    if len(raw_public_key) != RAW_PUBLIC_KEY_BYTES:
-        raise InvalidRequest(
-            "KEY_INVALID",
-            f"an Ed25519 public key is {RAW_PUBLIC_KEY_BYTES} bytes, not {len(raw_public_key)}",
-        )
-    return KEY_ID_PREFIX + hashlib.sha256(raw_public_key).hexdigest()[:16]
+    try:
+        return domain_key_id_of(raw_public_key)
+    except KeyInvalid as problem:
+        raise InvalidRequest("KEY_INVALID", str(problem)) from problem
