@@ -234,9 +234,13 @@ class _GuardedRequests(Iterator[Any]):
         idle = self._call.limits.stream_idle_timeout
         remaining = self._call.limits.stream_max_lifetime - self._call.elapsed()
         try:
-            kind, item = self._queue.get(timeout=max(0.0, min(idle, remaining)))
+            kind, item = self._next_item(max(0.0, min(idle, remaining)))
         except queue.Empty:
             self._finished = True
+            if self._closed.is_set():
+                # The call ended under us (cancelled, or refused by grpc itself,
+                # e.g. an oversized message): nothing is waiting for an answer.
+                raise StopIteration from None
             if remaining <= idle:
                 raise self._call.lifetime_exceeded() from None
             raise DeadlineExceeded(
@@ -264,6 +268,18 @@ class _GuardedRequests(Iterator[Any]):
                     retry_after=wait,
                 )
         return item
+
+    def _next_item(self, timeout: float) -> tuple[int, Any]:
+        """The next pumped item; queue.Empty after ``timeout`` or once the call
+        ended, so a handler thread never outlives its call by a whole idle period."""
+        deadline = time.monotonic() + timeout
+        while True:
+            left = deadline - time.monotonic()
+            try:
+                return self._queue.get(timeout=max(0.0, min(left, _PUMP_POLL_SECONDS)))
+            except queue.Empty:
+                if left <= 0 or self._closed.is_set():
+                    raise
 
     def _pump(self) -> None:
         try:

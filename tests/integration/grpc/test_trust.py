@@ -454,3 +454,42 @@ def test_too_many_open_streams_of_one_partner_are_refused(
             gate.set()
         for call in calls:
             assert list(call) == []
+
+
+def test_a_message_over_the_size_limit_is_resource_exhausted(
+    tmp_path: Path, database_url: str
+) -> None:
+    with running_hub(tmp_path, database_url, max_message_bytes=64 * 1024) as hub:
+        claims = [pv_claim(f"R-{n}", 1, 1) for n in range(400)]
+        for claim in claims:
+            claim.raw["note"] = "x" * 200  # ~100 kB in all
+        signed = hub.clients.signer("CN-GD").sign(
+            PayloadType.CLAIM_ENVELOPE, _envelope("CN-GD", *claims)
+        )
+        with pytest.raises(grpc.RpcError) as refused:
+            _submit_signed(hub, "CN-GD", signed)
+        assert refused.value.code() == grpc.StatusCode.RESOURCE_EXHAUSTED
+        assert _claim_count(hub, "CN-GD") == 0
+        # The hub goes on serving.
+        hub.clients.partner_stub("CN-HK").GetPartnerSequence(
+            pb.GetPartnerSequenceRequest(partner="CN-HK"), timeout=5
+        )
+
+
+def test_an_idle_claim_stream_ends_with_deadline_exceeded(
+    tmp_path: Path, database_url: str
+) -> None:
+    with running_hub(tmp_path, database_url, stream_idle_timeout=0.5) as hub:
+        release = threading.Event()
+
+        def silent() -> Iterator[ledger_pb.SignedPayload]:
+            release.wait(10)
+            return
+            yield  # pragma: no cover - sends nothing
+
+        started = time.monotonic()
+        with pytest.raises(grpc.RpcError) as ended:
+            list(hub.clients.partner_stub("CN-GD").SubmitClaims(silent(), timeout=10))
+        release.set()
+        assert _refusal(ended.value) == (grpc.StatusCode.DEADLINE_EXCEEDED, "STREAM_IDLE_TIMEOUT")
+        assert time.monotonic() - started < 5
