@@ -121,7 +121,27 @@ def test_demo_issues_delivers_retires_and_reconciles(tmp_path: Path) -> None:
     assert "GD2024R0001205" in first
     assert "reconciliation with the exchange: CONSISTENT (0)" in first
 
+    # With mutual TLS on its own PKI, and the audit chain signed and intact.
+    assert "(mutual TLS, PKI" in first
+    assert (tmp_path / "pki" / "ca.crt").is_file()
+    assert re.search(r"audit log: \d+ rows, hash chain intact", first), first
+
     second = _demo(tmp_path)
     assert "issued now: 0 blocks, 0 tCO2e" in second
     assert _row(second, "blocks / tCO2e issued") == _row(first, "blocks / tCO2e issued")
     assert "reconciliation with the exchange: CONSISTENT (0)" in second
+    assert re.search(r"audit log: \d+ rows, hash chain intact, [12] checkpoints verified", second)
+    verify = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "from hub.cli import main; main()",
+            *("audit", "verify", "--data-dir", str(tmp_path)),
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={"COLUMNS": "160", "PATH": "/usr/bin:/bin", "HOME": str(tmp_path)},
+    )
+    assert verify.returncode == 0 and "audit log intact" in verify.stdout, verify.stdout
