@@ -30,14 +30,23 @@ from hub.standard import (
 TCO2E_PLACES = Decimal("0.000001")
 _DAYS_PER_YEAR = Decimal(365)
 _NUMBER = re.compile(r"[+-]?(\d+(\.\d*)?|\.\d+)", re.ASCII)
+# No partner quantity needs more: 15 integer digits is 10^15 kWh or tCO2e,
+# and 12 decimals is finer than any meter. Beyond them the decimal context
+# of the recomputation (28 digits) could no longer hold the exact product.
+_MAX_INTEGER_DIGITS = 15
+_MAX_FRACTION_DIGITS = 12
 
 
 def parse_decimal(text: str | None) -> Decimal | None:
-    """A plain decimal number (no exponent, no thousands separator), else None."""
+    """A plain decimal number (no exponent, no thousands separator) of at most 15
+    integer and 12 fraction digits, else None."""
     if text is None:
         return None
     value = text.strip()
     if not _NUMBER.fullmatch(value):
+        return None
+    whole, _, fraction = value.lstrip("+-").partition(".")
+    if len(whole.lstrip("0")) > _MAX_INTEGER_DIGITS or len(fraction) > _MAX_FRACTION_DIGITS:
         return None
     return Decimal(value)
 

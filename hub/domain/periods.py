@@ -86,6 +86,8 @@ def _parse_local(text: str, tz: tzinfo, *, is_end: bool) -> datetime:
         except ValueError as exc:
             raise PeriodError(f"{value!r} is not a calendar date", field) from exc
         if is_end:
+            if day == date.max:
+                raise PeriodError(f"{value!r} is past the last representable day", field)
             day = day + timedelta(days=1)
         local = datetime.combine(day, time(0), tzinfo=tz)
     elif _DATE_TIME.fullmatch(value):
@@ -96,7 +98,11 @@ def _parse_local(text: str, tz: tzinfo, *, is_end: bool) -> datetime:
         local = naive.replace(tzinfo=tz)
     else:
         raise PeriodError(f"{value!r} is not YYYY-MM-DD or YYYY-MM-DDTHH:MM[:SS]", field)
-    return local.astimezone(UTC)
+    try:
+        return local.astimezone(UTC)
+    except OverflowError as exc:
+        # Year 1 east of UTC (or 9999 west of it) has no UTC instant.
+        raise PeriodError(f"{value!r} is outside the representable calendar", field) from exc
 
 
 def parse_period(start: str, end: str, time_zone: str) -> Period:

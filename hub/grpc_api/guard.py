@@ -39,7 +39,7 @@ from typing import Any
 import grpc
 
 from hub.domain.identity import Identity, Role
-from hub.errors import DeadlineExceeded, HubError, RateLimited, Unauthenticated
+from hub.errors import DeadlineExceeded, HubError, InvalidRequest, RateLimited, Unauthenticated
 from hub.grpc_api.access_policy import POLICY, authorize, limit_key
 from hub.grpc_api.admission import Clock, Limits, RateLimiter
 from hub.grpc_api.status_mapping import abort
@@ -254,6 +254,9 @@ class _GuardedRequests(Iterator[Any]):
         if kind == self._ERROR:
             self._finished = True
             raise item
+        if isinstance(item, _Undecodable):
+            self._finished = True
+            raise item.refusal(self._call.method)
         if self._first:
             # The first message rode on the call's own token.
             self._first = False
@@ -330,7 +333,7 @@ class Guard(grpc.ServerInterceptor):  # type: ignore[misc]
             return None
         method: str = handler_call_details.method
         codecs = {
-            "request_deserializer": handler.request_deserializer,
+            "request_deserializer": _tolerant(handler.request_deserializer),
             "response_serializer": handler.response_serializer,
         }
         if handler.request_streaming and handler.response_streaming:
@@ -385,6 +388,8 @@ class Guard(grpc.ServerInterceptor):  # type: ignore[misc]
         def guarded(request: Any, context: grpc.ServicerContext) -> Any:
             try:
                 call = self._admit(method, context, streaming=False)
+                if isinstance(request, _Undecodable):
+                    raise request.refusal(method)
                 with _acting_as(call.current):
                     return behaviour(request, context)
             except HubError as error:
@@ -411,6 +416,9 @@ class Guard(grpc.ServerInterceptor):  # type: ignore[misc]
         def guarded(request: Any, context: grpc.ServicerContext) -> Iterator[Any]:
             try:
                 call = self._admit(method, context, streaming=True)
+                if isinstance(request, _Undecodable):
+                    call.end()
+                    raise request.refusal(method)
             except HubError as error:
                 abort(context, error)
             return self._responses(call, context, lambda: behaviour(request, context))
@@ -461,3 +469,34 @@ class Guard(grpc.ServerInterceptor):  # type: ignore[misc]
 
 
 _END_OF_RESPONSES: Any = object()
+
+
+@dataclass(frozen=True)
+class _Undecodable:
+    """Request bytes that are not the method's message. grpc would answer a
+    deserializer's exception with an uncoded INTERNAL; the guard lets the
+    call through as far as admission (so a stranger learns nothing) and then
+    refuses it with a code."""
+
+    problem: str
+
+    def refusal(self, method: str) -> InvalidRequest:
+        return InvalidRequest(
+            "MESSAGE_UNDECODABLE",
+            f"the request is not a valid message for {method}: {self.problem}",
+            {"method": method},
+        )
+
+
+def _tolerant(deserializer: Callable[[bytes], Any] | None) -> Callable[[bytes], Any] | None:
+    if deserializer is None:
+        return None
+    decode = deserializer
+
+    def tolerant(data: bytes) -> Any:
+        try:
+            return decode(data)
+        except Exception as problem:  # protobuf's DecodeError, or a UnicodeDecodeError
+            return _Undecodable(str(problem) or type(problem).__name__)
+
+    return tolerant

@@ -83,7 +83,10 @@ def parse_rfc3339(text: str) -> datetime:
     moment = datetime.fromisoformat(text.strip())
     if moment.tzinfo is None or moment.utcoffset() is None:
         raise ValueError(f"{text!r} has no UTC offset")
-    return moment.astimezone(UTC)
+    try:
+        return moment.astimezone(UTC)
+    except OverflowError as exc:
+        raise ValueError(f"{text!r} is outside the representable calendar") from exc
 
 
 def _optional_time(text: str, field: str, code: str, subject: dict[str, str]) -> datetime | None:

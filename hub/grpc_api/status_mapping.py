@@ -12,6 +12,22 @@ from grpc_status import rpc_status
 from hub.errors import ErrorKind, HubError, RateLimited
 
 ERROR_DOMAIN = "carbonhub.v1"
+# A refusal may quote what the client sent, and a client may send 4 MiB. The
+# status travels in trailers, which gRPC caps at 16 KiB (the message twice,
+# once percent-encoded), so quotes are clipped: the code must always arrive.
+MESSAGE_BYTES = 600
+DETAIL_BYTES = 200
+_ELLIPSIS = "…"
+
+
+def clipped(text: str, limit: int) -> str:
+    """``text`` cut to at most ``limit`` UTF-8 bytes on a character boundary."""
+    encoded = text.encode("utf-8", "surrogatepass")
+    if len(encoded) <= limit:
+        return text
+    cut = limit - len(_ELLIPSIS.encode())
+    return encoded[:cut].decode("utf-8", "ignore") + _ELLIPSIS
+
 
 _GRPC_CODES: dict[ErrorKind, grpc.StatusCode] = {
     ErrorKind.INVALID_ARGUMENT: grpc.StatusCode.INVALID_ARGUMENT,
@@ -27,9 +43,11 @@ _GRPC_CODES: dict[ErrorKind, grpc.StatusCode] = {
 
 def to_status(error: HubError) -> grpc.Status:
     code = _GRPC_CODES[error.kind]
-    info = error_details_pb2.ErrorInfo(
-        reason=error.code, domain=ERROR_DOMAIN, metadata=error.details
-    )
+    metadata = {
+        clipped(key, DETAIL_BYTES): clipped(value, DETAIL_BYTES)
+        for key, value in error.details.items()
+    }
+    info = error_details_pb2.ErrorInfo(reason=error.code, domain=ERROR_DOMAIN, metadata=metadata)
     detail = any_pb2.Any()
     detail.Pack(info)
     details = [detail]
@@ -42,7 +60,9 @@ def to_status(error: HubError) -> grpc.Status:
         packed = any_pb2.Any()
         packed.Pack(retry)
         details.append(packed)
-    status = status_pb2.Status(code=code.value[0], message=error.message, details=details)
+    status = status_pb2.Status(
+        code=code.value[0], message=clipped(error.message, MESSAGE_BYTES), details=details
+    )
     return rpc_status.to_status(status)
 
 
