@@ -445,10 +445,18 @@ def _load_methodologies(
 
 
 def _check_agreement(file: _File, agreement: Agreement) -> None:
-    if agreement.partner != agreement.region.iso_3166_2:
+    region = agreement.region
+    if regions.is_valid_code(agreement.partner):
+        # A region without an ISO 3166-2 code of its own (a paired-assistance
+        # prefecture) is named by its GB/T 2260 code; its sites lie under it.
+        if agreement.partner != region.gbt2260_prefix.ljust(6, "0"):
+            raise file.error(
+                "region.gbt2260_prefix", "must be the partner's GB/T 2260 code without its 00s"
+            )
+    elif agreement.partner != region.iso_3166_2:
         raise file.error("region.iso_3166_2", "must equal the partner code")
-    if agreement.region.gbt2260_prefix not in regions.PROVINCES:
-        raise file.error("region.gbt2260_prefix", "not a GB/T 2260 province-level code")
+    if region.gbt2260_prefix[:2] not in regions.PROVINCES:
+        raise file.error("region.gbt2260_prefix", "not under a GB/T 2260 province-level code")
     try:
         zone(agreement.time_zone)
     except PeriodError as exc:

@@ -257,8 +257,11 @@ class Crosswalk(_Model):
 
 
 class PartnerRegion(_Model):
+    # The ISO 3166-2 code of the region, or for a prefecture-level partner
+    # (partner code = its GB/T 2260 code) of the province that contains it.
     iso_3166_2: Text
-    gbt2260_prefix: Annotated[str, Field(pattern=r"^\d{2}$")]
+    # 2 digits (province), 4 (prefecture) or 6 (county) of GB/T 2260.
+    gbt2260_prefix: Annotated[str, Field(pattern=r"^\d{2}(?:\d{2}){0,2}$")]
     name_zh: Text
     name_en: Text
 

@@ -48,7 +48,10 @@ HUB_COMMON_NAME = "hub"
 DEFAULT_EXCHANGE_NAME = "exchange"
 ROLE_URI_PREFIX = "urn:carbonhub:"
 PARTNER_URI_PREFIX = ROLE_URI_PREFIX + "partner:"
-PARTNER_CODE = re.compile(r"^[A-Z]{2}-[A-Z0-9]{1,3}$")
+# A partner is a region: an ISO 3166-2 code (CN-GD), or, for a region with no
+# ISO code of its own (a paired-assistance prefecture such as Hechi), its
+# 6-digit GB/T 2260 code (451200), as DESIGN §6 allows for serial origins.
+PARTNER_CODE = re.compile(r"^(?:[A-Z]{2}-[A-Z0-9]{1,3}|\d{6})$", re.ASCII)
 # Names become file names under issued/ as well as the CN: no separators,
 # no leading dot, nothing a shell or a file system would reinterpret.
 CERTIFICATE_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
@@ -188,12 +191,13 @@ def serial_hex(serial: int) -> str:
 
 
 def validate_partner_code(code: str) -> str:
-    """``code`` when it is a region code like ``CN-GD`` or ``HK-HK``; refused otherwise."""
+    """``code`` when it is a region code (``CN-GD``, ``HK-HK``, ``451200``); refused otherwise."""
     if not PARTNER_CODE.fullmatch(code):
         raise InvalidRequest(
             "PARTNER_CODE_INVALID",
             f"{code!r} is not a partner code: two capital letters, a dash and one to "
-            "three capital letters or digits (e.g. CN-GD, HK-HK)",
+            "three capital letters or digits (e.g. CN-GD, HK-HK), or a 6-digit GB/T 2260 "
+            "code (e.g. 451200)",
             {"partner": code},
         )
     return code

@@ -209,13 +209,30 @@ def test_issue_refusals(authority: Authority, kwargs: dict[str, object], code: s
     assert [c.role for c in authority.issued()] == [Role.HUB]
 
 
-@pytest.mark.parametrize("code", ["CN-GD", "HK-HK", "MO-MO", "CN-44", "CN-A1B"])
+@pytest.mark.parametrize("code", ["CN-GD", "HK-HK", "MO-MO", "CN-44", "CN-A1B", "451200"])
 def test_valid_partner_codes(code: str) -> None:
     assert validate_partner_code(code) == code
 
 
 @pytest.mark.parametrize(
-    "code", ["cn-gd", "CN_GD", "CNGD", "C-GD", "CHN-GD", "CN-", "CN-GDXX", "CN-gd", " CN-GD", ""]
+    "code",
+    [
+        "cn-gd",
+        "CN_GD",
+        "CNGD",
+        "C-GD",
+        "CHN-GD",
+        "CN-",
+        "CN-GDXX",
+        "CN-gd",
+        " CN-GD",
+        "",
+        "45120",
+        "4512000",
+        "45120A",
+        "451200\n",
+        "４５１２００",
+    ],
 )
 def test_invalid_partner_codes(code: str) -> None:
     with pytest.raises(InvalidRequest) as refused:
@@ -227,6 +244,7 @@ def test_role_uris_round_trip() -> None:
     assert role_uri(Role.PARTNER, "CN-GD") == "urn:carbonhub:partner:CN-GD"
     for role, partner in [
         (Role.PARTNER, "CN-GD"),
+        (Role.PARTNER, "451200"),
         (Role.EXCHANGE, None),
         (Role.BUREAU, None),
         (Role.HUB, None),
