@@ -12,12 +12,14 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 
 from adapters.guangdong import GuangdongAdapter
+from adapters.hechi import HechiAdapter
 from adapters.hongkong import HongKongAdapter
 from adapters.partner_template import TemplateAdapter
 from adapters.protocol import PartnerAdapter
 
 ADAPTERS: Mapping[str, Callable[[], PartnerAdapter]] = {
     "guangdong": GuangdongAdapter,
+    "hechi": HechiAdapter,
     "hongkong": HongKongAdapter,
     "template": TemplateAdapter,
 }

@@ -278,6 +278,17 @@ class Recognition(_Model):
         return self
 
 
+class ProjectReview(StrEnum):
+    """Who reviews a partner's projects before its claims can be issued."""
+
+    # The partner's own registry approved the project (a provincial or SAR
+    # registry with its own review): a registration passing every check is
+    # approved at once, audited under the agreement.
+    PARTNER_REGISTRY = "partner_registry"
+    # The Shenzhen ecology bureau reviews each project (paired-assistance regions).
+    BUREAU = "bureau"
+
+
 class Agreement(_Model):
     partner: Text
     name_zh: Text
@@ -292,6 +303,9 @@ class Agreement(_Model):
     # nothing is ever cancelled at that origin, so no claim waits.
     source_cancellation_deadline_days: Annotated[int, Field(gt=0)] | None = None
     recognised: list[Recognition]
+    # Defaults to the bureau's review: approving projects without it must be
+    # the agreement's explicit, sourced choice, never an omission.
+    project_review: Annotated[ProjectReview, Field(strict=False)] = ProjectReview.BUREAU
     source: Text
     provisional: bool
 

@@ -105,6 +105,7 @@ class Base(DeclarativeBase):
 
 class ProjectRow(Base):
     __tablename__ = "projects"
+    __table_args__ = (Index("ix_projects_asset_fingerprint", "asset_fingerprint"),)
 
     partner: Mapped[str] = mapped_column(String(64), primary_key=True)
     project_id: Mapped[str] = mapped_column(String(200), primary_key=True)
@@ -122,6 +123,24 @@ class ProjectRow(Base):
     status: Mapped[str] = mapped_column(String(32))
     version: Mapped[int] = mapped_column(Integer)
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    # The bureau's review (0005): hub.domain.project_review.ProjectReviewState.
+    review_state: Mapped[str] = mapped_column(String(16))
+    asset_fingerprint: Mapped[str | None] = mapped_column(String(200))
+
+
+class AssetGuardRow(Base):
+    """One row per asset fingerprint ever registered or looked for (0005).
+
+    A registration writes the guard of every fingerprint it matches before it
+    looks for registered projects: a concurrent registration of the same
+    asset waits on (or conflicts with) that row instead of missing the other
+    project. Nothing reads these rows.
+    """
+
+    __tablename__ = "asset_guards"
+
+    asset_fingerprint: Mapped[str] = mapped_column(String(200), primary_key=True)
+    version: Mapped[int] = mapped_column(BigInteger)
 
 
 class ClaimRow(Base):
