@@ -22,6 +22,7 @@ from hub.services.periodic_checkpointer import PeriodicCheckpointer
 from hub.services.periodic_issuer import PeriodicIssuer
 from hub.services.projects import ProjectRegistrationService
 from hub.services.reconciliation import ReconciliationService
+from hub.services.review import ReviewService
 from hub.services.signed_writes import WriteAuthenticator
 from hub.settings import HubSettings
 from hub.standard import Standard, default_standards_dir, load_standard
@@ -46,6 +47,7 @@ class Hub:
     bureau: BureauService
     partner_keys: PartnerKeyService
     audit: AuditService
+    review: ReviewService
 
     def receipts(self) -> ReceiptSigner:
         """The hub signing key of the PKI directory; the --insecure development
@@ -124,4 +126,5 @@ def build_hub(settings: HubSettings, clock: Clock = system_clock) -> Hub:
         audit=audit_service(
             uow_factory, settings.resolved_pki_dir(), clock, create_key=settings.insecure
         ),
+        review=ReviewService(uow_factory, clock, write_retries=retries),
     )

@@ -48,6 +48,7 @@ from hub.domain.blocks import Adjustment, AdjustmentStatus, Block, BlockState
 from hub.domain.claims import ClaimSubmission, Decision, Verdict
 from hub.domain.issuance import AccountKey, IssuanceState, account_for
 from hub.domain.locks import ClaimLock, LockKind, OriginBlock
+from hub.domain.project_review import ProjectReviewState
 from hub.domain.projects import Project
 from hub.domain.reconciliation import ReconciliationStatus
 from hub.domain.retirements import Retirement
@@ -81,6 +82,7 @@ from hub.services.unit_of_work import (
     ProjectSupervision,
     ReconciliationRepository,
     RefusedResubmission,
+    RegisteredAsset,
     RetirementRepository,
     SequenceNotAdvanced,
     SignedPayloadRepository,
@@ -312,6 +314,24 @@ class FakeStore:
         else:
             version = 1 if current is None else current[1] + 1
             self.projects[key] = (project, version, now)
+
+    def set_review_state(
+        self,
+        partner: str,
+        project_id: str,
+        expected: ProjectReviewState,
+        new: ProjectReviewState,
+        now: datetime,
+    ) -> None:
+        stored = self.projects.get((partner, project_id))
+        if stored is None or stored[0].review_state is not expected:
+            raise ConcurrentWriteConflict(f"project {partner}/{project_id} is not {expected}")
+        project, version, _ = stored
+        self.projects[(partner, project_id)] = (
+            dataclasses.replace(project, review_state=new),
+            version,
+            now,
+        )
 
     # Ledger writes (issue 3) ------------------------------------------------
 
@@ -822,6 +842,34 @@ class FakeProjectRepository:
         inserting = current is None
         self._tx.write(lambda state: state.upsert_project(project, now, inserting))
         return True
+
+    def guard_assets(self, fingerprints: Collection[str]) -> list[RegisteredAsset]:
+        # One fake unit of work commits at a time: nothing to guard against.
+        wanted = set(fingerprints)
+        return [
+            RegisteredAsset(
+                project.partner,
+                project.project_id,
+                project.asset_fingerprint,
+                project.review_state,
+            )
+            for _, (project, _, _) in sorted(self._tx.state.projects.items())
+            if project.asset_fingerprint is not None
+            and project.asset_fingerprint in wanted
+            and project.review_state is not ProjectReviewState.REJECTED
+        ]
+
+    def set_review_state(
+        self,
+        partner: str,
+        project_id: str,
+        expected: ProjectReviewState,
+        new: ProjectReviewState,
+    ) -> None:
+        now = self._clock()
+        self._tx.write(
+            lambda state: state.set_review_state(partner, project_id, expected, new, now)
+        )
 
 
 def _clean(value: str | None) -> str | None:

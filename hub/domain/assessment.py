@@ -19,16 +19,22 @@ from decimal import Decimal
 from math import floor
 
 from hub.domain import credit_codes, regions, units
+from hub.domain.asset_fingerprints import fingerprint
 from hub.domain.checks import CheckResult, Severity, fire
 from hub.domain.claims import ClaimSubmission, NormalisedClaim, OriginStatus
 from hub.domain.locks import OriginBlock
 from hub.domain.normalisation import normalise, parse_decimal
 from hub.domain.origin_serials import PARSERS, ParsedSerial, SerialError
 from hub.domain.periods import Period, PeriodError, local_day_bounds, parse_period
+from hub.domain.project_review import ProjectReviewState
 from hub.domain.projects import Project, ProjectSubmission
 from hub.standard import Agreement, Basis, CrosswalkEntry, Methodology, Standard, VariantBy
 
 _PSEUDONYM = re.compile(r"[0-9a-f]{64}")
+
+# The check that holds a claim while its project waits for the bureau's review;
+# approving the project re-decides the claims it alone holds.
+NOT_APPROVED_CHECK = "PROJECT_NOT_APPROVED"
 
 
 @dataclass(frozen=True, slots=True)
@@ -270,6 +276,20 @@ def _check_project(
                 field="project_id",
                 project_id=project_id,
                 status=project.status.value,
+            )
+        )
+    if project.review_state is ProjectReviewState.REJECTED:
+        checks.append(
+            fire("PROJECT_REJECTED", field="project_id", project_id=project_id, comment="")
+        )
+    elif project.review_state not in (ProjectReviewState.APPROVED, ProjectReviewState.SUSPENDED):
+        # SUSPENDED is the bureau's suspension: PROJECT_SUSPENDED_BY_BUREAU holds those.
+        checks.append(
+            fire(
+                NOT_APPROVED_CHECK,
+                field="project_id",
+                project_id=project_id,
+                state=str(project.review_state),
             )
         )
     if project.partner_methodology != submission.partner_methodology.strip():
@@ -578,8 +598,23 @@ def assess_project(submission: ProjectSubmission, standard: Standard) -> Project
         crediting_start=start,
         crediting_end=end,
         status=submission.status,
+        asset_fingerprint=_asset_key(entry, latitude, longitude, values),
     )
     return ProjectAssessment(project=project, checks=tuple(checks))
+
+
+def _asset_key(
+    entry: CrosswalkEntry | None, latitude: str, longitude: str, values: dict[str, str]
+) -> str | None:
+    lat, lon, size = (
+        parse_decimal(latitude),
+        parse_decimal(longitude),
+        parse_decimal(values["size_value"]),
+    )
+    if entry is None or lat is None or lon is None or size is None:
+        return None
+    found = fingerprint(entry.methodology, lat, lon, size, values["size_unit"])
+    return None if found is None else found.key
 
 
 def _check_project_size(

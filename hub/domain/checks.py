@@ -82,6 +82,7 @@ CATALOGUE: dict[str, CheckDefinition] = {
         _d("PROJECT_BASIS_MISMATCH", E, "方法学 {partner_methodology} 不是项目类方法学，不能登记项目", "methodology {partner_methodology} is not project-based; no project can be registered under it", "project"),
         _d("PROJECT_SIZE_MALFORMED", E, "项目规模 {value} 不是有效正数", "project size {value} is not a valid positive number", "project"),
         _d("COORDINATES_INVALID", E, "经纬度 {longitude}, {latitude} 无效", "coordinates {longitude}, {latitude} are not valid", "project"),
+        _d("ASSET_ALREADY_REGISTERED", R, "同一资产（{family}，{capacity}，位置相近）已由 {other_partner} 登记为项目 {other_project_id}", "the same asset ({family}, {capacity}, nearby location) is already registered by {other_partner} as project {other_project_id}", "project"),
         _d("PROJECT_CHANGED", W, "项目 {project_id} 的登记信息已更新", "registration of project {project_id} was updated", "project"),
         # Monitoring period
         _d("PERIOD_MALFORMED", E, "监测期 {start} 至 {end} 无效：{reason}", "monitoring period {start} to {end} is not valid: {reason}"),
@@ -131,6 +132,11 @@ CATALOGUE: dict[str, CheckDefinition] = {
         _d("SITE_PROGRAMME_CONFLICT", E, "站点 {site_id} 已登记于方法学 {other_methodology}", "site {site_id} is already bound to methodology {other_methodology}"),
         # Projects suspended by the bureau
         _d("PROJECT_SUSPENDED_BY_BUREAU", R, "主管部门已暂停项目 {project_id}：{reason}", "the bureau suspended project {project_id}: {reason}"),
+        # The bureau's review of projects and of held claims
+        _d("PROJECT_NOT_APPROVED", R, "项目 {project_id} 尚未通过主管部门审核（当前 {state}）", "project {project_id} is not approved by the bureau yet (state {state})"),
+        _d("PROJECT_REJECTED", E, "主管部门未通过项目 {project_id} 的审核：{comment}", "the bureau rejected project {project_id}: {comment}"),
+        _d("CLAIM_APPROVED_BY_REVIEWER", I, "主管部门审核人员 {officer} 批准：{comment}", "approved by bureau reviewer {officer}: {comment}"),
+        _d("CLAIM_REJECTED_BY_REVIEWER", E, "主管部门审核人员 {officer} 驳回：{comment}", "rejected by bureau reviewer {officer}: {comment}"),
         # Lock at source: the origin registry cancels, then Shenzhen issues
         _d("SOURCE_CANCELLATION_NOT_AWAITING", E, "申报 {claim_id} 不在等待原注册登记簿注销状态（当前 {state}）", "claim {claim_id} is not awaiting cancellation at source (state {state})", A),
         _d("SOURCE_CANCELLATION_BLOCK_MISMATCH", E, "证明注销的区间 {attested} 不是该申报的完整原始区间 {expected}", "the attested block {attested} is not the claim's whole origin block {expected}", A),

@@ -7,6 +7,8 @@ from dataclasses import dataclass, field
 from datetime import date
 from enum import StrEnum
 
+from hub.domain.project_review import ProjectReviewState
+
 
 class PartnerProjectStatus(StrEnum):
     """The project's status in the partner's own registry."""
@@ -58,6 +60,11 @@ class Project:
     crediting_start: date
     crediting_end: date  # inclusive
     status: PartnerProjectStatus
+    # The bureau's review (hub.domain.project_review). A new registration starts
+    # SUBMITTED; only an approved project's claims go on to issuance.
+    review_state: ProjectReviewState = ProjectReviewState.SUBMITTED
+    # hub.domain.asset_fingerprints key; None when the size is in no capacity unit.
+    asset_fingerprint: str | None = None
 
     @property
     def active(self) -> bool:

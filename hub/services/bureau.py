@@ -16,10 +16,14 @@ from dataclasses import dataclass, replace
 
 from hub.domain.blocks import Block, BlockState
 from hub.domain.checks import fire
-from hub.domain.claims import Decision, decide
-from hub.domain.issuance import IssuanceState
+from hub.domain.project_review import ReviewAction, next_state
 from hub.errors import FailedPrecondition, NotFound
 from hub.services.block_refusals import block_not_found, block_terminal
+from hub.services.claim_holds import (
+    claim_events,
+    hold_project_claims,
+    release_project_claims,
+)
 from hub.services.clock import Clock
 from hub.services.ingestion import SUSPENDED_CHECK
 from hub.services.officers import officer_actor, required_reason
@@ -30,10 +34,7 @@ from hub.services.unit_of_work import (
     ProjectSupervision,
     UnitOfWork,
     UnitOfWorkFactory,
-    VerdictChange,
 )
-
-_WAITING = (IssuanceState.PENDING, IssuanceState.AWAITING_SOURCE_CANCELLATION)
 
 
 @dataclass(frozen=True, slots=True)
@@ -104,10 +105,12 @@ class BureauService:
         self, partner: str, project_id: str, reason: str, officer: str, *, suspend: bool
     ) -> SupervisionOutcome:
         actor, why = officer_actor(officer), required_reason(reason)
+        action = ReviewAction.SUSPEND if suspend else ReviewAction.RESUME
 
         def work(uow: UnitOfWork) -> SupervisionOutcome:
             now = self._clock()
-            if project_id not in uow.projects.get_many(partner, [project_id]):
+            project = uow.projects.get_many(partner, [project_id]).get(project_id)
+            if project is None:
                 raise NotFound(
                     "PROJECT_NOT_FOUND",
                     f"no project {project_id} of {partner}",
@@ -121,37 +124,37 @@ class BureauService:
                     f"{'already' if suspend else 'not'} suspended",
                     {"partner": partner, "project_id": project_id},
                 )
+            # Only an approved project is suspended (and a suspended one resumed).
+            state = next_state(project.review_state, action, partner=partner, project_id=project_id)
+            uow.projects.set_review_state(partner, project_id, project.review_state, state)
             uow.supervision.save(
                 ProjectSupervision(partner, project_id, suspend, why, actor, now),
                 expected_suspended=not suspend,
             )
+            check = fire(SUSPENDED_CHECK, project_id=project_id, reason=why, field="project_id")
             changes = (
-                self._hold(uow, partner, project_id, why)
+                hold_project_claims(uow, partner, project_id, check)
                 if suspend
-                else self._release(uow, partner, project_id)
+                else release_project_claims(uow, partner, project_id, SUSPENDED_CHECK)
             )
             uow.claims.change_verdicts(changes)
-            event = "SUSPENDED" if suspend else "RESUMED"
             uow.events.append(
                 [
                     LedgerEvent(
                         "project",
                         f"{partner}|{project_id}",
-                        event,
+                        str(state),
                         actor,
                         now,
-                        {"reason": why, "claims": str(len(changes))},
+                        {
+                            "reason": why,
+                            "action": str(action),
+                            "from": str(project.review_state),
+                            "claims": str(len(changes)),
+                        },
                     ),
-                    *(
-                        LedgerEvent(
-                            "claim",
-                            change.claim_id,
-                            str(change.verdict.decision),
-                            actor,
-                            now,
-                            {"because": f"project {event.lower()}"},
-                        )
-                        for change in changes
+                    *claim_events(
+                        changes, actor, now, f"project {'suspended' if suspend else 'resumed'}"
                     ),
                 ]
             )
@@ -162,45 +165,3 @@ class BureauService:
         return run_in_transaction(
             self._uow_factory, work, retries=self._retries, what="project supervision"
         )
-
-    @staticmethod
-    def _hold(uow: UnitOfWork, partner: str, project_id: str, why: str) -> list[VerdictChange]:
-        changes: list[VerdictChange] = []
-        for view in uow.claims.of_project(partner, project_id, [Decision.ACCEPTED]):
-            if view.issuance not in _WAITING:
-                continue  # issued tonnes stay issued; the bureau cancels blocks instead
-            check = fire(SUSPENDED_CHECK, project_id=project_id, reason=why, field="project_id")
-            verdict = replace(
-                view.verdict, decision=Decision.HELD, checks=(*view.verdict.checks, check)
-            )
-            changes.append(
-                VerdictChange(
-                    claim_id=view.claim_id,
-                    expected_decision=Decision.ACCEPTED,
-                    expected_issuance=view.issuance,
-                    verdict=verdict,
-                    issuance=view.issuance,
-                    hold_reason=SUSPENDED_CHECK,
-                )
-            )
-        return changes
-
-    @staticmethod
-    def _release(uow: UnitOfWork, partner: str, project_id: str) -> list[VerdictChange]:
-        changes: list[VerdictChange] = []
-        for view in uow.claims.of_project(partner, project_id, [Decision.HELD]):
-            if view.hold_reason != SUSPENDED_CHECK:
-                continue  # held by a reviewer's checks, not by the suspension
-            checks = tuple(c for c in view.verdict.checks if c.code != SUSPENDED_CHECK)
-            decision = decide(checks)
-            changes.append(
-                VerdictChange(
-                    claim_id=view.claim_id,
-                    expected_decision=Decision.HELD,
-                    expected_issuance=view.issuance,
-                    verdict=replace(view.verdict, decision=decision, checks=checks),
-                    issuance=view.issuance,
-                    hold_reason=None,
-                )
-            )
-        return changes

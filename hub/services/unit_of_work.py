@@ -20,6 +20,7 @@ from hub.domain.blocks import AdjustmentStatus, Block, BlockState
 from hub.domain.claims import ClaimSubmission, Decision, NormalisedClaim, Verdict
 from hub.domain.issuance import AccountKey, IssuanceState
 from hub.domain.locks import ClaimLock, OriginBlock
+from hub.domain.project_review import ProjectReviewState
 from hub.domain.projects import Project
 from hub.domain.reconciliation import Discrepancy, ReconciliationStatus
 from hub.domain.retirements import Retirement
@@ -200,11 +201,42 @@ class ClaimRepository(Protocol):
         ...
 
 
+@dataclass(frozen=True, slots=True)
+class RegisteredAsset:
+    """A stored project holding an asset fingerprint (hub.domain.asset_fingerprints)."""
+
+    partner: str
+    project_id: str
+    asset_fingerprint: str
+    review_state: ProjectReviewState
+
+
 class ProjectRepository(Protocol):
     def get_many(self, partner: str, project_ids: Collection[str]) -> dict[str, Project]: ...
 
     def upsert(self, project: Project) -> bool:
-        """Insert or update; True when something changed."""
+        """Insert or update (every field, review state and fingerprint included);
+        True when something changed."""
+        ...
+
+    def guard_assets(self, fingerprints: Collection[str]) -> list[RegisteredAsset]:
+        """Take the database's guard of each fingerprint, then return the stored
+        projects, not REJECTED, whose fingerprint is one of them.
+
+        The guards are rows written in this transaction: a concurrent
+        registration guarding any of the same fingerprints waits for this one
+        to end (or conflicts), and then sees the project it registered. So two
+        registrations of one asset cannot both miss each other."""
+        ...
+
+    def set_review_state(
+        self,
+        partner: str,
+        project_id: str,
+        expected: ProjectReviewState,
+        new: ProjectReviewState,
+    ) -> None:
+        """Conditional: ConcurrentWriteConflict unless the stored state is ``expected``."""
         ...
 
 

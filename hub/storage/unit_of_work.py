@@ -29,6 +29,7 @@ from sqlalchemy.sql.elements import TextClause
 from hub.domain.claims import Decision
 from hub.domain.issuance import IssuanceState, account_for
 from hub.domain.locks import ClaimLock, LockKind, OriginBlock
+from hub.domain.project_review import ProjectReviewState
 from hub.domain.projects import PartnerProjectStatus, Project
 from hub.services.unit_of_work import (
     AttestationRepository,
@@ -47,6 +48,7 @@ from hub.services.unit_of_work import (
     ProjectRepository,
     ReconciliationRepository,
     RefusedResubmission,
+    RegisteredAsset,
     RetirementRepository,
     SignedPayloadRepository,
     StoredClaim,
@@ -74,6 +76,7 @@ from hub.storage.serialisation import (
     verdict_to_json,
 )
 from hub.storage.tables import (
+    AssetGuardRow,
     ClaimLockRow,
     ClaimRow,
     ProjectRow,
@@ -623,12 +626,14 @@ _PROJECT_FIELDS = tuple(f.name for f in dataclasses.fields(Project))
 def _project_from_row(row: Any) -> Project:
     values = {name: getattr(row, name) for name in _PROJECT_FIELDS}
     values["status"] = PartnerProjectStatus(values["status"])
+    values["review_state"] = ProjectReviewState(values["review_state"])
     return Project(**values)
 
 
 def _project_values(project: Project) -> dict[str, Any]:
     values = {name: getattr(project, name) for name in _PROJECT_FIELDS}
     values["status"] = str(project.status)
+    values["review_state"] = str(project.review_state)
     return values
 
 
@@ -673,6 +678,72 @@ class SqlAlchemyProjectRepository:
                     .values(**values, version=ProjectRow.version + 1, updated_at=self._clock())
                 )
         return True
+
+    def guard_assets(self, fingerprints: Collection[str]) -> list[RegisteredAsset]:
+        keys = sorted(set(fingerprints))
+        if not keys:
+            return []
+        # Sorted, one statement per chunk: two registrations take shared guards
+        # in one order, so PostgreSQL makes the second wait, never deadlock.
+        # SQLite's BEGIN IMMEDIATE already serialises every writer.
+        upsert = postgresql_insert if self._tx.dialect == "postgresql" else sqlite_insert
+        with self._tx.writing() as connection:
+            for chunk in chunks(keys):
+                statement = upsert(AssetGuardRow).values(
+                    [{"asset_fingerprint": key, "version": 1} for key in chunk]
+                )
+                connection.execute(
+                    statement.on_conflict_do_update(
+                        index_elements=[AssetGuardRow.asset_fingerprint],
+                        set_={"version": AssetGuardRow.version + 1},
+                    )
+                )
+        found: list[RegisteredAsset] = []
+        for chunk in chunks(keys):
+            rows = self._tx.connection.execute(
+                select(
+                    ProjectRow.partner,
+                    ProjectRow.project_id,
+                    ProjectRow.asset_fingerprint,
+                    ProjectRow.review_state,
+                )
+                .where(
+                    ProjectRow.asset_fingerprint.in_(chunk),
+                    ProjectRow.review_state != str(ProjectReviewState.REJECTED),
+                )
+                .order_by(ProjectRow.partner, ProjectRow.project_id)
+            )
+            found.extend(
+                RegisteredAsset(
+                    row.partner,
+                    row.project_id,
+                    row.asset_fingerprint,
+                    ProjectReviewState(row.review_state),
+                )
+                for row in rows
+            )
+        return found
+
+    def set_review_state(
+        self,
+        partner: str,
+        project_id: str,
+        expected: ProjectReviewState,
+        new: ProjectReviewState,
+    ) -> None:
+        with self._tx.writing() as connection:
+            result = connection.execute(
+                update(ProjectRow)
+                .where(
+                    ProjectRow.partner == partner,
+                    ProjectRow.project_id == project_id,
+                    ProjectRow.review_state == str(expected),
+                )
+                .values(review_state=str(new), updated_at=self._clock())
+            )
+            self._tx.require_rows(
+                result, 1, f"project {partner}/{project_id} is no longer {expected}"
+            )
 
 
 # --- unit of work -----------------------------------------------------------

@@ -7,6 +7,7 @@ from datetime import UTC, date, datetime
 from typing import Any
 
 from hub.domain.claims import ClaimSubmission
+from hub.domain.project_review import ProjectReviewState
 from hub.domain.projects import PartnerProjectStatus, Project, ProjectSubmission
 
 NOW = datetime(2026, 1, 15, 12, 0, tzinfo=UTC)
@@ -32,6 +33,7 @@ def gd_project(**changes: Any) -> Project:
         crediting_start=date(2023, 3, 1),
         crediting_end=date(2033, 2, 28),
         status=PartnerProjectStatus.REGISTERED,
+        review_state=ProjectReviewState.APPROVED,
     )
     return replace(project, **changes)
 

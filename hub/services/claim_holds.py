@@ -1,0 +1,130 @@
+"""Holding, releasing and rejecting a project's claims as one: the moves the
+bureau's suspension and the project review share.
+
+Each returns the conditional VerdictChanges for the unit of work to apply
+(uow.claims.change_verdicts) and the caller audits them, so a claim moved by
+someone else meanwhile makes the whole operation re-read and decide again.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import replace
+from datetime import datetime
+
+from hub.domain.checks import CheckResult, Severity
+from hub.domain.claims import Decision, decide
+from hub.domain.issuance import IssuanceState
+from hub.services.ingestion import SUSPENDED_CHECK
+from hub.services.unit_of_work import LedgerEvent, UnitOfWork, VerdictChange
+
+# The check a reviewer's approval of a held claim adds: the review checks that
+# fired before it are settled, so a later release does not hold the claim again.
+APPROVED_BY_REVIEWER = "CLAIM_APPROVED_BY_REVIEWER"
+
+_WAITING = (IssuanceState.PENDING, IssuanceState.AWAITING_SOURCE_CANCELLATION)
+
+
+def redecide(checks: Iterable[CheckResult]) -> Decision:
+    """hub.domain.claims.decide, with review checks a reviewer settled ignored."""
+    listed = list(checks)
+    settled = max(
+        (i for i, check in enumerate(listed) if check.code == APPROVED_BY_REVIEWER), default=-1
+    )
+    return decide(
+        check
+        for i, check in enumerate(listed)
+        if not (i < settled and check.severity is Severity.REVIEW)
+    )
+
+
+def hold_project_claims(
+    uow: UnitOfWork, partner: str, project_id: str, check: CheckResult
+) -> list[VerdictChange]:
+    """ACCEPTED claims of the project not issued yet become HELD by ``check``."""
+    changes: list[VerdictChange] = []
+    for view in uow.claims.of_project(partner, project_id, [Decision.ACCEPTED]):
+        if view.issuance not in _WAITING:
+            continue  # issued tonnes stay issued; the bureau cancels blocks instead
+        verdict = replace(
+            view.verdict, decision=Decision.HELD, checks=(*view.verdict.checks, check)
+        )
+        changes.append(
+            VerdictChange(
+                claim_id=view.claim_id,
+                expected_decision=Decision.ACCEPTED,
+                expected_issuance=view.issuance,
+                verdict=verdict,
+                issuance=view.issuance,
+                hold_reason=check.code,
+            )
+        )
+    return changes
+
+
+def release_project_claims(
+    uow: UnitOfWork, partner: str, project_id: str, code: str
+) -> list[VerdictChange]:
+    """HELD claims of the project carrying check ``code`` lose it and return to
+    the decision their other checks give (HELD still, when another asks for review)."""
+    changes: list[VerdictChange] = []
+    for view in uow.claims.of_project(partner, project_id, [Decision.HELD]):
+        if not any(c.code == code for c in view.verdict.checks):
+            continue
+        checks = tuple(c for c in view.verdict.checks if c.code != code)
+        decision = redecide(checks)
+        still_suspended = decision is Decision.HELD and any(
+            c.code == SUSPENDED_CHECK for c in checks
+        )
+        changes.append(
+            VerdictChange(
+                claim_id=view.claim_id,
+                expected_decision=Decision.HELD,
+                expected_issuance=view.issuance,
+                verdict=replace(view.verdict, decision=decision, checks=checks),
+                issuance=view.issuance,
+                hold_reason=SUSPENDED_CHECK if still_suspended else None,
+            )
+        )
+    return changes
+
+
+def reject_project_claims(
+    uow: UnitOfWork, partner: str, project_id: str, check: CheckResult
+) -> list[VerdictChange]:
+    """HELD claims of the project become REJECTED by ``check``; their locks are freed."""
+    changes: list[VerdictChange] = []
+    for view in uow.claims.of_project(partner, project_id, [Decision.HELD]):
+        changes.append(
+            VerdictChange(
+                claim_id=view.claim_id,
+                expected_decision=Decision.HELD,
+                expected_issuance=view.issuance,
+                verdict=replace(
+                    view.verdict,
+                    decision=Decision.REJECTED,
+                    checks=(*view.verdict.checks, check),
+                ),
+                issuance=None,
+                hold_reason=None,
+                release_locks=True,
+            )
+        )
+    return changes
+
+
+def claim_events(
+    changes: Iterable[VerdictChange], actor: str, at: datetime, because: str
+) -> list[LedgerEvent]:
+    """One audited event per claim moved."""
+    return [
+        LedgerEvent(
+            "claim",
+            change.claim_id,
+            str(change.verdict.decision),
+            actor,
+            at,
+            {"because": because},
+        )
+        for change in changes
+    ]
