@@ -60,6 +60,7 @@ def test_hechi_agreement_and_crosswalk_load_strictly(standard: Standard) -> None
     assert (agreement.region.gbt2260_prefix, agreement.region.iso_3166_2) == ("4512", "CN-GX")
     assert agreement.origin_serial_format is None
     assert agreement.source_cancellation_deadline_days is None
+    assert agreement.project_review == "bureau"
     assert {r.partner_methodology for r in agreement.recognised} == {"HC-PV", "HC-FOREST-M"}
     pv = standard.crosswalk_entry(HECHI, "HC-PV")
     forest = standard.crosswalk_entry(HECHI, "HC-FOREST-M")
