@@ -20,6 +20,7 @@ from pydantic import ValidationError
 from rich.console import Console
 
 from hub.audit_cli import audit_app
+from hub.bench.cli import bench_app
 from hub.pki_cli import pki_app
 from hub.settings import HubSettings
 
@@ -255,6 +256,7 @@ bureau_app = typer.Typer(no_args_is_help=True, help="The bureau's operations, ea
 app.add_typer(bureau_app, name="bureau")
 app.add_typer(pki_app, name="pki")
 app.add_typer(audit_app, name="audit")
+app.add_typer(bench_app, name="bench")
 
 
 @bureau_app.command("cancel-block")

@@ -1,0 +1,1 @@
+"""`carbon-hub bench`: measuring the hub from outside, against a storage baseline."""

@@ -1,0 +1,96 @@
+"""The storage baseline: the hub's own claim rows bulk-inserted without the hub.
+
+After the run, the rows the hub wrote to ``claims`` and ``claim_locks`` are
+read back (untimed) and inserted into the same tables of a fresh, migrated
+database of the same kind with SQLAlchemy Core executemany, one transaction
+per ``batch`` claims (the hub commits once per envelope of that size), so
+the database's constraints, indexes and the lock-overlap trigger or
+exclusion constraint do the same work. Only the inserts and commits are
+timed. The ratio hub / baseline says what the hub costs on top of storing
+what it stores.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import Engine, insert, select
+
+from hub.storage.database import create_engine_for, migrate
+from hub.storage.tables import ClaimLockRow, ClaimRow
+
+READ_CHUNK = 5000
+
+
+@dataclass(frozen=True)
+class BaselineResult:
+    claims: int
+    locks: int
+    seconds: float
+
+    @property
+    def claims_per_second(self) -> float:
+        return self.claims / self.seconds if self.seconds > 0 else 0.0
+
+
+def _batches(
+    source: Engine, batch: int, skip_record_prefix: str
+) -> Iterator[tuple[list[dict[str, Any]], list[dict[str, Any]]]]:
+    """The hub's claim rows in the order it received them, with their lock rows."""
+    claims = ClaimRow.__table__
+    locks = ClaimLockRow.__table__
+    # One connection (one SQLite read transaction) for every read.
+    with source.connect() as connection:
+        ids = [
+            claim_id
+            for (claim_id,) in connection.execute(
+                select(claims.c.claim_id)
+                .where(~claims.c.record_id.startswith(skip_record_prefix))
+                .order_by(claims.c.received_at, claims.c.claim_id)
+            )
+        ]
+        for start in range(0, len(ids), batch):
+            wanted = ids[start : start + batch]
+            claim_rows: list[dict[str, Any]] = []
+            lock_rows: list[dict[str, Any]] = []
+            for index in range(0, len(wanted), 500):
+                chunk = wanted[index : index + 500]
+                claim_rows.extend(
+                    dict(row._mapping)
+                    for row in connection.execute(
+                        select(claims).where(claims.c.claim_id.in_(chunk))
+                    )
+                )
+                lock_rows.extend(
+                    {k: v for k, v in row._mapping.items() if k != "id"}
+                    for row in connection.execute(select(locks).where(locks.c.claim_id.in_(chunk)))
+                )
+            yield claim_rows, lock_rows
+
+
+def run_baseline(
+    hub_url: str, baseline_url: str, *, batch: int, skip_record_prefix: str
+) -> BaselineResult:
+    """Insert the hub's claim rows (not the preloaded ones) into a fresh database, timed."""
+    migrate(baseline_url)
+    source = create_engine_for(hub_url)
+    target = create_engine_for(baseline_url)
+    claims = locks = 0
+    seconds = 0.0
+    try:
+        for claim_rows, lock_rows in _batches(source, batch, skip_record_prefix):
+            started = time.perf_counter()
+            with target.begin() as connection:
+                connection.execute(insert(ClaimRow), claim_rows)
+                if lock_rows:
+                    connection.execute(insert(ClaimLockRow), lock_rows)
+            seconds += time.perf_counter() - started
+            claims += len(claim_rows)
+            locks += len(lock_rows)
+    finally:
+        source.dispose()
+        target.dispose()
+    return BaselineResult(claims, locks, seconds)

@@ -1,0 +1,283 @@
+"""`carbon-hub bench ingest`: the real hub, from outside, against a storage baseline.
+
+1. Fresh databases (hub.bench.databases); a PKI in the run's folder with the
+   hub's server certificate and K partner certificates of CN-GD; the
+   partner's signing key registered in the hub's database (audited, as
+   `carbon-hub keys register` does).
+2. ``--preload M``: M valid claims of other people recorded through the
+   IngestionService on the same database before the hub starts (the same
+   storage code, audit chain included; unsigned, as an internal write).
+3. `carbon-hub serve` as its own OS process with mutual TLS on that database
+   (the periodic issuer off: this measures ingestion, not issuance).
+4. The run's PV projects registered over gRPC (signed), then the claims
+   streamed by the K clients at once, split by person or project
+   (hub.bench.claims): claims/s over the streaming wall clock, latency per
+   envelope, the hub's VmHWM read from /proc.
+5. The storage baseline on the same rows (hub.bench.baseline) and the ratio.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import statistics
+import tempfile
+import zlib
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from adapters.hub_client import claim_to_proto, project_to_proto
+from hub.bench.baseline import run_baseline
+from hub.bench.claims import PARTNER, BenchClaim, ClaimStream, preload_stream
+from hub.bench.databases import fresh_databases
+from hub.bench.hub_process import start_hub
+from hub.bench.streaming import ClientIdentity, SharedSequence, StreamingClient, stream_all
+from hub.bench.tally import Tally
+from hub.bootstrap import build_hub
+from hub.demo_trust import ensure_authority, prepare_trust
+from hub.domain.claims import ClaimSubmission
+from hub.domain.identity import Role
+from hub.domain.signed_payloads import PayloadType
+from hub.grpc_api.generated.carbonhub.v1 import partner_pb2 as pb
+from hub.grpc_api.generated.carbonhub.v1 import partner_pb2_grpc as pb_grpc
+from hub.services.clock import system_clock
+from hub.services.ingestion import IngestionService
+from hub.settings import HubSettings
+from hub.storage.unit_of_work import SqlAlchemyUnitOfWorkFactory
+from hub.trust.pki import PkiLayout
+from hub.trust.signing import PublicKey, Signer
+from hub.trust.tls import secure_channel
+
+PRELOAD_BATCH = 5000
+PRELOAD_RECORD_PREFIX = "GDPRE"
+UNARY_TIMEOUT = 120.0
+Say = Callable[[str], None]
+
+
+@dataclass(frozen=True)
+class IngestOptions:
+    claims: int
+    database_url: str | None = None
+    partners: int = 1
+    preload: int = 0
+    envelope_size: int = 1000
+    data_dir: Path | None = None
+    window: int = 2
+    seed: int = 6
+
+
+def plan_envelopes(
+    claims: Sequence[BenchClaim], clients: int, size: int
+) -> list[list[list[ClaimSubmission]]]:
+    """Per client, its envelopes: claims split by group (person or project), order kept."""
+    shares: list[list[ClaimSubmission]] = [[] for _ in range(clients)]
+    for claim in claims:
+        shares[zlib.crc32(claim.group.encode()) % clients].append(claim.submission)
+    return [
+        [share[start : start + size] for start in range(0, len(share), size)] for share in shares
+    ]
+
+
+def percentile(values: Sequence[float], fraction: float) -> float:
+    if not values:
+        return 0.0
+    if len(values) == 1:
+        return values[0]
+    return statistics.quantiles(values, n=1000, method="inclusive")[round(fraction * 1000) - 1]
+
+
+def _preload(hub_url: str, folder: Path, count: int, say: Say) -> None:
+    hub = build_hub(HubSettings(database_url=hub_url, data_dir=folder / "preload"))
+    try:
+        ingestion = IngestionService(
+            SqlAlchemyUnitOfWorkFactory(hub.engine), hub.standard, system_clock
+        )
+        batch: list[ClaimSubmission] = []
+        done = 0
+        for claim in preload_stream(count):
+            batch.append(claim)
+            if len(batch) == PRELOAD_BATCH:
+                ingestion.submit(PARTNER, batch)
+                done += len(batch)
+                batch = []
+                if done % 100_000 == 0:
+                    say(f"preloaded {done:,} claims")
+        if batch:
+            ingestion.submit(PARTNER, batch)
+    finally:
+        hub.close()
+
+
+def _identities(pki_dir: Path, clients: int) -> list[ClientIdentity]:
+    authority = ensure_authority(pki_dir)
+    found: list[ClientIdentity] = []
+    for index in range(clients):
+        issued = authority.issue(Role.PARTNER, partner=PARTNER, name=f"{PARTNER}-bench-{index}")
+        found.append(ClientIdentity(issued.certificate_path, issued.key_path))
+    return found
+
+
+def run_ingest(options: IngestOptions, say: Say) -> dict[str, Any]:
+    """Run the benchmark; the figures (also the JSON line's)."""
+    owned = options.data_dir is None
+    folder = Path(tempfile.mkdtemp(prefix="hub-bench-")) if owned else options.data_dir
+    assert folder is not None
+    folder.mkdir(parents=True, exist_ok=True)
+    try:
+        with fresh_databases(options.database_url, folder) as databases:
+            return _run(
+                options, folder, databases.kind, databases.hub_url, databases.baseline_url, say
+            )
+    finally:
+        if owned:
+            shutil.rmtree(folder, ignore_errors=True)
+
+
+def _run(
+    options: IngestOptions, folder: Path, kind: str, hub_url: str, baseline_url: str, say: Say
+) -> dict[str, Any]:
+    pki_dir = folder / "pki"
+    registrar = build_hub(
+        HubSettings(database_url=hub_url, data_dir=folder / "registrar", pki_dir=pki_dir)
+    )
+    try:
+        trust = prepare_trust(folder, [PARTNER], registrar.partner_keys, bureau_officers=())
+    finally:
+        registrar.close()
+    identities = _identities(pki_dir, options.partners)
+    if options.preload:
+        say(f"preloading {options.preload:,} claims")
+        _preload(hub_url, folder, options.preload, say)
+
+    stream = ClaimStream(options.claims, seed=options.seed)
+    claims = list(stream)
+    plan = plan_envelopes(claims, options.partners, options.envelope_size)
+    envelopes = [
+        [
+            pb.ClaimEnvelope(
+                partner=PARTNER,
+                delivery_id=stream.delivery_id,
+                claims=[claim_to_proto(c) for c in envelope],
+            )
+            for envelope in share
+        ]
+        for share in plan
+    ]
+    hub_key = PublicKey.from_file(PkiLayout(pki_dir).signing_public_key)
+    signer = Signer.from_file(trust.signing_keys[PARTNER])
+    ca = PkiLayout(pki_dir).ca_certificate
+
+    env = {
+        "HUB_ISSUANCE_INTERVAL": "0",
+        "HUB_MAX_STREAMS_PER_CALLER": str(max(4, options.partners + 1)),
+        "HUB_MAX_CLAIMS_PER_ENVELOPE": str(max(5000, options.envelope_size)),
+    }
+    say(f"starting the hub on {kind}")
+    hub = start_hub(hub_url, folder / "hub", pki_dir, env)
+    try:
+        first = identities[0]
+        with secure_channel(hub.address, ca=ca, cert=first.certificate, key=first.key) as channel:
+            stub = pb_grpc.PartnerServiceStub(channel)  # type: ignore[no-untyped-call]
+            last = stub.GetPartnerSequence(
+                pb.GetPartnerSequenceRequest(partner=PARTNER), timeout=UNARY_TIMEOUT
+            ).last_sequence
+            sequence = SharedSequence(signer, last)
+            request = pb.RegisterProjectsRequest(
+                partner=PARTNER, projects=[project_to_proto(p) for p in stream.projects]
+            )
+            registered = stub.RegisterProjects(
+                sequence.sign(request, PayloadType.PROJECTS), timeout=UNARY_TIMEOUT
+            )
+            refused = [
+                r.project_id for r in registered.results if r.decision != pb.DECISION_ACCEPTED
+            ]
+            if refused:
+                raise RuntimeError(f"the hub refused the run's PV projects: {refused}")
+        clients = [
+            StreamingClient(
+                hub.address,
+                ca,
+                identity,
+                PARTNER,
+                sequence,
+                share,
+                window=options.window,
+                hub_key=hub_key,
+            )
+            for identity, share in zip(identities, envelopes, strict=True)
+        ]
+        for client in clients:
+            client.connect()
+        say(f"streaming {options.claims:,} claims from {len(clients)} client(s)")
+        seconds = stream_all(clients)
+        peak_rss = hub.peak_rss_bytes()
+    finally:
+        hub.stop()
+
+    tally = Tally()
+    latencies: list[float] = []
+    for client in clients:
+        tally.merge(client.result.tally)
+        latencies.extend(client.result.latencies)
+    answered = sum(tally.decisions.values())
+    if answered != options.claims:
+        raise RuntimeError(f"{answered} verdicts for {options.claims} claims")
+
+    say("storage baseline: the same claim rows, bulk-inserted without the hub")
+    baseline = run_baseline(
+        hub_url,
+        baseline_url,
+        batch=options.envelope_size,
+        skip_record_prefix=PRELOAD_RECORD_PREFIX,
+    )
+    rate = options.claims / seconds if seconds > 0 else 0.0
+    return {
+        "database": kind,
+        "claims": options.claims,
+        "partners": options.partners,
+        "envelope_size": options.envelope_size,
+        "preload": options.preload,
+        "seconds": round(seconds, 3),
+        "claims_per_second": round(rate, 1),
+        "latency_p50_ms": round(percentile(latencies, 0.50) * 1000, 2),
+        "latency_p99_ms": round(percentile(latencies, 0.99) * 1000, 2),
+        "envelopes": len(latencies),
+        "replays": sum(c.result.replays for c in clients),
+        "hub_peak_rss_mb": None if peak_rss is None else round(peak_rss / 2**20, 1),
+        "baseline_claims_per_second": round(baseline.claims_per_second, 1),
+        "baseline_rows": {"claims": baseline.claims, "claim_locks": baseline.locks},
+        "ratio_to_baseline": round(rate / baseline.claims_per_second, 3)
+        if baseline.claims_per_second
+        else None,
+        **tally.as_json(),
+    }
+
+
+def report_lines(figures: dict[str, Any]) -> list[str]:
+    """What a reader wants first; the JSON object is the last line."""
+    lines = [
+        f"database: {figures['database']}, claims: {figures['claims']:,}, "
+        f"clients: {figures['partners']}, envelope: {figures['envelope_size']}, "
+        f"preloaded: {figures['preload']:,}",
+        f"end to end: {figures['claims_per_second']:,.0f} claims/s "
+        f"({figures['seconds']} s, {figures['envelopes']} envelopes, "
+        f"{figures['replays']} replays)",
+        f"verdict latency per envelope: p50 {figures['latency_p50_ms']} ms, "
+        f"p99 {figures['latency_p99_ms']} ms",
+        f"hub peak resident memory (VmHWM): {figures['hub_peak_rss_mb']} MB",
+        f"storage baseline: {figures['baseline_claims_per_second']:,.0f} claims/s "
+        f"({figures['baseline_rows']['claims']:,} claims, "
+        f"{figures['baseline_rows']['claim_locks']:,} locks)",
+        f"ratio hub / baseline: {figures['ratio_to_baseline']}",
+        "decisions: "
+        + ", ".join(f"{k} {v:,}" for k, v in figures["decisions"].items())
+        + f" (resubmissions {figures['resubmissions']:,})",
+        "rejections by code: "
+        + (", ".join(f"{k} {v:,}" for k, v in figures["rejections"].items()) or "none"),
+        "holds by code: "
+        + (", ".join(f"{k} {v:,}" for k, v in figures["holds"].items()) or "none"),
+        json.dumps(figures, sort_keys=True),
+    ]
+    return lines

@@ -1,0 +1,119 @@
+"""`carbon-hub bench ingest` end to end: speed must not cost a check.
+
+The command streams its generated claims through a real `carbon-hub serve`
+process over mutual TLS; the test pushes the same claims, split the same way,
+through the IngestionService in-process on a fresh database, and expects the
+same decisions, resubmissions and rejection and hold codes, count for count.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from hub.bench.claims import PARTNER, ClaimStream
+from hub.bench.ingest import plan_envelopes
+from hub.bench.tally import Tally
+from hub.services.clock import system_clock
+from hub.services.ingestion import IngestionService
+from hub.services.projects import ProjectRegistrationService
+from hub.standard import default_standards_dir, load_standard
+from hub.storage.database import create_engine_for, migrate
+from hub.storage.unit_of_work import SqlAlchemyUnitOfWorkFactory
+
+ROOT = Path(__file__).resolve().parents[2]
+CLAIMS = 3000
+CLIENTS = 2
+ENVELOPE = 250
+
+
+@pytest.fixture(scope="module")
+def figures(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+    """The JSON line of one small run (the command's last line)."""
+    return _bench(tmp_path_factory.mktemp("bench"))
+
+
+def _bench(data_dir: Path) -> dict[str, Any]:
+    run = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "from hub.cli import main; main()",
+            "bench",
+            "ingest",
+            "--claims",
+            str(CLAIMS),
+            "--partners",
+            str(CLIENTS),
+            "--envelope-size",
+            str(ENVELOPE),
+            "--data-dir",
+            str(data_dir),
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+    )
+    assert run.returncode == 0, run.stderr[-3000:]
+    figures: dict[str, Any] = json.loads(run.stdout.strip().splitlines()[-1])
+    return figures
+
+
+def _in_process(folder: Path) -> Tally:
+    url = f"sqlite:///{folder / 'reference.db'}"
+    migrate(url)
+    engine = create_engine_for(url)
+    try:
+        factory = SqlAlchemyUnitOfWorkFactory(engine)
+        standard = load_standard(default_standards_dir())
+        stream = ClaimStream(CLAIMS)
+        ProjectRegistrationService(factory, standard, clock=system_clock).register(
+            PARTNER, stream.projects
+        )
+        ingestion = IngestionService(factory, standard, system_clock)
+        tally = Tally()
+        for share in plan_envelopes(list(stream), CLIENTS, ENVELOPE):
+            for envelope in share:
+                for verdict in ingestion.submit(PARTNER, envelope):
+                    tally.add_verdict(verdict)
+        return tally
+    finally:
+        engine.dispose()
+
+
+def test_bench_rejections_match_the_in_process_path(
+    figures: dict[str, Any], tmp_path: Path
+) -> None:
+    expected = _in_process(tmp_path).as_json()
+
+    assert figures["decisions"] == expected["decisions"]
+    assert figures["resubmissions"] == expected["resubmissions"]
+    assert figures["rejections"] == expected["rejections"]
+    assert figures["holds"] == expected["holds"]
+    # The generated faults are there to be caught.
+    for code in ("DUPLICATE_CONTENT", "PERSON_PERIOD_OVERLAP", "DUPLICATE_RECORD_CHANGED"):
+        assert figures["rejections"].get(code, 0) > 0, code
+    assert figures["resubmissions"] > 0
+
+
+def test_bench_reports_its_figures(figures: dict[str, Any]) -> None:
+    shares = plan_envelopes(list(ClaimStream(CLAIMS)), CLIENTS, ENVELOPE)
+
+    assert figures["database"] == "sqlite"
+    assert figures["claims"] == CLAIMS
+    assert figures["envelopes"] == sum(len(share) for share in shares)
+    for name in ("claims_per_second", "baseline_claims_per_second", "ratio_to_baseline"):
+        assert figures[name] > 0, name
+    assert 0 < figures["latency_p50_ms"] <= figures["latency_p99_ms"]
+    assert figures["hub_peak_rss_mb"] > 20
+    # The baseline inserts exactly the claim rows the hub stored: every claim
+    # but the exact resubmissions and the refused changed resubmissions.
+    changed = figures["rejections"].get("DUPLICATE_RECORD_CHANGED", 0)
+    assert figures["baseline_rows"]["claims"] == CLAIMS - figures["resubmissions"] - changed
