@@ -1,7 +1,8 @@
 """A minimal working partner adapter: one CSV of personal claims plus manifest.json.
 
-Copy this folder to adapters/<partner>/ and change the four marked places
-(README.md walks through them). Everything else — manifest and digest
+Copy this folder to adapters/<name>/ and change the four marked places
+(README.md walks through them, step by step; adapters/hechi/ is the worked
+example, with a projects file too). Everything else — manifest and digest
 checks, encodings, header and row faults, duplicates, line numbers — comes
 from the shared modules and needs no change.
 """
@@ -19,7 +20,9 @@ from adapters.problem_codes import ProblemCode
 from adapters.row_mapping import RowMapping
 from hub.domain.claims import ClaimSubmission
 
-# (1) Who the partner is and where its local times are.
+# (1) Who the partner is and where its local times are. The code is the one
+# in standards/agreements/<code>.yaml and on the partner's certificate: ISO
+# 3166-2 (CN-MO), or the 6-digit GB/T 2260 code of a region without one.
 PARTNER = "CN-TPL"
 TIME_ZONE = "Asia/Shanghai"
 
