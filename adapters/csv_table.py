@@ -8,13 +8,14 @@ row are reported on the row's line and never stop the other rows.
 from __future__ import annotations
 
 import csv
+import hashlib
 import io
 from collections.abc import Collection
 from dataclasses import dataclass
 from pathlib import Path
 
 from adapters.delivery import RowProblem
-from adapters.manifest import Manifest, file_digest
+from adapters.manifest import Manifest
 from adapters.problem_codes import ProblemCode
 
 _UTF8_BOM = b"\xef\xbb\xbf"
@@ -68,6 +69,18 @@ def decode(data: bytes, manifest: Manifest, file: str) -> str | RowProblem:
         return mismatch(f"undecodable bytes at offset {exc.start}")
 
 
+def _file_bytes(path: Path) -> bytes | None:
+    """The file's bytes, or None when there is no readable file by that name.
+
+    The name comes from the partner's manifest: one the file system cannot
+    even look up (too long, a NUL) is a missing file, not a crash.
+    """
+    try:
+        return path.read_bytes() if path.is_file() else None
+    except (OSError, ValueError):
+        return None
+
+
 def read_table(
     delivery_dir: Path, manifest: Manifest, role: str, required: Collection[str]
 ) -> tuple[CsvTable | None, list[RowProblem]]:
@@ -77,14 +90,14 @@ def read_table(
     mismatch, encoding mismatch, empty, header without a required column).
     """
     file = manifest.files[role]
-    path = delivery_dir / file
-    if not path.is_file():
+    data = _file_bytes(delivery_dir / file)
+    if data is None:
         return None, [
             RowProblem(
                 file, 0, "", ProblemCode.FILE_MISSING, f"{file} named in the manifest is missing"
             )
         ]
-    actual = file_digest(path)
+    actual = hashlib.sha256(data).hexdigest()
     expected = manifest.sha256[file]
     if actual != expected:
         return None, [
@@ -96,7 +109,7 @@ def read_table(
                 f"{file} refused whole: sha256 {actual} differs from the manifest's {expected}",
             )
         ]
-    text = decode(path.read_bytes(), manifest, file)
+    text = decode(data, manifest, file)
     if isinstance(text, RowProblem):
         return None, [text]
     return parse_table(file, text, required)
@@ -106,6 +119,11 @@ def parse_table(
     file: str, text: str, required: Collection[str]
 ) -> tuple[CsvTable | None, list[RowProblem]]:
     """Parse decoded CSV text (RFC 4180) into rows keyed by stripped header names."""
+    # The csv module refuses a field longer than its limit (128 KiB by default)
+    # by raising mid-file. The whole text is already in memory, so the limit
+    # protects nothing here: no field can be longer than the text itself.
+    if csv.field_size_limit() < len(text):
+        csv.field_size_limit(len(text))
     reader = csv.reader(io.StringIO(text, newline=""))
     header: list[str] | None = None
     for cells in reader:

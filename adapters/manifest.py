@@ -79,8 +79,10 @@ def load_manifest(delivery_dir: Path, partner: str, roles: Collection[str]) -> M
         )
     try:
         data = json.loads(path.read_bytes().decode("utf-8-sig"))
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise _invalid(f"{MANIFEST_NAME} is not valid UTF-8 JSON: {exc}") from exc
+    except (ValueError, RecursionError) as exc:
+        # ValueError covers undecodable bytes, bad JSON and integers too long to
+        # convert; RecursionError arrays or objects nested too deep to parse.
+        raise _invalid(f"{MANIFEST_NAME} is not valid UTF-8 JSON: {str(exc)[:200]}") from exc
     if not isinstance(data, dict):
         raise _invalid(f"{MANIFEST_NAME} must hold a JSON object")
 

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from decimal import Decimal, InvalidOperation
+import re
+from decimal import Decimal
 from pathlib import Path
 
 from adapters.csv_table import CsvTable, read_table
@@ -15,25 +16,28 @@ from adapters.problem_codes import ProblemCode
 from adapters.row_mapping import RowMapping
 from hub.domain.claims import ClaimSubmission, OriginStatus
 
+# A plain decimal as the hub reads numbers (hub.domain.normalisation):
+# ASCII digits, an optional sign and point, no exponent, no separators.
+_PLAIN_DECIMAL = re.compile(r"[+-]?(\d+(\.\d*)?|\.\d+)", re.ASCII)
+
 
 def kg_to_tonnes(text: str | None) -> str | None:
     """``co2e_kg`` → the wire's ``reported_tco2e``.
 
     The one unit change an adapter makes: the proto field is in tonnes and
-    Hong Kong reports kilograms. kg → t is a power of ten, so the Decimal
-    shift is exact and no precision is lost or invented. A value that is not
-    a finite decimal is passed through unchanged so the hub rejects it with
-    REPORTED_MALFORMED (its raw text stays in ``raw["co2e_kg"]`` as well).
+    Hong Kong reports kilograms. kg → t is a power of ten: the digits stay,
+    the exponent moves by three (no decimal context, so nothing is rounded
+    however many digits there are). A value that is not a plain decimal
+    (``1e3``, ``1_000``, full-width digits, ``NaN`` ...) is passed through
+    unchanged so the hub rejects it with REPORTED_MALFORMED, as it would the
+    same text from any partner (its raw text stays in ``raw["co2e_kg"]``).
     """
-    if text is None:
-        return None
-    try:
-        value = Decimal(text)
-    except InvalidOperation:
+    if text is None or not _PLAIN_DECIMAL.fullmatch(text):
         return text
-    if not value.is_finite():
+    sign, digits, exponent = Decimal(text).as_tuple()
+    if not isinstance(exponent, int):  # never for a plain decimal; keeps mypy exact
         return text
-    return format(value.scaleb(-3), "f")
+    return format(Decimal((sign, digits, exponent - 3)), "f")
 
 
 class HongKongAdapter:
