@@ -312,6 +312,102 @@ def resume_project(
         )
 
 
+Comment = Annotated[
+    str, typer.Option("--comment", help="the reviewer's comment, kept in the ledger")
+]
+OptionalComment = Annotated[
+    str | None, typer.Option("--comment", help="the reviewer's comment, kept in the ledger")
+]
+RecordId = Annotated[str, typer.Option("--record", help="the partner's record id of the claim")]
+
+
+@bureau_app.command("approve-claim")
+def approve_claim(
+    partner: ProjectPartner,
+    record: RecordId,
+    officer: Officer,
+    comment: Comment,
+    data_dir: DataDir = None,
+    database_url: DatabaseUrl = None,
+    config: ConfigFile = None,
+) -> None:
+    """Accept a HELD claim: it goes on to issuance, the comment kept with it."""
+    with _ledger(data_dir, database_url, config) as hub:
+        outcome = hub.review.approve_claim(partner, record, officer=officer, comment=comment)
+        Console().print(f"{partner}/{record} ({outcome.claim_id}): {outcome.decision}")
+
+
+@bureau_app.command("reject-claim")
+def reject_claim(
+    partner: ProjectPartner,
+    record: RecordId,
+    officer: Officer,
+    comment: Comment,
+    data_dir: DataDir = None,
+    database_url: DatabaseUrl = None,
+    config: ConfigFile = None,
+) -> None:
+    """Reject a HELD claim: its locks are released, the comment kept with it."""
+    with _ledger(data_dir, database_url, config) as hub:
+        outcome = hub.review.reject_claim(partner, record, officer=officer, comment=comment)
+        Console().print(f"{partner}/{record} ({outcome.claim_id}): {outcome.decision}")
+
+
+@bureau_app.command("review-project")
+def review_project(
+    partner: ProjectPartner,
+    project: ProjectId,
+    officer: Officer,
+    data_dir: DataDir = None,
+    database_url: DatabaseUrl = None,
+    config: ConfigFile = None,
+) -> None:
+    """Open the review of a SUBMITTED project (it becomes UNDER_REVIEW)."""
+    with _ledger(data_dir, database_url, config) as hub:
+        outcome = hub.review.open_project_review(partner, project, officer=officer)
+        Console().print(f"{partner}/{project}: {outcome.state}")
+
+
+@bureau_app.command("approve-project")
+def approve_project(
+    partner: ProjectPartner,
+    project: ProjectId,
+    officer: Officer,
+    comment: OptionalComment = None,
+    data_dir: DataDir = None,
+    database_url: DatabaseUrl = None,
+    config: ConfigFile = None,
+) -> None:
+    """Approve a project UNDER_REVIEW: the claims only its review held are decided again."""
+    with _ledger(data_dir, database_url, config) as hub:
+        outcome = hub.review.approve_project(
+            partner, project, officer=officer, comment=comment or ""
+        )
+        Console().print(
+            f"{partner}/{project}: {outcome.state}; {outcome.claims_changed} claims decided again"
+        )
+
+
+@bureau_app.command("reject-project")
+def reject_project(
+    partner: ProjectPartner,
+    project: ProjectId,
+    officer: Officer,
+    comment: OptionalComment = None,
+    data_dir: DataDir = None,
+    database_url: DatabaseUrl = None,
+    config: ConfigFile = None,
+) -> None:
+    """Reject a project UNDER_REVIEW: its held claims are REJECTED (PROJECT_REJECTED)."""
+    with _ledger(data_dir, database_url, config) as hub:
+        outcome = hub.review.reject_project(
+            partner, project, officer=officer, comment=comment or ""
+        )
+        Console().print(
+            f"{partner}/{project}: {outcome.state}; {outcome.claims_changed} claims rejected"
+        )
+
+
 @bureau_app.command("resolve-discrepancy")
 def resolve_discrepancy(
     discrepancy: Annotated[str, typer.Argument(help="the discrepancy id")],

@@ -7,6 +7,7 @@ from decimal import Decimal
 from hub.domain.checks import CheckResult, Severity
 from hub.domain.claims import ClaimSubmission, Decision, OriginStatus, Trace, Verdict
 from hub.domain.issuance import ClaimState, initial_state
+from hub.domain.project_review import ProjectReviewState
 from hub.domain.projects import PartnerProjectStatus, ProjectSubmission
 from hub.grpc_api.generated.carbonhub.v1 import partner_pb2 as pb
 from hub.services.ingestion import ClaimStatus
@@ -183,9 +184,23 @@ def claim_status_to_proto(status: ClaimStatus) -> pb.Verdict:
     )
 
 
+_REVIEW_STATE = {
+    ProjectReviewState.SUBMITTED: pb.PROJECT_REVIEW_STATE_SUBMITTED,
+    ProjectReviewState.UNDER_REVIEW: pb.PROJECT_REVIEW_STATE_UNDER_REVIEW,
+    ProjectReviewState.APPROVED: pb.PROJECT_REVIEW_STATE_APPROVED,
+    ProjectReviewState.REJECTED: pb.PROJECT_REVIEW_STATE_REJECTED,
+    ProjectReviewState.SUSPENDED: pb.PROJECT_REVIEW_STATE_SUSPENDED,
+}
+
+
 def project_result_to_proto(result: ProjectResult) -> pb.ProjectResult:
     return pb.ProjectResult(
         project_id=result.project_id,
         decision=_DECISION[result.decision],
         checks=[check_to_proto(c) for c in result.checks],
+        review_state=(
+            pb.PROJECT_REVIEW_STATE_UNSPECIFIED
+            if result.review_state is None
+            else _REVIEW_STATE[result.review_state]
+        ),
     )

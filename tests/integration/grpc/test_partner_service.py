@@ -124,6 +124,8 @@ def _register(stub: PartnerStub) -> None:
         pb.RegisterProjectsRequest(partner="CN-GD", projects=[_project()])
     )
     assert [r.decision for r in response.results] == [pb.DECISION_ACCEPTED], response
+    # CN-GD's registry reviews its projects: approved at once under its agreement.
+    assert [r.review_state for r in response.results] == [pb.PROJECT_REVIEW_STATE_APPROVED]
 
 
 def test_one_verdict_batch_per_envelope_in_order(stub: PartnerStub) -> None:

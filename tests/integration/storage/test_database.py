@@ -39,6 +39,7 @@ TABLES = TABLES_0001 | {
     "signed_payloads",
     "audit_head",
     "audit_checkpoints",
+    "asset_guards",
 }
 HEAD = "0004_audit_chain"
 

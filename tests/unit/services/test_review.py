@@ -11,10 +11,10 @@ from hub.domain.project_review import ProjectReviewState
 from hub.errors import FailedPrecondition, InvalidRequest, NotFound
 from hub.services.review import ReviewService
 from hub.standard import Standard
+from tests.review_standards import bureau_reviewed_standard
 
 from .builders import PARTNER, PROJECT_ID, pv, pv_project
 from .ledger_setup import Ledger, make_ledger
-from .review_setup import bureau_reviewed_standard
 
 OFFICER = "王科长"
 
@@ -245,3 +245,55 @@ def test_under_a_partner_registry_agreement_a_project_is_approved_at_once(
         ("UNDER_REVIEW", f"agreement:{PARTNER}"),
         ("APPROVED", f"agreement:{PARTNER}"),
     ]
+
+
+def test_the_same_asset_under_another_project_id_is_held_submitted_naming_the_first(
+    standard: Standard,
+) -> None:
+    ledger = make_ledger(standard, register_project=False)
+    ledger.projects.register(PARTNER, [pv_project()])
+
+    # The same plant: 0.38 MW, a few hundred metres from the first coordinates.
+    (again,) = ledger.projects.register(
+        PARTNER,
+        [
+            pv_project(
+                project_id="4401-PV-2024-0100",
+                size_value="0.38",
+                size_unit="MW",
+                longitude="113.4551",
+                latitude="23.1688",
+            )
+        ],
+    )
+
+    assert again.decision is Decision.HELD
+    assert again.review_state is ProjectReviewState.SUBMITTED
+    (check,) = [c for c in again.checks if c.code == "ASSET_ALREADY_REGISTERED"]
+    assert (check.details["other_partner"], check.details["other_project_id"]) == (
+        PARTNER,
+        PROJECT_ID,
+    )
+    assert _state(ledger, "4401-PV-2024-0100") is ProjectReviewState.SUBMITTED
+    (claim,) = ledger.ingestion.submit(
+        PARTNER, [pv("D-1", "2024-01-01", "2024-01-28", project_id="4401-PV-2024-0100")]
+    )
+    assert claim.decision is Decision.HELD
+
+
+def test_a_change_that_moves_a_project_onto_another_asset_is_held_and_not_stored(
+    standard: Standard,
+) -> None:
+    ledger = make_ledger(standard, register_project=False)
+    far = {"longitude": "113.9000", "latitude": "22.6000"}
+    ledger.projects.register(PARTNER, [pv_project(), pv_project(project_id="OTHER", **far)])
+    before = ledger.uow_factory.store.projects[(PARTNER, "OTHER")][0]
+
+    (moved,) = ledger.projects.register(PARTNER, [pv_project(project_id="OTHER")])
+
+    assert moved.decision is Decision.HELD
+    assert "ASSET_ALREADY_REGISTERED" in {c.code for c in moved.checks}
+    assert ledger.uow_factory.store.projects[(PARTNER, "OTHER")][0] == before
+    # Re-sending the stored registration unchanged is not a new asset: nothing fires.
+    (same,) = ledger.projects.register(PARTNER, [pv_project(project_id="OTHER", **far)])
+    assert (same.decision, same.checks) == (Decision.ACCEPTED, ())

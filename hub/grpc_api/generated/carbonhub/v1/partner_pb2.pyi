@@ -46,6 +46,15 @@ class ProjectStatus(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     PROJECT_STATUS_REGISTERED: _ClassVar[ProjectStatus]
     PROJECT_STATUS_SUSPENDED: _ClassVar[ProjectStatus]
     PROJECT_STATUS_DEREGISTERED: _ClassVar[ProjectStatus]
+
+class ProjectReviewState(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    PROJECT_REVIEW_STATE_UNSPECIFIED: _ClassVar[ProjectReviewState]
+    PROJECT_REVIEW_STATE_SUBMITTED: _ClassVar[ProjectReviewState]
+    PROJECT_REVIEW_STATE_UNDER_REVIEW: _ClassVar[ProjectReviewState]
+    PROJECT_REVIEW_STATE_APPROVED: _ClassVar[ProjectReviewState]
+    PROJECT_REVIEW_STATE_REJECTED: _ClassVar[ProjectReviewState]
+    PROJECT_REVIEW_STATE_SUSPENDED: _ClassVar[ProjectReviewState]
 ORIGIN_STATUS_UNSPECIFIED: OriginStatus
 ORIGIN_STATUS_NOT_ISSUED: OriginStatus
 ORIGIN_STATUS_ISSUED: OriginStatus
@@ -70,6 +79,12 @@ PROJECT_STATUS_UNSPECIFIED: ProjectStatus
 PROJECT_STATUS_REGISTERED: ProjectStatus
 PROJECT_STATUS_SUSPENDED: ProjectStatus
 PROJECT_STATUS_DEREGISTERED: ProjectStatus
+PROJECT_REVIEW_STATE_UNSPECIFIED: ProjectReviewState
+PROJECT_REVIEW_STATE_SUBMITTED: ProjectReviewState
+PROJECT_REVIEW_STATE_UNDER_REVIEW: ProjectReviewState
+PROJECT_REVIEW_STATE_APPROVED: ProjectReviewState
+PROJECT_REVIEW_STATE_REJECTED: ProjectReviewState
+PROJECT_REVIEW_STATE_SUSPENDED: ProjectReviewState
 
 class ClaimEnvelope(_message.Message):
     __slots__ = ("partner", "delivery_id", "sequence", "claims")
@@ -324,14 +339,16 @@ class RegisterProjectsRequest(_message.Message):
     def __init__(self, partner: _Optional[str] = ..., delivery_id: _Optional[str] = ..., projects: _Optional[_Iterable[_Union[Project, _Mapping]]] = ..., sequence: _Optional[int] = ...) -> None: ...
 
 class ProjectResult(_message.Message):
-    __slots__ = ("project_id", "decision", "checks")
+    __slots__ = ("project_id", "decision", "checks", "review_state")
     PROJECT_ID_FIELD_NUMBER: _ClassVar[int]
     DECISION_FIELD_NUMBER: _ClassVar[int]
     CHECKS_FIELD_NUMBER: _ClassVar[int]
+    REVIEW_STATE_FIELD_NUMBER: _ClassVar[int]
     project_id: str
     decision: Decision
     checks: _containers.RepeatedCompositeFieldContainer[CheckResult]
-    def __init__(self, project_id: _Optional[str] = ..., decision: _Optional[_Union[Decision, str]] = ..., checks: _Optional[_Iterable[_Union[CheckResult, _Mapping]]] = ...) -> None: ...
+    review_state: ProjectReviewState
+    def __init__(self, project_id: _Optional[str] = ..., decision: _Optional[_Union[Decision, str]] = ..., checks: _Optional[_Iterable[_Union[CheckResult, _Mapping]]] = ..., review_state: _Optional[_Union[ProjectReviewState, str]] = ...) -> None: ...
 
 class RegisterProjectsResponse(_message.Message):
     __slots__ = ("results",)
