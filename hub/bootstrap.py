@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from sqlalchemy import Engine
 
@@ -14,23 +15,32 @@ from hub.services.attestation import AttestationService
 from hub.services.audit import AuditService
 from hub.services.bureau import BureauService
 from hub.services.clock import Clock, system_clock
+from hub.services.disclosure import DisclosureService
 from hub.services.exchange import ExchangeService
 from hub.services.ingestion import IngestionService
 from hub.services.issuance import IssuanceService
+from hub.services.officers_auth import OfficerAuthService
 from hub.services.partner_keys import PartnerKeyService
 from hub.services.periodic_checkpointer import PeriodicCheckpointer
 from hub.services.periodic_issuer import PeriodicIssuer
 from hub.services.projects import ProjectRegistrationService
 from hub.services.reconciliation import ReconciliationService
 from hub.services.review import ReviewService
+from hub.services.review_queue import ReviewQueueService
 from hub.services.signed_writes import WriteAuthenticator
 from hub.settings import HubSettings
 from hub.standard import Standard, default_standards_dir, load_standard
 from hub.storage.database import create_engine_for, migrate
+from hub.storage.disclosure_queries import SqlAlchemyDisclosureQueries, create_read_only_engine
+from hub.storage.officer_repository import SqlAlchemyOfficerStore
+from hub.storage.review_queue_queries import SqlAlchemyReviewQueueQueries
 from hub.storage.unit_of_work import SqlAlchemyUnitOfWorkFactory
 from hub.trust.audit_signing import audit_service
 from hub.trust.receipts import ReceiptSigner
 from hub.trust.signing import hub_signer, verify_ed25519
+
+if TYPE_CHECKING:
+    from hub.http_api.context import HttpServices
 
 
 @dataclass
@@ -48,6 +58,8 @@ class Hub:
     partner_keys: PartnerKeyService
     audit: AuditService
     review: ReviewService
+    officers: OfficerAuthService
+    read_engine: Engine  # read-only sessions: public disclosure and the console's queue
 
     def receipts(self) -> ReceiptSigner:
         """The hub signing key of the PKI directory; the --insecure development
@@ -83,7 +95,25 @@ class Hub:
         interval = self.settings.audit_checkpoint_interval
         return PeriodicCheckpointer(self.audit, interval) if interval > 0 else None
 
+    def http_services(self) -> HttpServices:
+        """What the HTTP side (hub.http_api) is given."""
+        from hub.domain.reconciliation import EXCHANGE
+        from hub.http_api.context import HttpServices
+
+        return HttpServices(
+            disclosure=DisclosureService(SqlAlchemyDisclosureQueries(self.read_engine)),
+            officers=self.officers,
+            review_queue=ReviewQueueService(SqlAlchemyReviewQueueQueries(self.read_engine)),
+            review=self.review,
+            bureau=self.bureau,
+            reconciliations=self.reconciliations,
+            counterparts=(EXCHANGE, *self.standard.partners()),
+            settings=self.settings,
+        )
+
     def close(self) -> None:
+        if self.read_engine is not self.engine:
+            self.read_engine.dispose()
         self.engine.dispose()
 
 
@@ -127,4 +157,11 @@ def build_hub(settings: HubSettings, clock: Clock = system_clock) -> Hub:
             uow_factory, settings.resolved_pki_dir(), clock, create_key=settings.insecure
         ),
         review=ReviewService(uow_factory, clock, write_retries=retries),
+        officers=OfficerAuthService(
+            SqlAlchemyOfficerStore(engine),
+            clock,
+            max_failures=settings.login_max_failures,
+            window_seconds=settings.login_window,
+        ),
+        read_engine=create_read_only_engine(url, engine),
     )

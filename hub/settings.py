@@ -10,7 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from pydantic import Field, field_validator
+from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import (
     BaseSettings,
     PydanticBaseSettingsSource,
@@ -79,6 +79,28 @@ class HubSettings(BaseSettings):
         default=60.0,
         ge=0,
         description="seconds between signed audit checkpoints of `serve` (0: none)",
+    )
+
+    # HTTP: public disclosure and the bureau console (hub.http_api).
+    http_host: str = Field(default="127.0.0.1", description="address the HTTP side binds")
+    http_port: int = Field(default=8080, ge=0, le=65535, description="HTTP port (0: no HTTP)")
+    session_secret: SecretStr | None = Field(
+        default=None,
+        description="key signing console session cookies (default: made once, kept 0600 "
+        "in data_dir/console-session.key)",
+    )
+    session_max_age: int = Field(
+        default=8 * 3600, ge=60, le=7 * 24 * 3600, description="seconds a console login lasts"
+    )
+    session_cookie_secure: bool = Field(
+        default=False,
+        description="send the console cookie over HTTPS only (set behind a TLS proxy)",
+    )
+    login_max_failures: int = Field(
+        default=5, ge=1, le=100, description="failed console logins per username per window"
+    )
+    login_window: float = Field(
+        default=900.0, gt=0, description="seconds over which failed logins are counted"
     )
 
     @field_validator("database_url")

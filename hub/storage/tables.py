@@ -588,3 +588,19 @@ class AuditCheckpointRow(Base):
     at: Mapped[datetime] = mapped_column(UtcDateTime)
     key_id: Mapped[str] = mapped_column(String(64))
     signature: Mapped[bytes] = mapped_column(LargeBinary)
+
+
+# --- the bureau console's officers (0006) ------------------------------------
+
+
+class OfficerRow(Base):
+    """A bureau officer of the web console; the password as an Argon2id hash."""
+
+    __tablename__ = "officers"
+
+    username: Mapped[str] = mapped_column(String(64), primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    role: Mapped[str] = mapped_column(String(32))
+    password_hash: Mapped[str] = mapped_column(Text)
+    active: Mapped[bool] = mapped_column(Boolean)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)

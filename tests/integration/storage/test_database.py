@@ -40,8 +40,9 @@ TABLES = TABLES_0001 | {
     "audit_head",
     "audit_checkpoints",
     "asset_guards",
+    "officers",
 }
-HEAD = "0004_audit_chain"
+HEAD = "0006_officers"
 
 
 def _tables(engine: Engine) -> set[str]:

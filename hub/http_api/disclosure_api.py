@@ -1,0 +1,162 @@
+"""The public disclosure JSON API (/api/v1) and its CSV exports: GET only."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Query
+from fastapi.responses import StreamingResponse
+
+from hub.domain.blocks import BlockState
+from hub.http_api.context import HttpServices, services
+from hub.http_api.csv_export import CSV_MEDIA_TYPE, csv_response
+from hub.http_api.error_mapping import ErrorBody
+from hub.http_api.schemas import (
+    BlockOut,
+    BlockPage,
+    ProjectOut,
+    ProjectPage,
+    RetirementOut,
+    RetirementPage,
+    TotalsOut,
+    TotalsPage,
+)
+from hub.services.disclosure import DEFAULT_LIMIT, MAX_LIMIT, DisclosureFilter, TotalsDimension
+
+ERRORS: dict[int | str, dict[str, Any]] = {
+    400: {"model": ErrorBody, "description": "a parameter was refused (coded)"},
+    503: {"model": ErrorBody, "description": "the database is unavailable (coded)"},
+}
+CSV_OK: dict[int | str, dict[str, Any]] = {
+    200: {
+        "content": {CSV_MEDIA_TYPE: {"schema": {"type": "string"}}},
+        "description": "CSV, UTF-8 with a byte-order mark, one header line",
+    },
+    **ERRORS,
+}
+
+router = APIRouter(prefix="/api/v1", tags=["disclosure"])
+
+Services = Annotated[HttpServices, Depends(services)]
+Partner = Annotated[str | None, Query(max_length=64, description="e.g. CN-GD")]
+Methodology = Annotated[str | None, Query(max_length=200, description="Shenzhen methodology")]
+Vintage = Annotated[int | None, Query(ge=1900, le=2200)]
+Since = Annotated[date | None, Query(description="from this UTC day, inclusive")]
+Until = Annotated[date | None, Query(description="to this UTC day, inclusive")]
+Cursor = Annotated[str | None, Query(max_length=2000, description="next_cursor of the last page")]
+Limit = Annotated[int, Query(ge=1, le=MAX_LIMIT)]
+By = Annotated[TotalsDimension, Query(description="group by")]
+
+
+def _common(
+    partner: Partner = None,
+    methodology: Methodology = None,
+    vintage: Vintage = None,
+    since: Since = None,
+    until: Until = None,
+) -> DisclosureFilter:
+    return DisclosureFilter(
+        partner=partner, methodology=methodology, vintage=vintage, since=since, until=until
+    )
+
+
+def _project_filter(
+    partner: Partner = None,
+    methodology: Annotated[
+        str | None, Query(max_length=200, description="the partner's methodology")
+    ] = None,
+    state: Annotated[
+        str | None, Query(max_length=32, description="review state, e.g. APPROVED")
+    ] = None,
+) -> DisclosureFilter:
+    return DisclosureFilter(partner=partner, methodology=methodology, state=state)
+
+
+def _block_filter(
+    common: Annotated[DisclosureFilter, Depends(_common)],
+    state: Annotated[BlockState | None, Query(description="default: all but SPLIT")] = None,
+) -> DisclosureFilter:
+    return DisclosureFilter(
+        partner=common.partner,
+        methodology=common.methodology,
+        vintage=common.vintage,
+        state=None if state is None else str(state),
+        since=common.since,
+        until=common.until,
+    )
+
+
+ProjectFilter = Annotated[DisclosureFilter, Depends(_project_filter)]
+BlockFilter = Annotated[DisclosureFilter, Depends(_block_filter)]
+CommonFilter = Annotated[DisclosureFilter, Depends(_common)]
+
+
+@router.get("/projects", response_model=ProjectPage, responses=ERRORS)
+def list_projects(
+    hub: Services, where: ProjectFilter, cursor: Cursor = None, limit: Limit = DEFAULT_LIMIT
+) -> ProjectPage:
+    page = hub.disclosure.projects(where, cursor, limit)
+    return ProjectPage(items=[ProjectOut.of(p) for p in page.items], next_cursor=page.next_cursor)
+
+
+@router.get("/projects.csv", response_class=StreamingResponse, responses=CSV_OK)
+def export_projects(hub: Services, where: ProjectFilter) -> StreamingResponse:
+    rows = (ProjectOut.of(p) for p in hub.disclosure.all_projects(where))
+    return csv_response(ProjectOut, rows, "projects")
+
+
+@router.get("/blocks", response_model=BlockPage, responses=ERRORS)
+def list_blocks(
+    hub: Services, where: BlockFilter, cursor: Cursor = None, limit: Limit = DEFAULT_LIMIT
+) -> BlockPage:
+    page = hub.disclosure.blocks(where, cursor, limit)
+    return BlockPage(items=[BlockOut.of(b) for b in page.items], next_cursor=page.next_cursor)
+
+
+@router.get("/blocks.csv", response_class=StreamingResponse, responses=CSV_OK)
+def export_blocks(hub: Services, where: BlockFilter) -> StreamingResponse:
+    rows = (BlockOut.of(b) for b in hub.disclosure.all_blocks(where))
+    return csv_response(BlockOut, rows, "blocks")
+
+
+@router.get("/retirements", response_model=RetirementPage, responses=ERRORS)
+def list_retirements(
+    hub: Services, where: CommonFilter, cursor: Cursor = None, limit: Limit = DEFAULT_LIMIT
+) -> RetirementPage:
+    page = hub.disclosure.retirements(where, cursor, limit)
+    return RetirementPage(
+        items=[RetirementOut.of(r) for r in page.items], next_cursor=page.next_cursor
+    )
+
+
+@router.get("/retirements.csv", response_class=StreamingResponse, responses=CSV_OK)
+def export_retirements(hub: Services, where: CommonFilter) -> StreamingResponse:
+    rows = (RetirementOut.of(r) for r in hub.disclosure.all_retirements(where))
+    return csv_response(RetirementOut, rows, "retirements")
+
+
+@router.get("/totals", response_model=TotalsPage, responses=ERRORS)
+def list_totals(
+    hub: Services,
+    where: CommonFilter,
+    by: By = TotalsDimension.PARTNER,
+    cursor: Cursor = None,
+    limit: Limit = DEFAULT_LIMIT,
+) -> TotalsPage:
+    page = hub.disclosure.totals(by, where, cursor, limit)
+    return TotalsPage(items=[TotalsOut.of(t) for t in page.items], next_cursor=page.next_cursor)
+
+
+@router.get("/totals.csv", response_class=StreamingResponse, responses=CSV_OK)
+def export_totals(
+    hub: Services, where: CommonFilter, by: By = TotalsDimension.PARTNER
+) -> StreamingResponse:
+    rows = (TotalsOut.of(t) for t in hub.disclosure.all_totals(by, where))
+    return csv_response(TotalsOut, rows, f"totals-{by}")
+
+
+@router.get("/summary", response_model=TotalsOut, responses=ERRORS)
+def summary(hub: Services, where: CommonFilter) -> TotalsOut:
+    """Every unit the filter keeps, in one line (key "")."""
+    return TotalsOut.of(hub.disclosure.overall(where))

@@ -1,0 +1,95 @@
+"""Rendering of the pages: Jinja2 templates (templates/), the message
+catalogue of the page's language, the language cookie.
+
+Stable markup for browser tests (do not rename without updating them):
+
+Every page
+    ``#lang-zh`` / ``#lang-en`` links (?lang=zh-CN / ?lang=en); ``html[lang]``;
+    ``#nav-home``, ``#nav-projects``, ``#nav-blocks``, ``#nav-retirements``,
+    ``#nav-console``; ``#flash`` (a message after a console action, with
+    ``data-code``); ``#error-code`` and ``#error-message`` on an error page.
+Public pages
+    ``/``: ``#total-issued``, ``#total-retired``, ``#total-cancelled``,
+    ``#total-outstanding`` (whole tCO2e, digits only in ``data-value``);
+    ``svg#chart-monthly`` with ``rect.bar-issued`` / ``rect.bar-retired``
+    (``data-month``, ``data-value``); tables ``#totals-partner``,
+    ``#totals-methodology``, ``#totals-vintage``.
+    ``/projects``, ``/blocks``, ``/retirements``: ``form#filter-form`` with
+    inputs named ``partner``, ``methodology``, ``vintage``, ``state``,
+    ``since``, ``until`` (those the list takes), ``button#filter-submit``;
+    ``table#projects-table`` / ``#blocks-table`` / ``#retirements-table``,
+    one ``tr`` per item with ``data-id`` (project: ``PARTNER|ID``; block id;
+    retirement id); ``a#next-page`` when there is a next page;
+    ``a#csv-export``.
+Console (/console)
+    login: ``form#login-form``, inputs ``username``, ``password``,
+    ``button#login-submit``. Every form has a hidden ``csrf_token``.
+    ``form#logout-form``; ``#officer-name``.
+    ``/console``: ``table#held-claims`` (``tr[data-id="PARTNER|RECORD"]``,
+    link ``a.claim-link``), ``table#awaiting-projects``
+    (``tr[data-id="PARTNER|PROJECT"]``, link ``a.project-link``).
+    ``/console/claim?partner=&record=``: ``#claim-decision``, ``table#claim-checks``
+    (``tr[data-code]``), ``#claim-trace``, ``table#claim-raw``;
+    ``form#approve-claim-form`` / ``form#reject-claim-form``, each with
+    ``textarea[name=comment]`` and ``button[type=submit]``.
+    ``/console/project?partner=&project=``: ``#project-review-state``,
+    ``table#project-events``; one ``form#project-<action>-form`` per allowed
+    action (open-review, approve, reject, suspend, resume) with
+    ``textarea[name=comment]``.
+    ``/console/blocks``: ``form#cancel-block-form`` (``block``, ``reason``).
+    ``/console/reconciliations``: ``section.reconciliation[data-counterpart]``,
+    ``table.discrepancies`` rows ``tr[data-id]``, ``form.resolve-form``
+    (``resolution``).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from fastapi import Request
+from fastapi.responses import HTMLResponse
+from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+
+from hub.http_api.i18n import catalogue, keep_language, requested_language
+
+_TEMPLATES = Path(__file__).parent / "templates"
+
+environment = Environment(
+    loader=FileSystemLoader(_TEMPLATES),
+    autoescape=select_autoescape(["html"]),
+    undefined=StrictUndefined,
+    trim_blocks=True,
+    lstrip_blocks=True,
+)
+
+
+def _units(value: int) -> str:
+    return f"{value:,}"
+
+
+environment.filters["units"] = _units
+
+
+def render(
+    request: Request,
+    template: str,
+    context: dict[str, Any],
+    *,
+    status_code: int = 200,
+    headers: dict[str, str] | None = None,
+) -> HTMLResponse:
+    language, asked = requested_language(request)
+    messages = catalogue(language)
+    secure = bool(request.app.state.services.settings.session_cookie_secure)
+    body = environment.get_template(template).render(
+        request=request,
+        lang=language,
+        t=messages.__getitem__,
+        path=request.url.path,
+        **context,
+    )
+    response = HTMLResponse(body, status_code=status_code, headers=headers)
+    if asked:
+        keep_language(response, language, secure=secure)
+    return response

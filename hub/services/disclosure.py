@@ -1,0 +1,300 @@
+"""Public disclosure (信息披露): what was registered, issued and retired.
+
+Read-only by construction: the port below has queries only, and the storage
+behind it runs on a read-only database session. Every list is paged by an
+opaque keyset cursor (the last row's sort key, so a page is stable under
+concurrent inserts and no row is skipped or repeated); totals are grouped
+in the database, never summed here from rows.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+from enum import StrEnum
+from typing import Generic, Protocol, TypeVar
+
+from hub.errors import InvalidRequest
+
+MAX_LIMIT = 500
+DEFAULT_LIMIT = 50
+_EXPORT_PAGE = 500
+
+
+class TotalsDimension(StrEnum):
+    PARTNER = "partner"
+    METHODOLOGY = "methodology"
+    VINTAGE = "vintage"
+    MONTH = "month"  # YYYY-MM (UTC) of issuance, retirement or cancellation
+
+
+@dataclass(frozen=True, slots=True)
+class DisclosureFilter:
+    """Every field optional; ``since``/``until`` are inclusive UTC dates of the
+    list's own instant (issued, retired; for totals each figure's own)."""
+
+    partner: str | None = None
+    methodology: str | None = None
+    vintage: int | None = None
+    state: str | None = None
+    since: date | None = None
+    until: date | None = None
+
+    def __post_init__(self) -> None:
+        if self.since is not None and self.until is not None and self.since > self.until:
+            raise InvalidRequest(
+                "DATE_RANGE_INVALID",
+                f"since {self.since} is after until {self.until}",
+                {"since": self.since.isoformat(), "until": self.until.isoformat()},
+            )
+
+
+@dataclass(frozen=True, slots=True)
+class ProjectEntry:
+    partner: str
+    project_id: str
+    name: str
+    partner_methodology: str
+    region_code: str
+    size_value: str
+    size_unit: str
+    crediting_start: date
+    crediting_end: date
+    status: str  # the partner's own status of the project
+    review_state: str  # the hub's review state (SUBMITTED ... SUSPENDED)
+    updated_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class BlockEntry:
+    block_id: str
+    serial: str
+    partner: str
+    origin: str
+    methodology: str
+    vintage: int
+    project: str
+    first_unit: int
+    last_unit: int
+    state: str
+    adjustment_status: str
+    issued_at: datetime
+
+    @property
+    def units(self) -> int:
+        return self.last_unit - self.first_unit + 1
+
+
+@dataclass(frozen=True, slots=True)
+class RetirementEntry:
+    retirement_id: str
+    block_id: str
+    serial: str
+    partner: str
+    methodology: str
+    vintage: int
+    units: int
+    purpose: str
+    beneficiary: str
+    retired_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class TotalsEntry:
+    """Whole units (tCO2e) of one group. Issued counts every unit ever issued
+    (original blocks); retired and cancelled are their terminal states."""
+
+    key: str
+    issued_units: int
+    retired_units: int
+    cancelled_units: int
+
+    @property
+    def outstanding_units(self) -> int:
+        # Splits keep every unit: live + retired + cancelled tile what was issued.
+        return self.issued_units - self.retired_units - self.cancelled_units
+
+
+ProjectKey = tuple[str, str]  # partner, project_id
+TimeKey = tuple[datetime, str]  # instant, id
+
+
+class DisclosureQueries(Protocol):
+    """The read port; ``after`` is the sort key of the last row already seen.
+    Each returns at most ``limit`` rows in key order."""
+
+    def projects(
+        self, where: DisclosureFilter, after: ProjectKey | None, limit: int
+    ) -> list[ProjectEntry]: ...
+
+    def blocks(
+        self, where: DisclosureFilter, after: TimeKey | None, limit: int
+    ) -> list[BlockEntry]:
+        """Blocks that hold units now or did when they ended: every state but SPLIT
+        (a split block lives on in its children) unless ``state`` asks for it."""
+        ...
+
+    def retirements(
+        self, where: DisclosureFilter, after: TimeKey | None, limit: int
+    ) -> list[RetirementEntry]: ...
+
+    def totals(
+        self, by: TotalsDimension, where: DisclosureFilter, after: str | None, limit: int
+    ) -> list[TotalsEntry]:
+        """Grouped by ``by`` in key order; ``where.state`` does not apply."""
+        ...
+
+    def overall(self, where: DisclosureFilter) -> TotalsEntry:
+        """The same figures over everything the filter keeps (key "")."""
+        ...
+
+
+T = TypeVar("T")
+K = TypeVar("K")
+
+
+@dataclass(frozen=True, slots=True)
+class Page(Generic[T]):
+    items: list[T]
+    next_cursor: str | None
+
+
+class DisclosureService:
+    def __init__(self, queries: DisclosureQueries) -> None:
+        self._queries = queries
+
+    def projects(
+        self, where: DisclosureFilter, cursor: str | None = None, limit: int = DEFAULT_LIMIT
+    ) -> Page[ProjectEntry]:
+        after = decode_cursor(cursor, "projects", parse_project_key)
+        rows = self._queries.projects(where, after, checked_limit(limit) + 1)
+        return page_of(rows, limit, "projects", lambda p: [p.partner, p.project_id])
+
+    def blocks(
+        self, where: DisclosureFilter, cursor: str | None = None, limit: int = DEFAULT_LIMIT
+    ) -> Page[BlockEntry]:
+        after = decode_cursor(cursor, "blocks", parse_time_key)
+        rows = self._queries.blocks(where, after, checked_limit(limit) + 1)
+        return page_of(rows, limit, "blocks", lambda b: [b.issued_at.isoformat(), b.block_id])
+
+    def retirements(
+        self, where: DisclosureFilter, cursor: str | None = None, limit: int = DEFAULT_LIMIT
+    ) -> Page[RetirementEntry]:
+        after = decode_cursor(cursor, "retirements", parse_time_key)
+        rows = self._queries.retirements(where, after, checked_limit(limit) + 1)
+        return page_of(
+            rows, limit, "retirements", lambda r: [r.retired_at.isoformat(), r.retirement_id]
+        )
+
+    def totals(
+        self,
+        by: TotalsDimension,
+        where: DisclosureFilter,
+        cursor: str | None = None,
+        limit: int = DEFAULT_LIMIT,
+    ) -> Page[TotalsEntry]:
+        kind = f"totals-{by}"
+        after = decode_cursor(cursor, kind, parse_string_key)
+        rows = self._queries.totals(by, where, after, checked_limit(limit) + 1)
+        return page_of(rows, limit, kind, lambda t: [t.key])
+
+    def overall(self, where: DisclosureFilter) -> TotalsEntry:
+        return self._queries.overall(where)
+
+    # Exports walk every page: a CSV of any size streams in bounded memory.
+
+    def all_projects(self, where: DisclosureFilter) -> Iterator[ProjectEntry]:
+        return walk_pages(lambda cursor: self.projects(where, cursor, _EXPORT_PAGE))
+
+    def all_blocks(self, where: DisclosureFilter) -> Iterator[BlockEntry]:
+        return walk_pages(lambda cursor: self.blocks(where, cursor, _EXPORT_PAGE))
+
+    def all_retirements(self, where: DisclosureFilter) -> Iterator[RetirementEntry]:
+        return walk_pages(lambda cursor: self.retirements(where, cursor, _EXPORT_PAGE))
+
+    def all_totals(self, by: TotalsDimension, where: DisclosureFilter) -> Iterator[TotalsEntry]:
+        return walk_pages(lambda cursor: self.totals(by, where, cursor, _EXPORT_PAGE))
+
+
+def walk_pages(fetch: Callable[[str | None], Page[T]]) -> Iterator[T]:
+    cursor: str | None = None
+    while True:
+        page = fetch(cursor)
+        yield from page.items
+        if page.next_cursor is None:
+            return
+        cursor = page.next_cursor
+
+
+def checked_limit(limit: int) -> int:
+    if not 1 <= limit <= MAX_LIMIT:
+        raise InvalidRequest(
+            "LIMIT_OUT_OF_RANGE",
+            f"limit must be between 1 and {MAX_LIMIT}",
+            {"limit": str(limit), "max": str(MAX_LIMIT)},
+        )
+    return limit
+
+
+def page_of(rows: Sequence[T], limit: int, kind: str, key: Callable[[T], list[str]]) -> Page[T]:
+    if len(rows) <= limit:
+        return Page(list(rows), None)
+    items = list(rows[:limit])
+    return Page(items, _encode(kind, key(items[-1])))
+
+
+def _encode(kind: str, key: list[str]) -> str:
+    raw = json.dumps({"k": kind, "a": key}, separators=(",", ":"), ensure_ascii=False)
+    return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
+
+
+def _cursor_invalid(cursor: str, why: str) -> InvalidRequest:
+    return InvalidRequest(
+        "CURSOR_INVALID",
+        f"the cursor is not one this list handed out: {why}",
+        {"cursor": cursor[:100]},
+    )
+
+
+def decode_cursor(cursor: str | None, kind: str, parse: Callable[[list[str]], K]) -> K | None:
+    if cursor is None or cursor == "":
+        return None
+    try:
+        padded = cursor + "=" * (-len(cursor) % 4)
+        data = json.loads(base64.urlsafe_b64decode(padded.encode("ascii")).decode())
+    except (ValueError, UnicodeError, binascii.Error) as error:
+        raise _cursor_invalid(cursor, "undecodable") from error
+    if not isinstance(data, dict) or data.get("k") != kind:
+        raise _cursor_invalid(cursor, "of another list")
+    key = data.get("a")
+    if not isinstance(key, list) or not all(isinstance(part, str) for part in key):
+        raise _cursor_invalid(cursor, "malformed key")
+    try:
+        return parse(key)
+    except ValueError as error:
+        raise _cursor_invalid(cursor, "malformed key") from error
+
+
+def parse_project_key(key: list[str]) -> ProjectKey:
+    if len(key) != 2:
+        raise ValueError("two parts expected")
+    return key[0], key[1]
+
+
+def parse_time_key(key: list[str]) -> TimeKey:
+    if len(key) != 2:
+        raise ValueError("two parts expected")
+    instant = datetime.fromisoformat(key[0])
+    if instant.tzinfo is None:
+        raise ValueError("instant without offset")
+    return instant, key[1]
+
+
+def parse_string_key(key: list[str]) -> str:
+    if len(key) != 1:
+        raise ValueError("one part expected")
+    return key[0]

@@ -1,0 +1,318 @@
+"""The public disclosure's queries: SQLAlchemy Core, set-based, keyset-paged.
+
+They run on their own engine whose sessions the database itself keeps
+read-only (SQLite ``PRAGMA query_only``, PostgreSQL
+``default_transaction_read_only``): nothing reached through disclosure can
+write, whatever a query says. Totals are grouped by the database over the
+ledger's own rows: issued = original blocks (a split block's children tile
+it), retired = the retirements' blocks, cancelled = CANCELLED blocks.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
+
+from sqlalchemy import (
+    BigInteger,
+    ColumnElement,
+    Engine,
+    Executable,
+    String,
+    and_,
+    cast,
+    create_engine,
+    event,
+    func,
+    literal,
+    or_,
+    select,
+    union_all,
+)
+from sqlalchemy.engine import make_url
+from sqlalchemy.pool import StaticPool
+
+from hub.domain.blocks import BlockState
+from hub.services.disclosure import (
+    BlockEntry,
+    DisclosureFilter,
+    DisclosureQueries,
+    ProjectEntry,
+    ProjectKey,
+    RetirementEntry,
+    TimeKey,
+    TotalsDimension,
+    TotalsEntry,
+)
+from hub.storage.tables import BlockRow, ProjectRow, RetirementRow
+
+_UNITS = BlockRow.last_unit - BlockRow.first_unit + 1
+
+
+def create_read_only_engine(url: str, fallback: Engine) -> Engine:
+    """An engine whose every session refuses writes. An in-memory SQLite
+    database exists only on its one connection: it shares ``fallback``."""
+    parsed = make_url(url)
+    backend = parsed.get_backend_name()
+    if backend == "sqlite":
+        if fallback.pool.__class__ is StaticPool or parsed.database in (None, "", ":memory:"):
+            return fallback
+        engine = create_engine(parsed, connect_args={"timeout": 30})
+
+        @event.listens_for(engine, "connect")
+        def _sqlite_read_only(dbapi_connection: Any, _record: Any) -> None:
+            cursor = dbapi_connection.cursor()
+            try:
+                cursor.execute("PRAGMA query_only = ON")
+            finally:
+                cursor.close()
+
+        return engine
+    engine = create_engine(
+        parsed.set(drivername="postgresql+psycopg"), pool_pre_ping=True, pool_size=4
+    )
+
+    @event.listens_for(engine, "connect")
+    def _postgres_read_only(dbapi_connection: Any, _record: Any) -> None:
+        autocommit = dbapi_connection.autocommit
+        dbapi_connection.autocommit = True
+        try:
+            with dbapi_connection.cursor() as cursor:
+                cursor.execute("SET SESSION CHARACTERISTICS AS TRANSACTION READ ONLY")
+        finally:
+            dbapi_connection.autocommit = autocommit
+
+    return engine
+
+
+def _start(day: date) -> datetime:
+    return datetime.combine(day, time(0), tzinfo=UTC)
+
+
+def _within(column: Any, where: DisclosureFilter) -> list[ColumnElement[bool]]:
+    conditions: list[ColumnElement[bool]] = []
+    if where.since is not None:
+        conditions.append(column >= _start(where.since))
+    if where.until is not None:
+        conditions.append(column < _start(where.until + timedelta(days=1)))
+    return conditions
+
+
+def _block_filters(where: DisclosureFilter) -> list[ColumnElement[bool]]:
+    conditions: list[ColumnElement[bool]] = []
+    if where.partner is not None:
+        conditions.append(BlockRow.partner == where.partner)
+    if where.methodology is not None:
+        conditions.append(BlockRow.methodology == where.methodology)
+    if where.vintage is not None:
+        conditions.append(BlockRow.vintage == where.vintage)
+    return conditions
+
+
+def _after(instant: Any, identity: Any, after: TimeKey | None) -> list[ColumnElement[bool]]:
+    if after is None:
+        return []
+    at, last = after
+    return [or_(instant > at, and_(instant == at, identity > last))]
+
+
+class SqlAlchemyDisclosureQueries:
+    """Implements hub.services.disclosure.DisclosureQueries."""
+
+    def __init__(self, engine: Engine) -> None:
+        self._engine = engine
+
+    def _all(self, statement: Executable) -> Sequence[Any]:
+        with self._engine.connect() as connection:
+            return connection.execute(statement).all()
+
+    def _month(self, column: Any) -> ColumnElement[str]:
+        if self._engine.dialect.name == "postgresql":
+            return func.to_char(func.timezone("UTC", column), "YYYY-MM", type_=String)
+        # SQLite keeps UTC instants as ISO text: the month is its first seven characters.
+        return func.substr(column, 1, 7, type_=String)
+
+    def projects(
+        self, where: DisclosureFilter, after: ProjectKey | None, limit: int
+    ) -> list[ProjectEntry]:
+        statement = select(
+            ProjectRow.partner,
+            ProjectRow.project_id,
+            ProjectRow.name,
+            ProjectRow.partner_methodology,
+            ProjectRow.region_code,
+            ProjectRow.size_value,
+            ProjectRow.size_unit,
+            ProjectRow.crediting_start,
+            ProjectRow.crediting_end,
+            ProjectRow.status,
+            ProjectRow.review_state,
+            ProjectRow.updated_at,
+        )
+        if where.partner is not None:
+            statement = statement.where(ProjectRow.partner == where.partner)
+        if where.methodology is not None:
+            statement = statement.where(ProjectRow.partner_methodology == where.methodology)
+        if where.state is not None:
+            statement = statement.where(ProjectRow.review_state == where.state)
+        if after is not None:
+            partner, project_id = after
+            statement = statement.where(
+                or_(
+                    ProjectRow.partner > partner,
+                    and_(ProjectRow.partner == partner, ProjectRow.project_id > project_id),
+                )
+            )
+        statement = statement.order_by(ProjectRow.partner, ProjectRow.project_id).limit(limit)
+        return [ProjectEntry(*row) for row in self._all(statement)]
+
+    def blocks(
+        self, where: DisclosureFilter, after: TimeKey | None, limit: int
+    ) -> list[BlockEntry]:
+        statement = select(
+            BlockRow.block_id,
+            BlockRow.serial,
+            BlockRow.partner,
+            BlockRow.origin,
+            BlockRow.methodology,
+            BlockRow.vintage,
+            BlockRow.project,
+            BlockRow.first_unit,
+            BlockRow.last_unit,
+            BlockRow.state,
+            BlockRow.adjustment_status,
+            BlockRow.issued_at,
+        ).where(
+            *_block_filters(where),
+            *_within(BlockRow.issued_at, where),
+            *_after(BlockRow.issued_at, BlockRow.block_id, after),
+        )
+        if where.state is not None:
+            statement = statement.where(BlockRow.state == where.state)
+        else:
+            statement = statement.where(BlockRow.state != str(BlockState.SPLIT))
+        statement = statement.order_by(BlockRow.issued_at, BlockRow.block_id).limit(limit)
+        return [BlockEntry(*row) for row in self._all(statement)]
+
+    def retirements(
+        self, where: DisclosureFilter, after: TimeKey | None, limit: int
+    ) -> list[RetirementEntry]:
+        statement = (
+            select(
+                RetirementRow.retirement_id,
+                BlockRow.block_id,
+                BlockRow.serial,
+                BlockRow.partner,
+                BlockRow.methodology,
+                BlockRow.vintage,
+                _UNITS.label("units"),
+                RetirementRow.request,
+                RetirementRow.retired_at,
+            )
+            .join(BlockRow, BlockRow.block_id == RetirementRow.retired_block_id)
+            .where(
+                *_block_filters(where),
+                *_within(RetirementRow.retired_at, where),
+                *_after(RetirementRow.retired_at, RetirementRow.retirement_id, after),
+            )
+            .order_by(RetirementRow.retired_at, RetirementRow.retirement_id)
+            .limit(limit)
+        )
+        entries: list[RetirementEntry] = []
+        for row in self._all(statement):
+            request = json.loads(row.request)
+            entries.append(
+                RetirementEntry(
+                    retirement_id=row.retirement_id,
+                    block_id=row.block_id,
+                    serial=row.serial,
+                    partner=row.partner,
+                    methodology=row.methodology,
+                    vintage=row.vintage,
+                    units=int(row.units),
+                    purpose=str(request["purpose"]),
+                    beneficiary=str(request["beneficiary"]),
+                    retired_at=row.retired_at,
+                )
+            )
+        return entries
+
+    def _figures(self, by: TotalsDimension | None, where: DisclosureFilter) -> Any:
+        """One row per figure source: (key, issued, retired, cancelled)."""
+
+        def key(instant: Any) -> ColumnElement[str]:
+            if by is TotalsDimension.PARTNER:
+                return cast(BlockRow.partner, String)
+            if by is TotalsDimension.METHODOLOGY:
+                return cast(BlockRow.methodology, String)
+            if by is TotalsDimension.VINTAGE:
+                return cast(BlockRow.vintage, String)
+            if by is TotalsDimension.MONTH:
+                return self._month(instant)
+            return literal("", String)
+
+        zero = literal(0, BigInteger)
+        units = cast(_UNITS, BigInteger)
+        issued = select(
+            key(BlockRow.issued_at).label("key"),
+            units.label("issued"),
+            zero.label("retired"),
+            zero.label("cancelled"),
+        ).where(
+            BlockRow.parent_block_id.is_(None),
+            *_block_filters(where),
+            *_within(BlockRow.issued_at, where),
+        )
+        retired = (
+            select(
+                key(RetirementRow.retired_at).label("key"),
+                zero.label("issued"),
+                units.label("retired"),
+                zero.label("cancelled"),
+            )
+            .join(BlockRow, BlockRow.block_id == RetirementRow.retired_block_id)
+            .where(*_block_filters(where), *_within(RetirementRow.retired_at, where))
+        )
+        cancelled = select(
+            key(BlockRow.updated_at).label("key"),
+            zero.label("issued"),
+            zero.label("retired"),
+            units.label("cancelled"),
+        ).where(
+            BlockRow.state == str(BlockState.CANCELLED),
+            *_block_filters(where),
+            *_within(BlockRow.updated_at, where),
+        )
+        return union_all(issued, retired, cancelled).subquery("figures")
+
+    def totals(
+        self, by: TotalsDimension, where: DisclosureFilter, after: str | None, limit: int
+    ) -> list[TotalsEntry]:
+        figures = self._figures(by, where)
+        statement = select(
+            figures.c.key,
+            func.sum(figures.c.issued),
+            func.sum(figures.c.retired),
+            func.sum(figures.c.cancelled),
+        ).group_by(figures.c.key)
+        if after is not None:
+            statement = statement.where(figures.c.key > after)
+        statement = statement.order_by(figures.c.key).limit(limit)
+        return [TotalsEntry(str(k), int(i), int(r), int(c)) for k, i, r, c in self._all(statement)]
+
+    def overall(self, where: DisclosureFilter) -> TotalsEntry:
+        figures = self._figures(None, where)
+        statement = select(
+            func.coalesce(func.sum(figures.c.issued), 0),
+            func.coalesce(func.sum(figures.c.retired), 0),
+            func.coalesce(func.sum(figures.c.cancelled), 0),
+        )
+        ((issued, retired, cancelled),) = self._all(statement)
+        return TotalsEntry("", int(issued), int(retired), int(cancelled))
+
+
+def _conforms(queries: SqlAlchemyDisclosureQueries) -> DisclosureQueries:
+    """Static proof (checked by mypy) that the queries satisfy the service port."""
+    return queries

@@ -1,0 +1,162 @@
+"""The console's queue queries (hub.services.review_queue), on the disclosure's
+read-only engine: SQLAlchemy Core, keyset-paged."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy import Engine, Executable, and_, or_, select
+
+from hub.domain.checks import Severity
+from hub.domain.claims import Decision
+from hub.services.disclosure import ProjectEntry, ProjectKey, TimeKey
+from hub.services.review_queue import (
+    AWAITING_REVIEW,
+    ClaimEvidence,
+    HeldClaim,
+    ProjectEvidence,
+    ReviewQueueQueries,
+)
+from hub.services.unit_of_work import LedgerEvent
+from hub.storage.serialisation import submission_from_json, verdict_from_json
+from hub.storage.tables import ClaimRow, LedgerEventRow, ProjectRow
+
+_CLAIM_COLUMNS = (
+    ClaimRow.partner,
+    ClaimRow.record_id,
+    ClaimRow.claim_id,
+    ClaimRow.received_at,
+    ClaimRow.methodology,
+    ClaimRow.vintage,
+    ClaimRow.credited_tco2e,
+    ClaimRow.hold_reason,
+    ClaimRow.verdict,
+)
+
+_PROJECT_COLUMNS = (
+    ProjectRow.partner,
+    ProjectRow.project_id,
+    ProjectRow.name,
+    ProjectRow.partner_methodology,
+    ProjectRow.region_code,
+    ProjectRow.size_value,
+    ProjectRow.size_unit,
+    ProjectRow.crediting_start,
+    ProjectRow.crediting_end,
+    ProjectRow.status,
+    ProjectRow.review_state,
+    ProjectRow.updated_at,
+)
+
+
+def _held(row: Any) -> HeldClaim:
+    verdict = verdict_from_json(row.verdict)
+    codes = tuple(c.code for c in verdict.checks if c.severity is Severity.REVIEW)
+    return HeldClaim(
+        partner=row.partner,
+        record_id=row.record_id,
+        claim_id=row.claim_id,
+        received_at=row.received_at,
+        methodology=row.methodology,
+        vintage=row.vintage,
+        credited_tco2e=row.credited_tco2e,
+        hold_reason=row.hold_reason,
+        check_codes=codes,
+    )
+
+
+class SqlAlchemyReviewQueueQueries:
+    """Implements hub.services.review_queue.ReviewQueueQueries."""
+
+    def __init__(self, engine: Engine) -> None:
+        self._engine = engine
+
+    def _all(self, statement: Executable) -> Sequence[Any]:
+        with self._engine.connect() as connection:
+            return connection.execute(statement).all()
+
+    def _events(self, kind: str, subject_id: str) -> tuple[LedgerEvent, ...]:
+        statement = (
+            select(
+                LedgerEventRow.event,
+                LedgerEventRow.actor,
+                LedgerEventRow.at,
+                LedgerEventRow.details,
+            )
+            .where(LedgerEventRow.subject_kind == kind, LedgerEventRow.subject_id == subject_id)
+            .order_by(LedgerEventRow.id)
+        )
+        return tuple(
+            LedgerEvent(kind, subject_id, row.event, row.actor, row.at, json.loads(row.details))
+            for row in self._all(statement)
+        )
+
+    def held_claims(self, after: TimeKey | None, limit: int) -> list[HeldClaim]:
+        statement = select(*_CLAIM_COLUMNS).where(ClaimRow.decision == str(Decision.HELD))
+        if after is not None:
+            at, claim_id = after
+            statement = statement.where(
+                or_(
+                    ClaimRow.received_at > at,
+                    and_(ClaimRow.received_at == at, ClaimRow.claim_id > claim_id),
+                )
+            )
+        statement = statement.order_by(ClaimRow.received_at, ClaimRow.claim_id).limit(limit)
+        return [_held(row) for row in self._all(statement)]
+
+    def claim(self, partner: str, record_id: str) -> ClaimEvidence | None:
+        statement = select(*_CLAIM_COLUMNS, ClaimRow.decision, ClaimRow.submission).where(
+            ClaimRow.partner == partner, ClaimRow.record_id == record_id
+        )
+        rows = self._all(statement)
+        if not rows:
+            return None
+        row = rows[0]
+        return ClaimEvidence(
+            claim=_held(row),
+            decision=row.decision,
+            verdict=verdict_from_json(row.verdict),
+            submission=submission_from_json(row.submission),
+            events=self._events("claim", row.claim_id),
+        )
+
+    def projects_awaiting(self, after: ProjectKey | None, limit: int) -> list[ProjectEntry]:
+        statement = select(*_PROJECT_COLUMNS).where(ProjectRow.review_state.in_(AWAITING_REVIEW))
+        if after is not None:
+            partner, project_id = after
+            statement = statement.where(
+                or_(
+                    ProjectRow.partner > partner,
+                    and_(ProjectRow.partner == partner, ProjectRow.project_id > project_id),
+                )
+            )
+        statement = statement.order_by(ProjectRow.partner, ProjectRow.project_id).limit(limit)
+        return [ProjectEntry(*row) for row in self._all(statement)]
+
+    def project(self, partner: str, project_id: str) -> ProjectEvidence | None:
+        statement = select(
+            *_PROJECT_COLUMNS,
+            ProjectRow.owner_name,
+            ProjectRow.owner_credit_code,
+            ProjectRow.longitude,
+            ProjectRow.latitude,
+        ).where(ProjectRow.partner == partner, ProjectRow.project_id == project_id)
+        rows = self._all(statement)
+        if not rows:
+            return None
+        row = rows[0]
+        return ProjectEvidence(
+            project=ProjectEntry(*row[: len(_PROJECT_COLUMNS)]),
+            owner_name=row.owner_name,
+            owner_credit_code=row.owner_credit_code,
+            longitude=row.longitude,
+            latitude=row.latitude,
+            events=self._events("project", f"{partner}|{project_id}"),
+        )
+
+
+def _conforms(queries: SqlAlchemyReviewQueueQueries) -> ReviewQueueQueries:
+    """Static proof (checked by mypy) that the queries satisfy the service port."""
+    return queries

@@ -1,0 +1,243 @@
+"""In-memory stand-ins for the HTTP side's read ports and the officer store."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
+
+from hub.domain.blocks import BlockState
+from hub.errors import FailedPrecondition, InvalidRequest, NotFound
+from hub.services.disclosure import (
+    BlockEntry,
+    DisclosureFilter,
+    ProjectEntry,
+    ProjectKey,
+    RetirementEntry,
+    TimeKey,
+    TotalsDimension,
+    TotalsEntry,
+)
+from hub.services.officers_auth import OfficerExists, StoredOfficer
+from hub.services.review_queue import (
+    AWAITING_REVIEW,
+    ClaimEvidence,
+    HeldClaim,
+    ProjectEvidence,
+)
+from hub.services.unit_of_work import LedgerEvent
+
+
+def _in_range(instant: datetime, where: DisclosureFilter) -> bool:
+    day = instant.astimezone(UTC).date()
+    return (where.since is None or day >= where.since) and (
+        where.until is None or day <= where.until
+    )
+
+
+def _dims_match(row: BlockEntry | RetirementEntry, where: DisclosureFilter) -> bool:
+    return (
+        (where.partner is None or row.partner == where.partner)
+        and (where.methodology is None or row.methodology == where.methodology)
+        and (where.vintage is None or row.vintage == where.vintage)
+    )
+
+
+@dataclass
+class FakeDisclosureQueries:
+    """Blocks here are never split: every block is an original issuance."""
+
+    projects_: list[ProjectEntry] = field(default_factory=list)
+    blocks_: list[BlockEntry] = field(default_factory=list)
+    retirements_: list[RetirementEntry] = field(default_factory=list)
+
+    def projects(
+        self, where: DisclosureFilter, after: ProjectKey | None, limit: int
+    ) -> list[ProjectEntry]:
+        rows = sorted(
+            (
+                p
+                for p in self.projects_
+                if (where.partner is None or p.partner == where.partner)
+                and (where.methodology is None or p.partner_methodology == where.methodology)
+                and (where.state is None or p.review_state == where.state)
+            ),
+            key=lambda p: (p.partner, p.project_id),
+        )
+        return [p for p in rows if after is None or (p.partner, p.project_id) > after][:limit]
+
+    def blocks(
+        self, where: DisclosureFilter, after: TimeKey | None, limit: int
+    ) -> list[BlockEntry]:
+        rows = sorted(
+            (
+                b
+                for b in self.blocks_
+                if _dims_match(b, where)
+                and _in_range(b.issued_at, where)
+                and (b.state == where.state if where.state else b.state != BlockState.SPLIT)
+            ),
+            key=lambda b: (b.issued_at, b.block_id),
+        )
+        return [b for b in rows if after is None or (b.issued_at, b.block_id) > after][:limit]
+
+    def retirements(
+        self, where: DisclosureFilter, after: TimeKey | None, limit: int
+    ) -> list[RetirementEntry]:
+        rows = sorted(
+            (
+                r
+                for r in self.retirements_
+                if _dims_match(r, where) and _in_range(r.retired_at, where)
+            ),
+            key=lambda r: (r.retired_at, r.retirement_id),
+        )
+        return [r for r in rows if after is None or (r.retired_at, r.retirement_id) > after][:limit]
+
+    def _sums(self, by: TotalsDimension | None, where: DisclosureFilter) -> dict[str, list[int]]:
+        def key(row: BlockEntry | RetirementEntry, instant: datetime) -> str:
+            if by is None:
+                return ""
+            if by is TotalsDimension.MONTH:
+                return instant.astimezone(UTC).strftime("%Y-%m")
+            return str(getattr(row, str(by)))
+
+        sums: dict[str, list[int]] = defaultdict(lambda: [0, 0, 0])
+        for b in self.blocks_:
+            if _dims_match(b, where) and _in_range(b.issued_at, where):
+                sums[key(b, b.issued_at)][0] += b.units
+                if b.state == BlockState.CANCELLED:
+                    sums[key(b, b.issued_at)][2] += b.units
+        for r in self.retirements_:
+            if _dims_match(r, where) and _in_range(r.retired_at, where):
+                sums[key(r, r.retired_at)][1] += r.units
+        return sums
+
+    def totals(
+        self, by: TotalsDimension, where: DisclosureFilter, after: str | None, limit: int
+    ) -> list[TotalsEntry]:
+        sums = self._sums(by, where)
+        keys = sorted(k for k in sums if after is None or k > after)[:limit]
+        return [TotalsEntry(k, *sums[k]) for k in keys]
+
+    def overall(self, where: DisclosureFilter) -> TotalsEntry:
+        sums = self._sums(None, where).get("", [0, 0, 0])
+        return TotalsEntry("", *sums)
+
+
+@dataclass
+class FakeReviewQueueQueries:
+    claims: dict[tuple[str, str], ClaimEvidence] = field(default_factory=dict)
+    projects: dict[tuple[str, str], ProjectEvidence] = field(default_factory=dict)
+
+    def held_claims(self, after: TimeKey | None, limit: int) -> list[HeldClaim]:
+        rows = sorted(
+            (e.claim for e in self.claims.values() if e.decision == "HELD"),
+            key=lambda c: (c.received_at, c.claim_id),
+        )
+        return [c for c in rows if after is None or (c.received_at, c.claim_id) > after][:limit]
+
+    def claim(self, partner: str, record_id: str) -> ClaimEvidence | None:
+        return self.claims.get((partner, record_id))
+
+    def projects_awaiting(self, after: ProjectKey | None, limit: int) -> list[ProjectEntry]:
+        rows = sorted(
+            (
+                e.project
+                for e in self.projects.values()
+                if e.project.review_state in AWAITING_REVIEW
+            ),
+            key=lambda p: (p.partner, p.project_id),
+        )
+        return [p for p in rows if after is None or (p.partner, p.project_id) > after][:limit]
+
+    def project(self, partner: str, project_id: str) -> ProjectEvidence | None:
+        return self.projects.get((partner, project_id))
+
+
+@dataclass
+class FakeOfficerStore:
+    officers: dict[str, StoredOfficer] = field(default_factory=dict)
+    events: list[LedgerEvent] = field(default_factory=list)
+
+    def get(self, username: str) -> StoredOfficer | None:
+        return self.officers.get(username)
+
+    def add(self, officer: StoredOfficer, event: LedgerEvent) -> None:
+        if officer.officer.username in self.officers:
+            raise OfficerExists(officer.officer.username)
+        self.officers[officer.officer.username] = officer
+        self.events.append(event)
+
+
+@dataclass
+class FakeReview:
+    """Records each decision; approving or rejecting changes the queue's claim."""
+
+    queue: FakeReviewQueueQueries
+    calls: list[tuple[str, str, str, dict[str, Any]]] = field(default_factory=list)
+
+    def _decide(self, action: str, partner: str, record_id: str, **kw: Any) -> None:
+        self.calls.append((action, partner, record_id, kw))
+        if not kw.get("comment", "").strip():
+            raise InvalidRequest("REVIEW_COMMENT_REQUIRED", "a comment is required")
+        evidence = self.queue.claims.get((partner, record_id))
+        if evidence is None:
+            raise NotFound("CLAIM_NOT_FOUND", f"no claim {record_id}")
+        if evidence.decision != "HELD":
+            raise FailedPrecondition("CLAIM_NOT_HELD", f"{record_id} is {evidence.decision}")
+        decision = "ACCEPTED" if action == "approve_claim" else "REJECTED"
+        self.queue.claims[(partner, record_id)] = ClaimEvidence(
+            evidence.claim, decision, evidence.verdict, evidence.submission, evidence.events
+        )
+
+    def approve_claim(self, partner: str, record_id: str, *, officer: str, comment: str) -> None:
+        self._decide("approve_claim", partner, record_id, officer=officer, comment=comment)
+
+    def reject_claim(self, partner: str, record_id: str, *, officer: str, comment: str) -> None:
+        self._decide("reject_claim", partner, record_id, officer=officer, comment=comment)
+
+    def open_project_review(self, partner: str, project_id: str, *, officer: str) -> None:
+        self.calls.append(("open_project_review", partner, project_id, {"officer": officer}))
+
+    def approve_project(self, partner: str, project_id: str, *, officer: str, comment: str) -> None:
+        self.calls.append(
+            ("approve_project", partner, project_id, {"officer": officer, "comment": comment})
+        )
+
+    def reject_project(self, partner: str, project_id: str, *, officer: str, comment: str) -> None:
+        self.calls.append(
+            ("reject_project", partner, project_id, {"officer": officer, "comment": comment})
+        )
+
+
+def day(text: str) -> datetime:
+    return datetime.combine(date.fromisoformat(text), time(12), tzinfo=UTC)
+
+
+def block(
+    block_id: str,
+    issued: str,
+    units: int,
+    *,
+    partner: str = "CN-GD",
+    methodology: str = "SZ-PV",
+    vintage: int = 2024,
+    state: str = "DELIVERED",
+    first: int = 1,
+) -> BlockEntry:
+    return BlockEntry(
+        block_id=block_id,
+        serial=f"SZCER-GD-{methodology}-{vintage}-P1-{first}-{first + units - 1}",
+        partner=partner,
+        origin="GD",
+        methodology=methodology,
+        vintage=vintage,
+        project="P1",
+        first_unit=first,
+        last_unit=first + units - 1,
+        state=state,
+        adjustment_status="NOT_REQUIRED",
+        issued_at=day(issued) + timedelta(seconds=int(block_id.strip("B") or 0)),
+    )
