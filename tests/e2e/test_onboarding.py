@@ -1,0 +1,195 @@
+"""Onboarding a paired-assistance region as the README's procedure does it.
+
+Hechi (451200) is onboarded with the real command lines, in the README's
+order: a partner certificate from the hub PKI, the partner's signing key made
+and registered, the hub serving with mutual TLS as its own OS process, the
+first delivery sent by ``carbon-hub-adapter hechi``, the bureau opening and
+approving each project's review. What a user would notice is asserted on
+the hub's database: projects SUBMITTED then APPROVED, claims HELD then
+ACCEPTED and issued in blocks whose serial carries Hechi's origin.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from hub.domain.serial_blocks import parse_serial
+from tests.e2e.test_serve_cli import running_hub
+
+ROOT = Path(__file__).resolve().parents[2]
+SAMPLE = ROOT / "adapters/hechi/samples/HC-20241105-01"
+PARTNER = "451200"
+OFFICER = "李科长"
+PROJECTS = ("HC-PV-2023-001", "HC-PV-2023-002", "HC-FOREST-M-2022-001")
+RECORDS = ("HC-JC-2024-0001", "HC-JC-2024-0002", "HC-JC-2024-0003", "HC-JC-2024-0004")
+ISSUANCE_TIMEOUT = 60.0  # serve issues every HUB_ISSUANCE_INTERVAL (2 s by default)
+
+pytestmark = pytest.mark.slow
+
+
+def _env(home: Path) -> dict[str, str]:
+    # No HUB_ settings from the caller; HTTP off so parallel hubs never share a port.
+    return {"COLUMNS": "400", "PATH": "/usr/bin:/bin", "HOME": str(home), "HUB_HTTP_PORT": "0"}
+
+
+def _run(module: str, *args: str, home: Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-c", f"from {module} import main; main()", *args],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env=_env(home),
+    )
+
+
+def _hub(*args: str, home: Path) -> subprocess.CompletedProcess[str]:
+    done = _run("hub.cli", *args, home=home)
+    assert done.returncode == 0, (args, done.stdout, done.stderr)
+    return done
+
+
+def _query(data: Path, sql: str, *params: str) -> list[tuple[object, ...]]:
+    with sqlite3.connect(data / "hub.db") as connection:
+        return connection.execute(sql, params).fetchall()
+
+
+def _review_states(data: Path) -> dict[str, str]:
+    rows = _query(data, "SELECT project_id, review_state FROM projects WHERE partner = ?", PARTNER)
+    return {str(project): str(state) for project, state in rows}
+
+
+def _claims(data: Path) -> dict[str, tuple[str, str | None]]:
+    rows = _query(
+        data, "SELECT record_id, decision, issuance FROM claims WHERE partner = ?", PARTNER
+    )
+    return {str(r): (str(d), None if i is None else str(i)) for r, d, i in rows}
+
+
+def test_hechi_onboards_by_the_readme_procedure(tmp_path: Path) -> None:
+    data = tmp_path / "hechi-onboarding"
+    ledger = ("--data-dir", str(data))
+    pki = data / "pki"
+
+    # 1-3: certificate, signing key, key registered with the agreement.
+    _hub("pki", "init", *ledger, home=tmp_path)
+    _hub("pki", "issue", "--role", "partner", "--partner", PARTNER, *ledger, home=tmp_path)
+    keys = data / "hechi-keys"
+    made = _run("adapters.cli", "keygen", "--out", str(keys), home=tmp_path)
+    assert made.returncode == 0, made.stderr
+    registered = _hub(
+        "keys",
+        "register",
+        "--partner",
+        PARTNER,
+        "--public-key",
+        str(keys / "signing.pub"),
+        "--officer",
+        OFFICER,
+        *ledger,
+        home=tmp_path,
+    )
+    assert PARTNER in registered.stdout
+
+    with running_hub(tmp_path, *ledger, "--grpc-port", "0", env=_env(tmp_path)) as hub:
+        # 4: the first delivery, over mutual TLS with Hechi's certificate.
+        sent = _run(
+            "adapters.cli",
+            "hechi",
+            "--delivery",
+            str(SAMPLE),
+            "--hub",
+            hub.address,
+            "--ca",
+            str(pki / "ca.crt"),
+            "--cert",
+            str(pki / "issued" / f"{PARTNER}.crt"),
+            "--key",
+            str(pki / "issued" / f"{PARTNER}.key"),
+            "--signing-key",
+            str(keys / "signing.key"),
+            "--hub-key",
+            str(pki / "hub-signing.pub"),
+            "--receipts",
+            str(data / "hechi-receipts.jsonl"),
+            home=tmp_path,
+        )
+        assert sent.returncode == 0, (sent.stdout, sent.stderr)
+        report = " ".join(sent.stdout.split())
+        for code in ("ROW_UNIT_UNKNOWN", "ROW_DISTRICT_UNKNOWN", "SITE_OUTSIDE_PARTNER_REGION"):
+            assert code in report
+        assert report.count("PROJECT_NOT_APPROVED") == len(RECORDS)
+
+        # The bureau reviews: nothing conforming is approved by itself.
+        assert _review_states(data) == dict.fromkeys(PROJECTS, "SUBMITTED")
+        assert {r: d for r, (d, _) in _claims(data).items()} == dict.fromkeys(RECORDS, "HELD")
+        assert _query(data, "SELECT count(*) FROM blocks") == [(0,)]
+
+        # 5: the bureau opens each review and approves it, with a comment.
+        for project in PROJECTS:
+            who = ("--partner", PARTNER, "--project", project, "--officer", OFFICER)
+            opened = _hub("bureau", "review-project", *who, *ledger, home=tmp_path)
+            assert "UNDER_REVIEW" in opened.stdout
+            approved = _hub(
+                "bureau",
+                "approve-project",
+                *who,
+                "--comment",
+                "现场核查通过",
+                *ledger,
+                home=tmp_path,
+            )
+            assert "APPROVED" in approved.stdout
+        assert _review_states(data) == dict.fromkeys(PROJECTS, "APPROVED")
+
+        # 6: the held claims are decided again and the running hub issues them.
+        deadline = time.monotonic() + ISSUANCE_TIMEOUT
+        while any(issuance != "ISSUED" for _, issuance in _claims(data).values()):
+            assert time.monotonic() < deadline, (_claims(data), hub.stderr())
+            time.sleep(0.2)
+        assert _claims(data) == {record: ("ACCEPTED", "ISSUED") for record in RECORDS}
+
+    blocks = {
+        parse_serial(str(serial)): str(state)
+        for serial, state in _query(
+            data, "SELECT serial, state FROM blocks WHERE partner = ?", PARTNER
+        )
+    }
+    assert {b.series.origin for b in blocks} == {PARTNER}
+    assert set(blocks.values()) == {"ISSUED"}
+    # Lower of reported and recomputed, whole units issued per project series:
+    # PV 13.5 + 14.19 t; school roof 61.6 t; forest 80 ha x 2.5 t/ha for 2023.
+    assert sorted((b.series.methodology, b.series.project, b.units) for b in blocks) == [
+        ("SZ-FOREST-SINK", "HC-FOREST-M-2022-001", 200),
+        ("SZ-PV", "HC-PV-2023-001", 27),
+        ("SZ-PV", "HC-PV-2023-002", 61),
+    ]
+
+    events = _query(
+        data,
+        "SELECT subject_id, event, actor FROM ledger_events WHERE subject_id LIKE ? ORDER BY seq",
+        f"{PARTNER}|%",
+    )
+    for project in PROJECTS:
+        trail = [(e, a) for s, e, a in events if s == f"{PARTNER}|{project}"]
+        assert trail[-2:] == [
+            ("UNDER_REVIEW", f"bureau:{OFFICER}"),
+            ("APPROVED", f"bureau:{OFFICER}"),
+        ]
+
+    receipts = _hub(
+        "receipt",
+        "verify",
+        str(data / "hechi-receipts.jsonl"),
+        "--hub-key",
+        str(pki / "hub-signing.pub"),
+        home=tmp_path,
+    )
+    assert receipts.returncode == 0
+    assert _run("hub.cli", "audit", "verify", *ledger, home=tmp_path).returncode == 0
