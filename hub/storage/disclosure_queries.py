@@ -211,6 +211,7 @@ class SqlAlchemyDisclosureQueries:
                 RetirementRow.request,
                 RetirementRow.retired_at,
             )
+            .select_from(RetirementRow)
             .join(BlockRow, BlockRow.block_id == RetirementRow.retired_block_id)
             .where(
                 *_block_filters(where),
@@ -272,6 +273,7 @@ class SqlAlchemyDisclosureQueries:
                 units.label("retired"),
                 zero.label("cancelled"),
             )
+            .select_from(RetirementRow)
             .join(BlockRow, BlockRow.block_id == RetirementRow.retired_block_id)
             .where(*_block_filters(where), *_within(RetirementRow.retired_at, where))
         )
