@@ -47,6 +47,11 @@ Insecure = Annotated[
 PkiDir = Annotated[
     Path | None, typer.Option("--pki-dir", help="the hub PKI (default: DATA_DIR/pki)")
 ]
+HttpPort = Annotated[
+    int | None,
+    typer.Option("--http-port", help="HTTP port: disclosure and console (default 8080; 0: none)"),
+]
+HttpHost = Annotated[str | None, typer.Option("--http-host", help="HTTP address to bind")]
 
 
 def build_settings(**flags: Any) -> HubSettings:
@@ -68,11 +73,15 @@ def serve(
     config: ConfigFile = None,
     insecure: Insecure = None,
     pki_dir: PkiDir = None,
+    http_port: HttpPort = None,
+    http_host: HttpHost = None,
 ) -> None:
     """Run the hub until interrupted (Ctrl-C or SIGTERM).
 
     Mutual TLS by default: every caller presents a certificate of the hub PKI
     (`carbon-hub pki init`, `carbon-hub pki issue`), which fixes its role.
+    HTTP beside it: the public disclosure at / and /api/v1, the bureau
+    console at /console (`carbon-hub bureau add-officer`).
     """
     from hub.grpc_api.server import ServeRefused, check_bind_allowed
 
@@ -84,6 +93,8 @@ def serve(
         config_file=config,
         insecure=insecure,
         pki_dir=pki_dir,
+        http_port=http_port,
+        http_host=http_host,
     )
     try:
         check_bind_allowed(settings)
@@ -113,12 +124,45 @@ def serve(
     )
     # Machine-readable line for scripts and tests that start the hub on port 0.
     print(f"LISTENING {settings.grpc_host}:{running.port}", flush=True)
+    http = _start_http(hub, settings)
     stop.wait()
     console.print("stopping")
+    if http is not None:
+        http.stop()
     for task in background:
         task.stop()
     running.stop()
     hub.close()
+
+
+def _start_http(hub: Any, settings: HubSettings) -> Any:
+    """The HTTP side, or None when its port is 0. A port asked for (flag,
+    environment, config) that cannot be bound stops the command; the default
+    port being taken only leaves HTTP off, loudly."""
+    from hub.http_api.app import create_app
+    from hub.http_api.server import HttpStartFailed, is_loopback, start_http_server
+
+    if settings.http_port == 0:
+        return None
+    try:
+        http = start_http_server(create_app(hub, settings), settings.http_host, settings.http_port)
+    except HttpStartFailed as failed:
+        if "http_port" in settings.model_fields_set:
+            console.print(f"[red]refused:[/red] {failed}")
+            raise typer.Exit(2) from failed
+        console.print(f"[bold yellow]WARNING: no HTTP: {failed} (--http-port)[/bold yellow]")
+        return None
+    if not is_loopback(settings.http_host) and not settings.session_cookie_secure:
+        console.print(
+            "[bold yellow]WARNING: HTTP on a public address without "
+            "HUB_SESSION_COOKIE_SECURE: put it behind a TLS proxy and set it[/bold yellow]"
+        )
+    console.print(
+        f"disclosure {http.base_url}/ (API {http.base_url}/api/v1, "
+        f"OpenAPI {http.base_url}/openapi.json), console {http.base_url}/console"
+    )
+    print(f"HTTP {http.base_url}", flush=True)
+    return http
 
 
 def _build_or_exit(settings: HubSettings) -> Any:
@@ -146,11 +190,33 @@ def demo(
             "--data-dir", help="keep the hub's database here (default: a new temp folder)"
         ),
     ] = None,
+    serve: Annotated[
+        bool,
+        typer.Option(
+            "--serve", help="then keep serving: disclosure and console URLs, until Ctrl-C"
+        ),
+    ] = False,
+    http_port: Annotated[
+        int, typer.Option("--http-port", help="HTTP port with --serve (0: any free port)")
+    ] = 8080,
 ) -> None:
     """Start a hub and run the Guangdong and Hong Kong adapters over the sample deliveries."""
-    from hub.demo import run_demo
+    import tempfile
 
-    run_demo(data_dir, Console())
+    from hub.demo import run_demo, serve_demo
+
+    folder = data_dir
+    if serve and folder is None:
+        folder = Path(tempfile.mkdtemp(prefix="carbon-hub-demo-"))
+    from hub.http_api.server import HttpStartFailed
+
+    run_demo(folder, Console())
+    if serve and folder is not None:
+        try:
+            serve_demo(folder, Console(), http_port=http_port)
+        except HttpStartFailed as failed:
+            console.print(f"[red]refused:[/red] {failed} (choose another --http-port)")
+            raise typer.Exit(2) from failed
 
 
 # --- ledger operations on the hub's database (no server needed) -------------
@@ -257,6 +323,32 @@ app.add_typer(bureau_app, name="bureau")
 app.add_typer(pki_app, name="pki")
 app.add_typer(audit_app, name="audit")
 app.add_typer(bench_app, name="bench")
+
+
+@bureau_app.command("add-officer")
+def add_officer(
+    username: Annotated[str, typer.Option("--username", help="login name: a-z 0-9 . _ -")],
+    name: Annotated[str, typer.Option("--name", help="the name the ledger records")],
+    password_stdin: Annotated[
+        bool, typer.Option("--password-stdin", help="read the password from standard input")
+    ] = False,
+    data_dir: DataDir = None,
+    database_url: DatabaseUrl = None,
+    config: ConfigFile = None,
+) -> None:
+    """Add a bureau officer of the web console (password hashed with Argon2id)."""
+    import getpass
+    import sys
+
+    if password_stdin:
+        password = sys.stdin.readline().rstrip("\r\n")
+    else:
+        password = typer.prompt("password", hide_input=True, confirmation_prompt=True)
+    with _ledger(data_dir, database_url, config) as hub:
+        officer = hub.officers.add_officer(
+            username, name, password, added_by=f"cli:{getpass.getuser()}"
+        )
+        Console().print(f"added officer {officer.username} ({officer.name}), role {officer.role}")
 
 
 @bureau_app.command("cancel-block")

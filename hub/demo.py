@@ -7,7 +7,11 @@ code ``carbon-hub-adapter`` runs.
 
 from __future__ import annotations
 
+import os
+import secrets
+import signal
 import tempfile
+import threading
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -47,6 +51,8 @@ from hub.demo_ledger import (
 from hub.demo_trust import EXCHANGE_NAME, DemoTrust, ensure_authority, prepare_trust
 from hub.domain.checks import Severity
 from hub.domain.claims import Decision
+from hub.http_api.app import create_app
+from hub.http_api.server import start_http_server
 from hub.settings import HubSettings
 from hub.storage.database import SQLITE_FILE_NAME
 
@@ -163,6 +169,64 @@ def run_demo(data_dir: Path | None, console: Console) -> list[PartnerTally]:
         f"data directory: {folder} (run again with --data-dir {folder}: nothing new is accepted)"
     )
     return tallies
+
+
+DEMO_OFFICER = "demo"
+DEMO_OFFICER_NAME = "演示科员"
+_DEMO_PASSWORD_FILE = "console-demo-password.txt"
+
+
+def serve_demo(data_dir: Path, console: Console, *, http_port: int) -> None:
+    """Serve the demo's hub (gRPC and HTTP) until Ctrl-C or SIGTERM, printing
+    the disclosure and console addresses and the demo officer's login."""
+    settings = HubSettings(
+        data_dir=data_dir,
+        database_url=f"sqlite:///{(data_dir / SQLITE_FILE_NAME).resolve()}",
+        grpc_host="127.0.0.1",
+        grpc_port=0,
+        insecure=False,
+        pki_dir=data_dir / "pki",
+        http_host="127.0.0.1",
+        http_port=http_port,
+    )
+    stop = threading.Event()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, lambda *_: stop.set())
+    hub = build_hub(settings)
+    try:
+        password = _demo_officer(hub, data_dir)
+        running = hub.serve()
+        try:
+            http = start_http_server(create_app(hub, settings), "127.0.0.1", http_port)
+            try:
+                console.print(f"disclosure: {http.base_url}/  (API {http.base_url}/api/v1)")
+                console.print(f"console:    {http.base_url}/console")
+                console.print(
+                    f"console login: {DEMO_OFFICER} / {password}"
+                    if password
+                    else f"console login: {DEMO_OFFICER} (password set earlier)"
+                )
+                console.print(f"gRPC on {running.address}; Ctrl-C stops")
+                stop.wait()
+            finally:
+                http.stop()
+        finally:
+            running.stop(None)
+    finally:
+        hub.close()
+
+
+def _demo_officer(hub: Hub, data_dir: Path) -> str | None:
+    """The demo's bureau officer, made once; its password kept 0600 beside the database."""
+    kept = data_dir / _DEMO_PASSWORD_FILE
+    if hub.officers.officer(DEMO_OFFICER) is not None:
+        return kept.read_text(encoding="utf-8").strip() if kept.is_file() else None
+    password = secrets.token_urlsafe(12)
+    descriptor = os.open(kept, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(descriptor, "w", encoding="utf-8") as handle:
+        handle.write(password + "\n")
+    hub.officers.add_officer(DEMO_OFFICER, DEMO_OFFICER_NAME, password, added_by="demo")
+    return password
 
 
 @dataclass

@@ -15,6 +15,7 @@ _RIGHT = 12
 _TOP = 16
 _BOTTOM = 40
 _GRID_LINES = 4
+_MAX_BAR = 40.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,13 +83,13 @@ def monthly_chart(months: Sequence[TotalsEntry]) -> BarChart:
     if not months:
         return BarChart(WIDTH, HEIGHT, _LEFT, WIDTH - _RIGHT, baseline, (), ticks, ())
     slot = plot_width / len(months)
-    bar_width = max(1.0, slot * 0.38)
+    bar_width = min(_MAX_BAR, max(1.0, slot * 0.38))
     bars: list[Bar] = []
     labels: list[MonthLabel] = []
     # Label every month while they fit, else every n-th.
     every = max(1, round(len(months) / 12))
     for index, month in enumerate(months):
-        start = _LEFT + slot * index + slot * 0.1
+        start = _LEFT + slot * index + (slot - 2 * bar_width) / 2
         for offset, series, value in (
             (0.0, "issued", month.issued_units),
             (bar_width, "retired", month.retired_units),

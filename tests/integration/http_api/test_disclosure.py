@@ -100,8 +100,10 @@ def test_filters_select_by_state_and_date(live: LiveLedger) -> None:
 def test_the_disclosure_engine_refuses_writes(live: LiveLedger) -> None:
     engine = create_read_only_engine(live.hub.settings.resolved_database_url(), live.hub.engine)
     try:
-        with engine.connect() as connection:
-            with pytest.raises(Exception, match="(?i)read.only|readonly"):
-                connection.execute(text("DELETE FROM blocks"))
+        with (
+            engine.connect() as connection,
+            pytest.raises(Exception, match=r"(?i)read.only|readonly"),
+        ):
+            connection.execute(text("DELETE FROM blocks"))
     finally:
         engine.dispose()
