@@ -20,6 +20,7 @@ from pydantic import ValidationError
 from rich.console import Console
 
 from hub.audit_cli import audit_app
+from hub.drills.cli import drill_app
 from hub.bench.cli import bench_app
 from hub.pki_cli import pki_app
 from hub.settings import HubSettings
@@ -629,6 +630,7 @@ def keys_list(
 
 receipt_app = typer.Typer(no_args_is_help=True, help="Check what the hub signed.")
 app.add_typer(receipt_app, name="receipt")
+app.add_typer(drill_app, name="drill")
 
 
 @receipt_app.command("verify")

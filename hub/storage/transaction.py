@@ -5,6 +5,13 @@ hub.storage.database for how SQLite and PostgreSQL begin it). When the
 database refuses a write (unique key, an overlap constraint, a serialisation
 failure or deadlock) the transaction is rolled back and
 ConcurrentWriteConflict is raised: the service re-reads and decides again.
+
+When the database cannot be reached at all (no connection, or the one in
+use was lost mid-transaction) every statement raises StorageUnavailable
+instead: a coded UNAVAILABLE the transports answer with a retry hint. The
+transaction was not committed (or its outcome is unknown to the hub, and a
+client's resend is recognised as an exact resubmission), and the next unit
+of work connects afresh.
 """
 
 from __future__ import annotations
@@ -13,9 +20,11 @@ import contextlib
 from collections.abc import Iterator, Sequence
 from typing import Any, TypeVar
 
-from sqlalchemy import Connection, CursorResult, Engine
-from sqlalchemy.exc import DBAPIError, IntegrityError
+from sqlalchemy import Connection, CursorResult, Engine, event
+from sqlalchemy.engine import ExceptionContext
+from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 
+from hub.errors import StorageUnavailable
 from hub.services.unit_of_work import ConcurrentWriteConflict
 
 __all__ = ["CHUNK", "Transaction", "chunks"]
@@ -42,10 +51,29 @@ def _is_conflict(error: DBAPIError) -> bool:
     return sqlstate in _RETRYABLE_SQLSTATES
 
 
+def _unreachable(context: ExceptionContext) -> None:
+    """SQLAlchemy's handle_error hook: a lost or impossible connection is StorageUnavailable."""
+    error = context.sqlalchemy_exception
+    connecting = context.connection is None and isinstance(error, OperationalError)
+    if context.is_disconnect or connecting:
+        raise StorageUnavailable(
+            "DATABASE_UNAVAILABLE",
+            "the database cannot be reached; retry later",
+            {"dialect": context.dialect.name if context.dialect else ""},
+        ) from error
+
+
+def report_unreachable_database(engine: Engine) -> None:
+    """Make ``engine`` raise StorageUnavailable when the database cannot be reached."""
+    if not event.contains(engine, "handle_error", _unreachable):
+        event.listen(engine, "handle_error", _unreachable)
+
+
 class Transaction:
     """The connection a unit of work and its repositories share."""
 
     def __init__(self, engine: Engine) -> None:
+        report_unreachable_database(engine)
         self._engine = engine
         self._connection: Connection | None = None
 

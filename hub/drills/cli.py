@@ -1,0 +1,88 @@
+"""``carbon-hub drill race|crash|outage``: the failure drills at full size by default."""
+
+from __future__ import annotations
+
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from hub.drills.report import DrillReport
+
+# The local trust-auth server; its `postgres` database is only used to create
+# and drop each drill's own database.
+DEFAULT_POSTGRES_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
+
+drill_app = typer.Typer(
+    no_args_is_help=True,
+    help="Failure drills on real hub processes; exit 1 when anything was lost or doubled.",
+)
+
+DataDir = Annotated[
+    Path | None,
+    typer.Option(
+        "--data-dir", help="where the drill keeps its PKI, logs and state (default: temporary)"
+    ),
+]
+Seed = Annotated[int, typer.Option("--seed", help="seed of the generated traffic and kills")]
+
+
+@contextmanager
+def _folder(data_dir: Path | None) -> Iterator[Path]:
+    if data_dir is not None:
+        data_dir.mkdir(parents=True, exist_ok=True)
+        yield data_dir
+        return
+    with tempfile.TemporaryDirectory(prefix="carbon-hub-drill-") as folder:
+        yield Path(folder)
+
+
+def _finish(report: DrillReport) -> None:
+    report.render(typer.echo)
+    if not report.passed:
+        raise typer.Exit(1)
+
+
+@drill_app.command("race")
+def race(
+    claims: Annotated[
+        int, typer.Option("--claims", min=10, help="claims over all streams")
+    ] = 100_000,
+    hubs: Annotated[int, typer.Option("--hubs", min=1, max=16, help="hub processes")] = 4,
+    partners: Annotated[int, typer.Option("--partners", min=2, max=8, help="partner streams")] = 8,
+    envelope: Annotated[int, typer.Option("--envelope", min=1, help="claims per envelope")] = 500,
+    compare_single: Annotated[
+        bool,
+        typer.Option(
+            "--compare-single/--no-compare-single",
+            help="first run the same traffic on one hub process, for the replica figures",
+        ),
+    ] = True,
+    database_url: Annotated[
+        str,
+        typer.Option(
+            "--database-url",
+            help="PostgreSQL server; the drill creates a fresh database there and drops it",
+        ),
+    ] = DEFAULT_POSTGRES_URL,
+    data_dir: DataDir = None,
+    seed: Seed = 6,
+) -> None:
+    """Hub processes on one PostgreSQL, partner streams racing with duplicates and overlaps."""
+    from hub.drills.race import RaceOptions, run_race
+
+    with _folder(data_dir) as folder:
+        options = RaceOptions(
+            data_dir=folder,
+            claims=claims,
+            hubs=hubs,
+            partners=partners,
+            envelope=envelope,
+            seed=seed,
+            compare_single=compare_single,
+            database_url=database_url,
+        )
+        _finish(run_race(options, typer.echo))
