@@ -11,10 +11,13 @@ ACCEPTED and issued in blocks whose serial carries Hechi's origin.
 
 from __future__ import annotations
 
+import json
+import socket
 import sqlite3
 import subprocess
 import sys
 import time
+import urllib.request
 from pathlib import Path
 
 import pytest
@@ -34,8 +37,30 @@ pytestmark = pytest.mark.slow
 
 
 def _env(home: Path) -> dict[str, str]:
-    # No HUB_ settings from the caller; HTTP off so parallel hubs never share a port.
+    # No HUB_ settings from the caller; the commands that are not serve need no HTTP.
     return {"COLUMNS": "400", "PATH": "/usr/bin:/bin", "HOME": str(home), "HUB_HTTP_PORT": "0"}
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def _disclosed(http_port: int, path: str) -> list[dict[str, object]]:
+    """The items of a public disclosure API page (what the README's curl shows)."""
+    url = f"http://127.0.0.1:{http_port}{path}"
+    deadline = time.monotonic() + 30.0
+    while True:
+        try:
+            with urllib.request.urlopen(url, timeout=10) as response:
+                items: list[dict[str, object]] = json.load(response)["items"]
+                return items
+        except OSError:
+            # uvicorn starts on its thread just after gRPC reports LISTENING.
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.2)
 
 
 def _run(module: str, *args: str, home: Path) -> subprocess.CompletedProcess[str]:
@@ -97,7 +122,9 @@ def test_hechi_onboards_by_the_readme_procedure(tmp_path: Path) -> None:
     )
     assert PARTNER in registered.stdout
 
-    with running_hub(tmp_path, *ledger, "--grpc-port", "0", env=_env(tmp_path)) as hub:
+    http_port = _free_port()
+    serve = (*ledger, "--grpc-port", "0", "--http-port", str(http_port))
+    with running_hub(tmp_path, *serve, env=_env(tmp_path)) as hub:
         # 4: the first delivery, over mutual TLS with Hechi's certificate.
         sent = _run(
             "adapters.cli",
@@ -154,6 +181,17 @@ def test_hechi_onboards_by_the_readme_procedure(tmp_path: Path) -> None:
             assert time.monotonic() < deadline, (_claims(data), hub.stderr())
             time.sleep(0.2)
         assert _claims(data) == {record: ("ACCEPTED", "ISSUED") for record in RECORDS}
+
+        # 7: the public disclosure lists the approved projects and their blocks.
+        projects = _disclosed(http_port, f"/api/v1/projects?partner={PARTNER}")
+        assert {str(p["project_id"]): p["review_state"] for p in projects} == dict.fromkeys(
+            PROJECTS, "APPROVED"
+        )
+        disclosed = _disclosed(http_port, f"/api/v1/blocks?partner={PARTNER}")
+        assert sorted(str(b["serial"]) for b in disclosed) == sorted(
+            str(serial) for (serial,) in _query(data, "SELECT serial FROM blocks")
+        )
+        assert {b["origin"] for b in disclosed} == {PARTNER}
 
     blocks = {
         parse_serial(str(serial)): str(state)
