@@ -86,3 +86,39 @@ def race(
             database_url=database_url,
         )
         _finish(run_race(options, typer.echo))
+
+
+@drill_app.command("crash")
+def crash(
+    kills: Annotated[int, typer.Option("--kills", min=1, help="SIGKILLs of the hub")] = 20,
+    projects: Annotated[int, typer.Option("--projects", min=1, help="PV projects")] = 12,
+    months: Annotated[int, typer.Option("--months", min=1, max=36, help="months per project")] = 20,
+    personal_claims: Annotated[
+        int, typer.Option("--personal-claims", min=0, help="personal trips, with duplicates")
+    ] = 2000,
+    envelope: Annotated[int, typer.Option("--envelope", min=1, help="claims per envelope")] = 20,
+    database_url: Annotated[
+        str | None,
+        typer.Option(
+            "--database-url",
+            help="default SQLite in the data dir; a PostgreSQL server gets a fresh database",
+        ),
+    ] = None,
+    data_dir: DataDir = None,
+    seed: Seed = 6,
+) -> None:
+    """SIGKILL the hub at random moments of ingestion, issuance and delivery; restart; check."""
+    from hub.drills.crash import CrashOptions, run_crash
+
+    with _folder(data_dir) as folder:
+        options = CrashOptions(
+            data_dir=folder,
+            database_url=database_url,
+            kills=kills,
+            projects=projects,
+            months=months,
+            personal_claims=personal_claims,
+            envelope=envelope,
+            seed=seed,
+        )
+        _finish(run_crash(options, typer.echo))

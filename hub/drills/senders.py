@@ -124,8 +124,13 @@ class ResendingSender:
                 response: pb.RegisterProjectsResponse = self._stub.RegisterProjects(
                     self._signer().sign(PayloadType.PROJECTS, request), timeout=UNARY_TIMEOUT
                 )
-                if len(response.results) != len(projects):
-                    raise DrillGaveUp(f"{self.partner}: RegisterProjects answered wrongly")
+                refused = [
+                    (r.project_id, [c.code for c in r.checks])
+                    for r in response.results
+                    if r.decision != pb.DECISION_ACCEPTED
+                ]
+                if len(response.results) != len(projects) or refused:
+                    raise DrillGaveUp(f"{self.partner}: projects not registered: {refused}")
                 return
             except grpc.RpcError as error:
                 failure = failure_of("RegisterProjects", error)

@@ -19,6 +19,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
+from hub.domain.credit_codes import check_character
 from hub.grpc_api.generated.carbonhub.v1 import partner_pb2 as pb
 
 PERSONAL_METHODOLOGIES = ("GD-METRO", "GD-BUS", "GD-BIKE")
@@ -26,7 +27,8 @@ ORIGIN_SERIES = "GDPH-P-2024"
 FIRST_DAY = date(2024, 1, 2)
 DAYS_APART = 4  # a person's reductions of one mode: a two-day period never reaches the next
 SERIAL_SPACING = 10  # origin blocks of one reduction stay within +-3 units of its centre
-PROJECT_CREDIT_CODE = "91440101MA5CXQ8R1T"
+_CREDIT_BODY = "91440112MA59C1234"
+PROJECT_CREDIT_CODE = _CREDIT_BODY + check_character(_CREDIT_BODY)  # a valid USCC
 
 
 def pseudonym(label: str) -> str:
