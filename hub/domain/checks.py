@@ -134,7 +134,7 @@ CATALOGUE: dict[str, CheckDefinition] = {
         _d("PROJECT_SUSPENDED_BY_BUREAU", R, "主管部门已暂停项目 {project_id}：{reason}", "the bureau suspended project {project_id}: {reason}"),
         # The bureau's review of projects and of held claims
         _d("PROJECT_NOT_APPROVED", R, "项目 {project_id} 尚未通过主管部门审核（当前 {state}）", "project {project_id} is not approved by the bureau yet (state {state})"),
-        _d("PROJECT_REJECTED", E, "主管部门未通过项目 {project_id} 的审核：{comment}", "the bureau rejected project {project_id}: {comment}"),
+        _d("PROJECT_REJECTED", E, "主管部门未通过项目 {project_id} 的审核", "the bureau rejected project {project_id} in its review"),
         _d("CLAIM_APPROVED_BY_REVIEWER", I, "主管部门审核人员 {officer} 批准：{comment}", "approved by bureau reviewer {officer}: {comment}"),
         _d("CLAIM_REJECTED_BY_REVIEWER", E, "主管部门审核人员 {officer} 驳回：{comment}", "rejected by bureau reviewer {officer}: {comment}"),
         # Lock at source: the origin registry cancels, then Shenzhen issues

@@ -102,11 +102,12 @@ class ProjectRegistrationService:
                     results.append(ProjectResult(sub.project_id, Decision.REJECTED, tuple(checks)))
                     continue
                 before = existing.get(project.project_id)
-                result = _register_one(
+                result, stored = _register_one(
                     uow, project, before, checks, registry_reviews, partner, now, events
                 )
-                existing[project.project_id] = result[1]
-                results.append(result[0])
+                existing[project.project_id] = stored
+                # Answer under the id as the partner sent it (the stored one is stripped).
+                results.append(replace(result, project_id=sub.project_id))
             uow.events.append(events)
             self._authenticate.keep(uow, signed, now)
             return results

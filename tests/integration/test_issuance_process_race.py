@@ -67,6 +67,8 @@ def issuing_hubs(database_url: str, tmp_path: Path) -> Iterator[IssuingHubs]:
 
 
 def _project(project_id: str) -> pb.Project:
+    # Each project its own plant: one asset registered twice would be held for review.
+    plant = PROJECTS.index(project_id)
     return pb.Project(
         project_id=project_id,
         name="屋顶分布式光伏项目",
@@ -74,7 +76,7 @@ def _project(project_id: str) -> pb.Project:
         owner_credit_code=CREDIT_CODE,
         partner_methodology="GD-PV",
         region_code="440100",
-        longitude="113.4526",
+        longitude=f"{113.4526 + plant * 0.1:.4f}",
         latitude="23.1703",
         size_value="380",
         size_unit="kW",
