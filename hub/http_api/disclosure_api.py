@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import StreamingResponse
+from pydantic import BeforeValidator
 
 from hub.domain.blocks import BlockState
+from hub.errors import InvalidRequest
 from hub.http_api.context import HttpServices, services
 from hub.http_api.csv_export import CSV_MEDIA_TYPE, csv_response
 from hub.http_api.error_mapping import ErrorBody
@@ -36,16 +39,50 @@ CSV_OK: dict[int | str, dict[str, Any]] = {
     **ERRORS,
 }
 
-router = APIRouter(prefix="/api/v1", tags=["disclosure"])
+
+def _one_value_each(request: Request) -> None:
+    """Every parameter is single-valued: a repeated one is refused, not
+    silently narrowed to its last value."""
+    query = request.query_params
+    repeated = sorted({name for name in query if len(query.getlist(name)) > 1})
+    if repeated:
+        names = ", ".join(repeated)
+        raise InvalidRequest(
+            "QUERY_PARAMETER_REPEATED",
+            f"each parameter is given once: {names} repeated",
+            {"parameters": names[:200]},
+        )
+
+
+def _written(pattern: str, what: str) -> BeforeValidator:
+    """Only the plain spelling: pydantic would also read 0 as 1970-01-01 and
+    "1_0" or "+5" as numbers."""
+    shape = re.compile(pattern)
+
+    def check(value: object) -> object:
+        if isinstance(value, str) and not shape.fullmatch(value):
+            raise ValueError(f"write {what}")
+        return value
+
+    return BeforeValidator(check)
+
+
+_DAY = _written(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", "a day as YYYY-MM-DD")
+_WHOLE = _written(r"[0-9]{1,9}", "a whole number in digits")
+
+router = APIRouter(prefix="/api/v1", tags=["disclosure"], dependencies=[Depends(_one_value_each)])
 
 Services = Annotated[HttpServices, Depends(services)]
 Partner = Annotated[str | None, Query(max_length=64, description="e.g. CN-GD")]
 Methodology = Annotated[str | None, Query(max_length=200, description="Shenzhen methodology")]
-Vintage = Annotated[int | None, Query(ge=1900, le=2200)]
-Since = Annotated[date | None, Query(description="from this UTC day, inclusive")]
-Until = Annotated[date | None, Query(description="to this UTC day, inclusive")]
-Cursor = Annotated[str | None, Query(max_length=2000, description="next_cursor of the last page")]
-Limit = Annotated[int, Query(ge=1, le=MAX_LIMIT)]
+Vintage = Annotated[int | None, Query(ge=1900, le=2200), _WHOLE]
+Since = Annotated[date | None, Query(description="from this UTC day, inclusive"), _DAY]
+Until = Annotated[date | None, Query(description="to this UTC day, inclusive"), _DAY]
+Cursor = Annotated[
+    str | None,
+    Query(max_length=2000, pattern=r"^[A-Za-z0-9_-]*$", description="next_cursor of a page"),
+]
+Limit = Annotated[int, Query(ge=1, le=MAX_LIMIT), _WHOLE]
 By = Annotated[TotalsDimension, Query(description="group by")]
 
 

@@ -33,6 +33,7 @@ Console (/console)
     ``form#approve-claim-form`` / ``form#reject-claim-form``, each with
     ``textarea[name=comment]`` and ``button[type=submit]``.
     ``/console/project?partner=&project=``: ``#project-review-state``,
+    ``table#project-same-asset`` (other registrations of the same asset),
     ``table#project-events``; one ``form#project-<action>-form`` per allowed
     action (open-review, approve, reject, suspend, resume) with
     ``textarea[name=comment]``.

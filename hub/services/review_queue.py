@@ -62,6 +62,9 @@ class ProjectEvidence:
     longitude: str
     latitude: str
     events: tuple[LedgerEvent, ...]  # the project's audited history, oldest first
+    # Other projects registered for the same physical asset (methodology family,
+    # location cell or its neighbours, capacity): why ASSET_ALREADY_REGISTERED held it.
+    same_asset: tuple[ProjectEntry, ...] = ()
 
 
 class ReviewQueueQueries(Protocol):

@@ -9,6 +9,7 @@ from typing import Any
 
 from sqlalchemy import Engine, Executable, and_, or_, select
 
+from hub.domain.asset_fingerprints import parse_key
 from hub.domain.checks import Severity
 from hub.domain.claims import Decision
 from hub.services.disclosure import ProjectEntry, ProjectKey, TimeKey
@@ -142,12 +143,14 @@ class SqlAlchemyReviewQueueQueries:
             ProjectRow.owner_credit_code,
             ProjectRow.longitude,
             ProjectRow.latitude,
+            ProjectRow.asset_fingerprint,
         ).where(ProjectRow.partner == partner, ProjectRow.project_id == project_id)
         rows = self._all(statement)
         if not rows:
             return None
         row = rows[0]
         return ProjectEvidence(
+            same_asset=self._same_asset(partner, project_id, row.asset_fingerprint),
             project=ProjectEntry(*row[: len(_PROJECT_COLUMNS)]),
             owner_name=row.owner_name,
             owner_credit_code=row.owner_credit_code,
@@ -155,6 +158,22 @@ class SqlAlchemyReviewQueueQueries:
             latitude=row.latitude,
             events=self._events("project", f"{partner}|{project_id}"),
         )
+
+    def _same_asset(
+        self, partner: str, project_id: str, key: str | None
+    ) -> tuple[ProjectEntry, ...]:
+        asset = parse_key(key) if key is not None else None
+        if asset is None:
+            return ()
+        statement = (
+            select(*_PROJECT_COLUMNS)
+            .where(
+                ProjectRow.asset_fingerprint.in_(asset.match_keys()),
+                or_(ProjectRow.partner != partner, ProjectRow.project_id != project_id),
+            )
+            .order_by(ProjectRow.partner, ProjectRow.project_id)
+        )
+        return tuple(ProjectEntry(*row) for row in self._all(statement))
 
 
 def _conforms(queries: SqlAlchemyReviewQueueQueries) -> ReviewQueueQueries:

@@ -133,3 +133,21 @@ def test_approving_a_held_claim_issues_it(live: LiveLedger) -> None:
     assert client.get("/api/v1/summary").json()["issued_units"] > 0
     claim_id = held.claim_id
     assert any(actor == ACTOR for _, actor in _actors(live, "claim", claim_id))
+
+
+def test_a_project_held_for_the_same_asset_names_the_matching_project(
+    live: LiveLedger,
+) -> None:
+    hub, client = live.hub, live.client
+    hub.projects.register(PARTNER, [pv_project()])
+    (second,) = hub.projects.register(PARTNER, [pv_project(project_id="4401-PV-2023-0099")])
+    assert "ASSET_ALREADY_REGISTERED" in {c.code for c in second.checks}
+    assert _log_in(client) == 303
+    assert f'<tr data-id="{PARTNER}|4401-PV-2023-0099">' in client.get("/console").text
+    page = client.get(
+        "/console/project", params={"partner": PARTNER, "project": "4401-PV-2023-0099"}
+    ).text
+    same_asset = page[page.index('id="project-same-asset"') :]
+    same_asset = same_asset[: same_asset.index("</table>")]
+    assert f'<tr data-id="{PARTNER}|{PROJECT_ID}">' in same_asset
+    assert 'id="project-open-review-form"' in page
