@@ -156,16 +156,15 @@ def _register_one(
             checks.append(fire("PROJECT_CHANGED", project_id=project.project_id))
             events.append(LedgerEvent("project", subject, "CHANGED", partner, now))
         else:
-            events.append(
-                LedgerEvent(
-                    "project",
-                    subject,
-                    "REGISTERED",
-                    partner,
-                    now,
-                    {"state": str(ProjectReviewState.SUBMITTED)},
-                )
-            )
+            details = {"state": str(ProjectReviewState.SUBMITTED)}
+            if checks:
+                # The evidence a reviewer needs: what fired, and which project
+                # holds the same asset.
+                details["checks"] = ", ".join(c.code for c in checks)
+            for check in checks:
+                if check.code == ASSET_CHECK:
+                    details["same_asset"] = check.details["matches"]
+            events.append(LedgerEvent("project", subject, "REGISTERED", partner, now, details))
             events.extend(
                 LedgerEvent(
                     "project",

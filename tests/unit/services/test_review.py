@@ -275,6 +275,12 @@ def test_the_same_asset_under_another_project_id_is_held_submitted_naming_the_fi
         PROJECT_ID,
     )
     assert _state(ledger, "4401-PV-2024-0100") is ProjectReviewState.SUBMITTED
+    registered = next(
+        e
+        for e in ledger.uow_factory.store.events
+        if e.subject_id == f"{PARTNER}|4401-PV-2024-0100" and e.event == "REGISTERED"
+    )
+    assert registered.details["same_asset"] == f"{PARTNER}/{PROJECT_ID}"
     (claim,) = ledger.ingestion.submit(
         PARTNER, [pv("D-1", "2024-01-01", "2024-01-28", project_id="4401-PV-2024-0100")]
     )
