@@ -122,3 +122,43 @@ def crash(
             seed=seed,
         )
         _finish(run_crash(options, typer.echo))
+
+
+@drill_app.command("outage")
+def outage(
+    exchange_down: Annotated[
+        float, typer.Option("--exchange-down", min=1, help="seconds the exchange is away")
+    ] = 10.0,
+    database_down: Annotated[
+        float, typer.Option("--database-down", min=1, help="seconds the database is cut off")
+    ] = 8.0,
+    projects: Annotated[int, typer.Option("--projects", min=1, help="PV projects")] = 8,
+    personal_claims: Annotated[
+        int, typer.Option("--personal-claims", min=0, help="personal trips, with duplicates")
+    ] = 2000,
+    envelope: Annotated[int, typer.Option("--envelope", min=1, help="claims per envelope")] = 20,
+    database_url: Annotated[
+        str,
+        typer.Option(
+            "--database-url",
+            help="PostgreSQL server; the drill creates a fresh database there and drops it",
+        ),
+    ] = DEFAULT_POSTGRES_URL,
+    data_dir: DataDir = None,
+    seed: Seed = 6,
+) -> None:
+    """The exchange away, then PostgreSQL unreachable behind a cut proxy; backlog after recovery."""
+    from hub.drills.outage import OutageOptions, run_outage
+
+    with _folder(data_dir) as folder:
+        options = OutageOptions(
+            data_dir=folder,
+            database_url=database_url,
+            exchange_down=exchange_down,
+            database_down=database_down,
+            projects=projects,
+            personal_claims=personal_claims,
+            envelope=envelope,
+            seed=seed,
+        )
+        _finish(run_outage(options, typer.echo))
