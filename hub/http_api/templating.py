@@ -4,7 +4,8 @@ catalogue of the page's language, the language cookie.
 Stable markup for browser tests (do not rename without updating them):
 
 Every page
-    ``#lang-zh`` / ``#lang-en`` links (?lang=zh-CN / ?lang=en); ``html[lang]``;
+    ``#lang-zh`` / ``#lang-en`` links (the page's own query with ?lang=zh-CN /
+    ?lang=en, so a filtered list or a claim stays on screen); ``html[lang]``;
     ``#nav-home``, ``#nav-projects``, ``#nav-blocks``, ``#nav-retirements``,
     ``#nav-console``; ``#flash`` (a message after a console action, with
     ``data-code``); ``#error-code`` and ``#error-message`` on an error page.
@@ -47,6 +48,7 @@ from __future__ import annotations
 
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlencode
 
 from fastapi import Request
 from fastapi.responses import HTMLResponse
@@ -72,6 +74,12 @@ def _units(value: int) -> str:
 environment.filters["units"] = _units
 
 
+def language_link(request: Request, language: str) -> str:
+    """This page in ``language``: its query kept, ``lang`` replaced."""
+    kept = [(k, v) for k, v in request.query_params.multi_items() if k != "lang"]
+    return "?" + urlencode([*kept, ("lang", language)])
+
+
 def render(
     request: Request,
     template: str,
@@ -88,6 +96,7 @@ def render(
         lang=language,
         t=messages.__getitem__,
         path=request.url.path,
+        language_link=lambda language: language_link(request, language),
         **context,
     )
     response = HTMLResponse(body, status_code=status_code, headers=headers)
