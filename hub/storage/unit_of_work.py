@@ -317,6 +317,12 @@ class SqlAlchemyClaimRepository:
         with self._tx.writing() as connection:
             for chunk in chunks(claim_rows):
                 connection.execute(insert(ClaimRow), list(chunk))
+            # In one global order (kind, key, lo): two batches that collide on
+            # several keys then meet at the first of them, where one waits for
+            # the other and fails cleanly once it commits. In arrival order each
+            # could hold a key the other waits for: a deadlock, which PostgreSQL
+            # only breaks after deadlock_timeout (1 s), per collision (race drill).
+            lock_rows.sort(key=lambda row: (row["kind"], row["key"], row["lo"]))
             for chunk in chunks(lock_rows):
                 connection.execute(insert(ClaimLockRow), list(chunk))
         if bindings:
