@@ -20,8 +20,8 @@ from pydantic import ValidationError
 from rich.console import Console
 
 from hub.audit_cli import audit_app
-from hub.drills.cli import drill_app
 from hub.bench.cli import bench_app
+from hub.drills.cli import drill_app
 from hub.pki_cli import pki_app
 from hub.settings import HubSettings
 
