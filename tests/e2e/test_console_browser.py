@@ -22,6 +22,7 @@ import sqlite3
 import subprocess
 import sys
 import time
+import urllib.request
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -107,6 +108,15 @@ def _wait_for(what: str, ready: object, timeout: float = WAIT) -> None:
         time.sleep(0.1)
 
 
+def _answers(url: str, process: subprocess.Popen[str]) -> bool:
+    assert process.poll() is None, f"serve exited with {process.returncode}"
+    try:
+        with urllib.request.urlopen(url, timeout=5) as answer:
+            return bool(answer.status == 200)
+    except OSError:
+        return False
+
+
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Browser]:
     with headless_chromium() as launched:
@@ -134,6 +144,8 @@ def console_hub(tmp_path_factory: pytest.TempPathFactory, browser: Browser) -> I
     )
     hub = ConsoleHub(f"http://127.0.0.1:{http_port}", database, screenshot_folder())
     try:
+        # serve prints LISTENING once gRPC is up and starts HTTP after it.
+        _wait_for("serve's HTTP side", lambda: _answers(f"{hub.base_url}/api/v1/summary", process))
         with trust.channel(address, PARTNER) as channel:
             signer = trust.signer(PARTNER, channel)
             adapter = adapter_for("guangdong")
@@ -198,8 +210,10 @@ def test_a_wrong_password_is_refused_and_the_console_stays_closed(
 def test_a_post_without_the_csrf_token_is_refused_and_changes_nothing(
     console_hub: ConsoleHub, context: BrowserContext, page: Page
 ) -> None:
+    before = console_hub.decision()
     _log_in(page, console_hub)
     expect(page.locator("#officer-name")).to_have_text(OFFICER_NAME)
+    events_before = console_hub.query("SELECT count(*) FROM ledger_events")
     form = {"partner": PARTNER, "record": HELD_RECORD, "comment": "forged"}
     # The browser's own cookies go along: only the token is missing, then wrong.
     for token in ({}, {"csrf_token": "forged-token"}):
@@ -210,7 +224,8 @@ def test_a_post_without_the_csrf_token_is_refused_and_changes_nothing(
         )
         assert answer.status == 403, answer.text()
         assert "CSRF_TOKEN_INVALID" in answer.text()
-    assert console_hub.decision() == ("HELD", "PENDING")
+    assert console_hub.decision() == before
+    assert console_hub.query("SELECT count(*) FROM ledger_events") == events_before
 
 
 def test_an_officer_approves_a_held_claim_and_the_disclosure_shows_it(

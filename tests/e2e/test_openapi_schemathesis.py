@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import requests
 import schemathesis
 from hypothesis import HealthCheck, Phase, given, settings
 from schemathesis import checks
@@ -195,3 +196,16 @@ def test_disclosure_api_conforms_to_its_openapi_document(
     # Every operation was exercised in both modes, and both answers occurred.
     assert len(tally.cases) == 2 * len(operations), tally.cases
     assert tally.statuses[200] > 0 and tally.statuses[400] > 0, tally.statuses
+
+
+def test_refusals_outside_the_document_carry_the_coded_body_too(live_url: str) -> None:
+    """An unknown path and a method the API does not take: coded like the rest."""
+    for method, path, status, code in (
+        ("GET", "/api/v1/no-such-list", 404, "NOT_FOUND"),
+        ("POST", "/api/v1/blocks", 405, "METHOD_NOT_ALLOWED"),
+        ("DELETE", "/api/v1/projects", 405, "METHOD_NOT_ALLOWED"),
+    ):
+        answer = requests.request(method, f"{live_url}{path}", timeout=CALL_TIMEOUT)
+        assert answer.status_code == status, (method, path, answer.text)
+        body = answer.json()
+        assert set(body) == {"code", "message", "details"} and body["code"] == code, body
