@@ -39,9 +39,9 @@ from hub.http_api.server import start_http_server
 from hub.settings import HubSettings
 
 ROOT = Path(__file__).resolve().parents[2]
-# Per operation and generation mode: 9 operations x 2 modes x 80 stays
+# Per operation and generation mode: 9 operations x 2 modes x 60 stays
 # well under a minute on a loopback socket.
-EXAMPLES = 80
+EXAMPLES = 60
 CALL_TIMEOUT = 15.0
 
 pytestmark = pytest.mark.slow
