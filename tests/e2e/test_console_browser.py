@@ -47,7 +47,7 @@ HELD_PROJECT = "4419-PV-2023-0045"
 USERNAME = "wang.li"
 OFFICER_NAME = "王力"
 PASSWORD = "绿色湾区-2024-review"
-COMMENT = "现场核查：该站装机 6 MW，发电量属实"
+COMMENT = "已核对电网结算单，发电量属实"
 ISSUANCE_INTERVAL = "0.5"
 WAIT = 60.0  # for the hub to answer, issue, and a page to show it
 ACTION_TIMEOUT_MS = 15_000
@@ -271,8 +271,12 @@ def test_an_officer_approves_a_held_claim_and_the_disclosure_shows_it(
     issued_after = _issued_units(page, hub)
     assert issued_after - issued_before in (3629, 3630), (issued_before, issued_after)
     assert _row_units(page, "totals-partner", PARTNER) - gd_before == issued_after - issued_before
+    # The monthly chart draws the same ledger: its issued bars add up to the total.
+    bars = page.locator("#chart-monthly rect.bar-issued")
+    drawn = [int(bars.nth(i).get_attribute("data-value") or "") for i in range(bars.count())]
+    assert sum(drawn) == issued_after, drawn
     hub.shot(page, "disclosure-home")
-    page.locator("#chart-monthly").screenshot(path=str(hub.screenshots / "disclosure-chart.png"))
+    page.locator("figure.chart").screenshot(path=str(hub.screenshots / "disclosure-chart.png"))
 
     page.goto(f"{hub.base_url}/blocks?partner={PARTNER}")
     expect(page.locator("main")).to_contain_text(HELD_PROJECT)
