@@ -17,13 +17,14 @@ Screenshots of the main pages are kept in tests/artifacts/screenshots/
 
 from __future__ import annotations
 
+import contextlib
 import re
 import sqlite3
 import subprocess
 import sys
 import time
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -101,9 +102,9 @@ def _add_officer(data_dir: Path, home: Path) -> None:
     assert PASSWORD not in done.stdout + done.stderr
 
 
-def _wait_for(what: str, ready: object, timeout: float = WAIT) -> None:
+def _wait_for(what: str, ready: Callable[[], bool], timeout: float = WAIT) -> None:
     deadline = time.monotonic() + timeout
-    while not ready():  # type: ignore[operator]
+    while not ready():
         assert time.monotonic() < deadline, f"timed out waiting for {what}"
         time.sleep(0.1)
 
@@ -124,7 +125,9 @@ def browser() -> Iterator[Browser]:
 
 
 @pytest.fixture(scope="module")
-def console_hub(tmp_path_factory: pytest.TempPathFactory, browser: Browser) -> Iterator[ConsoleHub]:
+def console_hub(
+    tmp_path_factory: pytest.TempPathFactory, pytestconfig: pytest.Config, browser: Browser
+) -> Iterator[ConsoleHub]:
     # Asks for the browser first: without one nothing is started for nothing.
     folder = tmp_path_factory.mktemp("console-browser")
     data_dir = folder / "hub"
@@ -153,10 +156,14 @@ def console_hub(tmp_path_factory: pytest.TempPathFactory, browser: Browser) -> I
                 submit_delivery(adapter.read(delivery), channel, signer, hub_key=trust.hub_key)
         assert hub.decision() == ("HELD", "PENDING")
         _wait_for("the issuer to issue the accepted claims", lambda: hub.pending_issuance() == 0)
-        print(f"\nscreenshots: {hub.screenshots}")
         yield hub
     finally:
         stop_hub(process)
+    # Shown even when output is captured: where a person finds the pictures.
+    taken = sorted(path.name for path in hub.screenshots.glob("*.png"))
+    capture = pytestconfig.pluginmanager.get_plugin("capturemanager")
+    with capture.global_and_fixture_disabled() if capture else contextlib.nullcontext():
+        print(f"\nscreenshots ({len(taken)}) in {hub.screenshots}: {', '.join(taken)}")
 
 
 @pytest.fixture
