@@ -37,10 +37,13 @@ from hub.trust.signing import Signer
 STREAM_TIMEOUT = 1800.0
 CONFLICT_CODES = frozenset({"PERSON_PERIOD_OVERLAP", "DUPLICATE_CONTENT", "ORIGIN_SERIAL_OVERLAP"})
 COUNTED = (pb.DECISION_ACCEPTED, pb.DECISION_HELD)
+# Written with the range operator so the exclusion constraint's GiST index
+# serves the join: all origin blocks of one series share a key, and the
+# plain "lo <= hi" form compared each with each (minutes at 20,000 blocks).
 OVERLAPPING_LOCKS = (
     "SELECT count(*) FROM claim_locks x JOIN claim_locks y "
     "ON x.kind = y.kind AND x.key = y.key AND x.id < y.id "
-    "AND x.lo <= y.hi AND y.lo <= x.hi"
+    "AND int8range(x.lo, x.hi, '[]') && int8range(y.lo, y.hi, '[]')"
 )
 
 
