@@ -2,7 +2,8 @@
 
 A `carbon-hub serve` process (gRPC with mutual TLS, HTTP on a free loopback
 port, SQLite) receives Guangdong's sample deliveries from the Guangdong
-adapter over its partner certificate, signed with its registered key. One
+adapter over its partner certificate, signed with its registered key; the
+reference exchange client takes the issued blocks and retires some. One
 claim of them is HELD for review (QUANTITY_OUT_OF_BOUNDS: 9,380,000 kWh from
 one PV site). A bureau officer made with `carbon-hub bureau add-officer
 --password-stdin` logs in with headless Chromium, finds the claim in the
@@ -34,6 +35,8 @@ from playwright.sync_api import Browser, BrowserContext, Page, expect
 from adapters.hub_client import submit_delivery
 from adapters.registry import adapter_for
 from hub.demo import sample_deliveries
+from hub.demo_trust import EXCHANGE_NAME
+from hub.exchange_client.client import ExchangeClient
 from tests.e2e.browser_fixtures import (
     free_loopback_port,
     headless_chromium,
@@ -156,6 +159,13 @@ def console_hub(
                 submit_delivery(adapter.read(delivery), channel, signer, hub_key=trust.hub_key)
         assert hub.decision() == ("HELD", "PENDING")
         _wait_for("the issuer to issue the accepted claims", lambda: hub.pending_issuance() == 0)
+        # The exchange takes its blocks and retires some, so the public lists
+        # and the chart show deliveries and retirements too.
+        with trust.channel(address, EXCHANGE_NAME) as channel:
+            exchange = ExchangeClient(channel, folder / "exchange.json")
+            exchange.sync()
+            exchange.retire_by_policy()
+        assert hub.query("SELECT count(*) FROM retirements") != [(0,)]
         yield hub
     finally:
         stop_hub(process)
