@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from hub.demo_trust import EXCHANGE_NAME, DemoTrust
-from hub.drills.ledger_checks import audit_verify, check_ledger, pending_work
+from hub.drills.ledger_checks import LedgerProbe, audit_verify, check_ledger, pending_work
 from hub.drills.processes import (
     HubProcess,
     drill_standard,
@@ -176,21 +176,31 @@ def run_crash(options: CrashOptions, emit: Callable[[str], None] = print) -> Dri
             )
             sending.start()
             phases = {"ingestion": 0, "issuance": 0, "delivery": 0}
-            for kill in range(options.kills):
-                time.sleep(rng.uniform(0.4, 1.6))
-                in_flight = sender.log.envelopes_sent > sender.log.envelopes_answered
-                pending, undelivered = pending_work(database_url)
-                phases["ingestion"] += in_flight
-                phases["issuance"] += pending > 0
-                phases["delivery"] += undelivered > 0
-                hub.kill()
-                exchange.stop()
-                emit(
-                    f"kill {kill + 1}: envelopes in flight {in_flight}, claims to issue "
-                    f"{pending}, blocks undelivered {undelivered}"
-                )
-                hub.start()
-                exchange.start()
+            probe = LedgerProbe(database_url)
+            try:
+                for kill in range(options.kills):
+                    time.sleep(rng.uniform(0.3, 1.2))
+                    # Every kill but each third falls at a random moment; the
+                    # others wait (briefly) for claims to issue or blocks in
+                    # delivery, so every phase gets its share of kills.
+                    aim = kill % 3
+                    if aim:
+                        wait_until(_has_work(probe, aim - 1), 2.0, 0.01)
+                    in_flight = sender.log.envelopes_sent > sender.log.envelopes_answered
+                    pending, undelivered = probe.pending()
+                    phases["ingestion"] += in_flight
+                    phases["issuance"] += pending > 0
+                    phases["delivery"] += undelivered > 0
+                    hub.kill()
+                    exchange.stop()
+                    emit(
+                        f"kill {kill + 1}: envelopes in flight {in_flight}, claims to issue "
+                        f"{pending}, blocks undelivered {undelivered}"
+                    )
+                    hub.start()
+                    exchange.start()
+            finally:
+                probe.close()
             sending.join(timeout=600)
             finished = wait_until(lambda: pending_work(database_url) == (0, 0), timeout=120)
             report.require(
@@ -214,6 +224,10 @@ def run_crash(options: CrashOptions, emit: Callable[[str], None] = print) -> Dri
     report.figures["kills"] = hub.starts - 1
     report.figures["claims"] = len(mixed)
     return report
+
+
+def _has_work(probe: LedgerProbe, index: int) -> Callable[[], bool]:
+    return lambda: probe.pending()[index] > 0
 
 
 def _send(

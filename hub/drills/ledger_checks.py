@@ -31,20 +31,34 @@ OVERLAPPING_BLOCKS = (
 )
 
 
-def pending_work(database_url: str) -> tuple[int, int]:
-    """(claims still to issue, blocks not yet acknowledged by the exchange)."""
-    engine = create_engine(database_url)
-    try:
-        with engine.connect() as connection:
+class LedgerProbe:
+    """Reads how much work is in progress, on one engine kept open."""
+
+    def __init__(self, database_url: str) -> None:
+        self._engine = create_engine(database_url)
+
+    def pending(self) -> tuple[int, int]:
+        """(claims still to issue, blocks not yet acknowledged by the exchange)."""
+        with self._engine.connect() as connection:
             pending = connection.execute(
                 text("SELECT count(*) FROM claims WHERE issuance = 'PENDING'")
             ).scalar_one()
             undelivered = connection.execute(
                 text("SELECT count(*) FROM blocks WHERE state = 'ISSUED'")
             ).scalar_one()
+        return int(pending), int(undelivered)
+
+    def close(self) -> None:
+        self._engine.dispose()
+
+
+def pending_work(database_url: str) -> tuple[int, int]:
+    """(claims still to issue, blocks not yet acknowledged by the exchange)."""
+    probe = LedgerProbe(database_url)
+    try:
+        return probe.pending()
     finally:
-        engine.dispose()
-    return int(pending), int(undelivered)
+        probe.close()
 
 
 def check_ledger(
