@@ -43,6 +43,9 @@ class ProjectOutcome:
     project_id: str
     decision: Decision
     checks: tuple[CheckOutcome, ...]
+    # The hub's review state after this registration (SUBMITTED, APPROVED ...);
+    # "" when the registration was rejected and nothing was stored.
+    review_state: str = ""
 
 
 def _decimal(text: str) -> Decimal:
@@ -71,6 +74,12 @@ class DeliveryReport:
     def project_counts(self) -> dict[Decision, int]:
         counts = Counter(p.decision for p in self.projects)
         return {d: counts.get(d, 0) for d in Decision}
+
+    def projects_by_review_state(self) -> dict[str, int]:
+        """Stored projects by their review state at the hub, e.g. SUBMITTED until
+        the bureau approves a paired-assistance region's project."""
+        counts = Counter(p.review_state for p in self.projects if p.review_state)
+        return dict(sorted(counts.items()))
 
     def rejections_by_code(self) -> dict[str, int]:
         """ERROR checks of rejected claims plus the adapter's own problem codes."""

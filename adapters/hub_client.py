@@ -200,7 +200,18 @@ def _project_outcome(
         project_id=project_id,
         decision=_decision(result.decision, f"project {project_id}"),
         checks=_checks(result.checks, columns),
+        review_state=_review_state(result.review_state),
     )
+
+
+def _review_state(state: int) -> str:
+    if state == pb.PROJECT_REVIEW_STATE_UNSPECIFIED:
+        return ""
+    try:
+        name: str = pb.ProjectReviewState.Name(state)
+    except ValueError:  # a newer hub's state: shown, not guessed
+        return f"STATE_{state}"
+    return name.removeprefix("PROJECT_REVIEW_STATE_")
 
 
 def _claim_outcome(

@@ -90,6 +90,8 @@ def render_report(report: DeliveryReport, console: Console) -> None:
     summary.add_row("refused by the adapter (problems)", str(len(report.problems)))
     for decision, count in report.project_counts().items():
         summary.add_row(f"projects {decision.value.lower()}", str(count))
+    for state, count in report.projects_by_review_state().items():
+        summary.add_row(f"projects {state.lower().replace('_', ' ')} at the hub", str(count))
     for decision, count in report.claim_counts().items():
         summary.add_row(f"claims {decision.value.lower()}", str(count))
     summary.add_row("exact resubmissions (original verdict)", str(report.resubmissions()))

@@ -206,7 +206,12 @@ class FakePartnerService(pb_grpc.PartnerServiceServicer):
         self.project_requests.append(request)
         return pb.RegisterProjectsResponse(
             results=[
-                pb.ProjectResult(project_id=p.project_id, decision=pb.DECISION_ACCEPTED)
+                pb.ProjectResult(
+                    project_id=p.project_id,
+                    decision=pb.DECISION_ACCEPTED,
+                    # Like a bureau-review partner: stored, waiting for the bureau.
+                    review_state=pb.PROJECT_REVIEW_STATE_SUBMITTED,
+                )
                 for p in request.projects
             ]
         )

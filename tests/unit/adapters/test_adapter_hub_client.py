@@ -141,6 +141,7 @@ def test_one_verdict_batch_per_envelope_in_order(fake_hub: FakeHub, channel: grp
     assert [c.source for c in report.claims] == [c.source for c in delivery.claims]
     assert report.claim_counts() == {Decision.ACCEPTED: 40, Decision.REJECTED: 0, Decision.HELD: 0}
     assert report.project_counts()[Decision.ACCEPTED] == 13
+    assert report.projects_by_review_state() == {"SUBMITTED": 13}
     assert report.rows_read == delivery.rows_read
     assert report.rejections_by_code() == {
         "ROW_DATE_MALFORMED": 5,
