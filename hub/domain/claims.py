@@ -106,8 +106,13 @@ _CONTENT_FIELDS: tuple[str, ...] = tuple(
 )
 
 
+# Built once: json.dumps with arguments makes a new encoder per call, and
+# every claim is digested twice on the ingestion path. Same output.
+_CANONICAL = json.JSONEncoder(sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+
+
 def _digest(data: Mapping[str, str | None]) -> str:
-    canonical = json.dumps(data, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    canonical = _CANONICAL.encode(data)
     return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
 
 

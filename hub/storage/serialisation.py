@@ -31,6 +31,7 @@ from hub.domain.claims import (
 __all__ = [
     "check_from_dict",
     "check_to_dict",
+    "claim_texts",
     "dumps",
     "normalised_from_dict",
     "normalised_from_json",
@@ -42,6 +43,7 @@ __all__ = [
     "submission_to_json",
     "trace_from_dict",
     "trace_to_dict",
+    "trace_to_json",
     "verdict_from_dict",
     "verdict_from_json",
     "verdict_to_dict",
@@ -51,9 +53,15 @@ __all__ = [
 Json = dict[str, Any]
 
 
+# One encoder for every call (it keeps no state between calls): json.dumps
+# with arguments builds a new JSONEncoder each time, and the ingestion path
+# encodes several documents per claim.
+_ENCODER = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), allow_nan=False)
+
+
 def dumps(data: object) -> str:
     """Compact JSON, UTF-8 text kept as is, key order preserved."""
-    return json.dumps(data, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
+    return _ENCODER.encode(data)
 
 
 def _dec(value: Decimal | None) -> str | None:
@@ -131,6 +139,65 @@ def trace_to_dict(trace: Trace) -> Json:
     }
 
 
+def trace_to_json(trace: Trace) -> str:
+    """dumps(trace_to_dict(trace)), with the factors' text encoded once per tuple."""
+    head = dumps(
+        {
+            "standard_version": trace.standard_version,
+            "methodology": trace.methodology,
+            "formula_id": trace.formula_id,
+            "formula": trace.formula,
+            "inputs": {str(k): str(v) for k, v in trace.inputs.items()},
+        }
+    )
+    tail = dumps({"discount": _dec(trace.discount), "notes": list(trace.notes)})
+    return f'{head[:-1]},"factors":{_factors_json(trace.factors)},{tail[1:]}'
+
+
+class _TextByIdentity:
+    """JSON of objects shared by many claims, kept while the object is.
+
+    Normalisation hands every claim of one methodology, place and year the
+    same tuple of factors, whose text (with the factors' sources) is most
+    of a trace. Keyed by identity, never by equality: Decimal("1.0") equals
+    Decimal("1.00") but is written differently. The cache holds the object,
+    so its id cannot be reused by another while the entry exists.
+    """
+
+    def __init__(self, limit: int) -> None:
+        self._limit = limit
+        self._texts: dict[int, tuple[object, str]] = {}
+
+    def get(self, item: object) -> str | None:
+        found = self._texts.get(id(item))
+        return found[1] if found is not None and found[0] is item else None
+
+    def put(self, item: object, text: str) -> None:
+        if len(self._texts) >= self._limit:
+            self._texts.clear()
+        self._texts[id(item)] = (item, text)
+
+
+_FACTOR_TEXTS = _TextByIdentity(limit=1024)
+
+
+def _factors_json(factors: tuple[FactorUse, ...]) -> str:
+    if not factors:
+        return "[]"
+    text = _FACTOR_TEXTS.get(factors)
+    if text is None:
+        text = dumps([_factor_to_dict(f) for f in factors])
+        _FACTOR_TEXTS.put(factors, text)
+    return text
+
+
+def _ending_with_trace(data: Json, trace_json: str) -> str:
+    """``data`` as JSON, then a last key "trace" holding ``trace_json``: the
+    bytes dumps() gives for ``{**data, "trace": trace}``."""
+    head = dumps(data)
+    return f'{head[:-1]},"trace":{trace_json}}}'
+
+
 def trace_from_dict(data: Json) -> Trace:
     return Trace(
         standard_version=data["standard_version"],
@@ -149,6 +216,14 @@ def trace_from_dict(data: Json) -> Trace:
 
 def verdict_to_dict(verdict: Verdict) -> Json:
     return {
+        **_verdict_head(verdict),
+        "trace": None if verdict.trace is None else trace_to_dict(verdict.trace),
+    }
+
+
+def _verdict_head(verdict: Verdict) -> Json:
+    """verdict_to_dict without its last key, "trace"."""
+    return {
         "partner": verdict.partner,
         "record_id": verdict.record_id,
         "claim_id": verdict.claim_id,
@@ -160,7 +235,6 @@ def verdict_to_dict(verdict: Verdict) -> Json:
         "reported_tco2e": _dec(verdict.reported_tco2e),
         "recomputed_tco2e": _dec(verdict.recomputed_tco2e),
         "credited_tco2e": _dec(verdict.credited_tco2e),
-        "trace": None if verdict.trace is None else trace_to_dict(verdict.trace),
     }
 
 
@@ -243,6 +317,11 @@ def submission_from_json(text: str) -> ClaimSubmission:
 
 
 def normalised_to_dict(claim: NormalisedClaim) -> Json:
+    return {**_normalised_head(claim), "trace": trace_to_dict(claim.trace)}
+
+
+def _normalised_head(claim: NormalisedClaim) -> Json:
+    """normalised_to_dict without its last key, "trace"."""
     return {
         "methodology": claim.methodology,
         "period_start": claim.period_start.isoformat(),
@@ -253,7 +332,6 @@ def normalised_to_dict(claim: NormalisedClaim) -> Json:
         "reported_tco2e": _dec(claim.reported_tco2e),
         "recomputed_tco2e": _dec(claim.recomputed_tco2e),
         "credited_tco2e": str(claim.credited_tco2e),
-        "trace": trace_to_dict(claim.trace),
     }
 
 
@@ -278,3 +356,28 @@ def normalised_to_json(claim: NormalisedClaim) -> str:
 
 def normalised_from_json(text: str) -> NormalisedClaim:
     return normalised_from_dict(json.loads(text))
+
+
+# --- a recorded claim -------------------------------------------------------
+
+
+def claim_texts(verdict: Verdict, normalised: NormalisedClaim | None) -> tuple[str, str | None]:
+    """verdict_to_json(verdict) and normalised_to_json(normalised), byte for byte.
+
+    A new claim's verdict carries its normalisation's trace: it is encoded
+    once and spliced into both documents (the ingestion profile showed the
+    trace, with its factors and their sources, encoded twice per claim).
+    """
+    if normalised is None:
+        return verdict_to_json(verdict), None
+    trace_json = trace_to_json(normalised.trace)
+    if verdict.trace is None:
+        verdict_trace = "null"
+    elif verdict.trace is normalised.trace:
+        verdict_trace = trace_json
+    else:
+        verdict_trace = trace_to_json(verdict.trace)
+    return (
+        _ending_with_trace(_verdict_head(verdict), verdict_trace),
+        _ending_with_trace(_normalised_head(normalised), trace_json),
+    )

@@ -69,7 +69,7 @@ from hub.storage.ledger_repositories import (
     SqlAlchemySupervisionRepository,
 )
 from hub.storage.serialisation import (
-    normalised_to_json,
+    claim_texts,
     submission_from_json,
     submission_to_json,
     verdict_from_json,
@@ -107,6 +107,7 @@ def _claim_row(record: NewClaimRecord) -> dict[str, Any]:
             f"verdict for {verdict.partner}/{verdict.record_id} recorded with submission "
             f"{submission.partner}/{submission.record_id}"
         )
+    verdict_json, normalised_json = claim_texts(verdict, normalised)
     return {
         "claim_id": verdict.claim_id,
         "partner": submission.partner,
@@ -121,9 +122,9 @@ def _claim_row(record: NewClaimRecord) -> dict[str, Any]:
         "reported_tco2e": verdict.reported_tco2e,
         "recomputed_tco2e": verdict.recomputed_tco2e,
         "credited_tco2e": verdict.credited_tco2e,
-        "verdict": verdict_to_json(verdict),
+        "verdict": verdict_json,
         "submission": submission_to_json(submission),
-        "normalised": normalised_to_json(normalised) if normalised else None,
+        "normalised": normalised_json,
         "received_at": record.received_at,
         "issuance": None if record.issuance is None else str(record.issuance),
         "hold_reason": record.hold_reason,

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+from dataclasses import replace
 from datetime import UTC, timedelta, timezone
 from decimal import Decimal
 
@@ -19,11 +21,14 @@ from hub.domain.claims import (
     Verdict,
 )
 from hub.storage.serialisation import (
+    claim_texts,
     normalised_from_json,
+    normalised_to_dict,
     normalised_to_json,
     submission_from_json,
     submission_to_json,
     verdict_from_json,
+    verdict_to_dict,
     verdict_to_json,
 )
 
@@ -158,3 +163,22 @@ def test_normalised_round_trip_is_exact(claim: NormalisedClaim) -> None:
     assert back == claim
     assert back.period_start.utcoffset() == claim.period_start.utcoffset()
     assert _same_decimals(back.credited_tco2e, claim.credited_tco2e)
+
+
+@given(verdicts, normalised_claims, st.booleans())
+def test_claim_texts_are_the_documents_encoded_one_by_one(
+    verdict: Verdict, claim: NormalisedClaim, shares_trace: bool
+) -> None:
+    # The recording path encodes the shared trace once; the stored bytes must
+    # be those of encoding each document on its own.
+    if shares_trace:
+        verdict = replace(verdict, trace=claim.trace)
+    expected_verdict = _plain_json(verdict_to_dict(verdict))
+
+    assert claim_texts(verdict, claim) == (expected_verdict, _plain_json(normalised_to_dict(claim)))
+    assert claim_texts(verdict, None) == (expected_verdict, None)
+    assert verdict_to_json(verdict) == expected_verdict
+
+
+def _plain_json(data: object) -> str:
+    return json.dumps(data, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
