@@ -13,7 +13,9 @@ trace records everything needed to redo the arithmetic by hand.
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from decimal import ROUND_FLOOR, Decimal
+from weakref import WeakKeyDictionary
 
 from hub.domain.checks import CheckResult, fire
 from hub.domain.claims import ClaimSubmission, FactorUse, NormalisedClaim, Trace
@@ -82,58 +84,27 @@ def normalise(
     checks: list[CheckResult] = []
     trace_notes = list(notes)
     vintage = period.vintage
-    derived = {"activity": activity, "days": period.days, "years": period.days / _DAYS_PER_YEAR}
+    period_days = period.days
+    derived = {"activity": activity, "days": period_days, "years": period_days / _DAYS_PER_YEAR}
     inputs = {name: derived[name] for name in methodology.inputs}
-    factor_uses: list[FactorUse] = []
+    factor_uses: tuple[FactorUse, ...] = ()
     discount: Decimal | None = None
     recomputed: Decimal | None = None
 
     if entry.mode is Mode.RECOMPUTE:
-        values = dict(inputs)
-        material = _text(submission.material)
-        utility = _text(submission.utility)
-        missing = False
-        for factor_id in methodology.factors:
-            factor = standard.factor(factor_id)
-            if factor is None:  # the loader guarantees it; kept for type narrowing
-                missing = True
-                continue
-            if factor.variant_by is VariantBy.MATERIAL:
-                variant = material
-            elif factor.variant_by is VariantBy.CROSSWALK:
-                variant = entry.variant
-            else:
-                variant = None
-            label = f"{factor_id}/{variant}" if variant else factor_id
-            region = standard.factor_region(entry, factor_id, utility)
-            lookup = standard.factor_value(factor_id, region, vintage, variant) if region else None
-            if lookup is None:
-                checks.append(
-                    fire("FACTOR_NOT_AVAILABLE", factor=label, region=region, year=vintage)
-                )
-                missing = True
-                continue
-            used = lookup.value
-            if lookup.fell_back:
-                checks.append(
-                    fire("FACTOR_YEAR_FALLBACK", factor=label, year=vintage, used_year=used.year)
-                )
-            if used.provisional:
-                checks.append(fire("FACTOR_PROVISIONAL", factor=label, region=lookup.region))
-            values[factor_id] = used.value
-            factor_uses.append(
-                FactorUse(
-                    factor_id=label,
-                    value=used.value,
-                    unit=factor.unit,
-                    region=lookup.region,
-                    year=used.year,
-                    source=used.source,
-                    provisional=used.provisional,
-                )
-            )
-        if missing:
+        resolved = _resolve_factors(
+            standard,
+            entry,
+            methodology,
+            _text(submission.material),
+            _text(submission.utility),
+            vintage,
+        )
+        checks.extend(resolved.checks)
+        if resolved.missing:
             return None, checks
+        values = {**inputs, **resolved.values}
+        factor_uses = resolved.uses
         formula = standard.formula(methodology.id)
         try:
             raw = formula.evaluate(values)
@@ -226,7 +197,7 @@ def normalise(
         formula_id=formula_id,
         formula=formula_text,
         inputs=inputs,
-        factors=tuple(factor_uses),
+        factors=factor_uses,
         discount=discount,
         notes=tuple(trace_notes),
     )
@@ -243,3 +214,100 @@ def normalise(
         trace=trace,
     )
     return normalised, checks
+
+
+@dataclass(frozen=True, slots=True)
+class _ResolvedFactors:
+    """The factors of one methodology for one place, year, material and utility."""
+
+    entry: CrosswalkEntry  # held so that the ids keying the cache stay theirs
+    methodology: Methodology
+    values: dict[str, Decimal]  # factor id -> value, for the formula
+    uses: tuple[FactorUse, ...]  # for the trace
+    checks: tuple[
+        CheckResult, ...
+    ]  # FACTOR_NOT_AVAILABLE, FACTOR_YEAR_FALLBACK, FACTOR_PROVISIONAL
+    missing: bool  # a factor has no value: no number can be computed
+
+
+_FactorKey = tuple[int, int, str | None, str | None, int]
+# Every claim of a methodology, place and year uses the same factors: they
+# are looked up (and their checks made) once per standard and key instead of
+# once per claim. The standard is immutable, and a standard no longer used
+# takes its cache with it. The size bound only guards against odd inputs.
+_RESOLVED: WeakKeyDictionary[Standard, dict[_FactorKey, _ResolvedFactors]] = WeakKeyDictionary()
+_RESOLVED_PER_STANDARD = 4096
+
+
+def _resolve_factors(
+    standard: Standard,
+    entry: CrosswalkEntry,
+    methodology: Methodology,
+    material: str | None,
+    utility: str | None,
+    vintage: int,
+) -> _ResolvedFactors:
+    cache = _RESOLVED.get(standard)
+    if cache is None:
+        cache = _RESOLVED.setdefault(standard, {})
+    key = (id(entry), id(methodology), material, utility, vintage)
+    found = cache.get(key)
+    if found is not None and found.entry is entry and found.methodology is methodology:
+        return found
+    found = _look_up_factors(standard, entry, methodology, material, utility, vintage)
+    if len(cache) >= _RESOLVED_PER_STANDARD:
+        cache.clear()
+    cache[key] = found
+    return found
+
+
+def _look_up_factors(
+    standard: Standard,
+    entry: CrosswalkEntry,
+    methodology: Methodology,
+    material: str | None,
+    utility: str | None,
+    vintage: int,
+) -> _ResolvedFactors:
+    checks: list[CheckResult] = []
+    values: dict[str, Decimal] = {}
+    factor_uses: list[FactorUse] = []
+    missing = False
+    for factor_id in methodology.factors:
+        factor = standard.factor(factor_id)
+        if factor is None:  # the loader guarantees it; kept for type narrowing
+            missing = True
+            continue
+        if factor.variant_by is VariantBy.MATERIAL:
+            variant = material
+        elif factor.variant_by is VariantBy.CROSSWALK:
+            variant = entry.variant
+        else:
+            variant = None
+        label = f"{factor_id}/{variant}" if variant else factor_id
+        region = standard.factor_region(entry, factor_id, utility)
+        lookup = standard.factor_value(factor_id, region, vintage, variant) if region else None
+        if lookup is None:
+            checks.append(fire("FACTOR_NOT_AVAILABLE", factor=label, region=region, year=vintage))
+            missing = True
+            continue
+        used = lookup.value
+        if lookup.fell_back:
+            checks.append(
+                fire("FACTOR_YEAR_FALLBACK", factor=label, year=vintage, used_year=used.year)
+            )
+        if used.provisional:
+            checks.append(fire("FACTOR_PROVISIONAL", factor=label, region=lookup.region))
+        values[factor_id] = used.value
+        factor_uses.append(
+            FactorUse(
+                factor_id=label,
+                value=used.value,
+                unit=factor.unit,
+                region=lookup.region,
+                year=used.year,
+                source=used.source,
+                provisional=used.provisional,
+            )
+        )
+    return _ResolvedFactors(entry, methodology, values, tuple(factor_uses), tuple(checks), missing)
