@@ -27,9 +27,10 @@ from sqlalchemy.types import NullType
 
 from hub.domain.audit_chain import ChainHead, ChainRow, Checkpoint, link, prepare_event
 from hub.services.unit_of_work import LedgerEvent
+from hub.storage.claim_bulk import bulk_insert
 from hub.storage.serialisation import dumps
 from hub.storage.tables import AuditCheckpointRow, AuditHeadRow, LedgerEventRow
-from hub.storage.transaction import Transaction, chunks
+from hub.storage.transaction import Transaction
 
 __all__ = [
     "SqlAlchemyAuditRepository",
@@ -123,8 +124,7 @@ def append_chained(tx: Transaction, events: Sequence[LedgerEvent]) -> None:
             digest = link(prev_hash, canonical.canonical(seq))
             rows.append({**values, "seq": seq, "prev_hash": prev_hash, "hash": digest})
             prev_hash = digest
-        for chunk in chunks(rows):
-            connection.execute(insert(LedgerEventRow), list(chunk))
+        bulk_insert(connection, LedgerEventRow, rows)
         connection.execute(
             update(AuditHeadRow).where(AuditHeadRow.id == 1).values(seq=seq, hash=prev_hash)
         )

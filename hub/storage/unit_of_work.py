@@ -58,6 +58,7 @@ from hub.services.unit_of_work import (
     VerdictChange,
 )
 from hub.storage.audit_repository import SqlAlchemyAuditRepository
+from hub.storage.claim_bulk import bulk_insert
 from hub.storage.ledger_repositories import (
     SqlAlchemyAttestationRepository,
     SqlAlchemyBlockRepository,
@@ -316,16 +317,15 @@ class SqlAlchemyClaimRepository:
                     f"site {site_id} bound to {earlier[0]} and {record.site_binding} in one batch"
                 )
         with self._tx.writing() as connection:
-            for chunk in chunks(claim_rows):
-                connection.execute(insert(ClaimRow), list(chunk))
+            # The hot path: one executemany each, bound as insert(Table) would.
+            bulk_insert(connection, ClaimRow, claim_rows)
             # In one global order (kind, key, lo): two batches that collide on
             # several keys then meet at the first of them, where one waits for
             # the other and fails cleanly once it commits. In arrival order each
             # could hold a key the other waits for: a deadlock, which PostgreSQL
             # only breaks after deadlock_timeout (1 s), per collision (race drill).
             lock_rows.sort(key=lambda row: (row["kind"], row["key"], row["lo"]))
-            for chunk in chunks(lock_rows):
-                connection.execute(insert(ClaimLockRow), list(chunk))
+            bulk_insert(connection, ClaimLockRow, lock_rows)
         if bindings:
             self._bind_sites(bindings)
 

@@ -1,0 +1,68 @@
+"""Bulk inserts on the ingestion hot path, below SQLAlchemy's per-row work.
+
+``insert(Table)`` with a list of dicts makes SQLAlchemy, for every row,
+build the bound parameters and run each column's bind processor through its
+compiled-statement machinery; with thousands of rows per batch that showed
+up in the ingestion profile (docs/ingestion-profile.md) beside the
+database's own insert work. Here the statement text is built once per table
+and column list, each row becomes a tuple through the very same bind
+processors SQLAlchemy would use (so SQLite and PostgreSQL store exactly what
+``insert(Table)`` stores), and the tuples go to the driver's executemany.
+
+Constraints, triggers and indexes are the database's and run as before; a
+refused row still raises IntegrityError through the unit of work's
+``writing()`` (ConcurrentWriteConflict).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any, cast
+
+from sqlalchemy import Connection, Table
+from sqlalchemy.orm import DeclarativeBase
+
+__all__ = ["bulk_insert"]
+
+# pysqlite takes "?"; psycopg (declared "pyformat") takes positional "%s" too.
+
+_Processor = Callable[[Any], Any] | None
+_prepared: dict[tuple[str, str, tuple[str, ...]], tuple[str, list[_Processor]]] = {}
+
+
+def _prepare(
+    connection: Connection, table: Table, columns: tuple[str, ...]
+) -> tuple[str, list[_Processor]]:
+    dialect = connection.dialect
+    key = (dialect.name, table.name, columns)
+    found = _prepared.get(key)
+    if found is None:
+        preparer = dialect.identifier_preparer
+        names = ", ".join(preparer.quote(name) for name in columns)
+        marker = "?" if dialect.paramstyle == "qmark" else "%s"
+        if dialect.paramstyle not in ("qmark", "format", "pyformat"):
+            raise ValueError(f"bulk_insert takes qmark or format drivers, not {dialect.paramstyle}")
+        markers = ", ".join(marker for _ in columns)
+        sql = f"INSERT INTO {preparer.format_table(table)} ({names}) VALUES ({markers})"
+        processors: list[_Processor] = [
+            table.c[name].type.dialect_impl(dialect).bind_processor(dialect) for name in columns
+        ]
+        found = _prepared[key] = (sql, processors)
+    return found
+
+
+def bulk_insert(
+    connection: Connection, model: type[DeclarativeBase], rows: Sequence[Mapping[str, Any]]
+) -> None:
+    """Insert ``rows`` (dicts with the same keys) into ``model``'s table in one executemany."""
+    if not rows:
+        return
+    table = cast(Table, model.__table__)
+    columns = tuple(rows[0])
+    sql, processors = _prepare(connection, table, columns)
+    pairs = list(zip(columns, processors, strict=True))
+    parameters = [
+        tuple(row[name] if process is None else process(row[name]) for name, process in pairs)
+        for row in rows
+    ]
+    connection.exec_driver_sql(sql, parameters)
