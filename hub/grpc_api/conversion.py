@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from decimal import Decimal
+from typing import Any
 
 from hub.domain.checks import CheckResult, Severity
 from hub.domain.claims import ClaimSubmission, Decision, OriginStatus, Trace, Verdict
@@ -117,37 +119,44 @@ def _dec(value: Decimal | None) -> str:
 
 
 def check_to_proto(check: CheckResult) -> pb.CheckResult:
-    return pb.CheckResult(
-        code=check.code,
-        severity=_SEVERITY[check.severity],
-        message_zh=check.message_zh,
-        message_en=check.message_en,
-        details=dict(check.details),
-    )
+    return pb.CheckResult(**_check_fields(check))
+
+
+def _check_fields(check: CheckResult) -> dict[str, Any]:
+    return {
+        "code": check.code,
+        "severity": _SEVERITY[check.severity],
+        "message_zh": check.message_zh,
+        "message_en": check.message_en,
+        "details": dict(check.details),
+    }
 
 
 def trace_to_proto(trace: Trace) -> pb.Trace:
-    return pb.Trace(
-        standard_version=trace.standard_version,
-        methodology=trace.methodology,
-        formula_id=trace.formula_id,
-        formula=trace.formula,
-        inputs={k: str(v) for k, v in trace.inputs.items()},
-        factors=[
-            pb.FactorUse(
-                factor_id=f.factor_id,
-                value=str(f.value),
-                unit=f.unit,
-                region=f.region,
-                year=f.year or 0,
-                source=f.source,
-                provisional=f.provisional,
-            )
-            for f in trace.factors
-        ],
-        discount=_dec(trace.discount),
-        notes=list(trace.notes),
-    )
+    message = pb.Trace()
+    _fill_trace(message, trace)
+    return message
+
+
+def _fill_trace(message: pb.Trace, trace: Trace) -> None:
+    message.standard_version = trace.standard_version
+    message.methodology = trace.methodology
+    message.formula_id = trace.formula_id
+    message.formula = trace.formula
+    message.inputs.update({k: str(v) for k, v in trace.inputs.items()})
+    factors = message.factors
+    for f in trace.factors:
+        factors.add(
+            factor_id=f.factor_id,
+            value=str(f.value),
+            unit=f.unit,
+            region=f.region,
+            year=f.year or 0,
+            source=f.source,
+            provisional=f.provisional,
+        )
+    message.discount = _dec(trace.discount)
+    message.notes.extend(trace.notes)
 
 
 def verdict_to_proto(
@@ -158,24 +167,53 @@ def verdict_to_proto(
 ) -> pb.Verdict:
     """Without a state, the one the verdict puts a new claim in (SubmitClaims
     answers before anything is issued)."""
-    message = pb.Verdict(
-        record_id=verdict.record_id,
-        claim_id=verdict.claim_id,
-        decision=_DECISION[verdict.decision],
-        checks=[check_to_proto(c) for c in verdict.checks],
-        resubmission=verdict.resubmission,
-        methodology=verdict.methodology or "",
-        vintage=verdict.vintage or 0,
-        reported_tco2e=_dec(verdict.reported_tco2e),
-        recomputed_tco2e=_dec(verdict.recomputed_tco2e),
-        credited_tco2e=_dec(verdict.credited_tco2e),
-        state=_CLAIM_STATE[state if state is not None else initial_state(verdict)],
-        block_serials=list(block_serials),
-        carried_tco2e=_dec(carried_tco2e),
-    )
-    if verdict.trace is not None:
-        message.trace.CopyFrom(trace_to_proto(verdict.trace))
+    message = pb.Verdict(**_verdict_fields(verdict, state, block_serials, carried_tco2e))
+    _fill_verdict_children(message, verdict)
     return message
+
+
+def verdict_batch(sequence: int, verdicts: Sequence[Verdict]) -> pb.VerdictBatch:
+    """SubmitClaims' answer to one envelope: verdict_to_proto of each, in order.
+
+    Each verdict is built in place inside the batch: passing finished
+    messages to the batch copied every one of them again (ingestion profile).
+    """
+    batch = pb.VerdictBatch(sequence=sequence)
+    container = batch.verdicts
+    for verdict in verdicts:
+        _fill_verdict_children(container.add(**_verdict_fields(verdict)), verdict)
+    return batch
+
+
+def _verdict_fields(
+    verdict: Verdict,
+    state: ClaimState | None = None,
+    block_serials: tuple[str, ...] = (),
+    carried_tco2e: Decimal | None = None,
+) -> dict[str, Any]:
+    return {
+        "record_id": verdict.record_id,
+        "claim_id": verdict.claim_id,
+        "decision": _DECISION[verdict.decision],
+        "resubmission": verdict.resubmission,
+        "methodology": verdict.methodology or "",
+        "vintage": verdict.vintage or 0,
+        "reported_tco2e": _dec(verdict.reported_tco2e),
+        "recomputed_tco2e": _dec(verdict.recomputed_tco2e),
+        "credited_tco2e": _dec(verdict.credited_tco2e),
+        "state": _CLAIM_STATE[state if state is not None else initial_state(verdict)],
+        "block_serials": list(block_serials),
+        "carried_tco2e": _dec(carried_tco2e),
+    }
+
+
+def _fill_verdict_children(message: pb.Verdict, verdict: Verdict) -> None:
+    checks = message.checks
+    for check in verdict.checks:
+        checks.add(**_check_fields(check))
+    if verdict.trace is not None:
+        message.trace.SetInParent()  # present even if every field is empty, as before
+        _fill_trace(message.trace, verdict.trace)
 
 
 def claim_status_to_proto(status: ClaimStatus) -> pb.Verdict:

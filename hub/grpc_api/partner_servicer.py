@@ -74,10 +74,7 @@ class PartnerServicer(pb_grpc.PartnerServiceServicer):
                 charge_claims(len(envelope.claims))
                 submissions = [_claim(partner, envelope.delivery_id, c) for c in envelope.claims]
                 verdicts = self._ingestion.submit(partner, submissions, signed=record)
-                batch = pb.VerdictBatch(
-                    sequence=envelope.sequence,
-                    verdicts=[conversion.verdict_to_proto(v) for v in verdicts],
-                )
+                batch = conversion.verdict_batch(envelope.sequence, verdicts)
                 yield self._receipts.sign_verdict_batch(partner, batch)
         except HubError as error:
             log.warning("SubmitClaims refused: %s", error)

@@ -29,19 +29,35 @@ from hub.grpc_api.generated.carbonhub.v1 import ledger_pb2 as ledger_pb
 from hub.grpc_api.generated.carbonhub.v1 import partner_pb2 as pb
 from hub.trust.signing import PublicKey, Signer
 
+# One encoder for every statement (json.dumps with arguments builds one per call).
+_CANONICAL = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+
 
 def canonical_json(value: Mapping[str, Any]) -> bytes:
-    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode(
-        "utf-8"
-    )
+    return _CANONICAL.encode(value).encode("utf-8")
+
+
+# Enum names by number, read once: the descriptor lookup of Name() per
+# verdict showed in the ingestion profile. A number outside them (a newer
+# contract) still goes to Name(), which refuses it as before.
+_DECISION_NAMES: dict[int, str] = {number: name for name, number in pb.Decision.items()}
+_STATE_NAMES: dict[int, str] = {number: name for name, number in pb.ClaimState.items()}
+
+
+def _decision_name(number: int) -> str:
+    return _DECISION_NAMES.get(number) or pb.Decision.Name(number)
+
+
+def _state_name(number: int) -> str:
+    return _STATE_NAMES.get(number) or pb.ClaimState.Name(number)
 
 
 def _verdict(verdict: pb.Verdict) -> dict[str, Any]:
     return {
         "record_id": verdict.record_id,
         "claim_id": verdict.claim_id,
-        "decision": pb.Decision.Name(verdict.decision),
-        "state": pb.ClaimState.Name(verdict.state),
+        "decision": _decision_name(verdict.decision),
+        "state": _state_name(verdict.state),
         "checks": [check.code for check in verdict.checks],
         "resubmission": verdict.resubmission,
         "methodology": verdict.methodology,
