@@ -32,7 +32,6 @@ from adapters.hub_client import claim_to_proto, project_to_proto
 from hub.bench.baseline import run_baseline
 from hub.bench.claims import PARTNER, BenchClaim, ClaimStream, preload_stream
 from hub.bench.databases import fresh_databases
-from hub.bench.hub_process import start_hub
 from hub.bench.streaming import ClientIdentity, SharedSequence, StreamingClient, stream_all
 from hub.bench.tally import Tally
 from hub.bootstrap import build_hub
@@ -42,6 +41,7 @@ from hub.domain.identity import Role
 from hub.domain.signed_payloads import PayloadType
 from hub.grpc_api.generated.carbonhub.v1 import partner_pb2 as pb
 from hub.grpc_api.generated.carbonhub.v1 import partner_pb2_grpc as pb_grpc
+from hub.serve_process import HubProcess
 from hub.services.clock import system_clock
 from hub.services.ingestion import IngestionService
 from hub.settings import HubSettings
@@ -175,7 +175,8 @@ def _run(
         "HUB_MAX_CLAIMS_PER_ENVELOPE": str(max(5000, options.envelope_size)),
     }
     say(f"starting the hub on {kind}")
-    hub = start_hub(hub_url, folder / "hub", pki_dir, env)
+    hub = HubProcess("bench", hub_url, folder / "hub", pki_dir=pki_dir, env=env)
+    hub.start()
     try:
         first = identities[0]
         with secure_channel(hub.address, ca=ca, cert=first.certificate, key=first.key) as channel:

@@ -23,9 +23,7 @@ from pathlib import Path
 from hub.demo_trust import EXCHANGE_NAME, DemoTrust
 from hub.drills.ledger_checks import LedgerProbe, audit_verify, check_ledger, pending_work
 from hub.drills.processes import (
-    HubProcess,
     drill_standard,
-    free_port,
     fresh_postgres_database,
     is_postgres,
     prepare_drill_trust,
@@ -43,6 +41,7 @@ from hub.drills.traffic import (
 from hub.exchange_client.client import Backoff, ExchangeClient
 from hub.exchange_client.receipts import HubKey
 from hub.grpc_api.generated.carbonhub.v1 import partner_pb2 as pb
+from hub.serve_process import HubProcess, free_port
 from hub.trust.signing import Signer
 
 PARTNER = "CN-GD"

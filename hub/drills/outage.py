@@ -24,7 +24,6 @@ from sqlalchemy import make_url
 from hub.drills.crash import PARTNER, SERVE_ENV, ExchangeRunner
 from hub.drills.ledger_checks import audit_verify, check_ledger, pending_work
 from hub.drills.processes import (
-    HubProcess,
     drill_standard,
     fresh_postgres_database,
     prepare_drill_trust,
@@ -41,6 +40,7 @@ from hub.drills.traffic import (
     race_traffic,
 )
 from hub.grpc_api.generated.carbonhub.v1 import partner_pb2 as pb
+from hub.serve_process import HubProcess
 from hub.trust.signing import Signer
 
 

@@ -21,7 +21,6 @@ from sqlalchemy import create_engine, text
 
 from hub.demo_trust import DemoTrust
 from hub.drills.processes import (
-    HubProcess,
     drill_partners,
     drill_standard,
     fresh_postgres_database,
@@ -32,6 +31,7 @@ from hub.drills.report import DrillReport
 from hub.drills.senders import DrillGaveUp, ResendingSender, SendLog
 from hub.drills.traffic import RaceTraffic, envelopes_of, race_traffic
 from hub.grpc_api.generated.carbonhub.v1 import partner_pb2 as pb
+from hub.serve_process import HubProcess
 from hub.trust.signing import Signer
 
 STREAM_TIMEOUT = 1800.0
