@@ -16,6 +16,7 @@ import re
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
+from functools import lru_cache
 from math import floor
 
 from hub.domain import credit_codes, regions, units
@@ -184,6 +185,12 @@ def assess_claim(
     )
 
 
+# Periods are values (immutable), and a delivery repeats the same few days
+# for thousands of people: each distinct (start, end, zone) is parsed once.
+# A PeriodError is raised again every time (lru_cache keeps no exceptions).
+_parse_period = lru_cache(maxsize=8192)(parse_period)
+
+
 def _check_period(
     submission: ClaimSubmission,
     agreement: Agreement | None,
@@ -192,7 +199,7 @@ def _check_period(
 ) -> Period | None:
     zone_name = submission.time_zone.strip() or (agreement.time_zone if agreement else "")
     try:
-        period = parse_period(submission.period_start, submission.period_end, zone_name)
+        period = _parse_period(submission.period_start, submission.period_end, zone_name)
     except PeriodError as exc:
         checks.append(
             fire(
@@ -670,19 +677,29 @@ def _parse_date(text: str) -> date | None:
 
 def _region_checks(
     region_code: str | None, agreement: Agreement | None, partner: str
-) -> list[CheckResult]:
+) -> tuple[CheckResult, ...]:
     """A site's GB/T 2260 code must exist and lie inside the partner's region."""
     if region_code is None:
-        return []
+        return ()
+    prefix = agreement.region.gbt2260_prefix if agreement is not None else None
+    return _region_code_checks(region_code, prefix, partner)
+
+
+# Every claim of a site repeats its region: its checks (immutable results)
+# are made once per code, partner region and partner.
+@lru_cache(maxsize=4096)
+def _region_code_checks(
+    region_code: str, prefix: str | None, partner: str
+) -> tuple[CheckResult, ...]:
     if not regions.is_valid_code(region_code):
-        return [fire("REGION_CODE_INVALID", field="region_code", region_code=region_code)]
-    if agreement is not None and not regions.within(region_code, agreement.region.gbt2260_prefix):
-        return [
+        return (fire("REGION_CODE_INVALID", field="region_code", region_code=region_code),)
+    if prefix is not None and not regions.within(region_code, prefix):
+        return (
             fire(
                 "SITE_OUTSIDE_PARTNER_REGION",
                 field="region_code",
                 region_code=region_code,
                 partner=partner,
-            )
-        ]
-    return []
+            ),
+        )
+    return ()

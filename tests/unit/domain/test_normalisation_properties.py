@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import shutil
 from decimal import Decimal
+from pathlib import Path
 
 from domain_builders import NOW, gd_bus_claim, gd_project, gd_pv_claim, hk_green_claim
 from hypothesis import given, settings
@@ -95,3 +97,31 @@ def test_parse_decimal_is_plain_ascii() -> None:
     assert parse_decimal("NaN") is None
     assert parse_decimal("Infinity") is None
     assert parse_decimal(None) is None
+
+
+def test_a_revised_factor_table_is_used_at_once_by_the_standard_that_holds_it(
+    tmp_path: Path,
+) -> None:
+    # Factors are looked up once per standard and key, not per claim: a
+    # standard loaded with a revised bus factor must not get the factor of
+    # another standard that already normalised the very same claim.
+    revised_dir = tmp_path / "standards"
+    shutil.copytree(default_standards_dir(), revised_dir)
+    factors = revised_dir / "factors.yaml"
+    text = factors.read_text(encoding="utf-8")
+    assert text.count('value: "26.9"') == 1
+    factors.write_text(text.replace('value: "26.9"', 'value: "53.8"'), encoding="utf-8")
+    revised = load_standard(revised_dir)
+    claim = gd_bus_claim()
+
+    before = assess_claim(claim, STANDARD, None, NOW).normalised
+    after = assess_claim(claim, revised, None, NOW).normalised
+    again = assess_claim(claim, STANDARD, None, NOW).normalised
+
+    assert before is not None and after is not None and again is not None
+    bus = {f.factor_id: f.value for f in after.trace.factors}["bus_ef"]
+    assert bus == Decimal("53.8")
+    assert {f.factor_id: f.value for f in again.trace.factors}["bus_ef"] == Decimal("26.9")
+    # A higher bus factor leaves less reduction for the same trips.
+    assert after.recomputed_tco2e is not None and before.recomputed_tco2e is not None
+    assert after.recomputed_tco2e < before.recomputed_tco2e == again.recomputed_tco2e
