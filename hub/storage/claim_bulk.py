@@ -17,10 +17,14 @@ refused row still raises IntegrityError through the unit of work's
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
+from datetime import datetime
+from operator import itemgetter
 from typing import Any, cast
 
 from sqlalchemy import Connection, Table
 from sqlalchemy.orm import DeclarativeBase
+
+from hub.storage.tables import UtcDateTime
 
 __all__ = ["bulk_insert"]
 
@@ -60,9 +64,31 @@ def bulk_insert(
     table = cast(Table, model.__table__)
     columns = tuple(rows[0])
     sql, processors = _prepare(connection, table, columns)
-    pairs = list(zip(columns, processors, strict=True))
-    parameters = [
-        tuple(row[name] if process is None else process(row[name]) for name, process in pairs)
-        for row in rows
+    # Values read in one C call per row; only the columns with a processor
+    # (timestamps, decimals) go through Python, and a timestamp seen before
+    # in this batch is not converted again: equal aware instants convert to
+    # the same UTC value (decimals are not memoised: 1.0 == 1.00).
+    read = itemgetter(*columns) if len(columns) > 1 else (lambda row: (row[columns[0]],))
+    processed = [(index, process) for index, process in enumerate(processors) if process]
+    # None: no memo (only UtcDateTime columns, whose value is the instant).
+    memos: list[dict[datetime, Any] | None] = [
+        {} if isinstance(table.c[columns[index]].type, UtcDateTime) else None
+        for index, _ in processed
     ]
+    parameters: list[tuple[Any, ...]] = []
+    for row in rows:
+        values = list(read(row))
+        for (index, process), memo in zip(processed, memos, strict=True):
+            value = values[index]
+            if memo is not None and type(value) is datetime:
+                found = memo.get(value, _MISSING)
+                if found is _MISSING:
+                    found = memo[value] = process(value)
+                values[index] = found
+            else:
+                values[index] = process(value)
+        parameters.append(tuple(values))
     connection.exec_driver_sql(sql, parameters)
+
+
+_MISSING = object()
