@@ -16,7 +16,7 @@ from hub.domain.checks import CheckResult, Severity
 from hub.domain.claims import Decision, decide
 from hub.domain.issuance import IssuanceState
 from hub.services.ingestion import SUSPENDED_CHECK
-from hub.services.unit_of_work import LedgerEvent, UnitOfWork, VerdictChange
+from hub.services.unit_of_work import ClaimLedgerView, LedgerEvent, UnitOfWork, VerdictChange
 
 # The check a reviewer's approval of a held claim adds: the review checks that
 # fired before it are settled, so a later release does not hold the claim again.
@@ -93,24 +93,27 @@ def reject_project_claims(
     uow: UnitOfWork, partner: str, project_id: str, check: CheckResult
 ) -> list[VerdictChange]:
     """HELD claims of the project become REJECTED by ``check``; their locks are freed."""
-    changes: list[VerdictChange] = []
-    for view in uow.claims.of_project(partner, project_id, [Decision.HELD]):
-        changes.append(
-            VerdictChange(
-                claim_id=view.claim_id,
-                expected_decision=Decision.HELD,
-                expected_issuance=view.issuance,
-                verdict=replace(
-                    view.verdict,
-                    decision=Decision.REJECTED,
-                    checks=(*view.verdict.checks, check),
-                ),
-                issuance=None,
-                hold_reason=None,
-                release_locks=True,
-            )
-        )
-    return changes
+    return [
+        held_claim_decided(view, Decision.REJECTED, check)
+        for view in uow.claims.of_project(partner, project_id, [Decision.HELD])
+    ]
+
+
+def held_claim_decided(
+    view: ClaimLedgerView, decision: Decision, check: CheckResult
+) -> VerdictChange:
+    """A HELD claim decided by ``check``: ACCEPTED keeps its locks and goes on to
+    issuance; REJECTED frees them. Conditional on the claim still being HELD."""
+    rejected = decision is Decision.REJECTED
+    return VerdictChange(
+        claim_id=view.claim_id,
+        expected_decision=Decision.HELD,
+        expected_issuance=view.issuance,
+        verdict=replace(view.verdict, decision=decision, checks=(*view.verdict.checks, check)),
+        issuance=None if rejected else view.issuance,
+        hold_reason=None,
+        release_locks=rejected,
+    )
 
 
 def claim_events(

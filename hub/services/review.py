@@ -16,7 +16,7 @@ with the officer as actor and the comment in its details.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 from hub.domain.assessment import NOT_APPROVED_CHECK
 from hub.domain.checks import fire
@@ -27,6 +27,7 @@ from hub.errors import FailedPrecondition, InvalidRequest, NotFound
 from hub.services.claim_holds import (
     APPROVED_BY_REVIEWER,
     claim_events,
+    held_claim_decided,
     reject_project_claims,
     release_project_claims,
 )
@@ -121,33 +122,10 @@ class ReviewService:
                         },
                     )
                 check = fire(APPROVED_BY_REVIEWER, officer=name, comment=why)
-                change = VerdictChange(
-                    claim_id=view.claim_id,
-                    expected_decision=Decision.HELD,
-                    expected_issuance=view.issuance,
-                    verdict=replace(
-                        view.verdict,
-                        decision=Decision.ACCEPTED,
-                        checks=(*view.verdict.checks, check),
-                    ),
-                    issuance=view.issuance,
-                    hold_reason=None,
-                )
+                change = held_claim_decided(view, Decision.ACCEPTED, check)
             else:
                 check = fire(REJECTED_BY_REVIEWER, officer=name, comment=why)
-                change = VerdictChange(
-                    claim_id=view.claim_id,
-                    expected_decision=Decision.HELD,
-                    expected_issuance=view.issuance,
-                    verdict=replace(
-                        view.verdict,
-                        decision=Decision.REJECTED,
-                        checks=(*view.verdict.checks, check),
-                    ),
-                    issuance=None,
-                    hold_reason=None,
-                    release_locks=True,
-                )
+                change = held_claim_decided(view, Decision.REJECTED, check)
             uow.claims.change_verdicts([change])
             decision = change.verdict.decision
             uow.events.append(
