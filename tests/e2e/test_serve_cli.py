@@ -51,6 +51,8 @@ def _environment(**extra: str) -> dict[str, str]:
     """The caller's environment without HUB_ settings, wide enough that messages are not wrapped."""
     env = {k: v for k, v in os.environ.items() if not k.upper().startswith("HUB_")}
     env["COLUMNS"] = "400"
+    # No HTTP side unless a test asks: hubs of parallel tests would race for 8080.
+    env["HUB_HTTP_PORT"] = "0"
     env.update(extra)
     return env
 

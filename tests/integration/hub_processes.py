@@ -68,6 +68,8 @@ def start_hub(
         **os.environ,
         "HUB_DATABASE_URL": database_url,
         "HUB_DATA_DIR": str(data_dir),
+        # No HTTP side unless a test asks: hubs of parallel tests would race for 8080.
+        "HUB_HTTP_PORT": "0",
         **extra_env,
     }
     # stderr goes to a file: a pipe nobody reads would fill up with the
