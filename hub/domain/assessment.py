@@ -18,6 +18,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from functools import lru_cache
 from math import floor
+from weakref import WeakKeyDictionary
 
 from hub.domain import credit_codes, regions, units
 from hub.domain.asset_fingerprints import fingerprint
@@ -216,6 +217,29 @@ def _check_period(
     return period
 
 
+_RecognitionKey = tuple[str, str, date, date]
+# The agreement's recognition windows asked once per partner methodology and
+# local days, per standard (immutable; the cache goes with the standard).
+_RECOGNISED: WeakKeyDictionary[Standard, dict[_RecognitionKey, bool]] = WeakKeyDictionary()
+_RECOGNISED_PER_STANDARD = 8192
+
+
+def _recognised_on(
+    standard: Standard, partner: str, partner_methodology: str, first: date, last: date
+) -> bool:
+    cache = _RECOGNISED.get(standard)
+    if cache is None:
+        cache = _RECOGNISED.setdefault(standard, {})
+    key = (partner, partner_methodology, first, last)
+    found = cache.get(key)
+    if found is None:
+        found = standard.recognised_on(partner, partner_methodology, first, last)
+        if len(cache) >= _RECOGNISED_PER_STANDARD:
+            cache.clear()
+        cache[key] = found
+    return found
+
+
 def _check_windows(
     submission: ClaimSubmission,
     standard: Standard,
@@ -227,7 +251,7 @@ def _check_windows(
 ) -> None:
     first, last = period.first_local_date, period.last_local_date
     vintage = period.vintage
-    if not standard.recognised_on(submission.partner, entry.partner_methodology, first, last):
+    if not _recognised_on(standard, submission.partner, entry.partner_methodology, first, last):
         checks.append(
             fire(
                 "METHODOLOGY_NOT_RECOGNISED",
