@@ -378,6 +378,9 @@ class _BatchLocks:
 def _ledger_conflict_checks(
     locks: list[ClaimLock], conflicts: dict[ClaimLock, LockConflict]
 ) -> list[CheckResult]:
+    if not conflicts:
+        # Most batches collide with nothing stored: no lock hashed per claim.
+        return []
     return [
         _conflict_check(lock, conflict.held_by_record_id, conflict.held_by_partner)
         for lock in locks
