@@ -9,6 +9,7 @@ from dataclasses import dataclass, field, fields
 from datetime import datetime
 from decimal import Decimal
 from enum import StrEnum
+from json.encoder import encode_basestring
 
 from hub.domain.checks import CheckResult, Severity
 
@@ -77,7 +78,9 @@ class ClaimSubmission:
 
     def content_digest(self) -> str:
         """Digest of everything the partner asserts about this record."""
-        return _digest(self.content())
+        canonical = _CANONICAL.encode(self.content())
+        _RECENT_CONTENT.keep(self, canonical)
+        return _sha256(canonical)
 
     def digest_without_identity(self) -> str:
         """Digest of the content without the partner's record id.
@@ -85,9 +88,12 @@ class ClaimSubmission:
         Equal digests under two record ids mean the same reduction was
         re-sent under a new id (double issuance).
         """
-        data = self.content()
-        data.pop("record_id")
-        return _digest(data)
+        canonical = _RECENT_CONTENT.without_record_id(self)
+        if canonical is None:
+            data = self.content()
+            data.pop("record_id")
+            canonical = _CANONICAL.encode(data)
+        return _sha256(canonical)
 
     def reconciliation_digest(self) -> str:
         """Digest a partner registry and the hub both compute for reconciliation.
@@ -112,8 +118,48 @@ _CANONICAL = json.JSONEncoder(sort_keys=True, ensure_ascii=False, separators=(",
 
 
 def _digest(data: Mapping[str, str | None]) -> str:
-    canonical = _CANONICAL.encode(data)
+    return _sha256(_CANONICAL.encode(data))
+
+
+def _sha256(canonical: str) -> str:
     return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+
+
+class _RecentContent:
+    """The canonical content of the submissions digested last, by identity.
+
+    Ingestion digests every submission's content, then the content without
+    its record id for the locks of each counted claim: the second text is
+    the first with the record id's entry cut out, so it is derived instead
+    of encoded again. Keyed by identity while the entry holds the object
+    (so its id is not reused meanwhile); bounded, cleared when full.
+    """
+
+    _LIMIT = 8192
+
+    def __init__(self) -> None:
+        self._texts: dict[int, tuple[ClaimSubmission, str]] = {}
+
+    def keep(self, submission: ClaimSubmission, canonical: str) -> None:
+        if len(self._texts) >= self._LIMIT:
+            self._texts.clear()
+        self._texts[id(submission)] = (submission, canonical)
+
+    def without_record_id(self, submission: ClaimSubmission) -> str | None:
+        found = self._texts.get(id(submission))
+        if found is None or found[0] is not submission or type(submission.record_id) is not str:
+            return None
+        # Keys are sorted and "record_id" is never the first, so its entry is
+        # preceded by a comma; inside an encoded string every quote is
+        # escaped, so ',"record_id":' only occurs as that key.
+        entry = ',"record_id":' + encode_basestring(submission.record_id)
+        canonical = found[1]
+        if canonical.count(entry) != 1:
+            return None
+        return canonical.replace(entry, "", 1)
+
+
+_RECENT_CONTENT = _RecentContent()
 
 
 @dataclass(frozen=True, slots=True)
