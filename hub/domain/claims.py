@@ -135,7 +135,7 @@ class _RecentContent:
     (so its id is not reused meanwhile); bounded, cleared when full.
     """
 
-    _LIMIT = 8192
+    _LIMIT = 2048
 
     def __init__(self) -> None:
         self._texts: dict[int, tuple[ClaimSubmission, str]] = {}
