@@ -492,6 +492,12 @@ class Damage:
     apply: Callable[[Table], None]
 
 
+def _reaches(t: Table, i: int, j: int) -> bool:
+    """Whether cell (i, j) still exists: damages are drawn against the intact
+    table, and an earlier one may have removed a row or a field since."""
+    return i < len(t.rows) and j < len(t.rows[i])
+
+
 def _cell_damage(draw: st.DrawFn, table: Table) -> Damage:
     if not table.rows or not all(table.rows):
         return _row_damage(draw, table)
@@ -502,7 +508,7 @@ def _cell_damage(draw: st.DrawFn, table: Table) -> Damage:
         value = draw(value_for(table.header[j] if j < len(table.header) else ""))
 
         def apply(t: Table) -> None:
-            if t.rows[i][j] != value:
+            if _reaches(t, i, j) and t.rows[i][j] != value:
                 t.rows[i][j] = value
                 t.origin[i] = None
 
@@ -511,12 +517,15 @@ def _cell_damage(draw: st.DrawFn, table: Table) -> Damage:
         pad = draw(st.sampled_from([" ", "  ", "\t", " \u3000"]))
 
         def apply(t: Table) -> None:
-            t.rows[i][j] = pad + t.rows[i][j] + pad  # spacing is not content: origin stays
+            if _reaches(t, i, j):
+                t.rows[i][j] = pad + t.rows[i][j] + pad  # spacing is not content: origin stays
 
         return Damage(f"row {i} cell {j} padded", apply)
     value = draw(cell_value)
 
     def apply(t: Table) -> None:
+        if not _reaches(t, i, j):
+            return
         if kind == "add-field":
             t.rows[i].insert(j, value)
         else:
@@ -550,6 +559,8 @@ def _row_damage(draw: st.DrawFn, table: Table) -> Damage:
         return Damage(f"new row at {at}: {[c[:20] for c in cells]!r}", apply)
 
     def apply(t: Table) -> None:
+        if k >= len(t.rows):  # an earlier damage removed it
+            return
         if kind == "copy":
             t.rows.insert(at, list(t.rows[k]))
             t.origin.insert(at, t.origin[k])
