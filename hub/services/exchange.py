@@ -60,6 +60,9 @@ class RetirementOutcome:
     replay: bool
 
 
+MAX_CURSOR = 2**63 - 1  # outbox cursors are BIGINT
+
+
 class ExchangeService:
     def __init__(
         self,
@@ -82,6 +85,14 @@ class ExchangeService:
         A QUALIFIED event of a block the bureau cancelled before the exchange
         ever acknowledged it is left out: a cancelled block is never delivered.
         """
+        if not 0 <= after <= MAX_CURSOR:
+            # The wire's uint64 goes further than the ledger's signed 64-bit
+            # column: no cursor the hub handed out lies beyond it.
+            raise InvalidRequest(
+                "CURSOR_OUT_OF_RANGE",
+                f"cursor {after} is outside 0..{MAX_CURSOR}: resume from a cursor received",
+                {"cursor": str(after)},
+            )
         with self._uow_factory() as uow:
             entries = uow.outbox.read(after, limit)
         return [

@@ -10,8 +10,8 @@ as verdicts, and every verdict that is not ACCEPTED names its checks.
 The module prints ``FUZZ wire: N cases, ... statuses {...}`` at teardown
 (``pytest -s`` shows it).
 
-Five bugs it found are fixed; their minimal reproductions stay below as
-regression tests (BUG-1 .. BUG-5), and the broad runs draw those inputs too.
+Six bugs it found are fixed; their minimal reproductions stay below as
+regression tests (BUG-1 .. BUG-6), and the broad runs draw those inputs too.
 """
 
 from __future__ import annotations
@@ -925,6 +925,18 @@ def test_bug5_an_attestation_time_at_the_edge_of_the_calendar_is_refused_with_a_
     partner = wire.running.partner
     call = lambda: partner.AttestAccountingAdjustment(attestation, timeout=TIMEOUT)  # noqa: E731
     answer("known-bugs", "BUG-5", call)
+
+
+@pytest.mark.parametrize("cursor", [2**63, 2**64 - 1])
+def test_bug6_a_cursor_beyond_the_ledger_range_is_refused_with_a_code(
+    wire: Wire, cursor: int
+) -> None:
+    """BUG-6: a StreamBlocks cursor above 2^63 - 1 overflowed the BIGINT
+    comparison (UNKNOWN); the wire's uint64 allows it."""
+    request = exchange_pb.StreamBlocksRequest(after_cursor=cursor, max_events=1)
+    with pytest.raises(grpc.RpcError) as refused:
+        list(wire.running.exchange.StreamBlocks(request, timeout=TIMEOUT))
+    assert coded(refused.value, "BUG-6") == "INVALID_ARGUMENT:CURSOR_OUT_OF_RANGE"
 
 
 # -- the hub still serves -----------------------------------------------------------

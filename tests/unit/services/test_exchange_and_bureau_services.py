@@ -11,7 +11,7 @@ from hub.domain.claims import Decision
 from hub.domain.reconciliation import EXCHANGE, Holding, ReconciliationStatus, totals_of
 from hub.domain.retirements import RetirementPurpose, RetirementRequest
 from hub.domain.serial_blocks import parse_serial
-from hub.errors import FailedPrecondition, NotFound
+from hub.errors import FailedPrecondition, InvalidRequest, NotFound
 from hub.services.unit_of_work import OutboxKind
 from hub.standard import Standard
 
@@ -37,6 +37,15 @@ def voluntary(retirement_id: str, block_id: str, units: int) -> RetirementReques
     return RetirementRequest(
         retirement_id, block_id, units, RetirementPurpose.VOLUNTARY, "深圳某公司"
     )
+
+
+def test_a_cursor_beyond_the_ledger_range_is_refused_with_a_code(ledger: Ledger) -> None:
+    delivered_block(ledger)
+    with pytest.raises(InvalidRequest) as refused:
+        ledger.exchange.events(2**63, 10)
+    assert refused.value.code == "CURSOR_OUT_OF_RANGE"
+    assert ledger.exchange.events(2**63 - 1, 10) == []
+    assert ledger.exchange.events(0, 10)
 
 
 def test_acknowledging_twice_changes_nothing_the_second_time(ledger: Ledger) -> None:
