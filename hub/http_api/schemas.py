@@ -4,13 +4,23 @@ describes every field a response carries."""
 from __future__ import annotations
 
 from datetime import date, datetime
+from typing import Self
 
-from pydantic import BaseModel, Field
-
-from hub.services.disclosure import BlockEntry, ProjectEntry, RetirementEntry, TotalsEntry
+from pydantic import BaseModel, ConfigDict, Field
 
 
-class ProjectOut(BaseModel):
+class _Entry(BaseModel):
+    """A response row read off the service's entry by attribute name (its
+    derived properties, units and outstanding_units, included)."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    @classmethod
+    def of(cls, entry: object) -> Self:
+        return cls.model_validate(entry)
+
+
+class ProjectOut(_Entry):
     partner: str
     project_id: str
     name: str
@@ -24,25 +34,8 @@ class ProjectOut(BaseModel):
     review_state: str = Field(description="SUBMITTED, UNDER_REVIEW, APPROVED, REJECTED, SUSPENDED")
     updated_at: datetime
 
-    @classmethod
-    def of(cls, entry: ProjectEntry) -> ProjectOut:
-        return cls(
-            partner=entry.partner,
-            project_id=entry.project_id,
-            name=entry.name,
-            partner_methodology=entry.partner_methodology,
-            region_code=entry.region_code,
-            size_value=entry.size_value,
-            size_unit=entry.size_unit,
-            crediting_start=entry.crediting_start,
-            crediting_end=entry.crediting_end,
-            status=entry.status,
-            review_state=entry.review_state,
-            updated_at=entry.updated_at,
-        )
 
-
-class BlockOut(BaseModel):
+class BlockOut(_Entry):
     block_id: str
     serial: str
     partner: str
@@ -57,26 +50,8 @@ class BlockOut(BaseModel):
     adjustment_status: str
     issued_at: datetime
 
-    @classmethod
-    def of(cls, entry: BlockEntry) -> BlockOut:
-        return cls(
-            block_id=entry.block_id,
-            serial=entry.serial,
-            partner=entry.partner,
-            origin=entry.origin,
-            methodology=entry.methodology,
-            vintage=entry.vintage,
-            project=entry.project,
-            first_unit=entry.first_unit,
-            last_unit=entry.last_unit,
-            units=entry.units,
-            state=entry.state,
-            adjustment_status=entry.adjustment_status,
-            issued_at=entry.issued_at,
-        )
 
-
-class RetirementOut(BaseModel):
+class RetirementOut(_Entry):
     retirement_id: str
     block_id: str
     serial: str
@@ -88,38 +63,13 @@ class RetirementOut(BaseModel):
     beneficiary: str
     retired_at: datetime
 
-    @classmethod
-    def of(cls, entry: RetirementEntry) -> RetirementOut:
-        return cls(
-            retirement_id=entry.retirement_id,
-            block_id=entry.block_id,
-            serial=entry.serial,
-            partner=entry.partner,
-            methodology=entry.methodology,
-            vintage=entry.vintage,
-            units=entry.units,
-            purpose=entry.purpose,
-            beneficiary=entry.beneficiary,
-            retired_at=entry.retired_at,
-        )
 
-
-class TotalsOut(BaseModel):
+class TotalsOut(_Entry):
     key: str = Field(description="the group: partner, methodology, vintage or YYYY-MM")
     issued_units: int
     retired_units: int
     cancelled_units: int
     outstanding_units: int
-
-    @classmethod
-    def of(cls, entry: TotalsEntry) -> TotalsOut:
-        return cls(
-            key=entry.key,
-            issued_units=entry.issued_units,
-            retired_units=entry.retired_units,
-            cancelled_units=entry.cancelled_units,
-            outstanding_units=entry.outstanding_units,
-        )
 
 
 class ProjectPage(BaseModel):
