@@ -65,6 +65,11 @@ class HubProcess:
     def alive(self) -> bool:
         return self._process is not None and self._process.poll() is None
 
+    @property
+    def returncode(self) -> int | None:
+        """How the last start ended (-9 after ``kill``); None while it runs."""
+        return None if self._process is None else self._process.poll()
+
     def launch(self) -> None:
         """Start the process; ``wait_listening`` waits for it to serve."""
         self.data_dir.mkdir(parents=True, exist_ok=True)

@@ -37,6 +37,7 @@ from adapters.registry import adapter_for
 from hub.demo import sample_deliveries
 from hub.demo_trust import EXCHANGE_NAME
 from hub.exchange_client.client import ExchangeClient
+from hub.serve_process import HubProcess
 from tests.e2e.browser_fixtures import (
     free_loopback_port,
     headless_chromium,
@@ -112,8 +113,8 @@ def _wait_for(what: str, ready: Callable[[], bool], timeout: float = WAIT) -> No
         time.sleep(0.1)
 
 
-def _answers(url: str, process: subprocess.Popen[str]) -> bool:
-    assert process.poll() is None, f"serve exited with {process.returncode}"
+def _answers(url: str, process: HubProcess) -> bool:
+    assert process.alive(), f"serve exited with {process.returncode}"
     try:
         with urllib.request.urlopen(url, timeout=5) as answer:
             return bool(answer.status == 200)

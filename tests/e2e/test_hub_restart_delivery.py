@@ -54,8 +54,7 @@ def test_blocks_issued_before_a_crash_reach_the_exchange_once(tmp_path: Path) ->
             time.sleep(0.1)
         assert _issued(db), "the hub issued nothing"
     finally:
-        first.send_signal(signal.SIGKILL)
-        first.wait(timeout=10)
+        first.kill()
     assert first.returncode == -signal.SIGKILL
     # What the crash left committed (the issuer may have been mid-run).
     issued = _issued(db)

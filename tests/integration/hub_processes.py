@@ -10,13 +10,6 @@ partner.
 
 from __future__ import annotations
 
-import os
-import re
-import signal
-import subprocess
-import sys
-import threading
-import time
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 
@@ -31,11 +24,10 @@ from hub.grpc_api.generated.carbonhub.v1 import ledger_pb2 as ledger_pb
 from hub.grpc_api.generated.carbonhub.v1 import partner_pb2 as pb
 from hub.grpc_api.generated.carbonhub.v1 import partner_pb2_grpc as pb_grpc
 from hub.grpc_api.status_mapping import error_info
+from hub.serve_process import HubProcess
 from hub.settings import HubSettings
 from hub.trust.signing import Signer
 
-ROOT = Path(__file__).resolve().parents[2]
-START_TIMEOUT = 60.0  # import, migrate, load the standard and bind
 REPLAYED = "ENVELOPE_REPLAYED"
 # Each refusal of a sender means another sender's write was committed in
 # between, so replays are bounded by the writes of the test; this is a
@@ -61,73 +53,16 @@ def prepare_trust(folder: Path, database_url: str, partners: Sequence[str]) -> D
 
 def start_hub(
     database_url: str, data_dir: Path, *, pki_dir: Path, **extra_env: str
-) -> tuple[subprocess.Popen[str], str]:
-    """A `carbon-hub serve` OS process with mutual TLS on a free port, and its address."""
-    data_dir.mkdir(parents=True, exist_ok=True)
-    env = {
-        **os.environ,
-        "HUB_DATABASE_URL": database_url,
-        "HUB_DATA_DIR": str(data_dir),
-        # No HTTP side unless a test asks: hubs of parallel tests would race for 8080.
-        "HUB_HTTP_PORT": "0",
-        **extra_env,
-    }
-    # stderr goes to a file: a pipe nobody reads would fill up with the
-    # hub's log (a warning per refused write) and block the process.
-    stderr_path = data_dir / f"serve-{time.monotonic_ns()}.stderr"
-    with stderr_path.open("w", encoding="utf-8") as stderr:
-        process = subprocess.Popen(
-            [
-                sys.executable,
-                "-c",
-                "from hub.cli import main; main()",
-                "serve",
-                # Explicit, so HUB_INSECURE in the caller's environment cannot
-                # turn the test back to plaintext.
-                "--secure",
-                "--pki-dir",
-                str(pki_dir),
-                "--grpc-port",
-                "0",
-            ],
-            cwd=ROOT,
-            env=env,
-            stdin=subprocess.DEVNULL,
-            stdout=subprocess.PIPE,
-            stderr=stderr,
-            text=True,
-        )
-    found: list[str] = []
-    listening = threading.Event()
-
-    def read() -> None:
-        # Reads stdout to its end, for the same reason as stderr's file.
-        assert process.stdout is not None
-        for line in process.stdout:
-            match = re.match(r"LISTENING (\S+)", line)
-            if match and not found:
-                found.append(match.group(1))
-                listening.set()
-        listening.set()
-
-    threading.Thread(target=read, daemon=True).start()
-    listening.wait(timeout=START_TIMEOUT)
-    if not found:
-        process.kill()
-        process.wait(timeout=10)
-        error = stderr_path.read_text(encoding="utf-8", errors="replace")
-        raise AssertionError(f"hub did not start: {error}")
-    return process, found[0]
+) -> tuple[HubProcess, str]:
+    """A `carbon-hub serve` OS process with mutual TLS on a free port, and its address.
+    No HTTP side unless ``HUB_HTTP_PORT`` is given: hubs of parallel tests would
+    race for 8080."""
+    hub = HubProcess("test", database_url, data_dir, pki_dir=pki_dir, env=extra_env)
+    return hub, hub.start()
 
 
-def stop_hub(process: subprocess.Popen[str]) -> None:
-    if process.poll() is None:
-        process.send_signal(signal.SIGTERM)
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(timeout=5)
+def stop_hub(hub: HubProcess) -> None:
+    hub.stop()
 
 
 def _replayed(error: grpc.RpcError) -> bool:
