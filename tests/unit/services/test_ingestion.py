@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Callable, Collection, Sequence
 from dataclasses import replace
 
@@ -95,6 +96,18 @@ def test_one_verdict_per_submission_in_order(
     assert len(uow_factory.store.claims) == 3
     for verdict in verdicts:
         assert verdict_of(service, verdict.record_id) == verdict
+
+
+def test_claim_ids_are_time_ordered_uuid7_across_envelopes(service: IngestionService) -> None:
+    # Time-ordered ids keep the ledger's claim-keyed indexes appending as it
+    # grows (docs/ingestion-profile.md); uniqueness alone would not.
+    first = service.submit(PARTNER, [metro("T1"), metro("T2", person_pseudonym=PERSON_B)])
+    second = service.submit(PARTNER, [metro("T3", person_pseudonym=PERSON_C)])
+    ids = [v.claim_id for v in (*first, *second)]
+
+    assert all(uuid.UUID(hex=i).version == 7 for i in ids)
+    assert ids[2] > max(ids[:2])
+    assert len(set(ids)) == 3
 
 
 def test_accepted_claim_is_normalised_to_the_shenzhen_methodology(
