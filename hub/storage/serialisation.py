@@ -29,6 +29,7 @@ from hub.domain.claims import (
 )
 
 __all__ = [
+    "TRACE_IN_VERDICT",
     "check_from_dict",
     "check_to_dict",
     "claim_texts",
@@ -354,30 +355,43 @@ def normalised_to_json(claim: NormalisedClaim) -> str:
     return dumps(normalised_to_dict(claim))
 
 
-def normalised_from_json(text: str) -> NormalisedClaim:
-    return normalised_from_dict(json.loads(text))
+# The stored normalised document names its trace by this marker when the
+# trace is the verdict's stored beside it (claim_texts).
+TRACE_IN_VERDICT = "verdict"
+
+
+def normalised_from_json(text: str, verdict_trace: Trace | None = None) -> NormalisedClaim:
+    """A stored normalised document; ``verdict_trace`` is the trace of the
+    verdict stored with it, for documents that point to it."""
+    data = json.loads(text)
+    if data["trace"] == TRACE_IN_VERDICT:
+        if verdict_trace is None:
+            raise ValueError("the normalised claim's trace is its verdict's, and none was given")
+        return normalised_from_dict({**data, "trace": trace_to_dict(verdict_trace)})
+    return normalised_from_dict(data)
 
 
 # --- a recorded claim -------------------------------------------------------
 
 
 def claim_texts(verdict: Verdict, normalised: NormalisedClaim | None) -> tuple[str, str | None]:
-    """verdict_to_json(verdict) and normalised_to_json(normalised), byte for byte.
+    """The stored verdict and normalised documents of a new claim.
 
-    A new claim's verdict carries its normalisation's trace: it is encoded
-    once and spliced into both documents (the ingestion profile showed the
-    trace, with its factors and their sources, encoded twice per claim).
+    The verdict is verdict_to_json(verdict), byte for byte. The normalised
+    document is normalised_to_json(normalised), except that when its trace is
+    the verdict's (a new claim's verdict carries its normalisation's trace)
+    the trace is kept once, in the verdict, and the normalised document says
+    "trace": "verdict" (read back with normalised_from_json(text, trace)).
+    The trace, with every factor and its source, is most of both documents:
+    stored twice it made a claim row about a third larger, and the ledger's
+    write cost grows with its bytes (docs/ingestion-profile.md).
     """
     if normalised is None:
         return verdict_to_json(verdict), None
-    trace_json = trace_to_json(normalised.trace)
-    if verdict.trace is None:
-        verdict_trace = "null"
-    elif verdict.trace is normalised.trace:
-        verdict_trace = trace_json
-    else:
-        verdict_trace = trace_to_json(verdict.trace)
-    return (
-        _ending_with_trace(_verdict_head(verdict), verdict_trace),
-        _ending_with_trace(_normalised_head(normalised), trace_json),
-    )
+    head = _normalised_head(normalised)
+    if verdict.trace is normalised.trace:
+        return (
+            _ending_with_trace(_verdict_head(verdict), trace_to_json(normalised.trace)),
+            _ending_with_trace(head, f'"{TRACE_IN_VERDICT}"'),
+        )
+    return verdict_to_json(verdict), _ending_with_trace(head, trace_to_json(normalised.trace))

@@ -7,6 +7,7 @@ from dataclasses import replace
 from datetime import UTC, timedelta, timezone
 from decimal import Decimal
 
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -21,6 +22,7 @@ from hub.domain.claims import (
     Verdict,
 )
 from hub.storage.serialisation import (
+    TRACE_IN_VERDICT,
     claim_texts,
     normalised_from_json,
     normalised_to_dict,
@@ -175,7 +177,19 @@ def test_claim_texts_are_the_documents_encoded_one_by_one(
         verdict = replace(verdict, trace=claim.trace)
     expected_verdict = _plain_json(verdict_to_dict(verdict))
 
-    assert claim_texts(verdict, claim) == (expected_verdict, _plain_json(normalised_to_dict(claim)))
+    verdict_text, normalised_text = claim_texts(verdict, claim)
+
+    assert verdict_text == expected_verdict
+    if shares_trace:
+        # The trace is stored once, in the verdict; the normalised document
+        # points to it and reads back whole from the two.
+        assert json.loads(normalised_text or "")["trace"] == TRACE_IN_VERDICT
+        assert normalised_from_json(normalised_text or "", verdict.trace) == claim
+        with pytest.raises(ValueError):
+            normalised_from_json(normalised_text or "")
+    else:
+        assert normalised_text == _plain_json(normalised_to_dict(claim))
+        assert normalised_from_json(normalised_text or "") == claim
     assert claim_texts(verdict, None) == (expected_verdict, None)
     assert verdict_to_json(verdict) == expected_verdict
 
