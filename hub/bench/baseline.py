@@ -39,21 +39,24 @@ class BaselineResult:
 def _batches(
     source: Engine, batch: int, skip_record_prefix: str
 ) -> Iterator[tuple[list[dict[str, Any]], list[dict[str, Any]]]]:
-    """The hub's claim rows in the order it received them, with their lock rows."""
+    """The hub's claim rows in the order it received them, with their lock rows.
+
+    The ordered ids come through one server-side cursor, ``batch`` at a
+    time, so a ledger of ten million claims is never held here. (Keyset
+    pages would need an index on (received_at, claim_id), which the hub
+    does not have: every page would sort what is left of the table.)
+    """
     claims = ClaimRow.__table__
     locks = ClaimLockRow.__table__
-    # One connection (one SQLite read transaction) for every read.
+    # One connection (one read transaction) for every read.
     with source.connect() as connection:
-        ids = [
-            claim_id
-            for (claim_id,) in connection.execute(
-                select(claims.c.claim_id)
-                .where(~claims.c.record_id.startswith(skip_record_prefix))
-                .order_by(claims.c.received_at, claims.c.claim_id)
-            )
-        ]
-        for start in range(0, len(ids), batch):
-            wanted = ids[start : start + batch]
+        ordered = connection.execution_options(yield_per=READ_CHUNK).execute(
+            select(claims.c.claim_id)
+            .where(~claims.c.record_id.startswith(skip_record_prefix))
+            .order_by(claims.c.received_at, claims.c.claim_id)
+        )
+        for partition in ordered.partitions(batch):
+            wanted = [claim_id for (claim_id,) in partition]
             claim_rows: list[dict[str, Any]] = []
             lock_rows: list[dict[str, Any]] = []
             for index in range(0, len(wanted), 500):

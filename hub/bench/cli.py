@@ -9,7 +9,8 @@ import typer
 from rich.console import Console
 
 bench_app = typer.Typer(no_args_is_help=True, help="measure the hub from outside")
-_console = Console(stderr=True)
+# Progress lines are not wrapped at 80 columns when stderr is a file.
+_console = Console(stderr=True, soft_wrap=True)
 
 
 @bench_app.command("ingest")

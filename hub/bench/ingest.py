@@ -12,18 +12,23 @@
 4. The run's PV projects registered over gRPC (signed), then the claims
    streamed by the K clients at once, split by person or project
    (hub.bench.claims): claims/s over the streaming wall clock, latency per
-   envelope, the hub's VmHWM read from /proc.
+   envelope, the hub's VmHWM read from /proc. The envelopes are built while
+   the run goes (hub.bench.streaming.EnvelopeFeed), so the bench's own
+   memory, reported too, stays flat in N; the run's tenths are timed as
+   their verdicts arrive ("segments"), to show the rate as the ledger grows.
 5. The storage baseline on the same rows (hub.bench.baseline) and the ratio.
 """
 
 from __future__ import annotations
 
 import json
+import resource
 import shutil
 import statistics
 import tempfile
 import zlib
-from collections.abc import Callable, Sequence
+from array import array
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -32,7 +37,15 @@ from adapters.hub_client import claim_to_proto, project_to_proto
 from hub.bench.baseline import run_baseline
 from hub.bench.claims import PARTNER, BenchClaim, ClaimStream, preload_stream
 from hub.bench.databases import fresh_databases
-from hub.bench.streaming import ClientIdentity, SharedSequence, StreamingClient, stream_all
+from hub.bench.streaming import (
+    FEED_DEPTH,
+    ClientIdentity,
+    EnvelopeFeed,
+    Progress,
+    SharedSequence,
+    StreamingClient,
+    stream_all,
+)
 from hub.bench.tally import Tally
 from hub.bootstrap import build_hub
 from hub.demo_trust import ensure_authority, prepare_trust
@@ -71,13 +84,54 @@ class IngestOptions:
 def plan_envelopes(
     claims: Sequence[BenchClaim], clients: int, size: int
 ) -> list[list[list[ClaimSubmission]]]:
-    """Per client, its envelopes: claims split by group (person or project), order kept."""
+    """Per client, its envelopes: claims split by group (person or project), order kept.
+
+    All in memory: the reference the in-process check and the tests use;
+    the run itself sends ``planned_envelopes``.
+    """
     shares: list[list[ClaimSubmission]] = [[] for _ in range(clients)]
     for claim in claims:
         shares[zlib.crc32(claim.group.encode()) % clients].append(claim.submission)
     return [
         [share[start : start + size] for start in range(0, len(share), size)] for share in shares
     ]
+
+
+def planned_envelopes(
+    claims: Iterable[BenchClaim], clients: int, size: int
+) -> Iterator[tuple[int, list[ClaimSubmission]]]:
+    """``plan_envelopes`` read once and lazily: (client, envelope) as each fills.
+
+    The same split and order per client; an envelope leaves as soon as it is
+    full, the partial last ones at the end, so at most ``clients * size``
+    claims wait here whatever the run's size.
+    """
+    filling: list[list[ClaimSubmission]] = [[] for _ in range(clients)]
+    for claim in claims:
+        client = zlib.crc32(claim.group.encode()) % clients
+        envelope = filling[client]
+        envelope.append(claim.submission)
+        if len(envelope) == size:
+            yield client, envelope
+            filling[client] = []
+    for client, envelope in enumerate(filling):
+        if envelope:
+            yield client, envelope
+
+
+def wire_envelopes(
+    stream: ClaimStream, clients: int, size: int
+) -> Iterator[tuple[int, pb.ClaimEnvelope]]:
+    """The run's envelopes as sent (the sequence is set when signed)."""
+    for client, envelope in planned_envelopes(stream, clients, size):
+        yield (
+            client,
+            pb.ClaimEnvelope(
+                partner=PARTNER,
+                delivery_id=stream.delivery_id,
+                claims=[claim_to_proto(c) for c in envelope],
+            ),
+        )
 
 
 def percentile(values: Sequence[float], fraction: float) -> float:
@@ -152,19 +206,12 @@ def _run(
         _preload(hub_url, folder, options.preload, say)
 
     stream = ClaimStream(options.claims, seed=options.seed)
-    claims = list(stream)
-    plan = plan_envelopes(claims, options.partners, options.envelope_size)
-    envelopes = [
-        [
-            pb.ClaimEnvelope(
-                partner=PARTNER,
-                delivery_id=stream.delivery_id,
-                claims=[claim_to_proto(c) for c in envelope],
-            )
-            for envelope in share
-        ]
-        for share in plan
-    ]
+    feed = EnvelopeFeed(
+        wire_envelopes(stream, options.partners, options.envelope_size),
+        options.partners,
+        FEED_DEPTH,
+    )
+    progress = Progress(options.claims, options.preload, say)
     hub_key = PublicKey.from_file(PkiLayout(pki_dir).signing_public_key)
     signer = Signer.from_file(trust.signing_keys[PARTNER])
     ca = PkiLayout(pki_dir).ca_certificate
@@ -197,34 +244,38 @@ def _run(
             if refused:
                 raise RuntimeError(f"the hub refused the run's PV projects: {refused}")
         clients = [
-            StreamingClient(
+            StreamingClient.over_tls(
                 hub.address,
                 ca,
                 identity,
                 PARTNER,
                 sequence,
-                share,
+                feed.source(index),
                 window=options.window,
                 hub_key=hub_key,
+                progress=progress,
             )
-            for identity, share in zip(identities, envelopes, strict=True)
+            for index, identity in enumerate(identities)
         ]
         for client in clients:
             client.connect()
         say(f"streaming {options.claims:,} claims from {len(clients)} client(s)")
-        seconds = stream_all(clients)
+        seconds = stream_all(clients, feed, progress)
         peak_rss = hub.peak_rss_bytes()
     finally:
         hub.stop()
 
     tally = Tally()
-    latencies: list[float] = []
+    latencies: array[float] = array("d")
     for client in clients:
         tally.merge(client.result.tally)
         latencies.extend(client.result.latencies)
     answered = sum(tally.decisions.values())
     if answered != options.claims:
         raise RuntimeError(f"{answered} verdicts for {options.claims} claims")
+    segments = progress.segments
+    if sum(segment.claims for segment in segments) != answered:
+        raise RuntimeError(f"segments of {[s.claims for s in segments]} for {answered} claims")
 
     say("storage baseline: the same claim rows, bulk-inserted without the hub")
     baseline = run_baseline(
@@ -246,7 +297,12 @@ def _run(
         "latency_p99_ms": round(percentile(latencies, 0.99) * 1000, 2),
         "envelopes": len(latencies),
         "replays": sum(c.result.replays for c in clients),
+        "segments": [segment.as_json() for segment in segments],
         "hub_peak_rss_mb": None if peak_rss is None else round(peak_rss / 2**20, 1),
+        # The bench's own high-water mark (setup, streaming and baseline):
+        # flat in --claims when the client keeps only a few envelopes.
+        "bench_peak_rss_mb": round(_own_peak_rss_bytes() / 2**20, 1),
+        "bench_producer_cpu_seconds": round(feed.cpu_seconds, 3),
         "baseline_claims_per_second": round(baseline.claims_per_second, 1),
         "baseline_rows": {"claims": baseline.claims, "claim_locks": baseline.locks},
         "ratio_to_baseline": round(rate / baseline.claims_per_second, 3)
@@ -254,6 +310,28 @@ def _run(
         else None,
         **tally.as_json(),
     }
+
+
+def _own_peak_rss_bytes() -> int:
+    # ru_maxrss is in kilobytes on Linux (bytes on macOS, where the bench is not run).
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+
+
+def _segments_line(segments: Sequence[dict[str, Any]]) -> str:
+    if not segments:
+        return "segments: none"
+    first, last = segments[0], segments[-1]
+    ratio = (
+        f"{last['claims_per_second'] / first['claims_per_second']:.2f}"
+        if first["claims_per_second"]
+        else "n/a"
+    )
+    return (
+        f"first segment: {first['claims_per_second']:,.0f} claims/s from "
+        f"{first['claims_before']:,} claims in the ledger; last: "
+        f"{last['claims_per_second']:,.0f} claims/s from {last['claims_before']:,}; "
+        f"last / first segment: {ratio}"
+    )
 
 
 def report_lines(figures: dict[str, Any]) -> list[str]:
@@ -267,7 +345,10 @@ def report_lines(figures: dict[str, Any]) -> list[str]:
         f"{figures['replays']} replays)",
         f"verdict latency per envelope: p50 {figures['latency_p50_ms']} ms, "
         f"p99 {figures['latency_p99_ms']} ms",
-        f"hub peak resident memory (VmHWM): {figures['hub_peak_rss_mb']} MB",
+        _segments_line(figures["segments"]),
+        f"hub peak resident memory (VmHWM): {figures['hub_peak_rss_mb']} MB; "
+        f"bench's own: {figures['bench_peak_rss_mb']} MB "
+        f"(building envelopes: {figures['bench_producer_cpu_seconds']} s CPU)",
         f"storage baseline: {figures['baseline_claims_per_second']:,.0f} claims/s "
         f"({figures['baseline_rows']['claims']:,} claims, "
         f"{figures['baseline_rows']['claim_locks']:,} locks)",

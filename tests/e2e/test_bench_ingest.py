@@ -33,12 +33,19 @@ ENVELOPE = 250
 
 
 @pytest.fixture(scope="module")
-def figures(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
-    """The JSON line of one small run (the command's last line)."""
+def report(tmp_path_factory: pytest.TempPathFactory) -> list[str]:
+    """What one small run printed."""
     return _bench(tmp_path_factory.mktemp("bench"))
 
 
-def _bench(data_dir: Path) -> dict[str, Any]:
+@pytest.fixture(scope="module")
+def figures(report: list[str]) -> dict[str, Any]:
+    """The JSON line of the run (the command's last line)."""
+    parsed: dict[str, Any] = json.loads(report[-1])
+    return parsed
+
+
+def _bench(data_dir: Path) -> list[str]:
     run = subprocess.run(
         [
             sys.executable,
@@ -62,8 +69,7 @@ def _bench(data_dir: Path) -> dict[str, Any]:
         check=False,
     )
     assert run.returncode == 0, run.stderr[-3000:]
-    figures: dict[str, Any] = json.loads(run.stdout.strip().splitlines()[-1])
-    return figures
+    return run.stdout.strip().splitlines()
 
 
 def _in_process(folder: Path) -> Tally:
@@ -103,7 +109,7 @@ def test_bench_rejections_match_the_in_process_path(
     assert figures["resubmissions"] > 0
 
 
-def test_bench_reports_its_figures(figures: dict[str, Any]) -> None:
+def test_bench_reports_its_figures(figures: dict[str, Any], report: list[str]) -> None:
     shares = plan_envelopes(list(ClaimStream(CLAIMS)), CLIENTS, ENVELOPE)
 
     assert figures["database"] == "sqlite"
@@ -113,6 +119,18 @@ def test_bench_reports_its_figures(figures: dict[str, Any]) -> None:
         assert figures[name] > 0, name
     assert 0 < figures["latency_p50_ms"] <= figures["latency_p99_ms"]
     assert figures["hub_peak_rss_mb"] > 20
+    assert figures["bench_peak_rss_mb"] > 20
+    # The run's tenths, timed as their verdicts came back, cover every claim
+    # once, each from the ledger size the ones before it left.
+    segments = figures["segments"]
+    assert 1 < len(segments) <= 10
+    assert sum(segment["claims"] for segment in segments) == CLAIMS
+    assert [segment["claims_before"] for segment in segments] == [
+        sum(s["claims"] for s in segments[:index]) for index in range(len(segments))
+    ]
+    assert all(segment["claims_per_second"] > 0 for segment in segments)
+    ratio = segments[-1]["claims_per_second"] / segments[0]["claims_per_second"]
+    assert any(line.endswith(f"last / first segment: {ratio:.2f}") for line in report)
     # The baseline inserts exactly the claim rows the hub stored: every claim
     # but the exact resubmissions and the refused changed resubmissions.
     changed = figures["rejections"].get("DUPLICATE_RECORD_CHANGED", 0)
