@@ -62,6 +62,22 @@ class HubProcess:
         pid = self.pid
         return None if pid is None else _status_bytes(pid, "VmHWM")
 
+    def cpu_seconds(self) -> float | None:
+        """User + system CPU the process has used so far, read from outside
+        (/proc/<pid>/stat); unlike wall time it does not count waiting for a
+        core other processes hold."""
+        pid = self.pid
+        if pid is None:
+            return None
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text(encoding="ascii")
+        except OSError:
+            return None
+        # The command name (field 2) may hold spaces: count from its ")".
+        after_name = fields[fields.rindex(")") + 2 :].split()
+        utime, stime = int(after_name[11]), int(after_name[12])
+        return (utime + stime) / os.sysconf("SC_CLK_TCK")
+
     def alive(self) -> bool:
         return self._process is not None and self._process.poll() is None
 

@@ -40,6 +40,15 @@ def ingest(
     window: Annotated[
         int, typer.Option("--window", min=1, max=64, help="unanswered envelopes per client")
     ] = 2,
+    baseline_claims: Annotated[
+        int | None,
+        typer.Option(
+            "--baseline-claims",
+            min=1,
+            help="copy only the first N claims into the baseline (its database needs as "
+            "much disk again as the hub's; default: all)",
+        ),
+    ] = None,
 ) -> None:
     """Stream generated claims through `carbon-hub serve` (mutual TLS, signed
     envelopes) and compare with a bulk insert of the same rows. The last line
@@ -56,6 +65,7 @@ def ingest(
         envelope_size=envelope_size,
         data_dir=data_dir,
         window=window,
+        baseline_claims=baseline_claims,
     )
     try:
         figures = run_ingest(options, lambda line: _console.print(line))

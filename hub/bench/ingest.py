@@ -78,6 +78,7 @@ class IngestOptions:
     envelope_size: int = 1000
     data_dir: Path | None = None
     window: int = 2
+    baseline_claims: int | None = None  # copy only the first rows into the baseline
     seed: int = 6
 
 
@@ -211,7 +212,6 @@ def _run(
         options.partners,
         FEED_DEPTH,
     )
-    progress = Progress(options.claims, options.preload, say)
     hub_key = PublicKey.from_file(PkiLayout(pki_dir).signing_public_key)
     signer = Signer.from_file(trust.signing_keys[PARTNER])
     ca = PkiLayout(pki_dir).ca_certificate
@@ -223,6 +223,7 @@ def _run(
     }
     say(f"starting the hub on {kind}")
     hub = HubProcess("bench", hub_url, folder / "hub", pki_dir=pki_dir, env=env)
+    progress = Progress(options.claims, options.preload, say, hub_cpu=hub.cpu_seconds)
     hub.start()
     try:
         first = identities[0]
@@ -283,6 +284,7 @@ def _run(
         baseline_url,
         batch=options.envelope_size,
         skip_record_prefix=PRELOAD_RECORD_PREFIX,
+        limit=options.baseline_claims,
     )
     rate = options.claims / seconds if seconds > 0 else 0.0
     return {
@@ -305,6 +307,7 @@ def _run(
         "bench_producer_cpu_seconds": round(feed.cpu_seconds, 3),
         "baseline_claims_per_second": round(baseline.claims_per_second, 1),
         "baseline_rows": {"claims": baseline.claims, "claim_locks": baseline.locks},
+        "baseline_claims_limit": options.baseline_claims,
         "ratio_to_baseline": round(rate / baseline.claims_per_second, 3)
         if baseline.claims_per_second
         else None,
@@ -326,12 +329,19 @@ def _segments_line(segments: Sequence[dict[str, Any]]) -> str:
         if first["claims_per_second"]
         else "n/a"
     )
-    return (
+    line = (
         f"first segment: {first['claims_per_second']:,.0f} claims/s from "
         f"{first['claims_before']:,} claims in the ledger; last: "
         f"{last['claims_per_second']:,.0f} claims/s from {last['claims_before']:,}; "
         f"last / first segment: {ratio}"
     )
+    first_cpu, last_cpu = first.get("hub_cpu_us_per_claim"), last.get("hub_cpu_us_per_claim")
+    if first_cpu and last_cpu:
+        line += (
+            f"; hub CPU per claim {first_cpu:,.0f} -> {last_cpu:,.0f} us "
+            f"(last / first {last_cpu / first_cpu:.2f})"
+        )
+    return line
 
 
 def report_lines(figures: dict[str, Any]) -> list[str]:

@@ -99,14 +99,22 @@ class Segment:
     claims_before: int  # the ledger's size when it began: preload + claims answered
     claims: int
     seconds: float
+    # The hub process's CPU over the segment (None where it cannot be read):
+    # on a shared machine this moves far less than the wall-clock rate.
+    hub_cpu_seconds: float | None = None
 
-    def as_json(self) -> dict[str, float | int]:
+    def as_json(self) -> dict[str, float | int | None]:
         rate = self.claims / self.seconds if self.seconds > 0 else 0.0
+        cpu = self.hub_cpu_seconds
         return {
             "claims_before": self.claims_before,
             "claims": self.claims,
             "seconds": round(self.seconds, 3),
             "claims_per_second": round(rate, 1),
+            "hub_cpu_seconds": None if cpu is None else round(cpu, 3),
+            "hub_cpu_us_per_claim": None
+            if cpu is None or not self.claims
+            else round(1e6 * cpu / self.claims, 1),
         }
 
 
@@ -117,10 +125,18 @@ class Progress:
     answered while its ledger held ``claims_before`` claims.
     """
 
-    def __init__(self, total: int, ledger_before: int, say: Say | None = None) -> None:
+    def __init__(
+        self,
+        total: int,
+        ledger_before: int,
+        say: Say | None = None,
+        hub_cpu: Callable[[], float | None] | None = None,
+    ) -> None:
         self.total = total
         self._before = ledger_before
         self._say = say
+        self._hub_cpu = hub_cpu
+        self._segment_cpu: float | None = None
         self._lock = threading.Lock()
         self._answered = 0
         # Claims answered at which a segment ends, and a progress line is said.
@@ -133,6 +149,7 @@ class Progress:
     def begin(self) -> None:
         with self._lock:
             self._started = self._segment_at = self._report_at = time.perf_counter()
+            self._segment_cpu = self._hub_cpu() if self._hub_cpu else None
 
     @property
     def answered(self) -> int:
@@ -149,14 +166,17 @@ class Progress:
             self._answered += claims
             done = self._answered
             if self._passed(self._segment_marks):
+                cpu = self._hub_cpu() if self._hub_cpu else None
+                used = None if cpu is None or self._segment_cpu is None else cpu - self._segment_cpu
                 self._segments.append(
                     Segment(
                         self._before + self._segment_from,
                         done - self._segment_from,
                         now - self._segment_at,
+                        used,
                     )
                 )
-                self._segment_from, self._segment_at = done, now
+                self._segment_from, self._segment_at, self._segment_cpu = done, now, cpu
             if self._passed(self._report_marks) and self._say is not None:
                 seconds = now - self._report_at
                 rate = (done - self._report_from) / seconds if seconds > 0 else 0.0
