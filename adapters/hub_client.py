@@ -8,11 +8,19 @@ verdict per claim in the envelope's order.
 Then the partner's other calls: attesting a cancellation at source or an
 accounting adjustment, and answering (or starting) a reconciliation. Each
 returns a small typed result; a failed call raises HubCallError.
+
+Two writers of one partner (a nightly delivery and an operator's
+attestation, say) share the partner's sequence, so one overtakes the other:
+the hub refuses the overtaken write as ENVELOPE_REPLAYED and records
+nothing. The client then catches its signer up with the hub's last sequence
+and sends again what was not answered (``ReplayRetry``).
 """
 
 from __future__ import annotations
 
+import random
 import threading
+import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -23,7 +31,12 @@ import grpc
 from adapters.check_columns import column_for
 from adapters.delivery import Delivery, SourcedClaim, SourcedProject
 from adapters.delivery_report import CheckOutcome, ClaimOutcome, DeliveryReport, ProjectOutcome
-from adapters.partner_signing import UNARY_TIMEOUT, PartnerSigner
+from adapters.partner_signing import (
+    UNARY_TIMEOUT,
+    PartnerSigner,
+    SequencedMessage,
+    last_recorded_sequence,
+)
 from hub.domain.blocks import AdjustmentStatus
 from hub.domain.checks import Severity
 from hub.domain.claims import ClaimSubmission, Decision, OriginStatus
@@ -33,10 +46,12 @@ from hub.domain.signed_payloads import PayloadType
 from hub.grpc_api.generated.carbonhub.v1 import ledger_pb2 as ledger_pb
 from hub.grpc_api.generated.carbonhub.v1 import partner_pb2 as pb
 from hub.grpc_api.generated.carbonhub.v1 import partner_pb2_grpc as pb_grpc
+from hub.grpc_api.status_mapping import error_info
 from hub.trust.receipts import verify_verdict_batch
 from hub.trust.signing import PublicKey
 
 T = TypeVar("T")
+R = TypeVar("R")
 
 # A delivery's claim stream may run long; past this the client gives up (the
 # hub bounds every stream's life too, see HubSettings.stream_max_lifetime).
@@ -81,6 +96,87 @@ class HubCallError(Exception):
         self.rpc = rpc
         self.status = name
         self.details = details
+
+
+@dataclass(frozen=True, slots=True)
+class ReplayRetry:
+    """How a write refused as overtaken (ENVELOPE_REPLAYED) is sent again.
+
+    Such a refusal records nothing and means another writer of the partner
+    advanced its sequence past the number sent. The client catches its
+    signer up (GetPartnerSequence) and sends again after a short jittered
+    pause, growing with each refusal, so the other writer's stream can move
+    on instead of both overtaking each other in step. At most ``resends``
+    times per request (for a claim stream: in a row, with no envelope
+    answered in between), so a hub that refuses forever still ends in
+    HubCallError.
+    """
+
+    resends: int = 20
+    first_pause: float = 0.05  # seconds
+    longest_pause: float = 2.0
+    sleep: Callable[[float], None] = time.sleep
+
+    def pause(self, refusals: int) -> None:
+        """Wait before the resend that follows the ``refusals``-th refusal in a row."""
+        ceiling = min(self.longest_pause, self.first_pause * 2 ** (refusals - 1))
+        self.sleep(random.uniform(ceiling / 2, ceiling))
+
+
+REPLAY_RETRY = ReplayRetry()
+_REPLAYED = "ENVELOPE_REPLAYED"
+
+
+def _overtaken(error: grpc.RpcError) -> bool:
+    """Whether the hub refused the write because the partner's sequence had moved past it."""
+    if not isinstance(error, grpc.Call) or error.code() is not grpc.StatusCode.FAILED_PRECONDITION:
+        return False
+    info = error_info(error)
+    return info is not None and info.reason == _REPLAYED
+
+
+def _after_refusal(
+    rpc: str,
+    error: grpc.RpcError,
+    refusals: int,
+    stub: pb_grpc.PartnerServiceStub,
+    signer: PartnerSigner,
+    retry: ReplayRetry,
+) -> int:
+    """Get ready to send again after the ``refusals``-th refusal in a row, or raise.
+
+    Anything but an overtaken write, or one refused more than ``retry``
+    allows, raises HubCallError. Otherwise the signer numbers on above the
+    hub's last sequence.
+    """
+    if not _overtaken(error) or refusals > retry.resends:
+        raise HubCallError(rpc, error) from error
+    retry.pause(refusals)
+    try:
+        last = last_recorded_sequence(stub, signer.partner)
+    except grpc.RpcError as failed:
+        raise HubCallError("GetPartnerSequence", failed) from failed
+    signer.catch_up(last)
+    return refusals
+
+
+def _signed_call(
+    rpc: str,
+    send: Callable[..., R],
+    payload_type: PayloadType,
+    request: SequencedMessage,
+    *,
+    stub: pb_grpc.PartnerServiceStub,
+    signer: PartnerSigner,
+    retry: ReplayRetry,
+) -> R:
+    """A unary signed write, the same request signed anew each time it is sent."""
+    refusals = 0
+    while True:
+        try:
+            return send(signer.sign(payload_type, request), timeout=UNARY_TIMEOUT)
+        except grpc.RpcError as error:
+            refusals = _after_refusal(rpc, error, refusals + 1, stub, signer, retry)
 
 
 def _text(value: str | None) -> str:
@@ -163,7 +259,11 @@ def _checks(
 
 
 def _register_projects(
-    stub: pb_grpc.PartnerServiceStub, delivery: Delivery, signer: PartnerSigner, batch_size: int
+    stub: pb_grpc.PartnerServiceStub,
+    delivery: Delivery,
+    signer: PartnerSigner,
+    batch_size: int,
+    retry: ReplayRetry,
 ) -> list[ProjectOutcome]:
     outcomes: list[ProjectOutcome] = []
     for chunk in _chunks(delivery.projects, batch_size):
@@ -172,12 +272,15 @@ def _register_projects(
             delivery_id=delivery.delivery_id,
             projects=[project_to_proto(p.submission) for p in chunk],
         )
-        try:
-            response: pb.RegisterProjectsResponse = stub.RegisterProjects(
-                signer.sign(PayloadType.PROJECTS, request), timeout=UNARY_TIMEOUT
-            )
-        except grpc.RpcError as error:
-            raise HubCallError("RegisterProjects", error) from error
+        response: pb.RegisterProjectsResponse = _signed_call(
+            "RegisterProjects",
+            stub.RegisterProjects,
+            PayloadType.PROJECTS,
+            request,
+            stub=stub,
+            signer=signer,
+            retry=retry,
+        )
         if len(response.results) != len(chunk):
             raise HubProtocolError(
                 f"RegisterProjects: {len(chunk)} projects sent, {len(response.results)} results"
@@ -237,71 +340,114 @@ def _claim_outcome(
     )
 
 
-def _submit_claims(
-    stub: pb_grpc.PartnerServiceStub,
-    delivery: Delivery,
-    signer: PartnerSigner,
-    batch_size: int,
-    on_progress: Callable[[int], None] | None,
-    receipts: _ReceiptCheck | None,
-) -> list[ClaimOutcome]:
-    batches = list(_chunks(delivery.claims, batch_size))
-    if not batches:
-        return []
-    stop = threading.Event()
-    sequences: list[int] = []
+class _ClaimStream:
+    """One delivery's claims on SubmitClaims, sent again from the first
+    unanswered envelope when the hub refuses one as overtaken.
 
-    def envelopes() -> Iterator[ledger_pb.SignedPayload]:
-        for batch in batches:
-            if stop.is_set():
-                return
-            envelope = pb.ClaimEnvelope(
-                partner=delivery.partner,
-                delivery_id=delivery.delivery_id,
-                claims=[claim_to_proto(c.submission) for c in batch],
-            )
-            signed = signer.sign(PayloadType.CLAIM_ENVELOPE, envelope)
-            sequences.append(envelope.sequence)
-            yield signed
+    The hub handles a stream's envelopes one after another and records each
+    before answering it, and a refused envelope records nothing, so after a
+    refusal exactly the unanswered envelopes are sent again, on a new
+    stream under new numbers: the answers received stay, in order, and no
+    claim is recorded twice.
+    """
 
-    outcomes: list[ClaimOutcome] = []
-    call = stub.SubmitClaims(envelopes(), timeout=STREAM_TIMEOUT)
-    try:
-        answered = 0
-        for answer in call:
-            answered += 1
-            if answered > len(batches):
-                raise HubProtocolError(
-                    f"SubmitClaims: {answered} verdict batches for {len(batches)} envelopes"
+    def __init__(
+        self,
+        stub: pb_grpc.PartnerServiceStub,
+        delivery: Delivery,
+        signer: PartnerSigner,
+        batch_size: int,
+        on_progress: Callable[[int], None] | None,
+        receipts: _ReceiptCheck | None,
+    ) -> None:
+        self._stub = stub
+        self._delivery = delivery
+        self._signer = signer
+        self._batches = list(_chunks(delivery.claims, batch_size))
+        self._on_progress = on_progress
+        self._receipts = receipts
+        self._answered = 0
+        self._outcomes: list[ClaimOutcome] = []
+
+    def send(self, retry: ReplayRetry) -> list[ClaimOutcome]:
+        refusals = 0
+        while self._answered < len(self._batches):
+            answered = self._answered
+            try:
+                self._stream()
+            except grpc.RpcError as error:
+                # Answers since the last refusal mean this writer is moving,
+                # not starved: the bound counts refusals in a row.
+                refusals = 1 if self._answered > answered else refusals + 1
+                refusals = _after_refusal(
+                    "SubmitClaims", error, refusals, self._stub, self._signer, retry
                 )
-            batch = batches[answered - 1]
-            due = sequences[answered - 1]
-            if answer.sequence != due:
-                raise HubProtocolError(
-                    f"SubmitClaims: envelope {answer.sequence} answered where {due} was due"
+        return self._outcomes
+
+    def _stream(self) -> None:
+        """One SubmitClaims call carrying the envelopes not answered yet."""
+        delivery, batches, first = self._delivery, self._batches, self._answered
+        stop = threading.Event()
+        sequences: list[int] = []  # of this call's envelopes, as signed
+
+        def envelopes() -> Iterator[ledger_pb.SignedPayload]:
+            # Signed as gRPC takes them, from fresh messages: an abandoned
+            # call's iterator can never renumber what the next call sends.
+            for batch in batches[first:]:
+                if stop.is_set():
+                    return
+                envelope = pb.ClaimEnvelope(
+                    partner=delivery.partner,
+                    delivery_id=delivery.delivery_id,
+                    claims=[claim_to_proto(c.submission) for c in batch],
                 )
-            if receipts is not None:
-                receipts(delivery.partner, answer)
-            if len(answer.verdicts) != len(batch):
+                signed = self._signer.sign(PayloadType.CLAIM_ENVELOPE, envelope)
+                sequences.append(envelope.sequence)
+                yield signed
+
+        call = self._stub.SubmitClaims(envelopes(), timeout=STREAM_TIMEOUT)
+        try:
+            for answer in call:
+                if self._answered >= len(batches):
+                    raise HubProtocolError(
+                        f"SubmitClaims: {self._answered + 1} verdict batches for "
+                        f"{len(batches)} envelopes"
+                    )
+                self._take(answer, sequences[self._answered - first])
+            if self._answered != len(batches):
                 raise HubProtocolError(
-                    f"SubmitClaims: envelope {answered} held {len(batch)} claims, "
-                    f"{len(answer.verdicts)} verdicts came back"
+                    f"SubmitClaims: {len(batches)} envelopes sent, "
+                    f"{self._answered} verdict batches came back"
                 )
-            for sent, verdict in zip(batch, answer.verdicts, strict=True):
-                outcomes.append(_claim_outcome(sent, verdict, delivery.claim_columns))
-            if on_progress is not None:
-                on_progress(len(batch))
-        if answered != len(batches):
+        except HubProtocolError:
+            call.cancel()
+            raise
+        finally:
+            stop.set()
+
+    def _take(self, answer: pb.VerdictBatch, due: int) -> None:
+        """The answer to the first unanswered envelope, signed with sequence ``due``."""
+        number = self._answered + 1
+        batch = self._batches[self._answered]
+        if answer.sequence != due:
             raise HubProtocolError(
-                f"SubmitClaims: {len(batches)} envelopes sent, {answered} verdict batches came back"
+                f"SubmitClaims: envelope {answer.sequence} answered where {due} was due"
             )
-    except grpc.RpcError as error:
-        raise HubCallError("SubmitClaims", error) from error
-    except HubProtocolError:
-        stop.set()
-        call.cancel()
-        raise
-    return outcomes
+        if self._receipts is not None:
+            self._receipts(self._delivery.partner, answer)
+        if len(answer.verdicts) != len(batch):
+            raise HubProtocolError(
+                f"SubmitClaims: envelope {number} held {len(batch)} claims, "
+                f"{len(answer.verdicts)} verdicts came back"
+            )
+        columns = self._delivery.claim_columns
+        self._outcomes.extend(
+            _claim_outcome(sent, verdict, columns)
+            for sent, verdict in zip(batch, answer.verdicts, strict=True)
+        )
+        self._answered = number
+        if self._on_progress is not None:
+            self._on_progress(len(batch))
 
 
 class _ReceiptCheck:
@@ -334,6 +480,7 @@ def submit_delivery(
     on_progress: Callable[[int], None] | None = None,
     hub_key: PublicKey | None = None,
     on_receipt: Callable[[ledger_pb.Receipt], None] | None = None,
+    retry: ReplayRetry = REPLAY_RETRY,
 ) -> DeliveryReport:
     """Send a delivery: projects first, then its claims on one stream, every
     request signed by ``signer``.
@@ -341,7 +488,10 @@ def submit_delivery(
     ``on_progress`` is called with the number of claims whose verdicts just
     arrived, once per verdict batch. With ``hub_key`` each verdict batch's
     receipt must verify under the hub's signing key (else HubProtocolError);
-    ``on_receipt`` receives every receipt, to keep as proof. Raises HubCallError when a call fails
+    ``on_receipt`` receives every receipt, to keep as proof. A write
+    overtaken by another writer of the partner is sent again (``retry``):
+    of the claims, the envelopes not answered yet, so each claim gets one
+    verdict, in the delivery's order. Raises HubCallError when a call fails
     (hub unreachable, refused, stream broken) and HubProtocolError when the
     answers do not match what was sent; the adapter's own problems are in
     the returned report, never raised.
@@ -352,8 +502,8 @@ def submit_delivery(
         raise ValueError(f"a {signer.partner} key cannot sign a delivery of {delivery.partner}")
     stub = pb_grpc.PartnerServiceStub(channel)  # type: ignore[no-untyped-call]
     receipts = _ReceiptCheck(hub_key, on_receipt) if hub_key or on_receipt else None
-    projects = _register_projects(stub, delivery, signer, batch_size)
-    claims = _submit_claims(stub, delivery, signer, batch_size, on_progress, receipts)
+    projects = _register_projects(stub, delivery, signer, batch_size, retry)
+    claims = _ClaimStream(stub, delivery, signer, batch_size, on_progress, receipts).send(retry)
     return DeliveryReport(
         partner=delivery.partner,
         delivery_id=delivery.delivery_id,
@@ -443,8 +593,13 @@ def attest_source_cancellation(
     cancellation_id: str,
     note: str,
     cancelled_at: datetime,
+    *,
+    retry: ReplayRetry = REPLAY_RETRY,
 ) -> AttestationOutcome:
-    """Lock at source: the origin cancelled ``origin_serial`` for the hub's claim."""
+    """Lock at source: the origin cancelled ``origin_serial`` for the hub's claim.
+
+    Sent again under a new number when another writer of the partner
+    overtook it (see ReplayRetry)."""
     request = pb.SourceCancellationAttestation(
         partner=signer.partner,
         claim_id=claim_id,
@@ -453,12 +608,16 @@ def attest_source_cancellation(
         note=note,
         cancelled_at=_rfc3339(cancelled_at),
     )
-    try:
-        result: pb.AttestationResult = _stub(channel).AttestSourceCancellation(
-            signer.sign(PayloadType.SOURCE_CANCELLATION, request), timeout=UNARY_TIMEOUT
-        )
-    except grpc.RpcError as error:
-        raise HubCallError("AttestSourceCancellation", error) from error
+    stub = _stub(channel)
+    result: pb.AttestationResult = _signed_call(
+        "AttestSourceCancellation",
+        stub.AttestSourceCancellation,
+        PayloadType.SOURCE_CANCELLATION,
+        request,
+        stub=stub,
+        signer=signer,
+        retry=retry,
+    )
     return _attestation_outcome(result)
 
 
@@ -469,8 +628,13 @@ def attest_adjustment(
     status: AdjustmentStatus,
     attested_at: datetime,
     note: str = "",
+    *,
+    retry: ReplayRetry = REPLAY_RETRY,
 ) -> AttestationOutcome:
-    """The origin's accounting adjustment ``reference`` moved to COMMITTED or COMPLETED."""
+    """The origin's accounting adjustment ``reference`` moved to COMMITTED or COMPLETED.
+
+    Sent again under a new number when another writer of the partner
+    overtook it (see ReplayRetry)."""
     wire_status = _ADJUSTMENT.get(status)
     if wire_status is None:
         raise ValueError(
@@ -483,12 +647,16 @@ def attest_adjustment(
         attested_at=_rfc3339(attested_at),
         note=note,
     )
-    try:
-        result: pb.AttestationResult = _stub(channel).AttestAccountingAdjustment(
-            signer.sign(PayloadType.ACCOUNTING_ADJUSTMENT, request), timeout=UNARY_TIMEOUT
-        )
-    except grpc.RpcError as error:
-        raise HubCallError("AttestAccountingAdjustment", error) from error
+    stub = _stub(channel)
+    result: pb.AttestationResult = _signed_call(
+        "AttestAccountingAdjustment",
+        stub.AttestAccountingAdjustment,
+        PayloadType.ACCOUNTING_ADJUSTMENT,
+        request,
+        stub=stub,
+        signer=signer,
+        retry=retry,
+    )
     return _attestation_outcome(result)
 
 

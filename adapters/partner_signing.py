@@ -6,7 +6,10 @@ key (``carbon-hub-adapter keygen`` makes one; the bureau registers its
 public key with the partner agreement). Each carries the next number of the
 partner's sequence, which the hub requires to be strictly increasing; a
 PartnerSigner starts from the hub's last accepted number (GetPartnerSequence)
-so a restarted adapter never replays one.
+so a restarted adapter never replays one. When another writer of the partner
+(a second adapter run, another thread) advances the sequence meanwhile, the
+hub refuses the overtaken write as ENVELOPE_REPLAYED; ``catch_up`` then moves
+the signer past the hub's number so the write can be sent again.
 """
 
 from __future__ import annotations
@@ -26,7 +29,9 @@ from hub.trust.signing import Signer
 UNARY_TIMEOUT = 30.0  # seconds: every unary call to the hub has a deadline
 
 
-class _Sequenced(Protocol):
+class SequencedMessage(Protocol):
+    """A signed kind of message: it carries the partner's sequence."""
+
     sequence: int
 
     def SerializeToString(self, *, deterministic: bool = ...) -> bytes: ...
@@ -49,10 +54,7 @@ class PartnerSigner:
     @classmethod
     def synced(cls, partner: str, signer: Signer, channel: grpc.Channel) -> PartnerSigner:
         stub = pb_grpc.PartnerServiceStub(channel)  # type: ignore[no-untyped-call]
-        answer: pb.PartnerSequence = stub.GetPartnerSequence(
-            pb.GetPartnerSequenceRequest(partner=partner), timeout=UNARY_TIMEOUT
-        )
-        return cls(partner, signer, answer.last_sequence)
+        return cls(partner, signer, last_recorded_sequence(stub, partner))
 
     @property
     def key_id(self) -> str:
@@ -62,7 +64,16 @@ class PartnerSigner:
     def last_sequence(self) -> int:
         return self._last
 
-    def sign(self, payload_type: PayloadType, message: _Sequenced) -> ledger_pb.SignedPayload:
+    def catch_up(self, last_recorded: int) -> None:
+        """Number on above ``last_recorded``, the hub's last sequence of the partner.
+
+        Never moves back: a number this signer gave may still be on its way
+        in another thread's stream, and must not be given twice.
+        """
+        with self._lock:
+            self._last = max(self._last, last_recorded)
+
+    def sign(self, payload_type: PayloadType, message: SequencedMessage) -> ledger_pb.SignedPayload:
         """Give ``message`` the next sequence number, serialize and sign it."""
         with self._lock:
             self._last += 1
@@ -74,3 +85,11 @@ class PartnerSigner:
             key_id=self._signer.key_id,
             signature=self._signer.sign(payload_type.value, payload),
         )
+
+
+def last_recorded_sequence(stub: pb_grpc.PartnerServiceStub, partner: str) -> int:
+    """The last sequence the hub recorded for ``partner`` (GetPartnerSequence)."""
+    answer: pb.PartnerSequence = stub.GetPartnerSequence(
+        pb.GetPartnerSequenceRequest(partner=partner), timeout=UNARY_TIMEOUT
+    )
+    return int(answer.last_sequence)

@@ -25,6 +25,7 @@ from adapters.hongkong import HongKongAdapter
 from adapters.hub_client import (
     HubCallError,
     HubProtocolError,
+    ReplayRetry,
     attest_adjustment,
     attest_source_cancellation,
     claim_to_proto,
@@ -38,7 +39,6 @@ from hub.domain.signed_payloads import PayloadType
 from hub.grpc_api.conversion import claim_from_proto, project_from_proto
 from hub.grpc_api.generated.carbonhub.v1 import ledger_pb2 as ledger_pb
 from hub.grpc_api.generated.carbonhub.v1 import partner_pb2 as pb
-from hub.grpc_api.status_mapping import error_info
 from hub.trust.receipts import verify_receipt
 from hub.trust.signing import Signer
 
@@ -234,19 +234,26 @@ def test_every_write_is_signed_with_consecutive_sequences_after_the_hubs_last(
         )
 
 
-def test_a_signer_behind_the_hubs_sequence_is_refused_as_a_replay(
+def test_a_signer_behind_the_hubs_sequence_catches_up_and_sends_each_write_once(
     fake_hub: FakeHub, channel: grpc.Channel
 ) -> None:
-    fake_hub.service.last_sequence["CN-HK"] = 10
+    # Another run of the adapter recorded up to 10 since this signer was made:
+    # its first write is refused as a replay, recording nothing, and is sent
+    # again numbered on from the hub's last.
+    service = fake_hub.service
+    service.last_sequence["CN-HK"] = 10
     stale = PartnerSigner("CN-HK", fake_hub.signer("CN-HK"), last_sequence=3)
-    with pytest.raises(HubCallError) as error:
-        submit_delivery(HongKongAdapter().read(HK_01), channel, stale)
-    assert error.value.status == "FAILED_PRECONDITION"
-    cause = error.value.__cause__
-    assert isinstance(cause, grpc.RpcError)
-    info = error_info(cause)
-    assert info is not None and info.reason == "ENVELOPE_REPLAYED"
-    assert fake_hub.service.signed == []
+    delivery = HongKongAdapter().read(HK_01)
+    pauses: list[float] = []
+    report = submit_delivery(
+        delivery, channel, stale, batch_size=10, retry=ReplayRetry(sleep=pauses.append)
+    )
+    records = [c.submission.record_id for c in delivery.claims]
+    assert [c.record_id for c in report.claims] == records
+    assert [c.record_id for e in service.envelopes for c in e.claims] == records
+    assert [_sequence(s) for s in service.signed] == [11, 12, 13, 14]
+    assert service.sequence_requests == ["CN-HK"] and len(pauses) == 1
+    assert service.streams == 2
 
 
 def test_a_key_the_hub_does_not_know_is_refused(fake_hub: FakeHub, channel: grpc.Channel) -> None:
