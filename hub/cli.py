@@ -84,6 +84,7 @@ def serve(
     HTTP beside it: the public disclosure at / and /api/v1, the bureau
     console at /console (`carbon-hub bureau add-officer`).
     """
+    from hub.gc_tuning import tune_for_serving
     from hub.grpc_api.server import ServeRefused, check_bind_allowed
 
     settings = build_settings(
@@ -126,6 +127,8 @@ def serve(
     # Machine-readable line for scripts and tests that start the hub on port 0.
     print(f"LISTENING {settings.grpc_host}:{running.port}", flush=True)
     http = _start_http(hub, settings)
+    # Last, once everything serving needs is loaded: that heap is frozen.
+    tune_for_serving(settings.gc_young_threshold)
     stop.wait()
     console.print("stopping")
     if http is not None:

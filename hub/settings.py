@@ -48,6 +48,12 @@ class HubSettings(BaseSettings):
     exchange_poll_interval: float = Field(
         default=0.5, gt=0, le=60, description="seconds between outbox polls of a follow stream"
     )
+    gc_young_threshold: int = Field(
+        default=50_000,
+        ge=0,
+        description="`serve`: allocations between young garbage collections, with the "
+        "start-up heap frozen out of collection (0: the interpreter's defaults)",
+    )
     write_retries: int = Field(
         default=8, ge=1, le=100, description="re-decisions of a batch after a concurrent writer won"
     )
