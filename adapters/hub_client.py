@@ -46,7 +46,7 @@ from hub.domain.signed_payloads import PayloadType
 from hub.grpc_api.generated.carbonhub.v1 import ledger_pb2 as ledger_pb
 from hub.grpc_api.generated.carbonhub.v1 import partner_pb2 as pb
 from hub.grpc_api.generated.carbonhub.v1 import partner_pb2_grpc as pb_grpc
-from hub.grpc_api.status_mapping import error_info
+from hub.grpc_api.status_mapping import overtaken_write
 from hub.trust.receipts import verify_verdict_batch
 from hub.trust.signing import PublicKey
 
@@ -124,15 +124,6 @@ class ReplayRetry:
 
 
 REPLAY_RETRY = ReplayRetry()
-_REPLAYED = "ENVELOPE_REPLAYED"
-
-
-def _overtaken(error: grpc.RpcError) -> bool:
-    """Whether the hub refused the write because the partner's sequence had moved past it."""
-    if not isinstance(error, grpc.Call) or error.code() is not grpc.StatusCode.FAILED_PRECONDITION:
-        return False
-    info = error_info(error)
-    return info is not None and info.reason == _REPLAYED
 
 
 def _after_refusal(
@@ -142,14 +133,14 @@ def _after_refusal(
     stub: pb_grpc.PartnerServiceStub,
     signer: PartnerSigner,
     retry: ReplayRetry,
-) -> int:
+) -> None:
     """Get ready to send again after the ``refusals``-th refusal in a row, or raise.
 
     Anything but an overtaken write, or one refused more than ``retry``
     allows, raises HubCallError. Otherwise the signer numbers on above the
     hub's last sequence.
     """
-    if not _overtaken(error) or refusals > retry.resends:
+    if not overtaken_write(error) or refusals > retry.resends:
         raise HubCallError(rpc, error) from error
     retry.pause(refusals)
     try:
@@ -157,7 +148,6 @@ def _after_refusal(
     except grpc.RpcError as failed:
         raise HubCallError("GetPartnerSequence", failed) from failed
     signer.catch_up(last)
-    return refusals
 
 
 def _signed_call(
@@ -176,7 +166,8 @@ def _signed_call(
         try:
             return send(signer.sign(payload_type, request), timeout=UNARY_TIMEOUT)
         except grpc.RpcError as error:
-            refusals = _after_refusal(rpc, error, refusals + 1, stub, signer, retry)
+            refusals += 1
+            _after_refusal(rpc, error, refusals, stub, signer, retry)
 
 
 def _text(value: str | None) -> str:
@@ -379,9 +370,7 @@ class _ClaimStream:
                 # Answers since the last refusal mean this writer is moving,
                 # not starved: the bound counts refusals in a row.
                 refusals = 1 if self._answered > answered else refusals + 1
-                refusals = _after_refusal(
-                    "SubmitClaims", error, refusals, self._stub, self._signer, retry
-                )
+                _after_refusal("SubmitClaims", error, refusals, self._stub, self._signer, retry)
         return self._outcomes
 
     def _stream(self) -> None:

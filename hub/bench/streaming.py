@@ -35,12 +35,11 @@ from hub.domain.signed_payloads import PayloadType
 from hub.grpc_api.generated.carbonhub.v1 import ledger_pb2 as ledger_pb
 from hub.grpc_api.generated.carbonhub.v1 import partner_pb2 as pb
 from hub.grpc_api.generated.carbonhub.v1 import partner_pb2_grpc as pb_grpc
-from hub.grpc_api.status_mapping import error_info
+from hub.grpc_api.status_mapping import overtaken_write
 from hub.trust.receipts import verify_verdict_batch
 from hub.trust.signing import PublicKey, Signer
 from hub.trust.tls import secure_channel
 
-REPLAYED = "ENVELOPE_REPLAYED"
 STREAM_TIMEOUT = 3600.0
 # A call is ended (nothing more sent on it, the rest on a new one) after this
 # long, well inside STREAM_TIMEOUT: ten million claims take most of an hour.
@@ -291,13 +290,6 @@ class ClaimSubmitter(Protocol):
     ) -> Iterable[pb.VerdictBatch]: ...
 
 
-def _replayed(error: grpc.RpcError) -> bool:
-    if not isinstance(error, grpc.Call) or error.code() is not grpc.StatusCode.FAILED_PRECONDITION:
-        return False
-    info = error_info(error)
-    return info is not None and info.reason == REPLAYED
-
-
 @dataclass
 class _Unanswered:
     envelope: pb.ClaimEnvelope
@@ -380,7 +372,7 @@ class StreamingClient:
                 if self._stream():
                     return
             except grpc.RpcError as error:
-                if not _replayed(error):
+                if not overtaken_write(error):
                     raise
                 self.result.replays += 1
                 progressed = self.result.envelopes > answered

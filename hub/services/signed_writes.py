@@ -81,9 +81,14 @@ def authenticate(uow: UnitOfWork, record: SignedRecord, verify: SignatureVerifie
         raise replayed(SequenceNotAdvanced(record.partner, record.sequence, last))
 
 
+# The reason of a write refused because the partner's sequence is already at
+# or past its number: replayed, or overtaken by another writer of the partner.
+ENVELOPE_REPLAYED = "ENVELOPE_REPLAYED"
+
+
 def replayed(refused: SequenceNotAdvanced) -> FailedPrecondition:
     return FailedPrecondition(
-        "ENVELOPE_REPLAYED",
+        ENVELOPE_REPLAYED,
         f"sequence {refused.sequence} of {refused.partner} is not above the last accepted "
         f"{refused.last}: a replayed or reordered payload",
         {

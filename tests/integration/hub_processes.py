@@ -23,12 +23,11 @@ from hub.domain.signed_payloads import PayloadType
 from hub.grpc_api.generated.carbonhub.v1 import ledger_pb2 as ledger_pb
 from hub.grpc_api.generated.carbonhub.v1 import partner_pb2 as pb
 from hub.grpc_api.generated.carbonhub.v1 import partner_pb2_grpc as pb_grpc
-from hub.grpc_api.status_mapping import error_info
+from hub.grpc_api.status_mapping import overtaken_write
 from hub.serve_process import HubProcess
 from hub.settings import HubSettings
 from hub.trust.signing import Signer
 
-REPLAYED = "ENVELOPE_REPLAYED"
 # Each refusal of a sender means another sender's write was committed in
 # between, so replays are bounded by the writes of the test; this is a
 # backstop against a hub that refuses forever.
@@ -65,13 +64,6 @@ def stop_hub(hub: HubProcess) -> None:
     hub.stop()
 
 
-def _replayed(error: grpc.RpcError) -> bool:
-    if not isinstance(error, grpc.Call) or error.code() is not grpc.StatusCode.FAILED_PRECONDITION:
-        return False
-    info = error_info(error)
-    return info is not None and info.reason == REPLAYED
-
-
 def _signed_envelopes(
     signer: PartnerSigner, envelopes: Sequence[pb.ClaimEnvelope]
 ) -> Iterator[ledger_pb.SignedPayload]:
@@ -104,7 +96,7 @@ class PartnerSender:
         self.replays = 0
 
     def _resync(self, error: grpc.RpcError) -> None:
-        if not _replayed(error):
+        if not overtaken_write(error):
             raise error
         self.replays += 1
         if self.replays > MAX_REPLAYS:
