@@ -22,9 +22,8 @@ import tempfile
 import time
 from pathlib import Path
 
-from hub.bench.claims import PARTNER, preload_stream
+from hub.bench.ingest import record_preload
 from hub.bootstrap import build_hub
-from hub.domain.claims import ClaimSubmission
 from hub.services.clock import system_clock
 from hub.services.ingestion import IngestionService
 from hub.settings import HubSettings
@@ -47,26 +46,21 @@ def main() -> None:
             SqlAlchemyUnitOfWorkFactory(hub.engine), hub.standard, system_clock
         )
         print(f"{'ledger':>10} {'claims/s':>9} {'CPU us/claim':>13}", flush=True)
-        batch: list[ClaimSubmission] = []
-        done = 0
-        wall, cpu = time.perf_counter(), time.process_time()
-        for claim in preload_stream(args.claims):
-            batch.append(claim)
-            if len(batch) < args.envelope:
-                continue
-            ingestion.submit(PARTNER, batch)
-            done += len(batch)
-            batch = []
-            if done % args.step == 0:
-                now_wall, now_cpu = time.perf_counter(), time.process_time()
-                print(
-                    f"{done:>10,} {args.step / (now_wall - wall):>9,.0f} "
-                    f"{1e6 * (now_cpu - cpu) / args.step:>13.1f}",
-                    flush=True,
-                )
-                wall, cpu = now_wall, now_cpu
-        if batch:
-            ingestion.submit(PARTNER, batch)
+        last = {"done": 0, "wall": time.perf_counter(), "cpu": time.process_time()}
+
+        def report(done: int) -> None:
+            if done % args.step and done != args.claims:
+                return
+            wall, cpu = time.perf_counter(), time.process_time()
+            claims = done - last["done"]
+            print(
+                f"{done:>10,} {claims / (wall - last['wall']):>9,.0f} "
+                f"{1e6 * (cpu - last['cpu']) / claims:>13.1f}",
+                flush=True,
+            )
+            last.update(done=done, wall=wall, cpu=cpu)
+
+        record_preload(ingestion, args.claims, batch=args.envelope, after_batch=report)
     finally:
         hub.close()
         shutil.rmtree(folder, ignore_errors=True)

@@ -143,24 +143,43 @@ def percentile(values: Sequence[float], fraction: float) -> float:
     return statistics.quantiles(values, n=1000, method="inclusive")[round(fraction * 1000) - 1]
 
 
+def record_preload(
+    ingestion: IngestionService,
+    count: int,
+    *,
+    batch: int = PRELOAD_BATCH,
+    after_batch: Callable[[int], None] | None = None,
+) -> None:
+    """``count`` preload claims (preload_stream) recorded in envelopes of
+    ``batch``; ``after_batch`` gets the number recorded so far after each."""
+    pending: list[ClaimSubmission] = []
+    done = 0
+    for claim in preload_stream(count):
+        pending.append(claim)
+        if len(pending) == batch:
+            ingestion.submit(PARTNER, pending)
+            done += len(pending)
+            pending = []
+            if after_batch is not None:
+                after_batch(done)
+    if pending:
+        ingestion.submit(PARTNER, pending)
+        if after_batch is not None:
+            after_batch(done + len(pending))
+
+
 def _preload(hub_url: str, folder: Path, count: int, say: Say) -> None:
     hub = build_hub(HubSettings(database_url=hub_url, data_dir=folder / "preload"))
     try:
         ingestion = IngestionService(
             SqlAlchemyUnitOfWorkFactory(hub.engine), hub.standard, system_clock
         )
-        batch: list[ClaimSubmission] = []
-        done = 0
-        for claim in preload_stream(count):
-            batch.append(claim)
-            if len(batch) == PRELOAD_BATCH:
-                ingestion.submit(PARTNER, batch)
-                done += len(batch)
-                batch = []
-                if done % 100_000 == 0:
-                    say(f"preloaded {done:,} claims")
-        if batch:
-            ingestion.submit(PARTNER, batch)
+
+        def progress(done: int) -> None:
+            if done % 100_000 == 0:
+                say(f"preloaded {done:,} claims")
+
+        record_preload(ingestion, count, after_batch=progress)
     finally:
         hub.close()
 
