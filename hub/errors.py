@@ -20,6 +20,7 @@ class ErrorKind(StrEnum):
     UNAVAILABLE = "UNAVAILABLE"
     UNAUTHENTICATED = "UNAUTHENTICATED"
     DEADLINE_EXCEEDED = "DEADLINE_EXCEEDED"
+    INTERNAL = "INTERNAL"
 
 
 class HubError(Exception):
@@ -92,3 +93,19 @@ class StorageUnavailable(HubError):
     """The database could not be reached or stayed contended: retry later."""
 
     kind = ErrorKind.UNAVAILABLE
+
+
+class InternalFault(HubError):
+    """An unexpected fault on the hub's side, never caused by what the client
+    sent. The client is told only the incident id; the server logs the full
+    trace under the same id, so an operator can find it."""
+
+    kind = ErrorKind.INTERNAL
+
+    def __init__(self, incident: str) -> None:
+        super().__init__(
+            "INTERNAL_FAULT",
+            f"the hub failed unexpectedly; quote incident {incident} to its operator",
+            {"incident": incident},
+        )
+        self.incident = incident

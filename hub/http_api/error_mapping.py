@@ -19,6 +19,7 @@ HTTP_STATUS: dict[ErrorKind, int] = {
     ErrorKind.RESOURCE_EXHAUSTED: 429,
     ErrorKind.UNAVAILABLE: 503,
     ErrorKind.DEADLINE_EXCEEDED: 504,
+    ErrorKind.INTERNAL: 500,
 }
 
 
