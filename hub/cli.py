@@ -133,9 +133,9 @@ def serve(
     console.print("stopping")
     if http is not None:
         http.stop()
+    running.stop()  # before the tasks: the checkpoint signed at stop covers every write
     for task in background:
         task.stop()
-    running.stop()
     hub.close()
 
 
