@@ -1,16 +1,25 @@
-"""``carbon-hub audit``: verify the tamper-evident audit log, sign a checkpoint.
+"""``carbon-hub audit``: verify the tamper-evident audit log, sign a checkpoint,
+export signed checkpoints to hold elsewhere.
 
-Both work on the hub's database directly (``--data-dir`` / ``--database-url``)
-and need no running hub. ``verify`` needs only the hub's public signing
-key(s) in the PKI directory, so a copy of the database can be checked
-anywhere; ``checkpoint`` needs the private key.
+All work on the hub's database directly (``--data-dir`` / ``--database-url``)
+and need no running hub. ``verify`` and ``export-checkpoint`` need only the
+hub's public signing key(s) in the PKI directory, so a copy of the database
+can be checked anywhere; ``checkpoint`` needs the private key.
 
-Exit codes: 0 intact (or signed), 1 tampered (or refused), 2 a setup problem
-(settings, no database, key files).
+``verify --against FILE`` also holds the log to checkpoints kept outside its
+database (exported, or saved from GET /api/v1/audit/checkpoints/latest): one
+who can write the database can delete its rows, head record and stored
+checkpoints alike, but not a checkpoint held elsewhere. Format:
+docs/audit-log.md.
+
+Exit codes: 0 intact (or signed, exported), 1 tampered (or refused), 2 a
+setup problem (settings, no database, key files, a checkpoint file that is
+unreadable, malformed or not signed by this hub).
 """
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -19,9 +28,12 @@ from typing import Annotated, Any
 import typer
 from pydantic import ValidationError
 from rich.console import Console
+from rich.markup import escape
 
+from hub.domain.audit_chain import AuditReport, Checkpoint, ProblemKind
+from hub.domain.published_checkpoint import published
 from hub.errors import HubError
-from hub.services.audit import DEFAULT_BATCH, AuditService
+from hub.services.audit import DEFAULT_BATCH, AuditService, held_checkpoints
 from hub.settings import HubSettings
 
 EXIT_TAMPERED = 1
@@ -90,6 +102,27 @@ def _audit(
         engine.dispose()
 
 
+def _refused(error: HubError, exit_code: int) -> typer.Exit:
+    """One coded line on stderr, no traceback."""
+    errors.print(f"[red]{error.code}[/red]: {escape(error.message)}", soft_wrap=True)
+    return typer.Exit(exit_code)
+
+
+def _read_held(path: Path) -> list[Checkpoint]:
+    try:
+        document = path.read_bytes()
+    except OSError as problem:
+        errors.print(
+            f"[red]AUDIT_CHECKPOINT_FILE_UNREADABLE[/red]: {escape(str(path))}: {problem.strerror}",
+            soft_wrap=True,
+        )
+        raise typer.Exit(EXIT_SETUP) from problem
+    try:
+        return held_checkpoints(document)
+    except HubError as error:
+        raise _refused(error, EXIT_SETUP) from error
+
+
 @audit_app.command("verify")
 def verify(
     data_dir: DataDir = None,
@@ -99,26 +132,111 @@ def verify(
     batch: Annotated[
         int, typer.Option("--batch", min=1, help="rows read per transaction")
     ] = DEFAULT_BATCH,
+    against: Annotated[
+        Path | None,
+        typer.Option(
+            "--against",
+            help="a checkpoint file held elsewhere (audit export-checkpoint, or the API's)",
+        ),
+    ] = None,
 ) -> None:
     """Walk the whole hash chain against the hub's head and its signed checkpoints.
 
     Names the first row edited, removed or inserted directly in the database.
-    Exit 0 intact, 1 tampered.
+    With --against, also against the checkpoint(s) in that file, after
+    checking they carry this hub's signature: a log shorter than a held
+    checkpoint was truncated, one with another hash at its seq rewritten.
+    Exit 0 intact, 1 tampered, 2 a bad checkpoint file.
     """
+    held = [] if against is None else _read_held(against)
     with _audit(data_dir, database_url, pki_dir, config) as service:
-        report = service.verify(batch)
+        try:
+            report = service.verify_against(held, batch) if held else service.verify(batch)
+        except HubError as error:
+            raise _refused(error, EXIT_SETUP) from error
     typer.echo(f"checked {report.rows_checked} rows and {report.checkpoints_checked} checkpoints")
     problem = report.problem
     if problem is None:
         head = report.verified_to
         typer.echo(f"audit log intact (head seq {head.seq}, hash {head.hash})")
+        if held:
+            typer.echo(f"held checkpoint(s) up to seq {max(cp.seq for cp in held)} match the log")
         return
     typer.echo(f"AUDIT LOG TAMPERED: {problem.kind}")
     typer.echo(f"  seq: {'-' if problem.seq is None else problem.seq}")
     typer.echo(f"  row id: {'- (gone)' if problem.row_id is None else problem.row_id}")
     typer.echo(f"  subject: {problem.subject or '-'}")
     typer.echo(f"  {problem.message}")
+    vouched = _held_contradicted(report, held)
+    if vouched is not None and against is not None:
+        typer.echo(f"  the checkpoint in {against} {vouched}")
     raise typer.Exit(EXIT_TAMPERED)
+
+
+def _held_contradicted(report: AuditReport, held: list[Checkpoint]) -> str | None:
+    """What a held checkpoint says against the log, when it is what caught it."""
+    problem = report.problem
+    if problem is None or problem.seq is None or not held:
+        return None
+    ends = report.verified_to.seq
+    if problem.kind is ProblemKind.TRUNCATED and problem.seq == ends + 1:
+        beyond = [cp for cp in held if cp.seq > ends]
+        if beyond:
+            top = max(beyond, key=lambda cp: cp.seq)
+            return (
+                f"(signed {published(top)['at']}) vouches for {top.seq} rows; "
+                f"the log holds {ends}: truncated"
+            )
+    if problem.kind is ProblemKind.CHECKPOINT_MISMATCH:
+        at = [cp for cp in held if cp.seq == problem.seq]
+        if at:
+            return (
+                f"vouches for hash {at[0].head_hash} at seq {problem.seq}; "
+                "the log has another there: rewritten"
+            )
+    return None
+
+
+@audit_app.command("export-checkpoint")
+def export_checkpoint(
+    data_dir: DataDir = None,
+    database_url: DatabaseUrl = None,
+    pki_dir: PkiDir = None,
+    config: ConfigFile = None,
+    out: Annotated[
+        Path | None, typer.Option("--out", help="write here (default: standard output)")
+    ] = None,
+    every: Annotated[
+        bool, typer.Option("--all", help="every checkpoint signed, not only the latest")
+    ] = False,
+) -> None:
+    """Write the latest signed checkpoint (--all: every one) as JSON, to keep
+    outside the hub's database and check it with `audit verify --against`.
+
+    The same JSON as GET /api/v1/audit/checkpoints/latest (with --all, a page
+    of GET /api/v1/audit/checkpoints). Exit 1 when no checkpoint is signed yet
+    or a stored one does not carry a valid hub signature.
+    """
+    with _audit(data_dir, database_url, pki_dir, config) as service:
+        try:
+            found = service.exportable(every=every)
+        except HubError as error:
+            raise _refused(error, EXIT_TAMPERED) from error
+    if every:
+        document: object = {"items": [published(cp) for cp in found], "next_cursor": None}
+    else:
+        document = published(found[0])
+    text = json.dumps(document, indent=2, ensure_ascii=False) + "\n"
+    if out is None:
+        typer.echo(text, nl=False)
+        return
+    try:
+        out.write_text(text, encoding="utf-8")
+    except OSError as problem:
+        errors.print(f"[red]cannot write {escape(str(out))}:[/red] {problem.strerror}")
+        raise typer.Exit(EXIT_SETUP) from problem
+    last = found[-1]
+    typer.echo(f"wrote {len(found)} checkpoint(s) to {out} (latest seq {last.seq})")
 
 
 @audit_app.command("checkpoint")

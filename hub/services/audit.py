@@ -10,11 +10,22 @@ A checkpoint is the hub's Ed25519 signature over (seq, hash, time) of the
 head. It pins everything before it: rewriting the chain and recomputing the
 hashes shows at the next checkpoint. Before signing, the rows since the
 previous checkpoint are checked to lead from it to the head, so the hub
-never signs over a rewrite.
+never signs over a rewrite. A head that has not moved since the last
+checkpoint is not signed again: that checkpoint already vouches for every
+row there is, and another would add only a time (a checkpoint's ``at`` says
+when the head was signed, not that the hub was alive since).
+
+A checkpoint held elsewhere (exported, or fetched from the disclosure API)
+vouches for the log even after someone with the database deleted the
+checkpoints stored with it: ``verify_against`` walks the chain against
+those too, so a chain shorter than such a checkpoint (truncated) or with
+another hash at its seq (rewritten) is named.
 """
 
 from __future__ import annotations
 
+import json
+from collections.abc import Collection, Sequence
 from typing import Protocol
 
 from hub.domain.audit_chain import (
@@ -25,11 +36,18 @@ from hub.domain.audit_chain import (
     Checkpoint,
     checkpoint_statement,
 )
-from hub.errors import FailedPrecondition
+from hub.domain.published_checkpoint import CheckpointFormatError, checkpoints_of_document
+from hub.errors import FailedPrecondition, InvalidRequest, NotFound
 from hub.services.clock import Clock
 from hub.services.unit_of_work import ConcurrentWriteConflict, UnitOfWorkFactory
 
-__all__ = ["DEFAULT_BATCH", "AuditService", "CheckpointSigner", "CheckpointVerifier"]
+__all__ = [
+    "DEFAULT_BATCH",
+    "AuditService",
+    "CheckpointSigner",
+    "CheckpointVerifier",
+    "held_checkpoints",
+]
 
 DEFAULT_BATCH = 10_000
 
@@ -46,6 +64,25 @@ class CheckpointVerifier(Protocol):
         ...
 
 
+def held_checkpoints(document: bytes) -> list[Checkpoint]:
+    """The checkpoints of a checkpoint file (hub.domain.published_checkpoint);
+    InvalidRequest AUDIT_CHECKPOINT_INVALID when it is not one."""
+    try:
+        data = json.loads(document.decode("utf-8"))
+    except (UnicodeDecodeError, ValueError) as error:
+        raise InvalidRequest(
+            "AUDIT_CHECKPOINT_INVALID", "the checkpoint file is not UTF-8 JSON"
+        ) from error
+    try:
+        return checkpoints_of_document(data)
+    except CheckpointFormatError as error:
+        raise InvalidRequest(
+            "AUDIT_CHECKPOINT_INVALID",
+            f"not a checkpoint as the hub publishes it: {error}",
+            {"problem": str(error)[:200]},
+        ) from error
+
+
 class AuditService:
     def __init__(
         self,
@@ -53,11 +90,15 @@ class AuditService:
         clock: Clock,
         signer: CheckpointSigner | None,
         verifier: CheckpointVerifier,
+        known_keys: Collection[str] | None = None,
     ) -> None:
+        """``known_keys``: the ids the verifier holds keys for, to tell a
+        checkpoint of a foreign key from a forged one (None: not told apart)."""
         self._uow_factory = uow_factory
         self._clock = clock
         self._signer = signer
         self._verifier = verifier
+        self._known_keys = None if known_keys is None else frozenset(known_keys)
 
     def _verifies(self, checkpoint: Checkpoint) -> bool:
         return self._verifier(checkpoint.key_id, checkpoint.statement(), checkpoint.signature)
@@ -67,6 +108,62 @@ class AuditService:
         with self._uow_factory() as uow:
             checkpoints = uow.audit.checkpoints()
         return self._walk(ChainVerifier(checkpoints, self._verifies), 0, batch)
+
+    def verify_against(self, held: Sequence[Checkpoint], batch: int = DEFAULT_BATCH) -> AuditReport:
+        """``verify`` with checkpoints held outside the database besides the stored ones.
+
+        Each held checkpoint must carry this hub's valid signature first:
+        refused with InvalidRequest AUDIT_CHECKPOINT_KEY_UNKNOWN (signed with
+        a key this hub does not hold) or AUDIT_CHECKPOINT_SIGNATURE_INVALID.
+        Then a chain ending below one of them is TRUNCATED and a chain whose
+        hash at its seq differs is CHECKPOINT_MISMATCH, whatever was done to
+        the stored checkpoints and the head record.
+        """
+        for checkpoint in held:
+            self._check_held(checkpoint)
+        with self._uow_factory() as uow:
+            stored = uow.audit.checkpoints()
+        return self._walk(ChainVerifier([*stored, *held], self._verifies), 0, batch)
+
+    def _check_held(self, checkpoint: Checkpoint) -> None:
+        details = {"seq": str(checkpoint.seq), "key_id": checkpoint.key_id[:64]}
+        if self._known_keys is not None and checkpoint.key_id not in self._known_keys:
+            raise InvalidRequest(
+                "AUDIT_CHECKPOINT_KEY_UNKNOWN",
+                f"the checkpoint at seq {checkpoint.seq} is signed with key "
+                f"{checkpoint.key_id}, not one of this hub's signing keys",
+                details,
+            )
+        if not self._verifies(checkpoint):
+            raise InvalidRequest(
+                "AUDIT_CHECKPOINT_SIGNATURE_INVALID",
+                f"the checkpoint at seq {checkpoint.seq} does not carry a valid signature "
+                f"of key {checkpoint.key_id}: it was altered or forged",
+                details,
+            )
+
+    def exportable(self, *, every: bool = False) -> list[Checkpoint]:
+        """The last checkpoint signed (``every``: all of them, by seq), each
+        checked to carry a valid hub signature: what leaves the hub to be held
+        elsewhere is never a forgery. NotFound AUDIT_CHECKPOINT_NONE before the
+        first checkpoint; FailedPrecondition AUDIT_CHECKPOINT_FORGED."""
+        with self._uow_factory() as uow:
+            if every:
+                found = uow.audit.checkpoints()
+            else:
+                last = uow.audit.last_checkpoint()
+                found = [] if last is None else [last]
+        if not found:
+            raise NotFound("AUDIT_CHECKPOINT_NONE", "no audit checkpoint has been signed yet")
+        for checkpoint in found:
+            if not self._verifies(checkpoint):
+                raise FailedPrecondition(
+                    "AUDIT_CHECKPOINT_FORGED",
+                    f"the stored checkpoint at seq {checkpoint.seq} does not carry a valid "
+                    "hub signature",
+                    {"seq": str(checkpoint.seq), "key_id": checkpoint.key_id[:64]},
+                )
+        return found
 
     def checkpoint(self, batch: int = DEFAULT_BATCH) -> Checkpoint | None:
         """Sign the head if it moved since the last checkpoint; None when it did

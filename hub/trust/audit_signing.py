@@ -80,4 +80,11 @@ def audit_service(
     """The audit service of a hub whose PKI lives in ``pki_dir``. Verifying
     needs only the public keys; checkpointing needs the private key."""
     signer = hub_checkpoint_signer(pki_dir, create=create_key)
-    return AuditService(uow_factory, clock, signer, hub_checkpoint_verifier(pki_dir))
+    keys = hub_public_keys(pki_dir)
+    return AuditService(
+        uow_factory,
+        clock,
+        signer,
+        checkpoint_verifier(keys),
+        known_keys=[key.key_id for key in keys],
+    )
