@@ -11,10 +11,20 @@ call, before the servicer runs, it
    ends, however it ends (completion, error, abort, client cancel).
 
 A refusal aborts with a coded HubError through status_mapping.abort and the
-servicer never runs. While the servicer runs, ``caller()`` answers the
-identity and ``charge_claims`` draws on the caller's claims bucket. Each
-request-stream message after the first takes a request token, may wait at
-most ``stream_idle_timeout`` and the stream may stay open at most
+servicer never runs. A streaming call whose certificate is revoked or
+expires while it is open is withdrawn (hub.grpc_api.open_calls): ended with
+UNAUTHENTICATED CERTIFICATE_REVOKED / CERTIFICATE_EXPIRED within a second,
+and nothing the caller sends after the revocation reaches the servicer.
+
+Whatever else escapes a servicer (unary or streaming, while it reads
+requests or produces responses) is a fault of the hub: the guard logs its
+trace under a new incident id and answers INTERNAL INTERNAL_FAULT with that
+id only (hub.incidents), so no client ever sees UNKNOWN or a trace.
+
+While the servicer runs, ``caller()`` answers the identity and
+``charge_claims`` draws on the caller's claims bucket. Each request-stream
+message after the first takes a request token, may wait at most
+``stream_idle_timeout`` and the stream may stay open at most
 ``stream_max_lifetime``: a partner flooding envelopes on one stream, or
 holding a stream open and silent, is ended while the others are served.
 
@@ -26,6 +36,7 @@ answers RESOURCE_EXHAUSTED beyond it, before any interceptor runs, and
 
 from __future__ import annotations
 
+import contextlib
 import contextvars
 import logging
 import queue
@@ -34,7 +45,7 @@ import time
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NoReturn
 
 import grpc
 
@@ -42,7 +53,9 @@ from hub.domain.identity import Identity, Role
 from hub.errors import DeadlineExceeded, HubError, InvalidRequest, RateLimited, Unauthenticated
 from hub.grpc_api.access_policy import POLICY, authorize, limit_key
 from hub.grpc_api.admission import Clock, Limits, RateLimiter
+from hub.grpc_api.open_calls import Caller, GuardedContext, OpenCall, OpenCalls, Standing
 from hub.grpc_api.status_mapping import abort
+from hub.incidents import report_fault
 from hub.settings import HubSettings
 
 log = logging.getLogger(__name__)
@@ -67,19 +80,12 @@ Identify = Callable[[grpc.ServicerContext], Identity]
 Behaviour = Callable[..., Any]
 
 
-@dataclass(frozen=True, slots=True)
-class _Caller:
-    identity: Identity
-    key: str
-    claims: RateLimiter
-
-
-_CURRENT: contextvars.ContextVar[_Caller | None] = contextvars.ContextVar(
+_CURRENT: contextvars.ContextVar[Caller | None] = contextvars.ContextVar(
     "hub_grpc_caller", default=None
 )
 
 
-def _current() -> _Caller:
+def _current() -> Caller:
     current = _CURRENT.get()
     if current is None:
         # Fail closed: a servicer reached without the guard has no caller, and
@@ -115,7 +121,7 @@ def charge_claims(count: int) -> None:
 
 
 @contextmanager
-def _acting_as(current: _Caller) -> Iterator[None]:
+def _acting_as(current: Caller) -> Iterator[None]:
     # Set and reset around each synchronous step, in the thread that runs it:
     # a value must never outlive the step on a pooled worker thread.
     token = _CURRENT.set(current)
@@ -143,57 +149,6 @@ def server_options(settings: HubSettings) -> list[tuple[str, Any]]:
     ]
 
 
-class _Call:
-    """One admitted call: its caller, its clock and, if streaming, its slot."""
-
-    def __init__(
-        self, current: _Caller, method: str, limits: Limits, clock: Clock, *, slot: bool
-    ) -> None:
-        self.current = current
-        self.method = method
-        self.limits = limits
-        self._clock = clock
-        self.started = clock()
-        self._slot = slot
-        self._lock = threading.Lock()
-        self._ended = False
-        self._on_end: list[Callable[[], None]] = []
-
-    def elapsed(self) -> float:
-        return self._clock() - self.started
-
-    def lifetime_exceeded(self) -> DeadlineExceeded:
-        return DeadlineExceeded(
-            "STREAM_LIFETIME_EXCEEDED",
-            f"streams may stay open {self.limits.stream_max_lifetime:g} s: open a new one",
-            {"max_lifetime_seconds": f"{self.limits.stream_max_lifetime:g}"},
-        )
-
-    def check_lifetime(self) -> None:
-        if self.elapsed() > self.limits.stream_max_lifetime:
-            raise self.lifetime_exceeded()
-
-    def on_end(self, action: Callable[[], None]) -> None:
-        with self._lock:
-            if not self._ended:
-                self._on_end.append(action)
-                return
-        action()
-
-    def end(self) -> None:
-        """Release the slot and stop helpers; safe to call more than once and
-        from any thread (grpc's termination callback and the handler race)."""
-        with self._lock:
-            if self._ended:
-                return
-            self._ended = True
-            actions, self._on_end = self._on_end, []
-        if self._slot:
-            self.limits.streams.release(self.current.key)
-        for action in actions:
-            action()
-
-
 class _GuardedRequests(Iterator[Any]):
     """The request stream as the servicer sees it.
 
@@ -203,11 +158,16 @@ class _GuardedRequests(Iterator[Any]):
     timeout. The pump ends when grpc's iterator ends, which it does when the
     call ends (completed, aborted or cancelled), or when it finds the call
     over while waiting to hand a message on.
+
+    Each message is checked against its caller's standing as the servicer
+    takes it, and a withdrawal wakes a waiting ``__next__`` at once: the
+    servicer gets the refusal rather than a message the caller sent after
+    its certificate was revoked.
     """
 
-    _MESSAGE, _END, _ERROR = range(3)
+    _MESSAGE, _END, _ERROR, _WITHDRAWN = range(4)
 
-    def __init__(self, source: Iterable[Any], call: _Call, requests: RateLimiter) -> None:
+    def __init__(self, source: Iterable[Any], call: OpenCall, requests: RateLimiter) -> None:
         self._source = source
         self._call = call
         self._requests = requests
@@ -217,6 +177,7 @@ class _GuardedRequests(Iterator[Any]):
         self._first = True
         self._finished = False
         call.on_end(self._closed.set)
+        call.on_withdraw(self._interrupt)
 
     def __iter__(self) -> _GuardedRequests:
         return self
@@ -224,6 +185,7 @@ class _GuardedRequests(Iterator[Any]):
     def __next__(self) -> Any:
         if self._finished:
             raise StopIteration
+        self._raise_if_withdrawn()
         if self._thread is None:
             # Started on the first read: a handler that never reads costs no thread.
             self._thread = threading.Thread(
@@ -236,6 +198,7 @@ class _GuardedRequests(Iterator[Any]):
         try:
             kind, item = self._next_item(max(0.0, min(idle, remaining)))
         except queue.Empty:
+            self._raise_if_withdrawn()
             self._finished = True
             if self._closed.is_set():
                 # The call ended under us (cancelled, or refused by grpc itself,
@@ -248,12 +211,21 @@ class _GuardedRequests(Iterator[Any]):
                 f"no message for {idle:g} s on this stream",
                 {"idle_timeout_seconds": f"{idle:g}"},
             ) from None
+        if kind == self._WITHDRAWN:
+            self._raise_if_withdrawn()
         if kind == self._END:
             self._finished = True
             raise StopIteration
         if kind == self._ERROR:
             self._finished = True
             raise item
+        try:
+            # Afresh, not as of the watcher's last round: a message taken
+            # after crl.pem was replaced never reaches the servicer.
+            self._call.check_standing()
+        except HubError:
+            self._finished = True
+            raise
         if isinstance(item, _Undecodable):
             self._finished = True
             raise item.refusal(self._call.method)
@@ -272,16 +244,28 @@ class _GuardedRequests(Iterator[Any]):
                 )
         return item
 
+    def _raise_if_withdrawn(self) -> None:
+        if self._call.withdrawal is not None:
+            self._finished = True
+            raise self._call.withdrawal
+
+    def _interrupt(self) -> None:
+        """Wake a ``__next__`` waiting for a message (the call was withdrawn)."""
+        # A full queue holds a message: the next __next__ checks the withdrawal first.
+        with contextlib.suppress(queue.Full):
+            self._queue.put_nowait((self._WITHDRAWN, None))
+
     def _next_item(self, timeout: float) -> tuple[int, Any]:
         """The next pumped item; queue.Empty after ``timeout`` or once the call
-        ended, so a handler thread never outlives its call by a whole idle period."""
+        ended or was withdrawn, so a handler thread never outlives its call by
+        a whole idle period."""
         deadline = time.monotonic() + timeout
         while True:
             left = deadline - time.monotonic()
             try:
                 return self._queue.get(timeout=max(0.0, min(left, _PUMP_POLL_SECONDS)))
             except queue.Empty:
-                if left <= 0 or self._closed.is_set():
+                if left <= 0 or self._closed.is_set() or self._call.withdrawal is not None:
                     raise
 
     def _pump(self) -> None:
@@ -306,20 +290,28 @@ class _GuardedRequests(Iterator[Any]):
 
 
 class Guard(grpc.ServerInterceptor):  # type: ignore[misc]
-    """Authenticates, authorizes and limits every RPC; see the module docstring."""
+    """Authenticates, authorizes and limits every RPC; see the module docstring.
+
+    ``standing`` tells whether a caller still stands (its certificate neither
+    revoked nor expired); with it, open streams are withdrawn when it no
+    longer does. Without it (``--insecure``) identities never lapse.
+    """
 
     def __init__(
         self,
         identify: Identify,
         limits: Limits,
         *,
+        standing: Standing | None = None,
         policy: Mapping[str, frozenset[Role]] = POLICY,
         clock: Clock = time.monotonic,
     ) -> None:
         self._identify = identify
         self._limits = limits
+        self._standing = standing
         self._policy = policy
         self._clock = clock
+        self.open_calls = OpenCalls()
 
     def intercept_service(
         self,
@@ -355,7 +347,7 @@ class Guard(grpc.ServerInterceptor):  # type: ignore[misc]
             self._unary_unary(method, handler.unary_unary), **codecs
         )
 
-    def _admit(self, method: str, context: grpc.ServicerContext, *, streaming: bool) -> _Call:
+    def _admit(self, method: str, context: grpc.ServicerContext, *, streaming: bool) -> OpenCall:
         try:
             identity = self._identify(context)
             authorize(identity, method, self._policy)
@@ -371,44 +363,61 @@ class Guard(grpc.ServerInterceptor):  # type: ignore[misc]
                 {"caller": key, "method": method},
                 retry_after=wait,
             )
-        current = _Caller(identity, key, self._limits.claims)
+        current = Caller(identity, key, self._limits.claims)
         if not streaming:
-            return _Call(current, method, self._limits, self._clock, slot=False)
+            # A unary call is over in the time a revocation takes to act:
+            # its certificate was checked as it started.
+            return OpenCall(current, method, self._limits, self._clock, slot=False)
         if not self._limits.streams.acquire(key):
             raise self._limits.streams.refusal(key)
-        call = _Call(current, method, self._limits, self._clock, slot=True)
+        call = OpenCall(
+            current, method, self._limits, self._clock, slot=True, standing=self._standing
+        )
         # The termination callback frees the slot even when the handler is
         # stuck and never resumes (a client that vanished mid-stream); False
         # means the call is already over.
         if not context.add_callback(call.end):
             call.end()
+        elif self._standing is not None:
+            self.open_calls.watch(call)
         return call
 
     def _unary_unary(self, method: str, behaviour: Behaviour) -> Behaviour:
         def guarded(request: Any, context: grpc.ServicerContext) -> Any:
+            guarded_context: GuardedContext | None = None
             try:
                 call = self._admit(method, context, streaming=False)
+                guarded_context = GuardedContext(context, call)
                 if isinstance(request, _Undecodable):
                     raise request.refusal(method)
                 with _acting_as(call.current):
-                    return behaviour(request, context)
+                    return behaviour(request, guarded_context)
             except HubError as error:
                 abort(context, error)
+            except Exception as fault:
+                _fault(context, guarded_context, method, fault)
 
         return guarded
 
     def _stream_unary(self, method: str, behaviour: Behaviour) -> Behaviour:
         def guarded(request_iterator: Iterable[Any], context: grpc.ServicerContext) -> Any:
+            guarded_context: GuardedContext | None = None
             try:
                 call = self._admit(method, context, streaming=True)
                 try:
+                    guarded_context = GuardedContext(context, call)
                     requests = _GuardedRequests(request_iterator, call, self._limits.requests)
                     with _acting_as(call.current):
-                        return behaviour(requests, context)
+                        response = behaviour(requests, guarded_context)
+                    # A servicer that swallowed the withdrawal still answers with it.
+                    call.raise_if_withdrawn()
+                    return response
                 finally:
                     call.end()
             except HubError as error:
                 abort(context, error)
+            except Exception as fault:
+                _fault(context, guarded_context, method, fault)
 
         return guarded
 
@@ -421,7 +430,10 @@ class Guard(grpc.ServerInterceptor):  # type: ignore[misc]
                     raise request.refusal(method)
             except HubError as error:
                 abort(context, error)
-            return self._responses(call, context, lambda: behaviour(request, context))
+            except Exception as fault:
+                _fault(context, None, method, fault)
+            guarded_context = GuardedContext(context, call)
+            return _responses(call, guarded_context, lambda: behaviour(request, guarded_context))
 
         return guarded
 
@@ -433,39 +445,67 @@ class Guard(grpc.ServerInterceptor):  # type: ignore[misc]
                 call = self._admit(method, context, streaming=True)
             except HubError as error:
                 abort(context, error)
+            except Exception as fault:
+                _fault(context, None, method, fault)
+            guarded_context = GuardedContext(context, call)
             requests = _GuardedRequests(request_iterator, call, self._limits.requests)
-            return self._responses(call, context, lambda: behaviour(requests, context))
+            return _responses(call, guarded_context, lambda: behaviour(requests, guarded_context))
 
         return guarded
 
-    @staticmethod
-    def _responses(
-        call: _Call, context: grpc.ServicerContext, start: Callable[[], Iterable[Any]]
-    ) -> Iterator[Any]:
-        """The servicer's responses, each produced as the caller, the stream's
-        lifetime checked at each one, the slot released however it ends."""
-        responses: Iterator[Any] | None = None
-        try:
+
+def _responses(
+    call: OpenCall, context: GuardedContext, start: Callable[[], Iterable[Any]]
+) -> Iterator[Any]:
+    """The servicer's responses, each produced as the caller, the stream's
+    lifetime and the caller's standing checked at each one, the slot
+    released however it ends."""
+    responses: Iterator[Any] | None = None
+    try:
+        with _acting_as(call.current):
+            responses = iter(start())
+        while True:
             with _acting_as(call.current):
-                responses = iter(start())
-            while True:
+                response = next(responses, _END_OF_RESPONSES)
+            if response is _END_OF_RESPONSES:
+                # A servicer that stopped because the call was withdrawn (it
+                # looked cancelled) ends with the withdrawal, not with OK.
+                call.raise_if_withdrawn()
+                return
+            call.check_lifetime()
+            call.check_standing()
+            yield response
+    except HubError as error:
+        abort(context, error)
+    except Exception as fault:
+        _fault(context, context, call.method, fault)
+    finally:
+        try:
+            close = getattr(responses, "close", None)
+            if close is not None:
+                # Runs the servicer's own cleanup now, not at garbage collection.
                 with _acting_as(call.current):
-                    response = next(responses, _END_OF_RESPONSES)
-                if response is _END_OF_RESPONSES:
-                    return
-                call.check_lifetime()
-                yield response
-        except HubError as error:
-            abort(context, error)
+                    close()
         finally:
-            try:
-                close = getattr(responses, "close", None)
-                if close is not None:
-                    # Runs the servicer's own cleanup now, not at garbage collection.
-                    with _acting_as(call.current):
-                        close()
-            finally:
-                call.end()
+            call.end()
+
+
+def _fault(
+    context: grpc.ServicerContext,
+    guarded: GuardedContext | None,
+    method: str,
+    fault: Exception,
+) -> NoReturn:
+    """End the call on something that escaped the servicer and is no HubError."""
+    if guarded is not None and guarded.aborted:
+        # grpc's abort raises a bare Exception: the servicer ended the call
+        # with its own status, which must pass through untouched.
+        raise fault
+    if isinstance(fault, grpc.RpcError) and not context.is_active():
+        # grpc's request iterator raising on the client's cancel: the call
+        # is over and nobody hears an answer.
+        raise fault
+    abort(context, report_fault(log, method, fault))
 
 
 _END_OF_RESPONSES: Any = object()

@@ -118,8 +118,13 @@ def _development_identity(context: grpc.ServicerContext) -> Identity:
 def start_server(settings: HubSettings, servicers: Servicers) -> RunningServer:
     check_bind_allowed(settings)
     pki_dir = settings.resolved_pki_dir()
-    identify = _development_identity if settings.insecure else CertificateIdentifier(pki_dir)
-    guard = Guard(identify, Limits.from_settings(settings))
+    limits = Limits.from_settings(settings)
+    if settings.insecure:
+        guard = Guard(_development_identity, limits)
+    else:
+        # Its standing ends open streams whose certificate is revoked or expires.
+        identifier = CertificateIdentifier(pki_dir)
+        guard = Guard(identifier, limits, standing=identifier.standing)
     server = grpc.server(
         futures.ThreadPoolExecutor(max_workers=settings.grpc_workers),
         options=server_options(settings),

@@ -4,7 +4,9 @@ The server asks every client for a certificate of the hub's CA
 (``require_client_auth``); the TLS handshake checks its chain and validity
 period. ``CertificateIdentifier`` then turns the peer certificate of each
 call into an ``Identity`` and applies what the handshake cannot: the CA's
-revocation list, re-read whenever ``crl.pem`` changes.
+revocation list, re-read whenever ``crl.pem`` changes. Its ``standing``
+answers, for calls already open, whether their certificate still holds now
+(hub.grpc_api.open_calls ends those whose certificate no longer does).
 """
 
 from __future__ import annotations
@@ -131,6 +133,10 @@ class CertificateIdentifier:
         self._interval = crl_check_interval
         self._cache_size = cache_size
         self._cache: OrderedDict[bytes, _PeerCertificate] = OrderedDict()
+        # The validity period of each certificate that identified a caller,
+        # by serial, for ``standing``: one entry per certificate of this CA
+        # that called, so bounded by what the CA issued.
+        self._validity: dict[str, tuple[datetime, datetime]] = {}
         self._cache_lock = threading.Lock()
         self._crl_lock = threading.Lock()
         # The first CRL must verify: a hub that cannot know what is revoked
@@ -149,33 +155,65 @@ class CertificateIdentifier:
         revoked, expired, of no known role, or the hub's own."""
         peer = self._parse(self._peer_pem(context))
         identity = peer.identity
-        details = {"serial": identity.serial, "subject": identity.subject}
         if identity.role is Role.HUB:
             raise Unauthenticated(
                 "CERTIFICATE_ROLE_NOT_A_CLIENT",
                 "the hub's own server certificate does not identify a caller",
-                details,
+                {"serial": identity.serial, "subject": identity.subject},
             )
-        if peer.serial in self.revoked_serials():
-            raise Unauthenticated(
+        refusal = self._refusal(identity, peer.serial, peer.not_before, peer.not_after)
+        if refusal is not None:
+            raise refusal
+        self._validity[identity.serial] = (peer.not_before, peer.not_after)
+        return identity
+
+    def standing(self, identity: Identity) -> HubError | None:
+        """Whether the certificate that identified ``identity`` still holds
+        *now*: None, or the CERTIFICATE_REVOKED / CERTIFICATE_EXPIRED refusal.
+
+        Unlike a new call's check, this stats crl.pem every time (re-reading
+        it when it changed): it is asked for each message of an open stream
+        and by the open-calls watcher, and a message that follows a
+        revocation must be refused however soon it follows.
+        """
+        validity = self._validity.get(identity.serial)
+        if validity is None:
+            # Not identified here: no certificate of this CA stands for it.
+            return Unauthenticated(
+                "CERTIFICATE_REQUIRED",
+                f"{identity.subject} was not identified by a certificate of the hub's CA",
+                {"serial": identity.serial, "subject": identity.subject},
+            )
+        with self._crl_lock:
+            self._next_check = self._monotonic() + self._interval
+            self._reload_crl_if_changed()
+        return self._refusal(identity, int(identity.serial, 16), *validity)
+
+    def _refusal(
+        self, identity: Identity, serial: int, not_before: datetime, not_after: datetime
+    ) -> Unauthenticated | None:
+        details = {"serial": identity.serial, "subject": identity.subject}
+        if serial in self.revoked_serials():
+            return Unauthenticated(
                 "CERTIFICATE_REVOKED", f"certificate {identity.serial} is revoked", details
             )
         # The handshake already checked the validity period against the
-        # system clock; this checks it against the hub's (injectable) clock.
+        # system clock; this checks it against the hub's (injectable) clock,
+        # and again for as long as a call stays open.
         now = self._clock()
-        if now > peer.not_after:
-            raise Unauthenticated(
+        if now > not_after:
+            return Unauthenticated(
                 "CERTIFICATE_EXPIRED",
-                f"certificate {identity.serial} expired {peer.not_after.isoformat()}",
+                f"certificate {identity.serial} expired {not_after.isoformat()}",
                 details,
             )
-        if now < peer.not_before:
-            raise Unauthenticated(
+        if now < not_before:
+            return Unauthenticated(
                 "CERTIFICATE_NOT_YET_VALID",
-                f"certificate {identity.serial} is valid from {peer.not_before.isoformat()}",
+                f"certificate {identity.serial} is valid from {not_before.isoformat()}",
                 details,
             )
-        return identity
+        return None
 
     def revoked_serials(self) -> frozenset[int]:
         """The serials the CA's current CRL revokes (re-read when crl.pem changed)."""
