@@ -62,6 +62,11 @@ RT = "retirement"  # answers a retirement the exchange reports
 CATALOGUE: dict[str, CheckDefinition] = {
     d.code: d
     for d in (
+        # The wire's field limits (docs/limits.md), checked before anything else
+        _d("FIELD_TOO_LONG", E, "字段 {field} 长 {length}（{unit}），上限 {limit}", "field {field} is {length} {unit} long; at most {limit}", CP),
+        _d("FIELD_CONTROL_CHARACTER", E, "字段 {field} 在位置 {position} 含控制字符 {character}", "field {field} holds the control character {character} at position {position}", CP),
+        _d("FIELD_REQUIRED", E, "字段 {field} 为必填", "field {field} is required", CP),
+        _d("FIELD_VALUE_UNKNOWN", E, "字段 {field} 的取值 {value} 无法识别", "field {field} has the value {value}, which this hub does not know", CP),
         # Partner and methodology
         _d("PARTNER_NOT_RECOGNISED", E, "合作方 {partner} 未签署互认协议", "partner {partner} has no agreement with the hub", CP),
         _d("METHODOLOGY_NOT_IN_CROSSWALK", E, "方法学 {partner_methodology} 不在 {partner} 的对照表中", "methodology {partner_methodology} is not in the crosswalk of {partner}", CP),

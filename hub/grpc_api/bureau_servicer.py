@@ -6,7 +6,7 @@ from __future__ import annotations
 import grpc
 
 from hub.errors import HubError
-from hub.grpc_api import ledger_conversion
+from hub.grpc_api import field_checks, ledger_conversion
 from hub.grpc_api.generated.carbonhub.v1 import bureau_pb2 as pb
 from hub.grpc_api.generated.carbonhub.v1 import bureau_pb2_grpc as pb_grpc
 from hub.grpc_api.generated.carbonhub.v1 import ledger_pb2 as ledger_pb
@@ -33,6 +33,7 @@ class BureauServicer(pb_grpc.BureauServiceServicer):
         self, request: pb.CancelBlockRequest, context: grpc.ServicerContext
     ) -> ledger_pb.Block:
         try:
+            field_checks.check(request)
             block = self._bureau.cancel_block(request.block_id, request.reason, caller().subject)
             return self._receipts.sign_block(ledger_conversion.block_to_proto(block))
         except HubError as error:
@@ -42,6 +43,7 @@ class BureauServicer(pb_grpc.BureauServiceServicer):
         self, request: pb.SuperviseProjectRequest, context: grpc.ServicerContext
     ) -> pb.SupervisionResult:
         try:
+            field_checks.check(request)
             outcome = self._bureau.suspend_project(
                 request.partner, request.project_id, request.reason, caller().subject
             )
@@ -53,6 +55,7 @@ class BureauServicer(pb_grpc.BureauServiceServicer):
         self, request: pb.SuperviseProjectRequest, context: grpc.ServicerContext
     ) -> pb.SupervisionResult:
         try:
+            field_checks.check(request)
             outcome = self._bureau.resume_project(
                 request.partner, request.project_id, request.reason, caller().subject
             )
@@ -64,6 +67,7 @@ class BureauServicer(pb_grpc.BureauServiceServicer):
         self, request: pb.ResolveDiscrepancyRequest, context: grpc.ServicerContext
     ) -> ledger_pb.ReconciliationReport:
         try:
+            field_checks.check(request)
             stored = self._reconciliations.resolve(
                 request.discrepancy_id, request.resolution, caller().subject
             )

@@ -6,11 +6,12 @@ from collections.abc import Sequence
 from decimal import Decimal
 from typing import Any
 
-from hub.domain.checks import CheckResult, Severity
+from hub.domain.checks import CheckResult, Severity, fire
 from hub.domain.claims import ClaimSubmission, Decision, OriginStatus, Trace, Verdict
 from hub.domain.issuance import ClaimState, initial_state
 from hub.domain.project_review import ProjectReviewState
 from hub.domain.projects import PartnerProjectStatus, ProjectSubmission
+from hub.grpc_api import field_checks
 from hub.grpc_api.generated.carbonhub.v1 import partner_pb2 as pb
 from hub.services.ingestion import ClaimStatus
 from hub.services.projects import ProjectResult
@@ -59,11 +60,37 @@ def project_status_from(value: int) -> PartnerProjectStatus | None:
     return _PROJECT_STATUS.get(value)  # type: ignore[call-overload, no-any-return]
 
 
-def claim_from_proto(partner: str, delivery_id: str, claim: pb.Claim) -> ClaimSubmission:
-    origin = origin_status_from(claim.origin_status)
-    if origin is None:
+def field_problem_checks(message: pb.Claim | pb.Project) -> list[CheckResult]:
+    """The claim's or project's fields over their limits (docs/limits.md), as
+    checks of a REJECTED verdict or result: one bad item of an envelope is
+    rejected on its own, the others are decided."""
+    return [fire(p.code, **p.details) for p in field_checks.problems(message)]
+
+
+def claim_checks(claim: pb.Claim) -> list[CheckResult]:
+    """Why the hub cannot take the claim as sent (empty: it can)."""
+    checks = field_problem_checks(claim)
+    if not claim.record_id.strip():
+        checks.append(fire("FIELD_REQUIRED", field="record_id"))
+    if origin_status_from(claim.origin_status) is None:
         # An enum value from a newer contract: the hub cannot know what it
         # means, so the claim cannot be trusted as "not issued".
+        checks.append(fire("FIELD_VALUE_UNKNOWN", field="origin_status", value=claim.origin_status))
+    return checks
+
+
+def project_checks(project: pb.Project) -> list[CheckResult]:
+    """Why the hub cannot take the project registration as sent (empty: it can)."""
+    checks = field_problem_checks(project)
+    if project_status_from(project.status) is None:
+        checks.append(fire("FIELD_VALUE_UNKNOWN", field="status", value=project.status))
+    return checks
+
+
+def claim_from_proto(partner: str, delivery_id: str, claim: pb.Claim) -> ClaimSubmission:
+    """A claim ``claim_checks`` found nothing against."""
+    origin = origin_status_from(claim.origin_status)
+    if origin is None:
         raise ValueError(f"unknown origin_status {claim.origin_status}")
     return ClaimSubmission(
         partner=partner,
@@ -172,16 +199,19 @@ def verdict_to_proto(
     return message
 
 
-def verdict_batch(sequence: int, verdicts: Sequence[Verdict]) -> pb.VerdictBatch:
-    """SubmitClaims' answer to one envelope: verdict_to_proto of each, in order.
+def verdict_batch(sequence: int, statuses: Sequence[ClaimStatus]) -> pb.VerdictBatch:
+    """SubmitClaims' answer to one envelope: each claim's verdict and where it
+    stands now (claim_status_to_proto of each), in order.
 
     Each verdict is built in place inside the batch: passing finished
     messages to the batch copied every one of them again (ingestion profile).
     """
     batch = pb.VerdictBatch(sequence=sequence)
     container = batch.verdicts
-    for verdict in verdicts:
-        _fill_verdict_children(container.add(**_verdict_fields(verdict)), verdict)
+    for status in statuses:
+        verdict = status.verdict
+        fields = _verdict_fields(verdict, status.state, status.block_serials, status.carried_tco2e)
+        _fill_verdict_children(container.add(**fields), verdict)
     return batch
 
 

@@ -11,7 +11,7 @@ import grpc
 
 from hub.domain.reconciliation import EXCHANGE
 from hub.errors import ErrorKind, HubError, InvalidRequest
-from hub.grpc_api import ledger_conversion
+from hub.grpc_api import field_checks, ledger_conversion
 from hub.grpc_api.generated.carbonhub.v1 import exchange_pb2 as pb
 from hub.grpc_api.generated.carbonhub.v1 import exchange_pb2_grpc as pb_grpc
 from hub.grpc_api.generated.carbonhub.v1 import ledger_pb2 as ledger_pb
@@ -77,6 +77,7 @@ class ExchangeServicer(pb_grpc.ExchangeServiceServicer):
         with self._lock:
             self._waiting.add(wake)
         try:
+            field_checks.check(request)
             # Wakes the poll wait the moment the client cancels or the deadline
             # passes; False means the RPC has already ended.
             if not context.add_callback(wake.set):
@@ -135,6 +136,7 @@ class ExchangeServicer(pb_grpc.ExchangeServiceServicer):
         self, request: pb.AcknowledgeBlocksRequest, context: grpc.ServicerContext
     ) -> pb.AcknowledgeBlocksResponse:
         try:
+            field_checks.check(request)
             block_ids = list(request.block_ids)
             if any(not block_id.strip() for block_id in block_ids):
                 raise InvalidRequest(
@@ -151,6 +153,7 @@ class ExchangeServicer(pb_grpc.ExchangeServiceServicer):
         self, request: pb.ReportRetirementRequest, context: grpc.ServicerContext
     ) -> pb.ReportRetirementResponse:
         try:
+            field_checks.check(request)
             retirement = ledger_conversion.retirement_request_from_proto(request)
             outcome = self._exchange.retire(retirement)
             response = ledger_conversion.retirement_outcome_to_proto(outcome)
@@ -166,6 +169,7 @@ class ExchangeServicer(pb_grpc.ExchangeServiceServicer):
         self, request: pb.GetBlockRequest, context: grpc.ServicerContext
     ) -> ledger_pb.Block:
         try:
+            field_checks.check(request)
             if not request.block_id.strip():
                 raise InvalidRequest(
                     "FIELD_REQUIRED", "block_id is required", {"field": "block_id"}
@@ -179,6 +183,7 @@ class ExchangeServicer(pb_grpc.ExchangeServiceServicer):
         self, request: ledger_pb.ListReconciliationRequestsRequest, context: grpc.ServicerContext
     ) -> ledger_pb.ListReconciliationRequestsResponse:
         try:
+            field_checks.check(request)
             _no_partner(request.partner)
             requested = self._reconciliations.requested(EXCHANGE)
             return ledger_pb.ListReconciliationRequestsResponse(
@@ -191,6 +196,7 @@ class ExchangeServicer(pb_grpc.ExchangeServiceServicer):
         self, request: ledger_pb.SubmitReconciliationRequest, context: grpc.ServicerContext
     ) -> ledger_pb.ReconciliationReport:
         try:
+            field_checks.check(request)
             _no_partner(request.partner)
             stored = self._reconciliations.submit(
                 EXCHANGE,

@@ -7,12 +7,14 @@ from collections.abc import Iterator
 
 import grpc
 
-from hub.domain.claims import ClaimSubmission
+from hub.domain.checks import CheckResult
+from hub.domain.claims import ClaimSubmission, Decision, Verdict
 from hub.domain.identity import Role
+from hub.domain.issuance import ClaimState
 from hub.domain.reconciliation import EXCHANGE
-from hub.domain.signed_payloads import PayloadType
+from hub.domain.signed_payloads import PayloadType, SignedRecord
 from hub.errors import HubError, InvalidRequest, NotFound, PermissionDenied, TooLarge
-from hub.grpc_api import conversion, ledger_conversion
+from hub.grpc_api import conversion, field_checks, ledger_conversion
 from hub.grpc_api.generated.carbonhub.v1 import ledger_pb2 as ledger_pb
 from hub.grpc_api.generated.carbonhub.v1 import partner_pb2 as pb
 from hub.grpc_api.generated.carbonhub.v1 import partner_pb2_grpc as pb_grpc
@@ -20,8 +22,8 @@ from hub.grpc_api.guard import caller, charge_claims
 from hub.grpc_api.signed_payloads import open_payload, require_acts_for
 from hub.grpc_api.status_mapping import abort
 from hub.services.attestation import AttestationService
-from hub.services.ingestion import IngestionService
-from hub.services.projects import ProjectRegistrationService
+from hub.services.ingestion import ClaimStatus, IngestionService
+from hub.services.projects import ProjectRegistrationService, ProjectResult
 from hub.services.reconciliation import ReconciliationService
 from hub.trust.receipts import ReceiptSigner, claim_status_statement
 
@@ -53,7 +55,12 @@ class PartnerServicer(pb_grpc.PartnerServiceServicer):
         try:
             for signed in request_iterator:
                 envelope, record = open_payload(
-                    signed, PayloadType.CLAIM_ENVELOPE, pb.ClaimEnvelope(), caller()
+                    signed,
+                    PayloadType.CLAIM_ENVELOPE,
+                    pb.ClaimEnvelope(),
+                    caller(),
+                    self._ingestion.check_signature,
+                    items="claims",
                 )
                 partner = envelope.partner
                 if stream_partner is None:
@@ -72,18 +79,41 @@ class PartnerServicer(pb_grpc.PartnerServiceServicer):
                         {"claims": str(len(envelope.claims)), "limit": str(self._max_claims)},
                     )
                 charge_claims(len(envelope.claims))
-                submissions = [_claim(partner, envelope.delivery_id, c) for c in envelope.claims]
-                verdicts = self._ingestion.submit(partner, submissions, signed=record)
-                batch = conversion.verdict_batch(envelope.sequence, verdicts)
+                statuses = self._decide_envelope(envelope, record)
+                batch = conversion.verdict_batch(envelope.sequence, statuses)
                 yield self._receipts.sign_verdict_batch(partner, batch)
         except HubError as error:
             log.warning("SubmitClaims refused: %s", error)
             abort(context, error)
 
+    def _decide_envelope(
+        self, envelope: pb.ClaimEnvelope, record: SignedRecord
+    ) -> list[ClaimStatus]:
+        """A claim the hub cannot take as sent (a field over its limit, no record
+        id, an unknown enum value) gets a REJECTED verdict of its own, recorded
+        nowhere; the others are decided and recorded with the envelope."""
+        partner = envelope.partner
+        refused: dict[int, ClaimStatus] = {}
+        submissions: list[ClaimSubmission] = []
+        for index, claim in enumerate(envelope.claims):
+            checks = conversion.claim_checks(claim)
+            if checks:
+                refused[index] = _refused_claim(partner, claim.record_id, checks)
+            else:
+                submissions.append(
+                    conversion.claim_from_proto(partner, envelope.delivery_id, claim)
+                )
+        decided = iter(self._ingestion.decide(partner, submissions, signed=record))
+        return [
+            refused[index] if index in refused else next(decided)
+            for index in range(len(envelope.claims))
+        ]
+
     def GetClaimStatus(
         self, request: pb.GetClaimStatusRequest, context: grpc.ServicerContext
     ) -> pb.ClaimStatusResponse:
         try:
+            field_checks.check(request)
             partner = _required(request.partner, "partner")
             record_id = _required(request.record_id, "record_id")
             who = caller()
@@ -108,6 +138,7 @@ class PartnerServicer(pb_grpc.PartnerServiceServicer):
         self, request: pb.GetPartnerSequenceRequest, context: grpc.ServicerContext
     ) -> pb.PartnerSequence:
         try:
+            field_checks.check(request)
             partner = _required(request.partner, "partner")
             require_acts_for(caller(), partner)
             return pb.PartnerSequence(
@@ -121,7 +152,12 @@ class PartnerServicer(pb_grpc.PartnerServiceServicer):
     ) -> pb.RegisterProjectsResponse:
         try:
             request, record = open_payload(
-                signed, PayloadType.PROJECTS, pb.RegisterProjectsRequest(), caller()
+                signed,
+                PayloadType.PROJECTS,
+                pb.RegisterProjectsRequest(),
+                caller(),
+                self._ingestion.check_signature,
+                items="projects",
             )
             partner = request.partner
             if len(request.projects) > self._max_claims:
@@ -130,15 +166,23 @@ class PartnerServicer(pb_grpc.PartnerServiceServicer):
                     f"{len(request.projects)} projects in one request; at most {self._max_claims}",
                     {"projects": str(len(request.projects)), "limit": str(self._max_claims)},
                 )
+            # A project the hub cannot take as sent is rejected on its own;
+            # the others are registered with the request.
+            refused: dict[int, ProjectResult] = {}
             submissions = []
-            for project in request.projects:
-                try:
+            for index, project in enumerate(request.projects):
+                checks = conversion.project_checks(project)
+                if checks:
+                    refused[index] = ProjectResult(
+                        project.project_id, Decision.REJECTED, tuple(checks)
+                    )
+                else:
                     submissions.append(conversion.project_from_proto(partner, project))
-                except ValueError as problem:
-                    raise InvalidRequest(
-                        "PROJECT_MALFORMED", str(problem), {"project_id": project.project_id}
-                    ) from problem
-            results = self._projects.register(partner, submissions, signed=record)
+            registered = iter(self._projects.register(partner, submissions, signed=record))
+            results = [
+                refused[index] if index in refused else next(registered)
+                for index in range(len(request.projects))
+            ]
             return pb.RegisterProjectsResponse(
                 results=[conversion.project_result_to_proto(r) for r in results]
             )
@@ -154,6 +198,7 @@ class PartnerServicer(pb_grpc.PartnerServiceServicer):
                 PayloadType.SOURCE_CANCELLATION,
                 pb.SourceCancellationAttestation(),
                 caller(),
+                self._ingestion.check_signature,
             )
             args = ledger_conversion.source_cancellation_from_proto(request)
             outcome = self._attestations.attest_source_cancellation(
@@ -178,6 +223,7 @@ class PartnerServicer(pb_grpc.PartnerServiceServicer):
                 PayloadType.ACCOUNTING_ADJUSTMENT,
                 pb.AccountingAdjustmentAttestation(),
                 caller(),
+                self._ingestion.check_signature,
             )
             args = ledger_conversion.adjustment_from_proto(request)
             outcome = self._attestations.attest_adjustment(
@@ -196,6 +242,7 @@ class PartnerServicer(pb_grpc.PartnerServiceServicer):
         self, request: ledger_pb.ListReconciliationRequestsRequest, context: grpc.ServicerContext
     ) -> ledger_pb.ListReconciliationRequestsResponse:
         try:
+            field_checks.check(request)
             partner = _partner_counterpart(request.partner)
             requested = self._reconciliations.requested(partner)
             return ledger_pb.ListReconciliationRequestsResponse(
@@ -208,6 +255,7 @@ class PartnerServicer(pb_grpc.PartnerServiceServicer):
         self, request: ledger_pb.SubmitReconciliationRequest, context: grpc.ServicerContext
     ) -> ledger_pb.ReconciliationReport:
         try:
+            field_checks.check(request)
             partner = _partner_counterpart(request.partner)
             stored = self._reconciliations.submit(
                 partner,
@@ -240,14 +288,15 @@ def _required(value: str, name: str) -> str:
     return value
 
 
-def _claim(partner: str, delivery_id: str, claim: pb.Claim) -> ClaimSubmission:
-    if not claim.record_id.strip():
-        raise InvalidRequest(
-            "FIELD_REQUIRED", "every claim needs a record_id", {"field": "record_id"}
-        )
-    try:
-        return conversion.claim_from_proto(partner, delivery_id, claim)
-    except ValueError as problem:
-        raise InvalidRequest(
-            "CLAIM_MALFORMED", str(problem), {"record_id": claim.record_id}
-        ) from problem
+def _refused_claim(partner: str, record_id: str, checks: list[CheckResult]) -> ClaimStatus:
+    """The verdict on a claim refused at the boundary: no claim id (nothing is
+    recorded), the record id echoed as sent so the partner can match it."""
+    verdict = Verdict(
+        partner=partner,
+        record_id=record_id,
+        claim_id="",
+        decision=Decision.REJECTED,
+        checks=tuple(checks),
+        resubmission=False,
+    )
+    return ClaimStatus(verdict, ClaimState.REJECTED, (), None)

@@ -20,7 +20,7 @@ from uuid6 import uuid7
 from hub.domain.assessment import ClaimAssessment, assess_claim
 from hub.domain.checks import CheckResult, fire
 from hub.domain.claims import ClaimSubmission, Decision, OriginStatus, Verdict, decide
-from hub.domain.issuance import ClaimState, claim_state, issuance_on_acceptance
+from hub.domain.issuance import ClaimState, claim_state, initial_state, issuance_on_acceptance
 from hub.domain.locks import CONFLICT_CODES, ClaimLock, LockKind, locks_for
 from hub.domain.signed_payloads import SignedRecord
 from hub.errors import InvalidRequest
@@ -84,7 +84,19 @@ class IngestionService:
         *,
         signed: SignedRecord | None = None,
     ) -> list[Verdict]:
-        """One verdict per submission, in order.
+        """One verdict per submission, in order (``decide``'s verdicts)."""
+        return [status.verdict for status in self.decide(partner, submissions, signed=signed)]
+
+    def decide(
+        self,
+        partner: str,
+        submissions: Sequence[ClaimSubmission],
+        *,
+        signed: SignedRecord | None = None,
+    ) -> list[ClaimStatus]:
+        """One verdict per submission, in order, with where the claim stands now:
+        a new claim in the state its verdict puts it in, an exact resubmission
+        in its current state (issued: with its serials), as ``status`` says.
 
         ``signed`` is the partner's signed envelope they came in: it is
         authenticated and kept in the same transaction, so a refused signature
@@ -108,6 +120,15 @@ class IngestionService:
             what=f"batch of {partner}",
         )
 
+    def check_signature(
+        self, payload_type: str, payload: bytes, key_id: str, signature: bytes
+    ) -> None:
+        """Verify a partner's signature over the bytes received, before they are
+        parsed (the partner keys are one registry for every signed kind)."""
+        self._authenticate.check_signature(
+            self._uow_factory, payload_type, payload, key_id, signature
+        )
+
     def last_sequence(self, partner: str) -> int:
         """The partner's last accepted signed-write sequence (0: none yet)."""
         with self._uow_factory() as uow:
@@ -118,16 +139,7 @@ class IngestionService:
             stored = uow.claims.get_by_record_ids(partner, [record_id]).get(record_id)
             if stored is None:
                 return None
-            view = uow.claims.ledger_view(stored.claim_id)
-            issued = uow.issuance.of_claims([stored.claim_id]).get(stored.claim_id)
-        issuance = view.issuance if view is not None else None
-        decision = str(view.decision) if view is not None else str(stored.verdict.decision)
-        return ClaimStatus(
-            verdict=view.verdict if view is not None else stored.verdict,
-            state=claim_state(decision, issuance),
-            block_serials=issued.block_serials if issued else (),
-            carried_tco2e=issued.carried_after if issued else None,
-        )
+            return _standing(uow, [stored.verdict])[stored.claim_id]
 
     def _decide_and_record(
         self,
@@ -135,7 +147,7 @@ class IngestionService:
         partner: str,
         submissions: Sequence[ClaimSubmission],
         signed: SignedRecord | None,
-    ) -> list[Verdict]:
+    ) -> list[ClaimStatus]:
         now = self._clock()
         self._authenticate(uow, signed, now)
         if not submissions:
@@ -161,11 +173,15 @@ class IngestionService:
         refused: list[RefusedResubmission] = []
         digests = [sub.content_digest() for sub in submissions]
         first_in_batch: set[str] = set()
+        resent: list[int] = []  # exact resubmissions of claims recorded before this batch
         for index, sub in enumerate(submissions):
             digest = digests[index]
             previous = earlier.get(sub.record_id)
             if previous is not None:
-                verdicts[index] = self._answer_repeat(previous, sub, digest, now, refused)
+                answer = self._answer_repeat(previous, sub, digest, now, refused)
+                verdicts[index] = answer
+                if answer.resubmission:
+                    resent.append(index)
                 continue
             if sub.record_id in first_in_batch:
                 # A row repeated inside one delivery is answered like a
@@ -228,7 +244,15 @@ class IngestionService:
             ]
         )
         self._authenticate.keep(uow, signed, now)
-        return [v for v in verdicts if v is not None]
+        decided = [v for v in verdicts if v is not None]
+        # A resubmitted claim is answered with where it stands now (issued,
+        # voided, decided by a reviewer), as GetClaimStatus would answer it.
+        standing = _standing(uow, [decided[i] for i in resent]) if resent else {}
+        repeated = set(resent)
+        return [
+            replace(standing[v.claim_id], verdict=v) if i in repeated else _as_new(v)
+            for i, v in enumerate(decided)
+        ]
 
     @staticmethod
     def _answer_repeat(
@@ -338,6 +362,33 @@ class IngestionService:
                 )
             )
         return records
+
+
+def _as_new(verdict: Verdict) -> ClaimStatus:
+    """A claim decided by this batch: the state its verdict puts it in."""
+    return ClaimStatus(verdict, initial_state(verdict), (), None)
+
+
+def _standing(uow: UnitOfWork, verdicts: Sequence[Verdict]) -> dict[str, ClaimStatus]:
+    """Recorded claims where they stand now, by claim id: the stored verdict
+    (a reviewer's decision included), the state from the decision and the
+    issuance, and once issued the serials of its blocks and the carry."""
+    views = {v.claim_id: uow.claims.ledger_view(v.claim_id) for v in verdicts}
+    issued = uow.issuance.of_claims(
+        [claim_id for claim_id, view in views.items() if view is not None and view.issuance]
+    )
+    standing: dict[str, ClaimStatus] = {}
+    for verdict in verdicts:
+        view = views[verdict.claim_id]
+        issuance = issued.get(verdict.claim_id)
+        decision = str(view.decision) if view is not None else str(verdict.decision)
+        standing[verdict.claim_id] = ClaimStatus(
+            verdict=view.verdict if view is not None else verdict,
+            state=claim_state(decision, view.issuance if view is not None else None),
+            block_serials=issuance.block_serials if issuance else (),
+            carried_tco2e=issuance.carried_after if issuance else None,
+        )
+    return standing
 
 
 def _cancelled_since(previous: StoredClaim, sub: ClaimSubmission) -> bool:

@@ -1,5 +1,9 @@
 """Authenticating a partner's signed write inside the transaction that records it.
 
+The signature is first verified at the entrypoint, over the exact bytes
+received and before they are parsed (``WriteAuthenticator.check_signature``):
+a tampered payload is SIGNATURE_INVALID whether or not it would parse.
+
 The services check a write first in their unit of work (key, signature, and
 the sequence against the last one committed: a forged or replayed write
 costs no decisions), and keep it last (``signed_payloads``), with exactly
@@ -11,12 +15,18 @@ batch's work is over, not before.
 
 from __future__ import annotations
 
+import threading
 from dataclasses import replace
 from datetime import datetime
 
-from hub.domain.signed_payloads import SignatureVerifier, SignedRecord, pae
+from hub.domain.signed_payloads import KeyInvalid, SignatureVerifier, SignedRecord, key_id_of, pae
 from hub.errors import FailedPrecondition, InvalidRequest, PermissionDenied, Unauthenticated
-from hub.services.unit_of_work import SequenceNotAdvanced, UnitOfWork
+from hub.services.unit_of_work import SequenceNotAdvanced, UnitOfWork, UnitOfWorkFactory
+
+# Public keys remembered per process for the check before parsing. A key id
+# is derived from its key's bytes (key_id_of), so a remembered pair can never
+# go stale; whether the key may still sign is read in the transaction.
+_REMEMBERED_KEYS = 1024
 
 
 class WriteAuthenticator:
@@ -24,6 +34,50 @@ class WriteAuthenticator:
 
     def __init__(self, verify: SignatureVerifier) -> None:
         self._verify = verify
+        self._keys: dict[str, bytes] = {}
+        self._keys_lock = threading.Lock()
+
+    def check_signature(
+        self,
+        uow_factory: UnitOfWorkFactory,
+        payload_type: str,
+        payload: bytes,
+        key_id: str,
+        signature: bytes,
+    ) -> None:
+        """Verify the signature over the exact bytes received, before anything
+        parses them (DSSE: verify, then parse). Only the key's bytes are used
+        here; its partner, validity and the sequence are checked again in the
+        transaction that records the write (``__call__``)."""
+        public_key = self._public_key(uow_factory, key_id)
+        if public_key is None:
+            raise Unauthenticated(
+                "SIGNATURE_KEY_UNKNOWN",
+                f"no signing key {key_id} is registered",
+                {"key_id": key_id},
+            )
+        if not self._verify(public_key, pae(payload_type, payload), signature):
+            raise _signature_invalid({"key_id": key_id})
+
+    def _public_key(self, uow_factory: UnitOfWorkFactory, key_id: str) -> bytes | None:
+        with self._keys_lock:
+            known = self._keys.get(key_id)
+        if known is not None:
+            return known
+        with uow_factory() as uow:
+            key = uow.partner_keys.get(key_id)
+        if key is None:
+            return None
+        try:
+            derived = key_id_of(key.public_key)
+        except KeyInvalid:
+            derived = ""
+        if derived == key_id:
+            with self._keys_lock:
+                if len(self._keys) >= _REMEMBERED_KEYS:
+                    self._keys.clear()
+                self._keys[key_id] = key.public_key
+        return key.public_key
 
     def __call__(self, uow: UnitOfWork, record: SignedRecord | None, now: datetime) -> None:
         """Check the write; raises coded HubErrors."""
@@ -65,12 +119,7 @@ def authenticate(uow: UnitOfWork, record: SignedRecord, verify: SignatureVerifie
             {**details, "state": key.state.value},
         )
     if not verify(key.public_key, pae(record.payload_type.value, record.payload), record.signature):
-        raise Unauthenticated(
-            "SIGNATURE_INVALID",
-            "the signature does not match the payload: altered in transit or signed "
-            "with another key",
-            details,
-        )
+        raise _signature_invalid(details)
     # The sequence is looked at only once the signature says who wrote it.
     if record.sequence <= 0:
         raise InvalidRequest(
@@ -79,6 +128,14 @@ def authenticate(uow: UnitOfWork, record: SignedRecord, verify: SignatureVerifie
     last = uow.signed_payloads.last_sequence(record.partner)
     if record.sequence <= last:
         raise replayed(SequenceNotAdvanced(record.partner, record.sequence, last))
+
+
+def _signature_invalid(details: dict[str, str]) -> Unauthenticated:
+    return Unauthenticated(
+        "SIGNATURE_INVALID",
+        "the signature does not match the payload: altered in transit or signed with another key",
+        details,
+    )
 
 
 # The reason of a write refused because the partner's sequence is already at
@@ -105,6 +162,16 @@ class UnsignedOnly:
     def __call__(self, uow: UnitOfWork, record: SignedRecord | None, now: datetime) -> None:
         if record is not None:
             raise RuntimeError("a signed write reached a service built without an authenticator")
+
+    @staticmethod
+    def check_signature(
+        uow_factory: UnitOfWorkFactory,
+        payload_type: str,
+        payload: bytes,
+        key_id: str,
+        signature: bytes,
+    ) -> None:
+        raise RuntimeError("a signed write reached a service built without an authenticator")
 
     @staticmethod
     def keep(uow: UnitOfWork, record: SignedRecord | None, now: datetime) -> None:
