@@ -10,7 +10,7 @@ from __future__ import annotations
 import csv
 import hashlib
 import io
-from collections.abc import Collection
+from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -19,6 +19,7 @@ from adapters.manifest import Manifest
 from adapters.problem_codes import ProblemCode
 
 _UTF8_BOM = b"\xef\xbb\xbf"
+_LEGACY_CJK = frozenset({"gb18030", "big5hkscs"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,10 +51,11 @@ def decode(data: bytes, manifest: Manifest, file: str) -> str | RowProblem:
             f"{file} is not {manifest.encoding} as the manifest says: {why}",
         )
 
-    if manifest.codec == "gb18030":
-        # GB18030 decodes almost any byte string, so UTF-8 text would turn into
-        # mojibake silently. Valid UTF-8 with non-ASCII bytes is not GB18030
-        # Chinese text in practice: refuse it instead of guessing.
+    if manifest.codec in _LEGACY_CJK:
+        # GB18030 decodes almost any byte string and Big5-HKSCS a good share of
+        # UTF-8 Chinese, so UTF-8 text would turn into mojibake silently. Valid
+        # UTF-8 with non-ASCII bytes is not GB18030 or Big5 text in practice:
+        # refuse it instead of guessing.
         if data.startswith(_UTF8_BOM):
             return mismatch("it starts with a UTF-8 byte order mark")
         if not data.isascii():
@@ -82,12 +84,18 @@ def _file_bytes(path: Path) -> bytes | None:
 
 
 def read_table(
-    delivery_dir: Path, manifest: Manifest, role: str, required: Collection[str]
+    delivery_dir: Path,
+    manifest: Manifest,
+    role: str,
+    required: Collection[str],
+    header_name: Callable[[str], str] | None = None,
 ) -> tuple[CsvTable | None, list[RowProblem]]:
     """Read the file the manifest names for ``role``.
 
     Returns no table when the file is refused whole (missing, digest
     mismatch, encoding mismatch, empty, header without a required column).
+    ``header_name`` maps each stripped header cell to the column name the
+    adapter uses (Macao's bilingual headers); by default the cell itself.
     """
     file = manifest.files[role]
     data = _file_bytes(delivery_dir / file)
@@ -112,13 +120,17 @@ def read_table(
     text = decode(data, manifest, file)
     if isinstance(text, RowProblem):
         return None, [text]
-    return parse_table(file, text, required)
+    return parse_table(file, text, required, header_name)
 
 
 def parse_table(
-    file: str, text: str, required: Collection[str]
+    file: str,
+    text: str,
+    required: Collection[str],
+    header_name: Callable[[str], str] | None = None,
 ) -> tuple[CsvTable | None, list[RowProblem]]:
-    """Parse decoded CSV text (RFC 4180) into rows keyed by stripped header names."""
+    """Parse decoded CSV text (RFC 4180) into rows keyed by stripped header names
+    (or by what ``header_name`` makes of them)."""
     # The csv module refuses a field longer than its limit (128 KiB by default)
     # by raising mid-file. The whole text is already in memory, so the limit
     # protects nothing here: no field can be longer than the text itself.
@@ -129,6 +141,8 @@ def parse_table(
     for cells in reader:
         if any(c.strip() for c in cells):
             header = [c.strip() for c in cells]
+            if header_name is not None:
+                header = [header_name(c) for c in header]
             break
     if header is None:
         return None, [RowProblem(file, 0, "", ProblemCode.FILE_EMPTY, f"{file} has no header row")]

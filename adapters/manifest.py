@@ -1,7 +1,7 @@
 """The delivery manifest (manifest.json) every partner sends with its files.
 
 {"partner": "CN-GD", "delivery_id": "GD-20241031-01",
- "encoding": "utf-8" | "gb18030", "created_at": "2024-10-31T18:00:00+08:00",
+ "encoding": "utf-8" | "gb18030" | "big5hkscs", "created_at": "2024-10-31T18:00:00+08:00",
  "files": {"projects": "projects.csv", "reductions": "reductions.csv"},
  "sha256": {"projects.csv": "<hex>", "reductions.csv": "<hex>"}}
 """
@@ -25,6 +25,9 @@ ENCODINGS: Mapping[str, str] = {
     "utf-8": "utf-8-sig",
     "utf8": "utf-8-sig",
     "gb18030": "gb18030",
+    # Older Macao (DSPA) exports; Python's codec name, and the spelling with a hyphen.
+    "big5hkscs": "big5hkscs",
+    "big5-hkscs": "big5hkscs",
 }
 
 _SHA256 = re.compile(r"^[0-9a-f]{64}$")

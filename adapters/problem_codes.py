@@ -30,6 +30,10 @@ class ProblemCode(StrEnum):
     ROW_UNIT_UNKNOWN = "ROW_UNIT_UNKNOWN"
     ROW_STATUS_UNKNOWN = "ROW_STATUS_UNKNOWN"
     ROW_DISTRICT_UNKNOWN = "ROW_DISTRICT_UNKNOWN"
+    # A quantity that reads as two values, Portuguese and Chinese (1,250 / 1.250).
+    ROW_QUANTITY_AMBIGUOUS = "ROW_QUANTITY_AMBIGUOUS"
+    # The quantity blank and points (碳積分) given instead: points are never a quantity.
+    ROW_POINTS_NOT_QUANTITY = "ROW_POINTS_NOT_QUANTITY"
 
 
 # Codes that refuse a whole file: nothing of that file is sent.

@@ -14,6 +14,7 @@ from collections.abc import Callable, Mapping
 from adapters.guangdong import GuangdongAdapter
 from adapters.hechi import HechiAdapter
 from adapters.hongkong import HongKongAdapter
+from adapters.macao import MacaoAdapter
 from adapters.partner_template import TemplateAdapter
 from adapters.protocol import PartnerAdapter
 
@@ -21,6 +22,7 @@ ADAPTERS: Mapping[str, Callable[[], PartnerAdapter]] = {
     "guangdong": GuangdongAdapter,
     "hechi": HechiAdapter,
     "hongkong": HongKongAdapter,
+    "macao": MacaoAdapter,
     "template": TemplateAdapter,
 }
 

@@ -42,7 +42,7 @@ def test_template_adapter_reads_its_sample() -> None:
 
 
 def test_registry() -> None:
-    assert set(ADAPTERS) == {"guangdong", "hechi", "hongkong", "template"}
+    assert set(ADAPTERS) == {"guangdong", "hechi", "hongkong", "macao", "template"}
     assert adapter_for("hongkong").partner == "CN-HK"
     assert adapter_for("guangdong").partner == "CN-GD"
 
@@ -50,7 +50,7 @@ def test_registry() -> None:
 def test_sample_manifests_are_correct_except_the_broken_one() -> None:
     folders = sorted(REPO.glob("adapters/*/samples/*/manifest.json"))
     folders += sorted(DATA.glob("*/manifest.json"))
-    assert len(folders) == 7
+    assert len(folders) == 10
     for manifest in folders:
         stale = stale_digests(manifest.parent)
         if manifest.parent.name == "GD-BROKEN-DIGEST":

@@ -43,7 +43,7 @@ def test_shipped_standard_loads_with_every_required_part(standard: Standard) -> 
         "SZ-FOREST-SINK",
         "SZ-RECYCLE",
     }
-    assert standard.partners() == ("451200", "CN-GD", "CN-HK")
+    assert standard.partners() == ("451200", "CN-GD", "CN-HK", "CN-MO")
     gd = standard.crosswalk("CN-GD")
     assert gd is not None
     assert {e.partner_methodology for e in gd.entries} == {
