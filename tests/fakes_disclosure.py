@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
+from hub.domain.audit_chain import Checkpoint
 from hub.domain.blocks import BlockState
 from hub.errors import FailedPrecondition, InvalidRequest, NotFound
 from hub.services.disclosure import (
@@ -51,6 +52,7 @@ class FakeDisclosureQueries:
     projects_: list[ProjectEntry] = field(default_factory=list)
     blocks_: list[BlockEntry] = field(default_factory=list)
     retirements_: list[RetirementEntry] = field(default_factory=list)
+    checkpoints_: list[Checkpoint] = field(default_factory=list)
 
     def projects(
         self, where: DisclosureFilter, after: ProjectKey | None, limit: int
@@ -124,6 +126,13 @@ class FakeDisclosureQueries:
     def overall(self, where: DisclosureFilter) -> TotalsEntry:
         sums = self._sums(None, where).get("", [0, 0, 0])
         return TotalsEntry("", *sums)
+
+    def checkpoints(self, after: int | None, limit: int) -> list[Checkpoint]:
+        rows = sorted(self.checkpoints_, key=lambda c: c.seq)
+        return [c for c in rows if after is None or c.seq > after][:limit]
+
+    def latest_checkpoint(self) -> Checkpoint | None:
+        return max(self.checkpoints_, key=lambda c: c.seq, default=None)
 
 
 @dataclass

@@ -11,6 +11,7 @@ from fastapi.responses import StreamingResponse
 from pydantic import BeforeValidator
 
 from hub.domain.blocks import BlockState
+from hub.domain.published_checkpoint import published
 from hub.errors import InvalidRequest
 from hub.http_api.context import HttpServices, services
 from hub.http_api.csv_export import CSV_MEDIA_TYPE, csv_response
@@ -18,6 +19,8 @@ from hub.http_api.error_mapping import ErrorBody
 from hub.http_api.schemas import (
     BlockOut,
     BlockPage,
+    CheckpointOut,
+    CheckpointPage,
     ProjectOut,
     ProjectPage,
     RetirementOut,
@@ -197,3 +200,29 @@ def export_totals(
 def summary(hub: Services, where: CommonFilter) -> TotalsOut:
     """Every unit the filter keeps, in one line (key "")."""
     return TotalsOut.of(hub.disclosure.overall(where))
+
+
+@router.get("/audit/checkpoints", response_model=CheckpointPage, responses=ERRORS)
+def list_checkpoints(
+    hub: Services, cursor: Cursor = None, limit: Limit = DEFAULT_LIMIT
+) -> CheckpointPage:
+    """The hub's signed audit checkpoints, by seq: hold them anywhere and check
+    a copy of the audit log against them (`carbon-hub audit verify --against`)."""
+    page = hub.disclosure.checkpoints(cursor, limit)
+    return CheckpointPage(
+        items=[CheckpointOut(**published(c)) for c in page.items], next_cursor=page.next_cursor
+    )
+
+
+@router.get(
+    "/audit/checkpoints/latest",
+    response_model=CheckpointOut,
+    responses={
+        404: {"model": ErrorBody, "description": "none signed yet (AUDIT_CHECKPOINT_NONE)"},
+        **ERRORS,
+    },
+)
+def latest_checkpoint(hub: Services) -> CheckpointOut:
+    """The last signed audit checkpoint: the same JSON `carbon-hub audit
+    export-checkpoint` writes."""
+    return CheckpointOut(**published(hub.disclosure.latest_checkpoint()))

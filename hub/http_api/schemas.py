@@ -90,3 +90,24 @@ class RetirementPage(BaseModel):
 class TotalsPage(BaseModel):
     items: list[TotalsOut]
     next_cursor: str | None
+
+
+class CheckpointOut(BaseModel):
+    """A signed audit checkpoint, with everything needed to verify it offline
+    (docs/audit-log.md): the signature is Ed25519 by the hub key ``key_id``
+    over DSSE v1 PAE(payload_type, statement)."""
+
+    seq: int = Field(description="the audit chain's last row covered (rows 1..seq)")
+    head_hash: str = Field(description="the chain's hash at seq, 64 hex digits")
+    at: str = Field(description="when it was signed, YYYY-MM-DDTHH:MM:SS.ffffffZ")
+    key_id: str = Field(description="the hub signing key: ed25519: + 16 hex digits")
+    payload_type: str = Field(description="the DSSE payload type signed under")
+    statement: str = Field(
+        description="the signed bytes (UTF-8): canonical JSON of at, head_hash, seq"
+    )
+    signature: str = Field(description="the Ed25519 signature, standard base64")
+
+
+class CheckpointPage(BaseModel):
+    items: list[CheckpointOut]
+    next_cursor: str | None

@@ -18,7 +18,8 @@ from datetime import date, datetime
 from enum import StrEnum
 from typing import Generic, Protocol, TypeVar
 
-from hub.errors import InvalidRequest
+from hub.domain.audit_chain import Checkpoint
+from hub.errors import InvalidRequest, NotFound
 
 MAX_LIMIT = 500
 DEFAULT_LIMIT = 50
@@ -152,6 +153,12 @@ class DisclosureQueries(Protocol):
         """The same figures over everything the filter keeps (key "")."""
         ...
 
+    def checkpoints(self, after: int | None, limit: int) -> list[Checkpoint]:
+        """The signed audit checkpoints after seq ``after``, by seq, as stored."""
+        ...
+
+    def latest_checkpoint(self) -> Checkpoint | None: ...
+
 
 T = TypeVar("T")
 K = TypeVar("K")
@@ -204,6 +211,24 @@ class DisclosureService:
 
     def overall(self, where: DisclosureFilter) -> TotalsEntry:
         return self._queries.overall(where)
+
+    # The audit checkpoints are published as stored, unverified: a reader
+    # checks each signature with the hub's public key (docs/audit-log.md)
+    # rather than trust the hub's word that it did.
+
+    def checkpoints(
+        self, cursor: str | None = None, limit: int = DEFAULT_LIMIT
+    ) -> Page[Checkpoint]:
+        after = decode_cursor(cursor, "checkpoints", parse_seq_key)
+        rows = self._queries.checkpoints(after, checked_limit(limit) + 1)
+        return page_of(rows, limit, "checkpoints", lambda c: [str(c.seq)])
+
+    def latest_checkpoint(self) -> Checkpoint:
+        """NotFound AUDIT_CHECKPOINT_NONE before the hub signed its first."""
+        found = self._queries.latest_checkpoint()
+        if found is None:
+            raise NotFound("AUDIT_CHECKPOINT_NONE", "no audit checkpoint has been signed yet")
+        return found
 
     # Exports walk every page: a CSV of any size streams in bounded memory.
 
@@ -292,6 +317,12 @@ def parse_time_key(key: list[str]) -> TimeKey:
     if instant.tzinfo is None:
         raise ValueError("instant without offset")
     return instant, key[1]
+
+
+def parse_seq_key(key: list[str]) -> int:
+    if len(key) != 1 or not key[0].isdecimal() or not key[0].isascii() or len(key[0]) > 19:
+        raise ValueError("one seq in digits expected")
+    return int(key[0])
 
 
 def parse_string_key(key: list[str]) -> str:

@@ -33,8 +33,10 @@ from hub.storage.tables import AuditCheckpointRow, AuditHeadRow, LedgerEventRow
 from hub.storage.transaction import Transaction
 
 __all__ = [
+    "CHECKPOINT_COLUMNS",
     "SqlAlchemyAuditRepository",
     "append_chained",
+    "checkpoint_of",
     "decode_details",
     "decode_instant",
 ]
@@ -144,7 +146,7 @@ _ROW_COLUMNS = (
     type_coerce(LedgerEventRow.hash, NullType()).label("hash"),
 )
 
-_CHECKPOINT_COLUMNS = (
+CHECKPOINT_COLUMNS = (
     type_coerce(AuditCheckpointRow.seq, NullType()).label("seq"),
     type_coerce(AuditCheckpointRow.head_hash, NullType()).label("head_hash"),
     type_coerce(AuditCheckpointRow.at, NullType()).label("at"),
@@ -170,7 +172,9 @@ def _chain_row(row: Any) -> ChainRow:
     )
 
 
-def _checkpoint(row: Any) -> Checkpoint:
+def checkpoint_of(row: Any) -> Checkpoint:
+    """A row read with CHECKPOINT_COLUMNS; unreadable values read as ones no
+    signature covers, so the checkpoint is reported forged, never a crash."""
     seq = _integer(row.seq)
     signature = row.signature
     return Checkpoint(
@@ -233,12 +237,12 @@ class SqlAlchemyAuditRepository:
 
     def checkpoints(self) -> list[Checkpoint]:
         rows = self._tx.connection.execute(
-            select(*_CHECKPOINT_COLUMNS).order_by(AuditCheckpointRow.seq)
+            select(*CHECKPOINT_COLUMNS).order_by(AuditCheckpointRow.seq)
         )
-        return [_checkpoint(row) for row in rows]
+        return [checkpoint_of(row) for row in rows]
 
     def last_checkpoint(self) -> Checkpoint | None:
         row = self._tx.connection.execute(
-            select(*_CHECKPOINT_COLUMNS).order_by(AuditCheckpointRow.seq.desc()).limit(1)
+            select(*CHECKPOINT_COLUMNS).order_by(AuditCheckpointRow.seq.desc()).limit(1)
         ).one_or_none()
-        return None if row is None else _checkpoint(row)
+        return None if row is None else checkpoint_of(row)

@@ -34,6 +34,7 @@ from sqlalchemy import (
 from sqlalchemy.engine import make_url
 from sqlalchemy.pool import StaticPool
 
+from hub.domain.audit_chain import Checkpoint
 from hub.domain.blocks import BlockState
 from hub.services.disclosure import (
     BlockEntry,
@@ -46,7 +47,8 @@ from hub.services.disclosure import (
     TotalsDimension,
     TotalsEntry,
 )
-from hub.storage.tables import BlockRow, ProjectRow, RetirementRow
+from hub.storage.audit_repository import CHECKPOINT_COLUMNS, checkpoint_of
+from hub.storage.tables import AuditCheckpointRow, BlockRow, ProjectRow, RetirementRow
 
 _UNITS = BlockRow.last_unit - BlockRow.first_unit + 1
 
@@ -313,6 +315,18 @@ class SqlAlchemyDisclosureQueries:
         )
         ((issued, retired, cancelled),) = self._all(statement)
         return TotalsEntry("", int(issued), int(retired), int(cancelled))
+
+    def checkpoints(self, after: int | None, limit: int) -> list[Checkpoint]:
+        statement = select(*CHECKPOINT_COLUMNS)
+        if after is not None:
+            statement = statement.where(AuditCheckpointRow.seq > after)
+        statement = statement.order_by(AuditCheckpointRow.seq).limit(limit)
+        return [checkpoint_of(row) for row in self._all(statement)]
+
+    def latest_checkpoint(self) -> Checkpoint | None:
+        statement = select(*CHECKPOINT_COLUMNS).order_by(AuditCheckpointRow.seq.desc()).limit(1)
+        rows = self._all(statement)
+        return checkpoint_of(rows[0]) if rows else None
 
 
 def _conforms(queries: SqlAlchemyDisclosureQueries) -> DisclosureQueries:

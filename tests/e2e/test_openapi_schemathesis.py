@@ -39,7 +39,7 @@ from hub.http_api.server import start_http_server
 from hub.settings import HubSettings
 
 ROOT = Path(__file__).resolve().parents[2]
-# Per operation and generation mode: 9 operations x 2 modes x 60 stays
+# Per operation and generation mode: 11 operations x 2 modes x 60 stays
 # well under a minute on a loopback socket.
 EXAMPLES = 60
 CALL_TIMEOUT = 15.0
@@ -182,7 +182,11 @@ def test_disclosure_api_conforms_to_its_openapi_document(
         f"GET /api/v1/{name}"
         for name in ("projects", "blocks", "retirements", "totals")
         for name in (name, f"{name}.csv")
-    } | {"GET /api/v1/summary"}, labels
+    } | {
+        "GET /api/v1/summary",
+        "GET /api/v1/audit/checkpoints",
+        "GET /api/v1/audit/checkpoints/latest",
+    }, labels
     tally = Tally()
     for operation in operations:
         for mode in (GenerationMode.POSITIVE, GenerationMode.NEGATIVE):

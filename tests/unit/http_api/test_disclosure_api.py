@@ -126,7 +126,7 @@ def test_the_csv_export_holds_every_row_the_json_pages_hold(
 
 def test_the_api_is_read_only_by_construction(client: TestClient) -> None:
     api_routes = [r for r in disclosure_api.router.routes if isinstance(r, APIRoute)]
-    assert len(api_routes) == 9
+    assert len(api_routes) == 11
     assert all(r.methods <= {"GET", "HEAD"} for r in api_routes)
     refused = client.post("/api/v1/blocks", json={})
     assert refused.status_code == 405
@@ -150,6 +150,8 @@ def test_the_openapi_document_types_responses_and_documents_coded_errors(
         "/api/v1/totals",
         "/api/v1/totals.csv",
         "/api/v1/summary",
+        "/api/v1/audit/checkpoints",
+        "/api/v1/audit/checkpoints/latest",
     }
     for path in paths.values():
         assert set(path) == {"get"}
@@ -161,4 +163,17 @@ def test_the_openapi_document_types_responses_and_documents_coded_errors(
     schemas = document["components"]["schemas"]
     assert "HTTPValidationError" not in schemas
     assert schemas["BlockPage"]["required"] == ["items", "next_cursor"]
+    assert set(schemas["CheckpointOut"]["required"]) == {
+        "seq",
+        "head_hash",
+        "at",
+        "key_id",
+        "payload_type",
+        "statement",
+        "signature",
+    }
+    latest = paths["/api/v1/audit/checkpoints/latest"]["get"]["responses"]
+    assert latest["404"]["content"]["application/json"]["schema"] == {
+        "$ref": "#/components/schemas/ErrorBody"
+    }
     assert client.get("/docs").status_code == 404  # its scripts would come from a CDN
