@@ -2,6 +2,8 @@
 
 ``create_app(hub, settings)`` wires the hub's services; ``create_http_app``
 takes them directly (tests give it services over in-memory storage).
+Every refusal is coded (hub.http_api.error_mapping); an unexpected fault
+answers 500 INTERNAL_FAULT with an incident id only (hub.http_api.fault_barrier).
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ from hub.http_api import console, disclosure_api, pages
 from hub.http_api.console_sessions import ConsoleSessions
 from hub.http_api.context import HttpServices
 from hub.http_api.error_mapping import ErrorBody, body_of, headers_of, status_of
+from hub.http_api.fault_barrier import FaultBarrier
 from hub.http_api.session_key import session_secret
 from hub.http_api.templating import render
 from hub.settings import HubSettings
@@ -60,6 +63,9 @@ def create_http_app(services: HttpServices, settings: HubSettings) -> FastAPI:
     )
     app.state.services = services
     app.state.console_sessions = ConsoleSessions(settings.session_max_age)
+    # Added first, so innermost: its 500 page still gets the session and the
+    # security headers of the middleware added after it.
+    app.add_middleware(FaultBarrier, respond=_refusal)
     app.add_middleware(
         SessionMiddleware,
         secret_key=session_secret(settings),
