@@ -153,7 +153,7 @@ def test_registered_under_macao() -> None:
 
 def test_utf8_sample_reports_every_fault_with_line_column_and_code() -> None:
     d = MacaoAdapter().read(UTF8)
-    assert (d.partner, d.delivery_id, d.rows_read) == ("CN-MO", "MO-20250401-01", 18)
+    assert (d.partner, d.delivery_id, d.rows_read) == ("CN-MO", "MO-20250401-01", 19)
     assert [(p.line, p.column, p.code) for p in d.problems] == [
         (8, Q, ProblemCode.ROW_QUANTITY_AMBIGUOUS),
         (9, "開始/Início", ProblemCode.ROW_DATE_MALFORMED),
@@ -164,7 +164,7 @@ def test_utf8_sample_reports_every_fault_with_line_column_and_code() -> None:
     ]
     # Nothing dropped silently: every row read is a claim or a problem line.
     assert len(d.claims) + len({p.line for p in d.problems}) == d.rows_read
-    assert [c.source.line for c in d.claims] == [2, 3, 4, 5, 6, 7, 12, 13, 14, 15, 16, 17, 18]
+    assert [c.source.line for c in d.claims] == [2, 3, 4, 5, 6, 7, 12, 13, 14, 15, 16, 17, 18, 20]
 
 
 def test_utf8_sample_good_rows_are_exact_and_in_the_right_programme() -> None:
@@ -194,6 +194,7 @@ def test_utf8_sample_good_rows_are_exact_and_in_the_right_programme() -> None:
     assert (sent[3].period_start, sent[5].period_end) == ("2025-03-04", "2025-03-10T08:25:00")
     assert sent[7].utility == "CEM"
     assert sent[17].activity_unit == "trip"  # 2 viagens: the standard decides
+    assert sent[20].activity_quantity == "1234567"  # 1.234.567: dots between thousands
 
 
 def test_points_are_never_a_quantity() -> None:
