@@ -229,3 +229,37 @@ def test_concurrent_calls_while_revoking(authority: Authority) -> None:
     assert outcomes[issued[1].serial] == {"ok"}
     assert outcomes[issued[0].serial] <= {"ok", "CERTIFICATE_REVOKED"}
     assert _code(identifier, _context(issued[0])) == "CERTIFICATE_REVOKED"
+
+
+def test_standing_sees_a_revocation_at_once(authority: Authority) -> None:
+    issued = authority.issue(Role.PARTNER, partner="CN-GD")
+    monotonic = FakeMonotonic()
+    identifier = CertificateIdentifier(
+        authority.pki_dir, crl_check_interval=0.5, monotonic=monotonic
+    )
+    identity = identifier(_context(issued))
+    assert identifier.standing(identity) is None
+    authority.revoke("CN-GD", "compromised")
+    # No interval to wait out: an open stream's next message is refused.
+    refusal = identifier.standing(identity)
+    assert refusal is not None and refusal.code == "CERTIFICATE_REVOKED"
+    assert refusal.details["serial"] == issued.serial
+
+
+def test_standing_follows_the_expiry_of_an_open_call(authority: Authority) -> None:
+    issued = authority.issue(Role.EXCHANGE, days=30)
+    now = datetime.now(UTC)
+    clock = [now]
+    identifier = CertificateIdentifier(authority.pki_dir, clock=lambda: clock[0])
+    identity = identifier(_context(issued))
+    assert identifier.standing(identity) is None
+    clock[0] = now + timedelta(days=31)
+    refusal = identifier.standing(identity)
+    assert refusal is not None and refusal.code == "CERTIFICATE_EXPIRED"
+
+
+def test_standing_refuses_an_identity_no_certificate_established(authority: Authority) -> None:
+    identifier = CertificateIdentifier(authority.pki_dir)
+    stranger = Identity(role=Role.PARTNER, subject="CN-GD", partner="CN-GD", serial="abc123")
+    refusal = identifier.standing(stranger)
+    assert refusal is not None and refusal.code == "CERTIFICATE_REQUIRED"
