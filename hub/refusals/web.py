@@ -1,0 +1,144 @@
+"""Refusals of the HTTP side: the public disclosure API and pages, and the
+bureau's review console (also reached through `carbon-hub bureau`)."""
+
+from __future__ import annotations
+
+from hub.errors import ErrorKind
+from hub.refusals.reason import Reason, Section
+
+_API = "HTTP /api/ and public pages"
+_CONSOLE = "console"
+_REVIEW = "console review, `carbon-hub bureau`"
+
+SECTION = Section(
+    title="HTTP: disclosure and the console",
+    intro='The API answers `{"code", "message", "details"}`; pages show the same '
+    "code. A status the router gives that is not listed here (other than 404 and 405) "
+    "answers `HTTP_<status>`.",
+    reasons=(
+        Reason(
+            "REQUEST_INVALID",
+            ErrorKind.INVALID_ARGUMENT,
+            "HTTP",
+            "A parameter or form field fails validation; details name each field at "
+            "fault (at most ten).",
+            "参数或表单字段未通过校验；details 逐一列出出错字段（最多十个）。",
+            "參數或表單欄位未通過校驗；details 逐一列出出錯欄位（最多十個）。",
+        ),
+        Reason(
+            "NOT_FOUND",
+            None,
+            "HTTP",
+            "No page or API route at this path.",
+            "该路径下没有页面或 API 路由。",
+            "該路徑下沒有頁面或 API 路由。",
+            http_status=404,
+        ),
+        Reason(
+            "METHOD_NOT_ALLOWED",
+            None,
+            "HTTP",
+            "The path exists but does not take this HTTP method.",
+            "该路径存在，但不接受此 HTTP 方法。",
+            "該路徑存在，但不接受此 HTTP 方法。",
+            http_status=405,
+        ),
+        Reason(
+            "QUERY_PARAMETER_REPEATED",
+            ErrorKind.INVALID_ARGUMENT,
+            "HTTP /api/",
+            "A query parameter is given more than once; give each once.",
+            "查询参数重复出现；每个参数只能给出一次。",
+            "查詢參數重複出現；每個參數只能給出一次。",
+        ),
+        Reason(
+            "FILTER_INVALID",
+            ErrorKind.INVALID_ARGUMENT,
+            "public pages",
+            "A filter of a page is too long, not a year, not a date YYYY-MM-DD, or "
+            "names an unknown state.",
+            "页面筛选条件过长、不是年份、不是 YYYY-MM-DD 日期，或所指状态不存在。",
+            "頁面篩選條件過長、不是年份、不是 YYYY-MM-DD 日期，或所指狀態不存在。",
+        ),
+        Reason(
+            "CURSOR_INVALID",
+            ErrorKind.INVALID_ARGUMENT,
+            _API,
+            "The cursor is not one this list handed out; start again without a cursor.",
+            "游标并非此列表所发放；请不带游标重新开始。",
+            "游標並非此列表所發放；請不帶游標重新開始。",
+        ),
+        Reason(
+            "LIMIT_OUT_OF_RANGE",
+            ErrorKind.INVALID_ARGUMENT,
+            _API,
+            "The page size (limit) is outside the allowed range.",
+            "每页条数（limit）超出允许范围。",
+            "每頁條數（limit）超出允許範圍。",
+        ),
+        Reason(
+            "DATE_RANGE_INVALID",
+            ErrorKind.INVALID_ARGUMENT,
+            _API,
+            "The start of the date range (since) is after its end (until).",
+            "日期范围的起点（since）晚于终点（until）。",
+            "日期範圍的起點（since）晚於終點（until）。",
+        ),
+        Reason(
+            "CSRF_TOKEN_INVALID",
+            ErrorKind.PERMISSION_DENIED,
+            _CONSOLE,
+            "The form's CSRF token does not match the session; reload the page and retry.",
+            "表单的 CSRF 令牌与会话不符；请刷新页面后重试。",
+            "表單的 CSRF 權杖與工作階段不符；請重新載入頁面後重試。",
+        ),
+        Reason(
+            "LOGIN_FAILED",
+            ErrorKind.UNAUTHENTICATED,
+            _CONSOLE,
+            "Unknown username or wrong password.",
+            "用户名或密码错误。",
+            "用戶名稱或密碼錯誤。",
+        ),
+        Reason(
+            "LOGIN_THROTTLED",
+            ErrorKind.RESOURCE_EXHAUSTED,
+            _CONSOLE,
+            "Too many failed logins for this username; try again later.",
+            "该用户名登录失败次数过多；请稍后再试。",
+            "該用戶名稱登入失敗次數過多；請稍後再試。",
+        ),
+        Reason(
+            "CLAIM_NOT_HELD",
+            ErrorKind.FAILED_PRECONDITION,
+            _REVIEW,
+            "The claim is not held for review, so it cannot be approved or rejected.",
+            "该申报记录不处于待审核状态，不能批准或驳回。",
+            "該申報記錄不處於待審核狀態，不能批准或駁回。",
+        ),
+        Reason(
+            "CLAIM_HELD_BY_PROJECT",
+            ErrorKind.FAILED_PRECONDITION,
+            _REVIEW,
+            "The claim waits for its project's review; decide the project first.",
+            "该申报记录须待其所属项目审核；请先处理项目。",
+            "該申報記錄須待其所屬項目審核；請先處理項目。",
+        ),
+        Reason(
+            "REVIEW_COMMENT_REQUIRED",
+            ErrorKind.INVALID_ARGUMENT,
+            _REVIEW,
+            "Approving or rejecting needs a comment.",
+            "批准或驳回须填写意见。",
+            "批准或駁回須填寫意見。",
+        ),
+        Reason(
+            "PROJECT_TRANSITION_NOT_ALLOWED",
+            ErrorKind.FAILED_PRECONDITION,
+            _REVIEW + ", BureauService",
+            "The project's review state does not allow this action (e.g. it was decided already).",
+            "项目当前的审核状态不允许此操作（例如已作出决定）。",
+            "項目目前的審核狀態不允許此操作（例如已作出決定）。",
+        ),
+    ),
+)
