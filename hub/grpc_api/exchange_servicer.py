@@ -78,8 +78,11 @@ class ExchangeServicer(pb_grpc.ExchangeServiceServicer):
             self._waiting.add(wake)
         try:
             field_checks.check(request)
-            # Wakes the poll wait the moment the client cancels or the deadline
-            # passes; False means the RPC has already ended.
+            # Wakes the poll wait the moment the client cancels, the deadline
+            # passes or the guard withdraws the call (the exchange's
+            # certificate revoked or expired: hub.grpc_api.open_calls, which
+            # then ends the stream with that refusal); False means the RPC
+            # has already ended.
             if not context.add_callback(wake.set):
                 return
             yield from self._events(request, context, wake)

@@ -359,8 +359,8 @@ class Authority:
     def revoke(self, serial_or_name: str, reason: str) -> IssuedCertificate:
         """Revoke a client certificate by serial (hex) or name; rewrites crl.pem.
 
-        A running hub's CertificateIdentifier notices the new crl.pem and
-        refuses the certificate from its next call on, without a restart.
+        A running hub notices the new crl.pem without a restart: it refuses
+        the certificate's next call and ends its open streams within a second.
         """
         reason = reason.strip()
         if not reason:
