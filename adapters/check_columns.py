@@ -31,6 +31,7 @@ FIELD_OF_CHECK: Mapping[str, str] = {
     "PERIOD_TOO_LONG": "period_end",
     "UNIT_UNKNOWN": "activity_unit",
     "UNIT_NOT_FOR_METHODOLOGY": "activity_unit",
+    "TRIP_WITHOUT_DISTANCE": "activity_unit",
     "QUANTITY_MALFORMED": "activity_quantity",
     "QUANTITY_NOT_POSITIVE": "activity_quantity",
     "QUANTITY_OUT_OF_BOUNDS": "activity_quantity",

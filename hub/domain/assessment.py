@@ -358,6 +358,22 @@ def _check_project(
             )
 
 
+def _unit_refusal(unit: str, methodology: Methodology | None) -> str:
+    """The code refusing a unit the crosswalk does not accept.
+
+    A ride counted in trips has no distance, and the passenger methodologies
+    need one: with no filed trip length the refusal says so with its own code
+    rather than as any unit mismatch.
+    """
+    if (
+        methodology is not None
+        and units.dimension(unit) is units.Dimension.COUNT
+        and units.dimension(methodology.activity_unit) is units.Dimension.PASSENGER_DISTANCE
+    ):
+        return "TRIP_WITHOUT_DISTANCE"
+    return "UNIT_NOT_FOR_METHODOLOGY"
+
+
 def _check_activity(
     submission: ClaimSubmission,
     standard: Standard,
@@ -375,7 +391,7 @@ def _check_activity(
     elif entry is not None and unit not in standard.accepted_units(entry):
         checks.append(
             fire(
-                "UNIT_NOT_FOR_METHODOLOGY",
+                _unit_refusal(unit, methodology),
                 field="activity_unit",
                 unit=unit,
                 methodology=entry.methodology,

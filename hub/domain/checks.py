@@ -97,6 +97,7 @@ CATALOGUE: dict[str, CheckDefinition] = {
         # Activity data
         _d("UNIT_UNKNOWN", E, "单位 {unit} 无法识别", "unit {unit} is not known"),
         _d("UNIT_NOT_FOR_METHODOLOGY", E, "单位 {unit} 不适用于方法学 {methodology}", "unit {unit} does not fit methodology {methodology}"),
+        _d("TRIP_WITHOUT_DISTANCE", E, "按次计的乘车没有距离：方法学 {methodology} 需要人公里，{partner_methodology} 未备案平均出行距离", "rides counted in trips carry no distance: methodology {methodology} needs passenger-km and no average trip length is filed for {partner_methodology}"),
         _d("QUANTITY_MALFORMED", E, "数量 {value} 不是有效数字", "quantity {value} is not a valid number"),
         _d("QUANTITY_NOT_POSITIVE", E, "活动量 {value} 必须大于零", "activity quantity {value} must be positive"),
         _d("QUANTITY_OUT_OF_BOUNDS", R, "活动量 {value} {unit} 超出合理范围（上限 {limit}）", "activity quantity {value} {unit} is beyond plausible bounds (limit {limit})"),

@@ -45,7 +45,7 @@ REJECTED = {
     "MO-2025-000113": "UTILITY_REQUIRED",  # rooftop PV without a supplier
     "MO-2025-000114": "ADJUSTMENT_REF_MISSING",
     "MO-2025-000115": "DUPLICATE_CONTENT",  # 000101 re-sent under a new reference
-    "MO-2025-000116": "UNIT_NOT_FOR_METHODOLOGY",  # bus rides counted in trips
+    "MO-2025-000116": "TRIP_WITHOUT_DISTANCE",  # bus rides counted in trips
     "MO-2025-000117": "MATERIAL_UNKNOWN",  # household batteries: no factor filed
 }
 ADAPTER_CODES = (

@@ -353,7 +353,16 @@ def test_hk_mtr_km_recomputed_with_the_metro_factor(standard: Standard) -> None:
     # 30 pkm x (110 - 46.7) gCO2/pkm / 1e6
     assert a.normalised.credited_tco2e == Decimal("0.001899")
     trips = assess(standard, claim.__class__(**{**_fields(claim), "activity_unit": "trip"}))
+    # Rides counted in trips have no distance and no trip length is filed.
+    assert codes(trips) == ["TRIP_WITHOUT_DISTANCE"]
+    assert check(trips, "TRIP_WITHOUT_DISTANCE")["field"] == "activity_unit"
+    assert decide(trips.checks) is Decision.REJECTED
+
+
+def test_a_count_unit_for_a_mass_methodology_is_any_unit_mismatch(standard: Standard) -> None:
+    trips = assess(standard, hk_green_claim(activity_unit="trip"))
     assert "UNIT_NOT_FOR_METHODOLOGY" in codes(trips)
+    assert "TRIP_WITHOUT_DISTANCE" not in codes(trips)
 
 
 # --- personal behaviour -------------------------------------------------------------------
@@ -476,7 +485,7 @@ def test_bad_reported_values(standard: Standard) -> None:
 
 
 def test_unknown_partner_and_methodology(standard: Standard) -> None:
-    a = assess(standard, gd_pv_claim(partner="CN-MO", partner_methodology="MO-PV"))
+    a = assess(standard, gd_pv_claim(partner="CN-TPL", partner_methodology="TPL-PV"))
     assert {"PARTNER_NOT_RECOGNISED", "METHODOLOGY_NOT_IN_CROSSWALK"} <= set(codes(a))
 
 
