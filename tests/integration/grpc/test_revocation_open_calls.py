@@ -11,7 +11,10 @@ does not make them flaky.
 
 from __future__ import annotations
 
+import os
 import queue
+import subprocess
+import sys
 import threading
 import time
 from collections.abc import Iterator
@@ -22,6 +25,7 @@ from typing import Any
 
 import grpc
 import pytest
+from grpc_health.v1 import health_pb2, health_pb2_grpc
 
 from adapters.partner_signing import PartnerSigner
 from hub.domain.identity import Role
@@ -41,7 +45,9 @@ from tests.integration.grpc.ledger_helpers import (
     register_gd_project,
     running_hub,
 )
+from tests.trusted_clients import OFFICER
 
+ROOT = Path(__file__).resolve().parents[3]
 PROMISED_SECONDS = 2.0  # the mechanism targets under 1 s; this bound absorbs a loaded machine
 
 
@@ -178,6 +184,41 @@ def test_nothing_sent_after_the_revocation_is_recorded(hub: Running) -> None:
     hong_kong.GetPartnerSequence(pb.GetPartnerSequenceRequest(partner="CN-HK"), timeout=5)
 
 
+def _revoke_with_the_cli(hub: Running, name: str) -> float:
+    """`carbon-hub pki revoke` as its own process; the moment it finished."""
+    command = [sys.executable, "-c", "from hub.cli import main; main()", "pki", "revoke"]
+    revoked = subprocess.run(
+        [*command, name, "--reason", "left", "--pki-dir", str(hub.clients.trust.pki_dir)],
+        capture_output=True,
+        text=True,
+        env={k: v for k, v in os.environ.items() if not k.upper().startswith("HUB_")},
+        cwd=ROOT,
+        timeout=120,
+    )
+    assert revoked.returncode == 0, revoked.stderr
+    return time.monotonic()
+
+
+def test_a_revocation_by_the_cli_in_another_process_ends_open_streams(hub: Running) -> None:
+    register_gd_project(hub.partner)
+    first = issue_pv_block(hub, "R-0", 12, 3)
+    follow = _follow(hub)
+    follow.wait_for(1)
+    assert [event.block.block_id for event in follow.items] == [first]
+    outbox, inbox = _open_submit_stream(hub.clients.channel("CN-GD"), hub.clients.signer("CN-GD"))
+    try:
+        for name, stream in (("CN-GD", inbox), ("exchange", follow)):
+            revoked_at = _revoke_with_the_cli(hub, name)
+            assert stream.refusal() == (grpc.StatusCode.UNAUTHENTICATED, "CERTIFICATE_REVOKED")
+            assert stream.ended_at is not None
+            assert stream.ended_at - revoked_at < PROMISED_SECONDS
+        assert _recorded(hub) == 2
+    finally:
+        outbox.close()
+        inbox.call.cancel()
+        follow.call.cancel()
+
+
 def _follow(hub: Running) -> Inbox:
     return Inbox(hub.exchange.StreamBlocks(ex.StreamBlocksRequest(follow=True))).start()
 
@@ -240,3 +281,19 @@ def test_a_stream_ends_when_its_certificate_expires(hub: Running) -> None:
         finally:
             outbox.close()
             inbox.call.cancel()
+
+
+def test_any_long_call_ends_on_revocation_even_one_the_hub_did_not_write(hub: Running) -> None:
+    # grpc's own health Watch knows nothing of certificates: it stops as on a
+    # cancel, and the guard ends it with the revocation.
+    health = health_pb2_grpc.HealthStub(hub.clients.channel(OFFICER))
+    inbox = Inbox(health.Watch(health_pb2.HealthCheckRequest(service=""))).start()
+    try:
+        inbox.wait_for(1)
+        assert inbox.items[0].status == health_pb2.HealthCheckResponse.SERVING
+        revoked_at = _revoke(hub, OFFICER)
+        assert inbox.refusal() == (grpc.StatusCode.UNAUTHENTICATED, "CERTIFICATE_REVOKED")
+        assert inbox.ended_at is not None
+        assert inbox.ended_at - revoked_at < PROMISED_SECONDS
+    finally:
+        inbox.call.cancel()
