@@ -14,7 +14,11 @@ hub. SIGNING is ``--signing-key signing.key``: every write is signed with it
 
 Exit codes: 0 the delivery was processed (rows may have been refused: see
 the report); 2 the delivery was refused whole (manifest or every file bad),
-nothing was sent; 3 the hub was unreachable or a call to it failed.
+nothing was sent, or the invocation or its environment cannot work (a TLS
+file, a TLS handshake the hub or this client refused: one coded line); 3 the
+hub was unreachable or a call to it failed; 4 the delivery was sent but one
+of its files was refused whole (wrong digest, encoding or header: the
+report names it; its rows were not sent).
 
 The partner's other calls:
 
@@ -32,6 +36,11 @@ receipt does not verify under --hub-key).
 
 from __future__ import annotations
 
+# First: grpc core reads its log level when grpc is imported (see the module).
+import hub.grpc_core_logs  # noqa: F401
+
+# isort: split
+
 import base64
 import json
 from collections.abc import Callable, Iterator
@@ -40,7 +49,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated, TypeVar
+from typing import Annotated, NoReturn, TypeVar
 
 import grpc
 import typer
@@ -67,6 +76,8 @@ from adapters.partner_signing import PartnerSigner
 from adapters.reconciliation import registry_holdings
 from adapters.registry import ADAPTERS, adapter_for
 from adapters.report import render_refused, render_report
+from hub.cli_errors import print_refusal
+from hub.client_tls import ClientTlsError, HubUnreachable, wait_ready
 from hub.domain.blocks import AdjustmentStatus
 from hub.errors import HubError
 from hub.grpc_api.generated.carbonhub.v1 import ledger_pb2 as ledger_pb
@@ -77,6 +88,7 @@ from hub.trust.signing import PublicKey, Signer
 EXIT_INCONSISTENT = 1  # reconcile: a discrepancy; attest-*: the hub refused the attestation
 EXIT_REFUSED = 2
 EXIT_HUB = 3
+EXIT_PARTLY_REFUSED = 4  # a file of the delivery refused whole, the rest sent
 
 T = TypeVar("T")
 
@@ -100,11 +112,12 @@ TimeoutOption = Annotated[
     float, typer.Option("--connect-timeout", min=0.1, help="seconds to wait for the hub")
 ]
 _FILE = {"exists": True, "file_okay": True, "dir_okay": False}
-CaOption = Annotated[Path | None, typer.Option("--ca", help="the hub CA certificate", **_FILE)]
+# The TLS files are checked by HubConnection, which names the one at fault.
+CaOption = Annotated[Path | None, typer.Option("--ca", help="the hub CA certificate")]
 CertOption = Annotated[
-    Path | None, typer.Option("--cert", help="the partner's certificate of the hub PKI", **_FILE)
+    Path | None, typer.Option("--cert", help="the partner's certificate of the hub PKI")
 ]
-KeyOption = Annotated[Path | None, typer.Option("--key", help="its private key", **_FILE)]
+KeyOption = Annotated[Path | None, typer.Option("--key", help="its private key")]
 InsecureOption = Annotated[
     bool, typer.Option("--insecure", help="plaintext to a loopback development hub")
 ]
@@ -235,6 +248,13 @@ def run(
     )
     report = _send(delivery, access, batch_size, timeout, console, hub_key, receipts)
     render_report(report, console)
+    refused_files = sorted({p.file for p in delivery.problems if p.file_level})
+    if refused_files:
+        console.print(
+            f"[red]delivery {delivery.delivery_id} partly refused: "
+            f"{', '.join(refused_files)} refused whole, not sent (see above)[/]"
+        )
+        raise typer.Exit(EXIT_PARTLY_REFUSED)
 
 
 def _command(name: str) -> None:
@@ -285,17 +305,28 @@ DEFAULT_JOURNAL = Path("attestation-journal.jsonl")
 
 @contextmanager
 def _hub_channel(access: HubAccess, timeout: float, console: Console) -> Iterator[grpc.Channel]:
-    hub = access.address
-    channel = access.connection.open()
+    connection = access.connection
+    try:
+        channel = connection.open()
+    except ClientTlsError as problem:
+        refuse_line(problem.code, problem.message)
     try:
         try:
-            grpc.channel_ready_future(channel).result(timeout=timeout)
-        except grpc.FutureTimeoutError:
-            console.print(f"[red]hub {hub} is unreachable (no connection within {timeout:g} s)[/]")
+            wait_ready(channel, access.address, timeout, connection.diagnose)
+        except ClientTlsError as problem:
+            refuse_line(problem.code, problem.message)
+        except HubUnreachable as unreachable:
+            console.print(f"[red]{unreachable}[/]")
             raise typer.Exit(EXIT_HUB) from None
         yield channel
     finally:
         channel.close()
+
+
+def refuse_line(code: str, message: str) -> NoReturn:
+    """One coded line on stderr, exit 2: the invocation or its environment."""
+    print_refusal(code, message)
+    raise typer.Exit(EXIT_REFUSED)
 
 
 def _call(hub: str, console: Console, call: Callable[[], T]) -> T:

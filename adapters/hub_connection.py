@@ -1,5 +1,10 @@
 """How an adapter reaches the hub: mutual TLS with the partner's certificate of
-the hub PKI, or plaintext to a loopback development hub (``--insecure``)."""
+the hub PKI, or plaintext to a loopback development hub (``--insecure``).
+
+The TLS files are checked before any connection (hub.client_tls): a file
+that cannot work is named (TLS_FILE_UNREADABLE, TLS_CERT_INVALID,
+TLS_KEY_INVALID, TLS_KEY_MISMATCH), and ``diagnose`` tells a handshake the
+hub refused (TLS_HANDSHAKE_FAILED) from a hub that is not there."""
 
 from __future__ import annotations
 
@@ -9,7 +14,7 @@ from pathlib import Path
 
 import grpc
 
-from hub.trust.tls import secure_channel
+from hub.client_tls import ClientTlsError, ClientTlsFiles, diagnose_handshake, load_client_tls
 
 _LOOPBACK_NAMES = frozenset({"localhost"})
 
@@ -54,9 +59,21 @@ class HubConnection:
                 "the hub PKI, and the hub CA); or --insecure for a loopback development hub"
             )
 
-    def open(self) -> grpc.Channel:
+    def tls_files(self) -> ClientTlsFiles | None:
+        """The checked TLS files (ClientTlsError naming a bad one); None for --insecure."""
         if self.insecure:
-            return grpc.insecure_channel(self.address)
+            return None
         if self.ca is None or self.cert is None or self.key is None:
             raise ConnectionRefused("mutual TLS needs --ca, --cert and --key")
-        return secure_channel(self.address, ca=self.ca, cert=self.cert, key=self.key)
+        return load_client_tls(self.ca, self.cert, self.key)
+
+    def open(self) -> grpc.Channel:
+        files = self.tls_files()
+        if files is None:
+            return grpc.insecure_channel(self.address)
+        return grpc.secure_channel(self.address, files.credentials())
+
+    def diagnose(self) -> ClientTlsError | None:
+        """The TLS fault keeping the channel from the hub, if TLS is what fails."""
+        files = self.tls_files()
+        return None if files is None else diagnose_handshake(self.address, files)

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from sqlalchemy import Engine
 
+from hub.errors import InvalidRequest
 from hub.grpc_api.bureau_servicer import BureauServicer
 from hub.grpc_api.exchange_servicer import ExchangeServicer
 from hub.grpc_api.partner_servicer import PartnerServicer
@@ -30,7 +32,7 @@ from hub.services.review_queue import ReviewQueueService
 from hub.services.signed_writes import WriteAuthenticator
 from hub.settings import HubSettings
 from hub.standard import Standard, default_standards_dir, load_standard
-from hub.storage.database import create_engine_for, migrate
+from hub.storage.database import create_engine_for, migrate, require_hub_database
 from hub.storage.disclosure_queries import SqlAlchemyDisclosureQueries, create_read_only_engine
 from hub.storage.officer_repository import SqlAlchemyOfficerStore
 from hub.storage.review_queue_queries import SqlAlchemyReviewQueueQueries
@@ -117,13 +119,30 @@ class Hub:
         self.engine.dispose()
 
 
-def build_hub(settings: HubSettings, clock: Clock = system_clock) -> Hub:
-    if settings.database_url is None:
-        settings.data_dir.mkdir(parents=True, exist_ok=True)
+def prepare_data_dir(folder: Path) -> None:
+    """Make the data folder (of the embedded database, of the demo), or refuse
+    (DATA_DIR_INVALID) with its path when it cannot be one (a file, no permission)."""
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as problem:
+        reason = "it is a file" if folder.is_file() else (problem.strerror or str(problem))
+        raise InvalidRequest(
+            "DATA_DIR_INVALID", f"cannot keep the hub's data in {folder}: {reason}"
+        ) from problem
+
+
+def build_hub(settings: HubSettings, clock: Clock = system_clock, *, existing: bool = False) -> Hub:
+    """The hub on its database. ``existing``: the commands that work on a
+    ledger already made (bureau, issue, keys ...) refuse with LEDGER_NOT_FOUND
+    rather than make an empty one; only serving and the demo create it."""
     url = settings.resolved_database_url()
+    if not existing and settings.database_url is None:
+        prepare_data_dir(settings.data_dir)
     # The standard is validated before anything touches the database: a bad
     # file must stop the hub at start, not at the first claim.
     standard = load_standard(settings.standards_dir or default_standards_dir())
+    if existing:
+        require_hub_database(url, settings.data_dir if settings.database_url is None else None)
     migrate(url)
     engine = create_engine_for(url)
     uow_factory = SqlAlchemyUnitOfWorkFactory(engine)

@@ -36,7 +36,7 @@ from adapters.delivery_report import DeliveryReport
 from adapters.hub_client import submit_delivery
 from adapters.partner_signing import PartnerSigner
 from adapters.registry import adapter_for
-from hub.bootstrap import Hub, build_hub
+from hub.bootstrap import Hub, build_hub, prepare_data_dir
 from hub.demo_ledger import (
     LedgerTally,
     cancel_at_source,
@@ -114,7 +114,7 @@ def run_demo(data_dir: Path | None, console: Console) -> list[PartnerTally]:
         insecure=False,
         pki_dir=folder / "pki",
     )
-    folder.mkdir(parents=True, exist_ok=True)
+    prepare_data_dir(folder)  # DATA_DIR_INVALID, naming it, when it cannot be a folder
     ensure_authority(folder / "pki")  # before the hub: it signs with the PKI's key
     hub = build_hub(settings)
     partners = [adapter_for(name).partner for name, _ in DEMO_PARTNERS]

@@ -3,6 +3,10 @@
 Each command builds the settings once (flags, then ``HUB_*`` environment)
 to find the PKI directory (``--pki-dir``, default ``<data dir>/pki``).
 Refusals print their code and message and exit 2.
+
+``init`` also makes the hub's (empty) database where ``serve`` will look
+for it, unless only --pki-dir was given: the setup commands that follow
+(``keys register``, ``bureau add-officer``) work on an existing ledger.
 """
 
 from __future__ import annotations
@@ -14,14 +18,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
-from pydantic import ValidationError
 from rich import box
 from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
 from hub.errors import HubError
-from hub.settings import HubSettings
+from hub.settings import HubSettings, load_settings
 
 if TYPE_CHECKING:
     from hub.trust.pki import IssuedCertificate
@@ -49,17 +52,35 @@ class ClientRole(StrEnum):
     BUREAU = "bureau"
 
 
-def _pki_dir(pki_dir: Path | None, data_dir: Path | None) -> Path:
+def _settings(pki_dir: Path | None, data_dir: Path | None) -> HubSettings:
+    """The settings; invalid ones raise SettingsRefused, one line and exit 2
+    (hub.cli_errors)."""
     given: dict[str, Any] = {
         name: value
         for name, value in (("pki_dir", pki_dir), ("data_dir", data_dir))
         if value is not None
     }
-    try:
-        return HubSettings(**given).resolved_pki_dir()
-    except (ValidationError, ValueError) as problem:
-        errors.print(f"[red]invalid settings:[/red] {escape(str(problem))}")
-        raise typer.Exit(EXIT_REFUSED) from problem
+    return load_settings(**given)
+
+
+def _pki_dir(pki_dir: Path | None, data_dir: Path | None) -> Path:
+    return _settings(pki_dir, data_dir).resolved_pki_dir()
+
+
+def _make_ledger(settings: HubSettings) -> str | None:
+    """The hub's database made (migrated) where serve will use it; None when
+    only a PKI directory was named, which says nothing of where the hub runs."""
+    from hub.bootstrap import prepare_data_dir
+    from hub.storage.database import migrate, redacted_url
+
+    given = settings.model_fields_set
+    if "pki_dir" in given and not {"data_dir", "database_url"} & given:
+        return None
+    if settings.database_url is None:
+        prepare_data_dir(settings.data_dir)
+    url = settings.resolved_database_url()
+    migrate(url)
+    return redacted_url(url)
 
 
 @contextmanager
@@ -94,9 +115,11 @@ def init(
     """Create the CA, the hub's server certificate, an empty CRL and the hub signing key."""
     from hub.trust.pki import init_authority
 
-    directory = _pki_dir(pki_dir, data_dir)
+    settings = _settings(pki_dir, data_dir)
+    directory = settings.resolved_pki_dir()
     with _refusals():
         authority = init_authority(directory, hosts=tuple(host or ()), force=force)
+    database = _make_ledger(settings)
     out = Console()
     layout = authority.layout
     out.print(f"certificate authority created in {escape(str(layout.root))}", soft_wrap=True)
@@ -108,6 +131,8 @@ def init(
         ("hub signing key", layout.signing_public_key),
     ):
         out.print(f"  {label}: {escape(str(path))}", soft_wrap=True)
+    if database is not None:
+        out.print(f"hub database: {escape(database)}", soft_wrap=True)
 
 
 @pki_app.command("issue")

@@ -7,10 +7,11 @@ file (``--config``), the defaults below. Nothing here runs at import time.
 
 from __future__ import annotations
 
+import tomllib
 from pathlib import Path
 from typing import Any
 
-from pydantic import Field, SecretStr, field_validator
+from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import (
     BaseSettings,
     PydanticBaseSettingsSource,
@@ -18,7 +19,16 @@ from pydantic_settings import (
     TomlConfigSettingsSource,
 )
 
+from hub.errors import InvalidRequest
+
 LOOPBACK_HOSTS = frozenset({"127.0.0.1", "localhost", "::1", "[::1]"})
+
+
+class SettingsRefused(InvalidRequest, ValueError):
+    """Settings that cannot be used: CONFIG_INVALID (the TOML file is missing
+    or not TOML) or SETTING_INVALID (a value of the wrong type or range, or a
+    name that is no setting). One line, naming the file or the setting.
+    A ValueError too, as callers of HubSettings have always caught."""
 
 
 class HubSettings(BaseSettings):
@@ -128,7 +138,7 @@ class HubSettings(BaseSettings):
         sources: list[PydanticBaseSettingsSource] = [init_settings, env_settings]
         config_file = _config_file_from(init_settings, env_settings)
         if config_file is not None:
-            sources.append(TomlConfigSettingsSource(settings_cls, toml_file=config_file))
+            sources.append(_toml_source(settings_cls, config_file))
         return tuple(sources)
 
     def resolved_pki_dir(self) -> Path:
@@ -147,6 +157,39 @@ def _config_file_from(*sources: PydanticBaseSettingsSource) -> Path | None:
         if value:
             path = Path(value)
             if not path.is_file():
-                raise ValueError(f"config file {path} does not exist")
+                raise SettingsRefused("CONFIG_INVALID", f"config file {path} does not exist")
             return path
     return None
+
+
+def _toml_source(settings_cls: type[BaseSettings], path: Path) -> TomlConfigSettingsSource:
+    try:
+        return TomlConfigSettingsSource(settings_cls, toml_file=path)
+    except tomllib.TOMLDecodeError as problem:
+        # The decoder's message ends with "(at line L, column C)".
+        raise SettingsRefused(
+            "CONFIG_INVALID", f"config file {path} is not valid TOML: {problem}"
+        ) from problem
+    except (OSError, UnicodeDecodeError) as problem:
+        raise SettingsRefused(
+            "CONFIG_INVALID", f"config file {path} cannot be read: {problem}"
+        ) from problem
+
+
+def load_settings(**given: Any) -> HubSettings:
+    """HubSettings from explicit values, the environment and the config file,
+    or SettingsRefused with one line naming what is wrong (no pydantic dump)."""
+    try:
+        return HubSettings(**given)
+    except ValidationError as problem:
+        raise SettingsRefused(
+            "SETTING_INVALID", "; ".join(_setting_problem(e) for e in problem.errors())
+        ) from problem
+
+
+def _setting_problem(error: Any) -> str:
+    name = ".".join(str(part) for part in error["loc"]) or "settings"
+    source = f"--{name.replace('_', '-')}, HUB_{name.upper()} or {name} in the config file"
+    if error["type"] == "extra_forbidden":
+        return f"{name} is not a setting (from HUB_{name.upper()} or the config file)"
+    return f"{name} ({source}): {error['msg']}; got {error['input']!r}"

@@ -10,27 +10,33 @@ back inconsistent, 2 the state file is unreadable, 3 the hub was unreachable,
 4 a block's receipt failed verification (that block was not applied; 4 wins
 over 1), 5 the connection settings were refused (neither TLS files nor
 --insecure, --insecure to a hub not on loopback, an unreadable or mismatched
-certificate, key or hub key file).
+certificate, key or hub key file, a TLS handshake the hub or this client
+refused: one coded line, e.g. TLS_KEY_INVALID or TLS_HANDSHAKE_FAILED).
 """
 
 from __future__ import annotations
 
 import ipaddress
 import signal
+import sys
 from collections import Counter
-from dataclasses import dataclass
+from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated
 
 import grpc
 import typer
-from cryptography import x509
-from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric.types import PublicKeyTypes
 from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
+from hub.client_tls import (
+    ClientTlsError,
+    HubUnreachable,
+    diagnose_handshake,
+    load_client_tls,
+    wait_ready,
+)
 from hub.exchange_client.client import (
     CALL_TIMEOUT,
     STREAM_TIMEOUT,
@@ -73,53 +79,6 @@ def is_loopback(address: str) -> bool:
         return False
 
 
-@dataclass(frozen=True)
-class TlsFiles:
-    certificate_chain: bytes
-    private_key: bytes
-    root_certificates: bytes
-
-
-def _read(flag: str, path: Path) -> bytes:
-    try:
-        return path.read_bytes()
-    except OSError as problem:
-        raise ConnectionSettingsError(
-            f"cannot read {flag} {path}: {problem.strerror or problem}"
-        ) from problem
-
-
-def read_tls_files(cert: Path, key: Path, ca: Path) -> TlsFiles:
-    """The three PEM files, checked here so that a wrong file is named now
-    rather than surfacing as a TLS handshake that never completes."""
-    files = TlsFiles(_read("--cert", cert), _read("--key", key), _read("--ca", ca))
-    certificate = _certificate("--cert", cert, files.certificate_chain)
-    _certificate("--ca", ca, files.root_certificates)
-    try:
-        private_key = serialization.load_pem_private_key(files.private_key, password=None)
-    except (ValueError, TypeError) as problem:
-        raise ConnectionSettingsError(
-            f"--key {key} is not an unencrypted PEM private key: {problem}"
-        ) from problem
-    if _spki(private_key.public_key()) != _spki(certificate.public_key()):
-        raise ConnectionSettingsError(f"--key {key} is not the key of --cert {cert}")
-    return files
-
-
-def _certificate(flag: str, path: Path, data: bytes) -> x509.Certificate:
-    try:
-        return x509.load_pem_x509_certificate(data)
-    except ValueError as problem:
-        message = f"{flag} {path} is not a PEM certificate: {problem}"
-        raise ConnectionSettingsError(message) from problem
-
-
-def _spki(public_key: PublicKeyTypes) -> bytes:
-    return public_key.public_bytes(
-        serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo
-    )
-
-
 def open_channel(
     hub: str,
     *,
@@ -151,13 +110,9 @@ def open_channel(
             "writes issued/<name>.crt and .key) and --ca (the hub CA, ca.crt); "
             "or --insecure for a plaintext development hub on loopback"
         )
-    files = read_tls_files(cert, key, ca)
-    credentials = grpc.ssl_channel_credentials(
-        root_certificates=files.root_certificates,
-        private_key=files.private_key,
-        certificate_chain=files.certificate_chain,
-    )
-    return grpc.secure_channel(hub, credentials)
+    # Each file checked now, so a wrong one is named (ClientTlsError) rather
+    # than surfacing as a TLS handshake that never completes.
+    return grpc.secure_channel(hub, load_client_tls(ca, cert, key).credentials())
 
 
 def exchange_client_command(
@@ -234,13 +189,16 @@ def exchange_client_command(
     SIGTERM); 1 a reconciliation came back inconsistent; 2 the state file is
     unreadable; 3 the hub was unreachable; 4 a block's receipt failed
     verification under --hub-key (not applied; wins over 1); 5 connection
-    settings refused (TLS flags missing or unreadable, --insecure off loopback,
-    unreadable --hub-key).
+    settings refused (TLS flags missing or unreadable, a TLS handshake refused,
+    --insecure off loopback, unreadable --hub-key).
     """
     console = Console()
     try:
         verifying_key = HubKey.from_file(hub_key) if hub_key is not None else None
         channel = open_channel(hub, cert=cert, key=key, ca=ca, insecure=insecure)
+    except ClientTlsError as problem:
+        print_refusal(problem.code, problem.message)
+        raise typer.Exit(EXIT_SETTINGS) from problem
     except (ConnectionSettingsError, HubKeyError) as problem:
         console.print(f"[red]{escape(str(problem))}[/]")
         raise typer.Exit(EXIT_SETTINGS) from problem
@@ -252,18 +210,12 @@ def exchange_client_command(
     previous_sigterm = signal.getsignal(signal.SIGTERM)
     try:
         try:
-            grpc.channel_ready_future(channel).result(timeout=connect_timeout)
-        except grpc.FutureTimeoutError:
-            hint = (
-                ""
-                if insecure
-                else "; check that --cert is the hub CA's, --ca is that CA and the hub "
-                "certificate names this host"
-            )
-            console.print(
-                f"[red]hub {escape(hub)} is unreachable (no connection within "
-                f"{connect_timeout:g} s{hint})[/]"
-            )
+            wait_ready(channel, hub, connect_timeout, _diagnosis(hub, cert, key, ca, insecure))
+        except ClientTlsError as problem:
+            print_refusal(problem.code, problem.message)
+            raise typer.Exit(EXIT_SETTINGS) from None
+        except HubUnreachable as unreachable:
+            console.print(f"[red]{escape(str(unreachable))}[/]")
             raise typer.Exit(EXIT_HUB) from None
 
         def on_refused(refusal: ReceiptRefusal) -> None:
@@ -321,6 +273,21 @@ def exchange_client_command(
         if previous_sigterm is not None:
             signal.signal(signal.SIGTERM, previous_sigterm)
         channel.close()
+
+
+def print_refusal(code: str, message: str) -> None:
+    """One coded line on stderr: what a script greps, what an operator reads."""
+    print(f"{code}: {message}", file=sys.stderr, flush=True)
+
+
+def _diagnosis(
+    hub: str, cert: Path | None, key: Path | None, ca: Path | None, insecure: bool
+) -> Callable[[], ClientTlsError | None] | None:
+    """What explains a channel that is not ready: a TLS fault, if TLS is used."""
+    if insecure or cert is None or key is None or ca is None:
+        return None
+    files = load_client_tls(ca, cert, key)
+    return lambda: diagnose_handshake(hub, files)
 
 
 def render_refusal(refusal: ReceiptRefusal, console: Console) -> None:

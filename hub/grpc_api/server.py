@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import errno
 import ipaddress
 import logging
+import socket
 from concurrent import futures
 from dataclasses import dataclass, field, replace
 
@@ -39,6 +41,8 @@ BUREAU_SERVICE = bureau_pb2.DESCRIPTOR.services_by_name["BureauService"].full_na
 class ServeRefused(Exception):
     """The server cannot start with these settings; the message says why."""
 
+    code: str | None = None  # a reason code, for the refusals that have one
+
 
 class InsecureBindRefused(ServeRefused):
     """Plaintext was asked for on an address other than loopback."""
@@ -46,6 +50,16 @@ class InsecureBindRefused(ServeRefused):
 
 class PkiMissing(ServeRefused):
     """Mutual TLS needs the hub PKI, and there is none."""
+
+
+class PortInUse(ServeRefused):
+    """Another process (another hub, say) listens on the gRPC port."""
+
+    code = "PORT_IN_USE"
+
+
+class BindFailed(ServeRefused):
+    """The gRPC address cannot be bound for another reason (no such address)."""
 
 
 @dataclass(frozen=True)
@@ -109,6 +123,30 @@ def check_bind_allowed(settings: HubSettings) -> None:
         )
 
 
+def _bind_refusal(host: str, port: int) -> ServeRefused:
+    """Why ``host:port`` cannot be bound, found by binding it once more
+    without SO_REUSEPORT, as the server now does, on every address it names."""
+    try:
+        addresses = socket.getaddrinfo(
+            host.strip("[]"), port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE
+        )
+    except socket.gaierror as unknown:
+        return BindFailed(f"cannot bind gRPC to {host}:{port}: {unknown.strerror}")
+    for family, kind, protocol, _, where in addresses:
+        with socket.socket(family, kind, protocol) as probe:
+            try:
+                probe.bind(where)
+            except OSError as problem:
+                if problem.errno == errno.EADDRINUSE:
+                    return PortInUse(
+                        f"gRPC port {port} on {host} is already in use (another carbon-hub "
+                        "serve, or another program, listens there): stop it or choose "
+                        "another --grpc-port"
+                    )
+                return BindFailed(f"cannot bind gRPC to {host}:{port}: {problem.strerror}")
+    return BindFailed(f"cannot bind gRPC to {host}:{port}")
+
+
 def _development_identity(context: grpc.ServicerContext) -> Identity:
     # Callers cannot be told apart without certificates; the peer address
     # (one per connection) keeps their limits apart all the same.
@@ -127,7 +165,10 @@ def start_server(settings: HubSettings, servicers: Servicers) -> RunningServer:
         guard = Guard(identifier, limits, standing=identifier.standing)
     server = grpc.server(
         futures.ThreadPoolExecutor(max_workers=settings.grpc_workers),
-        options=server_options(settings),
+        # grpc binds with SO_REUSEPORT by default: a second hub on the same
+        # port would start, and the kernel would split the partners'
+        # connections between the two. Off, a taken port fails the bind.
+        options=[*server_options(settings), ("grpc.so_reuseport", 0)],
         interceptors=[guard],
         maximum_concurrent_rpcs=settings.max_concurrent_rpcs,
     )
@@ -147,12 +188,15 @@ def start_server(settings: HubSettings, servicers: Servicers) -> RunningServer:
     host = settings.grpc_host
     bind_host = f"[{host.strip('[]')}]" if ":" in host else host
     address = f"{bind_host}:{settings.grpc_port}"
-    if settings.insecure:
-        port = server.add_insecure_port(address)
-    else:
-        port = server.add_secure_port(address, server_credentials(pki_dir))
+    try:
+        if settings.insecure:
+            port = server.add_insecure_port(address)
+        else:
+            port = server.add_secure_port(address, server_credentials(pki_dir))
+    except RuntimeError as failed:  # grpc says only "Failed to bind"; the OS says why
+        raise _bind_refusal(host, settings.grpc_port) from failed
     if port == 0:
-        raise OSError(f"could not bind {host}:{settings.grpc_port}")
+        raise _bind_refusal(host, settings.grpc_port)
     server.start()
     for name in ("", PARTNER_SERVICE, EXCHANGE_SERVICE, BUREAU_SERVICE):
         health_servicer.set(name, health_pb2.HealthCheckResponse.SERVING)

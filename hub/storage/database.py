@@ -26,9 +26,13 @@ from typing import Any
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import Connection, Engine, create_engine, event, make_url
+from sqlalchemy import Connection, Engine, create_engine, event, inspect, make_url
 from sqlalchemy.engine import URL
+from sqlalchemy.exc import ArgumentError, DatabaseError, NoSuchModuleError
 from sqlalchemy.pool import StaticPool
+
+from hub.errors import InvalidRequest, NotFound, StorageUnavailable
+from hub.storage.transaction import report_unreachable_database
 
 __all__ = [
     "BUSY_TIMEOUT_MS",
@@ -38,6 +42,8 @@ __all__ = [
     "downgrade",
     "migrate",
     "migrate_engine",
+    "redacted_url",
+    "require_hub_database",
     "sqlite_url_for",
 ]
 
@@ -46,8 +52,40 @@ SQLITE_FILE_NAME = "hub.db"
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 
 
+def _unsupported(url: str) -> InvalidRequest:
+    return InvalidRequest(
+        "DATABASE_UNSUPPORTED",
+        f"{redacted_url(url)} is not a database the hub supports: give a PostgreSQL URL "
+        "(postgresql://user@host:5432/name) or --data-dir for the embedded SQLite database",
+    )
+
+
+@contextlib.contextmanager
+def _reaching(url: str) -> Iterator[None]:
+    """DATABASE_UNAVAILABLE naming the database (password hidden) for the
+    operator who gave its URL; the transport's message names none."""
+    try:
+        yield
+    except StorageUnavailable as down:
+        raise StorageUnavailable(
+            down.code, f"cannot reach the database at {redacted_url(url)}", down.details
+        ) from down
+
+
+def redacted_url(url: str) -> str:
+    """``url`` as it may be shown: the password hidden, never the text given
+    when it does not parse (it may be a password pasted in the wrong place)."""
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except ArgumentError:
+        return "the --database-url given"
+
+
 def _normalise_url(url: str) -> URL:
-    parsed = make_url(url)
+    try:
+        parsed = make_url(url)
+    except ArgumentError as problem:
+        raise _unsupported(url) from problem
     if parsed.drivername in ("postgresql", "postgres"):
         parsed = parsed.set(drivername="postgresql+psycopg")
     return parsed
@@ -58,16 +96,27 @@ def _is_memory(parsed: URL) -> bool:
 
 
 def create_engine_for(url: str, **engine_options: Any) -> Engine:
-    """An engine configured for the hub's transaction model (see module doc)."""
+    """An engine configured for the hub's transaction model (see module doc).
+
+    A URL of another database, or none at all, is DATABASE_UNSUPPORTED; a
+    database that cannot be reached surfaces as DATABASE_UNAVAILABLE
+    (StorageUnavailable) on first use, migrations included.
+    """
     parsed = _normalise_url(url)
     backend = parsed.get_backend_name()
-    if backend == "sqlite":
-        return _sqlite_engine(parsed, engine_options)
-    if backend == "postgresql":
-        engine_options.setdefault("isolation_level", "READ COMMITTED")
-        engine_options.setdefault("pool_pre_ping", True)
-        return create_engine(parsed, **engine_options)
-    raise ValueError(f"unsupported database {backend!r}: use sqlite or postgresql")
+    try:
+        if backend == "sqlite":
+            engine = _sqlite_engine(parsed, engine_options)
+        elif backend == "postgresql":
+            engine_options.setdefault("isolation_level", "READ COMMITTED")
+            engine_options.setdefault("pool_pre_ping", True)
+            engine = create_engine(parsed, **engine_options)
+        else:
+            raise _unsupported(url)
+    except (NoSuchModuleError, ImportError) as problem:  # a driver the hub does not ship
+        raise _unsupported(url) from problem
+    report_unreachable_database(engine)
+    return engine
 
 
 def _sqlite_engine(parsed: URL, engine_options: dict[str, Any]) -> Engine:
@@ -99,6 +148,35 @@ def _sqlite_engine(parsed: URL, engine_options: dict[str, Any]) -> Engine:
         connection.exec_driver_sql("BEGIN IMMEDIATE")
 
     return engine
+
+
+def require_hub_database(url: str, data_dir: Path | None = None) -> None:
+    """Refuse (LEDGER_NOT_FOUND) unless ``url`` holds a hub database: for the
+    commands that work on an existing ledger, which must not make an empty one
+    where a mistyped --data-dir or URL points. The schema may be older than
+    this version (``migrate`` brings it up); it must exist."""
+    parsed = _normalise_url(url)
+    hint = "run `carbon-hub serve` or `carbon-hub demo` there first, or pass --database-url"
+    if parsed.get_backend_name() == "sqlite" and not _is_memory(parsed):
+        path = Path(str(parsed.database))
+        if not path.is_file():
+            where = data_dir if data_dir is not None else path.parent
+            raise NotFound(
+                "LEDGER_NOT_FOUND", f"no hub database in {where} ({hint})", {"path": str(path)}
+            )
+    engine = create_engine_for(url)
+    try:
+        with _reaching(url), engine.connect() as connection:
+            migrated = inspect(connection).has_table("alembic_version")
+    except DatabaseError:  # e.g. a file that is not SQLite at all
+        migrated = False
+    finally:
+        engine.dispose()
+    if not migrated:
+        raise NotFound(
+            "LEDGER_NOT_FOUND",
+            f"{redacted_url(url)} holds no hub database (no hub schema; {hint})",
+        )
 
 
 def sqlite_url_for(data_dir: Path) -> str:
@@ -158,7 +236,7 @@ def _run_on(engine: Engine, action: str, revision: str) -> None:
 
 def _run_alembic(url: str, action: str, revision: str) -> None:
     parsed = _normalise_url(url)
-    with _migration_guard(parsed):
+    with _reaching(url), _migration_guard(parsed):
         engine = create_engine_for(url)
         try:
             _run_on(engine, action, revision)

@@ -33,6 +33,16 @@ def _environment() -> dict[str, str]:
 
 
 def test_serve_answers_http_and_an_added_officer_logs_in(tmp_path: Path) -> None:
+    # Officers are added to an existing ledger: `pki init` makes it (as `serve` would).
+    made = subprocess.run(
+        _cli("pki", "init", "--data-dir", str(tmp_path)),
+        capture_output=True,
+        text=True,
+        env=_environment(),
+        cwd=ROOT,
+        timeout=120,
+    )
+    assert made.returncode == 0, made.stderr
     added = subprocess.run(
         _cli(
             "bureau",

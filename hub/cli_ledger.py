@@ -1,0 +1,67 @@
+"""The hub's ledger for one command of ``carbon-hub``: its settings and options.
+
+Commands that work on a ledger already made (bureau, issue, reconcile,
+keys) open it with ``ledger``: a --data-dir or URL with no hub database is
+refused (LEDGER_NOT_FOUND) rather than given a new empty one. Setup faults
+propagate as HubErrors to hub.cli_errors.refusals (one line, exit 2).
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+
+from hub.settings import HubSettings, load_settings
+
+console = Console(stderr=True)
+
+DataDir = Annotated[Path | None, typer.Option("--data-dir", help="folder of the embedded database")]
+DatabaseUrl = Annotated[
+    str | None, typer.Option("--database-url", help="SQLAlchemy URL (PostgreSQL)")
+]
+ConfigFile = Annotated[Path | None, typer.Option("--config", help="TOML settings file")]
+Officer = Annotated[str, typer.Option("--officer", help="the bureau officer acting")]
+Reason = Annotated[str, typer.Option("--reason", help="why; kept in the ledger events")]
+EXIT_REFUSED = 1
+
+
+def build_settings(**flags: Any) -> HubSettings:
+    """Settings from the flags that were given, then HUB_* environment, then the
+    config file; SettingsRefused (one line naming the setting or file) if not."""
+    return load_settings(**{name: value for name, value in flags.items() if value is not None})
+
+
+def build_or_exit(settings: HubSettings, *, existing: bool = False) -> Any:
+    """The hub (hub.bootstrap.build_hub); a standard that does not load exits 2."""
+    from hub.bootstrap import build_hub
+    from hub.standard import StandardError
+
+    try:
+        return build_hub(settings, existing=existing)
+    except StandardError as problem:
+        console.print(f"[red]the standard does not load:[/red] {problem}", soft_wrap=True)
+        raise typer.Exit(2) from problem
+
+
+@contextlib.contextmanager
+def ledger(data_dir: Path | None, database_url: str | None, config: Path | None) -> Iterator[Any]:
+    """The hub's services on its existing database, for one command; a coded
+    refusal is printed with its code and exits 1, and nothing is changed by it."""
+    from hub.errors import HubError
+
+    settings = build_settings(data_dir=data_dir, database_url=database_url, config_file=config)
+    hub = build_or_exit(settings, existing=True)
+    try:
+        yield hub
+    except HubError as error:
+        console.print(f"[red]{error.code}[/red]: {error.message}")
+        for key, value in sorted(error.details.items()):
+            console.print(f"  {key}: {value}")
+        raise typer.Exit(EXIT_REFUSED) from error
+    finally:
+        hub.close()

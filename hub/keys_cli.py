@@ -1,0 +1,128 @@
+"""``carbon-hub keys``: partner signing keys, registered with the partner
+agreement; each change audited. They work on the hub's existing ledger."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+
+from hub.cli_ledger import (
+    EXIT_REFUSED,
+    ConfigFile,
+    DatabaseUrl,
+    DataDir,
+    Officer,
+    Reason,
+    console,
+    ledger,
+)
+
+keys_app = typer.Typer(
+    no_args_is_help=True,
+    help="Partner signing keys, registered with the partner agreement; each change audited.",
+)
+Moment = Annotated[
+    str | None, typer.Option(help="RFC 3339 time with its zone, e.g. 2026-12-01T00:00:00+08:00")
+]
+
+
+def _instant(text: str | None, option: str) -> Any:
+    from hub.rfc3339_option import rfc3339_option
+
+    return None if text is None else rfc3339_option(text, option)
+
+
+def public_key_or_exit(path: Path, loader: Any) -> bytes:
+    """The raw key of a PEM public key file; a file that is not one exits 1."""
+    from hub.errors import HubError
+
+    try:
+        return bytes(loader.from_file(path).raw)
+    except HubError as error:
+        console.print(f"[red]{error.code}[/red]: {error.message}")
+        raise typer.Exit(EXIT_REFUSED) from error
+
+
+@keys_app.command("register")
+def keys_register(
+    partner: Annotated[str, typer.Option("--partner", help="the partner, e.g. CN-GD")],
+    public_key: Annotated[
+        Path, typer.Option("--public-key", exists=True, dir_okay=False, help="signing.pub (PEM)")
+    ],
+    officer: Officer,
+    valid_from: Moment = None,
+    valid_until: Moment = None,
+    data_dir: DataDir = None,
+    database_url: DatabaseUrl = None,
+    config: ConfigFile = None,
+) -> None:
+    """Register a partner's Ed25519 public key (its writes verify from --valid-from on)."""
+    from hub.trust.signing import PublicKey
+
+    with ledger(data_dir, database_url, config) as hub:
+        raw = public_key_or_exit(public_key, PublicKey)
+        key = hub.partner_keys.register(
+            partner,
+            raw,
+            officer,
+            valid_from=_instant(valid_from, "--valid-from"),
+            valid_until=_instant(valid_until, "--valid-until"),
+        )
+        Console().print(f"registered {key.key_id} for {key.partner} from {key.valid_from}")
+
+
+@keys_app.command("retire")
+def keys_retire(
+    key_id: Annotated[str, typer.Argument(help="the key id, ed25519:...")],
+    valid_until: Annotated[str, typer.Option("--valid-until", help="end of the overlap window")],
+    officer: Officer,
+    data_dir: DataDir = None,
+    database_url: DatabaseUrl = None,
+    config: ConfigFile = None,
+) -> None:
+    """End a key's validity at --valid-until: register the new key first (rotation)."""
+    with ledger(data_dir, database_url, config) as hub:
+        key = hub.partner_keys.retire(key_id, _instant(valid_until, "--valid-until"), officer)
+        Console().print(f"{key.key_id} of {key.partner} valid until {key.valid_until}")
+
+
+@keys_app.command("revoke")
+def keys_revoke(
+    key_id: Annotated[str, typer.Argument(help="the key id, ed25519:...")],
+    reason: Reason,
+    officer: Officer,
+    data_dir: DataDir = None,
+    database_url: DatabaseUrl = None,
+    config: ConfigFile = None,
+) -> None:
+    """Revoke a key now (compromised): nothing signed with it is accepted any more."""
+    with ledger(data_dir, database_url, config) as hub:
+        key = hub.partner_keys.revoke(key_id, reason, officer)
+        Console().print(f"revoked {key.key_id} of {key.partner} at {key.revoked_at}")
+
+
+@keys_app.command("list")
+def keys_list(
+    partner: Annotated[str | None, typer.Option("--partner")] = None,
+    data_dir: DataDir = None,
+    database_url: DatabaseUrl = None,
+    config: ConfigFile = None,
+) -> None:
+    """The registered signing keys and their validity."""
+    from rich.table import Table
+
+    with ledger(data_dir, database_url, config) as hub:
+        table = Table("key id", "partner", "state", "valid from", "valid until", "registered by")
+        for key in hub.partner_keys.keys(partner):
+            table.add_row(
+                key.key_id,
+                key.partner,
+                key.state.value,
+                key.valid_from.isoformat(),
+                key.valid_until.isoformat() if key.valid_until else "",
+                key.registered_by,
+            )
+        Console().print(table)

@@ -1,0 +1,145 @@
+"""``carbon-hub serve``: the hub as a long-running process, gRPC and HTTP."""
+
+from __future__ import annotations
+
+import signal
+import threading
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+
+from hub.cli_errors import refuse
+from hub.cli_ledger import ConfigFile, DatabaseUrl, DataDir, build_or_exit, build_settings
+from hub.settings import HubSettings
+from hub.storage.database import redacted_url
+
+console = Console(stderr=True)
+
+GrpcPort = Annotated[int | None, typer.Option("--grpc-port", help="gRPC port (0: any free port)")]
+GrpcHost = Annotated[str | None, typer.Option("--grpc-host", help="address to bind")]
+Insecure = Annotated[
+    bool | None,
+    typer.Option(
+        "--insecure/--secure",
+        help="plaintext gRPC with NO authentication, on loopback only (development); "
+        "default: mutual TLS with the hub PKI",
+    ),
+]
+PkiDir = Annotated[
+    Path | None, typer.Option("--pki-dir", help="the hub PKI (default: DATA_DIR/pki)")
+]
+HttpPort = Annotated[
+    int | None,
+    typer.Option("--http-port", help="HTTP port: disclosure and console (default 8080; 0: none)"),
+]
+HttpHost = Annotated[str | None, typer.Option("--http-host", help="HTTP address to bind")]
+
+
+def serve(
+    grpc_port: GrpcPort = None,
+    grpc_host: GrpcHost = None,
+    data_dir: DataDir = None,
+    database_url: DatabaseUrl = None,
+    config: ConfigFile = None,
+    insecure: Insecure = None,
+    pki_dir: PkiDir = None,
+    http_port: HttpPort = None,
+    http_host: HttpHost = None,
+) -> None:
+    """Run the hub until interrupted (Ctrl-C or SIGTERM).
+
+    Mutual TLS by default: every caller presents a certificate of the hub PKI
+    (`carbon-hub pki init`, `carbon-hub pki issue`), which fixes its role.
+    HTTP beside it: the public disclosure at / and /api/v1, the bureau
+    console at /console (`carbon-hub bureau add-officer`).
+    """
+    from hub.gc_tuning import tune_for_serving
+    from hub.grpc_api.server import ServeRefused, check_bind_allowed
+
+    settings = build_settings(
+        grpc_port=grpc_port,
+        grpc_host=grpc_host,
+        data_dir=data_dir,
+        database_url=database_url,
+        config_file=config,
+        insecure=insecure,
+        pki_dir=pki_dir,
+        http_port=http_port,
+        http_host=http_host,
+    )
+    try:
+        check_bind_allowed(settings)
+    except ServeRefused as refused:
+        console.print(f"[red]refused:[/red] {refused}", soft_wrap=True)
+        raise typer.Exit(2) from refused
+    # Handlers first: a signal arriving once the port is announced must
+    # still stop the hub gracefully.
+    stop = threading.Event()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, lambda *_: stop.set())
+    hub = build_or_exit(settings)
+    try:
+        running = hub.serve()
+    except ServeRefused as refused:
+        hub.close()
+        refuse(refused.code or "refused", str(refused))
+    background = [t for t in (hub.periodic_issuer(), hub.periodic_checkpointer()) if t]
+    for task in background:
+        task.start()
+    if settings.insecure:
+        console.print(
+            "[bold yellow]WARNING: --insecure: plaintext gRPC and NO authentication: any "
+            "local process may act as any partner, the exchange or the bureau. "
+            "Development on loopback only.[/bold yellow]"
+        )
+    transport = "PLAINTEXT" if settings.insecure else "mutual TLS"
+    console.print(
+        f"carbon-hub serving on {settings.grpc_host}:{running.port} with {transport} "
+        f"(database {redacted_url(settings.resolved_database_url())}, "
+        f"standard {hub.standard.version})"
+    )
+    # Machine-readable line for scripts and tests that start the hub on port 0.
+    print(f"LISTENING {settings.grpc_host}:{running.port}", flush=True)
+    http = _start_http(hub, settings)
+    # Last, once everything serving needs is loaded: that heap is frozen.
+    tune_for_serving(settings.gc_young_threshold)
+    stop.wait()
+    console.print("stopping")
+    if http is not None:
+        http.stop()
+    for task in background:
+        task.stop()
+    running.stop()
+    hub.close()
+
+
+def _start_http(hub: Any, settings: HubSettings) -> Any:
+    """The HTTP side, or None when its port is 0. A port asked for (flag,
+    environment, config) that cannot be bound stops the command; the default
+    port being taken only leaves HTTP off, loudly."""
+    from hub.http_api.app import create_app
+    from hub.http_api.server import HttpStartFailed, is_loopback, start_http_server
+
+    if settings.http_port == 0:
+        return None
+    try:
+        http = start_http_server(create_app(hub, settings), settings.http_host, settings.http_port)
+    except HttpStartFailed as failed:
+        if "http_port" in settings.model_fields_set:
+            console.print(f"[red]refused:[/red] {failed}")
+            raise typer.Exit(2) from failed
+        console.print(f"[bold yellow]WARNING: no HTTP: {failed} (--http-port)[/bold yellow]")
+        return None
+    if not is_loopback(settings.http_host) and not settings.session_cookie_secure:
+        console.print(
+            "[bold yellow]WARNING: HTTP on a public address without "
+            "HUB_SESSION_COOKIE_SECURE: put it behind a TLS proxy and set it[/bold yellow]"
+        )
+    console.print(
+        f"disclosure {http.base_url}/ (API {http.base_url}/api/v1, "
+        f"OpenAPI {http.base_url}/openapi.json), console {http.base_url}/console"
+    )
+    print(f"HTTP {http.base_url}", flush=True)
+    return http
