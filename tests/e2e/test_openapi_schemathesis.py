@@ -188,17 +188,22 @@ def test_disclosure_api_conforms_to_its_openapi_document(
         "GET /api/v1/audit/checkpoints/latest",
     }, labels
     tally = Tally()
+    modes = 0
     for operation in operations:
-        for mode in (GenerationMode.POSITIVE, GenerationMode.NEGATIVE):
+        # An operation without parameters has no request that breaks the schema.
+        negative = [GenerationMode.NEGATIVE] if list(operation.iter_parameters()) else []
+        for mode in (GenerationMode.POSITIVE, *negative):
             _exercise(operation, mode, live_url, tally)
+            modes += 1
     total = sum(tally.cases.values())
     with capsys.disabled():
         print(
             f"\nschemathesis: {total} cases over {len(operations)} operations "
             f"(positive and negative), statuses {dict(sorted(tally.statuses.items()))}"
         )
-    # Every operation was exercised in both modes, and both answers occurred.
-    assert len(tally.cases) == 2 * len(operations), tally.cases
+    # Every operation was exercised in both modes (one without parameters:
+    # positive only), and both answers occurred.
+    assert len(tally.cases) == modes >= 2 * len(operations) - 1, tally.cases
     assert tally.statuses[200] > 0 and tally.statuses[400] > 0, tally.statuses
 
 
