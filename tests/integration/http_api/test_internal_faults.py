@@ -16,6 +16,7 @@ from typing import Any
 
 import httpx
 import pytest
+from pydantic import SecretStr
 
 from hub.bootstrap import Hub, build_hub
 from hub.http_api.app import create_app
@@ -42,7 +43,7 @@ def served(tmp_path: Path) -> Iterator[Served]:
         database_url=f"sqlite:///{tmp_path / 'hub.db'}",
         pki_dir=tmp_path / "pki",
         insecure=True,
-        session_secret="k" * 48,
+        session_secret=SecretStr("k" * 48),
     )
     hub = build_hub(settings)
     app = create_app(hub, settings)
