@@ -11,7 +11,7 @@ from hub.domain.claims import ClaimSubmission, Decision, OriginStatus, Trace, Ve
 from hub.domain.issuance import ClaimState, initial_state
 from hub.domain.project_review import ProjectReviewState
 from hub.domain.projects import PartnerProjectStatus, ProjectSubmission
-from hub.grpc_api import field_checks
+from hub.grpc_api import field_checks, field_limits
 from hub.grpc_api.generated.carbonhub.v1 import partner_pb2 as pb
 from hub.services.ingestion import ClaimStatus
 from hub.services.projects import ProjectResult
@@ -65,6 +65,15 @@ def field_problem_checks(message: pb.Claim | pb.Project) -> list[CheckResult]:
     checks of a REJECTED verdict or result: one bad item of an envelope is
     rejected on its own, the others are decided."""
     return [fire(p.code, **p.details) for p in field_checks.problems(message)]
+
+
+def echoed(message: pb.Claim | pb.Project, field: str) -> str:
+    """An id as a verdict or result echoes it: as sent, cut to its limit when
+    longer (the check gives the length sent), so an answer is never larger
+    than the limits allow however large the request was."""
+    value: str = getattr(message, field)
+    limit = field_limits.limit_of(f"{message.DESCRIPTOR.full_name}.{field}").max_chars
+    return value if limit is None or len(value) <= limit else value[:limit]
 
 
 def claim_checks(claim: pb.Claim) -> list[CheckResult]:

@@ -4,8 +4,9 @@
 default, which every limit allows) and names each one over its limit, by
 its path in the request (``claims[3].raw[key]``). ``check`` refuses the
 request with the first: INVALID_ARGUMENT, reason FIELD_TOO_LONG,
-FIELD_CONTROL_CHARACTER or FIELD_OUT_OF_RANGE, the field named in the
-details. SubmitClaims and RegisterProjects skip their repeated items here
+FIELD_CONTROL_CHARACTER or FIELD_OUT_OF_RANGE (CURSOR_OUT_OF_RANGE for a
+StreamBlocks cursor, its code from before the table), the field named in
+the details. SubmitClaims and RegisterProjects skip their repeated items here
 and give each bad claim or project a REJECTED verdict of its own instead
 (``problems`` of the item, turned into checks).
 """
@@ -171,7 +172,7 @@ def _integer(path: str, limit: Limit, value: int) -> Iterator[FieldProblem]:
     high = limit.max_value
     if (low is not None and value < low) or (high is not None and value > high):
         yield FieldProblem(
-            FIELD_OUT_OF_RANGE,
+            limit.out_of_range,
             path,
             f"{path} is {value}; it must lie in {low}..{high}",
             {"field": path, "value": str(value), "min": str(low), "max": str(high)},

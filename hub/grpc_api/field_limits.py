@@ -46,6 +46,9 @@ class Limit:
     max_items: int | None = None
     stored_in: tuple[str, ...] = ()  # table.column the value lands in as it is
     note: str = ""
+    # The reason of an integer out of range, where a field had its own before
+    # this table (FIELD_OUT_OF_RANGE otherwise).
+    out_of_range: str = "FIELD_OUT_OF_RANGE"
 
 
 INT64_MAX = 2**63 - 1
@@ -202,7 +205,7 @@ LIMITS: dict[str, Limit] = {_V1 + name: limit for name, limit in (
     ("Holding.digest", ident(128)),
     ("Holding.trail", items(MAX_TRAIL_ENTRIES, ident(400))),
     # ExchangeService
-    ("StreamBlocksRequest.after_cursor", integer(0, INT64_MAX, note="compared with outbox.cursor")),
+    ("StreamBlocksRequest.after_cursor", Limit(min_value=0, max_value=INT64_MAX, out_of_range="CURSOR_OUT_OF_RANGE", note="compared with outbox.cursor; out of range: CURSOR_OUT_OF_RANGE")),
     ("StreamBlocksRequest.follow", FLAG),
     ("StreamBlocksRequest.max_events", integer(0, 2**32 - 1, note="0: no limit")),
     ("AcknowledgeBlocksRequest.block_ids", items(MAX_BLOCK_IDS, ident(64))),

@@ -98,7 +98,9 @@ class PartnerServicer(pb_grpc.PartnerServiceServicer):
         for index, claim in enumerate(envelope.claims):
             checks = conversion.claim_checks(claim)
             if checks:
-                refused[index] = _refused_claim(partner, claim.record_id, checks)
+                refused[index] = _refused_claim(
+                    partner, conversion.echoed(claim, "record_id"), checks
+                )
             else:
                 submissions.append(
                     conversion.claim_from_proto(partner, envelope.delivery_id, claim)
@@ -174,7 +176,7 @@ class PartnerServicer(pb_grpc.PartnerServiceServicer):
                 checks = conversion.project_checks(project)
                 if checks:
                     refused[index] = ProjectResult(
-                        project.project_id, Decision.REJECTED, tuple(checks)
+                        conversion.echoed(project, "project_id"), Decision.REJECTED, tuple(checks)
                     )
                 else:
                     submissions.append(conversion.project_from_proto(partner, project))
@@ -290,7 +292,7 @@ def _required(value: str, name: str) -> str:
 
 def _refused_claim(partner: str, record_id: str, checks: list[CheckResult]) -> ClaimStatus:
     """The verdict on a claim refused at the boundary: no claim id (nothing is
-    recorded), the record id echoed as sent so the partner can match it."""
+    recorded), the record id echoed (conversion.echoed) so the partner can match it."""
     verdict = Verdict(
         partner=partner,
         record_id=record_id,

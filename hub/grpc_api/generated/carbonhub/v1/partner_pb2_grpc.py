@@ -88,7 +88,10 @@ class PartnerServiceServicer:
 
     def SubmitClaims(self, request_iterator, context):
         """Signed ClaimEnvelopes in; exactly one VerdictBatch out per envelope, in
-        order, holding one verdict per claim in the envelope's order.
+        order, holding one verdict per claim in the envelope's order. A refusal
+        of an envelope (signature, sequence, an envelope field over its limit)
+        ends the stream; every envelope answered before it is recorded, the
+        refused one and any sent after it are not (docs/submit-claims.md).
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
