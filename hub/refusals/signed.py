@@ -27,9 +27,9 @@ SECTION = Section(
             "SIGNATURE_MALFORMED",
             ErrorKind.INVALID_ARGUMENT,
             _SIGNED,
-            "The signature is not 64 bytes, the length of an Ed25519 signature.",
-            "签名长度不是 Ed25519 签名的 64 字节。",
-            "簽名長度不是 Ed25519 簽名的 64 位元組。",
+            "The signature is empty or longer than the 64 bytes of an Ed25519 signature.",
+            "签名为空，或长于 Ed25519 签名的 64 字节。",
+            "簽名為空，或長於 Ed25519 簽名的 64 位元組。",
         ),
         Reason(
             "SIGNATURE_KEY_UNKNOWN",
