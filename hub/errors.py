@@ -1,8 +1,14 @@
 """One error tree for the whole hub, with transport-neutral codes.
 
 Each transport maps ``ErrorKind`` once: hub.grpc_api.status_mapping for gRPC
-(status code plus google.rpc ErrorInfo details). ``code`` is a stable,
-documented reason partners can key on; ``details`` carry the specifics.
+(status code plus google.rpc ErrorInfo details), hub.http_api.error_mapping
+for HTTP. ``code`` is a stable, documented reason partners can key on;
+``details`` carry the specifics.
+
+Every code is catalogued in hub.refusals (docs/refusals.md, with its
+statuses and meanings); a test reads the sources and fails for a code raised
+here that is not. Nothing is checked at run time: an uncatalogued code is a
+documentation fault, never a reason to fail a refusal.
 """
 
 from __future__ import annotations

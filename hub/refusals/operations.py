@@ -12,12 +12,60 @@ _REVOKE = "`carbon-hub pki revoke`"
 _KEYS = "`carbon-hub keys`"
 _OFFICER = "`carbon-hub bureau add-officer`"
 _AUDIT = "`carbon-hub audit checkpoint`, the periodic checkpointer"
+_COMMANDS = "`carbon-hub` commands"
 
 SECTION = Section(
     title="Operator commands",
     intro="Refusals of `carbon-hub` commands run by the hub's operator or the bureau; "
     "the command prints the code and exits non-zero.",
     reasons=(
+        Reason(
+            "CONFIG_INVALID",
+            ErrorKind.INVALID_ARGUMENT,
+            _COMMANDS,
+            "The config file does not exist, cannot be read, or is not valid TOML.",
+            "配置文件不存在、无法读取，或不是有效的 TOML。",
+            "設定檔不存在、無法讀取，或不是有效的 TOML。",
+        ),
+        Reason(
+            "SETTING_INVALID",
+            ErrorKind.INVALID_ARGUMENT,
+            _COMMANDS,
+            "A setting has a value of the wrong type or range, or is no setting at all.",
+            "某项设置的值类型或范围不正确，或该设置项不存在。",
+            "某項設定的值類型或範圍不正確，或該設定項不存在。",
+        ),
+        Reason(
+            "DATA_DIR_INVALID",
+            ErrorKind.INVALID_ARGUMENT,
+            _COMMANDS,
+            "The hub cannot keep its data in the given folder (it is a file, or cannot "
+            "be created or written).",
+            "枢纽无法在指定目录中保存数据（该路径是文件，或无法创建或写入）。",
+            "樞紐無法在指定資料夾中儲存數據（該路徑是檔案，或無法建立或寫入）。",
+        ),
+        Reason(
+            "DATABASE_UNSUPPORTED",
+            ErrorKind.INVALID_ARGUMENT,
+            _COMMANDS,
+            "The database URL names a database the hub does not support: give a "
+            "PostgreSQL URL, or --data-dir for the embedded SQLite database.",
+            "数据库 URL 所指的数据库不受枢纽支持：请提供 PostgreSQL URL，"
+            "或以 --data-dir 使用内置的 SQLite 数据库。",
+            "數據庫 URL 所指的數據庫不受樞紐支援：請提供 PostgreSQL URL，"
+            "或以 --data-dir 使用內置的 SQLite 數據庫。",
+        ),
+        Reason(
+            "LEDGER_NOT_FOUND",
+            ErrorKind.NOT_FOUND,
+            "`carbon-hub` commands on an existing ledger",
+            "No hub database is there; run `carbon-hub serve` or `carbon-hub demo` there "
+            "first, or pass --database-url. None is created where a mistyped path points.",
+            "该处没有枢纽数据库；请先在该处运行 `carbon-hub serve` 或 `carbon-hub demo`，"
+            "或传入 --database-url。路径输错时不会自动新建数据库。",
+            "該處沒有樞紐數據庫；請先在該處執行 `carbon-hub serve` 或 `carbon-hub demo`，"
+            "或傳入 --database-url。路徑輸錯時不會自動新建數據庫。",
+        ),
         Reason(
             "PKI_NOT_INITIALISED",
             ErrorKind.NOT_FOUND,
