@@ -152,9 +152,13 @@ def _access(
     signing_key: Path | None = None,
 ) -> HubAccess:
     try:
-        return HubAccess(HubConnection(hub, ca, cert, key, insecure), signing_key)
+        connection = HubConnection(hub, ca, cert, key, insecure)
+        connection.tls_files()  # a file that cannot work is named before any work
     except ConnectionRefused as refused:
         raise typer.BadParameter(str(refused)) from refused
+    except ClientTlsError as problem:
+        refuse_line(problem.code, problem.message)
+    return HubAccess(connection, signing_key)
 
 
 def _signer(

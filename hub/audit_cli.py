@@ -34,7 +34,7 @@ from hub.domain.audit_chain import AuditReport, Checkpoint, ProblemKind
 from hub.domain.published_checkpoint import published
 from hub.errors import HubError
 from hub.services.audit import DEFAULT_BATCH, AuditService, held_checkpoints
-from hub.settings import HubSettings
+from hub.settings import load_settings
 
 EXIT_TAMPERED = 1
 EXIT_SETUP = 2
@@ -60,7 +60,7 @@ def _audit(
     data_dir: Path | None, database_url: str | None, pki_dir: Path | None, config: Path | None
 ) -> Iterator[AuditService]:
     """The audit service on the hub's database; setup problems exit 2."""
-    from hub.storage.database import SQLITE_FILE_NAME, create_engine_for, migrate
+    from hub.storage.database import create_engine_for, migrate, require_hub_database
     from hub.storage.unit_of_work import SqlAlchemyUnitOfWorkFactory
     from hub.trust.audit_signing import audit_service, hub_public_keys
 
@@ -75,15 +75,17 @@ def _audit(
         if value is not None
     }
     try:
-        settings = HubSettings(**given)
+        settings = load_settings(**given)  # one line naming the setting or file
     except (ValidationError, ValueError) as problem:
         errors.print(f"[red]invalid settings:[/red] {problem}")
         raise typer.Exit(EXIT_SETUP) from problem
-    # Verifying an empty database made up on the spot would say "intact".
-    if settings.database_url is None and not (settings.data_dir / SQLITE_FILE_NAME).exists():
-        errors.print(f"[red]no hub database in {settings.data_dir}[/red]")
-        raise typer.Exit(EXIT_SETUP)
     url = settings.resolved_database_url()
+    # Verifying an empty database made up on the spot would say "intact".
+    try:
+        require_hub_database(url, settings.data_dir if settings.database_url is None else None)
+    except HubError as error:  # LEDGER_NOT_FOUND, DATABASE_UNAVAILABLE, DATABASE_UNSUPPORTED
+        errors.print(f"[red]{error.code}[/red]: {error.message}", soft_wrap=True)
+        raise typer.Exit(EXIT_SETUP) from error
     migrate(url)  # a database from before the audit chain gets chained first
     engine = create_engine_for(url)
     try:

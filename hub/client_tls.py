@@ -145,10 +145,17 @@ def diagnose_handshake(
         raw = socket.create_connection((host, port), timeout=timeout)
     except OSError:
         return None  # unreachable: not a TLS fault
+    rejected = (
+        f"the hub at {address} did not accept --cert {files.cert_path} "
+        "(not a certificate of its CA, or expired)"
+    )
     try:
         with context.wrap_socket(raw, server_hostname=host) as tls:
             tls.sendall(_H2_PREFACE)
-            tls.recv(1)
+            # A hub that accepts the certificate answers with its HTTP/2
+            # SETTINGS; one that refuses it sends an alert or just closes.
+            if not tls.recv(1):
+                return ClientTlsError("TLS_HANDSHAKE_FAILED", rejected)
     except ssl.SSLCertVerificationError as problem:
         return ClientTlsError(
             "TLS_HANDSHAKE_FAILED",
@@ -156,14 +163,10 @@ def diagnose_handshake(
             f"({problem.verify_message}): --ca {files.ca_path} is not its CA, or its "
             f"certificate does not name {host}",
         )
-    except ssl.SSLError as problem:
-        return ClientTlsError(
-            "TLS_HANDSHAKE_FAILED",
-            f"the hub at {address} did not accept --cert {files.cert_path} "
-            f"({problem.reason or problem}): not a certificate of its CA, or revoked",
-        )
+    except (ssl.SSLError, ConnectionResetError):
+        return ClientTlsError("TLS_HANDSHAKE_FAILED", rejected)
     except OSError:
-        return None  # reset or timed out after the handshake: not shown to be TLS
+        return None  # timed out: not shown to be TLS
     finally:
         raw.close()
     return None
