@@ -7,7 +7,9 @@ sample delivered first (its rides are the other side of the border), then
 Macao's three samples with ``carbon-hub-adapter macao``. What a user would
 notice is asserted on the hub's database and in the adapter's report: the
 hub loads the CN-MO agreement, each Macao record is accepted, held or
-rejected as the sample's README says, with the code it says.
+rejected as the sample's README says, with the code it says; the bureau
+rejects the held claim and the running hub issues the one whole unit series
+with Macao's origin.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from __future__ import annotations
 import sqlite3
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -26,6 +29,7 @@ ROOT = Path(__file__).resolve().parents[2]
 SAMPLES = ROOT / "adapters/macao/samples"
 HK_SAMPLE = ROOT / "adapters/hongkong/samples/HK-20241101-01"
 OFFICER = "陳科長"
+ISSUANCE_TIMEOUT = 60.0  # serve issues every HUB_ISSUANCE_INTERVAL (2 s by default)
 
 ACCEPTED = (
     "MO-2025-000101",  # 12,5 kg paper
@@ -86,6 +90,14 @@ def _decisions(data: Path, partner: str) -> dict[str, str]:
             "SELECT record_id, decision FROM claims WHERE partner = ?", (partner,)
         ).fetchall()
     return {str(record): str(decision) for record, decision in rows}
+
+
+def _blocks(data: Path) -> list[tuple[str, str]]:
+    with sqlite3.connect(data / "hub.db") as connection:
+        rows = connection.execute(
+            "SELECT serial, partner FROM blocks WHERE partner = 'CN-MO' ORDER BY serial"
+        ).fetchall()
+    return [(str(serial), str(partner)) for serial, partner in rows]
 
 
 def _partner_ready(partner: str, data: Path, home: Path) -> Path:
@@ -173,15 +185,42 @@ def test_macao_sample_delivered_to_a_mutual_tls_hub(tmp_path: Path) -> None:
         )
         assert mislabelled.returncode == EXIT_REFUSED, (mislabelled.stdout, mislabelled.stderr)
         assert "ENCODING_MISMATCH" in " ".join(mislabelled.stdout.split())
+        assert _decisions(data, "CN-MO") == {
+            **dict.fromkeys(ACCEPTED, "ACCEPTED"),
+            **dict.fromkeys(HELD, "HELD"),
+            **dict.fromkeys(REJECTED, "REJECTED"),
+        }
 
-    decisions = _decisions(data, "CN-MO")
-    expected = {
-        **dict.fromkeys(ACCEPTED, "ACCEPTED"),
-        **dict.fromkeys(HELD, "HELD"),
-        **dict.fromkeys(REJECTED, "REJECTED"),
-    }
+        # The bureau decides the held claim; the running hub issues what is whole.
+        (held,) = HELD
+        rejected = _hub(
+            "bureau",
+            "reject-claim",
+            "--partner",
+            "CN-MO",
+            "--record",
+            held,
+            "--officer",
+            OFFICER,
+            "--comment",
+            "1 234 567 kg num dia: tonelada lida como kg",
+            "--data-dir",
+            str(data),
+            home=tmp_path,
+        )
+        assert "REJECTED" in rejected.stdout
+        deadline = time.monotonic() + ISSUANCE_TIMEOUT
+        while not _blocks(data):
+            assert time.monotonic() < deadline, hub.stderr()
+            time.sleep(0.2)
+
     # Rows the adapter refused never reached the hub; nothing else is missing.
-    assert decisions == expected
+    assert _decisions(data, "CN-MO") == {
+        **dict.fromkeys(ACCEPTED, "ACCEPTED"),
+        **dict.fromkeys((*HELD, *REJECTED), "REJECTED"),
+    }
+    # Whole units per series: only station ECO-SLO-02's 2.469 t of metal reaches one.
+    assert _blocks(data) == [("SZCER-CN-MO-SZ-RECYCLE-2025-ECO-SLO-02-000001-000002", "CN-MO")]
 
     with sqlite3.connect(data / "hub.db") as connection:
         verdicts = dict(
