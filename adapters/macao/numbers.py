@@ -20,10 +20,13 @@ import re
 # narrow no-break space (CLDR's pt grouping), thin space.
 _SPACES = re.compile(r"[ \u00a0\u202f\u2009]")
 _SIGN = r"(?P<sign>[+-]?)"
-_PT_SPACE = re.compile(_SIGN + r"(?P<int>\d{1,3}(?: \d{3})+)(?:,(?P<frac>\d+))?", re.ASCII)
-_PT_DOT = re.compile(_SIGN + r"(?P<int>\d{1,3}(?:\.\d{3})+)(?:,(?P<frac>\d+))?", re.ASCII)
+# A number grouped in thousands starts with 1 to 3 digits, not with 0: 0.001
+# is a decimal, never 0 thousand and 1.
+_HEAD = r"[1-9]\d{0,2}"
+_PT_SPACE = re.compile(_SIGN + rf"(?P<int>{_HEAD}(?: \d{{3}})+)(?:,(?P<frac>\d+))?", re.ASCII)
+_PT_DOT = re.compile(_SIGN + rf"(?P<int>{_HEAD}(?:\.\d{{3}})+)(?:,(?P<frac>\d+))?", re.ASCII)
 _PT_PLAIN = re.compile(_SIGN + r"(?P<int>\d+),(?P<frac>\d+)", re.ASCII)
-_ZH_GROUPED = re.compile(_SIGN + r"(?P<int>\d{1,3}(?:,\d{3})+)(?:\.(?P<frac>\d+))?", re.ASCII)
+_ZH_GROUPED = re.compile(_SIGN + rf"(?P<int>{_HEAD}(?:,\d{{3}})+)(?:\.(?P<frac>\d+))?", re.ASCII)
 _ZH_PLAIN = re.compile(_SIGN + r"(?P<int>\d+)(?:\.(?P<frac>\d+))?", re.ASCII)
 # One separator, three digits after it, a first group that could be thousands.
 _AMBIGUOUS = re.compile(r"[+-]?[1-9]\d{0,2}[.,]\d{3}", re.ASCII)

@@ -52,6 +52,7 @@ Q = "數量/Quantidade"
         ("1234.5", "1234.5"),
         ("12.5", "12.5"),
         ("0,250", "0.250"),  # a leading 0 is no thousands group
+        ("0.001", "0.001"),  # nor here: never 0 thousand and 1 (found by the property test)
         ("2", "2"),
         ("856,0", "856.0"),
         ("-3,5", "-3.5"),  # the sign passes: the hub refuses negatives itself
