@@ -167,7 +167,10 @@ def require_hub_database(url: str, data_dir: Path | None = None) -> None:
     engine = create_engine_for(url)
     try:
         with _reaching(url), engine.connect() as connection:
-            migrated = inspect(connection).has_table("alembic_version")
+            # In the schema migrations write to (PostgreSQL: current_schema(),
+            # the first of the search_path), not any schema the path shows.
+            schema = connection.dialect.default_schema_name
+            migrated = inspect(connection).has_table("alembic_version", schema=schema)
     except DatabaseError:  # e.g. a file that is not SQLite at all
         migrated = False
     finally:
