@@ -66,6 +66,8 @@ def problems(
 ) -> Iterator[FieldProblem]:
     """Every field of ``message`` (and of the messages it holds) over its limit.
     ``skip`` names fields of ``message`` itself left to the caller."""
+    if not prefix and within_limits(message, skip=skip):
+        return
     owner = message.DESCRIPTOR.full_name
     for descriptor, value in message.ListFields():
         name = descriptor.name
@@ -83,6 +85,95 @@ def problems(
                 yield from _value(f"{path}[{index}]", limit, descriptor, item)
         else:
             yield from _value(path, limit, descriptor, value)
+
+
+@dataclass(frozen=True, slots=True)
+class _Rule:
+    """A field's limit as the fast check applies it."""
+
+    kind: int  # the field's protobuf type
+    is_map: bool
+    repeated: bool
+    limit: Limit
+    forbidden: re.Pattern[str] | None
+    key: Limit | None = None  # maps: the key's and the value's limits
+    key_forbidden: re.Pattern[str] | None = None
+    value: Limit | None = None
+    value_forbidden: re.Pattern[str] | None = None
+
+
+_RULES: dict[FieldDescriptor, _Rule] = {}
+
+
+def _rule(owner: str, descriptor: FieldDescriptor) -> _Rule:
+    rule = _RULES.get(descriptor)
+    if rule is not None:
+        return rule
+    limit = limit_of(f"{owner}.{descriptor.name}")
+    if _is_map(descriptor):
+        key = limit_of(f"{owner}.{descriptor.name}[key]")
+        value = limit_of(f"{owner}.{descriptor.name}[value]")
+        rule = _Rule(
+            FieldDescriptor.TYPE_MESSAGE, True, True, limit, None,
+            key, _pattern(key), value, _pattern(value),
+        )  # fmt: skip
+    else:
+        rule = _Rule(descriptor.type, False, descriptor.is_repeated, limit, _pattern(limit))
+    _RULES[descriptor] = rule
+    return rule
+
+
+def _pattern(limit: Limit) -> re.Pattern[str] | None:
+    return None if limit.characters is None else _FORBIDDEN[limit.characters]
+
+
+def _text_fits(value: str, limit: Limit, forbidden: re.Pattern[str] | None) -> bool:
+    top = limit.max_chars
+    if top is not None and len(value) > top:
+        return False
+    return forbidden is None or forbidden.search(value) is None
+
+
+def _single_fits(rule: _Rule, value: object) -> bool:
+    kind = rule.kind
+    limit = rule.limit
+    if kind == _STRING:
+        return _text_fits(value, limit, rule.forbidden)  # type: ignore[arg-type]
+    if kind == _BYTES:
+        return limit.max_bytes is None or len(value) <= limit.max_bytes  # type: ignore[arg-type]
+    if kind in _INTEGERS:
+        low, high = limit.min_value, limit.max_value
+        return (low is None or value >= low) and (high is None or value <= high)  # type: ignore[operator]
+    if kind == _MESSAGE:
+        return within_limits(value)  # type: ignore[arg-type]
+    return True
+
+
+def within_limits(message: Message, *, skip: frozenset[str] = frozenset()) -> bool:
+    """True when every field is within its limit: the common case, checked
+    without building any problem (it runs for every claim of every envelope)."""
+    owner = message.DESCRIPTOR.full_name
+    for descriptor, value in message.ListFields():
+        if skip and descriptor.name in skip:
+            continue
+        rule = _rule(owner, descriptor)
+        if rule.repeated:
+            top = rule.limit.max_items
+            if top is not None and len(value) > top:
+                return False
+            if rule.is_map:
+                key, item = rule.key, rule.value
+                assert key is not None and item is not None
+                for k, v in value.items():
+                    if not _text_fits(k, key, rule.key_forbidden):
+                        return False
+                    if isinstance(v, str) and not _text_fits(v, item, rule.value_forbidden):
+                        return False
+            elif not all(_single_fits(rule, v) for v in value):
+                return False
+        elif not _single_fits(rule, value):
+            return False
+    return True
 
 
 def first_problem(message: Message, *, skip: frozenset[str] = frozenset()) -> FieldProblem | None:
