@@ -9,6 +9,8 @@ from types import ModuleType
 
 import pytest
 from google.protobuf.descriptor import Descriptor, FieldDescriptor
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from sqlalchemy import BigInteger, Integer, String, Text
 
 from hub.domain.signed_payloads import PayloadType
@@ -199,3 +201,42 @@ def test_too_many_entries_is_too_long() -> None:
         "raw",
         "entries",
     )
+
+
+def test_an_id_with_its_partner_in_front_fits_the_audit_subject() -> None:
+    # Projects and adjustments are audited as "<partner>|<id>".
+    subject = Base.metadata.tables["ledger_events"].columns["subject_id"].type
+    assert isinstance(subject, String) and subject.length is not None
+    for name in ("Project.project_id", "AccountingAdjustmentAttestation.reference"):
+        partner = LIMITS["carbonhub.v1.AccountingAdjustmentAttestation.partner"].max_chars
+        own = LIMITS["carbonhub.v1." + name].max_chars
+        assert partner is not None and own is not None
+        assert partner + 1 + own <= subject.length, name
+
+
+_TEXT = st.one_of(
+    st.text(max_size=12),
+    st.sampled_from(["\x00", "\n", "\t", "\r", "\x0b", "\x85", "\x7f", "中文", "\u202e"]),
+    st.integers(120, 140).map(lambda n: "x" * n),
+    st.integers(3990, 4010).map(lambda n: "y" * n),
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    record_id=_TEXT,
+    note=_TEXT,
+    raw=st.dictionaries(_TEXT, _TEXT, max_size=3),
+    sequence=st.one_of(st.integers(0, 5), st.integers(MAX_SEQUENCE - 2, 2**64 - 1)),
+)
+def test_the_fast_path_agrees_with_the_full_walk(
+    record_id: str, note: str, raw: dict[str, str], sequence: int
+) -> None:
+    envelope = pb.ClaimEnvelope(
+        sequence=sequence, claims=[pb.Claim(record_id=record_id, verifier=note, raw=raw)]
+    )
+    attestation = pb.SourceCancellationAttestation(note=note, sequence=sequence)
+    for message in (envelope, envelope.claims[0], attestation):
+        full = list(field_checks.all_problems(message))
+        assert field_checks.within_limits(message) == (full == []), full
+        assert list(field_checks.problems(message)) == full
