@@ -52,12 +52,14 @@ def build_or_exit(settings: HubSettings, *, existing: bool = False) -> Any:
 def ledger(data_dir: Path | None, database_url: str | None, config: Path | None) -> Iterator[Any]:
     """The hub's services on its existing database, for one command; a coded
     refusal is printed with its code and exits 1, and nothing is changed by it."""
-    from hub.errors import HubError
+    from hub.errors import HubError, StorageUnavailable
 
     settings = build_settings(data_dir=data_dir, database_url=database_url, config_file=config)
     hub = build_or_exit(settings, existing=True)
     try:
         yield hub
+    except StorageUnavailable:
+        raise  # the environment, not a refusal of the ledger: one line, exit 2
     except HubError as error:
         console.print(f"[red]{error.code}[/red]: {error.message}")
         for key, value in sorted(error.details.items()):

@@ -93,31 +93,44 @@ def _spki(public_key: PublicKeyTypes) -> bytes:
     )
 
 
-def load_client_tls(ca: Path, cert: Path, key: Path) -> ClientTlsFiles:
-    """The files, or ClientTlsError naming the first one that cannot work."""
+CLIENT_LABELS = ("--ca", "--cert", "--key")
+
+
+def load_client_tls(
+    ca: Path, cert: Path, key: Path, *, labels: tuple[str, str, str] = CLIENT_LABELS
+) -> ClientTlsFiles:
+    """The files, or ClientTlsError naming the first one that cannot work.
+
+    ``labels`` name the three in messages: the client's flags by default; the
+    hub checks its own CA, certificate and key with them too (grpc core would
+    only log ``Invalid private key`` and fail the bind)."""
+    ca_label, cert_label, key_label = labels
     files = ClientTlsFiles(
         Path(ca),
         Path(cert),
         Path(key),
-        _read("--ca", ca),
-        _read("--cert", cert),
-        _read("--key", key),
+        _read(ca_label, ca),
+        _read(cert_label, cert),
+        _read(key_label, key),
     )
-    authority = _certificate("--ca", ca, files.root_certificates)
-    certificate = _certificate("--cert", cert, files.certificate_chain)
+    authority = _certificate(ca_label, ca, files.root_certificates)
+    certificate = _certificate(cert_label, cert, files.certificate_chain)
     try:
         private_key = serialization.load_pem_private_key(files.private_key, password=None)
     except (ValueError, TypeError) as problem:
         raise ClientTlsError(
-            "TLS_KEY_INVALID", f"--key {key} is not an unencrypted PEM private key"
+            "TLS_KEY_INVALID", f"{key_label} {key} is not an unencrypted PEM private key"
         ) from problem
     if _spki(private_key.public_key()) != _spki(certificate.public_key()):
-        raise ClientTlsError("TLS_KEY_MISMATCH", f"--key {key} is not the key of --cert {cert}")
+        raise ClientTlsError(
+            "TLS_KEY_MISMATCH", f"{key_label} {key} is not the key of {cert_label} {cert}"
+        )
     try:
         certificate.verify_directly_issued_by(authority)
     except (ValueError, TypeError, InvalidSignature) as problem:
         raise ClientTlsError(
-            "TLS_CERT_INVALID", f"--cert {cert} was not issued by the CA of --ca {ca}"
+            "TLS_CERT_INVALID",
+            f"{cert_label} {cert} was not issued by the CA of {ca_label} {ca}",
         ) from problem
     return files
 

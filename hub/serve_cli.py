@@ -72,8 +72,7 @@ def serve(
     try:
         check_bind_allowed(settings)
     except ServeRefused as refused:
-        console.print(f"[red]refused:[/red] {refused}", soft_wrap=True)
-        raise typer.Exit(2) from refused
+        refuse(refused.code or "refused", str(refused))
     # Handlers first: a signal arriving once the port is announced must
     # still stop the hub gracefully.
     stop = threading.Event()

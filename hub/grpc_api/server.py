@@ -13,6 +13,7 @@ import grpc
 from grpc_health.v1 import health, health_pb2, health_pb2_grpc
 from grpc_reflection.v1alpha import reflection
 
+from hub.client_tls import ClientTlsError, load_client_tls
 from hub.domain.identity import DEVELOPMENT_IDENTITY, Identity
 from hub.grpc_api.admission import Limits
 from hub.grpc_api.bureau_servicer import BureauServicer
@@ -56,6 +57,14 @@ class PortInUse(ServeRefused):
     """Another process (another hub, say) listens on the gRPC port."""
 
     code = "PORT_IN_USE"
+
+
+class ServerTlsInvalid(ServeRefused):
+    """The hub's own CA, certificate or key file cannot serve TLS."""
+
+    def __init__(self, code: str, message: str) -> None:
+        super().__init__(message)
+        self.code = code
 
 
 class BindFailed(ServeRefused):
@@ -116,6 +125,15 @@ def check_bind_allowed(settings: HubSettings) -> None:
                 f"(missing {', '.join(p.name for p in missing)}), or --insecure on loopback "
                 "for development"
             )
+        try:
+            load_client_tls(
+                layout.ca_certificate,
+                layout.server_certificate,
+                layout.server_key,
+                labels=("the CA certificate", "the hub certificate", "the hub key"),
+            )
+        except ClientTlsError as problem:
+            raise ServerTlsInvalid(problem.code, problem.message) from problem
         return
     if not _is_loopback(settings.grpc_host):
         raise InsecureBindRefused(

@@ -119,6 +119,14 @@ def test_a_second_hub_on_a_taken_grpc_port_refuses_to_start(tmp_path: Path) -> N
         first.stop()
 
 
+def test_a_hub_key_that_is_no_key_is_named_before_serving(tmp_path: Path) -> None:
+    init_authority(tmp_path / "pki")
+    (tmp_path / "pki" / "hub.key").write_text("garbage\n", encoding="utf-8")
+    done = _hub("serve", "--data-dir", str(tmp_path), "--grpc-port", "0", cwd=tmp_path)
+    line = _one_line(done, "TLS_KEY_INVALID")
+    assert f"the hub key {tmp_path / 'pki' / 'hub.key'}" in line
+
+
 # -- databases ---------------------------------------------------------------------
 
 LEDGER_COMMANDS = {
