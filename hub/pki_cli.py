@@ -117,9 +117,11 @@ def init(
 
     settings = _settings(pki_dir, data_dir)
     directory = settings.resolved_pki_dir()
+    # The ledger first: a database that is down or unsupported stops the
+    # command before any key is made (making it again changes nothing).
+    database = _make_ledger(settings)
     with _refusals():
         authority = init_authority(directory, hosts=tuple(host or ()), force=force)
-    database = _make_ledger(settings)
     out = Console()
     layout = authority.layout
     out.print(f"certificate authority created in {escape(str(layout.root))}", soft_wrap=True)
