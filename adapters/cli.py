@@ -31,7 +31,9 @@ The partner's other calls:
 reconcile exits 0 when every reconciliation is consistent (or none was
 requested), 1 when one is not; the attestations exit 0 when accepted, 1 when
 refused; all exit 3 when the hub is unreachable or a call fails (or a
-receipt does not verify under --hub-key).
+receipt does not verify under --hub-key), 2 when a TLS file or the TLS
+handshake cannot work (one coded line: TLS_FILE_UNREADABLE, TLS_CERT_INVALID,
+TLS_KEY_INVALID, TLS_KEY_MISMATCH, TLS_HANDSHAKE_FAILED).
 """
 
 from __future__ import annotations
