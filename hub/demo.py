@@ -53,7 +53,7 @@ from hub.domain.checks import Severity
 from hub.domain.claims import Decision
 from hub.http_api.app import create_app
 from hub.http_api.server import start_http_server
-from hub.settings import HubSettings
+from hub.settings import load_settings
 from hub.storage.database import SQLITE_FILE_NAME
 
 REPOSITORY = Path(__file__).resolve().parent.parent
@@ -106,7 +106,7 @@ def run_demo(data_dir: Path | None, console: Console) -> list[PartnerTally]:
     folder = data_dir if data_dir is not None else Path(tempfile.mkdtemp(prefix="carbon-hub-demo-"))
     # The demo is the embedded default whatever the environment says, with
     # mutual TLS on: its own PKI in the data directory.
-    settings = HubSettings(
+    settings = load_settings(
         data_dir=folder,
         database_url=f"sqlite:///{(folder / SQLITE_FILE_NAME).resolve()}",
         grpc_host="127.0.0.1",
@@ -179,7 +179,7 @@ _DEMO_PASSWORD_FILE = "console-demo-password.txt"
 def serve_demo(data_dir: Path, console: Console, *, http_port: int) -> None:
     """Serve the demo's hub (gRPC and HTTP) until Ctrl-C or SIGTERM, printing
     the disclosure and console addresses and the demo officer's login."""
-    settings = HubSettings(
+    settings = load_settings(
         data_dir=data_dir,
         database_url=f"sqlite:///{(data_dir / SQLITE_FILE_NAME).resolve()}",
         grpc_host="127.0.0.1",

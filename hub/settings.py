@@ -189,7 +189,7 @@ def load_settings(**given: Any) -> HubSettings:
 
 def _setting_problem(error: Any) -> str:
     name = ".".join(str(part) for part in error["loc"]) or "settings"
-    source = f"--{name.replace('_', '-')}, HUB_{name.upper()} or {name} in the config file"
+    source = f"from a flag, HUB_{name.upper()} or the config file"
     if error["type"] == "extra_forbidden":
         return f"{name} is not a setting (from HUB_{name.upper()} or the config file)"
     return f"{name} ({source}): {error['msg']}; got {error['input']!r}"
