@@ -14,9 +14,11 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import NoReturn
 
+from pydantic import ValidationError
 from sqlalchemy.exc import InterfaceError, OperationalError
 
 from hub.errors import HubError
+from hub.settings import HubSettings, settings_refusal
 
 EXIT_SETUP = 2
 
@@ -41,6 +43,11 @@ def refusals() -> Iterator[None]:
         yield
     except HubError as error:
         refuse(error.code, error.message)
+    except ValidationError as problem:
+        if problem.title != HubSettings.__name__:
+            raise  # not the settings: a fault of the program, its trace is wanted
+        refused = settings_refusal(problem)
+        refuse(refused.code, refused.message)
     except (OperationalError, InterfaceError):
         # Raised mid-command, past the connect hook: say what, never the SQL.
         refuse(

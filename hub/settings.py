@@ -182,9 +182,14 @@ def load_settings(**given: Any) -> HubSettings:
     try:
         return HubSettings(**given)
     except ValidationError as problem:
-        raise SettingsRefused(
-            "SETTING_INVALID", "; ".join(_setting_problem(e) for e in problem.errors())
-        ) from problem
+        raise settings_refusal(problem) from problem
+
+
+def settings_refusal(problem: ValidationError) -> SettingsRefused:
+    """SETTING_INVALID for a HubSettings validation: each setting at fault, one line."""
+    return SettingsRefused(
+        "SETTING_INVALID", "; ".join(_setting_problem(e) for e in problem.errors())
+    )
 
 
 def _setting_problem(error: Any) -> str:

@@ -8,6 +8,7 @@ from sqlalchemy.exc import OperationalError
 
 from hub.cli_errors import refusals
 from hub.errors import NotFound
+from hub.settings import HubSettings
 
 
 def test_a_hub_error_is_its_code_and_message_on_one_line(
@@ -35,3 +36,15 @@ def test_a_command_that_works_passes_through() -> None:
     with refusals():
         value = 1
     assert value == 1
+
+
+def test_settings_built_without_load_settings_are_still_one_line(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("HUB_GRPC_WORKERS", "many")
+    with pytest.raises(SystemExit) as exited, refusals():
+        HubSettings()
+    err = capsys.readouterr().err
+    assert exited.value.code == 2
+    assert err.startswith("SETTING_INVALID: grpc_workers") and err.count("\n") == 1
+    assert "pydantic" not in err
