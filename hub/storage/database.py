@@ -156,7 +156,7 @@ def require_hub_database(url: str, data_dir: Path | None = None) -> None:
     where a mistyped --data-dir or URL points. The schema may be older than
     this version (``migrate`` brings it up); it must exist."""
     parsed = _normalise_url(url)
-    hint = "run `carbon-hub serve` or `carbon-hub demo` there first, or pass --database-url"
+    hint = "run `carbon-hub pki init`, `serve` or `demo` with it first, or pass --database-url"
     if parsed.get_backend_name() == "sqlite" and not _is_memory(parsed):
         path = Path(str(parsed.database))
         if not path.is_file():
@@ -217,8 +217,15 @@ def _migration_guard(parsed: URL) -> Iterator[None]:
     lock_path = (
         Path(parsed.database).resolve().with_name(Path(parsed.database).name + ".migrate-lock")
     )
-    lock_path.parent.mkdir(parents=True, exist_ok=True)
-    with lock_path.open("a") as handle:
+    try:
+        lock_path.parent.mkdir(parents=True, exist_ok=True)
+        handle = lock_path.open("a")
+    except OSError as problem:  # a file where the folder should be, no permission
+        raise StorageUnavailable(
+            "DATABASE_UNAVAILABLE",
+            f"cannot use {lock_path.parent} for the SQLite database: {problem.strerror or problem}",
+        ) from problem
+    with handle:
         fcntl.flock(handle.fileno(), fcntl.LOCK_EX)
         try:
             yield
@@ -239,7 +246,8 @@ def _run_on(engine: Engine, action: str, revision: str) -> None:
 
 def _run_alembic(url: str, action: str, revision: str) -> None:
     parsed = _normalise_url(url)
-    with _reaching(url), _migration_guard(parsed):
+    # The guard outside: its own refusal names the folder it could not use.
+    with _migration_guard(parsed), _reaching(url):
         engine = create_engine_for(url)
         try:
             _run_on(engine, action, revision)

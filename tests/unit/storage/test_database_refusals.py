@@ -59,3 +59,10 @@ def test_a_migrated_database_is_accepted(tmp_path: Path) -> None:
     url = f"sqlite:///{tmp_path / 'hub.db'}"
     migrate(url)
     require_hub_database(url, tmp_path)
+
+
+def test_a_sqlite_database_under_a_file_names_the_folder(tmp_path: Path) -> None:
+    (tmp_path / "afile").write_text("x", encoding="utf-8")
+    refused = _refused(migrate, f"sqlite:///{tmp_path / 'afile' / 'hub.db'}")
+    assert refused.code == "DATABASE_UNAVAILABLE"
+    assert f"cannot use {tmp_path / 'afile'}" in refused.message
