@@ -160,7 +160,18 @@ def _access(
         raise typer.BadParameter(str(refused)) from refused
     except ClientTlsError as problem:
         refuse_line(problem.code, problem.message)
+    if signing_key is not None:
+        _key_file("--signing-key", signing_key, Signer.from_file)
     return HubAccess(connection, signing_key)
+
+
+def _key_file(flag: str, path: Path, load: Callable[[Path], T]) -> T:
+    """An Ed25519 key file loaded, or one coded line naming it and exit 2."""
+    try:
+        return load(path)
+    except HubError as error:
+        # The loader's message quotes the PEM parser; the flag says more.
+        refuse_line(error.code, f"{flag} {path} is not a readable Ed25519 key file (PEM)")
 
 
 def _signer(
@@ -200,7 +211,7 @@ def _send(
     batch_size: int,
     timeout: float,
     console: Console,
-    hub_key: Path | None,
+    hub_key: PublicKey | None,
     receipts: Path | None,
 ) -> DeliveryReport:
     hub = access.address
@@ -224,7 +235,7 @@ def _send(
                     signer,
                     batch_size=batch_size,
                     on_progress=lambda n: progress.advance(task, n),
-                    hub_key=PublicKey.from_file(hub_key) if hub_key else None,
+                    hub_key=hub_key,
                     on_receipt=_ReceiptFile(receipts) if receipts else None,
                 )
         except (HubCallError, HubProtocolError) as error:
@@ -242,6 +253,7 @@ def run(
     receipts: Path | None = None,
 ) -> None:
     console = Console()
+    verifying = _key_file("--hub-key", hub_key, PublicKey.from_file) if hub_key else None
     delivery = adapter_for(name).read(delivery_dir)
     if delivery.refused:
         render_refused(delivery.problems, delivery.delivery_id, console)
@@ -252,7 +264,7 @@ def run(
         f"{len(delivery.projects)} projects and {len(delivery.claims)} claims to send, "
         f"{len(delivery.problems)} problems found by the adapter"
     )
-    report = _send(delivery, access, batch_size, timeout, console, hub_key, receipts)
+    report = _send(delivery, access, batch_size, timeout, console, verifying, receipts)
     render_report(report, console)
     refused_files = sorted({p.file for p in delivery.problems if p.file_level})
     if refused_files:

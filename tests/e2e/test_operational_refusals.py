@@ -244,7 +244,7 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServedHub]:
         process.stop()
 
 
-def _adapter(served: ServedHub, delivery: Path, ca: Path, cert: Path, key: Path) -> Any:
+def _adapter(served: ServedHub, delivery: Path, ca: Path, cert: Path, key: Path, *more: str) -> Any:
     return _run(
         "adapters.cli",
         "guangdong",
@@ -254,6 +254,7 @@ def _adapter(served: ServedHub, delivery: Path, ca: Path, cert: Path, key: Path)
         served.address,
         "--signing-key",
         str(served.folder / "signing.key"),
+        *more,
         "--ca",
         str(ca),
         "--cert",
@@ -290,6 +291,18 @@ def test_an_adapter_tls_failure_is_one_line_saying_which(served: ServedHub, case
     done = _adapter(served, DELIVERY, ca, cert, key)
     assert text in _one_line(done, code)
     assert "unreachable" not in done.stdout
+
+
+@pytest.mark.parametrize("flag", ["--signing-key", "--hub-key"])
+def test_an_adapter_key_file_that_is_no_key_is_one_line(served: ServedHub, flag: str) -> None:
+    pki = served.pki
+    public = str(served.folder / "signing.pub")  # a public key where a private one goes
+    wrong = str(pki / "ca.crt")  # a certificate, not an Ed25519 key
+    key = public if flag == "--signing-key" else wrong
+    cert = pki / "issued/CN-GD.crt"
+    done = _adapter(served, DELIVERY, pki / "ca.crt", cert, pki / "issued/CN-GD.key", flag, key)
+    line = _one_line(done, "KEY_FILE_INVALID")
+    assert f"{flag} {key} is not a readable Ed25519 key file" in line
 
 
 def test_an_exchange_client_tls_failure_is_one_line(served: ServedHub) -> None:
