@@ -79,9 +79,9 @@ from adapters.reconciliation import registry_holdings
 from adapters.registry import ADAPTERS, adapter_for
 from adapters.report import render_refused, render_report
 from hub.cli_errors import print_refusal
-from hub.client_tls import ClientTlsError, HubUnreachable, wait_ready
 from hub.domain.blocks import AdjustmentStatus
 from hub.errors import HubError
+from hub.exchange_client.tls import ClientTlsError, HubUnreachable, wait_ready
 from hub.grpc_api.generated.carbonhub.v1 import ledger_pb2 as ledger_pb
 from hub.rfc3339_option import rfc3339_option
 from hub.trust.key_files import write_ed25519_keypair

@@ -13,8 +13,8 @@ import grpc
 from grpc_health.v1 import health, health_pb2, health_pb2_grpc
 from grpc_reflection.v1alpha import reflection
 
-from hub.client_tls import ClientTlsError, load_client_tls
 from hub.domain.identity import DEVELOPMENT_IDENTITY, Identity
+from hub.exchange_client.tls import ClientTlsError, load_client_tls
 from hub.grpc_api.admission import Limits
 from hub.grpc_api.bureau_servicer import BureauServicer
 from hub.grpc_api.exchange_servicer import ExchangeServicer

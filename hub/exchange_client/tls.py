@@ -9,8 +9,10 @@ which looks like an unreachable hub. So the files are loaded here with
 not ready, one TLS handshake of the standard library's ``ssl`` with the same
 files says whether TLS is what fails, and which side refused.
 
-Standard library and ``cryptography`` only: the reference exchange client,
-which imports nothing of the hub's services or trust code, uses it too.
+It lives in the reference exchange's package because that package may
+import nothing of the hub but itself and the generated stubs (it stands for
+an external system): standard library, grpc and ``cryptography`` only. The
+adapters and the hub (checking its own certificate and key) use the same one.
 """
 
 from __future__ import annotations
