@@ -44,6 +44,8 @@ def http_status(kind: ErrorKind) -> int:
 
 
 def _statuses(reason: Reason) -> tuple[str, str]:
+    if reason.local:
+        return "—", "—"
     if reason.kind is None:
         return "—", str(reason.http_status)
     return grpc_status(reason.kind).split(" ")[0], str(http_status(reason.kind))

@@ -18,7 +18,9 @@ class Reason:
 
     The HTTP router's own refusals (an unknown path, a wrong method) come from
     the web framework, not from a HubError: they have no kind and give their
-    ``http_status`` alone.
+    ``http_status`` alone. A ``local`` reason is given by a client or a command
+    on its own machine (a TLS file that cannot work, a taken port): it never
+    crosses the wire, so it has neither kind nor HTTP status.
     """
 
     code: str
@@ -28,9 +30,13 @@ class Reason:
     zh_cn: str
     zh_hant: str
     http_status: int | None = None
+    local: bool = False
 
     def __post_init__(self) -> None:
-        if (self.kind is None) == (self.http_status is None):
+        if self.local:
+            if self.kind is not None or self.http_status is not None:
+                raise ValueError(f"{self.code}: a local reason has no kind and no HTTP status")
+        elif (self.kind is None) == (self.http_status is None):
             raise ValueError(f"{self.code}: give a kind or, for router refusals, an HTTP status")
 
 
