@@ -177,7 +177,8 @@ def revoke(
     pki_dir: PkiDir = None,
     data_dir: DataDir = None,
 ) -> None:
-    """Revoke a client certificate; a running hub refuses it from its next call on."""
+    """Revoke a client certificate: a running hub refuses it from its next call on and
+    ends the calls it has open within a second."""
     from hub.trust.pki import load_authority
 
     directory = _pki_dir(pki_dir, data_dir)

@@ -71,13 +71,21 @@ def write_ed25519_keypair(private_path: Path, public_path: Path) -> str:
     return key_id_of(public_key_raw(public_key))
 
 
+def _why(problem: Exception) -> str:
+    # The operating system's reason is worth saying; cryptography's parse
+    # errors quote its FAQ's URL and library internals, which help nobody.
+    if isinstance(problem, OSError) and problem.strerror:
+        return f": {problem.strerror}"
+    return ""
+
+
 def load_ed25519_private(path: Path) -> Ed25519PrivateKey:
     """The Ed25519 private key in a PEM PKCS#8 file (unencrypted)."""
     try:
         key = serialization.load_pem_private_key(path.read_bytes(), password=None)
     except (OSError, ValueError, TypeError) as problem:
         raise InvalidRequest(
-            "KEY_FILE_INVALID", f"{path} is not a readable PEM private key: {problem}"
+            "KEY_FILE_INVALID", f"{path} is not a readable PEM private key{_why(problem)}"
         ) from problem
     if not isinstance(key, Ed25519PrivateKey):
         raise InvalidRequest("KEY_FILE_INVALID", f"{path} holds a key that is not Ed25519")
@@ -90,7 +98,7 @@ def load_ed25519_public(path: Path) -> Ed25519PublicKey:
         key = serialization.load_pem_public_key(path.read_bytes())
     except (OSError, ValueError) as problem:
         raise InvalidRequest(
-            "KEY_FILE_INVALID", f"{path} is not a readable PEM public key: {problem}"
+            "KEY_FILE_INVALID", f"{path} is not a readable PEM public key{_why(problem)}"
         ) from problem
     if not isinstance(key, Ed25519PublicKey):
         raise InvalidRequest("KEY_FILE_INVALID", f"{path} holds a key that is not Ed25519")

@@ -127,3 +127,28 @@ def test_two_runs_of_one_partner_deliver_at_once_and_each_claim_is_recorded_once
     # Nothing was recorded twice: one signed write per project chunk and
     # claim envelope of the two deliveries, however often they were refused.
     assert kept == writes_before + sum(_writes(d) for d in deliveries)
+
+
+def test_a_record_id_over_its_limit_is_reported_against_its_row_and_the_rest_delivered(
+    hub: Running,
+) -> None:
+    # The hub echoes the over-long id cut to its limit with its own
+    # FIELD_TOO_LONG verdict; the adapter must take that as this claim's
+    # answer, not as a protocol fault that stops the delivery.
+    delivery = adapter_for("guangdong").read(SAMPLES / DELIVERIES[0])
+    first = delivery.claims[0]
+    long_id = first.submission.record_id + "X" * 300
+    claims = [replace(first, submission=replace(first.submission, record_id=long_id))]
+    claims += delivery.claims[1:]
+    report = submit_delivery(
+        replace(delivery, claims=claims),
+        hub.clients.channel("CN-GD"),
+        hub.clients.signer("CN-GD"),
+        batch_size=BATCH,
+    )
+    assert len(report.claims) == len(claims)
+    cut = report.claims[0]
+    assert cut.record_id == long_id
+    assert [c.code for c in cut.checks] == ["FIELD_TOO_LONG"]
+    assert not cut.claim_id
+    assert all(c.record_id == s.submission.record_id for c, s in zip(report.claims[1:], claims[1:]))
