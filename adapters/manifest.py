@@ -59,8 +59,11 @@ def file_digest(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
-def _invalid(message: str) -> ManifestError:
-    return ManifestError(RowProblem(MANIFEST_NAME, 0, "", ProblemCode.MANIFEST_INVALID, message))
+def _invalid(message: str, field: str = "") -> ManifestError:
+    """MANIFEST_INVALID; ``field`` (its column) is the manifest field at fault, e.g.
+    ``sha256["reductions.csv"]``, "" when the file as a whole is not a manifest."""
+    problem = RowProblem(MANIFEST_NAME, 0, field, ProblemCode.MANIFEST_INVALID, message)
+    return ManifestError(problem)
 
 
 def load_manifest(delivery_dir: Path, partner: str, roles: Collection[str]) -> Manifest:
@@ -92,7 +95,7 @@ def load_manifest(delivery_dir: Path, partner: str, roles: Collection[str]) -> M
     def text(key: str) -> str:
         value = data.get(key)
         if not isinstance(value, str) or not value.strip():
-            raise _invalid(f"{MANIFEST_NAME}: '{key}' must be a non-empty string")
+            raise _invalid(f"{MANIFEST_NAME}: '{key}' must be a non-empty string", key)
         return value.strip()
 
     def mapping(key: str) -> dict[str, str]:
@@ -100,30 +103,40 @@ def load_manifest(delivery_dir: Path, partner: str, roles: Collection[str]) -> M
         if not isinstance(value, dict) or not all(
             isinstance(k, str) and isinstance(v, str) for k, v in value.items()
         ):
-            raise _invalid(f"{MANIFEST_NAME}: '{key}' must be an object of strings")
+            raise _invalid(f"{MANIFEST_NAME}: '{key}' must be an object of strings", key)
         return {k: v.strip() for k, v in value.items()}
 
     delivered_partner = text("partner")
     if delivered_partner != partner:
         raise _invalid(
-            f"{MANIFEST_NAME} is for partner {delivered_partner}, this adapter reads {partner}"
+            f"{MANIFEST_NAME}: 'partner': the delivery is for partner {delivered_partner}, "
+            f"this adapter reads {partner}",
+            "partner",
         )
     encoding = text("encoding").lower()
     if encoding not in ENCODINGS:
         raise _invalid(
             f"{MANIFEST_NAME}: encoding '{encoding}' is not supported "
-            f"(expected one of {', '.join(sorted(ENCODINGS))})"
+            f"(expected one of {', '.join(sorted(ENCODINGS))})",
+            "encoding",
         )
     files = mapping("files")
     digests = {name: digest.lower() for name, digest in mapping("sha256").items()}
     for role in roles:
         name = files.get(role)
         if not name:
-            raise _invalid(f"{MANIFEST_NAME}: 'files' has no '{role}' entry")
+            raise _invalid(
+                f"{MANIFEST_NAME}: 'files.{role}' is missing: 'files' has no '{role}' entry",
+                f"files.{role}",
+            )
         if Path(name).name != name:
-            raise _invalid(f"{MANIFEST_NAME}: file name '{name}' must not contain a path")
+            raise _invalid(
+                f"{MANIFEST_NAME}: 'files.{role}': file name '{name}' must not contain a path",
+                f"files.{role}",
+            )
         if not _SHA256.match(digests.get(name, "")):
-            raise _invalid(f"{MANIFEST_NAME}: no valid sha256 digest for '{name}'")
+            field = f'sha256["{name}"]'
+            raise _invalid(f"{MANIFEST_NAME}: '{field}' is not a valid sha256 digest", field)
     created_at = data.get("created_at", "")
     return Manifest(
         partner=delivered_partner,

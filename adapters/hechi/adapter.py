@@ -27,6 +27,7 @@ from adapters.hechi.vocabulary import (
     TIME_ZONE,
 )
 from adapters.manifest import ManifestError, load_manifest
+from adapters.near_spellings import near_hint
 from adapters.problem_codes import ProblemCode
 from adapters.row_mapping import RowMapping
 from hub.domain.claims import ClaimSubmission, OriginStatus
@@ -82,7 +83,19 @@ def _region_code(m: RowMapping, column: str) -> str | None:
     value = m.text(column)
     if _REGION_CODE.fullmatch(value):
         return value
-    return m.lookup(column, COUNTIES, ProblemCode.ROW_DISTRICT_UNKNOWN, "县区")
+    if not value:
+        m.fault(column, ProblemCode.ROW_FIELD_MISSING, f"'{column}' is blank")
+        return None
+    code = COUNTIES.get(value)
+    if code is None:
+        # A few near names, not all eleven counties with their spellings.
+        m.fault(
+            column,
+            ProblemCode.ROW_DISTRICT_UNKNOWN,
+            f"县区 '{value}' is not one of Hechi's counties and districts"
+            + near_hint(value, COUNTIES),
+        )
+    return code
 
 
 def _projects(table: CsvTable, problems: list[RowProblem]) -> list[SourcedProject]:

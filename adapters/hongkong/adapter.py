@@ -9,7 +9,7 @@ from pathlib import Path
 from adapters.csv_table import CsvTable, read_table
 from adapters.dates import iso_from_dmy
 from adapters.delivery import Delivery, RowProblem, SourcedClaim, SourceRef
-from adapters.hongkong.districts import HONG_KONG_REGION_CODE, canonical_district
+from adapters.hongkong.districts import HONG_KONG_REGION_CODE, canonical_district, near_districts
 from adapters.hongkong.vocabulary import ACTIVITY_UNITS, CLAIM_COLUMNS, PARTNER, ROLES, TIME_ZONE
 from adapters.manifest import ManifestError, load_manifest
 from adapters.problem_codes import ProblemCode
@@ -83,7 +83,8 @@ class HongKongAdapter:
                 m.fault(
                     c["district"],
                     ProblemCode.ROW_DISTRICT_UNKNOWN,
-                    f"'{district_text}' is not one of Hong Kong's 18 districts",
+                    f"'{district_text}' is not one of Hong Kong's 18 districts"
+                    + near_districts(district_text),
                 )
             start = m.date(c["period_start"], iso_from_dmy)
             end = m.date(c["period_end"], iso_from_dmy)

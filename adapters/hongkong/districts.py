@@ -10,6 +10,8 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 
+from adapters.near_spellings import near_hint
+
 HONG_KONG_REGION_CODE = "810000"
 
 # canonical English name → (Traditional, Simplified, other English spellings)
@@ -61,3 +63,13 @@ CANONICAL_DISTRICTS: tuple[str, ...] = tuple(_DISTRICTS)
 def canonical_district(text: str) -> str | None:
     """The canonical English district name, or None when ``text`` names no district."""
     return _INDEX.get(_key(text))
+
+
+def near_districts(text: str) -> str:
+    """`` (near: ...)``: at most three spellings of districts close to ``text``, or ""."""
+    spellings = [
+        name
+        for english, (traditional, simplified, others) in _DISTRICTS.items()
+        for name in (english, traditional, simplified, *others)
+    ]
+    return near_hint(text, spellings, _key)

@@ -32,6 +32,7 @@ from adapters.macao.vocabulary import (
     UTILITIES,
     fold,
     header_name,
+    near_parishes,
     parish,
 )
 from adapters.manifest import ManifestError, load_manifest
@@ -132,7 +133,7 @@ def _claims(table: CsvTable, delivery_id: str, problems: list[RowProblem]) -> li
             m.fault(
                 c["district"],
                 ProblemCode.ROW_DISTRICT_UNKNOWN,
-                f"'{place}' is not one of Macao's parishes or zones",
+                f"'{place}' is not one of Macao's parishes or zones" + near_parishes(place),
             )
         start = m.date(c["period_start"], iso_from_macao)
         end = m.date(c["period_end"], iso_from_macao)

@@ -12,6 +12,8 @@ import re
 import unicodedata
 from collections.abc import Mapping
 
+from adapters.near_spellings import near_hint
+
 PARTNER = "CN-MO"
 TIME_ZONE = "Asia/Macau"
 ROLES = ("activities",)
@@ -110,33 +112,32 @@ PROGRAMMES = _table(
 # without 堂區 / "Freguesia de" (stripped first, see parish). The islands'
 # common names stand for their parishes: 氹仔 Taipa is 嘉模堂區, 路環
 # Coloane is 聖方濟各堂區. 路氹城 Cotai is a zone of reclaimed land, kept as such.
-PARISHES = _table(
-    {
-        "花地瑪堂區": ("花地瑪", "花地玛", "Nossa Senhora de Fátima", "Fátima"),
-        "花王堂區": ("花王", "Santo António", "António"),
-        "望德堂區": ("望德", "São Lázaro", "Lázaro"),
-        "大堂區": ("大堂", "Sé"),
-        "風順堂區": ("風順", "风顺", "São Lourenço", "Lourenço"),
-        "嘉模堂區": (
-            "嘉模",
-            "Nossa Senhora do Carmo",
-            "Nossa Senhora do Carmo (Taipa)",
-            "Carmo",
-            "氹仔",
-            "Taipa",
-        ),
-        "聖方濟各堂區": (
-            "聖方濟各",
-            "圣方济各",
-            "São Francisco Xavier",
-            "São Francisco Xavier (Coloane)",
-            "路環",
-            "路环",
-            "Coloane",
-        ),
-        "路氹城": ("路氹城", "路氹", "Cotai"),
-    }
-)
+_PARISH_SPELLINGS: Mapping[str, tuple[str, ...]] = {
+    "花地瑪堂區": ("花地瑪", "花地玛", "Nossa Senhora de Fátima", "Fátima"),
+    "花王堂區": ("花王", "Santo António", "António"),
+    "望德堂區": ("望德", "São Lázaro", "Lázaro"),
+    "大堂區": ("大堂", "Sé"),
+    "風順堂區": ("風順", "风顺", "São Lourenço", "Lourenço"),
+    "嘉模堂區": (
+        "嘉模",
+        "Nossa Senhora do Carmo",
+        "Nossa Senhora do Carmo (Taipa)",
+        "Carmo",
+        "氹仔",
+        "Taipa",
+    ),
+    "聖方濟各堂區": (
+        "聖方濟各",
+        "圣方济各",
+        "São Francisco Xavier",
+        "São Francisco Xavier (Coloane)",
+        "路環",
+        "路环",
+        "Coloane",
+    ),
+    "路氹城": ("路氹城", "路氹", "Cotai"),
+}
+PARISHES = _table(_PARISH_SPELLINGS)
 _PARISH_WORD = re.compile(r"^freguesia( d[aeo])? |(堂區|堂区)$")
 
 
@@ -145,6 +146,12 @@ def parish(text: str) -> str | None:
     folded = fold(text)
     # The whole name first: 大堂區 is 大堂 + 區, not 大 + 堂區.
     return PARISHES.get(folded) or PARISHES.get(_PARISH_WORD.sub("", folded).strip())
+
+
+def near_parishes(text: str) -> str:
+    """`` (near: ...)``: at most three spellings of parishes close to ``text``, or ""."""
+    spellings = [s for name, others in _PARISH_SPELLINGS.items() for s in (name, *others)]
+    return near_hint(text, spellings, lambda t: _PARISH_WORD.sub("", fold(t)).strip())
 
 
 # Recycled material → the variant of recycling_ef (standards/factors.yaml).
