@@ -35,6 +35,13 @@ class ClaimOutcome:
     reported_tco2e: str  # "" when the hub has no value
     recomputed_tco2e: str
     credited_tco2e: str
+    # Where the claim stands now (ACCEPTED, HELD, ISSUED ...), "" when the hub
+    # recorded nothing; the SZCER blocks its tonnes went into once issued, and
+    # the part still carried on its account; the origin serial it was sent with.
+    state: str = ""
+    block_serials: tuple[str, ...] = ()
+    carried_tco2e: str = ""
+    origin_serial: str = ""
 
 
 @dataclass(frozen=True, slots=True)

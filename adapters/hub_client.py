@@ -24,7 +24,7 @@ import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import TypeVar
+from typing import Any, TypeVar
 
 import grpc
 
@@ -298,14 +298,15 @@ def _project_outcome(
     )
 
 
-def _review_state(state: int) -> str:
-    if state == pb.PROJECT_REVIEW_STATE_UNSPECIFIED:
+def _review_state(state: int, states: Any = pb.ProjectReviewState) -> str:
+    """A project review or claim state's name without its prefix, "" when unspecified."""
+    if state == 0:
         return ""
     try:
-        name: str = pb.ProjectReviewState.Name(state)
+        name: str = states.Name(state)
     except ValueError:  # a newer hub's state: shown, not guessed
         return f"STATE_{state}"
-    return name.removeprefix("PROJECT_REVIEW_STATE_")
+    return name.split("_STATE_", 1)[1]
 
 
 def _claim_outcome(
@@ -335,6 +336,10 @@ def _claim_outcome(
         reported_tco2e=verdict.reported_tco2e,
         recomputed_tco2e=verdict.recomputed_tco2e,
         credited_tco2e=verdict.credited_tco2e,
+        state=_review_state(verdict.state, pb.ClaimState),
+        block_serials=tuple(verdict.block_serials),
+        carried_tco2e=verdict.carried_tco2e,
+        origin_serial=sent.submission.origin_serial or "",
     )
 
 
@@ -528,6 +533,7 @@ class AttestationOutcome:
     messages: tuple[str, ...]  # the checks' English messages, in the same order
     claim_ids: tuple[str, ...]  # claims it released for issuance
     block_ids: tuple[str, ...]  # blocks it made routable
+    checks: tuple[CheckOutcome, ...] = ()  # the refusing checks whole, for the partner's language
 
 
 @dataclass(frozen=True, slots=True)
@@ -578,6 +584,7 @@ def _attestation_outcome(result: pb.AttestationResult) -> AttestationOutcome:
         messages=tuple(c.message_en for c in result.checks),
         claim_ids=tuple(result.claim_ids),
         block_ids=tuple(result.block_ids),
+        checks=_checks(result.checks, {}),
     )
 
 

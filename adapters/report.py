@@ -1,8 +1,16 @@
-"""Rendering a DeliveryReport for the partner's operator, with rich."""
+"""Rendering a DeliveryReport for the partner's operator: rich tables or plain lines.
+
+On a terminal the report is rich tables; the code columns are as wide as
+their longest code, so a code is never split. Anywhere else (piped to a
+file, a log, a pager) it is plain lines, one per row, fields separated by
+tabs, never wrapped or cut: PROJECT_NOT_APPROVED and a record id stay
+whole and greppable. Messages are in the language asked for (``lang``,
+see adapters/report_language.py).
+"""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from rich.console import Console
@@ -10,10 +18,14 @@ from rich.table import Table
 
 from adapters.delivery import RowProblem, SourceRef
 from adapters.delivery_report import CheckOutcome, DeliveryReport
+from adapters.report_language import DEFAULT_LANG, check_text, problem_text
 from hub.domain.checks import Severity
 from hub.domain.claims import Decision
 
 _BLOCKING = (Severity.ERROR, Severity.REVIEW)
+NO_LINE = "—"  # a problem of a whole file or of the manifest has no line
+# Columns whose values are never split on a terminal (codes, ids, numbers).
+_WHOLE = frozenset({"file", "line", "outcome", "record", "code", "key id", "value"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -21,7 +33,7 @@ class RefusalLine:
     """One reason one row was not accepted: by the adapter, or by the hub."""
 
     file: str
-    line: int
+    line: int  # 0: the whole file or the manifest
     column: str
     outcome: str  # "ADAPTER", "REJECTED" or "HELD"
     record: str  # record or project id, "" for adapter problems
@@ -29,84 +41,141 @@ class RefusalLine:
     message: str
 
 
+def line_text(line: int) -> str:
+    return str(line) if line > 0 else NO_LINE
+
+
+def plain_output(console: Console) -> bool:
+    """Plain lines unless the report goes to a terminal."""
+    return not console.is_terminal
+
+
+def say(console: Console, text: str, style: str | None = None) -> None:
+    """One line of the report, never wrapped, no markup read into the partner's words."""
+    console.print(text, style=style, soft_wrap=True, markup=False, highlight=False)
+
+
+def emit_table(
+    console: Console,
+    title: str,
+    columns: Sequence[str],
+    rows: Iterable[Sequence[str]],
+    *,
+    header: bool = True,
+) -> None:
+    """A rich table on a terminal; elsewhere the title, a header line and tab-separated rows."""
+    rows = [list(row) for row in rows]
+    if plain_output(console):
+        say(console, title)
+        if header:
+            say(console, "\t".join(columns))
+        for row in rows:
+            say(console, "\t".join(" ".join(cell.split()) for cell in row))
+        return
+    table = Table(title=title, show_header=header)
+    for index, name in enumerate(columns):
+        widest = max((len(row[index]) for row in rows), default=0)
+        if name in _WHOLE:
+            table.add_column(name, min_width=max(widest, len(name)), overflow="fold")
+        else:
+            table.add_column(name, overflow="fold")
+    for row in rows:
+        table.add_row(*row)
+    console.print(table)
+
+
 def _hub_lines(
-    source: SourceRef, record: str, decision: Decision, checks: Iterable[CheckOutcome]
+    source: SourceRef,
+    record: str,
+    decision: Decision,
+    checks: Iterable[CheckOutcome],
+    lang: str,
 ) -> list[RefusalLine]:
     return [
         RefusalLine(
-            source.file, source.line, c.column, decision.value, record, c.code, c.message_en
+            source.file, source.line, c.column, decision.value, record, c.code, check_text(c, lang)
         )
         for c in checks
         if c.severity in _BLOCKING
     ]
 
 
-def refusal_lines(report: DeliveryReport) -> list[RefusalLine]:
+def refusal_lines(report: DeliveryReport, lang: str = DEFAULT_LANG) -> list[RefusalLine]:
     """Every row not accepted and why, in file and line order."""
     lines = [
-        RefusalLine(p.file, p.line, p.column, "ADAPTER", "", p.code, p.message)
+        RefusalLine(p.file, p.line, p.column, "ADAPTER", "", p.code, problem_text(p, lang))
         for p in report.problems
     ]
     for project in report.projects:
         if project.decision is not Decision.ACCEPTED:
             lines += _hub_lines(
-                project.source, project.project_id, project.decision, project.checks
+                project.source, project.project_id, project.decision, project.checks, lang
             )
     for claim in report.claims:
         if claim.decision is not Decision.ACCEPTED:
-            lines += _hub_lines(claim.source, claim.record_id, claim.decision, claim.checks)
+            lines += _hub_lines(claim.source, claim.record_id, claim.decision, claim.checks, lang)
     return sorted(lines, key=lambda r: (r.file, r.line))
 
 
-def problems_table(problems: Iterable[RowProblem], title: str) -> Table:
-    table = Table(title=title, show_lines=False)
-    for name in ("file", "line", "column", "code", "message"):
-        table.add_column(name, overflow="fold")
-    for p in problems:
-        table.add_row(p.file, str(p.line), p.column, p.code, p.message)
-    return table
+def render_refused(
+    problems: Iterable[RowProblem],
+    delivery_id: str,
+    console: Console,
+    lang: str = DEFAULT_LANG,
+) -> None:
+    emit_table(
+        console,
+        f"Delivery {delivery_id} refused whole",
+        ("file", "line", "column", "code", "message"),
+        ((p.file, line_text(p.line), p.column, p.code, problem_text(p, lang)) for p in problems),
+    )
 
 
-def render_refused(problems: Iterable[RowProblem], delivery_id: str, console: Console) -> None:
-    console.print(problems_table(problems, f"Delivery {delivery_id} refused whole"))
-
-
-def render_report(report: DeliveryReport, console: Console) -> None:
+def render_report(report: DeliveryReport, console: Console, lang: str = DEFAULT_LANG) -> None:
     """A table of what was refused and why, then the delivery's totals."""
-    refusals = refusal_lines(report)
+    refusals = refusal_lines(report, lang)
     if refusals:
-        table = Table(title=f"{report.partner} {report.delivery_id}: rows not accepted")
-        for name in ("file", "line", "column", "outcome", "record", "code", "message"):
-            table.add_column(name, overflow="fold")
-        for r in refusals:
-            line = str(r.line) if r.line else "-"
-            table.add_row(r.file, line, r.column, r.outcome, r.record, r.code, r.message)
-        console.print(table)
+        emit_table(
+            console,
+            f"{report.partner} {report.delivery_id}: rows not accepted",
+            ("file", "line", "column", "outcome", "record", "code", "message"),
+            (
+                (r.file, line_text(r.line), r.column, r.outcome, r.record, r.code, r.message)
+                for r in refusals
+            ),
+        )
 
-    summary = Table(title=f"{report.partner} {report.delivery_id}: summary", show_header=False)
-    summary.add_column("what")
-    summary.add_column("value", justify="right")
-    summary.add_row("rows read", str(report.rows_read))
-    summary.add_row("refused by the adapter (problems)", str(len(report.problems)))
-    for decision, count in report.project_counts().items():
-        summary.add_row(f"projects {decision.value.lower()}", str(count))
-    for state, count in report.projects_by_review_state().items():
-        summary.add_row(f"projects {state.lower().replace('_', ' ')} at the hub", str(count))
-    for decision, count in report.claim_counts().items():
-        summary.add_row(f"claims {decision.value.lower()}", str(count))
-    summary.add_row("exact resubmissions (original verdict)", str(report.resubmissions()))
+    rows: list[tuple[str, str]] = [
+        ("rows read", str(report.rows_read)),
+        ("refused by the adapter (problems)", str(len(report.problems))),
+    ]
+    rows += [(f"projects {d.value.lower()}", str(n)) for d, n in report.project_counts().items()]
+    rows += [
+        (f"projects {state.lower().replace('_', ' ')} at the hub", str(n))
+        for state, n in report.projects_by_review_state().items()
+    ]
+    rows += [(f"claims {d.value.lower()}", str(n)) for d, n in report.claim_counts().items()]
+    rows.append(("exact resubmissions (original verdict)", str(report.resubmissions())))
     reported, credited = report.accepted_tco2e()
-    summary.add_row("accepted: reported tCO2e", str(reported))
-    summary.add_row("accepted: credited tCO2e", str(credited))
-    console.print(summary)
+    rows.append(("accepted: reported tCO2e", str(reported)))
+    rows.append(("accepted: credited tCO2e", str(credited)))
+    emit_table(
+        console,
+        f"{report.partner} {report.delivery_id}: summary",
+        ("what", "value"),
+        rows,
+        header=False,
+    )
 
     codes = report.rejections_by_code()
     project_codes = report.project_rejections_by_code()
     if codes or project_codes:
-        by_code = Table(title="rejections by code")
-        by_code.add_column("code")
-        by_code.add_column("claims and rows", justify="right")
-        by_code.add_column("projects", justify="right")
-        for code in sorted(set(codes) | set(project_codes)):
-            by_code.add_row(code, str(codes.get(code, 0)), str(project_codes.get(code, 0)))
-        console.print(by_code)
+        emit_table(
+            console,
+            "rejections by code",
+            ("code", "claims and rows", "projects"),
+            (
+                (code, str(codes.get(code, 0)), str(project_codes.get(code, 0)))
+                for code in sorted(set(codes) | set(project_codes))
+            ),
+        )
