@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -10,9 +10,12 @@ from sqlalchemy import Engine
 
 from hub.errors import InvalidRequest
 from hub.grpc_api.bureau_servicer import BureauServicer
+from hub.grpc_api.call_telemetry import CallTelemetry
 from hub.grpc_api.exchange_servicer import ExchangeServicer
 from hub.grpc_api.partner_servicer import PartnerServicer
 from hub.grpc_api.server import RunningServer, Servicers, start_server
+from hub.observability.metrics import HubMetrics
+from hub.observability.service_events import ObservedIssuance
 from hub.services.attestation import AttestationService
 from hub.services.audit import AuditService
 from hub.services.bureau import BureauService
@@ -35,6 +38,7 @@ from hub.standard import Standard, default_standards_dir, load_standard
 from hub.storage.database import create_engine_for, migrate, require_hub_database
 from hub.storage.disclosure_queries import SqlAlchemyDisclosureQueries, create_read_only_engine
 from hub.storage.officer_repository import SqlAlchemyOfficerStore
+from hub.storage.operations_queries import ledger_status
 from hub.storage.review_queue_queries import SqlAlchemyReviewQueueQueries
 from hub.storage.unit_of_work import SqlAlchemyUnitOfWorkFactory
 from hub.trust.audit_signing import audit_service
@@ -62,6 +66,8 @@ class Hub:
     review: ReviewService
     officers: OfficerAuthService
     read_engine: Engine  # read-only sessions: public disclosure and the console's queue
+    # What /metrics serves: this process's calls and the ledger's gauges.
+    metrics: HubMetrics = field(default_factory=HubMetrics)
 
     def receipts(self) -> ReceiptSigner:
         """The hub signing key of the PKI directory; the --insecure development
@@ -85,12 +91,14 @@ class Hub:
         )
 
     def serve(self) -> RunningServer:
-        return start_server(self.settings, self.servicers())
+        return start_server(self.settings, self.servicers(), CallTelemetry(self.metrics))
 
     def periodic_issuer(self) -> PeriodicIssuer | None:
         """The background issuer `serve` runs, or None when the interval is 0."""
         interval = self.settings.issuance_interval
-        return PeriodicIssuer(self.issuance, interval) if interval > 0 else None
+        if interval <= 0:
+            return None
+        return PeriodicIssuer(ObservedIssuance(self.issuance, self.metrics), interval)
 
     def periodic_checkpointer(self) -> PeriodicCheckpointer | None:
         """The background signer of audit checkpoints, or None when the interval is 0."""
@@ -148,6 +156,7 @@ def build_hub(settings: HubSettings, clock: Clock = system_clock, *, existing: b
     uow_factory = SqlAlchemyUnitOfWorkFactory(engine)
     retries = settings.write_retries
     authenticate = WriteAuthenticator(verify_ed25519)
+    read_engine = create_read_only_engine(url, engine)
     return Hub(
         settings=settings,
         engine=engine,
@@ -182,5 +191,6 @@ def build_hub(settings: HubSettings, clock: Clock = system_clock, *, existing: b
             max_failures=settings.login_max_failures,
             window_seconds=settings.login_window,
         ),
-        read_engine=create_read_only_engine(url, engine),
+        read_engine=read_engine,
+        metrics=HubMetrics(ledger=lambda: ledger_status(read_engine)),
     )

@@ -12,6 +12,7 @@ from rich.console import Console
 
 from hub.cli_errors import refuse
 from hub.cli_ledger import ConfigFile, DatabaseUrl, DataDir, build_or_exit, build_settings
+from hub.observability.logs import configure_logging
 from hub.settings import HubSettings
 from hub.storage.database import redacted_url
 
@@ -35,6 +36,22 @@ HttpPort = Annotated[
     typer.Option("--http-port", help="HTTP port: disclosure and console (default 8080; 0: none)"),
 ]
 HttpHost = Annotated[str | None, typer.Option("--http-host", help="HTTP address to bind")]
+LogLevel = Annotated[
+    str | None,
+    typer.Option(
+        "--log-level",
+        help="debug, info (one line per call and request; the default), warning or error; "
+        "also HUB_LOG_LEVEL",
+    ),
+]
+LogFormat = Annotated[
+    str | None,
+    typer.Option(
+        "--log-format",
+        help="json (one object per line), text, or auto (the default: text on a terminal, "
+        "json otherwise); also HUB_LOG_FORMAT",
+    ),
+]
 
 
 def serve(
@@ -47,6 +64,8 @@ def serve(
     pki_dir: PkiDir = None,
     http_port: HttpPort = None,
     http_host: HttpHost = None,
+    log_level: LogLevel = None,
+    log_format: LogFormat = None,
 ) -> None:
     """Run the hub until interrupted (Ctrl-C or SIGTERM).
 
@@ -68,7 +87,10 @@ def serve(
         pki_dir=pki_dir,
         http_port=http_port,
         http_host=http_host,
+        log_level=log_level,
+        log_format=log_format,
     )
+    configure_logging(settings.log_level, settings.log_format)
     try:
         check_bind_allowed(settings)
     except ServeRefused as refused:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import tomllib
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import (
@@ -118,6 +118,24 @@ class HubSettings(BaseSettings):
     login_window: float = Field(
         default=900.0, gt=0, description="seconds over which failed logins are counted"
     )
+
+    # Operating the hub (hub.observability).
+    log_level: Literal["debug", "info", "warning", "error"] = Field(
+        default="info",
+        description="least severe log line written: info gives one line per call, "
+        "request, issuance and checkpoint",
+    )
+    log_format: Literal["auto", "json", "text"] = Field(
+        default="auto",
+        description="json: one JSON object per line; text: readable; auto: text on a "
+        "terminal, json otherwise",
+    )
+
+    @field_validator("log_level", "log_format", mode="before")
+    @classmethod
+    def _lower_case(cls, value: Any) -> Any:
+        # HUB_LOG_LEVEL=INFO and =info alike.
+        return value.strip().lower() if isinstance(value, str) else value
 
     @field_validator("database_url")
     @classmethod

@@ -134,6 +134,8 @@ CATALOGUE: dict[str, CheckDefinition] = {
         _d("DUPLICATE_CONTENT", E, "相同内容已以记录 {other_record_id} 提交", "the same content was already submitted as record {other_record_id}"),
         _d("PROJECT_PERIOD_OVERLAP", E, "项目 {key} 的监测期与记录 {other_record_id} 重叠", "monitoring period of {key} overlaps record {other_record_id}"),
         _d("PERSON_PERIOD_OVERLAP", E, "同一人同一方法学的时段与记录 {other_record_id}（{other_partner}）重叠", "the same person and methodology overlap record {other_record_id} of {other_partner}"),
+        _d("PERSON_TRIP_OVERLAP", E, "同一人同一时间只能在一处：该行程与 {other_partner} 的行程 {other_record_id} 时间重叠（任何出行方式）", "one person, one place at a time: this trip overlaps trip {other_record_id} of {other_partner} (any mode)"),
+        _d("PERSON_DAILY_MOBILITY_IMPLAUSIBLE", R, "同一人 {day} 各方式、各合作方出行合计 {total} 人公里（此前已计 {counted}），超过合理上限 {limit}", "the person's travel on {day} across all modes and partners would total {total} passenger-km ({counted} counted before), above the plausible {limit}"),
         _d("ORIGIN_SERIAL_OVERLAP", E, "原注册登记序列号与记录 {other_record_id} 重叠", "origin serial block overlaps record {other_record_id}"),
         _d("SITE_PROGRAMME_CONFLICT", E, "站点 {site_id} 已登记于方法学 {other_methodology}", "site {site_id} is already bound to methodology {other_methodology}"),
         # Projects suspended by the bureau

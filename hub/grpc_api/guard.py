@@ -53,6 +53,7 @@ from hub.domain.identity import Identity, Role
 from hub.errors import DeadlineExceeded, HubError, InvalidRequest, RateLimited, Unauthenticated
 from hub.grpc_api.access_policy import POLICY, authorize, limit_key
 from hub.grpc_api.admission import Clock, Limits, RateLimiter
+from hub.grpc_api.call_telemetry import CallTelemetry, note_caller, note_claims, note_request
 from hub.grpc_api.open_calls import Caller, GuardedContext, OpenCall, OpenCalls, Standing
 from hub.grpc_api.status_mapping import abort
 from hub.incidents import report_fault
@@ -110,6 +111,7 @@ def charge_claims(count: int) -> None:
     if count == 0:
         return
     current = _current()
+    note_claims(count)
     wait = current.claims.take(current.key, count)
     if wait is not None:
         raise RateLimited(
@@ -232,6 +234,7 @@ class _GuardedRequests(Iterator[Any]):
         if self._first:
             # The first message rode on the call's own token.
             self._first = False
+            note_request()
         else:
             wait = self._requests.take(self._call.current.key)
             if wait is not None:
@@ -242,6 +245,7 @@ class _GuardedRequests(Iterator[Any]):
                     {"caller": self._call.current.key, "method": self._call.method},
                     retry_after=wait,
                 )
+            note_request()
         return item
 
     def _raise_if_withdrawn(self) -> None:
@@ -305,8 +309,11 @@ class Guard(grpc.ServerInterceptor):  # type: ignore[misc]
         standing: Standing | None = None,
         policy: Mapping[str, frozenset[Role]] = POLICY,
         clock: Clock = time.monotonic,
+        telemetry: CallTelemetry | None = None,
     ) -> None:
         self._identify = identify
+        # One log line and the metrics of each call (hub.grpc_api.call_telemetry).
+        self._telemetry = telemetry if telemetry is not None else CallTelemetry()
         self._limits = limits
         self._standing = standing
         self._policy = policy
@@ -328,28 +335,46 @@ class Guard(grpc.ServerInterceptor):  # type: ignore[misc]
             "request_deserializer": _tolerant(handler.request_deserializer),
             "response_serializer": handler.response_serializer,
         }
+        observe = self._telemetry.observe
         if handler.request_streaming and handler.response_streaming:
             return grpc.stream_stream_rpc_method_handler(
-                self._stream_stream(method, handler.stream_stream), **codecs
+                observe(
+                    method,
+                    self._stream_stream(method, handler.stream_stream),
+                    streams_responses=True,
+                ),
+                **codecs,
             )
         if handler.request_streaming:
             return grpc.stream_unary_rpc_method_handler(
-                self._stream_unary(method, handler.stream_unary), **codecs
+                observe(
+                    method,
+                    self._stream_unary(method, handler.stream_unary),
+                    streams_responses=False,
+                ),
+                **codecs,
             )
         if handler.response_streaming:
             # A non-blocking behaviour (grpc_health's Watch) loses its
             # experimental_non_blocking mark here and falls back to its
             # blocking generator, which the guard can bound like any other.
             return grpc.unary_stream_rpc_method_handler(
-                self._unary_stream(method, handler.unary_stream), **codecs
+                observe(
+                    method, self._unary_stream(method, handler.unary_stream), streams_responses=True
+                ),
+                **codecs,
             )
         return grpc.unary_unary_rpc_method_handler(
-            self._unary_unary(method, handler.unary_unary), **codecs
+            observe(
+                method, self._unary_unary(method, handler.unary_unary), streams_responses=False
+            ),
+            **codecs,
         )
 
     def _admit(self, method: str, context: grpc.ServicerContext, *, streaming: bool) -> OpenCall:
         try:
             identity = self._identify(context)
+            note_caller(limit_key(identity))
             authorize(identity, method, self._policy)
         except HubError as error:
             log.info("refused %s: %s (peer %s)", method, error.code, context.peer())
@@ -370,6 +395,7 @@ class Guard(grpc.ServerInterceptor):  # type: ignore[misc]
             return OpenCall(current, method, self._limits, self._clock, slot=False)
         if not self._limits.streams.acquire(key):
             raise self._limits.streams.refusal(key)
+        self._telemetry.stream_opened(key)
         call = OpenCall(
             current, method, self._limits, self._clock, slot=True, standing=self._standing
         )

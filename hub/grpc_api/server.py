@@ -17,6 +17,7 @@ from hub.domain.identity import DEVELOPMENT_IDENTITY, Identity
 from hub.exchange_client.tls import ClientTlsError, load_client_tls
 from hub.grpc_api.admission import Limits
 from hub.grpc_api.bureau_servicer import BureauServicer
+from hub.grpc_api.call_telemetry import CallTelemetry
 from hub.grpc_api.exchange_servicer import ExchangeServicer
 from hub.grpc_api.generated.carbonhub.v1 import (
     bureau_pb2,
@@ -171,16 +172,18 @@ def _development_identity(context: grpc.ServicerContext) -> Identity:
     return replace(DEVELOPMENT_IDENTITY, subject=f"insecure {context.peer()}")
 
 
-def start_server(settings: HubSettings, servicers: Servicers) -> RunningServer:
+def start_server(
+    settings: HubSettings, servicers: Servicers, telemetry: CallTelemetry | None = None
+) -> RunningServer:
     check_bind_allowed(settings)
     pki_dir = settings.resolved_pki_dir()
     limits = Limits.from_settings(settings)
     if settings.insecure:
-        guard = Guard(_development_identity, limits)
+        guard = Guard(_development_identity, limits, telemetry=telemetry)
     else:
         # Its standing ends open streams whose certificate is revoked or expires.
         identifier = CertificateIdentifier(pki_dir)
-        guard = Guard(identifier, limits, standing=identifier.standing)
+        guard = Guard(identifier, limits, standing=identifier.standing, telemetry=telemetry)
     server = grpc.server(
         futures.ThreadPoolExecutor(max_workers=settings.grpc_workers),
         # grpc binds with SO_REUSEPORT by default: a second hub on the same

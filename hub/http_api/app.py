@@ -4,6 +4,9 @@
 takes them directly (tests give it services over in-memory storage).
 Every refusal is coded (hub.http_api.error_mapping); an unexpected fault
 answers 500 INTERNAL_FAULT with an incident id only (hub.http_api.fault_barrier).
+Every request is one ``http`` log line and counted (hub.http_api.access_log);
+/healthz, /readyz and /metrics answer beside, outside the console login
+(hub.http_api.operations).
 """
 
 from __future__ import annotations
@@ -21,7 +24,8 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.middleware.sessions import SessionMiddleware
 
 from hub.errors import HubError, InvalidRequest
-from hub.http_api import console, disclosure_api, pages
+from hub.http_api import console, disclosure_api, operations, pages
+from hub.http_api.access_log import REFUSAL_STATE, AccessLog
 from hub.http_api.console_sessions import ConsoleSessions
 from hub.http_api.context import HttpServices
 from hub.http_api.error_mapping import ErrorBody, body_of, headers_of, status_of
@@ -49,10 +53,15 @@ _HTTP_CODES = {404: "NOT_FOUND", 405: "METHOD_NOT_ALLOWED"}
 
 
 def create_app(hub: Hub, settings: HubSettings) -> FastAPI:
-    return create_http_app(hub.http_services(), settings)
+    from hub.observability.readiness import Readiness
+
+    ops = operations.Operations(hub.metrics, Readiness.of(hub.engine, settings))
+    return create_http_app(hub.http_services(), settings, ops)
 
 
-def create_http_app(services: HttpServices, settings: HubSettings) -> FastAPI:
+def create_http_app(
+    services: HttpServices, settings: HubSettings, ops: operations.Operations | None = None
+) -> FastAPI:
     app = FastAPI(
         title="Carbon Inclusion Federation Hub: public disclosure",
         version="1",
@@ -85,6 +94,11 @@ def create_http_app(services: HttpServices, settings: HubSettings) -> FastAPI:
             response.headers["Cache-Control"] = "no-store"
         return response
 
+    # Last added, so outermost: it sees the final status of every answer.
+    app.add_middleware(AccessLog, metrics=None if ops is None else ops.metrics)
+    if ops is not None:
+        app.state.operations = ops
+        app.include_router(operations.router)
     app.include_router(disclosure_api.router)
     app.include_router(pages.router)
     app.include_router(console.router)
@@ -99,6 +113,7 @@ def _is_api(request: Request) -> bool:
 
 
 def _refusal(request: Request, error: HubError) -> Response:
+    setattr(request.state, REFUSAL_STATE, error.code)
     status = status_of(error)
     if _is_api(request):
         return JSONResponse(
@@ -131,6 +146,7 @@ def _install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, error: StarletteHTTPException) -> Response:
         code = _HTTP_CODES.get(error.status_code, f"HTTP_{error.status_code}")
+        setattr(request.state, REFUSAL_STATE, code)
         if _is_api(request):
             body = ErrorBody(code=code, message=str(error.detail))
             return JSONResponse(

@@ -1,0 +1,49 @@
+"""Log lines and counters of what the hub's services did, recorded at the
+composition root around them (services themselves know nothing of metrics)."""
+
+from __future__ import annotations
+
+import logging
+
+from hub.observability.logs import event_fields
+from hub.observability.metrics import HubMetrics
+from hub.services.issuance import IssuanceRun, IssuanceService
+
+log = logging.getLogger("hub.issuance")
+
+
+class ObservedIssuance:
+    """The issuance service as `serve`'s background issuer runs it: each run
+    that issued or voided anything is one ``issuance`` / ``void`` line."""
+
+    def __init__(self, issuance: IssuanceService, metrics: HubMetrics | None) -> None:
+        self._issuance = issuance
+        self._metrics = metrics
+
+    def void_overdue(self) -> list[str]:
+        voided = self._issuance.void_overdue()
+        if voided:
+            log.info(
+                "voided %s claims (no cancellation at source in time)",
+                len(voided),
+                extra=event_fields("void", claims=len(voided)),
+            )
+        return voided
+
+    def issue_pending(self, limit: int | None = None) -> IssuanceRun:
+        run = self._issuance.issue_pending(limit)
+        if run.claims:
+            log.info(
+                "issued %s claims into %s blocks (%s units)",
+                run.claims,
+                len(run.blocks),
+                run.units,
+                extra=event_fields(
+                    "issuance", claims=run.claims, blocks=len(run.blocks), units=run.units
+                ),
+            )
+            if self._metrics is not None:
+                self._metrics.issued_claims.inc(run.claims)
+                self._metrics.issued_blocks.inc(len(run.blocks))
+                self._metrics.issued_units.inc(run.units)
+        return run
