@@ -54,6 +54,7 @@ from hub.domain.reconciliation import ReconciliationStatus
 from hub.domain.retirements import Retirement
 from hub.domain.serial_blocks import SerialRange, Series
 from hub.domain.signed_payloads import PartnerKey, SignedRecord
+from hub.services.mobility_port import MobilityRepository
 from hub.services.unit_of_work import (
     AttestationRepository,
     AuditRepository,
@@ -78,6 +79,7 @@ from hub.services.unit_of_work import (
     OutboxRepository,
     PartnerClaimHolding,
     PartnerKeyRepository,
+    PoolBalance,
     ProjectRepository,
     ProjectSupervision,
     ReconciliationRepository,
@@ -95,6 +97,7 @@ from hub.services.unit_of_work import (
     VerdictChange,
 )
 from hub.storage.serialisation import verdict_from_json, verdict_to_json
+from tests.fake_mobility import FakeMobilityRepository
 
 __all__ = [
     "FakeAttestationRepository",
@@ -731,6 +734,7 @@ class FakeClaimRepository:
                     account=_account_of(row.record.submission, verdict),
                     credited_tco2e=verdict.credited_tco2e,
                     received_at=row.record.received_at,
+                    platform=(row.record.submission.platform or "").strip() or None,
                 )
             )
         return found
@@ -946,6 +950,39 @@ class FakeIssuanceRepository:
                 (credited for r in records for _, credited in r.claims), Decimal(0)
             ),
         )
+
+    def overfull(self, limit: int) -> list[CarryAccount]:
+        state = self._tx.state
+        found = [a for a in state.carry.values() if a.key.platform is not None and a.carried >= 1]
+        return sorted(found, key=lambda a: str(a.key))[:limit]
+
+    def pools(self, partner: str | None, vintage: int | None) -> list[PoolBalance]:
+        state = self._tx.state
+
+        def wanted(key: AccountKey) -> bool:
+            return (
+                key.platform is not None
+                and partner in (None, key.partner)
+                and vintage in (None, key.vintage)
+            )
+
+        keys = {k for k in state.carry if wanted(k)} | {
+            r.key for r in state.issuance_records.values() if wanted(r.key)
+        }
+        balances = []
+        for key in sorted(keys, key=str):
+            records = [r for r in state.issuance_records.values() if r.key == key]
+            carry = state.carry.get(key)
+            balances.append(
+                PoolBalance(
+                    key=key,
+                    claims=sum(len(r.claims) for r in records),
+                    credited_tco2e=sum((c for r in records for _, c in r.claims), Decimal(0)),
+                    units=sum(r.units for r in records),
+                    carried_tco2e=carry.carried if carry is not None else Decimal(0),
+                )
+            )
+        return balances
 
     def of_claims(self, claim_ids: Collection[str]) -> dict[str, ClaimIssuance]:
         state = self._tx.state
@@ -1341,6 +1378,7 @@ class FakeUnitOfWork:
     partner_keys: PartnerKeyRepository
     signed_payloads: SignedPayloadRepository
     audit: AuditRepository
+    mobility: MobilityRepository
 
     def __init__(self, factory: FakeUnitOfWorkFactory, clock: Callable[[], datetime]) -> None:
         self._tx = _Transaction(factory)
@@ -1357,6 +1395,7 @@ class FakeUnitOfWork:
         self.partner_keys = FakePartnerKeyRepository(self._tx)
         self.signed_payloads = FakeSignedPayloadRepository(self._tx)
         self.audit = FakeAuditRepository(self._tx)
+        self.mobility = FakeMobilityRepository(lambda: self._tx.state)
         self.commits = 0
         self.rollbacks = 0
 

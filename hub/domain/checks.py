@@ -105,6 +105,7 @@ CATALOGUE: dict[str, CheckDefinition] = {
         _d("REPORTED_NEGATIVE", E, "申报减排量 {value} 为负数", "reported reduction {value} is negative"),
         _d("SITE_REQUIRED", E, "站点类方法学 {methodology} 须填写站点编号", "site-based methodology {methodology} needs a site id"),
         _d("PERSON_REQUIRED", E, "个人行为类方法学 {methodology} 须提供个人标识", "personal-behaviour methodology {methodology} needs a person pseudonym"),
+        _d("PLATFORM_UNKNOWN", E, "平台 {platform} 不在与 {partner} 的协议中（可选：{known}）", "platform {platform} is not in the agreement with {partner} (known: {known})"),
         _d("PSEUDONYM_MALFORMED", E, "个人标识须为 64 位小写十六进制（HMAC-SHA256）", "person pseudonym must be 64 lower-case hex characters (HMAC-SHA256)"),
         _d("DAILY_CAP_APPLIED", W, "超过每人每日上限 {cap} tCO2e，按上限计 {capped}", "per-person daily cap {cap} tCO2e exceeded; credited {capped}"),
         _d("MATERIAL_REQUIRED", E, "回收类记录须填写物料", "a recycling record needs its material"),

@@ -159,7 +159,7 @@ class CallTelemetry:
         if isinstance(response, partner_pb2.VerdictBatch):
             record.envelopes += 1
             for verdict in response.verdicts:
-                record.decided[partner_pb2.Decision.Name(verdict.decision)] += 1
+                record.decided[_DECISIONS.get(verdict.decision, "UNSPECIFIED")] += 1
                 for check in verdict.checks:
                     record.checks[check.code] += 1
             if record.envelope_started is not None and self._metrics is not None:
@@ -212,6 +212,10 @@ class CallTelemetry:
 
 
 _END: Any = object()
+_DECISIONS = {
+    value.number: value.name.removeprefix("DECISION_")
+    for value in partner_pb2.Decision.DESCRIPTOR.values
+}
 _FAULTS = frozenset({"INTERNAL", "UNKNOWN", "DATA_LOSS"})
 
 

@@ -68,7 +68,8 @@ class TextFormatter(logging.Formatter):
         parts = [_timestamp(record), f"{record.levelname.lower():<7}", event, record.getMessage()]
         fields = getattr(record, FIELDS, None)
         if fields:
-            parts.extend(f"{name}={_text(value)}" for name, value in fields.items())
+            # Empty fields (no refusal reason) would only be noise on a terminal.
+            parts.extend(f"{name}={_text(value)}" for name, value in fields.items() if value != "")
         line = "  ".join(parts[:4]) + ("  " + " ".join(parts[4:]) if len(parts) > 4 else "")
         if record.exc_info:
             line += "\n" + self.formatException(record.exc_info)

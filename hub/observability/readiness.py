@@ -19,6 +19,7 @@ from alembic.script import ScriptDirectory
 from sqlalchemy import Engine, text
 from sqlalchemy.exc import SQLAlchemyError
 
+from hub.errors import StorageUnavailable
 from hub.settings import HubSettings
 from hub.storage.database import alembic_config
 from hub.trust.pki import PkiLayout
@@ -49,7 +50,10 @@ class Readiness:
             with self._engine.connect() as connection:
                 connection.execute(text("SELECT 1"))
                 current = frozenset(MigrationContext.configure(connection).get_current_heads())
-        except SQLAlchemyError:
+        except (
+            SQLAlchemyError,
+            StorageUnavailable,
+        ):  # the engine reports a lost database as the latter
             found.append(Problem("DATABASE_UNAVAILABLE", "the database does not answer"))
         else:
             if current != self._heads:

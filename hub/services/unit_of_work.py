@@ -26,6 +26,7 @@ from hub.domain.reconciliation import Discrepancy, ReconciliationStatus
 from hub.domain.retirements import Retirement
 from hub.domain.serial_blocks import SerialRange, Series
 from hub.domain.signed_payloads import PartnerKey, SignedRecord
+from hub.services.mobility_port import MobilityRepository
 
 
 class ConcurrentWriteConflict(Exception):
@@ -93,6 +94,7 @@ class IssuableClaim:
     account: AccountKey  # from the stored methodology, vintage, project/site/person, adjustment ref
     credited_tco2e: Decimal
     received_at: datetime
+    platform: str | None = None  # the reporting platform a personal claim named
 
 
 @dataclass(frozen=True, slots=True)
@@ -279,6 +281,23 @@ class CarryAccount:
 
 
 @dataclass(frozen=True, slots=True)
+class PoolBalance:
+    """A platform's pool: credited = units + carried, to the micro-tonne."""
+
+    key: AccountKey
+    claims: int  # claims issued through the pool
+    credited_tco2e: Decimal  # credited tonnes of those claims
+    units: int  # units issued from the pool
+    carried_tco2e: Decimal  # what the pool carries, unissued
+
+    @property
+    def taken_over_tco2e(self) -> Decimal:
+        """The people's remainders the pool took over when pooling began
+        (migration 0007): credited + taken over == units + carried."""
+        return self.units + self.carried_tco2e - self.credited_tco2e
+
+
+@dataclass(frozen=True, slots=True)
 class IssuanceRecord:
     """One account's issuance in one run: which claims, what came out."""
 
@@ -322,6 +341,16 @@ class IssuanceRepository(Protocol):
         ...
 
     def totals(self, partner: str) -> IssuanceTotals: ...
+
+    def overfull(self, limit: int) -> list[CarryAccount]:
+        """At most ``limit`` accounts carrying a whole tonne or more (pools that
+        took over their people's remainders, migration 0007), to be issued."""
+        ...
+
+    def pools(self, partner: str | None, vintage: int | None) -> list[PoolBalance]:
+        """Every pool ("pool:<platform>" account), with what its claims were
+        credited, the units issued from it and what it carries."""
+        ...
 
     def of_claims(self, claim_ids: Collection[str]) -> dict[str, ClaimIssuance]:
         """For issued claims: the serials of the block their issuance made (or, once
@@ -660,6 +689,7 @@ class UnitOfWork(Protocol):
     partner_keys: PartnerKeyRepository
     signed_payloads: SignedPayloadRepository
     audit: AuditRepository
+    mobility: MobilityRepository
 
     def __enter__(self) -> Self: ...
 

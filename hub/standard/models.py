@@ -85,6 +85,9 @@ class StandardHeader(_Model):
     publisher: Text
     source: Text
     provisional: bool
+    # A person's passenger-km in one day across every mobility methodology and
+    # partner above which a mobility claim is HELD (hub.domain.mobility).
+    person_daily_mobility_pkm: Sourced | None = None
     notes: list[str] = Field(default_factory=list)
 
     @model_validator(mode="after")
@@ -152,6 +155,12 @@ class Methodology(_Model):
     max_period_days: SourcedInt
     size_units: list[Text] = Field(default_factory=list)
     max_size: SizeLimit | None = None
+    # A person's travel: timed trips lock the person's time across every
+    # mobility methodology and partner; days count toward the daily total.
+    mobility: bool = False
+    # Sites are outlets many people use at once (recycling), not assets whose
+    # output is claimed: only timed or the outlet's own records lock the site.
+    shared_site: bool = False
 
     @model_validator(mode="after")
     def _shape(self) -> Methodology:
@@ -165,6 +174,10 @@ class Methodology(_Model):
             raise ValueError("plausible_max must be positive")
         if self.max_size is not None and self.max_size.unit not in self.size_units:
             raise ValueError("max_size.unit must be one of size_units")
+        if self.mobility and self.basis is not Basis.PERSONAL:
+            raise ValueError("a mobility methodology is personal (basis: personal)")
+        if self.shared_site and self.basis is not Basis.SITE:
+            raise ValueError("shared_site applies to site-based methodologies (basis: site)")
         return self
 
 

@@ -151,6 +151,8 @@ class ClaimRow(Base):
         Index("ix_claims_delivery_id", "delivery_id"),
         Index("ix_claims_decision_issuance_received_at", "decision", "issuance", "received_at"),
         Index("ix_claims_partner_project_id", "partner", "project_id"),
+        # A person's counted travel by day (hub.storage.mobility_repository, 0008).
+        Index("ix_claims_person_pseudonym_period_start", "person_pseudonym", "period_start"),
     )
 
     claim_id: Mapped[str] = mapped_column(String(64), primary_key=True)
@@ -181,6 +183,9 @@ class ClaimRow(Base):
     site_id: Mapped[str | None] = mapped_column(String(200))
     person_pseudonym: Mapped[str | None] = mapped_column(String(200))
     adjustment_ref: Mapped[str | None] = mapped_column(String(200))
+    # The reporting platform a personal claim named (None: the agreement's
+    # default); its pool is the claim's issuance account (migration 0007).
+    platform: Mapped[str | None] = mapped_column(String(64))
 
 
 class ClaimLockRow(Base):

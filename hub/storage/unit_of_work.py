@@ -30,6 +30,7 @@ from hub.domain.issuance import IssuanceState, account_for
 from hub.domain.locks import ClaimLock, LockKind, OriginBlock
 from hub.domain.project_review import ProjectReviewState
 from hub.domain.projects import PartnerProjectStatus, Project
+from hub.services.mobility_port import MobilityRepository
 from hub.services.unit_of_work import (
     AttestationRepository,
     AuditRepository,
@@ -58,11 +59,12 @@ from hub.services.unit_of_work import (
 )
 from hub.storage.audit_repository import SqlAlchemyAuditRepository
 from hub.storage.claim_bulk import bulk_insert
+from hub.storage.issuance_repository import SqlAlchemyIssuanceRepository
+from hub.storage.mobility_repository import SqlAlchemyMobilityRepository
 from hub.storage.ledger_repositories import (
     SqlAlchemyAttestationRepository,
     SqlAlchemyBlockRepository,
     SqlAlchemyEventRepository,
-    SqlAlchemyIssuanceRepository,
     SqlAlchemyOutboxRepository,
     SqlAlchemyReconciliationRepository,
     SqlAlchemyRetirementRepository,
@@ -133,6 +135,7 @@ def _claim_row(record: NewClaimRecord) -> dict[str, Any]:
         "site_id": (submission.site_id or "").strip() or None,
         "person_pseudonym": (submission.person_pseudonym or "").strip() or None,
         "adjustment_ref": (submission.adjustment_ref or "").strip() or None,
+        "platform": (submission.platform or "").strip() or None,
     }
 
 
@@ -419,6 +422,7 @@ class SqlAlchemyClaimRepository:
                 ClaimRow.adjustment_ref,
                 ClaimRow.credited_tco2e,
                 ClaimRow.received_at,
+                ClaimRow.platform,
             )
             .where(
                 ClaimRow.decision == str(Decision.ACCEPTED),
@@ -448,6 +452,7 @@ class SqlAlchemyClaimRepository:
                     account=account,
                     credited_tco2e=row.credited_tco2e,
                     received_at=row.received_at,
+                    platform=row.platform,
                 )
             )
         return issuable
@@ -793,6 +798,7 @@ class SqlAlchemyUnitOfWork:
     partner_keys: PartnerKeyRepository
     signed_payloads: SignedPayloadRepository
     audit: AuditRepository
+    mobility: MobilityRepository
 
     def __init__(self, engine: Engine, clock: Callable[[], datetime] = _utc_now) -> None:
         self._tx = Transaction(engine)
@@ -809,6 +815,7 @@ class SqlAlchemyUnitOfWork:
         self.partner_keys = SqlAlchemyPartnerKeyRepository(self._tx)
         self.signed_payloads = SqlAlchemySignedPayloadRepository(self._tx)
         self.audit = SqlAlchemyAuditRepository(self._tx)
+        self.mobility = SqlAlchemyMobilityRepository(self._tx)
 
     def __enter__(self) -> Self:
         self._tx.open()
