@@ -45,6 +45,7 @@ FIELD_OF_CHECK: Mapping[str, str] = {
     "UTILITY_REQUIRED": "utility",
     "REPORTED_EXCEEDS_RECOMPUTED": "reported_tco2e",
     "REPORTED_REQUIRED": "reported_tco2e",
+    "PLATFORM_UNKNOWN": "platform",
     "ADJUSTMENT_REF_MISSING": "adjustment_ref",
     "ORIGIN_ISSUED_WITHOUT_SERIAL": "origin_serial",
     "ORIGIN_SERIAL_MALFORMED": "origin_serial",

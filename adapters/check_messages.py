@@ -211,6 +211,10 @@ TRANSLATIONS: Mapping[str, tuple[str, str]] = {
         "o recálculo pela fórmula {formula_id} falhou: {reason}",
     ),
     "ZERO_REDUCTION": ("折算後減排量為零", "a redução é zero após a conversão"),
+    "PLATFORM_UNKNOWN": (
+        "平台 {platform} 不在與 {partner} 的協議中（可選：{known}）",
+        "a plataforma {platform} não consta do acordo com {partner} (conhecidas: {known})",
+    ),
     "ADJUSTMENT_REF_MISSING": (
         "協議要求相應調整證明編號，但未提供",
         "o acordo exige a referência do ajuste correspondente e nenhuma foi dada",

@@ -118,6 +118,20 @@ def assess_claim(
     elif basis is Basis.SITE and site_id is None and methodology is not None:
         checks.append(fire("SITE_REQUIRED", field="site_id", methodology=methodology.id))
 
+    # Reporting platform: one the agreement names, or none (its default)
+    platform = _text(submission.platform)
+    if agreement is not None and platform is not None and agreement.platform(platform) is None:
+        known = ", ".join(p.id for p in agreement.platforms) or "none"
+        checks.append(
+            fire(
+                "PLATFORM_UNKNOWN",
+                field="platform",
+                platform=platform,
+                partner=partner,
+                known=known,
+            )
+        )
+
     # Site region
     checks.extend(_region_checks(_text(submission.region_code), agreement, partner))
 

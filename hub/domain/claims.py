@@ -31,6 +31,8 @@ class Decision(StrEnum):
 # Fields that are bookkeeping of one delivery, not content of the reduction:
 # re-sending the same record in a later delivery is still "unchanged".
 _NOT_CONTENT = ("delivery_id", "raw")
+# Content only when set (see ClaimSubmission.content).
+_CONTENT_WHEN_SET = ("platform",)
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,6 +69,9 @@ class ClaimSubmission:
     origin_serial: str | None = None
     adjustment_ref: str | None = None
     verifier: str | None = None
+    # The app or registry that reported a personal activity (an id of the
+    # partner agreement's platforms); None falls to the agreement's default.
+    platform: str | None = None
     raw: Mapping[str, str] = field(default_factory=dict)
 
     def content(self) -> dict[str, str | None]:
@@ -74,6 +79,11 @@ class ClaimSubmission:
         # ``raw``, which is excluded anyway, and dominated ingestion profiles.
         data: dict[str, str | None] = {name: getattr(self, name) for name in _CONTENT_FIELDS}
         data["origin_status"] = str(self.origin_status)
+        # Only a named platform enters the content: the digests of claims
+        # recorded before platforms existed (and of those naming none) stay
+        # what they were, so their resubmissions are still recognised.
+        if self.platform is not None:
+            data["platform"] = self.platform
         return data
 
     def content_digest(self) -> str:
@@ -108,7 +118,9 @@ class ClaimSubmission:
 
 
 _CONTENT_FIELDS: tuple[str, ...] = tuple(
-    f.name for f in fields(ClaimSubmission) if f.name not in _NOT_CONTENT
+    f.name
+    for f in fields(ClaimSubmission)
+    if f.name not in _NOT_CONTENT and f.name not in _CONTENT_WHEN_SET
 )
 
 

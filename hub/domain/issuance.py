@@ -1,12 +1,20 @@
 """Turning accepted tonnes into whole units: floor, and carry the remainder.
 
 Accepted reductions are credited in tCO2e with up to six decimals; Shenzhen
-CER units are whole tonnes. Each issuance account (a project, a site, or a
-person, per partner, Shenzhen methodology and vintage) carries its
-fractional remainder forward: it is issued once the account reaches a whole
-tonne, never rounded up and never lost. Invariant, for every account:
+CER units are whole tonnes. Each issuance account (a project, a site, or the
+pool of a reporting platform, per partner, Shenzhen methodology and vintage)
+carries its fractional remainder forward: it is issued once the account
+reaches a whole tonne, never rounded up and never lost. Invariant, for every
+account:
 
     carried_before + sum(credited) == units + carried_after, 0 <= carried_after < 1
+
+Personal reductions are pooled (DESIGN.md §5): one person's commute (a few
+hundred kilograms a year) never makes a whole tonne on its own, so the
+accepted personal claims of every person a platform reports accrue to one
+pool per (partner, platform, methodology, vintage[, adjustment ref]), whose
+whole tonnes are issued to the platform's operator. A remainder is carried
+per pool, never per person.
 """
 
 from __future__ import annotations
@@ -38,15 +46,48 @@ class AccountKey:
     partner: str
     methodology: str
     vintage: int
-    account: str  # "project:<id>", "site:<id>" or "person:<pseudonym>"
+    # "project:<id>", "site:<id>" or "pool:<platform>"; "person:<pseudonym>"
+    # only in records written before personal reductions were pooled.
+    account: str
     # Cross-border claims carry the origin's accounting-adjustment reference;
     # remainders under different attestations never mix, so a block has one.
     adjustment_ref: str | None = None
 
     def series(self) -> Series:
         kind, _, ident = self.account.partition(":")
-        token = PERSONAL_PROJECT if kind == "person" else project_token(ident)
+        # Pools take the personal series of the person accounts before them,
+        # so the serials of personal units continue where they stopped.
+        token = PERSONAL_PROJECT if kind in (PERSON, POOL) else project_token(ident)
         return Series(self.partner, self.methodology, self.vintage, token)
+
+    @property
+    def personal(self) -> bool:
+        """A person's account, to be pooled under its reporting platform."""
+        return self.account.startswith(f"{PERSON}:")
+
+    @property
+    def platform(self) -> str | None:
+        """The reporting platform of a pool, else None."""
+        kind, _, ident = self.account.partition(":")
+        return ident if kind == POOL else None
+
+    def pooled(self, platform: str) -> AccountKey:
+        """This personal account's pool under ``platform``: same partner,
+        methodology, vintage and adjustment reference, whoever the person."""
+        if not self.personal:
+            raise ValueError(f"only a personal account is pooled, not {self.account}")
+        if not platform:
+            raise ValueError("a pool needs a platform")
+        pool = pool_account(platform)
+        return AccountKey(self.partner, self.methodology, self.vintage, pool, self.adjustment_ref)
+
+
+PERSON = "person"
+POOL = "pool"
+
+
+def pool_account(platform: str) -> str:
+    return f"{POOL}:{platform}"
 
 
 def account_for(
@@ -79,9 +120,14 @@ class Allocation:
 
 
 def allocate(carried_before: Decimal, credited: Iterable[Decimal]) -> Allocation:
-    """Whole units out of the carried remainder plus newly credited tonnes."""
-    if carried_before < 0 or carried_before >= ONE:
-        raise ValueError(f"a carried remainder must be in [0, 1), not {carried_before}")
+    """Whole units out of the carried balance plus newly credited tonnes.
+
+    A balance is below one tonne, except once: a pool that took over the
+    remainders of its people (migration 0007) may carry whole tonnes, which
+    its next allocation issues.
+    """
+    if carried_before < 0:
+        raise ValueError(f"a carried balance cannot be negative: {carried_before}")
     # The default context keeps 28 digits and would silently round away the
     # fraction (or whole tonnes) of a large total; with unbounded precision
     # sums and differences of finite decimals are exact.

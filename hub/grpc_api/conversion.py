@@ -123,6 +123,7 @@ def claim_from_proto(partner: str, delivery_id: str, claim: pb.Claim) -> ClaimSu
         origin_serial=_opt(claim.origin_serial),
         adjustment_ref=_opt(claim.adjustment_ref),
         verifier=_opt(claim.verifier),
+        platform=_opt(claim.platform),
         raw=dict(claim.raw),
     )
 

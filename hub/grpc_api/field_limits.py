@@ -144,6 +144,7 @@ LIMITS: dict[str, Limit] = {_V1 + name: limit for name, limit in (
     ("Claim.origin_serial", ident(400)),
     ("Claim.adjustment_ref", ident(ID, "claims.adjustment_ref")),
     ("Claim.verifier", ident(200)),
+    ("Claim.platform", ident(64, "claims.platform")),
     ("Claim.raw", RAW),
     ("Claim.raw[key]", RAW_KEY),
     ("Claim.raw[value]", RAW_VALUE),

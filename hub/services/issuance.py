@@ -63,9 +63,11 @@ class IssuanceRun:
     blocks: list[Block] = field(default_factory=list)
     units: int = 0
     credited_tco2e: Decimal = Decimal(0)
+    accounts: int = 0  # accounts issued for whole tonnes they carried, without a claim
 
     def add(self, other: IssuanceRun) -> None:
         self.claims += other.claims
+        self.accounts += other.accounts
         self.blocks.extend(other.blocks)
         self.units += other.units
         self.credited_tco2e += other.credited_tco2e
@@ -103,7 +105,7 @@ class IssuanceService:
         while limit is None or run.claims < limit:
             size = self._batch_size if limit is None else min(self._batch_size, limit - run.claims)
             batch = self._with_retries(functools.partial(self._issue_batch, size=size))
-            if batch.claims == 0:
+            if batch.claims == 0 and batch.accounts == 0:
                 break
             run.add(batch)
         return run
@@ -152,11 +154,15 @@ class IssuanceService:
 
     def _issue_batch(self, uow: UnitOfWork, *, size: int) -> IssuanceRun:
         claims = uow.claims.issuable(size)
-        run = IssuanceRun(claims=len(claims))
-        if not claims:
+        # Pools that took over their people's remainders may carry whole
+        # tonnes without a new claim: they are issued too (once: afterwards
+        # they carry less than one).
+        overfull = uow.issuance.overfull(size)
+        run = IssuanceRun(claims=len(claims), accounts=len(overfull))
+        if not claims and not overfull:
             return run
         now = self._clock()
-        groups: dict[AccountKey, list[IssuableClaim]] = {}
+        groups: dict[AccountKey, list[IssuableClaim]] = {a.key: [] for a in overfull}
         for claim in claims:
             groups.setdefault(self._account(claim), []).append(claim)
         stored = uow.issuance.carried(groups.keys())
@@ -182,19 +188,18 @@ class IssuanceService:
                 )
                 run.blocks.append(block)
                 run.units += block.units
+                details = {
+                    "serial": block.serial,
+                    "issuance_id": issuance_id,
+                    "adjustment": str(block.adjustment.status),
+                }
+                owner = self._operator(key)
+                if owner is not None:
+                    # A pool's block belongs to the platform's operator: the
+                    # signed ledger names it as the agreement did at issuance.
+                    details["operator"], details["operator_id"] = owner
                 events.append(
-                    LedgerEvent(
-                        "block",
-                        block.block_id,
-                        "ISSUED",
-                        HUB_ACTOR,
-                        now,
-                        {
-                            "serial": block.serial,
-                            "issuance_id": issuance_id,
-                            "adjustment": str(block.adjustment.status),
-                        },
-                    )
+                    LedgerEvent("block", block.block_id, "ISSUED", HUB_ACTOR, now, details)
                 )
             run.credited_tco2e += sum(credited, Decimal(0))
             carries.append(CarryAccount(key, allocation.carried_after, account.version + 1))
@@ -233,9 +238,30 @@ class IssuanceService:
         # its accounts by the attestation reference; elsewhere a stray
         # reference must not split the remainders.
         agreement = self._standard.agreement(claim.partner)
-        if agreement is not None and agreement.adjustment_ref_required:
-            return claim.account
-        return replace(claim.account, adjustment_ref=None)
+        key = claim.account
+        if agreement is None or not agreement.adjustment_ref_required:
+            key = replace(key, adjustment_ref=None)
+        if key.personal:
+            # Personal reductions accrue to the pool of the platform that
+            # reported them, else of the agreement's default platform (the
+            # loader requires one where a partner has personal methodologies).
+            default = agreement.default_platform if agreement is not None else None
+            platform = claim.platform or (default.id if default is not None else None)
+            if platform is None:
+                raise ValueError(f"{claim.partner} has no default platform to pool personal claims")
+            key = key.pooled(platform)
+        return key
+
+    def _operator(self, key: AccountKey) -> tuple[str, str] | None:
+        """The operator (name, identifier) of a pool's platform, else None."""
+        platform_id = key.platform
+        agreement = self._standard.agreement(key.partner)
+        if platform_id is None or agreement is None:
+            return None
+        platform = agreement.platform(platform_id)
+        if platform is None:
+            return None
+        return platform.operator_name, platform.operator_id
 
     def _adjustment(self, uow: UnitOfWork, key: AccountKey) -> Adjustment:
         if key.adjustment_ref is None:

@@ -30,7 +30,7 @@ import yaml
 from pydantic import BaseModel, ValidationError
 
 import hub
-from hub.domain import regions, units
+from hub.domain import credit_codes, regions, units
 from hub.domain.origin_serials import PARSERS
 from hub.domain.periods import PeriodError, zone
 from hub.standard.errors import StandardError
@@ -47,6 +47,7 @@ from hub.standard.models import (
     MethodologiesFile,
     Methodology,
     OffsetRules,
+    OperatorIdScheme,
     Recognition,
     StandardHeader,
     VariantBy,
@@ -371,6 +372,11 @@ def load_standard(root: Path) -> Standard:
                     f"recognised[{i}].partner_methodology",
                     f"{rec.partner_methodology} is not in the crosswalk of {partner}",
                 )
+        personal = crosswalk_or_none is not None and any(
+            (e.basis or methodologies[e.methodology].basis) is Basis.PERSONAL
+            for e in crosswalk_or_none.entries
+        )
+        _check_platforms(agreement_files[partner], agreement, personal=personal)
     offset_rules = _load_offset_rules(_File(root, root / "offsets.yaml"), agreements)
     return Standard(header, methodologies, formulas, factors, crosswalks, agreements, offset_rules)
 
@@ -479,6 +485,30 @@ def _check_agreement(file: _File, agreement: Agreement) -> None:
         raise file.error(
             "source_cancellation_deadline_days",
             "only a partner that issues credits (origin_serial_format) has one",
+        )
+
+
+def _check_platforms(file: _File, agreement: Agreement, *, personal: bool) -> None:
+    """Platform ids are unique, at most one is the default, and a partner with
+    personal methodologies has one: a personal claim naming no platform must
+    have a pool to fall to."""
+    seen: set[str] = set()
+    for i, platform in enumerate(agreement.platforms):
+        if platform.id in seen:
+            raise file.error(f"platforms[{i}].id", f"a second platform {platform.id}")
+        seen.add(platform.id)
+        if platform.operator_id_scheme is OperatorIdScheme.USCC and not credit_codes.is_valid(
+            platform.operator_id
+        ):
+            raise file.error(
+                f"platforms[{i}].operator_id", "not a valid unified social credit code"
+            )
+    defaults = [p.id for p in agreement.platforms if p.default]
+    if len(defaults) > 1:
+        raise file.error("platforms", f"more than one default platform: {', '.join(defaults)}")
+    if personal and not defaults:
+        raise file.error(
+            "platforms", "a partner with personal methodologies needs a default platform"
         )
 
 

@@ -302,6 +302,38 @@ class ProjectReview(StrEnum):
     BUREAU = "bureau"
 
 
+class OperatorIdScheme(StrEnum):
+    """What kind of identifier names a platform's operator."""
+
+    # GB 32100-2015 unified social credit code (统一社会信用代码), checked on load.
+    USCC = "uscc"
+    # A registry or company number outside the mainland (Hong Kong Companies
+    # Registry, Macao commercial registry ...), as the registry writes it.
+    REGISTRY = "registry"
+    # Assigned by the hub where the operator's registry number was not read in
+    # a source: stable, and marked provisional with the platform.
+    HUB = "hub"
+
+
+class Platform(_Model):
+    """An app or registry that reports personal behaviour for a partner.
+
+    The personal reductions a platform reports are pooled per (partner,
+    platform, methodology, vintage); the pool's whole tonnes are issued as
+    blocks owned by the platform's operator (DESIGN.md §5).
+    """
+
+    id: Annotated[str, Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")]
+    name: Text
+    operator_name: Text
+    operator_id: Text
+    operator_id_scheme: Annotated[OperatorIdScheme, Field(strict=False)]
+    # Personal claims that name no platform fall to the partner's default.
+    default: bool = False
+    source: Text
+    provisional: bool
+
+
 class Agreement(_Model):
     partner: Text
     name_zh: Text
@@ -319,8 +351,19 @@ class Agreement(_Model):
     # Defaults to the bureau's review: approving projects without it must be
     # the agreement's explicit, sourced choice, never an omission.
     project_review: Annotated[ProjectReview, Field(strict=False)] = ProjectReview.BUREAU
+    # The platforms that report personal behaviour for the partner; the
+    # loader requires exactly one default where the partner has personal
+    # methodologies.
+    platforms: list[Platform] = Field(default_factory=list)
     source: Text
     provisional: bool
+
+    def platform(self, platform_id: str) -> Platform | None:
+        return next((p for p in self.platforms if p.id == platform_id), None)
+
+    @property
+    def default_platform(self) -> Platform | None:
+        return next((p for p in self.platforms if p.default), None)
 
 
 class SourcedYears(_Model):

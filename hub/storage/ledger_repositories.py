@@ -18,11 +18,10 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import ColumnElement, func, insert, literal, select, tuple_, update
+from sqlalchemy import ColumnElement, func, insert, literal, select, update
 
 from hub.domain.attestations import AdjustmentAttestation, SourceCancellation
 from hub.domain.blocks import Adjustment, AdjustmentStatus, Block, BlockState
-from hub.domain.issuance import AccountKey
 from hub.domain.reconciliation import (
     Discrepancy,
     DiscrepancyKind,
@@ -33,10 +32,6 @@ from hub.domain.retirements import Retirement, RetirementPurpose, RetirementRequ
 from hub.domain.serial_blocks import SerialRange, Series
 from hub.services.unit_of_work import (
     BlockFilter,
-    CarryAccount,
-    ClaimIssuance,
-    IssuanceRecord,
-    IssuanceTotals,
     LedgerEvent,
     OffsetUsage,
     OutboxEntry,
@@ -48,13 +43,9 @@ from hub.services.unit_of_work import (
 from hub.storage.audit_repository import append_chained
 from hub.storage.serialisation import dumps
 from hub.storage.tables import (
-    NO_ADJUSTMENT,
     AdjustmentAttestationRow,
     BlockRow,
-    CarryAccountRow,
-    ClaimIssuanceRow,
     DiscrepancyRow,
-    IssuanceRow,
     LedgerEventRow,
     OffsetUsageRow,
     OutboxCounterRow,
@@ -62,7 +53,6 @@ from hub.storage.tables import (
     ProjectSupervisionRow,
     ReconciliationRow,
     RetirementRow,
-    SerialSeriesRow,
     SourceCancellationRow,
     UtcDateTime,
 )
@@ -72,7 +62,6 @@ __all__ = [
     "SqlAlchemyAttestationRepository",
     "SqlAlchemyBlockRepository",
     "SqlAlchemyEventRepository",
-    "SqlAlchemyIssuanceRepository",
     "SqlAlchemyOutboxRepository",
     "SqlAlchemyReconciliationRepository",
     "SqlAlchemyRetirementRepository",
@@ -148,253 +137,6 @@ class SqlAlchemySupervisionRepository:
                     }
                 ],
             )
-
-
-# --- issuance -----------------------------------------------------------------
-
-
-def _account_columns(key: AccountKey) -> tuple[str, str, int, str, str]:
-    return (
-        key.partner,
-        key.methodology,
-        key.vintage,
-        key.account,
-        key.adjustment_ref or NO_ADJUSTMENT,
-    )
-
-
-class SqlAlchemyIssuanceRepository:
-    def __init__(self, transaction: Transaction) -> None:
-        self._tx = transaction
-
-    def carried(self, keys: Collection[AccountKey]) -> dict[AccountKey, CarryAccount]:
-        by_columns = {_account_columns(key): key for key in keys}
-        found: dict[AccountKey, CarryAccount] = {}
-        connection = self._tx.connection
-        key_columns = tuple_(
-            CarryAccountRow.partner,
-            CarryAccountRow.methodology,
-            CarryAccountRow.vintage,
-            CarryAccountRow.account,
-            CarryAccountRow.adjustment_ref,
-        )
-        for chunk in chunks(sorted(by_columns)):
-            for partner, methodology, vintage, account, ref, carried, version in connection.execute(
-                select(
-                    CarryAccountRow.partner,
-                    CarryAccountRow.methodology,
-                    CarryAccountRow.vintage,
-                    CarryAccountRow.account,
-                    CarryAccountRow.adjustment_ref,
-                    CarryAccountRow.carried,
-                    CarryAccountRow.version,
-                ).where(key_columns.in_(list(chunk)))
-            ):
-                key = by_columns[(partner, methodology, vintage, account, ref)]
-                found[key] = CarryAccount(key=key, carried=carried, version=version)
-        return found
-
-    def save_carry(self, accounts: Sequence[CarryAccount]) -> None:
-        inserts = []
-        updates = []
-        for account in accounts:
-            if account.version == 1:
-                inserts.append(account)
-            elif account.version > 1:
-                updates.append(account)
-            else:
-                raise self._tx.conflict(
-                    f"carry account {account.key} saved with version {account.version}"
-                )
-        with self._tx.writing() as connection:
-            for chunk in chunks(inserts):
-                connection.execute(
-                    insert(CarryAccountRow),
-                    [
-                        dict(
-                            zip(
-                                ("partner", "methodology", "vintage", "account", "adjustment_ref"),
-                                _account_columns(account.key),
-                                strict=True,
-                            ),
-                            carried=account.carried,
-                            version=1,
-                        )
-                        for account in chunk
-                    ],
-                )
-            for account in updates:
-                partner, methodology, vintage, name, ref = _account_columns(account.key)
-                result = connection.execute(
-                    update(CarryAccountRow)
-                    .where(
-                        CarryAccountRow.partner == partner,
-                        CarryAccountRow.methodology == methodology,
-                        CarryAccountRow.vintage == vintage,
-                        CarryAccountRow.account == name,
-                        CarryAccountRow.adjustment_ref == ref,
-                        CarryAccountRow.version == account.version - 1,
-                    )
-                    .values(carried=account.carried, version=account.version)
-                )
-                self._tx.require_rows(
-                    result,
-                    1,
-                    f"carry account {account.key} is not at version {account.version - 1}",
-                )
-
-    def reserve_units(self, series: Series, units: int) -> SerialRange:
-        if units < 1:
-            raise ValueError(f"cannot reserve {units} units")
-        key = series.key
-        with self._tx.writing() as connection:
-            seen = connection.execute(
-                select(SerialSeriesRow.next_unit).where(SerialSeriesRow.series == key)
-            ).scalar_one_or_none()
-            if seen is None:
-                # A concurrent first reservation of the series collides on the
-                # primary key (PostgreSQL waits for the other transaction).
-                connection.execute(
-                    insert(SerialSeriesRow), [{"series": key, "next_unit": units + 1}]
-                )
-                first = 1
-            else:
-                # Conditional on the value read: on PostgreSQL a concurrent
-                # reservation holds the row until it commits, after which this
-                # update no longer matches (READ COMMITTED re-reads the row).
-                result = connection.execute(
-                    update(SerialSeriesRow)
-                    .where(SerialSeriesRow.series == key, SerialSeriesRow.next_unit == seen)
-                    .values(next_unit=seen + units)
-                )
-                self._tx.require_rows(result, 1, f"units of {key} reserved concurrently")
-                first = int(seen)
-        return SerialRange(series, first, first + units - 1)
-
-    def record(self, issuances: Sequence[IssuanceRecord]) -> None:
-        if not issuances:
-            return
-        issuance_rows: list[dict[str, Any]] = [
-            {
-                "issuance_id": record.issuance_id,
-                "partner": record.key.partner,
-                "methodology": record.key.methodology,
-                "vintage": record.key.vintage,
-                "account": record.key.account,
-                "adjustment_ref": record.key.adjustment_ref,
-                "carried_before": record.carried_before,
-                "units": record.units,
-                "carried_after": record.carried_after,
-                "block_id": record.block_id,
-                "issued_at": record.issued_at,
-            }
-            for record in issuances
-        ]
-        claim_rows: list[dict[str, Any]] = [
-            {"claim_id": claim_id, "issuance_id": record.issuance_id, "credited_tco2e": credited}
-            for record in issuances
-            for claim_id, credited in record.claims
-        ]
-        with self._tx.writing() as connection:
-            for chunk in chunks(issuance_rows):
-                connection.execute(insert(IssuanceRow), list(chunk))
-            # The primary key on claim_id: a claim issued by anyone else refuses this.
-            for chunk in chunks(claim_rows):
-                connection.execute(insert(ClaimIssuanceRow), list(chunk))
-
-    def totals(self, partner: str) -> IssuanceTotals:
-        connection = self._tx.connection
-        claims_issued = 0
-        credited = Decimal(0)
-        # Sums of exact decimals in Python: SQLite stores them as text and its
-        # SUM would go through floats.
-        for (amount,) in connection.execute(
-            select(ClaimIssuanceRow.credited_tco2e)
-            .join(IssuanceRow, IssuanceRow.issuance_id == ClaimIssuanceRow.issuance_id)
-            .where(IssuanceRow.partner == partner)
-        ):
-            claims_issued += 1
-            credited += amount
-        units = connection.execute(
-            select(func.coalesce(func.sum(IssuanceRow.units), 0)).where(
-                IssuanceRow.partner == partner
-            )
-        ).scalar_one()
-        carried = Decimal(0)
-        for (amount,) in connection.execute(
-            select(CarryAccountRow.carried).where(CarryAccountRow.partner == partner)
-        ):
-            carried += amount
-        return IssuanceTotals(
-            claims_issued=claims_issued,
-            units_issued=int(units),
-            carried_tco2e=carried,
-            credited_issued_tco2e=credited,
-        )
-
-    def of_claims(self, claim_ids: Collection[str]) -> dict[str, ClaimIssuance]:
-        connection = self._tx.connection
-        rows: list[tuple[str, str, Decimal, str | None]] = []
-        for chunk in chunks(sorted(set(claim_ids))):
-            rows.extend(
-                connection.execute(
-                    select(
-                        ClaimIssuanceRow.claim_id,
-                        IssuanceRow.issuance_id,
-                        IssuanceRow.carried_after,
-                        IssuanceRow.block_id,
-                    )
-                    .join(IssuanceRow, IssuanceRow.issuance_id == ClaimIssuanceRow.issuance_id)
-                    .where(ClaimIssuanceRow.claim_id.in_(chunk))
-                )
-            )
-        serials = _live_serials(self._tx, {block_id for *_, block_id in rows if block_id})
-        return {
-            claim_id: ClaimIssuance(
-                issuance_id=issuance_id,
-                block_serials=serials.get(block_id, ()) if block_id else (),
-                carried_after=carried_after,
-            )
-            for claim_id, issuance_id, carried_after, block_id in rows
-        }
-
-
-def _live_serials(tx: Transaction, roots: set[str]) -> dict[str, tuple[str, ...]]:
-    """root block id -> the serials of the root, or once split, of its live
-    descendants, in unit order."""
-    connection = tx.connection
-    root_of: dict[str, str] = {}
-    live: dict[str, list[tuple[int, str]]] = defaultdict(list)
-    frontier: list[str] = []
-    for chunk in chunks(sorted(roots)):
-        for block_id, serial, state, first in connection.execute(
-            select(BlockRow.block_id, BlockRow.serial, BlockRow.state, BlockRow.first_unit).where(
-                BlockRow.block_id.in_(chunk)
-            )
-        ):
-            root_of[block_id] = block_id
-            if state == BlockState.SPLIT:
-                frontier.append(block_id)
-            else:
-                live[block_id].append((first, serial))
-    while frontier:
-        parents, frontier = frontier, []
-        for chunk in chunks(parents):
-            for block_id, parent, serial, state, first in connection.execute(
-                select(
-                    BlockRow.block_id,
-                    BlockRow.parent_block_id,
-                    BlockRow.serial,
-                    BlockRow.state,
-                    BlockRow.first_unit,
-                ).where(BlockRow.parent_block_id.in_(chunk))
-            ):
-                root = root_of[block_id] = root_of[str(parent)]
-                if state == BlockState.SPLIT:
-                    frontier.append(block_id)
-                else:
-                    live[root].append((first, serial))
-    return {root: tuple(serial for _, serial in sorted(found)) for root, found in live.items()}
 
 
 # --- blocks -------------------------------------------------------------------

@@ -294,6 +294,8 @@ _SUBMISSION_TEXT_FIELDS = (
 def submission_to_dict(submission: ClaimSubmission) -> Json:
     data: Json = {name: getattr(submission, name) for name in _SUBMISSION_TEXT_FIELDS}
     data["origin_status"] = str(submission.origin_status)
+    if submission.platform is not None:
+        data["platform"] = submission.platform
     data["raw"] = _str_map(submission.raw)
     return data
 
@@ -302,6 +304,8 @@ def submission_from_dict(data: Json) -> ClaimSubmission:
     return ClaimSubmission(
         **{name: data[name] for name in _SUBMISSION_TEXT_FIELDS},
         origin_status=OriginStatus(data["origin_status"]),
+        # Claims recorded before platforms existed have none.
+        platform=data.get("platform"),
         raw=dict(data["raw"]),
     )
 

@@ -42,7 +42,7 @@ TABLES = TABLES_0001 | {
     "asset_guards",
     "officers",
 }
-HEAD = "0006_officers"
+HEAD = "0007_platform_pools"
 
 
 def _tables(engine: Engine) -> set[str]:

@@ -64,10 +64,17 @@ def test_floor_never_rounds_up() -> None:
     assert allocate(Decimal("0.7"), []) == Allocation(0, Decimal("0.7"))
 
 
-@pytest.mark.parametrize("carried", [Decimal(-1), Decimal("-0.000001"), Decimal(1), Decimal(2)])
-def test_carried_remainder_outside_zero_to_one_is_refused(carried: Decimal) -> None:
+@pytest.mark.parametrize("carried", [Decimal(-1), Decimal("-0.000001")])
+def test_negative_carried_balance_is_refused(carried: Decimal) -> None:
     with pytest.raises(ValueError, match="carried"):
         allocate(carried, [Decimal(1)])
+
+
+def test_a_balance_of_whole_tonnes_is_issued_and_leaves_a_remainder_below_one() -> None:
+    # A pool that took over its people's remainders (migration 0007) may
+    # carry 2.3 t: its next allocation issues the 2 whole tonnes.
+    assert allocate(Decimal("2.3"), []) == Allocation(2, Decimal("0.3"))
+    assert allocate(Decimal("1.9"), [Decimal("0.1")]) == Allocation(2, Decimal(0))
 
 
 def test_negative_credit_is_refused() -> None:

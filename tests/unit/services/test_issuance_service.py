@@ -73,7 +73,7 @@ def test_every_issued_block_is_offered_to_the_exchange_once(standard: Standard) 
     ]
 
 
-def test_a_personal_claim_below_a_tonne_is_carried_on_the_persons_account(
+def test_a_personal_claim_below_a_tonne_is_carried_in_its_platforms_pool(
     standard: Standard,
 ) -> None:
     ledger = make_ledger(standard, register_project=False)
@@ -86,8 +86,10 @@ def test_a_personal_claim_below_a_tonne_is_carried_on_the_persons_account(
     assert status.block_serials == ()
     assert status.carried_tco2e == verdict.credited_tco2e
     with ledger.uow_factory() as uow:
-        key = AccountKey(PARTNER, "SZ-TRANSIT-METRO", 2024, f"person:{PERSON_A}")
-        (account,) = uow.issuance.carried([key]).values()
+        person = AccountKey(PARTNER, "SZ-TRANSIT-METRO", 2024, f"person:{PERSON_A}")
+        assert uow.issuance.carried([person]) == {}
+        pool = AccountKey(PARTNER, "SZ-TRANSIT-METRO", 2024, "pool:GD-PHCER")
+        (account,) = uow.issuance.carried([pool]).values()
     assert account.carried == verdict.credited_tco2e
 
 

@@ -113,7 +113,7 @@ class PartnerSequence(_message.Message):
     def __init__(self, partner: _Optional[str] = ..., last_sequence: _Optional[int] = ...) -> None: ...
 
 class Claim(_message.Message):
-    __slots__ = ("record_id", "partner_methodology", "period_start", "period_end", "time_zone", "activity_quantity", "activity_unit", "project_id", "person_pseudonym", "site_id", "region_code", "district", "material", "utility", "reported_tco2e", "origin_status", "origin_serial", "adjustment_ref", "verifier", "raw")
+    __slots__ = ("record_id", "partner_methodology", "period_start", "period_end", "time_zone", "activity_quantity", "activity_unit", "project_id", "person_pseudonym", "site_id", "region_code", "district", "material", "utility", "reported_tco2e", "origin_status", "origin_serial", "adjustment_ref", "verifier", "raw", "platform")
     class RawEntry(_message.Message):
         __slots__ = ("key", "value")
         KEY_FIELD_NUMBER: _ClassVar[int]
@@ -141,6 +141,7 @@ class Claim(_message.Message):
     ADJUSTMENT_REF_FIELD_NUMBER: _ClassVar[int]
     VERIFIER_FIELD_NUMBER: _ClassVar[int]
     RAW_FIELD_NUMBER: _ClassVar[int]
+    PLATFORM_FIELD_NUMBER: _ClassVar[int]
     record_id: str
     partner_methodology: str
     period_start: str
@@ -161,7 +162,8 @@ class Claim(_message.Message):
     adjustment_ref: str
     verifier: str
     raw: _containers.ScalarMap[str, str]
-    def __init__(self, record_id: _Optional[str] = ..., partner_methodology: _Optional[str] = ..., period_start: _Optional[str] = ..., period_end: _Optional[str] = ..., time_zone: _Optional[str] = ..., activity_quantity: _Optional[str] = ..., activity_unit: _Optional[str] = ..., project_id: _Optional[str] = ..., person_pseudonym: _Optional[str] = ..., site_id: _Optional[str] = ..., region_code: _Optional[str] = ..., district: _Optional[str] = ..., material: _Optional[str] = ..., utility: _Optional[str] = ..., reported_tco2e: _Optional[str] = ..., origin_status: _Optional[_Union[OriginStatus, str]] = ..., origin_serial: _Optional[str] = ..., adjustment_ref: _Optional[str] = ..., verifier: _Optional[str] = ..., raw: _Optional[_Mapping[str, str]] = ...) -> None: ...
+    platform: str
+    def __init__(self, record_id: _Optional[str] = ..., partner_methodology: _Optional[str] = ..., period_start: _Optional[str] = ..., period_end: _Optional[str] = ..., time_zone: _Optional[str] = ..., activity_quantity: _Optional[str] = ..., activity_unit: _Optional[str] = ..., project_id: _Optional[str] = ..., person_pseudonym: _Optional[str] = ..., site_id: _Optional[str] = ..., region_code: _Optional[str] = ..., district: _Optional[str] = ..., material: _Optional[str] = ..., utility: _Optional[str] = ..., reported_tco2e: _Optional[str] = ..., origin_status: _Optional[_Union[OriginStatus, str]] = ..., origin_serial: _Optional[str] = ..., adjustment_ref: _Optional[str] = ..., verifier: _Optional[str] = ..., raw: _Optional[_Mapping[str, str]] = ..., platform: _Optional[str] = ...) -> None: ...
 
 class CheckResult(_message.Message):
     __slots__ = ("code", "severity", "message_zh", "message_en", "details")
