@@ -22,6 +22,7 @@ from rich.console import Console
 from hub.audit_cli import audit_app
 from hub.bench.cli import bench_app
 from hub.cli_errors import refusals
+from hub.cli_help import install as install_help
 from hub.cli_ledger import (
     EXIT_REFUSED,
     ConfigFile,
@@ -33,7 +34,9 @@ from hub.cli_ledger import (
     ledger,
 )
 from hub.drills.cli import drill_app
+from hub.issuance_cli import issuance_app
 from hub.keys_cli import keys_app, public_key_or_exit
+from hub.operations_cli import bureau_queue, global_options, status
 from hub.pki_cli import pki_app
 from hub.serve_cli import serve
 
@@ -41,6 +44,9 @@ app = typer.Typer(
     no_args_is_help=True, add_completion=False, help="Carbon Inclusion Federation Hub"
 )
 app.command()(serve)
+app.callback()(global_options)
+install_help()
+app.command()(status)
 
 
 @app.command()
@@ -159,8 +165,10 @@ _exchange_client_command()
 
 bureau_app = typer.Typer(no_args_is_help=True, help="The bureau's operations, each audited.")
 app.add_typer(bureau_app, name="bureau")
+bureau_app.command("queue")(bureau_queue)
 app.add_typer(pki_app, name="pki")
 app.add_typer(audit_app, name="audit")
+app.add_typer(issuance_app, name="issuance")
 app.add_typer(bench_app, name="bench")
 
 
