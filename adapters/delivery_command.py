@@ -29,7 +29,7 @@ from adapters.delivery import Delivery
 from adapters.delivery_report import DeliveryReport
 from adapters.hub_client import HubCallError, HubProtocolError, submit_delivery
 from adapters.registry import adapter_for
-from adapters.report import render_refused, render_report, say
+from adapters.report import plain_output, render_refused, render_report, say
 from adapters.report_json import delivery_document, dump
 from adapters.report_language import DEFAULT_LANG
 from hub.grpc_api.generated.carbonhub.v1 import ledger_pb2 as ledger_pb
@@ -116,7 +116,9 @@ def run_delivery(
         f"{len(delivery.projects)} projects and {len(delivery.claims)} claims to send, "
         f"{len(delivery.problems)} problems found by the adapter",
     )
-    report = _send(delivery, access, batch_size, timeout, console, verifying, receipts)
+    # Piped or logged, the progress bar is not part of the report: stderr.
+    progress = Console(stderr=True) if plain_output(console) else console
+    report = _send(delivery, access, batch_size, timeout, progress, verifying, receipts)
     render_report(report, console, lang)
     refused_files = sorted({p.file for p in delivery.problems if p.file_level})
     if refused_files:

@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
+from rich.cells import cell_len
 from rich.console import Console
 from rich.table import Table
 
@@ -25,7 +26,8 @@ from hub.domain.claims import Decision
 _BLOCKING = (Severity.ERROR, Severity.REVIEW)
 NO_LINE = "—"  # a problem of a whole file or of the manifest has no line
 # Columns whose values are never split on a terminal (codes, ids, numbers).
-_WHOLE = frozenset({"file", "line", "outcome", "record", "code", "key id", "value"})
+_WHOLE = frozenset({"file", "line", "outcome", "record", "code", "value"})
+_ROOM = 12  # the least width worth giving a free-text column (a message, a column name)
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,8 +52,17 @@ def plain_output(console: Console) -> bool:
     return not console.is_terminal
 
 
+def _raw(console: Console, text: str) -> None:
+    # Written as is: rich would expand the tabs that separate the fields.
+    console.file.write(text + "\n")
+    console.file.flush()
+
+
 def say(console: Console, text: str, style: str | None = None) -> None:
     """One line of the report, never wrapped, no markup read into the partner's words."""
+    if plain_output(console):
+        _raw(console, text)
+        return
     console.print(text, style=style, soft_wrap=True, markup=False, highlight=False)
 
 
@@ -65,16 +76,20 @@ def emit_table(
 ) -> None:
     """A rich table on a terminal; elsewhere the title, a header line and tab-separated rows."""
     rows = [list(row) for row in rows]
-    if plain_output(console):
-        say(console, title)
+    widths = [max((cell_len(row[i]) for row in rows), default=0) for i in range(len(columns))]
+    whole = [max(w, len(name)) for w, name in zip(widths, columns, strict=True) if name in _WHOLE]
+    # Codes and ids whole, borders, and some room for each free-text column;
+    # a terminal narrower than that gets the plain lines too.
+    needed = sum(whole) + 3 * len(columns) + 1 + _ROOM * (len(columns) - len(whole))
+    if plain_output(console) or needed > console.width:
+        _raw(console, title)
         if header:
-            say(console, "\t".join(columns))
+            _raw(console, "\t".join(columns))
         for row in rows:
-            say(console, "\t".join(" ".join(cell.split()) for cell in row))
+            _raw(console, "\t".join(" ".join(cell.split()) for cell in row))
         return
     table = Table(title=title, show_header=header)
-    for index, name in enumerate(columns):
-        widest = max((len(row[index]) for row in rows), default=0)
+    for name, widest in zip(columns, widths, strict=True):
         if name in _WHOLE:
             table.add_column(name, min_width=max(widest, len(name)), overflow="fold")
         else:

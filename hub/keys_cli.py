@@ -3,6 +3,8 @@ agreement; each change audited. They work on the hub's existing ledger."""
 
 from __future__ import annotations
 
+import json
+import sys
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -107,22 +109,64 @@ def keys_revoke(
 @keys_app.command("list")
 def keys_list(
     partner: Annotated[str | None, typer.Option("--partner")] = None,
+    as_json: Annotated[
+        bool,
+        typer.Option("--json", help="one JSON document: {version, keys: [{key_id, ...}]}"),
+    ] = False,
     data_dir: DataDir = None,
     database_url: DatabaseUrl = None,
     config: ConfigFile = None,
 ) -> None:
-    """The registered signing keys and their validity."""
+    """The registered signing keys and their validity; key ids whole (keys retire needs them).
+
+    On a terminal a table; piped or logged, one tab-separated line per key
+    under a header line, never wrapped or cut; with --json one JSON document.
+    """
+    with ledger(data_dir, database_url, config) as hub:
+        keys = list(hub.partner_keys.keys(partner))
+    columns = ("key id", "partner", "state", "valid from", "valid until", "registered by")
+    rows = [
+        (
+            key.key_id,
+            key.partner,
+            key.state.value,
+            key.valid_from.isoformat(),
+            key.valid_until.isoformat() if key.valid_until else "",
+            key.registered_by,
+        )
+        for key in keys
+    ]
+    out = Console()
+    if as_json:
+        document = {
+            "version": 1,
+            "keys": [
+                {
+                    "key_id": key.key_id,
+                    "partner": key.partner,
+                    "state": key.state.value,
+                    "valid_from": key.valid_from.isoformat(),
+                    "valid_until": key.valid_until.isoformat() if key.valid_until else None,
+                    "revoked_at": key.revoked_at.isoformat() if key.revoked_at else None,
+                    "registered_by": key.registered_by,
+                }
+                for key in keys
+            ],
+        }
+        sys.stdout.write(json.dumps(document, ensure_ascii=False) + "\n")
+        return
+    if not out.is_terminal:
+        for line in (columns, *rows):
+            out.print("\t".join(line), soft_wrap=True, markup=False, highlight=False)
+        return
     from rich.table import Table
 
-    with ledger(data_dir, database_url, config) as hub:
-        table = Table("key id", "partner", "state", "valid from", "valid until", "registered by")
-        for key in hub.partner_keys.keys(partner):
-            table.add_row(
-                key.key_id,
-                key.partner,
-                key.state.value,
-                key.valid_from.isoformat(),
-                key.valid_until.isoformat() if key.valid_until else "",
-                key.registered_by,
-            )
-        Console().print(table)
+    table = Table()
+    # A key id is copied whole into keys retire / revoke: its column is never narrower.
+    widest = max((len(row[0]) for row in rows), default=len(columns[0]))
+    table.add_column(columns[0], min_width=widest, no_wrap=True)
+    for name in columns[1:]:
+        table.add_column(name)
+    for row in rows:
+        table.add_row(*row)
+    out.print(table)
