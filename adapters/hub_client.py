@@ -196,6 +196,7 @@ def claim_to_proto(claim: ClaimSubmission) -> pb.Claim:
         origin_serial=_text(claim.origin_serial),
         adjustment_ref=_text(claim.adjustment_ref),
         verifier=_text(claim.verifier),
+        platform=_text(claim.platform),
         raw=dict(claim.raw),
     )
 

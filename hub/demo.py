@@ -53,6 +53,7 @@ from hub.domain.checks import Severity
 from hub.domain.claims import Decision
 from hub.http_api.app import create_app
 from hub.http_api.server import start_http_server
+from hub.issuance_cli import render_pools
 from hub.settings import load_settings
 from hub.storage.database import SQLITE_FILE_NAME
 
@@ -157,6 +158,7 @@ def run_demo(data_dir: Path | None, console: Console) -> list[PartnerTally]:
             console,
         )
         audit_line = _audit(hub)
+        pools = hub.issuance.pools()
     finally:
         for channel in channels.values():
             channel.close()
@@ -164,6 +166,8 @@ def run_demo(data_dir: Path | None, console: Console) -> list[PartnerTally]:
         hub.close()
     render_summary(tallies, console)
     render_ledger(ledger_tallies, exchange_outcome, console)
+    # Personal reductions: each platform's pool, issued to its operator.
+    render_pools(pools, console)
     console.print(audit_line)
     console.print(
         f"data directory: {folder} (run again with --data-dir {folder}: nothing new is accepted)"

@@ -40,6 +40,21 @@ def kg_to_tonnes(text: str | None) -> str | None:
     return format(Decimal((sign, digits, exponent - 3)), "f")
 
 
+# "Each programme has one operator, which is the platform that recorded its
+# personal activities" (the export description): the platform ids of the
+# hub's agreement with Hong Kong, by programme; the utility's for FiT and EV.
+PROGRAMME_PLATFORMS = {"MTR": "MTR", "GREEN$": "EPD"}
+UTILITY_PROGRAMMES = ("SOLAR_FIT", "EV_CHARGING")
+
+
+def platform_of(programme: str, utility: str | None) -> str | None:
+    """The platform that recorded a record of ``programme``; None leaves it to
+    the agreement's default (an unknown utility is the hub's to refuse)."""
+    if programme in UTILITY_PROGRAMMES:
+        return utility or None
+    return PROGRAMME_PLATFORMS.get(programme)
+
+
 class HongKongAdapter:
     """Maps the Hong Kong activity export to hub claims (syntax only).
 
@@ -115,6 +130,7 @@ class HongKongAdapter:
                 origin_status=OriginStatus.NOT_ISSUED,
                 adjustment_ref=m.optional(c["adjustment_ref"]),
                 verifier=m.optional(c["verifier"]),
+                platform=platform_of(programme, m.optional(c["utility"])),
                 raw=row.raw,
             )
             out.append(SourcedClaim(submission, SourceRef(table.file, row.line)))

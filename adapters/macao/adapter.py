@@ -24,7 +24,9 @@ from adapters.macao.vocabulary import (
     MACAO_REGION_CODE,
     MATERIALS,
     PARTNER,
+    PLATFORM,
     POINTS,
+    PROGRAMME_PLATFORMS,
     PROGRAMMES,
     REQUIRED_COLUMNS,
     ROLES,
@@ -160,7 +162,15 @@ def _claims(table: CsvTable, delivery_id: str, problems: list[RowProblem]) -> li
             utility=_word(m, c["utility"], UTILITIES),
             origin_status=OriginStatus.NOT_ISSUED,
             adjustment_ref=m.optional(c["adjustment_ref"]),
+            platform=_platform(row.values.get(PLATFORM), programme),
             raw=row.raw,
         )
         out.append(SourcedClaim(submission, SourceRef(table.file, row.line)))
     return out
+
+
+def _platform(given: str | None, programme: str) -> str | None:
+    """平台 / Plataforma as delivered (the hub refuses one its agreement does not
+    name: PLATFORM_UNKNOWN); where absent or blank, the programme's operator."""
+    text = (given or "").strip()
+    return text or PROGRAMME_PLATFORMS.get(programme)

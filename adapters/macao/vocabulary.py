@@ -39,8 +39,9 @@ HEADERS: Mapping[str, tuple[str, str]] = {
 }
 
 # actividades.csv: ClaimSubmission field → column. 碳積分 / Pontos and
-# 平台 / Plataforma map to no field: they stay in the raw record only (points
-# are information, never a quantity of tCO2e).
+# 平台 / Plataforma map to no column field: points stay in the raw record only
+# (information, never a quantity of tCO2e); the platform is read on its own
+# (adapter._platform), as the column may be absent.
 CLAIM_COLUMNS: Mapping[str, str] = {
     "record_id": "編號/Referência",
     "partner_methodology": "計劃/Programa",
@@ -58,6 +59,16 @@ CLAIM_COLUMNS: Mapping[str, str] = {
 }
 POINTS = "碳積分/Pontos"
 PLATFORM = "平台/Plataforma"
+# Where 平台 / Plataforma is absent "the programme's operator is the platform"
+# (the export description): DSPA runs 環保Fun; transit rides are recorded by
+# the MACAUPASS card; CEM connects rooftop PV. Platform ids of the hub's
+# agreement with Macao.
+PROGRAMME_PLATFORMS: Mapping[str, str] = {
+    "環保Fun": "DSPA",
+    "輕軌": "MACAUPASS",
+    "巴士": "MACAUPASS",
+    "太陽能": "CEM",
+}
 # Points and platform may be absent from a delivery; every mapped column is required.
 REQUIRED_COLUMNS: tuple[str, ...] = tuple(dict.fromkeys(CLAIM_COLUMNS.values()))
 

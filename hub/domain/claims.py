@@ -29,10 +29,12 @@ class Decision(StrEnum):
 
 
 # Fields that are bookkeeping of one delivery, not content of the reduction:
-# re-sending the same record in a later delivery is still "unchanged".
-_NOT_CONTENT = ("delivery_id", "raw")
-# Content only when set (see ClaimSubmission.content).
-_CONTENT_WHEN_SET = ("platform",)
+# re-sending the same record in a later delivery is still "unchanged". The
+# platform says who reported the reduction, not what it is: the same ride
+# reported through two platforms under two record ids is the same content
+# (DUPLICATE_CONTENT), and records sent before platforms existed keep their
+# digests when re-sent with one.
+_NOT_CONTENT = ("delivery_id", "raw", "platform")
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,11 +81,6 @@ class ClaimSubmission:
         # ``raw``, which is excluded anyway, and dominated ingestion profiles.
         data: dict[str, str | None] = {name: getattr(self, name) for name in _CONTENT_FIELDS}
         data["origin_status"] = str(self.origin_status)
-        # Only a named platform enters the content: the digests of claims
-        # recorded before platforms existed (and of those naming none) stay
-        # what they were, so their resubmissions are still recognised.
-        if self.platform is not None:
-            data["platform"] = self.platform
         return data
 
     def content_digest(self) -> str:
@@ -118,9 +115,7 @@ class ClaimSubmission:
 
 
 _CONTENT_FIELDS: tuple[str, ...] = tuple(
-    f.name
-    for f in fields(ClaimSubmission)
-    if f.name not in _NOT_CONTENT and f.name not in _CONTENT_WHEN_SET
+    f.name for f in fields(ClaimSubmission) if f.name not in _NOT_CONTENT
 )
 
 

@@ -43,6 +43,7 @@ from hub.services.unit_of_work import (
     IssuanceTotals,
     LedgerEvent,
     OutboxKind,
+    PoolBalance,
     UnitOfWork,
     UnitOfWorkFactory,
     VerdictChange,
@@ -71,6 +72,18 @@ class IssuanceRun:
         self.blocks.extend(other.blocks)
         self.units += other.units
         self.credited_tco2e += other.credited_tco2e
+
+
+@dataclass(frozen=True, slots=True)
+class PoolView:
+    """A platform's pool with the names the agreement gives it: what its
+    claims were credited, what was issued to the operator, what it carries."""
+
+    balance: PoolBalance
+    platform: str
+    platform_name: str  # "" where the agreement no longer names the platform
+    operator_name: str
+    operator_id: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -122,6 +135,28 @@ class IssuanceService:
             ]
         reported = sum((Decimal(h.submission.reported_tco2e or 0) for h in awaiting), Decimal(0))
         return PartnerLedgerSummary(blocks, totals, len(awaiting), reported)
+
+    def pools(self, partner: str | None = None, vintage: int | None = None) -> list[PoolView]:
+        """Every platform pool (of ``partner``, of ``vintage``), ordered by
+        partner, platform, methodology, vintage: closing a vintage shows what
+        each pool carries unissued."""
+        with self._uow_factory() as uow:
+            balances = uow.issuance.pools(partner, vintage)
+        views = []
+        for balance in balances:
+            platform_id = balance.key.platform or ""
+            agreement = self._standard.agreement(balance.key.partner)
+            platform = agreement.platform(platform_id) if agreement is not None else None
+            views.append(
+                PoolView(
+                    balance=balance,
+                    platform=platform_id,
+                    platform_name=platform.name if platform else "",
+                    operator_name=platform.operator_name if platform else "",
+                    operator_id=platform.operator_id if platform else "",
+                )
+            )
+        return views
 
     def void_overdue(self) -> list[str]:
         """Void claims whose cancellation at source was not attested in time."""
