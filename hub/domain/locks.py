@@ -9,8 +9,9 @@ several hub processes share one database.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from enum import StrEnum
 
 from hub.domain.claims import ClaimSubmission, NormalisedClaim
@@ -18,8 +19,11 @@ from hub.domain.claims import ClaimSubmission, NormalisedClaim
 
 class LockKind(StrEnum):
     CONTENT = "CONTENT"  # same reduction re-sent under a new record id
-    PROJECT_PERIOD = "PROJECT_PERIOD"  # one project, overlapping monitoring periods
+    PROJECT_PERIOD = "PROJECT_PERIOD"  # one project or site, overlapping periods
     PERSON_PERIOD = "PERSON_PERIOD"  # one person and methodology, overlapping periods (any partner)
+    # One person, one place at a time: timed trips of any mobility methodology
+    # and any partner, keyed by the pseudonym alone, over the trip's seconds.
+    PERSON_TRAVEL = "PERSON_TRAVEL"
     ORIGIN_SERIAL = "ORIGIN_SERIAL"  # overlapping origin serial blocks (e.g. PHCER)
 
 
@@ -28,8 +32,30 @@ CONFLICT_CODES: dict[LockKind, str] = {
     LockKind.CONTENT: "DUPLICATE_CONTENT",
     LockKind.PROJECT_PERIOD: "PROJECT_PERIOD_OVERLAP",
     LockKind.PERSON_PERIOD: "PERSON_PERIOD_OVERLAP",
+    LockKind.PERSON_TRAVEL: "PERSON_TRIP_OVERLAP",
     LockKind.ORIGIN_SERIAL: "ORIGIN_SERIAL_OVERLAP",
 }
+
+# A mobility claim shorter than this is one trip with its times; a whole
+# local day (a date-only period) or longer is an aggregate of rides.
+TRIP_LONGEST = timedelta(days=1)
+
+
+@dataclass(frozen=True, slots=True)
+class LockRules:
+    """What the standard says about a claim's methodology, for its locks.
+
+    ``mobility``: a person's travel (bus, metro, bike ...), whose timed trips
+    lock the person's time across every mobility methodology and partner.
+    ``shared_site``: the site is an outlet many people use at once (a
+    recycling outlet), not an asset whose output is claimed (a PV system, a
+    charger): a whole-day personal record there cannot be told from another
+    person's drop on the same day, so only its timed records, and records of
+    the outlet itself, lock the site.
+    """
+
+    mobility: bool = False
+    shared_site: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,15 +91,31 @@ def _epoch_seconds(moment: datetime) -> int:
     return int(moment.timestamp())
 
 
+def is_timed(normalised: NormalisedClaim) -> bool:
+    """The claim is one timed activity (a trip, a drop), not a day or longer."""
+    return normalised.period_end - normalised.period_start < TRIP_LONGEST
+
+
+def is_trip(normalised: NormalisedClaim, rules: LockRules) -> bool:
+    """A timed personal mobility claim: one trip with its start and end times."""
+    return rules.mobility and is_timed(normalised)
+
+
+def site_lock_key(partner: str, site_id: str) -> str:
+    return f"{partner}|site|{site_id}"
+
+
 def locks_for(
     submission: ClaimSubmission,
     normalised: NormalisedClaim,
     origin_block: OriginBlock | None,
+    rules: LockRules = LockRules(),
 ) -> list[ClaimLock]:
     """The locks a counted claim takes."""
     # Periods are half-open [start, end); as integer seconds that is [start, end - 1].
     lo = _epoch_seconds(normalised.period_start)
     hi = _epoch_seconds(normalised.period_end) - 1
+    person = (submission.person_pseudonym or "").strip()
     locks = [ClaimLock(LockKind.CONTENT, submission.digest_without_identity(), 0, 0)]
     if submission.project_id:
         locks.append(
@@ -84,13 +126,16 @@ def locks_for(
                 hi,
             )
         )
-    elif submission.site_id and not submission.person_pseudonym:
-        # An organisation's site (solar system, charger) without a registered
-        # project is the asset: one site, one claim per moment. A personal
-        # record at a shared outlet is keyed by the person instead.
+    elif submission.site_id and (not rules.shared_site or not person or is_timed(normalised)):
+        # A site without a registered project (solar system, charger) is the
+        # asset: one claim per site and moment, whoever the participant named
+        # (a personal pseudonym does not make a second claim of its output).
         locks.append(
             ClaimLock(
-                LockKind.PROJECT_PERIOD, f"{submission.partner}|site|{submission.site_id}", lo, hi
+                LockKind.PROJECT_PERIOD,
+                site_lock_key(submission.partner, submission.site_id),
+                lo,
+                hi,
             )
         )
     if submission.person_pseudonym:
@@ -105,6 +150,9 @@ def locks_for(
                 hi,
             )
         )
+        if person and is_trip(normalised, rules):
+            # One person, one place at a time: whatever the mode or partner.
+            locks.append(ClaimLock(LockKind.PERSON_TRAVEL, person, lo, hi))
     if origin_block is not None:
         locks.append(
             ClaimLock(
@@ -112,3 +160,18 @@ def locks_for(
             )
         )
     return locks
+
+
+def reported_conflicts(colliding: Iterable[ClaimLock]) -> list[ClaimLock]:
+    """The colliding locks a refusal names, one per kind.
+
+    A trip that overlaps another trip of the same mode collides on its
+    person-period lock as well; the refusal names the trip overlap only,
+    which says more (any mode, any partner) and is the trip's own code.
+    """
+    kinds: dict[LockKind, ClaimLock] = {}
+    for lock in colliding:
+        kinds.setdefault(lock.kind, lock)
+    if LockKind.PERSON_TRAVEL in kinds:
+        kinds.pop(LockKind.PERSON_PERIOD, None)
+    return list(kinds.values())

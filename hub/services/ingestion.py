@@ -10,7 +10,7 @@ that process committed. No rule depends on state held in this process.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
 from decimal import Decimal
@@ -21,7 +21,15 @@ from hub.domain.assessment import ClaimAssessment, assess_claim
 from hub.domain.checks import CheckResult, fire
 from hub.domain.claims import ClaimSubmission, Decision, OriginStatus, Verdict, decide
 from hub.domain.issuance import ClaimState, claim_state, initial_state, issuance_on_acceptance
-from hub.domain.locks import CONFLICT_CODES, ClaimLock, LockKind, locks_for
+from hub.domain.locks import (
+    CONFLICT_CODES,
+    ClaimLock,
+    LockKind,
+    LockRules,
+    locks_for,
+    reported_conflicts,
+)
+from hub.domain.mobility import DailyMobility, Travel, window_of
 from hub.domain.signed_payloads import SignedRecord
 from hub.errors import InvalidRequest
 from hub.services.clock import Clock
@@ -254,6 +262,22 @@ class IngestionService:
             for i, v in enumerate(decided)
         ]
 
+    def _lock_rules(self, methodology_id: str) -> LockRules:
+        methodology = self._standard.methodology(methodology_id)
+        if methodology is None:
+            return LockRules()
+        return LockRules(mobility=methodology.mobility, shared_site=methodology.shared_site)
+
+    def _counted_travel(self, uow: UnitOfWork, travel: Iterable[Travel]) -> DailyMobility:
+        """The persons' counted travel on the days the batch's travel touches."""
+        batch = list(travel)
+        window = window_of(batch)
+        if window is None:
+            return DailyMobility()
+        mobility = [m.id for m in self._standard.methodologies() if m.mobility]
+        persons = sorted({t.person for t in batch})
+        return DailyMobility(uow.mobility.counted_travel(persons, mobility, *window))
+
     @staticmethod
     def _answer_repeat(
         previous: StoredClaim,
@@ -285,18 +309,31 @@ class IngestionService:
         self, uow: UnitOfWork, partner: str, candidates: list[_Candidate], now: datetime
     ) -> list[NewClaimRecord]:
         wanted: dict[int, list[ClaimLock]] = {}
+        travel: dict[int, Travel] = {}
         for c in candidates:
-            if c.assessment.normalised is None or decide(c.assessment.checks) is Decision.REJECTED:
+            normalised = c.assessment.normalised
+            if normalised is None or decide(c.assessment.checks) is Decision.REJECTED:
                 continue
-            wanted[c.index] = locks_for(
-                c.submission, c.assessment.normalised, c.assessment.origin_block
-            )
+            rules = self._lock_rules(normalised.methodology)
+            wanted[c.index] = locks_for(c.submission, normalised, c.assessment.origin_block, rules)
+            person = (c.submission.person_pseudonym or "").strip()
+            if rules.mobility and person:
+                travel[c.index] = Travel(
+                    person,
+                    normalised.period_start,
+                    normalised.period_end,
+                    normalised.activity_value,
+                )
+        # Read (and on PostgreSQL serialise) the persons' counted travel before
+        # the locks: a process that waited here then sees the other's trips.
+        daily = self._counted_travel(uow, travel.values())
         all_locks = [lock for locks in wanted.values() for lock in locks]
         ledger_conflicts: dict[ClaimLock, LockConflict] = {}
         for conflict in uow.claims.find_lock_conflicts(all_locks) if all_locks else []:
             ledger_conflicts.setdefault(conflict.requested, conflict)
         site_ids = {c.submission.site_id for c in candidates if c.submission.site_id}
         bindings = uow.claims.site_bindings(partner, site_ids) if site_ids else {}
+        daily_limit = self._standard.header.person_daily_mobility_pkm
 
         taken = _BatchLocks()
         records: list[NewClaimRecord] = []
@@ -304,8 +341,7 @@ class IngestionService:
             checks: list[CheckResult] = list(c.assessment.checks)
             locks = wanted.get(c.index, [])
             if locks:
-                checks.extend(_ledger_conflict_checks(locks, ledger_conflicts))
-                checks.extend(taken.conflicts(locks))
+                checks.extend(_conflict_checks(locks, ledger_conflicts, taken))
                 binding = c.assessment.site_binding
                 site = c.submission.site_id
                 if site and binding:
@@ -319,8 +355,19 @@ class IngestionService:
                                 field="site_id",
                             )
                         )
+            trip = travel.get(c.index)
+            if (
+                trip is not None
+                and daily_limit is not None
+                and decide(checks) is not Decision.REJECTED
+            ):
+                implausible = daily.check(trip, daily_limit.value)
+                if implausible is not None:
+                    checks.append(implausible)
             decision = decide(checks)
             granted = tuple(locks) if decision is not Decision.REJECTED else ()
+            if trip is not None and decision is not Decision.REJECTED:
+                daily.count(trip)
             if granted:
                 for lock in granted:
                     taken.grant(lock, c.submission)
@@ -408,6 +455,7 @@ _CONFLICT_FIELDS: dict[LockKind, str] = {
     LockKind.CONTENT: "record_id",
     LockKind.PROJECT_PERIOD: "period_start",
     LockKind.PERSON_PERIOD: "person_pseudonym",
+    LockKind.PERSON_TRAVEL: "period_start",
     LockKind.ORIGIN_SERIAL: "origin_serial",
 }
 
@@ -421,35 +469,42 @@ class _BatchLocks:
     def grant(self, lock: ClaimLock, holder: ClaimSubmission) -> None:
         self._by_key.setdefault((lock.kind, lock.key), []).append((lock, holder))
 
-    def conflicts(self, locks: list[ClaimLock]) -> list[CheckResult]:
-        found: list[CheckResult] = []
-        for lock in locks:
-            for other_lock, holder in self._by_key.get((lock.kind, lock.key), ()):
-                if lock.overlaps(other_lock):
-                    found.append(_conflict_check(lock, holder.record_id, holder.partner))
-                    break
-        return found
+    def holder(self, lock: ClaimLock) -> ClaimSubmission | None:
+        for other_lock, holder in self._by_key.get((lock.kind, lock.key), ()):
+            if lock.overlaps(other_lock):
+                return holder
+        return None
 
 
-def _ledger_conflict_checks(
-    locks: list[ClaimLock], conflicts: dict[ClaimLock, LockConflict]
+def _conflict_checks(
+    locks: list[ClaimLock], ledger: dict[ClaimLock, LockConflict], taken: _BatchLocks
 ) -> list[CheckResult]:
-    if not conflicts:
-        # Most batches collide with nothing stored: no lock hashed per claim.
+    """One refusal per colliding kind, naming the first holder: the ledger's
+    (recorded before this batch), else the batch's earlier claim."""
+    holders: dict[ClaimLock, tuple[str, str]] = {}
+    for lock in locks:
+        # Most batches collide with nothing stored: the dict is empty then.
+        conflict = ledger.get(lock) if ledger else None
+        if conflict is not None:
+            holders[lock] = (conflict.held_by_record_id, conflict.held_by_partner)
+            continue
+        holder = taken.holder(lock)
+        if holder is not None:
+            holders[lock] = (holder.record_id, holder.partner)
+    if not holders:
         return []
-    return [
-        _conflict_check(lock, conflict.held_by_record_id, conflict.held_by_partner)
-        for lock in locks
-        if (conflict := conflicts.get(lock)) is not None
-    ]
+    return [_conflict_check(lock, *holders[lock]) for lock in reported_conflicts(holders)]
 
 
 def _conflict_check(lock: ClaimLock, other_record_id: str, other_partner: str) -> CheckResult:
     return fire(
         CONFLICT_CODES[lock.kind],
         # A person key holds the pseudonym: not echoed to other partners.
-        key="" if lock.kind is LockKind.PERSON_PERIOD else lock.key,
+        key="" if lock.kind in _PERSON_KINDS else lock.key,
         other_record_id=other_record_id,
         other_partner=other_partner,
         field=_CONFLICT_FIELDS[lock.kind],
     )
+
+
+_PERSON_KINDS = frozenset({LockKind.PERSON_PERIOD, LockKind.PERSON_TRAVEL})

@@ -1,0 +1,29 @@
+"""The storage port for a person's counted travel (hub.domain.mobility)."""
+
+from __future__ import annotations
+
+from collections.abc import Collection
+from datetime import datetime
+from typing import Protocol
+
+from hub.domain.mobility import Travel
+
+
+class MobilityRepository(Protocol):
+    def counted_travel(
+        self,
+        persons: Collection[str],
+        methodologies: Collection[str],
+        start: datetime,
+        end: datetime,
+    ) -> list[Travel]:
+        """The ACCEPTED or HELD claims of ``persons`` (pseudonyms, stripped) under
+        ``methodologies`` whose period overlaps [start, end), as Travel.
+
+        Called before the batch's locks are looked up: it first makes other
+        transactions deciding travel of the same persons wait until this one
+        ends (PostgreSQL: an advisory transaction lock per person, taken in
+        one order; SQLite: BEGIN IMMEDIATE serialises writers anyway), so a
+        daily total read here stays true until the batch commits.
+        """
+        ...

@@ -1,0 +1,69 @@
+"""A person's passenger-km per day across modes and partners (hub.domain.mobility)."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+from decimal import Decimal
+from zoneinfo import ZoneInfo
+
+from hub.domain.checks import Severity
+from hub.domain.mobility import DailyMobility, Travel, days_of, window_of
+
+SZ = ZoneInfo("Asia/Shanghai")
+P = "a" * 64
+LIMIT = Decimal(300)
+
+
+def day(d: int, km: str, person: str = P) -> Travel:
+    start = datetime(2024, 10, d, tzinfo=SZ)
+    return Travel(person, start, start + timedelta(days=1), Decimal(km))
+
+
+def test_a_daily_aggregate_counts_wholly_on_its_day() -> None:
+    assert days_of(day(2, "120")) == {date(2024, 10, 2): Decimal(120)}
+
+
+def test_a_claim_over_two_days_is_spread_by_its_time_in_each() -> None:
+    start = datetime(2024, 10, 2, 18, 0, tzinfo=SZ)
+    night = Travel(P, start, start + timedelta(hours=12), Decimal(60))
+    assert days_of(night) == {date(2024, 10, 2): Decimal(30), date(2024, 10, 3): Decimal(30)}
+
+
+def test_a_day_over_the_plausible_total_across_modes_is_held() -> None:
+    daily = DailyMobility([day(2, "200"), day(2, "80")])  # bus and metro, two partners
+    check = daily.check(day(2, "40"), LIMIT)
+    assert check is not None
+    assert check.code == "PERSON_DAILY_MOBILITY_IMPLAUSIBLE"
+    assert check.severity is Severity.REVIEW
+    assert check.details["day"] == "2024-10-02"
+    assert check.details["total"] == "320.0"
+    assert check.details["counted"] == "280.0"
+    assert check.details["limit"] == "300.0"
+
+
+def test_up_to_the_total_is_plausible() -> None:
+    daily = DailyMobility([day(2, "200")])
+    assert daily.check(day(2, "100"), LIMIT) is None
+
+
+def test_other_days_and_other_people_do_not_count() -> None:
+    daily = DailyMobility([day(1, "290"), day(3, "290"), day(2, "290", person="b" * 64)])
+    assert daily.check(day(2, "290"), LIMIT) is None
+
+
+def test_a_counted_claim_counts_for_the_next() -> None:
+    daily = DailyMobility()
+    first = day(2, "200")
+    assert daily.check(first, LIMIT) is None
+    daily.count(first)
+    assert daily.check(day(2, "150"), LIMIT) is not None
+
+
+def test_the_window_covers_whole_days() -> None:
+    start = datetime(2024, 10, 2, 8, 5, tzinfo=SZ)
+    trip = Travel(P, start, start + timedelta(minutes=35), Decimal(9))
+    assert window_of([trip]) == (
+        datetime(2024, 10, 2, tzinfo=SZ),
+        datetime(2024, 10, 3, tzinfo=SZ),
+    )
+    assert window_of([]) is None
