@@ -156,8 +156,8 @@ def keys_list(
         sys.stdout.write(json.dumps(document, ensure_ascii=False) + "\n")
         return
     if not out.is_terminal:
-        for line in (columns, *rows):
-            out.print("\t".join(line), soft_wrap=True, markup=False, highlight=False)
+        # Written as is: rich would expand the tabs between the fields.
+        sys.stdout.write("".join("\t".join(line) + "\n" for line in (columns, *rows)))
         return
     from rich.table import Table
 
