@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, Response
 
+from hub.http_api.error_mapping import ErrorBody, status_of
 from hub.observability.metrics import CONTENT_TYPE, HubMetrics
 from hub.observability.readiness import Readiness
 
@@ -41,15 +42,15 @@ def readyz(request: Request) -> JSONResponse:
     problems = _operations(request).readiness.problems()
     if not problems:
         return JSONResponse({"status": "ready"})
+    # The error body of every refusal: the first problem's code, all of them in details.
     first = problems[0]
+    body = ErrorBody(
+        code=first.code,
+        message="; ".join(problem.message for problem in problems),
+        details={problem.code: problem.message for problem in problems},
+    )
     return JSONResponse(
-        {
-            "code": first.code,
-            "message": "; ".join(problem.message for problem in problems),
-            "details": {problem.code: problem.message for problem in problems},
-        },
-        status_code=503,
-        headers={"Retry-After": "5"},
+        body.model_dump(), status_code=status_of(first), headers={"Retry-After": "5"}
     )
 
 

@@ -11,7 +11,6 @@ driver error, SQL or exception class.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
 
 from alembic.runtime.migration import MigrationContext
@@ -19,17 +18,20 @@ from alembic.script import ScriptDirectory
 from sqlalchemy import Engine, text
 from sqlalchemy.exc import SQLAlchemyError
 
-from hub.errors import StorageUnavailable
+from hub.errors import ErrorKind, HubError, StorageUnavailable
 from hub.settings import HubSettings
 from hub.storage.database import alembic_config
 from hub.trust.pki import PkiLayout
 from hub.trust.signing import HUB_SIGNING_KEY
 
 
-@dataclass(frozen=True)
-class Problem:
-    code: str
-    message: str
+class NotReady(HubError):
+    """Something this hub needs to serve is missing; /readyz answers 503 with it."""
+
+    kind = ErrorKind.UNAVAILABLE
+
+
+Problem = HubError
 
 
 class Readiness:
@@ -54,11 +56,11 @@ class Readiness:
             SQLAlchemyError,
             StorageUnavailable,
         ):  # the engine reports a lost database as the latter
-            found.append(Problem("DATABASE_UNAVAILABLE", "the database does not answer"))
+            found.append(StorageUnavailable("DATABASE_UNAVAILABLE", "the database does not answer"))
         else:
             if current != self._heads:
                 found.append(
-                    Problem(
+                    NotReady(
                         "MIGRATIONS_NOT_CURRENT",
                         f"the database schema is at {', '.join(sorted(current)) or 'nothing'}, "
                         f"this hub needs {', '.join(sorted(self._heads))}",
@@ -67,7 +69,7 @@ class Readiness:
         missing = [path.name for path in self._pki_files() if not path.is_file()]
         if missing:
             found.append(
-                Problem("PKI_NOT_LOADED", f"the hub PKI lacks {', '.join(sorted(missing))}")
+                NotReady("PKI_NOT_LOADED", f"the hub PKI lacks {', '.join(sorted(missing))}")
             )
         return found
 

@@ -26,6 +26,26 @@ SECTION = Section(
             "參數或表單欄位未通過校驗；details 逐一列出出錯欄位（最多十個）。",
         ),
         Reason(
+            "MIGRATIONS_NOT_CURRENT",
+            ErrorKind.UNAVAILABLE,
+            "HTTP /readyz",
+            "The database schema is not at this hub version's newest migration (another "
+            "version migrated it, or it was downgraded): the hub is not ready.",
+            "数据库结构不在本版本枢纽的最新迁移（由其他版本迁移或已回退）：枢纽未就绪。",
+            "數據庫結構不在本版本樞紐的最新遷移（由其他版本遷移或已回退）：樞紐未就緒。",
+        ),
+        Reason(
+            "PKI_NOT_LOADED",
+            ErrorKind.UNAVAILABLE,
+            "HTTP /readyz",
+            "A file of the hub PKI is missing (the hub signing key, or for mutual TLS the "
+            "CA certificate, server certificate or key): the hub is not ready.",
+            "枢纽 PKI 缺少文件（枢纽签名密钥，或双向 TLS 所需的 CA 证书、"
+            "服务器证书或私钥）：枢纽未就绪。",
+            "樞紐 PKI 缺少檔案（樞紐簽名密鑰，或雙向 TLS 所需的 CA 證書、"
+            "伺服器證書或私鑰）：樞紐未就緒。",
+        ),
+        Reason(
             "NOT_FOUND",
             None,
             "HTTP",
