@@ -37,6 +37,7 @@ from adapters.hub_client import submit_delivery
 from adapters.partner_signing import PartnerSigner
 from adapters.registry import adapter_for
 from hub.bootstrap import Hub, build_hub, prepare_data_dir
+from hub.demo_commuters import COMMUTERS
 from hub.demo_ledger import (
     LedgerTally,
     cancel_at_source,
@@ -53,7 +54,7 @@ from hub.domain.checks import Severity
 from hub.domain.claims import Decision
 from hub.http_api.app import create_app
 from hub.http_api.server import start_http_server
-from hub.issuance_cli import render_pools
+from hub.issuance_cli import render_pool_totals
 from hub.settings import load_settings
 from hub.storage.database import SQLITE_FILE_NAME
 
@@ -68,6 +69,11 @@ DEMO_PARTNERS: tuple[tuple[str, str], ...] = (
 def sample_deliveries(adapter: str) -> list[Path]:
     folder = REPOSITORY / "adapters" / adapter / "samples"
     return sorted(p for p in folder.iterdir() if (p / "manifest.json").is_file())
+
+
+def demo_deliveries(adapter: str, data_dir: Path) -> list[Path]:
+    """The samples, then a month of the partner's commuters (pooled issuance)."""
+    return [*sample_deliveries(adapter), COMMUTERS[adapter](data_dir / "commuters")]
 
 
 @dataclass
@@ -140,7 +146,7 @@ def run_demo(data_dir: Path | None, console: Console) -> list[PartnerTally]:
             session = PartnerSession(channel, trust.signer(adapter.partner, channel), trust)
             sessions[adapter_name] = session
             tally = PartnerTally(label)
-            for delivery_dir in sample_deliveries(adapter_name):
+            for delivery_dir in demo_deliveries(adapter_name, folder):
                 delivery = adapter.read(delivery_dir)
                 report = _submit(session, delivery, console)
                 tally.add(report)
@@ -167,7 +173,7 @@ def run_demo(data_dir: Path | None, console: Console) -> list[PartnerTally]:
     render_summary(tallies, console)
     render_ledger(ledger_tallies, exchange_outcome, console)
     # Personal reductions: each platform's pool, issued to its operator.
-    render_pools(pools, console)
+    render_pool_totals(pools, console)
     console.print(audit_line)
     console.print(
         f"data directory: {folder} (run again with --data-dir {folder}: nothing new is accepted)"
@@ -329,7 +335,7 @@ def _ledger_flow(
     for adapter_name, label in DEMO_PARTNERS:
         partner = adapter_for(adapter_name).partner
         registry = registry_folder(
-            sample_deliveries(adapter_name),
+            demo_deliveries(adapter_name, folder),
             export if adapter_name == "guangdong" else None,
             folder / "registries" / partner,
         )

@@ -79,6 +79,43 @@ def render_pools(views: list[PoolView], out: Console) -> None:
     out.print(table)
 
 
+def render_pool_totals(views: list[PoolView], out: Console) -> None:
+    """One row per partner, platform and methodology (its pools summed over
+    vintages and attestations): what the demo shows."""
+    totals: dict[tuple[str, str, str], list[Decimal]] = {}
+    for view in views:
+        b = view.balance
+        row = totals.setdefault((b.key.partner, view.platform, b.key.methodology), [Decimal(0)] * 5)
+        values = (
+            Decimal(1),
+            Decimal(b.claims),
+            b.credited_tco2e,
+            Decimal(b.units),
+            b.carried_tco2e,
+        )
+        for i, value in enumerate(values):
+            row[i] += Decimal(value)
+    table = Table(title="Pooled issuance of personal reductions (units to the platform's operator)")
+    for column in ("partner", "platform", "methodology", "pools", "claims"):
+        table.add_column(column)
+    for column in ("credited t", "units", "carried t"):
+        table.add_column(column, justify="right")
+    for (partner, platform, methodology), (pools, claims, credited, units, carried) in sorted(
+        totals.items()
+    ):
+        table.add_row(
+            partner,
+            platform,
+            methodology,
+            str(pools),
+            str(claims),
+            f"{credited:f}",
+            str(units),
+            f"{carried:f}",
+        )
+    out.print(table)
+
+
 @issuance_app.command("pools")
 def pools(
     partner: Annotated[str | None, typer.Option("--partner", help="one partner code")] = None,

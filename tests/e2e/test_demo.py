@@ -87,6 +87,16 @@ def test_demo_accepts_the_good_rows_then_nothing_new_on_a_second_run(tmp_path: P
     assert "DUPLICATE_RECORD_CHANGED" in second
 
 
+def _pool_row(output: str, partner: str, platform: str, methodology: str) -> list[str]:
+    """pools, claims, credited, units, carried of one row of the pooled-issuance table."""
+    table = output[output.index("Pooled issuance of personal reductions") :]
+    for line in table.splitlines():
+        cells = [c.strip() for c in re.split(r"[│┃]", line) if c.strip()]
+        if cells[:3] == [partner, platform, methodology]:
+            return cells[3:]
+    raise AssertionError(f"no pool row {partner} {platform} {methodology} in:\n{table}")
+
+
 def _units(cell: str) -> tuple[int, int]:
     """'16 / 4995 t' -> (16, 4995)"""
     blocks, units = cell.removesuffix(" t").split(" / ")
@@ -120,6 +130,16 @@ def test_demo_issues_delivers_retires_and_reconciles(tmp_path: Path) -> None:
     assert gd.startswith("INCONSISTENT")
     assert "GD2024R0001205" in first
     assert "reconciliation with the exchange: CONSISTENT (0)" in first
+
+    # Personal reductions pooled per platform: a month of 100 Guangdong and 80
+    # Hong Kong commuters (a few hundredths of a tonne each) is issued in whole
+    # tonnes to the platform's operator; each pool carries under one tonne.
+    gd_metro = _pool_row(first, "CN-GD", "GD-PHCER", "SZ-TRANSIT-METRO")
+    assert gd_metro == ["1", "110", "3.971246", "3", "0.971246"]
+    hk_metro = _pool_row(first, "CN-HK", "MTR", "SZ-TRANSIT-METRO")
+    # 11 rides of the samples, each under its own attestation, and the
+    # commuters' month under one: 2.225592 t, 2 units and 0.225592 carried.
+    assert hk_metro == ["12", "91", "2.236962", "2", "0.236962"]
 
     # With mutual TLS on its own PKI, and the audit chain signed and intact.
     assert "(mutual TLS, PKI" in first
