@@ -27,7 +27,7 @@ from hub.services.review_queue import (
     HeldClaim,
     ProjectEvidence,
 )
-from hub.services.unit_of_work import LedgerEvent
+from hub.services.unit_of_work import LedgerEvent, PoolBalance
 
 
 def _in_range(instant: datetime, where: DisclosureFilter) -> bool:
@@ -53,6 +53,7 @@ class FakeDisclosureQueries:
     blocks_: list[BlockEntry] = field(default_factory=list)
     retirements_: list[RetirementEntry] = field(default_factory=list)
     checkpoints_: list[Checkpoint] = field(default_factory=list)
+    pools_: list[PoolBalance] = field(default_factory=list)
 
     def projects(
         self, where: DisclosureFilter, after: ProjectKey | None, limit: int
@@ -133,6 +134,13 @@ class FakeDisclosureQueries:
 
     def latest_checkpoint(self) -> Checkpoint | None:
         return max(self.checkpoints_, key=lambda c: c.seq, default=None)
+
+    def pools(self, partner: str | None, vintage: int | None) -> list[PoolBalance]:
+        return [
+            p
+            for p in self.pools_
+            if partner in (None, p.key.partner) and vintage in (None, p.key.vintage)
+        ]
 
 
 @dataclass

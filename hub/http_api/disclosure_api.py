@@ -21,6 +21,8 @@ from hub.http_api.schemas import (
     BlockPage,
     CheckpointOut,
     CheckpointPage,
+    PoolList,
+    PoolOut,
     ProjectOut,
     ProjectPage,
     RetirementOut,
@@ -127,7 +129,14 @@ def _block_filter(
     )
 
 
+def _pool_filter(
+    partner: Partner = None, methodology: Methodology = None, vintage: Vintage = None
+) -> DisclosureFilter:
+    return DisclosureFilter(partner=partner, methodology=methodology, vintage=vintage)
+
+
 ProjectFilter = Annotated[DisclosureFilter, Depends(_project_filter)]
+PoolFilter = Annotated[DisclosureFilter, Depends(_pool_filter)]
 BlockFilter = Annotated[DisclosureFilter, Depends(_block_filter)]
 CommonFilter = Annotated[DisclosureFilter, Depends(_common)]
 
@@ -200,6 +209,20 @@ def export_totals(
 def summary(hub: Services, where: CommonFilter) -> TotalsOut:
     """Every unit the filter keeps, in one line (key "")."""
     return TotalsOut.of(hub.disclosure.overall(where))
+
+
+@router.get("/pools", response_model=PoolList, responses=ERRORS)
+def list_pools(hub: Services, where: PoolFilter) -> PoolList:
+    """Personal reductions pooled per reporting platform: credited, issued to the
+    platform's operator and carried tonnes per partner, platform and methodology
+    (aggregates only, never a person)."""
+    return PoolList(items=[PoolOut.of(p) for p in hub.disclosure.pools(where)])
+
+
+@router.get("/pools.csv", response_class=StreamingResponse, responses=CSV_OK)
+def export_pools(hub: Services, where: PoolFilter) -> StreamingResponse:
+    rows = (PoolOut.of(p) for p in hub.disclosure.pools(where))
+    return csv_response(PoolOut, rows, "pools")
 
 
 @router.get("/audit/checkpoints", response_model=CheckpointPage, responses=ERRORS)

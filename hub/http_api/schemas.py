@@ -4,6 +4,7 @@ describes every field a response carries."""
 from __future__ import annotations
 
 from datetime import date, datetime
+from decimal import Decimal
 from typing import Self
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -70,6 +71,27 @@ class TotalsOut(_Entry):
     retired_units: int
     cancelled_units: int
     outstanding_units: int
+
+
+class PoolOut(_Entry):
+    """The pooled personal reductions of one partner, platform and methodology:
+    aggregates over the platform's pools (vintages, attestations), never a person."""
+
+    partner: str
+    platform: str = Field(description="the reporting platform (an id of the partner agreement)")
+    methodology: str = Field(description="Shenzhen methodology")
+    pools: int = Field(description="pools summed: one per vintage and attestation reference")
+    claims: int = Field(description="accepted personal claims issued through the pools")
+    credited_tco2e: Decimal = Field(description="their credited tCO2e")
+    taken_over_tco2e: Decimal = Field(
+        description="remainders of person accounts the pools took over when pooling began"
+    )
+    issued_units: int = Field(description="whole units issued to the platform's operator")
+    carried_tco2e: Decimal = Field(description="carried unissued: under 1 t per pool")
+
+
+class PoolList(BaseModel):
+    items: list[PoolOut] = Field(description="by partner, platform, methodology; not paged")
 
 
 class ProjectPage(BaseModel):

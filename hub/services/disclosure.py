@@ -15,12 +15,15 @@ import json
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
+from decimal import Decimal
 from enum import StrEnum
 from typing import Generic, Protocol, TypeVar
 
 from hub.domain.audit_chain import Checkpoint
 from hub.errors import InvalidRequest, NotFound
+from hub.services.unit_of_work import PoolBalance
 
+ZERO = Decimal(0)
 MAX_LIMIT = 500
 DEFAULT_LIMIT = 50
 _EXPORT_PAGE = 500
@@ -120,6 +123,24 @@ class TotalsEntry:
         return self.issued_units - self.retired_units - self.cancelled_units
 
 
+@dataclass(frozen=True, slots=True)
+class PoolTotalsEntry:
+    """The pooled personal reductions of one partner, platform and methodology,
+    summed over its pools (vintages, attestations): aggregates only, never a
+    person. credited = issued + carried, less what the pools took over from
+    the person accounts before pooling (taken_over)."""
+
+    partner: str
+    platform: str
+    methodology: str
+    pools: int
+    claims: int
+    credited_tco2e: Decimal
+    taken_over_tco2e: Decimal
+    issued_units: int
+    carried_tco2e: Decimal
+
+
 ProjectKey = tuple[str, str]  # partner, project_id
 TimeKey = tuple[datetime, str]  # instant, id
 
@@ -158,6 +179,10 @@ class DisclosureQueries(Protocol):
         ...
 
     def latest_checkpoint(self) -> Checkpoint | None: ...
+
+    def pools(self, partner: str | None, vintage: int | None) -> list[PoolBalance]:
+        """Every platform pool of ``partner`` and ``vintage`` (None: all)."""
+        ...
 
 
 T = TypeVar("T")
@@ -211,6 +236,47 @@ class DisclosureService:
 
     def overall(self, where: DisclosureFilter) -> TotalsEntry:
         return self._queries.overall(where)
+
+    def pools(self, where: DisclosureFilter) -> list[PoolTotalsEntry]:
+        """Pooled tonnes per partner, platform and methodology, in that order
+        (a handful of lines: not paged)."""
+        sums: dict[tuple[str, str, str], list[Decimal]] = {}
+        for pool in self._queries.pools(where.partner, where.vintage):
+            key = pool.key
+            if where.methodology is not None and key.methodology != where.methodology:
+                continue
+            row = sums.setdefault((key.partner, key.platform or "", key.methodology), [ZERO] * 6)
+            figures: tuple[Decimal, ...] = (
+                Decimal(1),
+                Decimal(pool.claims),
+                pool.credited_tco2e,
+                pool.taken_over_tco2e,
+                Decimal(pool.units),
+                pool.carried_tco2e,
+            )
+            for i, value in enumerate(figures):
+                row[i] += value
+        return [
+            PoolTotalsEntry(
+                partner,
+                platform,
+                methodology,
+                int(pools),
+                int(claims),
+                credited,
+                taken_over,
+                int(units),
+                carried,
+            )
+            for (partner, platform, methodology), (
+                pools,
+                claims,
+                credited,
+                taken_over,
+                units,
+                carried,
+            ) in sorted(sums.items())
+        ]
 
     # The audit checkpoints are published as stored, unverified: a reader
     # checks each signature with the hub's public key (docs/audit-log.md)

@@ -47,7 +47,9 @@ from hub.services.disclosure import (
     TotalsDimension,
     TotalsEntry,
 )
+from hub.services.unit_of_work import PoolBalance
 from hub.storage.audit_repository import CHECKPOINT_COLUMNS, checkpoint_of
+from hub.storage.issuance_repository import pool_balances
 from hub.storage.tables import AuditCheckpointRow, BlockRow, ProjectRow, RetirementRow
 
 _UNITS = BlockRow.last_unit - BlockRow.first_unit + 1
@@ -327,6 +329,12 @@ class SqlAlchemyDisclosureQueries:
         statement = select(*CHECKPOINT_COLUMNS).order_by(AuditCheckpointRow.seq.desc()).limit(1)
         rows = self._all(statement)
         return checkpoint_of(rows[0]) if rows else None
+
+    def pools(self, partner: str | None, vintage: int | None) -> list[PoolBalance]:
+        # The pools' figures as the issuer keeps them: carry rows and issuance
+        # records, never a claim's person.
+        with self._engine.connect() as connection:
+            return pool_balances(connection, partner, vintage)
 
 
 def _conforms(queries: SqlAlchemyDisclosureQueries) -> DisclosureQueries:

@@ -12,7 +12,7 @@ from collections.abc import Collection, Sequence
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import ColumnElement, func, insert, select, tuple_, update
+from sqlalchemy import ColumnElement, Connection, func, insert, select, tuple_, update
 
 from hub.domain.blocks import BlockState
 from hub.domain.issuance import POOL, AccountKey
@@ -338,73 +338,80 @@ class PoolQueries:
         return found
 
     def pools(self, partner: str | None, vintage: int | None) -> list[PoolBalance]:
-        connection = self._tx.connection
-        carry_where: list[ColumnElement[bool]] = [CarryAccountRow.account.like(f"{POOL}:%")]
-        issuance_where: list[ColumnElement[bool]] = [IssuanceRow.account.like(f"{POOL}:%")]
-        if partner is not None:
-            carry_where.append(CarryAccountRow.partner == partner)
-            issuance_where.append(IssuanceRow.partner == partner)
-        if vintage is not None:
-            carry_where.append(CarryAccountRow.vintage == vintage)
-            issuance_where.append(IssuanceRow.vintage == vintage)
-        carried: dict[AccountKey, Decimal] = {}
-        for p, m, v, account, ref, amount in connection.execute(
-            select(
-                CarryAccountRow.partner,
-                CarryAccountRow.methodology,
-                CarryAccountRow.vintage,
-                CarryAccountRow.account,
-                CarryAccountRow.adjustment_ref,
-                CarryAccountRow.carried,
-            ).where(*carry_where)
-        ):
-            carried[_key_of(p, m, v, account, ref)] = amount
-        units: dict[AccountKey, int] = defaultdict(int)
-        for row in connection.execute(
-            select(
-                IssuanceRow.partner,
-                IssuanceRow.methodology,
-                IssuanceRow.vintage,
-                IssuanceRow.account,
-                IssuanceRow.adjustment_ref,
-                func.sum(IssuanceRow.units),
-            )
-            .where(*issuance_where)
-            .group_by(
-                IssuanceRow.partner,
-                IssuanceRow.methodology,
-                IssuanceRow.vintage,
-                IssuanceRow.account,
-                IssuanceRow.adjustment_ref,
-            )
-        ):
-            units[_key_of(*row[:5])] += int(row[5] or 0)
-        claims: dict[AccountKey, int] = defaultdict(int)
-        credited: dict[AccountKey, Decimal] = defaultdict(Decimal)
-        # Exact decimals summed in Python (SQLite's SUM goes through floats).
-        for claim_row in connection.execute(
-            select(
-                IssuanceRow.partner,
-                IssuanceRow.methodology,
-                IssuanceRow.vintage,
-                IssuanceRow.account,
-                IssuanceRow.adjustment_ref,
-                ClaimIssuanceRow.credited_tco2e,
-            )
-            .join(IssuanceRow, IssuanceRow.issuance_id == ClaimIssuanceRow.issuance_id)
-            .where(*issuance_where)
-        ):
-            key = _key_of(*claim_row[:5])
-            claims[key] += 1
-            credited[key] += claim_row[5]
-        keys = set(carried) | set(units) | set(claims)
-        return [
-            PoolBalance(
-                key=key,
-                claims=claims.get(key, 0),
-                credited_tco2e=credited.get(key, Decimal(0)),
-                units=units.get(key, 0),
-                carried_tco2e=carried.get(key, Decimal(0)),
-            )
-            for key in sorted(keys, key=_pool_order)
-        ]
+        return pool_balances(self._tx.connection, partner, vintage)
+
+
+def pool_balances(
+    connection: Connection, partner: str | None, vintage: int | None
+) -> list[PoolBalance]:
+    """Every pool ("pool:<platform>" account) of ``partner`` and ``vintage``
+    (None: all): its claims' credited tonnes, units issued, what it carries."""
+    carry_where: list[ColumnElement[bool]] = [CarryAccountRow.account.like(f"{POOL}:%")]
+    issuance_where: list[ColumnElement[bool]] = [IssuanceRow.account.like(f"{POOL}:%")]
+    if partner is not None:
+        carry_where.append(CarryAccountRow.partner == partner)
+        issuance_where.append(IssuanceRow.partner == partner)
+    if vintage is not None:
+        carry_where.append(CarryAccountRow.vintage == vintage)
+        issuance_where.append(IssuanceRow.vintage == vintage)
+    carried: dict[AccountKey, Decimal] = {}
+    for p, m, v, account, ref, amount in connection.execute(
+        select(
+            CarryAccountRow.partner,
+            CarryAccountRow.methodology,
+            CarryAccountRow.vintage,
+            CarryAccountRow.account,
+            CarryAccountRow.adjustment_ref,
+            CarryAccountRow.carried,
+        ).where(*carry_where)
+    ):
+        carried[_key_of(p, m, v, account, ref)] = amount
+    units: dict[AccountKey, int] = defaultdict(int)
+    for row in connection.execute(
+        select(
+            IssuanceRow.partner,
+            IssuanceRow.methodology,
+            IssuanceRow.vintage,
+            IssuanceRow.account,
+            IssuanceRow.adjustment_ref,
+            func.sum(IssuanceRow.units),
+        )
+        .where(*issuance_where)
+        .group_by(
+            IssuanceRow.partner,
+            IssuanceRow.methodology,
+            IssuanceRow.vintage,
+            IssuanceRow.account,
+            IssuanceRow.adjustment_ref,
+        )
+    ):
+        units[_key_of(*row[:5])] += int(row[5] or 0)
+    claims: dict[AccountKey, int] = defaultdict(int)
+    credited: dict[AccountKey, Decimal] = defaultdict(Decimal)
+    # Exact decimals summed in Python (SQLite's SUM goes through floats).
+    for claim_row in connection.execute(
+        select(
+            IssuanceRow.partner,
+            IssuanceRow.methodology,
+            IssuanceRow.vintage,
+            IssuanceRow.account,
+            IssuanceRow.adjustment_ref,
+            ClaimIssuanceRow.credited_tco2e,
+        )
+        .join(IssuanceRow, IssuanceRow.issuance_id == ClaimIssuanceRow.issuance_id)
+        .where(*issuance_where)
+    ):
+        key = _key_of(*claim_row[:5])
+        claims[key] += 1
+        credited[key] += claim_row[5]
+    keys = set(carried) | set(units) | set(claims)
+    return [
+        PoolBalance(
+            key=key,
+            claims=claims.get(key, 0),
+            credited_tco2e=credited.get(key, Decimal(0)),
+            units=units.get(key, 0),
+            carried_tco2e=carried.get(key, Decimal(0)),
+        )
+        for key in sorted(keys, key=_pool_order)
+    ]

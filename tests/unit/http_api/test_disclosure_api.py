@@ -126,7 +126,7 @@ def test_the_csv_export_holds_every_row_the_json_pages_hold(
 
 def test_the_api_is_read_only_by_construction(client: TestClient) -> None:
     api_routes = [r for r in disclosure_api.router.routes if isinstance(r, APIRoute)]
-    assert len(api_routes) == 11
+    assert len(api_routes) == 13
     assert all(r.methods <= {"GET", "HEAD"} for r in api_routes)
     refused = client.post("/api/v1/blocks", json={})
     assert refused.status_code == 405
@@ -150,6 +150,8 @@ def test_the_openapi_document_types_responses_and_documents_coded_errors(
         "/api/v1/totals",
         "/api/v1/totals.csv",
         "/api/v1/summary",
+        "/api/v1/pools",
+        "/api/v1/pools.csv",
         "/api/v1/audit/checkpoints",
         "/api/v1/audit/checkpoints/latest",
     }
@@ -177,3 +179,36 @@ def test_the_openapi_document_types_responses_and_documents_coded_errors(
         "$ref": "#/components/schemas/ErrorBody"
     }
     assert client.get("/docs").status_code == 404  # its scripts would come from a CDN
+
+
+def test_pools_sum_a_platforms_pools_per_methodology(client: TestClient, fakes: Fakes) -> None:
+    from decimal import Decimal
+
+    from hub.domain.issuance import AccountKey
+    from hub.services.unit_of_work import PoolBalance
+
+    def pool(methodology: str, vintage: int, ref: str | None, *figures: str) -> PoolBalance:
+        key = AccountKey("CN-HK", methodology, vintage, "pool:MTR", ref)
+        claims, credited, units, carried = figures
+        return PoolBalance(key, int(claims), Decimal(credited), int(units), Decimal(carried))
+
+    fakes.disclosure.pools_ += [
+        pool("SZ-TRANSIT-METRO", 2024, "HKAA-1", "80", "2.225592", "2", "0.225592"),
+        pool("SZ-TRANSIT-METRO", 2025, "HKAA-2", "3", "0.5", "0", "0.5"),
+        # Took over 1.2 t of person remainders: issued 1, carries 0.3.
+        pool("SZ-TRANSIT-BUS", 2024, "HKAA-1", "1", "0.1", "1", "0.3"),
+    ]
+    items = client.get("/api/v1/pools").json()["items"]
+    assert [(i["methodology"], i["pools"], i["claims"]) for i in items] == [
+        ("SZ-TRANSIT-BUS", 1, 1),
+        ("SZ-TRANSIT-METRO", 2, 83),
+    ]
+    bus, metro = items
+    assert Decimal(bus["taken_over_tco2e"]) == Decimal("1.2")
+    assert (metro["credited_tco2e"], metro["issued_units"], metro["carried_tco2e"]) == (
+        "2.725592",
+        2,
+        "0.725592",
+    )
+    only_2025 = client.get("/api/v1/pools", params={"vintage": "2025"}).json()["items"]
+    assert [(i["pools"], i["claims"]) for i in only_2025] == [(1, 3)]
