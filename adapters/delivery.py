@@ -34,8 +34,11 @@ class RowProblem:
     """A syntax fault the adapter found itself.
 
     ``line`` is the 1-based physical line of the CSV (header = line 1);
-    a problem with a whole file or the manifest has line 0 and column "".
-    ``code`` is one of adapters.problem_codes.ProblemCode.
+    a problem with a whole file or the manifest has line 0, which reports
+    never show as a line (``—`` in text, null in JSON). Its column is ""
+    or the missing header column, or for the manifest the field at fault
+    (``sha256["reductions.csv"]``). ``code`` is one of
+    adapters.problem_codes.ProblemCode.
     """
 
     file: str
