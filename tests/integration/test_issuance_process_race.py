@@ -1,9 +1,10 @@
 """Two hub processes issuing from one database at once: never a unit twice.
 
 Both `carbon-hub serve` processes run their periodic issuer every 50 ms
-while claims of two projects arrive through both of them, so both issuers
-keep racing for the same claims, the same carry accounts and the same
-serial series. Whatever the interleaving, the database must end with every
+while claims of two projects, and a month of metro rides of many commuters
+(personal: one platform pool), arrive through both of them, so both issuers
+keep racing for the same claims, the same carry accounts (the pool's above
+all) and the same serial series. Whatever the interleaving, the database must end with every
 accepted claim issued exactly once, no two live blocks of a series
 overlapping, and issued units plus carried remainders equal to the credited
 tonnes.
@@ -30,7 +31,7 @@ from hub.demo_trust import DemoTrust
 from hub.grpc_api.generated.carbonhub.v1 import partner_pb2 as pb
 from hub.trust.signing import Signer
 from tests.integration.hub_processes import PartnerSender, prepare_trust, start_hub, stop_hub
-from tests.unit.services.builders import CREDIT_CODE
+from tests.unit.services.builders import CREDIT_CODE, pseudonym
 
 pytestmark = pytest.mark.slow
 
@@ -101,6 +102,23 @@ def _claim(project_id: str, year: int, month: int) -> pb.Claim:
     )
 
 
+COMMUTERS = 60
+
+
+def _commuter(index: int) -> pb.Claim:
+    """A commuter's October on the metro: a few hundredths of a tonne, pooled."""
+    return pb.Claim(
+        record_id=f"GD2024C{index:05d}",
+        partner_methodology="GD-METRO",
+        period_start="2024-10-01",
+        period_end="2024-10-31",
+        time_zone="Asia/Shanghai",
+        activity_quantity=str(600 + index),
+        activity_unit="pkm",
+        person_pseudonym=pseudonym(f"race-commuter-{index}"),
+    )
+
+
 def _send(
     hubs: IssuingHubs, address: str, claims: list[pb.Claim], start: threading.Barrier
 ) -> list[pb.Verdict]:
@@ -130,7 +148,10 @@ def test_two_issuing_hub_processes_never_issue_a_unit_twice(
             timeout=30,
         )
     assert [r.decision for r in results.results] == [pb.DECISION_ACCEPTED] * len(PROJECTS)
-    claims = [_claim(p, y, m) for p in PROJECTS for (y, m) in MONTHS]
+    projects = [_claim(p, y, m) for p in PROJECTS for (y, m) in MONTHS]
+    rides = [_commuter(i) for i in range(COMMUTERS)]
+    claims = [c for pair in zip(projects, rides, strict=False) for c in pair]
+    claims += projects[len(rides) :] + rides[len(projects) :]
     halves = {address_a: claims[0::2], address_b: claims[1::2]}
     start = threading.Barrier(2)
     verdicts: list[pb.Verdict] = []
@@ -181,6 +202,12 @@ def test_two_issuing_hub_processes_never_issue_a_unit_twice(
                 text("SELECT coalesce(sum(last_unit - first_unit + 1), 0) FROM blocks")
             ).scalar_one()
             carried = connection.execute(text("SELECT carried FROM carry_accounts")).all()
+            accounts = connection.execute(text("SELECT account, carried FROM carry_accounts")).all()
+            pool_units = connection.execute(
+                text(
+                    "SELECT coalesce(sum(units), 0) FROM issuances WHERE account = 'pool:GD-PHCER'"
+                )
+            ).scalar_one()
             series = connection.execute(
                 text("SELECT series, min(first_unit), max(last_unit) FROM blocks GROUP BY series")
             ).all()
@@ -190,6 +217,18 @@ def test_two_issuing_hub_processes_never_issue_a_unit_twice(
     assert issued_claims == len(claims)
     carried_total = sum((Decimal(str(row[0])) for row in carried), Decimal(0))
     assert Decimal(units) + carried_total == credited
+    # The commuters' tonnes: one pool, issued once, its remainder under a tonne.
+    pooled = {
+        v.record_id: Decimal(v.credited_tco2e)
+        for v in accepted
+        if v.record_id.startswith("GD2024C")
+    }
+    assert len(pooled) == COMMUTERS
+    (pool_carried,) = [Decimal(str(c)) for a, c in accounts if a == "pool:GD-PHCER"]
+    assert not [a for a, _ in accounts if a.startswith("person:")]
+    assert 0 <= pool_carried < 1
+    assert Decimal(pool_units) + pool_carried == sum(pooled.values(), Decimal(0))
+    assert int(pool_units) >= 1
     # No gaps either: each series is numbered 1..n without a hole.
     assert all(first == 1 for _, first, _ in series)
     assert sum(int(last) for _, _, last in series) == units
