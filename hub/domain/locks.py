@@ -47,6 +47,9 @@ class LockRules:
 
     ``mobility``: a person's travel (bus, metro, bike ...), whose timed trips
     lock the person's time across every mobility methodology and partner.
+    ``site_basis``: the claim is for its site (basis site: a PV system, a
+    charger, an outlet), so the site is locked whoever the participant; the
+    site id of a personal claim (a ride's station) is only where it happened.
     ``shared_site``: the site is an outlet many people use at once (a
     recycling outlet), not an asset whose output is claimed (a PV system, a
     charger): a whole-day personal record there cannot be told from another
@@ -55,6 +58,7 @@ class LockRules:
     """
 
     mobility: bool = False
+    site_basis: bool = False
     shared_site: bool = False
 
 
@@ -101,6 +105,12 @@ def is_trip(normalised: NormalisedClaim, rules: LockRules) -> bool:
     return rules.mobility and is_timed(normalised)
 
 
+def _site_claimed(normalised: NormalisedClaim, rules: LockRules) -> bool:
+    """A claim naming a person locks its site when it is the site's claim: basis
+    site, and on an outlet shared by people at once only a timed drop."""
+    return rules.site_basis and (not rules.shared_site or is_timed(normalised))
+
+
 def site_lock_key(partner: str, site_id: str) -> str:
     return f"{partner}|site|{site_id}"
 
@@ -126,7 +136,7 @@ def locks_for(
                 hi,
             )
         )
-    elif submission.site_id and (not rules.shared_site or not person or is_timed(normalised)):
+    elif submission.site_id and (not person or _site_claimed(normalised, rules)):
         # A site without a registered project (solar system, charger) is the
         # asset: one claim per site and moment, whoever the participant named
         # (a personal pseudonym does not make a second claim of its output).

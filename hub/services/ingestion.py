@@ -44,7 +44,7 @@ from hub.services.unit_of_work import (
     UnitOfWork,
     UnitOfWorkFactory,
 )
-from hub.standard import Standard
+from hub.standard import Basis, Standard
 
 SUSPENDED_CHECK = "PROJECT_SUSPENDED_BY_BUREAU"
 
@@ -262,11 +262,17 @@ class IngestionService:
             for i, v in enumerate(decided)
         ]
 
-    def _lock_rules(self, methodology_id: str) -> LockRules:
+    def _lock_rules(self, submission: ClaimSubmission, methodology_id: str) -> LockRules:
         methodology = self._standard.methodology(methodology_id)
-        if methodology is None:
+        entry = self._standard.crosswalk_entry(submission.partner, submission.partner_methodology)
+        if methodology is None or entry is None:
             return LockRules()
-        return LockRules(mobility=methodology.mobility, shared_site=methodology.shared_site)
+        return LockRules(
+            mobility=methodology.mobility,
+            # The crosswalk may say (FiT systems are sites, not projects).
+            site_basis=self._standard.basis(entry) is Basis.SITE,
+            shared_site=methodology.shared_site,
+        )
 
     def _counted_travel(self, uow: UnitOfWork, travel: Iterable[Travel]) -> DailyMobility:
         """The persons' counted travel on the days the batch's travel touches."""
@@ -314,7 +320,7 @@ class IngestionService:
             normalised = c.assessment.normalised
             if normalised is None or decide(c.assessment.checks) is Decision.REJECTED:
                 continue
-            rules = self._lock_rules(normalised.methodology)
+            rules = self._lock_rules(c.submission, normalised.methodology)
             wanted[c.index] = locks_for(c.submission, normalised, c.assessment.origin_block, rules)
             person = (c.submission.person_pseudonym or "").strip()
             if rules.mobility and person:

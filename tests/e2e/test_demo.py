@@ -60,7 +60,8 @@ def test_demo_accepts_the_good_rows_then_nothing_new_on_a_second_run(tmp_path: P
         "DUPLICATE_RECORD_CHANGED",
         "CREDIT_CODE_INVALID",
         "ADJUSTMENT_REF_MISSING",
-        "PERSON_PERIOD_OVERLAP",
+        # Hong Kong's overlapping MTR rides of one person: one place at a time.
+        "PERSON_TRIP_OVERLAP",
         "ROW_DATE_MALFORMED",
         "SITE_PROGRAMME_CONFLICT",
     ):

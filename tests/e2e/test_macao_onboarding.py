@@ -44,7 +44,7 @@ ACCEPTED = (
 )
 HELD = ("MO-2025-000119",)  # 1.234.567 kg of metal at one station in a day
 REJECTED = {
-    "MO-2025-000111": "PERSON_PERIOD_OVERLAP",  # overlaps the same person's ride 000104
+    "MO-2025-000111": "PERSON_TRIP_OVERLAP",  # overlaps the same person's ride 000104
     "MO-2025-000112": "PERSON_PERIOD_OVERLAP",  # Hong Kong reported this person's ride that day
     "MO-2025-000113": "UTILITY_REQUIRED",  # rooftop PV without a supplier
     "MO-2025-000114": "ADJUSTMENT_REF_MISSING",

@@ -21,7 +21,8 @@ from hub.domain.locks import (
 from hub.standard import Standard
 
 MOBILITY = LockRules(mobility=True)
-SHARED = LockRules(shared_site=True)
+SITE = LockRules(site_basis=True)
+SHARED = LockRules(site_basis=True, shared_site=True)
 
 
 def trip(**changes: Any) -> ClaimSubmission:
@@ -145,10 +146,10 @@ def test_a_site_locks_its_site_and_period_whoever_the_participant(
     standard: Standard, participant: str | None
 ) -> None:
     claim = hk_fit(person_pseudonym=participant)
-    site = kinds(locks_for(claim, normalised(standard, claim), None))[LockKind.PROJECT_PERIOD]
+    site = kinds(locks_for(claim, normalised(standard, claim), None, SITE))[LockKind.PROJECT_PERIOD]
     assert site.key == "CN-HK|site|FIT-CLP-2019-04417"
     anonymous = hk_fit(person_pseudonym=None)
-    other = kinds(locks_for(anonymous, normalised(standard, anonymous), None))
+    other = kinds(locks_for(anonymous, normalised(standard, anonymous), None, SITE))
     assert site.overlaps(other[LockKind.PROJECT_PERIOD])
 
 
@@ -167,6 +168,15 @@ def test_a_timed_drop_or_the_outlets_own_record_locks_the_outlet(standard: Stand
     for claim in (timed, outlet):
         found = kinds(locks_for(claim, normalised(standard, claim), None, SHARED))
         assert found[LockKind.PROJECT_PERIOD].key == "CN-HK|site|GS-STN-007"
+
+
+def test_the_station_of_a_ride_is_where_it_happened_not_a_claimed_site(
+    standard: Standard,
+) -> None:
+    ride = trip(site_id="STATION-7")
+    found = kinds(locks_for(ride, normalised(standard, ride), None, MOBILITY))
+    assert LockKind.PROJECT_PERIOD not in found
+    assert LockKind.PERSON_TRAVEL in found
 
 
 def test_a_trip_overlap_is_reported_instead_of_the_same_modes_period_overlap() -> None:
