@@ -78,6 +78,11 @@ def test_counted_claims_get_the_new_locks_and_keep_their_decisions(
         hub.ingestion.submit(
             "CN-GD", [gd_trip("T-BUS", "GD-BUS", "08:15", "08:30", person_pseudonym=B)]
         )
+        # A ride naming its station: where it happened, not a claimed site.
+        hub.ingestion.submit(
+            "CN-GD",
+            [gd_trip("T-STATION", "GD-BUS", "12:00", "12:20", person_pseudonym=B, site_id="ST-1")],
+        )
         hub.ingestion.submit("CN-HK", [hk_fit("FIT-A", A)])
         hub.ingestion.submit("CN-HK", [replace(hk_fit("FIT-B", B), site_id="FIT-X2")])
     finally:
@@ -94,7 +99,7 @@ def test_counted_claims_get_the_new_locks_and_keep_their_decisions(
 
         assert _decisions(engine) == before  # no decision changes
         # The first received of the overlapping trips takes the person's time.
-        assert _locks(engine, "PERSON_TRAVEL") == {"T-METRO": [A]}
+        assert _locks(engine, "PERSON_TRAVEL") == {"T-METRO": [A], "T-STATION": [B]}
         sites = {r: k for r, k in _locks(engine, "PROJECT_PERIOD").items() if "|site|" in k[0]}
         assert sites == {"FIT-A": [f"CN-HK|site|{SITE}"]}
     finally:

@@ -7,8 +7,9 @@ collide with them as with the new rules' own locks:
   for every ACCEPTED or HELD timed mobility claim (bus, metro or bike, a
   period shorter than a day);
 - PROJECT_PERIOD on the site ("<partner>|site|<site id>") for every ACCEPTED
-  or HELD site claim without a project that named a person and so took no
-  site lock before (on a recycling outlet, a shared site, only timed ones).
+  or HELD claim for its site (basis site) without a project that named a
+  person and so took no site lock before (on a recycling outlet, a shared
+  site, only timed ones; a ride's station is no claimed site).
 
 No decision changes. Where two counted claims already overlap (decided under
 the old rules), the first received takes the lock and the other keeps the
@@ -44,6 +45,11 @@ branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
 MOBILITY = frozenset({"SZ-TRANSIT-BUS", "SZ-TRANSIT-METRO", "SZ-BIKE"})
+# Claims for their site (basis site): recycling outlets, and PV without a
+# project (Hong Kong's FiT and Macao's rooftop solar, basis site by their
+# crosswalks; a PV claim of project basis without a project is refused).
+# A ride's station is where it happened, not a claimed site.
+SITE_BASIS = frozenset({"SZ-RECYCLE", "SZ-PV"})
 SHARED_SITE = frozenset({"SZ-RECYCLE"})
 TRIP_LONGEST = timedelta(days=1)
 INDEX = "ix_claims_person_pseudonym_period_start"
@@ -85,6 +91,7 @@ def upgrade() -> None:
         if (
             site_id
             and not submission.get("project_id")
+            and methodology in SITE_BASIS
             and (methodology not in SHARED_SITE or timed)
         ):
             wanted.append(("PROJECT_PERIOD", f"{partner}|site|{site_id}"))
