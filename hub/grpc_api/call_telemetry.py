@@ -181,6 +181,9 @@ class CallTelemetry:
             "reason": reason,
             "duration_ms": round(seconds * 1000, 1),
         }
+        if record.caller == "-":
+            # Refused before its certificate named it: where it came from.
+            fields["peer"] = context.peer()
         if record.claims_in or record.decided:
             fields["claims_in"] = record.claims_in
             fields["claims_decided"] = dict(record.decided)

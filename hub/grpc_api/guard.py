@@ -372,13 +372,11 @@ class Guard(grpc.ServerInterceptor):  # type: ignore[misc]
         )
 
     def _admit(self, method: str, context: grpc.ServicerContext, *, streaming: bool) -> OpenCall:
-        try:
-            identity = self._identify(context)
-            note_caller(limit_key(identity))
-            authorize(identity, method, self._policy)
-        except HubError as error:
-            log.info("refused %s: %s (peer %s)", method, error.code, context.peer())
-            raise
+        # A refusal here is the call's rpc log line (with the peer when the
+        # caller is unknown), written by hub.grpc_api.call_telemetry.
+        identity = self._identify(context)
+        note_caller(limit_key(identity))
+        authorize(identity, method, self._policy)
         key = limit_key(identity)
         wait = self._limits.requests.take(key)
         if wait is not None:

@@ -113,7 +113,14 @@ def configure_logging(
             root.removeHandler(old)
     root.addHandler(handler)
     root.setLevel(level.upper())
+    # Libraries' own progress lines (alembic's "Running upgrade ..." at each
+    # start) only below info; a refused start stays one coded line.
+    for name in _CHATTY_LIBRARIES:
+        logging.getLogger(name).setLevel(logging.DEBUG if level == "debug" else logging.WARNING)
     return handler
+
+
+_CHATTY_LIBRARIES = ("alembic",)
 
 
 def _is_terminal(stream: TextIO) -> bool:
