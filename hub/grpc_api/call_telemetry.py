@@ -57,7 +57,7 @@ class CallRecord:
         self.started = time.monotonic()
         self.caller = "-"
         self.claims_in = 0
-        self.decided: Counter[str] = Counter()
+        self.decided: Counter[int] = Counter()  # by partner_pb2.Decision number
         self.checks: Counter[str] = Counter()
         self.envelopes = 0
         self.envelope_started: float | None = None
@@ -158,10 +158,15 @@ class CallTelemetry:
     def _responded(self, record: CallRecord, response: Any) -> None:
         if isinstance(response, partner_pb2.VerdictBatch):
             record.envelopes += 1
+            # Counted by enum number, named once at the call's end: this loop
+            # runs for every claim (about 1.5 us each).
+            decided, fired = record.decided, record.checks
             for verdict in response.verdicts:
-                record.decided[_DECISIONS.get(verdict.decision, "UNSPECIFIED")] += 1
-                for check in verdict.checks:
-                    record.checks[check.code] += 1
+                decided[verdict.decision] += 1
+                checks = verdict.checks
+                if checks:
+                    for check in checks:
+                        fired[check.code] += 1
             if record.envelope_started is not None and self._metrics is not None:
                 self._metrics.envelope_seconds.observe(time.monotonic() - record.envelope_started)
             record.envelope_started = None
@@ -184,9 +189,13 @@ class CallTelemetry:
         if record.caller == "-":
             # Refused before its certificate named it: where it came from.
             fields["peer"] = context.peer()
-        if record.claims_in or record.decided:
+        decided = {
+            _DECISIONS.get(number, "UNSPECIFIED"): count
+            for number, count in sorted(record.decided.items())
+        }
+        if record.claims_in or decided:
             fields["claims_in"] = record.claims_in
-            fields["claims_decided"] = dict(record.decided)
+            fields["claims_decided"] = decided
             fields["envelopes"] = record.envelopes
         if record.outcome is not None:
             fields["outcome"] = record.outcome
@@ -199,7 +208,7 @@ class CallTelemetry:
         metrics.rpc_seconds.labels(name).observe(seconds)
         if reason:
             metrics.refusals.labels("grpc", reason).inc()
-        for decision, count in record.decided.items():
+        for decision, count in decided.items():
             metrics.claims.labels(decision).inc(count)
         for check, count in record.checks.items():
             metrics.checks.labels(check).inc(count)
