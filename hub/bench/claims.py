@@ -105,12 +105,17 @@ def _day(index: int) -> str:
 class ClaimStream:
     """The claims of one benchmark run, in delivery order."""
 
-    def __init__(self, claims: int, *, seed: int = 6, namespace: str = "bench") -> None:
+    def __init__(
+        self, claims: int, *, seed: int = 6, namespace: str = "bench", personal_only: bool = False
+    ) -> None:
         self.total = claims
         self.namespace = namespace
         # One delivery per run: on the wire the delivery id is the envelope's.
         self.delivery_id = f"GD-BENCH-{namespace.upper()}"
-        self.projects = pv_projects(pv_project_count(claims), namespace)
+        # Personal only: every claim a person's, pooled at issuance per platform.
+        self._pv_share = 0.0 if personal_only else PV_SHARE
+        count = 0 if personal_only else pv_project_count(claims)
+        self.projects = pv_projects(count, namespace)
         self._people = people_for(claims)
         self._random = random.Random(seed)
 
@@ -127,7 +132,7 @@ class ClaimStream:
                 emitted += 1
                 continue
             serial += 1
-            if rng.random() < PV_SHARE:
+            if rng.random() < self._pv_share:
                 original = self._pv(pv, serial)
                 pv += 1
             else:

@@ -40,6 +40,13 @@ def ingest(
     window: Annotated[
         int, typer.Option("--window", min=1, max=64, help="unanswered envelopes per client")
     ] = 2,
+    personal_only: Annotated[
+        bool,
+        typer.Option(
+            "--personal-only",
+            help="no PV project: only persons' claims (then `carbon-hub issue` pools them)",
+        ),
+    ] = False,
     baseline_claims: Annotated[
         int | None,
         typer.Option(
@@ -66,6 +73,7 @@ def ingest(
         data_dir=data_dir,
         window=window,
         baseline_claims=baseline_claims,
+        personal_only=personal_only,
     )
     try:
         figures = run_ingest(options, lambda line: _console.print(line))

@@ -80,6 +80,7 @@ class IngestOptions:
     window: int = 2
     baseline_claims: int | None = None  # copy only the first rows into the baseline
     seed: int = 6
+    personal_only: bool = False  # no PV project: every claim a person's (pooled issuance)
 
 
 def plan_envelopes(
@@ -225,7 +226,7 @@ def _run(
         say(f"preloading {options.preload:,} claims")
         _preload(hub_url, folder, options.preload, say)
 
-    stream = ClaimStream(options.claims, seed=options.seed)
+    stream = ClaimStream(options.claims, seed=options.seed, personal_only=options.personal_only)
     feed = EnvelopeFeed(
         wire_envelopes(stream, options.partners, options.envelope_size),
         options.partners,
@@ -252,17 +253,18 @@ def _run(
                 pb.GetPartnerSequenceRequest(partner=PARTNER), timeout=UNARY_TIMEOUT
             ).last_sequence
             sequence = SharedSequence(signer, last)
-            request = pb.RegisterProjectsRequest(
-                partner=PARTNER, projects=[project_to_proto(p) for p in stream.projects]
-            )
-            registered = stub.RegisterProjects(
-                sequence.sign(request, PayloadType.PROJECTS), timeout=UNARY_TIMEOUT
-            )
-            refused = [
-                r.project_id for r in registered.results if r.decision != pb.DECISION_ACCEPTED
-            ]
-            if refused:
-                raise RuntimeError(f"the hub refused the run's PV projects: {refused}")
+            if stream.projects:  # none when --personal-only
+                request = pb.RegisterProjectsRequest(
+                    partner=PARTNER, projects=[project_to_proto(p) for p in stream.projects]
+                )
+                registered = stub.RegisterProjects(
+                    sequence.sign(request, PayloadType.PROJECTS), timeout=UNARY_TIMEOUT
+                )
+                refused = [
+                    r.project_id for r in registered.results if r.decision != pb.DECISION_ACCEPTED
+                ]
+                if refused:
+                    raise RuntimeError(f"the hub refused the run's PV projects: {refused}")
         clients = [
             StreamingClient.over_tls(
                 hub.address,
