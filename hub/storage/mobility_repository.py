@@ -24,7 +24,12 @@ from hub.storage.transaction import Transaction, chunks
 __all__ = ["SqlAlchemyMobilityRepository", "person_lock_id"]
 
 _COUNTED = (str(Decision.ACCEPTED), str(Decision.HELD))
-_ADVISORY_LOCK = text("SELECT pg_advisory_xact_lock(:id)")
+# One statement for the whole batch, taking the locks in ascending order (the
+# sorted subquery feeds the outer call row by row in that order).
+_ADVISORY_LOCKS = text(
+    "SELECT count(pg_advisory_xact_lock(id)) FROM"
+    " (SELECT id FROM unnest(CAST(:ids AS bigint[])) AS t (id) ORDER BY id) AS s"
+)
 
 
 def person_lock_id(person: str) -> int:
@@ -58,8 +63,8 @@ class SqlAlchemyMobilityRepository:
             # first. Sorted ids: two batches sharing persons never deadlock.
             # SQLite needs nothing: BEGIN IMMEDIATE serialises writers.
             with self._tx.writing():
-                for lock_id in sorted({person_lock_id(p) for p in wanted}):
-                    connection.execute(_ADVISORY_LOCK, {"id": lock_id})
+                ids = sorted({person_lock_id(p) for p in wanted})
+                connection.execute(_ADVISORY_LOCKS, {"ids": ids}).scalar_one()
         found: list[Travel] = []
         for chunk in chunks(wanted):
             rows = connection.execute(
