@@ -695,7 +695,11 @@ def submit_reconciliation(
         partner=partner,
         totals=[
             ledger_pb.HoldingTotal(
-                state=t.state, vintage=t.vintage, count=t.count, quantity=str(t.quantity)
+                state=t.state,
+                vintage=t.vintage,
+                count=t.count,
+                quantity=str(t.quantity),
+                platform=t.platform,
             )
             for t in totals
         ],
@@ -708,6 +712,7 @@ def submit_reconciliation(
                 serial=h.serial,
                 digest=h.digest,
                 trail=sorted(h.trail),
+                platform=h.platform,
             )
             for h in holdings
         ],

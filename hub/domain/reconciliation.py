@@ -5,9 +5,11 @@ their *holdings* in one shape: a set of subjects (partner: its records;
 exchange: its blocks), each with a state, vintage, quantity, a digest of
 its content and an audit trail. Comparison runs in three phases:
 
-1. totals per (state, vintage): count and quantity, the hub's against the
-   counterpart's stated totals, and the stated totals against what the
-   counterpart's own holdings add up to;
+1. totals per (state, vintage, platform): count and quantity, the hub's
+   against the counterpart's stated totals, and the stated totals against
+   what the counterpart's own holdings add up to (a partner's personal
+   records per reporting platform: the totals behind each platform's pools;
+   the platform is "" for everything else);
 2. unit blocks: every subject present on both sides, once, with equal state,
    quantity, serial and digest;
 3. audit trail: for every subject, the same trail entries on both sides.
@@ -58,6 +60,8 @@ class DiscrepancyKind(StrEnum):
     # Phase 2: a subject listed more than once on one side (values: the counts);
     # which record is meant is ambiguous, so its aspects and trail are not compared.
     DUPLICATE_SUBJECT = "DUPLICATE_SUBJECT"
+    # Phase 2: a record's reporting platform differs (it pools elsewhere).
+    PLATFORM_DIFFERS = "PLATFORM_DIFFERS"
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,6 +70,7 @@ class Total:
     vintage: int
     count: int
     quantity: Decimal
+    platform: str = ""  # partner: the reporting platform of personal records; else ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,6 +82,7 @@ class Holding:
     serial: str = ""  # exchange: SZCER serial; partner: origin serial
     digest: str = ""  # partner: reconciliation digest of the record; exchange: empty
     trail: frozenset[str] = frozenset()  # e.g. "RETIRED:<retirement id>", "SOURCE_CANCELLED:<id>"
+    platform: str = ""  # partner: the platform the record names ("" none); exchange: ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -88,13 +94,22 @@ class Discrepancy:
     counterpart_value: str
 
 
+TotalKey = tuple[str, int, str]  # state, vintage, platform
+
+
 def totals_of(holdings: list[Holding]) -> list[Total]:
-    """Phase-1 totals of a holding list, sorted by (state, vintage)."""
-    sums: dict[tuple[str, int], tuple[int, Decimal]] = {}
+    """Phase-1 totals of a holding list, sorted by (state, vintage, platform)."""
+    sums: dict[TotalKey, tuple[int, Decimal]] = {}
     for h in holdings:
-        count, quantity = sums.get((h.state, h.vintage), (0, Decimal(0)))
-        sums[(h.state, h.vintage)] = (count + 1, quantity + h.quantity)
-    return [Total(s, v, c, q) for (s, v), (c, q) in sorted(sums.items())]
+        key = (h.state, h.vintage, h.platform)
+        count, quantity = sums.get(key, (0, Decimal(0)))
+        sums[key] = (count + 1, quantity + h.quantity)
+    return [Total(s, v, c, q, p) for (s, v, p), (c, q) in sorted(sums.items())]
+
+
+def total_subject(state: str, vintage: int, platform: str = "") -> str:
+    """A total's subject: "<state>/<vintage>", and "/<platform>" where it has one."""
+    return f"{state}/{vintage}/{platform}" if platform else f"{state}/{vintage}"
 
 
 def source_cancelled_entry(cancellation_id: str) -> str:
@@ -127,6 +142,7 @@ def partner_holding(
         serial=(submission.origin_serial or "").strip(),
         digest=submission.reconciliation_digest(),
         trail=frozenset(trail),
+        platform=(submission.platform or "").strip(),
     )
 
 
@@ -162,13 +178,14 @@ def outcome(discrepancies: Sequence[Discrepancy]) -> ReconciliationStatus:
     return ReconciliationStatus.INCONSISTENT if discrepancies else ReconciliationStatus.CONSISTENT
 
 
-def _summed(totals: Iterable[Total]) -> dict[tuple[str, int], tuple[int, Decimal]]:
-    # A counterpart may state one (state, vintage) twice; its rows add up
-    # rather than the last silently replacing the first.
-    sums: dict[tuple[str, int], tuple[int, Decimal]] = {}
+def _summed(totals: Iterable[Total]) -> dict[TotalKey, tuple[int, Decimal]]:
+    # A counterpart may state one (state, vintage, platform) twice; its rows
+    # add up rather than the last silently replacing the first.
+    sums: dict[TotalKey, tuple[int, Decimal]] = {}
     for t in totals:
-        count, quantity = sums.get((t.state, t.vintage), _ZERO_TOTAL)
-        sums[(t.state, t.vintage)] = (count + t.count, quantity + t.quantity)
+        key = (t.state, t.vintage, t.platform)
+        count, quantity = sums.get(key, _ZERO_TOTAL)
+        sums[key] = (count + t.count, quantity + t.quantity)
     return sums
 
 
@@ -178,16 +195,15 @@ def _total_text(total: tuple[int, Decimal]) -> str:
 
 def _total_differences(
     kind: DiscrepancyKind,
-    ours: dict[tuple[str, int], tuple[int, Decimal]],
-    theirs: dict[tuple[str, int], tuple[int, Decimal]],
+    ours: dict[TotalKey, tuple[int, Decimal]],
+    theirs: dict[TotalKey, tuple[int, Decimal]],
 ) -> list[Discrepancy]:
     out: list[Discrepancy] = []
     for key in sorted(ours.keys() | theirs.keys()):
         mine, other = ours.get(key, _ZERO_TOTAL), theirs.get(key, _ZERO_TOTAL)
         # Tuple equality compares the Decimal quantities numerically.
         if mine != other:
-            state, vintage = key
-            subject = f"{state}/{vintage}"
+            subject = total_subject(*key)
             out.append(
                 Discrepancy(Phase.TOTALS, kind, subject, _total_text(mine), _total_text(other))
             )
@@ -227,6 +243,7 @@ def _aspects(hub: Holding, cp: Holding) -> list[Discrepancy]:
         ),
         (DiscrepancyKind.SERIAL_DIFFERS, hub.serial, cp.serial, hub.serial != cp.serial),
         (DiscrepancyKind.CONTENT_DIFFERS, hub.digest, cp.digest, hub.digest != cp.digest),
+        (DiscrepancyKind.PLATFORM_DIFFERS, hub.platform, cp.platform, hub.platform != cp.platform),
     )
     return [
         Discrepancy(Phase.UNIT_BLOCKS, kind, hub.subject_id, ours, theirs)

@@ -198,6 +198,7 @@ LIMITS: dict[str, Limit] = {_V1 + name: limit for name, limit in (
     ("HoldingTotal.vintage", VINTAGE),
     ("HoldingTotal.count", integer(0, INT64_MAX)),
     ("HoldingTotal.quantity", QUANTITY),
+    ("HoldingTotal.platform", ident(64)),
     ("Holding.subject_id", ident(400, "discrepancies.subject_id")),
     ("Holding.state", ident(32)),
     ("Holding.vintage", VINTAGE),
@@ -205,6 +206,7 @@ LIMITS: dict[str, Limit] = {_V1 + name: limit for name, limit in (
     ("Holding.serial", ident(500)),
     ("Holding.digest", ident(128)),
     ("Holding.trail", items(MAX_TRAIL_ENTRIES, ident(400))),
+    ("Holding.platform", ident(64)),
     # ExchangeService
     ("StreamBlocksRequest.after_cursor", Limit(min_value=0, max_value=INT64_MAX, out_of_range="CURSOR_OUT_OF_RANGE", note="compared with outbox.cursor; out of range: CURSOR_OUT_OF_RANGE")),
     ("StreamBlocksRequest.follow", FLAG),

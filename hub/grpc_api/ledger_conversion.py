@@ -17,7 +17,7 @@ from datetime import UTC, datetime
 from decimal import Decimal, InvalidOperation
 
 from hub.domain.blocks import Adjustment, AdjustmentStatus, Block, BlockState
-from hub.domain.reconciliation import Holding, ReconciliationStatus, Total
+from hub.domain.reconciliation import Holding, ReconciliationStatus, Total, total_subject
 from hub.domain.retirements import RetirementPurpose, RetirementRequest
 from hub.domain.serial_blocks import SerialRange, Series
 from hub.errors import InvalidRequest
@@ -311,6 +311,7 @@ def holding_from_proto(message: ledger_pb.Holding) -> Holding:
         serial=message.serial,
         digest=message.digest,
         trail=frozenset(message.trail),
+        platform=message.platform.strip(),
     )
 
 
@@ -323,11 +324,12 @@ def holding_to_proto(holding: Holding) -> ledger_pb.Holding:
         serial=holding.serial,
         digest=holding.digest,
         trail=sorted(holding.trail),  # a set on the hub's side: sorted for stable bytes
+        platform=holding.platform,
     )
 
 
 def total_from_proto(message: ledger_pb.HoldingTotal) -> Total:
-    subject = f"{message.state}/{message.vintage}"
+    subject = total_subject(message.state, message.vintage, message.platform)
     if not message.state.strip():
         raise InvalidRequest(
             "TOTAL_MALFORMED", f"total {subject} has no state", {"subject_id": subject}
@@ -341,13 +343,21 @@ def total_from_proto(message: ledger_pb.HoldingTotal) -> Total:
             {"subject_id": subject, "field": "quantity"},
         ) from problem
     return Total(
-        state=message.state.strip(), vintage=message.vintage, count=message.count, quantity=quantity
+        state=message.state.strip(),
+        vintage=message.vintage,
+        count=message.count,
+        quantity=quantity,
+        platform=message.platform.strip(),
     )
 
 
 def total_to_proto(total: Total) -> ledger_pb.HoldingTotal:
     return ledger_pb.HoldingTotal(
-        state=total.state, vintage=total.vintage, count=total.count, quantity=str(total.quantity)
+        state=total.state,
+        vintage=total.vintage,
+        count=total.count,
+        quantity=str(total.quantity),
+        platform=total.platform,
     )
 
 

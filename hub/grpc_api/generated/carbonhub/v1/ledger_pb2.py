@@ -24,19 +24,19 @@ _sym_db = _symbol_database.Default()
 
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x19\x63\x61rbonhub/v1/ledger.proto\x12\x0c\x63\x61rbonhub.v1\"?\n\x07Receipt\x12\x0e\n\x06key_id\x18\x01 \x01(\t\x12\x11\n\tstatement\x18\x02 \x01(\x0c\x12\x11\n\tsignature\x18\x03 \x01(\x0c\"Y\n\rSignedPayload\x12\x14\n\x0cpayload_type\x18\x01 \x01(\t\x12\x0f\n\x07payload\x18\x02 \x01(\x0c\x12\x0e\n\x06key_id\x18\x03 \x01(\t\x12\x11\n\tsignature\x18\x04 \x01(\x0c\"\\\n\x17\x43orrespondingAdjustment\x12\x11\n\treference\x18\x01 \x01(\t\x12.\n\x06status\x18\x02 \x01(\x0e\x32\x1e.carbonhub.v1.AdjustmentStatus\"\xee\x02\n\x05\x42lock\x12\x10\n\x08\x62lock_id\x18\x01 \x01(\t\x12\x0e\n\x06serial\x18\x02 \x01(\t\x12\x0e\n\x06origin\x18\x03 \x01(\t\x12\x13\n\x0bmethodology\x18\x04 \x01(\t\x12\x0f\n\x07vintage\x18\x05 \x01(\r\x12\x0f\n\x07project\x18\x06 \x01(\t\x12\x12\n\nfirst_unit\x18\x07 \x01(\x04\x12\x11\n\tlast_unit\x18\x08 \x01(\x04\x12\r\n\x05units\x18\t \x01(\x04\x12\'\n\x05state\x18\n \x01(\x0e\x32\x18.carbonhub.v1.BlockState\x12\x39\n\nadjustment\x18\x0b \x01(\x0b\x32%.carbonhub.v1.CorrespondingAdjustment\x12\x17\n\x0fparent_block_id\x18\x0c \x01(\t\x12\x11\n\tissued_at\x18\r \x01(\t\x12\x0e\n\x06\x66rozen\x18\x0e \x01(\x08\x12&\n\x07receipt\x18\x0f \x01(\x0b\x32\x15.carbonhub.v1.Receipt\"O\n\x0cHoldingTotal\x12\r\n\x05state\x18\x01 \x01(\t\x12\x0f\n\x07vintage\x18\x02 \x01(\r\x12\r\n\x05\x63ount\x18\x03 \x01(\x04\x12\x10\n\x08quantity\x18\x04 \x01(\t\"~\n\x07Holding\x12\x12\n\nsubject_id\x18\x01 \x01(\t\x12\r\n\x05state\x18\x02 \x01(\t\x12\x0f\n\x07vintage\x18\x03 \x01(\r\x12\x10\n\x08quantity\x18\x04 \x01(\t\x12\x0e\n\x06serial\x18\x05 \x01(\t\x12\x0e\n\x06\x64igest\x18\x06 \x01(\t\x12\r\n\x05trail\x18\x07 \x03(\t\"]\n\x15ReconciliationRequest\x12\x19\n\x11reconciliation_id\x18\x01 \x01(\t\x12\x13\n\x0b\x63ounterpart\x18\x02 \x01(\t\x12\x14\n\x0crequested_at\x18\x03 \x01(\t\"4\n!ListReconciliationRequestsRequest\x12\x0f\n\x07partner\x18\x01 \x01(\t\"[\n\"ListReconciliationRequestsResponse\x12\x35\n\x08requests\x18\x01 \x03(\x0b\x32#.carbonhub.v1.ReconciliationRequest\"\x9e\x01\n\x1bSubmitReconciliationRequest\x12\x19\n\x11reconciliation_id\x18\x01 \x01(\t\x12\x0f\n\x07partner\x18\x02 \x01(\t\x12*\n\x06totals\x18\x03 \x03(\x0b\x32\x1a.carbonhub.v1.HoldingTotal\x12\'\n\x08holdings\x18\x04 \x03(\x0b\x32\x15.carbonhub.v1.Holding\"\x96\x01\n\x0b\x44iscrepancy\x12\x16\n\x0e\x64iscrepancy_id\x18\x01 \x01(\t\x12\r\n\x05phase\x18\x02 \x01(\t\x12\x0c\n\x04kind\x18\x03 \x01(\t\x12\x12\n\nsubject_id\x18\x04 \x01(\t\x12\x11\n\thub_value\x18\x05 \x01(\t\x12\x19\n\x11\x63ounterpart_value\x18\x06 \x01(\t\x12\x10\n\x08resolved\x18\x07 \x01(\x08\"\xc6\x01\n\x14ReconciliationReport\x12\x19\n\x11reconciliation_id\x18\x01 \x01(\t\x12\x13\n\x0b\x63ounterpart\x18\x02 \x01(\t\x12\x32\n\x06status\x18\x03 \x01(\x0e\x32\".carbonhub.v1.ReconciliationStatus\x12\x30\n\rdiscrepancies\x18\x04 \x03(\x0b\x32\x19.carbonhub.v1.Discrepancy\x12\x18\n\x10\x66rozen_block_ids\x18\x05 \x03(\t*\xa7\x01\n\nBlockState\x12\x1b\n\x17\x42LOCK_STATE_UNSPECIFIED\x10\x00\x12\x16\n\x12\x42LOCK_STATE_ISSUED\x10\x01\x12\x19\n\x15\x42LOCK_STATE_DELIVERED\x10\x02\x12\x17\n\x13\x42LOCK_STATE_RETIRED\x10\x03\x12\x19\n\x15\x42LOCK_STATE_CANCELLED\x10\x04\x12\x15\n\x11\x42LOCK_STATE_SPLIT\x10\x05*\xba\x01\n\x10\x41\x64justmentStatus\x12!\n\x1d\x41\x44JUSTMENT_STATUS_UNSPECIFIED\x10\x00\x12\"\n\x1e\x41\x44JUSTMENT_STATUS_NOT_REQUIRED\x10\x01\x12\x1d\n\x19\x41\x44JUSTMENT_STATUS_PENDING\x10\x02\x12\x1f\n\x1b\x41\x44JUSTMENT_STATUS_COMMITTED\x10\x03\x12\x1f\n\x1b\x41\x44JUSTMENT_STATUS_COMPLETED\x10\x04*\xee\x01\n\x14ReconciliationStatus\x12%\n!RECONCILIATION_STATUS_UNSPECIFIED\x10\x00\x12#\n\x1fRECONCILIATION_STATUS_REQUESTED\x10\x01\x12$\n RECONCILIATION_STATUS_CONSISTENT\x10\x02\x12&\n\"RECONCILIATION_STATUS_INCONSISTENT\x10\x03\x12<\n8RECONCILIATION_STATUS_COMPLETED_WITH_MANUAL_INTERVENTION\x10\x04\x62\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x19\x63\x61rbonhub/v1/ledger.proto\x12\x0c\x63\x61rbonhub.v1\"?\n\x07Receipt\x12\x0e\n\x06key_id\x18\x01 \x01(\t\x12\x11\n\tstatement\x18\x02 \x01(\x0c\x12\x11\n\tsignature\x18\x03 \x01(\x0c\"Y\n\rSignedPayload\x12\x14\n\x0cpayload_type\x18\x01 \x01(\t\x12\x0f\n\x07payload\x18\x02 \x01(\x0c\x12\x0e\n\x06key_id\x18\x03 \x01(\t\x12\x11\n\tsignature\x18\x04 \x01(\x0c\"\\\n\x17\x43orrespondingAdjustment\x12\x11\n\treference\x18\x01 \x01(\t\x12.\n\x06status\x18\x02 \x01(\x0e\x32\x1e.carbonhub.v1.AdjustmentStatus\"\xee\x02\n\x05\x42lock\x12\x10\n\x08\x62lock_id\x18\x01 \x01(\t\x12\x0e\n\x06serial\x18\x02 \x01(\t\x12\x0e\n\x06origin\x18\x03 \x01(\t\x12\x13\n\x0bmethodology\x18\x04 \x01(\t\x12\x0f\n\x07vintage\x18\x05 \x01(\r\x12\x0f\n\x07project\x18\x06 \x01(\t\x12\x12\n\nfirst_unit\x18\x07 \x01(\x04\x12\x11\n\tlast_unit\x18\x08 \x01(\x04\x12\r\n\x05units\x18\t \x01(\x04\x12\'\n\x05state\x18\n \x01(\x0e\x32\x18.carbonhub.v1.BlockState\x12\x39\n\nadjustment\x18\x0b \x01(\x0b\x32%.carbonhub.v1.CorrespondingAdjustment\x12\x17\n\x0fparent_block_id\x18\x0c \x01(\t\x12\x11\n\tissued_at\x18\r \x01(\t\x12\x0e\n\x06\x66rozen\x18\x0e \x01(\x08\x12&\n\x07receipt\x18\x0f \x01(\x0b\x32\x15.carbonhub.v1.Receipt\"a\n\x0cHoldingTotal\x12\r\n\x05state\x18\x01 \x01(\t\x12\x0f\n\x07vintage\x18\x02 \x01(\r\x12\r\n\x05\x63ount\x18\x03 \x01(\x04\x12\x10\n\x08quantity\x18\x04 \x01(\t\x12\x10\n\x08platform\x18\x05 \x01(\t\"\x90\x01\n\x07Holding\x12\x12\n\nsubject_id\x18\x01 \x01(\t\x12\r\n\x05state\x18\x02 \x01(\t\x12\x0f\n\x07vintage\x18\x03 \x01(\r\x12\x10\n\x08quantity\x18\x04 \x01(\t\x12\x0e\n\x06serial\x18\x05 \x01(\t\x12\x0e\n\x06\x64igest\x18\x06 \x01(\t\x12\r\n\x05trail\x18\x07 \x03(\t\x12\x10\n\x08platform\x18\x08 \x01(\t\"]\n\x15ReconciliationRequest\x12\x19\n\x11reconciliation_id\x18\x01 \x01(\t\x12\x13\n\x0b\x63ounterpart\x18\x02 \x01(\t\x12\x14\n\x0crequested_at\x18\x03 \x01(\t\"4\n!ListReconciliationRequestsRequest\x12\x0f\n\x07partner\x18\x01 \x01(\t\"[\n\"ListReconciliationRequestsResponse\x12\x35\n\x08requests\x18\x01 \x03(\x0b\x32#.carbonhub.v1.ReconciliationRequest\"\x9e\x01\n\x1bSubmitReconciliationRequest\x12\x19\n\x11reconciliation_id\x18\x01 \x01(\t\x12\x0f\n\x07partner\x18\x02 \x01(\t\x12*\n\x06totals\x18\x03 \x03(\x0b\x32\x1a.carbonhub.v1.HoldingTotal\x12\'\n\x08holdings\x18\x04 \x03(\x0b\x32\x15.carbonhub.v1.Holding\"\x96\x01\n\x0b\x44iscrepancy\x12\x16\n\x0e\x64iscrepancy_id\x18\x01 \x01(\t\x12\r\n\x05phase\x18\x02 \x01(\t\x12\x0c\n\x04kind\x18\x03 \x01(\t\x12\x12\n\nsubject_id\x18\x04 \x01(\t\x12\x11\n\thub_value\x18\x05 \x01(\t\x12\x19\n\x11\x63ounterpart_value\x18\x06 \x01(\t\x12\x10\n\x08resolved\x18\x07 \x01(\x08\"\xc6\x01\n\x14ReconciliationReport\x12\x19\n\x11reconciliation_id\x18\x01 \x01(\t\x12\x13\n\x0b\x63ounterpart\x18\x02 \x01(\t\x12\x32\n\x06status\x18\x03 \x01(\x0e\x32\".carbonhub.v1.ReconciliationStatus\x12\x30\n\rdiscrepancies\x18\x04 \x03(\x0b\x32\x19.carbonhub.v1.Discrepancy\x12\x18\n\x10\x66rozen_block_ids\x18\x05 \x03(\t*\xa7\x01\n\nBlockState\x12\x1b\n\x17\x42LOCK_STATE_UNSPECIFIED\x10\x00\x12\x16\n\x12\x42LOCK_STATE_ISSUED\x10\x01\x12\x19\n\x15\x42LOCK_STATE_DELIVERED\x10\x02\x12\x17\n\x13\x42LOCK_STATE_RETIRED\x10\x03\x12\x19\n\x15\x42LOCK_STATE_CANCELLED\x10\x04\x12\x15\n\x11\x42LOCK_STATE_SPLIT\x10\x05*\xba\x01\n\x10\x41\x64justmentStatus\x12!\n\x1d\x41\x44JUSTMENT_STATUS_UNSPECIFIED\x10\x00\x12\"\n\x1e\x41\x44JUSTMENT_STATUS_NOT_REQUIRED\x10\x01\x12\x1d\n\x19\x41\x44JUSTMENT_STATUS_PENDING\x10\x02\x12\x1f\n\x1b\x41\x44JUSTMENT_STATUS_COMMITTED\x10\x03\x12\x1f\n\x1b\x41\x44JUSTMENT_STATUS_COMPLETED\x10\x04*\xee\x01\n\x14ReconciliationStatus\x12%\n!RECONCILIATION_STATUS_UNSPECIFIED\x10\x00\x12#\n\x1fRECONCILIATION_STATUS_REQUESTED\x10\x01\x12$\n RECONCILIATION_STATUS_CONSISTENT\x10\x02\x12&\n\"RECONCILIATION_STATUS_INCONSISTENT\x10\x03\x12<\n8RECONCILIATION_STATUS_COMPLETED_WITH_MANUAL_INTERVENTION\x10\x04\x62\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
 _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'carbonhub.v1.ledger_pb2', _globals)
 if not _descriptor._USE_C_DESCRIPTORS:
   DESCRIPTOR._loaded_options = None
-  _globals['_BLOCKSTATE']._serialized_start=1629
-  _globals['_BLOCKSTATE']._serialized_end=1796
-  _globals['_ADJUSTMENTSTATUS']._serialized_start=1799
-  _globals['_ADJUSTMENTSTATUS']._serialized_end=1985
-  _globals['_RECONCILIATIONSTATUS']._serialized_start=1988
-  _globals['_RECONCILIATIONSTATUS']._serialized_end=2226
+  _globals['_BLOCKSTATE']._serialized_start=1666
+  _globals['_BLOCKSTATE']._serialized_end=1833
+  _globals['_ADJUSTMENTSTATUS']._serialized_start=1836
+  _globals['_ADJUSTMENTSTATUS']._serialized_end=2022
+  _globals['_RECONCILIATIONSTATUS']._serialized_start=2025
+  _globals['_RECONCILIATIONSTATUS']._serialized_end=2263
   _globals['_RECEIPT']._serialized_start=43
   _globals['_RECEIPT']._serialized_end=106
   _globals['_SIGNEDPAYLOAD']._serialized_start=108
@@ -46,19 +46,19 @@ if not _descriptor._USE_C_DESCRIPTORS:
   _globals['_BLOCK']._serialized_start=294
   _globals['_BLOCK']._serialized_end=660
   _globals['_HOLDINGTOTAL']._serialized_start=662
-  _globals['_HOLDINGTOTAL']._serialized_end=741
-  _globals['_HOLDING']._serialized_start=743
-  _globals['_HOLDING']._serialized_end=869
-  _globals['_RECONCILIATIONREQUEST']._serialized_start=871
-  _globals['_RECONCILIATIONREQUEST']._serialized_end=964
-  _globals['_LISTRECONCILIATIONREQUESTSREQUEST']._serialized_start=966
-  _globals['_LISTRECONCILIATIONREQUESTSREQUEST']._serialized_end=1018
-  _globals['_LISTRECONCILIATIONREQUESTSRESPONSE']._serialized_start=1020
-  _globals['_LISTRECONCILIATIONREQUESTSRESPONSE']._serialized_end=1111
-  _globals['_SUBMITRECONCILIATIONREQUEST']._serialized_start=1114
-  _globals['_SUBMITRECONCILIATIONREQUEST']._serialized_end=1272
-  _globals['_DISCREPANCY']._serialized_start=1275
-  _globals['_DISCREPANCY']._serialized_end=1425
-  _globals['_RECONCILIATIONREPORT']._serialized_start=1428
-  _globals['_RECONCILIATIONREPORT']._serialized_end=1626
+  _globals['_HOLDINGTOTAL']._serialized_end=759
+  _globals['_HOLDING']._serialized_start=762
+  _globals['_HOLDING']._serialized_end=906
+  _globals['_RECONCILIATIONREQUEST']._serialized_start=908
+  _globals['_RECONCILIATIONREQUEST']._serialized_end=1001
+  _globals['_LISTRECONCILIATIONREQUESTSREQUEST']._serialized_start=1003
+  _globals['_LISTRECONCILIATIONREQUESTSREQUEST']._serialized_end=1055
+  _globals['_LISTRECONCILIATIONREQUESTSRESPONSE']._serialized_start=1057
+  _globals['_LISTRECONCILIATIONREQUESTSRESPONSE']._serialized_end=1148
+  _globals['_SUBMITRECONCILIATIONREQUEST']._serialized_start=1151
+  _globals['_SUBMITRECONCILIATIONREQUEST']._serialized_end=1309
+  _globals['_DISCREPANCY']._serialized_start=1312
+  _globals['_DISCREPANCY']._serialized_end=1462
+  _globals['_RECONCILIATIONREPORT']._serialized_start=1465
+  _globals['_RECONCILIATIONREPORT']._serialized_end=1663
 # @@protoc_insertion_point(module_scope)

@@ -113,19 +113,21 @@ class Block(_message.Message):
     def __init__(self, block_id: _Optional[str] = ..., serial: _Optional[str] = ..., origin: _Optional[str] = ..., methodology: _Optional[str] = ..., vintage: _Optional[int] = ..., project: _Optional[str] = ..., first_unit: _Optional[int] = ..., last_unit: _Optional[int] = ..., units: _Optional[int] = ..., state: _Optional[_Union[BlockState, str]] = ..., adjustment: _Optional[_Union[CorrespondingAdjustment, _Mapping]] = ..., parent_block_id: _Optional[str] = ..., issued_at: _Optional[str] = ..., frozen: _Optional[bool] = ..., receipt: _Optional[_Union[Receipt, _Mapping]] = ...) -> None: ...
 
 class HoldingTotal(_message.Message):
-    __slots__ = ("state", "vintage", "count", "quantity")
+    __slots__ = ("state", "vintage", "count", "quantity", "platform")
     STATE_FIELD_NUMBER: _ClassVar[int]
     VINTAGE_FIELD_NUMBER: _ClassVar[int]
     COUNT_FIELD_NUMBER: _ClassVar[int]
     QUANTITY_FIELD_NUMBER: _ClassVar[int]
+    PLATFORM_FIELD_NUMBER: _ClassVar[int]
     state: str
     vintage: int
     count: int
     quantity: str
-    def __init__(self, state: _Optional[str] = ..., vintage: _Optional[int] = ..., count: _Optional[int] = ..., quantity: _Optional[str] = ...) -> None: ...
+    platform: str
+    def __init__(self, state: _Optional[str] = ..., vintage: _Optional[int] = ..., count: _Optional[int] = ..., quantity: _Optional[str] = ..., platform: _Optional[str] = ...) -> None: ...
 
 class Holding(_message.Message):
-    __slots__ = ("subject_id", "state", "vintage", "quantity", "serial", "digest", "trail")
+    __slots__ = ("subject_id", "state", "vintage", "quantity", "serial", "digest", "trail", "platform")
     SUBJECT_ID_FIELD_NUMBER: _ClassVar[int]
     STATE_FIELD_NUMBER: _ClassVar[int]
     VINTAGE_FIELD_NUMBER: _ClassVar[int]
@@ -133,6 +135,7 @@ class Holding(_message.Message):
     SERIAL_FIELD_NUMBER: _ClassVar[int]
     DIGEST_FIELD_NUMBER: _ClassVar[int]
     TRAIL_FIELD_NUMBER: _ClassVar[int]
+    PLATFORM_FIELD_NUMBER: _ClassVar[int]
     subject_id: str
     state: str
     vintage: int
@@ -140,7 +143,8 @@ class Holding(_message.Message):
     serial: str
     digest: str
     trail: _containers.RepeatedScalarFieldContainer[str]
-    def __init__(self, subject_id: _Optional[str] = ..., state: _Optional[str] = ..., vintage: _Optional[int] = ..., quantity: _Optional[str] = ..., serial: _Optional[str] = ..., digest: _Optional[str] = ..., trail: _Optional[_Iterable[str]] = ...) -> None: ...
+    platform: str
+    def __init__(self, subject_id: _Optional[str] = ..., state: _Optional[str] = ..., vintage: _Optional[int] = ..., quantity: _Optional[str] = ..., serial: _Optional[str] = ..., digest: _Optional[str] = ..., trail: _Optional[_Iterable[str]] = ..., platform: _Optional[str] = ...) -> None: ...
 
 class ReconciliationRequest(_message.Message):
     __slots__ = ("reconciliation_id", "counterpart", "requested_at")
