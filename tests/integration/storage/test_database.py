@@ -42,7 +42,7 @@ TABLES = TABLES_0001 | {
     "asset_guards",
     "officers",
 }
-HEAD = "0007_platform_pools"
+HEAD = "0008_person_travel"
 
 
 def _tables(engine: Engine) -> set[str]:
