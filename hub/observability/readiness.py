@@ -31,9 +31,6 @@ class NotReady(HubError):
     kind = ErrorKind.UNAVAILABLE
 
 
-Problem = HubError
-
-
 class Readiness:
     """The checks of /readyz, run at each probe (a few cheap queries and stats)."""
 
@@ -46,8 +43,8 @@ class Readiness:
     def of(cls, engine: Engine, settings: HubSettings) -> Readiness:
         return cls(engine, lambda: pki_files(settings))
 
-    def problems(self) -> list[Problem]:
-        found: list[Problem] = []
+    def problems(self) -> list[HubError]:
+        found: list[HubError] = []
         try:
             with self._engine.connect() as connection:
                 connection.execute(text("SELECT 1"))
