@@ -111,14 +111,27 @@ class IssuanceService:
         self._clock = clock
         self._batch_size = batch_size
         self._write_retries = write_retries
+        self._overfull_swept = False
 
     def issue_pending(self, limit: int | None = None) -> IssuanceRun:
         """Issue every issuable claim (at most ``limit``), batch by batch."""
         run = IssuanceRun()
+        if not self._overfull_swept:
+            # Only migration 0007 leaves a pool carrying whole tonnes (the sum
+            # of its people's remainders), and it runs before a hub starts: one
+            # sweep per process issues them, and no allocation makes another.
+            while True:
+                sweep = self._with_retries(
+                    functools.partial(self._issue_batch, size=self._batch_size, overfull=True)
+                )
+                if sweep.accounts == 0:
+                    break
+                run.add(sweep)
+            self._overfull_swept = True
         while limit is None or run.claims < limit:
             size = self._batch_size if limit is None else min(self._batch_size, limit - run.claims)
             batch = self._with_retries(functools.partial(self._issue_batch, size=size))
-            if batch.claims == 0 and batch.accounts == 0:
+            if batch.claims == 0:
                 break
             run.add(batch)
         return run
@@ -187,17 +200,16 @@ class IssuanceService:
             self._uow_factory, work, retries=self._write_retries, what="issuance"
         )
 
-    def _issue_batch(self, uow: UnitOfWork, *, size: int) -> IssuanceRun:
-        claims = uow.claims.issuable(size)
-        # Pools that took over their people's remainders may carry whole
-        # tonnes without a new claim: they are issued too (once: afterwards
-        # they carry less than one).
-        overfull = uow.issuance.overfull(size)
-        run = IssuanceRun(claims=len(claims), accounts=len(overfull))
-        if not claims and not overfull:
+    def _issue_batch(self, uow: UnitOfWork, *, size: int, overfull: bool = False) -> IssuanceRun:
+        """Issue a batch of issuable claims, or with ``overfull`` the pools that
+        carry whole tonnes without a new claim (afterwards under one)."""
+        claims = [] if overfull else uow.claims.issuable(size)
+        full = uow.issuance.overfull(size) if overfull else []
+        run = IssuanceRun(claims=len(claims), accounts=len(full))
+        if not claims and not full:
             return run
         now = self._clock()
-        groups: dict[AccountKey, list[IssuableClaim]] = {a.key: [] for a in overfull}
+        groups: dict[AccountKey, list[IssuableClaim]] = {a.key: [] for a in full}
         for claim in claims:
             groups.setdefault(self._account(claim), []).append(claim)
         stored = uow.issuance.carried(groups.keys())

@@ -12,7 +12,7 @@ from collections.abc import Collection, Sequence
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import ColumnElement, Connection, func, insert, select, tuple_, update
+from sqlalchemy import ColumnElement, Connection, Float, cast, func, insert, select, tuple_, update
 
 from hub.domain.blocks import BlockState
 from hub.domain.issuance import POOL, AccountKey
@@ -306,8 +306,7 @@ class PoolQueries:
 
     def overfull(self, limit: int) -> list[CarryAccount]:
         # Few rows ever match (only pools that took over their people's
-        # remainders); compared in Python, since SQLite keeps exact decimals
-        # as text and would compare them as text.
+        # remainders, migration 0007).
         found: list[CarryAccount] = []
         for row in self._tx.connection.execute(
             select(
@@ -319,7 +318,12 @@ class PoolQueries:
                 CarryAccountRow.carried,
                 CarryAccountRow.version,
             )
-            .where(CarryAccountRow.account.like(f"{POOL}:%"))
+            # Approximate as floats to skip the many rows far below a tonne
+            # (SQLite keeps exact decimals as text); exact in Python below.
+            .where(
+                CarryAccountRow.account.like(f"{POOL}:%"),
+                cast(CarryAccountRow.carried, Float) >= 0.99,
+            )
             .order_by(
                 CarryAccountRow.partner,
                 CarryAccountRow.methodology,
