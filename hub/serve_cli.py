@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import signal
 import threading
 from pathlib import Path
@@ -12,11 +13,29 @@ from rich.console import Console
 
 from hub.cli_errors import refuse
 from hub.cli_ledger import ConfigFile, DatabaseUrl, DataDir, build_or_exit, build_settings
-from hub.observability.logs import configure_logging
+from hub.observability.logs import configure_logging, event_fields, resolved_format
 from hub.settings import HubSettings
 from hub.storage.database import redacted_url
 
 console = Console(stderr=True)
+log = logging.getLogger("hub.serve")
+
+
+class _Announcer:
+    """serve's own lines on stderr: for a person (rich text) or, when the log
+    is JSON lines, as log events, so a collector reading stderr meets no line
+    that is not JSON."""
+
+    def __init__(self, structured: bool) -> None:
+        self.structured = structured
+
+    def say(self, text: str, event: str, *, style: str = "", **fields: object) -> None:
+        if self.structured:
+            level = logging.WARNING if style else logging.INFO
+            log.log(level, text, extra=event_fields(event, **fields))
+        else:
+            console.print(f"[{style}]{text}[/{style}]" if style else text, markup=bool(style))
+
 
 GrpcPort = Annotated[int | None, typer.Option("--grpc-port", help="gRPC port (0: any free port)")]
 GrpcHost = Annotated[str | None, typer.Option("--grpc-host", help="address to bind")]
@@ -91,6 +110,7 @@ def serve(
         log_format=log_format,
     )
     configure_logging(settings.log_level, settings.log_format)
+    say = _Announcer(resolved_format(settings.log_format) == "json").say
     try:
         check_bind_allowed(settings)
     except ServeRefused as refused:
@@ -110,24 +130,31 @@ def serve(
     for task in background:
         task.start()
     if settings.insecure:
-        console.print(
-            "[bold yellow]WARNING: --insecure: plaintext gRPC and NO authentication: any "
+        say(
+            "WARNING: --insecure: plaintext gRPC and NO authentication: any "
             "local process may act as any partner, the exchange or the bureau. "
-            "Development on loopback only.[/bold yellow]"
+            "Development on loopback only.",
+            "insecure",
+            style="bold yellow",
         )
     transport = "PLAINTEXT" if settings.insecure else "mutual TLS"
-    console.print(
+    database = redacted_url(settings.resolved_database_url())
+    say(
         f"carbon-hub serving on {settings.grpc_host}:{running.port} with {transport} "
-        f"(database {redacted_url(settings.resolved_database_url())}, "
-        f"standard {hub.standard.version})"
+        f"(database {database}, standard {hub.standard.version})",
+        "start",
+        grpc=f"{settings.grpc_host}:{running.port}",
+        transport=transport,
+        database=database,
+        standard=hub.standard.version,
     )
     # Machine-readable line for scripts and tests that start the hub on port 0.
     print(f"LISTENING {settings.grpc_host}:{running.port}", flush=True)
-    http = _start_http(hub, settings)
+    http = _start_http(hub, settings, say)
     # Last, once everything serving needs is loaded: that heap is frozen.
     tune_for_serving(settings.gc_young_threshold)
     stop.wait()
-    console.print("stopping")
+    say("stopping", "stop")
     if http is not None:
         http.stop()
     for task in background:
@@ -136,7 +163,7 @@ def serve(
     hub.close()
 
 
-def _start_http(hub: Any, settings: HubSettings) -> Any:
+def _start_http(hub: Any, settings: HubSettings, say: Any) -> Any:
     """The HTTP side, or None when its port is 0. A port asked for (flag,
     environment, config) that cannot be bound stops the command; the default
     port being taken only leaves HTTP off, loudly."""
@@ -151,16 +178,21 @@ def _start_http(hub: Any, settings: HubSettings) -> Any:
         if "http_port" in settings.model_fields_set:
             console.print(f"[red]refused:[/red] {failed}")
             raise typer.Exit(2) from failed
-        console.print(f"[bold yellow]WARNING: no HTTP: {failed} (--http-port)[/bold yellow]")
+        say(f"WARNING: no HTTP: {failed} (--http-port)", "no_http", style="bold yellow")
         return None
     if not is_loopback(settings.http_host) and not settings.session_cookie_secure:
-        console.print(
-            "[bold yellow]WARNING: HTTP on a public address without "
-            "HUB_SESSION_COOKIE_SECURE: put it behind a TLS proxy and set it[/bold yellow]"
+        say(
+            "WARNING: HTTP on a public address without HUB_SESSION_COOKIE_SECURE: "
+            "put it behind a TLS proxy and set it",
+            "cookie_not_secure",
+            style="bold yellow",
         )
-    console.print(
+    say(
         f"disclosure {http.base_url}/ (API {http.base_url}/api/v1, "
-        f"OpenAPI {http.base_url}/openapi.json), console {http.base_url}/console"
+        f"OpenAPI {http.base_url}/openapi.json), console {http.base_url}/console, "
+        f"probes {http.base_url}/healthz /readyz, metrics {http.base_url}/metrics",
+        "http_start",
+        url=http.base_url,
     )
     print(f"HTTP {http.base_url}", flush=True)
     return http

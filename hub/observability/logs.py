@@ -97,9 +97,7 @@ def configure_logging(
     lines otherwise (a service manager, a container, a pipe to a collector).
     """
     target = stream if stream is not None else sys.stderr
-    chosen = log_format
-    if chosen == "auto":
-        chosen = "text" if _is_terminal(target) else "json"
+    chosen = resolved_format(log_format, target)
     handler = logging.StreamHandler(target)
     handler.setFormatter(TextFormatter() if chosen == "text" else JsonLinesFormatter())
     root = logging.getLogger()
@@ -121,6 +119,13 @@ def configure_logging(
 
 
 _CHATTY_LIBRARIES = ("alembic",)
+
+
+def resolved_format(log_format: LogFormat, stream: TextIO | None = None) -> LogFormat:
+    """``json`` or ``text``: what ``auto`` means for ``stream`` (default stderr)."""
+    if log_format != "auto":
+        return log_format
+    return "text" if _is_terminal(stream if stream is not None else sys.stderr) else "json"
 
 
 def _is_terminal(stream: TextIO) -> bool:

@@ -16,7 +16,7 @@ from sqlalchemy import make_url
 
 from hub.drills.tcp_proxy import TcpProxy
 from tests.e2e.browser_fixtures import free_loopback_port
-from tests.e2e.test_serve_cli import _environment, running_hub
+from tests.e2e.test_serve_cli import _environment, _stop_with_sigterm, running_hub
 from tests.integration.conftest import postgres_schema_url  # noqa: F401  (fixture)
 
 pytestmark = pytest.mark.slow
@@ -93,11 +93,18 @@ def test_probes_and_metrics_answer_and_readyz_fails_coded_while_the_database_is_
 
             proxy.restore()
             _until("ready again", lambda: _get(f"{base}/readyz")[0] == 200)
+            _stop_with_sigterm(hub)
             stderr = hub.stderr()
     finally:
         proxy.close()
 
-    http = [line for line in _json_lines(stderr) if line.get("event") == "http"]
+    # Not a terminal: every line serve wrote is a JSON object, its start and stop too.
+    lines = [json.loads(line) for line in stderr.splitlines() if line.strip()]
+    events = [line.get("event") for line in lines]
+    (start,) = [line for line in lines if line.get("event") == "start"]
+    assert start["transport"] == "PLAINTEXT" and "password" not in start["database"]
+    assert {"insecure", "http_start", "stop"} <= set(events)
+    http = [line for line in lines if line.get("event") == "http"]
     assert {"route": "/readyz", "status": 503, "method": "GET"}.items() <= next(
         line for line in http if line["status"] == 503
     ).items()
