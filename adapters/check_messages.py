@@ -263,6 +263,16 @@ TRANSLATIONS: Mapping[str, tuple[str, str]] = {
         "同一人同一方法學的時段與記錄 {other_record_id}（{other_partner}）重疊",
         "a mesma pessoa e metodologia sobrepõem-se ao registo {other_record_id} de {other_partner}",
     ),
+    "PERSON_TRIP_OVERLAP": (
+        "同一人同一時間只能在一處：該行程與 {other_partner} 的行程 {other_record_id} 時間重疊（任何出行方式）",
+        "uma pessoa, um lugar de cada vez: esta viagem sobrepõe-se à viagem {other_record_id} "
+        "de {other_partner} (qualquer modo)",
+    ),
+    "PERSON_DAILY_MOBILITY_IMPLAUSIBLE": (
+        "同一人 {day} 各方式、各合作方出行合計 {total} 人公里（此前已計 {counted}），超過合理上限 {limit}",
+        "as deslocações da pessoa em {day}, em todos os modos e parceiros, somariam {total} "
+        "passageiros-km ({counted} já contados), acima do plausível {limit}",
+    ),
     "ORIGIN_SERIAL_OVERLAP": (
         "原註冊登記序列號與記錄 {other_record_id} 重疊",
         "o bloco de série de origem sobrepõe-se ao registo {other_record_id}",
