@@ -11,6 +11,7 @@ for it, unless only --pki-dir was given: the setup commands that follow
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from contextlib import contextmanager
 from enum import StrEnum
@@ -192,13 +193,27 @@ def revoke(
 
 
 @pki_app.command("list")
-def list_certificates(pki_dir: PkiDir = None, data_dir: DataDir = None) -> None:
+def list_certificates(
+    pki_dir: PkiDir = None,
+    data_dir: DataDir = None,
+    as_json: Annotated[
+        bool,
+        typer.Option(
+            "--json",
+            help="one JSON document: {certificates: [{serial, role, partner, subject, "
+            "not_before, not_after, revoked_at, reason}]}",
+        ),
+    ] = False,
+) -> None:
     """Every certificate the CA issued, with its validity and revocation."""
     from hub.trust.pki import load_authority
 
     directory = _pki_dir(pki_dir, data_dir)
     with _refusals():
         certificates = load_authority(directory).issued()
+    if as_json:
+        print(json.dumps({"certificates": [_certificate_json(c) for c in certificates]}, indent=2))
+        return
     out = Console()
     title = f"Certificates of {escape(str(directory))}"
     if out.width < WIDE_LIST:
@@ -223,6 +238,22 @@ def list_certificates(pki_dir: PkiDir = None, data_dir: DataDir = None) -> None:
             _state_text(certificate),
         )
     out.print(table)
+
+
+def _certificate_json(certificate: IssuedCertificate) -> dict[str, str | None]:
+    def moment(at: Any) -> str | None:
+        return None if at is None else at.isoformat()
+
+    return {
+        "serial": certificate.serial,
+        "role": certificate.role.value,
+        "partner": certificate.partner,
+        "subject": certificate.subject,
+        "not_before": moment(certificate.not_before),
+        "not_after": moment(certificate.not_after),
+        "revoked_at": moment(certificate.revoked_at),
+        "reason": certificate.reason,
+    }
 
 
 def _role_text(certificate: IssuedCertificate) -> str:

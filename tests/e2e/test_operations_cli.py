@@ -91,3 +91,24 @@ def test_the_held_queue_is_listed_whole_for_scripts_and_pipes(
     assert header.split("\t")[:3] == ["partner", "record_id", "claim_id"]
     assert [row.split("\t")[1] for row in rows] == [claim["record_id"] for claim in held]
     assert all(len(row.split("\t")) == len(header.split("\t")) for row in rows)
+
+
+def test_pki_list_json_names_every_certificate_and_its_revocation(tmp_path: Path) -> None:
+    ledger = ("--data-dir", str(tmp_path / "hub"))
+    assert _hub("pki", "init", *ledger, home=tmp_path).returncode == 0
+    issued = _hub("pki", "issue", "--role", "partner", "--partner", "CN-GD", *ledger, home=tmp_path)
+    assert issued.returncode == 0, issued.stderr
+    revoked = _hub("pki", "revoke", "CN-GD", "--reason", "key lost", *ledger, home=tmp_path)
+    assert revoked.returncode == 0, revoked.stderr
+
+    listed = _hub("pki", "list", *ledger, "--json", home=tmp_path, columns=30)
+    assert listed.returncode == 0, listed.stderr
+    by_subject = {c["subject"]: c for c in json.loads(listed.stdout)["certificates"]}
+    assert by_subject["hub"]["revoked_at"] is None
+    partner = by_subject["CN-GD"]
+    assert (partner["role"], partner["partner"], partner["reason"]) == (
+        "partner",
+        "CN-GD",
+        "key lost",
+    )
+    assert partner["revoked_at"] is not None and len(partner["serial"]) >= 30
