@@ -1,0 +1,41 @@
+"""The command line's help as an operator reads it: every option described,
+and no type column for flags (``<bool>``), on every command of carbon-hub."""
+
+from __future__ import annotations
+
+import click
+import typer.main
+from typer.testing import CliRunner
+
+from hub.cli import app
+
+
+def _commands() -> list[tuple[list[str], click.Command]]:
+    found: list[tuple[list[str], click.Command]] = []
+
+    def walk(command: click.Command, path: list[str]) -> None:
+        found.append((path, command))
+        if isinstance(command, click.Group):
+            for name, sub in command.commands.items():
+                walk(sub, [*path, name])
+
+    walk(typer.main.get_command(app), [])
+    return found
+
+
+def test_every_option_of_every_command_is_described() -> None:
+    undescribed = [
+        f"carbon-hub {' '.join(path)} {'/'.join(option.opts)}"
+        for path, command in _commands()
+        for option in command.params
+        if isinstance(option, click.Option) and not (option.help or "").strip()
+    ]
+    assert undescribed == []
+
+
+def test_no_help_shows_a_type_for_a_flag() -> None:
+    runner = CliRunner()
+    for path, _ in _commands():
+        shown = runner.invoke(app, [*path, "--help"], env={"COLUMNS": "200"})
+        assert shown.exit_code == 0, (path, shown.output)
+        assert "<bool>" not in shown.output, path
