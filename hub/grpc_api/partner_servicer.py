@@ -83,7 +83,8 @@ class PartnerServicer(pb_grpc.PartnerServiceServicer):
                 batch = conversion.verdict_batch(envelope.sequence, statuses)
                 yield self._receipts.sign_verdict_batch(partner, batch)
         except HubError as error:
-            log.warning("SubmitClaims refused: %s", error)
+            # The code only: a refusal's message may quote what the partner sent.
+            log.warning("SubmitClaims refused: %s", error.code)
             abort(context, error)
 
     def _decide_envelope(

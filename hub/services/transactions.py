@@ -33,10 +33,10 @@ def run_in_transaction(
                 result = work(uow)
                 uow.commit()
                 return result
-        except ConcurrentWriteConflict as conflict:
-            log.info(
-                "%s re-decided after a concurrent write (attempt %s): %s", what, attempt, conflict
-            )
+        except ConcurrentWriteConflict:
+            # Not the conflict's text: the database quotes the clashing key,
+            # which may be a person's pseudonym or a record id (issue 19).
+            log.info("%s re-decided after a concurrent write (attempt %s)", what, attempt)
     raise StorageUnavailable(
         "WRITE_CONTENDED",
         f"{what} could not be recorded after {retries} attempts; retry",
