@@ -199,7 +199,13 @@ class CallTelemetry:
             fields["envelopes"] = record.envelopes
         if record.outcome is not None:
             fields["outcome"] = record.outcome
-        level = logging.WARNING if code in _FAULTS else logging.INFO
+        if code in _FAULTS:
+            level = logging.WARNING
+        elif code == "OK" and record.method.startswith(_HEALTH):
+            # Load balancers' health checks: counted, logged at debug.
+            level = logging.DEBUG
+        else:
+            level = logging.INFO
         log.log(level, "%s %s", name, code, extra=event_fields("rpc", **fields))
         metrics = self._metrics
         if metrics is None:
@@ -229,6 +235,7 @@ _DECISIONS = {
     for value in partner_pb2.Decision.DESCRIPTOR.values
 }
 _FAULTS = frozenset({"INTERNAL", "UNKNOWN", "DATA_LOSS"})
+_HEALTH = "/grpc.health.v1.Health/"
 
 
 def _status_of(context: grpc.ServicerContext) -> tuple[str, str]:

@@ -22,6 +22,7 @@ from hub.observability.metrics import HubMetrics
 log = logging.getLogger("hub.http")
 
 REFUSAL_STATE = "refusal"
+PROBES = frozenset({"/healthz", "/readyz", "/metrics"})
 
 
 class AccessLog:
@@ -60,7 +61,13 @@ class AccessLog:
             "caller": _caller(scope),
             "duration_ms": round(seconds * 1000, 1),
         }
-        level = logging.WARNING if status >= 500 else logging.INFO
+        if status >= 500:
+            level = logging.WARNING
+        elif route in PROBES:
+            # A load balancer probes every few seconds: counted, logged at debug.
+            level = logging.DEBUG
+        else:
+            level = logging.INFO
         log.log(level, "%s %s %s", method, route, status, extra=event_fields("http", **fields))
         if self._metrics is not None:
             self._metrics.http.labels(method, route, str(status)).inc()
