@@ -11,7 +11,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
-
 from typing import Any
 
 from sqlalchemy import Engine, func, select, text

@@ -60,7 +60,6 @@ from hub.services.unit_of_work import (
 from hub.storage.audit_repository import SqlAlchemyAuditRepository
 from hub.storage.claim_bulk import bulk_insert
 from hub.storage.issuance_repository import SqlAlchemyIssuanceRepository
-from hub.storage.mobility_repository import SqlAlchemyMobilityRepository
 from hub.storage.ledger_repositories import (
     SqlAlchemyAttestationRepository,
     SqlAlchemyBlockRepository,
@@ -70,6 +69,7 @@ from hub.storage.ledger_repositories import (
     SqlAlchemyRetirementRepository,
     SqlAlchemySupervisionRepository,
 )
+from hub.storage.mobility_repository import SqlAlchemyMobilityRepository
 from hub.storage.serialisation import (
     claim_texts,
     submission_from_json,
