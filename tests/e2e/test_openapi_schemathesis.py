@@ -39,7 +39,7 @@ from hub.http_api.server import start_http_server
 from hub.settings import HubSettings
 
 ROOT = Path(__file__).resolve().parents[2]
-# Per operation and generation mode: 11 operations x 2 modes x 60 stays
+# Per operation and generation mode: 13 operations x 2 modes x 60 stays
 # well under a minute on a loopback socket.
 EXAMPLES = 60
 CALL_TIMEOUT = 15.0
@@ -180,7 +180,7 @@ def test_disclosure_api_conforms_to_its_openapi_document(
     # The document describes the whole public API (and nothing of the console).
     assert labels == {
         f"GET /api/v1/{name}"
-        for name in ("projects", "blocks", "retirements", "totals")
+        for name in ("projects", "blocks", "retirements", "totals", "pools")
         for name in (name, f"{name}.csv")
     } | {
         "GET /api/v1/summary",
