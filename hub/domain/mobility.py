@@ -42,9 +42,13 @@ def days_of(travel: Travel) -> dict[date, Decimal]:
     total_seconds = Decimal((travel.end - travel.start).total_seconds())
     if total_seconds <= 0:
         return {}
-    shares: dict[date, Decimal] = {}
     day = travel.start.astimezone(DAY_ZONE).date()
     last = (travel.end - timedelta(microseconds=1)).astimezone(DAY_ZONE).date()
+    if day == last:
+        # Nearly every trip and daily aggregate lies within one day: all of it
+        # is that day's, with no share arithmetic on the ingestion hot path.
+        return {day: travel.passenger_km}
+    shares: dict[date, Decimal] = {}
     while day <= last:
         lo, hi = day_bounds(day)
         seconds = Decimal((min(hi, travel.end) - max(lo, travel.start)).total_seconds())
