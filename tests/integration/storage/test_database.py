@@ -13,6 +13,7 @@ from sqlalchemy.exc import IntegrityError
 
 from hub.storage.database import create_engine_for, downgrade, migrate
 from hub.storage.serialisation import verdict_to_json
+from hub.storage import points_tables  # noqa: F401  (its tables join Base.metadata)
 from hub.storage.tables import Base
 from hub.storage.unit_of_work import SqlAlchemyUnitOfWorkFactory
 from tests.integration.storage.records import lock, record
@@ -41,8 +42,10 @@ TABLES = TABLES_0001 | {
     "audit_checkpoints",
     "asset_guards",
     "officers",
+    "points_entries",
+    "points_balances",
 }
-HEAD = "0008_person_travel"
+HEAD = "0009_points_ledger"
 
 
 def _tables(engine: Engine) -> set[str]:

@@ -1,0 +1,86 @@
+"""The carbon points (碳积分) ledger's tables (issue 14, migration 0009).
+
+Kept apart from hub.storage.tables (one concept per module) but on its
+shared MetaData, so Alembic's comparison and the schema test see them:
+hub.storage.tables imports nothing from here, so every module that needs
+the complete metadata (the migrations' env, the unit of work) imports this
+module too.
+
+The ledger is append-only: an entry is an AWARD (for a credited personal
+claim), its REVERSAL (the claim later rejected or voided), a REDEMPTION
+(by the partner, idempotent by its id) or an EXPIRY (the unredeemed part of
+an award past its validity). The database itself keeps the rules that must
+hold with several hub processes on one database: one award per claim, one
+reversal and one expiry per award (unique (kind, claim_id)), one redemption
+per id and partner, and a balance that is never negative (a CHECK on the
+per-person balance row every entry updates in its transaction).
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import (
+    BigInteger,
+    CheckConstraint,
+    Date,
+    Index,
+    Integer,
+    String,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import Mapped, mapped_column
+
+from hub.storage.tables import Base, UtcDateTime
+
+__all__ = ["PointsBalanceRow", "PointsEntryRow"]
+
+
+class PointsEntryRow(Base):
+    __tablename__ = "points_entries"
+    __table_args__ = (
+        # One award per claim; one reversal and one expiry per award (an
+        # award is named by its claim). Redemptions and expiries of several
+        # claims have NULL where they do not apply: NULLs never collide.
+        UniqueConstraint("kind", "claim_id"),
+        UniqueConstraint("partner", "redemption_id"),
+        CheckConstraint("points >= 0", name="points_not_negative"),
+        # A person's history and daily cap (partner, person, then time order).
+        Index("ix_points_entries_partner_person_id", "partner", "person", "id"),
+        # The expiry sweep: awards whose validity has passed.
+        Index("ix_points_entries_expires_at", "expires_at"),
+        # Disclosure: per partner and month.
+        Index("ix_points_entries_occurred_at", "occurred_at"),
+    )
+
+    id: Mapped[int] = mapped_column(
+        BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True
+    )
+    kind: Mapped[str] = mapped_column(String(16))
+    partner: Mapped[str] = mapped_column(String(64))
+    person: Mapped[str] = mapped_column(String(200))
+    platform: Mapped[str | None] = mapped_column(String(64))
+    methodology: Mapped[str | None] = mapped_column(String(200))
+    claim_id: Mapped[str | None] = mapped_column(String(64))
+    redemption_id: Mapped[str | None] = mapped_column(String(200))
+    points: Mapped[int] = mapped_column(BigInteger)
+    # An award's Shenzhen activity day: the day its daily cap counts against.
+    day: Mapped[date | None] = mapped_column(Date)
+    occurred_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    expires_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+
+
+class PointsBalanceRow(Base):
+    """A person's points with one partner: the row every entry updates.
+
+    The CHECK is the last word on "never below zero"; the row is also what
+    serialises two processes writing entries of one person (an UPDATE takes
+    its row lock on PostgreSQL; SQLite's BEGIN IMMEDIATE serialises writers).
+    """
+
+    __tablename__ = "points_balances"
+    __table_args__ = (CheckConstraint("balance >= 0", name="balance_not_negative"),)
+
+    partner: Mapped[str] = mapped_column(String(64), primary_key=True)
+    person: Mapped[str] = mapped_column(String(200), primary_key=True)
+    balance: Mapped[int] = mapped_column(BigInteger)
