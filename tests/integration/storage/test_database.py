@@ -11,9 +11,9 @@ from alembic.migration import MigrationContext
 from sqlalchemy import Connection, Engine, inspect, make_url, text
 from sqlalchemy.exc import IntegrityError
 
+from hub.storage import points_tables  # noqa: F401  (its tables join Base.metadata)
 from hub.storage.database import create_engine_for, downgrade, migrate
 from hub.storage.serialisation import verdict_to_json
-from hub.storage import points_tables  # noqa: F401  (its tables join Base.metadata)
 from hub.storage.tables import Base
 from hub.storage.unit_of_work import SqlAlchemyUnitOfWorkFactory
 from tests.integration.storage.records import lock, record
