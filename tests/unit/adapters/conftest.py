@@ -13,7 +13,7 @@ from pathlib import Path
 
 import grpc
 import pytest
-from adapter_testkit import FakeHub, FakePartnerService
+from tests.unit.adapters.adapter_testkit import FakeHub, FakePartnerService
 
 from hub.grpc_api.generated.carbonhub.v1 import partner_pb2_grpc as pb_grpc
 

@@ -6,7 +6,7 @@ import json
 from collections import Counter
 from pathlib import Path
 
-from adapter_testkit import DATA, GD_01, GD_02, write_delivery
+from tests.unit.adapters.adapter_testkit import DATA, GD_01, GD_02, write_delivery
 
 from adapters.guangdong import GuangdongAdapter
 from adapters.problem_codes import ProblemCode

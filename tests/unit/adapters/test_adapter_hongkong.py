@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from adapter_testkit import HK_01, write_delivery
+from tests.unit.adapters.adapter_testkit import HK_01, write_delivery
 
 from adapters.dates import DateMalformed, iso_from_dmy
 from adapters.hongkong import HongKongAdapter

@@ -15,7 +15,7 @@ from decimal import Decimal
 
 import grpc
 import pytest
-from adapter_testkit import GD_01, HK_01, FakeHub, ReceiptFault
+from tests.unit.adapters.adapter_testkit import GD_01, HK_01, FakeHub, ReceiptFault
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 from google.protobuf.message import Message
 

@@ -7,7 +7,7 @@ import shutil
 from pathlib import Path
 
 import pytest
-from adapter_testkit import GD_01, GD_02, HK_01, TPL_01
+from tests.unit.adapters.adapter_testkit import GD_01, GD_02, HK_01, TPL_01
 
 from adapters.attestation_journal import AttestationJournal, JournalEntry, JournalError
 from adapters.reconciliation import delivery_folders, registry_holdings

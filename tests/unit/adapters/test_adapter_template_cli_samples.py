@@ -10,7 +10,7 @@ import re
 import stat
 from pathlib import Path
 
-from adapter_testkit import DATA, GD_01, HK_01, REPO, TPL_01, FakeHub
+from tests.unit.adapters.adapter_testkit import DATA, GD_01, HK_01, REPO, TPL_01, FakeHub
 from typer.testing import CliRunner
 
 from adapters.cli import EXIT_HUB, EXIT_REFUSED, app

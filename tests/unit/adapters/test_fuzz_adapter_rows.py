@@ -49,7 +49,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from adapter_testkit import GD_01, GD_02, HK_01
+from tests.unit.adapters.adapter_testkit import GD_01, GD_02, HK_01
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 

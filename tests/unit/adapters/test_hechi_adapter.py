@@ -10,7 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from adapter_testkit import REPO, FakeHub, write_delivery
+from tests.unit.adapters.adapter_testkit import REPO, FakeHub, write_delivery
 from typer.testing import CliRunner
 
 from adapters.cli import app

@@ -18,7 +18,7 @@ from pathlib import Path
 
 import grpc
 import pytest
-from adapter_testkit import GD_01, HK_01, FakeHub, FakePartnerService, M
+from tests.unit.adapters.adapter_testkit import GD_01, HK_01, FakeHub, FakePartnerService, M
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from adapters.guangdong import GuangdongAdapter

@@ -14,7 +14,7 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
-from adapter_testkit import REPO, write_delivery
+from tests.unit.adapters.adapter_testkit import REPO, write_delivery
 
 from adapters.dates import DateMalformed
 from adapters.macao import MacaoAdapter

@@ -15,7 +15,7 @@ import tempfile
 from decimal import Decimal
 from pathlib import Path
 
-from adapter_testkit import REPO, write_delivery
+from tests.unit.adapters.adapter_testkit import REPO, write_delivery
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 

@@ -7,7 +7,7 @@ import shutil
 from pathlib import Path
 
 import pytest
-from adapter_testkit import GD_01, HK_01, REPO
+from tests.unit.adapters.adapter_testkit import GD_01, HK_01, REPO
 
 from adapters.guangdong import GuangdongAdapter
 from adapters.hechi.vocabulary import COUNTIES

@@ -15,8 +15,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from adapter_testkit import GD_01, HK_01, REPO, FakeHub
-from documented_json import check_documented
+from tests.unit.adapters.adapter_testkit import GD_01, HK_01, REPO, FakeHub
+from tests.unit.adapters.documented_json import check_documented
 from rich.console import Console
 from typer.testing import CliRunner, Result
 

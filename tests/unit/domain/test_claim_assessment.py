@@ -5,7 +5,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 import pytest
-from domain_builders import (
+from tests.unit.domain.domain_builders import (
     GD_PROJECT_ID,
     NOW,
     PERSON,

@@ -6,7 +6,7 @@ import shutil
 from decimal import Decimal
 from pathlib import Path
 
-from domain_builders import NOW, gd_bus_claim, gd_project, gd_pv_claim, hk_green_claim
+from tests.unit.domain.domain_builders import NOW, gd_bus_claim, gd_project, gd_pv_claim, hk_green_claim
 from hypothesis import given, settings
 from hypothesis import strategies as st
 

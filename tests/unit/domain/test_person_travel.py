@@ -6,7 +6,7 @@ from dataclasses import replace
 from typing import Any
 
 import pytest
-from domain_builders import NOW, PERSON, gd_bus_claim, hk_green_claim
+from tests.unit.domain.domain_builders import NOW, PERSON, gd_bus_claim, hk_green_claim
 
 from hub.domain.assessment import assess_claim
 from hub.domain.claims import ClaimSubmission, NormalisedClaim

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
-from domain_builders import VALID_CREDIT_CODE, gd_project_submission
+from tests.unit.domain.domain_builders import VALID_CREDIT_CODE, gd_project_submission
 
 from hub.domain.assessment import ProjectAssessment, assess_project
 from hub.domain.projects import PartnerProjectStatus
