@@ -147,6 +147,10 @@ TRANSLATIONS: Mapping[str, tuple[str, str]] = {
         "活動量 {value} {unit} 超出合理範圍（上限 {limit}）",
         "a quantidade de actividade {value} {unit} está fora dos limites plausíveis (limite {limit})",
     ),
+    "ACTIVITY_EXCEEDS_CAPACITY": (
+        "活動量 {value} {unit} 相當於登記容量 {capacity} 每天滿負荷 {per_day} 小時（{days} 天），超過合理上限 {bound}（上限 {limit}）",
+        "a actividade {value} {unit} equivale a {per_day} horas de plena carga por dia da capacidade registada {capacity} em {days} dias, acima do plausível {bound} (limite {limit})",
+    ),
     "REPORTED_MALFORMED": (
         "申報減排量 {value} 不是有效數字",
         "a redução declarada {value} não é um número válido",

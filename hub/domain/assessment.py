@@ -28,6 +28,7 @@ from hub.domain.locks import OriginBlock
 from hub.domain.normalisation import normalise, parse_decimal
 from hub.domain.origin_serials import PARSERS, ParsedSerial, SerialError
 from hub.domain.periods import Period, PeriodError, local_day_bounds, parse_period
+from hub.domain.plausibility import capacity_checks
 from hub.domain.project_review import ProjectReviewState
 from hub.domain.projects import Project, ProjectSubmission
 from hub.standard import Agreement, Basis, CrosswalkEntry, Methodology, Standard, VariantBy
@@ -137,6 +138,8 @@ def assess_claim(
 
     # Activity: unit, quantity, bounds
     activity = _check_activity(submission, standard, entry, methodology, period, checks)
+    if activity is not None and methodology is not None and period is not None:
+        checks.extend(capacity_checks(methodology, project, period, activity[0]))
 
     # Reported reduction
     reported: Decimal | None = None

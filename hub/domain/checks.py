@@ -101,6 +101,7 @@ CATALOGUE: dict[str, CheckDefinition] = {
         _d("QUANTITY_MALFORMED", E, "数量 {value} 不是有效数字", "quantity {value} is not a valid number"),
         _d("QUANTITY_NOT_POSITIVE", E, "活动量 {value} 必须大于零", "activity quantity {value} must be positive"),
         _d("QUANTITY_OUT_OF_BOUNDS", R, "活动量 {value} {unit} 超出合理范围（上限 {limit}）", "activity quantity {value} {unit} is beyond plausible bounds (limit {limit})"),
+        _d("ACTIVITY_EXCEEDS_CAPACITY", R, "活动量 {value} {unit} 相当于登记容量 {capacity} 每天满负荷 {per_day} 小时（{days} 天），超过合理上限 {bound}（上限 {limit}）", "activity {value} {unit} is {per_day} full-load hours a day of the registered {capacity} over {days} days, above the plausible {bound} (limit {limit})"),
         _d("REPORTED_MALFORMED", E, "申报减排量 {value} 不是有效数字", "reported reduction {value} is not a valid number"),
         _d("REPORTED_NEGATIVE", E, "申报减排量 {value} 为负数", "reported reduction {value} is negative"),
         _d("SITE_REQUIRED", E, "站点类方法学 {methodology} 须填写站点编号", "site-based methodology {methodology} needs a site id"),

@@ -112,6 +112,19 @@ class PlausibleMax(_Model):
     provisional: bool
 
 
+class CapacityBound(_Model):
+    """Activity per unit of registered capacity per day, above which a claim is held.
+
+    For generation, kWh per kW per day: the plant's full-load hours a day.
+    """
+
+    value: Dec
+    activity_unit: Text  # the methodology's activity unit (kWh)
+    capacity_unit: Text  # one of the methodology's size units (kW)
+    source: Text
+    provisional: bool
+
+
 class VintageWindow(_Model):
     """Which vintages (years of the monitoring period end) a methodology credits."""
 
@@ -152,6 +165,8 @@ class Methodology(_Model):
     formula: Text
     daily_cap_tco2e: Sourced | None = None
     plausible_max: PlausibleMax
+    # Scales the bound to the registered project's capacity (project basis only).
+    plausible_per_capacity: CapacityBound | None = None
     max_period_days: SourcedInt
     size_units: list[Text] = Field(default_factory=list)
     max_size: SizeLimit | None = None
@@ -172,6 +187,15 @@ class Methodology(_Model):
             raise ValueError("daily_cap_tco2e must be positive")
         if self.plausible_max.value <= 0:
             raise ValueError("plausible_max must be positive")
+        per_capacity = self.plausible_per_capacity
+        if per_capacity is not None and (
+            per_capacity.value <= 0
+            or per_capacity.activity_unit != self.activity_unit
+            or per_capacity.capacity_unit not in self.size_units
+        ):
+            raise ValueError(
+                "plausible_per_capacity must be positive, in the activity unit and a size unit"
+            )
         if self.max_size is not None and self.max_size.unit not in self.size_units:
             raise ValueError("max_size.unit must be one of size_units")
         if self.mobility and self.basis is not Basis.PERSONAL:

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from tests.unit.domain.domain_builders import NOW, gd_project, gd_pv_claim
+from decimal import Decimal
 
 from hub.domain.assessment import assess_claim
 from hub.domain.claims import Decision, decide
 from hub.standard import Standard
+from tests.unit.domain.domain_builders import NOW, gd_project, gd_pv_claim
 
 
 def test_380_kw_roof_claiming_700000_kwh_in_a_month_is_held(standard: Standard) -> None:
@@ -54,5 +55,5 @@ def test_the_bound_is_sourced_data(standard: Standard) -> None:
     pv = standard.methodology("SZ-PV")
     assert pv is not None and pv.plausible_per_capacity is not None
     bound = pv.plausible_per_capacity
-    assert (bound.value, bound.activity_unit, bound.capacity_unit) == (12, "kWh", "kW")
+    assert (bound.value, bound.activity_unit, bound.capacity_unit) == (Decimal(12), "kWh", "kW")
     assert bound.provisional and "derived" in bound.source
