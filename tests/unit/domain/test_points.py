@@ -1,0 +1,122 @@
+"""Carbon points: the exchange rule, daily caps, reversal, redemption, expiry."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from decimal import Decimal
+
+import pytest
+
+from hub.domain.points import (
+    Credit,
+    EntryKind,
+    PointsEntry,
+    PointsRule,
+    PointsRules,
+    RedemptionVerdict,
+    add_months,
+    awards_for,
+    balance_of,
+    due_expiries,
+    redeem,
+    remaining_by_award,
+    reversal_of,
+)
+
+NOW = datetime(2026, 3, 31, 12, tzinfo=UTC)
+DAY = date(2026, 3, 31)
+RULE = PointsRule("CN-GD", "SZ-TRANSIT-METRO", Decimal(1000), daily_cap=20, validity_months=12)
+RULES = PointsRules({("CN-GD", "SZ-TRANSIT-METRO"): RULE})
+
+
+def _credit(claim: str, tco2e: str, person: str = "p1", day: date = DAY) -> Credit:
+    return Credit(claim, "CN-GD", person, None, "SZ-TRANSIT-METRO", Decimal(tco2e), day)
+
+
+def test_points_are_the_rate_times_the_credited_tonnes_rounded_down() -> None:
+    assert RULE.points_for(Decimal("0.0059999")) == 5
+    assert RULE.points_for(Decimal("0.0009")) == 0
+    assert RULE.points_for(Decimal(0)) == 0
+
+
+def test_a_rule_refuses_validity_beyond_ten_years() -> None:
+    with pytest.raises(ValueError, match="10 years"):
+        PointsRule("CN-GD", "SZ-BIKE", Decimal(1), daily_cap=1, validity_months=121)
+
+
+def test_the_daily_cap_counts_earlier_awards_and_the_batch() -> None:
+    credits = [_credit("c1", "0.008"), _credit("c2", "0.008"), _credit("c3", "0.008")]
+    awards = awards_for(credits, RULES, {("CN-GD", "p1", "SZ-TRANSIT-METRO", DAY): 6}, NOW)
+    # 6 before, then 8, then only 6 of 8: the third claim earns nothing.
+    assert [(a.claim_id, a.points, a.uncapped) for a in awards] == [("c1", 8, 8), ("c2", 6, 8)]
+
+
+def test_caps_are_per_person_and_per_day() -> None:
+    credits = [
+        _credit("c1", "0.02"),
+        _credit("c2", "0.02", person="p2"),
+        _credit("c3", "0.02", day=date(2026, 4, 1)),
+        _credit("c4", "0.02"),
+    ]
+    assert [a.claim_id for a in awards_for(credits, RULES, {}, NOW)] == ["c1", "c2", "c3"]
+
+
+def test_no_rule_no_points_and_awards_expire_after_their_validity() -> None:
+    other = Credit("c9", "CN-HK", "p1", None, "SZ-TRANSIT-METRO", Decimal(1), DAY)
+    awards = awards_for([other, _credit("c1", "0.001")], RULES, {}, NOW)
+    assert len(awards) == 1
+    assert awards[0].expires_at == datetime(2027, 3, 31, 12, tzinfo=UTC)
+
+
+def test_add_months_keeps_the_last_day_of_a_shorter_month() -> None:
+    assert add_months(datetime(2026, 1, 31, tzinfo=UTC), 1) == datetime(2026, 2, 28, tzinfo=UTC)
+    assert add_months(datetime(2024, 2, 29, tzinfo=UTC), 120) == datetime(2034, 2, 28, tzinfo=UTC)
+
+
+def _award(claim: str, points: int, expires: datetime | None = None) -> PointsEntry:
+    return PointsEntry(EntryKind.AWARD, points, NOW, claim_id=claim, expires_at=expires)
+
+
+def _redemption(rid: str, points: int) -> PointsEntry:
+    return PointsEntry(EntryKind.REDEMPTION, points, NOW, redemption_id=rid)
+
+
+def test_redemptions_consume_the_oldest_awards_first() -> None:
+    entries = [_award("a", 5), _award("b", 7), _redemption("r1", 8)]
+    assert remaining_by_award(entries) == {"a": 0, "b": 4}
+    assert balance_of(entries) == 4
+
+
+def test_a_reversal_takes_back_what_is_left_of_exactly_its_award() -> None:
+    entries = [_award("a", 5), _award("b", 7), _redemption("r1", 3)]
+    assert reversal_of(entries, "b") == 7
+    assert reversal_of(entries, "a") == 2  # 3 of its 5 were redeemed already
+    reversed_ = [*entries, PointsEntry(EntryKind.REVERSAL, 7, NOW, claim_id="b")]
+    assert reversal_of(reversed_, "b") is None  # once
+    assert reversal_of(entries, "zzz") is None  # never awarded
+    assert balance_of(reversed_) == 2
+
+
+def test_expiry_takes_only_the_unredeemed_part_once() -> None:
+    old = datetime(2026, 1, 1, tzinfo=UTC)
+    entries = [_award("a", 5, expires=old), _award("b", 7, expires=NOW), _redemption("r", 6)]
+    assert due_expiries(entries, old) == [("a", 0)]
+    assert due_expiries(entries, NOW) == [("a", 0), ("b", 6)]
+    closed = [
+        *entries,
+        PointsEntry(EntryKind.EXPIRY, 0, NOW, claim_id="a"),
+        PointsEntry(EntryKind.EXPIRY, 6, NOW, claim_id="b"),
+    ]
+    assert due_expiries(closed, NOW) == []
+    assert balance_of(closed) == 0
+
+
+def test_redemption_is_idempotent_by_id_and_never_below_zero() -> None:
+    assert redeem(10, 4, "p1", None).verdict is RedemptionVerdict.REDEEMED
+    assert redeem(10, 4, "p1", None).balance == 6
+    assert redeem(6, 4, "p1", ("p1", 4)).verdict is RedemptionVerdict.ALREADY_REDEEMED
+    assert redeem(6, 4, "p1", ("p1", 4)).balance == 6
+    assert redeem(6, 5, "p1", ("p1", 4)).verdict is RedemptionVerdict.CONFLICT
+    assert redeem(6, 4, "p2", ("p1", 4)).verdict is RedemptionVerdict.CONFLICT
+    assert redeem(3, 4, "p1", None).verdict is RedemptionVerdict.INSUFFICIENT
+    assert redeem(3, 0, "p1", None).verdict is RedemptionVerdict.INVALID
