@@ -7,6 +7,8 @@
     carbon-hub-adapter macao     --delivery DIR --hub HOST:PORT TLS SIGNING ...
     carbon-hub-adapter template  --delivery DIR --hub HOST:PORT TLS SIGNING ...
     carbon-hub-adapter keygen --out DIR   (the partner's Ed25519 signing key)
+    carbon-hub-adapter conformance --hub HOST:PORT TLS SIGNING --hub-key P [--json]
+        (the partner's side of the contract against a sandbox hub: PASS/FAIL per step)
 
 TLS is ``--ca ca.crt --cert PARTNER.crt --key PARTNER.key`` (the partner's
 certificate of the hub PKI), or ``--insecure`` for a loopback development
@@ -81,6 +83,7 @@ from adapters.cli_options import (
     SigningKeyOption,
     TimeoutOption,
 )
+from adapters.conformance import conformance_command
 from adapters.delivery_command import run_delivery, run_delivery_json
 from adapters.partner_calls_cli import (
     attest_adjustment_command,
@@ -147,6 +150,7 @@ for _name in ADAPTERS:
 app.command("reconcile")(reconcile_command)
 app.command("attest-cancellation")(attest_cancellation_command)
 app.command("attest-adjustment")(attest_adjustment_command)
+app.command("conformance")(conformance_command)
 
 
 @app.command("keygen")

@@ -63,6 +63,25 @@ LogLevel = Annotated[
         "also HUB_LOG_LEVEL",
     ),
 ]
+Sandbox = Annotated[
+    bool,
+    typer.Option(
+        "--sandbox",
+        help="a sandbox for partners' conformance runs: its own ledger (DATA_DIR/sandbox, "
+        "or a --database-url that is not the real one), its own PKI and the sandbox partner "
+        "ZZ-SBX; nothing in it counts on the real hub",
+    ),
+]
+SandboxPartnerKey = Annotated[
+    Path | None,
+    typer.Option(
+        "--sandbox-partner-key",
+        help="--sandbox: the partner's public signing key (signing.pub) to register for "
+        "ZZ-SBX; default: the sandbox makes one in DATA_DIR/sandbox/partner",
+        exists=True,
+        dir_okay=False,
+    ),
+]
 LogFormat = Annotated[
     str | None,
     typer.Option(
@@ -85,6 +104,8 @@ def serve(
     http_host: HttpHost = None,
     log_level: LogLevel = None,
     log_format: LogFormat = None,
+    sandbox: Sandbox = False,
+    sandbox_partner_key: SandboxPartnerKey = None,
 ) -> None:
     """Run the hub until interrupted (Ctrl-C or SIGTERM).
 
@@ -92,6 +113,9 @@ def serve(
     (`carbon-hub pki init`, `carbon-hub pki issue`), which fixes its role.
     HTTP beside it: the public disclosure at / and /api/v1, the bureau
     console at /console (`carbon-hub bureau add-officer`).
+
+    --sandbox runs the sandbox partners prove their side of the contract on
+    (`carbon-hub-adapter conformance`), apart from the real ledger (hub/sandbox.py).
     """
     from hub.gc_tuning import tune_for_serving
     from hub.grpc_api.server import ServeRefused, check_bind_allowed
@@ -100,7 +124,8 @@ def serve(
         grpc_port=grpc_port,
         grpc_host=grpc_host,
         data_dir=data_dir,
-        database_url=database_url,
+        # The sandbox's --database-url is its own; the real one comes from elsewhere.
+        database_url=None if sandbox else database_url,
         config_file=config,
         insecure=insecure,
         pki_dir=pki_dir,
@@ -109,6 +134,16 @@ def serve(
         log_level=log_level,
         log_format=log_format,
     )
+    authority = None
+    if sandbox:
+        from hub.sandbox import prepare_sandbox_pki, prepare_sandbox_standard, sandbox_settings
+
+        real, settings = settings, sandbox_settings(settings, database_url)
+        # Before the bind check: the sandbox's PKI is made on its first start.
+        prepare_sandbox_standard(real, settings)
+        authority = prepare_sandbox_pki(settings, _server_hosts(settings.grpc_host))
+    elif sandbox_partner_key is not None:
+        refuse("SANDBOX_OPTION_WITHOUT_SANDBOX", "--sandbox-partner-key needs --sandbox")
     configure_logging(settings.log_level, settings.log_format)
     say = _Announcer(resolved_format(settings.log_format) == "json").say
     try:
@@ -120,7 +155,10 @@ def serve(
     stop = threading.Event()
     for sig in (signal.SIGINT, signal.SIGTERM):
         signal.signal(sig, lambda *_: stop.set())
-    hub = build_or_exit(settings)
+    if authority is not None:
+        hub, partner = _sandbox_hub(settings, authority, sandbox_partner_key)
+    else:
+        hub, partner = build_or_exit(settings), None
     try:
         running = hub.serve()
     except ServeRefused as refused:
@@ -140,14 +178,18 @@ def serve(
     transport = "PLAINTEXT" if settings.insecure else "mutual TLS"
     database = redacted_url(settings.resolved_database_url())
     say(
-        f"carbon-hub serving on {settings.grpc_host}:{running.port} with {transport} "
+        f"carbon-hub {'SANDBOX ' if sandbox else ''}serving on {settings.grpc_host}:"
+        f"{running.port} with {transport} "
         f"(database {database}, standard {hub.standard.version})",
         "start",
         grpc=f"{settings.grpc_host}:{running.port}",
         transport=transport,
         database=database,
         standard=hub.standard.version,
+        sandbox=sandbox,
     )
+    if partner is not None:
+        _announce_sandbox(partner, say)
     # Machine-readable line for scripts and tests that start the hub on port 0.
     print(f"LISTENING {settings.grpc_host}:{running.port}", flush=True)
     http = _start_http(hub, settings, say)
@@ -196,3 +238,57 @@ def _start_http(hub: Any, settings: HubSettings, say: Any) -> Any:
     )
     print(f"HTTP {http.base_url}", flush=True)
     return http
+
+
+def _sandbox_hub(
+    settings: HubSettings, authority: Any, partner_key: Path | None
+) -> tuple[Any, Any]:
+    """The sandbox hub (hub/sandbox.py) on its own ledger, with the sandbox
+    partner's signing key registered."""
+    from hub.sandbox import SANDBOX_OFFICER, SANDBOX_PARTNER, sandbox_partner, sandbox_partner_key
+
+    public, signing_key = sandbox_partner_key(settings, partner_key)
+    hub = build_or_exit(settings)
+    try:
+        key = hub.partner_keys.register(SANDBOX_PARTNER, public, SANDBOX_OFFICER)
+    except BaseException:
+        hub.close()
+        raise
+    return hub, sandbox_partner(authority, key.key_id, signing_key)
+
+
+def _server_hosts(host: str) -> tuple[str, ...]:
+    # The sandbox's server certificate names the address it binds (beside
+    # localhost and the loopback addresses) unless that is a wildcard.
+    return () if host in ("0.0.0.0", "::", "[::]") else (host,)
+
+
+def _announce_sandbox(partner: Any, say: Any) -> None:
+    """What the operator hands the partner, on stderr and as one line on stdout."""
+    signing = f" signing key {partner.signing_key}" if partner.signing_key else ""
+    say(
+        f"SANDBOX: a ledger apart from the real one; nothing here counts. Sandbox partner "
+        f"{partner.partner}: --ca {partner.ca} --cert {partner.certificate} "
+        f"--key {partner.key} --hub-key {partner.hub_key}, registered key "
+        f"{partner.key_id}{signing}",
+        "sandbox",
+        style="bold yellow",
+        partner=partner.partner,
+        ca=str(partner.ca),
+        cert=str(partner.certificate),
+        key=str(partner.key),
+        hub_key=str(partner.hub_key),
+        key_id=partner.key_id,
+    )
+    fields = [
+        f"partner={partner.partner}",
+        f"ca={partner.ca}",
+        f"cert={partner.certificate}",
+        f"key={partner.key}",
+        f"hub_key={partner.hub_key}",
+        f"key_id={partner.key_id}",
+    ]
+    if partner.signing_key:
+        fields.append(f"signing_key={partner.signing_key}")
+    # Machine-readable, like LISTENING: scripts and tests find the partner's files.
+    print("SANDBOX " + " ".join(fields), flush=True)
