@@ -46,8 +46,12 @@ TRANSLATIONS: Mapping[str, tuple[str, str]] = {
         "o acordo não reconhece {partner_methodology} para o ano {vintage}",
     ),
     "METHODOLOGY_NOT_EFFECTIVE": (
-        "深圳方法學 {methodology} 對 {vintage} 年度未生效",
-        "a metodologia de Shenzhen {methodology} não está em vigor para o ano {vintage}",
+        "深圳方法學 {methodology} 對該活動（{vintage} 年度）未生效：{reason}",
+        "a metodologia de Shenzhen {methodology} não está em vigor para esta actividade (ano {vintage}): {reason}",
+    ),
+    "METHODOLOGY_APPLIED_BEFORE_IN_FORCE": (
+        "深圳方法學 {methodology} 自 {effective_from} 起生效；本活動始於 {activity_from}，按樞紐自定規則（自 {credits_from} 起適用，暫定：{provisional}）計入，並非該方法學本身的規定",
+        "a metodologia de Shenzhen {methodology} entrou em vigor em {effective_from}; esta actividade começa em {activity_from} e é contabilizada pela regra própria da plataforma, que a aplica desde {credits_from} (provisória: {provisional}), e não pela metodologia",
     ),
     "PROJECT_REQUIRED": (
         "項目類方法學 {methodology} 須填寫項目編號",

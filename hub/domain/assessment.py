@@ -25,6 +25,7 @@ from hub.domain.asset_fingerprints import fingerprint
 from hub.domain.checks import CheckResult, Severity, fire
 from hub.domain.claims import ClaimSubmission, NormalisedClaim, OriginStatus
 from hub.domain.locks import OriginBlock
+from hub.domain.methodology_dates import effectiveness_checks
 from hub.domain.normalisation import normalise, parse_decimal
 from hub.domain.origin_serials import PARSERS, ParsedSerial, SerialError
 from hub.domain.periods import Period, PeriodError, local_day_bounds, parse_period
@@ -105,7 +106,7 @@ def assess_claim(
     # Monitoring period
     period = _check_period(submission, agreement, now, checks)
     if period is not None and entry is not None and methodology is not None:
-        _check_windows(submission, standard, entry, methodology, period, now, checks)
+        _check_windows(submission, standard, entry, methodology, period, checks)
 
     # Basis: project, person, site
     basis = standard.basis(entry) if entry is not None else None
@@ -263,7 +264,6 @@ def _check_windows(
     entry: CrosswalkEntry,
     methodology: Methodology,
     period: Period,
-    now: datetime,
     checks: list[CheckResult],
 ) -> None:
     first, last = period.first_local_date, period.last_local_date
@@ -277,25 +277,7 @@ def _check_windows(
                 vintage=vintage,
             )
         )
-    today = now.astimezone(period.zone).date()
-    window = methodology.vintages
-    reason = ""
-    if today < methodology.effective_from:
-        reason = f"in force from {methodology.effective_from}"
-    elif methodology.effective_to is not None and today > methodology.effective_to:
-        reason = f"withdrawn after {methodology.effective_to}"
-    elif vintage < window.first or (window.last is not None and vintage > window.last):
-        reason = f"credits vintages {window.first}-{window.last or ''}"
-    if reason:
-        checks.append(
-            fire(
-                "METHODOLOGY_NOT_EFFECTIVE",
-                field="period_end",
-                methodology=methodology.id,
-                vintage=vintage,
-                reason=reason,
-            )
-        )
+    checks.extend(effectiveness_checks(methodology, period))
     limit = methodology.max_period_days.value
     if period.whole_days > limit:
         checks.append(

@@ -71,7 +71,8 @@ CATALOGUE: dict[str, CheckDefinition] = {
         _d("PARTNER_NOT_RECOGNISED", E, "合作方 {partner} 未签署互认协议", "partner {partner} has no agreement with the hub", CP),
         _d("METHODOLOGY_NOT_IN_CROSSWALK", E, "方法学 {partner_methodology} 不在 {partner} 的对照表中", "methodology {partner_methodology} is not in the crosswalk of {partner}", CP),
         _d("METHODOLOGY_NOT_RECOGNISED", E, "协议未认可方法学 {partner_methodology}（{vintage} 年度）", "the agreement does not recognise {partner_methodology} for vintage {vintage}"),
-        _d("METHODOLOGY_NOT_EFFECTIVE", E, "深圳方法学 {methodology} 对 {vintage} 年度未生效", "Shenzhen methodology {methodology} is not in force for vintage {vintage}"),
+        _d("METHODOLOGY_NOT_EFFECTIVE", E, "深圳方法学 {methodology} 对该活动（{vintage} 年度）未生效：{reason}", "Shenzhen methodology {methodology} is not in force for this activity (vintage {vintage}): {reason}"),
+        _d("METHODOLOGY_APPLIED_BEFORE_IN_FORCE", I, "深圳方法学 {methodology} 自 {effective_from} 起生效；本活动始于 {activity_from}，按枢纽自定规则（自 {credits_from} 起适用，暂定：{provisional}）计入，并非该方法学本身的规定", "Shenzhen methodology {methodology} came into force on {effective_from}; this activity starts {activity_from} and is credited under the hub's own rule applying it from {credits_from} (provisional: {provisional}), not under the methodology's"),
         # Projects
         _d("PROJECT_REQUIRED", E, "项目类方法学 {methodology} 须填写项目编号", "project-based methodology {methodology} needs a project id"),
         _d("PROJECT_NOT_REGISTERED", E, "项目 {project_id} 未在枢纽登记", "project {project_id} is not registered with the hub"),

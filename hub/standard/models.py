@@ -76,6 +76,14 @@ class SourcedInt(_Model):
     provisional: bool
 
 
+class SourcedDay(_Model):
+    """A date with where it comes from."""
+
+    value: Day
+    source: Text
+    provisional: bool
+
+
 class StandardHeader(_Model):
     version: Text
     effective_from: Day
@@ -153,6 +161,9 @@ class Methodology(_Model):
     name_en: Text
     effective_from: Day
     effective_to: Day | None = None
+    # Activity before effective_from is credited only from this day, by a rule
+    # the data states (the hub's, not the methodology's); None: not at all.
+    credits_activity_from: SourcedDay | None = None
     source: Text
     provisional: bool
     vintages: VintageWindow
@@ -181,6 +192,9 @@ class Methodology(_Model):
     def _shape(self) -> Methodology:
         if self.effective_to is not None and self.effective_to < self.effective_from:
             raise ValueError("effective_to is before effective_from")
+        early = self.credits_activity_from
+        if early is not None and early.value >= self.effective_from:
+            raise ValueError("credits_activity_from must be before effective_from")
         if self.activity_unit not in self.accepted_units:
             raise ValueError("accepted_units must include activity_unit")
         if self.daily_cap_tco2e is not None and self.daily_cap_tco2e.value <= 0:
