@@ -108,7 +108,10 @@ def keys_revoke(
 
 @keys_app.command("list")
 def keys_list(
-    partner: Annotated[str | None, typer.Option("--partner")] = None,
+    partner: Annotated[
+        str | None,
+        typer.Option("--partner", help="only this partner's keys (default: every partner)"),
+    ] = None,
     as_json: Annotated[
         bool,
         typer.Option("--json", help="one JSON document: {version, keys: [{key_id, ...}]}"),

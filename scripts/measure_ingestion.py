@@ -78,7 +78,7 @@ def main() -> None:
         running = hub.serve()
         try:
             with trust.channel(running.address, "CN-GD") as channel:
-                stub = pb_grpc.PartnerServiceStub(channel)
+                stub = pb_grpc.PartnerServiceStub(channel)  # type: ignore[no-untyped-call]
                 signer = trust.signer("CN-GD", channel)
                 envelopes = [
                     signer.sign(

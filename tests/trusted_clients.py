@@ -53,13 +53,13 @@ class TrustedClients:
         return self._signers[partner]
 
     def partner_stub(self, partner: str = "CN-GD") -> partner_grpc.PartnerServiceStub:
-        return partner_grpc.PartnerServiceStub(self.channel(partner))  # type: ignore[no-untyped-call]
+        return partner_grpc.PartnerServiceStub(self.channel(partner))
 
     def exchange_stub(self) -> exchange_grpc.ExchangeServiceStub:
-        return exchange_grpc.ExchangeServiceStub(self.channel(EXCHANGE_NAME))  # type: ignore[no-untyped-call]
+        return exchange_grpc.ExchangeServiceStub(self.channel(EXCHANGE_NAME))
 
     def bureau_stub(self) -> bureau_grpc.BureauServiceStub:
-        return bureau_grpc.BureauServiceStub(self.channel(OFFICER))  # type: ignore[no-untyped-call]
+        return bureau_grpc.BureauServiceStub(self.channel(OFFICER))
 
     def close(self) -> None:
         for channel in self.channels.values():

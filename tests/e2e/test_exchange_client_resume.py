@@ -85,7 +85,7 @@ class LiveHub:
         """Attest every adjustment reference of the HK sample COMMITTED: its blocks
         become routable and new QUALIFIED events appear. The blocks released."""
         delivery = adapter_for("hongkong").read(SAMPLES[2][1])
-        refs = sorted({c.submission.adjustment_ref for c in delivery.claims} - {None, ""})
+        refs = sorted({c.submission.adjustment_ref or "" for c in delivery.claims} - {""})
         released = 0
         for ref in refs:
             assert ref is not None

@@ -64,9 +64,9 @@ def _require_postgres() -> None:
             _postgres_error.append(f"{type(error).__name__}: {error}")
         finally:
             engine.dispose()
-    error = _postgres_error[0]
-    if error is not None:
-        message = f"PostgreSQL at {postgres_url()} is not usable: {error}"
+    failure = _postgres_error[0]
+    if failure is not None:
+        message = f"PostgreSQL at {postgres_url()} is not usable: {failure}"
         if in_ci():
             pytest.fail(message)
         pytest.skip(message)

@@ -91,7 +91,7 @@ class PartnerSender:
         self._channel = channel
         self._partner = partner
         self._key = key
-        self._stub = pb_grpc.PartnerServiceStub(channel)  # type: ignore[no-untyped-call]
+        self._stub = pb_grpc.PartnerServiceStub(channel)
         self._signer = PartnerSigner.synced(partner, key, channel)
         self.replays = 0
 

@@ -51,7 +51,7 @@ def _stream(running: Running, after: int = 0, max_events: int = 0) -> list[pb.Bl
 def _reason(error: grpc.RpcError) -> str:
     info = error_info(error)
     assert info is not None, error
-    return info.reason
+    return str(info.reason)
 
 
 def _voluntary(
@@ -149,7 +149,7 @@ def test_a_follow_stream_gets_a_block_issued_after_it_started_and_ends_on_cancel
         assert isinstance(later, pb.BlockEvent)
         assert later.block.block_id == run.blocks[0].block_id and later.cursor > seen.cursor
 
-        call.cancel()  # type: ignore[attr-defined]
+        call.cancel()
         ended = reader.next()
         assert isinstance(ended, grpc.RpcError) and ended.code() == grpc.StatusCode.CANCELLED
         block = hub.exchange.GetBlock(pb.GetBlockRequest(block_id=first), timeout=WAIT)

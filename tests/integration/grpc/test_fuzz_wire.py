@@ -433,7 +433,9 @@ VALID_MESSAGES: list[Message] = [
     ),
     pb.RegisterProjectsRequest(partner="CN-GD", delivery_id="D", sequence=10**6),
     pb.SourceCancellationAttestation(partner="CN-GD", claim_id="c", sequence=10**6),
-    pb.AccountingAdjustmentAttestation(partner="CN-GD", reference="r", status=3, sequence=10**6),
+    pb.AccountingAdjustmentAttestation(
+        partner="CN-GD", reference="r", status="ADJUSTMENT_STATUS_COMMITTED", sequence=10**6
+    ),
     pb.ClaimEnvelope(partner="CN-HK", sequence=10**6),
 ]
 valid_bytes = st.sampled_from(VALID_MESSAGES).map(lambda m: m.SerializeToString())
@@ -608,7 +610,9 @@ def test_invalid_utf8_in_a_signed_envelope_is_payload_malformed(
 WRONG_KINDS: list[Message] = [
     pb.RegisterProjectsRequest(partner="CN-GD", delivery_id="W", projects=[pb.Project()]),
     pb.SourceCancellationAttestation(partner="CN-GD", claim_id="x", cancelled_at="y"),
-    pb.AccountingAdjustmentAttestation(partner="CN-GD", reference="r", status=2),
+    pb.AccountingAdjustmentAttestation(
+        partner="CN-GD", reference="r", status="ADJUSTMENT_STATUS_PENDING"
+    ),
     pb.ClaimEnvelope(partner="CN-GD", delivery_id="W", claims=[pv_claim("W", 1, 1)]),
     pb.Claim(record_id="CN-GD", partner_methodology="GD-PV"),
     exchange_pb.ReportRetirementRequest(retirement_id="CN-GD", block_id="b", units=5),
@@ -780,7 +784,7 @@ def test_partner_reads_with_fuzzed_fields_get_coded_or_normal_answers(
     holdings: list[ledger_pb.Holding],
     channel: str,
 ) -> None:
-    stub = partner_grpc.PartnerServiceStub(wire.running.clients.channel(channel))  # type: ignore[no-untyped-call]
+    stub = partner_grpc.PartnerServiceStub(wire.running.clients.channel(channel))
     request: Message
     if method == "GetClaimStatus":
         request = pb.GetClaimStatusRequest(partner=partner, record_id=record_id)
@@ -847,7 +851,7 @@ def test_exchange_calls_with_fuzzed_fields_get_coded_or_normal_answers(
     holdings: list[ledger_pb.Holding],
     channel: str,
 ) -> None:
-    stub = exchange_grpc.ExchangeServiceStub(wire.running.clients.channel(channel))  # type: ignore[no-untyped-call]
+    stub = exchange_grpc.ExchangeServiceStub(wire.running.clients.channel(channel))
     real = wire.block_id
     block_id = real if block_id == REAL else block_id
     call: Callable[[], object]
@@ -952,7 +956,10 @@ def test_bug5_an_attestation_time_at_the_edge_of_the_calendar_is_refused_with_a_
     wire: Wire, moment: str
 ) -> None:
     attestation = pb.AccountingAdjustmentAttestation(
-        partner="CN-HK", reference=wire.hk_reference, status=3, attested_at=moment
+        partner="CN-HK",
+        reference=wire.hk_reference,
+        status="ADJUSTMENT_STATUS_COMMITTED",
+        attested_at=moment,
     )
     partner = wire.running.partner
     call = lambda: partner.AttestAccountingAdjustment(attestation, timeout=TIMEOUT)  # noqa: E731
@@ -976,7 +983,7 @@ def test_bug6_a_cursor_beyond_the_ledger_range_is_refused_with_a_code(
 
 def test_the_hub_still_serves_after_the_fuzzing(wire: Wire) -> None:
     channel = wire.running.clients.channel("CN-GD")
-    health = health_pb2_grpc.HealthStub(channel)  # type: ignore[no-untyped-call]
+    health = health_pb2_grpc.HealthStub(channel)
     status = health.Check(health_pb2.HealthCheckRequest(), timeout=TIMEOUT)
     assert status.status == health_pb2.HealthCheckResponse.SERVING
     project = pb.Project(

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import grpc
 import pytest
@@ -39,7 +40,7 @@ def hub(tmp_path: Path, database_url: str) -> Iterator[Running]:
 def _reason(error: grpc.RpcError) -> str:
     info = error_info(error)
     assert info is not None, error
-    return info.reason
+    return str(info.reason)
 
 
 def _codes(result: pb.AttestationResult) -> set[str]:
@@ -48,7 +49,8 @@ def _codes(result: pb.AttestationResult) -> set[str]:
 
 def _status(hub: Running, record_id: str, partner: str = "CN-GD") -> pb.Verdict:
     request = pb.GetClaimStatusRequest(partner=partner, record_id=record_id)
-    return hub.partner.GetClaimStatus(request).verdict
+    verdict: pb.Verdict = hub.partner.GetClaimStatus(request).verdict
+    return verdict
 
 
 def _awaiting_claim(hub: Running) -> pb.Verdict:
@@ -58,7 +60,7 @@ def _awaiting_claim(hub: Running) -> pb.Verdict:
 
 
 def _cancellation(claim_id: str, **overrides: str) -> pb.SourceCancellationAttestation:
-    fields = dict(
+    fields: dict[str, Any] = dict(
         partner="CN-GD",
         claim_id=claim_id,
         origin_serial=ORIGIN_SERIAL,

@@ -132,7 +132,7 @@ def _envelope(signer: PartnerSigner, record_id: str, month: int) -> ledger_pb.Si
 def _open_submit_stream(channel: grpc.Channel, signer: PartnerSigner) -> tuple[Outbox, Inbox]:
     """A SubmitClaims stream with one envelope recorded on it."""
     outbox = Outbox()
-    stub = pb_grpc.PartnerServiceStub(channel)  # type: ignore[no-untyped-call]
+    stub = pb_grpc.PartnerServiceStub(channel)
     inbox = Inbox(stub.SubmitClaims(iter(outbox))).start()
     outbox.send(_envelope(signer, "R-1", 1))
     inbox.wait_for(1)

@@ -31,10 +31,11 @@ def _token(html: str) -> str:
 
 def _log_in(client: TestClient, password: str = OFFICER_PASSWORD) -> int:
     token = _token(client.get("/console/login").text)
-    return client.post(
+    status: int = client.post(
         "/console/login",
         data={"username": OFFICER_USERNAME, "password": password, "csrf_token": token},
     ).status_code
+    return status
 
 
 def _actors(ledger: LiveLedger, kind: str, subject: str) -> list[tuple[str, str]]:

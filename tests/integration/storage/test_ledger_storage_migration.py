@@ -35,7 +35,7 @@ def _record_under_0001(
     **fields: str | None,
 ) -> None:
     base = record(claim_id, decision=decision, claim_id=claim_id)
-    submission = dataclasses.replace(base.submission, origin_status=origin_status, **fields)
+    submission = dataclasses.replace(base.submission, origin_status=origin_status, **fields)  # type: ignore[arg-type]
     connection.execute(
         text(
             "INSERT INTO claims (claim_id, partner, record_id, delivery_id, content_digest,"

@@ -73,11 +73,12 @@ def test_concurrent_processes_record_each_reduction_once(migrated_url: str) -> N
                     """
                 )
             ).all()
-            decisions = dict(
-                connection.execute(
+            decisions: dict[str, int] = {
+                decision: count
+                for decision, count in connection.execute(
                     text("SELECT decision, count(*) FROM claims GROUP BY decision")
                 ).all()
-            )
+            }
         assert len(holders) == 2 * SLOTS
         assert all(row[3] == 1 for row in holders)
         assert decisions == {"ACCEPTED": SLOTS, "REJECTED": SLOTS * (WORKERS - 1)}

@@ -13,16 +13,16 @@ from pathlib import Path
 
 import grpc
 import pytest
-from tests.unit.adapters.adapter_testkit import FakeHub, FakePartnerService
 
 from hub.grpc_api.generated.carbonhub.v1 import partner_pb2_grpc as pb_grpc
+from tests.unit.adapters.adapter_testkit import FakeHub, FakePartnerService
 
 
 @pytest.fixture
 def fake_hub(tmp_path: Path) -> Iterator[FakeHub]:
     service = FakePartnerService()
     server = grpc.server(futures.ThreadPoolExecutor(max_workers=4))
-    pb_grpc.add_PartnerServiceServicer_to_server(service, server)  # type: ignore[no-untyped-call]
+    pb_grpc.add_PartnerServiceServicer_to_server(service, server)
     port = server.add_insecure_port("127.0.0.1:0")
     server.start()
     try:

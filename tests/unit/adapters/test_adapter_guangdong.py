@@ -4,14 +4,15 @@ from __future__ import annotations
 
 import json
 from collections import Counter
+from collections.abc import Sequence
 from pathlib import Path
 
-from tests.unit.adapters.adapter_testkit import DATA, GD_01, GD_02, write_delivery
-
+from adapters.delivery import RowProblem
 from adapters.guangdong import GuangdongAdapter
 from adapters.problem_codes import ProblemCode
 from hub.domain.claims import OriginStatus
 from hub.domain.projects import PartnerProjectStatus
+from tests.unit.adapters.adapter_testkit import DATA, GD_01, GD_02, write_delivery
 
 PROJECTS_HEADER = (
     "项目编号,项目名称,项目业主,统一社会信用代码,方法学编号,行政区划代码,经度,纬度,规模,规模单位,"
@@ -44,8 +45,8 @@ def _gd(tmp: Path, encoding: str, data: dict[str, bytes], name: str = "GD-T") ->
     )
 
 
-def _problems(delivery_problems: list[object]) -> list[tuple[str, int, str, str]]:
-    return [(p.file, p.line, p.column, p.code) for p in delivery_problems]  # type: ignore[attr-defined]
+def _problems(delivery_problems: Sequence[RowProblem]) -> list[tuple[str, int, str, str]]:
+    return [(p.file, p.line, p.column, p.code) for p in delivery_problems]
 
 
 def test_first_sample_counts_and_problems() -> None:

@@ -5,13 +5,13 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from tests.unit.adapters.adapter_testkit import HK_01, write_delivery
 
 from adapters.dates import DateMalformed, iso_from_dmy
 from adapters.hongkong import HongKongAdapter
 from adapters.hongkong.adapter import kg_to_tonnes
 from adapters.hongkong.districts import CANONICAL_DISTRICTS, canonical_district
 from hub.domain.claims import OriginStatus
+from tests.unit.adapters.adapter_testkit import HK_01, write_delivery
 
 HEADER = (
     "ref,programme,district,site_id,participant,start,end,material,quantity,unit,utility,"

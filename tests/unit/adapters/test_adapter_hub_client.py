@@ -15,7 +15,6 @@ from decimal import Decimal
 
 import grpc
 import pytest
-from tests.unit.adapters.adapter_testkit import GD_01, HK_01, FakeHub, ReceiptFault
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 from google.protobuf.message import Message
 
@@ -41,6 +40,7 @@ from hub.grpc_api.generated.carbonhub.v1 import ledger_pb2 as ledger_pb
 from hub.grpc_api.generated.carbonhub.v1 import partner_pb2 as pb
 from hub.trust.receipts import verify_receipt
 from hub.trust.signing import Signer
+from tests.unit.adapters.adapter_testkit import GD_01, HK_01, FakeHub, ReceiptFault
 
 MOMENT = datetime(2024, 11, 20, 10, 0, tzinfo=UTC)
 _MESSAGES: dict[str, type[Message]] = {

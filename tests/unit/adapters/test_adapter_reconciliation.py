@@ -7,13 +7,13 @@ import shutil
 from pathlib import Path
 
 import pytest
-from tests.unit.adapters.adapter_testkit import GD_01, GD_02, HK_01, TPL_01
 
 from adapters.attestation_journal import AttestationJournal, JournalEntry, JournalError
 from adapters.reconciliation import delivery_folders, registry_holdings
 from adapters.registry import adapter_for
 from hub.domain.claims import OriginStatus
 from hub.domain.reconciliation import partner_holding, source_cancelled_entry, totals_of
+from tests.unit.adapters.adapter_testkit import GD_01, GD_02, HK_01, TPL_01
 
 
 @pytest.fixture

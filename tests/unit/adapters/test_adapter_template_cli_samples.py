@@ -10,7 +10,6 @@ import re
 import stat
 from pathlib import Path
 
-from tests.unit.adapters.adapter_testkit import DATA, GD_01, HK_01, REPO, TPL_01, FakeHub
 from typer.testing import CliRunner
 
 from adapters.cli import EXIT_HUB, EXIT_REFUSED, app
@@ -21,6 +20,7 @@ from adapters.samples_manifest import stale_digests
 from hub.domain.signed_payloads import PayloadType
 from hub.trust.receipts import verify_receipt_file
 from hub.trust.signing import PublicKey, Signer
+from tests.unit.adapters.adapter_testkit import DATA, GD_01, HK_01, REPO, TPL_01, FakeHub
 
 
 def test_template_adapter_reads_its_sample() -> None:

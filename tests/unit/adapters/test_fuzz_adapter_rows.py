@@ -37,6 +37,7 @@ from __future__ import annotations
 
 import csv
 import dataclasses
+import functools
 import hashlib
 import io
 import json
@@ -49,11 +50,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from tests.unit.adapters.adapter_testkit import GD_01, GD_02, HK_01
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from adapters.delivery import Delivery, RowProblem
+from adapters.delivery import Delivery, RowProblem, SourcedClaim, SourcedProject
 from adapters.guangdong import GuangdongAdapter
 from adapters.guangdong import vocabulary as gd_vocabulary
 from adapters.hongkong import HongKongAdapter
@@ -63,6 +63,7 @@ from adapters.hongkong.districts import CANONICAL_DISTRICTS
 from adapters.manifest import ENCODINGS, MANIFEST_NAME
 from adapters.problem_codes import FILE_CODES, ProblemCode
 from adapters.protocol import PartnerAdapter
+from tests.unit.adapters.adapter_testkit import GD_01, GD_02, HK_01
 
 FUZZ = settings(
     max_examples=150,
@@ -244,7 +245,8 @@ class Outcomes:
 
 def outcomes(delivery: Delivery) -> Outcomes:
     sent: dict[tuple[str, int], Any] = {}
-    for item in [*delivery.projects, *delivery.claims]:
+    items: list[SourcedProject | SourcedClaim] = [*delivery.projects, *delivery.claims]
+    for item in items:
         key = (item.source.file, item.source.line)
         assert key not in sent, f"two submissions from {key}"
         sent[key] = item.submission
@@ -507,20 +509,20 @@ def _cell_damage(draw: st.DrawFn, table: Table) -> Damage:
     if kind == "set":
         value = draw(value_for(table.header[j] if j < len(table.header) else ""))
 
-        def apply(t: Table) -> None:
+        def set_cell(t: Table) -> None:
             if _reaches(t, i, j) and t.rows[i][j] != value:
                 t.rows[i][j] = value
                 t.origin[i] = None
 
-        return Damage(f"row {i} cell {j} := {value[:60]!r}", apply)
+        return Damage(f"row {i} cell {j} := {value[:60]!r}", set_cell)
     if kind == "pad":
         pad = draw(st.sampled_from([" ", "  ", "\t", " \u3000"]))
 
-        def apply(t: Table) -> None:
+        def pad_cell(t: Table) -> None:
             if _reaches(t, i, j):
                 t.rows[i][j] = pad + t.rows[i][j] + pad  # spacing is not content: origin stays
 
-        return Damage(f"row {i} cell {j} padded", apply)
+        return Damage(f"row {i} cell {j} padded", pad_cell)
     value = draw(cell_value)
 
     def apply(t: Table) -> None:
@@ -543,20 +545,20 @@ def _row_damage(draw: st.DrawFn, table: Table) -> Damage:
     if kind == "blank":
         blank = draw(st.sampled_from([[], [""], ["  "], [""] * len(table.header), [" ", "\t"]]))
 
-        def apply(t: Table) -> None:
+        def insert_blank(t: Table) -> None:
             t.rows.insert(at, list(blank))
             t.origin.insert(at, None)
 
-        return Damage(f"blank row {blank!r} at {at}", apply)
+        return Damage(f"blank row {blank!r} at {at}", insert_blank)
     if kind == "new":
         width = draw(st.sampled_from([len(table.header), len(table.header), 1, 3, 40]))
         cells = draw(st.lists(cell_value, min_size=width, max_size=width))
 
-        def apply(t: Table) -> None:
+        def insert_new(t: Table) -> None:
             t.rows.insert(at, cells)
             t.origin.insert(at, None)
 
-        return Damage(f"new row at {at}: {[c[:20] for c in cells]!r}", apply)
+        return Damage(f"new row at {at}: {[c[:20] for c in cells]!r}", insert_new)
 
     def apply(t: Table) -> None:
         if k >= len(t.rows):  # an earlier damage removed it
@@ -581,18 +583,18 @@ def _column_damage(draw: st.DrawFn, table: Table) -> Damage:
     if kind == "permute":
         order = draw(st.permutations(range(width)))
 
-        def apply(t: Table) -> None:
+        def permute(t: Table) -> None:
             t.header = [t.header[x] for x in order]
             t.rows = [[r[x] for x in order] if len(r) == width else r for r in t.rows]
 
-        return Damage(f"columns reordered {order}", apply)
+        return Damage(f"columns reordered {order}", permute)
     if kind in ("extra", "rename"):
         name = draw(
             st.one_of(st.sampled_from(["备注", "ref", "记录编号", "", " ", "extra"]), cell_value)
         )
         values = draw(st.lists(cell_value, min_size=1, max_size=3))
 
-        def apply(t: Table) -> None:
+        def name_column(t: Table) -> None:
             if kind == "rename":
                 t.header[j] = name
                 return
@@ -601,7 +603,7 @@ def _column_damage(draw: st.DrawFn, table: Table) -> Damage:
                 if len(row) == width:
                     row.insert(j, values[r % len(values)])
 
-        return Damage(f"{kind} column {j} named {name[:40]!r}", apply)
+        return Damage(f"{kind} column {j} named {name[:40]!r}", name_column)
 
     def apply(t: Table) -> None:
         if kind == "pad-name":
@@ -640,6 +642,10 @@ def _damaged(sample: Sample, file: str, damages: list[Damage], toggle_newline: b
     return table
 
 
+def _write_intact(sample: Sample, folder: Path) -> Path:
+    return write(folder, sample, _intact_files(sample))
+
+
 def _intact_files(sample: Sample) -> dict[str, bytes]:
     return {name: encode(t, sample.codec) for name, t in sample.tables.items()}
 
@@ -659,7 +665,7 @@ def test_the_models_are_the_sample_files() -> None:
         for name, table in sample.tables.items():
             assert encode(table, sample.codec) == (sample.folder / name).read_bytes()
         real = outcomes(sample.adapter.read(sample.folder))
-        rendered = read(sample, lambda folder, s=sample: write(folder, s, _intact_files(s)))
+        rendered = read(sample, functools.partial(_write_intact, sample))
         again = outcomes(rendered)
         assert real.sent == again.sent and real.refused == again.refused
 

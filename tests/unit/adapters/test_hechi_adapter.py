@@ -10,7 +10,6 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from tests.unit.adapters.adapter_testkit import REPO, FakeHub, write_delivery
 from typer.testing import CliRunner
 
 from adapters.cli import app
@@ -23,6 +22,7 @@ from hub.domain import regions
 from hub.domain.claims import OriginStatus
 from hub.domain.projects import PartnerProjectStatus
 from hub.standard import default_standards_dir, load_standard
+from tests.unit.adapters.adapter_testkit import REPO, FakeHub, write_delivery
 
 SAMPLE = REPO / "adapters/hechi/samples/HC-20241105-01"
 
@@ -84,7 +84,9 @@ def test_the_sample_sends_its_good_rows_and_refuses_the_bad_ones_with_codes() ->
         ("projects.csv", 6, "项目状态", "ROW_STATUS_UNKNOWN"),
         ("projects.csv", 6, "计入期止", "ROW_DATE_MALFORMED"),
     ]
-    sent = {(s.source.file, s.source.line) for s in [*d.projects, *d.claims]}
+    sent = {(s.source.file, s.source.line) for s in d.projects} | {
+        (s.source.file, s.source.line) for s in d.claims
+    }
     refused = {(p.file, p.line) for p in d.problems}
     assert not sent & refused
     assert len(sent | refused) == d.rows_read

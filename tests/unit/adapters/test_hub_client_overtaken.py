@@ -18,7 +18,6 @@ from pathlib import Path
 
 import grpc
 import pytest
-from tests.unit.adapters.adapter_testkit import GD_01, HK_01, FakeHub, FakePartnerService, M
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from adapters.guangdong import GuangdongAdapter
@@ -33,6 +32,7 @@ from hub.grpc_api.generated.carbonhub.v1 import partner_pb2 as pb
 from hub.grpc_api.generated.carbonhub.v1 import partner_pb2_grpc as pb_grpc
 from hub.grpc_api.status_mapping import error_info
 from hub.trust.signing import Signer
+from tests.unit.adapters.adapter_testkit import GD_01, HK_01, FakeHub, FakePartnerService, M
 
 OTHER_WRITES = 5  # what the other writer records each time it gets there first
 MOMENT = datetime(2024, 11, 20, 10, 0, tzinfo=UTC)
@@ -68,7 +68,7 @@ def serve(tmp_path: Path) -> Iterator[Callable[[OtherWriter], tuple[FakeHub, grp
 
     def start(service: OtherWriter) -> tuple[FakeHub, grpc.Channel]:
         server = grpc.server(futures.ThreadPoolExecutor(max_workers=4))
-        pb_grpc.add_PartnerServiceServicer_to_server(service, server)  # type: ignore[no-untyped-call]
+        pb_grpc.add_PartnerServiceServicer_to_server(service, server)
         port = server.add_insecure_port("127.0.0.1:0")
         server.start()
         servers.append(server)

@@ -14,7 +14,6 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
-from tests.unit.adapters.adapter_testkit import REPO, write_delivery
 
 from adapters.dates import DateMalformed
 from adapters.macao import MacaoAdapter
@@ -26,6 +25,7 @@ from adapters.problem_messages import LANGUAGES, code_message, translated_codes
 from adapters.registry import adapter_for
 from hub.domain.claims import OriginStatus
 from hub.standard import default_standards_dir, load_standard
+from tests.unit.adapters.adapter_testkit import REPO, write_delivery
 
 SAMPLES = REPO / "adapters/macao/samples"
 UTF8 = SAMPLES / "MO-20250401-01"

@@ -15,13 +15,13 @@ import tempfile
 from decimal import Decimal
 from pathlib import Path
 
-from tests.unit.adapters.adapter_testkit import REPO, write_delivery
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from adapters.macao import MacaoAdapter
 from adapters.macao.numbers import QuantityAmbiguous, plain_quantity
 from adapters.problem_codes import FILE_CODES, ProblemCode
+from tests.unit.adapters.adapter_testkit import REPO, write_delivery
 
 SAMPLE = REPO / "adapters/macao/samples/MO-20250401-01/actividades.csv"
 ROW_CODES = frozenset(ProblemCode) - FILE_CODES

@@ -7,7 +7,6 @@ import shutil
 from pathlib import Path
 
 import pytest
-from tests.unit.adapters.adapter_testkit import GD_01, HK_01, REPO
 
 from adapters.guangdong import GuangdongAdapter
 from adapters.hechi.vocabulary import COUNTIES
@@ -18,6 +17,7 @@ from adapters.near_spellings import LIMIT, near_spellings
 from adapters.problem_codes import ProblemCode
 from adapters.registry import adapter_for
 from adapters.samples_manifest import refresh
+from tests.unit.adapters.adapter_testkit import GD_01, HK_01, REPO
 
 MO_01 = REPO / "adapters/macao/samples/MO-20250401-01"
 HC_01 = REPO / "adapters/hechi/samples/HC-20241105-01"

@@ -15,8 +15,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from tests.unit.adapters.adapter_testkit import GD_01, HK_01, REPO, FakeHub
-from tests.unit.adapters.documented_json import check_documented
 from rich.console import Console
 from typer.testing import CliRunner, Result
 
@@ -29,6 +27,8 @@ from adapters.report_language import check_text
 from hub.domain.checks import Severity
 from hub.domain.claims import Decision
 from hub.trust.key_files import write_ed25519_keypair
+from tests.unit.adapters.adapter_testkit import GD_01, HK_01, REPO, FakeHub
+from tests.unit.adapters.documented_json import check_documented
 
 MO_MISLABELLED = REPO / "adapters/macao/samples/MO-20250403-03"
 NO_HUB = "127.0.0.1:9"  # discard: nothing answers gRPC there

@@ -36,7 +36,7 @@ PARTNER = "CN-GD"
 WAIT = 10.0  # only a guard against a hang: every wait below is answered at once
 
 
-class Replayed(grpc.RpcError, grpc.Call):
+class Replayed(grpc.RpcError, grpc.Call):  # type: ignore[misc]
     """The hub's ENVELOPE_REPLAYED refusal as a gRPC call error carries it."""
 
     def __init__(self) -> None:

@@ -2,9 +2,17 @@
 
 from __future__ import annotations
 
+import dataclasses
 from decimal import Decimal
 
 import pytest
+
+from hub.domain.assessment import ClaimAssessment, assess_claim
+from hub.domain.checks import CATALOGUE, Severity
+from hub.domain.claims import ClaimSubmission, Decision, OriginStatus, decide
+from hub.domain.locks import OriginBlock
+from hub.domain.projects import PartnerProjectStatus, Project
+from hub.standard import Standard
 from tests.unit.domain.domain_builders import (
     GD_PROJECT_ID,
     NOW,
@@ -14,13 +22,6 @@ from tests.unit.domain.domain_builders import (
     gd_pv_claim,
     hk_green_claim,
 )
-
-from hub.domain.assessment import ClaimAssessment, assess_claim
-from hub.domain.checks import CATALOGUE, Severity
-from hub.domain.claims import ClaimSubmission, Decision, OriginStatus, decide
-from hub.domain.locks import OriginBlock
-from hub.domain.projects import PartnerProjectStatus, Project
-from hub.standard import Standard
 
 
 def assess(
@@ -317,16 +318,12 @@ def test_hk_solar_uses_the_utility_factor(
     (used,) = a.normalised.trace.factors
     assert used.value == Decimal(factor) and used.year == 2019
     assert a.site_binding == "SZ-PV"
-    missing = assess(standard, claim.__class__(**{**_fields(claim), "utility": None}))
+    missing = assess(standard, dataclasses.replace(claim, utility=None))
     assert "UTILITY_REQUIRED" in codes(missing) and missing.normalised is None
-    other = assess(standard, claim.__class__(**{**_fields(claim), "utility": "HK Gas"}))
+    other = assess(standard, dataclasses.replace(claim, utility="HK Gas"))
     assert check(other, "UTILITY_UNKNOWN")["known"] == "CLP, HKE"
-    no_site = assess(standard, claim.__class__(**{**_fields(claim), "site_id": None}))
+    no_site = assess(standard, dataclasses.replace(claim, site_id=None))
     assert "SITE_REQUIRED" in codes(no_site)
-
-
-def _fields(claim: ClaimSubmission) -> dict[str, object]:
-    return {name: getattr(claim, name) for name in claim.__dataclass_fields__}
 
 
 def test_hk_ev_charging_is_not_crosswalked_and_says_why(standard: Standard) -> None:
@@ -352,7 +349,7 @@ def test_hk_mtr_km_recomputed_with_the_metro_factor(standard: Standard) -> None:
     assert a.normalised is not None
     # 30 pkm x (110 - 46.7) gCO2/pkm / 1e6
     assert a.normalised.credited_tco2e == Decimal("0.001899")
-    trips = assess(standard, claim.__class__(**{**_fields(claim), "activity_unit": "trip"}))
+    trips = assess(standard, dataclasses.replace(claim, activity_unit="trip"))
     # Rides counted in trips have no distance and no trip length is filed.
     assert codes(trips) == ["TRIP_WITHOUT_DISTANCE"]
     assert check(trips, "TRIP_WITHOUT_DISTANCE")["field"] == "activity_unit"
@@ -408,7 +405,7 @@ def test_reported_only_crosswalk_applies_the_discount(standard: Standard) -> Non
     assert n.trace.discount == Decimal("0.2")
     assert n.trace.formula == "reported_tco2e * (1 - discount)"
     assert check(a, "CROSSWALK_DISCOUNT_APPLIED")["discount"] == "0.2"
-    none = assess(standard, claim.__class__(**{**_fields(claim), "reported_tco2e": None}))
+    none = assess(standard, dataclasses.replace(claim, reported_tco2e=None))
     assert "REPORTED_REQUIRED" in codes(none) and none.normalised is None
 
 

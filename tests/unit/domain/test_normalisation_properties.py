@@ -6,13 +6,19 @@ import shutil
 from decimal import Decimal
 from pathlib import Path
 
-from tests.unit.domain.domain_builders import NOW, gd_bus_claim, gd_project, gd_pv_claim, hk_green_claim
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from hub.domain.assessment import assess_claim
 from hub.domain.normalisation import floor_tco2e, parse_decimal
 from hub.standard import Standard, default_standards_dir, load_standard
+from tests.unit.domain.domain_builders import (
+    NOW,
+    gd_bus_claim,
+    gd_project,
+    gd_pv_claim,
+    hk_green_claim,
+)
 
 STANDARD: Standard = load_standard(default_standards_dir())
 PROJECT = gd_project()

@@ -6,7 +6,6 @@ from dataclasses import replace
 from typing import Any
 
 import pytest
-from tests.unit.domain.domain_builders import NOW, PERSON, gd_bus_claim, hk_green_claim
 
 from hub.domain.assessment import assess_claim
 from hub.domain.claims import ClaimSubmission, NormalisedClaim
@@ -19,6 +18,7 @@ from hub.domain.locks import (
     reported_conflicts,
 )
 from hub.standard import Standard
+from tests.unit.domain.domain_builders import NOW, PERSON, gd_bus_claim, hk_green_claim
 
 MOBILITY = LockRules(mobility=True)
 SITE = LockRules(site_basis=True)

@@ -5,11 +5,11 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
-from tests.unit.domain.domain_builders import VALID_CREDIT_CODE, gd_project_submission
 
 from hub.domain.assessment import ProjectAssessment, assess_project
 from hub.domain.projects import PartnerProjectStatus
 from hub.standard import Standard
+from tests.unit.domain.domain_builders import VALID_CREDIT_CODE, gd_project_submission
 
 
 def codes(assessment: ProjectAssessment) -> list[str]:

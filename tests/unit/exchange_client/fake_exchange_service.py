@@ -40,7 +40,7 @@ def make_block(n: int, units: int = 10, vintage: int = 2024) -> ledger.Block:
 
 
 @dataclass
-class FakeExchangeService(ex_grpc.ExchangeServiceServicer):  # type: ignore[misc]
+class FakeExchangeService(ex_grpc.ExchangeServiceServicer):
     events: list[ex.BlockEvent] = field(default_factory=list)
     blocks: dict[str, ledger.Block] = field(default_factory=dict)
     retirements: dict[str, tuple[ex.ReportRetirementRequest, ex.ReportRetirementResponse]] = field(

@@ -57,13 +57,13 @@ def test_numbering_continues_from_the_stored_position() -> None:
 
 def test_only_held_acknowledged_unfrozen_undecided_blocks_count() -> None:
     blocks = _blocks(6)
-    skipped = {
+    skipped: dict[str, dict[str, object]] = {
         "B1": {"frozen": True},
         "B2": {"acknowledged": False},
         "B3": {"status": BlockStatus.RETIRED},
         "B4": {"policy_decided": True},
     }
-    blocks = [dataclasses.replace(b, **skipped.get(b.block_id, {})) for b in blocks]
+    blocks = [dataclasses.replace(b, **skipped.get(b.block_id, {})) for b in blocks]  # type: ignore[arg-type]
     plans, decided, position = plan_retirements(blocks, 0)
     assert sorted(decided) == ["B5", "B6"]
     assert position == 2

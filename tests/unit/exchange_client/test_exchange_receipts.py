@@ -37,8 +37,10 @@ OTHER = Signer(Ed25519PrivateKey.generate())
 TEXT = st.text(st.characters(codec="utf-8"), max_size=30)
 UINT32 = st.integers(0, 2**32 - 1)
 UINT64 = st.integers(0, 2**64 - 1)
-STATES = st.sampled_from(ledger.BlockState.values())
-ADJUSTMENTS = st.sampled_from(ledger.AdjustmentStatus.values())
+STATES = st.sampled_from([ledger.BlockState.Name(v) for v in ledger.BlockState.values()])
+ADJUSTMENTS = st.sampled_from(
+    [ledger.AdjustmentStatus.Name(v) for v in ledger.AdjustmentStatus.values()]
+)
 
 
 @st.composite

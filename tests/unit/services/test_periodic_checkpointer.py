@@ -67,7 +67,9 @@ def test_the_head_is_signed_on_start_and_again_on_a_clean_stop(
     finally:
         task.stop()
     assert signed_seqs(factory) == [3, 5]
-    assert factory.store.audit_checkpoints[5].head_hash == factory.store.audit_head.hash
+    head = factory.store.audit_head
+    assert head is not None
+    assert factory.store.audit_checkpoints[5].head_hash == head.hash
 
 
 def test_an_unmoved_head_is_not_signed_again_and_a_second_stop_signs_nothing(

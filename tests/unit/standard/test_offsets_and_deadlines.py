@@ -6,6 +6,7 @@ import shutil
 from datetime import timedelta
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -52,7 +53,7 @@ def test_every_offset_value_is_sourced_and_provisional(standard: Standard) -> No
     rules = standard.offset_rules
     cap = rules.cap_share_of_verified_emissions
     assert "ICAP" in cap.source and "343" in cap.source and cap.provisional
-    values = [
+    values: list[Any] = [  # sourced values of several types, read alike
         cap,
         rules.vintage_window_years,
         *rules.eligible_origins,
