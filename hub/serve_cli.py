@@ -143,7 +143,11 @@ def serve(
         prepare_sandbox_standard(real, settings)
         authority = prepare_sandbox_pki(settings, _server_hosts(settings.grpc_host))
     elif sandbox_partner_key is not None:
-        refuse("SANDBOX_OPTION_WITHOUT_SANDBOX", "--sandbox-partner-key needs --sandbox")
+        from hub.sandbox import SandboxRefused
+
+        raise SandboxRefused(
+            "SANDBOX_OPTION_WITHOUT_SANDBOX", "--sandbox-partner-key needs --sandbox", {}
+        )
     configure_logging(settings.log_level, settings.log_format)
     say = _Announcer(resolved_format(settings.log_format) == "json").say
     try:

@@ -35,25 +35,6 @@ SECTION = Section(
             local=True,
         ),
         Reason(
-            "SANDBOX_LEDGER_NOT_APART",
-            None,
-            "`carbon-hub serve --sandbox`",
-            "The sandbox's --database-url is the real hub's ledger; a sandbox keeps a "
-            "database of its own.",
-            "沙盒的 --database-url 指向正式平台的账本；沙盒须使用自己的数据库。",
-            "沙盒的 --database-url 指向正式平台的帳本；沙盒須使用自己的資料庫。",
-            local=True,
-        ),
-        Reason(
-            "SANDBOX_OPTION_WITHOUT_SANDBOX",
-            None,
-            "`carbon-hub serve`",
-            "--sandbox-partner-key was given without --sandbox; the hub does not start.",
-            "给出了 --sandbox-partner-key 却未给 --sandbox；本平台不启动。",
-            "給出了 --sandbox-partner-key 卻未給 --sandbox；本平台不啟動。",
-            local=True,
-        ),
-        Reason(
             "TLS_CERT_INVALID",
             None,
             _CLIENTS_AND_SERVE,
