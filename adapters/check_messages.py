@@ -85,6 +85,10 @@ TRANSLATIONS: Mapping[str, tuple[str, str]] = {
         "統一社會信用代碼 {credit_code} 校驗失敗",
         "o código de crédito social unificado {credit_code} falha o carácter de verificação",
     ),
+    "OWNER_ID_INVALID": (
+        "業主標識 {owner_id} 不符合該合作方業主可用的任何格式（{schemes}）：香港商業登記號碼為 8 位數字，澳門商業登記編號為數字（可帶如 (SO) 的後綴），統一社會信用代碼為 18 位並須通過校驗",
+        "o identificador do proprietário {owner_id} não corresponde a nenhum dos esquemas usados pelos proprietários deste parceiro ({schemes}): o número de registo comercial de Hong Kong tem 8 algarismos, o número de matrícula da Conservatória dos Registos Comercial e de Bens Móveis de Macau é numérico (com sufixo opcional como (SO)), o código de crédito social unificado tem 18 caracteres com carácter de controlo correcto",
+    ),
     "CREDITING_PERIOD_MALFORMED": (
         "計入期 {start} 至 {end} 無效",
         "o período de creditação de {start} a {end} não é válido",

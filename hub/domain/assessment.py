@@ -20,7 +20,7 @@ from functools import lru_cache
 from math import floor
 from weakref import WeakKeyDictionary
 
-from hub.domain import credit_codes, regions, units
+from hub.domain import regions, units
 from hub.domain.asset_fingerprints import fingerprint
 from hub.domain.checks import CheckResult, Severity, fire
 from hub.domain.claims import ClaimSubmission, NormalisedClaim, OriginStatus
@@ -28,6 +28,7 @@ from hub.domain.locks import OriginBlock
 from hub.domain.methodology_dates import effectiveness_checks
 from hub.domain.normalisation import normalise, parse_decimal
 from hub.domain.origin_serials import PARSERS, ParsedSerial, SerialError
+from hub.domain.owner_ids import OwnerIdScheme, owner_id_checks
 from hub.domain.periods import Period, PeriodError, local_day_bounds, parse_period
 from hub.domain.plausibility import capacity_checks
 from hub.domain.project_review import ProjectReviewState
@@ -590,8 +591,8 @@ def assess_project(submission: ProjectSubmission, standard: Standard) -> Project
             )
 
     code = values["owner_credit_code"]
-    if code and not credit_codes.is_valid(code):
-        checks.append(fire("CREDIT_CODE_INVALID", field="owner_credit_code", credit_code=code))
+    schemes = agreement.owner_id_schemes if agreement is not None else [OwnerIdScheme.USCC]
+    checks.extend(owner_id_checks(code, schemes))
 
     region_code = values["region_code"]
     checks.extend(_region_checks(region_code or None, agreement, partner))

@@ -82,6 +82,7 @@ CATALOGUE: dict[str, CheckDefinition] = {
         _d("REGION_CODE_INVALID", E, "行政区划代码 {region_code} 无效", "administrative division code {region_code} is not valid", CP),
         _d("PROJECT_SIZE_EXCEEDS_LIMIT", E, "项目规模 {size} 超过方法学上限 {limit}", "project size {size} exceeds the methodology limit {limit}", CP),
         _d("CREDIT_CODE_INVALID", E, "统一社会信用代码 {credit_code} 校验失败", "unified social credit code {credit_code} fails its check character", "project"),
+        _d("OWNER_ID_INVALID", E, "业主标识 {owner_id} 不符合该合作方业主可用的任何格式（{schemes}）：香港商业登记号码为 8 位数字，澳门商业登记编号为数字（可带如 (SO) 的后缀），统一社会信用代码为 18 位并须通过校验", "owner identifier {owner_id} fits none of the schemes this partner's owners use ({schemes}): a Hong Kong business registration number is 8 digits, a Macao commercial registry number is digits (optionally a suffix such as (SO)), a unified social credit code is 18 characters with a correct check character", "project"),
         _d("CREDITING_PERIOD_MALFORMED", E, "计入期 {start} 至 {end} 无效", "crediting period {start} to {end} is not valid", "project"),
         _d("PROJECT_SIZE_UNIT_INVALID", E, "规模单位 {unit} 不适用于方法学 {partner_methodology}", "size unit {unit} does not fit methodology {partner_methodology}", "project"),
         _d("PROJECT_FIELD_MISSING", E, "项目缺少字段 {field}", "project field {field} is missing", "project"),

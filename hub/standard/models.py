@@ -22,6 +22,8 @@ from pydantic import (
     model_validator,
 )
 
+from hub.domain.owner_ids import OwnerIdScheme
+
 
 def _to_decimal(value: Any) -> Decimal:
     if isinstance(value, bool | float):
@@ -393,6 +395,11 @@ class Agreement(_Model):
     # loader requires exactly one default where the partner has personal
     # methodologies.
     platforms: list[Platform] = Field(default_factory=list)
+    # Which identifiers name the owner of a project (hub.domain.owner_ids):
+    # mainland partners' owners have unified social credit codes only.
+    owner_id_schemes: list[Annotated[OwnerIdScheme, Field(strict=False)]] = Field(
+        default_factory=lambda: [OwnerIdScheme.USCC], min_length=1
+    )
     source: Text
     provisional: bool
 
