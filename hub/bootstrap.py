@@ -28,6 +28,7 @@ from hub.services.officers_auth import OfficerAuthService
 from hub.services.partner_keys import PartnerKeyService
 from hub.services.periodic_checkpointer import PeriodicCheckpointer
 from hub.services.periodic_issuer import PeriodicIssuer
+from hub.services.points import PointsService
 from hub.services.projects import ProjectRegistrationService
 from hub.services.reconciliation import ReconciliationService
 from hub.services.review import ReviewService
@@ -35,6 +36,7 @@ from hub.services.review_queue import ReviewQueueService
 from hub.services.signed_writes import WriteAuthenticator
 from hub.settings import HubSettings
 from hub.standard import Standard, default_standards_dir, load_standard
+from hub.standard.points import load_points_rules
 from hub.storage.database import create_engine_for, migrate, require_hub_database
 from hub.storage.disclosure_queries import SqlAlchemyDisclosureQueries, create_read_only_engine
 from hub.storage.officer_repository import SqlAlchemyOfficerStore
@@ -66,6 +68,7 @@ class Hub:
     review: ReviewService
     officers: OfficerAuthService
     read_engine: Engine  # read-only sessions: public disclosure and the console's queue
+    points: PointsService  # the carbon points ledger (standards/points.yaml)
     # What /metrics serves: this process's calls and the ledger's gauges.
     metrics: HubMetrics = field(default_factory=HubMetrics)
 
@@ -98,7 +101,9 @@ class Hub:
         interval = self.settings.issuance_interval
         if interval <= 0:
             return None
-        return PeriodicIssuer(ObservedIssuance(self.issuance, self.metrics), interval)
+        return PeriodicIssuer(
+            ObservedIssuance(self.issuance, self.metrics), interval, points=self.points
+        )
 
     def periodic_checkpointer(self) -> PeriodicCheckpointer | None:
         """The background signer of audit checkpoints, or None when the interval is 0."""
@@ -149,6 +154,7 @@ def build_hub(settings: HubSettings, clock: Clock = system_clock, *, existing: b
     # The standard is validated before anything touches the database: a bad
     # file must stop the hub at start, not at the first claim.
     standard = load_standard(settings.standards_dir or default_standards_dir())
+    points = load_points_rules(settings.standards_dir or default_standards_dir(), standard)
     if existing:
         require_hub_database(url, settings.data_dir if settings.database_url is None else None)
     migrate(url)
@@ -162,7 +168,12 @@ def build_hub(settings: HubSettings, clock: Clock = system_clock, *, existing: b
         engine=engine,
         standard=standard,
         ingestion=IngestionService(
-            uow_factory, standard, clock, write_retries=retries, authenticate=authenticate
+            uow_factory,
+            standard,
+            clock,
+            write_retries=retries,
+            authenticate=authenticate,
+            points=points,
         ),
         projects=ProjectRegistrationService(
             uow_factory, standard, write_retries=retries, clock=clock, authenticate=authenticate
@@ -184,7 +195,7 @@ def build_hub(settings: HubSettings, clock: Clock = system_clock, *, existing: b
         audit=audit_service(
             uow_factory, settings.resolved_pki_dir(), clock, create_key=settings.insecure
         ),
-        review=ReviewService(uow_factory, clock, write_retries=retries),
+        review=ReviewService(uow_factory, clock, write_retries=retries, points=points),
         officers=OfficerAuthService(
             SqlAlchemyOfficerStore(engine),
             clock,
@@ -192,5 +203,6 @@ def build_hub(settings: HubSettings, clock: Clock = system_clock, *, existing: b
             window_seconds=settings.login_window,
         ),
         read_engine=read_engine,
+        points=PointsService(uow_factory, clock, write_retries=retries),
         metrics=HubMetrics(ledger=lambda: ledger_status(read_engine)),
     )

@@ -55,6 +55,7 @@ from hub.domain.retirements import Retirement
 from hub.domain.serial_blocks import SerialRange, Series
 from hub.domain.signed_payloads import PartnerKey, SignedRecord
 from hub.services.mobility_port import MobilityRepository
+from hub.services.points_port import LedgerPointsEntry, PointsRepository
 from hub.services.unit_of_work import (
     AttestationRepository,
     AuditRepository,
@@ -98,6 +99,7 @@ from hub.services.unit_of_work import (
 )
 from hub.storage.serialisation import verdict_from_json, verdict_to_json
 from tests.fake_mobility import FakeMobilityRepository
+from tests.fake_points import FakePointsRepository
 
 __all__ = [
     "FakeAttestationRepository",
@@ -194,6 +196,7 @@ class FakeStore:
     audit_head: ChainHead | None = GENESIS_HEAD
     audit_last_row_id: int = 0
     audit_checkpoints: dict[int, Checkpoint] = dataclasses.field(default_factory=dict)
+    points: list[LedgerPointsEntry] = dataclasses.field(default_factory=list)
 
     def copy(self) -> FakeStore:
         return FakeStore(
@@ -228,6 +231,7 @@ class FakeStore:
             audit_head=self.audit_head,
             audit_last_row_id=self.audit_last_row_id,
             audit_checkpoints=dict(self.audit_checkpoints),
+            points=list(self.points),
         )
 
     # Convenience for assertions ------------------------------------------
@@ -1379,6 +1383,7 @@ class FakeUnitOfWork:
     signed_payloads: SignedPayloadRepository
     audit: AuditRepository
     mobility: MobilityRepository
+    points: PointsRepository
 
     def __init__(self, factory: FakeUnitOfWorkFactory, clock: Callable[[], datetime]) -> None:
         self._tx = _Transaction(factory)
@@ -1396,6 +1401,7 @@ class FakeUnitOfWork:
         self.signed_payloads = FakeSignedPayloadRepository(self._tx)
         self.audit = FakeAuditRepository(self._tx)
         self.mobility = FakeMobilityRepository(lambda: self._tx.state)
+        self.points = FakePointsRepository(lambda: self._tx.state, self._tx.write)
         self.commits = 0
         self.rollbacks = 0
 

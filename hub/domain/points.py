@@ -89,6 +89,8 @@ class PointsRules:
     """Every exchange rule, by (partner, Shenzhen methodology)."""
 
     rules: Mapping[tuple[str, str], PointsRule] = field(default_factory=dict)
+    # The platform a personal claim naming none falls to, per partner.
+    default_platforms: Mapping[str, str] = field(default_factory=dict)
 
     def rule(self, partner: str, methodology: str) -> PointsRule | None:
         return self.rules.get((partner, methodology))

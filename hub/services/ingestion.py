@@ -30,9 +30,11 @@ from hub.domain.locks import (
     reported_conflicts,
 )
 from hub.domain.mobility import DailyMobility, Travel, window_of
+from hub.domain.points import PointsRules
 from hub.domain.signed_payloads import SignedRecord
 from hub.errors import InvalidRequest
 from hub.services.clock import Clock
+from hub.services.points import award_points, credits_of
 from hub.services.signed_writes import UnsignedOnly, WriteAuthenticator, refuse_signed
 from hub.services.transactions import run_in_transaction
 from hub.services.unit_of_work import (
@@ -78,8 +80,11 @@ class IngestionService:
         *,
         write_retries: int = 8,
         authenticate: WriteAuthenticator | UnsignedOnly | None = None,
+        points: PointsRules | None = None,
     ) -> None:
         self._uow_factory = uow_factory
+        # Exchange rules to carbon points (standards/points.yaml); none: no awards.
+        self._points = points or PointsRules()
         self._standard = standard
         self._clock = clock
         self._write_retries = write_retries
@@ -230,6 +235,8 @@ class IngestionService:
         uow.claims.add(records)
         if refused:
             uow.claims.add_refused(refused)
+        # Accepted personal claims earn their persons points in this transaction.
+        awarded = award_points(uow, self._points, credits_of(records, self._points), partner, now)
         # RECEIVED -> decision, one audit event per new claim, naming the
         # signed envelope it came in (when it came signed).
         envelope = {"sequence": str(signed.sequence)} if signed is not None else {}
@@ -250,6 +257,7 @@ class IngestionService:
                 )
                 for r in records
             ]
+            + awarded
         )
         self._authenticate.keep(uow, signed, now)
         decided = [v for v in verdicts if v is not None]

@@ -35,6 +35,7 @@ from hub.domain.checks import fire
 from hub.domain.claims import Decision
 from hub.domain.issuance import AccountKey, IssuanceState, allocate
 from hub.services.clock import Clock
+from hub.services.points import reverse_points
 from hub.services.transactions import run_in_transaction
 from hub.services.unit_of_work import (
     CarryAccount,
@@ -350,5 +351,8 @@ class IssuanceService:
                 LedgerEvent("claim", claim_id, "VOIDED", HUB_ACTOR, now, {"days": str(days)})
             )
         uow.claims.change_verdicts(changes)
+        # A voided claim's points are taken back (what is left of its award).
+        voided = [change.claim_id for change in changes]
+        events.extend(reverse_points(uow, voided, HUB_ACTOR, now, "voided"))
         uow.events.append(events)
-        return [change.claim_id for change in changes]
+        return voided

@@ -1,6 +1,7 @@
 """Issuance in the background of a serving hub: every interval, issue what is
-issuable and void claims whose cancellation at source is overdue. Hub
-processes share this safely (see hub.services.issuance)."""
+issuable, void claims whose cancellation at source is overdue (taking back
+their points) and expire carbon points past their validity. Hub processes
+share this safely (see hub.services.issuance and hub.services.points)."""
 
 from __future__ import annotations
 
@@ -19,13 +20,24 @@ class Issuer(Protocol):
     def issue_pending(self, limit: int | None = None) -> IssuanceRun: ...
 
 
+class PointsExpiry(Protocol):
+    """hub.services.points.PointsService: expires what is due."""
+
+    def expire_due(self) -> int: ...
+
+
 class PeriodicIssuer(PeriodicTask):
     name = "periodic-issuer"
 
-    def __init__(self, issuance: Issuer, interval: float) -> None:
+    def __init__(
+        self, issuance: Issuer, interval: float, *, points: PointsExpiry | None = None
+    ) -> None:
         super().__init__(interval)
         self._issuance = issuance
+        self._points = points
 
     def tick(self) -> None:
         self._issuance.void_overdue()
         self._issuance.issue_pending()
+        if self._points is not None:
+            self._points.expire_due()

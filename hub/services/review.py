@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from hub.domain.assessment import NOT_APPROVED_CHECK
 from hub.domain.checks import fire
 from hub.domain.claims import Decision
+from hub.domain.points import PointsRules
 from hub.domain.project_review import ProjectReviewState, ReviewAction, next_state
 from hub.domain.projects import Project
 from hub.errors import FailedPrecondition, InvalidRequest, NotFound
@@ -34,6 +35,7 @@ from hub.services.claim_holds import (
 from hub.services.clock import Clock, system_clock
 from hub.services.ingestion import SUSPENDED_CHECK
 from hub.services.officers import officer_actor
+from hub.services.points import award_points, credits_of_claims, reverse_points
 from hub.services.transactions import run_in_transaction
 from hub.services.unit_of_work import (
     ClaimLedgerView,
@@ -78,9 +80,16 @@ def required_comment(comment: str) -> str:
 
 class ReviewService:
     def __init__(
-        self, uow_factory: UnitOfWorkFactory, clock: Clock = system_clock, *, write_retries: int = 8
+        self,
+        uow_factory: UnitOfWorkFactory,
+        clock: Clock = system_clock,
+        *,
+        write_retries: int = 8,
+        points: PointsRules | None = None,
     ) -> None:
         self._uow_factory = uow_factory
+        # Exchange rules to carbon points: an approved claim earns them now.
+        self._points = points or PointsRules()
         self._clock = clock
         self._retries = write_retries
 
@@ -128,6 +137,13 @@ class ReviewService:
                 change = held_claim_decided(view, Decision.REJECTED, check)
             uow.claims.change_verdicts([change])
             decision = change.verdict.decision
+            if decision is Decision.ACCEPTED:
+                credits = credits_of_claims(uow, self._points, [view.claim_id])
+                points = award_points(uow, self._points, credits, actor, now)
+            else:
+                # A claim held after it earned points (its project suspended)
+                # gives back what is left of them when rejected.
+                points = reverse_points(uow, [view.claim_id], actor, now, "rejected by review")
             uow.events.append(
                 [
                     LedgerEvent(
@@ -137,7 +153,8 @@ class ReviewService:
                         actor,
                         now,
                         {"comment": why, "from": str(Decision.HELD), "record_id": record_id},
-                    )
+                    ),
+                    *points,
                 ]
             )
             return ClaimReviewOutcome(partner, record_id, view.claim_id, decision)

@@ -27,6 +27,7 @@ from hub.domain.retirements import Retirement
 from hub.domain.serial_blocks import SerialRange, Series
 from hub.domain.signed_payloads import PartnerKey, SignedRecord
 from hub.services.mobility_port import MobilityRepository
+from hub.services.points_port import PointsRepository
 
 
 class ConcurrentWriteConflict(Exception):
@@ -690,6 +691,7 @@ class UnitOfWork(Protocol):
     signed_payloads: SignedPayloadRepository
     audit: AuditRepository
     mobility: MobilityRepository
+    points: PointsRepository
 
     def __enter__(self) -> Self: ...
 

@@ -103,4 +103,10 @@ def load_points_rules(root: Path, standard: Standard) -> PointsRules:
             daily_cap=rule.daily_cap.value,
             validity_months=months,
         )
-    return PointsRules(rules)
+    defaults = {}
+    for partner in standard.partners():
+        agreement = standard.agreement(partner)
+        default = agreement.default_platform if agreement is not None else None
+        if default is not None:
+            defaults[partner] = default.id
+    return PointsRules(rules, defaults)

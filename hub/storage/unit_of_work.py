@@ -31,6 +31,7 @@ from hub.domain.locks import ClaimLock, LockKind, OriginBlock
 from hub.domain.project_review import ProjectReviewState
 from hub.domain.projects import PartnerProjectStatus, Project
 from hub.services.mobility_port import MobilityRepository
+from hub.services.points_port import PointsRepository
 from hub.services.unit_of_work import (
     AttestationRepository,
     AuditRepository,
@@ -70,6 +71,7 @@ from hub.storage.ledger_repositories import (
     SqlAlchemySupervisionRepository,
 )
 from hub.storage.mobility_repository import SqlAlchemyMobilityRepository
+from hub.storage.points_repository import SqlAlchemyPointsRepository
 from hub.storage.serialisation import (
     claim_texts,
     submission_from_json,
@@ -799,6 +801,7 @@ class SqlAlchemyUnitOfWork:
     signed_payloads: SignedPayloadRepository
     audit: AuditRepository
     mobility: MobilityRepository
+    points: PointsRepository
 
     def __init__(self, engine: Engine, clock: Callable[[], datetime] = _utc_now) -> None:
         self._tx = Transaction(engine)
@@ -816,6 +819,7 @@ class SqlAlchemyUnitOfWork:
         self.signed_payloads = SqlAlchemySignedPayloadRepository(self._tx)
         self.audit = SqlAlchemyAuditRepository(self._tx)
         self.mobility = SqlAlchemyMobilityRepository(self._tx)
+        self.points = SqlAlchemyPointsRepository(self._tx)
 
     def __enter__(self) -> Self:
         self._tx.open()

@@ -37,11 +37,11 @@ def test_every_partner_with_personal_claims_has_points_rules(standard: Standard)
     assert partners == {"CN-GD", "CN-HK", "CN-MO"}
     metro = rules.rule("CN-GD", "SZ-TRANSIT-METRO")
     assert metro is not None
-    # 1000 per tonne: one point per credited kilogram, rounded down.
-    assert metro.points_for(Decimal("0.0127")) == 12
+    # 100,000 per tonne: one point per credited 10 g, rounded down.
+    assert metro.points_for(Decimal("0.000411")) == 41
     # Hong Kong writes its rate per kilogram: the same rate per tonne.
     hk = rules.rule("CN-HK", "SZ-RECYCLE")
-    assert hk is not None and hk.points_per_tco2e == Decimal(1000)
+    assert hk is not None and hk.points_per_tco2e == Decimal(100_000)
     assert rules.rule("CN-GD", "SZ-PV") is None  # projects earn no points
 
 
@@ -81,7 +81,7 @@ def test_rounding_other_than_floor_is_refused(copy: Path) -> None:
 
 
 def test_a_rate_that_is_no_number_is_refused(copy: Path) -> None:
-    _edit(copy / "points.yaml", 'rate: {value: "1000"', 'rate: {value: "many"')
+    _edit(copy / "points.yaml", 'rate: {value: "100000"', 'rate: {value: "many"')
     assert "rules[0].rate.value" in str(_refused(copy))
 
 

@@ -1,0 +1,400 @@
+"""The carbon points ledger's services: award, reverse, redeem, expire, read.
+
+Awards and reversals run inside the unit of work that credits or withdraws
+a claim (ingestion, review, voiding), through ``award_points`` and
+``reverse_points``; redemptions, balances, history and expiry are
+PointsService's own units of work. Every entry is an audit event (subject
+``points``), hash-chained with the rest of the log.
+
+Each writer first takes the persons' points locks (PointsRepository.
+lock_persons), then reads what it decides on: two hub processes writing the
+points of one person decide one after the other, and the database's
+constraints (one award per claim, one redemption per id, no negative
+balance) refuse anything that got past a mistake.
+
+Points never become units: nothing here touches pools, carried remainders
+or blocks.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from hub.domain.claims import Decision
+from hub.domain.mobility import DAY_ZONE
+from hub.domain.points import (
+    Award,
+    Credit,
+    EntryKind,
+    PointsEntry,
+    PointsRules,
+    RedemptionVerdict,
+    awards_for,
+    due_expiries,
+    redeem,
+    reversal_of,
+)
+from hub.errors import FailedPrecondition, InvalidRequest, NotFound
+from hub.services.clock import Clock
+from hub.services.points_port import LedgerPointsEntry, PointsMonth
+from hub.services.transactions import run_in_transaction
+from hub.services.unit_of_work import LedgerEvent, NewClaimRecord, UnitOfWork, UnitOfWorkFactory
+
+__all__ = [
+    "POINTS_SUBJECT",
+    "PointsService",
+    "Redemption",
+    "award_points",
+    "credits_of",
+    "credits_of_claims",
+    "reverse_points",
+]
+
+POINTS_SUBJECT = "points"
+HUB_ACTOR = "hub"
+EXPIRY_BATCH = 500
+REDEMPTION_ID_MAX = 128  # the audit subject is "<partner>|<id>", at most 200 characters
+
+
+def credits_of(records: Iterable[NewClaimRecord], rules: PointsRules) -> list[Credit]:
+    """The ACCEPTED personal claims among ``records`` that a rule gives points."""
+    credits: list[Credit] = []
+    for r in records:
+        normalised, verdict = r.normalised, r.verdict
+        person = (r.submission.person_pseudonym or "").strip()
+        if (
+            verdict.decision is not Decision.ACCEPTED
+            or normalised is None
+            or not person
+            or not verdict.credited_tco2e
+            or rules.rule(r.submission.partner, normalised.methodology) is None
+        ):
+            continue
+        credits.append(
+            Credit(
+                claim_id=verdict.claim_id,
+                partner=r.submission.partner,
+                person=person,
+                platform=r.submission.platform or rules.default_platforms.get(r.submission.partner),
+                methodology=normalised.methodology,
+                credited_tco2e=verdict.credited_tco2e,
+                day=normalised.period_start.astimezone(DAY_ZONE).date(),
+            )
+        )
+    return credits
+
+
+def award_points(
+    uow: UnitOfWork, rules: PointsRules, credits: Sequence[Credit], actor: str, now: datetime
+) -> list[LedgerEvent]:
+    """Record the awards of ``credits`` (a claim awarded before gets none);
+    the audit events to append with the unit of work's others."""
+    if not credits or not rules:
+        return []
+    uow.points.lock_persons({(c.partner, c.person) for c in credits})
+    already = uow.points.awarded_claims([c.claim_id for c in credits])
+    fresh = [c for c in credits if c.claim_id not in already]
+    before = uow.points.awarded_on({(c.partner, c.person, c.methodology, c.day) for c in fresh})
+    awards = awards_for(fresh, rules, before, now)
+    uow.points.add([_award_entry(a, now) for a in awards])
+    return [
+        LedgerEvent(
+            POINTS_SUBJECT,
+            a.claim_id,
+            "POINTS_AWARDED",
+            actor,
+            now,
+            {
+                "partner": a.partner,
+                "person": a.person,
+                "platform": a.platform or "",
+                "methodology": a.methodology,
+                "points": str(a.points),
+                "uncapped": str(a.uncapped),
+                "day": a.day.isoformat(),
+                "expires_at": a.expires_at.isoformat(),
+            },
+        )
+        for a in awards
+    ]
+
+
+def _award_entry(a: Award, now: datetime) -> LedgerPointsEntry:
+    return LedgerPointsEntry(
+        kind=EntryKind.AWARD,
+        partner=a.partner,
+        person=a.person,
+        points=a.points,
+        occurred_at=now,
+        platform=a.platform,
+        methodology=a.methodology,
+        claim_id=a.claim_id,
+        day=a.day,
+        expires_at=a.expires_at,
+    )
+
+
+def _domain(entries: Sequence[LedgerPointsEntry]) -> list[PointsEntry]:
+    return [
+        PointsEntry(e.kind, e.points, e.occurred_at, e.claim_id, e.redemption_id, e.expires_at)
+        for e in entries
+    ]
+
+
+def reverse_points(
+    uow: UnitOfWork, claim_ids: Iterable[str], actor: str, now: datetime, why: str
+) -> list[LedgerEvent]:
+    """Take back the awards of claims rejected or voided after they earned
+    points: what is left of exactly each award (the part already redeemed
+    cannot be taken back from the person: the event says how much)."""
+    events: list[LedgerEvent] = []
+    awards = [a for a in (uow.points.award_of(c) for c in claim_ids) if a is not None]
+    if not awards:
+        return events
+    uow.points.lock_persons({(a.partner, a.person) for a in awards})
+    for award in awards:
+        assert award.claim_id is not None  # an award is named by its claim
+        entries = _domain(uow.points.entries(award.partner, award.person))
+        points = reversal_of(entries, award.claim_id)
+        if points is None:
+            continue
+        uow.points.add(
+            [
+                LedgerPointsEntry(
+                    kind=EntryKind.REVERSAL,
+                    partner=award.partner,
+                    person=award.person,
+                    points=points,
+                    occurred_at=now,
+                    platform=award.platform,
+                    methodology=award.methodology,
+                    claim_id=award.claim_id,
+                )
+            ]
+        )
+        events.append(
+            LedgerEvent(
+                POINTS_SUBJECT,
+                award.claim_id,
+                "POINTS_REVERSED",
+                actor,
+                now,
+                {
+                    "partner": award.partner,
+                    "person": award.person,
+                    "awarded": str(award.points),
+                    "points": str(points),
+                    "unrecovered": str(award.points - points),
+                    "reason": why,
+                },
+            )
+        )
+    return events
+
+
+@dataclass(frozen=True, slots=True)
+class Redemption:
+    partner: str
+    person: str
+    redemption_id: str
+    points: int
+    balance: int  # after the redemption
+    repeated: bool  # the same redemption again: nothing new was recorded
+
+
+class PointsService:
+    def __init__(
+        self,
+        uow_factory: UnitOfWorkFactory,
+        clock: Clock,
+        *,
+        write_retries: int = 8,
+    ) -> None:
+        self._uow_factory = uow_factory
+        self._clock = clock
+        self._retries = write_retries
+
+    def redeem(self, partner: str, person: str, redemption_id: str, points: int) -> Redemption:
+        """Deregister ``points`` of ``person`` with ``partner``, once per
+        ``redemption_id``: the same request again answers the same."""
+        person, redemption_id = person.strip(), redemption_id.strip()
+        if not redemption_id or len(redemption_id) > REDEMPTION_ID_MAX:
+            raise InvalidRequest(
+                "REDEMPTION_ID_INVALID",
+                f"a redemption id has 1 to {REDEMPTION_ID_MAX} characters",
+                {"max": str(REDEMPTION_ID_MAX)},
+            )
+        if points <= 0:
+            raise InvalidRequest(
+                "POINTS_NOT_POSITIVE", "a redemption takes a positive number of points"
+            )
+
+        def work(uow: UnitOfWork) -> Redemption:
+            now = self._clock()
+            uow.points.lock_persons({(partner, person)})
+            earlier = uow.points.redemption(partner, redemption_id)
+            balance = self._known_balance(uow, partner, person)
+            outcome = redeem(
+                balance,
+                points,
+                person,
+                (earlier.person, earlier.points) if earlier is not None else None,
+            )
+            details = {"redemption_id": redemption_id, "points": str(points)}
+            if outcome.verdict is RedemptionVerdict.ALREADY_REDEEMED:
+                return Redemption(partner, person, redemption_id, points, balance, True)
+            if outcome.verdict is RedemptionVerdict.CONFLICT:
+                raise FailedPrecondition(
+                    "REDEMPTION_CONFLICT",
+                    f"redemption {redemption_id} was recorded for another person or amount",
+                    details,
+                )
+            if outcome.verdict is RedemptionVerdict.INSUFFICIENT:
+                raise FailedPrecondition(
+                    "POINTS_INSUFFICIENT",
+                    f"the person has {balance} points, fewer than {points}",
+                    {**details, "balance": str(balance)},
+                )
+            uow.points.add(
+                [
+                    LedgerPointsEntry(
+                        kind=EntryKind.REDEMPTION,
+                        partner=partner,
+                        person=person,
+                        points=points,
+                        occurred_at=now,
+                        redemption_id=redemption_id,
+                    )
+                ]
+            )
+            uow.events.append(
+                [
+                    LedgerEvent(
+                        POINTS_SUBJECT,
+                        f"{partner}|{redemption_id}",
+                        "POINTS_REDEEMED",
+                        partner,
+                        now,
+                        {**details, "person": person, "balance": str(outcome.balance)},
+                    )
+                ]
+            )
+            return Redemption(partner, person, redemption_id, points, outcome.balance, False)
+
+        return run_in_transaction(
+            self._uow_factory, work, retries=self._retries, what="points redemption"
+        )
+
+    def balance(self, partner: str, person: str) -> int:
+        """The person's points with ``partner``; PERSON_NOT_REPORTED when
+        ``partner`` never reported the person (whether another partner did
+        is not told)."""
+        with self._uow_factory() as uow:
+            return self._known_balance(uow, partner, person.strip())
+
+    @staticmethod
+    def _known_balance(uow: UnitOfWork, partner: str, person: str) -> int:
+        balance = uow.points.balance(partner, person)
+        if balance is not None:
+            return balance
+        if person and uow.points.reported(partner, person):
+            return 0
+        raise NotFound(
+            "PERSON_NOT_REPORTED",
+            "no person with this pseudonym was reported by the partner",
+            {"partner": partner},
+        )
+
+    def history(self, person: str, partner: str | None = None) -> list[LedgerPointsEntry]:
+        """Every entry of ``person`` (with one partner, or all), in order."""
+        person = person.strip()
+        with self._uow_factory() as uow:
+            partners = [partner] if partner else uow.points.persons(person)
+            return [e for p in partners for e in uow.points.entries(p, person)]
+
+    def balances(self, person: str) -> dict[str, int]:
+        """The person's balance with each partner that ever gave them points."""
+        person = person.strip()
+        with self._uow_factory() as uow:
+            return {p: uow.points.balance(p, person) or 0 for p in uow.points.persons(person)}
+
+    def months(self) -> list[PointsMonth]:
+        with self._uow_factory() as uow:
+            return uow.points.months()
+
+    def expire_due(self) -> int:
+        """Expire the unredeemed part of every award past its validity; the
+        number of awards closed. Safe to run in several processes at once."""
+        closed = 0
+        while True:
+            done = run_in_transaction(
+                self._uow_factory, self._expire_batch, retries=self._retries, what="points expiry"
+            )
+            closed += done
+            if done == 0:
+                return closed
+
+    def _expire_batch(self, uow: UnitOfWork) -> int:
+        now = self._clock()
+        persons = uow.points.expiring(now, EXPIRY_BATCH)
+        if not persons:
+            return 0
+        uow.points.lock_persons(persons)
+        entries: list[LedgerPointsEntry] = []
+        events: list[LedgerEvent] = []
+        for partner, person in persons:
+            for claim_id, points in due_expiries(_domain(uow.points.entries(partner, person)), now):
+                entries.append(
+                    LedgerPointsEntry(
+                        kind=EntryKind.EXPIRY,
+                        partner=partner,
+                        person=person,
+                        points=points,
+                        occurred_at=now,
+                        claim_id=claim_id,
+                    )
+                )
+                events.append(
+                    LedgerEvent(
+                        POINTS_SUBJECT,
+                        claim_id,
+                        "POINTS_EXPIRED",
+                        HUB_ACTOR,
+                        now,
+                        {"partner": partner, "person": person, "points": str(points)},
+                    )
+                )
+        uow.points.add(entries)
+        uow.events.append(events)
+        return len(entries)
+
+
+def credits_of_claims(
+    uow: UnitOfWork, rules: PointsRules, claim_ids: Iterable[str]
+) -> list[Credit]:
+    """The stored personal claims among ``claim_ids`` that a rule gives points
+    (a HELD claim a reviewer approves, credited as the hub credited it)."""
+    credits: list[Credit] = []
+    for c in uow.points.credited_claims(list(claim_ids)):
+        if (
+            c.person is None
+            or c.methodology is None
+            or not c.credited_tco2e
+            or c.period_start is None
+            or rules.rule(c.partner, c.methodology) is None
+        ):
+            continue
+        credits.append(
+            Credit(
+                claim_id=c.claim_id,
+                partner=c.partner,
+                person=c.person,
+                platform=c.platform or rules.default_platforms.get(c.partner),
+                methodology=c.methodology,
+                credited_tco2e=c.credited_tco2e,
+                day=c.period_start.astimezone(DAY_ZONE).date(),
+            )
+        )
+    return credits

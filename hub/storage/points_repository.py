@@ -1,0 +1,298 @@
+"""The carbon points ledger in the database (hub.services.points_port).
+
+Implements PointsRepository over hub.storage.points_tables. Entries are
+inserted, never updated; every insert moves the persons' balance rows in
+the same transaction, and the balance CHECK refuses a negative balance
+whatever a caller decided. Writers serialise per person with
+``lock_persons`` (PostgreSQL advisory transaction locks, in one order, as
+hub.storage.mobility_repository does for travel).
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections import defaultdict
+from collections.abc import Collection, Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import ColumnElement, and_, bindparam, func, insert, or_, select, text, update
+from sqlalchemy.orm import aliased
+
+from hub.domain.points import EntryKind
+from hub.services.points_port import (
+    CapKey,
+    CreditedClaim,
+    LedgerPointsEntry,
+    PersonKey,
+    PointsMonth,
+)
+from hub.storage.points_tables import PointsBalanceRow, PointsEntryRow
+from hub.storage.tables import ClaimRow
+from hub.storage.transaction import Transaction, chunks
+
+__all__ = ["SqlAlchemyPointsRepository", "points_lock_id"]
+
+_ADVISORY_LOCKS = text(
+    "SELECT count(pg_advisory_xact_lock(id)) FROM"
+    " (SELECT id FROM unnest(CAST(:ids AS bigint[])) AS t (id) ORDER BY id) AS s"
+)
+_E = PointsEntryRow
+
+
+def points_lock_id(partner: str, person: str) -> int:
+    """The 64-bit advisory lock id of a person's points with a partner."""
+    digest = hashlib.sha256(
+        b"carbon-hub/points/" + partner.encode("utf-8") + b"\x00" + person.encode("utf-8")
+    ).digest()
+    return int.from_bytes(digest[:8], "big", signed=True)
+
+
+def _entry(r: Any) -> LedgerPointsEntry:
+    """An entry from a row of _COLUMNS."""
+    return LedgerPointsEntry(
+        kind=EntryKind(r.kind),
+        partner=r.partner,
+        person=r.person,
+        points=int(r.points),
+        occurred_at=r.occurred_at,
+        platform=r.platform,
+        methodology=r.methodology,
+        claim_id=r.claim_id,
+        redemption_id=r.redemption_id,
+        day=r.day,
+        expires_at=r.expires_at,
+    )
+
+
+_COLUMNS = (
+    _E.kind,
+    _E.partner,
+    _E.person,
+    _E.points,
+    _E.occurred_at,
+    _E.platform,
+    _E.methodology,
+    _E.claim_id,
+    _E.redemption_id,
+    _E.day,
+    _E.expires_at,
+)
+
+
+class SqlAlchemyPointsRepository:
+    def __init__(self, transaction: Transaction) -> None:
+        self._tx = transaction
+
+    def lock_persons(self, persons: Collection[PersonKey]) -> None:
+        if not persons or self._tx.dialect != "postgresql":
+            return  # SQLite: BEGIN IMMEDIATE serialises writers already
+        ids = sorted({points_lock_id(partner, person) for partner, person in persons})
+        with self._tx.writing() as connection:
+            connection.execute(_ADVISORY_LOCKS, {"ids": ids}).scalar_one()
+
+    def awarded_on(self, keys: Collection[CapKey]) -> dict[CapKey, int]:
+        wanted = set(keys)
+        if not wanted:
+            return {}
+        persons = sorted({(k[0], k[1]) for k in wanted})
+        days = sorted({k[3] for k in wanted})
+        found: dict[CapKey, int] = {}
+        for chunk in chunks(persons):
+            rows = self._tx.connection.execute(
+                select(_E.partner, _E.person, _E.methodology, _E.day, func.sum(_E.points))
+                .where(
+                    _E.kind == str(EntryKind.AWARD),
+                    or_(*(and_(_E.partner == p, _E.person == q) for p, q in chunk)),
+                    _E.day.in_(days),
+                )
+                .group_by(_E.partner, _E.person, _E.methodology, _E.day)
+            )
+            for partner, person, methodology, day, points in rows:
+                key = (partner, person, methodology, day)
+                if key in wanted:
+                    found[key] = int(points)
+        return found
+
+    def awarded_claims(self, claim_ids: Collection[str]) -> set[str]:
+        found: set[str] = set()
+        for chunk in chunks(sorted(set(claim_ids))):
+            found.update(
+                claim_id
+                for claim_id in self._tx.connection.execute(
+                    select(_E.claim_id).where(
+                        _E.kind == str(EntryKind.AWARD), _E.claim_id.in_(chunk)
+                    )
+                ).scalars()
+                if claim_id is not None
+            )
+        return found
+
+    def award_of(self, claim_id: str) -> LedgerPointsEntry | None:
+        row = self._tx.connection.execute(
+            select(*_COLUMNS).where(_E.kind == str(EntryKind.AWARD), _E.claim_id == claim_id)
+        ).first()
+        return _entry(row) if row is not None else None
+
+    def entries(self, partner: str, person: str) -> list[LedgerPointsEntry]:
+        rows = self._tx.connection.execute(
+            select(*_COLUMNS).where(_E.partner == partner, _E.person == person).order_by(_E.id)
+        )
+        return [_entry(row) for row in rows]
+
+    def persons(self, person: str) -> list[str]:
+        return list(
+            self._tx.connection.execute(
+                select(PointsBalanceRow.partner)
+                .where(PointsBalanceRow.person == person)
+                .order_by(PointsBalanceRow.partner)
+            ).scalars()
+        )
+
+    def reported(self, partner: str, person: str) -> bool:
+        # The (person_pseudonym, period_start) index of migration 0008 finds them.
+        found = self._tx.connection.execute(
+            select(ClaimRow.claim_id)
+            .where(ClaimRow.person_pseudonym == person, ClaimRow.partner == partner)
+            .limit(1)
+        ).first()
+        return found is not None
+
+    def credited_claims(self, claim_ids: Collection[str]) -> list[CreditedClaim]:
+        found: list[CreditedClaim] = []
+        for chunk in chunks(sorted(set(claim_ids))):
+            rows = self._tx.connection.execute(
+                select(
+                    ClaimRow.claim_id,
+                    ClaimRow.partner,
+                    ClaimRow.person_pseudonym,
+                    ClaimRow.platform,
+                    ClaimRow.methodology,
+                    ClaimRow.credited_tco2e,
+                    ClaimRow.period_start,
+                ).where(ClaimRow.claim_id.in_(chunk))
+            )
+            found.extend(
+                CreditedClaim(c, p, (q or "").strip() or None, pl, m, t, s)
+                for c, p, q, pl, m, t, s in rows
+            )
+        return found
+
+    def balance(self, partner: str, person: str) -> int | None:
+        value = self._tx.connection.execute(
+            select(PointsBalanceRow.balance).where(
+                PointsBalanceRow.partner == partner, PointsBalanceRow.person == person
+            )
+        ).scalar_one_or_none()
+        return None if value is None else int(value)
+
+    def redemption(self, partner: str, redemption_id: str) -> LedgerPointsEntry | None:
+        row = self._tx.connection.execute(
+            select(*_COLUMNS).where(_E.partner == partner, _E.redemption_id == redemption_id)
+        ).first()
+        return _entry(row) if row is not None else None
+
+    def add(self, entries: Sequence[LedgerPointsEntry]) -> None:
+        if not entries:
+            return
+        deltas: dict[PersonKey, int] = defaultdict(int)
+        for e in entries:
+            sign = 1 if e.kind is EntryKind.AWARD else -1
+            deltas[(e.partner, e.person)] += sign * e.points
+        rows = [
+            {
+                "kind": str(e.kind),
+                "partner": e.partner,
+                "person": e.person,
+                "platform": e.platform,
+                "methodology": e.methodology,
+                "claim_id": e.claim_id,
+                "redemption_id": e.redemption_id,
+                "points": e.points,
+                "day": e.day,
+                "occurred_at": e.occurred_at,
+                "expires_at": e.expires_at,
+            }
+            for e in entries
+        ]
+        with self._tx.writing() as connection:
+            for chunk in chunks(rows, 200):
+                connection.execute(insert(PointsEntryRow), list(chunk))
+            keys = sorted(deltas)
+            existing: set[PersonKey] = set()
+            for chunk_keys in chunks(keys):
+                existing.update(
+                    (p, q)
+                    for p, q in connection.execute(
+                        select(PointsBalanceRow.partner, PointsBalanceRow.person).where(
+                            or_(
+                                *(
+                                    and_(
+                                        PointsBalanceRow.partner == p,
+                                        PointsBalanceRow.person == q,
+                                    )
+                                    for p, q in chunk_keys
+                                )
+                            )
+                        )
+                    )
+                )
+            new = [
+                {"partner": p, "person": q, "balance": deltas[(p, q)]}
+                for p, q in keys
+                if (p, q) not in existing
+            ]
+            if new:
+                # A new person's first entry is an award (never negative); a
+                # second process inserting the same row is refused (conflict).
+                connection.execute(insert(PointsBalanceRow), new)
+            moved = [
+                {"p": p, "q": q, "d": deltas[(p, q)]}
+                for p, q in keys
+                if (p, q) in existing and deltas[(p, q)] != 0
+            ]
+            if moved:
+                connection.execute(
+                    update(PointsBalanceRow)
+                    .where(
+                        PointsBalanceRow.partner == bindparam("p"),
+                        PointsBalanceRow.person == bindparam("q"),
+                    )
+                    .values(balance=PointsBalanceRow.balance + bindparam("d")),
+                    moved,
+                )
+
+    def expiring(self, now: datetime, limit: int) -> list[PersonKey]:
+        closing = aliased(PointsEntryRow)
+        closed = (
+            select(closing.id)
+            .where(
+                closing.claim_id == _E.claim_id,
+                closing.kind.in_((str(EntryKind.EXPIRY), str(EntryKind.REVERSAL))),
+            )
+            .exists()
+        )
+        rows = self._tx.connection.execute(
+            select(_E.partner, _E.person)
+            .where(_E.expires_at <= now, _E.kind == str(EntryKind.AWARD), ~closed)
+            .group_by(_E.partner, _E.person)
+            .order_by(_E.partner, _E.person)
+            .limit(limit)
+        )
+        return [(partner, person) for partner, person in rows]
+
+    def months(self) -> list[PointsMonth]:
+        month: ColumnElement[str]
+        if self._tx.dialect == "postgresql":
+            month = func.to_char(func.timezone("UTC", _E.occurred_at), "YYYY-MM")
+        else:
+            month = func.substr(_E.occurred_at, 1, 7)
+        rows = self._tx.connection.execute(
+            select(_E.partner, month.label("month"), _E.kind, func.sum(_E.points), func.count())
+            .group_by(_E.partner, month, _E.kind)
+            .order_by(_E.partner, month, _E.kind)
+        )
+        return [
+            PointsMonth(partner, str(m), EntryKind(kind), int(points), int(count))
+            for partner, m, kind, points, count in rows
+        ]
