@@ -106,7 +106,13 @@ class ClaimStream:
     """The claims of one benchmark run, in delivery order."""
 
     def __init__(
-        self, claims: int, *, seed: int = 6, namespace: str = "bench", personal_only: bool = False
+        self,
+        claims: int,
+        *,
+        seed: int = 6,
+        namespace: str = "bench",
+        personal_only: bool = False,
+        people: int | None = None,
     ) -> None:
         self.total = claims
         self.namespace = namespace
@@ -116,7 +122,9 @@ class ClaimStream:
         self._pv_share = 0.0 if personal_only else PV_SHARE
         count = 0 if personal_only else pv_project_count(claims)
         self.projects = pv_projects(count, namespace)
-        self._people = people_for(claims)
+        # A province's day: many people, a few rides each (``people`` sets how many).
+        self._people = people if people is not None else people_for(claims)
+        self.people = self._people
         self._random = random.Random(seed)
 
     def __iter__(self) -> Iterator[BenchClaim]:

@@ -47,6 +47,15 @@ def ingest(
             help="no PV project: only persons' claims (then `carbon-hub issue` pools them)",
         ),
     ] = False,
+    people: Annotated[
+        int | None,
+        typer.Option(
+            "--people",
+            min=1,
+            help="pseudonymous people the claims spread over, three modes a day each "
+            "(default: claims / 90, so about thirty days each)",
+        ),
+    ] = None,
     baseline_claims: Annotated[
         int | None,
         typer.Option(
@@ -74,6 +83,7 @@ def ingest(
         window=window,
         baseline_claims=baseline_claims,
         personal_only=personal_only,
+        people=people,
     )
     try:
         figures = run_ingest(options, lambda line: _console.print(line))

@@ -81,6 +81,7 @@ class IngestOptions:
     baseline_claims: int | None = None  # copy only the first rows into the baseline
     seed: int = 6
     personal_only: bool = False  # no PV project: every claim a person's (pooled issuance)
+    people: int | None = None  # pseudonymous people the claims spread over (default: claims/90)
 
 
 def plan_envelopes(
@@ -226,7 +227,12 @@ def _run(
         say(f"preloading {options.preload:,} claims")
         _preload(hub_url, folder, options.preload, say)
 
-    stream = ClaimStream(options.claims, seed=options.seed, personal_only=options.personal_only)
+    stream = ClaimStream(
+        options.claims,
+        seed=options.seed,
+        personal_only=options.personal_only,
+        people=options.people,
+    )
     feed = EnvelopeFeed(
         wire_envelopes(stream, options.partners, options.envelope_size),
         options.partners,
@@ -314,6 +320,7 @@ def _run(
         "partners": options.partners,
         "envelope_size": options.envelope_size,
         "preload": options.preload,
+        "people": stream.people,
         "seconds": round(seconds, 3),
         "claims_per_second": round(rate, 1),
         "latency_p50_ms": round(percentile(latencies, 0.50) * 1000, 2),

@@ -33,11 +33,12 @@ def _hub(*args: str) -> subprocess.CompletedProcess[str]:
 def test_personal_claims_leave_under_a_tonne_per_pool(tmp_path: Path) -> None:
     figures = json.loads(
         _hub(
-            *("bench", "ingest", "--claims", "6000", "--personal-only"),
+            *("bench", "ingest", "--claims", "6000", "--personal-only", "--people", "1000"),
             *("--data-dir", str(tmp_path), "--baseline-claims", "10"),
         ).stdout.splitlines()[-1]
     )
     assert figures["decisions"]["ACCEPTED"] > 5000
+    assert figures["people"] == 1000
     ledger = ("--database-url", f"sqlite:///{tmp_path / 'hub.db'}", "--data-dir", str(tmp_path))
     _hub("issue", *ledger)
     pools = json.loads(_hub("issuance", "pools", "--json", *ledger).stdout)["pools"]
@@ -51,6 +52,10 @@ def test_personal_claims_leave_under_a_tonne_per_pool(tmp_path: Path) -> None:
         ((accepted,),) = connection.execute(
             "SELECT count(*) FROM claims WHERE decision = 'ACCEPTED'"
         ).fetchall()
+        ((people,),) = connection.execute(
+            "SELECT count(DISTINCT person_pseudonym) FROM claims WHERE decision = 'ACCEPTED'"
+        ).fetchall()
+    assert people == 1000  # the claims spread over --people persons
     assert sum(p["claims"] for p in pools) == accepted
     assert sum(p["units_issued"] for p in pools) > 0
     for pool in pools:
