@@ -114,6 +114,7 @@ class Hub:
         """What the HTTP side (hub.http_api) is given."""
         from hub.domain.reconciliation import EXCHANGE
         from hub.http_api.context import HttpServices
+        from hub.http_api.partner_names import partner_names
 
         return HttpServices(
             disclosure=DisclosureService(SqlAlchemyDisclosureQueries(self.read_engine)),
@@ -124,7 +125,9 @@ class Hub:
             reconciliations=self.reconciliations,
             counterparts=(EXCHANGE, *self.standard.partners()),
             settings=self.settings,
+            partner_names=partner_names(self.standard),
         )
+
 
     def close(self) -> None:
         if self.read_engine is not self.engine:
