@@ -10,9 +10,11 @@ from typing import Any
 from hub.domain.audit_chain import Checkpoint
 from hub.domain.blocks import BlockState
 from hub.errors import FailedPrecondition, InvalidRequest, NotFound
+from hub.services.block_lineage import BlockFamily, BlockLineage
 from hub.services.disclosure import (
     BlockEntry,
     DisclosureFilter,
+    Listing,
     ProjectEntry,
     ProjectKey,
     RetirementEntry,
@@ -45,6 +47,12 @@ def _dims_match(row: BlockEntry | RetirementEntry, where: DisclosureFilter) -> b
     )
 
 
+def _beyond(key: TimeKey, after: TimeKey | None, where: DisclosureFilter) -> bool:
+    if after is None:
+        return True
+    return key < after if where.newest_first else key > after
+
+
 @dataclass
 class FakeDisclosureQueries:
     """Blocks here are never split: every block is an original issuance."""
@@ -74,29 +82,69 @@ class FakeDisclosureQueries:
         self, where: DisclosureFilter, after: TimeKey | None, limit: int
     ) -> list[BlockEntry]:
         rows = sorted(
-            (
-                b
-                for b in self.blocks_
-                if _dims_match(b, where)
-                and _in_range(b.issued_at, where)
-                and (b.state == where.state if where.state else b.state != BlockState.SPLIT)
-            ),
+            self._blocks(where),
             key=lambda b: (b.issued_at, b.block_id),
+            reverse=where.newest_first,
         )
-        return [b for b in rows if after is None or (b.issued_at, b.block_id) > after][:limit]
+        return [b for b in rows if _beyond((b.issued_at, b.block_id), after, where)][:limit]
+
+    def _blocks(self, where: DisclosureFilter) -> list[BlockEntry]:
+        return [
+            b
+            for b in self.blocks_
+            if _dims_match(b, where)
+            and _in_range(b.issued_at, where)
+            and (b.state == where.state if where.state else b.state != BlockState.SPLIT)
+        ]
 
     def retirements(
         self, where: DisclosureFilter, after: TimeKey | None, limit: int
     ) -> list[RetirementEntry]:
         rows = sorted(
-            (
-                r
-                for r in self.retirements_
-                if _dims_match(r, where) and _in_range(r.retired_at, where)
-            ),
+            self._retirements(where),
             key=lambda r: (r.retired_at, r.retirement_id),
+            reverse=where.newest_first,
         )
-        return [r for r in rows if after is None or (r.retired_at, r.retirement_id) > after][:limit]
+        return [r for r in rows if _beyond((r.retired_at, r.retirement_id), after, where)][:limit]
+
+    def _retirements(self, where: DisclosureFilter) -> list[RetirementEntry]:
+        return [
+            r for r in self.retirements_ if _dims_match(r, where) and _in_range(r.retired_at, where)
+        ]
+
+    def count(self, listing: Listing, where: DisclosureFilter) -> int:
+        if listing is Listing.BLOCKS:
+            return len(self._blocks(where))
+        if listing is Listing.RETIREMENTS:
+            return len(self._retirements(where))
+        return len(self.projects(where, None, 10**9))
+
+    def lineage(self, serial: str) -> BlockLineage | None:
+        """A block of the fake ledger alone: no records, splits or audit rows."""
+        found = next((b for b in self.blocks_ if b.serial == serial), None)
+        if found is None:
+            return None
+        member = BlockFamily(found, None, None, found.issued_at)
+        return BlockLineage(
+            block=member,
+            original=member,
+            family=(member,),
+            issuance_id=None,
+            credited_tco2e=None,
+            claims=0,
+            personal_claims=0,
+            records=(),
+            delivered_at=None,
+            retirements=tuple(r for r in self.retirements_ if r.block_id == found.block_id),
+            adjustment_ref=None,
+            adjustments=(),
+            audit=(),
+        )
+
+    def serials_like(self, fragment: str, limit: int) -> list[BlockEntry]:
+        return sorted((b for b in self.blocks_ if fragment in b.serial), key=lambda b: b.serial)[
+            :limit
+        ]
 
     def _sums(self, by: TotalsDimension | None, where: DisclosureFilter) -> dict[str, list[int]]:
         def key(row: BlockEntry | RetirementEntry, instant: datetime) -> str:

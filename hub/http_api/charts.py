@@ -103,3 +103,56 @@ def monthly_chart(months: Sequence[TotalsEntry]) -> BarChart:
     return BarChart(
         WIDTH, HEIGHT, _LEFT, WIDTH - _RIGHT, baseline, tuple(bars), ticks, tuple(labels)
     )
+
+
+GROUP_WIDTH = 760
+_GROUP_LABEL = 200  # room for a region's or methodology's name at the left
+_GROUP_ROW = 30
+_GROUP_BAR = 11
+_GROUP_VALUE = 90  # room for the figure at the right of the longest bar
+
+
+@dataclass(frozen=True, slots=True)
+class GroupRow:
+    key: str  # the group's code (partner, methodology), kept for tests and the API
+    label: str  # what a reader sees: the region's name in the page's language
+    y: float
+    issued_width: float
+    retired_width: float
+    issued: int
+    retired: int
+
+
+@dataclass(frozen=True, slots=True)
+class GroupChart:
+    """Issued and retired units per group as horizontal bars, one row a group."""
+
+    width: int
+    height: int
+    left: int
+    bar: int
+    rows: tuple[GroupRow, ...]
+
+    @property
+    def empty(self) -> bool:
+        return not self.rows
+
+
+def group_chart(groups: Sequence[TotalsEntry], label: dict[str, str]) -> GroupChart:
+    """Rows in the order given; ``label`` names a key (its code when absent)."""
+    top = _nice_ceiling(max((max(g.issued_units, g.retired_units) for g in groups), default=0))
+    span = GROUP_WIDTH - _GROUP_LABEL - _GROUP_VALUE
+    rows = tuple(
+        GroupRow(
+            g.key,
+            label.get(g.key, g.key),
+            _TOP + _GROUP_ROW * index,
+            span * g.issued_units / top,
+            span * g.retired_units / top,
+            g.issued_units,
+            g.retired_units,
+        )
+        for index, g in enumerate(groups)
+    )
+    height = _TOP * 2 + _GROUP_ROW * max(1, len(rows))
+    return GroupChart(GROUP_WIDTH, height, _GROUP_LABEL, _GROUP_BAR, rows)

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from fastapi import Request
 
+from hub.domain.reconciliation import EXCHANGE
+from hub.http_api.partner_names import PartnerName
 from hub.services.bureau import BureauService
 from hub.services.disclosure import DisclosureService
 from hub.services.officers_auth import OfficerAuthService
@@ -44,6 +46,14 @@ class HttpServices:
     reconciliations: ReconciliationService
     counterparts: Sequence[str]  # the exchange and every partner with an agreement
     settings: HubSettings
+    # Display names by partner code (hub.http_api.partner_names): none in
+    # tests that do not show them, where pages fall back to the code.
+    partner_names: Mapping[str, PartnerName] = field(default_factory=dict)
+
+    @property
+    def partners(self) -> tuple[str, ...]:
+        """Every partner the hub has an agreement with: what a filter may name."""
+        return tuple(c for c in self.counterparts if c != EXCHANGE)
 
 
 def services(request: Request) -> HttpServices:

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from datetime import date
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Depends, Path, Query, Request
 from fastapi.responses import StreamingResponse
 from pydantic import BeforeValidator
 
@@ -16,6 +17,8 @@ from hub.errors import InvalidRequest
 from hub.http_api.context import HttpServices, services
 from hub.http_api.csv_export import CSV_MEDIA_TYPE, csv_response
 from hub.http_api.error_mapping import ErrorBody
+from hub.http_api.lineage_schemas import BlockLineageOut
+from hub.http_api.partner_names import MAX_PARTNER_LENGTH, resolve_partner
 from hub.http_api.schemas import (
     BlockOut,
     BlockPage,
@@ -78,7 +81,13 @@ _WHOLE = _written(r"[0-9]{1,9}", "a whole number in digits")
 router = APIRouter(prefix="/api/v1", tags=["disclosure"], dependencies=[Depends(_one_value_each)])
 
 Services = Annotated[HttpServices, Depends(services)]
-Partner = Annotated[str | None, Query(max_length=64, description="e.g. CN-GD")]
+Partner = Annotated[
+    str | None,
+    Query(
+        max_length=MAX_PARTNER_LENGTH,
+        description="e.g. CN-GD, in any case; a partner without an agreement: PARTNER_UNKNOWN",
+    ),
+]
 Methodology = Annotated[str | None, Query(max_length=200, description="Shenzhen methodology")]
 Vintage = Annotated[int | None, Query(ge=1900, le=2200), _WHOLE]
 Since = Annotated[date | None, Query(description="from this UTC day, inclusive"), _DAY]
@@ -89,9 +98,14 @@ Cursor = Annotated[
 ]
 Limit = Annotated[int, Query(ge=1, le=MAX_LIMIT), _WHOLE]
 By = Annotated[TotalsDimension, Query(description="group by")]
+Sort = Annotated[
+    Literal["oldest", "newest"],
+    Query(description="by the list's instant (issued, retired); the pages default to newest"),
+]
 
 
 def _common(
+    hub: Services,
     partner: Partner = None,
     methodology: Methodology = None,
     vintage: Vintage = None,
@@ -99,11 +113,22 @@ def _common(
     until: Until = None,
 ) -> DisclosureFilter:
     return DisclosureFilter(
-        partner=partner, methodology=methodology, vintage=vintage, since=since, until=until
+        partner=resolve_partner(partner, hub.partners),
+        methodology=methodology,
+        vintage=vintage,
+        since=since,
+        until=until,
     )
 
 
+def _sorted(
+    common: Annotated[DisclosureFilter, Depends(_common)], sort: Sort = "oldest"
+) -> DisclosureFilter:
+    return replace(common, newest_first=sort == "newest")
+
+
 def _project_filter(
+    hub: Services,
     partner: Partner = None,
     methodology: Annotated[
         str | None, Query(max_length=200, description="the partner's methodology")
@@ -112,33 +137,31 @@ def _project_filter(
         str | None, Query(max_length=32, description="review state, e.g. APPROVED")
     ] = None,
 ) -> DisclosureFilter:
-    return DisclosureFilter(partner=partner, methodology=methodology, state=state)
-
-
-def _block_filter(
-    common: Annotated[DisclosureFilter, Depends(_common)],
-    state: Annotated[BlockState | None, Query(description="default: all but SPLIT")] = None,
-) -> DisclosureFilter:
     return DisclosureFilter(
-        partner=common.partner,
-        methodology=common.methodology,
-        vintage=common.vintage,
-        state=None if state is None else str(state),
-        since=common.since,
-        until=common.until,
+        partner=resolve_partner(partner, hub.partners), methodology=methodology, state=state
     )
 
 
-def _pool_filter(
-    partner: Partner = None, methodology: Methodology = None, vintage: Vintage = None
+def _block_filter(
+    common: Annotated[DisclosureFilter, Depends(_sorted)],
+    state: Annotated[BlockState | None, Query(description="default: all but SPLIT")] = None,
 ) -> DisclosureFilter:
-    return DisclosureFilter(partner=partner, methodology=methodology, vintage=vintage)
+    return replace(common, state=None if state is None else str(state))
+
+
+def _pool_filter(
+    hub: Services, partner: Partner = None, methodology: Methodology = None, vintage: Vintage = None
+) -> DisclosureFilter:
+    return DisclosureFilter(
+        partner=resolve_partner(partner, hub.partners), methodology=methodology, vintage=vintage
+    )
 
 
 ProjectFilter = Annotated[DisclosureFilter, Depends(_project_filter)]
 PoolFilter = Annotated[DisclosureFilter, Depends(_pool_filter)]
 BlockFilter = Annotated[DisclosureFilter, Depends(_block_filter)]
 CommonFilter = Annotated[DisclosureFilter, Depends(_common)]
+SortedFilter = Annotated[DisclosureFilter, Depends(_sorted)]
 
 
 @router.get("/projects", response_model=ProjectPage, responses=ERRORS)
@@ -169,9 +192,30 @@ def export_blocks(hub: Services, where: BlockFilter) -> StreamingResponse:
     return csv_response(BlockOut, rows, "blocks")
 
 
+@router.get(
+    "/blocks/{serial}",
+    response_model=BlockLineageOut,
+    responses={
+        404: {"model": ErrorBody, "description": "no block has this serial (SERIAL_NOT_FOUND)"},
+        **ERRORS,
+    },
+)
+def block_lineage(
+    hub: Services,
+    serial: Annotated[
+        str, Path(max_length=500, description="the whole serial, e.g. SZCER-CN-GD-...")
+    ],
+) -> BlockLineageOut:
+    """One block's story, as its page /blocks/{serial} tells it: the partner's
+    records, the origin serials cancelled at source, the block as issued, its
+    splits, the exchange's delivery, each retirement with its purpose and
+    beneficiary, the adjustment status, and the signed ledger's rows."""
+    return BlockLineageOut.of(hub.disclosure.lineage(serial), hub.partner_names)
+
+
 @router.get("/retirements", response_model=RetirementPage, responses=ERRORS)
 def list_retirements(
-    hub: Services, where: CommonFilter, cursor: Cursor = None, limit: Limit = DEFAULT_LIMIT
+    hub: Services, where: SortedFilter, cursor: Cursor = None, limit: Limit = DEFAULT_LIMIT
 ) -> RetirementPage:
     page = hub.disclosure.retirements(where, cursor, limit)
     return RetirementPage(
@@ -180,7 +224,7 @@ def list_retirements(
 
 
 @router.get("/retirements.csv", response_class=StreamingResponse, responses=CSV_OK)
-def export_retirements(hub: Services, where: CommonFilter) -> StreamingResponse:
+def export_retirements(hub: Services, where: SortedFilter) -> StreamingResponse:
     rows = (RetirementOut.of(r) for r in hub.disclosure.all_retirements(where))
     return csv_response(RetirementOut, rows, "retirements")
 

@@ -1,5 +1,7 @@
 """The pages' languages: one message catalogue per language (messages/*.json),
-zh-CN by default, English by ?lang=en, kept in a cookie."""
+zh-CN by default, Traditional Chinese by ?lang=zh-Hant, English by ?lang=en,
+kept in a cookie. ``zh`` and the regional tags are read as the script they
+are written in (zh-HK, zh-MO, zh-TW: Traditional)."""
 
 from __future__ import annotations
 
@@ -9,8 +11,19 @@ from pathlib import Path
 
 from fastapi import Request, Response
 
-LANGUAGES = ("zh-CN", "en")
+LANGUAGES = ("zh-CN", "zh-Hant", "en")
 DEFAULT_LANGUAGE = "zh-CN"
+# Other spellings of a language, compared case-insensitively.
+_ALIASES = {
+    "zh": "zh-CN",
+    "zh-hans": "zh-CN",
+    "zh-sg": "zh-CN",
+    "zh-hk": "zh-Hant",
+    "zh-mo": "zh-Hant",
+    "zh-tw": "zh-Hant",
+    "zh-hant-hk": "zh-Hant",
+    "zh-hant-tw": "zh-Hant",
+}
 LANGUAGE_COOKIE = "lang"
 _FOLDER = Path(__file__).parent / "messages"
 
@@ -23,13 +36,24 @@ def catalogue(language: str) -> dict[str, str]:
     return {str(k): str(v) for k, v in data.items()}
 
 
+def language_of(tag: str | None) -> str | None:
+    """The page language a tag names, or None."""
+    if tag is None:
+        return None
+    folded = tag.strip().replace("_", "-").casefold()
+    for language in LANGUAGES:
+        if language.casefold() == folded:
+            return language
+    return _ALIASES.get(folded)
+
+
 def requested_language(request: Request) -> tuple[str, bool]:
     """The page's language and whether the query asked for it (to be kept)."""
-    asked = request.query_params.get("lang")
-    if asked in LANGUAGES:
+    asked = language_of(request.query_params.get("lang"))
+    if asked is not None:
         return asked, True
-    kept = request.cookies.get(LANGUAGE_COOKIE)
-    if kept in LANGUAGES:
+    kept = language_of(request.cookies.get(LANGUAGE_COOKIE))
+    if kept is not None:
         return kept, False
     return DEFAULT_LANGUAGE, False
 

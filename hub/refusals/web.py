@@ -72,13 +72,26 @@ SECTION = Section(
             "查詢參數重複出現；每個參數只能給出一次。",
         ),
         Reason(
-            "FILTER_INVALID",
+            "PARTNER_UNKNOWN",
             ErrorKind.INVALID_ARGUMENT,
-            "public pages",
-            "A filter of a page is too long, not a year, not a date YYYY-MM-DD, or "
-            "names an unknown state.",
-            "页面筛选条件过长、不是年份、不是 YYYY-MM-DD 日期，或所指状态不存在。",
-            "頁面篩選條件過長、不是年份、不是 YYYY-MM-DD 日期，或所指狀態不存在。",
+            "HTTP /api/ and public pages",
+            "The partner filter names no partner the hub has an agreement with (case does not "
+            "matter: cn-gd is CN-GD); details list the partners.",
+            "筛选的伙伴不是与枢纽签有协议的伙伴（不区分大小写：cn-gd 即 CN-GD）；"
+            "details 列出所有伙伴。",
+            "篩選的夥伴不是與樞紐簽有協議的夥伴（不區分大小寫：cn-gd 即 CN-GD）；"
+            "details 列出所有夥伴。",
+        ),
+        Reason(
+            "SERIAL_NOT_FOUND",
+            ErrorKind.NOT_FOUND,
+            "HTTP /api/v1/blocks/{serial} and /blocks/{serial}",
+            "No block has exactly this serial (a split block keeps its serial; its parts have "
+            "their own); search a part of it (/search?serial=) to list the serials that hold it.",
+            "没有区块的序列号与之完全相同（拆分后的区块保留原序列号，拆出的部分另有序列号）；"
+            "可搜索其中一段（/search?serial=）列出包含它的序列号。",
+            "沒有區塊的序號與之完全相同（拆分後的區塊保留原序號，拆出的部分另有序號）；"
+            "可搜尋其中一段（/search?serial=）列出包含它的序號。",
         ),
         Reason(
             "CURSOR_INVALID",

@@ -17,16 +17,27 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 from enum import StrEnum
-from typing import Generic, Protocol, TypeVar
+from typing import TYPE_CHECKING, Generic, Protocol, TypeVar
 
 from hub.domain.audit_chain import Checkpoint
 from hub.errors import InvalidRequest, NotFound
 from hub.services.unit_of_work import PoolBalance
 
+if TYPE_CHECKING:
+    from hub.services.block_lineage import BlockLineage
+
 ZERO = Decimal(0)
 MAX_LIMIT = 500
 DEFAULT_LIMIT = 50
 _EXPORT_PAGE = 500
+
+
+class Listing(StrEnum):
+    """The lists a count is asked of."""
+
+    PROJECTS = "projects"
+    BLOCKS = "blocks"
+    RETIREMENTS = "retirements"
 
 
 class TotalsDimension(StrEnum):
@@ -47,6 +58,8 @@ class DisclosureFilter:
     state: str | None = None
     since: date | None = None
     until: date | None = None
+    # Blocks and retirements: their instant descending (the newest first).
+    newest_first: bool = False
 
     def __post_init__(self) -> None:
         if self.since is not None and self.until is not None and self.since > self.until:
@@ -184,6 +197,18 @@ class DisclosureQueries(Protocol):
         """Every platform pool of ``partner`` and ``vintage`` (None: all)."""
         ...
 
+    def count(self, listing: Listing, where: DisclosureFilter) -> int:
+        """How many rows ``listing`` holds under ``where`` (all its pages)."""
+        ...
+
+    def lineage(self, serial: str) -> BlockLineage | None:
+        """The block of this exact serial (any state, SPLIT too) and its story."""
+        ...
+
+    def serials_like(self, fragment: str, limit: int) -> list[BlockEntry]:
+        """Blocks whose serial contains ``fragment`` (upper case), by serial."""
+        ...
+
 
 T = TypeVar("T")
 K = TypeVar("K")
@@ -209,18 +234,40 @@ class DisclosureService:
     def blocks(
         self, where: DisclosureFilter, cursor: str | None = None, limit: int = DEFAULT_LIMIT
     ) -> Page[BlockEntry]:
-        after = decode_cursor(cursor, "blocks", parse_time_key)
+        # A cursor names its order: one handed out newest-first is refused oldest-first.
+        kind = _ordered("blocks", where)
+        after = decode_cursor(cursor, kind, parse_time_key)
         rows = self._queries.blocks(where, after, checked_limit(limit) + 1)
-        return page_of(rows, limit, "blocks", lambda b: [b.issued_at.isoformat(), b.block_id])
+        return page_of(rows, limit, kind, lambda b: [b.issued_at.isoformat(), b.block_id])
 
     def retirements(
         self, where: DisclosureFilter, cursor: str | None = None, limit: int = DEFAULT_LIMIT
     ) -> Page[RetirementEntry]:
-        after = decode_cursor(cursor, "retirements", parse_time_key)
+        kind = _ordered("retirements", where)
+        after = decode_cursor(cursor, kind, parse_time_key)
         rows = self._queries.retirements(where, after, checked_limit(limit) + 1)
-        return page_of(
-            rows, limit, "retirements", lambda r: [r.retired_at.isoformat(), r.retirement_id]
-        )
+        return page_of(rows, limit, kind, lambda r: [r.retired_at.isoformat(), r.retirement_id])
+
+    def count(self, listing: Listing, where: DisclosureFilter) -> int:
+        return self._queries.count(listing, where)
+
+    def lineage(self, serial: str) -> BlockLineage:
+        """NotFound SERIAL_NOT_FOUND when no block has exactly this serial."""
+        wanted = serial.strip().upper()
+        found = self._queries.lineage(wanted) if wanted else None
+        if found is None:
+            raise NotFound(
+                "SERIAL_NOT_FOUND",
+                "no block has this serial; search a part of it to list the serials that hold it",
+                {"serial": serial[:200]},
+            )
+        return found
+
+    def serials_like(self, fragment: str, limit: int = DEFAULT_LIMIT) -> list[BlockEntry]:
+        wanted = fragment.strip().upper()
+        if not wanted:
+            return []
+        return self._queries.serials_like(wanted, checked_limit(limit))
 
     def totals(
         self,
@@ -309,6 +356,10 @@ class DisclosureService:
 
     def all_totals(self, by: TotalsDimension, where: DisclosureFilter) -> Iterator[TotalsEntry]:
         return walk_pages(lambda cursor: self.totals(by, where, cursor, _EXPORT_PAGE))
+
+
+def _ordered(kind: str, where: DisclosureFilter) -> str:
+    return f"{kind}-newest" if where.newest_first else kind
 
 
 def walk_pages(fetch: Callable[[str | None], Page[T]]) -> Iterator[T]:

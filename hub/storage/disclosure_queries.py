@@ -36,10 +36,12 @@ from sqlalchemy.pool import StaticPool
 
 from hub.domain.audit_chain import Checkpoint
 from hub.domain.blocks import BlockState
+from hub.services.block_lineage import BlockLineage
 from hub.services.disclosure import (
     BlockEntry,
     DisclosureFilter,
     DisclosureQueries,
+    Listing,
     ProjectEntry,
     ProjectKey,
     RetirementEntry,
@@ -49,6 +51,7 @@ from hub.services.disclosure import (
 )
 from hub.services.unit_of_work import PoolBalance
 from hub.storage.audit_repository import CHECKPOINT_COLUMNS, checkpoint_of
+from hub.storage.block_lineage_queries import block_lineage, serials_like
 from hub.storage.issuance_repository import pool_balances
 from hub.storage.tables import AuditCheckpointRow, BlockRow, ProjectRow, RetirementRow
 
@@ -115,11 +118,38 @@ def _block_filters(where: DisclosureFilter) -> list[ColumnElement[bool]]:
     return conditions
 
 
-def _after(instant: Any, identity: Any, after: TimeKey | None) -> list[ColumnElement[bool]]:
+def _after(
+    instant: Any, identity: Any, after: TimeKey | None, newest_first: bool
+) -> list[ColumnElement[bool]]:
     if after is None:
         return []
     at, last = after
+    if newest_first:
+        return [or_(instant < at, and_(instant == at, identity < last))]
     return [or_(instant > at, and_(instant == at, identity > last))]
+
+
+def _time_order(instant: Any, identity: Any, newest_first: bool) -> tuple[Any, Any]:
+    if newest_first:
+        return instant.desc(), identity.desc()
+    return instant, identity
+
+
+def _block_state(where: DisclosureFilter) -> list[ColumnElement[bool]]:
+    if where.state is not None:
+        return [BlockRow.state == where.state]
+    return [BlockRow.state != str(BlockState.SPLIT)]
+
+
+def _project_filters(where: DisclosureFilter) -> list[ColumnElement[bool]]:
+    conditions: list[ColumnElement[bool]] = []
+    if where.partner is not None:
+        conditions.append(ProjectRow.partner == where.partner)
+    if where.methodology is not None:
+        conditions.append(ProjectRow.partner_methodology == where.methodology)
+    if where.state is not None:
+        conditions.append(ProjectRow.review_state == where.state)
+    return conditions
 
 
 class SqlAlchemyDisclosureQueries:
@@ -155,12 +185,7 @@ class SqlAlchemyDisclosureQueries:
             ProjectRow.review_state,
             ProjectRow.updated_at,
         )
-        if where.partner is not None:
-            statement = statement.where(ProjectRow.partner == where.partner)
-        if where.methodology is not None:
-            statement = statement.where(ProjectRow.partner_methodology == where.methodology)
-        if where.state is not None:
-            statement = statement.where(ProjectRow.review_state == where.state)
+        statement = statement.where(*_project_filters(where))
         if after is not None:
             partner, project_id = after
             statement = statement.where(
@@ -191,18 +216,18 @@ class SqlAlchemyDisclosureQueries:
         ).where(
             *_block_filters(where),
             *_within(BlockRow.issued_at, where),
-            *_after(BlockRow.issued_at, BlockRow.block_id, after),
+            *_after(BlockRow.issued_at, BlockRow.block_id, after, where.newest_first),
+            *_block_state(where),
         )
-        if where.state is not None:
-            statement = statement.where(BlockRow.state == where.state)
-        else:
-            statement = statement.where(BlockRow.state != str(BlockState.SPLIT))
-        statement = statement.order_by(BlockRow.issued_at, BlockRow.block_id).limit(limit)
+        statement = statement.order_by(
+            *_time_order(BlockRow.issued_at, BlockRow.block_id, where.newest_first)
+        ).limit(limit)
         return [BlockEntry(*row) for row in self._all(statement)]
 
     def retirements(
         self, where: DisclosureFilter, after: TimeKey | None, limit: int
     ) -> list[RetirementEntry]:
+        newest = where.newest_first
         statement = (
             select(
                 RetirementRow.retirement_id,
@@ -220,9 +245,11 @@ class SqlAlchemyDisclosureQueries:
             .where(
                 *_block_filters(where),
                 *_within(RetirementRow.retired_at, where),
-                *_after(RetirementRow.retired_at, RetirementRow.retirement_id, after),
+                *_after(
+                    RetirementRow.retired_at, RetirementRow.retirement_id, after, where.newest_first
+                ),
             )
-            .order_by(RetirementRow.retired_at, RetirementRow.retirement_id)
+            .order_by(*_time_order(RetirementRow.retired_at, RetirementRow.retirement_id, newest))
             .limit(limit)
         )
         entries: list[RetirementEntry] = []
@@ -329,6 +356,36 @@ class SqlAlchemyDisclosureQueries:
         statement = select(*CHECKPOINT_COLUMNS).order_by(AuditCheckpointRow.seq.desc()).limit(1)
         rows = self._all(statement)
         return checkpoint_of(rows[0]) if rows else None
+
+    def count(self, listing: Listing, where: DisclosureFilter) -> int:
+        conditions: list[ColumnElement[bool]]
+        if listing is Listing.PROJECTS:
+            statement = select(func.count()).select_from(ProjectRow)
+            conditions = _project_filters(where)
+        elif listing is Listing.BLOCKS:
+            statement = select(func.count()).select_from(BlockRow)
+            conditions = [
+                *_block_filters(where),
+                *_within(BlockRow.issued_at, where),
+                *_block_state(where),
+            ]
+        else:
+            statement = (
+                select(func.count())
+                .select_from(RetirementRow)
+                .join(BlockRow, BlockRow.block_id == RetirementRow.retired_block_id)
+            )
+            conditions = [*_block_filters(where), *_within(RetirementRow.retired_at, where)]
+        ((found,),) = self._all(statement.where(*conditions))
+        return int(found)
+
+    def lineage(self, serial: str) -> BlockLineage | None:
+        with self._engine.connect() as connection:
+            return block_lineage(connection, serial)
+
+    def serials_like(self, fragment: str, limit: int) -> list[BlockEntry]:
+        with self._engine.connect() as connection:
+            return serials_like(connection, fragment, limit)
 
     def pools(self, partner: str | None, vintage: int | None) -> list[PoolBalance]:
         # The pools' figures as the issuer keeps them: carry rows and issuance

@@ -14,6 +14,7 @@ from fastapi.testclient import TestClient
 
 from hub.http_api.app import create_http_app
 from hub.http_api.context import HttpServices
+from hub.http_api.partner_names import partner_names
 from hub.services.bureau import BureauService
 from hub.services.disclosure import DisclosureService
 from hub.services.officers_auth import OfficerAuthService
@@ -85,8 +86,9 @@ def client(fakes: Fakes, standard: Standard, tmp_path: Path) -> Iterator[TestCli
         review=fakes.review,
         bureau=BureauService(uow, fakes.clock),
         reconciliations=ReconciliationService(uow, standard, fakes.clock),
-        counterparts=("EXCHANGE", "CN-GD"),
+        counterparts=("EXCHANGE", "CN-GD", "CN-HK"),
         settings=settings,
+        partner_names=partner_names(standard),
     )
     with TestClient(create_http_app(services, settings), follow_redirects=False) as test_client:
         yield test_client

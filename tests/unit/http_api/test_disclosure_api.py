@@ -126,7 +126,7 @@ def test_the_csv_export_holds_every_row_the_json_pages_hold(
 
 def test_the_api_is_read_only_by_construction(client: TestClient) -> None:
     api_routes = [r for r in disclosure_api.router.routes if isinstance(r, APIRoute)]
-    assert len(api_routes) == 13
+    assert len(api_routes) == 14
     assert all(r.methods <= {"GET", "HEAD"} for r in api_routes)
     refused = client.post("/api/v1/blocks", json={})
     assert refused.status_code == 405
@@ -145,6 +145,7 @@ def test_the_openapi_document_types_responses_and_documents_coded_errors(
         "/api/v1/projects.csv",
         "/api/v1/blocks",
         "/api/v1/blocks.csv",
+        "/api/v1/blocks/{serial}",
         "/api/v1/retirements",
         "/api/v1/retirements.csv",
         "/api/v1/totals",

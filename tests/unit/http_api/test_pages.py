@@ -78,7 +78,7 @@ def test_list_pages_filter_and_link_the_next_page(client: TestClient, fakes: Fak
     assert second.text.count('<tr data-id="B') == 10 and 'id="next-page"' not in second.text
     assert 'href="/api/v1/blocks.csv?partner=CN-GD"' in first.text
     refused = client.get("/blocks", params={"vintage": "twenty"})
-    assert refused.status_code == 400 and 'id="error-code">FILTER_INVALID<' in refused.text
+    assert refused.status_code == 400 and 'id="error-code">REQUEST_INVALID<' in refused.text
 
 
 def test_retirements_and_projects_pages_render(client: TestClient, fakes: Fakes) -> None:
