@@ -10,6 +10,7 @@ _BLOCKS = "ExchangeService, BureauService.CancelBlock"
 _RETIRE = "ExchangeService.ReportRetirement"
 _RECON = "SubmitReconciliation (partner and exchange)"
 _BUREAU = "BureauService, `carbon-hub bureau`, console"
+_POINTS = "PartnerService.RedeemPoints, GetPointsBalance"
 
 SECTION = Section(
     title="Ledger requests",
@@ -268,6 +269,49 @@ SECTION = Section(
             "A bureau action needs a reason.",
             "主管部门的操作须注明理由。",
             "主管部門的操作須註明理由。",
+        ),
+        Reason(
+            "PERSON_NOT_REPORTED",
+            ErrorKind.NOT_FOUND,
+            _POINTS,
+            "The calling partner never reported a person with this pseudonym (whether "
+            "another partner did is not told).",
+            "调用方合作方从未报送过使用该假名的个人（是否有其他合作方报送过，不予告知）。",
+            "調用方合作方從未報送過使用該假名的個人（是否有其他合作方報送過，不予告知）。",
+        ),
+        Reason(
+            "POINTS_INSUFFICIENT",
+            ErrorKind.FAILED_PRECONDITION,
+            _POINTS,
+            "The person's points with the partner are fewer than the redemption asks; "
+            "details.balance says how many there are. Nothing was redeemed.",
+            "该个人在本合作方的碳积分少于兑换所需；details.balance 为现有积分。未作兑换。",
+            "該個人在本合作方的碳積分少於兌換所需；details.balance 為現有積分。未作兌換。",
+        ),
+        Reason(
+            "REDEMPTION_CONFLICT",
+            ErrorKind.FAILED_PRECONDITION,
+            _POINTS,
+            "This redemption id was recorded already for another person or another number "
+            "of points; the same redemption sent again is answered as the first time.",
+            "该兑换编号已用于其他个人或其他积分数；同一兑换重复发送时按首次结果答复。",
+            "該兌換編號已用於其他個人或其他積分數；同一兌換重複發送時按首次結果答覆。",
+        ),
+        Reason(
+            "REDEMPTION_ID_INVALID",
+            ErrorKind.INVALID_ARGUMENT,
+            _POINTS,
+            "A redemption id has 1 to 128 characters.",
+            "兑换编号须为 1 至 128 个字符。",
+            "兌換編號須為 1 至 128 個字元。",
+        ),
+        Reason(
+            "POINTS_NOT_POSITIVE",
+            ErrorKind.INVALID_ARGUMENT,
+            _POINTS,
+            "A redemption takes a positive whole number of points.",
+            "兑换的积分须为正整数。",
+            "兌換的積分須為正整數。",
         ),
     ),
 )
