@@ -38,6 +38,7 @@ from hub.issuance_cli import issuance_app
 from hub.keys_cli import keys_app, public_key_or_exit
 from hub.operations_cli import bureau_queue, global_options, status
 from hub.pki_cli import pki_app
+from hub.points_cli import points_app
 from hub.serve_cli import serve
 
 app = typer.Typer(
@@ -169,6 +170,7 @@ bureau_app.command("queue")(bureau_queue)
 app.add_typer(pki_app, name="pki")
 app.add_typer(audit_app, name="audit")
 app.add_typer(issuance_app, name="issuance")
+app.add_typer(points_app, name="points")
 app.add_typer(bench_app, name="bench")
 
 
