@@ -6,6 +6,7 @@
     carbon-hub-adapter hechi     --delivery DIR --hub HOST:PORT TLS SIGNING ...
     carbon-hub-adapter macao     --delivery DIR --hub HOST:PORT TLS SIGNING ...
     carbon-hub-adapter template  --delivery DIR --hub HOST:PORT TLS SIGNING ...
+    carbon-hub-adapter NAME --delivery DIR --check [--json]   (offline: no hub, nothing sent)
     carbon-hub-adapter keygen --out DIR   (the partner's Ed25519 signing key)
     carbon-hub-adapter conformance --hub HOST:PORT TLS SIGNING --hub-key P [--json]
         (the partner's side of the contract against a sandbox hub: PASS/FAIL per step)
@@ -57,6 +58,7 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
+from adapters.check_command import run_check
 from adapters.cli_access import (
     EXIT_HUB,
     EXIT_INCONSISTENT,
@@ -72,15 +74,16 @@ from adapters.cli_options import (
     BatchOption,
     CaOption,
     CertOption,
+    CheckOption,
     DeliveryOption,
     HubKeyOption,
-    HubOption,
     InsecureOption,
     JsonOption,
     KeyOption,
     LangOption,
+    OptionalHubOption,
+    OptionalSigningKeyOption,
     ReceiptsOption,
-    SigningKeyOption,
     TimeoutOption,
 )
 from adapters.conformance import conformance_command
@@ -111,8 +114,8 @@ app = typer.Typer(add_completion=False, no_args_is_help=True, help=__doc__)
 def _command(name: str) -> None:
     def command(
         delivery: DeliveryOption,
-        hub: HubOption,
-        signing_key: SigningKeyOption,
+        hub: OptionalHubOption = None,
+        signing_key: OptionalSigningKeyOption = None,
         ca: CaOption = None,
         cert: CertOption = None,
         key: KeyOption = None,
@@ -123,7 +126,13 @@ def _command(name: str) -> None:
         receipts: ReceiptsOption = None,
         lang: LangOption = DEFAULT_LANG,
         as_json: JsonOption = False,
+        check: CheckOption = False,
     ) -> None:
+        if check:
+            run_check(name, delivery, lang, as_json)
+            return
+        if hub is None or signing_key is None:
+            raise typer.BadParameter("sending needs --hub and --signing-key (or --check)")
         if as_json:
             access: HubAccess | CommandStopped
             try:
@@ -140,7 +149,10 @@ def _command(name: str) -> None:
                 name, delivery, access, batch_size, connect_timeout, hub_key, receipts, lang
             )
 
-    command.__doc__ = f"Read a {name} delivery and send it to the hub."
+    command.__doc__ = (
+        f"Read a {name} delivery and send it to the hub, or with --check assess it "
+        "offline as the hub would, sending nothing."
+    )
     app.command(name)(command)
 
 

@@ -22,6 +22,17 @@ DeliveryOption = Annotated[
     ),
 ]
 HubOption = Annotated[str, typer.Option("--hub", help="the hub's gRPC address, HOST:PORT")]
+OptionalHubOption = Annotated[
+    str | None, typer.Option("--hub", help="the hub's gRPC address, HOST:PORT (not with --check)")
+]
+CheckOption = Annotated[
+    bool,
+    typer.Option(
+        "--check",
+        help="offline: assess the delivery as the hub would (accept, hold, refuse by code) "
+        "against the partner's agreement and crosswalk; no hub, nothing sent",
+    ),
+]
 BatchOption = Annotated[
     int, typer.Option("--batch-size", min=1, help="claims per envelope on the stream")
 ]
@@ -41,6 +52,12 @@ InsecureOption = Annotated[
 SigningKeyOption = Annotated[
     Path,
     typer.Option("--signing-key", help="the partner's Ed25519 signing key (PEM)", **_FILE),
+]
+OptionalSigningKeyOption = Annotated[
+    Path | None,
+    typer.Option(
+        "--signing-key", help="the partner's Ed25519 signing key (PEM; not with --check)", **_FILE
+    ),
 ]
 HubKeyOption = Annotated[
     Path | None,
