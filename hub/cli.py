@@ -21,6 +21,7 @@ from rich.console import Console
 
 from hub.audit_cli import audit_app
 from hub.bench.cli import bench_app
+from hub.certificate_cli import certificate_app
 from hub.cli_errors import refusals
 from hub.cli_help import install as install_help
 from hub.cli_ledger import (
@@ -169,6 +170,7 @@ app.add_typer(bureau_app, name="bureau")
 bureau_app.command("queue")(bureau_queue)
 app.add_typer(pki_app, name="pki")
 app.add_typer(audit_app, name="audit")
+app.add_typer(certificate_app, name="certificate")
 app.add_typer(issuance_app, name="issuance")
 app.add_typer(points_app, name="points")
 app.add_typer(bench_app, name="bench")

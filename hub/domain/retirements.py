@@ -9,6 +9,8 @@ from datetime import datetime
 from decimal import Decimal
 from enum import StrEnum
 
+from hub.domain.neutrality import NeutralityClaim, claim_to_json
+
 
 class RetirementPurpose(StrEnum):
     ETS_OFFSET = "ETS_OFFSET"  # used against a Shenzhen ETS compliance obligation
@@ -31,6 +33,9 @@ class RetirementRequest:
     verified_emissions_tco2e: Decimal | None = None  # ETS_OFFSET only: the entity's year
     event_name: str | None = None  # CARBON_NEUTRAL_EVENT
     note: str | None = None
+    # CARBON_NEUTRAL_EVENT or VOLUNTARY: the claimant and event the retirement
+    # is for (hub.domain.neutrality); several retirements may name one claim.
+    claim: NeutralityClaim | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,5 +67,9 @@ def request_digest(request: RetirementRequest) -> str:
         "event_name": request.event_name,
         "note": request.note,
     }
+    if request.claim is not None:
+        # Only when present: the digests of retirements without a claim, kept
+        # before claims existed, stay what they were.
+        data["claim"] = claim_to_json(request.claim)
     canonical = json.dumps(data, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
     return hashlib.sha256(canonical.encode("utf-8")).hexdigest()

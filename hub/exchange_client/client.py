@@ -30,7 +30,7 @@ from typing import Any
 
 import grpc
 
-from hub.exchange_client.policy import Plan, plan_for, plan_retirements
+from hub.exchange_client.policy import ClaimPlan, Plan, plan_for, plan_retirements
 from hub.exchange_client.receipts import HubKey, ReceiptProblem, check_block
 from hub.exchange_client.state import (
     BlockRecord,
@@ -114,6 +114,7 @@ class RetirementOutcome:
     retired_block_id: str = ""
     remainder_block_id: str = ""
     refusal: str = ""  # "<status code>: <details>" when the hub refused it
+    certificate_id: str = ""  # the claim's certificate, when this retirement completed it
     # Set when the hub's answer failed receipt verification: nothing of it was
     # applied and the retirement stays PENDING, replayed by the next run.
     receipt_problem: ReceiptProblem | None = None
@@ -580,6 +581,7 @@ class ExchangeClient:
             replay=response.replay,
             retired_block_id=record.retired_block_id,
             remainder_block_id=record.remainder_block_id,
+            certificate_id=response.certificate_id,
         )
 
     def _adopt(self, block: ledger.Block, parent: BlockRecord, status: BlockStatus) -> None:
@@ -716,6 +718,21 @@ def _request(plan: Plan) -> ex.ReportRetirementRequest:
         verified_emissions_tco2e=plan.verified_emissions_tco2e,
         event_name=plan.event_name,
         note=plan.note,
+        claim=None if plan.claim is None else _claim(plan.claim),
+    )
+
+
+def _claim(claim: ClaimPlan) -> ex.NeutralityClaim:
+    return ex.NeutralityClaim(
+        claim_id=claim.claim_id,
+        # By name: the enum's generated type takes it as it is.
+        claimant_kind=f"CLAIMANT_KIND_{claim.claimant_kind}",
+        claimant_name=claim.claimant_name,
+        event_name=claim.event_name,
+        period_start=claim.period_start,
+        period_end=claim.period_end,
+        footprint_tco2e=claim.footprint_tco2e,
+        total_units=claim.total_units,
     )
 
 

@@ -37,6 +37,21 @@ VERIFIED_EMISSIONS_TCO2E = "1000000"
 
 
 @dataclass(frozen=True, slots=True)
+class ClaimPlan:
+    """The carbon-neutrality claim a retirement names (NeutralityClaim on the wire):
+    the hub issues its certificate once ``total_units`` are retired for it."""
+
+    claim_id: str
+    claimant_kind: str  # ORGANISATION, PERSON or EVENT
+    claimant_name: str
+    event_name: str
+    period_start: str  # YYYY-MM-DD
+    period_end: str
+    footprint_tco2e: str
+    total_units: int
+
+
+@dataclass(frozen=True, slots=True)
 class Plan:
     """One retirement the policy decided on; the fields of ReportRetirementRequest."""
 
@@ -51,6 +66,7 @@ class Plan:
     verified_emissions_tco2e: str = ""
     event_name: str = ""
     note: str = ""
+    claim: ClaimPlan | None = None
 
 
 def retirement_id(block_id: str, purpose: str) -> str:
@@ -65,14 +81,28 @@ def plan_for(block: BlockRecord, purpose: str, position: int = 0) -> Plan:
     to recognise it as a replay rather than a reused id."""
     rid = retirement_id(block.block_id, purpose)
     if purpose == CARBON_NEUTRAL_EVENT:
+        event = f"Shenzhen Marathon {block.vintage + 1} carbon neutrality"
+        year = block.vintage + 1
         return Plan(
             position,
             block.block_id,
             rid,
             purpose,
             block.units,
-            event_name=f"Shenzhen Marathon {block.vintage + 1} carbon neutrality",
+            event_name=event,
             note="reference exchange policy: every 3rd block",
+            # One claim per block, its footprint the block's tonnes: each such
+            # retirement completes its claim and has a certificate issued.
+            claim=ClaimPlan(
+                claim_id=f"CLAIM-{rid.removeprefix('SZX-')}"[:128],
+                claimant_kind="EVENT",
+                claimant_name="Shenzhen Marathon organising committee",
+                event_name=event,
+                period_start=f"{year}-12-01",
+                period_end=f"{year}-12-01",
+                footprint_tco2e=str(block.units),
+                total_units=block.units,
+            ),
         )
     if purpose == ETS_OFFSET:
         return Plan(

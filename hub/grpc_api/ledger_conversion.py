@@ -22,6 +22,7 @@ from hub.domain.retirements import RetirementPurpose, RetirementRequest
 from hub.domain.serial_blocks import SerialRange, Series
 from hub.errors import InvalidRequest
 from hub.grpc_api import conversion
+from hub.grpc_api.claim_conversion import claim_from_proto, claim_to_proto
 from hub.grpc_api.generated.carbonhub.v1 import exchange_pb2 as exchange_pb
 from hub.grpc_api.generated.carbonhub.v1 import ledger_pb2 as ledger_pb
 from hub.grpc_api.generated.carbonhub.v1 import partner_pb2 as partner_pb
@@ -249,6 +250,7 @@ def retirement_request_from_proto(
         verified_emissions_tco2e=emissions,
         event_name=_opt(message.event_name),
         note=_opt(message.note),
+        claim=claim_from_proto(message),
     )
 
 
@@ -266,6 +268,7 @@ def retirement_request_to_proto(request: RetirementRequest) -> exchange_pb.Repor
         verified_emissions_tco2e="" if emissions is None else str(emissions),
         event_name=request.event_name or "",
         note=request.note or "",
+        claim=None if request.claim is None else claim_to_proto(request.claim),
     )
 
 
@@ -274,6 +277,7 @@ def retirement_outcome_to_proto(outcome: RetirementOutcome) -> exchange_pb.Repor
         retirement_id=outcome.retirement_id,
         retired_block=block_to_proto(outcome.retired),
         replay=outcome.replay,
+        certificate_id=outcome.certificate_id or "",
     )
     if outcome.remainder is not None:
         response.remainder_block.CopyFrom(block_to_proto(outcome.remainder))

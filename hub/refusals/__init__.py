@@ -16,7 +16,7 @@ Retirements section of docs/checks.md as its reason.
 
 from __future__ import annotations
 
-from hub.refusals import calls, ledger, local, operations, signed, web
+from hub.refusals import calls, certificates, ledger, local, operations, signed, web
 from hub.refusals.reason import Reason, Section
 
 SECTIONS: tuple[Section, ...] = (
@@ -25,6 +25,7 @@ SECTIONS: tuple[Section, ...] = (
     ledger.SECTION,
     web.SECTION,
     operations.SECTION,
+    certificates.SECTION,
     local.SECTION,
 )
 

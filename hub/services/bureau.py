@@ -1,7 +1,10 @@
 """The Shenzhen ecology bureau's hand on the ledger: audited, coded operations.
 
 * cancel a block, with a reason: any non-terminal block becomes CANCELLED
-  (terminal); the exchange is told through the outbox;
+  (terminal); the exchange is told through the outbox. A RETIRED block may
+  be cancelled too, when its units prove not to be real after retirement:
+  it moves nowhere (no double use), but the retirement no longer stands,
+  and a carbon-neutrality certificate listing it shows it is invalid;
 * suspend a project: its claims waiting for issuance are HELD with
   PROJECT_SUSPENDED_BY_BUREAU, and new claims of it are held too;
 * resume it: the claims the suspension held return to the decision their
@@ -63,7 +66,7 @@ class BureauService:
                 block = uow.blocks.by_serial(block_id)
             if block is None:
                 raise block_not_found(block_id)
-            if block.state not in (BlockState.ISSUED, BlockState.DELIVERED):
+            if block.state not in (BlockState.ISSUED, BlockState.DELIVERED, BlockState.RETIRED):
                 raise block_terminal(block)
             uow.blocks.transition(
                 block.block_id,

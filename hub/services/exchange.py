@@ -16,6 +16,11 @@ Retirements for ETS offsetting obey the offset rules in standards/: cap
 share of verified emissions, eligible origins and their shares, vintage
 window; the entity's usage per compliance year is saved conditionally, so
 two concurrent retirements cannot both slip under the cap.
+
+A retirement for a carbon-neutral event or voluntary offsetting may name its
+claim (claimant, event, period, footprint): it is counted towards the claim
+in the same transaction, and the one completing it has the claim's
+certificate issued (hub.services.neutrality_claims).
 """
 
 from __future__ import annotations
@@ -31,6 +36,7 @@ from hub.domain.retirements import Retirement, RetirementPurpose, RetirementRequ
 from hub.errors import FailedPrecondition, InvalidRequest
 from hub.services.block_refusals import block_not_found, block_terminal
 from hub.services.clock import Clock
+from hub.services.neutrality_claims import certificate_of, check_claim, count_towards_claim
 from hub.services.transactions import run_in_transaction
 from hub.services.unit_of_work import (
     LedgerEvent,
@@ -58,6 +64,7 @@ class RetirementOutcome:
     retired: Block
     remainder: Block | None
     replay: bool
+    certificate_id: str | None = None  # issued when this retirement completed its claim
 
 
 MAX_CURSOR = 2**63 - 1  # outbox cursors are BIGINT
@@ -172,12 +179,13 @@ class ExchangeService:
                 "a retirement retires at least one unit",
                 {"units": str(request.units)},
             )
+        check_claim(request)
         digest = request_digest(request)
 
         def work(uow: UnitOfWork) -> RetirementOutcome:
             earlier = uow.retirements.get(request.retirement_id)
             if earlier is not None:
-                return self._replay(uow, earlier, digest)
+                return self._replay(uow, earlier, digest, request)
             now = self._clock()
             block = uow.blocks.get_many([request.block_id]).get(request.block_id)
             if block is None:
@@ -205,6 +213,7 @@ class ExchangeService:
             if request.purpose is RetirementPurpose.ETS_OFFSET:
                 self._use_offset(uow, request, block)
             retired, remainder = self._retire_block(uow, block, request.units, now)
+            certificate_id = count_towards_claim(uow, request, retired, now)
             uow.retirements.add(
                 Retirement(
                     retirement_id=request.retirement_id,
@@ -232,11 +241,15 @@ class ExchangeService:
                     )
                 ]
             )
-            return RetirementOutcome(request.retirement_id, retired, remainder, False)
+            return RetirementOutcome(
+                request.retirement_id, retired, remainder, False, certificate_id
+            )
 
         return run_in_transaction(self._uow_factory, work, retries=self._retries, what="retirement")
 
-    def _replay(self, uow: UnitOfWork, earlier: Retirement, digest: str) -> RetirementOutcome:
+    def _replay(
+        self, uow: UnitOfWork, earlier: Retirement, digest: str, request: RetirementRequest
+    ) -> RetirementOutcome:
         if earlier.request_digest != digest:
             raise FailedPrecondition(
                 "RETIREMENT_ID_REUSED",
@@ -249,7 +262,12 @@ class ExchangeService:
         blocks = uow.blocks.get_many(ids)
         remainder = blocks.get(earlier.remainder_block_id) if earlier.remainder_block_id else None
         return RetirementOutcome(
-            earlier.retirement_id, blocks[earlier.retired_block_id], remainder, True
+            earlier.retirement_id,
+            blocks[earlier.retired_block_id],
+            remainder,
+            True,
+            # Equal digests: the request says what the earlier one did, claim included.
+            certificate_of(uow, request),
         )
 
     def _use_offset(self, uow: UnitOfWork, request: RetirementRequest, block: Block) -> None:

@@ -26,6 +26,7 @@ from hub.domain.reconciliation import Discrepancy, ReconciliationStatus
 from hub.domain.retirements import Retirement
 from hub.domain.serial_blocks import SerialRange, Series
 from hub.domain.signed_payloads import PartnerKey, SignedRecord
+from hub.services.certificate_port import CertificateRepository
 from hub.services.mobility_port import MobilityRepository
 from hub.services.points_port import PointsRepository
 
@@ -692,6 +693,7 @@ class UnitOfWork(Protocol):
     audit: AuditRepository
     mobility: MobilityRepository
     points: PointsRepository
+    certificates: CertificateRepository
 
     def __enter__(self) -> Self: ...
 

@@ -30,6 +30,7 @@ from hub.domain.issuance import IssuanceState, account_for
 from hub.domain.locks import ClaimLock, LockKind, OriginBlock
 from hub.domain.project_review import ProjectReviewState
 from hub.domain.projects import PartnerProjectStatus, Project
+from hub.services.certificate_port import CertificateRepository
 from hub.services.mobility_port import MobilityRepository
 from hub.services.points_port import PointsRepository
 from hub.services.unit_of_work import (
@@ -59,6 +60,7 @@ from hub.services.unit_of_work import (
     VerdictChange,
 )
 from hub.storage.audit_repository import SqlAlchemyAuditRepository
+from hub.storage.certificate_repository import SqlAlchemyCertificateRepository
 from hub.storage.claim_bulk import bulk_insert
 from hub.storage.issuance_repository import SqlAlchemyIssuanceRepository
 from hub.storage.ledger_repositories import (
@@ -802,6 +804,7 @@ class SqlAlchemyUnitOfWork:
     audit: AuditRepository
     mobility: MobilityRepository
     points: PointsRepository
+    certificates: CertificateRepository
 
     def __init__(self, engine: Engine, clock: Callable[[], datetime] = _utc_now) -> None:
         self._tx = Transaction(engine)
@@ -820,6 +823,7 @@ class SqlAlchemyUnitOfWork:
         self.audit = SqlAlchemyAuditRepository(self._tx)
         self.mobility = SqlAlchemyMobilityRepository(self._tx)
         self.points = SqlAlchemyPointsRepository(self._tx)
+        self.certificates = SqlAlchemyCertificateRepository(self._tx)
 
     def __enter__(self) -> Self:
         self._tx.open()

@@ -13,6 +13,7 @@ from __future__ import annotations
 from alembic import context
 from sqlalchemy import Connection
 
+from hub.storage import certificate_tables  # noqa: F401  (its tables join Base.metadata)
 from hub.storage import points_tables  # noqa: F401  (its tables join Base.metadata)
 from hub.storage.tables import Base
 

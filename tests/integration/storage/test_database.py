@@ -11,7 +11,10 @@ from alembic.migration import MigrationContext
 from sqlalchemy import Connection, Engine, inspect, make_url, text
 from sqlalchemy.exc import IntegrityError
 
-from hub.storage import points_tables  # noqa: F401  (its tables join Base.metadata)
+from hub.storage import (
+    certificate_tables,  # noqa: F401  (its tables join Base.metadata)
+    points_tables,  # noqa: F401  (its tables join Base.metadata)
+)
 from hub.storage.database import create_engine_for, downgrade, migrate
 from hub.storage.serialisation import verdict_to_json
 from hub.storage.tables import Base
@@ -44,8 +47,11 @@ TABLES = TABLES_0001 | {
     "officers",
     "points_entries",
     "points_balances",
+    "neutrality_claims",
+    "neutrality_claim_retirements",
+    "certificates",
 }
-HEAD = "0009_points_ledger"
+HEAD = "0010_certificates"
 
 
 def _tables(engine: Engine) -> set[str]:

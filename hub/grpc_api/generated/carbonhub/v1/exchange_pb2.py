@@ -25,17 +25,19 @@ _sym_db = _symbol_database.Default()
 from hub.grpc_api.generated.carbonhub.v1 import ledger_pb2 as carbonhub_dot_v1_dot_ledger__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1b\x63\x61rbonhub/v1/exchange.proto\x12\x0c\x63\x61rbonhub.v1\x1a\x19\x63\x61rbonhub/v1/ledger.proto\"O\n\x13StreamBlocksRequest\x12\x14\n\x0c\x61\x66ter_cursor\x18\x01 \x01(\x04\x12\x0e\n\x06\x66ollow\x18\x02 \x01(\x08\x12\x12\n\nmax_events\x18\x03 \x01(\r\"|\n\nBlockEvent\x12\x0e\n\x06\x63ursor\x18\x01 \x01(\x04\x12*\n\x04kind\x18\x02 \x01(\x0e\x32\x1c.carbonhub.v1.BlockEventKind\x12\"\n\x05\x62lock\x18\x03 \x01(\x0b\x32\x13.carbonhub.v1.Block\x12\x0e\n\x06reason\x18\x04 \x01(\t\"-\n\x18\x41\x63knowledgeBlocksRequest\x12\x11\n\tblock_ids\x18\x01 \x03(\t\"_\n\x11\x41\x63knowledgeResult\x12\x10\n\x08\x62lock_id\x18\x01 \x01(\t\x12\'\n\x05state\x18\x02 \x01(\x0e\x32\x18.carbonhub.v1.BlockState\x12\x0f\n\x07\x61lready\x18\x03 \x01(\x08\"M\n\x19\x41\x63knowledgeBlocksResponse\x12\x30\n\x07results\x18\x01 \x03(\x0b\x32\x1f.carbonhub.v1.AcknowledgeResult\"\x90\x02\n\x17ReportRetirementRequest\x12\x15\n\rretirement_id\x18\x01 \x01(\t\x12\x10\n\x08\x62lock_id\x18\x02 \x01(\t\x12\r\n\x05units\x18\x03 \x01(\x04\x12\x30\n\x07purpose\x18\x04 \x01(\x0e\x32\x1f.carbonhub.v1.RetirementPurpose\x12\x13\n\x0b\x62\x65neficiary\x18\x05 \x01(\t\x12\x19\n\x11\x63ompliance_entity\x18\x06 \x01(\t\x12\x17\n\x0f\x63ompliance_year\x18\x07 \x01(\r\x12 \n\x18verified_emissions_tco2e\x18\x08 \x01(\t\x12\x12\n\nevent_name\x18\t \x01(\t\x12\x0c\n\x04note\x18\n \x01(\t\"\x9b\x01\n\x18ReportRetirementResponse\x12\x15\n\rretirement_id\x18\x01 \x01(\t\x12*\n\rretired_block\x18\x02 \x01(\x0b\x32\x13.carbonhub.v1.Block\x12,\n\x0fremainder_block\x18\x03 \x01(\x0b\x32\x13.carbonhub.v1.Block\x12\x0e\n\x06replay\x18\x04 \x01(\x08\"#\n\x0fGetBlockRequest\x12\x10\n\x08\x62lock_id\x18\x01 \x01(\t*\xae\x01\n\x0e\x42lockEventKind\x12 \n\x1c\x42LOCK_EVENT_KIND_UNSPECIFIED\x10\x00\x12\x1e\n\x1a\x42LOCK_EVENT_KIND_QUALIFIED\x10\x01\x12\x1e\n\x1a\x42LOCK_EVENT_KIND_CANCELLED\x10\x02\x12\x1b\n\x17\x42LOCK_EVENT_KIND_FROZEN\x10\x03\x12\x1d\n\x19\x42LOCK_EVENT_KIND_UNFROZEN\x10\x04*\xa9\x01\n\x11RetirementPurpose\x12\"\n\x1eRETIREMENT_PURPOSE_UNSPECIFIED\x10\x00\x12!\n\x1dRETIREMENT_PURPOSE_ETS_OFFSET\x10\x01\x12+\n\'RETIREMENT_PURPOSE_CARBON_NEUTRAL_EVENT\x10\x02\x12 \n\x1cRETIREMENT_PURPOSE_VOLUNTARY\x10\x03\x32\xd1\x04\n\x0f\x45xchangeService\x12M\n\x0cStreamBlocks\x12!.carbonhub.v1.StreamBlocksRequest\x1a\x18.carbonhub.v1.BlockEvent0\x01\x12\x64\n\x11\x41\x63knowledgeBlocks\x12&.carbonhub.v1.AcknowledgeBlocksRequest\x1a\'.carbonhub.v1.AcknowledgeBlocksResponse\x12\x61\n\x10ReportRetirement\x12%.carbonhub.v1.ReportRetirementRequest\x1a&.carbonhub.v1.ReportRetirementResponse\x12>\n\x08GetBlock\x12\x1d.carbonhub.v1.GetBlockRequest\x1a\x13.carbonhub.v1.Block\x12\x7f\n\x1aListReconciliationRequests\x12/.carbonhub.v1.ListReconciliationRequestsRequest\x1a\x30.carbonhub.v1.ListReconciliationRequestsResponse\x12\x65\n\x14SubmitReconciliation\x12).carbonhub.v1.SubmitReconciliationRequest\x1a\".carbonhub.v1.ReconciliationReportb\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1b\x63\x61rbonhub/v1/exchange.proto\x12\x0c\x63\x61rbonhub.v1\x1a\x19\x63\x61rbonhub/v1/ledger.proto\"O\n\x13StreamBlocksRequest\x12\x14\n\x0c\x61\x66ter_cursor\x18\x01 \x01(\x04\x12\x0e\n\x06\x66ollow\x18\x02 \x01(\x08\x12\x12\n\nmax_events\x18\x03 \x01(\r\"|\n\nBlockEvent\x12\x0e\n\x06\x63ursor\x18\x01 \x01(\x04\x12*\n\x04kind\x18\x02 \x01(\x0e\x32\x1c.carbonhub.v1.BlockEventKind\x12\"\n\x05\x62lock\x18\x03 \x01(\x0b\x32\x13.carbonhub.v1.Block\x12\x0e\n\x06reason\x18\x04 \x01(\t\"-\n\x18\x41\x63knowledgeBlocksRequest\x12\x11\n\tblock_ids\x18\x01 \x03(\t\"_\n\x11\x41\x63knowledgeResult\x12\x10\n\x08\x62lock_id\x18\x01 \x01(\t\x12\'\n\x05state\x18\x02 \x01(\x0e\x32\x18.carbonhub.v1.BlockState\x12\x0f\n\x07\x61lready\x18\x03 \x01(\x08\"M\n\x19\x41\x63knowledgeBlocksResponse\x12\x30\n\x07results\x18\x01 \x03(\x0b\x32\x1f.carbonhub.v1.AcknowledgeResult\"\xbe\x02\n\x17ReportRetirementRequest\x12\x15\n\rretirement_id\x18\x01 \x01(\t\x12\x10\n\x08\x62lock_id\x18\x02 \x01(\t\x12\r\n\x05units\x18\x03 \x01(\x04\x12\x30\n\x07purpose\x18\x04 \x01(\x0e\x32\x1f.carbonhub.v1.RetirementPurpose\x12\x13\n\x0b\x62\x65neficiary\x18\x05 \x01(\t\x12\x19\n\x11\x63ompliance_entity\x18\x06 \x01(\t\x12\x17\n\x0f\x63ompliance_year\x18\x07 \x01(\r\x12 \n\x18verified_emissions_tco2e\x18\x08 \x01(\t\x12\x12\n\nevent_name\x18\t \x01(\t\x12\x0c\n\x04note\x18\n \x01(\t\x12,\n\x05\x63laim\x18\x0b \x01(\x0b\x32\x1d.carbonhub.v1.NeutralityClaim\"\xd9\x01\n\x0fNeutralityClaim\x12\x10\n\x08\x63laim_id\x18\x01 \x01(\t\x12\x31\n\rclaimant_kind\x18\x02 \x01(\x0e\x32\x1a.carbonhub.v1.ClaimantKind\x12\x15\n\rclaimant_name\x18\x03 \x01(\t\x12\x12\n\nevent_name\x18\x04 \x01(\t\x12\x14\n\x0cperiod_start\x18\x05 \x01(\t\x12\x12\n\nperiod_end\x18\x06 \x01(\t\x12\x17\n\x0f\x66ootprint_tco2e\x18\x07 \x01(\t\x12\x13\n\x0btotal_units\x18\x08 \x01(\x04\"\xb3\x01\n\x18ReportRetirementResponse\x12\x15\n\rretirement_id\x18\x01 \x01(\t\x12*\n\rretired_block\x18\x02 \x01(\x0b\x32\x13.carbonhub.v1.Block\x12,\n\x0fremainder_block\x18\x03 \x01(\x0b\x32\x13.carbonhub.v1.Block\x12\x0e\n\x06replay\x18\x04 \x01(\x08\x12\x16\n\x0e\x63\x65rtificate_id\x18\x05 \x01(\t\"#\n\x0fGetBlockRequest\x12\x10\n\x08\x62lock_id\x18\x01 \x01(\t*\xae\x01\n\x0e\x42lockEventKind\x12 \n\x1c\x42LOCK_EVENT_KIND_UNSPECIFIED\x10\x00\x12\x1e\n\x1a\x42LOCK_EVENT_KIND_QUALIFIED\x10\x01\x12\x1e\n\x1a\x42LOCK_EVENT_KIND_CANCELLED\x10\x02\x12\x1b\n\x17\x42LOCK_EVENT_KIND_FROZEN\x10\x03\x12\x1d\n\x19\x42LOCK_EVENT_KIND_UNFROZEN\x10\x04*\xa9\x01\n\x11RetirementPurpose\x12\"\n\x1eRETIREMENT_PURPOSE_UNSPECIFIED\x10\x00\x12!\n\x1dRETIREMENT_PURPOSE_ETS_OFFSET\x10\x01\x12+\n\'RETIREMENT_PURPOSE_CARBON_NEUTRAL_EVENT\x10\x02\x12 \n\x1cRETIREMENT_PURPOSE_VOLUNTARY\x10\x03*\x80\x01\n\x0c\x43laimantKind\x12\x1d\n\x19\x43LAIMANT_KIND_UNSPECIFIED\x10\x00\x12\x1e\n\x1a\x43LAIMANT_KIND_ORGANISATION\x10\x01\x12\x18\n\x14\x43LAIMANT_KIND_PERSON\x10\x02\x12\x17\n\x13\x43LAIMANT_KIND_EVENT\x10\x03\x32\xd1\x04\n\x0f\x45xchangeService\x12M\n\x0cStreamBlocks\x12!.carbonhub.v1.StreamBlocksRequest\x1a\x18.carbonhub.v1.BlockEvent0\x01\x12\x64\n\x11\x41\x63knowledgeBlocks\x12&.carbonhub.v1.AcknowledgeBlocksRequest\x1a\'.carbonhub.v1.AcknowledgeBlocksResponse\x12\x61\n\x10ReportRetirement\x12%.carbonhub.v1.ReportRetirementRequest\x1a&.carbonhub.v1.ReportRetirementResponse\x12>\n\x08GetBlock\x12\x1d.carbonhub.v1.GetBlockRequest\x1a\x13.carbonhub.v1.Block\x12\x7f\n\x1aListReconciliationRequests\x12/.carbonhub.v1.ListReconciliationRequestsRequest\x1a\x30.carbonhub.v1.ListReconciliationRequestsResponse\x12\x65\n\x14SubmitReconciliation\x12).carbonhub.v1.SubmitReconciliationRequest\x1a\".carbonhub.v1.ReconciliationReportb\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
 _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'carbonhub.v1.exchange_pb2', _globals)
 if not _descriptor._USE_C_DESCRIPTORS:
   DESCRIPTOR._loaded_options = None
-  _globals['_BLOCKEVENTKIND']._serialized_start=973
-  _globals['_BLOCKEVENTKIND']._serialized_end=1147
-  _globals['_RETIREMENTPURPOSE']._serialized_start=1150
-  _globals['_RETIREMENTPURPOSE']._serialized_end=1319
+  _globals['_BLOCKEVENTKIND']._serialized_start=1263
+  _globals['_BLOCKEVENTKIND']._serialized_end=1437
+  _globals['_RETIREMENTPURPOSE']._serialized_start=1440
+  _globals['_RETIREMENTPURPOSE']._serialized_end=1609
+  _globals['_CLAIMANTKIND']._serialized_start=1612
+  _globals['_CLAIMANTKIND']._serialized_end=1740
   _globals['_STREAMBLOCKSREQUEST']._serialized_start=72
   _globals['_STREAMBLOCKSREQUEST']._serialized_end=151
   _globals['_BLOCKEVENT']._serialized_start=153
@@ -47,11 +49,13 @@ if not _descriptor._USE_C_DESCRIPTORS:
   _globals['_ACKNOWLEDGEBLOCKSRESPONSE']._serialized_start=423
   _globals['_ACKNOWLEDGEBLOCKSRESPONSE']._serialized_end=500
   _globals['_REPORTRETIREMENTREQUEST']._serialized_start=503
-  _globals['_REPORTRETIREMENTREQUEST']._serialized_end=775
-  _globals['_REPORTRETIREMENTRESPONSE']._serialized_start=778
-  _globals['_REPORTRETIREMENTRESPONSE']._serialized_end=933
-  _globals['_GETBLOCKREQUEST']._serialized_start=935
-  _globals['_GETBLOCKREQUEST']._serialized_end=970
-  _globals['_EXCHANGESERVICE']._serialized_start=1322
-  _globals['_EXCHANGESERVICE']._serialized_end=1915
+  _globals['_REPORTRETIREMENTREQUEST']._serialized_end=821
+  _globals['_NEUTRALITYCLAIM']._serialized_start=824
+  _globals['_NEUTRALITYCLAIM']._serialized_end=1041
+  _globals['_REPORTRETIREMENTRESPONSE']._serialized_start=1044
+  _globals['_REPORTRETIREMENTRESPONSE']._serialized_end=1223
+  _globals['_GETBLOCKREQUEST']._serialized_start=1225
+  _globals['_GETBLOCKREQUEST']._serialized_end=1260
+  _globals['_EXCHANGESERVICE']._serialized_start=1743
+  _globals['_EXCHANGESERVICE']._serialized_end=2336
 # @@protoc_insertion_point(module_scope)

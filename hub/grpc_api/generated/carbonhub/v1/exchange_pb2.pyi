@@ -22,6 +22,13 @@ class RetirementPurpose(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     RETIREMENT_PURPOSE_ETS_OFFSET: _ClassVar[RetirementPurpose]
     RETIREMENT_PURPOSE_CARBON_NEUTRAL_EVENT: _ClassVar[RetirementPurpose]
     RETIREMENT_PURPOSE_VOLUNTARY: _ClassVar[RetirementPurpose]
+
+class ClaimantKind(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    CLAIMANT_KIND_UNSPECIFIED: _ClassVar[ClaimantKind]
+    CLAIMANT_KIND_ORGANISATION: _ClassVar[ClaimantKind]
+    CLAIMANT_KIND_PERSON: _ClassVar[ClaimantKind]
+    CLAIMANT_KIND_EVENT: _ClassVar[ClaimantKind]
 BLOCK_EVENT_KIND_UNSPECIFIED: BlockEventKind
 BLOCK_EVENT_KIND_QUALIFIED: BlockEventKind
 BLOCK_EVENT_KIND_CANCELLED: BlockEventKind
@@ -31,6 +38,10 @@ RETIREMENT_PURPOSE_UNSPECIFIED: RetirementPurpose
 RETIREMENT_PURPOSE_ETS_OFFSET: RetirementPurpose
 RETIREMENT_PURPOSE_CARBON_NEUTRAL_EVENT: RetirementPurpose
 RETIREMENT_PURPOSE_VOLUNTARY: RetirementPurpose
+CLAIMANT_KIND_UNSPECIFIED: ClaimantKind
+CLAIMANT_KIND_ORGANISATION: ClaimantKind
+CLAIMANT_KIND_PERSON: ClaimantKind
+CLAIMANT_KIND_EVENT: ClaimantKind
 
 class StreamBlocksRequest(_message.Message):
     __slots__ = ("after_cursor", "follow", "max_events")
@@ -77,7 +88,7 @@ class AcknowledgeBlocksResponse(_message.Message):
     def __init__(self, results: _Optional[_Iterable[_Union[AcknowledgeResult, _Mapping]]] = ...) -> None: ...
 
 class ReportRetirementRequest(_message.Message):
-    __slots__ = ("retirement_id", "block_id", "units", "purpose", "beneficiary", "compliance_entity", "compliance_year", "verified_emissions_tco2e", "event_name", "note")
+    __slots__ = ("retirement_id", "block_id", "units", "purpose", "beneficiary", "compliance_entity", "compliance_year", "verified_emissions_tco2e", "event_name", "note", "claim")
     RETIREMENT_ID_FIELD_NUMBER: _ClassVar[int]
     BLOCK_ID_FIELD_NUMBER: _ClassVar[int]
     UNITS_FIELD_NUMBER: _ClassVar[int]
@@ -88,6 +99,7 @@ class ReportRetirementRequest(_message.Message):
     VERIFIED_EMISSIONS_TCO2E_FIELD_NUMBER: _ClassVar[int]
     EVENT_NAME_FIELD_NUMBER: _ClassVar[int]
     NOTE_FIELD_NUMBER: _ClassVar[int]
+    CLAIM_FIELD_NUMBER: _ClassVar[int]
     retirement_id: str
     block_id: str
     units: int
@@ -98,19 +110,42 @@ class ReportRetirementRequest(_message.Message):
     verified_emissions_tco2e: str
     event_name: str
     note: str
-    def __init__(self, retirement_id: _Optional[str] = ..., block_id: _Optional[str] = ..., units: _Optional[int] = ..., purpose: _Optional[_Union[RetirementPurpose, str]] = ..., beneficiary: _Optional[str] = ..., compliance_entity: _Optional[str] = ..., compliance_year: _Optional[int] = ..., verified_emissions_tco2e: _Optional[str] = ..., event_name: _Optional[str] = ..., note: _Optional[str] = ...) -> None: ...
+    claim: NeutralityClaim
+    def __init__(self, retirement_id: _Optional[str] = ..., block_id: _Optional[str] = ..., units: _Optional[int] = ..., purpose: _Optional[_Union[RetirementPurpose, str]] = ..., beneficiary: _Optional[str] = ..., compliance_entity: _Optional[str] = ..., compliance_year: _Optional[int] = ..., verified_emissions_tco2e: _Optional[str] = ..., event_name: _Optional[str] = ..., note: _Optional[str] = ..., claim: _Optional[_Union[NeutralityClaim, _Mapping]] = ...) -> None: ...
+
+class NeutralityClaim(_message.Message):
+    __slots__ = ("claim_id", "claimant_kind", "claimant_name", "event_name", "period_start", "period_end", "footprint_tco2e", "total_units")
+    CLAIM_ID_FIELD_NUMBER: _ClassVar[int]
+    CLAIMANT_KIND_FIELD_NUMBER: _ClassVar[int]
+    CLAIMANT_NAME_FIELD_NUMBER: _ClassVar[int]
+    EVENT_NAME_FIELD_NUMBER: _ClassVar[int]
+    PERIOD_START_FIELD_NUMBER: _ClassVar[int]
+    PERIOD_END_FIELD_NUMBER: _ClassVar[int]
+    FOOTPRINT_TCO2E_FIELD_NUMBER: _ClassVar[int]
+    TOTAL_UNITS_FIELD_NUMBER: _ClassVar[int]
+    claim_id: str
+    claimant_kind: ClaimantKind
+    claimant_name: str
+    event_name: str
+    period_start: str
+    period_end: str
+    footprint_tco2e: str
+    total_units: int
+    def __init__(self, claim_id: _Optional[str] = ..., claimant_kind: _Optional[_Union[ClaimantKind, str]] = ..., claimant_name: _Optional[str] = ..., event_name: _Optional[str] = ..., period_start: _Optional[str] = ..., period_end: _Optional[str] = ..., footprint_tco2e: _Optional[str] = ..., total_units: _Optional[int] = ...) -> None: ...
 
 class ReportRetirementResponse(_message.Message):
-    __slots__ = ("retirement_id", "retired_block", "remainder_block", "replay")
+    __slots__ = ("retirement_id", "retired_block", "remainder_block", "replay", "certificate_id")
     RETIREMENT_ID_FIELD_NUMBER: _ClassVar[int]
     RETIRED_BLOCK_FIELD_NUMBER: _ClassVar[int]
     REMAINDER_BLOCK_FIELD_NUMBER: _ClassVar[int]
     REPLAY_FIELD_NUMBER: _ClassVar[int]
+    CERTIFICATE_ID_FIELD_NUMBER: _ClassVar[int]
     retirement_id: str
     retired_block: _ledger_pb2.Block
     remainder_block: _ledger_pb2.Block
     replay: bool
-    def __init__(self, retirement_id: _Optional[str] = ..., retired_block: _Optional[_Union[_ledger_pb2.Block, _Mapping]] = ..., remainder_block: _Optional[_Union[_ledger_pb2.Block, _Mapping]] = ..., replay: _Optional[bool] = ...) -> None: ...
+    certificate_id: str
+    def __init__(self, retirement_id: _Optional[str] = ..., retired_block: _Optional[_Union[_ledger_pb2.Block, _Mapping]] = ..., remainder_block: _Optional[_Union[_ledger_pb2.Block, _Mapping]] = ..., replay: _Optional[bool] = ..., certificate_id: _Optional[str] = ...) -> None: ...
 
 class GetBlockRequest(_message.Message):
     __slots__ = ("block_id",)
