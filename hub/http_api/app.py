@@ -24,7 +24,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.middleware.sessions import SessionMiddleware
 
 from hub.errors import HubError, InvalidRequest
-from hub.http_api import certificates, console, disclosure_api, operations, pages
+from hub.http_api import console, disclosure_api, operations, pages, points_disclosure
 from hub.http_api.access_log import REFUSAL_STATE, AccessLog
 from hub.http_api.console_sessions import ConsoleSessions
 from hub.http_api.context import HttpServices
@@ -57,7 +57,7 @@ def create_app(hub: Hub, settings: HubSettings) -> FastAPI:
 
     ops = operations.Operations(hub.metrics, Readiness.of(hub.engine, settings))
     app = create_http_app(hub.http_services(), settings, ops)
-    app.state.certificates = certificates.certificate_service(hub)
+    points_disclosure.install(app, hub.points)
     return app
 
 
@@ -102,7 +102,6 @@ def create_http_app(
         app.state.operations = ops
         app.include_router(operations.router)
     app.include_router(disclosure_api.router)
-    app.include_router(certificates.router)
     app.include_router(pages.router)
     app.include_router(console.router)
     app.mount("/static", StaticFiles(directory=_STATIC), name="static")
