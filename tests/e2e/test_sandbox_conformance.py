@@ -12,6 +12,7 @@ and a sandbox pointed at the real ledger does not start.
 from __future__ import annotations
 
 import json
+import re
 import sqlite3
 import subprocess
 import sys
@@ -23,6 +24,14 @@ from adapters.conformance_steps import STEP_NAMES
 from tests.e2e.test_serve_cli import ROOT, _command, _environment, running_hub
 
 pytestmark = pytest.mark.slow
+README = ROOT / "adapters/README.md"
+
+
+def _documented_fields() -> set[str]:
+    """The conformance document's fields as adapters/README.md's table names them."""
+    text = README.read_text(encoding="utf-8")
+    table = text.split("`conformance --json` prints one document:", 1)[1].split("\n\n")[1]
+    return set(re.findall(r"^\| `([a-z_.\[\]]+)` \|", table, re.MULTILINE))
 
 
 def _adapter(*args: str) -> subprocess.CompletedProcess[str]:
@@ -86,6 +95,12 @@ def test_a_partner_passes_conformance_against_a_sandbox_and_fails_with_a_wrong_h
         )
         assert failed.returncode == 1, failed.stderr
         report = json.loads(failed.stdout)
+        # Read by the documentation alone: every field it names, no other.
+        fields = _documented_fields()
+        assert set(report) == {f for f in fields if "." not in f}
+        assert {f"steps[].{k}" for step in report["steps"] for k in step} == {
+            f for f in fields if f.startswith("steps[].")
+        }
         assert report["schema"] == "carbon-hub-adapter/conformance-report"
         assert report["passed"] is False and report["exit_code"] == 1
         steps = {step["name"]: step for step in report["steps"]}
