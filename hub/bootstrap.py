@@ -49,6 +49,7 @@ from hub.trust.signing import hub_signer, verify_ed25519
 
 if TYPE_CHECKING:
     from hub.http_api.context import HttpServices
+    from hub.services.exports import ExportService
 
 
 @dataclass
@@ -128,6 +129,16 @@ class Hub:
             partner_names=partner_names(self.standard),
         )
 
+
+    def exports(self) -> ExportService:
+        """The CAD Trust export and the annual reports: read on the read-only
+        engine, reports signed with the hub signing key."""
+        from hub.services.exports import ExportService
+        from hub.storage.export_queries import ExportQueries
+
+        return ExportService(
+            ExportQueries(self.read_engine), self.standard, system_clock, self.receipts
+        )
 
     def close(self) -> None:
         if self.read_engine is not self.engine:

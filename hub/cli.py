@@ -35,6 +35,7 @@ from hub.cli_ledger import (
     ledger,
 )
 from hub.drills.cli import drill_app
+from hub.export_cli import export_app, report_app
 from hub.issuance_cli import issuance_app
 from hub.keys_cli import keys_app, public_key_or_exit
 from hub.operations_cli import bureau_queue, global_options, status
@@ -374,6 +375,8 @@ app.add_typer(keys_app, name="keys")
 receipt_app = typer.Typer(no_args_is_help=True, help="Check what the hub signed.")
 app.add_typer(receipt_app, name="receipt")
 app.add_typer(drill_app, name="drill")
+app.add_typer(export_app, name="export")
+app.add_typer(report_app, name="report")
 
 
 @receipt_app.command("verify")

@@ -1,0 +1,64 @@
+"""Code run in separate OS processes by the points race test (spawned): one
+hub process's ingestion and points services on a shared database."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+
+from hub.domain.claims import ClaimSubmission
+from hub.errors import FailedPrecondition
+from hub.services.ingestion import IngestionService
+from hub.services.points import PointsService
+from hub.standard import default_standards_dir, load_standard
+from hub.standard.points import load_points_rules
+from hub.storage.database import create_engine_for
+from hub.storage.unit_of_work import SqlAlchemyUnitOfWorkFactory
+from tests.unit.services.test_person_travel_ingestion import gd_trip
+
+NOW = datetime(2026, 1, 15, 12, 0, tzinfo=UTC)
+FIRST_DAY = date(2024, 1, 1)
+
+
+def trip(i: int) -> ClaimSubmission:
+    """The person's metro trip on day ``i``: one a day, so no cap or overlap bites."""
+    day = (FIRST_DAY + timedelta(days=i)).isoformat()
+    return replace(
+        gd_trip(f"T{i:04}", "GD-METRO", "08:00", "08:30"),
+        period_start=f"{day} 08:00:00",
+        period_end=f"{day} 08:30:00",
+    )
+
+
+def award_and_redeem(
+    url: str, worker: str, order: list[int], batch: int, ask: int, barrier: Any
+) -> dict[str, int]:
+    """Submit the trips (both workers send all of them) and, after each batch,
+    redeem ``ask`` points under a new id and under an id both workers use."""
+    engine = create_engine_for(url)
+    factory = SqlAlchemyUnitOfWorkFactory(engine)
+    standard = load_standard(default_standards_dir())
+    rules = load_points_rules(default_standards_dir(), standard)
+    ingestion = IngestionService(factory, standard, lambda: NOW, write_retries=200, points=rules)
+    points = PointsService(factory, lambda: NOW, write_retries=200)
+    person = trip(0).person_pseudonym or ""
+    stats = {"redeemed": 0, "insufficient": 0, "repeated": 0}
+    barrier.wait(timeout=60)
+    try:
+        for n, start in enumerate(range(0, len(order), batch)):
+            ingestion.submit("CN-GD", [trip(i) for i in order[start : start + batch]])
+            for redemption_id in (f"{worker}-{n}", f"shared-{n}"):
+                try:
+                    outcome = points.redeem("CN-GD", person, redemption_id, ask)
+                except FailedPrecondition as refused:
+                    assert refused.code == "POINTS_INSUFFICIENT", refused.code
+                    stats["insufficient"] += 1
+                    continue
+                if outcome.repeated:
+                    stats["repeated"] += 1
+                else:
+                    stats["redeemed"] += outcome.points
+        return stats
+    finally:
+        engine.dispose()
