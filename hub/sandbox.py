@@ -11,6 +11,8 @@ it can count, issue or be trusted there:
 - its PKI is its own (``DATA_DIR/sandbox/pki``): a CA, server certificate
   and hub signing key of its own, so a sandbox certificate is refused by
   the real hub and a real one by the sandbox;
+- it serves gRPC on 50061 and no HTTP unless ports are given, so it can
+  run beside a real hub on the default ports;
 - its one partner is the sandbox partner ``ZZ-SBX`` (ISO 3166 keeps ``ZZ``
   for user assignment: it is no region's code), whose agreement and
   crosswalk exist only in the sandbox's copy of the standard
@@ -41,6 +43,7 @@ SANDBOX_PARTNER = "ZZ-SBX"
 SANDBOX_METHODOLOGY = "METRO"
 SANDBOX_OFFICER = "sandbox"
 SANDBOX_FOLDER = "sandbox"
+SANDBOX_GRPC_PORT = 50061  # the real hub's default is 50051
 
 # The sandbox partner's agreement and crosswalk. No number here is a real
 # partner's: they exist so the contract can be exercised, and say so.
@@ -125,14 +128,19 @@ def sandbox_settings(real: HubSettings, database_url_flag: str | None) -> HubSet
             "a database of its own",
             {},
         )
-    return real.model_copy(
-        update={
-            "data_dir": folder,
-            "database_url": database_url_flag,
-            "pki_dir": folder / "pki",
-            "standards_dir": folder / "standards",
-        }
-    )
+    update: dict[str, object] = {
+        "data_dir": folder,
+        "database_url": database_url_flag,
+        "pki_dir": folder / "pki",
+        "standards_dir": folder / "standards",
+    }
+    # Beside a real hub on its default ports: the sandbox's own gRPC port and
+    # no HTTP side, unless a port was asked for.
+    if "grpc_port" not in real.model_fields_set:
+        update["grpc_port"] = SANDBOX_GRPC_PORT
+    if "http_port" not in real.model_fields_set:
+        update["http_port"] = 0
+    return real.model_copy(update=update)
 
 
 def prepare_sandbox_standard(real: HubSettings, sandbox: HubSettings) -> Path:

@@ -69,7 +69,8 @@ Sandbox = Annotated[
         "--sandbox",
         help="a sandbox for partners' conformance runs: its own ledger (DATA_DIR/sandbox, "
         "or a --database-url that is not the real one), its own PKI and the sandbox partner "
-        "ZZ-SBX; nothing in it counts on the real hub",
+        "ZZ-SBX; gRPC on 50061 and no HTTP unless ports are given; nothing in it counts "
+        "on the real hub",
     ),
 ]
 SandboxPartnerKey = Annotated[
