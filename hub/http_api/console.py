@@ -10,8 +10,9 @@ from urllib.parse import urlencode
 from fastapi import APIRouter, Depends, Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
+from hub.domain.blocks import BlockState
 from hub.domain.project_review import ProjectReviewState, ReviewAction, allowed_actions
-from hub.errors import HubError, RateLimited
+from hub.errors import HubError, InvalidRequest, RateLimited
 from hub.http_api.console_sessions import (
     FLASH_KEY,
     ConsoleSessions,
@@ -21,13 +22,19 @@ from hub.http_api.console_sessions import (
 from hub.http_api.context import HttpServices, services
 from hub.http_api.error_mapping import headers_of, status_of
 from hub.http_api.i18n import catalogue, requested_language
-from hub.http_api.templating import render
+from hub.http_api.partner_names import resolve_partner
+from hub.http_api.templating import refusal_meaning, render
+from hub.services.disclosure import BlockEntry, DisclosureFilter
 from hub.services.officers_auth import Officer
 
 router = APIRouter(prefix="/console", include_in_schema=False)
 Services = Annotated[HttpServices, Depends(services)]
 Text = Annotated[str, Form(max_length=2000)]
 Id = Annotated[str, Form(max_length=500)]
+# What the bureau may cancel (hub.services.bureau): a live block, or a retired
+# one whose units proved not real (its retirement and certificate then fall).
+CANCELLABLE = (BlockState.DELIVERED, BlockState.ISSUED, BlockState.RETIRED)
+PICKER_SIZE = 100
 
 
 class LoginRequired(Exception):
@@ -186,8 +193,38 @@ def project_page(
 
 
 @router.get("/blocks", response_class=HTMLResponse)
-def blocks_page(request: Request, officer: Viewer) -> Response:
-    return _page(request, "console_blocks.html", officer, {})
+def blocks_page(request: Request, hub: Services, officer: Viewer) -> Response:
+    """The block picker: the blocks a cancellation can still reach, newest first."""
+    partner = resolve_partner(request.query_params.get("partner"), hub.partners)
+    found: list[BlockEntry] = []
+    for state in CANCELLABLE:
+        where = DisclosureFilter(partner=partner, state=str(state), newest_first=True)
+        found += hub.disclosure.blocks(where, None, PICKER_SIZE).items
+    found.sort(key=lambda b: (b.issued_at, b.block_id), reverse=True)
+    return _page(
+        request,
+        "console_blocks.html",
+        officer,
+        {"cancellable": found[:PICKER_SIZE], "partner": partner or ""},
+    )
+
+
+@router.get("/blocks/confirm", response_class=HTMLResponse)
+def confirm_cancellation(
+    request: Request,
+    hub: Services,
+    officer: Viewer,
+    serial: Annotated[str, Query(max_length=500)] = "",
+) -> Response:
+    """Cancelling is terminal: the officer sees the block and confirms first."""
+    lineage = hub.disclosure.lineage(serial)
+    cancellable = lineage.block.entry.state in {str(s) for s in CANCELLABLE}
+    return _page(
+        request,
+        "console_cancel_confirm.html",
+        officer,
+        {"lineage": lineage, "cancellable": cancellable},
+    )
 
 
 @router.get("/reconciliations", response_class=HTMLResponse)
@@ -204,10 +241,12 @@ def _act(request: Request, back_to: str, done: str, action: Callable[[], object]
     except HubError as refused:
         if refused.code == "CSRF_TOKEN_INVALID":
             raise
+        # The officer reads the refusal in the console's language (the
+        # catalogue's text); the English message is the fallback.
         request.session[FLASH_KEY] = {
             "kind": "error",
             "code": refused.code,
-            "text": refused.message,
+            "text": refusal_meaning(refused.code, language) or refused.message,
         }
     else:
         request.session[FLASH_KEY] = {
@@ -284,14 +323,25 @@ def project_action(
 
 @router.post("/blocks/cancel")
 def cancel_block(
-    request: Request, hub: Services, officer: Actor, block: Id, reason: Text = ""
+    request: Request,
+    hub: Services,
+    officer: Actor,
+    block: Id,
+    reason: Text = "",
+    confirm: Annotated[str, Form(max_length=8)] = "",
 ) -> Response:
-    return _act(
-        request,
-        "/console/blocks",
-        "block_cancelled",
-        lambda: hub.bureau.cancel_block(block.strip(), reason, actor_name(officer)),
-    )
+    def cancel() -> object:
+        # The confirmation step is enforced here, not only by the form: a
+        # terminal act is never taken on a post that skipped it.
+        if confirm != "yes":
+            raise InvalidRequest(
+                "CANCELLATION_NOT_CONFIRMED",
+                "cancelling a block is final: confirm it on the confirmation page",
+                {"block": block[:200]},
+            )
+        return hub.bureau.cancel_block(block.strip(), reason, actor_name(officer))
+
+    return _act(request, "/console/blocks", "block_cancelled", cancel)
 
 
 @router.post("/discrepancies/resolve")

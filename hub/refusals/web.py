@@ -118,7 +118,17 @@ SECTION = Section(
             "日期範圍的起點（since）晚於終點（until）。",
         ),
         Reason(
+            "CANCELLATION_NOT_CONFIRMED",
+            ErrorKind.INVALID_ARGUMENT,
+            _CONSOLE,
+            "A block cancellation was posted without its confirmation: cancelling is final, "
+            "so the console asks for it on the confirmation page first.",
+            "撤销批次的请求未经确认：撤销不可恢复，须先在确认页面勾选确认。",
+            "撤銷批次的請求未經確認：撤銷不可恢復，須先在確認頁面勾選確認。",
+        ),
+        Reason(
             "CSRF_TOKEN_INVALID",
+
             ErrorKind.PERMISSION_DENIED,
             _CONSOLE,
             "The form's CSRF token does not match the session; reload the page and retry.",

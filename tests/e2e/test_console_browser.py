@@ -261,7 +261,7 @@ def test_an_officer_approves_a_held_claim_and_the_disclosure_shows_it(
     hub.shot(page, "console-queue")
 
     row.locator("a.claim-link").click()
-    expect(page.locator("#claim-decision")).to_have_text("HELD")
+    expect(page.locator("#claim-decision")).to_have_attribute("data-decision", "HELD")
     check = page.locator("#claim-checks tr[data-code='QUANTITY_OUT_OF_BOUNDS']")
     expect(check).to_contain_text("9380000")  # the evidence: the activity the check saw
     expect(page.locator("#claim-trace")).to_contain_text("SZ-PV/F1")
@@ -271,7 +271,7 @@ def test_an_officer_approves_a_held_claim_and_the_disclosure_shows_it(
     approve.locator("textarea[name=comment]").fill(COMMENT)
     approve.locator("button[type=submit]").click()
     expect(page.locator("#flash")).to_have_attribute("data-code", "OK")
-    expect(page.locator("#claim-decision")).to_have_text("ACCEPTED")
+    expect(page.locator("#claim-decision")).to_have_attribute("data-decision", "ACCEPTED")
     expect(page.locator("#approve-claim-form")).to_have_count(0)
     # The audit history names the officer and keeps the comment.
     accepted = page.locator("#claim-events tr[data-event='ACCEPTED']").last

@@ -143,7 +143,8 @@ def test_approving_a_held_claim_calls_the_review_service_with_the_officer(
     ]
     after = client.get(answer.headers["location"])
     assert 'id="flash" class="flash flash-ok" data-code="OK"' in after.text
-    assert 'id="claim-decision" class="state state-accepted">ACCEPTED<' in after.text
+    decided = 'id="claim-decision" class="state state-accepted" data-decision="ACCEPTED">'
+    assert decided in after.text
     assert '<tr data-id="CN-GD|R1">' not in client.get("/console").text
 
 
@@ -179,7 +180,8 @@ def test_the_reconciliation_page_lists_every_counterpart(client: TestClient) -> 
 def test_cancelling_an_unknown_block_is_a_coded_refusal(client: TestClient) -> None:
     token = log_in(client)
     answer = client.post(
-        "/console/blocks/cancel", data={"block": "B-none", "reason": "fraud", "csrf_token": token}
+        "/console/blocks/cancel",
+        data={"block": "B-none", "reason": "fraud", "confirm": "yes", "csrf_token": token},
     )
     page = client.get(answer.headers["location"])
     assert 'data-code="BLOCK_NOT_FOUND"' in page.text
