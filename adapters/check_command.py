@@ -25,7 +25,12 @@ from rich.console import Console
 from adapters.cli_access import EXIT_PARTLY_REFUSED, EXIT_REFUSED, CommandStopped, stopped
 from adapters.delivery import Delivery
 from adapters.delivery_report import DeliveryReport
-from adapters.offline_check import NOT_CHECKED_OFFLINE, check_delivery, load_partner_standard
+from adapters.offline_check import (
+    NOT_CHECKED_OFFLINE,
+    StandardUnusable,
+    check_delivery,
+    load_partner_standard,
+)
 from adapters.registry import adapter_for
 from adapters.report import render_refused, render_report, say
 from adapters.report_json import delivery_document, dump
@@ -37,13 +42,9 @@ _EXIT = {"CHECKED": 0, "REFUSED": EXIT_REFUSED, "PARTLY_REFUSED": EXIT_PARTLY_RE
 
 
 def _standard(standards_dir: Path | None) -> Any:
-    # Imported here: hub.standard's loader is part of the one module that
-    # carries the hub's assessment (offline_check); its error type with it.
-    from hub.standard import StandardError
-
     try:
         return load_partner_standard(standards_dir)
-    except StandardError as problem:
+    except StandardUnusable as problem:
         raise CommandStopped(EXIT_REFUSED, f"the standard does not load: {problem}") from problem
 
 

@@ -49,7 +49,7 @@ from hub.domain.locks import (
 from hub.domain.mobility import DailyMobility, Travel
 from hub.domain.project_review import AGREEMENT_STEPS, next_state
 from hub.domain.projects import Project
-from hub.standard import Basis, Standard, default_standards_dir, load_standard
+from hub.standard import Basis, Standard, StandardError, default_standards_dir, load_standard
 from hub.standard.models import ProjectReview
 
 # What the hub decides with its ledger, which a check on the partner's
@@ -76,9 +76,16 @@ _CONFLICT_FIELDS: Mapping[LockKind, str] = {
 _PERSON_KINDS = frozenset({LockKind.PERSON_PERIOD, LockKind.PERSON_TRAVEL})
 
 
+class StandardUnusable(Exception):
+    """The standard does not load (the file, path and reason in the message)."""
+
+
 def load_partner_standard(standards_dir: Path | None = None) -> Standard:
     """The standard as filed (the repository's standards/ unless given)."""
-    return load_standard(standards_dir or default_standards_dir())
+    try:
+        return load_standard(standards_dir or default_standards_dir())
+    except StandardError as problem:
+        raise StandardUnusable(str(problem)) from problem
 
 
 def _outcome(check: CheckResult, columns: Mapping[str, str]) -> CheckOutcome:

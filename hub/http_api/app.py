@@ -24,7 +24,14 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.middleware.sessions import SessionMiddleware
 
 from hub.errors import HubError, InvalidRequest
-from hub.http_api import console, disclosure_api, operations, pages, points_disclosure
+from hub.http_api import (
+    console,
+    disclosure_api,
+    exports_api,
+    operations,
+    pages,
+    points_disclosure,
+)
 from hub.http_api.access_log import REFUSAL_STATE, AccessLog
 from hub.http_api.console_sessions import ConsoleSessions
 from hub.http_api.context import HttpServices
@@ -58,6 +65,7 @@ def create_app(hub: Hub, settings: HubSettings) -> FastAPI:
     ops = operations.Operations(hub.metrics, Readiness.of(hub.engine, settings))
     app = create_http_app(hub.http_services(), settings, ops)
     points_disclosure.install(app, hub.points)
+    exports_api.install(app, hub.exports())
     return app
 
 

@@ -83,6 +83,26 @@ SECTION = Section(
             "details 列出所有夥伴。",
         ),
         Reason(
+            "EXPORT_FORMAT_UNKNOWN",
+            ErrorKind.INVALID_ARGUMENT,
+            "HTTP /api/v1/exports, /api/v1/reports; `carbon-hub export`, `carbon-hub report`",
+            "The format asked for is not one this export or report is written in (CAD Trust: "
+            "json, xlsx; annual report: json, xlsx, html); details list the formats.",
+            "所请求的格式不是此导出或报告的格式（CAD Trust：json、xlsx；年度报告："
+            "json、xlsx、html）；details 列出可用格式。",
+            "所請求的格式不是此匯出或報告的格式（CAD Trust：json、xlsx；年度報告："
+            "json、xlsx、html）；details 列出可用格式。",
+        ),
+        Reason(
+            "REPORT_YEAR_INVALID",
+            ErrorKind.INVALID_ARGUMENT,
+            "HTTP /api/v1/reports/annual; `carbon-hub report annual`",
+            "The year is before the first reportable year (2021) or after the current year; "
+            "details give both bounds.",
+            "年份早于首个可报告年份（2021）或晚于当前年份；details 给出上下限。",
+            "年份早於首個可報告年份（2021）或晚於當前年份；details 給出上下限。",
+        ),
+        Reason(
             "SERIAL_NOT_FOUND",
             ErrorKind.NOT_FOUND,
             "HTTP /api/v1/blocks/{serial} and /blocks/{serial}",
