@@ -85,6 +85,7 @@ class FakePointsRepository:
                     normalised.methodology if normalised else None,
                     verdict_from_json(row.verdict_json).credited_tco2e,
                     normalised.period_start if normalised else None,
+                    normalised.period_end if normalised else None,
                 )
             )
         return found

@@ -25,7 +25,7 @@ from __future__ import annotations
 import calendar
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, timedelta, tzinfo
 from decimal import ROUND_FLOOR, Decimal
 from enum import StrEnum
 
@@ -42,6 +42,7 @@ __all__ = [
     "add_months",
     "awards_for",
     "balance_of",
+    "days_covered",
     "due_expiries",
     "redeem",
     "remaining_by_award",
@@ -109,7 +110,10 @@ class Credit:
     platform: str | None
     methodology: str
     credited_tco2e: Decimal
-    day: date  # the Shenzhen day of the activity: the day its cap counts against
+    day: date  # the Shenzhen day the activity began: the day its cap counts against
+    # Shenzhen days the claim covers: a month's aggregate may earn a month of
+    # daily caps (counted against its first day), a single trip one.
+    days: int = 1
 
 
 @dataclass(frozen=True, slots=True)
@@ -128,6 +132,13 @@ class Award:
 CapKey = tuple[str, str, str, date]  # partner, person, methodology, day
 
 
+def days_covered(start: datetime, end: datetime, zone: tzinfo) -> int:
+    """The calendar days (in ``zone``) that [start, end) touches; at least one."""
+    first = start.astimezone(zone).date()
+    last = (end - timedelta(microseconds=1)).astimezone(zone).date()
+    return max(1, (last - first).days + 1)
+
+
 def add_months(moment: datetime, months: int) -> datetime:
     """``moment`` plus calendar months (the 31st becomes the month's last day)."""
     month_index = moment.month - 1 + months
@@ -144,7 +155,8 @@ def awards_for(
 ) -> list[Award]:
     """The awards of ``credits`` in order, each capped by what its person was
     awarded that day under the same partner and methodology: before
-    (``awarded_before``) and earlier in ``credits``. A credit without a rule,
+    (``awarded_before``) and earlier in ``credits`` (a claim covering several
+    days may earn the cap of each, counted against its first day). A credit without a rule,
     or worth no points (after the cap), gets no award."""
     so_far: dict[CapKey, int] = {}
     awards: list[Award] = []
@@ -155,7 +167,7 @@ def awards_for(
         uncapped = rule.points_for(credit.credited_tco2e)
         key = (credit.partner, credit.person, credit.methodology, credit.day)
         used = so_far.get(key, awarded_before.get(key, 0))
-        points = max(0, min(uncapped, rule.daily_cap - used))
+        points = max(0, min(uncapped, rule.daily_cap * max(1, credit.days) - used))
         if points == 0:
             continue
         so_far[key] = used + points

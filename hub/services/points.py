@@ -32,6 +32,7 @@ from hub.domain.points import (
     PointsRules,
     RedemptionVerdict,
     awards_for,
+    days_covered,
     due_expiries,
     redeem,
     reversal_of,
@@ -81,6 +82,7 @@ def credits_of(records: Iterable[NewClaimRecord], rules: PointsRules) -> list[Cr
                 methodology=normalised.methodology,
                 credited_tco2e=verdict.credited_tco2e,
                 day=normalised.period_start.astimezone(DAY_ZONE).date(),
+                days=days_covered(normalised.period_start, normalised.period_end, DAY_ZONE),
             )
         )
     return credits
@@ -383,6 +385,7 @@ def credits_of_claims(
             or c.methodology is None
             or not c.credited_tco2e
             or c.period_start is None
+            or c.period_end is None
             or rules.rule(c.partner, c.methodology) is None
         ):
             continue
@@ -395,6 +398,7 @@ def credits_of_claims(
                 methodology=c.methodology,
                 credited_tco2e=c.credited_tco2e,
                 day=c.period_start.astimezone(DAY_ZONE).date(),
+                days=days_covered(c.period_start, c.period_end, DAY_ZONE),
             )
         )
     return credits

@@ -48,6 +48,7 @@ class CreditedClaim:
     methodology: str | None
     credited_tco2e: Decimal | None
     period_start: datetime | None
+    period_end: datetime | None
 
 
 @dataclass(frozen=True, slots=True)

@@ -170,11 +170,12 @@ class SqlAlchemyPointsRepository:
                     ClaimRow.methodology,
                     ClaimRow.credited_tco2e,
                     ClaimRow.period_start,
+                    ClaimRow.period_end,
                 ).where(ClaimRow.claim_id.in_(chunk))
             )
             found.extend(
-                CreditedClaim(c, p, (q or "").strip() or None, pl, m, t, s)
-                for c, p, q, pl, m, t, s in rows
+                CreditedClaim(c, p, (q or "").strip() or None, pl, m, t, s, e)
+                for c, p, q, pl, m, t, s, e in rows
             )
         return found
 

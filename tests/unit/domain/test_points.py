@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from dataclasses import replace
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -17,6 +19,7 @@ from hub.domain.points import (
     add_months,
     awards_for,
     balance_of,
+    days_covered,
     due_expiries,
     redeem,
     remaining_by_award,
@@ -120,3 +123,15 @@ def test_redemption_is_idempotent_by_id_and_never_below_zero() -> None:
     assert redeem(6, 4, "p2", ("p1", 4)).verdict is RedemptionVerdict.CONFLICT
     assert redeem(3, 4, "p1", None).verdict is RedemptionVerdict.INSUFFICIENT
     assert redeem(3, 0, "p1", None).verdict is RedemptionVerdict.INVALID
+
+
+def test_a_claim_covering_days_may_earn_the_cap_of_each() -> None:
+    month = replace(_credit("m", "0.05"), days=31)
+    (award,) = awards_for([month], RULES, {}, NOW)
+    assert (award.points, award.uncapped) == (50, 50)
+    short = replace(_credit("w", "0.05"), days=2)
+    (capped,) = awards_for([short], RULES, {}, NOW)
+    assert capped.points == 40
+    start = datetime(2026, 3, 1, 16, tzinfo=UTC)  # midnight in Shenzhen
+    assert days_covered(start, start + timedelta(days=31), ZoneInfo("Asia/Shanghai")) == 31
+    assert days_covered(start, start + timedelta(minutes=30), ZoneInfo("Asia/Shanghai")) == 1
