@@ -37,7 +37,7 @@ from adapters.hub_client import submit_delivery
 from adapters.partner_signing import PartnerSigner
 from adapters.registry import adapter_for
 from hub.bootstrap import Hub, build_hub, prepare_data_dir
-from hub.demo_commuters import COMMUTERS
+from hub.demo_commuters import COMMUTERS, demo_points
 from hub.demo_ledger import (
     LedgerTally,
     cancel_at_source,
@@ -163,6 +163,7 @@ def run_demo(data_dir: Path | None, console: Console) -> list[PartnerTally]:
             ledger_tallies,
             console,
         )
+        points_line = demo_points(hub)
         audit_line = _audit(hub)
         pools = hub.issuance.pools()
     finally:
@@ -174,6 +175,7 @@ def run_demo(data_dir: Path | None, console: Console) -> list[PartnerTally]:
     render_ledger(ledger_tallies, exchange_outcome, console)
     # Personal reductions: each platform's pool, issued to its operator.
     render_pool_totals(pools, console)
+    console.print(points_line)
     console.print(audit_line)
     console.print(
         f"data directory: {folder} (run again with --data-dir {folder}: nothing new is accepted)"

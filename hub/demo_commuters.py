@@ -17,6 +17,12 @@ import hashlib
 import io
 import json
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+from hub.domain.points import EntryKind
+
+if TYPE_CHECKING:
+    from hub.bootstrap import Hub
 
 GD_COMMUTERS = 100
 PROJECT_HEADER = [
@@ -159,3 +165,30 @@ def hongkong_commuters(into: Path) -> Path:
 
 
 COMMUTERS = {"guangdong": guangdong_commuters, "hongkong": hongkong_commuters}
+
+
+DEMO_REDEMPTION = "GD-DEMO-REDEEM-0001"
+DEMO_REDEMPTION_POINTS = 500
+
+
+def demo_points(hub: Hub) -> str:
+    """One Guangdong commuter redeems points (once: the id makes a second run
+    a repeat), and the line the demo prints about the points ledger."""
+    redemption = hub.points.redeem(
+        "CN-GD", _person("CN-GD", 0), DEMO_REDEMPTION, DEMO_REDEMPTION_POINTS
+    )
+    totals: dict[tuple[str, EntryKind], int] = {}
+    for month in hub.points.months():
+        key = (month.partner, month.kind)
+        totals[key] = totals.get(key, 0) + month.points
+    awarded = ", ".join(
+        f"{partner} {points}"
+        for (partner, kind), points in sorted(totals.items())
+        if kind is EntryKind.AWARD
+    )
+    redeemed = sum(p for (_, kind), p in totals.items() if kind is EntryKind.REDEMPTION)
+    return (
+        f"carbon points (碳积分) awarded: {awarded}; redeemed {redeemed} "
+        f"(one commuter's {redemption.redemption_id}, balance now {redemption.balance}); "
+        "the tonnes behind them are the pools' (carbon-hub points, GET /api/v1/points)"
+    )
