@@ -115,8 +115,9 @@ def serve(
     HTTP beside it: the public disclosure at / and /api/v1, the bureau
     console at /console (`carbon-hub bureau add-officer`).
 
-    --sandbox runs the sandbox partners prove their side of the contract on
-    (`carbon-hub-adapter conformance`), apart from the real ledger (hub/sandbox.py).
+    --sandbox runs a sandbox instead, apart from the real ledger, on which a
+    partner proves its side of the contract (`carbon-hub-adapter conformance`)
+    before the bureau registers its production key (hub/sandbox.py).
     """
     from hub.gc_tuning import tune_for_serving
     from hub.grpc_api.server import ServeRefused, check_bind_allowed
