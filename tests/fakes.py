@@ -54,6 +54,7 @@ from hub.domain.reconciliation import ReconciliationStatus
 from hub.domain.retirements import Retirement
 from hub.domain.serial_blocks import SerialRange, Series
 from hub.domain.signed_payloads import PartnerKey, SignedRecord
+from hub.services.certificate_port import CertificateRepository
 from hub.services.mobility_port import MobilityRepository
 from hub.services.points_port import LedgerPointsEntry, PointsRepository
 from hub.services.unit_of_work import (
@@ -98,6 +99,7 @@ from hub.services.unit_of_work import (
     VerdictChange,
 )
 from hub.storage.serialisation import verdict_from_json, verdict_to_json
+from tests.fake_certificates import FakeCertificateRepository, NeutralityStore
 from tests.fake_mobility import FakeMobilityRepository
 from tests.fake_points import FakePointsRepository
 
@@ -197,6 +199,7 @@ class FakeStore:
     audit_last_row_id: int = 0
     audit_checkpoints: dict[int, Checkpoint] = dataclasses.field(default_factory=dict)
     points: list[LedgerPointsEntry] = dataclasses.field(default_factory=list)
+    neutrality: NeutralityStore = dataclasses.field(default_factory=NeutralityStore)
 
     def copy(self) -> FakeStore:
         return FakeStore(
@@ -232,6 +235,7 @@ class FakeStore:
             audit_last_row_id=self.audit_last_row_id,
             audit_checkpoints=dict(self.audit_checkpoints),
             points=list(self.points),
+            neutrality=self.neutrality.copy(),
         )
 
     # Convenience for assertions ------------------------------------------
@@ -1384,6 +1388,7 @@ class FakeUnitOfWork:
     audit: AuditRepository
     mobility: MobilityRepository
     points: PointsRepository
+    certificates: CertificateRepository
 
     def __init__(self, factory: FakeUnitOfWorkFactory, clock: Callable[[], datetime]) -> None:
         self._tx = _Transaction(factory)
@@ -1402,6 +1407,7 @@ class FakeUnitOfWork:
         self.audit = FakeAuditRepository(self._tx)
         self.mobility = FakeMobilityRepository(lambda: self._tx.state)
         self.points = FakePointsRepository(lambda: self._tx.state, self._tx.write)
+        self.certificates = FakeCertificateRepository(lambda: self._tx.state, self._tx.write)
         self.commits = 0
         self.rollbacks = 0
 

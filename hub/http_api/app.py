@@ -25,6 +25,7 @@ from starlette.middleware.sessions import SessionMiddleware
 
 from hub.errors import HubError, InvalidRequest
 from hub.http_api import (
+    certificates,
     console,
     disclosure_api,
     exports_api,
@@ -65,6 +66,7 @@ def create_app(hub: Hub, settings: HubSettings) -> FastAPI:
     ops = operations.Operations(hub.metrics, Readiness.of(hub.engine, settings))
     app = create_http_app(hub.http_services(), settings, ops)
     points_disclosure.install(app, hub.points)
+    app.state.certificates = certificates.certificate_service(hub)
     exports_api.install(app, hub.exports())
     return app
 
@@ -110,6 +112,7 @@ def create_http_app(
         app.state.operations = ops
         app.include_router(operations.router)
     app.include_router(disclosure_api.router)
+    app.include_router(certificates.router)
     app.include_router(pages.router)
     app.include_router(console.router)
     app.mount("/static", StaticFiles(directory=_STATIC), name="static")

@@ -186,6 +186,9 @@ def test_disclosure_api_conforms_to_its_openapi_document(
         "GET /api/v1/summary",
         "GET /api/v1/audit/checkpoints",
         "GET /api/v1/audit/checkpoints/latest",
+        "GET /api/v1/certificates",
+        "GET /api/v1/certificates/{certificate_id}",
+        "GET /api/v1/certificates/{certificate_id}/document",
     }, labels
     tally = Tally()
     modes = 0
