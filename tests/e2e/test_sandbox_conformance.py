@@ -21,6 +21,8 @@ from pathlib import Path
 import pytest
 
 from adapters.conformance_steps import STEP_NAMES
+from hub.domain.identity import Role
+from hub.trust.pki import init_authority
 from tests.e2e.test_serve_cli import ROOT, _command, _environment, running_hub
 
 pytestmark = pytest.mark.slow
@@ -108,6 +110,34 @@ def test_a_partner_passes_conformance_against_a_sandbox_and_fails_with_a_wrong_h
         assert steps["receipt_verified"]["code"] == "RECEIPT_KEY_UNKNOWN"
         assert [s["name"] for s in report["steps"] if s["result"] == "FAIL"] == ["receipt_verified"]
         assert "SANDBOX" in hub.stderr()
+
+        # A certificate of another CA (the real hub's, say): the sandbox refuses
+        # the handshake, and the table says so in its first row.
+        real = init_authority(tmp_path / "real-pki").issue(Role.PARTNER, partner="CN-MO")
+        other_ca = _adapter(
+            "conformance",
+            "--hub",
+            hub.address,
+            "--ca",
+            str(tmp_path / "real-pki/ca.crt"),
+            "--cert",
+            str(real.certificate_path),
+            "--key",
+            str(real.key_path),
+            "--signing-key",
+            str(keys / "signing.key"),
+            "--hub-key",
+            str(hub_key),
+            "--json",
+        )
+        assert other_ca.returncode == 1, other_ca.stderr
+        first, *rest = json.loads(other_ca.stdout)["steps"]
+        assert (first["name"], first["result"], first["code"]) == (
+            "mtls_identity",
+            "FAIL",
+            "TLS_HANDSHAKE_FAILED",
+        )
+        assert {step["code"] for step in rest} == {"NOT_RUN"}
 
     # The sandbox's ledger holds the runs' claims; the real ledger was never made.
     with sqlite3.connect(data / "sandbox/hub.db") as connection:
