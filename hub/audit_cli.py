@@ -34,6 +34,7 @@ from hub.domain.audit_chain import AuditReport, Checkpoint, ProblemKind
 from hub.domain.published_checkpoint import published
 from hub.errors import HubError
 from hub.services.audit import DEFAULT_BATCH, AuditService, held_checkpoints
+from hub.services.transparency_verify import TreeReport, verify_tree
 from hub.settings import load_settings
 
 EXIT_TAMPERED = 1
@@ -156,6 +157,7 @@ def verify(
             report = service.verify_against(held, batch) if held else service.verify(batch)
         except HubError as error:
             raise _refused(error, EXIT_SETUP) from error
+        tree = None if service.transparency is None else verify_tree(service.transparency, batch)
     typer.echo(f"checked {report.rows_checked} rows and {report.checkpoints_checked} checkpoints")
     problem = report.problem
     if problem is None:
@@ -163,6 +165,8 @@ def verify(
         typer.echo(f"audit log intact (head seq {head.seq}, hash {head.hash})")
         if held:
             typer.echo(f"held checkpoint(s) up to seq {max(cp.seq for cp in held)} match the log")
+        if not _report_tree(tree):
+            raise typer.Exit(EXIT_TAMPERED)
         return
     typer.echo(f"AUDIT LOG TAMPERED: {problem.kind}")
     typer.echo(f"  seq: {'-' if problem.seq is None else problem.seq}")
@@ -172,7 +176,28 @@ def verify(
     vouched = _held_contradicted(report, held)
     if vouched is not None and against is not None:
         typer.echo(f"  the checkpoint in {against} {vouched}")
+    _report_tree(tree)
     raise typer.Exit(EXIT_TAMPERED)
+
+
+def _report_tree(tree: TreeReport | None) -> bool:
+    """Print the transparency log's part of verify; True when intact."""
+    if tree is None:
+        return True
+    typer.echo(
+        f"checked {tree.leaves_checked} events against the transparency log "
+        f"({tree.tree_size} leaves) and {tree.heads_checked} signed tree heads"
+    )
+    problem = tree.problem
+    if problem is None:
+        typer.echo(f"transparency log intact (tree size {tree.tree_size}, root {tree.root_hash})")
+        return True
+    typer.echo(f"TRANSPARENCY LOG TAMPERED: {problem.kind}")
+    typer.echo(f"  seq: {'-' if problem.seq is None else problem.seq}")
+    typer.echo(f"  row id: {'-' if problem.row_id is None else problem.row_id}")
+    typer.echo(f"  subject: {problem.subject or '-'}")
+    typer.echo(f"  {problem.message}")
+    return False
 
 
 def _held_contradicted(report: AuditReport, held: list[Checkpoint]) -> str | None:
@@ -248,7 +273,8 @@ def checkpoint(
     pki_dir: PkiDir = None,
     config: ConfigFile = None,
 ) -> None:
-    """Sign the chain's head now, if it moved since the last checkpoint.
+    """Sign the chain's head now, if it moved since the last checkpoint, then
+    add the checkpointed events to the transparency log and sign its tree head.
 
     The rows since the last checkpoint are checked first: a broken chain is
     not signed (exit 1).
@@ -261,9 +287,15 @@ def checkpoint(
             raise typer.Exit(
                 EXIT_SETUP if error.code == "AUDIT_SIGNING_KEY_MISSING" else EXIT_TAMPERED
             ) from error
+        try:
+            tree_head = service.extend_tree()
+        except HubError as error:
+            raise _refused(error, EXIT_TAMPERED) from error
     if signed is None:
         typer.echo("nothing to sign: the head has not moved since the last checkpoint")
-        return
-    typer.echo(
-        f"signed checkpoint at seq {signed.seq} (hash {signed.head_hash}, key {signed.key_id})"
-    )
+    else:
+        typer.echo(
+            f"signed checkpoint at seq {signed.seq} (hash {signed.head_hash}, key {signed.key_id})"
+        )
+    if tree_head is not None:
+        typer.echo(f"signed tree head of {tree_head.tree_size} events (root {tree_head.root_hash})")

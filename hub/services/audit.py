@@ -37,8 +37,10 @@ from hub.domain.audit_chain import (
     checkpoint_statement,
 )
 from hub.domain.published_checkpoint import CheckpointFormatError, checkpoints_of_document
+from hub.domain.tree_head import TreeHead
 from hub.errors import FailedPrecondition, InvalidRequest, NotFound
 from hub.services.clock import Clock
+from hub.services.transparency import TransparencyLog
 from hub.services.unit_of_work import ConcurrentWriteConflict, UnitOfWorkFactory
 
 __all__ = [
@@ -91,9 +93,13 @@ class AuditService:
         signer: CheckpointSigner | None,
         verifier: CheckpointVerifier,
         known_keys: Collection[str] | None = None,
+        transparency: TransparencyLog | None = None,
     ) -> None:
         """``known_keys``: the ids the verifier holds keys for, to tell a
-        checkpoint of a foreign key from a forged one (None: not told apart)."""
+        checkpoint of a foreign key from a forged one (None: not told apart).
+        ``transparency``: the Merkle tree over the same events (None: a hub
+        without one, e.g. over in-memory storage in tests)."""
+        self.transparency = transparency
         self._uow_factory = uow_factory
         self._clock = clock
         self._signer = signer
@@ -217,6 +223,25 @@ class AuditService:
         except ConcurrentWriteConflict:
             return None  # another hub process signed this head first
         return checkpoint
+
+    def extend_tree(self) -> TreeHead | None:
+        """Integrate the events the last checkpoint covers into the transparency
+        log and sign a tree head if it grew: only a chain checked before it was
+        signed enters the tree. None when there is no tree, no checkpoint yet,
+        or nothing new."""
+        if self.transparency is None:
+            return None
+        with self._uow_factory() as uow:
+            last = uow.audit.last_checkpoint()
+        if last is None:
+            return None
+        if not self._verifies(last):
+            raise FailedPrecondition(
+                "AUDIT_CHECKPOINT_FORGED",
+                f"the last checkpoint (seq {last.seq}) does not carry a valid hub signature",
+                {"seq": str(last.seq), "key_id": last.key_id},
+            )
+        return self.transparency.integrate_and_sign(last.seq)
 
     def _walk(self, verifier: ChainVerifier, after: int, batch: int) -> AuditReport:
         """Feed the pages after ``after``, each read with the head in a unit of

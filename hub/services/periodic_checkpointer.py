@@ -9,6 +9,10 @@ On start: the rows appended since the last run (by other hub processes, or
 before a crash) are signed at once, not an interval later. On stop: what
 this process appended is signed before it exits, so a clean stop leaves no
 unsigned tail behind.
+
+After each checkpoint the same task is the transparency log's one
+integrator (hub.services.transparency): the events that checkpoint covers
+become leaves of the Merkle tree, and a tree head is signed over them.
 """
 
 from __future__ import annotations
@@ -32,6 +36,9 @@ class PeriodicCheckpointer(PeriodicTask):
         checkpoint = self._audit.checkpoint()
         if checkpoint is not None:
             log.info("audit checkpoint at row %s: %s", checkpoint.seq, checkpoint.head_hash)
+        # The transparency log's integrator: the events just checkpointed
+        # become leaves, and a tree head is signed over them.
+        self._audit.extend_tree()
 
     def at_start(self) -> None:
         self.tick()

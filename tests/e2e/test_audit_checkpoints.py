@@ -96,10 +96,19 @@ def test_serve_signs_on_start_and_on_a_clean_stop_and_a_held_checkpoint_catches_
         exported = _audit(data_dir, "export-checkpoint", "--out", str(held))
         assert exported.returncode == 0, exported.stdout + exported.stderr
         assert json.loads(held.read_text())["seq"] == 8
+        # The integrator ran with the checkpointer: a tree head per checkpoint.
+        with engine.connect() as connection:
+            sizes = connection.execute(
+                text("SELECT tree_size FROM merkle_tree_heads ORDER BY tree_size")
+            ).scalars()
+            assert list(sizes) == [5, 8]
         with engine.begin() as connection:
             connection.execute(text("DELETE FROM ledger_events WHERE seq > 6"))
             connection.execute(text("DELETE FROM audit_checkpoints WHERE seq > 6"))
             connection.execute(HEAD_BACK_TO_6)
+            # A thorough tamperer removes the transparency log too: it would tell.
+            connection.execute(text("DELETE FROM merkle_tree_heads"))
+            connection.execute(text("DELETE FROM merkle_nodes"))
         plain = _audit(data_dir, "verify")
         assert plain.returncode == 0, plain.stdout + plain.stderr
         against = _audit(data_dir, "verify", "--against", str(held))

@@ -13,8 +13,11 @@ from __future__ import annotations
 from alembic import context
 from sqlalchemy import Connection
 
-from hub.storage import certificate_tables  # noqa: F401  (its tables join Base.metadata)
-from hub.storage import points_tables  # noqa: F401  (its tables join Base.metadata)
+from hub.storage import (
+    certificate_tables,  # noqa: F401  (its tables join Base.metadata)
+    merkle_tables,  # noqa: F401  (its tables join Base.metadata)
+    points_tables,  # noqa: F401  (its tables join Base.metadata)
+)
 from hub.storage.tables import Base
 
 # Any 64-bit constant, the same in every hub process.

@@ -64,9 +64,12 @@ def head_hash(engine: Engine, seq: int) -> str:
 def cover_up(engine: Engine, last: int, changed_from: int) -> None:
     """What a thorough tamperer does once the chain ends at ``last`` and was
     changed from ``changed_from`` on: the head record made to agree, and the
-    stored checkpoints that would tell deleted."""
+    stored checkpoints that would tell deleted, and the transparency log's
+    tree and tree heads with them (they would tell too)."""
     sql(engine, "UPDATE audit_head SET seq = :s, hash = :h", s=last, h=head_hash(engine, last))
     sql(engine, "DELETE FROM audit_checkpoints WHERE seq >= :s", s=changed_from)
+    sql(engine, "DELETE FROM merkle_tree_heads")
+    sql(engine, "DELETE FROM merkle_nodes")
 
 
 def rewrite_actor(engine: Engine, factory: UnitOfWorkFactory, seq: int, actor: str) -> None:

@@ -13,6 +13,7 @@ from sqlalchemy.exc import IntegrityError
 
 from hub.storage import (
     certificate_tables,  # noqa: F401  (its tables join Base.metadata)
+    merkle_tables,  # noqa: F401  (its tables join Base.metadata)
     points_tables,  # noqa: F401  (its tables join Base.metadata)
 )
 from hub.storage.database import create_engine_for, downgrade, migrate
@@ -50,8 +51,10 @@ TABLES = TABLES_0001 | {
     "neutrality_claims",
     "neutrality_claim_retirements",
     "certificates",
+    "merkle_nodes",
+    "merkle_tree_heads",
 }
-HEAD = "0010_certificates"
+HEAD = "0011_transparency_log"
 
 
 def _tables(engine: Engine) -> set[str]:

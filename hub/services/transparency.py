@@ -1,0 +1,308 @@
+"""The transparency log over the audit events: integrate, sign tree heads,
+answer inclusion and consistency proofs (RFC 9162; docs/transparency-log.md).
+
+Every audit event is a leaf of one append-only Merkle tree, in seq order
+(leaf index = seq - 1), its leaf bytes the event's canonical bytes. One
+integrator at a time (the periodic checkpointer of ``carbon-hub serve``, or
+``carbon-hub audit checkpoint``) adds the leaves of the events a signed
+checkpoint already covers, so only a chain checked before signing enters the
+tree; it stores the hash of every complete subtree the new leaves complete,
+a page of events per short transaction. Several hub processes may try at
+once: the nodes' primary key lets one win, the others step back.
+
+Then it signs a tree head (size, root, time) when the tree grew. A proof is
+read from the stored subtree hashes (at most two per level), never by
+rehashing the log.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Collection
+from dataclasses import dataclass
+from typing import Protocol
+
+from hub.domain.audit_chain import link
+from hub.domain.merkle import (
+    Frontier,
+    Subtree,
+    consistency_proof,
+    frontier_ranges,
+    inclusion_proof,
+    leaf_hash,
+    range_hash,
+    subtree_of,
+    subtrees_needed,
+)
+from hub.domain.tree_head import TreeHead, leaf_bytes, tree_head_statement
+from hub.errors import FailedPrecondition, InvalidRequest, NotFound
+from hub.services.clock import Clock
+from hub.services.transparency_port import TreeStore, TreeStoreFactory
+from hub.services.unit_of_work import ConcurrentWriteConflict
+
+__all__ = [
+    "ConsistencyAnswer",
+    "InclusionAnswer",
+    "TransparencyLog",
+    "TreeHeadSigner",
+    "TreeHeadVerifier",
+]
+
+log = logging.getLogger(__name__)
+DEFAULT_PAGE = 5_000
+
+
+class TreeHeadSigner(Protocol):
+    def __call__(self, statement: bytes) -> tuple[str, bytes]:
+        """(key id, signature) of a tree head statement."""
+        ...
+
+
+class TreeHeadVerifier(Protocol):
+    def __call__(self, key_id: str, statement: bytes, signature: bytes) -> bool: ...
+
+
+@dataclass(frozen=True, slots=True)
+class InclusionAnswer:
+    seq: int
+    leaf_hash: bytes
+    event: bytes | None  # the leaf bytes, when asked by the claim's id
+    audit_path: list[bytes]
+    tree_head: TreeHead
+
+    @property
+    def leaf_index(self) -> int:
+        return self.seq - 1
+
+
+@dataclass(frozen=True, slots=True)
+class ConsistencyAnswer:
+    first: TreeHead
+    second: TreeHead
+    consistency_path: list[bytes]
+
+
+def stored_subtrees(store: TreeStore, compute_ranges: set[tuple[int, int]]) -> Subtree:
+    """A Subtree over the stored nodes of ``compute_ranges``, read at once;
+    one missing means the tree lost a node: never answered with a guess."""
+    wanted = {subtree_of(start, end): (start, end) for start, end in compute_ranges}
+    found = store.nodes(wanted)
+    missing = sorted(wanted[node] for node in wanted if node not in found)
+    if missing:
+        start, end = missing[0]
+        raise FailedPrecondition(
+            "TRANSPARENCY_TREE_INCOMPLETE",
+            f"the stored tree lacks the hash of leaves {start}..{end - 1}: run "
+            "`carbon-hub audit verify`",
+            {"start": str(start), "end": str(end)},
+        )
+
+    def subtree(start: int, end: int) -> bytes:
+        return found[subtree_of(start, end)]
+
+    return subtree
+
+
+def frontier_from_store(store: TreeStore, size: int) -> Frontier:
+    """The stored tree of ``size`` leaves, ready to take more."""
+    ranges = frontier_ranges(size)
+    subtree = stored_subtrees(store, set(ranges))
+    return Frontier(size, [subtree(start, end) for start, end in ranges])
+
+
+def root_from_store(store: TreeStore, size: int) -> bytes:
+    ranges = set(frontier_ranges(size))
+    return range_hash(0, size, stored_subtrees(store, ranges))
+
+
+class TransparencyLog:
+    def __init__(
+        self,
+        stores: TreeStoreFactory,
+        clock: Clock,
+        signer: TreeHeadSigner | None,
+        verifier: TreeHeadVerifier,
+        known_keys: Collection[str] | None = None,
+    ) -> None:
+        self._stores = stores
+        self._clock = clock
+        self._signer = signer
+        self.verifies_signature = verifier
+        self.known_keys = None if known_keys is None else frozenset(known_keys)
+
+    @property
+    def stores(self) -> TreeStoreFactory:
+        return self._stores
+
+    def verifies(self, head: TreeHead) -> bool:
+        return self.verifies_signature(head.key_id, head.statement(), head.signature)
+
+    # --- integration -----------------------------------------------------------
+
+    def integrate(self, up_to_seq: int, page: int = DEFAULT_PAGE) -> int:
+        """Add the events up to seq ``up_to_seq`` (a signed checkpoint's) as
+        leaves; the tree's size after. Another process integrating the same
+        leaves makes this one stop where it is (it will pick up next time)."""
+        while True:
+            with self._stores() as store:
+                size = store.size()
+                if size >= up_to_seq:
+                    return size
+                frontier = frontier_from_store(store, size)
+                rows = store.rows(size, min(page, up_to_seq - size))
+                made = []
+                for row in rows:
+                    data = leaf_bytes(row)
+                    if (
+                        data is None
+                        or row.seq != frontier.size + 1
+                        or row.prev_hash is None
+                        or link(row.prev_hash, data) != row.hash
+                    ):
+                        raise FailedPrecondition(
+                            "AUDIT_CHAIN_BROKEN",
+                            f"not integrating: the audit event at seq {frontier.size + 1} "
+                            "is missing or does not hash as chained; run `carbon-hub audit verify`",
+                            {"seq": str(frontier.size + 1)},
+                        )
+                    made.extend(frontier.append(leaf_hash(data)))
+                if not rows:
+                    return size
+                try:
+                    store.add_nodes(made)
+                    store.commit()
+                except ConcurrentWriteConflict:
+                    return size  # another integrator got these leaves first
+
+    def sign(self) -> TreeHead | None:
+        """Sign a tree head of the whole stored tree if it grew since the last one."""
+        if self._signer is None:
+            raise FailedPrecondition(
+                "AUDIT_SIGNING_KEY_MISSING", "this hub has no signing key to sign tree heads with"
+            )
+        with self._stores() as store:
+            size = store.size()
+            last = store.last_tree_head()
+            if size == 0 or (last is not None and last.tree_size >= size):
+                return None
+            root = root_from_store(store, size).hex()
+        at = self._clock()
+        key_id, signature = self._signer(tree_head_statement(size, root, at))
+        head = TreeHead(size, root, at, key_id, signature)
+        try:
+            with self._stores() as store:
+                store.add_tree_head(head)
+                store.commit()
+        except ConcurrentWriteConflict:
+            return None  # another hub process signed this size first
+        return head
+
+    def integrate_and_sign(self, up_to_seq: int) -> TreeHead | None:
+        self.integrate(up_to_seq)
+        head = self.sign()
+        if head is not None:
+            log.info("tree head of %s events: %s", head.tree_size, head.root_hash)
+        return head
+
+    # --- answers -------------------------------------------------------------
+
+    def latest(self) -> TreeHead:
+        with self._stores() as store:
+            head = store.last_tree_head()
+        if head is None:
+            raise NotFound("TRANSPARENCY_NO_TREE_HEAD", "the hub has not signed a tree head yet")
+        return head
+
+    def _head(self, store: TreeStore, tree_size: int | None) -> TreeHead:
+        last = store.last_tree_head()
+        if last is None:
+            raise NotFound("TRANSPARENCY_NO_TREE_HEAD", "the hub has not signed a tree head yet")
+        if tree_size is None:
+            return last
+        if tree_size < 1:
+            raise InvalidRequest(
+                "TRANSPARENCY_RANGE_INVALID",
+                "a tree size is a whole number from 1",
+                {"tree_size": str(tree_size)},
+            )
+        if tree_size > last.tree_size:
+            raise NotFound(
+                "TRANSPARENCY_TREE_SIZE_BEYOND_HEAD",
+                f"the latest signed tree head covers {last.tree_size} events, not {tree_size}",
+                {"tree_size": str(tree_size), "latest": str(last.tree_size)},
+            )
+        head = store.tree_head(tree_size)
+        if head is None:
+            raise NotFound(
+                "TRANSPARENCY_TREE_HEAD_UNKNOWN",
+                f"no tree head of size {tree_size} was signed; ask for the latest "
+                "and a consistency proof",
+                {"tree_size": str(tree_size)},
+            )
+        return head
+
+    def tree_head(self, tree_size: int | None = None) -> TreeHead:
+        with self._stores() as store:
+            return self._head(store, tree_size)
+
+    def inclusion(
+        self, *, seq: int | None = None, claim_id: str | None = None, tree_size: int | None = None
+    ) -> InclusionAnswer:
+        """The audit path of event ``seq`` (or claim ``claim_id``'s first event,
+        with its leaf bytes) in the signed tree head of ``tree_size`` (default:
+        the latest)."""
+        with self._stores() as store:
+            head = self._head(store, tree_size)
+            if claim_id is not None:
+                found = store.claim_event_seq(claim_id)
+                if found is None:
+                    raise NotFound(
+                        "TRANSPARENCY_EVENT_UNKNOWN",
+                        "no audit event names that claim",
+                        {"claim": claim_id[:200]},
+                    )
+                seq = found
+            if seq is None or seq < 1:
+                raise InvalidRequest(
+                    "TRANSPARENCY_RANGE_INVALID", "an event is its seq, a whole number from 1"
+                )
+            if seq > head.tree_size:
+                if not store.event_exists(seq):
+                    raise NotFound(
+                        "TRANSPARENCY_EVENT_UNKNOWN",
+                        f"no audit event has seq {seq}",
+                        {"seq": str(seq)},
+                    )
+                raise NotFound(
+                    "TRANSPARENCY_EVENT_NOT_YET_IN_TREE",
+                    f"event {seq} is not in the tree head of {head.tree_size} events yet; "
+                    "ask again after the next tree head",
+                    {"seq": str(seq), "tree_size": str(head.tree_size)},
+                )
+            index, size = seq - 1, head.tree_size
+            subtree = stored_subtrees(
+                store, subtrees_needed(lambda s: inclusion_proof(index, size, s)) | {(index, seq)}
+            )
+            path = inclusion_proof(index, size, subtree)
+            event = None
+            if claim_id is not None:
+                rows = store.rows(seq - 1, 1)
+                event = leaf_bytes(rows[0]) if rows and rows[0].seq == seq else None
+        return InclusionAnswer(seq, subtree(index, seq), event, path, head)
+
+    def consistency(self, first: int, second: int) -> ConsistencyAnswer:
+        """The consistency path between the signed tree heads of sizes ``first`` and ``second``."""
+        if first < 1 or first > second:
+            raise InvalidRequest(
+                "TRANSPARENCY_RANGE_INVALID",
+                "ask for 1 <= first <= second",
+                {"first": str(first), "second": str(second)},
+            )
+        with self._stores() as store:
+            later = self._head(store, second)
+            earlier = self._head(store, first)
+            subtree = stored_subtrees(
+                store, subtrees_needed(lambda s: consistency_proof(first, second, s))
+            )
+            path = consistency_proof(first, second, subtree)
+        return ConsistencyAnswer(earlier, later, path)
