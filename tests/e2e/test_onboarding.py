@@ -108,6 +108,21 @@ def test_hechi_onboards_by_the_readme_procedure(tmp_path: Path) -> None:
     keys = data / "hechi-keys"
     made = _run("adapters.cli", "keygen", "--out", str(keys), home=tmp_path)
     assert made.returncode == 0, made.stderr
+    # 3: the partner passes conformance against the sandbox before its key is registered.
+    sandbox_args = ("--sandbox", "--sandbox-partner-key", str(keys / "signing.pub"))
+    sandbox_serve = (*sandbox_args, *ledger, "--grpc-port", "0")
+    with running_hub(tmp_path, *sandbox_serve, env=_env(tmp_path)) as sandbox:
+        s = data / "sandbox" / "pki"
+        passed = _run(
+            "adapters.cli",
+            "conformance",
+            *("--hub", sandbox.address, "--ca", str(s / "ca.crt")),
+            *("--cert", str(s / "issued/ZZ-SBX.crt"), "--key", str(s / "issued/ZZ-SBX.key")),
+            *("--signing-key", str(keys / "signing.key"), "--hub-key", str(s / "hub-signing.pub")),
+            home=tmp_path,
+        )
+    assert passed.returncode == 0, passed.stdout + passed.stderr
+    assert passed.stdout.splitlines()[-1] == "PASS: all 10 steps passed"
     registered = _hub(
         "keys",
         "register",
@@ -121,6 +136,11 @@ def test_hechi_onboards_by_the_readme_procedure(tmp_path: Path) -> None:
         home=tmp_path,
     )
     assert PARTNER in registered.stdout
+
+    # Before step 5: what the hub will decide of the delivery, offline, nothing sent.
+    checked = _run("adapters.cli", "hechi", "--delivery", str(SAMPLE), "--check", home=tmp_path)
+    assert checked.returncode == 0, checked.stdout + checked.stderr
+    assert "PROJECT_NOT_APPROVED" in checked.stdout
 
     http_port = _free_port()
     serve = (*ledger, "--grpc-port", "0", "--http-port", str(http_port))
