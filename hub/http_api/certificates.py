@@ -22,7 +22,7 @@ from functools import cache
 from typing import TYPE_CHECKING, Annotated, Any
 
 import segno
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Depends, Path, Query, Request
 from fastapi.responses import HTMLResponse, Response
 from markupsafe import Markup
 from pydantic import BaseModel
@@ -30,6 +30,7 @@ from pydantic import BaseModel
 from hub.domain.neutrality import coverage_percent, tonnes_text
 from hub.errors import NotFound
 from hub.http_api.certificate_messages import wording
+from hub.http_api.error_mapping import ErrorBody
 from hub.http_api.i18n import requested_language
 from hub.http_api.templating import render
 from hub.services.certificates import CertificateService, CertificateStanding
@@ -39,6 +40,24 @@ if TYPE_CHECKING:
 
 router = APIRouter()
 PAGE_SIZE = 50
+# Crockford's base32 (hub.domain.neutrality), either case: a schema-valid id
+# is either issued or CERTIFICATE_NOT_FOUND.
+ID_PATTERN = r"^[Ss][Zz][Cc][Nn]-[0-9A-HJKMNP-TV-Za-hjkmnp-tv-z]{10}$"
+CertificateId = Annotated[
+    str, Path(pattern=ID_PATTERN, description="SZCN- and ten letters or digits")
+]
+Cursor = Annotated[
+    str | None,
+    Query(pattern=ID_PATTERN, description="next_cursor of the page before"),
+]
+ERRORS: dict[int | str, dict[str, Any]] = {
+    400: {"model": ErrorBody, "description": "a parameter was refused (coded)"},
+    503: {"model": ErrorBody, "description": "the database is unavailable (coded)"},
+}
+NOT_FOUND: dict[int | str, dict[str, Any]] = {
+    404: {"model": ErrorBody, "description": "no certificate with this id (CERTIFICATE_NOT_FOUND)"},
+    **ERRORS,
+}
 
 
 def certificate_service(hub: Hub) -> CertificateService:
@@ -152,11 +171,16 @@ def _body(request: Request, standing: CertificateStanding) -> CertificateBody:
     )
 
 
-@router.get("/api/v1/certificates", response_model=CertificateListBody, tags=["certificates"])
+@router.get(
+    "/api/v1/certificates",
+    response_model=CertificateListBody,
+    tags=["certificates"],
+    responses=ERRORS,
+)
 def list_certificates(
     request: Request,
     service: Service,
-    cursor: Annotated[str | None, Query(max_length=32)] = None,
+    cursor: Cursor = None,
     limit: Annotated[int, Query(ge=1, le=200)] = PAGE_SIZE,
 ) -> CertificateListBody:
     """Certificates issued, newest first, each with its validity now."""
@@ -170,8 +194,11 @@ def list_certificates(
     "/api/v1/certificates/{certificate_id}",
     response_model=CertificateBody,
     tags=["certificates"],
+    responses=NOT_FOUND,
 )
-def get_certificate(request: Request, service: Service, certificate_id: str) -> CertificateBody:
+def get_certificate(
+    request: Request, service: Service, certificate_id: CertificateId
+) -> CertificateBody:
     """One certificate, and whether it is still valid (no block of it cancelled since)."""
     return _body(request, service.standing(certificate_id))
 
@@ -179,9 +206,9 @@ def get_certificate(request: Request, service: Service, certificate_id: str) -> 
 @router.get(
     "/api/v1/certificates/{certificate_id}/document",
     tags=["certificates"],
-    responses={200: {"content": {"application/json": {}}}},
+    responses={200: {"content": {"application/json": {}}}, **NOT_FOUND},
 )
-def certificate_document_file(service: Service, certificate_id: str) -> Response:
+def certificate_document_file(service: Service, certificate_id: CertificateId) -> Response:
     """The signed file (statement, key id, signature): `carbon-hub certificate verify` reads it."""
     document = service.document(certificate_id)
     name = document["certificate"]["certificate_id"]
@@ -202,7 +229,7 @@ def _qr(url: str) -> Markup:
 def certificates_page(
     request: Request,
     service: Service,
-    cursor: Annotated[str | None, Query(max_length=32)] = None,
+    cursor: Cursor = None,
 ) -> HTMLResponse:
     page = service.page(cursor, PAGE_SIZE)
     language, _ = requested_language(request)
@@ -218,7 +245,9 @@ def certificates_page(
 
 
 @router.get("/certificates/{certificate_id}", response_class=HTMLResponse, include_in_schema=False)
-def certificate_page(request: Request, service: Service, certificate_id: str) -> HTMLResponse:
+def certificate_page(
+    request: Request, service: Service, certificate_id: CertificateId
+) -> HTMLResponse:
     standing = service.standing(certificate_id)
     body = _body(request, standing)
     language, _ = requested_language(request)

@@ -87,15 +87,6 @@ SECTION = Section(
             "該聲明的註銷將超過其申報的單位數（證明已簽發，或本次註銷過大）。",
         ),
         Reason(
-            "CERTIFICATE_ID_INVALID",
-            ErrorKind.INVALID_ARGUMENT,
-            _WEB,
-            "The path does not hold a certificate id (SZCN- and ten letters or digits), or "
-            "the list's cursor is not one.",
-            "路径中不是证明编号（SZCN- 加十位字母或数字），或列表游标无效。",
-            "路徑中不是證明編號（SZCN- 加十位字母或數字），或列表游標無效。",
-        ),
-        Reason(
             "CERTIFICATE_NOT_FOUND",
             ErrorKind.NOT_FOUND,
             _WEB,

@@ -34,8 +34,9 @@ class CertificatePage:
 def _checked_id(certificate_id: str, field: str = "certificate_id") -> str:
     wanted = certificate_id.strip().upper()
     if not is_certificate_id(wanted):
+        # The routes' own pattern refuses these first, with the same code.
         raise InvalidRequest(
-            "CERTIFICATE_ID_INVALID",
+            "REQUEST_INVALID",
             "a certificate id is SZCN- and ten letters or digits",
             {"field": field},
         )

@@ -183,12 +183,15 @@ def test_concurrent_retirements_of_one_claim_issue_one_certificate(live: LiveLed
 
 def test_certificate_routes_refuse_bad_ids_with_codes(live: LiveLedger) -> None:
     bad = live.client.get("/api/v1/certificates/not-an-id")
-    assert bad.status_code == 400 and bad.json()["code"] == "CERTIFICATE_ID_INVALID"
+    assert bad.status_code == 400 and bad.json()["code"] == "REQUEST_INVALID"
+    # The page says the same of the same id.
+    page = live.client.get("/certificates/not-an-id?lang=en")
+    assert page.status_code == 400 and "REQUEST_INVALID" in page.text
     missing = live.client.get("/api/v1/certificates/SZCN-0000000000")
     assert missing.status_code == 404 and missing.json()["code"] == "CERTIFICATE_NOT_FOUND"
     page = live.client.get("/certificates/SZCN-0000000000?lang=en")
     assert page.status_code == 404 and "CERTIFICATE_NOT_FOUND" in page.text
-    assert live.client.get("/api/v1/certificates?cursor=zzz").json()["code"] == (
-        "CERTIFICATE_ID_INVALID"
-    )
+    assert live.client.get("/api/v1/certificates?cursor=zzz").json()["code"] == ("REQUEST_INVALID")
+    # Lower case is the same id: typed from paper.
+    assert live.client.get("/api/v1/certificates/szcn-0000000000").status_code == 404
     assert live.client.get("/certificates").status_code == 200
