@@ -32,6 +32,7 @@ from hub.http_api import (
     operations,
     pages,
     points_disclosure,
+    transparency_api,
 )
 from hub.http_api.access_log import REFUSAL_STATE, AccessLog
 from hub.http_api.console_sessions import ConsoleSessions
@@ -68,6 +69,7 @@ def create_app(hub: Hub, settings: HubSettings) -> FastAPI:
     points_disclosure.install(app, hub.points)
     app.state.certificates = certificates.certificate_service(hub)
     exports_api.install(app, hub.exports())
+    transparency_api.install(app, hub)
     return app
 
 

@@ -16,7 +16,7 @@ Retirements section of docs/checks.md as its reason.
 
 from __future__ import annotations
 
-from hub.refusals import calls, certificates, ledger, local, operations, signed, web
+from hub.refusals import calls, certificates, ledger, local, operations, signed, transparency, web
 from hub.refusals.reason import Reason, Section
 
 SECTIONS: tuple[Section, ...] = (
@@ -24,6 +24,7 @@ SECTIONS: tuple[Section, ...] = (
     signed.SECTION,
     ledger.SECTION,
     web.SECTION,
+    transparency.SECTION,
     operations.SECTION,
     certificates.SECTION,
     local.SECTION,

@@ -1,0 +1,248 @@
+"""The transparency log on a real database (SQLite and PostgreSQL): the events
+a checkpoint covers become leaves, tree heads are signed, proofs read from the
+stored subtrees verify against the signed roots (and equal what the whole
+tree recomputed gives), two integrators at once leave one tree, and
+``carbon-hub audit verify`` names an event edited, removed or reordered, a
+stored subtree hash edited, a tree head forged, and a rewrite that also
+rebuilt the stored tree."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import Engine, text
+from typer.testing import CliRunner
+
+from hub.domain.merkle import (
+    inclusion_proof,
+    leaf_hash,
+    root_of,
+    verify_consistency,
+    verify_inclusion,
+)
+from hub.domain.tree_head import leaf_bytes
+from hub.services.audit import AuditService
+from hub.services.transparency import TransparencyLog
+from hub.storage.database import create_engine_for
+from hub.storage.merkle_repository import SqlAlchemyTreeStores
+from hub.storage.unit_of_work import SqlAlchemyUnitOfWorkFactory
+from hub.trust.audit_signing import audit_service, transparency_log
+from hub.trust.key_files import write_ed25519_keypair
+from tests.integration.storage.test_audit_checkpoints_held import append, rewrite_actor, sql
+
+
+@pytest.fixture
+def pki_dir(tmp_path: Path) -> Path:
+    pki = tmp_path / "pki"
+    write_ed25519_keypair(pki / "hub-signing.key", pki / "hub-signing.pub")
+    return pki
+
+
+@pytest.fixture
+def hub_engine(migrated_url: str) -> Iterator[Engine]:
+    engine = create_engine_for(migrated_url)
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture
+def factory(hub_engine: Engine) -> SqlAlchemyUnitOfWorkFactory:
+    return SqlAlchemyUnitOfWorkFactory(hub_engine)
+
+
+@pytest.fixture
+def hub_audit(factory: SqlAlchemyUnitOfWorkFactory, pki_dir: Path) -> AuditService:
+    return audit_service(factory, pki_dir)
+
+
+def _log(service: AuditService) -> TransparencyLog:
+    assert service.transparency is not None
+    return service.transparency
+
+
+def _publish(service: AuditService) -> None:
+    service.checkpoint()
+    service.extend_tree()
+
+
+def _leaves(factory: SqlAlchemyUnitOfWorkFactory) -> list[bytes]:
+    with factory() as uow:
+        rows = uow.audit.rows(0, 10_000)
+    found = [leaf_bytes(row) for row in rows]
+    assert all(found)
+    return [leaf_hash(data) for data in found if data is not None]
+
+
+def _verify(migrated_url: str, pki_dir: Path) -> tuple[int, str]:
+    from hub.cli import app
+
+    result = CliRunner().invoke(
+        app, ["audit", "verify", "--database-url", migrated_url, "--pki-dir", str(pki_dir)]
+    )
+    return result.exit_code, result.output
+
+
+def test_proofs_from_stored_subtrees_verify_against_signed_heads(
+    hub_audit: AuditService, factory: SqlAlchemyUnitOfWorkFactory
+) -> None:
+    log = _log(hub_audit)
+    append(factory, *range(1, 6))
+    _publish(hub_audit)
+    append(factory, *range(6, 14))
+    _publish(hub_audit)
+    assert [log.tree_head(5).tree_size, log.latest().tree_size] == [5, 13]
+    hashes = _leaves(factory)
+    assert log.latest().root_hash == root_of(hashes).hex()
+    assert log.tree_head(5).root_hash == root_of(hashes[:5]).hex()
+    for seq in range(1, 14):
+        answer = log.inclusion(seq=seq)
+        assert answer.leaf_hash == hashes[seq - 1] and answer.event is None
+        assert answer.audit_path == inclusion_proof(seq - 1, 13, lambda a, b: root_of(hashes[a:b]))
+        root = bytes.fromhex(answer.tree_head.root_hash)
+        assert verify_inclusion(seq - 1, 13, answer.leaf_hash, answer.audit_path, root)
+    early = log.inclusion(seq=3, tree_size=5)
+    assert verify_inclusion(
+        2, 5, hashes[2], early.audit_path, bytes.fromhex(early.tree_head.root_hash)
+    )
+    proof = log.consistency(5, 13)
+    assert verify_consistency(
+        5,
+        13,
+        bytes.fromhex(proof.first.root_hash),
+        bytes.fromhex(proof.second.root_hash),
+        proof.consistency_path,
+    )
+
+
+def test_nothing_is_signed_twice_and_only_checkpointed_events_enter(
+    hub_audit: AuditService, factory: SqlAlchemyUnitOfWorkFactory
+) -> None:
+    log = _log(hub_audit)
+    append(factory, 1, 2, 3)
+    assert hub_audit.extend_tree() is None  # no checkpoint yet: nothing vouched for
+    _publish(hub_audit)
+    append(factory, 4)  # appended after the checkpoint: waits for the next one
+    assert hub_audit.extend_tree() is None
+    assert log.latest().tree_size == 3
+    _publish(hub_audit)
+    assert log.latest().tree_size == 4
+
+
+def test_two_integrators_at_once_leave_one_tree(
+    hub_engine: Engine, factory: SqlAlchemyUnitOfWorkFactory, pki_dir: Path
+) -> None:
+    append(factory, *range(1, 40))
+    first = audit_service(factory, pki_dir)
+    first.checkpoint()
+    logs = [transparency_log(SqlAlchemyTreeStores(hub_engine), pki_dir) for _ in range(2)]
+    barrier = threading.Barrier(2)
+    failures: list[BaseException] = []
+
+    def integrate(log: TransparencyLog) -> None:
+        try:
+            barrier.wait()
+            log.integrate(39, page=7)
+        except BaseException as error:
+            failures.append(error)
+
+    threads = [threading.Thread(target=integrate, args=(log,)) for log in logs]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert not failures
+    first.extend_tree()  # whatever either left undone
+    assert _log(first).latest().root_hash == root_of(_leaves(factory)).hex()
+
+
+def test_unknown_events_and_sizes_are_refused_with_codes(hub_audit: AuditService) -> None:
+    from hub.errors import HubError
+
+    log = _log(hub_audit)
+    with pytest.raises(HubError) as none_yet:
+        log.latest()
+    assert none_yet.value.code == "TRANSPARENCY_NO_TREE_HEAD"
+
+
+def test_audit_verify_names_an_edited_removed_or_reordered_event(
+    hub_audit: AuditService,
+    factory: SqlAlchemyUnitOfWorkFactory,
+    hub_engine: Engine,
+    migrated_url: str,
+    pki_dir: Path,
+) -> None:
+    append(factory, *range(1, 9))
+    _publish(hub_audit)
+    code, output = _verify(migrated_url, pki_dir)
+    assert code == 0, output
+    assert "transparency log intact (tree size 8" in output
+
+    sql(hub_engine, "UPDATE ledger_events SET actor = 'forged' WHERE seq = 3")
+    code, output = _verify(migrated_url, pki_dir)
+    assert code == 1
+    assert "TRANSPARENCY LOG TAMPERED: LEAF_MISMATCH" in output and "seq: 3" in output
+    sql(hub_engine, "UPDATE ledger_events SET actor = 'hub' WHERE seq = 3")
+
+    sql(hub_engine, "UPDATE ledger_events SET seq = 100 WHERE seq = 5")
+    sql(hub_engine, "UPDATE ledger_events SET seq = 5 WHERE seq = 6")
+    sql(hub_engine, "UPDATE ledger_events SET seq = 6 WHERE seq = 100")
+    code, output = _verify(migrated_url, pki_dir)
+    assert code == 1
+    assert "TRANSPARENCY LOG TAMPERED: LEAF_MISMATCH" in output and "seq: 5" in output
+    assert "subject: block B-6" in output  # the row now at seq 5 is B-6's
+
+    sql(hub_engine, "DELETE FROM ledger_events WHERE subject_id IN ('B-5', 'B-6')")
+    code, output = _verify(migrated_url, pki_dir)
+    assert code == 1
+    assert "TRANSPARENCY LOG TAMPERED: LEAF_MISMATCH" in output and "seq: 5" in output
+
+
+def test_audit_verify_names_an_edited_tree_a_forged_head_and_a_rebuilt_tree(
+    hub_audit: AuditService,
+    factory: SqlAlchemyUnitOfWorkFactory,
+    hub_engine: Engine,
+    migrated_url: str,
+    pki_dir: Path,
+) -> None:
+    append(factory, *range(1, 9))
+    _publish(hub_audit)
+    with hub_engine.begin() as connection:
+        connection.execute(
+            text("UPDATE merkle_nodes SET hash = :h WHERE level = 1 AND idx = 2"),
+            {"h": bytes(32)},
+        )
+    code, output = _verify(migrated_url, pki_dir)
+    assert code == 1
+    assert "TRANSPARENCY LOG TAMPERED: NODE_MISMATCH" in output and "events 5..6" in output
+
+    # An event rewritten with every hash after it recomputed, the checkpoints and
+    # the tree removed and the tree rebuilt: every stored hash agrees, but the
+    # root the hub signed (a tree head kept, or held elsewhere) does not.
+    signed = _log(hub_audit).latest()
+    rewrite_actor(hub_engine, factory, 2, "forged")
+    _log(hub_audit).integrate(8)
+    with hub_engine.begin() as connection:
+        connection.execute(
+            text(
+                "INSERT INTO merkle_tree_heads (tree_size, root_hash, at, key_id, signature) "
+                "VALUES (:s, :r, :a, :k, :g)"
+            ),
+            {
+                "s": signed.tree_size,
+                "r": signed.root_hash,
+                "a": signed.at,
+                "k": signed.key_id,
+                "g": signed.signature,
+            },
+        )
+    code, output = _verify(migrated_url, pki_dir)
+    assert code == 1
+    assert "TRANSPARENCY LOG TAMPERED: TREE_HEAD_MISMATCH" in output
+
+    sql(hub_engine, "UPDATE merkle_tree_heads SET root_hash = :r", r="0" * 64)
+    code, output = _verify(migrated_url, pki_dir)
+    assert code == 1
+    assert "TRANSPARENCY LOG TAMPERED: TREE_HEAD_FORGED" in output
