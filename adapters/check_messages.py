@@ -111,8 +111,20 @@ TRANSLATIONS: Mapping[str, tuple[str, str]] = {
         "as coordenadas {longitude}, {latitude} não são válidas",
     ),
     "ASSET_ALREADY_REGISTERED": (
-        "同一資產（{family}，{capacity}，位置相近）已由 {other_partner} 登記為項目 {other_project_id}",
-        "o mesmo activo ({family}, {capacity}, local próximo) já está registado por {other_partner} como projecto {other_project_id}",
+        "同一資產（{family}，{capacity}；已登記為 {other_capacity}，相距 {distance_m} 米）已由 {other_partner} 登記為項目 {other_project_id}",
+        "o mesmo activo ({family}, {capacity}; registado como {other_capacity}, a {distance_m} m) já está registado por {other_partner} como projecto {other_project_id}",
+    ),
+    "ASSET_BOUNDARY_OVERLAP": (
+        "地塊邊界與 {other_partner} 的項目 {other_project_id} 重疊 {overlap_ha} 公頃（較小地塊的 {overlap_percent}%）",
+        "o limite sobrepõe-se ao projecto {other_project_id} de {other_partner} em {overlap_ha} ha ({overlap_percent}% da parcela menor)",
+    ),
+    "ASSET_OVERLAP_UNRESOLVED": (
+        "缺少地塊邊界（{without_boundary}）：{area} 的地塊距 {other_partner} 的項目 {other_project_id}（{other_area}）{distance_m} 米，按面積可能重疊（{reach_m} 米內），須提交邊界或由主管部門核對",
+        "sem limite ({without_boundary}): esta parcela de {area} fica a {distance_m} m do projecto {other_project_id} de {other_partner} ({other_area}), perto o bastante para se sobreporem pelas áreas (até {reach_m} m); é preciso um limite ou a verificação da direcção num mapa",
+    ),
+    "BOUNDARY_INVALID": (
+        "地塊邊界無法使用：{reason}",
+        "o limite da parcela não pode ser usado: {reason}",
     ),
     "PROJECT_CHANGED": (
         "項目 {project_id} 的登記資料已更新",

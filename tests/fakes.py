@@ -54,6 +54,7 @@ from hub.domain.reconciliation import ReconciliationStatus
 from hub.domain.retirements import Retirement
 from hub.domain.serial_blocks import SerialRange, Series
 from hub.domain.signed_payloads import PartnerKey, SignedRecord
+from hub.services.asset_port import AssetRepository
 from hub.services.certificate_port import CertificateRepository
 from hub.services.mobility_port import MobilityRepository
 from hub.services.points_port import LedgerPointsEntry, PointsRepository
@@ -99,6 +100,7 @@ from hub.services.unit_of_work import (
     VerdictChange,
 )
 from hub.storage.serialisation import verdict_from_json, verdict_to_json
+from tests.fake_assets import AssetStore, FakeAssetRepository
 from tests.fake_certificates import FakeCertificateRepository, NeutralityStore
 from tests.fake_mobility import FakeMobilityRepository
 from tests.fake_points import FakePointsRepository
@@ -200,6 +202,7 @@ class FakeStore:
     audit_checkpoints: dict[int, Checkpoint] = dataclasses.field(default_factory=dict)
     points: list[LedgerPointsEntry] = dataclasses.field(default_factory=list)
     neutrality: NeutralityStore = dataclasses.field(default_factory=NeutralityStore)
+    assets: AssetStore = dataclasses.field(default_factory=AssetStore)
 
     def copy(self) -> FakeStore:
         return FakeStore(
@@ -236,6 +239,7 @@ class FakeStore:
             audit_checkpoints=dict(self.audit_checkpoints),
             points=list(self.points),
             neutrality=self.neutrality.copy(),
+            assets=self.assets.copy(),
         )
 
     # Convenience for assertions ------------------------------------------
@@ -1375,6 +1379,7 @@ class FakeReconciliationRepository:
 class FakeUnitOfWork:
     claims: ClaimRepository
     projects: ProjectRepository
+    assets: AssetRepository
     supervision: SupervisionRepository
     issuance: IssuanceRepository
     blocks: BlockRepository
@@ -1394,6 +1399,7 @@ class FakeUnitOfWork:
         self._tx = _Transaction(factory)
         self.claims = FakeClaimRepository(self._tx)
         self.projects = FakeProjectRepository(self._tx, clock)
+        self.assets = FakeAssetRepository(lambda: self._tx.state, self._tx.write)
         self.supervision = FakeSupervisionRepository(self._tx)
         self.issuance = FakeIssuanceRepository(self._tx)
         self.blocks = FakeBlockRepository(self._tx)

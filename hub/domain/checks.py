@@ -89,7 +89,10 @@ CATALOGUE: dict[str, CheckDefinition] = {
         _d("PROJECT_BASIS_MISMATCH", E, "方法学 {partner_methodology} 不是项目类方法学，不能登记项目", "methodology {partner_methodology} is not project-based; no project can be registered under it", "project"),
         _d("PROJECT_SIZE_MALFORMED", E, "项目规模 {value} 不是有效正数", "project size {value} is not a valid positive number", "project"),
         _d("COORDINATES_INVALID", E, "经纬度 {longitude}, {latitude} 无效", "coordinates {longitude}, {latitude} are not valid", "project"),
-        _d("ASSET_ALREADY_REGISTERED", R, "同一资产（{family}，{capacity}，位置相近）已由 {other_partner} 登记为项目 {other_project_id}", "the same asset ({family}, {capacity}, nearby location) is already registered by {other_partner} as project {other_project_id}", "project"),
+        _d("ASSET_ALREADY_REGISTERED", R, "同一资产（{family}，{capacity}；已登记为 {other_capacity}，相距 {distance_m} 米）已由 {other_partner} 登记为项目 {other_project_id}", "the same asset ({family}, {capacity}; registered as {other_capacity}, {distance_m} m away) is already registered by {other_partner} as project {other_project_id}", "project"),
+        _d("ASSET_BOUNDARY_OVERLAP", R, "地块边界与 {other_partner} 的项目 {other_project_id} 重叠 {overlap_ha} 公顷（较小地块的 {overlap_percent}%）", "the boundary overlaps project {other_project_id} of {other_partner} by {overlap_ha} ha ({overlap_percent}% of the smaller parcel)", "project"),
+        _d("ASSET_OVERLAP_UNRESOLVED", R, "缺少地块边界（{without_boundary}）：{area} 的地块距 {other_partner} 的项目 {other_project_id}（{other_area}）{distance_m} 米，按面积可能重叠（{reach_m} 米内），须提交边界或由主管部门核对", "no boundary ({without_boundary}): this parcel of {area} lies {distance_m} m from project {other_project_id} of {other_partner} ({other_area}), close enough to overlap by their areas (within {reach_m} m); a boundary or the bureau's check on a map is needed", "project"),
+        _d("BOUNDARY_INVALID", E, "地块边界无法使用：{reason}", "the parcel boundary cannot be used: {reason}", "project"),
         _d("PROJECT_CHANGED", W, "项目 {project_id} 的登记信息已更新", "registration of project {project_id} was updated", "project"),
         # Monitoring period
         _d("PERIOD_MALFORMED", E, "监测期 {start} 至 {end} 无效：{reason}", "monitoring period {start} to {end} is not valid: {reason}"),

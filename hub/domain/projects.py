@@ -40,6 +40,11 @@ class ProjectSubmission:
     crediting_end: str
     status: PartnerProjectStatus
     raw: Mapping[str, str] = field(default_factory=dict)
+    # A parcel's boundary (GeoJSON or WKT, longitude first) and its coordinate
+    # reference system (WGS84 / EPSG:4326, the default, or CGCS2000 /
+    # EPSG:4490); "" when the partner gave none (hub.domain.asset_matching).
+    boundary: str = ""
+    boundary_crs: str = ""
 
 
 @dataclass(frozen=True, slots=True)

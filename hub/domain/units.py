@@ -38,6 +38,11 @@ _UNITS: dict[str, tuple[Dimension, Decimal]] = {
     "mu": (Dimension.AREA, Decimal(1)),
     "kW": (Dimension.POWER, Decimal(1)),
     "MW": (Dimension.POWER, Decimal(1000)),
+    # PV registries size a plant by its modules' peak (DC, kWp) or its
+    # inverters' rating (AC, kW); both are power, one unit family for the
+    # asset matching (hub.domain.asset_matching).
+    "kWp": (Dimension.POWER, Decimal(1)),
+    "MWp": (Dimension.POWER, Decimal(1000)),
 }
 
 # Units whose base ratio is a division (1 mu = 1/15 ha is not a finite decimal).
@@ -47,7 +52,7 @@ _DIVISORS: dict[str, Decimal] = {"mu": Decimal(15)}
 ACTIVITY_UNITS: frozenset[str] = frozenset(
     {"kWh", "MWh", "pkm", "km", "trip", "kg", "t", "ha", "mu"}
 )
-SIZE_UNITS: frozenset[str] = frozenset({"kW", "MW", "ha", "mu"})
+SIZE_UNITS: frozenset[str] = frozenset({"kW", "MW", "kWp", "MWp", "ha", "mu"})
 ALL_UNITS: frozenset[str] = frozenset(_UNITS)
 
 

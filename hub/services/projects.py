@@ -8,10 +8,12 @@ agreement's act; under ``bureau`` it waits for an officer. A registration a
 check holds (the same asset registered already) stays SUBMITTED whatever the
 agreement.
 
-The same-asset rule is the database's: the registering transaction first
-writes the guards of every fingerprint the asset matches
-(ProjectRepository.guard_assets), so of two registrations of one asset the
-second waits for the first and then finds it.
+The same-asset rule (hub.domain.asset_matching: capacity within a
+tolerance and location within a distance, parcels by boundary overlap or,
+without boundaries, by the discs of their areas) is held by the database:
+the registering transaction first writes the guards of every index key the
+asset could match (hub.services.asset_checks), so of two registrations of
+one asset the second waits for the first and then finds it.
 """
 
 from __future__ import annotations
@@ -21,21 +23,23 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 
 from hub.domain.assessment import assess_project
-from hub.domain.asset_fingerprints import parse_key
+from hub.domain.asset_matching import MATCH_CHECKS
 from hub.domain.checks import CheckResult, fire
 from hub.domain.claims import Decision, decide
 from hub.domain.project_review import AGREEMENT_STEPS, ProjectReviewState, next_state
 from hub.domain.projects import Project, ProjectSubmission
 from hub.domain.signed_payloads import SignedRecord
+from hub.domain.units import Dimension, dimension
 from hub.errors import InvalidRequest
+from hub.geometry.boundaries import ShapelyBoundaries
+from hub.services.asset_checks import AssetMatcher, thresholds_of
+from hub.services.boundary_port import Boundary, BoundaryGeometry, BoundaryRefused
 from hub.services.clock import Clock, system_clock
 from hub.services.signed_writes import UnsignedOnly, WriteAuthenticator, refuse_signed
 from hub.services.transactions import run_in_transaction
 from hub.services.unit_of_work import LedgerEvent, UnitOfWork, UnitOfWorkFactory
 from hub.standard import Standard
 from hub.standard.models import ProjectReview
-
-ASSET_CHECK = "ASSET_ALREADY_REGISTERED"
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,9 +61,12 @@ class ProjectRegistrationService:
         write_retries: int = 8,
         clock: Clock = system_clock,
         authenticate: WriteAuthenticator | UnsignedOnly | None = None,
+        boundaries: BoundaryGeometry | None = None,
     ) -> None:
         self._uow_factory = uow_factory
         self._standard = standard
+        self._geometry = boundaries or ShapelyBoundaries()
+        self._matcher = AssetMatcher(thresholds_of(standard.header.asset_matching), self._geometry)
         self._write_retries = write_retries
         self._clock = clock
         self._authenticate = authenticate or refuse_signed
@@ -83,6 +90,9 @@ class ProjectRegistrationService:
                     },
                 )
         assessments = [assess_project(sub, self._standard) for sub in submissions]
+        read = [
+            self._boundary(sub, a.project) for sub, a in zip(submissions, assessments, strict=True)
+        ]
         agreement = self._standard.agreement(partner)
         registry_reviews = (
             agreement is not None and agreement.project_review is ProjectReview.PARTNER_REGISTRY
@@ -95,15 +105,24 @@ class ProjectRegistrationService:
             ids = {a.project.project_id for a in assessments if a.project is not None}
             existing = uow.projects.get_many(partner, ids) if ids else {}
             results: list[ProjectResult] = []
-            for sub, assessment in zip(submissions, assessments, strict=True):
-                checks = list(assessment.checks)
+            for sub, assessment, (boundary, refused) in zip(
+                submissions, assessments, read, strict=True
+            ):
+                checks = [*assessment.checks, *refused]
                 project = assessment.project
                 if project is None or decide(checks) is Decision.REJECTED:
                     results.append(ProjectResult(sub.project_id, Decision.REJECTED, tuple(checks)))
                     continue
                 before = existing.get(project.project_id)
                 result, stored = _register_one(
-                    uow, project, before, checks, registry_reviews, partner, now, events
+                    uow,
+                    self._matcher,
+                    (project, boundary),
+                    before,
+                    checks,
+                    registry_reviews,
+                    now,
+                    events,
                 )
                 existing[project.project_id] = stored
                 # Answer under the id as the partner sent it (the stored one is stripped).
@@ -116,33 +135,52 @@ class ProjectRegistrationService:
             self._uow_factory, work, retries=self._write_retries, what="projects"
         )
 
+    def _boundary(
+        self, submission: ProjectSubmission, project: Project | None
+    ) -> tuple[Boundary | None, tuple[CheckResult, ...]]:
+        """The parcel boundary the partner gave, or the check refusing it."""
+        text = submission.boundary.strip()
+        if not text or project is None:
+            return None, ()
+        if dimension(project.size_unit) is not Dimension.AREA:
+            reason = f"a boundary is compared for parcels sized by area, not in {project.size_unit}"
+            return None, (fire("BOUNDARY_INVALID", field="boundary", reason=reason),)
+        try:
+            return self._geometry.parse(text, submission.boundary_crs), ()
+        except BoundaryRefused as exc:
+            return None, (fire("BOUNDARY_INVALID", field="boundary", reason=exc.reason),)
+
 
 def _register_one(
     uow: UnitOfWork,
-    project: Project,
+    matcher: AssetMatcher,
+    registering: tuple[Project, Boundary | None],
     before: Project | None,
     checks: list[CheckResult],
     registry_reviews: bool,
-    partner: str,
     now: datetime,
     events: list[LedgerEvent],
 ) -> tuple[ProjectResult, Project]:
     """Store one conforming registration; the result and the project as stored."""
+    project, boundary = registering
+    partner = project.partner
     subject = f"{partner}|{project.project_id}"
     if before is not None:
         # A re-registration changes the partner's data, never the review.
         project = replace(project, review_state=before.review_state)
-    new_asset = project.asset_fingerprint is not None and (
-        before is None or before.asset_fingerprint != project.asset_fingerprint
-    )
-    if new_asset:
-        checks.extend(_same_asset_checks(uow, project))
+    moved = before is None or before.asset_fingerprint != project.asset_fingerprint
+    if not moved and before is not None:
+        moved = _changed(matcher.stored_boundary(uow, before), boundary)
+    if moved and project.asset_fingerprint is not None:
+        checks.extend(matcher.checks(uow, project, boundary))
     if decide(checks) is Decision.HELD and before is not None:
         # The changed registration names an asset registered already: the
         # stored registration stands, unchanged, until the partner sorts it out.
         return ProjectResult(
             project.project_id, Decision.HELD, tuple(checks), before.review_state
         ), before
+    if moved:
+        matcher.store(uow, project, boundary)
     steps: list[tuple[ProjectReviewState, ProjectReviewState]] = []
     if before is None and registry_reviews and decide(checks) is Decision.ACCEPTED:
         state = project.review_state
@@ -161,9 +199,9 @@ def _register_one(
                 # The evidence a reviewer needs: what fired, and which project
                 # holds the same asset.
                 details["checks"] = ", ".join(c.code for c in checks)
-            for check in checks:
-                if check.code == ASSET_CHECK:
-                    details["same_asset"] = check.details["matches"]
+            same = [c.details["matches"] for c in checks if c.code in MATCH_CHECKS]
+            if same:
+                details["same_asset"] = ", ".join(same)
             events.append(LedgerEvent("project", subject, "REGISTERED", partner, now, details))
             events.extend(
                 LedgerEvent(
@@ -180,28 +218,7 @@ def _register_one(
     return ProjectResult(project.project_id, decision, tuple(checks), project.review_state), project
 
 
-def _same_asset_checks(uow: UnitOfWork, project: Project) -> list[CheckResult]:
-    key = project.asset_fingerprint
-    asset = parse_key(key) if key is not None else None
-    if asset is None:
-        return []
-    others = [
-        found
-        for found in uow.projects.guard_assets(asset.match_keys())
-        if (found.partner, found.project_id) != (project.partner, project.project_id)
-    ]
-    if not others:
-        return []
-    first = others[0]
-    return [
-        fire(
-            ASSET_CHECK,
-            field="project_id",
-            family=asset.family,
-            capacity=f"{asset.capacity} {asset.unit}",
-            other_partner=first.partner,
-            other_project_id=first.project_id,
-            other_state=str(first.review_state),
-            matches=", ".join(f"{o.partner}/{o.project_id}" for o in others),
-        )
-    ]
+def _changed(kept: Boundary | None, given: Boundary | None) -> bool:
+    if kept is None or given is None:
+        return (kept is None) != (given is None)
+    return (kept.wkt, kept.crs) != (given.wkt, given.crs)

@@ -26,6 +26,7 @@ from hub.domain.reconciliation import Discrepancy, ReconciliationStatus
 from hub.domain.retirements import Retirement
 from hub.domain.serial_blocks import SerialRange, Series
 from hub.domain.signed_payloads import PartnerKey, SignedRecord
+from hub.services.asset_port import AssetRepository
 from hub.services.certificate_port import CertificateRepository
 from hub.services.mobility_port import MobilityRepository
 from hub.services.points_port import PointsRepository
@@ -680,6 +681,7 @@ class UnitOfWork(Protocol):
 
     claims: ClaimRepository
     projects: ProjectRepository
+    assets: AssetRepository
     supervision: SupervisionRepository
     issuance: IssuanceRepository
     blocks: BlockRepository

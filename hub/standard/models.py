@@ -86,6 +86,23 @@ class SourcedDay(_Model):
     provisional: bool
 
 
+class AssetMatching(_Model):
+    """When two project registrations describe one asset (hub.domain.asset_matching)."""
+
+    capacity_tolerance: Sourced  # share of the larger capacity
+    location_distance_m: Sourced
+    boundary_overlap_share: Sourced  # share of the smaller parcel
+
+    @model_validator(mode="after")
+    def _shares(self) -> AssetMatching:
+        for share in (self.capacity_tolerance, self.boundary_overlap_share):
+            if not 0 <= share.value < 1:
+                raise ValueError("shares are at least 0 and below 1")
+        if self.location_distance_m.value <= 0:
+            raise ValueError("location_distance_m must be positive")
+        return self
+
+
 class StandardHeader(_Model):
     version: Text
     effective_from: Day
@@ -98,6 +115,8 @@ class StandardHeader(_Model):
     # A person's passenger-km in one day across every mobility methodology and
     # partner above which a mobility claim is HELD (hub.domain.mobility).
     person_daily_mobility_pkm: Sourced | None = None
+    # When a new project registration describes an asset already registered.
+    asset_matching: AssetMatching
     notes: list[str] = Field(default_factory=list)
 
     @model_validator(mode="after")

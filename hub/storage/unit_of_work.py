@@ -30,6 +30,7 @@ from hub.domain.issuance import IssuanceState, account_for
 from hub.domain.locks import ClaimLock, LockKind, OriginBlock
 from hub.domain.project_review import ProjectReviewState
 from hub.domain.projects import PartnerProjectStatus, Project
+from hub.services.asset_port import AssetRepository
 from hub.services.certificate_port import CertificateRepository
 from hub.services.mobility_port import MobilityRepository
 from hub.services.points_port import PointsRepository
@@ -59,6 +60,7 @@ from hub.services.unit_of_work import (
     UnitOfWorkFactory,
     VerdictChange,
 )
+from hub.storage.asset_repository import SqlAlchemyAssetRepository
 from hub.storage.audit_repository import SqlAlchemyAuditRepository
 from hub.storage.certificate_repository import SqlAlchemyCertificateRepository
 from hub.storage.claim_bulk import bulk_insert
@@ -791,6 +793,7 @@ class SqlAlchemyUnitOfWork:
 
     claims: ClaimRepository
     projects: ProjectRepository
+    assets: AssetRepository
     supervision: SupervisionRepository
     issuance: IssuanceRepository
     blocks: BlockRepository
@@ -810,6 +813,7 @@ class SqlAlchemyUnitOfWork:
         self._tx = Transaction(engine)
         self.claims = SqlAlchemyClaimRepository(self._tx)
         self.projects = SqlAlchemyProjectRepository(self._tx, clock)
+        self.assets = SqlAlchemyAssetRepository(self._tx)
         self.supervision = SqlAlchemySupervisionRepository(self._tx)
         self.issuance = SqlAlchemyIssuanceRepository(self._tx)
         self.blocks = SqlAlchemyBlockRepository(self._tx, clock)

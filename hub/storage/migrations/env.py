@@ -14,6 +14,7 @@ from alembic import context
 from sqlalchemy import Connection
 
 from hub.storage import (
+    asset_tables,  # noqa: F401  (its tables join Base.metadata)
     certificate_tables,  # noqa: F401  (its tables join Base.metadata)
     merkle_tables,  # noqa: F401  (its tables join Base.metadata)
     points_tables,  # noqa: F401  (its tables join Base.metadata)

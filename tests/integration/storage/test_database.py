@@ -12,6 +12,7 @@ from sqlalchemy import Connection, Engine, inspect, make_url, text
 from sqlalchemy.exc import IntegrityError
 
 from hub.storage import (
+    asset_tables,  # noqa: F401  (its tables join Base.metadata)
     certificate_tables,  # noqa: F401  (its tables join Base.metadata)
     merkle_tables,  # noqa: F401  (its tables join Base.metadata)
     points_tables,  # noqa: F401  (its tables join Base.metadata)
@@ -53,8 +54,10 @@ TABLES = TABLES_0001 | {
     "certificates",
     "merkle_nodes",
     "merkle_tree_heads",
+    "asset_index",
+    "project_boundaries",
 }
-HEAD = "0011_transparency_log"
+HEAD = "0012_asset_index"
 
 
 def _tables(engine: Engine) -> set[str]:

@@ -1,0 +1,1 @@
+"""Geometry on a well-kept library (shapely on GEOS), behind hub.services.boundary_port."""
