@@ -14,7 +14,7 @@ import base64
 import io
 import zipfile
 from datetime import UTC, datetime
-from typing import Annotated
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, FastAPI, Query, Request
 from fastapi.responses import HTMLResponse, Response
@@ -22,7 +22,8 @@ from fastapi.responses import HTMLResponse, Response
 from hub.domain.reconciliation import EXCHANGE
 from hub.errors import InvalidRequest
 from hub.http_api.console import Viewer, _page
-from hub.http_api.disclosure_api import ERRORS
+from hub.http_api.disclosure_api import _WHOLE, ERRORS, _one_value_each, _written
+from hub.interchange.annual_report import FIRST_YEAR
 from hub.interchange.cadt_files import export_files
 from hub.interchange.report_files import MEDIA_TYPES, render_report
 from hub.services.exports import (
@@ -34,7 +35,28 @@ from hub.services.exports import (
 )
 
 RECEIPT_HEADER = "X-Carbonhub-Receipt"
-router = APIRouter()
+# Like the disclosure's: a repeated parameter is refused, not narrowed to its last value.
+router = APIRouter(dependencies=[Depends(_one_value_each)])
+_FILE = {"schema": {"type": "string", "format": "binary"}}
+CADT_OK: dict[int | str, dict[str, Any]] = {
+    200: {
+        "content": {"application/json": {"schema": {"type": "object"}}, "application/zip": _FILE},
+        "description": "CAD Trust v2 records: one JSON document, or a zip of the upload workbooks",
+    },
+    **ERRORS,
+}
+REPORT_OK: dict[int | str, dict[str, Any]] = {
+    200: {
+        "content": {
+            "application/json": {"schema": {"type": "object"}},
+            MEDIA_TYPES["xlsx"]: _FILE,
+            "text/html": {"schema": {"type": "string"}},
+        },
+        "description": "the report; its receipt in the X-Carbonhub-Receipt header",
+        "headers": {RECEIPT_HEADER: {"schema": {"type": "string"}}},
+    },
+    **ERRORS,
+}
 
 
 def exports(request: Request) -> ExportService:
@@ -43,13 +65,27 @@ def exports(request: Request) -> ExportService:
 
 
 Exports = Annotated[ExportService, Depends(exports)]
-Format = Annotated[str, Query(max_length=10, description="json or xlsx (a zip of workbooks)")]
-ReportFormat = Annotated[str, Query(max_length=10, description="json, xlsx or html")]
-Partner = Annotated[str, Query(max_length=64, description="the partner, e.g. CN-HK")]
-Year = Annotated[int, Query(ge=0, le=9999, description="the calendar year (UTC)")]
+# Closed lists in the document: another format is REQUEST_INVALID here (the
+# command line answers EXPORT_FORMAT_UNKNOWN).
+Format = Annotated[Literal["json", "xlsx"], Query(description="json, or xlsx: a zip of workbooks")]
+ReportFormat = Annotated[Literal["json", "xlsx", "html"], Query(description="the report's format")]
+Partner = Annotated[
+    str,
+    Query(max_length=64, pattern=r"\S", description="the partner, e.g. CN-HK, in any case"),
+]
+Year = Annotated[
+    int,
+    Query(ge=FIRST_YEAR, le=9999, description="the calendar year (UTC), up to the current one"),
+    _WHOLE,
+]
+_INSTANT = _written(
+    r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]+)?(Z|[+-][0-9]{2}:[0-9]{2})",
+    "an RFC 3339 time with its zone",
+)
 Since = Annotated[
     datetime | None,
     Query(description="only records changed at or after this RFC 3339 time (with its zone)"),
+    _INSTANT,
 ]
 
 
@@ -98,7 +134,7 @@ def _report_answer(
     return Response(signed.data, media_type=MEDIA_TYPES[wanted], headers=headers)
 
 
-@router.get("/api/v1/exports/cadt", responses=ERRORS, tags=["exports"])
+@router.get("/api/v1/exports/cadt", responses=CADT_OK, tags=["exports"])
 def cadt_export(
     request: Request, service: Exports, since: Since = None, format: Format = "json"
 ) -> Response:
@@ -107,7 +143,7 @@ def cadt_export(
     return _cadt_answer(service, request, format, since)
 
 
-@router.get("/api/v1/reports/annual", responses=ERRORS, tags=["exports"])
+@router.get("/api/v1/reports/annual", responses=REPORT_OK, tags=["exports"])
 def annual_report(
     service: Exports, partner: Partner, year: Year, format: ReportFormat = "json"
 ) -> Response:

@@ -158,13 +158,14 @@ def test_api_export_as_workbooks_and_since(live: LiveLedger, tmp_path: Path) -> 
     ("path", "params", "code"),
     [
         ("/api/v1/reports/annual", {"partner": "XX-NOPE", "year": YEAR}, "PARTNER_UNKNOWN"),
-        ("/api/v1/reports/annual", {"partner": PARTNER, "year": 1999}, "REPORT_YEAR_INVALID"),
+        ("/api/v1/reports/annual", {"partner": PARTNER, "year": 2999}, "REPORT_YEAR_INVALID"),
+        ("/api/v1/reports/annual", {"partner": PARTNER, "year": 1999}, "REQUEST_INVALID"),
         (
             "/api/v1/reports/annual",
             {"partner": PARTNER, "year": YEAR, "format": "pdf"},
-            "EXPORT_FORMAT_UNKNOWN",
+            "REQUEST_INVALID",
         ),
-        ("/api/v1/exports/cadt", {"format": "csv"}, "EXPORT_FORMAT_UNKNOWN"),
+        ("/api/v1/exports/cadt", {"format": "csv"}, "REQUEST_INVALID"),
         ("/api/v1/exports/cadt", {"since": "2026-01-01T00:00:00"}, "REQUEST_INVALID"),
     ],
 )
