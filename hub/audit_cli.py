@@ -34,6 +34,11 @@ from hub.domain.audit_chain import AuditReport, Checkpoint, ProblemKind
 from hub.domain.published_checkpoint import published
 from hub.errors import HubError
 from hub.services.audit import DEFAULT_BATCH, AuditService, held_checkpoints
+from hub.services.transparency import (
+    TransparencyLog,
+    published_consistency,
+    published_inclusion,
+)
 from hub.services.transparency_verify import TreeReport, verify_tree
 from hub.settings import load_settings
 
@@ -299,3 +304,60 @@ def checkpoint(
         )
     if tree_head is not None:
         typer.echo(f"signed tree head of {tree_head.tree_size} events (root {tree_head.root_hash})")
+
+
+def _transparency(service: AuditService) -> TransparencyLog:
+    if service.transparency is None:  # only a hub over SQL storage keeps the tree
+        errors.print("[red]TRANSPARENCY_NO_TREE_HEAD[/red]: this hub keeps no transparency log")
+        raise typer.Exit(EXIT_TAMPERED)
+    return service.transparency
+
+
+@audit_app.command("prove")
+def prove(
+    data_dir: DataDir = None,
+    database_url: DatabaseUrl = None,
+    pki_dir: PkiDir = None,
+    config: ConfigFile = None,
+    event: Annotated[int | None, typer.Option("--event", min=1, help="the event's seq")] = None,
+    claim: Annotated[
+        str | None, typer.Option("--claim", help="a claim's id: its first event, with its bytes")
+    ] = None,
+    tree_size: Annotated[
+        int | None,
+        typer.Option("--tree-size", min=1, help="a signed tree head's size (default: latest)"),
+    ] = None,
+) -> None:
+    """Print the inclusion proof of one audit event in a signed tree head, as
+    JSON: the same as GET /api/v1/audit/proofs/inclusion (docs/transparency-log.md).
+    Exit 1 with a coded line when the event or tree head is unknown."""
+    if (event is None) == (claim is None):
+        errors.print("[red]TRANSPARENCY_RANGE_INVALID[/red]: give one of --event or --claim")
+        raise typer.Exit(EXIT_SETUP)
+    with _audit(data_dir, database_url, pki_dir, config) as service:
+        try:
+            answer = _transparency(service).inclusion(
+                seq=event, claim_id=claim, tree_size=tree_size
+            )
+        except HubError as error:
+            raise _refused(error, EXIT_TAMPERED) from error
+    typer.echo(json.dumps(published_inclusion(answer), indent=2, ensure_ascii=False))
+
+
+@audit_app.command("consistency")
+def consistency(
+    first: Annotated[int, typer.Option("--first", min=1, help="the earlier tree head's size")],
+    second: Annotated[int, typer.Option("--second", min=1, help="the later tree head's size")],
+    data_dir: DataDir = None,
+    database_url: DatabaseUrl = None,
+    pki_dir: PkiDir = None,
+    config: ConfigFile = None,
+) -> None:
+    """Print the consistency proof between two signed tree heads, as JSON: the
+    same as GET /api/v1/audit/proofs/consistency (docs/transparency-log.md)."""
+    with _audit(data_dir, database_url, pki_dir, config) as service:
+        try:
+            answer = _transparency(service).consistency(first, second)
+        except HubError as error:
+            raise _refused(error, EXIT_TAMPERED) from error
+    typer.echo(json.dumps(published_consistency(answer), indent=2, ensure_ascii=False))

@@ -12,7 +12,11 @@ from pydantic import BaseModel, Field
 from hub.domain.tree_head import published_tree_head
 from hub.errors import InvalidRequest, NotFound
 from hub.http_api.error_mapping import ErrorBody
-from hub.services.transparency import TransparencyLog
+from hub.services.transparency import (
+    TransparencyLog,
+    published_consistency,
+    published_inclusion,
+)
 
 if TYPE_CHECKING:
     from hub.bootstrap import Hub
@@ -130,14 +134,7 @@ def inclusion(
                 "TRANSPARENCY_RANGE_INVALID", "seqs and sizes are whole numbers from 1"
             )
     answer = log.inclusion(seq=event, claim_id=claim, tree_size=tree_size)
-    return InclusionOut(
-        leaf_index=answer.leaf_index,
-        seq=answer.seq,
-        leaf_hash=answer.leaf_hash.hex(),
-        event=None if answer.event is None else answer.event.decode("utf-8", "replace"),
-        audit_path=[h.hex() for h in answer.audit_path],
-        tree_head=TreeHeadOut(**published_tree_head(answer.tree_head)),
-    )
+    return InclusionOut(**published_inclusion(answer))
 
 
 @router.get("/proofs/consistency", response_model=ConsistencyOut, responses=_ERRORS)
@@ -148,11 +145,4 @@ def consistency(log: Log, first: int, second: int) -> ConsistencyOut:
         raise InvalidRequest(
             "TRANSPARENCY_RANGE_INVALID", "sizes are whole numbers from 1, first <= second"
         )
-    answer = log.consistency(first, second)
-    return ConsistencyOut(
-        first=first,
-        second=second,
-        consistency_path=[h.hex() for h in answer.consistency_path],
-        first_tree_head=TreeHeadOut(**published_tree_head(answer.first)),
-        second_tree_head=TreeHeadOut(**published_tree_head(answer.second)),
-    )
+    return ConsistencyOut(**published_consistency(log.consistency(first, second)))

@@ -20,7 +20,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Collection
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Any, Protocol
 
 from hub.domain.audit_chain import link
 from hub.domain.merkle import (
@@ -34,7 +34,12 @@ from hub.domain.merkle import (
     subtree_of,
     subtrees_needed,
 )
-from hub.domain.tree_head import TreeHead, leaf_bytes, tree_head_statement
+from hub.domain.tree_head import (
+    TreeHead,
+    leaf_bytes,
+    published_tree_head,
+    tree_head_statement,
+)
 from hub.errors import FailedPrecondition, InvalidRequest, NotFound
 from hub.services.clock import Clock
 from hub.services.transparency_port import TreeStore, TreeStoreFactory
@@ -46,6 +51,8 @@ __all__ = [
     "TransparencyLog",
     "TreeHeadSigner",
     "TreeHeadVerifier",
+    "published_consistency",
+    "published_inclusion",
 ]
 
 log = logging.getLogger(__name__)
@@ -306,3 +313,26 @@ class TransparencyLog:
             )
             path = consistency_proof(first, second, subtree)
         return ConsistencyAnswer(earlier, later, path)
+
+
+def published_inclusion(answer: InclusionAnswer) -> dict[str, Any]:
+    """The JSON of an inclusion proof, as the HTTP API and `audit prove` give it."""
+    return {
+        "leaf_index": answer.leaf_index,
+        "seq": answer.seq,
+        "leaf_hash": answer.leaf_hash.hex(),
+        "event": None if answer.event is None else answer.event.decode("utf-8", "replace"),
+        "audit_path": [h.hex() for h in answer.audit_path],
+        "tree_head": published_tree_head(answer.tree_head),
+    }
+
+
+def published_consistency(answer: ConsistencyAnswer) -> dict[str, Any]:
+    """The JSON of a consistency proof, as the HTTP API and `audit consistency` give it."""
+    return {
+        "first": answer.first.tree_size,
+        "second": answer.second.tree_size,
+        "consistency_path": [h.hex() for h in answer.consistency_path],
+        "first_tree_head": published_tree_head(answer.first),
+        "second_tree_head": published_tree_head(answer.second),
+    }

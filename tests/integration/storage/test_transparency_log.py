@@ -31,7 +31,7 @@ from hub.storage.merkle_repository import SqlAlchemyTreeStores
 from hub.storage.unit_of_work import SqlAlchemyUnitOfWorkFactory
 from hub.trust.audit_signing import audit_service, transparency_log
 from hub.trust.key_files import write_ed25519_keypair
-from tests.integration.storage.test_audit_checkpoints_held import append, rewrite_actor, sql
+from tests.integration.storage.test_audit_checkpoints_held import T0, append, rewrite_actor, sql
 
 
 @pytest.fixture
@@ -246,3 +246,48 @@ def test_audit_verify_names_an_edited_tree_a_forged_head_and_a_rebuilt_tree(
     code, output = _verify(migrated_url, pki_dir)
     assert code == 1
     assert "TRANSPARENCY LOG TAMPERED: TREE_HEAD_FORGED" in output
+
+
+def test_audit_prove_and_consistency_print_what_the_api_serves(
+    hub_audit: AuditService,
+    factory: SqlAlchemyUnitOfWorkFactory,
+    migrated_url: str,
+    pki_dir: Path,
+) -> None:
+    import json
+
+    from hub.cli import app
+    from hub.services.unit_of_work import LedgerEvent
+
+    append(factory, 1, 2)
+    with factory() as uow:
+        uow.events.append(
+            [LedgerEvent("claim", "C-9", "ACCEPTED", "CN-GD", T0, {"record_id": "GD-9"})]
+        )
+        uow.commit()
+    _publish(hub_audit)
+    append(factory, 4, 5)
+    _publish(hub_audit)
+    where = ["--database-url", migrated_url, "--pki-dir", str(pki_dir)]
+    runner = CliRunner()
+    proved = runner.invoke(app, ["audit", "prove", "--claim", "C-9", "--tree-size", "3", *where])
+    assert proved.exit_code == 0, proved.output
+    answer = json.loads(proved.output)
+    assert answer["seq"] == 3 and '"subject_id":"C-9"' in answer["event"]
+    root = bytes.fromhex(answer["tree_head"]["root_hash"])
+    path = [bytes.fromhex(h) for h in answer["audit_path"]]
+    assert verify_inclusion(2, 3, leaf_hash(answer["event"].encode()), path, root)
+    grown = runner.invoke(app, ["audit", "consistency", "--first", "3", "--second", "5", *where])
+    assert grown.exit_code == 0, grown.output
+    proof = json.loads(grown.output)
+    assert verify_consistency(
+        3,
+        5,
+        bytes.fromhex(proof["first_tree_head"]["root_hash"]),
+        bytes.fromhex(proof["second_tree_head"]["root_hash"]),
+        [bytes.fromhex(h) for h in proof["consistency_path"]],
+    )
+    unknown = runner.invoke(app, ["audit", "prove", "--event", "99", *where])
+    assert unknown.exit_code == 1 and "TRANSPARENCY_EVENT_UNKNOWN" in unknown.output
+    beyond = runner.invoke(app, ["audit", "prove", "--event", "1", "--tree-size", "9", *where])
+    assert beyond.exit_code == 1 and "TRANSPARENCY_TREE_SIZE_BEYOND_HEAD" in beyond.output
