@@ -89,6 +89,7 @@ class Hub:
                 reconciliations=self.reconciliations,
                 receipts=receipts,
                 max_claims_per_envelope=self.settings.max_claims_per_envelope,
+                points=self.points,
             ),
             exchange=ExchangeServicer(self.exchange, self.reconciliations, receipts=receipts),
             bureau=BureauServicer(self.bureau, self.reconciliations, receipts=receipts),
@@ -128,7 +129,6 @@ class Hub:
             settings=self.settings,
             partner_names=partner_names(self.standard),
         )
-
 
     def exports(self) -> ExportService:
         """The CAD Trust export and the annual reports: read on the read-only
@@ -217,6 +217,6 @@ def build_hub(settings: HubSettings, clock: Clock = system_clock, *, existing: b
             window_seconds=settings.login_window,
         ),
         read_engine=read_engine,
-        points=PointsService(uow_factory, clock, write_retries=retries),
+        points=PointsService(uow_factory, clock, write_retries=retries, authenticate=authenticate),
         metrics=HubMetrics(ledger=lambda: ledger_status(read_engine)),
     )

@@ -115,6 +115,10 @@ class PartnerStub:
         stub = self._stub(self._who(request.partner))
         return stub.AttestAccountingAdjustment(signed, **kwargs)  # type: ignore[no-any-return]
 
+    def RedeemPoints(self, request: pb.RedeemPointsRequest, **kwargs: Any) -> pb.PointsRedemption:
+        signed = self.sign(PayloadType.POINTS_REDEMPTION, request)
+        return self._stub(self._who(request.partner)).RedeemPoints(signed, **kwargs)  # type: ignore[no-any-return]
+
     def __getattr__(self, name: str) -> Any:
         # Reads (GetClaimStatus, reconciliation, sequence) need no signature:
         # they go out on the channel of the partner the stub acts as.

@@ -1,9 +1,9 @@
 """Partners' signed writes: what is signed, how, and the rules on keys and sequence.
 
 A partner signs the serialized bytes of each write (a claim envelope, a
-project registration, an attestation) with its Ed25519 key, over DSSE v1's
-pre-authentication encoding, so a signature made for one kind of payload can
-never be replayed as another. The hub verifies the bytes as they arrived and
+project registration, an attestation, a points redemption) with its Ed25519
+key, over DSSE v1's pre-authentication encoding, so a signature made for
+one kind of payload can never be replayed as another. The hub verifies the bytes as they arrived and
 keeps them with the signature: that pair is the non-repudiable record.
 
 Each payload carries the partner's sequence number, strictly increasing over
@@ -28,6 +28,7 @@ class PayloadType(StrEnum):
     PROJECTS = "carbonhub.v1.RegisterProjectsRequest"
     SOURCE_CANCELLATION = "carbonhub.v1.SourceCancellationAttestation"
     ACCOUNTING_ADJUSTMENT = "carbonhub.v1.AccountingAdjustmentAttestation"
+    POINTS_REDEMPTION = "carbonhub.v1.RedeemPointsRequest"
 
 
 RECEIPT_TYPE = "application/vnd.carbonhub.receipt+json"

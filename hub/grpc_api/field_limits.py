@@ -188,6 +188,16 @@ LIMITS: dict[str, Limit] = {_V1 + name: limit for name, limit in (
     ("GetPartnerSequenceRequest.partner", PARTNER_CODE),
     ("GetClaimStatusRequest.partner", PARTNER_CODE),
     ("GetClaimStatusRequest.record_id", ident(ID)),
+    # Carbon points (docs/points.md)
+    ("RedeemPointsRequest.partner", PARTNER_CODE),
+    ("RedeemPointsRequest.sequence", SEQUENCE),
+    ("RedeemPointsRequest.redemption_id", ident(ID, "points_entries.redemption_id", note="empty: REDEMPTION_ID_INVALID")),
+    ("RedeemPointsRequest.person_pseudonym", ident(ID, "points_entries.person", "points_balances.person")),
+    ("RedeemPointsRequest.points", integer(0, INT64_MAX, "points_entries.points", note="0 (unset) is refused as POINTS_NOT_POSITIVE")),
+    ("RedeemPointsRequest.purpose", text(note="kept in the redemption's audit event")),
+    ("RedeemPointsRequest.redeemed_at", ident(NUMBER, note="RFC 3339 with an offset (else REDEMPTION_MALFORMED); empty: not stated")),
+    ("GetPointsBalanceRequest.partner", PARTNER_CODE),
+    ("GetPointsBalanceRequest.person_pseudonym", ident(ID)),
     # Reconciliation (PartnerService and ExchangeService)
     ("ListReconciliationRequestsRequest.partner", PARTNER_CODE),
     ("SubmitReconciliationRequest.reconciliation_id", ident(64, "reconciliations.reconciliation_id")),

@@ -14,7 +14,7 @@ from hub.domain.issuance import ClaimState
 from hub.domain.reconciliation import EXCHANGE
 from hub.domain.signed_payloads import PayloadType, SignedRecord
 from hub.errors import HubError, InvalidRequest, NotFound, PermissionDenied, TooLarge
-from hub.grpc_api import conversion, field_checks, ledger_conversion
+from hub.grpc_api import conversion, field_checks, ledger_conversion, points_conversion
 from hub.grpc_api.generated.carbonhub.v1 import ledger_pb2 as ledger_pb
 from hub.grpc_api.generated.carbonhub.v1 import partner_pb2 as pb
 from hub.grpc_api.generated.carbonhub.v1 import partner_pb2_grpc as pb_grpc
@@ -23,6 +23,7 @@ from hub.grpc_api.signed_payloads import open_payload, require_acts_for
 from hub.grpc_api.status_mapping import abort
 from hub.services.attestation import AttestationService
 from hub.services.ingestion import ClaimStatus, IngestionService
+from hub.services.points import PointsService
 from hub.services.projects import ProjectRegistrationService, ProjectResult
 from hub.services.reconciliation import ReconciliationService
 from hub.trust.receipts import ReceiptSigner, claim_status_statement
@@ -40,6 +41,7 @@ class PartnerServicer(pb_grpc.PartnerServiceServicer):
         reconciliations: ReconciliationService,
         receipts: ReceiptSigner,
         max_claims_per_envelope: int,
+        points: PointsService,
     ) -> None:
         self._ingestion = ingestion
         self._projects = projects
@@ -47,6 +49,7 @@ class PartnerServicer(pb_grpc.PartnerServiceServicer):
         self._reconciliations = reconciliations
         self._receipts = receipts
         self._max_claims = max_claims_per_envelope
+        self._points = points
 
     def SubmitClaims(
         self, request_iterator: Iterator[ledger_pb.SignedPayload], context: grpc.ServicerContext
@@ -238,6 +241,44 @@ class PartnerServicer(pb_grpc.PartnerServiceServicer):
                 signed=record,
             )
             return ledger_conversion.attestation_result_to_proto(outcome)
+        except HubError as error:
+            abort(context, error)
+
+    def RedeemPoints(
+        self, signed: ledger_pb.SignedPayload, context: grpc.ServicerContext
+    ) -> pb.PointsRedemption:
+        try:
+            request, record = open_payload(
+                signed,
+                PayloadType.POINTS_REDEMPTION,
+                pb.RedeemPointsRequest(),
+                caller(),
+                self._points.check_signature,
+            )
+            args = points_conversion.redemption_from_proto(request)
+            redemption = self._points.redeem(
+                args.partner,
+                args.person,
+                args.redemption_id,
+                args.points,
+                purpose=args.purpose,
+                redeemed_at=args.redeemed_at,
+                signed=record,
+            )
+            return points_conversion.redemption_to_proto(redemption)
+        except HubError as error:
+            abort(context, error)
+
+    def GetPointsBalance(
+        self, request: pb.GetPointsBalanceRequest, context: grpc.ServicerContext
+    ) -> pb.PointsBalance:
+        try:
+            field_checks.check(request)
+            partner = _required(request.partner, "partner")
+            require_acts_for(caller(), partner)
+            person = request.person_pseudonym.strip()
+            statement = self._points.statement(partner, person)
+            return points_conversion.balance_to_proto(partner, person, statement)
         except HubError as error:
             abort(context, error)
 

@@ -313,5 +313,13 @@ SECTION = Section(
             "兑换的积分须为正整数。",
             "兌換的積分須為正整數。",
         ),
+        Reason(
+            "REDEMPTION_MALFORMED",
+            ErrorKind.INVALID_ARGUMENT,
+            "PartnerService.RedeemPoints",
+            "The redemption's redeemed_at is not RFC 3339 with an offset. Nothing was redeemed.",
+            "兑换的 redeemed_at 不是带时区偏移的 RFC 3339 时间。未作兑换。",
+            "兌換的 redeemed_at 不是帶時區偏移的 RFC 3339 時間。未作兌換。",
+        ),
     ),
 )

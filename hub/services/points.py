@@ -37,9 +37,12 @@ from hub.domain.points import (
     redeem,
     reversal_of,
 )
+from hub.domain.points_statement import PointsStatement, points_statement
+from hub.domain.signed_payloads import SignedRecord
 from hub.errors import FailedPrecondition, InvalidRequest, NotFound
 from hub.services.clock import Clock
 from hub.services.points_port import LedgerPointsEntry, PointsMonth
+from hub.services.signed_writes import UnsignedOnly, WriteAuthenticator, refuse_signed
 from hub.services.transactions import run_in_transaction
 from hub.services.unit_of_work import LedgerEvent, NewClaimRecord, UnitOfWork, UnitOfWorkFactory
 
@@ -213,14 +216,42 @@ class PointsService:
         clock: Clock,
         *,
         write_retries: int = 8,
+        authenticate: WriteAuthenticator | UnsignedOnly | None = None,
     ) -> None:
         self._uow_factory = uow_factory
         self._clock = clock
         self._retries = write_retries
+        self._authenticate = authenticate or refuse_signed
 
-    def redeem(self, partner: str, person: str, redemption_id: str, points: int) -> Redemption:
+    def check_signature(
+        self, payload_type: str, payload: bytes, key_id: str, signature: bytes
+    ) -> None:
+        """Verify a signed redemption's bytes before they are parsed."""
+        self._authenticate.check_signature(
+            self._uow_factory, payload_type, payload, key_id, signature
+        )
+
+    def redeem(
+        self,
+        partner: str,
+        person: str,
+        redemption_id: str,
+        points: int,
+        *,
+        purpose: str = "",
+        redeemed_at: datetime | None = None,
+        signed: SignedRecord | None = None,
+    ) -> Redemption:
         """Deregister ``points`` of ``person`` with ``partner``, once per
-        ``redemption_id``: the same request again answers the same."""
+        ``redemption_id``: the same request again answers the same.
+
+        ``signed``: the partner's signed redemption, checked (key, sequence)
+        first in the transaction and kept last with the entry; the same
+        redemption sent again under a new sequence is recorded as a signed
+        write too (it used its number), but deregisters nothing more. A
+        refused redemption keeps nothing and consumes no sequence number.
+        ``purpose`` and ``redeemed_at`` (the partner's own time) go into the
+        audit event."""
         person, redemption_id = person.strip(), redemption_id.strip()
         if not redemption_id or len(redemption_id) > REDEMPTION_ID_MAX:
             raise InvalidRequest(
@@ -235,6 +266,7 @@ class PointsService:
 
         def work(uow: UnitOfWork) -> Redemption:
             now = self._clock()
+            self._authenticate(uow, signed, now)
             uow.points.lock_persons({(partner, person)})
             earlier = uow.points.redemption(partner, redemption_id)
             balance = self._known_balance(uow, partner, person)
@@ -246,6 +278,7 @@ class PointsService:
             )
             details = {"redemption_id": redemption_id, "points": str(points)}
             if outcome.verdict is RedemptionVerdict.ALREADY_REDEEMED:
+                self._authenticate.keep(uow, signed, now)
                 return Redemption(partner, person, redemption_id, points, balance, True)
             if outcome.verdict is RedemptionVerdict.CONFLICT:
                 raise FailedPrecondition(
@@ -279,10 +312,18 @@ class PointsService:
                         "POINTS_REDEEMED",
                         partner,
                         now,
-                        {**details, "person": person, "balance": str(outcome.balance)},
+                        {
+                            **details,
+                            "person": person,
+                            "balance": str(outcome.balance),
+                            **({"purpose": purpose} if purpose else {}),
+                            **({"redeemed_at": redeemed_at.isoformat()} if redeemed_at else {}),
+                            **({"sequence": str(signed.sequence)} if signed else {}),
+                        },
                     )
                 ]
             )
+            self._authenticate.keep(uow, signed, now)
             return Redemption(partner, person, redemption_id, points, outcome.balance, False)
 
         return run_in_transaction(
@@ -295,6 +336,14 @@ class PointsService:
         is not told)."""
         with self._uow_factory() as uow:
             return self._known_balance(uow, partner, person.strip())
+
+    def statement(self, partner: str, person: str) -> PointsStatement:
+        """The person's points with ``partner`` summed up; PERSON_NOT_REPORTED
+        as for ``balance``."""
+        person = person.strip()
+        with self._uow_factory() as uow:
+            self._known_balance(uow, partner, person)
+            return points_statement(_domain(uow.points.entries(partner, person)))
 
     @staticmethod
     def _known_balance(uow: UnitOfWork, partner: str, person: str) -> int:

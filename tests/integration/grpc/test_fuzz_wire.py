@@ -52,6 +52,7 @@ from tests.integration.grpc.ledger_helpers import (
     running_hub,
     submit,
 )
+from tests.integration.grpc.test_person_travel_wire import PERSON, gd_trip
 
 TIMEOUT = 30.0  # seconds: a hung call fails as DEADLINE_EXCEEDED without ErrorInfo
 FORBIDDEN = frozenset({grpc.StatusCode.INTERNAL, grpc.StatusCode.UNKNOWN})
@@ -193,6 +194,9 @@ def wire(tmp_path_factory: pytest.TempPathFactory, wire_database: str) -> Iterat
         (awaiting,) = submit(running.partner, pv_claim("FUZZ-AWAIT-1", 2, 4, ORIGIN_SERIAL))
         hk = hk_solar_claim("FUZZ-HK-1")
         submit(running.partner, hk, partner="CN-HK")
+        # A commuter with carbon points, for the redemptions to reach the ledger.
+        (trip,) = submit(running.partner, gd_trip("FUZZ-TRIP-1", "GD-METRO", "08:00", "08:30"))
+        assert trip.decision == pb.DECISION_ACCEPTED, trip
         key = Signer.from_file(running.clients.trust.signing_keys["CN-GD"])
         yield Wire(running, key, block_id, awaiting.claim_id, hk.adjustment_ref)
     print(f"\n{TALLY.summary()}")
@@ -426,6 +430,7 @@ SIGNED_METHODS = {
     "RegisterProjects": PayloadType.PROJECTS,
     "AttestSourceCancellation": PayloadType.SOURCE_CANCELLATION,
     "AttestAccountingAdjustment": PayloadType.ACCOUNTING_ADJUSTMENT,
+    "RedeemPoints": PayloadType.POINTS_REDEMPTION,
 }
 VALID_MESSAGES: list[Message] = [
     pb.ClaimEnvelope(
@@ -437,6 +442,9 @@ VALID_MESSAGES: list[Message] = [
         partner="CN-GD", reference="r", status="ADJUSTMENT_STATUS_COMMITTED", sequence=10**6
     ),
     pb.ClaimEnvelope(partner="CN-HK", sequence=10**6),
+    pb.RedeemPointsRequest(
+        partner="CN-GD", redemption_id="R", person_pseudonym=PERSON, points=1, sequence=10**6
+    ),
 ]
 valid_bytes = st.sampled_from(VALID_MESSAGES).map(lambda m: m.SerializeToString())
 
@@ -623,6 +631,7 @@ SEQUENCE_FIELD = {
     "RegisterProjects": 4,
     "AttestSourceCancellation": 7,
     "AttestAccountingAdjustment": 6,
+    "RedeemPoints": 2,
 }
 
 
@@ -731,6 +740,31 @@ def test_signed_fuzzed_adjustments_get_results_or_coded_refusals(
     _check_attestation(result)
 
 
+@FUZZ
+@given(
+    redemption=st.builds(
+        pb.RedeemPointsRequest,
+        partner=mostly("CN-GD", st.one_of(st.just("CN-HK"), weird_text)),
+        redemption_id=st.one_of(st.sampled_from(["FUZZ-R-1", "FUZZ-R-2", ""]), weird_text),
+        person_pseudonym=mostly(PERSON, weird_text),
+        points=st.one_of(st.integers(0, 3), st.integers(0, 2**64 - 1)),
+        purpose=weird_text,
+        redeemed_at=st.one_of(st.just(""), rfc3339_text),
+    )
+)
+def test_signed_fuzzed_redemptions_get_answers_or_coded_refusals(
+    wire: Wire, redemption: pb.RedeemPointsRequest
+) -> None:
+    result = answer(
+        "redemptions",
+        "RedeemPoints",
+        lambda: wire.running.partner.RedeemPoints(redemption, timeout=TIMEOUT),
+    )
+    if result is not None:
+        # Only a person Guangdong reported, and never more than they had.
+        assert result.person_pseudonym == PERSON and result.points > 0, result
+
+
 # -- 3. unary reads, reconciliation and the exchange ---------------------------
 
 totals = st.lists(
@@ -761,6 +795,7 @@ PARTNER_READS = [
     "GetPartnerSequence",
     "ListReconciliationRequests",
     "SubmitReconciliation",
+    "GetPointsBalance",
 ]
 
 
@@ -792,6 +827,9 @@ def test_partner_reads_with_fuzzed_fields_get_coded_or_normal_answers(
         request = pb.GetPartnerSequenceRequest(partner=partner)
     elif method == "ListReconciliationRequests":
         request = ledger_pb.ListReconciliationRequestsRequest(partner=partner)
+    elif method == "GetPointsBalance":
+        person = PERSON if record_id == "FUZZ-BLOCK-1" else record_id
+        request = pb.GetPointsBalanceRequest(partner=partner, person_pseudonym=person)
     else:
         for holding in holdings:
             swap_real(holding, "FUZZ-BLOCK-1")

@@ -53,7 +53,14 @@ def test_names_are_full_method_names() -> None:
     assert "/carbonhub.v1.PartnerService/SubmitClaims" in POLICY
     assert "/carbonhub.v1.ExchangeService/StreamBlocks" in POLICY
     assert "/carbonhub.v1.BureauService/CancelBlock" in POLICY
-    assert len(ALL_METHODS) == 18
+    assert len(ALL_METHODS) == 20
+
+
+def test_only_partners_reach_carbon_points() -> None:
+    # A person's points are the partner's to redeem and read: not the bureau's
+    # (it has `carbon-hub points`), not the exchange's.
+    for name in ("RedeemPoints", "GetPointsBalance"):
+        assert POLICY[f"/carbonhub.v1.PartnerService/{name}"] == {Role.PARTNER}
 
 
 def test_partner_service() -> None:

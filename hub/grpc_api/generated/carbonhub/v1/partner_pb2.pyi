@@ -405,3 +405,67 @@ class AttestationResult(_message.Message):
     claim_ids: _containers.RepeatedScalarFieldContainer[str]
     block_ids: _containers.RepeatedScalarFieldContainer[str]
     def __init__(self, accepted: _Optional[bool] = ..., replay: _Optional[bool] = ..., checks: _Optional[_Iterable[_Union[CheckResult, _Mapping]]] = ..., claim_ids: _Optional[_Iterable[str]] = ..., block_ids: _Optional[_Iterable[str]] = ...) -> None: ...
+
+class RedeemPointsRequest(_message.Message):
+    __slots__ = ("partner", "sequence", "redemption_id", "person_pseudonym", "points", "purpose", "redeemed_at")
+    PARTNER_FIELD_NUMBER: _ClassVar[int]
+    SEQUENCE_FIELD_NUMBER: _ClassVar[int]
+    REDEMPTION_ID_FIELD_NUMBER: _ClassVar[int]
+    PERSON_PSEUDONYM_FIELD_NUMBER: _ClassVar[int]
+    POINTS_FIELD_NUMBER: _ClassVar[int]
+    PURPOSE_FIELD_NUMBER: _ClassVar[int]
+    REDEEMED_AT_FIELD_NUMBER: _ClassVar[int]
+    partner: str
+    sequence: int
+    redemption_id: str
+    person_pseudonym: str
+    points: int
+    purpose: str
+    redeemed_at: str
+    def __init__(self, partner: _Optional[str] = ..., sequence: _Optional[int] = ..., redemption_id: _Optional[str] = ..., person_pseudonym: _Optional[str] = ..., points: _Optional[int] = ..., purpose: _Optional[str] = ..., redeemed_at: _Optional[str] = ...) -> None: ...
+
+class PointsRedemption(_message.Message):
+    __slots__ = ("partner", "redemption_id", "person_pseudonym", "points", "balance", "repeated")
+    PARTNER_FIELD_NUMBER: _ClassVar[int]
+    REDEMPTION_ID_FIELD_NUMBER: _ClassVar[int]
+    PERSON_PSEUDONYM_FIELD_NUMBER: _ClassVar[int]
+    POINTS_FIELD_NUMBER: _ClassVar[int]
+    BALANCE_FIELD_NUMBER: _ClassVar[int]
+    REPEATED_FIELD_NUMBER: _ClassVar[int]
+    partner: str
+    redemption_id: str
+    person_pseudonym: str
+    points: int
+    balance: int
+    repeated: bool
+    def __init__(self, partner: _Optional[str] = ..., redemption_id: _Optional[str] = ..., person_pseudonym: _Optional[str] = ..., points: _Optional[int] = ..., balance: _Optional[int] = ..., repeated: _Optional[bool] = ...) -> None: ...
+
+class GetPointsBalanceRequest(_message.Message):
+    __slots__ = ("partner", "person_pseudonym")
+    PARTNER_FIELD_NUMBER: _ClassVar[int]
+    PERSON_PSEUDONYM_FIELD_NUMBER: _ClassVar[int]
+    partner: str
+    person_pseudonym: str
+    def __init__(self, partner: _Optional[str] = ..., person_pseudonym: _Optional[str] = ...) -> None: ...
+
+class PointsBalance(_message.Message):
+    __slots__ = ("partner", "person_pseudonym", "balance", "awarded", "redeemed", "expired", "reversed", "next_expiry", "next_expiry_points")
+    PARTNER_FIELD_NUMBER: _ClassVar[int]
+    PERSON_PSEUDONYM_FIELD_NUMBER: _ClassVar[int]
+    BALANCE_FIELD_NUMBER: _ClassVar[int]
+    AWARDED_FIELD_NUMBER: _ClassVar[int]
+    REDEEMED_FIELD_NUMBER: _ClassVar[int]
+    EXPIRED_FIELD_NUMBER: _ClassVar[int]
+    REVERSED_FIELD_NUMBER: _ClassVar[int]
+    NEXT_EXPIRY_FIELD_NUMBER: _ClassVar[int]
+    NEXT_EXPIRY_POINTS_FIELD_NUMBER: _ClassVar[int]
+    partner: str
+    person_pseudonym: str
+    balance: int
+    awarded: int
+    redeemed: int
+    expired: int
+    reversed: int
+    next_expiry: str
+    next_expiry_points: int
+    def __init__(self, partner: _Optional[str] = ..., person_pseudonym: _Optional[str] = ..., balance: _Optional[int] = ..., awarded: _Optional[int] = ..., redeemed: _Optional[int] = ..., expired: _Optional[int] = ..., reversed: _Optional[int] = ..., next_expiry: _Optional[str] = ..., next_expiry_points: _Optional[int] = ...) -> None: ...

@@ -78,6 +78,16 @@ class PartnerServiceStub:
                 request_serializer=carbonhub_dot_v1_dot_ledger__pb2.SubmitReconciliationRequest.SerializeToString,
                 response_deserializer=carbonhub_dot_v1_dot_ledger__pb2.ReconciliationReport.FromString,
                 _registered_method=True)
+        self.RedeemPoints = channel.unary_unary(
+                '/carbonhub.v1.PartnerService/RedeemPoints',
+                request_serializer=carbonhub_dot_v1_dot_ledger__pb2.SignedPayload.SerializeToString,
+                response_deserializer=carbonhub_dot_v1_dot_partner__pb2.PointsRedemption.FromString,
+                _registered_method=True)
+        self.GetPointsBalance = channel.unary_unary(
+                '/carbonhub.v1.PartnerService/GetPointsBalance',
+                request_serializer=carbonhub_dot_v1_dot_partner__pb2.GetPointsBalanceRequest.SerializeToString,
+                response_deserializer=carbonhub_dot_v1_dot_partner__pb2.PointsBalance.FromString,
+                _registered_method=True)
 
 
 class PartnerServiceServicer:
@@ -148,6 +158,35 @@ class PartnerServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def RedeemPoints(self, request, context):
+        """Carbon points (碳积分, docs/points.md). Deregisters points of a person the
+        partner reported, once per redemption_id: a RedeemPointsRequest, signed
+        (payload type carbonhub.v1.RedeemPointsRequest, a new sequence each time
+        it is sent, like every signed write). Sending the same redemption again
+        (the same id, person and points, under a new sequence) is safe: it answers
+        the redemption recorded the first time with repeated = true and deregisters
+        nothing more; the same id for another person or number is
+        REDEMPTION_CONFLICT. A person the partner never reported (whether or not
+        another partner did) is PERSON_NOT_REPORTED; fewer points than asked,
+        POINTS_INSUFFICIENT (details.balance); an empty or overlong id,
+        REDEMPTION_ID_INVALID; points 0, POINTS_NOT_POSITIVE; a redeemed_at that
+        is not RFC 3339 with an offset, REDEMPTION_MALFORMED. A refused redemption
+        records nothing and consumes no sequence number.
+        a RedeemPointsRequest
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def GetPointsBalance(self, request, context):
+        """A person's points with the calling partner, for a person the partner
+        itself reported; anyone else is PERSON_NOT_REPORTED, the same answer
+        whether another partner reported them or nobody did.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_PartnerServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -190,6 +229,16 @@ def add_PartnerServiceServicer_to_server(servicer, server):
                     servicer.SubmitReconciliation,
                     request_deserializer=carbonhub_dot_v1_dot_ledger__pb2.SubmitReconciliationRequest.FromString,
                     response_serializer=carbonhub_dot_v1_dot_ledger__pb2.ReconciliationReport.SerializeToString,
+            ),
+            'RedeemPoints': grpc.unary_unary_rpc_method_handler(
+                    servicer.RedeemPoints,
+                    request_deserializer=carbonhub_dot_v1_dot_ledger__pb2.SignedPayload.FromString,
+                    response_serializer=carbonhub_dot_v1_dot_partner__pb2.PointsRedemption.SerializeToString,
+            ),
+            'GetPointsBalance': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetPointsBalance,
+                    request_deserializer=carbonhub_dot_v1_dot_partner__pb2.GetPointsBalanceRequest.FromString,
+                    response_serializer=carbonhub_dot_v1_dot_partner__pb2.PointsBalance.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -411,6 +460,60 @@ class PartnerService:
             '/carbonhub.v1.PartnerService/SubmitReconciliation',
             carbonhub_dot_v1_dot_ledger__pb2.SubmitReconciliationRequest.SerializeToString,
             carbonhub_dot_v1_dot_ledger__pb2.ReconciliationReport.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def RedeemPoints(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/carbonhub.v1.PartnerService/RedeemPoints',
+            carbonhub_dot_v1_dot_ledger__pb2.SignedPayload.SerializeToString,
+            carbonhub_dot_v1_dot_partner__pb2.PointsRedemption.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetPointsBalance(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/carbonhub.v1.PartnerService/GetPointsBalance',
+            carbonhub_dot_v1_dot_partner__pb2.GetPointsBalanceRequest.SerializeToString,
+            carbonhub_dot_v1_dot_partner__pb2.PointsBalance.FromString,
             options,
             channel_credentials,
             insecure,
