@@ -69,8 +69,8 @@ def export_json(export: CadtExport, since: datetime | None, generated_at: dateti
 def workbook_bytes(export: CadtExport, name: str) -> bytes:
     from io import BytesIO
 
-    book = Workbook()
-    default = book.active
+    # Write-only: rows stream to the file (a ledger's units can be many).
+    book = Workbook(write_only=True)
     for sheet_name, table in WORKBOOKS[name]:
         records = export.records(table)
         sheet = book.create_sheet(sheet_name)
@@ -78,8 +78,6 @@ def workbook_bytes(export: CadtExport, name: str) -> bytes:
         sheet.append(columns)
         for record in records:
             sheet.append([_cell(record.get(c)) for c in columns])
-    if default is not None:
-        book.remove(default)
     out = BytesIO()
     book.save(out)
     return out.getvalue()

@@ -13,6 +13,7 @@ second import instead of duplicating them.
 
 from __future__ import annotations
 
+import functools
 import uuid
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -100,8 +101,10 @@ _MAINLAND = "China"
 AGREEMENT_LABEL_TYPE = "Certification"
 
 
+@functools.lru_cache(maxsize=65536)
 def cadt_id(kind: str, hub_id: str) -> str:
-    """A stable CAD Trust UUID for one hub record of one kind."""
+    """A stable CAD Trust UUID for one hub record of one kind (cached: one
+    record's id is asked for by every record that refers to it)."""
     return str(uuid.uuid5(_NAMESPACE, f"{kind}:{hub_id}"))
 
 
