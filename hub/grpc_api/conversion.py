@@ -148,6 +148,8 @@ def project_from_proto(partner: str, project: pb.Project) -> ProjectSubmission:
         crediting_end=project.crediting_end,
         status=status,
         raw=dict(project.raw),
+        boundary=project.boundary,
+        boundary_crs=project.boundary_crs,
     )
 
 

@@ -66,6 +66,9 @@ NUMBER = 64  # decimal strings, dates and times
 MAX_RAW_ENTRIES = 200
 MAX_TRAIL_ENTRIES = 1000
 MAX_BLOCK_IDS = 10_000
+# A parcel boundary of 20,000 vertices (hub.geometry.boundaries) written as
+# GeoJSON with 15 significant digits per coordinate fits.
+MAX_BOUNDARY_CHARS = 1_000_000
 
 
 def ident(max_chars: int = ID, *stored_in: str, note: str = "") -> Limit:
@@ -170,6 +173,8 @@ LIMITS: dict[str, Limit] = {_V1 + name: limit for name, limit in (
     ("Project.raw", RAW),
     ("Project.raw[key]", RAW_KEY),
     ("Project.raw[value]", RAW_VALUE),
+    ("Project.boundary", text(MAX_BOUNDARY_CHARS, note="parsed, stored as WKT in project_boundaries.boundary (TEXT); at most 20,000 vertices (BOUNDARY_INVALID)")),
+    ("Project.boundary_crs", ident(32)),
     # Attestations
     ("SourceCancellationAttestation.partner", PARTNER_CODE),
     ("SourceCancellationAttestation.claim_id", ident(64, "source_cancellations.claim_id")),

@@ -290,7 +290,7 @@ class ClaimStatusResponse(_message.Message):
     def __init__(self, verdict: _Optional[_Union[Verdict, _Mapping]] = ..., receipt: _Optional[_Union[_ledger_pb2.Receipt, _Mapping]] = ...) -> None: ...
 
 class Project(_message.Message):
-    __slots__ = ("project_id", "name", "owner_name", "owner_credit_code", "partner_methodology", "region_code", "longitude", "latitude", "size_value", "size_unit", "crediting_start", "crediting_end", "status", "raw")
+    __slots__ = ("project_id", "name", "owner_name", "owner_credit_code", "partner_methodology", "region_code", "longitude", "latitude", "size_value", "size_unit", "crediting_start", "crediting_end", "status", "raw", "boundary", "boundary_crs")
     class RawEntry(_message.Message):
         __slots__ = ("key", "value")
         KEY_FIELD_NUMBER: _ClassVar[int]
@@ -312,6 +312,8 @@ class Project(_message.Message):
     CREDITING_END_FIELD_NUMBER: _ClassVar[int]
     STATUS_FIELD_NUMBER: _ClassVar[int]
     RAW_FIELD_NUMBER: _ClassVar[int]
+    BOUNDARY_FIELD_NUMBER: _ClassVar[int]
+    BOUNDARY_CRS_FIELD_NUMBER: _ClassVar[int]
     project_id: str
     name: str
     owner_name: str
@@ -326,7 +328,9 @@ class Project(_message.Message):
     crediting_end: str
     status: ProjectStatus
     raw: _containers.ScalarMap[str, str]
-    def __init__(self, project_id: _Optional[str] = ..., name: _Optional[str] = ..., owner_name: _Optional[str] = ..., owner_credit_code: _Optional[str] = ..., partner_methodology: _Optional[str] = ..., region_code: _Optional[str] = ..., longitude: _Optional[str] = ..., latitude: _Optional[str] = ..., size_value: _Optional[str] = ..., size_unit: _Optional[str] = ..., crediting_start: _Optional[str] = ..., crediting_end: _Optional[str] = ..., status: _Optional[_Union[ProjectStatus, str]] = ..., raw: _Optional[_Mapping[str, str]] = ...) -> None: ...
+    boundary: str
+    boundary_crs: str
+    def __init__(self, project_id: _Optional[str] = ..., name: _Optional[str] = ..., owner_name: _Optional[str] = ..., owner_credit_code: _Optional[str] = ..., partner_methodology: _Optional[str] = ..., region_code: _Optional[str] = ..., longitude: _Optional[str] = ..., latitude: _Optional[str] = ..., size_value: _Optional[str] = ..., size_unit: _Optional[str] = ..., crediting_start: _Optional[str] = ..., crediting_end: _Optional[str] = ..., status: _Optional[_Union[ProjectStatus, str]] = ..., raw: _Optional[_Mapping[str, str]] = ..., boundary: _Optional[str] = ..., boundary_crs: _Optional[str] = ...) -> None: ...
 
 class RegisterProjectsRequest(_message.Message):
     __slots__ = ("partner", "delivery_id", "projects", "sequence")
