@@ -36,6 +36,9 @@ The partner's other calls:
         --origin-serial S --cancellation-id C --note TEXT [--record-id R] [--journal F]
     carbon-hub-adapter attest-adjustment NAME --hub HOST:PORT --reference R
         --status COMMITTED|COMPLETED [--note TEXT]
+    carbon-hub-adapter points redeem NAME --hub HOST:PORT --person P --points N
+        --redemption-id ID [--purpose TEXT] [--redeemed-at T]
+    carbon-hub-adapter points balance NAME --hub HOST:PORT --person P
 
 reconcile exits 0 when every reconciliation is consistent (or none was
 requested), 1 when one is not; the attestations exit 0 when accepted, 1 when
@@ -93,6 +96,7 @@ from adapters.partner_calls_cli import (
     attest_cancellation_command,
     reconcile_command,
 )
+from adapters.points_cli import app as points_app
 from adapters.registry import ADAPTERS
 from adapters.report import say
 from adapters.report_language import DEFAULT_LANG
@@ -163,6 +167,7 @@ app.command("reconcile")(reconcile_command)
 app.command("attest-cancellation")(attest_cancellation_command)
 app.command("attest-adjustment")(attest_adjustment_command)
 app.command("conformance")(conformance_command)
+app.add_typer(points_app, name="points")
 
 
 @app.command("keygen")
