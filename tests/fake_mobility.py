@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection
+from collections.abc import Callable, Collection, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -46,3 +46,6 @@ class FakeMobilityRepository:
                 )
             )
         return found
+
+    def record(self, travel: Sequence[tuple[str, Travel]]) -> None:
+        """Nothing to keep: counted_travel reads the fake store's claims."""

@@ -86,6 +86,8 @@ class IngestionService:
         # Exchange rules to carbon points (standards/points.yaml); none: no awards.
         self._points = points or PointsRules()
         self._standard = standard
+        # Mobility methodologies: their claims' travel is kept by person and day.
+        self._mobility = frozenset(m.id for m in standard.methodologies() if m.mobility)
         self._clock = clock
         self._write_retries = write_retries
         self._authenticate = authenticate or refuse_signed
@@ -233,6 +235,7 @@ class IngestionService:
                 verdicts[index] = self._answer_repeat(stored, sub, digests[index], now, refused)
 
         uow.claims.add(records)
+        uow.mobility.record(self._travel_of(records))
         if refused:
             uow.claims.add_refused(refused)
         # Accepted personal claims earn their persons points in this transaction.
@@ -288,9 +291,28 @@ class IngestionService:
         window = window_of(batch)
         if window is None:
             return DailyMobility()
-        mobility = [m.id for m in self._standard.methodologies() if m.mobility]
         persons = sorted({t.person for t in batch})
-        return DailyMobility(uow.mobility.counted_travel(persons, mobility, *window))
+        return DailyMobility(uow.mobility.counted_travel(persons, self._mobility, *window))
+
+    def _travel_of(self, records: Sequence[NewClaimRecord]) -> list[tuple[str, Travel]]:
+        """The travel of the new mobility claims of persons, whatever their
+        decision: a later review may make a rejected or held claim count."""
+        travel: list[tuple[str, Travel]] = []
+        for r in records:
+            normalised = r.normalised
+            person = r.submission.person_pseudonym
+            if normalised is None or not person or normalised.methodology not in self._mobility:
+                continue
+            person = person.strip()
+            if person:
+                trip = Travel(
+                    person,
+                    normalised.period_start,
+                    normalised.period_end,
+                    normalised.activity_value,
+                )
+                travel.append((r.verdict.claim_id, trip))
+        return travel
 
     @staticmethod
     def _answer_repeat(

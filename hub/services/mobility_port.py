@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Collection, Sequence
 from datetime import datetime
 from typing import Protocol
 
@@ -26,4 +26,11 @@ class MobilityRepository(Protocol):
         one order; SQLite: BEGIN IMMEDIATE serialises writers anyway), so a
         daily total read here stays true until the batch commits.
         """
+        ...
+
+    def record(self, travel: Sequence[tuple[str, Travel]]) -> None:
+        """Keep the travel of new mobility claims of persons, by claim id,
+        whatever their decision (whether a claim counts is its decision's,
+        which a review or voiding may change later), in the transaction that
+        records the claims."""
         ...

@@ -26,19 +26,19 @@ from sqlalchemy.orm import DeclarativeBase
 
 from hub.storage.tables import UtcDateTime
 
-__all__ = ["bulk_insert"]
+__all__ = ["bulk_add", "bulk_insert"]
 
 # pysqlite takes "?"; psycopg (declared "pyformat") takes positional "%s" too.
 
 _Processor = Callable[[Any], Any] | None
-_prepared: dict[tuple[str, str, tuple[str, ...]], tuple[str, list[_Processor]]] = {}
+_prepared: dict[tuple[str, str, tuple[str, ...], str], tuple[str, list[_Processor]]] = {}
 
 
 def _prepare(
-    connection: Connection, table: Table, columns: tuple[str, ...]
+    connection: Connection, table: Table, columns: tuple[str, ...], adding: str = ""
 ) -> tuple[str, list[_Processor]]:
     dialect = connection.dialect
-    key = (dialect.name, table.name, columns)
+    key = (dialect.name, table.name, columns, adding)
     found = _prepared.get(key)
     if found is None:
         preparer = dialect.identifier_preparer
@@ -47,7 +47,17 @@ def _prepare(
         if dialect.paramstyle not in ("qmark", "format", "pyformat"):
             raise ValueError(f"bulk_insert takes qmark or format drivers, not {dialect.paramstyle}")
         markers = ", ".join(marker for _ in columns)
-        sql = f"INSERT INTO {preparer.format_table(table)} ({names}) VALUES ({markers})"
+        name = preparer.format_table(table)
+        sql = f"INSERT INTO {name} ({names}) VALUES ({markers})"
+        if adding:
+            # The same words on SQLite (3.24+) and PostgreSQL: on the row's key,
+            # add to the stored value instead of inserting.
+            keys = ", ".join(preparer.quote(c.name) for c in table.primary_key.columns)
+            column = preparer.quote(adding)
+            sql += (
+                f" ON CONFLICT ({keys}) DO UPDATE"
+                f" SET {column} = {name}.{column} + excluded.{column}"
+            )
         processors: list[_Processor] = [
             table.c[name].type.dialect_impl(dialect).bind_processor(dialect) for name in columns
         ]
@@ -59,11 +69,32 @@ def bulk_insert(
     connection: Connection, model: type[DeclarativeBase], rows: Sequence[Mapping[str, Any]]
 ) -> None:
     """Insert ``rows`` (dicts with the same keys) into ``model``'s table in one executemany."""
+    _execute(connection, model, rows, "")
+
+
+def bulk_add(
+    connection: Connection,
+    model: type[DeclarativeBase],
+    column: str,
+    rows: Sequence[Mapping[str, Any]],
+) -> None:
+    """Insert ``rows``, or where a row's primary key is stored already, add its
+    ``column`` to the stored one: one executemany of upserts, atomic per row in
+    the database (a second process adding to the same row waits for it)."""
+    _execute(connection, model, rows, column)
+
+
+def _execute(
+    connection: Connection,
+    model: type[DeclarativeBase],
+    rows: Sequence[Mapping[str, Any]],
+    adding: str,
+) -> None:
     if not rows:
         return
     table = cast(Table, model.__table__)
     columns = tuple(rows[0])
-    sql, processors = _prepare(connection, table, columns)
+    sql, processors = _prepare(connection, table, columns, adding)
     # Values read in one C call per row; only the columns with a processor
     # (timestamps, decimals) go through Python, and a timestamp seen before
     # in this batch is not converted again: equal aware instants convert to

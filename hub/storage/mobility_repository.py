@@ -1,25 +1,29 @@
-"""A person's counted travel, read from the claims it was counted in.
+"""A person's counted travel, read by person and day.
 
-Implements hub.services.mobility_port.MobilityRepository. The passenger-km
-of a claim is its normalised activity value (mobility methodologies count
-in pkm), kept in the claim's ``normalised`` JSON; the rows are found by the
-(person_pseudonym, period_start) index of migration 0007.
+Implements hub.services.mobility_port.MobilityRepository. Every mobility
+claim of a person has one hub.storage.travel_tables row per Shenzhen day its
+period touches, with its passenger-km (the normalised activity value), written
+with the claim; a batch's travel is found by those rows' key (person, day)
+and joined to the claims for whether each still counts (ACCEPTED or HELD) and
+its period. The cost of a look-up is the travel of the batch's days, not the
+person's whole history (docs/ingestion-profile.md, "Points and travel").
 """
 
 from __future__ import annotations
 
 import hashlib
-import json
-from collections.abc import Collection
-from datetime import datetime
+from collections.abc import Collection, Sequence
+from datetime import datetime, timedelta
 from decimal import Decimal
 
 from sqlalchemy import select, text
 
 from hub.domain.claims import Decision
-from hub.domain.mobility import Travel
+from hub.domain.mobility import DAY_ZONE, Travel, days_of
+from hub.storage.claim_bulk import bulk_insert
 from hub.storage.tables import ClaimRow
 from hub.storage.transaction import Transaction, chunks
+from hub.storage.travel_tables import PersonTravelDayRow
 
 __all__ = ["SqlAlchemyMobilityRepository", "person_lock_id"]
 
@@ -30,6 +34,8 @@ _ADVISORY_LOCKS = text(
     "SELECT count(pg_advisory_xact_lock(id)) FROM"
     " (SELECT id FROM unnest(CAST(:ids AS bigint[])) AS t (id) ORDER BY id) AS s"
 )
+_T = PersonTravelDayRow
+_MICROSECOND = timedelta(microseconds=1)
 
 
 def person_lock_id(person: str) -> int:
@@ -65,29 +71,50 @@ class SqlAlchemyMobilityRepository:
             with self._tx.writing():
                 ids = sorted({person_lock_id(p) for p in wanted})
                 connection.execute(_ADVISORY_LOCKS, {"ids": ids}).scalar_one()
-        found: list[Travel] = []
+        # [start, end) is whole Shenzhen days (hub.domain.mobility.window_of): a
+        # claim overlaps it exactly when one of its days lies within.
+        first = start.astimezone(DAY_ZONE).date()
+        last = (end - _MICROSECOND).astimezone(DAY_ZONE).date()
+        kinds = sorted(methodologies)
+        found: dict[str, Travel] = {}
         for chunk in chunks(wanted):
             rows = connection.execute(
                 select(
-                    ClaimRow.person_pseudonym,
+                    _T.claim_id,
+                    _T.person,
+                    _T.passenger_km,
                     ClaimRow.period_start,
                     ClaimRow.period_end,
-                    ClaimRow.normalised,
-                ).where(
-                    ClaimRow.person_pseudonym.in_(chunk),
-                    ClaimRow.period_start < end,
-                    ClaimRow.period_end > start,
-                    ClaimRow.methodology.in_(sorted(methodologies)),
+                )
+                .join(ClaimRow, ClaimRow.claim_id == _T.claim_id)
+                .where(
+                    _T.person.in_(chunk),
+                    _T.day >= first,
+                    _T.day <= last,
+                    ClaimRow.methodology.in_(kinds),
                     ClaimRow.decision.in_(_COUNTED),
                 )
             )
-            for person, period_start, period_end, normalised_json in rows:
-                if person is None or period_start is None or period_end is None:
+            for claim_id, person, passenger_km, period_start, period_end in rows:
+                if claim_id in found or period_start is None or period_end is None:
+                    continue  # one row per day: a claim of several days is counted once
+                if not (period_start < end and period_end > start):
                     continue
-                if normalised_json is None:
-                    continue
-                # Only the activity value is read: the rest of the document
-                # (its trace may point to the verdict's) is not needed here.
-                activity = Decimal(json.loads(normalised_json)["activity_value"])
-                found.append(Travel(person, period_start, period_end, activity))
-        return found
+                found[claim_id] = Travel(person, period_start, period_end, Decimal(passenger_km))
+        return list(found.values())
+
+    def record(self, travel: Sequence[tuple[str, Travel]]) -> None:
+        rows = [
+            {
+                "person": trip.person,
+                "day": day,
+                "claim_id": claim_id,
+                "passenger_km": str(trip.passenger_km),
+            }
+            for claim_id, trip in travel
+            for day in days_of(trip)
+        ]
+        if not rows:
+            return
+        with self._tx.writing() as connection:
+            bulk_insert(connection, PersonTravelDayRow, rows)

@@ -1,8 +1,9 @@
 """The carbon points ledger in the database (hub.services.points_port).
 
 Implements PointsRepository over hub.storage.points_tables. Entries are
-inserted, never updated; every insert moves the persons' balance rows in
-the same transaction, and the balance CHECK refuses a negative balance
+inserted, never updated; every insert moves the persons' balance rows (and
+an award its day's total, hub.storage.points_tables.PointsDailyRow) in the
+same transaction, each by one upsert, and the balance CHECK refuses a negative balance
 whatever a caller decided. Writers serialise per person with
 ``lock_persons`` (PostgreSQL advisory transaction locks, in one order, as
 hub.storage.mobility_repository does for travel).
@@ -16,7 +17,7 @@ from collections.abc import Collection, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, bindparam, func, insert, or_, select, text, update
+from sqlalchemy import ColumnElement, bindparam, func, select, text, update
 from sqlalchemy.orm import aliased
 
 from hub.domain.points import EntryKind
@@ -27,7 +28,8 @@ from hub.services.points_port import (
     PersonKey,
     PointsMonth,
 )
-from hub.storage.points_tables import PointsBalanceRow, PointsEntryRow
+from hub.storage.claim_bulk import bulk_add, bulk_insert
+from hub.storage.points_tables import PointsBalanceRow, PointsDailyRow, PointsEntryRow
 from hub.storage.tables import ClaimRow
 from hub.storage.transaction import Transaction, chunks
 
@@ -38,6 +40,7 @@ _ADVISORY_LOCKS = text(
     " (SELECT id FROM unnest(CAST(:ids AS bigint[])) AS t (id) ORDER BY id) AS s"
 )
 _E = PointsEntryRow
+_D = PointsDailyRow
 
 
 def points_lock_id(partner: str, person: str) -> int:
@@ -92,26 +95,26 @@ class SqlAlchemyPointsRepository:
             connection.execute(_ADVISORY_LOCKS, {"ids": ids}).scalar_one()
 
     def awarded_on(self, keys: Collection[CapKey]) -> dict[CapKey, int]:
+        # The daily totals by key (partner, person, day, methodology): a look-up
+        # costs the batch's persons and days, where summing the entries read
+        # every entry of each person, ever.
         wanted = set(keys)
-        if not wanted:
-            return {}
-        persons = sorted({(k[0], k[1]) for k in wanted})
-        days = sorted({k[3] for k in wanted})
         found: dict[CapKey, int] = {}
-        for chunk in chunks(persons):
-            rows = self._tx.connection.execute(
-                select(_E.partner, _E.person, _E.methodology, _E.day, func.sum(_E.points))
-                .where(
-                    _E.kind == str(EntryKind.AWARD),
-                    or_(*(and_(_E.partner == p, _E.person == q) for p, q in chunk)),
-                    _E.day.in_(days),
+        by_partner: dict[str, set[str]] = defaultdict(set)
+        for partner, person, _, _ in wanted:
+            by_partner[partner].add(person)
+        days = sorted({k[3] for k in wanted})
+        for partner, persons in sorted(by_partner.items()):
+            for chunk in chunks(sorted(persons)):
+                rows = self._tx.connection.execute(
+                    select(_D.person, _D.day, _D.methodology, _D.awarded).where(
+                        _D.partner == partner, _D.person.in_(chunk), _D.day.in_(days)
+                    )
                 )
-                .group_by(_E.partner, _E.person, _E.methodology, _E.day)
-            )
-            for partner, person, methodology, day, points in rows:
-                key = (partner, person, methodology, day)
-                if key in wanted:
-                    found[key] = int(points)
+                for person, day, methodology, awarded in rows:
+                    key = (partner, person, methodology, day)
+                    if key in wanted:
+                        found[key] = int(awarded)
         return found
 
     def awarded_claims(self, claim_ids: Collection[str]) -> set[str]:
@@ -216,52 +219,40 @@ class SqlAlchemyPointsRepository:
             }
             for e in entries
         ]
+        daily: dict[CapKey, int] = defaultdict(int)
+        for e in entries:
+            if e.kind is EntryKind.AWARD and e.methodology is not None and e.day is not None:
+                daily[(e.partner, e.person, e.methodology, e.day)] += e.points
+        # An award adds (or opens the person's row); a redemption, reversal or
+        # expiry takes from the row that its award opened. Apart because the
+        # database checks a row's CHECK before it looks for a conflicting key.
+        adding = [
+            {"partner": p, "person": q, "balance": d}
+            for (p, q), d in sorted(deltas.items())
+            if d >= 0
+        ]
+        taking = [{"p": p, "q": q, "d": d} for (p, q), d in sorted(deltas.items()) if d < 0]
+        totals = [
+            {"partner": p, "person": q, "methodology": m, "day": d, "awarded": n}
+            for (p, q, m, d), n in sorted(daily.items())
+        ]
         with self._tx.writing() as connection:
-            for chunk in chunks(rows, 200):
-                connection.execute(insert(PointsEntryRow), list(chunk))
-            keys = sorted(deltas)
-            existing: set[PersonKey] = set()
-            for chunk_keys in chunks(keys):
-                existing.update(
-                    (p, q)
-                    for p, q in connection.execute(
-                        select(PointsBalanceRow.partner, PointsBalanceRow.person).where(
-                            or_(
-                                *(
-                                    and_(
-                                        PointsBalanceRow.partner == p,
-                                        PointsBalanceRow.person == q,
-                                    )
-                                    for p, q in chunk_keys
-                                )
-                            )
-                        )
-                    )
-                )
-            new = [
-                {"partner": p, "person": q, "balance": deltas[(p, q)]}
-                for p, q in keys
-                if (p, q) not in existing
-            ]
-            if new:
-                # A new person's first entry is an award (never negative); a
-                # second process inserting the same row is refused (conflict).
-                connection.execute(insert(PointsBalanceRow), new)
-            moved = [
-                {"p": p, "q": q, "d": deltas[(p, q)]}
-                for p, q in keys
-                if (p, q) in existing and deltas[(p, q)] != 0
-            ]
-            if moved:
-                connection.execute(
+            bulk_insert(connection, PointsEntryRow, rows)
+            # One upsert or update per row, in key order (two writers never
+            # deadlock); the balance CHECK refuses a balance below zero.
+            bulk_add(connection, PointsBalanceRow, "balance", adding)
+            if taking:
+                result = connection.execute(
                     update(PointsBalanceRow)
                     .where(
                         PointsBalanceRow.partner == bindparam("p"),
                         PointsBalanceRow.person == bindparam("q"),
                     )
                     .values(balance=PointsBalanceRow.balance + bindparam("d")),
-                    moved,
+                    taking,
                 )
+                self._tx.require_rows(result, len(taking), "a balance taken from is not stored")
+            bulk_add(connection, PointsDailyRow, "awarded", totals)
 
     def expiring(self, now: datetime, limit: int) -> list[PersonKey]:
         closing = aliased(PointsEntryRow)

@@ -33,7 +33,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from hub.storage.tables import Base, UtcDateTime
 
-__all__ = ["PointsBalanceRow", "PointsEntryRow"]
+__all__ = ["PointsBalanceRow", "PointsDailyRow", "PointsEntryRow"]
 
 
 class PointsEntryRow(Base):
@@ -84,3 +84,25 @@ class PointsBalanceRow(Base):
     partner: Mapped[str] = mapped_column(String(64), primary_key=True)
     person: Mapped[str] = mapped_column(String(200), primary_key=True)
     balance: Mapped[int] = mapped_column(BigInteger)
+
+
+class PointsDailyRow(Base):
+    """What a person was awarded under one partner and methodology on one
+    Shenzhen day: the total the daily cap is checked against (migration 0013).
+
+    Every award adds to its row in the transaction that records it, so the
+    cap is read with one key look-up per (person, methodology, day) instead
+    of summing the person's whole history of entries. Reversals and
+    expiries do not lower it: the cap counts what was awarded, as the sum of
+    AWARD entries always did.
+    """
+
+    __tablename__ = "points_daily"
+    __table_args__ = (CheckConstraint("awarded >= 0", name="awarded_not_negative"),)
+
+    partner: Mapped[str] = mapped_column(String(64), primary_key=True)
+    person: Mapped[str] = mapped_column(String(200), primary_key=True)
+    # The day before the methodology: a batch's look-up is by persons and days.
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    methodology: Mapped[str] = mapped_column(String(200), primary_key=True)
+    awarded: Mapped[int] = mapped_column(BigInteger)

@@ -1,0 +1,36 @@
+"""Where a person's counted travel is found by day (migration 0013).
+
+Kept apart from hub.storage.tables (one concept per module) but on its
+shared MetaData; every module needing the complete metadata imports this one
+too (the migrations' env, the unit of work).
+
+One row per mobility claim of a person and Shenzhen day its period touches,
+written in the transaction that records the claim, with the claim's
+passenger-km as exact decimal text. The daily plausibility check then reads
+a person's travel on the batch's days by key, instead of every earlier claim
+of the person through the (person_pseudonym, period_start) index and their
+normalised JSON, which cost more with every claim of the person's history.
+Whether a claim still counts (ACCEPTED or HELD) is read from its claims row:
+a later review or voiding changes only that row.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+from sqlalchemy import Date, String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from hub.storage.tables import Base
+
+__all__ = ["PersonTravelDayRow"]
+
+
+class PersonTravelDayRow(Base):
+    __tablename__ = "person_travel_days"
+
+    person: Mapped[str] = mapped_column(String(200), primary_key=True)
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    claim_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    # The claim's normalised activity value (pkm), exactly as str(Decimal).
+    passenger_km: Mapped[str] = mapped_column(String(64))
