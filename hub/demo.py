@@ -272,8 +272,11 @@ def _submit(session: PartnerSession, delivery: Delivery, console: Console) -> De
 def _audit(hub: Hub) -> str:
     """Sign a checkpoint of the audit chain and verify the whole of it."""
     checkpoint = hub.audit.checkpoint()
+    tree_head = hub.audit.extend_tree()  # the transparency log's tree head over it
     report = hub.audit.verify()
     signed = f", signed checkpoint at row {checkpoint.seq}" if checkpoint else ""
+    if tree_head is not None:
+        signed += f" and tree head of {tree_head.tree_size} events"
     if report.problem is not None:
         return f"[red]audit log: {report.problem.kind} at row {report.problem.seq}[/]"
     return (

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Annotated, Any
 
-from fastapi import APIRouter, Depends, FastAPI, Query, Request
+from fastapi import APIRouter, Depends, FastAPI, Path, Query, Request
 from pydantic import BaseModel, Field
 
 from hub.domain.tree_head import published_tree_head
@@ -105,22 +105,24 @@ def latest_tree_head(log: Log) -> TreeHeadOut:
 
 
 @router.get("/tree-heads/{tree_size}", response_model=TreeHeadOut, responses=_ERRORS)
-def tree_head(log: Log, tree_size: int) -> TreeHeadOut:
+def tree_head(log: Log, tree_size: Annotated[int, Path(ge=1, le=_MAX)]) -> TreeHeadOut:
     """The signed tree head of ``tree_size`` events."""
-    if not 1 <= tree_size <= _MAX:
-        raise InvalidRequest("TRANSPARENCY_RANGE_INVALID", "a tree size is a whole number from 1")
     return TreeHeadOut(**published_tree_head(log.tree_head(tree_size)))
 
 
 @router.get("/proofs/inclusion", response_model=InclusionOut, responses=_ERRORS)
 def inclusion(
     log: Log,
-    event: Annotated[int | None, Query(description="the event's seq (leaf index + 1)")] = None,
+    event: Annotated[
+        int | None, Query(ge=1, le=_MAX, description="the event's seq (leaf index + 1)")
+    ] = None,
     claim: Annotated[
-        str | None, Query(max_length=200, description="a claim's id: its first event")
+        str | None,
+        Query(min_length=1, max_length=200, description="a claim's id: its first event"),
     ] = None,
     tree_size: Annotated[
-        int | None, Query(description="a signed tree head's size (default: the latest)")
+        int | None,
+        Query(ge=1, le=_MAX, description="a signed tree head's size (default: the latest)"),
     ] = None,
 ) -> InclusionOut:
     """The inclusion proof of one audit event in a signed tree head: by ``event``
@@ -128,21 +130,16 @@ def inclusion(
     decision, with that event's bytes, so the partner sees what was logged)."""
     if (event is None) == (claim is None):
         raise InvalidRequest("TRANSPARENCY_RANGE_INVALID", "name one of event or claim")
-    for value in (event, tree_size):
-        if value is not None and not 1 <= value <= _MAX:
-            raise InvalidRequest(
-                "TRANSPARENCY_RANGE_INVALID", "seqs and sizes are whole numbers from 1"
-            )
     answer = log.inclusion(seq=event, claim_id=claim, tree_size=tree_size)
     return InclusionOut(**published_inclusion(answer))
 
 
 @router.get("/proofs/consistency", response_model=ConsistencyOut, responses=_ERRORS)
-def consistency(log: Log, first: int, second: int) -> ConsistencyOut:
+def consistency(
+    log: Log,
+    first: Annotated[int, Query(ge=1, le=_MAX, description="the earlier tree head's size")],
+    second: Annotated[int, Query(ge=1, le=_MAX, description="the later tree head's size")],
+) -> ConsistencyOut:
     """The consistency proof between the signed tree heads of ``first`` and
-    ``second`` events: the later tree extends the earlier, nothing rewritten."""
-    if not (1 <= first <= _MAX and 1 <= second <= _MAX):
-        raise InvalidRequest(
-            "TRANSPARENCY_RANGE_INVALID", "sizes are whole numbers from 1, first <= second"
-        )
+    ``second`` events (first <= second): the later tree extends the earlier."""
     return ConsistencyOut(**published_consistency(log.consistency(first, second)))
