@@ -20,6 +20,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
+from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 from hub.domain.checks import CheckResult, fire
@@ -37,8 +38,13 @@ class Travel:
     passenger_km: Decimal
 
 
+@lru_cache(maxsize=8192)
 def days_of(travel: Travel) -> dict[date, Decimal]:
-    """The claim's passenger-km per Shenzhen day, in proportion to its time in each."""
+    """The claim's passenger-km per Shenzhen day, in proportion to its time in each.
+
+    Kept for the last few thousand trips: ingestion asks it for each claim's
+    window, check, count and stored rows. The dict returned is shared: read it only.
+    """
     total_seconds = Decimal((travel.end - travel.start).total_seconds())
     if total_seconds <= 0:
         return {}

@@ -76,6 +76,7 @@ class SqlAlchemyMobilityRepository:
         first = start.astimezone(DAY_ZONE).date()
         last = (end - _MICROSECOND).astimezone(DAY_ZONE).date()
         kinds = sorted(methodologies)
+        days = [first + timedelta(days=n) for n in range((last - first).days + 1)]
         found: dict[str, Travel] = {}
         for chunk in chunks(wanted):
             rows = connection.execute(
@@ -89,8 +90,9 @@ class SqlAlchemyMobilityRepository:
                 .join(ClaimRow, ClaimRow.claim_id == _T.claim_id)
                 .where(
                     _T.person.in_(chunk),
-                    _T.day >= first,
-                    _T.day <= last,
+                    # Each day named: the key's first column is sought for each
+                    # day, then each person (a range would scan the days' rows).
+                    _T.day.in_(days),
                     ClaimRow.methodology.in_(kinds),
                     ClaimRow.decision.in_(_COUNTED),
                 )

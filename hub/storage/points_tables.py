@@ -101,8 +101,9 @@ class PointsDailyRow(Base):
     __table_args__ = (CheckConstraint("awarded >= 0", name="awarded_not_negative"),)
 
     partner: Mapped[str] = mapped_column(String(64), primary_key=True)
-    person: Mapped[str] = mapped_column(String(200), primary_key=True)
-    # The day before the methodology: a batch's look-up is by persons and days.
+    # The day before the person: a delivery's awards are mostly of its few
+    # days, so their rows append near each other, not on a page per person.
     day: Mapped[date] = mapped_column(Date, primary_key=True)
+    person: Mapped[str] = mapped_column(String(200), primary_key=True)
     methodology: Mapped[str] = mapped_column(String(200), primary_key=True)
     awarded: Mapped[int] = mapped_column(BigInteger)

@@ -4,7 +4,7 @@ Kept apart from hub.storage.tables (one concept per module) but on its
 shared MetaData; every module needing the complete metadata imports this one
 too (the migrations' env, the unit of work).
 
-One row per mobility claim of a person and Shenzhen day its period touches,
+One row per Shenzhen day and mobility claim of a person its period touches,
 written in the transaction that records the claim, with the claim's
 passenger-km as exact decimal text. The daily plausibility check then reads
 a person's travel on the batch's days by key, instead of every earlier claim
@@ -29,8 +29,10 @@ __all__ = ["PersonTravelDayRow"]
 class PersonTravelDayRow(Base):
     __tablename__ = "person_travel_days"
 
-    person: Mapped[str] = mapped_column(String(200), primary_key=True)
+    # The day first: a delivery's claims are mostly of its few days, so their
+    # rows append near each other instead of on a random page per person.
     day: Mapped[date] = mapped_column(Date, primary_key=True)
+    person: Mapped[str] = mapped_column(String(200), primary_key=True)
     claim_id: Mapped[str] = mapped_column(String(64), primary_key=True)
     # The claim's normalised activity value (pkm), exactly as str(Decimal).
     passenger_km: Mapped[str] = mapped_column(String(64))

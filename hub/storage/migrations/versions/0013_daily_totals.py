@@ -44,28 +44,28 @@ def upgrade() -> None:
     op.create_table(
         "points_daily",
         sa.Column("partner", sa.String(64), nullable=False),
-        sa.Column("person", sa.String(200), nullable=False),
         sa.Column("day", sa.Date(), nullable=False),
+        sa.Column("person", sa.String(200), nullable=False),
         sa.Column("methodology", sa.String(200), nullable=False),
         sa.Column("awarded", sa.BigInteger(), nullable=False),
-        sa.PrimaryKeyConstraint("partner", "person", "day", "methodology", name="pk_points_daily"),
+        sa.PrimaryKeyConstraint("partner", "day", "person", "methodology", name="pk_points_daily"),
         sa.CheckConstraint("awarded >= 0", name="ck_points_daily_awarded_not_negative"),
     )
     op.create_table(
         "person_travel_days",
-        sa.Column("person", sa.String(200), nullable=False),
         sa.Column("day", sa.Date(), nullable=False),
+        sa.Column("person", sa.String(200), nullable=False),
         sa.Column("claim_id", sa.String(64), nullable=False),
         sa.Column("passenger_km", sa.String(64), nullable=False),
-        sa.PrimaryKeyConstraint("person", "day", "claim_id", name="pk_person_travel_days"),
+        sa.PrimaryKeyConstraint("day", "person", "claim_id", name="pk_person_travel_days"),
     )
     connection = op.get_bind()
     connection.execute(
         sa.text(
-            "INSERT INTO points_daily (partner, person, day, methodology, awarded) "
-            "SELECT partner, person, day, methodology, SUM(points) FROM points_entries "
+            "INSERT INTO points_daily (partner, day, person, methodology, awarded) "
+            "SELECT partner, day, person, methodology, SUM(points) FROM points_entries "
             "WHERE kind = 'AWARD' AND methodology IS NOT NULL AND day IS NOT NULL "
-            "GROUP BY partner, person, day, methodology"
+            "GROUP BY partner, day, person, methodology"
         )
     )
     travel = sa.table(
