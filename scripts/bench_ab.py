@@ -1,0 +1,194 @@
+"""`carbon-hub bench ingest` of an earlier commit and of this tree, side by side in one run.
+
+    .venv/bin/python scripts/bench_ab.py --base f324004 -- --claims 20000
+    .venv/bin/python scripts/bench_ab.py --base f324004 --pairs 3 -- --claims 40000 \\
+        --database-url postgresql://postgres@127.0.0.1:5432/test
+
+A is the tree of ``--base`` (``git archive`` into a temporary folder, so the
+checkout and its git state are not touched), B this tree. Both run with this
+venv's interpreter and packages, PYTHONPATH pointing at their own tree (the
+hub process the bench starts inherits it), with the identical bench options
+given after ``--`` (give only options both trees know). The runs alternate
+A B A B so that a busy spell of a shared machine falls on both. Each run's
+decisions by code are printed, and the script exits 1 when they differ
+between A and B (the same claims must be decided the same way).
+
+Printed per run and as medians: claims/s end to end, and the hub process's
+CPU per claim (its CPU time over the streaming, from /proc, divided by the
+claims): the figure least moved by other work on the machine. The ratio
+B / A of the medians closes the report; the last line is one JSON object.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tarfile
+import tempfile
+from io import BytesIO
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _export(commit: str, into: Path) -> str:
+    """The tree of ``commit`` in ``into``; its full id."""
+    full = subprocess.run(
+        ["git", "rev-parse", "--verify", f"{commit}^{{commit}}"],
+        cwd=ROOT,
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout.strip()
+    archive = subprocess.run(["git", "archive", full], cwd=ROOT, check=True, capture_output=True)
+    with tarfile.open(fileobj=BytesIO(archive.stdout)) as tar:
+        tar.extractall(into, filter="data")
+    return full
+
+
+def _run(tree: Path, bench_args: list[str], log: Path) -> dict[str, Any]:
+    """One `carbon-hub bench ingest` of ``tree``; its JSON figures."""
+    env = {**os.environ, "PYTHONPATH": str(tree)}
+    command = [sys.executable, "-c", "from hub.cli import main; main()", "bench", "ingest"]
+    with log.open("w") as stderr:
+        done = subprocess.run(
+            [*command, *bench_args],
+            cwd=tree,
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=stderr,
+            text=True,
+        )
+    lines = [line for line in done.stdout.splitlines() if line.startswith("{")]
+    if done.returncode != 0 or not lines:
+        # The folder holding the log goes with the exported tree: say its end here.
+        tail = "".join(log.read_text(errors="replace").splitlines(keepends=True)[-20:])
+        raise SystemExit(f"the bench of {tree} failed (exit {done.returncode}):\n{tail}")
+    figures: dict[str, Any] = json.loads(lines[-1])
+    return figures
+
+
+def hub_cpu_us_per_claim(figures: dict[str, Any]) -> float | None:
+    """The hub's CPU over every segment, per claim answered."""
+    segments = figures.get("segments") or []
+    cpu = [s.get("hub_cpu_seconds") for s in segments]
+    if not segments or any(c is None for c in cpu):
+        return None
+    claims = sum(int(s["claims"]) for s in segments)
+    return 1e6 * sum(float(c) for c in cpu if c is not None) / claims if claims else None
+
+
+def decisions_of(figures: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "decisions": figures.get("decisions"),
+        "rejections": figures.get("rejections"),
+        "holds": figures.get("holds"),
+    }
+
+
+def summary(runs: list[tuple[str, dict[str, Any]]]) -> dict[str, Any]:
+    """Medians per side and the ratios B / A."""
+    sides: dict[str, dict[str, float | None]] = {}
+    for side in ("A", "B"):
+        mine = [f for s, f in runs if s == side]
+        rates = [float(f["claims_per_second"]) for f in mine]
+        cpus = [c for c in (hub_cpu_us_per_claim(f) for f in mine) if c is not None]
+        sides[side] = {
+            "claims_per_second": statistics.median(rates) if rates else None,
+            "hub_cpu_us_per_claim": statistics.median(cpus) if cpus else None,
+        }
+    a, b = sides["A"], sides["B"]
+    rate_a, rate_b = a["claims_per_second"], b["claims_per_second"]
+    cpu_a, cpu_b = a["hub_cpu_us_per_claim"], b["hub_cpu_us_per_claim"]
+    return {
+        "A": a,
+        "B": b,
+        "rate_ratio_b_over_a": round(rate_b / rate_a, 3) if rate_a and rate_b else None,
+        "cpu_ratio_b_over_a": round(cpu_b / cpu_a, 3) if cpu_a and cpu_b else None,
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--base", required=True, help="the commit to compare with (A)")
+    parser.add_argument("--pairs", type=int, default=2, help="A B pairs to run (default 2)")
+    parser.add_argument("bench_args", nargs="*", help="after --: options of bench ingest")
+    args = parser.parse_args()
+    if args.pairs < 1:
+        parser.error("--pairs is at least 1")
+
+    folder = Path(tempfile.mkdtemp(prefix="bench-ab-"))
+    try:
+        base = folder / "base"
+        base.mkdir()
+        commit = _export(args.base, base)
+        trees = {"A": base, "B": ROOT}
+        print(f"A = {commit[:12]} (exported to {base}), B = this tree ({ROOT})", flush=True)
+        print(f"bench ingest {' '.join(args.bench_args)}", flush=True)
+        runs: list[tuple[str, dict[str, Any]]] = []
+        for pair in range(args.pairs):
+            for side in ("A", "B"):
+                log = folder / f"{side}{pair + 1}.log"
+                figures = _run(trees[side], args.bench_args, log)
+                runs.append((side, figures))
+                cpu = hub_cpu_us_per_claim(figures)
+                print(
+                    f"{side}: {figures['claims_per_second']:>9,.0f} claims/s  "
+                    f"hub CPU {'n/a' if cpu is None else f'{cpu:,.1f}'} us/claim  "
+                    f"p50 {figures['latency_p50_ms']} ms  "
+                    f"hub RSS {figures['hub_peak_rss_mb']} MB",
+                    flush=True,
+                )
+        outcome = summary(runs)
+        same = len({json.dumps(decisions_of(f), sort_keys=True) for _, f in runs}) == 1
+        if same:
+            print(f"decisions, the same in every run: {json.dumps(decisions_of(runs[0][1]))}")
+        else:
+            for side, figures in runs:
+                print(f"decisions of {side}: {json.dumps(decisions_of(figures), sort_keys=True)}")
+            print("the decisions DIFFER between runs")
+        for side in ("A", "B"):
+            med = outcome[side]
+            cpu = med["hub_cpu_us_per_claim"]
+            print(
+                f"median {side}: {med['claims_per_second']:,.0f} claims/s, hub CPU "
+                f"{'n/a' if cpu is None else f'{cpu:,.1f}'} us/claim"
+            )
+        print(
+            f"B / A: claims/s {outcome['rate_ratio_b_over_a']}, "
+            f"hub CPU per claim {outcome['cpu_ratio_b_over_a']}"
+        )
+        print(
+            json.dumps(
+                {
+                    "base": commit,
+                    "bench_args": args.bench_args,
+                    "runs": [
+                        {
+                            "side": side,
+                            "claims_per_second": f["claims_per_second"],
+                            "hub_cpu_us_per_claim": hub_cpu_us_per_claim(f),
+                            "segments": f["segments"],
+                        }
+                        for side, f in runs
+                    ],
+                    "same_decisions": same,
+                    **outcome,
+                },
+                sort_keys=True,
+            )
+        )
+        if not same:
+            raise SystemExit(1)
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
