@@ -122,6 +122,10 @@ TRANSLATIONS: Mapping[str, tuple[str, str]] = {
         "缺少地塊邊界（{without_boundary}）：{area} 的地塊距 {other_partner} 的項目 {other_project_id}（{other_area}）{distance_m} 米，按面積可能重疊（{reach_m} 米內），須提交邊界或由主管部門核對",
         "sem limite ({without_boundary}): esta parcela de {area} fica a {distance_m} m do projecto {other_project_id} de {other_partner} ({other_area}), perto o bastante para se sobreporem pelas áreas (até {reach_m} m); é preciso um limite ou a verificação da direcção num mapa",
     ),
+    "PROJECT_IN_EXTERNAL_REGISTER": (
+        "該資產已列於 {register} 名單（條目 {entry_id}：{entry_name}；第 {version} 版，{imported_at} 匯入），可能已在該處計入",
+        "o activo consta da lista de {register} (entrada {entry_id}: {entry_name}; versão {version}, importada em {imported_at}) e pode já estar creditado aí",
+    ),
     "BOUNDARY_INVALID": (
         "地塊邊界無法使用：{reason}",
         "o limite da parcela não pode ser usado: {reason}",

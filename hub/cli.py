@@ -41,6 +41,7 @@ from hub.keys_cli import keys_app, public_key_or_exit
 from hub.operations_cli import bureau_queue, global_options, status
 from hub.pki_cli import pki_app
 from hub.points_cli import points_app
+from hub.registers_cli import registers_app
 from hub.serve_cli import serve
 
 app = typer.Typer(
@@ -174,6 +175,7 @@ app.add_typer(audit_app, name="audit")
 app.add_typer(certificate_app, name="certificate")
 app.add_typer(issuance_app, name="issuance")
 app.add_typer(points_app, name="points")
+app.add_typer(registers_app, name="registers")
 app.add_typer(bench_app, name="bench")
 
 

@@ -58,6 +58,7 @@ from hub.services.asset_port import AssetRepository
 from hub.services.certificate_port import CertificateRepository
 from hub.services.mobility_port import MobilityRepository
 from hub.services.points_port import LedgerPointsEntry, PointsRepository
+from hub.services.register_port import RegisterRepository
 from hub.services.unit_of_work import (
     AttestationRepository,
     AuditRepository,
@@ -104,6 +105,7 @@ from tests.fake_assets import AssetStore, FakeAssetRepository
 from tests.fake_certificates import FakeCertificateRepository, NeutralityStore
 from tests.fake_mobility import FakeMobilityRepository
 from tests.fake_points import FakePointsRepository
+from tests.fake_registers import FakeRegisterRepository, RegisterStore
 
 __all__ = [
     "FakeAttestationRepository",
@@ -203,6 +205,7 @@ class FakeStore:
     points: list[LedgerPointsEntry] = dataclasses.field(default_factory=list)
     neutrality: NeutralityStore = dataclasses.field(default_factory=NeutralityStore)
     assets: AssetStore = dataclasses.field(default_factory=AssetStore)
+    registers: RegisterStore = dataclasses.field(default_factory=RegisterStore)
 
     def copy(self) -> FakeStore:
         return FakeStore(
@@ -240,6 +243,7 @@ class FakeStore:
             points=list(self.points),
             neutrality=self.neutrality.copy(),
             assets=self.assets.copy(),
+            registers=self.registers.copy(),
         )
 
     # Convenience for assertions ------------------------------------------
@@ -1380,6 +1384,7 @@ class FakeUnitOfWork:
     claims: ClaimRepository
     projects: ProjectRepository
     assets: AssetRepository
+    registers: RegisterRepository
     supervision: SupervisionRepository
     issuance: IssuanceRepository
     blocks: BlockRepository
@@ -1400,6 +1405,7 @@ class FakeUnitOfWork:
         self.claims = FakeClaimRepository(self._tx)
         self.projects = FakeProjectRepository(self._tx, clock)
         self.assets = FakeAssetRepository(lambda: self._tx.state, self._tx.write)
+        self.registers = FakeRegisterRepository(lambda: self._tx.state, self._tx.write)
         self.supervision = FakeSupervisionRepository(self._tx)
         self.issuance = FakeIssuanceRepository(self._tx)
         self.blocks = FakeBlockRepository(self._tx)

@@ -33,7 +33,7 @@ the second waits for the first and then finds it.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from decimal import ROUND_HALF_EVEN, Decimal
 
 from hub.domain import units
@@ -51,7 +51,7 @@ _M2_PER_HA = 10_000
 ASSET_CHECK = "ASSET_ALREADY_REGISTERED"
 OVERLAP_CHECK = "ASSET_BOUNDARY_OVERLAP"
 UNRESOLVED_CHECK = "ASSET_OVERLAP_UNRESOLVED"
-MATCH_CHECKS = (ASSET_CHECK, OVERLAP_CHECK, UNRESOLVED_CHECK)
+MATCH_CHECKS = (ASSET_CHECK, OVERLAP_CHECK, UNRESOLVED_CHECK, "PROJECT_IN_EXTERNAL_REGISTER")
 
 
 @dataclass(frozen=True, slots=True)
@@ -91,6 +91,10 @@ class AssetSite:
     @property
     def label(self) -> str:
         return f"{self.partner}/{self.project_id}"
+
+    def without_boundary(self) -> AssetSite:
+        """The same site compared by its point and area alone (a list without boundaries)."""
+        return replace(self, boundary=None)
 
 
 def site_of(

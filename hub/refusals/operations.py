@@ -13,6 +13,7 @@ _KEYS = "`carbon-hub keys`"
 _OFFICER = "`carbon-hub bureau add-officer`"
 _AUDIT = "`carbon-hub audit checkpoint`, the periodic checkpointer"
 _COMMANDS = "`carbon-hub` commands"
+_REGISTERS = "`carbon-hub registers import`"
 
 SECTION = Section(
     title="Operator commands",
@@ -34,6 +35,26 @@ SECTION = Section(
             "A setting has a value of the wrong type or range, or is no setting at all.",
             "某项设置的值类型或范围不正确，或该设置项不存在。",
             "某項設定的值類型或範圍不正確，或該設定項不存在。",
+        ),
+        Reason(
+            "REGISTER_FILE_INVALID",
+            ErrorKind.INVALID_ARGUMENT,
+            _REGISTERS,
+            "The register list is not UTF-8 CSV or JSON with the documented columns, a row is "
+            "wrong (its line, column and reason are named), or it has no entries; nothing is "
+            "loaded.",
+            "登记簿名单不是含规定列的 UTF-8 CSV 或 JSON，某行有误（列明行、列与原因），"
+            "或名单为空；未导入任何内容。",
+            "登記簿名單不是含規定欄的 UTF-8 CSV 或 JSON，某行有誤（列明行、欄與原因），"
+            "或名單為空；未匯入任何內容。",
+        ),
+        Reason(
+            "REGISTER_FILE_UNREADABLE",
+            ErrorKind.INVALID_ARGUMENT,
+            _REGISTERS,
+            "The register list file does not exist or cannot be read.",
+            "登记簿名单文件不存在或无法读取。",
+            "登記簿名單檔案不存在或無法讀取。",
         ),
         Reason(
             "SANDBOX_LEDGER_NOT_APART",

@@ -26,6 +26,7 @@ from hub.domain.asset_matching import (
 from hub.domain.checks import CheckResult
 from hub.domain.normalisation import parse_decimal
 from hub.domain.projects import Project
+from hub.domain.registers import register_checks
 from hub.services.asset_port import StoredBoundary
 from hub.services.boundary_port import Boundary, BoundaryGeometry
 from hub.services.unit_of_work import UnitOfWork
@@ -74,10 +75,13 @@ class AssetMatcher:
             return []
         wanted = match_keys(site, self._thresholds)
         uow.assets.guard({*wanted, *stored_keys(site)})
+        # The registers outside the hub first: their entries are named by the
+        # register, not by a partner.
+        listed = register_checks(site, uow.registers.current(wanted), self._thresholds)
         own = (project.partner, project.project_id)
         found = [key for key in uow.assets.find(wanted) if key != own]
         if not found:
-            return []
+            return listed
         by_partner: defaultdict[str, list[str]] = defaultdict(list)
         for partner, project_id in found:
             by_partner[partner].append(project_id)
@@ -97,7 +101,7 @@ class AssetMatcher:
             others.append(other_site)
             if boundary is not None and other_boundary is not None:
                 overlaps[other_site.label] = self._geometry.overlap_ha(boundary, other_boundary)
-        return matches(site, others, self._thresholds, overlaps)
+        return [*listed, *matches(site, others, self._thresholds, overlaps)]
 
     def store(self, uow: UnitOfWork, project: Project, boundary: Boundary | None) -> None:
         """Index the registered project and keep its boundary."""

@@ -30,6 +30,7 @@ from hub.services.asset_port import AssetRepository
 from hub.services.certificate_port import CertificateRepository
 from hub.services.mobility_port import MobilityRepository
 from hub.services.points_port import PointsRepository
+from hub.services.register_port import RegisterRepository
 
 
 class ConcurrentWriteConflict(Exception):
@@ -682,6 +683,7 @@ class UnitOfWork(Protocol):
     claims: ClaimRepository
     projects: ProjectRepository
     assets: AssetRepository
+    registers: RegisterRepository
     supervision: SupervisionRepository
     issuance: IssuanceRepository
     blocks: BlockRepository

@@ -34,6 +34,7 @@ from hub.services.asset_port import AssetRepository
 from hub.services.certificate_port import CertificateRepository
 from hub.services.mobility_port import MobilityRepository
 from hub.services.points_port import PointsRepository
+from hub.services.register_port import RegisterRepository
 from hub.services.unit_of_work import (
     AttestationRepository,
     AuditRepository,
@@ -76,6 +77,7 @@ from hub.storage.ledger_repositories import (
 )
 from hub.storage.mobility_repository import SqlAlchemyMobilityRepository
 from hub.storage.points_repository import SqlAlchemyPointsRepository
+from hub.storage.register_repository import SqlAlchemyRegisterRepository
 from hub.storage.serialisation import (
     claim_texts,
     submission_from_json,
@@ -794,6 +796,7 @@ class SqlAlchemyUnitOfWork:
     claims: ClaimRepository
     projects: ProjectRepository
     assets: AssetRepository
+    registers: RegisterRepository
     supervision: SupervisionRepository
     issuance: IssuanceRepository
     blocks: BlockRepository
@@ -814,6 +817,7 @@ class SqlAlchemyUnitOfWork:
         self.claims = SqlAlchemyClaimRepository(self._tx)
         self.projects = SqlAlchemyProjectRepository(self._tx, clock)
         self.assets = SqlAlchemyAssetRepository(self._tx)
+        self.registers = SqlAlchemyRegisterRepository(self._tx)
         self.supervision = SqlAlchemySupervisionRepository(self._tx)
         self.issuance = SqlAlchemyIssuanceRepository(self._tx)
         self.blocks = SqlAlchemyBlockRepository(self._tx, clock)

@@ -18,6 +18,7 @@ from hub.storage import (
     certificate_tables,  # noqa: F401  (its tables join Base.metadata)
     merkle_tables,  # noqa: F401  (its tables join Base.metadata)
     points_tables,  # noqa: F401  (its tables join Base.metadata)
+    register_tables,  # noqa: F401  (its tables join Base.metadata)
 )
 from hub.storage.tables import Base
 

@@ -16,6 +16,7 @@ from hub.storage import (
     certificate_tables,  # noqa: F401  (its tables join Base.metadata)
     merkle_tables,  # noqa: F401  (its tables join Base.metadata)
     points_tables,  # noqa: F401  (its tables join Base.metadata)
+    register_tables,  # noqa: F401  (its tables join Base.metadata)
 )
 from hub.storage.database import create_engine_for, downgrade, migrate
 from hub.storage.serialisation import verdict_to_json
@@ -56,8 +57,11 @@ TABLES = TABLES_0001 | {
     "merkle_tree_heads",
     "asset_index",
     "project_boundaries",
+    "register_imports",
+    "register_entries",
+    "register_entry_keys",
 }
-HEAD = "0012_asset_index"
+HEAD = "0014_external_registers"
 
 
 def _tables(engine: Engine) -> set[str]:

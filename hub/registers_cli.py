@@ -1,0 +1,102 @@
+"""``carbon-hub registers``: the lists of registers outside the hub (CCER, GEC
+绿证, Hong Kong RECs, Shenzhen's carbon-inclusion platform).
+
+``import`` loads a register's list (CSV or JSON, hub.services.registers) as
+its next version, audited; project registrations are compared with every
+register's latest version from then on. ``list`` shows every version loaded.
+Works on the hub's existing database; no running hub needed.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from hub.cli_ledger import ConfigFile, DatabaseUrl, DataDir, ledger
+from hub.domain.registers import RegisterKind
+from hub.services.register_port import RegisterVersion
+from hub.services.registers import RegisterImportService
+from hub.storage.unit_of_work import SqlAlchemyUnitOfWorkFactory
+
+registers_app = typer.Typer(
+    no_args_is_help=True,
+    help="Registers outside the hub (CCER, GEC, HK RECs, Shenzhen): load and list their lists.",
+)
+
+Kind = Annotated[
+    RegisterKind,
+    typer.Option(
+        "--kind", help="the register: ccer, gec, hk-rec or shenzhen", case_sensitive=False
+    ),
+]
+
+
+def version_json(version: RegisterVersion) -> dict[str, object]:
+    return {
+        "kind": str(version.kind),
+        "version": version.version,
+        "import_id": version.import_id,
+        "file": version.file_name,
+        "sha256": version.sha256,
+        "entries": version.entries,
+        "imported_at": version.imported_at.isoformat(),
+        "actor": version.actor,
+    }
+
+
+@registers_app.command("import")
+def import_list(
+    kind: Kind,
+    file: Annotated[Path, typer.Argument(help="the register's list, .csv or .json")],
+    actor: Annotated[
+        str, typer.Option("--actor", help="who loads it, as the audit log names them")
+    ] = "bureau",
+    as_json: Annotated[bool, typer.Option("--json", help="one JSON document on stdout")] = False,
+    data_dir: DataDir = None,
+    database_url: DatabaseUrl = None,
+    config: ConfigFile = None,
+) -> None:
+    """Load FILE as the next version of the register's list."""
+    with ledger(data_dir, database_url, config) as hub:
+        service = RegisterImportService(SqlAlchemyUnitOfWorkFactory(hub.engine))
+        version = service.import_file(kind, file, f"bureau:{actor}")
+    if as_json:
+        typer.echo(json.dumps(version_json(version), ensure_ascii=False))
+        return
+    Console().print(
+        f"{version.kind} version {version.version}: {version.entries} entries from "
+        f"{version.file_name} (sha256 {version.sha256[:16]}...)"
+    )
+
+
+@registers_app.command("list")
+def list_versions(
+    as_json: Annotated[bool, typer.Option("--json", help="one JSON document on stdout")] = False,
+    data_dir: DataDir = None,
+    database_url: DatabaseUrl = None,
+    config: ConfigFile = None,
+) -> None:
+    """Every version of every register's list loaded, the latest of each in use."""
+    with ledger(data_dir, database_url, config) as hub:
+        versions = RegisterImportService(SqlAlchemyUnitOfWorkFactory(hub.engine)).versions()
+    if as_json:
+        typer.echo(json.dumps({"versions": [version_json(v) for v in versions]}))
+        return
+    table = Table(title="External registers' lists")
+    for column in ("register", "version", "entries", "file", "imported at", "by"):
+        table.add_column(column)
+    for v in versions:
+        table.add_row(
+            str(v.kind),
+            str(v.version),
+            str(v.entries),
+            v.file_name,
+            v.imported_at.isoformat(),
+            v.actor,
+        )
+    Console().print(table)

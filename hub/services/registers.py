@@ -1,0 +1,138 @@
+"""Loading external registers' lists (CCER, GEC, Hong Kong RECs, Shenzhen's platform).
+
+The bureau imports a register's list as that register publishes it, CSV or
+JSON (docs: README "External registers"); each import is a new version of
+that register's list, kept with its file's SHA-256, who loaded it and when,
+and audited as a ``register`` event. Project registrations are then
+compared with every register's current version (hub.services.asset_checks,
+hub.domain.registers).
+
+Columns (CSV header or JSON keys): entry_id, name, type (pv, solar, 光伏,
+forest, 林业碳汇 ...), longitude, latitude (degrees, WGS 84), size, size_unit
+(kW, kWp, MW, MWp, ha, mu), and optionally region_code (GB/T 2260).
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import json
+import uuid
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+from hub.domain.asset_matching import stored_keys
+from hub.domain.registers import RegisterKind, RowProblem, parse_entries
+from hub.errors import InvalidRequest
+from hub.services.clock import Clock, system_clock
+from hub.services.register_port import RegisterVersion
+from hub.services.transactions import run_in_transaction
+from hub.services.unit_of_work import LedgerEvent, UnitOfWork, UnitOfWorkFactory
+
+# Enough for a national list of every CCER or GEC project several times over.
+MAX_FILE_BYTES = 200 * 1024 * 1024
+
+
+class RegisterImportService:
+    def __init__(self, uow_factory: UnitOfWorkFactory, clock: Clock = system_clock) -> None:
+        self._uow_factory = uow_factory
+        self._clock = clock
+
+    def import_file(self, kind: RegisterKind, path: Path, actor: str) -> RegisterVersion:
+        """Load ``path`` as the next version of register ``kind``'s list."""
+        try:
+            if path.stat().st_size > MAX_FILE_BYTES:
+                raise _invalid(path, [RowProblem(0, "", f"larger than {MAX_FILE_BYTES} bytes")])
+            data = path.read_bytes()
+        except OSError as exc:
+            raise InvalidRequest(
+                "REGISTER_FILE_UNREADABLE",
+                f"the register file {path.name} cannot be read: {exc.strerror or 'unreadable'}",
+                {"file": path.name},
+            ) from None
+        rows, first_line = _rows(path, data)
+        entries, problems = parse_entries(rows, first_line)
+        if problems or not entries:
+            raise _invalid(path, problems or [RowProblem(0, "", "the list has no entries")])
+        sha256 = hashlib.sha256(data).hexdigest()
+        keyed = []
+        for entry in entries:
+            site = entry.site(kind)
+            keyed.append((entry, stored_keys(site) if site is not None else ()))
+
+        def work(uow: UnitOfWork) -> RegisterVersion:
+            now = self._clock()
+            loaded = uow.registers.versions(kind)
+            version = RegisterVersion(
+                kind=kind,
+                version=(loaded[-1].version + 1) if loaded else 1,
+                import_id=str(uuid.uuid4()),
+                file_name=path.name,
+                sha256=sha256,
+                entries=len(entries),
+                imported_at=now,
+                actor=actor,
+            )
+            uow.registers.add_version(version, keyed)
+            uow.events.append(
+                [
+                    LedgerEvent(
+                        "register",
+                        str(kind),
+                        "IMPORTED",
+                        actor,
+                        now,
+                        {
+                            "version": str(version.version),
+                            "entries": str(len(entries)),
+                            "sha256": sha256,
+                            "file": path.name,
+                        },
+                    )
+                ]
+            )
+            return version
+
+        return run_in_transaction(self._uow_factory, work, retries=8, what="register import")
+
+    def versions(self, kind: RegisterKind | None = None) -> list[RegisterVersion]:
+        with self._uow_factory() as uow:
+            return uow.registers.versions(kind)
+
+
+def _rows(path: Path, data: bytes) -> tuple[Sequence[Mapping[str, str]], int]:
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise _invalid(path, [RowProblem(0, "", "not UTF-8 text")]) from None
+    if path.suffix.lower() == ".json":
+        try:
+            document: Any = json.loads(text)
+        except ValueError as exc:
+            raise _invalid(path, [RowProblem(0, "", f"not JSON: {exc.args[0]}")]) from None
+        items = document.get("entries") if isinstance(document, dict) else document
+        if not isinstance(items, list) or not all(isinstance(i, dict) for i in items):
+            problem = RowProblem(0, "", 'JSON must be a list of entries or {"entries": [...]}')
+            raise _invalid(path, [problem])
+        # JSON entries are numbered from 1, not by line.
+        return [{str(k): "" if v is None else str(v) for k, v in i.items()} for i in items], 1
+    return list(csv.DictReader(io.StringIO(text))), 2
+
+
+def _invalid(path: Path, problems: Sequence[RowProblem]) -> InvalidRequest:
+    first = problems[0]
+    where = f"line {first.line}, {first.column}: " if first.line else ""
+    return InvalidRequest(
+        "REGISTER_FILE_INVALID",
+        f"{path.name}: {where}{first.reason}"
+        + (f" (and {len(problems) - 1} more problems)" if len(problems) > 1 else ""),
+        {
+            "file": path.name,
+            "line": str(first.line),
+            "column": first.column,
+            "reason": first.reason,
+            "problems": str(len(problems)),
+        },
+    )

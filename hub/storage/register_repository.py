@@ -1,0 +1,117 @@
+"""External registers' lists in the database (hub.services.register_port)."""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Sequence
+from decimal import Decimal
+
+from sqlalchemy import func, insert, select
+
+from hub.domain.registers import ListedEntry, RegisterEntry, RegisterKind
+from hub.services.register_port import RegisterRepository, RegisterVersion
+from hub.storage.register_tables import RegisterEntryKeyRow, RegisterEntryRow, RegisterImportRow
+from hub.storage.transaction import Transaction, chunks
+
+__all__ = ["SqlAlchemyRegisterRepository"]
+
+_I, _E, _K = RegisterImportRow, RegisterEntryRow, RegisterEntryKeyRow
+
+
+class SqlAlchemyRegisterRepository:
+    def __init__(self, transaction: Transaction) -> None:
+        self._tx = transaction
+
+    def add_version(
+        self,
+        version: RegisterVersion,
+        entries: Sequence[tuple[RegisterEntry, Collection[str]]],
+    ) -> None:
+        with self._tx.writing() as connection:
+            connection.execute(
+                insert(_I),
+                [
+                    {
+                        "import_id": version.import_id,
+                        "kind": str(version.kind),
+                        "version": version.version,
+                        "file_name": version.file_name,
+                        "sha256": version.sha256,
+                        "entries": version.entries,
+                        "imported_at": version.imported_at,
+                        "actor": version.actor,
+                    }
+                ],
+            )
+            rows = [
+                {
+                    "import_id": version.import_id,
+                    "entry_id": e.entry_id,
+                    "name": e.name,
+                    "family": e.family,
+                    "latitude": str(e.latitude),
+                    "longitude": str(e.longitude),
+                    "size": str(e.size),
+                    "size_unit": e.size_unit,
+                    "region_code": e.region_code,
+                }
+                for e, _ in entries
+            ]
+            keys = [
+                {"import_id": version.import_id, "entry_id": e.entry_id, "index_key": key}
+                for e, entry_keys in entries
+                for key in sorted(set(entry_keys))
+            ]
+            for chunk in chunks(rows):
+                connection.execute(insert(_E), list(chunk))
+            for chunk in chunks(keys):
+                connection.execute(insert(_K), list(chunk))
+
+    def versions(self, kind: RegisterKind | None = None) -> list[RegisterVersion]:
+        statement = select(_I).order_by(_I.kind, _I.version)
+        if kind is not None:
+            statement = statement.where(_I.kind == str(kind))
+        return [
+            RegisterVersion(
+                RegisterKind(r.kind),
+                r.version,
+                r.import_id,
+                r.file_name,
+                r.sha256,
+                r.entries,
+                r.imported_at,
+                r.actor,
+            )
+            for r in self._tx.connection.execute(statement)
+        ]
+
+    def current(self, keys: Collection[str]) -> list[ListedEntry]:
+        latest = select(_I.kind, func.max(_I.version).label("version")).group_by(_I.kind).subquery()
+        found: dict[tuple[str, str], ListedEntry] = {}
+        for chunk in chunks(sorted(set(keys))):
+            statement = (
+                select(_I.kind, _I.version, _I.imported_at, _E)
+                .join(latest, (latest.c.kind == _I.kind) & (latest.c.version == _I.version))
+                .join(_E, _E.import_id == _I.import_id)
+                .join(_K, (_K.import_id == _E.import_id) & (_K.entry_id == _E.entry_id))
+                .where(_K.index_key.in_(chunk))
+            )
+            for r in self._tx.connection.execute(statement):
+                entry = RegisterEntry(
+                    r.entry_id,
+                    r.name,
+                    r.family,
+                    Decimal(r.latitude),
+                    Decimal(r.longitude),
+                    Decimal(r.size),
+                    r.size_unit,
+                    r.region_code,
+                )
+                found[(r.kind, r.entry_id)] = ListedEntry(
+                    RegisterKind(r.kind), r.version, r.imported_at.isoformat(), entry
+                )
+        return [found[key] for key in sorted(found)]
+
+
+def _conforms(repository: SqlAlchemyRegisterRepository) -> RegisterRepository:
+    """Static proof (checked by mypy) that the repository satisfies the service port."""
+    return repository

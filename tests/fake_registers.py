@@ -1,0 +1,66 @@
+"""In-memory RegisterRepository over the fake store (tests.fakes)."""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable, Collection, Sequence
+from typing import Any
+
+from hub.domain.registers import ListedEntry, RegisterEntry, RegisterKind
+from hub.services.register_port import RegisterVersion
+from hub.services.unit_of_work import ConcurrentWriteConflict
+
+
+@dataclasses.dataclass
+class RegisterStore:
+    versions: list[RegisterVersion] = dataclasses.field(default_factory=list)
+    # import id -> (entry, its index keys)
+    entries: dict[str, tuple[tuple[RegisterEntry, frozenset[str]], ...]] = dataclasses.field(
+        default_factory=dict
+    )
+
+    def copy(self) -> RegisterStore:
+        return RegisterStore(list(self.versions), dict(self.entries))
+
+
+class FakeRegisterRepository:
+    def __init__(self, state: Callable[[], Any], write: Callable[[Callable[[Any], None]], None]):
+        self._state = state
+        self._write = write
+
+    def _store(self) -> RegisterStore:
+        store: RegisterStore = self._state().registers
+        return store
+
+    def add_version(
+        self, version: RegisterVersion, entries: Sequence[tuple[RegisterEntry, Collection[str]]]
+    ) -> None:
+        frozen = tuple((entry, frozenset(keys)) for entry, keys in entries)
+
+        def apply(state: Any) -> None:
+            store: RegisterStore = state.registers
+            if any((v.kind, v.version) == (version.kind, version.version) for v in store.versions):
+                raise ConcurrentWriteConflict("register version taken")
+            store.versions.append(version)
+            store.entries[version.import_id] = frozen
+
+        self._write(apply)
+
+    def versions(self, kind: RegisterKind | None = None) -> list[RegisterVersion]:
+        return sorted(
+            (v for v in self._store().versions if kind is None or v.kind is kind),
+            key=lambda v: (v.kind, v.version),
+        )
+
+    def current(self, keys: Collection[str]) -> list[ListedEntry]:
+        wanted = set(keys)
+        latest: dict[RegisterKind, RegisterVersion] = {}
+        for version in self.versions():
+            latest[version.kind] = version
+        found = [
+            ListedEntry(kind, v.version, v.imported_at.isoformat(), entry)
+            for kind, v in sorted(latest.items())
+            for entry, entry_keys in self._store().entries[v.import_id]
+            if entry_keys & wanted
+        ]
+        return sorted(found, key=lambda e: (e.kind, e.entry.entry_id))

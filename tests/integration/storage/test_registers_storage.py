@@ -1,0 +1,80 @@
+"""External registers' lists on each backend: versions kept apart, the latest
+compared, a version taken twice refused by the database."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from hub.domain.claims import Decision
+from hub.domain.registers import RegisterKind, parse_entries
+from hub.services.projects import ProjectRegistrationService
+from hub.services.register_port import RegisterVersion
+from hub.services.registers import RegisterImportService
+from hub.services.unit_of_work import ConcurrentWriteConflict, UnitOfWorkFactory
+from hub.standard import Standard, default_standards_dir, load_standard
+from tests.unit.services.builders import pv_project
+
+
+@pytest.fixture(scope="module")
+def standard() -> Standard:
+    return load_standard(default_standards_dir())
+
+
+HEADER = "entry_id,name,type,longitude,latitude,size,size_unit\n"
+FOREST = "SZ-CI-F-7,大鹏新区某林地,森林,113.5,23.5,1200,ha\n"
+ROOF = "SZ-CI-PV-9,某厂房光伏,pv,113.4529,23.1701,380,kW\n"
+
+
+def test_the_latest_list_of_each_register_is_compared(
+    uow_factory: UnitOfWorkFactory, standard: Standard, tmp_path: Path
+) -> None:
+    registers = RegisterImportService(uow_factory)
+    (tmp_path / "sz1.csv").write_text(HEADER + FOREST + ROOF, encoding="utf-8")
+    (tmp_path / "sz2.csv").write_text(HEADER + FOREST, encoding="utf-8")
+    (tmp_path / "ccer.csv").write_text(HEADER + ROOF.replace("SZ-CI", "CCER"), encoding="utf-8")
+    registers.import_file(RegisterKind.SHENZHEN, tmp_path / "sz1.csv", "bureau:a")
+    registers.import_file(RegisterKind.SHENZHEN, tmp_path / "sz2.csv", "bureau:a")
+    registers.import_file(RegisterKind.CCER, tmp_path / "ccer.csv", "bureau:a")
+
+    projects = ProjectRegistrationService(uow_factory, standard)
+    (roof,) = projects.register("CN-GD", [pv_project()])
+    parcel = pv_project(
+        project_id="GD-FOREST-9",
+        partner_methodology="GD-FOREST-P",
+        size_value="300",
+        size_unit="ha",
+        longitude="113.49",
+        latitude="23.49",
+    )
+    (forest,) = projects.register("CN-GD", [parcel])
+
+    # The roof left Shenzhen's list in its second version; CCER still lists it.
+    assert roof.decision is Decision.HELD
+    assert [c.details["matches"] for c in roof.checks] == ["ccer/CCER-PV-9"]
+    assert forest.decision is Decision.HELD
+    assert [(c.details["matches"], c.details["version"]) for c in forest.checks] == [
+        ("shenzhen/SZ-CI-F-7", "2")
+    ]
+
+
+def test_a_version_is_taken_once(uow_factory: UnitOfWorkFactory) -> None:
+    entries, _ = parse_entries(
+        [dict(zip(HEADER.strip().split(","), ROOF.strip().split(","), strict=True))]
+    )
+    version = RegisterVersion(
+        RegisterKind.GEC, 1, "a", "f.csv", "0" * 64, 1, datetime(2026, 12, 1, tzinfo=UTC), "x"
+    )
+    with uow_factory() as uow:
+        uow.registers.add_version(version, [(entries[0], ("k",))])
+        uow.commit()
+    with pytest.raises(ConcurrentWriteConflict), uow_factory() as uow:
+        uow.registers.add_version(
+            RegisterVersion(
+                RegisterKind.GEC, 1, "b", "g.csv", "1" * 64, 1, version.imported_at, "y"
+            ),
+            [(entries[0], ("k",))],
+        )
+        uow.commit()

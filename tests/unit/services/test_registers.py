@@ -1,0 +1,90 @@
+"""Loading a register's list and registering a project that is on it."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from hub.domain.claims import Decision
+from hub.domain.registers import RegisterKind
+from hub.errors import InvalidRequest
+from hub.services.registers import RegisterImportService
+from hub.standard import Standard
+
+from .builders import PARTNER, pv_project
+from .ledger_setup import Ledger, make_ledger
+
+HEADER = "entry_id,name,type,longitude,latitude,size,size_unit,region_code\n"
+ROOF = "GEC-44-000123,广州科学城厂房屋顶光伏,分布式光伏,113.4529,23.1701,380,kW,440112\n"
+OTHER = "GEC-44-000124,佛山某厂房光伏,分布式光伏,113.1000,23.0000,600,kW,440604\n"
+
+
+@pytest.fixture
+def ledger(standard: Standard) -> Ledger:
+    return make_ledger(standard, register_project=False)
+
+
+@pytest.fixture
+def registers(ledger: Ledger) -> RegisterImportService:
+    return RegisterImportService(ledger.uow_factory, ledger.clock)
+
+
+def test_a_project_on_the_gec_list_is_held_naming_the_entry(
+    ledger: Ledger, registers: RegisterImportService, tmp_path: Path
+) -> None:
+    first = tmp_path / "gec-2026-11.csv"
+    first.write_text(HEADER + ROOF + OTHER, encoding="utf-8")
+    version = registers.import_file(RegisterKind.GEC, first, "bureau:王科长")
+    assert (version.version, version.entries) == (1, 2)
+
+    (held,) = ledger.projects.register(PARTNER, [pv_project()])
+
+    assert held.decision is Decision.HELD
+    (check,) = held.checks
+    assert check.code == "PROJECT_IN_EXTERNAL_REGISTER"
+    assert (check.details["register"], check.details["entry_id"], check.details["version"]) == (
+        "GEC 绿证",
+        "GEC-44-000123",
+        "1",
+    )
+    (event,) = [e for e in ledger.uow_factory.store.events if e.subject_kind == "register"]
+    assert (event.subject_id, event.event, event.actor) == ("gec", "IMPORTED", "bureau:王科长")
+    assert event.details["sha256"] == version.sha256 and event.details["entries"] == "2"
+
+
+def test_the_latest_version_of_a_list_is_the_one_compared(
+    ledger: Ledger, registers: RegisterImportService, tmp_path: Path
+) -> None:
+    first = tmp_path / "gec.csv"
+    first.write_text(HEADER + ROOF, encoding="utf-8")
+    registers.import_file(RegisterKind.GEC, first, "bureau:a")
+    # The next list (JSON this time) no longer names the roof.
+    second = tmp_path / "gec.json"
+    entry = dict(zip(HEADER.strip().split(","), OTHER.strip().split(","), strict=True))
+    second.write_text(json.dumps({"entries": [entry]}, ensure_ascii=False), encoding="utf-8")
+    assert registers.import_file(RegisterKind.GEC, second, "bureau:a").version == 2
+
+    (result,) = ledger.projects.register(PARTNER, [pv_project()])
+
+    assert (result.decision, result.checks) == (Decision.ACCEPTED, ())
+    assert [(v.kind, v.version) for v in registers.versions()] == [
+        (RegisterKind.GEC, 1),
+        (RegisterKind.GEC, 2),
+    ]
+
+
+def test_a_list_with_a_wrong_row_loads_nothing(
+    registers: RegisterImportService, tmp_path: Path
+) -> None:
+    bad = tmp_path / "ccer.csv"
+    bad.write_text(HEADER + ROOF + "X,n,wind,113,23,5,kW,\n", encoding="utf-8")
+    with pytest.raises(InvalidRequest) as refused:
+        registers.import_file(RegisterKind.CCER, bad, "bureau:a")
+    assert refused.value.code == "REGISTER_FILE_INVALID"
+    assert (refused.value.details["line"], refused.value.details["column"]) == ("3", "type")
+    assert registers.versions() == []
+    with pytest.raises(InvalidRequest) as missing:
+        registers.import_file(RegisterKind.CCER, tmp_path / "nowhere.csv", "bureau:a")
+    assert missing.value.code == "REGISTER_FILE_UNREADABLE"
