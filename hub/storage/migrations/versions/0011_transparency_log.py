@@ -34,6 +34,7 @@ def upgrade() -> None:
         sa.CheckConstraint("level >= 0 AND level < 64", name="ck_merkle_nodes_level_range"),
         sa.CheckConstraint("idx >= 0", name="ck_merkle_nodes_index_not_negative"),
         sa.PrimaryKeyConstraint("level", "idx", name="pk_merkle_nodes"),
+        sqlite_with_rowid=False,  # the key is the table: no second index beside it
     )
     op.create_table(
         "merkle_tree_heads",
