@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich.console import Console
@@ -19,6 +19,7 @@ from rich.table import Table
 
 from hub.cli_ledger import ConfigFile, DatabaseUrl, DataDir, ledger
 from hub.domain.registers import RegisterKind
+from hub.services.asset_checks import thresholds_of
 from hub.services.register_port import RegisterVersion
 from hub.services.registers import RegisterImportService
 from hub.storage.unit_of_work import SqlAlchemyUnitOfWorkFactory
@@ -49,6 +50,11 @@ def version_json(version: RegisterVersion) -> dict[str, object]:
     }
 
 
+def _service(hub: Any) -> RegisterImportService:
+    thresholds = thresholds_of(hub.standard.header.asset_matching)
+    return RegisterImportService(SqlAlchemyUnitOfWorkFactory(hub.engine), thresholds)
+
+
 @registers_app.command("import")
 def import_list(
     kind: Kind,
@@ -63,15 +69,26 @@ def import_list(
 ) -> None:
     """Load FILE as the next version of the register's list."""
     with ledger(data_dir, database_url, config) as hub:
-        service = RegisterImportService(SqlAlchemyUnitOfWorkFactory(hub.engine))
-        version = service.import_file(kind, file, f"bureau:{actor}")
+        result = _service(hub).import_file(kind, file, f"bureau:{actor}")
+    version = result.version
+    matched = [
+        {"partner": m.partner, "project_id": m.project_id, "entry_id": m.entry_id}
+        for m in result.matched
+    ]
     if as_json:
-        typer.echo(json.dumps(version_json(version), ensure_ascii=False))
+        document = {**version_json(version), "matched_projects": matched}
+        typer.echo(json.dumps(document, ensure_ascii=False))
         return
-    Console().print(
+    out = Console()
+    out.print(
         f"{version.kind} version {version.version}: {version.entries} entries from "
         f"{version.file_name} (sha256 {version.sha256[:16]}...)"
     )
+    for m in matched:
+        out.print(
+            f"registered project {m['partner']}/{m['project_id']} is on this list as "
+            f"{m['entry_id']}: review it (carbon-hub bureau suspend-project)"
+        )
 
 
 @registers_app.command("list")
@@ -83,7 +100,7 @@ def list_versions(
 ) -> None:
     """Every version of every register's list loaded, the latest of each in use."""
     with ledger(data_dir, database_url, config) as hub:
-        versions = RegisterImportService(SqlAlchemyUnitOfWorkFactory(hub.engine)).versions()
+        versions = _service(hub).versions()
     if as_json:
         typer.echo(json.dumps({"versions": [version_json(v) for v in versions]}))
         return

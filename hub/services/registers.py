@@ -20,12 +20,21 @@ import io
 import json
 import uuid
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from hub.domain.asset_matching import stored_keys
-from hub.domain.registers import RegisterKind, RowProblem, parse_entries
+from hub.domain.asset_matching import Thresholds, match_keys, stored_keys
+from hub.domain.registers import (
+    ListedEntry,
+    RegisterEntry,
+    RegisterKind,
+    RowProblem,
+    parse_entries,
+    register_checks,
+)
 from hub.errors import InvalidRequest
+from hub.services.asset_checks import project_site
 from hub.services.clock import Clock, system_clock
 from hub.services.register_port import RegisterVersion
 from hub.services.transactions import run_in_transaction
@@ -35,12 +44,35 @@ from hub.services.unit_of_work import LedgerEvent, UnitOfWork, UnitOfWorkFactory
 MAX_FILE_BYTES = 200 * 1024 * 1024
 
 
+@dataclass(frozen=True, slots=True)
+class RegisterMatch:
+    """A project registered before the list was loaded that an entry describes."""
+
+    partner: str
+    project_id: str
+    entry_id: str
+
+
+@dataclass(frozen=True, slots=True)
+class ImportResult:
+    version: RegisterVersion
+    # Projects already registered that the list names: registration did not
+    # see this list, so the bureau reviews them now (suspend, or keep).
+    matched: tuple[RegisterMatch, ...]
+
+
 class RegisterImportService:
-    def __init__(self, uow_factory: UnitOfWorkFactory, clock: Clock = system_clock) -> None:
+    def __init__(
+        self,
+        uow_factory: UnitOfWorkFactory,
+        thresholds: Thresholds,
+        clock: Clock = system_clock,
+    ) -> None:
         self._uow_factory = uow_factory
+        self._thresholds = thresholds
         self._clock = clock
 
-    def import_file(self, kind: RegisterKind, path: Path, actor: str) -> RegisterVersion:
+    def import_file(self, kind: RegisterKind, path: Path, actor: str) -> ImportResult:
         """Load ``path`` as the next version of register ``kind``'s list."""
         try:
             if path.stat().st_size > MAX_FILE_BYTES:
@@ -62,7 +94,7 @@ class RegisterImportService:
             site = entry.site(kind)
             keyed.append((entry, stored_keys(site) if site is not None else ()))
 
-        def work(uow: UnitOfWork) -> RegisterVersion:
+        def work(uow: UnitOfWork) -> ImportResult:
             now = self._clock()
             loaded = uow.registers.versions(kind)
             version = RegisterVersion(
@@ -76,6 +108,18 @@ class RegisterImportService:
                 actor=actor,
             )
             uow.registers.add_version(version, keyed)
+            matched = self._registered(uow, version, entries)
+            details = {
+                "version": str(version.version),
+                "entries": str(len(entries)),
+                "sha256": sha256,
+                "file": path.name,
+                "matched_projects": str(len(matched)),
+            }
+            if matched:
+                details["matched"] = ", ".join(
+                    f"{m.partner}/{m.project_id}={m.entry_id}" for m in matched[:100]
+                )
             uow.events.append(
                 [
                     LedgerEvent(
@@ -84,18 +128,36 @@ class RegisterImportService:
                         "IMPORTED",
                         actor,
                         now,
-                        {
-                            "version": str(version.version),
-                            "entries": str(len(entries)),
-                            "sha256": sha256,
-                            "file": path.name,
-                        },
+                        details,
                     )
                 ]
             )
-            return version
+            return ImportResult(version, tuple(matched))
 
         return run_in_transaction(self._uow_factory, work, retries=8, what="register import")
+
+    def _registered(
+        self, uow: UnitOfWork, version: RegisterVersion, entries: list[RegisterEntry]
+    ) -> list[RegisterMatch]:
+        """The registered projects the entries describe, by the registration's rule."""
+        found: list[RegisterMatch] = []
+        at = version.imported_at.isoformat()
+        for entry in entries:
+            site = entry.site(version.kind)
+            if site is None:
+                continue
+            listed = [ListedEntry(version.kind, version.version, at, entry)]
+            by_partner: dict[str, list[str]] = {}
+            for partner, project_id in uow.assets.find(match_keys(site, self._thresholds)):
+                by_partner.setdefault(partner, []).append(project_id)
+            for partner, ids in sorted(by_partner.items()):
+                for project_id, project in sorted(uow.projects.get_many(partner, ids).items()):
+                    registered = project_site(project)
+                    if registered is not None and register_checks(
+                        registered, listed, self._thresholds
+                    ):
+                        found.append(RegisterMatch(partner, project_id, entry.entry_id))
+        return found
 
     def versions(self, kind: RegisterKind | None = None) -> list[RegisterVersion]:
         with self._uow_factory() as uow:

@@ -10,6 +10,7 @@ import pytest
 
 from hub.domain.claims import Decision
 from hub.domain.registers import RegisterKind, parse_entries
+from hub.services.asset_checks import thresholds_of
 from hub.services.projects import ProjectRegistrationService
 from hub.services.register_port import RegisterVersion
 from hub.services.registers import RegisterImportService
@@ -31,7 +32,7 @@ ROOF = "SZ-CI-PV-9,某厂房光伏,pv,113.4529,23.1701,380,kW\n"
 def test_the_latest_list_of_each_register_is_compared(
     uow_factory: UnitOfWorkFactory, standard: Standard, tmp_path: Path
 ) -> None:
-    registers = RegisterImportService(uow_factory)
+    registers = RegisterImportService(uow_factory, thresholds_of(standard.header.asset_matching))
     (tmp_path / "sz1.csv").write_text(HEADER + FOREST + ROOF, encoding="utf-8")
     (tmp_path / "sz2.csv").write_text(HEADER + FOREST, encoding="utf-8")
     (tmp_path / "ccer.csv").write_text(HEADER + ROOF.replace("SZ-CI", "CCER"), encoding="utf-8")

@@ -10,6 +10,7 @@ import pytest
 from hub.domain.claims import Decision
 from hub.domain.registers import RegisterKind
 from hub.errors import InvalidRequest
+from hub.services.asset_checks import thresholds_of
 from hub.services.registers import RegisterImportService
 from hub.standard import Standard
 
@@ -27,8 +28,9 @@ def ledger(standard: Standard) -> Ledger:
 
 
 @pytest.fixture
-def registers(ledger: Ledger) -> RegisterImportService:
-    return RegisterImportService(ledger.uow_factory, ledger.clock)
+def registers(ledger: Ledger, standard: Standard) -> RegisterImportService:
+    thresholds = thresholds_of(standard.header.asset_matching)
+    return RegisterImportService(ledger.uow_factory, thresholds, ledger.clock)
 
 
 def test_a_project_on_the_gec_list_is_held_naming_the_entry(
@@ -36,8 +38,9 @@ def test_a_project_on_the_gec_list_is_held_naming_the_entry(
 ) -> None:
     first = tmp_path / "gec-2026-11.csv"
     first.write_text(HEADER + ROOF + OTHER, encoding="utf-8")
-    version = registers.import_file(RegisterKind.GEC, first, "bureau:王科长")
-    assert (version.version, version.entries) == (1, 2)
+    loaded = registers.import_file(RegisterKind.GEC, first, "bureau:王科长")
+    version = loaded.version
+    assert (version.version, version.entries, loaded.matched) == (1, 2, ())
 
     (held,) = ledger.projects.register(PARTNER, [pv_project()])
 
@@ -64,7 +67,7 @@ def test_the_latest_version_of_a_list_is_the_one_compared(
     second = tmp_path / "gec.json"
     entry = dict(zip(HEADER.strip().split(","), OTHER.strip().split(","), strict=True))
     second.write_text(json.dumps({"entries": [entry]}, ensure_ascii=False), encoding="utf-8")
-    assert registers.import_file(RegisterKind.GEC, second, "bureau:a").version == 2
+    assert registers.import_file(RegisterKind.GEC, second, "bureau:a").version.version == 2
 
     (result,) = ledger.projects.register(PARTNER, [pv_project()])
 
@@ -88,3 +91,19 @@ def test_a_list_with_a_wrong_row_loads_nothing(
     with pytest.raises(InvalidRequest) as missing:
         registers.import_file(RegisterKind.CCER, tmp_path / "nowhere.csv", "bureau:a")
     assert missing.value.code == "REGISTER_FILE_UNREADABLE"
+
+
+def test_a_list_loaded_after_a_project_names_the_registered_project(
+    ledger: Ledger, registers: RegisterImportService, tmp_path: Path
+) -> None:
+    ledger.projects.register(PARTNER, [pv_project()])
+    listing = tmp_path / "hk-rec.csv"
+    listing.write_text(HEADER + ROOF + OTHER, encoding="utf-8")
+
+    loaded = registers.import_file(RegisterKind.HK_REC, listing, "bureau:a")
+
+    assert [(m.partner, m.project_id, m.entry_id) for m in loaded.matched] == [
+        (PARTNER, "4401-PV-2023-0007", "GEC-44-000123")
+    ]
+    (event,) = [e for e in ledger.uow_factory.store.events if e.subject_kind == "register"]
+    assert event.details["matched"] == f"{PARTNER}/4401-PV-2023-0007=GEC-44-000123"
