@@ -5,6 +5,8 @@ from __future__ import annotations
 from decimal import Decimal
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from hub.domain.asset_matching import (
     AssetSite,
@@ -112,3 +114,33 @@ def test_a_forest_and_a_roof_are_never_one_asset() -> None:
     forest = parcel("FOREST", "1200", str(LAT), str(LON))
     assert matches(roof("ROOF", "380"), [forest], THRESHOLDS, {}) == []
     assert matches(forest, [roof("ROOF", "380")], THRESHOLDS, {}) == []
+
+
+# Whatever the rules match, the index finds: a registration guards and reads
+# every key under which a project it would match is stored.
+_OFFSET = st.floats(min_value=-0.03, max_value=0.03, allow_nan=False)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    lat=st.floats(min_value=-60, max_value=60, allow_nan=False),
+    lon=st.floats(min_value=-179, max_value=179, allow_nan=False),
+    dlat=_OFFSET,
+    dlon=_OFFSET,
+    area=st.sampled_from(["", "1", "300", "1200", "100000"]),
+)
+def test_every_match_shares_an_index_key(
+    lat: float, lon: float, dlat: float, dlon: float, area: str
+) -> None:
+    unit, size, family = ("ha", area, "SZ-FOREST-SINK") if area else ("kW", "380", "SZ-PV")
+
+    def at(project_id: str, la: float, lo: float) -> AssetSite:
+        site = site_of(
+            "P", project_id, family, Decimal(repr(la)), Decimal(repr(lo)), Decimal(size), unit
+        )
+        assert site is not None
+        return site
+
+    earlier, new = at("EARLIER", lat, lon), at("NEW", lat + dlat, lon + dlon)
+    if matches(new, [earlier], THRESHOLDS, {}):
+        assert set(stored_keys(earlier)) & set(match_keys(new, THRESHOLDS))
