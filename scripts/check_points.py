@@ -1,0 +1,43 @@
+"""Are the points in a ledger exactly the rule applied to every credited claim?
+
+    .venv/bin/python scripts/check_points.py --database-url sqlite:///D/hub.db
+
+Recomputes, from the claims alone and standards/points.yaml, the points every
+credited personal claim earns (capped per person, methodology and Shenzhen
+day in the order received) and compares them claim by claim with the AWARD
+entries, and the daily totals and balances with the entries
+(hub.bench.points_check). Prints one JSON object; exit 0 when exact, 1 when
+anything differs (the first differences are named).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from hub.bench.points_check import check_points
+from hub.standard import default_standards_dir, load_standard
+from hub.standard.points import load_points_rules
+from hub.storage.database import create_engine_for
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--database-url", required=True, help="the hub's ledger")
+    parser.add_argument("--standards-dir", type=Path, default=None)
+    args = parser.parse_args()
+    root = args.standards_dir or default_standards_dir()
+    rules = load_points_rules(root, load_standard(root))
+    engine = create_engine_for(args.database_url)
+    try:
+        report = check_points(engine, rules)
+    finally:
+        engine.dispose()
+    print(json.dumps(report.as_json(), sort_keys=True))
+    sys.exit(0 if report.exact else 1)
+
+
+if __name__ == "__main__":
+    main()
