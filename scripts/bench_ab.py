@@ -1,6 +1,7 @@
 """`carbon-hub bench ingest` of an earlier commit and of this tree, side by side in one run.
 
     .venv/bin/python scripts/bench_ab.py --base f324004 -- --claims 20000
+    .venv/bin/python scripts/bench_ab.py --without-points -- --claims 20000 --personal-only
     .venv/bin/python scripts/bench_ab.py --base f324004 --pairs 3 -- --claims 40000 \\
         --database-url postgresql://postgres@127.0.0.1:5432/test
 
@@ -8,10 +9,13 @@ A is the tree of ``--base`` (``git archive`` into a temporary folder, so the
 checkout and its git state are not touched), B this tree. Both run with this
 venv's interpreter and packages, PYTHONPATH pointing at their own tree (the
 hub process the bench starts inherits it), with the identical bench options
-given after ``--`` (give only options both trees know). The runs alternate
-A B A B so that a busy spell of a shared machine falls on both. Each run's
-decisions by code are printed, and the script exits 1 when they differ
-between A and B (the same claims must be decided the same way).
+given after ``--`` (give only options both trees know). With
+``--without-points`` A is this tree too, its hub and bench reading a copy of
+standards/ without points.yaml (HUB_STANDARDS_DIR): no exchange rule, so no
+awards. The runs alternate A B A B so that a busy spell of a shared machine
+falls on both. The script exits 1 when the decisions (ACCEPTED, REJECTED,
+HELD counts) differ between runs; codes on refused claims are printed per run
+when they differ (a later tree may add a warning the base does not know).
 
 Printed per run and as medians: claims/s end to end, and the hub process's
 CPU per claim (its CPU time over the streaming, from /proc, divided by the
@@ -52,9 +56,17 @@ def _export(commit: str, into: Path) -> str:
     return full
 
 
-def _run(tree: Path, bench_args: list[str], log: Path) -> dict[str, Any]:
+def _without_points(into: Path) -> Path:
+    """A copy of this tree's standards without the exchange rules."""
+    standards = into / "standards-without-points"
+    shutil.copytree(ROOT / "standards", standards)
+    (standards / "points.yaml").unlink()
+    return standards
+
+
+def _run(tree: Path, bench_args: list[str], log: Path, env_extra: dict[str, str]) -> dict[str, Any]:
     """One `carbon-hub bench ingest` of ``tree``; its JSON figures."""
-    env = {**os.environ, "PYTHONPATH": str(tree)}
+    env = {**os.environ, "PYTHONPATH": str(tree), **env_extra}
     command = [sys.executable, "-c", "from hub.cli import main; main()", "bench", "ingest"]
     with log.open("w") as stderr:
         done = subprocess.run(
@@ -116,7 +128,11 @@ def summary(runs: list[tuple[str, dict[str, Any]]]) -> dict[str, Any]:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--base", required=True, help="the commit to compare with (A)")
+    side_a = parser.add_mutually_exclusive_group(required=True)
+    side_a.add_argument("--base", help="the commit to compare with (A)")
+    side_a.add_argument(
+        "--without-points", action="store_true", help="A: this tree without points.yaml"
+    )
     parser.add_argument("--pairs", type=int, default=2, help="A B pairs to run (default 2)")
     parser.add_argument("bench_args", nargs="*", help="after --: options of bench ingest")
     args = parser.parse_args()
@@ -125,17 +141,24 @@ def main() -> None:
 
     folder = Path(tempfile.mkdtemp(prefix="bench-ab-"))
     try:
-        base = folder / "base"
-        base.mkdir()
-        commit = _export(args.base, base)
-        trees = {"A": base, "B": ROOT}
-        print(f"A = {commit[:12]} (exported to {base}), B = this tree ({ROOT})", flush=True)
+        envs: dict[str, dict[str, str]] = {"A": {}, "B": {}}
+        if args.base:
+            base = folder / "base"
+            base.mkdir()
+            commit = _export(args.base, base)
+            trees = {"A": base, "B": ROOT}
+            print(f"A = {commit[:12]} (exported to {base}), B = this tree ({ROOT})", flush=True)
+        else:
+            commit = "without-points"
+            trees = {"A": ROOT, "B": ROOT}
+            envs["A"] = {"HUB_STANDARDS_DIR": str(_without_points(folder))}
+            print(f"A = this tree without points.yaml, B = this tree ({ROOT})", flush=True)
         print(f"bench ingest {' '.join(args.bench_args)}", flush=True)
         runs: list[tuple[str, dict[str, Any]]] = []
         for pair in range(args.pairs):
             for side in ("A", "B"):
                 log = folder / f"{side}{pair + 1}.log"
-                figures = _run(trees[side], args.bench_args, log)
+                figures = _run(trees[side], args.bench_args, log, envs[side])
                 runs.append((side, figures))
                 cpu = hub_cpu_us_per_claim(figures)
                 print(
@@ -146,13 +169,14 @@ def main() -> None:
                     flush=True,
                 )
         outcome = summary(runs)
-        same = len({json.dumps(decisions_of(f), sort_keys=True) for _, f in runs}) == 1
-        if same:
-            print(f"decisions, the same in every run: {json.dumps(decisions_of(runs[0][1]))}")
+        same = len({json.dumps(f.get("decisions"), sort_keys=True) for _, f in runs}) == 1
+        codes = {json.dumps(decisions_of(f), sort_keys=True) for _, f in runs}
+        if same and len(codes) == 1:
+            print(f"decisions, the same in every run: {codes.pop()}")
         else:
             for side, figures in runs:
                 print(f"decisions of {side}: {json.dumps(decisions_of(figures), sort_keys=True)}")
-            print("the decisions DIFFER between runs")
+            print(f"decisions {'the same' if same else 'DIFFER'} in every run")
         for side in ("A", "B"):
             med = outcome[side]
             cpu = med["hub_cpu_us_per_claim"]
