@@ -14,8 +14,17 @@ from hub.grpc_api.call_telemetry import CallTelemetry
 from hub.grpc_api.exchange_servicer import ExchangeServicer
 from hub.grpc_api.partner_servicer import PartnerServicer
 from hub.grpc_api.server import RunningServer, Servicers, start_server
+from hub.observability.ledger_events import (
+    ObservedBureau,
+    ObservedExchange,
+    ObservedOfficers,
+    ObservedPartnerKeys,
+    ObservedReconciliations,
+    ObservedReview,
+    observe,
+)
 from hub.observability.metrics import HubMetrics
-from hub.observability.service_events import ObservedIssuance
+from hub.observability.service_events import ObservedIssuance, ObservedPointsExpiry
 from hub.services.attestation import AttestationService
 from hub.services.audit import AuditService
 from hub.services.bureau import BureauService
@@ -104,7 +113,9 @@ class Hub:
         if interval <= 0:
             return None
         return PeriodicIssuer(
-            ObservedIssuance(self.issuance, self.metrics), interval, points=self.points
+            ObservedIssuance(self.issuance, self.metrics),
+            interval,
+            points=ObservedPointsExpiry(self.points),
         )
 
     def periodic_checkpointer(self) -> PeriodicCheckpointer | None:
@@ -177,7 +188,10 @@ def build_hub(settings: HubSettings, clock: Clock = system_clock, *, existing: b
     retries = settings.write_retries
     authenticate = WriteAuthenticator(verify_ed25519)
     read_engine = create_read_only_engine(url, engine)
-    return Hub(
+    # The services that change the ledger on a person's or a counterpart's
+    # word are built observed: one log line per change, whichever process
+    # (serve, a bureau command, the console) makes it.
+    hub = Hub(
         settings=settings,
         engine=engine,
         standard=standard,
@@ -196,21 +210,23 @@ def build_hub(settings: HubSettings, clock: Clock = system_clock, *, existing: b
         attestations=AttestationService(
             uow_factory, standard, clock, write_retries=retries, authenticate=authenticate
         ),
-        exchange=ExchangeService(
+        exchange=ObservedExchange(
             uow_factory,
             standard,
             clock,
             poll_interval=settings.exchange_poll_interval,
             write_retries=retries,
         ),
-        reconciliations=ReconciliationService(uow_factory, standard, clock, write_retries=retries),
-        bureau=BureauService(uow_factory, clock, write_retries=retries),
-        partner_keys=PartnerKeyService(uow_factory, standard, clock, write_retries=retries),
+        reconciliations=ObservedReconciliations(
+            uow_factory, standard, clock, write_retries=retries
+        ),
+        bureau=ObservedBureau(uow_factory, clock, write_retries=retries),
+        partner_keys=ObservedPartnerKeys(uow_factory, standard, clock, write_retries=retries),
         audit=audit_service(
             uow_factory, settings.resolved_pki_dir(), clock, create_key=settings.insecure
         ),
-        review=ReviewService(uow_factory, clock, write_retries=retries, points=points),
-        officers=OfficerAuthService(
+        review=ObservedReview(uow_factory, clock, write_retries=retries, points=points),
+        officers=ObservedOfficers(
             SqlAlchemyOfficerStore(engine),
             clock,
             max_failures=settings.login_max_failures,
@@ -220,3 +236,13 @@ def build_hub(settings: HubSettings, clock: Clock = system_clock, *, existing: b
         points=PointsService(uow_factory, clock, write_retries=retries, authenticate=authenticate),
         metrics=HubMetrics(ledger=lambda: ledger_status(read_engine)),
     )
+    observe(
+        hub.metrics,
+        hub.exchange,
+        hub.reconciliations,
+        hub.bureau,
+        hub.partner_keys,
+        hub.review,
+        hub.officers,
+    )
+    return hub

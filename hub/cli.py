@@ -32,6 +32,7 @@ from hub.cli_ledger import (
     Officer,
     Reason,
     console,
+    enable_process_logging,
     ledger,
 )
 from hub.drills.cli import drill_app
@@ -101,10 +102,13 @@ def issue(
 ) -> None:
     """Void overdue claims and issue every issuable claim now (serve does it periodically)."""
     from hub.ledger_views import render_blocks
+    from hub.observability.service_events import ObservedIssuance
 
     with ledger(data_dir, database_url, config) as hub:
-        voided = hub.issuance.void_overdue()
-        run = hub.issuance.issue_pending()
+        # The issuance and void lines serve's issuer writes, from this process.
+        issuance = ObservedIssuance(hub.issuance, None)
+        voided = issuance.void_overdue()
+        run = issuance.issue_pending()
         out = Console()
         render_blocks(run.blocks, out, title="Blocks issued now")
         out.print(
@@ -414,5 +418,7 @@ def receipt_verify(
 
 def main() -> None:
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    # Commands on the ledger then write their event lines (hub.cli_ledger).
+    enable_process_logging()
     with refusals():
         app()

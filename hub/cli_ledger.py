@@ -30,10 +30,44 @@ Reason = Annotated[str, typer.Option("--reason", help="why; kept in the ledger e
 EXIT_REFUSED = 1
 
 
+# The process's logging: switched on by hub.cli.main (a real process), so a
+# test invoking the app in its own process leaves that process's logging
+# alone; the global --log-level/--log-format land in the flags.
+_PROCESS_LOGGING: dict[str, Any] = {"enabled": False, "flags": {}}
+
+
+def enable_process_logging() -> None:
+    _PROCESS_LOGGING["enabled"] = True
+
+
+def set_logging_flags(level: str | None, log_format: str | None) -> None:
+    """``carbon-hub --log-level L --log-format F COMMAND``: for every command."""
+    given = {"log_level": level, "log_format": log_format}
+    _PROCESS_LOGGING["flags"] = {name: value for name, value in given.items() if value}
+
+
+def with_logging_flags(flags: dict[str, Any]) -> dict[str, Any]:
+    """``flags`` with the global logging flags where the command gave none."""
+    given = {name: value for name, value in flags.items() if value is not None}
+    return {**_PROCESS_LOGGING["flags"], **given}
+
+
+def configure_command_logging(settings: HubSettings) -> None:
+    """A command's log lines (bureau actions, key changes ...) on stderr as
+    serve writes them: its level and format from --log-level/--log-format,
+    HUB_LOG_LEVEL/HUB_LOG_FORMAT or the config file; JSON lines when stderr
+    is not a terminal. The command's human output stays on stdout."""
+    if not _PROCESS_LOGGING["enabled"]:
+        return
+    from hub.observability.logs import configure_logging
+
+    configure_logging(settings.log_level, settings.log_format)
+
+
 def build_settings(**flags: Any) -> HubSettings:
     """Settings from the flags that were given, then HUB_* environment, then the
     config file; SettingsRefused (one line naming the setting or file) if not."""
-    return load_settings(**{name: value for name, value in flags.items() if value is not None})
+    return load_settings(**with_logging_flags(flags))
 
 
 def build_or_exit(settings: HubSettings, *, existing: bool = False) -> Any:
@@ -55,6 +89,7 @@ def ledger(data_dir: Path | None, database_url: str | None, config: Path | None)
     from hub.errors import HubError, StorageUnavailable
 
     settings = build_settings(data_dir=data_dir, database_url=database_url, config_file=config)
+    configure_command_logging(settings)
     hub = build_or_exit(settings, existing=True)
     try:
         yield hub

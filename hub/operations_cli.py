@@ -18,7 +18,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from hub.cli_ledger import ConfigFile, DatabaseUrl, DataDir, ledger
+from hub.cli_ledger import ConfigFile, DatabaseUrl, DataDir, ledger, set_logging_flags
 
 DISTRIBUTION = "carbon-inclusion-federation-hub"
 AsJson = Annotated[bool, typer.Option("--json", help="one JSON document on standard output")]
@@ -47,8 +47,26 @@ def global_options(
             is_eager=True,
         ),
     ] = False,
+    log_level: Annotated[
+        str | None,
+        typer.Option(
+            "--log-level",
+            help="debug, info (one line per bureau action, key or certificate change, "
+            "issuance, delivery, reconciliation; the default), warning or error; also "
+            "HUB_LOG_LEVEL",
+        ),
+    ] = None,
+    log_format: Annotated[
+        str | None,
+        typer.Option(
+            "--log-format",
+            help="json, text or auto (text on a terminal, JSON lines otherwise); log lines "
+            "go to stderr, a command's own output to stdout; also HUB_LOG_FORMAT",
+        ),
+    ] = None,
 ) -> None:
     """Carbon Inclusion Federation Hub"""
+    set_logging_flags(log_level, log_format)
 
 
 def _iso(moment: datetime | None) -> str | None:

@@ -24,7 +24,9 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
+from hub.cli_ledger import configure_command_logging, with_logging_flags
 from hub.errors import HubError
+from hub.observability import pki_events
 from hub.settings import HubSettings, load_settings
 
 if TYPE_CHECKING:
@@ -61,7 +63,9 @@ def _settings(pki_dir: Path | None, data_dir: Path | None) -> HubSettings:
         for name, value in (("pki_dir", pki_dir), ("data_dir", data_dir))
         if value is not None
     }
-    return load_settings(**given)
+    settings = load_settings(**with_logging_flags(given))
+    configure_command_logging(settings)
+    return settings
 
 
 def _pki_dir(pki_dir: Path | None, data_dir: Path | None) -> Path:
@@ -123,6 +127,7 @@ def init(
     database = _make_ledger(settings)
     with _refusals():
         authority = init_authority(directory, hosts=tuple(host or ()), force=force)
+    pki_events.authority_created(authority.layout.root, forced=force)
     out = Console()
     layout = authority.layout
     out.print(f"certificate authority created in {escape(str(layout.root))}", soft_wrap=True)
@@ -162,6 +167,7 @@ def issue(
     with _refusals():
         authority = load_authority(directory)
         issued = authority.issue(Role(role.value), partner=partner, name=name, days=days)
+    pki_events.certificate_issued(issued)
     out = Console()
     out.print(f"issued {issued.role.value} certificate {escape(issued.subject)}", soft_wrap=True)
     out.print(f"  serial: {issued.serial}", soft_wrap=True)
@@ -185,6 +191,7 @@ def revoke(
     directory = _pki_dir(pki_dir, data_dir)
     with _refusals():
         revoked = load_authority(directory).revoke(serial_or_name, reason)
+    pki_events.certificate_revoked(revoked)
     Console().print(
         f"revoked {revoked.role.value} certificate {escape(revoked.subject)} "
         f"(serial {revoked.serial}): {escape(revoked.reason or '')}",

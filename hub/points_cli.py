@@ -116,5 +116,7 @@ def expire(
 ) -> None:
     """Expire the unredeemed part of every award past its validity now."""
     with ledger(data_dir, database_url, config) as hub:
-        closed = hub.points.expire_due()
+        from hub.observability.service_events import ObservedPointsExpiry
+
+        closed = ObservedPointsExpiry(hub.points).expire_due()
     typer.echo(f"{closed} awards closed by expiry")

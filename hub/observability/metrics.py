@@ -86,6 +86,23 @@ class HubMetrics:
         self.retirements = Counter(
             "hub_retirements_reported", "Retirements the exchange reported, accepted", registry=r
         )
+        self.deliveries = Counter(
+            "hub_blocks_delivered",
+            "Blocks the exchange acknowledged for the first time (outbox delivered)",
+            registry=r,
+        )
+        self.bureau_actions = Counter(
+            "hub_bureau_actions",
+            "Bureau actions done through this process (console, gRPC), by action",
+            ["action"],
+            registry=r,
+        )
+        self.key_changes = Counter(
+            "hub_partner_key_changes",
+            "Partner signing keys registered, retiring or revoked, by action",
+            ["action"],
+            registry=r,
+        )
         self.reconciliations = Counter(
             "hub_reconciliation_outcomes",
             "Reconciliations answered, by outcome status",

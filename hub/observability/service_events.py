@@ -8,8 +8,10 @@ import logging
 from hub.observability.logs import event_fields
 from hub.observability.metrics import HubMetrics
 from hub.services.issuance import IssuanceRun, IssuanceService
+from hub.services.points import PointsService
 
 log = logging.getLogger("hub.issuance")
+points_log = logging.getLogger("hub.points")
 
 
 class ObservedIssuance:
@@ -47,3 +49,22 @@ class ObservedIssuance:
                 self._metrics.issued_blocks.inc(len(run.blocks))
                 self._metrics.issued_units.inc(run.units)
         return run
+
+
+class ObservedPointsExpiry:
+    """Carbon points expiry as `serve`'s issuer and `carbon-hub points expire` run
+    it: a run that closed any award is one ``points_expiry`` line (a count: the
+    people the awards belong to are never named)."""
+
+    def __init__(self, points: PointsService) -> None:
+        self._points = points
+
+    def expire_due(self) -> int:
+        closed = self._points.expire_due()
+        if closed:
+            points_log.info(
+                "%s points awards closed by expiry",
+                closed,
+                extra=event_fields("points_expiry", awards=closed),
+            )
+        return closed
