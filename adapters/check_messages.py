@@ -354,12 +354,28 @@ TRANSLATIONS: Mapping[str, tuple[str, str]] = {
         "não foi atestado cancelamento na origem em {days} dias; o pedido fica sem efeito",
     ),
     "ADJUSTMENT_STATUS_BACKWARDS": (
-        "相應調整 {reference} 當前為 {current}，不能變為 {status}",
-        "o ajuste {reference} está {current}; não pode passar a {status}",
+        "清單排除 {reference} 當前為 {current}，不能變為 {status}",
+        "a exclusão do inventário {reference} está {current}; não pode passar a {status}",
     ),
     "ADJUSTMENT_STATUS_INVALID": (
-        "證明只能將狀態設為 COMMITTED 或 COMPLETED，不能設為 {status}",
-        "um atestado só pode fixar COMMITTED ou COMPLETED, não {status}",
+        "證明只能將清單排除狀態設為 COMMITTED、COMPLETED 或 REVOKED，不能設為 {status}",
+        "um atestado só pode fixar uma exclusão do inventário COMMITTED, COMPLETED ou REVOKED, não {status}",
+    ),
+    "INVENTORY_EXCLUSION_REVOKED": (
+        "清單排除 {reference} 已撤回，不能再變為 {status}",
+        "a exclusão do inventário {reference} foi revogada; não pode passar a {status}",
+    ),
+    "INVENTORY_EXCLUSION_TERMS_INCOMPLETE": (
+        "清單排除 {reference} 的證明須同時寫明數量和年度（缺少 {field}）",
+        "um atestado da exclusão do inventário {reference} indica quantidade e ano ({field} em falta)",
+    ),
+    "INVENTORY_EXCLUSION_QUANTITY_SHORT": (
+        "清單排除 {reference} 證明的數量 {quantity} tCO2e 少於其下已簽發的 {issued} 個單位",
+        "a exclusão do inventário {reference} cobre {quantity} tCO2e, menos do que as {issued} unidades emitidas ao seu abrigo",
+    ),
+    "INVENTORY_EXCLUSION_VINTAGE_MISMATCH": (
+        "清單排除 {reference} 證明年度 {vintage}，但其下簽發的區塊屬於年度 {issued}",
+        "a exclusão do inventário {reference} cobre o ano {vintage}, mas foram emitidos blocos do ano {issued} ao seu abrigo",
     ),
     "OFFSET_FIELDS_MISSING": (
         "履約抵銷註銷須填寫有效的 {fields}",

@@ -24,6 +24,7 @@ import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from decimal import Decimal
 from typing import Any, TypeVar
 
 import grpc
@@ -521,6 +522,7 @@ def submit_delivery(
 _ADJUSTMENT: Mapping[AdjustmentStatus, ledger_pb.AdjustmentStatus] = {
     AdjustmentStatus.COMMITTED: ledger_pb.ADJUSTMENT_STATUS_COMMITTED,
     AdjustmentStatus.COMPLETED: ledger_pb.ADJUSTMENT_STATUS_COMPLETED,
+    AdjustmentStatus.REVOKED: ledger_pb.ADJUSTMENT_STATUS_REVOKED,
 }
 
 
@@ -633,16 +635,21 @@ def attest_adjustment(
     attested_at: datetime,
     note: str = "",
     *,
+    quantity: Decimal | None = None,
+    vintage: int | None = None,
     retry: ReplayRetry = REPLAY_RETRY,
 ) -> AttestationOutcome:
-    """The origin's accounting adjustment ``reference`` moved to COMMITTED or COMPLETED.
+    """The origin's inventory exclusion ``reference`` (the wire's accounting
+    adjustment) moved to COMMITTED or COMPLETED, covering ``quantity`` tCO2e
+    of ``vintage``, or was REVOKED.
 
     Sent again under a new number when another writer of the partner
     overtook it (see ReplayRetry)."""
     wire_status = _ADJUSTMENT.get(status)
     if wire_status is None:
         raise ValueError(
-            f"an attestation moves an adjustment to COMMITTED or COMPLETED, not {status}"
+            f"an attestation moves an inventory exclusion to COMMITTED, COMPLETED or REVOKED, "
+            f"not {status}"
         )
     request = pb.AccountingAdjustmentAttestation(
         partner=signer.partner,
@@ -650,6 +657,8 @@ def attest_adjustment(
         status=wire_status,
         attested_at=_rfc3339(attested_at),
         note=note,
+        quantity_tco2e="" if quantity is None else str(quantity),
+        vintage=vintage or 0,
     )
     stub = _stub(channel)
     result: pb.AttestationResult = _signed_call(

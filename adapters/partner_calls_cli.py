@@ -11,6 +11,7 @@ import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
+from decimal import Decimal, InvalidOperation
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any
@@ -63,6 +64,7 @@ VERSION = 1  # of the reconcile-report and attestation-report documents
 class AttestedStatus(StrEnum):
     COMMITTED = "COMMITTED"
     COMPLETED = "COMPLETED"
+    REVOKED = "REVOKED"  # the origin withdrew its inventory exclusion: terminal
 
 
 @contextmanager
@@ -209,6 +211,23 @@ def _moment(text: str | None, option: str) -> datetime:
     return _now() if text is None else rfc3339_option(text, option)
 
 
+def _quantity(text: str | None) -> Decimal | None:
+    """--quantity as a finite, positive decimal (the hub checks it covers what was issued)."""
+    if text is None:
+        return None
+    try:
+        value = Decimal(text.strip())
+    except InvalidOperation:
+        raise typer.BadParameter(
+            f"not a decimal number: {text!r}", param_hint="--quantity"
+        ) from None
+    if not value.is_finite() or value <= 0:
+        raise typer.BadParameter(
+            f"give a positive number of tCO2e, not {text!r}", param_hint="--quantity"
+        )
+    return value
+
+
 def _attestation(document: dict[str, Any], outcome: AttestationOutcome, lang: str) -> None:
     document.update(
         accepted=outcome.accepted,
@@ -319,10 +338,23 @@ def attest_adjustment_command(
     hub: HubOption,
     signing_key: SigningKeyOption,
     reference: Annotated[
-        str, typer.Option("--reference", help="the adjustment reference the claims carry")
+        str,
+        typer.Option("--reference", help="the inventory-exclusion reference the claims carry"),
     ],
     status: Annotated[AttestedStatus, typer.Option("--status", help="where it moved")],
     note: Annotated[str, typer.Option("--note", help="free text for the hub's record")] = "",
+    quantity: Annotated[
+        str | None,
+        typer.Option(
+            "--quantity",
+            help="tCO2e the exclusion covers, e.g. 1200 (with --vintage; for COMMITTED or "
+            "COMPLETED: at least what was issued under the reference)",
+        ),
+    ] = None,
+    vintage: Annotated[
+        int | None,
+        typer.Option("--vintage", min=1, max=9999, help="the vintage the exclusion covers"),
+    ] = None,
     attested_at: Annotated[
         str | None, typer.Option("--attested-at", help="RFC 3339 (default: now)")
     ] = None,
@@ -334,12 +366,14 @@ def attest_adjustment_command(
     lang: LangOption = DEFAULT_LANG,
     as_json: JsonOption = False,
 ) -> None:
-    """Attest that an accounting adjustment of the origin moved to COMMITTED or COMPLETED."""
+    """Attest that the origin's inventory exclusion (清单排除 / 清單排除; the wire calls
+    it an accounting adjustment) moved to COMMITTED or COMPLETED, or was REVOKED."""
     partner = adapter_for(str(name)).partner
     document: dict[str, Any] = {"partner": partner, "lang": str(lang), "journal": None}
     with _report(as_json, "carbon-hub-adapter/attestation-report", document) as console:
         access = hub_access(hub, ca, cert, key, insecure, signing_key)
         moment = _moment(attested_at, "--attested-at")
+        tonnes = _quantity(quantity)
         with hub_channel(access, connect_timeout) as channel:
             signer = partner_signer(access, partner, channel)
             _attest(
@@ -349,7 +383,14 @@ def attest_adjustment_command(
                 lambda: hub_call(
                     hub,
                     lambda: attest_adjustment(
-                        channel, signer, reference, AdjustmentStatus(status.value), moment, note
+                        channel,
+                        signer,
+                        reference,
+                        AdjustmentStatus(status.value),
+                        moment,
+                        note,
+                        quantity=tonnes,
+                        vintage=vintage,
                     ),
                 ),
             )

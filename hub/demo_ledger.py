@@ -3,9 +3,10 @@
 Each partner's registry and the exchange are played by their real clients
 over the hub's gRPC port: the Guangdong registry cancels its issued PHCER
 blocks for the hub and attests it (then its next export shows them 已注销),
-Hong Kong commits its accounting adjustments, the reference exchange client
-receives, acknowledges and retires blocks, and every counterpart answers a
-reconciliation from its own data.
+Hong Kong commits its inventory exclusions (the wire's accounting
+adjustments), the reference exchange client receives, acknowledges and
+retires blocks, and every counterpart answers a reconciliation from its own
+data.
 """
 
 from __future__ import annotations
@@ -165,25 +166,37 @@ def write_cancellation_export(
 def commit_adjustments(
     channel: grpc.Channel, signer: PartnerSigner, delivery: Delivery, reports: list[DeliveryReport]
 ) -> int:
-    """Play Hong Kong: commit the accounting adjustment of every accepted claim."""
-    accepted = {c.record_id for r in reports for c in r.claims if c.decision is Decision.ACCEPTED}
-    references = sorted(
-        {
-            c.submission.adjustment_ref.strip()
-            for c in delivery.claims
-            if c.submission.record_id in accepted and c.submission.adjustment_ref
-        }
-    )
-    for reference in references:
+    """Play Hong Kong: commit the inventory exclusion (the wire's accounting
+    adjustment) of every accepted claim's reference, for the tonnes the hub
+    credited under it and their vintage, as Hong Kong's registry would."""
+    accepted = {
+        c.record_id: c for r in reports for c in r.claims if c.decision is Decision.ACCEPTED
+    }
+    terms: dict[str, tuple[Decimal, set[int]]] = {}
+    for claim in delivery.claims:
+        outcome = accepted.get(claim.submission.record_id)
+        reference = (claim.submission.adjustment_ref or "").strip()
+        if outcome is None or not reference:
+            continue
+        tonnes, vintages = terms.setdefault(reference, (Decimal(0), set()))
+        credited = Decimal(outcome.credited_tco2e or "0")
+        terms[reference] = (tonnes + credited, vintages | {outcome.vintage or 0})
+    for reference, (tonnes, vintages) in sorted(terms.items()):
+        # One vintage per reference is what Hong Kong's registry writes; should a
+        # reference span several (or credit nothing), the attestation states no
+        # terms and the hub checks none.
+        single = len(vintages) == 1 and 0 not in vintages and tonnes > 0
         attest_adjustment(
             channel,
             signer,
             reference,
             AdjustmentStatus.COMMITTED,
             datetime.now(UTC),
-            "Hong Kong will not count this reduction in its inventory",
+            "Hong Kong will not count this reduction in its greenhouse gas inventory",
+            quantity=tonnes if single else None,
+            vintage=next(iter(vintages)) if single else None,
         )
-    return len(references)
+    return len(terms)
 
 
 def registry_folder(samples: list[Path], extra: Path | None, into: Path) -> Path:

@@ -1081,6 +1081,7 @@ class FakeBlockRepository:
             if (where.partner is None or block.partner == where.partner)
             and (where.states is None or block.state in where.states)
             and (not where.delivered_only or block.delivered_at is not None)
+            and (where.adjustment_ref is None or block.adjustment.reference == where.adjustment_ref)
         ]
         return sorted(found, key=lambda block: block.serial)
 
@@ -1164,6 +1165,9 @@ class FakeAttestationRepository:
 
     def add_adjustment(self, attestation: AdjustmentAttestation) -> None:
         self._tx.write(lambda state: state.add_adjustment(attestation))
+
+    def adjustment_history(self, partner: str, reference: str) -> list[AdjustmentAttestation]:
+        return list(self._tx.state.adjustments.get((partner, reference), ()))
 
     def adjustments_of(self, partner: str) -> dict[str, AdjustmentStatus]:
         return {

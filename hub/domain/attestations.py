@@ -1,9 +1,11 @@
-"""What partners attest: cancellation at source, and accounting adjustments."""
+"""What partners attest: cancellation at source, and inventory exclusions
+(the wire's "accounting adjustments": hub.domain.inventory_exclusions)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from decimal import Decimal
 
 from hub.domain.blocks import AdjustmentStatus
 
@@ -31,6 +33,10 @@ class SourceCancellation:
 class AdjustmentAttestation:
     partner: str
     reference: str
-    status: AdjustmentStatus  # COMMITTED or COMPLETED
+    status: AdjustmentStatus  # COMMITTED, COMPLETED or REVOKED
     attested_at: datetime
     note: str = ""
+    # What the exclusion covers (tCO2e, and the vintage); None on attestations
+    # sent before the wire carried them, and on revocations.
+    quantity: Decimal | None = None
+    vintage: int | None = None

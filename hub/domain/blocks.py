@@ -32,34 +32,45 @@ LIVE_STATES = frozenset(
 
 
 class AdjustmentStatus(StrEnum):
-    """Corresponding-adjustment status of the origin (Article 6.2 vocabulary).
+    """Status of the origin's inventory exclusion (the wire keeps the name
+    "adjustment": renaming would break partners).
+
+    Between the mainland, Hong Kong and Macao (one Party under the Paris
+    Agreement) there is no corresponding adjustment between Parties: the
+    origin attests that it excludes the reduction from its own greenhouse-gas
+    inventory (清单排除 / 清單排除). hub.domain.inventory_exclusions holds the rules.
 
     NOT_REQUIRED: domestic transfer, the origin's inventory is not affected.
-    PENDING: the origin gave a reference but has not committed the adjustment.
+    PENDING: the origin gave a reference but has not committed the exclusion.
     COMMITTED: the origin attested it will not count the reduction itself.
-    COMPLETED: the origin reports the adjustment applied in its inventory.
+    COMPLETED: the origin reports the exclusion applied in its inventory.
+    REVOKED: the origin withdrew it: terminal; every block under it is frozen.
     """
 
     NOT_REQUIRED = "NOT_REQUIRED"
     PENDING = "PENDING"
     COMMITTED = "COMMITTED"
     COMPLETED = "COMPLETED"
+    REVOKED = "REVOKED"
 
 
 ROUTABLE_ADJUSTMENTS = frozenset(
     {AdjustmentStatus.NOT_REQUIRED, AdjustmentStatus.COMMITTED, AdjustmentStatus.COMPLETED}
 )
-# An attestation may only move the status forward.
+# An attestation may only move the status forward; REVOKED is last and terminal.
 _ADJUSTMENT_ORDER = {
     AdjustmentStatus.PENDING: 0,
     AdjustmentStatus.COMMITTED: 1,
     AdjustmentStatus.COMPLETED: 2,
+    AdjustmentStatus.REVOKED: 3,
 }
 
 
 def adjustment_may_move(current: AdjustmentStatus, new: AdjustmentStatus) -> bool:
     if current is AdjustmentStatus.NOT_REQUIRED or new is AdjustmentStatus.NOT_REQUIRED:
         return current is new
+    if current is AdjustmentStatus.REVOKED:
+        return new is AdjustmentStatus.REVOKED
     return _ADJUSTMENT_ORDER[new] >= _ADJUSTMENT_ORDER[current]
 
 

@@ -3,7 +3,7 @@
 
 The catalogue below is the single list of every code the hub can answer
 with for a claim, a project, an attestation (cancellation at source,
-accounting adjustment) or a retirement the exchange reports. docs/checks.md is generated from it and a
+inventory exclusion, the wire's accounting adjustment) or a retirement the exchange reports. docs/checks.md is generated from it and a
 test fails when the two drift. Codes are never renamed or reused: partners
 key their own handling on them.
 """
@@ -160,9 +160,13 @@ CATALOGUE: dict[str, CheckDefinition] = {
         _d("SOURCE_CANCELLATION_ID_REUSED", E, "注销编号 {cancellation_id} 已用于申报 {other_claim_id} 的证明", "cancellation {cancellation_id} was already attested for claim {other_claim_id}", A),
         _d("SOURCE_CANCELLATION_SERIAL_MALFORMED", E, "证明中的原注册登记序列号 {serial} 格式错误", "the attested origin serial {serial} is malformed", A),
         _d("SOURCE_CANCELLATION_OVERDUE", E, "{days} 天内未收到原注册登记簿的注销证明，该申报作废", "no cancellation at source was attested within {days} days; the claim is void", CA),
-        # Accounting adjustments (double claiming)
-        _d("ADJUSTMENT_STATUS_BACKWARDS", E, "相应调整 {reference} 当前为 {current}，不能变为 {status}", "adjustment {reference} is {current}; it cannot become {status}", A),
-        _d("ADJUSTMENT_STATUS_INVALID", E, "证明只能将状态设为 COMMITTED 或 COMPLETED，不能设为 {status}", "an attestation can only set COMMITTED or COMPLETED, not {status}", A),
+        # Inventory exclusions (double claiming; the wire calls them accounting adjustments)
+        _d("ADJUSTMENT_STATUS_BACKWARDS", E, "清单排除 {reference} 当前为 {current}，不能变为 {status}", "inventory exclusion {reference} is {current}; it cannot become {status}", A),
+        _d("ADJUSTMENT_STATUS_INVALID", E, "证明只能将清单排除状态设为 COMMITTED、COMPLETED 或 REVOKED，不能设为 {status}", "an attestation can only set an inventory exclusion COMMITTED, COMPLETED or REVOKED, not {status}", A),
+        _d("INVENTORY_EXCLUSION_REVOKED", E, "清单排除 {reference} 已撤回，不能再变为 {status}", "inventory exclusion {reference} was revoked; it cannot become {status}", A),
+        _d("INVENTORY_EXCLUSION_TERMS_INCOMPLETE", E, "清单排除 {reference} 的证明须同时写明数量和年度（缺少 {field}）", "an attestation of inventory exclusion {reference} states both quantity and vintage ({field} is missing)", A),
+        _d("INVENTORY_EXCLUSION_QUANTITY_SHORT", E, "清单排除 {reference} 证明的数量 {quantity} tCO2e 少于其下已签发的 {issued} 个单位", "inventory exclusion {reference} covers {quantity} tCO2e, less than the {issued} units issued under it", A),
+        _d("INVENTORY_EXCLUSION_VINTAGE_MISMATCH", E, "清单排除 {reference} 证明年度 {vintage}，但其下签发的区块属于年度 {issued}", "inventory exclusion {reference} covers vintage {vintage}, but blocks of vintage {issued} were issued under it", A),
         # Offset eligibility of ETS_OFFSET retirements (standards/offsets.yaml)
         _d("OFFSET_FIELDS_MISSING", E, "履约抵销注销须填写有效的 {fields}", "an ETS offset retirement needs valid {fields}", RT),
         _d("OFFSET_ORIGIN_NOT_ELIGIBLE", E, "来源 {origin} 的减排量不可用于履约抵销（可用：{eligible}）", "units from {origin} cannot offset ETS obligations (eligible: {eligible})", RT),

@@ -189,6 +189,8 @@ LIMITS: dict[str, Limit] = {_V1 + name: limit for name, limit in (
     ("AccountingAdjustmentAttestation.attested_at", ident(NUMBER)),
     ("AccountingAdjustmentAttestation.note", text()),
     ("AccountingAdjustmentAttestation.sequence", SEQUENCE),
+    ("AccountingAdjustmentAttestation.quantity_tco2e", ident(NUMBER, note="a decimal, stored exactly in adjustment_attestations.quantity")),
+    ("AccountingAdjustmentAttestation.vintage", integer(0, MAX_YEAR, "adjustment_attestations.vintage", note="0: not given")),
     # PartnerService reads
     ("GetPartnerSequenceRequest.partner", PARTNER_CODE),
     ("GetClaimStatusRequest.partner", PARTNER_CODE),

@@ -43,6 +43,7 @@ _ADJUSTMENT = {
     AdjustmentStatus.PENDING: ledger_pb.ADJUSTMENT_STATUS_PENDING,
     AdjustmentStatus.COMMITTED: ledger_pb.ADJUSTMENT_STATUS_COMMITTED,
     AdjustmentStatus.COMPLETED: ledger_pb.ADJUSTMENT_STATUS_COMPLETED,
+    AdjustmentStatus.REVOKED: ledger_pb.ADJUSTMENT_STATUS_REVOKED,
 }
 _ADJUSTMENT_FROM = {wire: status for status, wire in _ADJUSTMENT.items()}
 _EVENT_KIND = {
@@ -437,6 +438,8 @@ class AdjustmentArgs:
     status: AdjustmentStatus
     attested_at: datetime | None
     note: str
+    quantity: Decimal | None = None  # tCO2e the inventory exclusion covers
+    vintage: int | None = None
 
 
 def source_cancellation_from_proto(
@@ -473,7 +476,23 @@ def adjustment_from_proto(message: partner_pb.AccountingAdjustmentAttestation) -
             message.attested_at, "attested_at", "ATTESTATION_MALFORMED", subject
         ),
         note=message.note,
+        quantity=_exclusion_quantity(message.quantity_tco2e, subject),
+        # Vintage 0 is proto3's "not given".
+        vintage=message.vintage or None,
     )
+
+
+def _exclusion_quantity(text: str, subject: dict[str, str]) -> Decimal | None:
+    if not text.strip():
+        return None
+    try:
+        return _decimal(text)
+    except ValueError as problem:
+        raise InvalidRequest(
+            "ATTESTATION_MALFORMED",
+            f"quantity_tco2e: {problem}",
+            {**subject, "field": "quantity_tco2e"},
+        ) from problem
 
 
 def attestation_result_to_proto(outcome: AttestationOutcome) -> partner_pb.AttestationResult:

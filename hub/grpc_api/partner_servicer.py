@@ -238,6 +238,8 @@ class PartnerServicer(pb_grpc.PartnerServiceServicer):
                 args.status,
                 args.attested_at,
                 args.note,
+                quantity=args.quantity,
+                vintage=args.vintage,
                 signed=record,
             )
             return ledger_conversion.attestation_result_to_proto(outcome)

@@ -100,10 +100,12 @@ SECTION = Section(
             "ATTESTATION_MALFORMED",
             ErrorKind.INVALID_ARGUMENT,
             "AttestSourceCancellation, AttestAccountingAdjustment",
-            "The attestation has a missing or unknown status, or a time that is not "
-            "RFC 3339 with an offset.",
-            "证明的状态缺失或无法识别，或时间不是带时区偏移的 RFC 3339 格式。",
-            "證明的狀態缺失或無法識別，或時間不是帶時區偏移的 RFC 3339 格式。",
+            "The attestation has a missing or unknown status, a time that is not "
+            "RFC 3339 with an offset, or a quantity that is not a decimal number of tCO2e.",
+            "证明的状态缺失或无法识别，时间不是带时区偏移的 RFC 3339 格式，"
+            "或数量不是以 tCO2e 计的十进制数。",
+            "證明的狀態缺失或無法識別，時間不是帶時區偏移的 RFC 3339 格式，"
+            "或數量不是以 tCO2e 計的十進制數。",
         ),
         Reason(
             "CURSOR_OUT_OF_RANGE",
@@ -146,6 +148,30 @@ SECTION = Section(
             "until the bureau resolves it.",
             "该区块存在未解决的对账差异，在主管部门处理前不能注销。",
             "該區塊存在未解決的對賬差異，在主管部門處理前不能註銷。",
+        ),
+        Reason(
+            "BLOCK_EXCLUSION_REVOKED",
+            ErrorKind.FAILED_PRECONDITION,
+            _RETIRE,
+            "The origin revoked the inventory exclusion the block was issued under (Hong Kong "
+            "or Macao would count the reduction itself): the block is frozen and can never be "
+            "retired.",
+            "来源方已撤回该区块所依据的温室气体清单排除（来源方将自行计入该减排量）："
+            "区块已冻结，不能注销。",
+            "來源方已撤回該區塊所依據的溫室氣體清單排除（來源方將自行計入該減排量）："
+            "區塊已凍結，不能註銷。",
+        ),
+        Reason(
+            "BLOCK_EXCLUSION_OVERDUE",
+            ErrorKind.FAILED_PRECONDITION,
+            _RETIRE,
+            "The origin committed the inventory exclusion the block was issued under but did "
+            "not report it completed within the days of its agreement: the block is frozen "
+            "until it does.",
+            "来源方承诺了该区块所依据的温室气体清单排除，但未在协议规定的天数内报告完成："
+            "完成前区块冻结，不能注销。",
+            "來源方承諾了該區塊所依據的溫室氣體清單排除，但未在協議規定的天數內報告完成："
+            "完成前區塊凍結，不能註銷。",
         ),
         Reason(
             "BLOCK_TERMINAL",

@@ -7,9 +7,12 @@ block for the hub, naming the hub claim id in its cancellation note. The
 attestation is unique per claim, per cancellation id and per origin serial
 (database constraints), so one origin cancellation can release one claim.
 
-Double claiming (§5): a cross-border claim's blocks carry the origin's
-accounting-adjustment reference; they are routable to the exchange only
-once the partner attests the adjustment COMMITTED (or COMPLETED).
+Double claiming (§5): a cross-border claim's blocks carry the reference of
+the origin's inventory exclusion (the wire's "accounting adjustment": Hong
+Kong and Macao are not separate Parties, so they exclude the reduction from
+their own inventories); they are routable to the exchange only once the
+partner attests it COMMITTED (or COMPLETED), for the quantity and vintage
+issued, and freeze when it is REVOKED (hub.domain.inventory_exclusions).
 
 A refused attestation changes nothing but is recorded as an event, so the
 bureau can see what was tried.
@@ -17,13 +20,15 @@ bureau can see what was tried.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from decimal import Decimal
 
 from hub.domain.attestations import AdjustmentAttestation, SourceCancellation
-from hub.domain.blocks import AdjustmentStatus, adjustment_may_move
+from hub.domain.blocks import LIVE_STATES, AdjustmentStatus, Block, BlockState
 from hub.domain.checks import CheckResult, fire
+from hub.domain.inventory_exclusions import check_coverage, check_status, coverage_of
 from hub.domain.issuance import IssuanceState, claim_state
 from hub.domain.origin_serials import PARSERS, SerialError
 from hub.domain.signed_payloads import SignedRecord
@@ -31,10 +36,16 @@ from hub.errors import InvalidRequest, NotFound
 from hub.services.clock import Clock
 from hub.services.signed_writes import UnsignedOnly, WriteAuthenticator, refuse_signed
 from hub.services.transactions import run_in_transaction
-from hub.services.unit_of_work import LedgerEvent, OutboxKind, UnitOfWork, UnitOfWorkFactory
+from hub.services.unit_of_work import (
+    BlockFilter,
+    LedgerEvent,
+    OutboxKind,
+    UnitOfWork,
+    UnitOfWorkFactory,
+)
 from hub.standard import Standard
 
-_ATTESTABLE = (AdjustmentStatus.COMMITTED, AdjustmentStatus.COMPLETED)
+_ROUTABLE = (AdjustmentStatus.COMMITTED, AdjustmentStatus.COMPLETED)
 
 
 @dataclass(frozen=True, slots=True)
@@ -229,11 +240,21 @@ class AttestationService:
         attested_at: datetime | None,
         note: str,
         *,
+        quantity: Decimal | None = None,
+        vintage: int | None = None,
         signed: SignedRecord | None = None,
     ) -> AttestationOutcome:
+        """The origin's inventory exclusion moves (the wire's "accounting adjustment").
+
+        COMMITTED or COMPLETED must cover every unit issued under the
+        reference, of its vintage; REVOKED (terminal) freezes every block
+        under it: the exchange gets a FROZEN event for each block it was
+        offered, and retired ones are reported, never un-retired.
+        """
         _required(partner=partner, reference=reference)
-        if status not in _ATTESTABLE:
-            return _refused(fire("ADJUSTMENT_STATUS_INVALID", status=str(status), field="status"))
+        invalid = check_status(reference.strip(), None, status)
+        if invalid is not None:
+            return _refused(invalid)
 
         def work(uow: UnitOfWork) -> AttestationOutcome:
             now = self._clock()
@@ -241,38 +262,60 @@ class AttestationService:
             current = uow.attestations.adjustment_status(partner, ref)
             if current is status:
                 return AttestationOutcome(True, True, (), (), ())
-            if current is not None and not adjustment_may_move(current, status):
-                return _refused(
-                    fire(
-                        "ADJUSTMENT_STATUS_BACKWARDS",
-                        reference=ref,
-                        current=str(current),
-                        status=str(status),
-                        field="status",
-                    )
+            moved = check_status(ref, current, status)
+            under = [
+                b
+                for b in uow.blocks.find(BlockFilter(partner=partner, adjustment_ref=ref))
+                if b.state in LIVE_STATES
+            ]
+            checks = [] if moved is None else [moved]
+            checks += check_coverage(
+                ref, status, quantity, vintage, coverage_of((b.units, b.vintage) for b in under)
+            )
+            if checks:
+                uow.events.append(
+                    [
+                        LedgerEvent(
+                            "adjustment",
+                            f"{partner}|{ref}",
+                            "ATTESTATION_REFUSED",
+                            partner,
+                            now,
+                            {"status": str(status), "codes": ",".join(c.code for c in checks)},
+                        )
+                    ]
                 )
+                return _refused(*checks)
+            # Never later than its recording: a date in the future would push
+            # the deadline to COMPLETED out (hub.domain.inventory_exclusions).
+            when = min(attested_at or now, now)
             uow.attestations.add_adjustment(
-                AdjustmentAttestation(partner, ref, status, attested_at or now, note)
+                AdjustmentAttestation(partner, ref, status, when, note, quantity, vintage)
             )
             blocks = uow.blocks.set_adjustment(partner, ref, status)
-            # Blocks issued while the reference was pending wait for this moment;
-            # those issued after a commitment qualified at issuance already.
-            was_routable = current in _ATTESTABLE
-            released = [] if was_routable else [b for b in blocks if b.routable]
+            was_routable = current in _ROUTABLE
+            released: list[Block] = []
+            if status is AdjustmentStatus.REVOKED:
+                self._announce_revocation(uow, partner, ref, blocks, was_routable, now)
+            elif not was_routable:
+                # Blocks issued while the reference was pending wait for this moment;
+                # those issued after a commitment qualified at issuance already.
+                released = [b for b in blocks if b.routable]
             if released:
                 uow.outbox.append(
-                    [(OutboxKind.QUALIFIED, b.block_id, "adjustment committed") for b in released],
+                    [
+                        (OutboxKind.QUALIFIED, b.block_id, "inventory exclusion committed")
+                        for b in released
+                    ],
                     now,
                 )
+            details = {"blocks": str(len(blocks))}
+            if quantity is not None and vintage is not None:
+                details |= {"quantity": str(quantity), "vintage": str(vintage)}
             uow.events.append(
                 [
                     LedgerEvent(
-                        "adjustment",
-                        f"{partner}|{ref}",
-                        str(status),
-                        partner,
-                        now,
-                        {"blocks": str(len(blocks))},
+                        "adjustment", f"{partner}|{ref}", str(status), partner, now, details
                     ),
                     *(
                         LedgerEvent(
@@ -289,6 +332,39 @@ class AttestationService:
             self._signed(signed, work),
             retries=self._retries,
             what="adjustment attestation",
+        )
+
+    @staticmethod
+    def _announce_revocation(
+        uow: UnitOfWork,
+        partner: str,
+        reference: str,
+        blocks: Sequence[Block],
+        was_routable: bool,
+        now: datetime,
+    ) -> None:
+        """The exchange learns which of the blocks it was offered are frozen;
+        retired blocks stay retired and are reported for disclosure."""
+        movable = (BlockState.ISSUED, BlockState.DELIVERED)
+        frozen = [b for b in blocks if b.state in movable and (was_routable or b.delivered_at)]
+        if frozen:
+            uow.outbox.append(
+                [(OutboxKind.FROZEN, b.block_id, "inventory exclusion revoked") for b in frozen],
+                now,
+            )
+        retired = [b for b in blocks if b.state is BlockState.RETIRED]
+        uow.events.append(
+            [
+                LedgerEvent(
+                    "block",
+                    b.block_id,
+                    "RETIRED_UNDER_REVOKED_EXCLUSION",
+                    partner,
+                    now,
+                    {"reference": reference, "serial": b.serial, "units": str(b.units)},
+                )
+                for b in retired
+            ]
         )
 
     def _signed(

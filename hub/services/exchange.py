@@ -10,7 +10,9 @@ and every call here is idempotent, so a repeat has no second effect:
   again returns the first answer; the same id with other content is refused;
 * RETIRED, CANCELLED and SPLIT blocks are terminal: no delivery, no
   retirement, ever (double use). A frozen block (under a reconciliation
-  discrepancy) cannot be retired until the discrepancy is resolved.
+  discrepancy) cannot be retired until the discrepancy is resolved, nor one
+  under a revoked inventory exclusion (ever) or one whose exclusion was not
+  COMPLETED within the agreement's days (until it is).
 
 Retirements for ETS offsetting obey the offset rules in standards/: cap
 share of verified emissions, eligible origins and their shares, vintage
@@ -30,7 +32,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
 
-from hub.domain.blocks import Block, BlockState
+from hub.domain.blocks import AdjustmentStatus, Block, BlockState
+from hub.domain.inventory_exclusions import Freeze, completion_due, freeze_of
 from hub.domain.offsets import check_offset, usage_after
 from hub.domain.retirements import Retirement, RetirementPurpose, RetirementRequest, request_digest
 from hub.errors import FailedPrecondition, InvalidRequest
@@ -49,6 +52,8 @@ from hub.services.unit_of_work import (
 from hub.standard import Standard
 
 EXCHANGE_ACTOR = "exchange"
+# Statuses under which a block may be frozen by its inventory exclusion.
+_EXCLUDABLE = frozenset({AdjustmentStatus.COMMITTED, AdjustmentStatus.REVOKED})
 
 
 @dataclass(frozen=True, slots=True)
@@ -133,7 +138,13 @@ class ExchangeService:
                 block = blocks.get(block_id)
                 if block is None:
                     raise block_not_found(block_id)
-                if block.state is BlockState.ISSUED and not block.adjustment.routable:
+                # A block offered and then revoked may still be acknowledged: it
+                # stays frozen (no retirement), but the exchange's books match ours.
+                if (
+                    block.state is BlockState.ISSUED
+                    and not block.adjustment.routable
+                    and block.adjustment.status is not AdjustmentStatus.REVOKED
+                ):
                     raise FailedPrecondition(
                         "BLOCK_NOT_QUALIFIED",
                         f"block {block.serial} was never offered to the exchange",
@@ -204,6 +215,7 @@ class ExchangeService:
                     f"block {block.serial} is under a reconciliation discrepancy",
                     {"block_id": block.block_id},
                 )
+            self._refuse_excluded(uow, block, now)
             if request.units > block.units:
                 raise InvalidRequest(
                     "RETIREMENT_UNITS_EXCEED_BLOCK",
@@ -246,6 +258,35 @@ class ExchangeService:
             )
 
         return run_in_transaction(self._uow_factory, work, retries=self._retries, what="retirement")
+
+    def _refuse_excluded(self, uow: UnitOfWork, block: Block, now: datetime) -> None:
+        """A block under a revoked inventory exclusion, or one not completed
+        within the agreement's days, may not be retired (double claiming)."""
+        reference = block.adjustment.reference
+        if reference is None or block.adjustment.status not in _EXCLUDABLE:
+            return
+        agreement = self._standard.agreement(block.partner)
+        terms = agreement.inventory_exclusion_completion_days if agreement else None
+        history = uow.attestations.adjustment_history(block.partner, reference)
+        freeze = freeze_of(history, terms.value if terms else None, now)
+        if freeze is Freeze.REVOKED:
+            raise FailedPrecondition(
+                "BLOCK_EXCLUSION_REVOKED",
+                f"block {block.serial}: the origin revoked inventory exclusion {reference}",
+                {"block_id": block.block_id, "reference": reference},
+            )
+        if freeze is Freeze.OVERDUE:
+            due = completion_due(history, terms.value if terms else None)
+            raise FailedPrecondition(
+                "BLOCK_EXCLUSION_OVERDUE",
+                f"block {block.serial}: inventory exclusion {reference} was not completed "
+                f"by {due.isoformat() if due else ''}",
+                {
+                    "block_id": block.block_id,
+                    "reference": reference,
+                    "due": due.isoformat() if due else "",
+                },
+            )
 
     def _replay(
         self, uow: UnitOfWork, earlier: Retirement, digest: str, request: RetirementRequest

@@ -394,6 +394,7 @@ class BlockFilter:
     partner: str | None = None
     states: frozenset[BlockState] | None = None
     delivered_only: bool = False  # only blocks the exchange acknowledged at some point
+    adjustment_ref: str | None = None  # only blocks under this inventory-exclusion reference
 
 
 class BlockRepository(Protocol):
@@ -510,6 +511,10 @@ class AttestationRepository(Protocol):
 
     def add_adjustment(self, attestation: AdjustmentAttestation) -> None:
         """Append to the reference's history; the latest becomes its status."""
+        ...
+
+    def adjustment_history(self, partner: str, reference: str) -> list[AdjustmentAttestation]:
+        """The reference's attestations in the order they were recorded."""
         ...
 
     def adjustments_of(self, partner: str) -> dict[str, AdjustmentStatus]: ...

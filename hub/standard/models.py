@@ -393,6 +393,12 @@ class Platform(_Model):
     provisional: bool
 
 
+class SourcedDays(_Model):
+    value: Annotated[int, Field(gt=0)]
+    source: Text
+    provisional: bool
+
+
 class Agreement(_Model):
     partner: Text
     name_zh: Text
@@ -406,6 +412,10 @@ class Agreement(_Model):
     # credits (it has an origin_serial_format); None means "not applicable":
     # nothing is ever cancelled at that origin, so no claim waits.
     source_cancellation_deadline_days: Annotated[int, Field(gt=0)] | None = None
+    # Days from the origin's COMMITTED inventory exclusion to its COMPLETED
+    # one, past which the blocks under the reference freeze
+    # (hub.domain.inventory_exclusions); None: no deadline (domestic partners).
+    inventory_exclusion_completion_days: SourcedDays | None = None
     recognised: list[Recognition]
     # Defaults to the bureau's review: approving projects without it must be
     # the agreement's explicit, sourced choice, never an omission.

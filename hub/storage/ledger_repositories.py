@@ -312,6 +312,8 @@ class SqlAlchemyBlockRepository:
             conditions.append(BlockRow.state.in_(sorted(str(s) for s in where.states)))
         if where.delivered_only:
             conditions.append(BlockRow.delivered_at.is_not(None))
+        if where.adjustment_ref is not None:
+            conditions.append(BlockRow.adjustment_ref == where.adjustment_ref)
         return self._select(*conditions)
 
     def unit_totals(self, partner: str) -> dict[BlockState, tuple[int, int]]:
@@ -634,9 +636,33 @@ class SqlAlchemyAttestationRepository:
                         "status": str(attestation.status),
                         "attested_at": attestation.attested_at,
                         "note": attestation.note,
+                        "quantity": attestation.quantity,
+                        "vintage": attestation.vintage,
                     }
                 ],
             )
+
+    def adjustment_history(self, partner: str, reference: str) -> list[AdjustmentAttestation]:
+        rows = self._tx.connection.execute(
+            select(AdjustmentAttestationRow)
+            .where(
+                AdjustmentAttestationRow.partner == partner,
+                AdjustmentAttestationRow.reference == reference,
+            )
+            .order_by(AdjustmentAttestationRow.id)
+        )
+        return [
+            AdjustmentAttestation(
+                partner=row.partner,
+                reference=row.reference,
+                status=AdjustmentStatus(row.status),
+                attested_at=row.attested_at,
+                note=row.note,
+                quantity=row.quantity,
+                vintage=row.vintage,
+            )
+            for row in rows
+        ]
 
     def adjustments_of(self, partner: str) -> dict[str, AdjustmentStatus]:
         """Each reference's latest status (the history is replayed in append order)."""

@@ -446,6 +446,9 @@ class AdjustmentAttestationRow(Base):
     status: Mapped[str] = mapped_column(String(16))
     attested_at: Mapped[datetime] = mapped_column(UtcDateTime)
     note: Mapped[str] = mapped_column(Text)
+    # What the inventory exclusion covers (migration 0015); None before the wire had them.
+    quantity: Mapped[Decimal | None] = mapped_column(ExactDecimal, nullable=True)
+    vintage: Mapped[int | None] = mapped_column(Integer, nullable=True)
 
 
 class LedgerEventRow(Base):

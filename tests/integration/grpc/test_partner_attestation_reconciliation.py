@@ -167,7 +167,7 @@ def test_adjustment_attestation_releases_blocks_and_only_moves_forward(
     )
     assert not backwards.accepted
     assert backwards.check_codes == ("ADJUSTMENT_STATUS_BACKWARDS",)
-    with pytest.raises(ValueError, match="COMMITTED or COMPLETED"):
+    with pytest.raises(ValueError, match="COMMITTED, COMPLETED or REVOKED"):
         attest_adjustment(
             live_hub.channel("CN-HK"), live_hub.signer("CN-HK"), "R", AdjustmentStatus.PENDING, NOW
         )

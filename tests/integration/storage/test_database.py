@@ -61,7 +61,7 @@ TABLES = TABLES_0001 | {
     "register_entries",
     "register_entry_keys",
 }
-HEAD = "0014_external_registers"
+HEAD = "0015_inventory_exclusion_terms"
 
 
 def _tables(engine: Engine) -> set[str]:

@@ -23,6 +23,7 @@ class AdjustmentStatus(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     ADJUSTMENT_STATUS_PENDING: _ClassVar[AdjustmentStatus]
     ADJUSTMENT_STATUS_COMMITTED: _ClassVar[AdjustmentStatus]
     ADJUSTMENT_STATUS_COMPLETED: _ClassVar[AdjustmentStatus]
+    ADJUSTMENT_STATUS_REVOKED: _ClassVar[AdjustmentStatus]
 
 class ReconciliationStatus(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     __slots__ = ()
@@ -42,6 +43,7 @@ ADJUSTMENT_STATUS_NOT_REQUIRED: AdjustmentStatus
 ADJUSTMENT_STATUS_PENDING: AdjustmentStatus
 ADJUSTMENT_STATUS_COMMITTED: AdjustmentStatus
 ADJUSTMENT_STATUS_COMPLETED: AdjustmentStatus
+ADJUSTMENT_STATUS_REVOKED: AdjustmentStatus
 RECONCILIATION_STATUS_UNSPECIFIED: ReconciliationStatus
 RECONCILIATION_STATUS_REQUESTED: ReconciliationStatus
 RECONCILIATION_STATUS_CONSISTENT: ReconciliationStatus

@@ -381,20 +381,24 @@ class SourceCancellationAttestation(_message.Message):
     def __init__(self, partner: _Optional[str] = ..., claim_id: _Optional[str] = ..., origin_serial: _Optional[str] = ..., cancellation_id: _Optional[str] = ..., note: _Optional[str] = ..., cancelled_at: _Optional[str] = ..., sequence: _Optional[int] = ...) -> None: ...
 
 class AccountingAdjustmentAttestation(_message.Message):
-    __slots__ = ("partner", "reference", "status", "attested_at", "note", "sequence")
+    __slots__ = ("partner", "reference", "status", "attested_at", "note", "sequence", "quantity_tco2e", "vintage")
     PARTNER_FIELD_NUMBER: _ClassVar[int]
     REFERENCE_FIELD_NUMBER: _ClassVar[int]
     STATUS_FIELD_NUMBER: _ClassVar[int]
     ATTESTED_AT_FIELD_NUMBER: _ClassVar[int]
     NOTE_FIELD_NUMBER: _ClassVar[int]
     SEQUENCE_FIELD_NUMBER: _ClassVar[int]
+    QUANTITY_TCO2E_FIELD_NUMBER: _ClassVar[int]
+    VINTAGE_FIELD_NUMBER: _ClassVar[int]
     partner: str
     reference: str
     status: _ledger_pb2.AdjustmentStatus
     attested_at: str
     note: str
     sequence: int
-    def __init__(self, partner: _Optional[str] = ..., reference: _Optional[str] = ..., status: _Optional[_Union[_ledger_pb2.AdjustmentStatus, str]] = ..., attested_at: _Optional[str] = ..., note: _Optional[str] = ..., sequence: _Optional[int] = ...) -> None: ...
+    quantity_tco2e: str
+    vintage: int
+    def __init__(self, partner: _Optional[str] = ..., reference: _Optional[str] = ..., status: _Optional[_Union[_ledger_pb2.AdjustmentStatus, str]] = ..., attested_at: _Optional[str] = ..., note: _Optional[str] = ..., sequence: _Optional[int] = ..., quantity_tco2e: _Optional[str] = ..., vintage: _Optional[int] = ...) -> None: ...
 
 class AttestationResult(_message.Message):
     __slots__ = ("accepted", "replay", "checks", "claim_ids", "block_ids")

@@ -139,7 +139,8 @@ class PartnerServiceServicer:
         raise NotImplementedError('Method not implemented!')
 
     def AttestAccountingAdjustment(self, request, context):
-        """The origin's accounting-adjustment attestation moved forward
+        """The origin's inventory exclusion (wire name: accounting adjustment) moved
+        forward, or was revoked
         (PENDING -> COMMITTED -> COMPLETED). Idempotent.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
