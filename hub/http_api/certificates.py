@@ -5,7 +5,9 @@ certificate (its serials, signed-by key, verification address and QR code,
 and whether it is still valid); ``/api/v1/certificates``, ``/api/v1/
 certificates/{id}`` and ``/api/v1/certificates/{id}/document`` (the signed
 file that `carbon-hub certificate verify` checks offline) are the same as
-JSON. Pages use no script: the QR code is inline SVG.
+JSON. Pages use no script: the QR code is inline SVG. ``/certificates/{id}.pdf``
+(and ``/api/v1/certificates/{id}/pdf``) is the certificate as a PDF in the
+page's language (hub.http_api.certificate_pdf).
 
 Stable markup for browser tests: ``#certificate`` with ``data-id`` and
 ``data-valid`` ("true"/"false"); ``#certificate-validity``;
@@ -18,6 +20,7 @@ list: ``table#certificates-table`` rows ``tr[data-id]``.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from functools import cache
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -30,10 +33,12 @@ from pydantic import BaseModel
 from hub.domain.neutrality import coverage_percent, tonnes_text
 from hub.errors import NotFound
 from hub.http_api.certificate_messages import wording
+from hub.http_api.certificate_pdf import certificate_pdf
 from hub.http_api.error_mapping import ErrorBody
 from hub.http_api.i18n import requested_language
 from hub.http_api.templating import render
 from hub.services.certificates import CertificateService, CertificateStanding
+from hub.services.clock import system_clock
 
 if TYPE_CHECKING:
     from hub.bootstrap import Hub
@@ -45,6 +50,10 @@ PAGE_SIZE = 50
 ID_PATTERN = r"^[Ss][Zz][Cc][Nn]-[0-9A-HJKMNP-TV-Za-hjkmnp-tv-z]{10}$"
 CertificateId = Annotated[
     str, Path(pattern=ID_PATTERN, description="SZCN- and ten letters or digits")
+]
+Language = Annotated[
+    str | None,
+    Query(max_length=32, description="zh-CN (default), zh-Hant or en; zh and regional tags read"),
 ]
 Cursor = Annotated[
     str | None,
@@ -244,6 +253,58 @@ def certificates_page(
     )
 
 
+def _coverage(c: Callable[[str], str], standing: CertificateStanding) -> str:
+    certificate = standing.certificate
+    if certificate.carbon_neutral:
+        return c("neutral")
+    percent = coverage_percent(certificate.tonnes, certificate.claim.footprint_tco2e)
+    return c("partial").format(percent=percent)
+
+
+def _pdf(request: Request, service: CertificateService, certificate_id: str) -> Response:
+    standing = service.standing(certificate_id)
+    body = _body(request, standing)
+    language, _ = requested_language(request)
+    c = wording(language)
+    content = certificate_pdf(
+        body,
+        language=language,
+        words=c,
+        coverage=_coverage(c, standing),
+        # The key that signs the certificate's file, named so that a reader
+        # of the paper knows which hub-signing.pub checks it.
+        key_id=str(service.document(body.certificate_id)["key_id"]),
+        made_at=system_clock(),
+    )
+    name = body.certificate_id
+    return Response(
+        content,
+        media_type="application/pdf",
+        headers={"Content-Disposition": f'inline; filename="{name}.pdf"'},
+    )
+
+
+@router.get(
+    "/api/v1/certificates/{certificate_id}/pdf",
+    tags=["certificates"],
+    responses={200: {"content": {"application/pdf": {}}}, **NOT_FOUND},
+)
+def certificate_pdf_file(
+    request: Request, service: Service, certificate_id: CertificateId, lang: Language = None
+) -> Response:
+    """The certificate as a printable PDF (A4), saying whether it is valid now."""
+    return _pdf(request, service, certificate_id)
+
+
+# Declared before /certificates/{certificate_id}, which would otherwise take
+# "SZCN-….pdf" for an id and refuse it.
+@router.get("/certificates/{certificate_id}.pdf", include_in_schema=False)
+def certificate_pdf_page(
+    request: Request, service: Service, certificate_id: CertificateId
+) -> Response:
+    return _pdf(request, service, certificate_id)
+
+
 @router.get("/certificates/{certificate_id}", response_class=HTMLResponse, include_in_schema=False)
 def certificate_page(
     request: Request, service: Service, certificate_id: CertificateId
@@ -252,18 +313,11 @@ def certificate_page(
     body = _body(request, standing)
     language, _ = requested_language(request)
     c = wording(language)
-    certificate = standing.certificate
-    coverage = (
-        c("neutral")
-        if certificate.carbon_neutral
-        else c("partial").format(
-            percent=coverage_percent(certificate.tonnes, certificate.claim.footprint_tco2e)
-        )
-    )
     context: dict[str, Any] = {
         "c": c,
         "cert": body,
-        "coverage": coverage,
+        "coverage": _coverage(c, standing),
         "qr": _qr(body.verify_url),
+        "pdf_url": f"/certificates/{body.certificate_id}.pdf?lang={language}",
     }
     return render(request, "certificate.html", context)

@@ -220,6 +220,7 @@ def test_disclosure_api_conforms_to_its_openapi_document(
         "GET /api/v1/certificates",
         "GET /api/v1/certificates/{certificate_id}",
         "GET /api/v1/certificates/{certificate_id}/document",
+        "GET /api/v1/certificates/{certificate_id}/pdf",
         "GET /api/v1/blocks/{serial}",
         "GET /api/v1/exports/cadt",
         "GET /api/v1/reports/annual",

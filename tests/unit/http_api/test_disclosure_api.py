@@ -158,6 +158,7 @@ def test_the_openapi_document_types_responses_and_documents_coded_errors(
         "/api/v1/certificates",
         "/api/v1/certificates/{certificate_id}",
         "/api/v1/certificates/{certificate_id}/document",
+        "/api/v1/certificates/{certificate_id}/pdf",
     }
     for path in paths.values():
         assert set(path) == {"get"}
