@@ -126,6 +126,10 @@ TRANSLATIONS: Mapping[str, tuple[str, str]] = {
         "該資產已列於 {register} 名單（條目 {entry_id}：{entry_name}；第 {version} 版，{imported_at} 匯入），可能已在該處計入",
         "o activo consta da lista de {register} (entrada {entry_id}: {entry_name}; versão {version}, importada em {imported_at}) e pode já estar creditado aí",
     ),
+    "BOUNDARY_AREA_MISMATCH": (
+        "申報面積 {declared} 與地塊邊界面積 {boundary_area} 相差 {difference_percent}%，超出合理範圍",
+        "a área declarada {declared} difere da área do limite {boundary_area} em {difference_percent}%, acima da tolerância",
+    ),
     "BOUNDARY_INVALID": (
         "地塊邊界無法使用：{reason}",
         "o limite da parcela não pode ser usado: {reason}",

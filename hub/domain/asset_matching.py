@@ -59,6 +59,7 @@ class Thresholds:
     capacity_tolerance: Decimal  # share of the larger capacity, e.g. 0.05
     location_distance_m: Decimal
     boundary_overlap_share: Decimal  # share of the smaller parcel's area
+    boundary_area_tolerance: Decimal  # share of a boundary's area its declared area may differ
 
 
 @dataclass(frozen=True, slots=True)
@@ -198,6 +199,25 @@ def _radius_m(site: AssetSite) -> float:
 
 
 # --- the rules ------------------------------------------------------------------
+
+
+def boundary_area_checks(
+    declared_ha: Decimal, boundary_ha: Decimal, thresholds: Thresholds
+) -> tuple[CheckResult, ...]:
+    """A parcel whose declared area and boundary disagree beyond the tolerance."""
+    difference = abs(declared_ha - boundary_ha)
+    if boundary_ha <= 0 or difference <= thresholds.boundary_area_tolerance * boundary_ha:
+        return ()
+    share = (difference / boundary_ha * 100).quantize(Decimal("0.1"), rounding=ROUND_HALF_EVEN)
+    return (
+        fire(
+            "BOUNDARY_AREA_MISMATCH",
+            field="size_value",
+            declared=f"{declared_ha.normalize():f} ha",
+            boundary_area=f"{boundary_ha.quantize(Decimal('0.01')):f} ha",
+            difference_percent=share,
+        ),
+    )
 
 
 def distance_m(a: AssetSite, b: AssetSite) -> float:

@@ -38,6 +38,7 @@ def thresholds_of(data: AssetMatching) -> Thresholds:
         capacity_tolerance=data.capacity_tolerance.value,
         location_distance_m=data.location_distance_m.value,
         boundary_overlap_share=data.boundary_overlap_share.value,
+        boundary_area_tolerance=data.boundary_area_tolerance.value,
     )
 
 

@@ -23,13 +23,14 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 
 from hub.domain.assessment import assess_project
-from hub.domain.asset_matching import MATCH_CHECKS
+from hub.domain.asset_matching import MATCH_CHECKS, boundary_area_checks
 from hub.domain.checks import CheckResult, fire
 from hub.domain.claims import Decision, decide
+from hub.domain.normalisation import parse_decimal
 from hub.domain.project_review import AGREEMENT_STEPS, ProjectReviewState, next_state
 from hub.domain.projects import Project, ProjectSubmission
 from hub.domain.signed_payloads import SignedRecord
-from hub.domain.units import Dimension, dimension
+from hub.domain.units import Dimension, convert, dimension
 from hub.errors import InvalidRequest
 from hub.geometry.boundaries import ShapelyBoundaries
 from hub.services.asset_checks import AssetMatcher, thresholds_of
@@ -66,7 +67,8 @@ class ProjectRegistrationService:
         self._uow_factory = uow_factory
         self._standard = standard
         self._geometry = boundaries or ShapelyBoundaries()
-        self._matcher = AssetMatcher(thresholds_of(standard.header.asset_matching), self._geometry)
+        self._thresholds = thresholds_of(standard.header.asset_matching)
+        self._matcher = AssetMatcher(self._thresholds, self._geometry)
         self._write_retries = write_retries
         self._clock = clock
         self._authenticate = authenticate or refuse_signed
@@ -146,9 +148,14 @@ class ProjectRegistrationService:
             reason = f"a boundary is compared for parcels sized by area, not in {project.size_unit}"
             return None, (fire("BOUNDARY_INVALID", field="boundary", reason=reason),)
         try:
-            return self._geometry.parse(text, submission.boundary_crs), ()
+            boundary = self._geometry.parse(text, submission.boundary_crs)
         except BoundaryRefused as exc:
             return None, (fire("BOUNDARY_INVALID", field="boundary", reason=exc.reason),)
+        declared = parse_decimal(project.size_value)
+        if declared is None:
+            return boundary, ()
+        in_ha = convert(declared, project.size_unit, "ha")
+        return boundary, boundary_area_checks(in_ha, boundary.area_ha, self._thresholds)
 
 
 def _register_one(

@@ -92,10 +92,16 @@ class AssetMatching(_Model):
     capacity_tolerance: Sourced  # share of the larger capacity
     location_distance_m: Sourced
     boundary_overlap_share: Sourced  # share of the smaller parcel
+    boundary_area_tolerance: Sourced  # share of the boundary's area
 
     @model_validator(mode="after")
     def _shares(self) -> AssetMatching:
-        for share in (self.capacity_tolerance, self.boundary_overlap_share):
+        shares = (
+            self.capacity_tolerance,
+            self.boundary_overlap_share,
+            self.boundary_area_tolerance,
+        )
+        for share in shares:
             if not 0 <= share.value < 1:
                 raise ValueError("shares are at least 0 and below 1")
         if self.location_distance_m.value <= 0:

@@ -18,7 +18,7 @@ from hub.domain.asset_matching import (
     stored_keys,
 )
 
-THRESHOLDS = Thresholds(Decimal("0.05"), Decimal(1000), Decimal("0.01"))
+THRESHOLDS = Thresholds(Decimal("0.05"), Decimal(1000), Decimal("0.01"), Decimal("0.1"))
 LAT, LON = Decimal("23.1703"), Decimal("113.4526")
 
 

@@ -7,7 +7,7 @@ from decimal import Decimal
 from hub.domain.asset_matching import Thresholds, site_of
 from hub.domain.registers import ListedEntry, RegisterKind, parse_entries, register_checks
 
-THRESHOLDS = Thresholds(Decimal("0.05"), Decimal(1000), Decimal("0.01"))
+THRESHOLDS = Thresholds(Decimal("0.05"), Decimal(1000), Decimal("0.01"), Decimal("0.1"))
 ROW = {
     "entry_id": "CCER-PV-0042",
     "name": "广州科学城厂房屋顶光伏",

@@ -171,3 +171,15 @@ def test_a_boundary_on_a_roof_is_refused(ledger: Ledger) -> None:
     (result,) = ledger.projects.register(PARTNER, [pv_project(boundary=wkt(square(0, 0, 50)))])
     assert result.decision is Decision.REJECTED
     assert "sized by area, not in kW" in result.checks[0].details["reason"]
+
+
+def test_a_parcel_whose_boundary_encloses_another_area_is_held(ledger: Ledger) -> None:
+    # Declared 300 ha, its boundary encloses 1,200 ha.
+    (result,) = ledger.projects.register(
+        PARTNER,
+        [forest("GD-FOREST-5", "300", (0, 0), boundary=wkt(square(0, 0, FOREST_SIDE)))],
+    )
+    assert result.decision is Decision.HELD
+    (check,) = result.checks
+    assert check.code == "BOUNDARY_AREA_MISMATCH"
+    assert (check.details["declared"], check.details["difference_percent"]) == ("300 ha", "75.0")
