@@ -45,6 +45,7 @@ TRADITIONAL = "MSung-Light"
 LATIN = "Helvetica"
 LATIN_BOLD = "Helvetica-Bold"
 SERIAL = "Courier"
+SERIAL_SIZE = 7.5
 MARGIN = 18 * mm
 QR_SIZE = 34 * mm
 VALID_COLOUR = colors.HexColor("#1b6e3a")
@@ -59,7 +60,7 @@ _PDF_WORDS: dict[str, dict[str, str]] = {
         "key": "枢纽签名密钥编号",
         "document": "签名文件",
         "offline": "离线核验：carbon-hub certificate verify 文件 --hub-key hub-signing.pub",
-        "serial.details": "序列号 / 来源地 · 方法学 · 年份",
+        "serial.details": "序列号 / 来源地 · 方法学 · 年份 · 项目",
         "state.RETIRED": "已注销",
         "state.CANCELLED": "已撤销",
         "page": "第 {page} 页",
@@ -69,7 +70,7 @@ _PDF_WORDS: dict[str, dict[str, str]] = {
         "key": "樞紐簽名密鑰編號",
         "document": "簽名檔案",
         "offline": "離線核驗：carbon-hub certificate verify 檔案 --hub-key hub-signing.pub",
-        "serial.details": "序號 / 來源地 · 方法學 · 年份",
+        "serial.details": "序號 / 來源地 · 方法學 · 年份 · 項目",
         "state.RETIRED": "已註銷",
         "state.CANCELLED": "已撤銷",
         "page": "第 {page} 頁",
@@ -79,7 +80,7 @@ _PDF_WORDS: dict[str, dict[str, str]] = {
         "key": "Hub signing key id",
         "document": "Signed file",
         "offline": "Check offline: carbon-hub certificate verify FILE --hub-key hub-signing.pub",
-        "serial.details": "Serial / origin · methodology · vintage",
+        "serial.details": "Serial / origin · methodology · vintage · project",
         "state.RETIRED": "retired",
         "state.CANCELLED": "cancelled",
         "page": "page {page}",
@@ -156,6 +157,7 @@ class _QrCode(Flowable):
 
 class _Styles:
     def __init__(self, language: str) -> None:
+        self.language = language
         self.cjk = _label_font(language) if language != "en" else SIMPLIFIED
         # CJK text wraps between any two characters; Latin text at spaces.
         wrap = "CJK" if language != "en" else None
@@ -299,31 +301,43 @@ def _claim_table(
 def _serial_table(
     cert: CertificateBody, s: _Styles, words: Callable[[str], str], pdf: Callable[[str], str]
 ) -> Table:
-    head = [
+    head: list[Paragraph | str] = [
         s.label(pdf("serial.details"), s.small),
         s.label(words("units"), s.number),
         s.label(words("retired_at"), s.small),
         s.label(words("state"), s.small),
     ]
-    rows: list[list[Paragraph]] = [head]
-    for r in cert.retirements:
-        detail = (
-            _markup(r.serial, SIMPLIFIED, SERIAL)
-            + "<br/>"
-            + _markup(f"{r.origin} · {r.methodology} · {r.vintage} · {r.project}", SIMPLIFIED)
-        )
-        rows.append(
-            [
-                Paragraph(detail, s.small),
-                s.data(f"{r.units:,}", s.number),
-                s.data(r.retired_at[:10], s.small),
-                s.label(pdf("state." + r.state), s.small),
-            ]
-        )
     width = A4[0] - 2 * MARGIN
-    table = Table(rows, colWidths=[width - 70 * mm, 20 * mm, 25 * mm, 25 * mm], repeatRows=1)
+    serial_width = width - 70 * mm
+    rows: list[list[Paragraph | str]] = [head]
+    for r in cert.retirements:
+        lines = (r.serial, f"{r.origin} · {r.methodology} · {r.vintage} · {r.project}")
+        plain = all(
+            all(map(_is_latin, line))
+            and pdfmetrics.stringWidth(line, SERIAL, SERIAL_SIZE) < serial_width - 8
+            for line in lines
+        )
+        # A plain string cell costs a fraction of a Paragraph's line breaking
+        # (a thousand serials in about a second, not ten); text that is not
+        # Latin or would not fit on its line is set as a wrapping Paragraph.
+        detail: Paragraph | str = (
+            "\n".join(lines)
+            if plain
+            else Paragraph(
+                _markup(lines[0], SIMPLIFIED, SERIAL)
+                + "<br/>"
+                + _markup(lines[1], SIMPLIFIED, SERIAL),
+                s.small,
+            )
+        )
+        rows.append([detail, f"{r.units:,}", r.retired_at[:10], pdf("state." + r.state)])
+    table = Table(rows, colWidths=[serial_width, 20 * mm, 25 * mm, 25 * mm], repeatRows=1)
     style: list[tuple[Any, ...]] = [
         ("VALIGN", (0, 0), (-1, -1), "TOP"),
+        ("FONT", (0, 1), (0, -1), SERIAL, SERIAL_SIZE, SERIAL_SIZE + 2.5),
+        ("FONT", (1, 1), (2, -1), LATIN, 8, 10.5),
+        ("FONT", (3, 1), (3, -1), _label_font(s.language), 8, 10.5),
+        ("ALIGN", (1, 1), (1, -1), "RIGHT"),
         ("LINEBELOW", (0, 0), (-1, 0), 0.6, colors.black),
         ("LINEBELOW", (0, 1), (-1, -1), 0.3, RULE_COLOUR),
         ("LEFTPADDING", (0, 0), (0, -1), 0),
