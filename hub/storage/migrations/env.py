@@ -19,6 +19,7 @@ from hub.storage import (
     merkle_tables,  # noqa: F401  (its tables join Base.metadata)
     points_tables,  # noqa: F401  (its tables join Base.metadata)
     register_tables,  # noqa: F401  (its tables join Base.metadata)
+    travel_tables,  # noqa: F401  (its tables join Base.metadata)
 )
 from hub.storage.tables import Base
 

@@ -17,6 +17,7 @@ from hub.storage import (
     merkle_tables,  # noqa: F401  (its tables join Base.metadata)
     points_tables,  # noqa: F401  (its tables join Base.metadata)
     register_tables,  # noqa: F401  (its tables join Base.metadata)
+    travel_tables,  # noqa: F401  (its tables join Base.metadata)
 )
 from hub.storage.database import create_engine_for, downgrade, migrate
 from hub.storage.serialisation import verdict_to_json
@@ -60,6 +61,8 @@ TABLES = TABLES_0001 | {
     "register_imports",
     "register_entries",
     "register_entry_keys",
+    "points_daily",
+    "person_travel_days",
 }
 HEAD = "0015_inventory_exclusion_terms"
 
