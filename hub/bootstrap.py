@@ -116,6 +116,7 @@ class Hub:
             ObservedIssuance(self.issuance, self.metrics),
             interval,
             points=ObservedPointsExpiry(self.points),
+            exclusions=self.attestations,
         )
 
     def periodic_checkpointer(self) -> PeriodicCheckpointer | None:

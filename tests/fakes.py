@@ -56,6 +56,7 @@ from hub.domain.serial_blocks import SerialRange, Series
 from hub.domain.signed_payloads import PartnerKey, SignedRecord
 from hub.services.asset_port import AssetRepository
 from hub.services.certificate_port import CertificateRepository
+from hub.services.exclusion_freeze_port import ExclusionFreezeRepository
 from hub.services.mobility_port import MobilityRepository
 from hub.services.points_port import LedgerPointsEntry, PointsRepository
 from hub.services.register_port import RegisterRepository
@@ -103,6 +104,7 @@ from hub.services.unit_of_work import (
 from hub.storage.serialisation import verdict_from_json, verdict_to_json
 from tests.fake_assets import AssetStore, FakeAssetRepository
 from tests.fake_certificates import FakeCertificateRepository, NeutralityStore
+from tests.fake_exclusion_freezes import FakeExclusionFreezeRepository
 from tests.fake_mobility import FakeMobilityRepository
 from tests.fake_points import FakePointsRepository
 from tests.fake_registers import FakeRegisterRepository, RegisterStore
@@ -206,6 +208,7 @@ class FakeStore:
     neutrality: NeutralityStore = dataclasses.field(default_factory=NeutralityStore)
     assets: AssetStore = dataclasses.field(default_factory=AssetStore)
     registers: RegisterStore = dataclasses.field(default_factory=RegisterStore)
+    exclusion_frozen: set[str] = dataclasses.field(default_factory=set)  # block ids
 
     def copy(self) -> FakeStore:
         return FakeStore(
@@ -244,6 +247,7 @@ class FakeStore:
             neutrality=self.neutrality.copy(),
             assets=self.assets.copy(),
             registers=self.registers.copy(),
+            exclusion_frozen=set(self.exclusion_frozen),
         )
 
     # Convenience for assertions ------------------------------------------
@@ -1403,6 +1407,7 @@ class FakeUnitOfWork:
     mobility: MobilityRepository
     points: PointsRepository
     certificates: CertificateRepository
+    exclusion_freezes: ExclusionFreezeRepository
 
     def __init__(self, factory: FakeUnitOfWorkFactory, clock: Callable[[], datetime]) -> None:
         self._tx = _Transaction(factory)
@@ -1424,6 +1429,9 @@ class FakeUnitOfWork:
         self.mobility = FakeMobilityRepository(lambda: self._tx.state)
         self.points = FakePointsRepository(lambda: self._tx.state, self._tx.write)
         self.certificates = FakeCertificateRepository(lambda: self._tx.state, self._tx.write)
+        self.exclusion_freezes = FakeExclusionFreezeRepository(
+            lambda: self._tx.state, self._tx.write
+        )
         self.commits = 0
         self.rollbacks = 0
 

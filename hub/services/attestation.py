@@ -28,7 +28,14 @@ from decimal import Decimal
 from hub.domain.attestations import AdjustmentAttestation, SourceCancellation
 from hub.domain.blocks import LIVE_STATES, AdjustmentStatus, Block, BlockState
 from hub.domain.checks import CheckResult, fire
-from hub.domain.inventory_exclusions import check_coverage, check_status, coverage_of
+from hub.domain.inventory_exclusions import (
+    Freeze,
+    check_coverage,
+    check_status,
+    completion_due,
+    coverage_of,
+    freeze_of,
+)
 from hub.domain.issuance import IssuanceState, claim_state
 from hub.domain.origin_serials import PARSERS, SerialError
 from hub.domain.signed_payloads import SignedRecord
@@ -297,7 +304,15 @@ class AttestationService:
             released: list[Block] = []
             if status is AdjustmentStatus.REVOKED:
                 self._announce_revocation(uow, partner, ref, blocks, was_routable, now)
-            elif not was_routable:
+            elif status is AdjustmentStatus.COMPLETED:
+                # Blocks frozen past the deadline thaw once the exclusion is complete.
+                thawed = uow.exclusion_freezes.thaw(partner, ref)
+                if thawed:
+                    uow.outbox.append(
+                        [(OutboxKind.UNFROZEN, b, "inventory exclusion completed") for b in thawed],
+                        now,
+                    )
+            if status is not AdjustmentStatus.REVOKED and not was_routable:
                 # Blocks issued while the reference was pending wait for this moment;
                 # those issued after a commitment qualified at issuance already.
                 released = [b for b in blocks if b.routable]
@@ -334,6 +349,61 @@ class AttestationService:
             what="adjustment attestation",
         )
 
+    def freeze_overdue(self) -> list[str]:
+        """Tell the exchange which blocks freeze because their inventory
+        exclusion stayed COMMITTED past the agreement's days; the block ids
+        announced now. Safe to run in several hub processes at once: each
+        block is announced once (hub.services.exclusion_freeze_port)."""
+        now = self._clock()
+        announced: list[str] = []
+        for partner in self._standard.partners():
+            agreement = self._standard.agreement(partner)
+            terms = agreement.inventory_exclusion_completion_days if agreement else None
+            if terms is None:
+                continue
+            with self._uow_factory() as uow:
+                statuses = uow.attestations.adjustments_of(partner)
+            for reference, status in sorted(statuses.items()):
+                if status is AdjustmentStatus.COMMITTED:
+                    announced += self._sweep_one(partner, reference, terms.value, now)
+        return announced
+
+    def _sweep_one(self, partner: str, reference: str, days: int, now: datetime) -> list[str]:
+        def work(uow: UnitOfWork) -> list[str]:
+            return self._freeze_if_overdue(uow, partner, reference, days, now)
+
+        return run_in_transaction(
+            self._uow_factory, work, retries=self._retries, what="inventory exclusion deadline"
+        )
+
+    @staticmethod
+    def _freeze_if_overdue(
+        uow: UnitOfWork, partner: str, reference: str, days: int, now: datetime
+    ) -> list[str]:
+        history = uow.attestations.adjustment_history(partner, reference)
+        if freeze_of(history, days, now) is not Freeze.OVERDUE:
+            return []  # completed or revoked meanwhile, or not due yet
+        frozen = uow.exclusion_freezes.freeze(partner, reference)
+        if not frozen:
+            return []
+        due = completion_due(history, days)
+        uow.outbox.append(
+            [(OutboxKind.FROZEN, b, "inventory exclusion overdue") for b in frozen], now
+        )
+        uow.events.append(
+            [
+                LedgerEvent(
+                    "adjustment",
+                    f"{partner}|{reference}",
+                    "OVERDUE",
+                    "hub",
+                    now,
+                    {"due": due.isoformat() if due else "", "blocks": str(len(frozen))},
+                )
+            ]
+        )
+        return frozen
+
     @staticmethod
     def _announce_revocation(
         uow: UnitOfWork,
@@ -345,8 +415,10 @@ class AttestationService:
     ) -> None:
         """The exchange learns which of the blocks it was offered are frozen;
         retired blocks stay retired and are reported for disclosure."""
-        movable = (BlockState.ISSUED, BlockState.DELIVERED)
-        frozen = [b for b in blocks if b.state in movable and (was_routable or b.delivered_at)]
+        # Marked once: blocks already announced for an overdue deadline are not
+        # announced again, nor blocks the exchange was never offered.
+        newly = set(uow.exclusion_freezes.freeze(partner, reference))
+        frozen = [b for b in blocks if b.block_id in newly and (was_routable or b.delivered_at)]
         if frozen:
             uow.outbox.append(
                 [(OutboxKind.FROZEN, b.block_id, "inventory exclusion revoked") for b in frozen],

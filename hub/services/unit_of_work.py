@@ -28,6 +28,7 @@ from hub.domain.serial_blocks import SerialRange, Series
 from hub.domain.signed_payloads import PartnerKey, SignedRecord
 from hub.services.asset_port import AssetRepository
 from hub.services.certificate_port import CertificateRepository
+from hub.services.exclusion_freeze_port import ExclusionFreezeRepository
 from hub.services.mobility_port import MobilityRepository
 from hub.services.points_port import PointsRepository
 from hub.services.register_port import RegisterRepository
@@ -703,6 +704,7 @@ class UnitOfWork(Protocol):
     mobility: MobilityRepository
     points: PointsRepository
     certificates: CertificateRepository
+    exclusion_freezes: ExclusionFreezeRepository
 
     def __enter__(self) -> Self: ...
 

@@ -32,6 +32,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    false,
     text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
@@ -359,6 +360,8 @@ class BlockRow(Base):
     issuance_id: Mapped[str | None] = mapped_column(String(64))
     delivered_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     frozen: Mapped[bool] = mapped_column(Boolean)
+    # Announced FROZEN for an overdue inventory exclusion (migration 0015).
+    exclusion_frozen: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime)
 
 

@@ -32,6 +32,7 @@ from hub.domain.project_review import ProjectReviewState
 from hub.domain.projects import PartnerProjectStatus, Project
 from hub.services.asset_port import AssetRepository
 from hub.services.certificate_port import CertificateRepository
+from hub.services.exclusion_freeze_port import ExclusionFreezeRepository
 from hub.services.mobility_port import MobilityRepository
 from hub.services.points_port import PointsRepository
 from hub.services.register_port import RegisterRepository
@@ -65,6 +66,7 @@ from hub.storage.asset_repository import SqlAlchemyAssetRepository
 from hub.storage.audit_repository import SqlAlchemyAuditRepository
 from hub.storage.certificate_repository import SqlAlchemyCertificateRepository
 from hub.storage.claim_bulk import bulk_insert
+from hub.storage.exclusion_freeze_repository import SqlAlchemyExclusionFreezeRepository
 from hub.storage.issuance_repository import SqlAlchemyIssuanceRepository
 from hub.storage.ledger_repositories import (
     SqlAlchemyAttestationRepository,
@@ -811,6 +813,7 @@ class SqlAlchemyUnitOfWork:
     mobility: MobilityRepository
     points: PointsRepository
     certificates: CertificateRepository
+    exclusion_freezes: ExclusionFreezeRepository
 
     def __init__(self, engine: Engine, clock: Callable[[], datetime] = _utc_now) -> None:
         self._tx = Transaction(engine)
@@ -832,6 +835,7 @@ class SqlAlchemyUnitOfWork:
         self.mobility = SqlAlchemyMobilityRepository(self._tx)
         self.points = SqlAlchemyPointsRepository(self._tx)
         self.certificates = SqlAlchemyCertificateRepository(self._tx)
+        self.exclusion_freezes = SqlAlchemyExclusionFreezeRepository(self._tx)
 
     def __enter__(self) -> Self:
         self._tx.open()

@@ -4,18 +4,22 @@ covers, its revocation after delivery, and its deadline to COMPLETED."""
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 
 import grpc
 import pytest
 
+from hub.bootstrap import build_hub
 from hub.domain.blocks import BlockState
 from hub.grpc_api.generated.carbonhub.v1 import exchange_pb2 as exchange_pb
 from hub.grpc_api.generated.carbonhub.v1 import ledger_pb2 as ledger_pb
 from hub.grpc_api.generated.carbonhub.v1 import partner_pb2 as pb
 from hub.grpc_api.status_mapping import error_info
+from hub.services.attestation import AttestationService
 from hub.services.unit_of_work import BlockFilter
+from hub.settings import HubSettings
 from hub.storage.unit_of_work import SqlAlchemyUnitOfWorkFactory
 from tests.integration.grpc.ledger_helpers import (
     HK_ADJUSTMENT,
@@ -190,4 +194,50 @@ def test_a_commitment_within_the_deadline_retires_normally(hub: Running) -> None
     block_id, units = _hk_block(hub)
     assert _attest(hub, COMMITTED, str(units), 2024, attested_at="2026-01-01T00:00:00Z").accepted
     hub.exchange.AcknowledgeBlocks(exchange_pb.AcknowledgeBlocksRequest(block_ids=[block_id]))
+    _retire(hub, "RET-1", block_id, units)
+
+
+def test_two_hubs_sweeping_at_once_announce_each_overdue_block_once(
+    hub: Running, tmp_path: Path, database_url: str
+) -> None:
+    block_id, units = _hk_block(hub)
+    assert _attest(hub, COMMITTED, str(units), 2024, attested_at="2025-11-01T00:00:00Z").accepted
+    hub.exchange.AcknowledgeBlocks(exchange_pb.AcknowledgeBlocksRequest(block_ids=[block_id]))
+    streamed = len(_events(hub))
+    other = build_hub(
+        HubSettings(
+            data_dir=tmp_path / "second",
+            database_url=database_url,
+            grpc_port=0,
+            issuance_interval=0,
+            pki_dir=tmp_path / "pki",
+        ),
+        clock=lambda: NOW,
+    )
+    try:
+        barrier = threading.Barrier(2)
+        results: list[list[str]] = []
+
+        def sweep(attestations: AttestationService) -> None:
+            barrier.wait()
+            results.append(attestations.freeze_overdue())
+
+        threads = [threading.Thread(target=sweep, args=(h.attestations,)) for h in (hub.hub, other)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(30)
+    finally:
+        other.close()
+    assert sorted(results, key=len) == [[], [block_id]]
+    new = _events(hub)[streamed:]
+    assert [(e.kind, e.block.block_id, e.reason) for e in new] == [
+        (exchange_pb.BLOCK_EVENT_KIND_FROZEN, block_id, "inventory exclusion overdue")
+    ]
+    # Completed: the exchange hears the block thawed, and it retires.
+    assert _attest(hub, COMPLETED, str(units), 2024).accepted
+    thawed = _events(hub)[streamed + 1 :]
+    assert [(e.kind, e.reason) for e in thawed] == [
+        (exchange_pb.BLOCK_EVENT_KIND_UNFROZEN, "inventory exclusion completed")
+    ]
     _retire(hub, "RET-1", block_id, units)

@@ -1,0 +1,47 @@
+"""Which blocks the exchange was told are frozen because their inventory
+exclusion was not COMPLETED in time (``blocks.exclusion_frozen``, migration 0015).
+
+The flag only records the announcement; whether a block may be retired is
+decided from the exclusion's history (hub.domain.inventory_exclusions). Each
+change is a conditional UPDATE that returns the rows it changed, so two hub
+processes sweeping at once announce each block once.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import update
+
+from hub.domain.blocks import BlockState
+from hub.storage.tables import BlockRow
+from hub.storage.transaction import Transaction
+
+# Blocks that can still move: a retired, cancelled or split block is never announced.
+_MOVABLE = (str(BlockState.ISSUED), str(BlockState.DELIVERED))
+
+
+class SqlAlchemyExclusionFreezeRepository:
+    def __init__(self, transaction: Transaction) -> None:
+        self._tx = transaction
+
+    def freeze(self, partner: str, reference: str) -> list[str]:
+        """Mark the reference's movable blocks frozen; the ids newly marked."""
+        return self._set(partner, reference, True)
+
+    def thaw(self, partner: str, reference: str) -> list[str]:
+        """Clear the mark; the ids that had it."""
+        return self._set(partner, reference, False)
+
+    def _set(self, partner: str, reference: str, frozen: bool) -> list[str]:
+        with self._tx.writing() as connection:
+            rows = connection.execute(
+                update(BlockRow)
+                .where(
+                    BlockRow.partner == partner,
+                    BlockRow.adjustment_ref == reference,
+                    BlockRow.state.in_(_MOVABLE),
+                    BlockRow.exclusion_frozen.is_(not frozen),
+                )
+                .values(exclusion_frozen=frozen)
+                .returning(BlockRow.block_id)
+            )
+            return sorted(row.block_id for row in rows)
