@@ -64,6 +64,7 @@ _PDF_WORDS: dict[str, dict[str, str]] = {
         "state.RETIRED": "已注销",
         "state.CANCELLED": "已撤销",
         "page": "第 {page} 页",
+        "sentence.end": "。",
     },
     "zh-Hant": {
         "status_at": "以上狀態為本文件產生時（{when}）的狀態。",
@@ -74,6 +75,7 @@ _PDF_WORDS: dict[str, dict[str, str]] = {
         "state.RETIRED": "已註銷",
         "state.CANCELLED": "已撤銷",
         "page": "第 {page} 頁",
+        "sentence.end": "。",
     },
     "en": {
         "status_at": "This is the certificate's standing when this file was made ({when}).",
@@ -84,6 +86,7 @@ _PDF_WORDS: dict[str, dict[str, str]] = {
         "state.RETIRED": "retired",
         "state.CANCELLED": "cancelled",
         "page": "page {page}",
+        "sentence.end": ". ",
     },
 }
 
@@ -362,7 +365,7 @@ def _verification(
         s.label(words("verify.help"), s.small),
         Spacer(1, 2 * mm),
         s.label(f"{words('issued')}: {cert.issued_at}", s.small),
-        s.label(f"{words('signed')}. {pdf('key')}: {key_id}", s.small),
+        s.label(f"{words('signed')}{pdf('sentence.end')}{pdf('key')}: {key_id}", s.small),
         s.label(f"{pdf('document')}: {cert.document_url}", s.small),
         s.label(pdf("offline"), s.small),
     ]
