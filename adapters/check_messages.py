@@ -248,8 +248,8 @@ TRANSLATIONS: Mapping[str, tuple[str, str]] = {
         "a plataforma {platform} não consta do acordo com {partner} (conhecidas: {known})",
     ),
     "ADJUSTMENT_REF_MISSING": (
-        "協議要求相應調整證明編號，但未提供",
-        "o acordo exige a referência do ajuste correspondente e nenhuma foi dada",
+        "協議要求清單排除證明編號（adjustment_ref），但未提供",
+        "o acordo exige a referência da exclusão do inventário (adjustment_ref) e nenhuma foi dada",
     ),
     "ORIGIN_ISSUED_WITHOUT_SERIAL": (
         "標記為已簽發但缺少 PHCER 序列號",

@@ -36,7 +36,8 @@ _SECTIONS = (
     (
         "Attestations",
         "attestation",
-        "answers to a partner's attestation of cancellation at source or accounting adjustment",
+        "answers to a partner's attestation of cancellation at source or inventory exclusion "
+        "(the wire's accounting adjustment)",
     ),
     ("Retirements", "retirement", "answers to a retirement the exchange reports"),
 )

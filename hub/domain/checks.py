@@ -130,7 +130,7 @@ CATALOGUE: dict[str, CheckDefinition] = {
         _d("RECOMPUTATION_FAILED", E, "按公式 {formula_id} 重算失败：{reason}", "recomputation with formula {formula_id} failed: {reason}"),
         _d("ZERO_REDUCTION", E, "折算后减排量为零", "the reduction is zero after conversion"),
         # Double claiming and origin issuance
-        _d("ADJUSTMENT_REF_MISSING", E, "协议要求相应调整证明编号，但未提供", "the agreement requires an accounting-adjustment reference and none was given"),
+        _d("ADJUSTMENT_REF_MISSING", E, "协议要求清单排除证明编号（adjustment_ref），但未提供", "the agreement requires an inventory-exclusion reference (adjustment_ref) and none was given"),
         _d("ORIGIN_ISSUED_WITHOUT_SERIAL", E, "标记为已签发但缺少 PHCER 序列号", "marked issued at the origin but no origin serial was given"),
         _d("ORIGIN_SERIAL_MALFORMED", E, "原注册登记序列号 {serial} 格式错误", "origin serial {serial} is malformed"),
         _d("ORIGIN_SERIAL_QUANTITY_MISMATCH", R, "序列号区间 {units} 个单位与申报减排量 {reported} 不符", "origin block of {units} units does not match the reported {reported}"),

@@ -142,6 +142,7 @@ def _adjustments(
     attestations: Sequence[AttestationFacts],
     leaves: Sequence[BlockFacts],
     start: datetime,
+    end: datetime,
 ) -> dict[str, Any]:
     latest: dict[str, AttestationFacts] = {}
     in_year: Counter[str] = Counter()
@@ -167,7 +168,29 @@ def _adjustments(
     by_status: Counter[str] = Counter()
     for row in rows:
         by_status[str(row["status_at_year_end"])] += int(row["units"])
-    return {"references": rows, "units_by_status": dict(sorted(by_status.items()))}
+    # Units used before the origin withdrew its exclusion stay retired (a
+    # retirement is never undone): the report names them, since the origin
+    # may now count the same reduction in its own inventory.
+    revoked = {r["reference"] for r in rows if r["status_at_year_end"] == "REVOKED"}
+    retired_under_revoked = [
+        {
+            "reference": block.adjustment_ref,
+            "shenzhen_serial": block.serial,
+            "quantity": block.units,
+            "vintage": block.vintage,
+            "retirement_id": block.retirement.retirement_id,
+            "retired": _day(block.retirement.retired_at),
+        }
+        for block in leaves
+        if block.adjustment_ref in revoked
+        and block.retirement is not None
+        and block.retirement.retired_at < end
+    ]
+    return {
+        "references": rows,
+        "units_by_status": dict(sorted(by_status.items())),
+        "retired_under_revoked": retired_under_revoked,
+    }
 
 
 def _reconciliation(r: ReconciliationFacts) -> dict[str, Any]:
@@ -245,7 +268,7 @@ def annual_report(
                 for vintage, counts in sorted(by_vintage.items())
             },
         },
-        "inventory_exclusions": _adjustments(attestations, leaves, start),
+        "inventory_exclusions": _adjustments(attestations, leaves, start, end),
         "totals": {
             "first_transferred": sum(int(t["quantity"]) for t in transfers),
             "used": sum(int(u["quantity"]) for u in uses),

@@ -374,3 +374,28 @@ def test_attest_commands_record_the_journal(live_hub: LiveHub, tmp_path: Path) -
         *_tls(live_hub, "CN-HK", signing=True),
     )
     assert code == 2  # not a status an attestation moves to
+
+
+def test_attest_adjustment_states_quantity_and_vintage_and_revokes(live_hub: LiveHub) -> None:
+    def attest(*more: str) -> tuple[int, str]:
+        return _run(
+            "attest-adjustment",
+            "hongkong",
+            "--hub",
+            live_hub.server.address,
+            "--reference",
+            "HKAA-2024-004117",
+            *more,
+            *_tls(live_hub, "CN-HK", signing=True),
+        )
+
+    code, output = attest("--status", "COMMITTED", "--quantity", "100000", "--vintage", "2019")
+    assert code == 1 and "INVENTORY_EXCLUSION_VINTAGE_MISMATCH" in output, output
+    code, output = attest("--status", "COMMITTED", "--quantity", "many", "--vintage", "2024")
+    assert code == 2 and "--quantity" in output
+    code, output = attest("--status", "COMMITTED", "--quantity", "100000", "--vintage", "2024")
+    assert code == 0 and "blocks made routable" in output, output
+    code, output = attest("--status", "REVOKED")
+    assert code == 0, output
+    code, output = attest("--status", "COMPLETED", "--quantity", "100000", "--vintage", "2024")
+    assert code == 1 and "INVENTORY_EXCLUSION_REVOKED" in output, output
