@@ -12,7 +12,8 @@ from pathlib import Path
 
 import pytest
 import uvicorn
-from playwright.sync_api import Browser, Page, expect
+from playwright.sync_api import Browser, Page, ViewportSize, expect
+from pydantic import SecretStr
 
 from hub.bootstrap import Hub, build_hub
 from hub.domain.blocks import Block
@@ -22,8 +23,8 @@ from tests.e2e.browser_fixtures import free_loopback_port, headless_chromium, sc
 from tests.integration.http_api.conftest import LiveLedger, MovableClock
 from tests.integration.http_api.test_certificates import delivered_blocks, event_claim, retirement
 
-DESK = {"width": 1280, "height": 900}
-PHONE = {"width": 390, "height": 844}
+DESK: ViewportSize = {"width": 1280, "height": 900}
+PHONE: ViewportSize = {"width": 390, "height": 844}
 
 
 @dataclass
@@ -47,7 +48,7 @@ def served(tmp_path: Path) -> Iterator[Served]:
         database_url=f"sqlite:///{tmp_path / 'hub.db'}",
         pki_dir=tmp_path / "pki",
         insecure=True,
-        session_secret="k" * 48,
+        session_secret=SecretStr("k" * 48),
     )
     hub = build_hub(settings, clock=MovableClock())
     app = create_app(hub, settings)

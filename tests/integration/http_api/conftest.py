@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
+from pydantic import SecretStr
 
 from hub.bootstrap import Hub, build_hub
 from hub.domain.claims import Decision
@@ -46,7 +47,7 @@ def _settings(tmp_path: Path, database_url: str, standards: Path | None) -> HubS
         standards_dir=standards,
         pki_dir=tmp_path / "pki",
         insecure=True,  # makes the hub signing key the audit service needs
-        session_secret="k" * 48,
+        session_secret=SecretStr("k" * 48),
         login_max_failures=3,
     )
 

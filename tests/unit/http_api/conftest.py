@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 from argon2 import PasswordHasher
 from fastapi.testclient import TestClient
+from pydantic import SecretStr
 
 from hub.http_api.app import create_http_app
 from hub.http_api.context import HttpServices
@@ -77,7 +78,7 @@ def fakes() -> Fakes:
 
 @pytest.fixture
 def client(fakes: Fakes, standard: Standard, tmp_path: Path) -> Iterator[TestClient]:
-    settings = HubSettings(data_dir=tmp_path, session_secret="s" * 48)
+    settings = HubSettings(data_dir=tmp_path, session_secret=SecretStr("s" * 48))
     uow = FakeUnitOfWorkFactory(fakes.clock)
     services = HttpServices(
         disclosure=DisclosureService(fakes.disclosure),
