@@ -13,6 +13,8 @@ The rules, pure:
 * an attestation of COMMITTED or COMPLETED names the quantity (tCO2e) and the
   vintage it covers: it must cover every unit issued under its reference, of
   that one vintage;
+* blocks issued later beyond the terms last stated wait (not retirable)
+  until the origin restates them: the same status with larger terms;
 * a COMMITTED exclusion must be COMPLETED within the days the partner's
   agreement gives (``inventory_exclusion_completion_days``); past the
   deadline, and once REVOKED, the blocks under the reference are frozen: not
@@ -149,6 +151,35 @@ def freeze_of(
         if due is not None and now > due:
             return Freeze.OVERDUE
     return None
+
+
+def stated_terms(history: Sequence[AdjustmentAttestation]) -> tuple[Decimal, int] | None:
+    """The quantity and vintage of the latest attestation that stated them."""
+    for attestation in reversed(history):
+        if attestation.quantity is not None and attestation.vintage is not None:
+            return attestation.quantity, attestation.vintage
+    return None
+
+
+def outgrown(history: Sequence[AdjustmentAttestation], issued: Coverage) -> bool:
+    """True when units were issued under the reference beyond what its
+    exclusion last stated (more tonnes, or another vintage): those blocks
+    wait until the origin states terms that cover them."""
+    terms = stated_terms(history)
+    if terms is None:
+        return False
+    quantity, vintage = terms
+    return quantity < issued.units or bool(issued.vintages - {vintage})
+
+
+def same_terms(
+    history: Sequence[AdjustmentAttestation], quantity: Decimal | None, vintage: int | None
+) -> bool:
+    """An attestation of the status the reference already has is a replay
+    unless it states other terms (a restatement, e.g. a larger quantity)."""
+    if quantity is None and vintage is None:
+        return True
+    return stated_terms(history) == (quantity, vintage)
 
 
 def coverage_of(units_and_vintages: Iterable[tuple[int, int]]) -> Coverage:

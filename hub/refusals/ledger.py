@@ -174,6 +174,18 @@ SECTION = Section(
             "完成前區塊凍結，不能註銷。",
         ),
         Reason(
+            "BLOCK_EXCLUSION_SHORT",
+            ErrorKind.FAILED_PRECONDITION,
+            _RETIRE,
+            "More units were issued under the block's inventory exclusion than the quantity "
+            "(or another vintage than the one) the origin last attested: the block cannot be "
+            "retired until the origin attests terms that cover them.",
+            "该区块所依据的温室气体清单排除下签发的单位多于来源方最近证明的数量（或年度不符）："
+            "来源方证明足额前不能注销。",
+            "該區塊所依據的溫室氣體清單排除下簽發的單位多於來源方最近證明的數量（或年度不符）："
+            "來源方證明足額前不能註銷。",
+        ),
+        Reason(
             "BLOCK_TERMINAL",
             ErrorKind.FAILED_PRECONDITION,
             _BLOCKS,

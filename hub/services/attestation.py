@@ -35,6 +35,7 @@ from hub.domain.inventory_exclusions import (
     completion_due,
     coverage_of,
     freeze_of,
+    same_terms,
 )
 from hub.domain.issuance import IssuanceState, claim_state
 from hub.domain.origin_serials import PARSERS, SerialError
@@ -267,7 +268,10 @@ class AttestationService:
             now = self._clock()
             ref = reference.strip()
             current = uow.attestations.adjustment_status(partner, ref)
-            if current is status:
+            if current is status and (
+                status is AdjustmentStatus.REVOKED
+                or same_terms(uow.attestations.adjustment_history(partner, ref), quantity, vintage)
+            ):
                 return AttestationOutcome(True, True, (), (), ())
             moved = check_status(ref, current, status)
             under = [

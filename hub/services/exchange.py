@@ -11,8 +11,9 @@ and every call here is idempotent, so a repeat has no second effect:
 * RETIRED, CANCELLED and SPLIT blocks are terminal: no delivery, no
   retirement, ever (double use). A frozen block (under a reconciliation
   discrepancy) cannot be retired until the discrepancy is resolved, nor one
-  under a revoked inventory exclusion (ever) or one whose exclusion was not
-  COMPLETED within the agreement's days (until it is).
+  under a revoked inventory exclusion (ever), one whose exclusion was not
+  COMPLETED within the agreement's days, or one issued beyond the quantity
+  and vintage its exclusion last stated (until the origin attests again).
 
 Retirements for ETS offsetting obey the offset rules in standards/: cap
 share of verified emissions, eligible origins and their shares, vintage
@@ -32,8 +33,15 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
 
-from hub.domain.blocks import AdjustmentStatus, Block, BlockState
-from hub.domain.inventory_exclusions import Freeze, completion_due, freeze_of
+from hub.domain.blocks import LIVE_STATES, AdjustmentStatus, Block, BlockState
+from hub.domain.inventory_exclusions import (
+    Freeze,
+    completion_due,
+    coverage_of,
+    freeze_of,
+    outgrown,
+    stated_terms,
+)
 from hub.domain.offsets import check_offset, usage_after
 from hub.domain.retirements import Retirement, RetirementPurpose, RetirementRequest, request_digest
 from hub.errors import FailedPrecondition, InvalidRequest
@@ -42,6 +50,7 @@ from hub.services.clock import Clock
 from hub.services.neutrality_claims import certificate_of, check_claim, count_towards_claim
 from hub.services.transactions import run_in_transaction
 from hub.services.unit_of_work import (
+    BlockFilter,
     LedgerEvent,
     OffsetUsage,
     OutboxEntry,
@@ -53,7 +62,9 @@ from hub.standard import Standard
 
 EXCHANGE_ACTOR = "exchange"
 # Statuses under which a block may be frozen by its inventory exclusion.
-_EXCLUDABLE = frozenset({AdjustmentStatus.COMMITTED, AdjustmentStatus.REVOKED})
+_EXCLUDABLE = frozenset(
+    {AdjustmentStatus.COMMITTED, AdjustmentStatus.COMPLETED, AdjustmentStatus.REVOKED}
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -268,6 +279,23 @@ class ExchangeService:
         agreement = self._standard.agreement(block.partner)
         terms = agreement.inventory_exclusion_completion_days if agreement else None
         history = uow.attestations.adjustment_history(block.partner, reference)
+        under = uow.blocks.find(BlockFilter(partner=block.partner, adjustment_ref=reference))
+        issued = coverage_of((b.units, b.vintage) for b in under if b.state in LIVE_STATES)
+        if block.adjustment.status is not AdjustmentStatus.REVOKED and outgrown(history, issued):
+            stated = stated_terms(history)
+            raise FailedPrecondition(
+                "BLOCK_EXCLUSION_SHORT",
+                f"block {block.serial}: inventory exclusion {reference} covers "
+                f"{stated[0] if stated else ''} tCO2e of {stated[1] if stated else ''}, "
+                f"but {issued.units} units were issued under it",
+                {
+                    "block_id": block.block_id,
+                    "reference": reference,
+                    "quantity": str(stated[0]) if stated else "",
+                    "vintage": str(stated[1]) if stated else "",
+                    "issued": str(issued.units),
+                },
+            )
         freeze = freeze_of(history, terms.value if terms else None, now)
         if freeze is Freeze.REVOKED:
             raise FailedPrecondition(

@@ -241,3 +241,26 @@ def test_two_hubs_sweeping_at_once_announce_each_overdue_block_once(
         (exchange_pb.BLOCK_EVENT_KIND_UNFROZEN, "inventory exclusion completed")
     ]
     _retire(hub, "RET-1", block_id, units)
+
+
+def test_blocks_issued_beyond_the_attested_quantity_wait_for_a_restatement(
+    hub: Running,
+) -> None:
+    first, units = _hk_block(hub)
+    assert _attest(hub, COMMITTED, str(units), 2024).accepted
+    # Another site's month under the same reference, issued after the commitment.
+    (verdict,) = submit(hub.partner, hk_solar_claim("FIT-2410-0002", kwh="20000"), partner="CN-HK")
+    assert verdict.decision == pb.DECISION_ACCEPTED, verdict
+    (second,) = hub.hub.issuance.issue_pending().blocks
+    ids = [first, second.block_id]
+    hub.exchange.AcknowledgeBlocks(exchange_pb.AcknowledgeBlocksRequest(block_ids=ids))
+    reason, message = _refusal(hub, "RET-1", first, 1)
+    assert reason == "BLOCK_EXCLUSION_SHORT"
+    assert f"{units + second.units} units were issued" in message
+    # The same status again with the same terms changes nothing ...
+    assert _attest(hub, COMMITTED, str(units), 2024).replay
+    # ... with terms covering both blocks it is recorded, and both retire.
+    restated = _attest(hub, COMMITTED, str(units + second.units), 2024)
+    assert restated.accepted and not restated.replay
+    _retire(hub, "RET-1", first, 1)
+    _retire(hub, "RET-2", second.block_id, second.units)

@@ -17,6 +17,9 @@ from hub.domain.inventory_exclusions import (
     completion_due,
     coverage_of,
     freeze_of,
+    outgrown,
+    same_terms,
+    stated_terms,
 )
 
 S = AdjustmentStatus
@@ -135,3 +138,30 @@ def test_a_revocation_freezes_whatever_came_before() -> None:
     for before in ([], [_at(S.COMMITTED)], [_at(S.COMMITTED), _at(S.COMPLETED, 10)]):
         assert freeze_of([*before, _at(S.REVOKED, 20)], 365, T0) is Freeze.REVOKED
     assert freeze_of([], 365, T0) is None
+
+
+def _terms(status: AdjustmentStatus, quantity: str, vintage: int) -> AdjustmentAttestation:
+    return AdjustmentAttestation(
+        "CN-HK", "HKAA-1", status, T0, quantity=Decimal(quantity), vintage=vintage
+    )
+
+
+def test_blocks_issued_beyond_the_stated_terms_have_outgrown_them() -> None:
+    history = [_terms(S.COMMITTED, "1200", 2024)]
+    assert stated_terms(history) == (Decimal("1200"), 2024)
+    assert not outgrown(history, ISSUED)
+    assert outgrown(history, coverage_of([(1200, 2024), (1, 2024)]))
+    assert outgrown(history, coverage_of([(5, 2025)]))
+    # A restatement with larger terms covers them again.
+    restated = [*history, _terms(S.COMMITTED, "1201", 2024)]
+    assert not outgrown(restated, coverage_of([(1200, 2024), (1, 2024)]))
+    # Attestations sent without terms are not checked.
+    assert not outgrown([_at(S.COMMITTED)], coverage_of([(10**6, 2024)]))
+
+
+def test_the_same_status_is_a_replay_unless_it_restates_the_terms() -> None:
+    history = [_terms(S.COMMITTED, "1200", 2024)]
+    assert same_terms(history, None, None)
+    assert same_terms(history, Decimal("1200"), 2024)
+    assert not same_terms(history, Decimal("1500"), 2024)
+    assert not same_terms([_at(S.COMMITTED)], Decimal("1"), 2024)
