@@ -63,7 +63,7 @@ class SourceRecordOut(BaseModel):
 
 
 class AdjustmentOut(BaseModel):
-    status: str = Field(description="NOT_REQUIRED, PENDING, COMMITTED or COMPLETED")
+    status: str = Field(description="NOT_REQUIRED, PENDING, COMMITTED, COMPLETED or REVOKED")
     attested_at: datetime
 
 
