@@ -100,7 +100,8 @@ EXIT_NO_ANSWER = 4
 def issue(
     data_dir: DataDir = None, database_url: DatabaseUrl = None, config: ConfigFile = None
 ) -> None:
-    """Void overdue claims and issue every issuable claim now (serve does it periodically)."""
+    """Void overdue claims, issue every issuable claim and freeze blocks whose
+    inventory exclusion is overdue, now (serve does it periodically)."""
     from hub.ledger_views import render_blocks
     from hub.observability.service_events import ObservedIssuance
 
@@ -109,11 +110,13 @@ def issue(
         issuance = ObservedIssuance(hub.issuance, None)
         voided = issuance.void_overdue()
         run = issuance.issue_pending()
+        frozen = hub.attestations.freeze_overdue()
         out = Console()
         render_blocks(run.blocks, out, title="Blocks issued now")
         out.print(
             f"{run.claims} claims issued ({run.credited_tco2e} tCO2e credited) into "
-            f"{len(run.blocks)} blocks of {run.units} units; {len(voided)} claims voided"
+            f"{len(run.blocks)} blocks of {run.units} units; {len(voided)} claims voided; "
+            f"{len(frozen)} blocks frozen (inventory exclusion overdue)"
         )
 
 
