@@ -1,4 +1,4 @@
-"""Block states and the accounting-adjustment status: only forward."""
+"""Block states and the inventory-exclusion status: only forward, REVOKED last."""
 
 from __future__ import annotations
 
@@ -20,7 +20,7 @@ from hub.domain.blocks import (
 from hub.domain.serial_blocks import SerialRange, Series
 
 S = AdjustmentStatus
-_RANK = {S.PENDING: 0, S.COMMITTED: 1, S.COMPLETED: 2}
+_RANK = {S.PENDING: 0, S.COMMITTED: 1, S.COMPLETED: 2, S.REVOKED: 3}
 
 
 @given(st.lists(st.sampled_from(list(S)), min_size=1, max_size=10))
@@ -43,6 +43,11 @@ def test_adjustment_moves() -> None:
     assert not adjustment_may_move(S.NOT_REQUIRED, S.COMMITTED)
     assert not adjustment_may_move(S.PENDING, S.NOT_REQUIRED)
     assert adjustment_may_move(S.NOT_REQUIRED, S.NOT_REQUIRED)
+    # Revocation from any live status, and nothing after it.
+    for status in (S.PENDING, S.COMMITTED, S.COMPLETED):
+        assert adjustment_may_move(status, S.REVOKED)
+        assert not adjustment_may_move(S.REVOKED, status)
+    assert not adjustment_may_move(S.NOT_REQUIRED, S.REVOKED)
 
 
 def _block(**changes: object) -> Block:
