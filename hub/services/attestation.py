@@ -35,6 +35,7 @@ from hub.domain.inventory_exclusions import (
     completion_due,
     coverage_of,
     freeze_of,
+    outgrown,
     same_terms,
 )
 from hub.domain.issuance import IssuanceState, claim_state
@@ -308,14 +309,21 @@ class AttestationService:
             released: list[Block] = []
             if status is AdjustmentStatus.REVOKED:
                 self._announce_revocation(uow, partner, ref, blocks, was_routable, now)
-            elif status is AdjustmentStatus.COMPLETED:
-                # Blocks frozen past the deadline thaw once the exclusion is complete.
-                thawed = uow.exclusion_freezes.thaw(partner, ref)
-                if thawed:
-                    uow.outbox.append(
-                        [(OutboxKind.UNFROZEN, b, "inventory exclusion completed") for b in thawed],
-                        now,
+            else:
+                # Blocks frozen past the deadline, or beyond the terms stated
+                # before, thaw once the exclusion is complete and covers them.
+                history = uow.attestations.adjustment_history(partner, ref)
+                days = self._completion_days(partner)
+                issued = coverage_of((b.units, b.vintage) for b in under)
+                if freeze_of(history, days, now) is None and not outgrown(history, issued):
+                    why = (
+                        "inventory exclusion completed"
+                        if status is not current
+                        else "inventory exclusion restated"
                     )
+                    thawed = uow.exclusion_freezes.thaw(partner, ref)
+                    if thawed:
+                        uow.outbox.append([(OutboxKind.UNFROZEN, b, why) for b in thawed], now)
             if status is not AdjustmentStatus.REVOKED and not was_routable:
                 # Blocks issued while the reference was pending wait for this moment;
                 # those issued after a commitment qualified at issuance already.
@@ -355,54 +363,68 @@ class AttestationService:
 
     def freeze_overdue(self) -> list[str]:
         """Tell the exchange which blocks freeze because their inventory
-        exclusion stayed COMMITTED past the agreement's days; the block ids
-        announced now. Safe to run in several hub processes at once: each
-        block is announced once (hub.services.exclusion_freeze_port)."""
+        exclusion stayed COMMITTED past the agreement's days, or because more
+        was issued under it than it last stated; the block ids announced now.
+        Safe to run in several hub processes at once: each block is announced
+        once (hub.services.exclusion_freeze_port)."""
         now = self._clock()
         announced: list[str] = []
         for partner in self._standard.partners():
             agreement = self._standard.agreement(partner)
-            terms = agreement.inventory_exclusion_completion_days if agreement else None
-            if terms is None:
+            if agreement is None or not agreement.adjustment_ref_required:
                 continue
             with self._uow_factory() as uow:
                 statuses = uow.attestations.adjustments_of(partner)
             for reference, status in sorted(statuses.items()):
-                if status is AdjustmentStatus.COMMITTED:
-                    announced += self._sweep_one(partner, reference, terms.value, now)
+                if status in _ROUTABLE:
+                    announced += self._sweep_one(partner, reference, now)
         return announced
 
-    def _sweep_one(self, partner: str, reference: str, days: int, now: datetime) -> list[str]:
+    def _completion_days(self, partner: str) -> int | None:
+        agreement = self._standard.agreement(partner)
+        terms = agreement.inventory_exclusion_completion_days if agreement else None
+        return terms.value if terms else None
+
+    def _sweep_one(self, partner: str, reference: str, now: datetime) -> list[str]:
+        days = self._completion_days(partner)
+
         def work(uow: UnitOfWork) -> list[str]:
-            return self._freeze_if_overdue(uow, partner, reference, days, now)
+            return self._freeze_if_due(uow, partner, reference, days, now)
 
         return run_in_transaction(
             self._uow_factory, work, retries=self._retries, what="inventory exclusion deadline"
         )
 
     @staticmethod
-    def _freeze_if_overdue(
-        uow: UnitOfWork, partner: str, reference: str, days: int, now: datetime
+    def _freeze_if_due(
+        uow: UnitOfWork, partner: str, reference: str, days: int | None, now: datetime
     ) -> list[str]:
         history = uow.attestations.adjustment_history(partner, reference)
-        if freeze_of(history, days, now) is not Freeze.OVERDUE:
-            return []  # completed or revoked meanwhile, or not due yet
+        under = uow.blocks.find(BlockFilter(partner=partner, adjustment_ref=reference))
+        issued = coverage_of((b.units, b.vintage) for b in under if b.state in LIVE_STATES)
+        details: dict[str, str]
+        if freeze_of(history, days, now) is Freeze.OVERDUE:
+            due = completion_due(history, days)
+            event, why = "OVERDUE", "inventory exclusion overdue"
+            details = {"due": due.isoformat() if due else ""}
+        elif outgrown(history, issued):
+            event, why = "OUTGROWN", "inventory exclusion short"
+            details = {"issued": str(issued.units)}
+        else:
+            return []  # completed, revoked or restated meanwhile, or in order
         frozen = uow.exclusion_freezes.freeze(partner, reference)
         if not frozen:
             return []
-        due = completion_due(history, days)
-        uow.outbox.append(
-            [(OutboxKind.FROZEN, b, "inventory exclusion overdue") for b in frozen], now
-        )
+        uow.outbox.append([(OutboxKind.FROZEN, b, why) for b in frozen], now)
         uow.events.append(
             [
                 LedgerEvent(
                     "adjustment",
                     f"{partner}|{reference}",
-                    "OVERDUE",
+                    event,
                     "hub",
                     now,
-                    {"due": due.isoformat() if due else "", "blocks": str(len(frozen))},
+                    {**details, "blocks": str(len(frozen))},
                 )
             ]
         )

@@ -257,10 +257,24 @@ def test_blocks_issued_beyond_the_attested_quantity_wait_for_a_restatement(
     reason, message = _refusal(hub, "RET-1", first, 1)
     assert reason == "BLOCK_EXCLUSION_SHORT"
     assert f"{units + second.units} units were issued" in message
+    # The sweep tells the exchange both blocks are frozen, once.
+    streamed = len(_events(hub))
+    assert sorted(hub.hub.attestations.freeze_overdue()) == sorted(ids)
+    assert hub.hub.attestations.freeze_overdue() == []
+    frozen = _events(hub)[streamed:]
+    assert {(e.kind, e.reason) for e in frozen} == {
+        (exchange_pb.BLOCK_EVENT_KIND_FROZEN, "inventory exclusion short")
+    }
+    assert sorted(e.block.block_id for e in frozen) == sorted(ids)
     # The same status again with the same terms changes nothing ...
     assert _attest(hub, COMMITTED, str(units), 2024).replay
-    # ... with terms covering both blocks it is recorded, and both retire.
+    # ... with terms covering both blocks it is recorded, they thaw and retire.
     restated = _attest(hub, COMMITTED, str(units + second.units), 2024)
     assert restated.accepted and not restated.replay
+    thawed = _events(hub)[streamed + 2 :]
+    assert {(e.kind, e.reason) for e in thawed} == {
+        (exchange_pb.BLOCK_EVENT_KIND_UNFROZEN, "inventory exclusion restated")
+    }
+    assert len(thawed) == 2
     _retire(hub, "RET-1", first, 1)
     _retire(hub, "RET-2", second.block_id, second.units)
