@@ -24,3 +24,11 @@ def test_the_column_names_the_inventory_exclusion_not_a_corresponding_adjustment
     for language in LANGUAGES:
         assert "Corresponding" not in catalogue(language)["lineage.adjustment"]
         assert "相应调整" not in catalogue(language)["lineage.adjustment"]
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_the_block_history_names_every_exclusion_event(language: str) -> None:
+    messages = catalogue(language)
+    for status in AdjustmentStatus:
+        assert messages.get(f"event.ADJUSTMENT_{status}"), (language, status)
+    assert messages.get("event.RETIRED_UNDER_REVOKED_EXCLUSION")
