@@ -600,9 +600,11 @@ def attest_source_cancellation(
     note: str,
     cancelled_at: datetime,
     *,
+    cancelled_units: tuple[int, int] | None = None,
     retry: ReplayRetry = REPLAY_RETRY,
 ) -> AttestationOutcome:
-    """Lock at source: the origin cancelled ``origin_serial`` for the hub's claim.
+    """Lock at source: the origin cancelled ``origin_serial`` for the hub's claim,
+    or only its units ``cancelled_units`` (first, last), the origin keeping the rest.
 
     Sent again under a new number when another writer of the partner
     overtook it (see ReplayRetry)."""
@@ -613,6 +615,8 @@ def attest_source_cancellation(
         cancellation_id=cancellation_id,
         note=note,
         cancelled_at=_rfc3339(cancelled_at),
+        cancelled_first=cancelled_units[0] if cancelled_units else 0,
+        cancelled_last=cancelled_units[1] if cancelled_units else 0,
     )
     stub = _stub(channel)
     result: pb.AttestationResult = _signed_call(

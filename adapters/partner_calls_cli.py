@@ -211,6 +211,19 @@ def _moment(text: str | None, option: str) -> datetime:
     return _now() if text is None else rfc3339_option(text, option)
 
 
+def _unit_range(text: str | None) -> tuple[int, int] | None:
+    """--cancelled-units FIRST-LAST as two unit numbers (the hub checks them
+    against the block and what it credits)."""
+    if text is None:
+        return None
+    first, dash, last = text.strip().partition("-")
+    if not (dash and first.isdecimal() and last.isdecimal()):
+        raise typer.BadParameter(
+            f"not FIRST-LAST unit numbers: {text!r}", param_hint="--cancelled-units"
+        )
+    return int(first), int(last)
+
+
 def _quantity(text: str | None) -> Decimal | None:
     """--quantity as a finite, positive decimal (the hub checks it covers what was issued)."""
     if text is None:
@@ -274,9 +287,7 @@ def attest_cancellation_command(
     hub: HubOption,
     signing_key: SigningKeyOption,
     claim_id: Annotated[str, typer.Option("--claim-id", help="the hub's claim id")],
-    origin_serial: Annotated[
-        str, typer.Option("--origin-serial", help="the whole origin block cancelled")
-    ],
+    origin_serial: Annotated[str, typer.Option("--origin-serial", help="the claim's origin block")],
     cancellation_id: Annotated[
         str, typer.Option("--cancellation-id", help="the registry's cancellation id")
     ],
@@ -290,6 +301,14 @@ def attest_cancellation_command(
         str | None,
         typer.Option("--cancelled-at", help="RFC 3339 time of the cancellation (default: now)"),
     ] = None,
+    cancelled_units: Annotated[
+        str | None,
+        typer.Option(
+            "--cancelled-units",
+            help="FIRST-LAST: the units of the block the origin split off and cancelled, "
+            "exactly the units Shenzhen credits (default: the whole block)",
+        ),
+    ] = None,
     journal: JournalOption = DEFAULT_JOURNAL,
     connect_timeout: TimeoutOption = 10.0,
     ca: CaOption = None,
@@ -299,7 +318,9 @@ def attest_cancellation_command(
     lang: LangOption = DEFAULT_LANG,
     as_json: JsonOption = False,
 ) -> None:
-    """Attest that the origin registry cancelled a claim's origin block for the hub."""
+    """Attest that the origin registry cancelled a claim's origin block (or the
+    part of it Shenzhen credits) for the hub."""
+    units = _unit_range(cancelled_units)
     partner = adapter_for(str(name)).partner
     document: dict[str, Any] = {"partner": partner, "lang": str(lang), "journal": None}
     with _report(as_json, "carbon-hub-adapter/attestation-report", document) as console:
@@ -314,7 +335,14 @@ def attest_cancellation_command(
                 lambda: hub_call(
                     hub,
                     lambda: attest_source_cancellation(
-                        channel, signer, claim_id, origin_serial, cancellation_id, note, moment
+                        channel,
+                        signer,
+                        claim_id,
+                        origin_serial,
+                        cancellation_id,
+                        note,
+                        moment,
+                        cancelled_units=units,
                     ),
                 ),
             )

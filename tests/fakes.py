@@ -547,6 +547,12 @@ class FakeStore:
         self.source_cancellations[attestation.claim_id] = attestation
         self.cancellation_ids[by_id] = attestation.claim_id
         self.cancelled_origin_serials[attestation.origin_serial] = attestation.claim_id
+        part = attestation.cancelled
+        if part is not None:
+            # As the storage does: the claim's origin lock shrinks to the cancelled part.
+            key = (str(LockKind.ORIGIN_SERIAL), part.series)
+            kept = [r for r in self.locks.get(key, []) if r.claim_id != attestation.claim_id]
+            self.locks[key] = [*kept, _LockRow(part.first, part.last, attestation.claim_id)]
 
     def add_adjustment(self, attestation: AdjustmentAttestation) -> None:
         key = (attestation.partner, attestation.reference)

@@ -159,6 +159,10 @@ CATALOGUE: dict[str, CheckDefinition] = {
         _d("SOURCE_CANCELLATION_BLOCK_MISMATCH", E, "证明注销的区间 {attested} 不是该申报的完整原始区间 {expected}", "the attested block {attested} is not the claim's whole origin block {expected}", A),
         _d("SOURCE_CANCELLATION_NOTE_MISSING_CLAIM", E, "注销备注未写明枢纽申报编号 {claim_id}", "the cancellation note does not name hub claim {claim_id}", A),
         _d("SOURCE_CANCELLATION_ID_REUSED", E, "注销编号 {cancellation_id} 已用于申报 {other_claim_id} 的证明", "cancellation {cancellation_id} was already attested for claim {other_claim_id}", A),
+        _d("SOURCE_CANCELLATION_RANGE_MALFORMED", E, "证明注销的单位区间 {attested} 不是有效的单位编号区间（须同时给出首尾编号，1 ≤ 首 ≤ 尾 < 10^12）", "the cancelled units {attested} are not a range of unit numbers (give both ends, 1 <= first <= last < 10^12)", A),
+        _d("SOURCE_CANCELLATION_RANGE_OUTSIDE_BLOCK", E, "证明注销的单位 {attested} 不在该申报的原始区间 {block} 之内", "the cancelled units {attested} are not within the claim's origin block {block}", A),
+        _d("SOURCE_CANCELLATION_RANGE_EXCEEDS_CREDITED", E, "证明注销 {units} 个原始单位，多于深圳为该申报核定的 {credited} tCO2e 所需的 {expected} 个", "{units} origin units cancelled, more than the {expected} the {credited} tCO2e Shenzhen credits for the claim call for", A),
+        _d("SOURCE_CANCELLATION_RANGE_SHORT_OF_CREDITED", E, "证明注销 {units} 个原始单位，少于深圳为该申报核定的 {credited} tCO2e 所需的 {expected} 个", "{units} origin units cancelled, fewer than the {expected} the {credited} tCO2e Shenzhen credits for the claim call for", A),
         _d("SOURCE_CANCELLATION_SERIAL_MALFORMED", E, "证明中的原注册登记序列号 {serial} 格式错误", "the attested origin serial {serial} is malformed", A),
         _d("SOURCE_CANCELLATION_OVERDUE", E, "{days} 天内未收到原注册登记簿的注销证明，该申报作废", "no cancellation at source was attested within {days} days; the claim is void", CA),
         # Inventory exclusions (double claiming; the wire calls them accounting adjustments)

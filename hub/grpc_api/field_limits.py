@@ -183,6 +183,8 @@ LIMITS: dict[str, Limit] = {_V1 + name: limit for name, limit in (
     ("SourceCancellationAttestation.note", text()),
     ("SourceCancellationAttestation.cancelled_at", ident(NUMBER)),
     ("SourceCancellationAttestation.sequence", SEQUENCE),
+    ("SourceCancellationAttestation.cancelled_first", integer(0, 10**12 - 1, note="0: not given (the whole block)")),
+    ("SourceCancellationAttestation.cancelled_last", integer(0, 10**12 - 1, note="0: not given (the whole block)")),
     ("AccountingAdjustmentAttestation.partner", PARTNER_CODE),
     ("AccountingAdjustmentAttestation.reference", ident(ID, "adjustment_attestations.reference")),
     ("AccountingAdjustmentAttestation.status", enum()),

@@ -427,6 +427,9 @@ class SourceCancellationArgs:
     cancellation_id: str
     note: str
     cancelled_at: datetime | None
+    # The cancelled units of the block; None when not given (the whole block).
+    cancelled_first: int | None = None
+    cancelled_last: int | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -456,6 +459,8 @@ def source_cancellation_from_proto(
         cancelled_at=_optional_time(
             message.cancelled_at, "cancelled_at", "ATTESTATION_MALFORMED", subject
         ),
+        cancelled_first=message.cancelled_first or None,
+        cancelled_last=message.cancelled_last or None,
     )
 
 

@@ -214,6 +214,8 @@ class PartnerServicer(pb_grpc.PartnerServiceServicer):
                 args.cancellation_id,
                 args.note,
                 args.cancelled_at,
+                cancelled_first=args.cancelled_first,
+                cancelled_last=args.cancelled_last,
                 signed=record,
             )
             return ledger_conversion.attestation_result_to_proto(outcome)

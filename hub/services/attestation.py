@@ -2,8 +2,12 @@
 
 Lock at source, then issue (DESIGN.md §3.5): a claim whose reduction the
 origin already issued waits in AWAITING_SOURCE_CANCELLATION until the
-partner attests that the origin registry cancelled the claim's whole origin
-block for the hub, naming the hub claim id in its cancellation note. The
+partner attests that the origin registry cancelled the claim's origin block
+for the hub, naming the hub claim id in its cancellation note: the whole
+block, or the part the origin split off for exactly the units Shenzhen
+credits (hub.domain.attestations.check_cancelled_range), the origin keeping
+the rest. The claim's origin lock then shrinks to the cancelled part, so the
+rest can come back only in another claim naming it, cancelled in turn. The
 attestation is unique per claim, per cancellation id and per origin serial
 (database constraints), so one origin cancellation can release one claim.
 
@@ -25,7 +29,11 @@ from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 
-from hub.domain.attestations import AdjustmentAttestation, SourceCancellation
+from hub.domain.attestations import (
+    AdjustmentAttestation,
+    SourceCancellation,
+    check_cancelled_range,
+)
 from hub.domain.blocks import LIVE_STATES, AdjustmentStatus, Block, BlockState
 from hub.domain.checks import CheckResult, fire
 from hub.domain.inventory_exclusions import (
@@ -39,6 +47,7 @@ from hub.domain.inventory_exclusions import (
     same_terms,
 )
 from hub.domain.issuance import IssuanceState, claim_state
+from hub.domain.locks import OriginBlock
 from hub.domain.origin_serials import PARSERS, SerialError
 from hub.domain.signed_payloads import SignedRecord
 from hub.errors import InvalidRequest, NotFound
@@ -68,6 +77,11 @@ class AttestationOutcome:
 
 def _refused(*checks: CheckResult) -> AttestationOutcome:
     return AttestationOutcome(False, False, checks, (), ())
+
+
+def _range_detail(first: int | None, last: int | None) -> dict[str, str]:
+    """The cancelled units as the events keep them; none for a whole block."""
+    return {"cancelled_units": f"{first or 0}-{last or 0}"} if first or last else {}
 
 
 def _required(**values: str) -> None:
@@ -101,8 +115,13 @@ class AttestationService:
         note: str,
         cancelled_at: datetime | None,
         *,
+        cancelled_first: int | None = None,
+        cancelled_last: int | None = None,
         signed: SignedRecord | None = None,
     ) -> AttestationOutcome:
+        """``cancelled_first``..``cancelled_last``: the units of the origin block
+        the origin cancelled (both or neither; neither: the whole block)."""
+        ranged = bool(cancelled_first or cancelled_last)
         _required(
             partner=partner,
             claim_id=claim_id,
@@ -124,9 +143,17 @@ class AttestationService:
             serial = origin_serial.strip()
             cancellation = cancellation_id.strip()
             earlier = uow.attestations.source_cancellation_for_claim(view.claim_id)
-            if earlier is not None and (earlier.origin_serial, earlier.cancellation_id) == (
-                serial,
-                cancellation,
+            if (
+                earlier is not None
+                and (earlier.origin_serial, earlier.cancellation_id) == (serial, cancellation)
+                and (
+                    not ranged
+                    or (
+                        view.origin_block is not None
+                        and (view.origin_block.first, view.origin_block.last)
+                        == (cancelled_first, cancelled_last)
+                    )
+                )
             ):
                 return AttestationOutcome(True, True, (), (view.claim_id,), ())
             checks: list[CheckResult] = []
@@ -152,6 +179,7 @@ class AttestationService:
             agreement = self._standard.agreement(partner)
             parser = PARSERS.get(agreement.origin_serial_format or "") if agreement else None
             expected = view.origin_block
+            part: OriginBlock | None = None
             try:
                 if parser is None:
                     raise SerialError("the partner's agreement names no origin serial format")
@@ -178,6 +206,14 @@ class AttestationService:
                             field="origin_serial",
                         )
                     )
+                elif ranged:
+                    part, wrong = check_cancelled_range(
+                        expected,
+                        cancelled_first or 0,
+                        cancelled_last or 0,
+                        view.verdict.credited_tco2e or Decimal(0),
+                    )
+                    checks += wrong
             if view.claim_id not in note:
                 checks.append(
                     fire(
@@ -198,6 +234,7 @@ class AttestationService:
                             {
                                 "cancellation_id": cancellation,
                                 "origin_serial": serial,
+                                **_range_detail(cancelled_first, cancelled_last),
                                 "codes": ",".join(c.code for c in checks),
                             },
                         )
@@ -213,6 +250,7 @@ class AttestationService:
                     note=note,
                     cancelled_at=cancelled_at or now,
                     attested_at=now,
+                    cancelled=part,
                 )
             )
             uow.claims.set_issuance(
@@ -228,7 +266,11 @@ class AttestationService:
                         "SOURCE_CANCELLED",
                         partner,
                         now,
-                        {"cancellation_id": cancellation, "origin_serial": serial},
+                        {
+                            "cancellation_id": cancellation,
+                            "origin_serial": serial,
+                            **_range_detail(cancelled_first, cancelled_last),
+                        },
                     )
                 ]
             )

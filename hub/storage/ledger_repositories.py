@@ -18,10 +18,11 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import ColumnElement, func, insert, literal, select, update
+from sqlalchemy import ColumnElement, delete, func, insert, literal, select, update
 
 from hub.domain.attestations import AdjustmentAttestation, SourceCancellation
 from hub.domain.blocks import Adjustment, AdjustmentStatus, Block, BlockState
+from hub.domain.locks import LockKind
 from hub.domain.reconciliation import (
     Discrepancy,
     DiscrepancyKind,
@@ -45,6 +46,7 @@ from hub.storage.serialisation import dumps
 from hub.storage.tables import (
     AdjustmentAttestationRow,
     BlockRow,
+    ClaimLockRow,
     DiscrepancyRow,
     LedgerEventRow,
     OffsetUsageRow,
@@ -612,6 +614,29 @@ class SqlAlchemyAttestationRepository:
                     }
                 ],
             )
+            part = attestation.cancelled
+            if part is not None:
+                # The origin keeps the rest of its block: the claim's lock shrinks
+                # to the cancelled part (locks are immutable: delete, then insert;
+                # a part of the claim's own range overlaps no other lock).
+                origin = ClaimLockRow.kind == str(LockKind.ORIGIN_SERIAL)
+                connection.execute(
+                    delete(ClaimLockRow).where(
+                        ClaimLockRow.claim_id == attestation.claim_id, origin
+                    )
+                )
+                connection.execute(
+                    insert(ClaimLockRow),
+                    [
+                        {
+                            "claim_id": attestation.claim_id,
+                            "kind": str(LockKind.ORIGIN_SERIAL),
+                            "key": part.series,
+                            "lo": part.first,
+                            "hi": part.last,
+                        }
+                    ],
+                )
 
     def adjustment_status(self, partner: str, reference: str) -> AdjustmentStatus | None:
         status = self._tx.connection.execute(

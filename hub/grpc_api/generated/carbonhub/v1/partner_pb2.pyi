@@ -363,7 +363,7 @@ class RegisterProjectsResponse(_message.Message):
     def __init__(self, results: _Optional[_Iterable[_Union[ProjectResult, _Mapping]]] = ...) -> None: ...
 
 class SourceCancellationAttestation(_message.Message):
-    __slots__ = ("partner", "claim_id", "origin_serial", "cancellation_id", "note", "cancelled_at", "sequence")
+    __slots__ = ("partner", "claim_id", "origin_serial", "cancellation_id", "note", "cancelled_at", "sequence", "cancelled_first", "cancelled_last")
     PARTNER_FIELD_NUMBER: _ClassVar[int]
     CLAIM_ID_FIELD_NUMBER: _ClassVar[int]
     ORIGIN_SERIAL_FIELD_NUMBER: _ClassVar[int]
@@ -371,6 +371,8 @@ class SourceCancellationAttestation(_message.Message):
     NOTE_FIELD_NUMBER: _ClassVar[int]
     CANCELLED_AT_FIELD_NUMBER: _ClassVar[int]
     SEQUENCE_FIELD_NUMBER: _ClassVar[int]
+    CANCELLED_FIRST_FIELD_NUMBER: _ClassVar[int]
+    CANCELLED_LAST_FIELD_NUMBER: _ClassVar[int]
     partner: str
     claim_id: str
     origin_serial: str
@@ -378,7 +380,9 @@ class SourceCancellationAttestation(_message.Message):
     note: str
     cancelled_at: str
     sequence: int
-    def __init__(self, partner: _Optional[str] = ..., claim_id: _Optional[str] = ..., origin_serial: _Optional[str] = ..., cancellation_id: _Optional[str] = ..., note: _Optional[str] = ..., cancelled_at: _Optional[str] = ..., sequence: _Optional[int] = ...) -> None: ...
+    cancelled_first: int
+    cancelled_last: int
+    def __init__(self, partner: _Optional[str] = ..., claim_id: _Optional[str] = ..., origin_serial: _Optional[str] = ..., cancellation_id: _Optional[str] = ..., note: _Optional[str] = ..., cancelled_at: _Optional[str] = ..., sequence: _Optional[int] = ..., cancelled_first: _Optional[int] = ..., cancelled_last: _Optional[int] = ...) -> None: ...
 
 class AccountingAdjustmentAttestation(_message.Message):
     __slots__ = ("partner", "reference", "status", "attested_at", "note", "sequence", "quantity_tco2e", "vintage")
