@@ -62,6 +62,11 @@ class DiscrepancyKind(StrEnum):
     DUPLICATE_SUBJECT = "DUPLICATE_SUBJECT"
     # Phase 2: a record's reporting platform differs (it pools elsewhere).
     PLATFORM_DIFFERS = "PLATFORM_DIFFERS"
+    # Phase 2: a record the hub issued as 未签发 (NOT_ISSUED) that the origin
+    # now shows issued (hub.domain.origin_reissuance), one per Shenzhen block
+    # issued from it (hub_value: the block's serial; counterpart_value: the
+    # origin serial or state). Each freezes its block until resolved.
+    ORIGIN_REISSUED = "ORIGIN_REISSUED"
 
 
 @dataclass(frozen=True, slots=True)

@@ -12,8 +12,12 @@ audit trail; hub.domain.reconciliation.compare) and records the outcome.
 * Partner: subjects are the partner's records as first received, with the
   origin status the hub knows (CANCELLED once a cancellation at source was
   attested) and the attested cancellation ids as the trail. Those
-  discrepancies concern origin records, not Shenzhen blocks: nothing is
-  frozen by them.
+  discrepancies concern origin records, not Shenzhen blocks, with one
+  exception: a record the hub issued as 未签发 that the origin now shows
+  issued (an origin re-issuance, hub.domain.origin_reissuance) freezes every
+  Shenzhen block issued from it, one ORIGIN_REISSUED discrepancy per block,
+  until a bureau officer resolves it. The exchange hears FROZEN (and
+  UNFROZEN) for the blocks it was offered.
 
 An INCONSISTENT reconciliation whose discrepancies a bureau officer all
 resolved is COMPLETED_WITH_MANUAL_INTERVENTION.
@@ -25,8 +29,9 @@ import uuid
 from collections.abc import Sequence
 from decimal import Decimal
 
-from hub.domain.blocks import BlockState
+from hub.domain.blocks import Block, BlockState
 from hub.domain.claims import OriginStatus
+from hub.domain.origin_reissuance import ReissuedBlock, reissued_blocks, reissued_records
 from hub.domain.reconciliation import (
     EXCHANGE,
     Holding,
@@ -168,10 +173,13 @@ class ReconciliationService:
                     discrepancies=(),
                 )
                 uow.reconciliations.add(stored)
+            reissued: list[ReissuedBlock] = []
             if counterpart == EXCHANGE:
                 hub_side, block_ids = self._exchange_side(uow)
             else:
-                hub_side, block_ids = self._partner_side(uow, counterpart), set()
+                hub_side, claim_of_record = self._partner_side(uow, counterpart)
+                block_ids = set()
+                reissued = self._reissued(uow, hub_side, holdings, claim_of_record)
             found = compare(hub_side, list(totals), list(holdings))
             discrepancies = [
                 StoredDiscrepancy(
@@ -185,17 +193,36 @@ class ReconciliationService:
                     resolved_at=None,
                 )
                 for d in found
+            ] + [
+                StoredDiscrepancy(
+                    discrepancy_id=uuid.uuid4().hex,
+                    reconciliation_id=stored.reconciliation_id,
+                    discrepancy=r.discrepancy,
+                    block_id=r.block_id,
+                    resolved=False,
+                    resolution="",
+                    resolved_by="",
+                    resolved_at=None,
+                )
+                for r in reissued
             ]
-            status = outcome(found)
+            status = outcome([*found, *(r.discrepancy for r in reissued)])
             uow.reconciliations.record_outcome(stored.reconciliation_id, status, discrepancies, now)
             to_freeze = sorted({d.block_id for d in discrepancies if d.block_id})
-            already = {b.block_id for b in uow.blocks.get_many(to_freeze).values() if b.frozen}
-            newly = [b for b in to_freeze if b not in already]
+            current = uow.blocks.get_many(to_freeze)
+            newly = [b for b in to_freeze if not current[b].frozen]
             if newly:
                 uow.blocks.set_frozen(newly, True)
-                uow.outbox.append(
-                    [(OutboxKind.FROZEN, b, "reconciliation discrepancy") for b in newly], now
+                why = (
+                    "reconciliation discrepancy"
+                    if counterpart == EXCHANGE
+                    else "origin re-issuance"
                 )
+                # Only the blocks the exchange was offered are announced; the
+                # others are simply not routed while frozen.
+                offered = [b for b in newly if current[b].delivered_at is not None]
+                if offered:
+                    uow.outbox.append([(OutboxKind.FROZEN, b, why) for b in offered], now)
             uow.events.append(
                 [
                     LedgerEvent(
@@ -259,9 +286,11 @@ class ReconciliationService:
                 uow.reconciliations.open_discrepancy_blocks()
             ):
                 uow.blocks.set_frozen([resolved.block_id], False)
-                uow.outbox.append(
-                    [(OutboxKind.UNFROZEN, resolved.block_id, "discrepancy resolved")], now
-                )
+                thawed = uow.blocks.get_many([resolved.block_id]).get(resolved.block_id)
+                if thawed is not None and thawed.delivered_at is not None:
+                    uow.outbox.append(
+                        [(OutboxKind.UNFROZEN, resolved.block_id, "discrepancy resolved")], now
+                    )
                 events.append(LedgerEvent("block", resolved.block_id, "UNFROZEN", actor, now, {}))
             uow.events.append(events)
             final = uow.reconciliations.get(resolved.reconciliation_id)
@@ -299,11 +328,34 @@ class ReconciliationService:
         return holdings, {b.block_id for b in blocks}
 
     @staticmethod
-    def _partner_side(uow: UnitOfWork, partner: str) -> list[Holding]:
+    def _partner_side(uow: UnitOfWork, partner: str) -> tuple[list[Holding], dict[str, str]]:
+        """The partner's records as holdings, and record id -> claim id."""
         holdings: list[Holding] = []
+        claims: dict[str, str] = {}
         for held in uow.claims.holdings(partner):
             attested = uow.attestations.source_cancellation_for_claim(held.claim_id)
             status = OriginStatus.CANCELLED if attested else held.submission.origin_status
             trail = [source_cancelled_entry(attested.cancellation_id)] if attested else []
             holdings.append(partner_holding(held.submission, status, trail))
-        return holdings
+            claims[held.record_id] = held.claim_id
+        return holdings, claims
+
+    @staticmethod
+    def _reissued(
+        uow: UnitOfWork,
+        hub_side: Sequence[Holding],
+        counterpart: Sequence[Holding],
+        claim_of_record: dict[str, str],
+    ) -> list[ReissuedBlock]:
+        """The Shenzhen blocks of records the origin issued after the hub did."""
+        reissued = reissued_records(hub_side, counterpart)
+        claims = {r: claim_of_record[r] for r in reissued if r in claim_of_record}
+        issued = uow.issuance.of_claims(list(claims.values()))
+        blocks: dict[str, list[Block]] = {}
+        for record_id, claim_id in claims.items():
+            issuance = issued.get(claim_id)
+            for serial in issuance.block_serials if issuance else ():
+                block = uow.blocks.by_serial(serial)
+                if block is not None:
+                    blocks.setdefault(record_id, []).append(block)
+        return reissued_blocks(reissued, blocks)
