@@ -72,8 +72,9 @@ def check_cancelled_range(
 ) -> tuple[OriginBlock | None, list[CheckResult]]:
     """The part of the claim's origin ``block`` the origin cancelled, units
     ``first`` to ``last``: within the block, exactly units_to_cancel(credited)
-    units. The origin keeps the rest of its block. Returns the cancelled part
-    when it holds, else None and why not."""
+    units, or the whole block when that is fewer. The origin keeps the rest
+    of its block. Returns the cancelled part when it holds, else None and why
+    not."""
     attested = f"{first}-{last}"
     if not (1 <= first <= last <= UNIT_NUMBER_MAX):
         return None, [
@@ -90,7 +91,9 @@ def check_cancelled_range(
             )
         ]
     part = OriginBlock(series=block.series, first=first, last=last)
-    expected = units_to_cancel(credited_tco2e)
+    # Shenzhen may credit more than the origin issued (its own recomputation):
+    # the origin then cancels its whole block, all it has.
+    expected = min(units_to_cancel(credited_tco2e), block.units)
     if part.units != expected:
         code = (
             "SOURCE_CANCELLATION_RANGE_EXCEEDS_CREDITED"

@@ -8,6 +8,7 @@ import shutil
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from decimal import Decimal
 from pathlib import Path
 
 import grpc
@@ -399,3 +400,35 @@ def test_attest_adjustment_states_quantity_and_vintage_and_revokes(live_hub: Liv
     assert code == 0, output
     code, output = attest("--status", "COMPLETED", "--quantity", "100000", "--vintage", "2024")
     assert code == 1 and "INVENTORY_EXCLUSION_REVOKED" in output, output
+
+
+def test_attest_cancellation_names_the_cancelled_units_of_the_block(
+    live_hub: LiveHub, tmp_path: Path
+) -> None:
+    claim = live_hub.claims[ISSUED_RECORD]
+    # Every credited tonne and a remaining fraction, at most the whole block
+    # (16 units; Shenzhen credits a little more): the units the origin cancels.
+    units = min(int(-(-Decimal(claim.credited_tco2e) // 1)), 16)
+    args = [
+        "attest-cancellation",
+        "guangdong",
+        "--hub",
+        live_hub.server.address,
+        "--claim-id",
+        claim.claim_id,
+        "--origin-serial",
+        ISSUED_SERIAL,
+        "--cancellation-id",
+        "GDC-0002",
+        "--note",
+        _note(claim.claim_id),
+        "--journal",
+        str(tmp_path / "journal.jsonl"),
+        *_tls(live_hub, "CN-GD", signing=True),
+    ]
+    code, output = _run(*args, "--cancelled-units", f"101-{99 + int(units)}")
+    assert code == 1 and "SOURCE_CANCELLATION_RANGE_SHORT_OF_CREDITED" in output, output
+    code, output = _run(*args, "--cancelled-units", "101 to 110")
+    assert code == 2  # not FIRST-LAST
+    code, output = _run(*args, "--cancelled-units", f"101-{100 + int(units)}")
+    assert code == 0 and "accepted" in output, output

@@ -44,3 +44,10 @@ def test_any_other_range_is_refused_with_its_code(first: int, last: int, code: s
     part, checks = check_cancelled_range(BLOCK, first, last, Decimal("1200"))
     assert part is None
     assert [c.code for c in checks] == [code]
+
+
+def test_when_shenzhen_credits_more_than_the_block_the_whole_block_is_cancelled() -> None:
+    small = OriginBlock(BLOCK.series, 101, 116)
+    assert check_cancelled_range(small, 101, 116, Decimal("16.319442")) == (small, [])
+    _, checks = check_cancelled_range(small, 101, 115, Decimal("16.319442"))
+    assert [c.code for c in checks] == ["SOURCE_CANCELLATION_RANGE_SHORT_OF_CREDITED"]
