@@ -203,8 +203,10 @@ def drill_project(project_id: str) -> pb.Project:
         owner_credit_code=PROJECT_CREDIT_CODE,
         partner_methodology="GD-PV",
         region_code="440100",
-        longitude="113.4526",
-        latitude=f"23.{1703 + int(project_id[-4:]) * 7:04d}",
+        # Distinct roofs: about 2 km apart, beyond the hub's same-asset distance
+        # (standards/standard.yaml asset_matching), so none is held as a re-registration.
+        longitude=f"{113.4526 + (int(project_id[-4:]) % 20) * 0.02:.4f}",
+        latitude=f"{23.1703 + (int(project_id[-4:]) // 20) * 0.02:.4f}",
         size_value=str(300 + int(project_id[-4:])),
         size_unit="kW",
         crediting_start="2023-03-01",
