@@ -4,15 +4,20 @@ the rest, and the hub's origin lock covers only the cancelled part."""
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 
 import grpc
 import pytest
 
+from hub.bootstrap import build_hub
 from hub.grpc_api.generated.carbonhub.v1 import partner_pb2 as pb
 from hub.grpc_api.status_mapping import error_info
+from hub.services.attestation import AttestationService
+from hub.settings import HubSettings
 from tests.integration.grpc.ledger_helpers import (
+    NOW,
     Running,
     pv_claim,
     register_gd_project,
@@ -99,3 +104,58 @@ def test_a_unit_number_beyond_twelve_digits_is_refused_at_the_boundary(hub: Runn
     assert refused.value.code() is grpc.StatusCode.INVALID_ARGUMENT
     info = error_info(refused.value)
     assert info is not None and info.reason == "FIELD_OUT_OF_RANGE"
+
+
+def test_two_hubs_taking_two_cancellations_of_one_claim_at_once_keep_exactly_one(
+    hub: Running, tmp_path: Path, database_url: str
+) -> None:
+    verdict = _awaiting(hub, "R-3", 3, BLOCK)
+    other = build_hub(
+        HubSettings(
+            data_dir=tmp_path / "second",
+            database_url=database_url,
+            grpc_port=0,
+            issuance_interval=0,
+            pki_dir=tmp_path / "pki",
+        ),
+        clock=lambda: NOW,
+    )
+    ranges = {"GDPH-CXL-A": (1, 4), "GDPH-CXL-B": (7, 10)}
+    barrier = threading.Barrier(2)
+    accepted: dict[str, bool] = {}
+
+    def attest(attestations: AttestationService, cancellation_id: str) -> None:
+        first, last = ranges[cancellation_id]
+        barrier.wait()
+        outcome = attestations.attest_source_cancellation(
+            "CN-GD",
+            verdict.claim_id,
+            BLOCK,
+            cancellation_id,
+            f"为深圳碳普惠互认枢纽申报 {verdict.claim_id} 注销",
+            None,
+            cancelled_first=first,
+            cancelled_last=last,
+        )
+        accepted[cancellation_id] = outcome.accepted
+
+    try:
+        threads = [
+            threading.Thread(target=attest, args=(h.attestations, c))
+            for h, c in ((hub.hub, "GDPH-CXL-A"), (other, "GDPH-CXL-B"))
+        ]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(30)
+    finally:
+        other.close()
+    (won,) = [c for c, ok in accepted.items() if ok]
+    (lost,) = [c for c, ok in accepted.items() if not ok]
+    # The lost range is still the origin's: a claim naming it as its block is
+    # taken; one naming the won range collides with the cancelled units.
+    free = "{}-{:06d}-{:06d}".format(SERIES, *ranges[lost])
+    taken = "{}-{:06d}-{:06d}".format(SERIES, *ranges[won])
+    _awaiting(hub, "R-4", 4, free)
+    (overlap,) = submit(hub.partner, _claim("R-5", 5, taken))
+    assert "ORIGIN_SERIAL_OVERLAP" in {c.code for c in overlap.checks}
