@@ -349,6 +349,22 @@ TRANSLATIONS: Mapping[str, tuple[str, str]] = {
         "註銷編號 {cancellation_id} 已用於申報 {other_claim_id} 的證明",
         "o cancelamento {cancellation_id} já foi atestado para o pedido {other_claim_id}",
     ),
+    "SOURCE_CANCELLATION_RANGE_MALFORMED": (
+        "證明註銷的單位區間 {attested} 不是有效的單位編號區間（須同時給出首尾編號，1 ≤ 首 ≤ 尾 < 10^12）",
+        "as unidades canceladas {attested} não são um intervalo de números de unidade (indique as duas pontas, 1 <= primeira <= última < 10^12)",
+    ),
+    "SOURCE_CANCELLATION_RANGE_OUTSIDE_BLOCK": (
+        "證明註銷的單位 {attested} 不在該申報的原始區間 {block} 之內",
+        "as unidades canceladas {attested} não estão dentro do bloco de origem {block} do pedido",
+    ),
+    "SOURCE_CANCELLATION_RANGE_EXCEEDS_CREDITED": (
+        "證明註銷 {units} 個原始單位，多於深圳為該申報核定的 {credited} tCO2e 所需的 {expected} 個",
+        "{units} unidades de origem canceladas, mais do que as {expected} que as {credited} tCO2e creditadas por Shenzhen exigem",
+    ),
+    "SOURCE_CANCELLATION_RANGE_SHORT_OF_CREDITED": (
+        "證明註銷 {units} 個原始單位，少於深圳為該申報核定的 {credited} tCO2e 所需的 {expected} 個",
+        "{units} unidades de origem canceladas, menos do que as {expected} que as {credited} tCO2e creditadas por Shenzhen exigem",
+    ),
     "SOURCE_CANCELLATION_SERIAL_MALFORMED": (
         "證明中的原註冊登記序列號 {serial} 格式錯誤",
         "o número de série de origem atestado {serial} está mal formado",
