@@ -17,6 +17,7 @@ from hub.services.disclosure import (
     Listing,
     ProjectEntry,
     ProjectKey,
+    ProjectTimeKey,
     RetirementEntry,
     TimeKey,
     TotalsDimension,
@@ -77,6 +78,21 @@ class FakeDisclosureQueries:
             key=lambda p: (p.partner, p.project_id),
         )
         return [p for p in rows if after is None or (p.partner, p.project_id) > after][:limit]
+
+    def projects_by_time(
+        self, where: DisclosureFilter, after: ProjectTimeKey | None, limit: int
+    ) -> list[ProjectEntry]:
+        def key(p: ProjectEntry) -> ProjectTimeKey:
+            return p.updated_at, p.partner, p.project_id
+
+        rows = sorted(
+            self.projects(where, None, len(self.projects_)), key=key, reverse=where.newest_first
+        )
+        if after is None:
+            return rows[:limit]
+        return [p for p in rows if (key(p) < after if where.newest_first else key(p) > after)][
+            :limit
+        ]
 
     def blocks(
         self, where: DisclosureFilter, after: TimeKey | None, limit: int

@@ -127,6 +127,15 @@ def _sorted(
     return replace(common, newest_first=sort == "newest")
 
 
+ProjectSort = Annotated[
+    Literal["oldest", "newest"] | None,
+    Query(
+        description="by registration or last update (updated_at); absent: by partner and "
+        "project_id; the page defaults to newest"
+    ),
+]
+
+
 def _project_filter(
     hub: Services,
     partner: Partner = None,
@@ -136,9 +145,14 @@ def _project_filter(
     state: Annotated[
         str | None, Query(max_length=32, description="review state, e.g. APPROVED")
     ] = None,
+    sort: ProjectSort = None,
 ) -> DisclosureFilter:
     return DisclosureFilter(
-        partner=resolve_partner(partner, hub.partners), methodology=methodology, state=state
+        partner=resolve_partner(partner, hub.partners),
+        methodology=methodology,
+        state=state,
+        by_time=sort is not None,
+        newest_first=sort == "newest",
     )
 
 

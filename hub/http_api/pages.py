@@ -33,7 +33,7 @@ SEARCH_LIMIT = 100
 PROJECT_STATES = ("SUBMITTED", "UNDER_REVIEW", "APPROVED", "REJECTED", "SUSPENDED")
 BLOCK_STATES = tuple(str(s) for s in BlockState)
 # Pages list the newest first (what a visitor comes for); the API keeps its
-# oldest-first default and takes the same ?sort=.
+# default (oldest first; projects by partner and project) and takes the same ?sort=.
 SORTS = ("newest", "oldest")
 _YEAR = re.compile(r"[0-9]{4}")
 _DAY = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
@@ -135,11 +135,13 @@ def home(request: Request, hub: Services) -> HTMLResponse:
 
 @router.get("/projects", response_class=HTMLResponse)
 def projects(request: Request, hub: Services) -> HTMLResponse:
-    names = ("partner", "methodology", "state")
+    names = ("partner", "methodology", "state", "sort")
     where = DisclosureFilter(
         partner=_partner(request, hub),
         methodology=_text(request, "methodology"),
         state=_state(request, PROJECT_STATES),
+        by_time=True,
+        newest_first=_newest_first(request),
     )
     page = hub.disclosure.projects(where, _text(request, "cursor", 2000), PAGE_SIZE)
     return render(
@@ -150,6 +152,7 @@ def projects(request: Request, hub: Services) -> HTMLResponse:
             "count": hub.disclosure.count(Listing.PROJECTS, where),
             "form": _form(request, *names),
             "states": PROJECT_STATES,
+            "sorts": SORTS,
             **_links(request, names, page.next_cursor),
         },
     )

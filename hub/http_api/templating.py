@@ -24,7 +24,7 @@ Public pages
     one ``tr`` per item with ``data-id`` (project: ``PARTNER|ID``; block id;
     retirement id); ``a#next-page`` when there is a next page;
     ``a#csv-export``; ``#list-count`` (``data-value``: every row the filter
-    keeps); blocks and retirements: ``select[name=sort]`` (newest, oldest);
+    keeps); every list: ``select[name=sort]`` (newest, oldest);
     a block's serial links to its page (``a.serial-link``).
     ``/``: also ``svg#chart-partner`` and ``svg#chart-methodology``
     (``rect.bar-issued`` / ``rect.bar-retired`` with ``data-key``, ``data-value``).

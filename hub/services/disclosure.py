@@ -60,6 +60,9 @@ class DisclosureFilter:
     until: date | None = None
     # Blocks and retirements: their instant descending (the newest first).
     newest_first: bool = False
+    # Projects: by updated_at (tie: partner, project_id), newest_first giving the
+    # direction, instead of by (partner, project_id), their order when unsorted.
+    by_time: bool = False
 
     def __post_init__(self) -> None:
         if self.since is not None and self.until is not None and self.since > self.until:
@@ -156,6 +159,7 @@ class PoolTotalsEntry:
 
 ProjectKey = tuple[str, str]  # partner, project_id
 TimeKey = tuple[datetime, str]  # instant, id
+ProjectTimeKey = tuple[datetime, str, str]  # updated_at, partner, project_id
 
 
 class DisclosureQueries(Protocol):
@@ -165,6 +169,13 @@ class DisclosureQueries(Protocol):
     def projects(
         self, where: DisclosureFilter, after: ProjectKey | None, limit: int
     ) -> list[ProjectEntry]: ...
+
+    def projects_by_time(
+        self, where: DisclosureFilter, after: ProjectTimeKey | None, limit: int
+    ) -> list[ProjectEntry]:
+        """Projects by (updated_at, partner, project_id), descending when
+        ``where.newest_first``."""
+        ...
 
     def blocks(
         self, where: DisclosureFilter, after: TimeKey | None, limit: int
@@ -227,6 +238,15 @@ class DisclosureService:
     def projects(
         self, where: DisclosureFilter, cursor: str | None = None, limit: int = DEFAULT_LIMIT
     ) -> Page[ProjectEntry]:
+        if where.by_time:
+            # Either time order names itself, so neither takes the other's (or the
+            # unsorted list's) cursor.
+            kind = "projects-newest" if where.newest_first else "projects-oldest"
+            timed = decode_cursor(cursor, kind, parse_project_time_key)
+            found = self._queries.projects_by_time(where, timed, checked_limit(limit) + 1)
+            return page_of(
+                found, limit, kind, lambda p: [p.updated_at.isoformat(), p.partner, p.project_id]
+            )
         after = decode_cursor(cursor, "projects", parse_project_key)
         rows = self._queries.projects(where, after, checked_limit(limit) + 1)
         return page_of(rows, limit, "projects", lambda p: [p.partner, p.project_id])
@@ -430,10 +450,20 @@ def parse_project_key(key: list[str]) -> ProjectKey:
 def parse_time_key(key: list[str]) -> TimeKey:
     if len(key) != 2:
         raise ValueError("two parts expected")
-    instant = datetime.fromisoformat(key[0])
+    return _instant(key[0]), key[1]
+
+
+def parse_project_time_key(key: list[str]) -> ProjectTimeKey:
+    if len(key) != 3:
+        raise ValueError("three parts expected")
+    return _instant(key[0]), key[1], key[2]
+
+
+def _instant(text: str) -> datetime:
+    instant = datetime.fromisoformat(text)
     if instant.tzinfo is None:
         raise ValueError("instant without offset")
-    return instant, key[1]
+    return instant
 
 
 def parse_seq_key(key: list[str]) -> int:

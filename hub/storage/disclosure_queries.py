@@ -44,6 +44,7 @@ from hub.services.disclosure import (
     Listing,
     ProjectEntry,
     ProjectKey,
+    ProjectTimeKey,
     RetirementEntry,
     TimeKey,
     TotalsDimension,
@@ -135,6 +136,32 @@ def _time_order(instant: Any, identity: Any, newest_first: bool) -> tuple[Any, A
     return instant, identity
 
 
+def _project_after(after: ProjectTimeKey, newest_first: bool) -> ColumnElement[bool]:
+    # Spelled out rather than a row value: the UTC instant binds through its column type.
+    at, partner, project_id = after
+    if newest_first:
+        return or_(
+            ProjectRow.updated_at < at,
+            and_(
+                ProjectRow.updated_at == at,
+                or_(
+                    ProjectRow.partner < partner,
+                    and_(ProjectRow.partner == partner, ProjectRow.project_id < project_id),
+                ),
+            ),
+        )
+    return or_(
+        ProjectRow.updated_at > at,
+        and_(
+            ProjectRow.updated_at == at,
+            or_(
+                ProjectRow.partner > partner,
+                and_(ProjectRow.partner == partner, ProjectRow.project_id > project_id),
+            ),
+        ),
+    )
+
+
 def _block_state(where: DisclosureFilter) -> list[ColumnElement[bool]]:
     if where.state is not None:
         return [BlockRow.state == where.state]
@@ -150,6 +177,22 @@ def _project_filters(where: DisclosureFilter) -> list[ColumnElement[bool]]:
     if where.state is not None:
         conditions.append(ProjectRow.review_state == where.state)
     return conditions
+
+
+_PROJECT_COLUMNS = (
+    ProjectRow.partner,
+    ProjectRow.project_id,
+    ProjectRow.name,
+    ProjectRow.partner_methodology,
+    ProjectRow.region_code,
+    ProjectRow.size_value,
+    ProjectRow.size_unit,
+    ProjectRow.crediting_start,
+    ProjectRow.crediting_end,
+    ProjectRow.status,
+    ProjectRow.review_state,
+    ProjectRow.updated_at,
+)
 
 
 class SqlAlchemyDisclosureQueries:
@@ -171,21 +214,7 @@ class SqlAlchemyDisclosureQueries:
     def projects(
         self, where: DisclosureFilter, after: ProjectKey | None, limit: int
     ) -> list[ProjectEntry]:
-        statement = select(
-            ProjectRow.partner,
-            ProjectRow.project_id,
-            ProjectRow.name,
-            ProjectRow.partner_methodology,
-            ProjectRow.region_code,
-            ProjectRow.size_value,
-            ProjectRow.size_unit,
-            ProjectRow.crediting_start,
-            ProjectRow.crediting_end,
-            ProjectRow.status,
-            ProjectRow.review_state,
-            ProjectRow.updated_at,
-        )
-        statement = statement.where(*_project_filters(where))
+        statement = select(*_PROJECT_COLUMNS).where(*_project_filters(where))
         if after is not None:
             partner, project_id = after
             statement = statement.where(
@@ -196,6 +225,19 @@ class SqlAlchemyDisclosureQueries:
             )
         statement = statement.order_by(ProjectRow.partner, ProjectRow.project_id).limit(limit)
         return [ProjectEntry(*row) for row in self._all(statement)]
+
+    def projects_by_time(
+        self, where: DisclosureFilter, after: ProjectTimeKey | None, limit: int
+    ) -> list[ProjectEntry]:
+        statement = select(*_PROJECT_COLUMNS).where(*_project_filters(where))
+        if after is not None:
+            statement = statement.where(_project_after(after, where.newest_first))
+        columns = (ProjectRow.updated_at, ProjectRow.partner, ProjectRow.project_id)
+        if where.newest_first:
+            statement = statement.order_by(*(c.desc() for c in columns))
+        else:
+            statement = statement.order_by(*columns)
+        return [ProjectEntry(*row) for row in self._all(statement.limit(limit))]
 
     def blocks(
         self, where: DisclosureFilter, after: TimeKey | None, limit: int
