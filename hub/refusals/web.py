@@ -148,7 +148,6 @@ SECTION = Section(
         ),
         Reason(
             "CSRF_TOKEN_INVALID",
-
             ErrorKind.PERMISSION_DENIED,
             _CONSOLE,
             "The form's CSRF token does not match the session; reload the page and retry.",

@@ -75,6 +75,8 @@ def test_two_processes_never_award_twice_or_overdraw(migrated_url: str) -> None:
     assert (awards, doubled, orphans) == (TRIPS, 0, 0)  # one award per accepted claim
     assert redeemed == sum(s["redeemed"] for s in stats) == redemptions * ASK
     assert balance == awarded - redeemed >= 0
-    # The race was real: both redeemed, and the balance ran dry under them.
-    assert all(s["redeemed"] > 0 for s in stats)
+    # The race was real: points were redeemed and the balance ran dry under the
+    # two processes. Which of them wins each redemption is the scheduler's
+    # choice (on SQLite one may win every one), so that is not asserted.
+    assert sum(s["redeemed"] for s in stats) > 0
     assert sum(s["insufficient"] for s in stats) > 0
