@@ -27,9 +27,10 @@ from sqlalchemy.types import NullType
 
 from hub.domain.audit_chain import ChainHead, ChainRow, Checkpoint, link, prepare_event
 from hub.services.unit_of_work import LedgerEvent
+from hub.storage.audit_tables import AuditCheckpointRow, AuditHeadRow
 from hub.storage.claim_bulk import bulk_insert
 from hub.storage.serialisation import dumps
-from hub.storage.tables import AuditCheckpointRow, AuditHeadRow, LedgerEventRow
+from hub.storage.tables import LedgerEventRow
 from hub.storage.transaction import Transaction
 
 __all__ = [

@@ -52,9 +52,10 @@ from hub.services.disclosure import (
 )
 from hub.services.unit_of_work import PoolBalance
 from hub.storage.audit_repository import CHECKPOINT_COLUMNS, checkpoint_of
+from hub.storage.audit_tables import AuditCheckpointRow
 from hub.storage.block_lineage_queries import block_lineage, serials_like
 from hub.storage.issuance_repository import pool_balances
-from hub.storage.tables import AuditCheckpointRow, BlockRow, ProjectRow, RetirementRow
+from hub.storage.tables import BlockRow, ProjectRow, RetirementRow
 
 _UNITS = BlockRow.last_unit - BlockRow.first_unit + 1
 

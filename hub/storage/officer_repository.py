@@ -8,7 +8,7 @@ from sqlalchemy.exc import IntegrityError
 from hub.services.officers_auth import Officer, OfficerExists, OfficerStore, StoredOfficer
 from hub.services.unit_of_work import LedgerEvent
 from hub.storage.audit_repository import append_chained
-from hub.storage.tables import OfficerRow
+from hub.storage.officer_tables import OfficerRow
 from hub.storage.transaction import Transaction
 
 

@@ -16,9 +16,8 @@ from typing import Any
 from sqlalchemy import Engine, func, select, text
 
 from hub.domain.claims import Decision
+from hub.storage.audit_tables import AuditCheckpointRow, AuditHeadRow
 from hub.storage.tables import (
-    AuditCheckpointRow,
-    AuditHeadRow,
     BlockRow,
     ClaimRow,
     OutboxRow,

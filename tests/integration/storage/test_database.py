@@ -13,8 +13,10 @@ from sqlalchemy.exc import IntegrityError
 
 from hub.storage import (
     asset_tables,  # noqa: F401  (its tables join Base.metadata)
+    audit_tables,  # noqa: F401  (its tables join Base.metadata)
     certificate_tables,  # noqa: F401  (its tables join Base.metadata)
     merkle_tables,  # noqa: F401  (its tables join Base.metadata)
+    officer_tables,  # noqa: F401  (its tables join Base.metadata)
     points_tables,  # noqa: F401  (its tables join Base.metadata)
     register_tables,  # noqa: F401  (its tables join Base.metadata)
     travel_tables,  # noqa: F401  (its tables join Base.metadata)

@@ -1,0 +1,41 @@
+"""The audit chain's tables: its single head row and the hub's signed
+checkpoints (migration 0004). The events themselves are ``ledger_events``
+(hub.storage.tables.LedgerEventRow), which every concept writes."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import BigInteger, CheckConstraint, Integer, LargeBinary, String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from hub.storage.tables import Base, UtcDateTime
+
+
+class AuditHeadRow(Base):
+    """The single row holding the chain's last (seq, hash).
+
+    Appenders lock it (PostgreSQL: SELECT ... FOR UPDATE) and advance it in
+    the transaction that inserts their events, so seqs follow commit order
+    and the chain never forks; the verifier reads it to see rows removed at
+    the end or slipped in after it.
+    """
+
+    __tablename__ = "audit_head"
+    __table_args__ = (CheckConstraint("id = 1", name="single_row"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    seq: Mapped[int] = mapped_column(BigInteger)
+    hash: Mapped[str] = mapped_column(String(64))
+
+
+class AuditCheckpointRow(Base):
+    """The hub's Ed25519 signature over the chain's (seq, hash) at a moment."""
+
+    __tablename__ = "audit_checkpoints"
+
+    seq: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    head_hash: Mapped[str] = mapped_column(String(64))
+    at: Mapped[datetime] = mapped_column(UtcDateTime)
+    key_id: Mapped[str] = mapped_column(String(64))
+    signature: Mapped[bytes] = mapped_column(LargeBinary)
