@@ -22,8 +22,8 @@ from collections.abc import Iterable
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-from hub.domain.claims import ClaimSubmission
-from hub.domain.reconciliation import source_cancelled_entry
+from carbonhub_contract.vocabulary.holdings import source_cancelled_entry
+from carbonhub_contract.vocabulary.records import ClaimSubmission
 
 
 class JournalError(Exception):

@@ -1,6 +1,7 @@
 """``carbon-hub-adapter NAME --delivery DIR --check``: what the hub would
 accept, hold and refuse of a delivery, by code, without a hub and without
-sending anything (adapters/offline_check.py).
+sending anything, through the offline checker an installed hub distribution
+offers (adapters/offline_checker.py).
 
 For people: the delivery report's tables (rows not accepted, with the
 decision the hub would give and its code; totals; refusals by code), then
@@ -25,12 +26,7 @@ from rich.console import Console
 from adapters.cli_access import EXIT_PARTLY_REFUSED, EXIT_REFUSED, CommandStopped, stopped
 from adapters.delivery import Delivery
 from adapters.delivery_report import DeliveryReport
-from adapters.offline_check import (
-    NOT_CHECKED_OFFLINE,
-    StandardUnusable,
-    check_delivery,
-    load_partner_standard,
-)
+from adapters.offline_checker import CheckerUnusable, OfflineChecker, installed_checker
 from adapters.registry import adapter_for
 from adapters.report import render_refused, render_report, say
 from adapters.report_json import delivery_document, dump
@@ -41,17 +37,29 @@ VERSION = 1
 _EXIT = {"CHECKED": 0, "REFUSED": EXIT_REFUSED, "PARTLY_REFUSED": EXIT_PARTLY_REFUSED}
 
 
-def _standard(standards_dir: Path | None) -> Any:
-    try:
-        return load_partner_standard(standards_dir)
-    except StandardUnusable as problem:
-        raise CommandStopped(EXIT_REFUSED, f"the standard does not load: {problem}") from problem
+def _checker() -> OfflineChecker:
+    checker = installed_checker()
+    if checker is None:
+        raise CommandStopped(
+            EXIT_REFUSED,
+            "checking offline needs the Shenzhen standard, which the partner kit alone does not "
+            "carry: install the hub's distribution beside it, or pass `conformance` and send "
+            "the delivery to the bureau's sandbox hub (carbon-hub serve --sandbox)",
+            "OFFLINE_CHECK_UNAVAILABLE",
+            coded_line=True,
+        )
+    return checker
 
 
-def _checked(delivery: Delivery, standards_dir: Path | None) -> tuple[str, DeliveryReport | None]:
+def _checked(
+    checker: OfflineChecker, delivery: Delivery, standards_dir: Path | None
+) -> tuple[str, DeliveryReport | None]:
     if delivery.refused:
         return "REFUSED", None
-    report = check_delivery(delivery, _standard(standards_dir))
+    try:
+        report = checker.check(delivery, standards_dir)
+    except CheckerUnusable as problem:
+        raise CommandStopped(EXIT_REFUSED, f"the standard does not load: {problem}") from problem
     partly = any(p.file_level for p in delivery.problems)
     return ("PARTLY_REFUSED" if partly else "CHECKED"), report
 
@@ -68,8 +76,9 @@ def run_check(
         return
     console = Console()
     with stopped(Console(stderr=True)):
+        checker = _checker()
         delivery = adapter_for(name).read(delivery_dir)
-        outcome, report = _checked(delivery, standards_dir)
+        outcome, report = _checked(checker, delivery, standards_dir)
     if report is None:
         render_refused(delivery.problems, delivery.delivery_id, console, lang)
         say(console, f"delivery {delivery.delivery_id} refused whole; nothing to check", "red")
@@ -81,7 +90,7 @@ def run_check(
         f"{len(delivery.claims)} claims as the hub would assess them",
     )
     render_report(report, console, lang)
-    for item in NOT_CHECKED_OFFLINE:
+    for item in checker.not_checked:
         say(console, f"not checked offline: {item}", "yellow")
     if outcome == "PARTLY_REFUSED":
         refused = sorted({p.file for p in delivery.problems if p.file_level})
@@ -90,7 +99,12 @@ def run_check(
 
 
 def check_document(
-    name: str, lang: str, outcome: str, delivery: Delivery | None, report: DeliveryReport | None
+    name: str,
+    lang: str,
+    outcome: str,
+    delivery: Delivery | None,
+    report: DeliveryReport | None,
+    not_checked: tuple[str, ...],
 ) -> dict[str, Any]:
     """The delivery report's document of a check: nothing was sent."""
     document = delivery_document(
@@ -107,21 +121,23 @@ def check_document(
         exit_code=_EXIT[outcome],
         sent=False,
         checked="offline",
-        not_checked=list(NOT_CHECKED_OFFLINE),
+        not_checked=list(not_checked),
     )
     return document
 
 
 def _run_json(name: str, delivery_dir: Path, lang: str, standards_dir: Path | None) -> None:
     delivery = adapter_for(name).read(delivery_dir)
+    checker = installed_checker()
+    not_checked = checker.not_checked if checker is not None else ()
     try:
-        outcome, report = _checked(delivery, standards_dir)
+        outcome, report = _checked(_checker(), delivery, standards_dir)
     except CommandStopped as stop:
         stop.print(Console(stderr=True))
-        document = check_document(name, lang, "REFUSED", delivery, None)
+        document = check_document(name, lang, "REFUSED", delivery, None, not_checked)
         document["error"] = {"code": stop.code, "message": stop.message}
     else:
-        document = check_document(name, lang, outcome, delivery, report)
+        document = check_document(name, lang, outcome, delivery, report, not_checked)
     sys.stdout.write(dump(document) + "\n")
     sys.stdout.flush()
     if document["exit_code"]:

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from hub.domain.checks import CATALOGUE
+from carbonhub_contract.vocabulary.checks import CATALOGUE
 
 LANGUAGES: tuple[str, ...] = ("en", "zh-CN", "zh-Hant", "pt")
 

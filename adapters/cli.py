@@ -51,7 +51,7 @@ TLS_KEY_INVALID, TLS_KEY_MISMATCH, TLS_HANDSHAKE_FAILED).
 from __future__ import annotations
 
 # First: grpc core reads its log level when grpc is imported (see the module).
-import hub.grpc_core_logs  # noqa: F401
+import carbonhub_contract.grpc_logs  # noqa: F401
 
 # isort: split
 
@@ -100,7 +100,7 @@ from adapters.points_cli import app as points_app
 from adapters.registry import ADAPTERS
 from adapters.report import say
 from adapters.report_language import DEFAULT_LANG
-from hub.trust.key_files import write_ed25519_keypair
+from carbonhub_contract.key_files import write_ed25519_keypair
 
 __all__ = [
     "EXIT_HUB",

@@ -10,6 +10,7 @@ stop's code.
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -23,10 +24,9 @@ from rich.console import Console
 from adapters.hub_client import HubCallError
 from adapters.hub_connection import ConnectionRefused, HubConnection
 from adapters.partner_signing import PartnerSigner
-from hub.cli_errors import print_refusal
-from hub.errors import HubError
-from hub.exchange_client.tls import ClientTlsError, HubUnreachable, wait_ready
-from hub.trust.signing import Signer
+from carbonhub_contract.key_files import KeyFileInvalid
+from carbonhub_contract.signing import Signer
+from carbonhub_contract.tls import ClientTlsError, HubUnreachable, wait_ready
 
 EXIT_INCONSISTENT = 1  # reconcile: a discrepancy; attest-*: the hub refused the attestation
 EXIT_REFUSED = 2
@@ -54,7 +54,8 @@ class CommandStopped(Exception):
 
     def print(self, console: Console) -> None:
         if self.coded_line and self.code:
-            print_refusal(self.code, self.message)
+            # One line, never wrapped or styled: scripts and people read it.
+            print(f"{self.code}: {' '.join(self.message.split())}", file=sys.stderr, flush=True)
         else:
             text = f"{self.code}: {self.message}" if self.code else self.message
             console.print(text, style="red", soft_wrap=True, markup=False, highlight=False)
@@ -111,7 +112,7 @@ def key_file(flag: str, path: Path, load: Callable[[Path], T]) -> T:
     """An Ed25519 key file loaded, or one coded line naming it and exit 2."""
     try:
         return load(path)
-    except HubError as error:
+    except KeyFileInvalid as error:
         # The loader's message quotes the PEM parser; the flag says more.
         refuse_line(error.code, f"{flag} {path} is not a readable Ed25519 key file (PEM)")
 
@@ -121,7 +122,7 @@ def partner_signer(access: HubAccess, partner: str, channel: grpc.Channel) -> Pa
         raise typer.BadParameter("writes are signed: give --signing-key")
     try:
         return PartnerSigner.synced(partner, Signer.from_file(access.signing_key), channel)
-    except HubError as error:
+    except KeyFileInvalid as error:
         raise CommandStopped(EXIT_REFUSED, error.message, error.code) from error
     except grpc.RpcError as error:
         failed = HubCallError("GetPartnerSequence", error)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
@@ -10,6 +11,7 @@ import typer
 
 from adapters.registry import ADAPTERS
 from adapters.report_language import Lang
+from carbonhub_contract.timestamps import parse_rfc3339
 
 DeliveryOption = Annotated[
     Path,
@@ -88,3 +90,11 @@ JournalOption = Annotated[
     typer.Option("--journal", help="the partner's attestation journal (JSON lines)"),
 ]
 DEFAULT_JOURNAL = Path("attestation-journal.jsonl")
+
+
+def rfc3339_option(text: str, option: str) -> datetime:
+    """A command-line time: RFC 3339 with its zone, or a clear usage error."""
+    try:
+        return parse_rfc3339(text)
+    except ValueError as problem:
+        raise typer.BadParameter(str(problem), param_hint=option) from None

@@ -41,7 +41,7 @@ from adapters.conformance_steps import FAIL, STEPS, Run, StepResult, not_run, ru
 from adapters.partner_signing import PartnerSigner
 from adapters.report import emit_table, say
 from adapters.report_json import dump
-from hub.trust.signing import PublicKey, Signer
+from carbonhub_contract.signing import PublicKey, Signer
 
 SCHEMA = "carbon-hub-adapter/conformance-report"
 VERSION = 1

@@ -25,14 +25,13 @@ from adapters.hub_client import (
     submit_reconciliation,
 )
 from adapters.partner_signing import UNARY_TIMEOUT, PartnerSigner, last_recorded_sequence
-from hub.domain.blocks import AdjustmentStatus
-from hub.domain.claims import ClaimSubmission
-from hub.domain.signed_payloads import PayloadType
-from hub.grpc_api.generated.carbonhub.v1 import partner_pb2 as pb
-from hub.grpc_api.generated.carbonhub.v1 import partner_pb2_grpc as pb_grpc
-from hub.grpc_api.status_mapping import error_info
-from hub.trust.receipts import verify_verdict_batch
-from hub.trust.signing import PublicKey, Signer
+from carbonhub_contract.error_details import error_info
+from carbonhub_contract.generated.carbonhub.v1 import partner_pb2 as pb
+from carbonhub_contract.generated.carbonhub.v1 import partner_pb2_grpc as pb_grpc
+from carbonhub_contract.receipts import verify_verdict_batch
+from carbonhub_contract.signing import PublicKey, Signer
+from carbonhub_contract.vocabulary.envelopes import PayloadType
+from carbonhub_contract.vocabulary.records import AdjustmentStatus, ClaimSubmission
 
 PASS = "PASS"
 FAIL = "FAIL"

@@ -5,8 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-from hub.domain.claims import ClaimSubmission
-from hub.domain.projects import ProjectSubmission
+from carbonhub_contract.vocabulary.records import ClaimSubmission, ProjectSubmission
 
 
 @dataclass(frozen=True, slots=True)

@@ -32,8 +32,8 @@ from adapters.registry import adapter_for
 from adapters.report import plain_output, render_refused, render_report, say
 from adapters.report_json import delivery_document, dump
 from adapters.report_language import DEFAULT_LANG
-from hub.grpc_api.generated.carbonhub.v1 import ledger_pb2 as ledger_pb
-from hub.trust.signing import PublicKey
+from carbonhub_contract.generated.carbonhub.v1 import ledger_pb2 as ledger_pb
+from carbonhub_contract.signing import PublicKey
 
 
 class ReceiptFile:

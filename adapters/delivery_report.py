@@ -8,8 +8,8 @@ from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
 from adapters.delivery import RowProblem, SourceRef
-from hub.domain.checks import Severity
-from hub.domain.claims import Decision
+from carbonhub_contract.vocabulary.checks import Severity
+from carbonhub_contract.vocabulary.records import Decision
 
 
 @dataclass(frozen=True, slots=True)

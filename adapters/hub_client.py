@@ -38,18 +38,23 @@ from adapters.partner_signing import (
     SequencedMessage,
     last_recorded_sequence,
 )
-from hub.domain.blocks import AdjustmentStatus
-from hub.domain.checks import Severity
-from hub.domain.claims import ClaimSubmission, Decision, OriginStatus
-from hub.domain.projects import PartnerProjectStatus, ProjectSubmission
-from hub.domain.reconciliation import Holding, Total
-from hub.domain.signed_payloads import PayloadType
-from hub.grpc_api.generated.carbonhub.v1 import ledger_pb2 as ledger_pb
-from hub.grpc_api.generated.carbonhub.v1 import partner_pb2 as pb
-from hub.grpc_api.generated.carbonhub.v1 import partner_pb2_grpc as pb_grpc
-from hub.grpc_api.status_mapping import overtaken_write
-from hub.trust.receipts import verify_verdict_batch
-from hub.trust.signing import PublicKey
+from carbonhub_contract.error_details import overtaken_write
+from carbonhub_contract.generated.carbonhub.v1 import ledger_pb2 as ledger_pb
+from carbonhub_contract.generated.carbonhub.v1 import partner_pb2 as pb
+from carbonhub_contract.generated.carbonhub.v1 import partner_pb2_grpc as pb_grpc
+from carbonhub_contract.receipts import verify_verdict_batch
+from carbonhub_contract.signing import PublicKey
+from carbonhub_contract.vocabulary.checks import Severity
+from carbonhub_contract.vocabulary.envelopes import PayloadType
+from carbonhub_contract.vocabulary.holdings import Holding, Total
+from carbonhub_contract.vocabulary.records import (
+    AdjustmentStatus,
+    ClaimSubmission,
+    Decision,
+    OriginStatus,
+    PartnerProjectStatus,
+    ProjectSubmission,
+)
 
 T = TypeVar("T")
 R = TypeVar("R")

@@ -1,7 +1,7 @@
 """How an adapter reaches the hub: mutual TLS with the partner's certificate of
 the hub PKI, or plaintext to a loopback development hub (``--insecure``).
 
-The TLS files are checked before any connection (hub.exchange_client.tls): a file
+The TLS files are checked before any connection (carbonhub_contract.tls): a file
 that cannot work is named (TLS_FILE_UNREADABLE, TLS_CERT_INVALID,
 TLS_KEY_INVALID, TLS_KEY_MISMATCH), and ``diagnose`` tells a handshake the
 hub refused (TLS_HANDSHAKE_FAILED) from a hub that is not there."""
@@ -14,7 +14,7 @@ from pathlib import Path
 
 import grpc
 
-from hub.exchange_client.tls import (
+from carbonhub_contract.tls import (
     ClientTlsError,
     ClientTlsFiles,
     diagnose_handshake,

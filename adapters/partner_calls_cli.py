@@ -41,6 +41,7 @@ from adapters.cli_options import (
     NameArgument,
     SigningKeyOption,
     TimeoutOption,
+    rfc3339_option,
 )
 from adapters.hub_client import (
     AttestationOutcome,
@@ -55,8 +56,7 @@ from adapters.registry import adapter_for
 from adapters.report import emit_table, say
 from adapters.report_json import dump
 from adapters.report_language import DEFAULT_LANG, check_text
-from hub.domain.blocks import AdjustmentStatus
-from hub.rfc3339_option import rfc3339_option
+from carbonhub_contract.vocabulary.records import AdjustmentStatus
 
 VERSION = 1  # of the reconcile-report and attestation-report documents
 

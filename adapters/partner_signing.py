@@ -20,11 +20,11 @@ from typing import Protocol
 
 import grpc
 
-from hub.domain.signed_payloads import PayloadType
-from hub.grpc_api.generated.carbonhub.v1 import ledger_pb2 as ledger_pb
-from hub.grpc_api.generated.carbonhub.v1 import partner_pb2 as pb
-from hub.grpc_api.generated.carbonhub.v1 import partner_pb2_grpc as pb_grpc
-from hub.trust.signing import Signer
+from carbonhub_contract.generated.carbonhub.v1 import ledger_pb2 as ledger_pb
+from carbonhub_contract.generated.carbonhub.v1 import partner_pb2 as pb
+from carbonhub_contract.generated.carbonhub.v1 import partner_pb2_grpc as pb_grpc
+from carbonhub_contract.signing import Signer
+from carbonhub_contract.vocabulary.envelopes import PayloadType
 
 UNARY_TIMEOUT = 30.0  # seconds: every unary call to the hub has a deadline
 

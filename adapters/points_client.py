@@ -23,9 +23,9 @@ import grpc
 
 from adapters.hub_client import REPLAY_RETRY, HubCallError, ReplayRetry, _signed_call, _stub
 from adapters.partner_signing import UNARY_TIMEOUT, PartnerSigner
-from hub.domain.signed_payloads import PayloadType
-from hub.grpc_api.generated.carbonhub.v1 import partner_pb2 as pb
-from hub.grpc_api.status_mapping import error_info
+from carbonhub_contract.error_details import error_info
+from carbonhub_contract.generated.carbonhub.v1 import partner_pb2 as pb
+from carbonhub_contract.vocabulary.envelopes import PayloadType
 
 T = TypeVar("T")
 

@@ -21,8 +21,8 @@ from pathlib import Path
 from adapters.attestation_journal import AttestationJournal
 from adapters.manifest import MANIFEST_NAME
 from adapters.registry import adapter_for
-from hub.domain.claims import ClaimSubmission
-from hub.domain.reconciliation import Holding, Total, partner_holding, totals_of
+from carbonhub_contract.vocabulary.holdings import Holding, Total, partner_holding, totals_of
+from carbonhub_contract.vocabulary.records import ClaimSubmission
 
 
 @dataclass(frozen=True, slots=True)

@@ -20,8 +20,8 @@ from rich.table import Table
 from adapters.delivery import RowProblem, SourceRef
 from adapters.delivery_report import CheckOutcome, DeliveryReport
 from adapters.report_language import DEFAULT_LANG, check_text, problem_text
-from hub.domain.checks import Severity
-from hub.domain.claims import Decision
+from carbonhub_contract.vocabulary.checks import Severity
+from carbonhub_contract.vocabulary.records import Decision
 
 _BLOCKING = (Severity.ERROR, Severity.REVIEW)
 NO_LINE = "—"  # a problem of a whole file or of the manifest has no line

@@ -16,7 +16,7 @@ from adapters.delivery import Delivery, RowProblem
 from adapters.delivery_report import CheckOutcome, ClaimOutcome, DeliveryReport, ProjectOutcome
 from adapters.problem_codes import FILE_CODES, ProblemCode
 from adapters.report_language import check_text, problem_text, shown_line
-from hub.domain.claims import Decision
+from carbonhub_contract.vocabulary.records import Decision
 
 SCHEMA = "carbon-hub-adapter/delivery-report"
 VERSION = 1

@@ -8,6 +8,8 @@ from typing import TYPE_CHECKING
 
 from sqlalchemy import Engine
 
+from carbonhub_contract.receipts import ReceiptSigner
+from carbonhub_contract.signing import hub_signer, verify_ed25519
 from hub.errors import InvalidRequest
 from hub.grpc_api.bureau_servicer import BureauServicer
 from hub.grpc_api.call_telemetry import CallTelemetry
@@ -53,8 +55,6 @@ from hub.storage.operations_queries import ledger_status
 from hub.storage.review_queue_queries import SqlAlchemyReviewQueueQueries
 from hub.storage.unit_of_work import SqlAlchemyUnitOfWorkFactory
 from hub.trust.audit_signing import audit_service
-from hub.trust.receipts import ReceiptSigner
-from hub.trust.signing import hub_signer, verify_ed25519
 
 if TYPE_CHECKING:
     from hub.http_api.context import HttpServices

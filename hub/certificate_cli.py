@@ -77,9 +77,9 @@ def verify(
     ] = False,
 ) -> None:
     """Check a certificate file offline. Exit 0 holds, 1 does not, 2 unreadable."""
+    from carbonhub_contract.signing import PublicKey
     from hub.errors import HubError
     from hub.trust.certificate_documents import check_document
-    from hub.trust.signing import PublicKey
 
     try:
         key = PublicKey.from_file(hub_key)

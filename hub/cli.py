@@ -7,12 +7,13 @@ argument parsing; rich renders tables and progress bars.
 from __future__ import annotations
 
 # First: grpc core reads its log level when grpc is imported (see the module).
-import hub.grpc_core_logs  # noqa: F401
+import carbonhub_contract.grpc_logs  # noqa: F401
 
 # isort: split
 
 import logging
 import time
+from importlib.metadata import entry_points
 from pathlib import Path
 from typing import Annotated
 
@@ -20,7 +21,6 @@ import typer
 from rich.console import Console
 
 from hub.audit_cli import audit_app
-from hub.bench.cli import bench_app
 from hub.certificate_cli import certificate_app
 from hub.cli_errors import refusals
 from hub.cli_help import install as install_help
@@ -35,7 +35,6 @@ from hub.cli_ledger import (
     enable_process_logging,
     ledger,
 )
-from hub.drills.cli import drill_app
 from hub.export_cli import export_app, report_app
 from hub.issuance_cli import issuance_app
 from hub.keys_cli import keys_app, public_key_or_exit
@@ -52,43 +51,6 @@ app.command()(serve)
 app.callback()(global_options)
 install_help()
 app.command()(status)
-
-
-@app.command()
-def demo(
-    data_dir: Annotated[
-        Path | None,
-        typer.Option(
-            "--data-dir", help="keep the hub's database here (default: a new temp folder)"
-        ),
-    ] = None,
-    serve: Annotated[
-        bool,
-        typer.Option(
-            "--serve", help="then keep serving: disclosure and console URLs, until Ctrl-C"
-        ),
-    ] = False,
-    http_port: Annotated[
-        int, typer.Option("--http-port", help="HTTP port with --serve (0: any free port)")
-    ] = 8080,
-) -> None:
-    """Start a hub and run the Guangdong and Hong Kong adapters over the sample deliveries."""
-    import tempfile
-
-    from hub.demo import run_demo, serve_demo
-
-    folder = data_dir
-    if serve and folder is None:
-        folder = Path(tempfile.mkdtemp(prefix="carbon-hub-demo-"))
-    from hub.http_api.server import HttpStartFailed
-
-    run_demo(folder, Console())
-    if serve and folder is not None:
-        try:
-            serve_demo(folder, Console(), http_port=http_port)
-        except HttpStartFailed as failed:
-            console.print(f"[red]refused:[/red] {failed} (choose another --http-port)")
-            raise typer.Exit(2) from failed
 
 
 # --- ledger operations on the hub's database (no server needed) -------------
@@ -183,7 +145,6 @@ app.add_typer(certificate_app, name="certificate")
 app.add_typer(issuance_app, name="issuance")
 app.add_typer(points_app, name="points")
 app.add_typer(registers_app, name="registers")
-app.add_typer(bench_app, name="bench")
 
 
 @bureau_app.command("add-officer")
@@ -383,7 +344,6 @@ def resolve_discrepancy(
 app.add_typer(keys_app, name="keys")
 receipt_app = typer.Typer(no_args_is_help=True, help="Check what the hub signed.")
 app.add_typer(receipt_app, name="receipt")
-app.add_typer(drill_app, name="drill")
 app.add_typer(export_app, name="export")
 app.add_typer(report_app, name="report")
 
@@ -404,8 +364,8 @@ def receipt_verify(
     ],
 ) -> None:
     """Verify kept receipts against the hub signing key. Exit 0 all valid, 1 otherwise."""
-    from hub.trust.receipts import verify_receipt_file
-    from hub.trust.signing import PublicKey
+    from carbonhub_contract.receipts import verify_receipt_file
+    from carbonhub_contract.signing import PublicKey
 
     key = PublicKey(public_key_or_exit(hub_key, PublicKey))
     results = verify_receipt_file(receipts, key)
@@ -417,6 +377,21 @@ def receipt_verify(
     out.print(f"{len(results) - len(bad)} of {len(results)} receipts valid under {key.key_id}")
     if bad or not results:
         raise typer.Exit(EXIT_REFUSED)
+
+
+def _tool_commands() -> None:
+    """The tools' commands (demo, bench, drill): each installed distribution
+    names them under the ``carbon_hub.commands`` entry points, so the server
+    never imports a tool and a hub installed without them simply lacks them."""
+    for entry in sorted(entry_points(group="carbon_hub.commands"), key=lambda e: e.name):
+        command = entry.load()
+        if isinstance(command, typer.Typer):
+            app.add_typer(command, name=entry.name)
+        else:
+            app.command(entry.name)(command)
+
+
+_tool_commands()
 
 
 def main() -> None:

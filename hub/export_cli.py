@@ -123,10 +123,10 @@ def report_verify(
 ) -> None:
     """Check a report's receipt: the hub's signature, and that it covers this very file.
     Exit 0 valid, 1 not."""
+    from carbonhub_contract.receipts import verify_receipt_file
+    from carbonhub_contract.signing import PublicKey
     from hub.keys_cli import public_key_or_exit
     from hub.services.exports import SIGNED_REPORT_TYPE
-    from hub.trust.receipts import verify_receipt_file
-    from hub.trust.signing import PublicKey
 
     key = PublicKey(public_key_or_exit(hub_key, PublicKey))
     path = receipt or report.with_name(report.name + RECEIPT_SUFFIX)

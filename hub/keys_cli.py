@@ -62,7 +62,7 @@ def keys_register(
     config: ConfigFile = None,
 ) -> None:
     """Register a partner's Ed25519 public key (its writes verify from --valid-from on)."""
-    from hub.trust.signing import PublicKey
+    from carbonhub_contract.signing import PublicKey
 
     with ledger(data_dir, database_url, config) as hub:
         raw = public_key_or_exit(public_key, PublicKey)

@@ -6,12 +6,11 @@ from datetime import datetime
 
 import typer
 
+from carbonhub_contract.timestamps import parse_rfc3339
+
 
 def rfc3339_option(text: str, option: str) -> datetime:
     try:
-        moment = datetime.fromisoformat(text)
-    except ValueError:
-        raise typer.BadParameter(f"not an RFC 3339 time: {text!r}", param_hint=option) from None
-    if moment.tzinfo is None:
-        raise typer.BadParameter("give the time zone, e.g. +08:00", param_hint=option)
-    return moment
+        return parse_rfc3339(text)
+    except ValueError as problem:
+        raise typer.BadParameter(str(problem), param_hint=option) from None

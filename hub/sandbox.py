@@ -32,11 +32,11 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
+from carbonhub_contract.key_files import load_ed25519_public, public_key_raw, write_ed25519_keypair
 from hub.domain.identity import Role
 from hub.errors import InvalidRequest
 from hub.settings import HubSettings
 from hub.standard import default_standards_dir
-from hub.trust.key_files import load_ed25519_public, public_key_raw, write_ed25519_keypair
 from hub.trust.pki import Authority, PkiLayout, init_authority, load_authority
 
 SANDBOX_PARTNER = "ZZ-SBX"

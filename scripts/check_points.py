@@ -6,7 +6,7 @@ Recomputes, from the claims alone and standards/points.yaml, the points every
 credited personal claim earns (capped per person, methodology and Shenzhen
 day in the order received) and compares them claim by claim with the AWARD
 entries, and the daily totals and balances with the entries
-(hub.bench.points_check). Prints one JSON object; exit 0 when exact, 1 when
+(carbonhub_tools.bench.points_check). Prints one JSON object; exit 0 when exact, 1 when
 anything differs (the first differences are named).
 """
 
@@ -17,7 +17,7 @@ import json
 import sys
 from pathlib import Path
 
-from hub.bench.points_check import check_points
+from carbonhub_tools.bench.points_check import check_points
 from hub.standard import default_standards_dir, load_standard
 from hub.standard.points import load_points_rules
 from hub.storage.database import create_engine_for

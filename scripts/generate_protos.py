@@ -1,6 +1,6 @@
 """Regenerate the checked-in Python code for proto/ (run after editing a .proto).
 
-    python scripts/generate_protos.py          # rewrite hub/grpc_api/generated
+    python scripts/generate_protos.py          # rewrite proto/carbonhub_contract/generated
     python scripts/generate_protos.py --check  # exit 1 if the checked-in code drifted
 
 protoc writes absolute imports (``from carbonhub.v1 import x_pb2``) that only
@@ -21,7 +21,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 PROTO_ROOT = ROOT / "proto"
 OUTPUT = ROOT / "hub" / "grpc_api" / "generated"
-PACKAGE = "hub.grpc_api.generated"
+PACKAGE = "carbonhub_contract.generated"
 
 
 def generate(into: Path) -> None:

@@ -20,13 +20,13 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from adapters.hub_client import claim_to_proto
+from carbonhub_contract.generated.carbonhub.v1 import partner_pb2 as pb
+from carbonhub_contract.generated.carbonhub.v1 import partner_pb2_grpc as pb_grpc
+from carbonhub_contract.vocabulary.envelopes import PayloadType
+from carbonhub_contract.vocabulary.records import ClaimSubmission
+from carbonhub_tools.demo.trust import prepare_trust
 from hub.bootstrap import build_hub
-from hub.demo_trust import prepare_trust
 from hub.domain.assessment import assess_claim
-from hub.domain.claims import ClaimSubmission
-from hub.domain.signed_payloads import PayloadType
-from hub.grpc_api.generated.carbonhub.v1 import partner_pb2 as pb
-from hub.grpc_api.generated.carbonhub.v1 import partner_pb2_grpc as pb_grpc
 from hub.settings import HubSettings
 from hub.standard import default_standards_dir, load_standard
 

@@ -22,7 +22,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from hub.bench.ingest import record_preload
+from carbonhub_tools.bench.ingest import record_preload
 from hub.bootstrap import build_hub
 from hub.services.clock import system_clock
 from hub.services.ingestion import IngestionService

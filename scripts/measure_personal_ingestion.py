@@ -3,7 +3,7 @@
     .venv/bin/python scripts/measure_personal_ingestion.py --claims 30000 --people 222
     PYTHONPATH=/tmp/base .venv/bin/python scripts/measure_personal_ingestion.py ...
 
-Records the bench's personal-only stream (hub.bench.claims.ClaimStream: daily
+Records the bench's personal-only stream (carbonhub_tools.bench.claims.ClaimStream: daily
 bus, metro and bike aggregates of ``--people`` persons, with the bench's
 resubmissions and changed records) through the hub's IngestionService, with
 the exchange rules of standards/points.yaml, in envelopes of 1,000 on a fresh
@@ -26,7 +26,7 @@ from pathlib import Path
 
 from sqlalchemy import text
 
-from hub.bench.claims import ClaimStream
+from carbonhub_tools.bench.claims import ClaimStream
 from hub.bootstrap import build_hub
 from hub.settings import HubSettings
 

@@ -16,7 +16,7 @@ REPO = Path(__file__).resolve().parent.parent
 if str(REPO) not in sys.path:
     sys.path.insert(0, str(REPO))
 
-from hub.domain.checks import APPLIES_TO, CATALOGUE, CheckDefinition, Severity  # noqa: E402
+from carbonhub_contract.vocabulary.checks import APPLIES_TO, CATALOGUE, CheckDefinition, Severity  # noqa: E402
 
 TARGET = REPO / "docs" / "checks.md"
 

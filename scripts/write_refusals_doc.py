@@ -18,8 +18,9 @@ REPO = Path(__file__).resolve().parent.parent
 if str(REPO) not in sys.path:
     sys.path.insert(0, str(REPO))
 
+from carbonhub_contract.error_details import ERROR_DOMAIN  # noqa: E402
 from hub.errors import ErrorKind, HubError  # noqa: E402
-from hub.grpc_api.status_mapping import ERROR_DOMAIN, to_status  # noqa: E402
+from hub.grpc_api.status_mapping import to_status  # noqa: E402
 from hub.http_api.error_mapping import status_of  # noqa: E402
 from hub.refusals import CATALOGUE, SECTIONS, Reason  # noqa: E402
 

@@ -17,13 +17,13 @@ from typing import Any
 import grpc
 
 from adapters.partner_signing import PartnerSigner
-from hub.demo_trust import EXCHANGE_NAME, DemoTrust, prepare_trust
-from hub.domain.signed_payloads import PayloadType
-from hub.grpc_api.generated.carbonhub.v1 import bureau_pb2_grpc as bureau_grpc
-from hub.grpc_api.generated.carbonhub.v1 import exchange_pb2_grpc as exchange_grpc
-from hub.grpc_api.generated.carbonhub.v1 import ledger_pb2 as ledger_pb
-from hub.grpc_api.generated.carbonhub.v1 import partner_pb2 as pb
-from hub.grpc_api.generated.carbonhub.v1 import partner_pb2_grpc as partner_grpc
+from carbonhub_contract.generated.carbonhub.v1 import bureau_pb2_grpc as bureau_grpc
+from carbonhub_contract.generated.carbonhub.v1 import exchange_pb2_grpc as exchange_grpc
+from carbonhub_contract.generated.carbonhub.v1 import ledger_pb2 as ledger_pb
+from carbonhub_contract.generated.carbonhub.v1 import partner_pb2 as pb
+from carbonhub_contract.generated.carbonhub.v1 import partner_pb2_grpc as partner_grpc
+from carbonhub_contract.vocabulary.envelopes import PayloadType
+from carbonhub_tools.demo.trust import EXCHANGE_NAME, DemoTrust, prepare_trust
 from hub.services.partner_keys import PartnerKeyService
 
 PARTNERS = ("CN-GD", "CN-HK")

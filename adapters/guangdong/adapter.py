@@ -21,8 +21,7 @@ from adapters.guangdong.vocabulary import (
 from adapters.manifest import ManifestError, load_manifest
 from adapters.problem_codes import ProblemCode
 from adapters.row_mapping import RowMapping
-from hub.domain.claims import ClaimSubmission
-from hub.domain.projects import ProjectSubmission
+from carbonhub_contract.vocabulary.records import ClaimSubmission, ProjectSubmission
 
 
 class GuangdongAdapter:

@@ -8,8 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from hub.domain.claims import OriginStatus
-from hub.domain.projects import PartnerProjectStatus
+from carbonhub_contract.vocabulary.records import OriginStatus, PartnerProjectStatus
 
 PARTNER = "CN-GD"
 TIME_ZONE = "Asia/Shanghai"

@@ -30,8 +30,7 @@ from adapters.manifest import ManifestError, load_manifest
 from adapters.near_spellings import near_hint
 from adapters.problem_codes import ProblemCode
 from adapters.row_mapping import RowMapping
-from hub.domain.claims import ClaimSubmission, OriginStatus
-from hub.domain.projects import ProjectSubmission
+from carbonhub_contract.vocabulary.records import ClaimSubmission, OriginStatus, ProjectSubmission
 
 _REGION_CODE = re.compile(r"\d{6}", re.ASCII)
 

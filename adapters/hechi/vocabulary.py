@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from hub.domain.projects import PartnerProjectStatus
+from carbonhub_contract.vocabulary.records import PartnerProjectStatus
 
 # Hechi has no ISO 3166-2 code: the partner is named by its GB/T 2260 code,
 # which is also the origin of the Shenzhen CER blocks issued for it.

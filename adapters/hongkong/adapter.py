@@ -14,7 +14,7 @@ from adapters.hongkong.vocabulary import ACTIVITY_UNITS, CLAIM_COLUMNS, PARTNER,
 from adapters.manifest import ManifestError, load_manifest
 from adapters.problem_codes import ProblemCode
 from adapters.row_mapping import RowMapping
-from hub.domain.claims import ClaimSubmission, OriginStatus
+from carbonhub_contract.vocabulary.records import ClaimSubmission, OriginStatus
 
 # A plain decimal as the hub reads numbers (hub.domain.normalisation):
 # ASCII digits, an optional sign and point, no exponent, no separators.

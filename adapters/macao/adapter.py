@@ -40,7 +40,7 @@ from adapters.macao.vocabulary import (
 from adapters.manifest import ManifestError, load_manifest
 from adapters.problem_codes import ProblemCode
 from adapters.row_mapping import RowMapping
-from hub.domain.claims import ClaimSubmission, OriginStatus
+from carbonhub_contract.vocabulary.records import ClaimSubmission, OriginStatus
 
 
 class MacaoAdapter:

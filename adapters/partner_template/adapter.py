@@ -18,7 +18,7 @@ from adapters.delivery import Delivery, RowProblem, SourcedClaim, SourceRef
 from adapters.manifest import ManifestError, load_manifest
 from adapters.problem_codes import ProblemCode
 from adapters.row_mapping import RowMapping
-from hub.domain.claims import ClaimSubmission
+from carbonhub_contract.vocabulary.records import ClaimSubmission
 
 # (1) Who the partner is and where its local times are. The code is the one
 # in standards/agreements/<code>.yaml and on the partner's certificate: ISO

@@ -20,10 +20,12 @@ from functools import lru_cache
 from math import floor
 from weakref import WeakKeyDictionary
 
+from carbonhub_contract.vocabulary.checks import Severity
+from carbonhub_contract.vocabulary.records import ClaimSubmission, OriginStatus, ProjectSubmission
 from hub.domain import regions, units
 from hub.domain.asset_fingerprints import fingerprint
-from hub.domain.checks import CheckResult, Severity, fire
-from hub.domain.claims import ClaimSubmission, NormalisedClaim, OriginStatus
+from hub.domain.checks import CheckResult, fire
+from hub.domain.claims import NormalisedClaim
 from hub.domain.locks import OriginBlock
 from hub.domain.methodology_dates import effectiveness_checks
 from hub.domain.normalisation import normalise, parse_decimal
@@ -32,7 +34,7 @@ from hub.domain.owner_ids import OwnerIdScheme, owner_id_checks
 from hub.domain.periods import Period, PeriodError, local_day_bounds, parse_period
 from hub.domain.plausibility import capacity_checks
 from hub.domain.project_review import ProjectReviewState
-from hub.domain.projects import Project, ProjectSubmission
+from hub.domain.projects import Project
 from hub.standard import Agreement, Basis, CrosswalkEntry, Methodology, Standard, VariantBy
 
 _PSEUDONYM = re.compile(r"[0-9a-f]{64}")

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from decimal import ROUND_CEILING, Decimal
 
-from hub.domain.blocks import AdjustmentStatus
+from carbonhub_contract.vocabulary.records import AdjustmentStatus
 from hub.domain.checks import CheckResult, fire
 from hub.domain.locks import OriginBlock
 

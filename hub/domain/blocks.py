@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 
+from carbonhub_contract.vocabulary.records import AdjustmentStatus
 from hub.domain.serial_blocks import SerialRange
 
 
@@ -29,29 +30,6 @@ TERMINAL_STATES = frozenset({BlockState.RETIRED, BlockState.CANCELLED, BlockStat
 LIVE_STATES = frozenset(
     {BlockState.ISSUED, BlockState.DELIVERED, BlockState.RETIRED, BlockState.CANCELLED}
 )
-
-
-class AdjustmentStatus(StrEnum):
-    """Status of the origin's inventory exclusion (the wire keeps the name
-    "adjustment": renaming would break partners).
-
-    Between the mainland, Hong Kong and Macao (one Party under the Paris
-    Agreement) there is no corresponding adjustment between Parties: the
-    origin attests that it excludes the reduction from its own greenhouse-gas
-    inventory (清单排除 / 清單排除). hub.domain.inventory_exclusions holds the rules.
-
-    NOT_REQUIRED: domestic transfer, the origin's inventory is not affected.
-    PENDING: the origin gave a reference but has not committed the exclusion.
-    COMMITTED: the origin attested it will not count the reduction itself.
-    COMPLETED: the origin reports the exclusion applied in its inventory.
-    REVOKED: the origin withdrew it: terminal; every block under it is frozen.
-    """
-
-    NOT_REQUIRED = "NOT_REQUIRED"
-    PENDING = "PENDING"
-    COMMITTED = "COMMITTED"
-    COMPLETED = "COMPLETED"
-    REVOKED = "REVOKED"
 
 
 ROUTABLE_ADJUSTMENTS = frozenset(

@@ -30,8 +30,9 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 from enum import StrEnum
 
+from carbonhub_contract.vocabulary.records import AdjustmentStatus
 from hub.domain.attestations import AdjustmentAttestation
-from hub.domain.blocks import AdjustmentStatus, adjustment_may_move
+from hub.domain.blocks import adjustment_may_move
 from hub.domain.checks import CheckResult, fire
 
 # What a partner may attest; PENDING is the hub's own state for a reference

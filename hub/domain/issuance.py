@@ -24,7 +24,8 @@ from dataclasses import dataclass
 from decimal import MAX_PREC, ROUND_FLOOR, Decimal, localcontext
 from enum import StrEnum
 
-from hub.domain.claims import Decision, Verdict
+from carbonhub_contract.vocabulary.records import Decision
+from hub.domain.claims import Verdict
 from hub.domain.serial_blocks import PERSONAL_PROJECT, Series, project_token
 
 ONE = Decimal(1)

@@ -14,7 +14,8 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
 
-from hub.domain.claims import ClaimSubmission, NormalisedClaim
+from carbonhub_contract.vocabulary.records import ClaimSubmission
+from hub.domain.claims import NormalisedClaim
 
 
 class LockKind(StrEnum):

@@ -17,8 +17,9 @@ from dataclasses import dataclass
 from decimal import ROUND_FLOOR, Decimal
 from weakref import WeakKeyDictionary
 
+from carbonhub_contract.vocabulary.records import ClaimSubmission
 from hub.domain.checks import CheckResult, fire
-from hub.domain.claims import ClaimSubmission, FactorUse, NormalisedClaim, Trace
+from hub.domain.claims import FactorUse, NormalisedClaim, Trace
 from hub.domain.periods import Period
 from hub.standard import (
     CrosswalkEntry,

@@ -10,9 +10,10 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
+from carbonhub_contract.vocabulary.holdings import Holding
+from carbonhub_contract.vocabulary.records import OriginStatus
 from hub.domain.blocks import Block, BlockState
-from hub.domain.claims import OriginStatus
-from hub.domain.reconciliation import Discrepancy, DiscrepancyKind, Holding, Phase
+from hub.domain.reconciliation import Discrepancy, DiscrepancyKind, Phase
 
 # Blocks that can still move; a retired or cancelled block is reported, not frozen.
 _MOVABLE = frozenset({BlockState.ISSUED, BlockState.DELIVERED})

@@ -11,51 +11,17 @@ all the partner's signed writes, whatever stream or hub replica they reach:
 a replayed or reordered payload is refused. Gaps are allowed, because a
 refused payload consumes nothing.
 
-The cryptography itself is behind SignatureVerifier (hub.trust.signing).
+The cryptography itself is behind SignatureVerifier (carbonhub_contract.signing).
 """
 
 from __future__ import annotations
 
-import hashlib
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 from typing import Protocol
 
-
-class PayloadType(StrEnum):
-    CLAIM_ENVELOPE = "carbonhub.v1.ClaimEnvelope"
-    PROJECTS = "carbonhub.v1.RegisterProjectsRequest"
-    SOURCE_CANCELLATION = "carbonhub.v1.SourceCancellationAttestation"
-    ACCOUNTING_ADJUSTMENT = "carbonhub.v1.AccountingAdjustmentAttestation"
-    POINTS_REDEMPTION = "carbonhub.v1.RedeemPointsRequest"
-
-
-RECEIPT_TYPE = "application/vnd.carbonhub.receipt+json"
-
-
-def pae(payload_type: str, payload: bytes) -> bytes:
-    """DSSE v1 pre-authentication encoding: what is actually signed."""
-    kind = payload_type.encode("utf-8")
-    return b"DSSEv1 %d %s %d %s" % (len(kind), kind, len(payload), payload)
-
-
-KEY_ID_PREFIX = "ed25519:"
-RAW_PUBLIC_KEY_BYTES = 32
-
-
-class KeyInvalid(ValueError):
-    """Not the 32 raw bytes of an Ed25519 public key."""
-
-
-def key_id_of(raw_public_key: bytes) -> str:
-    """``ed25519:`` + the first 16 hex digits of SHA-256 over the raw public key,
-    so partner and hub derive the same id from the key alone."""
-    if len(raw_public_key) != RAW_PUBLIC_KEY_BYTES:
-        raise KeyInvalid(
-            f"an Ed25519 public key is {RAW_PUBLIC_KEY_BYTES} bytes, not {len(raw_public_key)}"
-        )
-    return KEY_ID_PREFIX + hashlib.sha256(raw_public_key).hexdigest()[:16]
+from carbonhub_contract.vocabulary.envelopes import PayloadType
 
 
 class SignatureVerifier(Protocol):

@@ -30,6 +30,13 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
+from carbonhub_contract.tls import (
+    ClientTlsError,
+    HubUnreachable,
+    diagnose_handshake,
+    load_client_tls,
+    wait_ready,
+)
 from hub.exchange_client.client import (
     CALL_TIMEOUT,
     STREAM_TIMEOUT,
@@ -42,13 +49,6 @@ from hub.exchange_client.client import (
 )
 from hub.exchange_client.receipts import HubKey, HubKeyError
 from hub.exchange_client.state import BlockStatus, ExchangeState, RetirementStatus, StateFileError
-from hub.exchange_client.tls import (
-    ClientTlsError,
-    HubUnreachable,
-    diagnose_handshake,
-    load_client_tls,
-    wait_ready,
-)
 
 EXIT_INCONSISTENT = 1
 EXIT_STATE = 2

@@ -30,6 +30,9 @@ from typing import Any
 
 import grpc
 
+from carbonhub_contract.generated.carbonhub.v1 import exchange_pb2 as ex
+from carbonhub_contract.generated.carbonhub.v1 import exchange_pb2_grpc as ex_grpc
+from carbonhub_contract.generated.carbonhub.v1 import ledger_pb2 as ledger
 from hub.exchange_client.policy import ClaimPlan, Plan, plan_for, plan_retirements
 from hub.exchange_client.receipts import HubKey, ReceiptProblem, check_block
 from hub.exchange_client.state import (
@@ -42,9 +45,6 @@ from hub.exchange_client.state import (
     load_state,
     save_state,
 )
-from hub.grpc_api.generated.carbonhub.v1 import exchange_pb2 as ex
-from hub.grpc_api.generated.carbonhub.v1 import exchange_pb2_grpc as ex_grpc
-from hub.grpc_api.generated.carbonhub.v1 import ledger_pb2 as ledger
 
 EXCHANGE = "EXCHANGE"  # the counterpart name the hub gives the exchange in reconciliations
 

@@ -27,7 +27,7 @@ from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
-from hub.grpc_api.generated.carbonhub.v1 import ledger_pb2 as ledger
+from carbonhub_contract.generated.carbonhub.v1 import ledger_pb2 as ledger
 
 RECEIPT_TYPE = "application/vnd.carbonhub.receipt+json"
 KEY_ID_PREFIX = "ed25519:"

@@ -17,9 +17,9 @@ from typing import Any
 from grpc_health.v1 import health_pb2
 from grpc_reflection.v1alpha import reflection_pb2
 
+from carbonhub_contract.generated.carbonhub.v1 import bureau_pb2, exchange_pb2, partner_pb2
 from hub.domain.identity import Identity, Role
 from hub.errors import PermissionDenied
-from hub.grpc_api.generated.carbonhub.v1 import bureau_pb2, exchange_pb2, partner_pb2
 
 # The roles that can hold a client certificate. HUB is the hub's own server
 # certificate: presented as a client it is someone replaying the hub's key.

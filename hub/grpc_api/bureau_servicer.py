@@ -5,16 +5,16 @@ from __future__ import annotations
 
 import grpc
 
+from carbonhub_contract.generated.carbonhub.v1 import bureau_pb2 as pb
+from carbonhub_contract.generated.carbonhub.v1 import bureau_pb2_grpc as pb_grpc
+from carbonhub_contract.generated.carbonhub.v1 import ledger_pb2 as ledger_pb
+from carbonhub_contract.receipts import ReceiptSigner
 from hub.errors import HubError
 from hub.grpc_api import field_checks, ledger_conversion
-from hub.grpc_api.generated.carbonhub.v1 import bureau_pb2 as pb
-from hub.grpc_api.generated.carbonhub.v1 import bureau_pb2_grpc as pb_grpc
-from hub.grpc_api.generated.carbonhub.v1 import ledger_pb2 as ledger_pb
 from hub.grpc_api.guard import caller
 from hub.grpc_api.status_mapping import abort
 from hub.services.bureau import BureauService, SupervisionOutcome
 from hub.services.reconciliation import ReconciliationService
-from hub.trust.receipts import ReceiptSigner
 
 
 class BureauServicer(pb_grpc.BureauServiceServicer):

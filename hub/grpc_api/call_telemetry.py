@@ -26,7 +26,7 @@ from typing import Any
 import grpc
 from google.rpc import error_details_pb2, status_pb2
 
-from hub.grpc_api.generated.carbonhub.v1 import exchange_pb2, ledger_pb2, partner_pb2
+from carbonhub_contract.generated.carbonhub.v1 import exchange_pb2, ledger_pb2, partner_pb2
 from hub.observability.logs import event_fields
 from hub.observability.metrics import HubMetrics
 

@@ -8,9 +8,9 @@ from __future__ import annotations
 from datetime import date
 from decimal import Decimal, InvalidOperation
 
+from carbonhub_contract.generated.carbonhub.v1 import exchange_pb2 as exchange_pb
 from hub.domain.neutrality import ClaimantKind, NeutralityClaim, tonnes_text
 from hub.errors import InvalidRequest
-from hub.grpc_api.generated.carbonhub.v1 import exchange_pb2 as exchange_pb
 
 _KIND = {
     ClaimantKind.ORGANISATION: exchange_pb.CLAIMANT_KIND_ORGANISATION,

@@ -6,13 +6,20 @@ from collections.abc import Sequence
 from decimal import Decimal
 from typing import Any
 
-from hub.domain.checks import CheckResult, Severity, fire
-from hub.domain.claims import ClaimSubmission, Decision, OriginStatus, Trace, Verdict
+from carbonhub_contract.generated.carbonhub.v1 import partner_pb2 as pb
+from carbonhub_contract.vocabulary.checks import Severity
+from carbonhub_contract.vocabulary.records import (
+    ClaimSubmission,
+    Decision,
+    OriginStatus,
+    PartnerProjectStatus,
+    ProjectSubmission,
+)
+from hub.domain.checks import CheckResult, fire
+from hub.domain.claims import Trace, Verdict
 from hub.domain.issuance import ClaimState, initial_state
 from hub.domain.project_review import ProjectReviewState
-from hub.domain.projects import PartnerProjectStatus, ProjectSubmission
 from hub.grpc_api import field_checks, field_limits
-from hub.grpc_api.generated.carbonhub.v1 import partner_pb2 as pb
 from hub.services.ingestion import ClaimStatus
 from hub.services.projects import ProjectResult
 

@@ -9,16 +9,16 @@ from collections.abc import Iterator
 
 import grpc
 
+from carbonhub_contract.generated.carbonhub.v1 import exchange_pb2 as pb
+from carbonhub_contract.generated.carbonhub.v1 import exchange_pb2_grpc as pb_grpc
+from carbonhub_contract.generated.carbonhub.v1 import ledger_pb2 as ledger_pb
+from carbonhub_contract.receipts import ReceiptSigner
 from hub.domain.reconciliation import EXCHANGE
 from hub.errors import ErrorKind, HubError, InvalidRequest
 from hub.grpc_api import field_checks, ledger_conversion
-from hub.grpc_api.generated.carbonhub.v1 import exchange_pb2 as pb
-from hub.grpc_api.generated.carbonhub.v1 import exchange_pb2_grpc as pb_grpc
-from hub.grpc_api.generated.carbonhub.v1 import ledger_pb2 as ledger_pb
 from hub.grpc_api.status_mapping import abort
 from hub.services.exchange import ExchangeService
 from hub.services.reconciliation import ReconciliationService
-from hub.trust.receipts import ReceiptSigner
 
 log = logging.getLogger(__name__)
 

@@ -16,16 +16,18 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from decimal import Decimal, InvalidOperation
 
-from hub.domain.blocks import Adjustment, AdjustmentStatus, Block, BlockState
-from hub.domain.reconciliation import Holding, ReconciliationStatus, Total, total_subject
+from carbonhub_contract.generated.carbonhub.v1 import exchange_pb2 as exchange_pb
+from carbonhub_contract.generated.carbonhub.v1 import ledger_pb2 as ledger_pb
+from carbonhub_contract.generated.carbonhub.v1 import partner_pb2 as partner_pb
+from carbonhub_contract.vocabulary.holdings import Holding, Total, total_subject
+from carbonhub_contract.vocabulary.records import AdjustmentStatus
+from hub.domain.blocks import Adjustment, Block, BlockState
+from hub.domain.reconciliation import ReconciliationStatus
 from hub.domain.retirements import RetirementPurpose, RetirementRequest
 from hub.domain.serial_blocks import SerialRange, Series
 from hub.errors import InvalidRequest
 from hub.grpc_api import conversion
 from hub.grpc_api.claim_conversion import claim_from_proto, claim_to_proto
-from hub.grpc_api.generated.carbonhub.v1 import exchange_pb2 as exchange_pb
-from hub.grpc_api.generated.carbonhub.v1 import ledger_pb2 as ledger_pb
-from hub.grpc_api.generated.carbonhub.v1 import partner_pb2 as partner_pb
 from hub.services.attestation import AttestationOutcome
 from hub.services.exchange import AckOutcome, RetirementOutcome
 from hub.services.unit_of_work import OutboxEntry, OutboxKind, StoredReconciliation

@@ -7,17 +7,20 @@ from collections.abc import Iterator
 
 import grpc
 
+from carbonhub_contract.generated.carbonhub.v1 import ledger_pb2 as ledger_pb
+from carbonhub_contract.generated.carbonhub.v1 import partner_pb2 as pb
+from carbonhub_contract.generated.carbonhub.v1 import partner_pb2_grpc as pb_grpc
+from carbonhub_contract.receipts import ReceiptSigner, claim_status_statement
+from carbonhub_contract.vocabulary.envelopes import PayloadType
+from carbonhub_contract.vocabulary.records import ClaimSubmission, Decision
 from hub.domain.checks import CheckResult
-from hub.domain.claims import ClaimSubmission, Decision, Verdict
+from hub.domain.claims import Verdict
 from hub.domain.identity import Role
 from hub.domain.issuance import ClaimState
 from hub.domain.reconciliation import EXCHANGE
-from hub.domain.signed_payloads import PayloadType, SignedRecord
+from hub.domain.signed_payloads import SignedRecord
 from hub.errors import HubError, InvalidRequest, NotFound, PermissionDenied, TooLarge
 from hub.grpc_api import conversion, field_checks, ledger_conversion, points_conversion
-from hub.grpc_api.generated.carbonhub.v1 import ledger_pb2 as ledger_pb
-from hub.grpc_api.generated.carbonhub.v1 import partner_pb2 as pb
-from hub.grpc_api.generated.carbonhub.v1 import partner_pb2_grpc as pb_grpc
 from hub.grpc_api.guard import caller, charge_claims
 from hub.grpc_api.signed_payloads import open_payload, require_acts_for
 from hub.grpc_api.status_mapping import abort
@@ -26,7 +29,6 @@ from hub.services.ingestion import ClaimStatus, IngestionService
 from hub.services.points import PointsService
 from hub.services.projects import ProjectRegistrationService, ProjectResult
 from hub.services.reconciliation import ReconciliationService
-from hub.trust.receipts import ReceiptSigner, claim_status_statement
 
 log = logging.getLogger(__name__)
 

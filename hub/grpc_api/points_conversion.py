@@ -6,9 +6,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
+from carbonhub_contract.generated.carbonhub.v1 import partner_pb2 as pb
 from hub.domain.points_statement import PointsStatement
 from hub.errors import InvalidRequest
-from hub.grpc_api.generated.carbonhub.v1 import partner_pb2 as pb
 from hub.grpc_api.ledger_conversion import parse_rfc3339, rfc3339
 from hub.services.points import Redemption
 

@@ -13,13 +13,7 @@ import grpc
 from grpc_health.v1 import health, health_pb2, health_pb2_grpc
 from grpc_reflection.v1alpha import reflection
 
-from hub.domain.identity import DEVELOPMENT_IDENTITY, Identity
-from hub.exchange_client.tls import ClientTlsError, load_client_tls
-from hub.grpc_api.admission import Limits
-from hub.grpc_api.bureau_servicer import BureauServicer
-from hub.grpc_api.call_telemetry import CallTelemetry
-from hub.grpc_api.exchange_servicer import ExchangeServicer
-from hub.grpc_api.generated.carbonhub.v1 import (
+from carbonhub_contract.generated.carbonhub.v1 import (
     bureau_pb2,
     bureau_pb2_grpc,
     exchange_pb2,
@@ -27,6 +21,12 @@ from hub.grpc_api.generated.carbonhub.v1 import (
     partner_pb2,
     partner_pb2_grpc,
 )
+from carbonhub_contract.tls import ClientTlsError, load_client_tls
+from hub.domain.identity import DEVELOPMENT_IDENTITY, Identity
+from hub.grpc_api.admission import Limits
+from hub.grpc_api.bureau_servicer import BureauServicer
+from hub.grpc_api.call_telemetry import CallTelemetry
+from hub.grpc_api.exchange_servicer import ExchangeServicer
 from hub.grpc_api.guard import Guard, server_options
 from hub.grpc_api.partner_servicer import PartnerServicer
 from hub.settings import LOOPBACK_HOSTS, HubSettings

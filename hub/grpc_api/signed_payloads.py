@@ -18,11 +18,12 @@ from typing import TypeVar
 
 from google.protobuf.message import DecodeError, Message
 
+from carbonhub_contract.generated.carbonhub.v1 import ledger_pb2 as ledger_pb
+from carbonhub_contract.vocabulary.envelopes import PayloadType
 from hub.domain.identity import Identity
-from hub.domain.signed_payloads import PayloadType, SignedRecord
+from hub.domain.signed_payloads import SignedRecord
 from hub.errors import InvalidRequest, PermissionDenied
 from hub.grpc_api import field_checks
-from hub.grpc_api.generated.carbonhub.v1 import ledger_pb2 as ledger_pb
 
 M = TypeVar("M", bound=Message)
 

@@ -9,10 +9,9 @@ from google.protobuf import any_pb2
 from google.rpc import error_details_pb2, status_pb2
 from grpc_status import rpc_status
 
+from carbonhub_contract.error_details import ERROR_DOMAIN
 from hub.errors import ErrorKind, HubError, RateLimited
-from hub.services.signed_writes import ENVELOPE_REPLAYED
 
-ERROR_DOMAIN = "carbonhub.v1"
 # A refusal may quote what the client sent, and a client may send 4 MiB. The
 # status travels in trailers, which gRPC caps at 16 KiB (the message twice,
 # once percent-encoded), so quotes are clipped: the code must always arrive.
@@ -71,28 +70,3 @@ def to_status(error: HubError) -> grpc.Status:
 def abort(context: grpc.ServicerContext, error: HubError) -> NoReturn:
     context.abort_with_status(to_status(error))
     raise AssertionError("abort_with_status returned")  # grpc raises; keeps type checkers honest
-
-
-def overtaken_write(call_error: grpc.RpcError) -> bool:
-    """Whether a signed write was refused because the partner's sequence had
-    moved past its number (ENVELOPE_REPLAYED): nothing was recorded, and the
-    writer may catch up and send it again, for clients and tests."""
-    if not isinstance(call_error, grpc.Call):
-        return False
-    if call_error.code() is not grpc.StatusCode.FAILED_PRECONDITION:
-        return False
-    info = error_info(call_error)
-    return info is not None and info.reason == ENVELOPE_REPLAYED
-
-
-def error_info(call_error: grpc.RpcError) -> error_details_pb2.ErrorInfo | None:
-    """The ErrorInfo of a failed call, for clients and tests."""
-    status = rpc_status.from_call(call_error)
-    if status is None:
-        return None
-    for detail in status.details:
-        if detail.Is(error_details_pb2.ErrorInfo.DESCRIPTOR):
-            info = error_details_pb2.ErrorInfo()
-            detail.Unpack(info)
-            return info
-    return None

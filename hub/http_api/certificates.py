@@ -71,9 +71,9 @@ NOT_FOUND: dict[int | str, dict[str, Any]] = {
 
 def certificate_service(hub: Hub) -> CertificateService:
     """Composition: the public read engine, and the hub key of this process."""
+    from carbonhub_contract.signing import Signer, hub_signer
     from hub.storage.certificate_repository import SqlAlchemyCertificateQueries
     from hub.trust.certificate_documents import certificate_document
-    from hub.trust.signing import Signer, hub_signer
 
     pki_dir, create = hub.settings.resolved_pki_dir(), hub.settings.insecure
 

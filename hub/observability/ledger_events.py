@@ -21,8 +21,8 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
+from carbonhub_contract.vocabulary.holdings import Holding, Total
 from hub.domain.blocks import Block, BlockState
-from hub.domain.reconciliation import Holding, Total
 from hub.domain.retirements import RetirementRequest
 from hub.domain.signed_payloads import PartnerKey
 from hub.observability.logs import event_fields

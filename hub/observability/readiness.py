@@ -18,11 +18,11 @@ from alembic.script import ScriptDirectory
 from sqlalchemy import Engine, text
 from sqlalchemy.exc import SQLAlchemyError
 
+from carbonhub_contract.signing import HUB_SIGNING_KEY
 from hub.errors import ErrorKind, HubError, StorageUnavailable
 from hub.settings import HubSettings
 from hub.storage.database import alembic_config
 from hub.trust.pki import PkiLayout
-from hub.trust.signing import HUB_SIGNING_KEY
 
 
 class NotReady(HubError):

@@ -16,6 +16,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from pathlib import Path
 
+from carbonhub_contract.signing import HUB_SIGNING_KEY, PublicKey, Signer, hub_signer
 from hub.domain.audit_chain import CHECKPOINT_PAYLOAD_TYPE
 from hub.domain.tree_head import TREE_HEAD_PAYLOAD_TYPE
 from hub.services.audit import AuditService, CheckpointSigner, CheckpointVerifier
@@ -23,7 +24,6 @@ from hub.services.clock import Clock, system_clock
 from hub.services.transparency import TransparencyLog, TreeHeadSigner, TreeHeadVerifier
 from hub.services.transparency_port import TreeStoreFactory
 from hub.services.unit_of_work import UnitOfWorkFactory
-from hub.trust.signing import HUB_SIGNING_KEY, PublicKey, Signer, hub_signer
 
 __all__ = [
     "audit_service",

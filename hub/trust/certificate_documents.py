@@ -20,8 +20,8 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
+from carbonhub_contract.signing import PublicKey, Signer
 from hub.domain.neutrality import Certificate, certificate_statement, content_problems
-from hub.trust.signing import PublicKey, Signer
 
 CERTIFICATE_PAYLOAD_TYPE = "application/vnd.carbonhub.certificate+json"
 FORMAT = "carbonhub.certificate.v1"

@@ -38,9 +38,9 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
+from carbonhub_contract.key_files import PRIVATE_FILE_MODE, write_atomic, write_ed25519_keypair
 from hub.domain.identity import Role
 from hub.errors import InvalidRequest, NotFound
-from hub.trust.key_files import PRIVATE_FILE_MODE, write_atomic, write_ed25519_keypair
 
 ORGANISATION = "Carbon Inclusion Federation Hub"
 CA_COMMON_NAME = f"{ORGANISATION} CA"

@@ -16,10 +16,10 @@ from typing import Any
 
 import pytest
 
-from hub.bench.baseline import run_baseline
-from hub.bench.claims import PARTNER, ClaimStream
-from hub.bench.ingest import plan_envelopes
-from hub.bench.tally import Tally
+from carbonhub_tools.bench.baseline import run_baseline
+from carbonhub_tools.bench.claims import PARTNER, ClaimStream
+from carbonhub_tools.bench.ingest import plan_envelopes
+from carbonhub_tools.bench.tally import Tally
 from hub.services.clock import system_clock
 from hub.services.ingestion import IngestionService
 from hub.services.projects import ProjectRegistrationService

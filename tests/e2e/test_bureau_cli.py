@@ -131,8 +131,8 @@ def test_projects_under_bureau_review_are_reviewed_approved_rejected_and_resumed
 ) -> None:
     """A CN-GD variant whose agreement leaves project review to the bureau: what a
     paired-assistance region's projects go through."""
+    from carbonhub_contract.vocabulary.records import Decision
     from hub.bootstrap import build_hub
-    from hub.domain.claims import Decision
     from hub.domain.project_review import ProjectReviewState
     from hub.settings import HubSettings
     from tests.review_standards import bureau_reviewed_standards

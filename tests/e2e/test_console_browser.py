@@ -34,8 +34,8 @@ from playwright.sync_api import Browser, BrowserContext, Page, expect
 
 from adapters.hub_client import submit_delivery
 from adapters.registry import adapter_for
-from hub.demo import sample_deliveries
-from hub.demo_trust import EXCHANGE_NAME
+from carbonhub_tools.demo.run import sample_deliveries
+from carbonhub_tools.demo.trust import EXCHANGE_NAME
 from hub.exchange_client.client import ExchangeClient
 from hub.serve_process import HubProcess
 from tests.e2e.browser_fixtures import (

@@ -11,10 +11,10 @@ from pathlib import Path
 
 import pytest
 
-from hub.drills.crash import CrashOptions, run_crash
-from hub.drills.outage import OutageOptions, run_outage
-from hub.drills.race import RaceOptions, run_race
-from hub.drills.report import DrillReport
+from carbonhub_tools.drills.crash import CrashOptions, run_crash
+from carbonhub_tools.drills.outage import OutageOptions, run_outage
+from carbonhub_tools.drills.race import RaceOptions, run_race
+from carbonhub_tools.drills.report import DrillReport
 from tests.integration.conftest import _require_postgres, postgres_url
 
 pytestmark = pytest.mark.slow

@@ -20,8 +20,11 @@ import pytest
 
 from adapters.hub_client import attest_adjustment, submit_delivery
 from adapters.registry import adapter_for
+from carbonhub_contract.generated.carbonhub.v1 import exchange_pb2 as ex
+from carbonhub_contract.generated.carbonhub.v1 import exchange_pb2_grpc as ex_grpc
+from carbonhub_contract.generated.carbonhub.v1 import ledger_pb2 as ledger
+from carbonhub_contract.vocabulary.records import AdjustmentStatus
 from hub.bootstrap import Hub, build_hub
-from hub.domain.blocks import AdjustmentStatus
 from hub.exchange_client import ExchangeClient
 from hub.exchange_client.client import Backoff
 from hub.exchange_client.state import (
@@ -31,9 +34,6 @@ from hub.exchange_client.state import (
     load_state,
     save_state,
 )
-from hub.grpc_api.generated.carbonhub.v1 import exchange_pb2 as ex
-from hub.grpc_api.generated.carbonhub.v1 import exchange_pb2_grpc as ex_grpc
-from hub.grpc_api.generated.carbonhub.v1 import ledger_pb2 as ledger
 from hub.grpc_api.server import RunningServer
 from hub.settings import HubSettings
 from tests.trusted_clients import TrustedClients

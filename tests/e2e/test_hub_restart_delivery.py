@@ -21,8 +21,8 @@ import pytest
 
 from adapters.hub_client import submit_delivery
 from adapters.registry import adapter_for
-from hub.demo import sample_deliveries
-from hub.demo_trust import EXCHANGE_NAME
+from carbonhub_tools.demo.run import sample_deliveries
+from carbonhub_tools.demo.trust import EXCHANGE_NAME
 from hub.exchange_client.client import ExchangeClient
 from tests.integration.hub_processes import prepare_trust, start_hub, stop_hub
 

@@ -20,13 +20,13 @@ from typing import Any
 import pytest
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 
+from carbonhub_contract.key_files import write_ed25519_keypair
+from carbonhub_contract.signing import PublicKey
 from hub.bootstrap import build_hub
 from hub.domain.identity import Role
 from hub.serve_process import HubProcess, free_port
 from hub.settings import HubSettings
-from hub.trust.key_files import write_ed25519_keypair
 from hub.trust.pki import init_authority
-from hub.trust.signing import PublicKey
 from hub.trust.tls import secure_channel
 
 ROOT = Path(__file__).resolve().parents[2]

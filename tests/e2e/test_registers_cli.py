@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from hub.domain.claims import Decision
+from carbonhub_contract.vocabulary.records import Decision
 from hub.services.projects import ProjectRegistrationService
 from hub.standard import default_standards_dir, load_standard
 from hub.storage.database import create_engine_for, migrate, sqlite_url_for

@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 from sqlalchemy import make_url
 
-from hub.drills.tcp_proxy import TcpProxy
+from carbonhub_tools.drills.tcp_proxy import TcpProxy
 from tests.e2e.browser_fixtures import free_loopback_port
 from tests.e2e.test_serve_cli import _environment, _stop_with_sigterm, running_hub
 from tests.integration.conftest import postgres_schema_url  # noqa: F401  (fixture)

@@ -16,17 +16,17 @@ from pathlib import Path
 import grpc
 
 from adapters.partner_signing import PartnerSigner
+from carbonhub_contract.error_details import overtaken_write
+from carbonhub_contract.generated.carbonhub.v1 import ledger_pb2 as ledger_pb
+from carbonhub_contract.generated.carbonhub.v1 import partner_pb2 as pb
+from carbonhub_contract.generated.carbonhub.v1 import partner_pb2_grpc as pb_grpc
+from carbonhub_contract.signing import Signer
+from carbonhub_contract.vocabulary.envelopes import PayloadType
+from carbonhub_tools.demo.trust import DemoTrust
+from carbonhub_tools.demo.trust import prepare_trust as prepare_demo_trust
 from hub.bootstrap import build_hub
-from hub.demo_trust import DemoTrust
-from hub.demo_trust import prepare_trust as prepare_demo_trust
-from hub.domain.signed_payloads import PayloadType
-from hub.grpc_api.generated.carbonhub.v1 import ledger_pb2 as ledger_pb
-from hub.grpc_api.generated.carbonhub.v1 import partner_pb2 as pb
-from hub.grpc_api.generated.carbonhub.v1 import partner_pb2_grpc as pb_grpc
-from hub.grpc_api.status_mapping import overtaken_write
 from hub.serve_process import HubProcess
 from hub.settings import HubSettings
-from hub.trust.signing import Signer
 
 # Each refusal of a sender means another sender's write was committed in
 # between, so replays are bounded by the writes of the test; this is a

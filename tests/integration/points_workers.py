@@ -7,7 +7,7 @@ from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-from hub.domain.claims import ClaimSubmission
+from carbonhub_contract.vocabulary.records import ClaimSubmission
 from hub.errors import FailedPrecondition
 from hub.services.ingestion import IngestionService
 from hub.services.points import PointsService

@@ -1,4 +1,4 @@
-"""scripts/check_points.py's comparison (hub.bench.points_check) on SQLite and
+"""scripts/check_points.py's comparison (carbonhub_tools.bench.points_check) on SQLite and
 PostgreSQL: a ledger the hub wrote is exact, capped awards included; an award,
 a daily total or a balance changed by one point is named."""
 
@@ -8,7 +8,7 @@ from pathlib import Path
 
 from sqlalchemy import text
 
-from hub.bench.points_check import check_points
+from carbonhub_tools.bench.points_check import check_points
 from hub.bootstrap import build_hub
 from hub.settings import HubSettings
 from hub.standard import default_standards_dir

@@ -22,9 +22,9 @@ from pathlib import Path
 import pytest
 from sqlalchemy import create_engine, text
 
-from hub.demo_trust import DemoTrust
-from hub.grpc_api.generated.carbonhub.v1 import partner_pb2 as pb
-from hub.trust.signing import Signer
+from carbonhub_contract.generated.carbonhub.v1 import partner_pb2 as pb
+from carbonhub_contract.signing import Signer
+from carbonhub_tools.demo.trust import DemoTrust
 from tests.integration.hub_processes import PartnerSender, prepare_trust, start_hub, stop_hub
 
 PAIRS = 300

@@ -1,8 +1,8 @@
 """The import rules of docs/architecture.md, read from every module's syntax tree.
 
 A lazy import inside a function counts like one at the top: the rules are about
-what a package needs, not about when it loads it. Today's exceptions are named
-here, each with the issue that removes it; the lists may shrink, never grow.
+what a package needs, not about when it loads it. Named exceptions may shrink,
+never grow.
 """
 
 from __future__ import annotations
@@ -16,15 +16,10 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
 
-CONTRACT = "hub.grpc_api.generated"
-TOOLS: tuple[str, ...] = (
-    "hub.bench",
-    "hub.drills",
-    "hub.demo",
-    "hub.demo_commuters",
-    "hub.demo_ledger",
-    "hub.demo_trust",
-)
+CONTRACT = "carbonhub_contract"
+# The contract's pure part: what the hub's domain and the partner kit both build on.
+VOCABULARY = "carbonhub_contract.vocabulary"
+TOOLS = ("carbonhub_tools",)
 PARTNER_KIT = ("adapters",)
 TRANSPORTS = ("hub.grpc_api", "hub.http_api")
 SERVER = (
@@ -40,35 +35,34 @@ SERVER = (
     "hub.exchange_client",
 )
 
-# The domain's named exceptions (issue 15: the standard reaches the domain as
-# plain domain types; the error tree stays shared).
-DOMAIN_MAY_IMPORT = ("hub.domain", "hub.errors", "hub.standard")
+# The domain's named exceptions: the error tree, and the standard (its
+# validated models reach the domain as plain domain types).
+DOMAIN_MAY_IMPORT = ("hub.domain", "hub.errors", "hub.standard", VOCABULARY)
 
-# What the partner kit still takes from the hub beside the contract. Issue 15
-# moves each into the contract or the kit; a new entry here is a regression.
-PARTNER_KIT_EXCEPTIONS = frozenset(
-    {
-        "hub.cli_errors",
-        "hub.domain",
-        "hub.errors",
-        "hub.exchange_client",
-        "hub.grpc_api",
-        "hub.grpc_core_logs",
-        "hub.rfc3339_option",
-        "hub.standard",
-        "hub.trust",
-    }
-)
+# Where a top-level package's sources are when not at the root: the contract's
+# sit in proto/, its distribution's folder.
+SOURCES = {"carbonhub_contract": ROOT / "proto" / "carbonhub_contract"}
+
+# What the partner kit may import beside the standard library, itself and the
+# contract: the distributions adapters/pyproject.toml depends on (and theirs).
+PARTNER_KIT_THIRD_PARTY = frozenset({"grpc", "google", "cryptography", "typer", "rich"})
 
 
 def _module_name(path: Path) -> str:
-    parts = path.relative_to(ROOT).with_suffix("").parts
+    for top, folder in SOURCES.items():
+        if path.is_relative_to(folder):
+            parts: tuple[str, ...] = (top, *path.relative_to(folder).with_suffix("").parts)
+            break
+    else:
+        parts = path.relative_to(ROOT).with_suffix("").parts
     return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
 
 
 def _modules(*packages: str) -> Iterator[tuple[str, Path]]:
     for package in packages:
-        base = ROOT.joinpath(*package.split("."))
+        top, _, rest = package.partition(".")
+        folder = SOURCES.get(top, ROOT / top)
+        base = folder.joinpath(*rest.split(".")) if rest else folder
         paths = sorted(base.rglob("*.py")) if base.is_dir() else [base.with_suffix(".py")]
         for path in paths:
             if "generated" not in path.parts and path.exists():
@@ -130,24 +124,42 @@ def test_no_server_package_imports_the_partner_kit_or_a_tool(package: str) -> No
 
 
 def test_the_exchange_client_imports_only_the_contract_from_the_hub() -> None:
+    hub_inside = ("hub.domain", "hub.services", "hub.storage", *TRANSPORTS, "hub.trust")
+    forbidden = (*hub_inside, "hub.standard", "hub.errors", *PARTNER_KIT, *TOOLS)
+    assert _offenders(("hub.exchange_client",), forbidden) == []
+
+
+def test_nothing_in_the_hub_imports_the_partner_kit_or_a_tool() -> None:
+    # carbon-hub finds the tools' commands through entry points (hub/cli.py).
+    assert _offenders(("hub",), (*PARTNER_KIT, *TOOLS)) == []
+
+
+def test_the_contract_imports_nothing_of_the_hub_the_kit_or_the_tools() -> None:
+    assert _offenders((CONTRACT,), ("hub", *PARTNER_KIT, *TOOLS)) == []
+
+
+def test_the_vocabulary_is_the_standard_library_alone() -> None:
+    stdlib = sys.stdlib_module_names
     offenders = sorted(
         f"{module} imports {name}"
-        for module, path in _modules("hub.exchange_client")
+        for module, path in _modules(VOCABULARY)
         for name in _imports(path)
-        if _within(name, ("hub",)) and not _within(name, (CONTRACT, "hub.exchange_client"))
+        if name.split(".")[0] not in stdlib and not _within(name, (VOCABULARY,))
     )
     assert offenders == []
 
 
-def test_the_partner_kit_takes_nothing_new_from_the_hub() -> None:
-    taken = {
-        name
-        for _, path in _modules(*PARTNER_KIT)
+def test_the_partner_kit_depends_on_the_contract_only() -> None:
+    stdlib = sys.stdlib_module_names
+    offenders = sorted(
+        f"{module} imports {name}"
+        for module, path in _modules(*PARTNER_KIT)
         for name in _imports(path)
-        if _within(name, ("hub",)) and not _within(name, (CONTRACT,))
-    }
-    new = sorted(name for name in taken if not _within(name, PARTNER_KIT_EXCEPTIONS))
-    assert new == [], "the partner kit must depend on the contract only (docs/architecture.md)"
+        if not _within(name, (CONTRACT, *PARTNER_KIT))
+        and name.split(".")[0] not in stdlib
+        and name.split(".")[0] not in PARTNER_KIT_THIRD_PARTY
+    )
+    assert offenders == [], "the partner kit must depend on the contract only"
 
 
 def test_the_rules_read_real_imports() -> None:

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from carbonhub_contract.key_files import write_ed25519_keypair
 from hub.domain.identity import Role
 from hub.sandbox import (
     SANDBOX_PARTNER,
@@ -18,7 +19,6 @@ from hub.sandbox import (
 )
 from hub.settings import HubSettings
 from hub.standard import default_standards_dir, load_standard
-from hub.trust.key_files import write_ed25519_keypair
 
 
 def test_the_sandbox_keeps_its_ledger_pki_and_standard_apart(tmp_path: Path) -> None:

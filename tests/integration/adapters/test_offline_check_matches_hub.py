@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 
 from adapters.delivery_report import DeliveryReport
-from adapters.offline_check import check_delivery, load_partner_standard
 from adapters.registry import adapter_for
+from carbonhub_tools.offline_check import check_delivery, load_partner_standard
 from hub.bootstrap import build_hub
 from hub.settings import HubSettings
 

@@ -13,10 +13,10 @@ from pathlib import Path
 
 import grpc
 
+from carbonhub_contract.generated.carbonhub.v1 import exchange_pb2_grpc as exchange_grpc
+from carbonhub_contract.generated.carbonhub.v1 import partner_pb2 as pb
 from hub.bootstrap import Hub, build_hub
 from hub.domain.credit_codes import check_character
-from hub.grpc_api.generated.carbonhub.v1 import exchange_pb2_grpc as exchange_grpc
-from hub.grpc_api.generated.carbonhub.v1 import partner_pb2 as pb
 from hub.grpc_api.server import RunningServer
 from hub.settings import HubSettings
 from tests.trusted_clients import PartnerStub, TrustedClients

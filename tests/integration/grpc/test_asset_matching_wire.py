@@ -12,9 +12,9 @@ from pathlib import Path
 
 import pytest
 
+from carbonhub_contract.generated.carbonhub.v1 import partner_pb2 as pb
 from hub.bootstrap import Hub, build_hub
 from hub.domain.credit_codes import check_character
-from hub.grpc_api.generated.carbonhub.v1 import partner_pb2 as pb
 from hub.settings import HubSettings
 from tests.trusted_clients import PartnerStub, TrustedClients
 

@@ -13,8 +13,7 @@ import grpc
 import pytest
 from grpc_health.v1 import health, health_pb2_grpc
 
-from hub.domain.identity import Role
-from hub.exchange_client.tls import (
+from carbonhub_contract.tls import (
     ClientTlsError,
     ClientTlsFiles,
     HubUnreachable,
@@ -22,6 +21,7 @@ from hub.exchange_client.tls import (
     load_client_tls,
     wait_ready,
 )
+from hub.domain.identity import Role
 from hub.serve_process import free_port
 from hub.trust.pki import Authority, IssuedCertificate, init_authority
 from hub.trust.tls import server_credentials

@@ -15,12 +15,12 @@ import pytest
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 from grpc_reflection.v1alpha import reflection_pb2, reflection_pb2_grpc
 
-from hub.domain.reconciliation import Holding, totals_of
+from carbonhub_contract.error_details import error_info
+from carbonhub_contract.generated.carbonhub.v1 import exchange_pb2 as pb
+from carbonhub_contract.generated.carbonhub.v1 import ledger_pb2 as ledger_pb
+from carbonhub_contract.vocabulary.holdings import Holding, totals_of
 from hub.domain.serial_blocks import parse_serial
 from hub.grpc_api import ledger_conversion
-from hub.grpc_api.generated.carbonhub.v1 import exchange_pb2 as pb
-from hub.grpc_api.generated.carbonhub.v1 import ledger_pb2 as ledger_pb
-from hub.grpc_api.status_mapping import error_info
 from tests.integration.grpc.ledger_helpers import (
     Running,
     issue_pv_block,

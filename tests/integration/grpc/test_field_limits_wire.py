@@ -20,14 +20,14 @@ import grpc
 import pytest
 from google.protobuf.message import DecodeError, Message
 
-from hub.domain.signed_payloads import PayloadType
+from carbonhub_contract.error_details import error_info
+from carbonhub_contract.generated.carbonhub.v1 import bureau_pb2 as bureau_pb
+from carbonhub_contract.generated.carbonhub.v1 import exchange_pb2 as exchange_pb
+from carbonhub_contract.generated.carbonhub.v1 import ledger_pb2 as ledger_pb
+from carbonhub_contract.generated.carbonhub.v1 import partner_pb2 as pb
+from carbonhub_contract.signing import Signer
+from carbonhub_contract.vocabulary.envelopes import PayloadType
 from hub.grpc_api.field_limits import MAX_SEQUENCE
-from hub.grpc_api.generated.carbonhub.v1 import bureau_pb2 as bureau_pb
-from hub.grpc_api.generated.carbonhub.v1 import exchange_pb2 as exchange_pb
-from hub.grpc_api.generated.carbonhub.v1 import ledger_pb2 as ledger_pb
-from hub.grpc_api.generated.carbonhub.v1 import partner_pb2 as pb
-from hub.grpc_api.status_mapping import error_info
-from hub.trust.signing import Signer
 from tests.integration.grpc.ledger_helpers import (
     PROJECT_ID,
     Running,

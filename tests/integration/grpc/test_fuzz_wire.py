@@ -31,15 +31,15 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import make_url, text
 
-from hub.domain.signed_payloads import PayloadType
+from carbonhub_contract.error_details import error_info
+from carbonhub_contract.generated.carbonhub.v1 import exchange_pb2 as exchange_pb
+from carbonhub_contract.generated.carbonhub.v1 import exchange_pb2_grpc as exchange_grpc
+from carbonhub_contract.generated.carbonhub.v1 import ledger_pb2 as ledger_pb
+from carbonhub_contract.generated.carbonhub.v1 import partner_pb2 as pb
+from carbonhub_contract.generated.carbonhub.v1 import partner_pb2_grpc as partner_grpc
+from carbonhub_contract.signing import Signer
+from carbonhub_contract.vocabulary.envelopes import PayloadType
 from hub.grpc_api.field_limits import ID
-from hub.grpc_api.generated.carbonhub.v1 import exchange_pb2 as exchange_pb
-from hub.grpc_api.generated.carbonhub.v1 import exchange_pb2_grpc as exchange_grpc
-from hub.grpc_api.generated.carbonhub.v1 import ledger_pb2 as ledger_pb
-from hub.grpc_api.generated.carbonhub.v1 import partner_pb2 as pb
-from hub.grpc_api.generated.carbonhub.v1 import partner_pb2_grpc as partner_grpc
-from hub.grpc_api.status_mapping import error_info
-from hub.trust.signing import Signer
 from tests.integration.conftest import BACKENDS, _admin_engine, _require_postgres, postgres_url
 from tests.integration.grpc.ledger_helpers import (
     CREDIT_CODE,

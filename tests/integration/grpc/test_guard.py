@@ -19,11 +19,12 @@ from grpc_health.v1 import health, health_pb2, health_pb2_grpc
 from grpc_reflection.v1alpha import reflection, reflection_pb2, reflection_pb2_grpc
 from grpc_status import rpc_status
 
+from carbonhub_contract.error_details import error_info
 from hub.domain.identity import Identity, Role
 from hub.errors import HubError, NotFound, Unauthenticated
 from hub.grpc_api.admission import Limits, RateLimiter, StreamSlots
 from hub.grpc_api.guard import Guard, caller, charge_claims
-from hub.grpc_api.status_mapping import abort, error_info
+from hub.grpc_api.status_mapping import abort
 
 SERVICE = "test.v1.Guarded"
 CALLERS = frozenset({Role.PARTNER, Role.EXCHANGE})

@@ -20,9 +20,9 @@ from typing import Any
 import grpc
 import pytest
 
-from hub.grpc_api.generated.carbonhub.v1 import exchange_pb2 as ex
-from hub.grpc_api.generated.carbonhub.v1 import partner_pb2 as pb
-from hub.grpc_api.status_mapping import error_info
+from carbonhub_contract.error_details import error_info
+from carbonhub_contract.generated.carbonhub.v1 import exchange_pb2 as ex
+from carbonhub_contract.generated.carbonhub.v1 import partner_pb2 as pb
 from tests.integration.grpc.ledger_helpers import (
     Running,
     pv_claim,

@@ -11,12 +11,12 @@ from pathlib import Path
 import grpc
 import pytest
 
+from carbonhub_contract.error_details import error_info
+from carbonhub_contract.generated.carbonhub.v1 import exchange_pb2 as exchange_pb
+from carbonhub_contract.generated.carbonhub.v1 import ledger_pb2 as ledger_pb
+from carbonhub_contract.generated.carbonhub.v1 import partner_pb2 as pb
 from hub.bootstrap import build_hub
 from hub.domain.blocks import BlockState
-from hub.grpc_api.generated.carbonhub.v1 import exchange_pb2 as exchange_pb
-from hub.grpc_api.generated.carbonhub.v1 import ledger_pb2 as ledger_pb
-from hub.grpc_api.generated.carbonhub.v1 import partner_pb2 as pb
-from hub.grpc_api.status_mapping import error_info
 from hub.services.attestation import AttestationService
 from hub.services.unit_of_work import BlockFilter
 from hub.settings import HubSettings

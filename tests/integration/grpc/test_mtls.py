@@ -18,9 +18,10 @@ import grpc
 import pytest
 from grpc_health.v1 import health, health_pb2, health_pb2_grpc
 
+from carbonhub_contract.error_details import error_info
 from hub.domain.identity import Role
 from hub.errors import HubError
-from hub.grpc_api.status_mapping import abort, error_info
+from hub.grpc_api.status_mapping import abort
 from hub.trust.pki import Authority, IssuedCertificate, init_authority
 from hub.trust.tls import CertificateIdentifier, secure_channel, server_credentials
 

@@ -29,8 +29,8 @@ from adapters.hub_client import (
 from adapters.partner_signing import PartnerSigner
 from adapters.reconciliation import registry_holdings
 from adapters.registry import adapter_for
+from carbonhub_contract.vocabulary.records import AdjustmentStatus
 from hub.bootstrap import Hub, build_hub
-from hub.domain.blocks import AdjustmentStatus
 from hub.grpc_api.server import RunningServer
 from hub.settings import HubSettings
 from tests.trusted_clients import TrustedClients

@@ -10,13 +10,17 @@ from typing import Any
 import grpc
 import pytest
 
-from hub.domain.claims import OriginStatus
-from hub.domain.reconciliation import partner_holding, source_cancelled_entry, totals_of
+from carbonhub_contract.error_details import error_info
+from carbonhub_contract.generated.carbonhub.v1 import exchange_pb2 as exchange_pb
+from carbonhub_contract.generated.carbonhub.v1 import ledger_pb2 as ledger_pb
+from carbonhub_contract.generated.carbonhub.v1 import partner_pb2 as pb
+from carbonhub_contract.vocabulary.holdings import (
+    partner_holding,
+    source_cancelled_entry,
+    totals_of,
+)
+from carbonhub_contract.vocabulary.records import OriginStatus
 from hub.grpc_api import conversion, ledger_conversion
-from hub.grpc_api.generated.carbonhub.v1 import exchange_pb2 as exchange_pb
-from hub.grpc_api.generated.carbonhub.v1 import ledger_pb2 as ledger_pb
-from hub.grpc_api.generated.carbonhub.v1 import partner_pb2 as pb
-from hub.grpc_api.status_mapping import error_info
 from tests.integration.grpc.ledger_helpers import (
     HK_ADJUSTMENT,
     Running,

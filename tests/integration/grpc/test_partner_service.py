@@ -12,10 +12,10 @@ import pytest
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 from grpc_reflection.v1alpha import reflection_pb2, reflection_pb2_grpc
 
+from carbonhub_contract.error_details import error_info
+from carbonhub_contract.generated.carbonhub.v1 import partner_pb2 as pb
 from hub.bootstrap import Hub, build_hub
 from hub.domain.credit_codes import check_character
-from hub.grpc_api.generated.carbonhub.v1 import partner_pb2 as pb
-from hub.grpc_api.status_mapping import error_info
 from hub.settings import HubSettings
 from tests.trusted_clients import PartnerStub, TrustedClients
 

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from hub.grpc_api.generated.carbonhub.v1 import partner_pb2 as pb
+from carbonhub_contract.generated.carbonhub.v1 import partner_pb2 as pb
 from tests.integration.grpc.ledger_helpers import Running, running_hub, submit
 
 PERSON = hashlib.sha256(b"one traveller").hexdigest()

@@ -8,7 +8,7 @@ import hashlib
 from decimal import Decimal
 from pathlib import Path
 
-from hub.grpc_api.generated.carbonhub.v1 import partner_pb2 as pb
+from carbonhub_contract.generated.carbonhub.v1 import partner_pb2 as pb
 
 from .ledger_helpers import running_hub, submit
 

@@ -11,8 +11,8 @@ from pathlib import Path
 from adapters.hub_client import submit_delivery, submit_reconciliation
 from adapters.reconciliation import registry_holdings
 from adapters.registry import adapter_for
+from carbonhub_contract.vocabulary.holdings import totals_of
 from hub.bootstrap import build_hub
-from hub.domain.reconciliation import totals_of
 from hub.settings import HubSettings
 from tests.trusted_clients import TrustedClients
 

@@ -13,7 +13,7 @@ import pytest
 from typer.testing import CliRunner
 
 from adapters.cli import app
-from hub.grpc_api.generated.carbonhub.v1 import partner_pb2 as pb
+from carbonhub_contract.generated.carbonhub.v1 import partner_pb2 as pb
 from tests.integration.grpc.ledger_helpers import Running, running_hub, submit
 from tests.integration.grpc.test_person_travel_wire import PERSON, gd_trip
 from tests.integration.grpc.test_points_wire import NOBODY

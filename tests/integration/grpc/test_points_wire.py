@@ -15,10 +15,10 @@ import grpc
 import pytest
 from sqlalchemy import text
 
-from hub.domain.signed_payloads import PayloadType
-from hub.grpc_api.generated.carbonhub.v1 import partner_pb2 as pb
-from hub.grpc_api.generated.carbonhub.v1 import partner_pb2_grpc as partner_grpc
-from hub.grpc_api.status_mapping import error_info
+from carbonhub_contract.error_details import error_info
+from carbonhub_contract.generated.carbonhub.v1 import partner_pb2 as pb
+from carbonhub_contract.generated.carbonhub.v1 import partner_pb2_grpc as partner_grpc
+from carbonhub_contract.vocabulary.envelopes import PayloadType
 from tests.integration.grpc.ledger_helpers import NOW, Running, running_hub, submit
 from tests.integration.grpc.test_person_travel_wire import PERSON, gd_trip, hk_mtr
 

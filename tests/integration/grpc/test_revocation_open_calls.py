@@ -28,15 +28,15 @@ import pytest
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 
 from adapters.partner_signing import PartnerSigner
+from carbonhub_contract.error_details import error_info
+from carbonhub_contract.generated.carbonhub.v1 import exchange_pb2 as ex
+from carbonhub_contract.generated.carbonhub.v1 import ledger_pb2 as ledger_pb
+from carbonhub_contract.generated.carbonhub.v1 import partner_pb2 as pb
+from carbonhub_contract.generated.carbonhub.v1 import partner_pb2_grpc as pb_grpc
+from carbonhub_contract.signing import Signer
+from carbonhub_contract.vocabulary.envelopes import PayloadType
 from hub.domain.identity import Role
-from hub.domain.signed_payloads import PayloadType
-from hub.grpc_api.generated.carbonhub.v1 import exchange_pb2 as ex
-from hub.grpc_api.generated.carbonhub.v1 import ledger_pb2 as ledger_pb
-from hub.grpc_api.generated.carbonhub.v1 import partner_pb2 as pb
-from hub.grpc_api.generated.carbonhub.v1 import partner_pb2_grpc as pb_grpc
-from hub.grpc_api.status_mapping import error_info
 from hub.trust.pki import load_authority
-from hub.trust.signing import Signer
 from hub.trust.tls import secure_channel
 from tests.integration.grpc.ledger_helpers import (
     Running,

@@ -11,9 +11,9 @@ from pathlib import Path
 import grpc
 import pytest
 
+from carbonhub_contract.error_details import error_info
+from carbonhub_contract.generated.carbonhub.v1 import partner_pb2 as pb
 from hub.bootstrap import build_hub
-from hub.grpc_api.generated.carbonhub.v1 import partner_pb2 as pb
-from hub.grpc_api.status_mapping import error_info
 from hub.services.attestation import AttestationService
 from hub.settings import HubSettings
 from tests.integration.grpc.ledger_helpers import (

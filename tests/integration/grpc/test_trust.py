@@ -17,18 +17,19 @@ import grpc
 import pytest
 
 from adapters.partner_signing import PartnerSigner
+from carbonhub_contract.error_details import error_info
+from carbonhub_contract.generated.carbonhub.v1 import bureau_pb2 as bureau_pb
+from carbonhub_contract.generated.carbonhub.v1 import exchange_pb2 as ex
+from carbonhub_contract.generated.carbonhub.v1 import ledger_pb2 as ledger_pb
+from carbonhub_contract.generated.carbonhub.v1 import partner_pb2 as pb
+from carbonhub_contract.generated.carbonhub.v1 import partner_pb2_grpc as pb_grpc
+from carbonhub_contract.key_files import write_ed25519_keypair
+from carbonhub_contract.receipts import verify_block, verify_claim_status, verify_verdict_batch
+from carbonhub_contract.signing import Signer, verify_ed25519
+from carbonhub_contract.vocabulary.envelopes import PayloadType, pae
 from hub.domain.identity import Role
-from hub.domain.signed_payloads import PayloadType, SignedRecord, pae
-from hub.grpc_api.generated.carbonhub.v1 import bureau_pb2 as bureau_pb
-from hub.grpc_api.generated.carbonhub.v1 import exchange_pb2 as ex
-from hub.grpc_api.generated.carbonhub.v1 import ledger_pb2 as ledger_pb
-from hub.grpc_api.generated.carbonhub.v1 import partner_pb2 as pb
-from hub.grpc_api.generated.carbonhub.v1 import partner_pb2_grpc as pb_grpc
-from hub.grpc_api.status_mapping import error_info
-from hub.trust.key_files import write_ed25519_keypair
+from hub.domain.signed_payloads import SignedRecord
 from hub.trust.pki import init_authority, load_authority
-from hub.trust.receipts import verify_block, verify_claim_status, verify_verdict_batch
-from hub.trust.signing import Signer, verify_ed25519
 from hub.trust.tls import secure_channel
 from tests.integration.grpc.ledger_helpers import (
     NOW,
@@ -164,7 +165,7 @@ def test_only_the_exchange_reads_blocks_and_reports_retirements(hub: Running) ->
     register_gd_project(hub.partner)
     block_id = issue_pv_block(hub, "R-1", 1, 12)
     gd_channel = hub.clients.channel("CN-GD")
-    from hub.grpc_api.generated.carbonhub.v1 import exchange_pb2_grpc as ex_grpc
+    from carbonhub_contract.generated.carbonhub.v1 import exchange_pb2_grpc as ex_grpc
 
     as_partner = ex_grpc.ExchangeServiceStub(gd_channel)
     for call in (
@@ -203,7 +204,7 @@ def test_the_bureau_cancels_a_block_audited_with_the_officer_of_its_certificate(
 ) -> None:
     register_gd_project(hub.partner)
     block_id = issue_pv_block(hub, "R-1", 1, 12)
-    from hub.grpc_api.generated.carbonhub.v1 import bureau_pb2_grpc as bureau_grpc
+    from carbonhub_contract.generated.carbonhub.v1 import bureau_pb2_grpc as bureau_grpc
 
     as_partner = bureau_grpc.BureauServiceStub(hub.clients.channel("CN-GD"))
     with pytest.raises(grpc.RpcError) as refused:

@@ -12,8 +12,8 @@ import pytest
 from fastapi.testclient import TestClient
 from pydantic import SecretStr
 
+from carbonhub_contract.vocabulary.records import Decision
 from hub.bootstrap import Hub, build_hub
-from hub.domain.claims import Decision
 from hub.domain.retirements import RetirementPurpose, RetirementRequest
 from hub.http_api.app import create_app
 from hub.settings import HubSettings

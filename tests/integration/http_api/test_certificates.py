@@ -15,9 +15,9 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
+from carbonhub_contract.vocabulary.records import Decision
 from hub.cli import app as cli
 from hub.domain.blocks import Block
-from hub.domain.claims import Decision
 from hub.domain.neutrality import ClaimantKind, NeutralityClaim
 from hub.domain.retirements import RetirementPurpose, RetirementRequest
 from hub.errors import HubError

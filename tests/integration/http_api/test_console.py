@@ -9,7 +9,7 @@ import re
 from fastapi.testclient import TestClient
 from sqlalchemy import text
 
-from hub.domain.claims import Decision
+from carbonhub_contract.vocabulary.records import Decision
 from tests.unit.services.builders import PARTNER, PROJECT_ID, pv, pv_project
 
 from .conftest import (

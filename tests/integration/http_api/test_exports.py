@@ -17,12 +17,12 @@ from typing import Any
 import pytest
 from sqlalchemy import text
 
+from carbonhub_contract.receipts import receipt_from_json, verify_receipt
+from carbonhub_contract.signing import HUB_SIGNING_PUBLIC_KEY, PublicKey
 from hub.interchange.cadt_files import read_export, write_export
 from hub.interchange.cadt_read_back import UnitBlock, origin_serials_of, unit_blocks
 from hub.services.disclosure import DisclosureFilter
 from hub.services.exports import SIGNED_REPORT_TYPE
-from hub.trust.receipts import receipt_from_json, verify_receipt
-from hub.trust.signing import HUB_SIGNING_PUBLIC_KEY, PublicKey
 from tests.unit.services.builders import PARTNER
 
 from .conftest import LiveLedger, populate

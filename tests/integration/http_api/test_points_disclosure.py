@@ -11,8 +11,8 @@ import json
 from sqlalchemy import text
 from typer.testing import CliRunner
 
+from carbonhub_contract.vocabulary.records import Decision
 from hub.cli import app
-from hub.domain.claims import Decision
 from tests.unit.services.builders import PARTNER, metro, pseudonym
 
 from .conftest import LiveLedger

@@ -9,7 +9,7 @@ from decimal import Decimal
 
 from sqlalchemy import text
 
-from hub.domain.claims import Decision
+from carbonhub_contract.vocabulary.records import Decision
 from tests.unit.services.builders import PARTNER, metro, pseudonym
 
 from .conftest import LiveLedger

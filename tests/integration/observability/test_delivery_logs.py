@@ -14,7 +14,7 @@ from typing import Any
 import grpc
 import pytest
 
-from hub.grpc_api.generated.carbonhub.v1 import partner_pb2 as pb
+from carbonhub_contract.generated.carbonhub.v1 import partner_pb2 as pb
 from hub.observability.logs import configure_logging
 from hub.observability.service_events import ObservedIssuance
 from tests.integration.grpc.ledger_helpers import pv_claim, register_gd_project, running_hub

@@ -7,10 +7,10 @@ from pathlib import Path
 
 from sqlalchemy import Engine
 
+from carbonhub_contract.signing import HUB_SIGNING_KEY
 from hub.observability.readiness import Readiness, pki_files
 from hub.settings import HubSettings
 from hub.storage.database import create_engine_for, downgrade, migrate
-from hub.trust.signing import HUB_SIGNING_KEY
 
 
 def _readiness(engine: Engine, pki: Path) -> Readiness:

@@ -14,7 +14,13 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from google.protobuf.message import Message
 
 from adapters.samples_manifest import refresh
-from hub.domain.signed_payloads import PayloadType
+from carbonhub_contract.generated.carbonhub.v1 import ledger_pb2 as ledger_pb
+from carbonhub_contract.generated.carbonhub.v1 import partner_pb2 as pb
+from carbonhub_contract.generated.carbonhub.v1 import partner_pb2_grpc as pb_grpc
+from carbonhub_contract.key_files import write_ed25519_keypair
+from carbonhub_contract.receipts import ReceiptSigner
+from carbonhub_contract.signing import PublicKey, Signer
+from carbonhub_contract.vocabulary.envelopes import PayloadType
 from hub.errors import (
     FailedPrecondition,
     HubError,
@@ -22,13 +28,7 @@ from hub.errors import (
     PermissionDenied,
     Unauthenticated,
 )
-from hub.grpc_api.generated.carbonhub.v1 import ledger_pb2 as ledger_pb
-from hub.grpc_api.generated.carbonhub.v1 import partner_pb2 as pb
-from hub.grpc_api.generated.carbonhub.v1 import partner_pb2_grpc as pb_grpc
 from hub.grpc_api.status_mapping import abort
-from hub.trust.key_files import write_ed25519_keypair
-from hub.trust.receipts import ReceiptSigner
-from hub.trust.signing import PublicKey, Signer
 
 REPO = Path(__file__).resolve().parents[3]
 GD_01 = REPO / "adapters/guangdong/samples/GD-20241031-01"

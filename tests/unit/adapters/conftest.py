@@ -14,7 +14,7 @@ from pathlib import Path
 import grpc
 import pytest
 
-from hub.grpc_api.generated.carbonhub.v1 import partner_pb2_grpc as pb_grpc
+from carbonhub_contract.generated.carbonhub.v1 import partner_pb2_grpc as pb_grpc
 from tests.unit.adapters.adapter_testkit import FakeHub, FakePartnerService
 
 

@@ -10,8 +10,7 @@ from pathlib import Path
 from adapters.delivery import RowProblem
 from adapters.guangdong import GuangdongAdapter
 from adapters.problem_codes import ProblemCode
-from hub.domain.claims import OriginStatus
-from hub.domain.projects import PartnerProjectStatus
+from carbonhub_contract.vocabulary.records import OriginStatus, PartnerProjectStatus
 from tests.unit.adapters.adapter_testkit import DATA, GD_01, GD_02, write_delivery
 
 PROJECTS_HEADER = (

@@ -10,7 +10,7 @@ from adapters.dates import DateMalformed, iso_from_dmy
 from adapters.hongkong import HongKongAdapter
 from adapters.hongkong.adapter import kg_to_tonnes
 from adapters.hongkong.districts import CANONICAL_DISTRICTS, canonical_district
-from hub.domain.claims import OriginStatus
+from carbonhub_contract.vocabulary.records import OriginStatus
 from tests.unit.adapters.adapter_testkit import HK_01, write_delivery
 
 HEADER = (

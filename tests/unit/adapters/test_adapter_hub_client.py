@@ -32,14 +32,18 @@ from adapters.hub_client import (
     submit_delivery,
 )
 from adapters.partner_signing import PartnerSigner
-from hub.domain.blocks import AdjustmentStatus
-from hub.domain.claims import ClaimSubmission, Decision, OriginStatus
-from hub.domain.signed_payloads import PayloadType
+from carbonhub_contract.generated.carbonhub.v1 import ledger_pb2 as ledger_pb
+from carbonhub_contract.generated.carbonhub.v1 import partner_pb2 as pb
+from carbonhub_contract.receipts import verify_receipt
+from carbonhub_contract.signing import Signer
+from carbonhub_contract.vocabulary.envelopes import PayloadType
+from carbonhub_contract.vocabulary.records import (
+    AdjustmentStatus,
+    ClaimSubmission,
+    Decision,
+    OriginStatus,
+)
 from hub.grpc_api.conversion import claim_from_proto, project_from_proto
-from hub.grpc_api.generated.carbonhub.v1 import ledger_pb2 as ledger_pb
-from hub.grpc_api.generated.carbonhub.v1 import partner_pb2 as pb
-from hub.trust.receipts import verify_receipt
-from hub.trust.signing import Signer
 from tests.unit.adapters.adapter_testkit import GD_01, HK_01, FakeHub, ReceiptFault
 
 MOMENT = datetime(2024, 11, 20, 10, 0, tzinfo=UTC)

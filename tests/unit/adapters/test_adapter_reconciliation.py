@@ -11,8 +11,12 @@ import pytest
 from adapters.attestation_journal import AttestationJournal, JournalEntry, JournalError
 from adapters.reconciliation import delivery_folders, registry_holdings
 from adapters.registry import adapter_for
-from hub.domain.claims import OriginStatus
-from hub.domain.reconciliation import partner_holding, source_cancelled_entry, totals_of
+from carbonhub_contract.vocabulary.holdings import (
+    partner_holding,
+    source_cancelled_entry,
+    totals_of,
+)
+from carbonhub_contract.vocabulary.records import OriginStatus
 from tests.unit.adapters.adapter_testkit import GD_01, GD_02, HK_01, TPL_01
 
 

@@ -17,9 +17,9 @@ from adapters.partner_template import TemplateAdapter
 from adapters.problem_codes import ProblemCode
 from adapters.registry import ADAPTERS, adapter_for
 from adapters.samples_manifest import stale_digests
-from hub.domain.signed_payloads import PayloadType
-from hub.trust.receipts import verify_receipt_file
-from hub.trust.signing import PublicKey, Signer
+from carbonhub_contract.receipts import verify_receipt_file
+from carbonhub_contract.signing import PublicKey, Signer
+from carbonhub_contract.vocabulary.envelopes import PayloadType
 from tests.unit.adapters.adapter_testkit import DATA, GD_01, HK_01, REPO, TPL_01, FakeHub
 
 

@@ -7,7 +7,7 @@ import string
 import pytest
 
 from adapters.check_messages import LANGUAGES, TRANSLATIONS, check_message
-from hub.domain.checks import CATALOGUE
+from carbonhub_contract.vocabulary.checks import CATALOGUE
 
 
 def _placeholders(template: str) -> set[str]:

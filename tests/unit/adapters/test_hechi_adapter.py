@@ -18,9 +18,8 @@ from adapters.hechi import HechiAdapter
 from adapters.hechi.dates import iso_date_from_ledger
 from adapters.hechi.vocabulary import COUNTIES
 from adapters.registry import adapter_for
+from carbonhub_contract.vocabulary.records import OriginStatus, PartnerProjectStatus
 from hub.domain import regions
-from hub.domain.claims import OriginStatus
-from hub.domain.projects import PartnerProjectStatus
 from hub.standard import default_standards_dir, load_standard
 from tests.unit.adapters.adapter_testkit import REPO, FakeHub, write_delivery
 

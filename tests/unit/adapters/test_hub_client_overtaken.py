@@ -24,14 +24,14 @@ from adapters.guangdong import GuangdongAdapter
 from adapters.hongkong import HongKongAdapter
 from adapters.hub_client import HubCallError, ReplayRetry, attest_adjustment, submit_delivery
 from adapters.partner_signing import PartnerSigner
-from hub.domain.blocks import AdjustmentStatus
-from hub.domain.signed_payloads import PayloadType
+from carbonhub_contract.error_details import error_info
+from carbonhub_contract.generated.carbonhub.v1 import ledger_pb2 as ledger_pb
+from carbonhub_contract.generated.carbonhub.v1 import partner_pb2 as pb
+from carbonhub_contract.generated.carbonhub.v1 import partner_pb2_grpc as pb_grpc
+from carbonhub_contract.signing import Signer
+from carbonhub_contract.vocabulary.envelopes import PayloadType
+from carbonhub_contract.vocabulary.records import AdjustmentStatus
 from hub.errors import FailedPrecondition, HubError
-from hub.grpc_api.generated.carbonhub.v1 import ledger_pb2 as ledger_pb
-from hub.grpc_api.generated.carbonhub.v1 import partner_pb2 as pb
-from hub.grpc_api.generated.carbonhub.v1 import partner_pb2_grpc as pb_grpc
-from hub.grpc_api.status_mapping import error_info
-from hub.trust.signing import Signer
 from tests.unit.adapters.adapter_testkit import GD_01, HK_01, FakeHub, FakePartnerService, M
 
 OTHER_WRITES = 5  # what the other writer records each time it gets there first

@@ -23,7 +23,7 @@ from adapters.macao.vocabulary import header_name, parish
 from adapters.problem_codes import ProblemCode
 from adapters.problem_messages import LANGUAGES, code_message, translated_codes
 from adapters.registry import adapter_for
-from hub.domain.claims import OriginStatus
+from carbonhub_contract.vocabulary.records import OriginStatus
 from hub.standard import default_standards_dir, load_standard
 from tests.unit.adapters.adapter_testkit import REPO, write_delivery
 

@@ -15,9 +15,9 @@ from typer.testing import CliRunner, Result
 
 from adapters.cli import EXIT_REFUSED, app
 from adapters.delivery import SourcedClaim, SourceRef
-from adapters.offline_check import NOT_CHECKED_OFFLINE, check_delivery, load_partner_standard
 from adapters.registry import adapter_for
-from hub.domain.claims import Decision
+from carbonhub_contract.vocabulary.records import Decision
+from carbonhub_tools.offline_check import NOT_CHECKED_OFFLINE, check_delivery, load_partner_standard
 from tests.unit.adapters.adapter_testkit import REPO
 from tests.unit.adapters.documented_json import check_documented
 

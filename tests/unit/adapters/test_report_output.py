@@ -24,9 +24,9 @@ from adapters.delivery_report import CheckOutcome, ClaimOutcome, DeliveryReport
 from adapters.problem_messages import code_message
 from adapters.report import render_report
 from adapters.report_language import check_text
-from hub.domain.checks import Severity
-from hub.domain.claims import Decision
-from hub.trust.key_files import write_ed25519_keypair
+from carbonhub_contract.key_files import write_ed25519_keypair
+from carbonhub_contract.vocabulary.checks import Severity
+from carbonhub_contract.vocabulary.records import Decision
 from tests.unit.adapters.adapter_testkit import GD_01, HK_01, REPO, FakeHub
 from tests.unit.adapters.documented_json import check_documented
 

@@ -14,9 +14,9 @@ from collections.abc import Iterator
 import pytest
 
 from adapters.hub_client import claim_to_proto
-from hub.bench.claims import PARTNER, BenchClaim, ClaimStream
-from hub.bench.ingest import plan_envelopes, planned_envelopes, wire_envelopes
-from hub.domain.claims import ClaimSubmission
+from carbonhub_contract.vocabulary.records import ClaimSubmission
+from carbonhub_tools.bench.claims import PARTNER, BenchClaim, ClaimStream
+from carbonhub_tools.bench.ingest import plan_envelopes, planned_envelopes, wire_envelopes
 
 CLAIMS = 1500
 

@@ -16,9 +16,13 @@ import grpc
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-from hub.bench.claims import ClaimStream
-from hub.bench.ingest import plan_envelopes, wire_envelopes
-from hub.bench.streaming import (
+from carbonhub_contract.generated.carbonhub.v1 import ledger_pb2 as ledger_pb
+from carbonhub_contract.generated.carbonhub.v1 import partner_pb2 as pb
+from carbonhub_contract.receipts import ReceiptSigner
+from carbonhub_contract.signing import PublicKey, Signer
+from carbonhub_tools.bench.claims import ClaimStream
+from carbonhub_tools.bench.ingest import plan_envelopes, wire_envelopes
+from carbonhub_tools.bench.streaming import (
     EnvelopeFeed,
     Progress,
     SharedSequence,
@@ -26,11 +30,7 @@ from hub.bench.streaming import (
     stream_all,
 )
 from hub.errors import FailedPrecondition
-from hub.grpc_api.generated.carbonhub.v1 import ledger_pb2 as ledger_pb
-from hub.grpc_api.generated.carbonhub.v1 import partner_pb2 as pb
 from hub.grpc_api.status_mapping import to_status
-from hub.trust.receipts import ReceiptSigner
-from hub.trust.signing import PublicKey, Signer
 
 PARTNER = "CN-GD"
 WAIT = 10.0  # only a guard against a hang: every wait below is answered at once

@@ -6,9 +6,13 @@ from dataclasses import replace
 from datetime import UTC, date, datetime
 from typing import Any
 
-from hub.domain.claims import ClaimSubmission
+from carbonhub_contract.vocabulary.records import (
+    ClaimSubmission,
+    PartnerProjectStatus,
+    ProjectSubmission,
+)
 from hub.domain.project_review import ProjectReviewState
-from hub.domain.projects import PartnerProjectStatus, Project, ProjectSubmission
+from hub.domain.projects import Project
 
 NOW = datetime(2026, 1, 15, 12, 0, tzinfo=UTC)
 PERSON = "2aa39031c1e1b0931992e90b9de2e45c3a207678c405b18cf88cf925b1a1ac1f"

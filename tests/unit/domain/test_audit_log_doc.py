@@ -17,6 +17,7 @@ from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
+from carbonhub_contract.vocabulary.envelopes import key_id_of, pae
 from hub.domain.audit_chain import (
     CHECKPOINT_PAYLOAD_TYPE,
     GENESIS,
@@ -26,7 +27,6 @@ from hub.domain.audit_chain import (
     link,
 )
 from hub.domain.published_checkpoint import published
-from hub.domain.signed_payloads import key_id_of, pae
 
 DOC = Path(__file__).resolve().parents[3] / "docs" / "audit-log.md"
 SEED = bytes(range(1, 33))

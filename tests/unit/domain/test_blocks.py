@@ -8,11 +8,11 @@ from datetime import UTC, datetime
 from hypothesis import given
 from hypothesis import strategies as st
 
+from carbonhub_contract.vocabulary.records import AdjustmentStatus
 from hub.domain.blocks import (
     LIVE_STATES,
     TERMINAL_STATES,
     Adjustment,
-    AdjustmentStatus,
     Block,
     BlockState,
     adjustment_may_move,

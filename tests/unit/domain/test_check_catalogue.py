@@ -6,7 +6,8 @@ import string
 
 import pytest
 
-from hub.domain.checks import APPLIES_TO, CATALOGUE, Severity, fire
+from carbonhub_contract.vocabulary.checks import APPLIES_TO, CATALOGUE, Severity
+from hub.domain.checks import fire
 
 
 def _placeholders(template: str) -> set[str]:

@@ -6,7 +6,7 @@ import importlib.util
 from pathlib import Path
 from types import ModuleType
 
-from hub.domain.checks import CATALOGUE
+from carbonhub_contract.vocabulary.checks import CATALOGUE
 
 REPO = Path(__file__).resolve().parents[3]
 

@@ -7,11 +7,17 @@ from decimal import Decimal
 
 import pytest
 
+from carbonhub_contract.vocabulary.checks import CATALOGUE, Severity
+from carbonhub_contract.vocabulary.records import (
+    ClaimSubmission,
+    Decision,
+    OriginStatus,
+    PartnerProjectStatus,
+)
 from hub.domain.assessment import ClaimAssessment, assess_claim
-from hub.domain.checks import CATALOGUE, Severity
-from hub.domain.claims import ClaimSubmission, Decision, OriginStatus, decide
+from hub.domain.claims import decide
 from hub.domain.locks import OriginBlock
-from hub.domain.projects import PartnerProjectStatus, Project
+from hub.domain.projects import Project
 from hub.standard import Standard
 from tests.unit.domain.domain_builders import (
     GD_PROJECT_ID,

@@ -9,7 +9,7 @@ from dataclasses import replace
 from hypothesis import given
 from hypothesis import strategies as st
 
-from hub.domain.claims import ClaimSubmission, OriginStatus
+from carbonhub_contract.vocabulary.records import ClaimSubmission, OriginStatus
 
 # Any text: quotes, backslashes, commas and the key's own spelling included,
 # since the digest without record id is cut out of the full canonical text.

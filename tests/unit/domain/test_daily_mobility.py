@@ -6,7 +6,7 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
-from hub.domain.checks import Severity
+from carbonhub_contract.vocabulary.checks import Severity
 from hub.domain.mobility import DailyMobility, Travel, days_of, window_of
 
 SZ = ZoneInfo("Asia/Shanghai")

@@ -7,8 +7,9 @@ from decimal import Decimal
 
 import pytest
 
+from carbonhub_contract.vocabulary.records import AdjustmentStatus
 from hub.domain.attestations import AdjustmentAttestation
-from hub.domain.blocks import Adjustment, AdjustmentStatus
+from hub.domain.blocks import Adjustment
 from hub.domain.inventory_exclusions import (
     Coverage,
     Freeze,

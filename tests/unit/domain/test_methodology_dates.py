@@ -5,8 +5,9 @@ from __future__ import annotations
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
+from carbonhub_contract.vocabulary.records import ClaimSubmission, Decision
 from hub.domain.assessment import assess_claim
-from hub.domain.claims import ClaimSubmission, Decision, decide
+from hub.domain.claims import decide
 from hub.domain.methodology_dates import effectiveness_checks
 from hub.domain.periods import Period
 from hub.standard import Standard

@@ -10,8 +10,9 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from hub.domain.blocks import Adjustment, AdjustmentStatus, Block, BlockState
-from hub.domain.checks import CATALOGUE
+from carbonhub_contract.vocabulary.checks import CATALOGUE
+from carbonhub_contract.vocabulary.records import AdjustmentStatus
+from hub.domain.blocks import Adjustment, Block, BlockState
 from hub.domain.offsets import OffsetViolation, check_offset, offset_cap, origin_cap, usage_after
 from hub.domain.retirements import RetirementPurpose, RetirementRequest
 from hub.domain.serial_blocks import SerialRange, Series

@@ -6,9 +6,11 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from decimal import Decimal
 
-from hub.domain.blocks import Adjustment, AdjustmentStatus, Block, BlockState
+from carbonhub_contract.vocabulary.holdings import Holding
+from carbonhub_contract.vocabulary.records import AdjustmentStatus
+from hub.domain.blocks import Adjustment, Block, BlockState
 from hub.domain.origin_reissuance import reissued_blocks, reissued_records
-from hub.domain.reconciliation import DiscrepancyKind, Holding
+from hub.domain.reconciliation import DiscrepancyKind
 from hub.domain.serial_blocks import SerialRange, Series
 
 SERIAL = "GDPH-4401-PV-2023-0007-2024-000501-000505"

@@ -8,16 +8,14 @@ from decimal import Decimal
 from hypothesis import given
 from hypothesis import strategies as st
 
+from carbonhub_contract.vocabulary.holdings import Holding, Total, totals_of
 from hub.domain.reconciliation import (
     Discrepancy,
     DiscrepancyKind,
-    Holding,
     Phase,
     ReconciliationStatus,
-    Total,
     compare,
     outcome,
-    totals_of,
 )
 
 K = DiscrepancyKind

@@ -7,16 +7,9 @@ from __future__ import annotations
 from dataclasses import replace
 from decimal import Decimal
 
-from hub.domain.claims import ClaimSubmission, OriginStatus
-from hub.domain.reconciliation import (
-    DiscrepancyKind,
-    Holding,
-    Phase,
-    Total,
-    compare,
-    partner_holding,
-    totals_of,
-)
+from carbonhub_contract.vocabulary.holdings import Holding, Total, partner_holding, totals_of
+from carbonhub_contract.vocabulary.records import ClaimSubmission, OriginStatus
+from hub.domain.reconciliation import DiscrepancyKind, Phase, compare
 
 
 def ride(record_id: str, platform: str | None, reported: str = "0.02") -> ClaimSubmission:

@@ -8,7 +8,7 @@ from concurrent import futures
 import grpc
 import pytest
 
-from hub.grpc_api.generated.carbonhub.v1 import exchange_pb2_grpc as ex_grpc
+from carbonhub_contract.generated.carbonhub.v1 import exchange_pb2_grpc as ex_grpc
 from tests.unit.exchange_client.fake_exchange_service import FakeExchangeService
 
 

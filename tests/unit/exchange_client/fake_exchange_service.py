@@ -17,10 +17,10 @@ from dataclasses import dataclass, field
 
 import grpc
 
-from hub.grpc_api.generated.carbonhub.v1 import exchange_pb2 as ex
-from hub.grpc_api.generated.carbonhub.v1 import exchange_pb2_grpc as ex_grpc
-from hub.grpc_api.generated.carbonhub.v1 import ledger_pb2 as ledger
-from hub.trust.receipts import ReceiptSigner
+from carbonhub_contract.generated.carbonhub.v1 import exchange_pb2 as ex
+from carbonhub_contract.generated.carbonhub.v1 import exchange_pb2_grpc as ex_grpc
+from carbonhub_contract.generated.carbonhub.v1 import ledger_pb2 as ledger
+from carbonhub_contract.receipts import ReceiptSigner
 
 
 def make_block(n: int, units: int = 10, vintage: int = 2024) -> ledger.Block:

@@ -11,6 +11,7 @@ from pathlib import Path
 import grpc
 import pytest
 
+from carbonhub_contract.generated.carbonhub.v1 import exchange_pb2 as ex
 from hub.exchange_client.client import (
     Backoff,
     ExchangeClient,
@@ -26,7 +27,6 @@ from hub.exchange_client.state import (
     load_state,
     save_state,
 )
-from hub.grpc_api.generated.carbonhub.v1 import exchange_pb2 as ex
 from tests.unit.exchange_client.fake_exchange_service import FakeExchangeService, make_block
 
 FAST = Backoff(initial=0.01, maximum=0.05)

@@ -14,6 +14,11 @@ import pytest
 import typer
 from typer.testing import CliRunner
 
+from carbonhub_contract.generated.carbonhub.v1 import exchange_pb2_grpc as ex_grpc
+from carbonhub_contract.generated.carbonhub.v1 import ledger_pb2 as ledger
+from carbonhub_contract.key_files import write_ed25519_keypair
+from carbonhub_contract.receipts import ReceiptSigner
+from carbonhub_contract.signing import hub_signer
 from hub.domain.identity import Role
 from hub.exchange_client.cli import (
     EXIT_RECEIPT,
@@ -22,12 +27,7 @@ from hub.exchange_client.cli import (
     is_loopback,
 )
 from hub.exchange_client.state import load_state
-from hub.grpc_api.generated.carbonhub.v1 import exchange_pb2_grpc as ex_grpc
-from hub.grpc_api.generated.carbonhub.v1 import ledger_pb2 as ledger
-from hub.trust.key_files import write_ed25519_keypair
 from hub.trust.pki import Authority, IssuedCertificate, init_authority
-from hub.trust.receipts import ReceiptSigner
-from hub.trust.signing import hub_signer
 from hub.trust.tls import server_credentials
 from tests.unit.exchange_client.fake_exchange_service import FakeExchangeService, make_block
 

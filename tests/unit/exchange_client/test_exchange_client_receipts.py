@@ -14,6 +14,10 @@ import grpc
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
+from carbonhub_contract.generated.carbonhub.v1 import exchange_pb2 as ex
+from carbonhub_contract.generated.carbonhub.v1 import ledger_pb2 as ledger
+from carbonhub_contract.receipts import ReceiptSigner, block_statement
+from carbonhub_contract.signing import Signer
 from hub.exchange_client.client import (
     Backoff,
     ExchangeClient,
@@ -23,10 +27,6 @@ from hub.exchange_client.client import (
 )
 from hub.exchange_client.receipts import HubKey, ReceiptProblem, check_block
 from hub.exchange_client.state import BlockStatus, RetirementStatus, load_state
-from hub.grpc_api.generated.carbonhub.v1 import exchange_pb2 as ex
-from hub.grpc_api.generated.carbonhub.v1 import ledger_pb2 as ledger
-from hub.trust.receipts import ReceiptSigner, block_statement
-from hub.trust.signing import Signer
 from tests.unit.exchange_client.fake_exchange_service import FakeExchangeService, make_block
 
 FAST = Backoff(initial=0.01, maximum=0.05)

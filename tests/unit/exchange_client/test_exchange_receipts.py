@@ -1,7 +1,7 @@
 """The exchange's own receipt checks (hub/exchange_client/receipts.py) against the hub's.
 
 The exchange rebuilds block statements from the proto alone; these tests hold
-that independent builder to the hub's (hub.trust.receipts) on random blocks,
+that independent builder to the hub's (carbonhub_contract.receipts) on random blocks,
 and show that a block changed after signing, a foreign key, a forged
 signature or a missing receipt is refused with its own code.
 """
@@ -18,14 +18,14 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from hypothesis import given
 from hypothesis import strategies as st
 
-from hub.domain.signed_payloads import RECEIPT_TYPE
-from hub.domain.signed_payloads import pae as hub_pae
+from carbonhub_contract import receipts as hub_receipts
+from carbonhub_contract.generated.carbonhub.v1 import ledger_pb2 as ledger
+from carbonhub_contract.key_files import write_ed25519_keypair
+from carbonhub_contract.signing import PublicKey, Signer
+from carbonhub_contract.vocabulary.envelopes import RECEIPT_TYPE
+from carbonhub_contract.vocabulary.envelopes import pae as hub_pae
 from hub.exchange_client import receipts
 from hub.exchange_client.receipts import HubKey, HubKeyError, ReceiptProblem, check_block
-from hub.grpc_api.generated.carbonhub.v1 import ledger_pb2 as ledger
-from hub.trust import receipts as hub_receipts
-from hub.trust.key_files import write_ed25519_keypair
-from hub.trust.signing import PublicKey, Signer
 
 HUB = Signer(Ed25519PrivateKey.generate())
 HUB_SIGNER = hub_receipts.ReceiptSigner(HUB)

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
+from carbonhub_contract.tls import ClientTlsError, load_client_tls
 from hub.domain.identity import Role
-from hub.exchange_client.tls import ClientTlsError, load_client_tls
 from hub.trust.pki import Authority, IssuedCertificate, init_authority
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 from grpc_health.v1 import health_pb2
 
+from carbonhub_contract.generated.carbonhub.v1 import bureau_pb2, exchange_pb2, partner_pb2
 from hub.domain.identity import DEVELOPMENT_IDENTITY, Identity, Role
 from hub.errors import PermissionDenied
 from hub.grpc_api.access_policy import (
@@ -16,7 +17,6 @@ from hub.grpc_api.access_policy import (
     limit_key,
     method_names,
 )
-from hub.grpc_api.generated.carbonhub.v1 import bureau_pb2, exchange_pb2, partner_pb2
 
 PARTNER = Identity(Role.PARTNER, subject="gd-adapter-01", partner="CN-GD", serial="0a")
 EXCHANGE = Identity(Role.EXCHANGE, subject="szex")

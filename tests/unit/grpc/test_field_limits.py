@@ -13,11 +13,16 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from sqlalchemy import BigInteger, Integer, String, Text
 
-from hub.domain.signed_payloads import PayloadType
+from carbonhub_contract.generated.carbonhub.v1 import (
+    bureau_pb2,
+    exchange_pb2,
+    ledger_pb2,
+    partner_pb2,
+)
+from carbonhub_contract.generated.carbonhub.v1 import partner_pb2 as pb
+from carbonhub_contract.vocabulary.envelopes import PayloadType
 from hub.grpc_api import field_checks
 from hub.grpc_api.field_limits import INT64_MAX, LIMITS, MAX_SEQUENCE
-from hub.grpc_api.generated.carbonhub.v1 import bureau_pb2, exchange_pb2, ledger_pb2, partner_pb2
-from hub.grpc_api.generated.carbonhub.v1 import partner_pb2 as pb
 from hub.storage.tables import Base
 
 REPO = Path(__file__).resolve().parents[3]

@@ -11,26 +11,26 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from hub.domain.blocks import Adjustment, AdjustmentStatus, Block, BlockState
+from carbonhub_contract.generated.carbonhub.v1 import exchange_pb2 as exchange_pb
+from carbonhub_contract.generated.carbonhub.v1 import ledger_pb2 as ledger_pb
+from carbonhub_contract.generated.carbonhub.v1 import partner_pb2 as partner_pb
+from carbonhub_contract.vocabulary.holdings import Holding, Total
+from carbonhub_contract.vocabulary.records import AdjustmentStatus, Decision
+from hub.domain.blocks import Adjustment, Block, BlockState
 from hub.domain.checks import fire
-from hub.domain.claims import Decision, Verdict
+from hub.domain.claims import Verdict
 from hub.domain.issuance import ClaimState
 from hub.domain.reconciliation import (
     EXCHANGE,
     Discrepancy,
     DiscrepancyKind,
-    Holding,
     Phase,
     ReconciliationStatus,
-    Total,
 )
 from hub.domain.retirements import RetirementPurpose, RetirementRequest
 from hub.domain.serial_blocks import SerialRange, Series, parse_serial
 from hub.errors import InvalidRequest
 from hub.grpc_api import conversion, ledger_conversion
-from hub.grpc_api.generated.carbonhub.v1 import exchange_pb2 as exchange_pb
-from hub.grpc_api.generated.carbonhub.v1 import ledger_pb2 as ledger_pb
-from hub.grpc_api.generated.carbonhub.v1 import partner_pb2 as partner_pb
 from hub.services.attestation import AttestationOutcome
 from hub.services.exchange import AckOutcome, RetirementOutcome
 from hub.services.ingestion import ClaimStatus

@@ -6,8 +6,10 @@ from datetime import timedelta
 
 from fastapi.testclient import TestClient
 
-from hub.domain.checks import CheckResult, Severity
-from hub.domain.claims import ClaimSubmission, Decision, Verdict
+from carbonhub_contract.vocabulary.checks import Severity
+from carbonhub_contract.vocabulary.records import ClaimSubmission, Decision
+from hub.domain.checks import CheckResult
+from hub.domain.claims import Verdict
 from hub.services.review_queue import ClaimEvidence, HeldClaim
 from tests.fakes_disclosure import day
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from hub.domain.blocks import AdjustmentStatus
+from carbonhub_contract.vocabulary.records import AdjustmentStatus
 from hub.http_api.i18n import LANGUAGES, catalogue
 
 

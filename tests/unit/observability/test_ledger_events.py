@@ -12,7 +12,8 @@ from typing import Any
 
 import pytest
 
-from hub.domain.reconciliation import EXCHANGE, Holding, totals_of
+from carbonhub_contract.vocabulary.holdings import Holding, totals_of
+from hub.domain.reconciliation import EXCHANGE
 from hub.domain.retirements import RetirementPurpose, RetirementRequest
 from hub.errors import FailedPrecondition
 from hub.observability.ledger_events import (

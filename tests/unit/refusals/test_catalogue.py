@@ -8,7 +8,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from hub.domain.checks import CATALOGUE as CHECKS
+from carbonhub_contract.vocabulary.checks import CATALOGUE as CHECKS
 from hub.http_api.app import _HTTP_CODES
 from hub.refusals import CATALOGUE
 from tests.unit.refusals.code_scanner import Scan, scan_sources
@@ -252,7 +252,7 @@ def _string_literals(*folders: str) -> dict[str, str]:
     for folder in folders:
         for path in sorted((REPO / folder).rglob("*.py")):
             relative = path.relative_to(REPO).as_posix()
-            if relative.startswith(("hub/refusals/", "hub/grpc_api/generated/")):
+            if relative.startswith(("hub/refusals/", "proto/carbonhub_contract/generated/")):
                 continue
             for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
                 if isinstance(node, ast.Constant) and isinstance(node.value, str):

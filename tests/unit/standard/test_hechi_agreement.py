@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pytest
 
+from carbonhub_contract.vocabulary.records import PartnerProjectStatus, ProjectSubmission
 from hub.domain.assessment import assess_project
-from hub.domain.projects import PartnerProjectStatus, ProjectSubmission
 from hub.domain.serial_blocks import SerialRange, Series, parse_serial
 from hub.standard import Standard, StandardError, default_standards_dir, load_standard
 

@@ -10,8 +10,9 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 from decimal import Decimal
 
+from carbonhub_contract.vocabulary.records import ClaimSubmission, Decision
 from hub.domain.assessment import assess_claim
-from hub.domain.claims import ClaimSubmission, Decision, decide
+from hub.domain.claims import decide
 from hub.standard import Standard
 
 NOW = datetime(2026, 1, 10, tzinfo=UTC)

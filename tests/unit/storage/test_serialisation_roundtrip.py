@@ -11,16 +11,10 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from hub.domain.checks import CheckResult, Severity
-from hub.domain.claims import (
-    ClaimSubmission,
-    Decision,
-    FactorUse,
-    NormalisedClaim,
-    OriginStatus,
-    Trace,
-    Verdict,
-)
+from carbonhub_contract.vocabulary.checks import Severity
+from carbonhub_contract.vocabulary.records import ClaimSubmission, Decision, OriginStatus
+from hub.domain.checks import CheckResult
+from hub.domain.claims import FactorUse, NormalisedClaim, Trace, Verdict
 from hub.storage.serialisation import (
     TRACE_IN_VERDICT,
     claim_texts,

@@ -15,15 +15,15 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
-from hub.domain.identity import Role
-from hub.errors import InvalidRequest, NotFound
-from hub.trust.key_files import (
+from carbonhub_contract.key_files import (
     key_id_of,
     load_ed25519_private,
     load_ed25519_public,
     public_key_raw,
     write_ed25519_keypair,
 )
+from hub.domain.identity import Role
+from hub.errors import InvalidRequest, NotFound
 from hub.trust.pki import (
     ORGANISATION,
     Authority,

@@ -18,10 +18,10 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import (
     Ed25519PublicKey,
 )
 
+from carbonhub_contract.generated.carbonhub.v1 import partner_pb2 as pb
+from carbonhub_contract.vocabulary.envelopes import RECEIPT_TYPE, PayloadType
 from hub.domain.audit_chain import CHECKPOINT_PAYLOAD_TYPE
-from hub.domain.signed_payloads import RECEIPT_TYPE, PayloadType
 from hub.grpc_api.field_limits import MAX_SEQUENCE
-from hub.grpc_api.generated.carbonhub.v1 import partner_pb2 as pb
 
 REPO = Path(__file__).resolve().parents[3]
 DOC = REPO / "docs" / "signing.md"

@@ -1,0 +1,1 @@
+"""``carbon-hub demo``: the sample deliveries end to end on an embedded hub."""
