@@ -5,7 +5,7 @@
 
 protoc writes absolute imports (``from carbonhub.v1 import x_pb2``) that only
 work with the output folder on sys.path; they are rewritten to the package
-path so the generated code imports like any other module of the hub.
+path so the generated code imports like any other module of the contract.
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 PROTO_ROOT = ROOT / "proto"
-OUTPUT = ROOT / "hub" / "grpc_api" / "generated"
+OUTPUT = ROOT / "proto" / "carbonhub_contract" / "generated"
 PACKAGE = "carbonhub_contract.generated"
 
 

@@ -26,6 +26,19 @@ SECTION = Section(
             local=True,
         ),
         Reason(
+            "OFFLINE_CHECK_UNAVAILABLE",
+            None,
+            "`carbon-hub-adapter NAME --check`",
+            "The partner kit is installed without the hub's distribution, which carries the "
+            "Shenzhen standard an offline check assesses against: install it beside the kit, or "
+            "send the delivery to the bureau's sandbox hub.",
+            "合作方工具包未与枢纽发行包一同安装，离线检查所依据的深圳标准随枢纽发行包提供："
+            "请一并安装，或将交付发送至生态环境局的沙盒枢纽。",
+            "合作方工具包未與樞紐發行包一同安裝，離線檢查所依據的深圳標準隨樞紐發行包提供："
+            "請一併安裝，或將交付發送至生態環境局的沙盒樞紐。",
+            local=True,
+        ),
+        Reason(
             "PORT_IN_USE",
             None,
             "`carbon-hub serve`",
