@@ -26,6 +26,15 @@ SECTION = Section(
             local=True,
         ),
         Reason(
+            "KEY_FILE_INVALID",
+            None,
+            "commands and clients reading a key file (carbonhub_contract.key_files)",
+            "The key file is not a readable PEM key, or holds a key that is not Ed25519.",
+            "密钥文件不是可读取的 PEM 密钥，或其中的密钥不是 Ed25519。",
+            "密鑰檔案不是可讀取的 PEM 密鑰，或其中的密鑰不是 Ed25519。",
+            local=True,
+        ),
+        Reason(
             "OFFLINE_CHECK_UNAVAILABLE",
             None,
             "`carbon-hub-adapter NAME --check`",

@@ -259,14 +259,6 @@ SECTION = Section(
             "撤銷證書須說明理由。",
         ),
         Reason(
-            "KEY_FILE_INVALID",
-            ErrorKind.INVALID_ARGUMENT,
-            "commands and clients reading a key file",
-            "The key file is not a readable PEM key, or holds a key that is not Ed25519.",
-            "密钥文件不是可读取的 PEM 密钥，或其中的密钥不是 Ed25519。",
-            "密鑰檔案不是可讀取的 PEM 密鑰，或其中的密鑰不是 Ed25519。",
-        ),
-        Reason(
             "KEY_INVALID",
             ErrorKind.INVALID_ARGUMENT,
             _KEYS,

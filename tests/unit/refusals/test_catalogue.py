@@ -261,7 +261,7 @@ def _string_literals(*folders: str) -> dict[str, str]:
 
 
 def test_every_local_code_is_still_given_by_a_client_or_a_command() -> None:
-    literals = _string_literals("hub", "adapters")
+    literals = _string_literals("hub", "adapters", "proto/carbonhub_contract", "carbonhub_tools")
     local = sorted(code for code, reason in CATALOGUE.items() if reason.local)
     assert local, "the local section is empty"
     # The audit command prints its code inside markup: a literal containing it.
@@ -272,7 +272,7 @@ def test_every_local_code_is_still_given_by_a_client_or_a_command() -> None:
 def test_every_tls_and_port_code_of_the_clients_is_catalogued() -> None:
     # Client-side TLS and port refusals are not HubErrors, so the scan of
     # constructors cannot see them: every such literal must be catalogued.
-    literals = _string_literals("hub", "adapters")
+    literals = _string_literals("hub", "adapters", "proto/carbonhub_contract", "carbonhub_tools")
     codes = {t for t in literals if re.fullmatch(r"(TLS|PORT)_[A-Z_]+", t)}
     assert codes, "no TLS_ or PORT_ code found: the clients changed, change this test"
     missing = sorted(f"{c} at {literals[c]}" for c in codes if c not in CATALOGUE)

@@ -16,6 +16,7 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
 from carbonhub_contract.key_files import (
+    KeyFileInvalid,
     key_id_of,
     load_ed25519_private,
     load_ed25519_public,
@@ -24,17 +25,11 @@ from carbonhub_contract.key_files import (
 )
 from hub.domain.identity import Role
 from hub.errors import InvalidRequest, NotFound
-from hub.trust.pki import (
-    ORGANISATION,
-    Authority,
-    IssuedCertificate,
-    init_authority,
-    load_authority,
-    parse_role_uri,
-    read_verified_crl,
-    role_uri,
-    validate_partner_code,
-)
+from hub.trust.certificate_builders import ORGANISATION
+from hub.trust.certificate_identity import parse_role_uri, role_uri, validate_partner_code
+from hub.trust.certificate_index import IssuedCertificate
+from hub.trust.pki import Authority, init_authority, load_authority
+from hub.trust.revocation_list import read_verified_crl
 
 
 @pytest.fixture
@@ -386,7 +381,7 @@ def test_key_ids() -> None:
     assert key_id_of(zeros) == "ed25519:" + hashlib.sha256(zeros).hexdigest()[:16]
     assert key_id_of(zeros) == "ed25519:66687aadf862bd77"
     assert key_id_of(bytes(range(32))) != key_id_of(zeros)
-    with pytest.raises(InvalidRequest):
+    with pytest.raises(KeyFileInvalid):
         key_id_of(bytes(31))
 
 
@@ -398,12 +393,12 @@ def test_the_hub_signing_key_is_an_ed25519_pair(authority: Authority) -> None:
 
 
 def test_loading_a_key_that_is_not_ed25519_is_refused(authority: Authority) -> None:
-    with pytest.raises(InvalidRequest) as wrong_kind:
+    with pytest.raises(KeyFileInvalid) as wrong_kind:
         load_ed25519_private(authority.layout.ca_key)
     assert wrong_kind.value.code == "KEY_FILE_INVALID"
-    with pytest.raises(InvalidRequest):
+    with pytest.raises(KeyFileInvalid):
         load_ed25519_public(authority.layout.ca_certificate)
-    with pytest.raises(InvalidRequest):
+    with pytest.raises(KeyFileInvalid):
         load_ed25519_private(authority.pki_dir / "missing.key")
 
 
