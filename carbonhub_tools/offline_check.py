@@ -8,12 +8,12 @@ partner kit: the kit finds CHECKER through the
 ``carbon_hub_adapter.offline_check`` entry point (adapters/offline_checker.py).
 
 What is checked: every conformity check of each claim and project
-(hub.domain.assessment) against the partner's agreement and crosswalk in
-the standard; projects reviewed as the agreement says (a partner-registry
-review approves them, the bureau's leaves them SUBMITTED, so their claims
-are HELD with PROJECT_NOT_APPROVED); and double counting WITHIN the
-delivery, as the hub decides it when the delivery is its only content:
-a record id sent twice (the same content is answered with its first
+(hub.domain.claim_assessment, project_assessment) against the partner's
+agreement and crosswalk in the standard; projects reviewed as the agreement
+says (a partner-registry review approves them, the bureau's leaves them
+SUBMITTED, so their claims are HELD with PROJECT_NOT_APPROVED); and double
+counting WITHIN the delivery, as the hub decides it when the delivery is its
+only content: a record id sent twice (the same content is answered with its first
 verdict, changed content is DUPLICATE_RECORD_CHANGED), the hub's
 double-issuance locks taken by the delivery's own earlier claims
 (DUPLICATE_CONTENT, PROJECT_PERIOD_OVERLAP, PERSON_PERIOD_OVERLAP,
@@ -37,8 +37,9 @@ from adapters.delivery import Delivery, SourcedClaim
 from adapters.delivery_report import CheckOutcome, ClaimOutcome, DeliveryReport, ProjectOutcome
 from adapters.offline_checker import CheckerUnusable
 from carbonhub_contract.vocabulary.records import Decision
-from hub.domain.assessment import assess_claim, assess_project
+from hub.domain.agreements import ProjectReview
 from hub.domain.checks import CheckResult, fire
+from hub.domain.claim_assessment import assess_claim
 from hub.domain.claims import decide
 from hub.domain.locks import (
     CONFLICT_CODES,
@@ -48,11 +49,12 @@ from hub.domain.locks import (
     locks_for,
     reported_conflicts,
 )
+from hub.domain.methodologies import Basis
 from hub.domain.mobility import DailyMobility, Travel
+from hub.domain.project_assessment import assess_project
 from hub.domain.project_review import AGREEMENT_STEPS, next_state
 from hub.domain.projects import Project
-from hub.standard import Basis, Standard, StandardError, default_standards_dir, load_standard
-from hub.standard.models import ProjectReview
+from hub.standard import Standard, StandardError, default_standards_dir, load_standard
 
 # What the hub decides with its ledger, which a check on the partner's
 # machine cannot see (field `not_checked` of the JSON report).

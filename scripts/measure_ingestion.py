@@ -26,7 +26,7 @@ from carbonhub_contract.vocabulary.envelopes import PayloadType
 from carbonhub_contract.vocabulary.records import ClaimSubmission
 from carbonhub_tools.demo.trust import prepare_trust
 from hub.bootstrap import build_hub
-from hub.domain.assessment import assess_claim
+from hub.domain.claim_assessment import assess_claim
 from hub.settings import HubSettings
 from hub.standard import default_standards_dir, load_standard
 

@@ -19,8 +19,8 @@ checked here too: it is the same question asked by year.
 from __future__ import annotations
 
 from hub.domain.checks import CheckResult, fire
+from hub.domain.methodologies import Methodology
 from hub.domain.periods import Period
-from hub.standard import Methodology
 
 NOT_EFFECTIVE = "METHODOLOGY_NOT_EFFECTIVE"
 APPLIED_EARLY = "METHODOLOGY_APPLIED_BEFORE_IN_FORCE"

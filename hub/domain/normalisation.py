@@ -20,15 +20,11 @@ from weakref import WeakKeyDictionary
 from carbonhub_contract.vocabulary.records import ClaimSubmission
 from hub.domain.checks import CheckResult, fire
 from hub.domain.claims import FactorUse, NormalisedClaim, Trace
+from hub.domain.crosswalks import CrosswalkEntry, Mode
+from hub.domain.factors import VariantBy
+from hub.domain.methodologies import Methodology
 from hub.domain.periods import Period
-from hub.standard import (
-    CrosswalkEntry,
-    FormulaEvaluationError,
-    Methodology,
-    Mode,
-    Standard,
-    VariantBy,
-)
+from hub.domain.standard_terms import FormulaEvaluationError, StandardTerms
 
 TCO2E_PLACES = Decimal("0.000001")
 _DAYS_PER_YEAR = Decimal(365)
@@ -68,7 +64,7 @@ def _text(value: str | None) -> str | None:
 
 def normalise(
     submission: ClaimSubmission,
-    standard: Standard,
+    standard: StandardTerms,
     entry: CrosswalkEntry,
     methodology: Methodology,
     period: Period,
@@ -236,12 +232,13 @@ _FactorKey = tuple[int, int, str | None, str | None, int]
 # are looked up (and their checks made) once per standard and key instead of
 # once per claim. The standard is immutable, and a standard no longer used
 # takes its cache with it. The size bound only guards against odd inputs.
-_RESOLVED: WeakKeyDictionary[Standard, dict[_FactorKey, _ResolvedFactors]] = WeakKeyDictionary()
+_Resolved = dict[_FactorKey, _ResolvedFactors]
+_RESOLVED: WeakKeyDictionary[StandardTerms, _Resolved] = WeakKeyDictionary()
 _RESOLVED_PER_STANDARD = 4096
 
 
 def _resolve_factors(
-    standard: Standard,
+    standard: StandardTerms,
     entry: CrosswalkEntry,
     methodology: Methodology,
     material: str | None,
@@ -263,7 +260,7 @@ def _resolve_factors(
 
 
 def _look_up_factors(
-    standard: Standard,
+    standard: StandardTerms,
     entry: CrosswalkEntry,
     methodology: Methodology,
     material: str | None,

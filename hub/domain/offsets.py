@@ -1,4 +1,4 @@
-"""Offset eligibility of ETS_OFFSET retirements (standards/offsets.yaml).
+"""Offset eligibility of ETS_OFFSET retirements: the rules (standards/offsets.yaml), their checks.
 
 An ETS entity may retire Shenzhen CERs against its compliance obligation
 only within the standard's limits: an eligible origin, a recent enough
@@ -20,7 +20,39 @@ from decimal import ROUND_FLOOR, Decimal
 from hub.domain.blocks import Block
 from hub.domain.checks import fire
 from hub.domain.retirements import RetirementPurpose, RetirementRequest
-from hub.standard.models import OffsetRules
+from hub.domain.sourced import Sourced, SourcedInt
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class EligibleOrigin:
+    origin: str  # a partner code, the origin of the hub's blocks
+    source: str
+    provisional: bool
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class OffsetRules:
+    """Which Shenzhen CERs an ETS entity may retire against its obligation
+    (standards/offsets.yaml, validated by hub.standard on load).
+
+    cap: at most floor(cap_share x verified emissions) units per entity and
+    compliance year; vintage: at least compliance year - vintage_window_years;
+    origin: one of eligible_origins, and where max_share_by_origin names the
+    origin, at most floor(share x cap) of the entity's units for the year
+    from it.
+    """
+
+    source: str
+    provisional: bool
+    notes: list[str]
+    cap_share_of_verified_emissions: Sourced
+    vintage_window_years: SourcedInt
+    eligible_origins: list[EligibleOrigin]
+    max_share_by_origin: dict[str, Sourced]
+
+    @property
+    def origins(self) -> frozenset[str]:
+        return frozenset(o.origin for o in self.eligible_origins)
 
 
 @dataclass(frozen=True, slots=True)

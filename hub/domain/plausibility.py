@@ -18,10 +18,10 @@ from decimal import ROUND_HALF_EVEN, Decimal
 
 from hub.domain import units
 from hub.domain.checks import CheckResult, fire
+from hub.domain.methodologies import Methodology
 from hub.domain.normalisation import parse_decimal
 from hub.domain.periods import Period
 from hub.domain.projects import Project
-from hub.standard import Methodology
 
 CAPACITY_CHECK = "ACTIVITY_EXCEEDS_CAPACITY"
 

@@ -17,8 +17,8 @@ from decimal import Decimal
 
 from uuid6 import uuid7
 
-from hub.domain.assessment import ClaimAssessment, assess_claim
 from hub.domain.checks import CheckResult, fire
+from hub.domain.claim_assessment import ClaimAssessment, assess_claim
 from hub.domain.claims import ClaimSubmission, Decision, OriginStatus, Verdict, decide
 from hub.domain.issuance import ClaimState, claim_state, initial_state, issuance_on_acceptance
 from hub.domain.locks import (
@@ -29,6 +29,7 @@ from hub.domain.locks import (
     locks_for,
     reported_conflicts,
 )
+from hub.domain.methodologies import Basis
 from hub.domain.mobility import DailyMobility, Travel, window_of
 from hub.domain.points import PointsRules
 from hub.domain.signed_payloads import SignedRecord
@@ -46,7 +47,7 @@ from hub.services.unit_of_work import (
     UnitOfWork,
     UnitOfWorkFactory,
 )
-from hub.standard import Basis, Standard
+from hub.standard import Standard
 
 SUSPENDED_CHECK = "PROJECT_SUSPENDED_BY_BUREAU"
 

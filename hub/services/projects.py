@@ -22,11 +22,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
 
-from hub.domain.assessment import assess_project
+from hub.domain.agreements import ProjectReview
 from hub.domain.asset_matching import MATCH_CHECKS, boundary_area_checks
 from hub.domain.checks import CheckResult, fire
 from hub.domain.claims import Decision, decide
 from hub.domain.normalisation import parse_decimal
+from hub.domain.project_assessment import assess_project
 from hub.domain.project_review import AGREEMENT_STEPS, ProjectReviewState, next_state
 from hub.domain.projects import Project, ProjectSubmission
 from hub.domain.signed_payloads import SignedRecord
@@ -40,7 +41,6 @@ from hub.services.signed_writes import UnsignedOnly, WriteAuthenticator, refuse_
 from hub.services.transactions import run_in_transaction
 from hub.services.unit_of_work import LedgerEvent, UnitOfWork, UnitOfWorkFactory
 from hub.standard import Standard
-from hub.standard.models import ProjectReview
 
 
 @dataclass(frozen=True, slots=True)

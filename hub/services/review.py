@@ -18,8 +18,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from hub.domain.assessment import NOT_APPROVED_CHECK
 from hub.domain.checks import fire
+from hub.domain.claim_assessment import NOT_APPROVED_CHECK
 from hub.domain.claims import Decision
 from hub.domain.points import PointsRules
 from hub.domain.project_review import ProjectReviewState, ReviewAction, next_state

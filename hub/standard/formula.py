@@ -7,7 +7,10 @@ calls of ``min`` and ``max``. Anything else (attribute access, indexing,
 other calls, comparisons, powers, strings, lambdas ...) is refused at load.
 The text is parsed with Python's ``ast`` module but never executed as
 Python: each node becomes a closure evaluated with decimal.Decimal, so no
-float ever enters a computation and nothing is re-parsed per claim.
+float ever enters a computation and nothing is re-parsed per claim. A
+formula that fails for some values raises the domain's
+FormulaEvaluationError (hub.domain.standard_terms), which the normalisation
+reports as RECOMPUTATION_FAILED.
 """
 
 from __future__ import annotations
@@ -17,15 +20,13 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
+from hub.domain.standard_terms import FormulaEvaluationError
+
 Node = Callable[[Mapping[str, Decimal]], Decimal]
 
 
 class FormulaError(ValueError):
     """Why a formula is refused."""
-
-
-class FormulaEvaluationError(ArithmeticError):
-    """A formula failed for these values (e.g. division by zero)."""
 
 
 @dataclass(frozen=True, slots=True)

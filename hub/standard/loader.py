@@ -1,4 +1,4 @@
-"""Load, validate and index the standard; compile its formulas once.
+"""Load and validate the standard, compile its formulas once, and index it.
 
 Layout of a standards directory (see standards/README.md):
 
@@ -14,15 +14,14 @@ units, formulas (compiled against the methodology's declared inputs and
 factors), and cross-references (crosswalk -> methodology and factors,
 agreement -> crosswalk, offset origins -> agreements). A refused file
 raises StandardError with the file, the path inside it and the reason.
+The validated models are then converted into plain hub.domain values
+(hub.standard.conversion) and indexed as a ``Standard`` (hub.standard.loaded).
 Nothing is read from disk after loading.
 """
 
 from __future__ import annotations
 
-import bisect
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass
-from datetime import date, timedelta
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -31,26 +30,31 @@ from pydantic import BaseModel, ValidationError
 
 import hub
 from hub.domain import credit_codes, regions, units
+from hub.domain.agreements import OperatorIdScheme
+from hub.domain.factors import VariantBy
+from hub.domain.methodologies import Basis
 from hub.domain.origin_serials import PARSERS
 from hub.domain.periods import PeriodError, zone
+from hub.standard.conversion import (
+    agreement_of,
+    crosswalk_of,
+    factor_of,
+    methodology_of,
+    offset_rules_of,
+)
 from hub.standard.errors import StandardError
 from hub.standard.formula import CompiledFormula, FormulaError, compile_formula
+from hub.standard.loaded import Standard
 from hub.standard.models import (
     Agreement,
-    Basis,
     Crosswalk,
     CrosswalkEntry,
-    Exclusion,
     Factor,
     FactorsFile,
-    FactorValue,
     MethodologiesFile,
     Methodology,
     OffsetRules,
-    OperatorIdScheme,
-    Recognition,
     StandardHeader,
-    VariantBy,
 )
 
 # Inputs the hub derives for every claim; a formula may use those it declares.
@@ -145,184 +149,6 @@ class _File:
             raise self.error(_location(tuple(first["loc"])), reason) from exc
 
 
-# --- The loaded standard -----------------------------------------------------
-
-
-@dataclass(frozen=True, slots=True)
-class FactorLookup:
-    """A factor value chosen for one region, year and variant."""
-
-    factor: Factor
-    value: FactorValue
-    region: str
-    requested_year: int
-
-    @property
-    def fell_back(self) -> bool:
-        """True when an earlier year's value stands in for the requested year."""
-        return self.value.year is not None and self.value.year != self.requested_year
-
-
-@dataclass(frozen=True, slots=True)
-class _Series:
-    years: tuple[int, ...]  # ascending
-    dated: tuple[FactorValue, ...]
-    undated: FactorValue | None
-
-
-class Standard:
-    """The Shenzhen standard, validated, indexed and compiled. Immutable."""
-
-    def __init__(
-        self,
-        header: StandardHeader,
-        methodologies: Mapping[str, Methodology],
-        formulas: Mapping[str, CompiledFormula],
-        factors: Mapping[str, Factor],
-        crosswalks: Mapping[str, Crosswalk],
-        agreements: Mapping[str, Agreement],
-        offset_rules: OffsetRules,
-    ) -> None:
-        self.header = header
-        self.version: str = header.version
-        # Rules for retirements of purpose ETS_OFFSET (standards/offsets.yaml).
-        self.offset_rules: OffsetRules = offset_rules
-        self._methodologies = dict(methodologies)
-        self._formulas = dict(formulas)
-        self._factors = dict(factors)
-        self._crosswalks = dict(crosswalks)
-        self._agreements = dict(agreements)
-        self._entries: dict[tuple[str, str], CrosswalkEntry] = {}
-        self._exclusions: dict[tuple[str, str], Exclusion] = {}
-        for partner, crosswalk in crosswalks.items():
-            for entry in crosswalk.entries:
-                self._entries[(partner, entry.partner_methodology)] = entry
-            for excluded in crosswalk.excluded:
-                self._exclusions[(partner, excluded.partner_methodology)] = excluded
-        self._recognitions: dict[tuple[str, str], tuple[Recognition, ...]] = {}
-        for partner, agreement in agreements.items():
-            for rec in agreement.recognised:
-                key = (partner, rec.partner_methodology)
-                self._recognitions[key] = (*self._recognitions.get(key, ()), rec)
-        series: dict[tuple[str, str, str | None], list[FactorValue]] = {}
-        for factor in factors.values():
-            for value in factor.values:
-                series.setdefault((factor.id, value.region, value.variant), []).append(value)
-        self._series: dict[tuple[str, str, str | None], _Series] = {}
-        for series_key, values in series.items():
-            dated = sorted((v for v in values if v.year is not None), key=lambda v: v.year or 0)
-            undated = next((v for v in values if v.year is None), None)
-            self._series[series_key] = _Series(
-                years=tuple(v.year or 0 for v in dated), dated=tuple(dated), undated=undated
-            )
-        self._variants: dict[str, frozenset[str]] = {
-            fid: frozenset(v.variant for v in f.values if v.variant is not None)
-            for fid, f in factors.items()
-        }
-
-    # Methodologies
-    def methodology(self, methodology_id: str) -> Methodology | None:
-        return self._methodologies.get(methodology_id)
-
-    def methodologies(self) -> tuple[Methodology, ...]:
-        return tuple(self._methodologies.values())
-
-    def formula(self, methodology_id: str) -> CompiledFormula:
-        """The compiled formula of a methodology (KeyError if unknown)."""
-        return self._formulas[methodology_id]
-
-    # Partners
-    def partners(self) -> tuple[str, ...]:
-        return tuple(sorted(self._agreements))
-
-    def agreement(self, partner: str) -> Agreement | None:
-        return self._agreements.get(partner)
-
-    def source_cancellation_deadline(self, partner: str) -> timedelta | None:
-        """How long a claim of ``partner`` may await cancellation at source
-        before it is voided; None for an unknown partner or one that issues
-        no credits (nothing of it is ever cancelled at source)."""
-        agreement = self._agreements.get(partner)
-        if agreement is None or agreement.source_cancellation_deadline_days is None:
-            return None
-        return timedelta(days=agreement.source_cancellation_deadline_days)
-
-    def crosswalk(self, partner: str) -> Crosswalk | None:
-        return self._crosswalks.get(partner)
-
-    def crosswalk_entry(self, partner: str, partner_methodology: str) -> CrosswalkEntry | None:
-        return self._entries.get((partner, partner_methodology))
-
-    def exclusion(self, partner: str, partner_methodology: str) -> Exclusion | None:
-        """Why a partner methodology is deliberately not crosswalked, if it is listed."""
-        return self._exclusions.get((partner, partner_methodology))
-
-    def recognitions(self, partner: str, partner_methodology: str) -> tuple[Recognition, ...]:
-        """The agreement's recognition windows for a partner methodology."""
-        return self._recognitions.get((partner, partner_methodology), ())
-
-    def recognised_on(
-        self, partner: str, partner_methodology: str, first: date, last: date
-    ) -> bool:
-        """True when one recognition window covers the local dates first..last."""
-        return any(
-            r.valid_from <= first and (r.valid_to is None or last <= r.valid_to)
-            for r in self.recognitions(partner, partner_methodology)
-        )
-
-    def basis(self, entry: CrosswalkEntry) -> Basis:
-        """The basis of claims under a crosswalk entry (its own, else the methodology's)."""
-        if entry.basis is not None:
-            return entry.basis
-        return self._methodologies[entry.methodology].basis
-
-    def accepted_units(self, entry: CrosswalkEntry) -> tuple[str, ...]:
-        methodology = self._methodologies[entry.methodology]
-        return tuple(entry.units if entry.units is not None else methodology.accepted_units)
-
-    # Factors
-    def factor(self, factor_id: str) -> Factor | None:
-        return self._factors.get(factor_id)
-
-    def factors(self) -> tuple[Factor, ...]:
-        return tuple(self._factors.values())
-
-    def factor_variants(self, factor_id: str) -> frozenset[str]:
-        return self._variants.get(factor_id, frozenset())
-
-    def factor_region(
-        self, entry: CrosswalkEntry, factor_id: str, utility: str | None
-    ) -> str | None:
-        """Where a factor is taken from for claims under ``entry``.
-
-        The utility's region when the entry maps utilities, else the entry's
-        region for the factor, else the factor's default region.
-        """
-        if utility is not None:
-            by_utility = entry.factor_regions_by_utility.get(utility)
-            if by_utility is not None and factor_id in by_utility:
-                return by_utility[factor_id]
-        if factor_id in entry.factor_regions:
-            return entry.factor_regions[factor_id]
-        factor = self._factors.get(factor_id)
-        return factor.default_region if factor is not None else None
-
-    def factor_value(
-        self, factor_id: str, region: str, year: int, variant: str | None = None
-    ) -> FactorLookup | None:
-        """The value for ``year``, else the latest earlier year, else an undated value."""
-        factor = self._factors.get(factor_id)
-        series = self._series.get((factor_id, region, variant))
-        if factor is None or series is None:
-            return None
-        index = bisect.bisect_right(series.years, year)
-        if index:
-            return FactorLookup(factor, series.dated[index - 1], region, year)
-        if series.undated is not None:
-            return FactorLookup(factor, series.undated, region, year)
-        return None
-
-
 # --- Loading -----------------------------------------------------------------
 
 
@@ -378,7 +204,17 @@ def load_standard(root: Path) -> Standard:
         )
         _check_platforms(agreement_files[partner], agreement, personal=personal)
     offset_rules = _load_offset_rules(_File(root, root / "offsets.yaml"), agreements)
-    return Standard(header, methodologies, formulas, factors, crosswalks, agreements, offset_rules)
+    # Every file is valid and every reference resolves: from here on the hub
+    # reads the plain domain values, never the file models.
+    return Standard(
+        header,
+        {key: methodology_of(m) for key, m in methodologies.items()},
+        formulas,
+        {key: factor_of(f) for key, f in factors.items()},
+        {key: crosswalk_of(c) for key, c in crosswalks.items()},
+        {key: agreement_of(a) for key, a in agreements.items()},
+        offset_rules_of(offset_rules),
+    )
 
 
 def _load_factors(file: _File) -> dict[str, Factor]:

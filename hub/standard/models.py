@@ -4,13 +4,17 @@ Unknown keys are refused, numbers are decimal (a float in the data is
 refused: write decimals as quoted strings, or unquoted — the loader keeps
 unquoted decimals as text, never as binary floats), and every value that
 carries a number names its ``source`` and whether it is ``provisional``.
+
+These models stay inside hub.standard: once a file is validated, the loader
+converts each model into the plain hub.domain type of the same name
+(hub.standard.conversion), and that is what the rest of the hub reads. The
+enumerations are the domain's own, so a validated value needs no mapping.
 """
 
 from __future__ import annotations
 
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
-from enum import StrEnum
 from typing import Annotated, Any
 
 from pydantic import (
@@ -22,6 +26,10 @@ from pydantic import (
     model_validator,
 )
 
+from hub.domain.agreements import OperatorIdScheme, ProjectReview
+from hub.domain.crosswalks import Mode
+from hub.domain.factors import VariantBy
+from hub.domain.methodologies import Basis
 from hub.domain.owner_ids import OwnerIdScheme
 
 
@@ -130,12 +138,6 @@ class StandardHeader(_Model):
         if self.effective_to is not None and self.effective_to < self.effective_from:
             raise ValueError("effective_to is before effective_from")
         return self
-
-
-class Basis(StrEnum):
-    PROJECT = "project"  # a registered project claims (PV plant, forest parcel)
-    PERSONAL = "personal"  # a person's behaviour (rides, household power)
-    SITE = "site"  # an installation or outlet without a registered project
 
 
 class PlausibleMax(_Model):
@@ -250,11 +252,6 @@ class MethodologiesFile(_Model):
     methodologies: list[Methodology]
 
 
-class VariantBy(StrEnum):
-    MATERIAL = "material"  # the claim's material picks the value (recycling)
-    CROSSWALK = "crosswalk"  # the crosswalk entry's variant picks it (forest type)
-
-
 class FactorValue(_Model):
     region: Text
     year: Annotated[int, Field(ge=1990, le=2100)] | None = None
@@ -291,11 +288,6 @@ class Factor(_Model):
 
 class FactorsFile(_Model):
     factors: list[Factor]
-
-
-class Mode(StrEnum):
-    RECOMPUTE = "recompute"  # Shenzhen formula over the activity data, origin factors
-    REPORTED_ONLY = "reported_only"  # the partner's reported tCO2e, discounted
 
 
 class CrosswalkEntry(_Model):
@@ -356,30 +348,6 @@ class Recognition(_Model):
         return self
 
 
-class ProjectReview(StrEnum):
-    """Who reviews a partner's projects before its claims can be issued."""
-
-    # The partner's own registry approved the project (a provincial or SAR
-    # registry with its own review): a registration passing every check is
-    # approved at once, audited under the agreement.
-    PARTNER_REGISTRY = "partner_registry"
-    # The Shenzhen ecology bureau reviews each project (paired-assistance regions).
-    BUREAU = "bureau"
-
-
-class OperatorIdScheme(StrEnum):
-    """What kind of identifier names a platform's operator."""
-
-    # GB 32100-2015 unified social credit code (统一社会信用代码), checked on load.
-    USCC = "uscc"
-    # A registry or company number outside the mainland (Hong Kong Companies
-    # Registry, Macao commercial registry ...), as the registry writes it.
-    REGISTRY = "registry"
-    # Assigned by the hub where the operator's registry number was not read in
-    # a source: stable, and marked provisional with the platform.
-    HUB = "hub"
-
-
 class Platform(_Model):
     """An app or registry that reports personal behaviour for a partner.
 
@@ -438,13 +406,6 @@ class Agreement(_Model):
     source: Text
     provisional: bool
 
-    def platform(self, platform_id: str) -> Platform | None:
-        return next((p for p in self.platforms if p.id == platform_id), None)
-
-    @property
-    def default_platform(self) -> Platform | None:
-        return next((p for p in self.platforms if p.default), None)
-
 
 class SourcedYears(_Model):
     value: Annotated[int, Field(ge=0)]
@@ -485,7 +446,3 @@ class OffsetRules(_Model):
     vintage_window_years: SourcedYears
     eligible_origins: list[EligibleOrigin] = Field(min_length=1)
     max_share_by_origin: dict[str, Share] = Field(default_factory=dict)
-
-    @property
-    def origins(self) -> frozenset[str]:
-        return frozenset(o.origin for o in self.eligible_origins)

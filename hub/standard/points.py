@@ -16,9 +16,11 @@ from typing import Annotated, Literal
 
 from pydantic import Field
 
+from hub.domain.methodologies import Basis
 from hub.domain.points import MAX_VALIDITY_MONTHS, PointsRule, PointsRules
-from hub.standard.loader import Standard, _File
-from hub.standard.models import Basis, Dec, Text, _Model
+from hub.standard.loaded import Standard
+from hub.standard.loader import _File
+from hub.standard.models import Dec, Text, _Model
 
 __all__ = ["POINTS_FILE", "load_points_rules"]
 

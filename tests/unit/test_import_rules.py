@@ -35,9 +35,11 @@ SERVER = (
     "hub.exchange_client",
 )
 
-# The domain's named exceptions: the error tree, and the standard (its
-# validated models reach the domain as plain domain types).
-DOMAIN_MAY_IMPORT = ("hub.domain", "hub.errors", "hub.standard", VOCABULARY)
+# The domain's named exception: the error tree. The standard's validated
+# models reach the domain as plain domain types (hub.standard converts them).
+DOMAIN_MAY_IMPORT = ("hub.domain", "hub.errors", VOCABULARY)
+# What validates and reads the standard's files: never the domain's business.
+FILE_PARSING = ("pydantic", "yaml")
 
 # Where a top-level package's sources are when not at the root: the contract's
 # sit in proto/, its distribution's folder.
@@ -107,6 +109,12 @@ def test_the_domain_imports_only_the_standard_library_and_itself() -> None:
         if name.split(".")[0] not in stdlib and not _within(name, DOMAIN_MAY_IMPORT)
     )
     assert offenders == []
+
+
+def test_the_domain_imports_neither_pydantic_nor_yaml() -> None:
+    # Implied by the rule above; kept apart so that its failure names them.
+    offenders = _offenders(("hub.domain",), FILE_PARSING)
+    assert offenders == [], "the domain must import neither pydantic nor yaml"
 
 
 def test_services_import_no_storage_transport_partner_kit_or_tool() -> None:

@@ -14,7 +14,7 @@ from carbonhub_contract.vocabulary.records import (
     OriginStatus,
     PartnerProjectStatus,
 )
-from hub.domain.assessment import ClaimAssessment, assess_claim
+from hub.domain.claim_assessment import ClaimAssessment, assess_claim
 from hub.domain.claims import decide
 from hub.domain.locks import OriginBlock
 from hub.domain.projects import Project

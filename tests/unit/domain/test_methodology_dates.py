@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 from carbonhub_contract.vocabulary.records import ClaimSubmission, Decision
-from hub.domain.assessment import assess_claim
+from hub.domain.claim_assessment import assess_claim
 from hub.domain.claims import decide
 from hub.domain.methodology_dates import effectiveness_checks
 from hub.domain.periods import Period
@@ -78,7 +79,7 @@ def test_pv_before_the_hubs_rule_starts_is_not_effective(standard: Standard) -> 
 def test_activity_after_withdrawal_is_not_covered(standard: Standard) -> None:
     pv = standard.methodology("SZ-PV")
     assert pv is not None
-    withdrawn = pv.model_copy(update={"effective_to": date(2025, 12, 31)})
+    withdrawn = replace(pv, effective_to=date(2025, 12, 31))
     start = datetime(2025, 12, 1, tzinfo=SHANGHAI)
     period = Period.of(start, datetime(2026, 1, 1, 0, 1, tzinfo=SHANGHAI), SHANGHAI)
     (check,) = effectiveness_checks(withdrawn, period)

@@ -9,7 +9,7 @@ from pathlib import Path
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from hub.domain.assessment import assess_claim
+from hub.domain.claim_assessment import assess_claim
 from hub.domain.normalisation import floor_tco2e, parse_decimal
 from hub.standard import Standard, default_standards_dir, load_standard
 from tests.unit.domain.domain_builders import (

@@ -13,10 +13,17 @@ from hypothesis import strategies as st
 from carbonhub_contract.vocabulary.checks import CATALOGUE
 from carbonhub_contract.vocabulary.records import AdjustmentStatus
 from hub.domain.blocks import Adjustment, Block, BlockState
-from hub.domain.offsets import OffsetViolation, check_offset, offset_cap, origin_cap, usage_after
+from hub.domain.offsets import (
+    OffsetRules,
+    OffsetViolation,
+    check_offset,
+    offset_cap,
+    origin_cap,
+    usage_after,
+)
 from hub.domain.retirements import RetirementPurpose, RetirementRequest
 from hub.domain.serial_blocks import SerialRange, Series
-from hub.standard import OffsetRules, Standard
+from hub.standard import Standard
 
 
 def _block(partner: str = "CN-GD", vintage: int = 2024, units: int = 100) -> Block:

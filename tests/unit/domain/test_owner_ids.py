@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from hub.domain.assessment import assess_project
 from hub.domain.owner_ids import OwnerIdScheme, is_valid, scheme_of
+from hub.domain.project_assessment import assess_project
 from hub.standard import Standard
 from tests.unit.domain.domain_builders import VALID_CREDIT_CODE, gd_project_submission
 

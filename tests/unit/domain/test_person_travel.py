@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from carbonhub_contract.vocabulary.records import ClaimSubmission
-from hub.domain.assessment import assess_claim
+from hub.domain.claim_assessment import assess_claim
 from hub.domain.claims import NormalisedClaim
 from hub.domain.locks import (
     ClaimLock,

@@ -5,7 +5,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 from carbonhub_contract.vocabulary.records import Decision
-from hub.domain.assessment import assess_claim
+from hub.domain.claim_assessment import assess_claim
 from hub.domain.claims import decide
 from hub.standard import Standard
 from tests.unit.domain.domain_builders import NOW, gd_project, gd_pv_claim

@@ -7,7 +7,7 @@ from datetime import date
 import pytest
 
 from carbonhub_contract.vocabulary.records import PartnerProjectStatus
-from hub.domain.assessment import ProjectAssessment, assess_project
+from hub.domain.project_assessment import ProjectAssessment, assess_project
 from hub.standard import Standard
 from tests.unit.domain.domain_builders import VALID_CREDIT_CODE, gd_project_submission
 

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from carbonhub_contract.vocabulary.records import PartnerProjectStatus, ProjectSubmission
-from hub.domain.assessment import assess_project
+from hub.domain.project_assessment import assess_project
 from hub.domain.serial_blocks import SerialRange, Series, parse_serial
 from hub.standard import Standard, StandardError, default_standards_dir, load_standard
 

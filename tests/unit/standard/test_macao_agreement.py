@@ -11,7 +11,7 @@ from datetime import UTC, date, datetime
 from decimal import Decimal
 
 from carbonhub_contract.vocabulary.records import ClaimSubmission, Decision
-from hub.domain.assessment import assess_claim
+from hub.domain.claim_assessment import assess_claim
 from hub.domain.claims import decide
 from hub.standard import Standard
 

@@ -4,7 +4,8 @@ from decimal import Decimal
 
 import pytest
 
-from hub.standard import FormulaError, FormulaEvaluationError
+from hub.domain.standard_terms import FormulaEvaluationError
+from hub.standard import FormulaError
 from hub.standard.formula import compile_formula
 
 NAMES = frozenset({"activity", "grid_ef", "days"})

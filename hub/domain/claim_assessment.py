@@ -1,41 +1,46 @@
-"""Conformity of one claim or one project with the Shenzhen standard.
+"""Conformity of one claim with the Shenzhen standard, and its normalisation.
 
 ``assess_claim`` runs every check that applies and lists all that fired
 (errors, reviews, warnings and infos together), normalising the claim
-whenever its inputs allow. It does not look for double issuance: the
-service does that inside the recording transaction, with the locks of
-hub.domain.locks. The decision is hub.domain.claims.decide(checks).
+whenever its inputs allow. Each part of it is named for what it checks: the
+partner methodology's mapping and windows (hub.domain.crosswalk_resolution),
+the site's region (region_checks), issuance at the origin (origin_checks),
+the methodology's dates (methodology_dates) and the capacity bound
+(plausibility); the claim's period, project, activity, material and utility
+are checked here. It does not look for double issuance: the service does
+that inside the recording transaction, with the locks of hub.domain.locks.
+The decision is hub.domain.claims.decide(checks).
 
-Details of each check name the ClaimSubmission (or ProjectSubmission) field
-at fault as ``field`` so adapters can point at the partner's column.
+Details of each check name the ClaimSubmission field at fault as ``field``
+so adapters can point at the partner's column.
 """
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import datetime
 from decimal import Decimal
 from functools import lru_cache
-from math import floor
-from weakref import WeakKeyDictionary
 
-from carbonhub_contract.vocabulary.checks import Severity
-from carbonhub_contract.vocabulary.records import ClaimSubmission, OriginStatus, ProjectSubmission
-from hub.domain import regions, units
-from hub.domain.asset_fingerprints import fingerprint
+from carbonhub_contract.vocabulary.records import ClaimSubmission
+from hub.domain import units
+from hub.domain.agreements import Agreement
 from hub.domain.checks import CheckResult, fire
 from hub.domain.claims import NormalisedClaim
+from hub.domain.crosswalk_resolution import resolve_methodology, window_checks
+from hub.domain.crosswalks import CrosswalkEntry
+from hub.domain.factors import VariantBy
 from hub.domain.locks import OriginBlock
-from hub.domain.methodology_dates import effectiveness_checks
+from hub.domain.methodologies import Basis, Methodology
 from hub.domain.normalisation import normalise, parse_decimal
-from hub.domain.origin_serials import PARSERS, ParsedSerial, SerialError
-from hub.domain.owner_ids import OwnerIdScheme, owner_id_checks
+from hub.domain.origin_checks import origin_checks
 from hub.domain.periods import Period, PeriodError, local_day_bounds, parse_period
 from hub.domain.plausibility import capacity_checks
 from hub.domain.project_review import ProjectReviewState
 from hub.domain.projects import Project
-from hub.standard import Agreement, Basis, CrosswalkEntry, Methodology, Standard, VariantBy
+from hub.domain.region_checks import region_checks
+from hub.domain.standard_terms import StandardTerms
 
 _PSEUDONYM = re.compile(r"[0-9a-f]{64}")
 
@@ -52,12 +57,6 @@ class ClaimAssessment:
     site_binding: str | None  # Shenzhen methodology the claim's site is bound to
 
 
-@dataclass(frozen=True, slots=True)
-class ProjectAssessment:
-    project: Project | None  # None when rejected
-    checks: tuple[CheckResult, ...]
-
-
 def _text(value: str | None) -> str | None:
     if value is None:
         return None
@@ -65,7 +64,7 @@ def _text(value: str | None) -> str | None:
     return stripped or None
 
 
-def _material_factor(standard: Standard, methodology: Methodology) -> str | None:
+def _material_factor(standard: StandardTerms, methodology: Methodology) -> str | None:
     for factor_id in methodology.factors:
         factor = standard.factor(factor_id)
         if factor is not None and factor.variant_by is VariantBy.MATERIAL:
@@ -75,7 +74,7 @@ def _material_factor(standard: Standard, methodology: Methodology) -> str | None
 
 def assess_claim(
     submission: ClaimSubmission,
-    standard: Standard,
+    standard: StandardTerms,
     project: Project | None,
     now: datetime,
 ) -> ClaimAssessment:
@@ -88,28 +87,17 @@ def assess_claim(
     agreement = standard.agreement(partner)
     if agreement is None:
         checks.append(fire("PARTNER_NOT_RECOGNISED", field="partner", partner=partner))
-    entry = standard.crosswalk_entry(partner, partner_methodology)
-    methodology: Methodology | None = None
-    if entry is None:
-        excluded = standard.exclusion(partner, partner_methodology)
-        checks.append(
-            fire(
-                "METHODOLOGY_NOT_IN_CROSSWALK",
-                field="partner_methodology",
-                partner=partner,
-                partner_methodology=partner_methodology,
-                reason=excluded.reason if excluded else "",
-            )
-        )
-    else:
-        methodology = standard.methodology(entry.methodology)
+    resolution = resolve_methodology(standard, partner, partner_methodology)
+    entry, methodology = resolution.entry, resolution.methodology
+    if resolution.refusal is not None:
+        checks.append(resolution.refusal)
     site_id = _text(submission.site_id)
     site_binding = entry.methodology if entry is not None and site_id is not None else None
 
     # Monitoring period
     period = _check_period(submission, agreement, now, checks)
     if period is not None and entry is not None and methodology is not None:
-        _check_windows(submission, standard, entry, methodology, period, checks)
+        checks.extend(window_checks(standard, partner, entry, methodology, period))
 
     # Basis: project, person, site
     basis = standard.basis(entry) if entry is not None else None
@@ -138,7 +126,7 @@ def assess_claim(
         )
 
     # Site region
-    checks.extend(_region_checks(_text(submission.region_code), agreement, partner))
+    checks.extend(region_checks(_text(submission.region_code), agreement, partner))
 
     # Activity: unit, quantity, bounds
     activity = _check_activity(submission, standard, entry, methodology, period, checks)
@@ -172,7 +160,15 @@ def assess_claim(
         checks.append(fire("ADJUSTMENT_REF_MISSING", field="adjustment_ref", partner=partner))
 
     # Origin issuance
-    origin_block = _check_origin(submission, agreement, reported, basis, checks)
+    origin = origin_checks(
+        _text(submission.origin_serial),
+        submission.origin_status,
+        _text(submission.project_id),
+        agreement,
+        reported,
+        basis,
+    )
+    checks.extend(origin.checks)
 
     # Normalisation, when the inputs allow a number. A malformed or negative
     # reported value blocks it: the conservative comparison needs that value.
@@ -202,7 +198,7 @@ def assess_claim(
     return ClaimAssessment(
         normalised=normalised,
         checks=tuple(checks),
-        origin_block=origin_block,
+        origin_block=origin.block,
         site_binding=site_binding,
     )
 
@@ -236,56 +232,6 @@ def _check_period(
     if period.end > now:
         checks.append(fire("PERIOD_IN_FUTURE", field="period_end", end=submission.period_end))
     return period
-
-
-_RecognitionKey = tuple[str, str, date, date]
-# The agreement's recognition windows asked once per partner methodology and
-# local days, per standard (immutable; the cache goes with the standard).
-_RECOGNISED: WeakKeyDictionary[Standard, dict[_RecognitionKey, bool]] = WeakKeyDictionary()
-_RECOGNISED_PER_STANDARD = 8192
-
-
-def _recognised_on(
-    standard: Standard, partner: str, partner_methodology: str, first: date, last: date
-) -> bool:
-    cache = _RECOGNISED.get(standard)
-    if cache is None:
-        cache = _RECOGNISED.setdefault(standard, {})
-    key = (partner, partner_methodology, first, last)
-    found = cache.get(key)
-    if found is None:
-        found = standard.recognised_on(partner, partner_methodology, first, last)
-        if len(cache) >= _RECOGNISED_PER_STANDARD:
-            cache.clear()
-        cache[key] = found
-    return found
-
-
-def _check_windows(
-    submission: ClaimSubmission,
-    standard: Standard,
-    entry: CrosswalkEntry,
-    methodology: Methodology,
-    period: Period,
-    checks: list[CheckResult],
-) -> None:
-    first, last = period.first_local_date, period.last_local_date
-    vintage = period.vintage
-    if not _recognised_on(standard, submission.partner, entry.partner_methodology, first, last):
-        checks.append(
-            fire(
-                "METHODOLOGY_NOT_RECOGNISED",
-                field="partner_methodology",
-                partner_methodology=entry.partner_methodology,
-                vintage=vintage,
-            )
-        )
-    checks.extend(effectiveness_checks(methodology, period))
-    limit = methodology.max_period_days.value
-    if period.whole_days > limit:
-        checks.append(
-            fire("PERIOD_TOO_LONG", field="period_end", days=period.whole_days, limit=limit)
-        )
 
 
 def _check_project(
@@ -378,7 +324,7 @@ def _unit_refusal(unit: str, methodology: Methodology | None) -> str:
 
 def _check_activity(
     submission: ClaimSubmission,
-    standard: Standard,
+    standard: StandardTerms,
     entry: CrosswalkEntry | None,
     methodology: Methodology | None,
     period: Period | None,
@@ -437,7 +383,7 @@ def _check_activity(
 
 def _check_material_and_utility(
     submission: ClaimSubmission,
-    standard: Standard,
+    standard: StandardTerms,
     entry: CrosswalkEntry,
     methodology: Methodology,
     checks: list[CheckResult],
@@ -470,278 +416,3 @@ def _check_material_and_utility(
             checks.append(fire("UTILITY_UNKNOWN", field="utility", utility=utility, known=known))
             ok = False
     return ok
-
-
-def _check_origin(
-    submission: ClaimSubmission,
-    agreement: Agreement | None,
-    reported: Decimal | None,
-    basis: Basis | None,
-    checks: list[CheckResult],
-) -> OriginBlock | None:
-    serial = _text(submission.origin_serial)
-    status = submission.origin_status
-    parsed: ParsedSerial | None = None
-    if serial is not None:
-        if status is OriginStatus.NOT_ISSUED:
-            checks.append(fire("ORIGIN_SERIAL_UNEXPECTED", field="origin_serial", serial=serial))
-        else:
-            parser = PARSERS.get(agreement.origin_serial_format or "") if agreement else None
-            if parser is None:
-                checks.append(
-                    fire(
-                        "ORIGIN_SERIAL_MALFORMED",
-                        field="origin_serial",
-                        serial=serial,
-                        reason="the partner's agreement names no origin serial format",
-                    )
-                )
-            else:
-                try:
-                    parsed = parser(serial)
-                except SerialError as exc:
-                    checks.append(
-                        fire(
-                            "ORIGIN_SERIAL_MALFORMED",
-                            field="origin_serial",
-                            serial=serial,
-                            reason=str(exc),
-                        )
-                    )
-    if parsed is not None:
-        project_id = _text(submission.project_id)
-        if parsed.project_id != project_id and (basis is Basis.PROJECT or parsed.project_id):
-            checks.append(
-                fire(
-                    "ORIGIN_SERIAL_PROJECT_MISMATCH",
-                    field="origin_serial",
-                    serial=serial,
-                    project_id=project_id or "",
-                )
-            )
-    if status is OriginStatus.ISSUED:
-        if serial is None:
-            checks.append(fire("ORIGIN_ISSUED_WITHOUT_SERIAL", field="origin_serial"))
-        elif parsed is not None:
-            checks.append(fire("AWAITING_SOURCE_CANCELLATION", field="origin_status"))
-            if reported is not None and parsed.block.units != floor(reported):
-                checks.append(
-                    fire(
-                        "ORIGIN_SERIAL_QUANTITY_MISMATCH",
-                        field="origin_serial",
-                        units=parsed.block.units,
-                        reported=reported,
-                    )
-                )
-    elif status is OriginStatus.CANCELLED:
-        checks.append(fire("ORIGIN_CANCELLED_ELSEWHERE", field="origin_status", serial=serial))
-    return parsed.block if parsed is not None else None
-
-
-# --- Projects ------------------------------------------------------------------
-
-_PROJECT_REQUIRED_FIELDS = (
-    "project_id",
-    "name",
-    "owner_name",
-    "owner_credit_code",
-    "partner_methodology",
-    "region_code",
-    "longitude",
-    "latitude",
-    "size_value",
-    "size_unit",
-    "crediting_start",
-    "crediting_end",
-)
-
-
-def assess_project(submission: ProjectSubmission, standard: Standard) -> ProjectAssessment:
-    """Every registration check on one partner project; the Project when none rejects it."""
-    checks: list[CheckResult] = []
-    values = {name: getattr(submission, name).strip() for name in _PROJECT_REQUIRED_FIELDS}
-    for name, value in values.items():
-        if not value:
-            checks.append(fire("PROJECT_FIELD_MISSING", field=name))
-    partner = submission.partner
-    agreement = standard.agreement(partner)
-    if agreement is None:
-        checks.append(fire("PARTNER_NOT_RECOGNISED", field="partner", partner=partner))
-    partner_methodology = values["partner_methodology"]
-    entry = standard.crosswalk_entry(partner, partner_methodology) if partner_methodology else None
-    methodology: Methodology | None = None
-    if entry is None and partner_methodology:
-        excluded = standard.exclusion(partner, partner_methodology)
-        checks.append(
-            fire(
-                "METHODOLOGY_NOT_IN_CROSSWALK",
-                field="partner_methodology",
-                partner=partner,
-                partner_methodology=partner_methodology,
-                reason=excluded.reason if excluded else "",
-            )
-        )
-    elif entry is not None:
-        methodology = standard.methodology(entry.methodology)
-        if standard.basis(entry) is not Basis.PROJECT:
-            checks.append(
-                fire(
-                    "PROJECT_BASIS_MISMATCH",
-                    field="partner_methodology",
-                    partner_methodology=partner_methodology,
-                )
-            )
-
-    code = values["owner_credit_code"]
-    schemes = agreement.owner_id_schemes if agreement is not None else [OwnerIdScheme.USCC]
-    checks.extend(owner_id_checks(code, schemes))
-
-    region_code = values["region_code"]
-    checks.extend(_region_checks(region_code or None, agreement, partner))
-
-    longitude, latitude = values["longitude"], values["latitude"]
-    if longitude and latitude:
-        lon, lat = parse_decimal(longitude), parse_decimal(latitude)
-        if lon is None or lat is None or not (-180 <= lon <= 180 and -90 <= lat <= 90):
-            checks.append(
-                fire(
-                    "COORDINATES_INVALID",
-                    field="longitude" if lon is None or not -180 <= lon <= 180 else "latitude",
-                    longitude=longitude,
-                    latitude=latitude,
-                )
-            )
-
-    _check_project_size(values, methodology, partner_methodology, checks)
-
-    start = _parse_date(values["crediting_start"])
-    end = _parse_date(values["crediting_end"])
-    if (
-        values["crediting_start"]
-        and values["crediting_end"]
-        and (start is None or end is None or end < start)
-    ):
-        checks.append(
-            fire(
-                "CREDITING_PERIOD_MALFORMED",
-                field="crediting_start" if start is None else "crediting_end",
-                start=values["crediting_start"],
-                end=values["crediting_end"],
-            )
-        )
-
-    if any(c.severity is Severity.ERROR for c in checks) or start is None or end is None:
-        return ProjectAssessment(project=None, checks=tuple(checks))
-    project = Project(
-        partner=partner,
-        project_id=values["project_id"],
-        name=values["name"],
-        owner_name=values["owner_name"],
-        owner_credit_code=code,
-        partner_methodology=partner_methodology,
-        region_code=region_code,
-        longitude=longitude,
-        latitude=latitude,
-        size_value=values["size_value"],
-        size_unit=values["size_unit"],
-        crediting_start=start,
-        crediting_end=end,
-        status=submission.status,
-        asset_fingerprint=_asset_key(entry, latitude, longitude, values),
-    )
-    return ProjectAssessment(project=project, checks=tuple(checks))
-
-
-def _asset_key(
-    entry: CrosswalkEntry | None, latitude: str, longitude: str, values: dict[str, str]
-) -> str | None:
-    lat, lon, size = (
-        parse_decimal(latitude),
-        parse_decimal(longitude),
-        parse_decimal(values["size_value"]),
-    )
-    if entry is None or lat is None or lon is None or size is None:
-        return None
-    found = fingerprint(entry.methodology, lat, lon, size, values["size_unit"])
-    return None if found is None else found.key
-
-
-def _check_project_size(
-    values: dict[str, str],
-    methodology: Methodology | None,
-    partner_methodology: str,
-    checks: list[CheckResult],
-) -> None:
-    size_text, unit = values["size_value"], values["size_unit"]
-    if not size_text or not unit:
-        return
-    size = parse_decimal(size_text)
-    if size is None or size <= 0:
-        checks.append(fire("PROJECT_SIZE_MALFORMED", field="size_value", value=size_text))
-    if methodology is None:
-        return
-    if unit not in methodology.size_units:
-        checks.append(
-            fire(
-                "PROJECT_SIZE_UNIT_INVALID",
-                field="size_unit",
-                unit=unit,
-                partner_methodology=partner_methodology,
-                accepted=", ".join(methodology.size_units),
-            )
-        )
-        return
-    limit = methodology.max_size
-    if (
-        size is not None
-        and size > 0
-        and limit is not None
-        and units.convert(size, unit, limit.unit) > limit.value
-    ):
-        checks.append(
-            fire(
-                "PROJECT_SIZE_EXCEEDS_LIMIT",
-                field="size_value",
-                size=f"{size_text} {unit}",
-                limit=f"{limit.value} {limit.unit}",
-            )
-        )
-
-
-def _parse_date(text: str) -> date | None:
-    if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", text):
-        return None
-    try:
-        return date.fromisoformat(text)
-    except ValueError:
-        return None
-
-
-def _region_checks(
-    region_code: str | None, agreement: Agreement | None, partner: str
-) -> tuple[CheckResult, ...]:
-    """A site's GB/T 2260 code must exist and lie inside the partner's region."""
-    if region_code is None:
-        return ()
-    prefix = agreement.region.gbt2260_prefix if agreement is not None else None
-    return _region_code_checks(region_code, prefix, partner)
-
-
-# Every claim of a site repeats its region: its checks (immutable results)
-# are made once per code, partner region and partner.
-@lru_cache(maxsize=4096)
-def _region_code_checks(
-    region_code: str, prefix: str | None, partner: str
-) -> tuple[CheckResult, ...]:
-    if not regions.is_valid_code(region_code):
-        return (fire("REGION_CODE_INVALID", field="region_code", region_code=region_code),)
-    if prefix is not None and not regions.within(region_code, prefix):
-        return (
-            fire(
-                "SITE_OUTSIDE_PARTNER_REGION",
-                field="region_code",
-                region_code=region_code,
-                partner=partner,
-            ),
-        )
-    return ()
