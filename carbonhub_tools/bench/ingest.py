@@ -60,7 +60,7 @@ from hub.services.clock import system_clock
 from hub.services.ingestion import IngestionService
 from hub.settings import HubSettings
 from hub.storage.unit_of_work import SqlAlchemyUnitOfWorkFactory
-from hub.trust.pki import PkiLayout
+from hub.trust.pki_layout import PkiLayout
 from hub.trust.tls import secure_channel
 
 PRELOAD_BATCH = 5000

@@ -19,7 +19,9 @@ from carbonhub_contract.key_files import write_ed25519_keypair
 from carbonhub_contract.signing import PublicKey, Signer
 from hub.domain.identity import Role
 from hub.services.partner_keys import PartnerKeyService
-from hub.trust.pki import Authority, IssuedCertificate, PkiLayout, init_authority, load_authority
+from hub.trust.certificate_index import IssuedCertificate
+from hub.trust.pki import Authority, init_authority, load_authority
+from hub.trust.pki_layout import PkiLayout
 from hub.trust.tls import secure_channel
 
 EXCHANGE_NAME = "exchange"

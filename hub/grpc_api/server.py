@@ -30,7 +30,7 @@ from hub.grpc_api.exchange_servicer import ExchangeServicer
 from hub.grpc_api.guard import Guard, server_options
 from hub.grpc_api.partner_servicer import PartnerServicer
 from hub.settings import LOOPBACK_HOSTS, HubSettings
-from hub.trust.pki import PkiLayout
+from hub.trust.pki_layout import PkiLayout
 from hub.trust.tls import CertificateIdentifier, server_credentials
 
 log = logging.getLogger(__name__)

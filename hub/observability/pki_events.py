@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 from hub.observability.logs import event_fields
 
 if TYPE_CHECKING:
-    from hub.trust.pki import IssuedCertificate
+    from hub.trust.certificate_index import IssuedCertificate
 
 log = logging.getLogger("hub.pki")
 

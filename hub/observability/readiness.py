@@ -22,7 +22,7 @@ from carbonhub_contract.signing import HUB_SIGNING_KEY
 from hub.errors import ErrorKind, HubError, StorageUnavailable
 from hub.settings import HubSettings
 from hub.storage.database import alembic_config
-from hub.trust.pki import PkiLayout
+from hub.trust.pki_layout import PkiLayout
 
 
 class NotReady(HubError):

@@ -29,13 +29,9 @@ from cryptography.x509.oid import NameOID
 
 from hub.domain.identity import Identity, Role
 from hub.errors import HubError, InvalidRequest, NotFound, Unauthenticated
-from hub.trust.pki import (
-    ROLE_URI_PREFIX,
-    PkiLayout,
-    parse_role_uri,
-    read_verified_crl,
-    serial_hex,
-)
+from hub.trust.certificate_identity import ROLE_URI_PREFIX, parse_role_uri, serial_hex
+from hub.trust.pki_layout import PkiLayout
+from hub.trust.revocation_list import read_verified_crl
 
 logger = logging.getLogger(__name__)
 

@@ -23,7 +23,8 @@ from carbonhub_contract.tls import (
 )
 from hub.domain.identity import Role
 from hub.serve_process import free_port
-from hub.trust.pki import Authority, IssuedCertificate, init_authority
+from hub.trust.certificate_index import IssuedCertificate
+from hub.trust.pki import Authority, init_authority
 from hub.trust.tls import server_credentials
 
 CONNECT_TIMEOUT = 20.0  # what the refusals must come well before

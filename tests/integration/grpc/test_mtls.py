@@ -22,7 +22,8 @@ from carbonhub_contract.error_details import error_info
 from hub.domain.identity import Role
 from hub.errors import HubError
 from hub.grpc_api.status_mapping import abort
-from hub.trust.pki import Authority, IssuedCertificate, init_authority
+from hub.trust.certificate_index import IssuedCertificate
+from hub.trust.pki import Authority, init_authority
 from hub.trust.tls import CertificateIdentifier, secure_channel, server_credentials
 
 WHOAMI = "/carbonhub.test.WhoAmI/Get"

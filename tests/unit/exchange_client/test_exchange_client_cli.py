@@ -27,7 +27,8 @@ from hub.exchange_client.cli import (
     is_loopback,
 )
 from hub.exchange_client.state import load_state
-from hub.trust.pki import Authority, IssuedCertificate, init_authority
+from hub.trust.certificate_index import IssuedCertificate
+from hub.trust.pki import Authority, init_authority
 from hub.trust.tls import server_credentials
 from tests.unit.exchange_client.fake_exchange_service import FakeExchangeService, make_block
 

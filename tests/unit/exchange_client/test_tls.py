@@ -8,7 +8,8 @@ import pytest
 
 from carbonhub_contract.tls import ClientTlsError, load_client_tls
 from hub.domain.identity import Role
-from hub.trust.pki import Authority, IssuedCertificate, init_authority
+from hub.trust.certificate_index import IssuedCertificate
+from hub.trust.pki import Authority, init_authority
 
 
 @pytest.fixture

@@ -10,7 +10,8 @@ from cryptography import x509
 from typer.testing import CliRunner, Result
 
 from hub.cli import app
-from hub.trust.pki import load_authority, read_verified_crl
+from hub.trust.pki import load_authority
+from hub.trust.revocation_list import read_verified_crl
 
 
 @pytest.fixture(autouse=True)

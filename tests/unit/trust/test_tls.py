@@ -16,7 +16,8 @@ from cryptography.x509.oid import NameOID
 
 from hub.domain.identity import Identity, Role
 from hub.errors import InvalidRequest, Unauthenticated
-from hub.trust.pki import Authority, IssuedCertificate, init_authority
+from hub.trust.certificate_index import IssuedCertificate
+from hub.trust.pki import Authority, init_authority
 from hub.trust.tls import CertificateIdentifier
 
 
