@@ -45,7 +45,8 @@ from carbonhub_tools.drills.traffic import (
     project_ids,
     race_traffic,
 )
-from hub.exchange_client.client import Backoff, ExchangeClient
+from hub.exchange_client.client import ExchangeClient
+from hub.exchange_client.connection import Backoff
 from hub.exchange_client.receipts import HubKey
 from hub.serve_process import HubProcess, free_port
 

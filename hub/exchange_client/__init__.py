@@ -12,17 +12,12 @@ of the hub's services, storage, domain or trust code.
     client.answer_reconciliations(start_if_none=True)
 """
 
-from hub.exchange_client.client import (
-    ExchangeClient,
-    ExchangeUnavailable,
-    ReceiptRefusal,
-    ReceiptRefused,
-    ReconciliationOutcome,
-    RetirementOutcome,
-    SyncSummary,
-)
+from hub.exchange_client.client import ExchangeClient
+from hub.exchange_client.connection import ExchangeUnavailable
 from hub.exchange_client.policy import Plan, plan_retirements, retirement_id
 from hub.exchange_client.receipts import HubKey, HubKeyError, ReceiptProblem
+from hub.exchange_client.reconciliation import ReconciliationOutcome
+from hub.exchange_client.retirement_requests import RetirementOutcome
 from hub.exchange_client.state import (
     BlockRecord,
     BlockStatus,
@@ -31,6 +26,7 @@ from hub.exchange_client.state import (
     RetirementRecord,
     StateFileError,
 )
+from hub.exchange_client.sync_summary import ReceiptRefusal, ReceiptRefused, SyncSummary
 
 __all__ = [
     "BlockRecord",

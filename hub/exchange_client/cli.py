@@ -37,18 +37,13 @@ from carbonhub_contract.tls import (
     load_client_tls,
     wait_ready,
 )
-from hub.exchange_client.client import (
-    CALL_TIMEOUT,
-    STREAM_TIMEOUT,
-    ExchangeClient,
-    ExchangeUnavailable,
-    ReceiptRefusal,
-    ReconciliationOutcome,
-    RetirementOutcome,
-    SyncSummary,
-)
+from hub.exchange_client.client import ExchangeClient
+from hub.exchange_client.connection import CALL_TIMEOUT, STREAM_TIMEOUT, ExchangeUnavailable
 from hub.exchange_client.receipts import HubKey, HubKeyError
+from hub.exchange_client.reconciliation import ReconciliationOutcome
+from hub.exchange_client.retirement_requests import RetirementOutcome
 from hub.exchange_client.state import BlockStatus, ExchangeState, RetirementStatus, StateFileError
+from hub.exchange_client.sync_summary import ReceiptRefusal, SyncSummary
 
 EXIT_INCONSISTENT = 1
 EXIT_STATE = 2

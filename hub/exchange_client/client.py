@@ -1,12 +1,12 @@
-"""The reference exchange's side of carbonhub.v1.ExchangeService.
+"""The reference exchange's side of carbonhub.v1.ExchangeService: the client and its loop.
 
 Delivery is at least once, application exactly once: every event is applied
-by block id (a repeated event changes nothing), the state file is rewritten
-after each applied event with the event's cursor, and every stream starts
-after the stored cursor. A disconnect at any point therefore loses nothing
-and applies nothing twice. The stream is read on a helper thread into a
-queue so the main thread can flush acknowledgements while the stream is
-idle, stop on request and take Ctrl-C between events.
+by block id (a repeated event changes nothing, block_events.py), the state
+file is rewritten after each applied event with the event's cursor, and
+every stream starts after the stored cursor. A disconnect at any point
+therefore loses nothing and applies nothing twice. The stream is read on a
+helper thread into a queue so the main thread can flush acknowledgements
+while the stream is idle, stop on request and take Ctrl-C between events.
 
 Given the hub key, every Block received (stream events, retirement answers,
 GetBlock) is applied only when its receipt verifies (receipts.py). A stream
@@ -14,8 +14,7 @@ event that fails stops the sync before it: the cursor stays in front of it,
 nothing after it is applied either (events apply in cursor order), and the
 next run fetches it again, so a fixed key or hub loses nothing. A retirement
 answer that fails leaves the retirement PENDING, to be replayed next run.
-Every unary call has a deadline (``call_timeout``); the stream a long one
-(``stream_timeout``), after which it is reopened from the cursor.
+Deadlines and reconnections are connection.py's.
 """
 
 from __future__ import annotations
@@ -24,251 +23,47 @@ import queue
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import grpc
 
 from carbonhub_contract.generated.carbonhub.v1 import exchange_pb2 as ex
 from carbonhub_contract.generated.carbonhub.v1 import exchange_pb2_grpc as ex_grpc
 from carbonhub_contract.generated.carbonhub.v1 import ledger_pb2 as ledger
-from hub.exchange_client.policy import ClaimPlan, Plan, plan_for, plan_retirements
-from hub.exchange_client.receipts import HubKey, ReceiptProblem, check_block
+from hub.exchange_client.block_events import APPLYING_KINDS, apply_event, receipt_of
+from hub.exchange_client.connection import (
+    CALL_TIMEOUT,
+    STREAM_TIMEOUT,
+    TRANSIENT,
+    Backoff,
+    ExchangeUnavailable,
+    describe,
+    status_code,
+)
+from hub.exchange_client.policy import plan_for, plan_retirements
+from hub.exchange_client.receipts import HubKey, check_block
+from hub.exchange_client.reconciliation import (
+    EXCHANGE,
+    ReconciliationOutcome,
+    holdings_of,
+    reconciliation_outcome,
+    totals_of,
+)
+from hub.exchange_client.retirement_requests import RetirementOutcome, retirement_request
 from hub.exchange_client.state import (
     BlockRecord,
     BlockStatus,
-    ExchangeState,
-    ReceiptRecord,
     RetirementRecord,
     RetirementStatus,
     load_state,
     save_state,
 )
-
-EXCHANGE = "EXCHANGE"  # the counterpart name the hub gives the exchange in reconciliations
-
-_PURPOSES: dict[str, ex.RetirementPurpose] = {
-    "ETS_OFFSET": ex.RETIREMENT_PURPOSE_ETS_OFFSET,
-    "CARBON_NEUTRAL_EVENT": ex.RETIREMENT_PURPOSE_CARBON_NEUTRAL_EVENT,
-    "VOLUNTARY": ex.RETIREMENT_PURPOSE_VOLUNTARY,
-}
-# How the exchange states its holdings: the hub's BlockState names.
-_HOLDING_STATE: dict[BlockStatus, str] = {
-    BlockStatus.HELD: "DELIVERED",
-    BlockStatus.RETIRED: "RETIRED",
-    BlockStatus.CANCELLED: "CANCELLED",
-}
-# Codes after which the same call may succeed later: the hub is down or restarting.
-_TRANSIENT = frozenset({grpc.StatusCode.UNAVAILABLE, grpc.StatusCode.DEADLINE_EXCEEDED})
-CALL_TIMEOUT = 30.0  # seconds for each unary call
-# A stream lives at most this long, then is reopened from the cursor: long
-# enough for any catch-up, short enough that a silently dead connection is
-# noticed even by a client following an idle hub.
-STREAM_TIMEOUT = 3600.0
-
-
-class ExchangeUnavailable(Exception):
-    """The hub stayed unreachable through every reconnection attempt."""
-
-
-@dataclass(frozen=True, slots=True)
-class ReceiptRefusal:
-    """A block not applied because its receipt did not verify."""
-
-    block_id: str
-    problem: ReceiptProblem
-    source: str  # where it came from: "StreamBlocks cursor 7", "ReportRetirement <id>", ...
-
-
-class ReceiptRefused(Exception):
-    """GetBlock answered a block whose receipt does not verify."""
-
-    def __init__(self, refusal: ReceiptRefusal) -> None:
-        super().__init__(f"{refusal.problem} on block {refusal.block_id} ({refusal.source})")
-        self.refusal = refusal
-
-
-@dataclass
-class SyncSummary:
-    events: int = 0  # events applied (repeats included)
-    received: int = 0  # blocks newly held
-    repeats: int = 0  # events that changed nothing: already applied by block id
-    cancelled: int = 0
-    frozen: int = 0
-    unfrozen: int = 0
-    acknowledged: int = 0
-    reconnects: int = 0
-    refused: int = 0  # events not applied: their block's receipt failed (the sync stopped there)
-    cursor: int = 0
-    interrupted: bool = False
-
-
-@dataclass(frozen=True, slots=True)
-class RetirementOutcome:
-    retirement_id: str
-    block_id: str
-    purpose: str
-    units: int
-    replay: bool = False
-    retired_block_id: str = ""
-    remainder_block_id: str = ""
-    refusal: str = ""  # "<status code>: <details>" when the hub refused it
-    certificate_id: str = ""  # the claim's certificate, when this retirement completed it
-    # Set when the hub's answer failed receipt verification: nothing of it was
-    # applied and the retirement stays PENDING, replayed by the next run.
-    receipt_problem: ReceiptProblem | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class DiscrepancyView:
-    phase: str
-    kind: str
-    subject_id: str
-    hub_value: str
-    counterpart_value: str
-
-
-@dataclass(frozen=True, slots=True)
-class ReconciliationOutcome:
-    reconciliation_id: str
-    status: str  # CONSISTENT, INCONSISTENT, ...
-    discrepancies: tuple[DiscrepancyView, ...] = ()
-    frozen_block_ids: tuple[str, ...] = ()
-
-
-@dataclass
-class Backoff:
-    """Delays between reconnections: initial, doubled each failure, capped."""
-
-    initial: float = 0.2
-    maximum: float = 5.0
-
-    def delay(self, failures: int) -> float:
-        return float(min(self.maximum, self.initial * 2 ** max(0, failures - 1)))
-
-
-def receipt_of(block: ledger.Block) -> ReceiptRecord | None:
-    """The block's receipt as it is kept in the state file; None when unsigned."""
-    if not block.HasField("receipt"):
-        return None
-    r = block.receipt
-    return ReceiptRecord.of(r.key_id, r.statement, r.signature)
-
-
-# Block events whose block is applied to the state, so must be verified first.
-_APPLYING_KINDS = frozenset(
-    {
-        ex.BLOCK_EVENT_KIND_QUALIFIED,
-        ex.BLOCK_EVENT_KIND_CANCELLED,
-        ex.BLOCK_EVENT_KIND_FROZEN,
-        ex.BLOCK_EVENT_KIND_UNFROZEN,
-    }
+from hub.exchange_client.sync_summary import (
+    ReceiptRefusal,
+    ReceiptRefused,
+    SyncSummary,
+    add_summary,
 )
-
-
-def apply_event(state: ExchangeState, event: ex.BlockEvent) -> str:
-    """Apply one event to ``state`` by block id; the effect's name.
-
-    Effects: "held", "cancelled", "frozen", "unfrozen", or "repeat" when the
-    event had been applied before (or concerns a block in a terminal state).
-    A block that changed keeps the receipt of the event that changed it.
-    """
-    effect = _apply_event(state, event)
-    if effect != "repeat":
-        receipt = receipt_of(event.block)
-        if receipt is not None:
-            state.blocks[event.block.block_id].receipt = receipt
-    return effect
-
-
-def _apply_event(state: ExchangeState, event: ex.BlockEvent) -> str:
-    block = event.block
-    known = state.blocks.get(block.block_id)
-    if event.kind == ex.BLOCK_EVENT_KIND_QUALIFIED:
-        if known is not None:
-            return "repeat"
-        state.blocks[block.block_id] = BlockRecord(
-            block_id=block.block_id,
-            serial=block.serial,
-            units=block.units,
-            vintage=block.vintage,
-            origin=block.origin,
-            frozen=block.frozen,
-            parent_block_id=block.parent_block_id,
-        )
-        return "held"
-    if event.kind == ex.BLOCK_EVENT_KIND_CANCELLED:
-        if known is None:
-            # Never held here, but recorded, so the exchange's account of the
-            # block agrees with the hub's when they reconcile.
-            state.blocks[block.block_id] = BlockRecord(
-                block_id=block.block_id,
-                serial=block.serial,
-                units=block.units,
-                vintage=block.vintage,
-                origin=block.origin,
-                status=BlockStatus.CANCELLED,
-                parent_block_id=block.parent_block_id,
-            )
-            return "cancelled"
-        if known.status is not BlockStatus.HELD:
-            return "repeat"
-        known.status = BlockStatus.CANCELLED
-        return "cancelled"
-    if event.kind in (ex.BLOCK_EVENT_KIND_FROZEN, ex.BLOCK_EVENT_KIND_UNFROZEN):
-        frozen = event.kind == ex.BLOCK_EVENT_KIND_FROZEN
-        if known is None or known.frozen == frozen:
-            return "repeat"
-        known.frozen = frozen
-        return "frozen" if frozen else "unfrozen"
-    # A kind from a newer contract: the cursor moves on, nothing else does.
-    return "repeat"
-
-
-def holdings_of(state: ExchangeState) -> list[ledger.Holding]:
-    """The exchange's holdings as it states them for reconciliation, by block id."""
-    trails: dict[str, list[str]] = {}
-    for r in state.retirements.values():
-        if r.status is RetirementStatus.DONE:
-            trails.setdefault(r.retired_block_id, []).append(f"RETIRED:{r.retirement_id}")
-    return [
-        ledger.Holding(
-            subject_id=b.block_id,
-            state=_HOLDING_STATE[b.status],
-            vintage=b.vintage,
-            quantity=str(b.units),
-            serial=b.serial,
-            trail=sorted(trails.get(b.block_id, [])),
-        )
-        for b in sorted(state.blocks.values(), key=lambda b: b.block_id)
-        # Only what the exchange confirmed holding: a block never acknowledged
-        # was never the exchange's, at the hub either (even if cancelled since).
-        if b.status in _HOLDING_STATE and b.acknowledged
-    ]
-
-
-def totals_of(holdings: list[ledger.Holding]) -> list[ledger.HoldingTotal]:
-    """Phase-1 totals per (state, vintage): count and units."""
-    sums: dict[tuple[str, int], tuple[int, int]] = {}
-    for h in holdings:
-        count, units = sums.get((h.state, h.vintage), (0, 0))
-        sums[(h.state, h.vintage)] = (count + 1, units + int(h.quantity))
-    return [
-        ledger.HoldingTotal(state=s, vintage=v, count=c, quantity=str(q))
-        for (s, v), (c, q) in sorted(sums.items())
-    ]
-
-
-def _code(error: grpc.RpcError) -> Any:
-    return error.code() if isinstance(error, grpc.Call) else grpc.StatusCode.UNKNOWN
-
-
-def _describe(error: grpc.RpcError) -> str:
-    code = _code(error)
-    details = error.details() if isinstance(error, grpc.Call) else str(error)
-    return f"{code.name}: {details}"
-
 
 _END = object()  # the stream ended normally
 
@@ -357,11 +152,11 @@ class ExchangeClient:
             try:
                 done = self._stream_once(follow, max_events, summary, on_idle)
             except grpc.RpcError as error:
-                if _code(error) not in _TRANSIENT:
+                if status_code(error) not in TRANSIENT:
                     raise
                 failures = 1 if summary.events > before else failures + 1
                 if not follow and failures > self.max_reconnects:
-                    raise ExchangeUnavailable(_describe(error)) from error
+                    raise ExchangeUnavailable(describe(error)) from error
                 summary.reconnects += 1
                 self._stop.wait(self.backoff.delay(failures))
                 continue
@@ -375,7 +170,7 @@ class ExchangeClient:
             self._acknowledge_pending(summary)
         except grpc.RpcError as error:
             # Unacknowledged blocks are marked so in the state: the next sync acknowledges them.
-            if _code(error) not in _TRANSIENT:
+            if status_code(error) not in TRANSIENT:
                 raise
         summary.cursor = self.state.cursor
         return summary
@@ -440,7 +235,7 @@ class ExchangeClient:
             summary.events += 1
             summary.repeats += 1
             return True
-        if event.kind in _APPLYING_KINDS and not self._verified(
+        if event.kind in APPLYING_KINDS and not self._verified(
             event.block, f"StreamBlocks cursor {event.cursor}"
         ):
             # Not counted in events: it was not applied and the cursor did not move.
@@ -530,13 +325,13 @@ class ExchangeClient:
         plan = plan_for(block, record.purpose)
         try:
             response: ex.ReportRetirementResponse = self._stub.ReportRetirement(
-                _request(plan), timeout=self.call_timeout
+                retirement_request(plan), timeout=self.call_timeout
             )
         except grpc.RpcError as error:
-            if _code(error) in _TRANSIENT:
+            if status_code(error) in TRANSIENT:
                 raise  # still PENDING: reported again next time
             record.status = RetirementStatus.REFUSED
-            record.refusal = _describe(error)
+            record.refusal = describe(error)
             self.save()
             return RetirementOutcome(
                 record.retirement_id,
@@ -639,7 +434,7 @@ class ExchangeClient:
                 ),
                 timeout=self.call_timeout,
             )
-            outcomes.append(_outcome(report))
+            outcomes.append(reconciliation_outcome(report))
         return outcomes
 
     # -- the CLI's loop -------------------------------------------------------------
@@ -677,73 +472,15 @@ class ExchangeClient:
 
         summary = SyncSummary(cursor=self.state.cursor)
         try:
-            _add(summary, self.sync(follow=False))
+            add_summary(summary, self.sync(follow=False))
             work(start_reconciliation)
             if follow and summary.refused == 0:
-                _add(summary, self.sync(follow=True, on_idle=lambda: work(False)))
+                add_summary(summary, self.sync(follow=True, on_idle=lambda: work(False)))
         except KeyboardInterrupt:
             # The state file is consistent after every event; keep what the
             # interrupted sync counted so far.
             if self._current is not None:
-                _add(summary, self._current)
+                add_summary(summary, self._current)
             summary.interrupted = True
         summary.cursor = self.state.cursor
         return summary
-
-
-def _add(total: SyncSummary, more: SyncSummary) -> None:
-    for name in (
-        "events",
-        "received",
-        "repeats",
-        "cancelled",
-        "frozen",
-        "unfrozen",
-        "acknowledged",
-        "reconnects",
-        "refused",
-    ):
-        setattr(total, name, getattr(total, name) + getattr(more, name))
-
-
-def _request(plan: Plan) -> ex.ReportRetirementRequest:
-    return ex.ReportRetirementRequest(
-        retirement_id=plan.retirement_id,
-        block_id=plan.block_id,
-        units=plan.units,
-        purpose=_PURPOSES[plan.purpose],
-        beneficiary=plan.beneficiary,
-        compliance_entity=plan.compliance_entity,
-        compliance_year=plan.compliance_year,
-        verified_emissions_tco2e=plan.verified_emissions_tco2e,
-        event_name=plan.event_name,
-        note=plan.note,
-        claim=None if plan.claim is None else _claim(plan.claim),
-    )
-
-
-def _claim(claim: ClaimPlan) -> ex.NeutralityClaim:
-    return ex.NeutralityClaim(
-        claim_id=claim.claim_id,
-        # By name: the enum's generated type takes it as it is.
-        claimant_kind=f"CLAIMANT_KIND_{claim.claimant_kind}",
-        claimant_name=claim.claimant_name,
-        event_name=claim.event_name,
-        period_start=claim.period_start,
-        period_end=claim.period_end,
-        footprint_tco2e=claim.footprint_tco2e,
-        total_units=claim.total_units,
-    )
-
-
-def _outcome(report: ledger.ReconciliationReport) -> ReconciliationOutcome:
-    status = ledger.ReconciliationStatus.Name(report.status).removeprefix("RECONCILIATION_STATUS_")
-    return ReconciliationOutcome(
-        reconciliation_id=report.reconciliation_id,
-        status=status,
-        discrepancies=tuple(
-            DiscrepancyView(d.phase, d.kind, d.subject_id, d.hub_value, d.counterpart_value)
-            for d in report.discrepancies
-        ),
-        frozen_block_ids=tuple(report.frozen_block_ids),
-    )

@@ -26,7 +26,7 @@ from carbonhub_contract.generated.carbonhub.v1 import ledger_pb2 as ledger
 from carbonhub_contract.vocabulary.records import AdjustmentStatus
 from hub.bootstrap import Hub, build_hub
 from hub.exchange_client import ExchangeClient
-from hub.exchange_client.client import Backoff
+from hub.exchange_client.connection import Backoff
 from hub.exchange_client.state import (
     BlockStatus,
     RetirementStatus,

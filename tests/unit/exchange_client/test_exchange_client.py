@@ -12,14 +12,10 @@ import grpc
 import pytest
 
 from carbonhub_contract.generated.carbonhub.v1 import exchange_pb2 as ex
-from hub.exchange_client.client import (
-    Backoff,
-    ExchangeClient,
-    ExchangeUnavailable,
-    apply_event,
-    holdings_of,
-    totals_of,
-)
+from hub.exchange_client.block_events import apply_event
+from hub.exchange_client.client import ExchangeClient
+from hub.exchange_client.connection import Backoff, ExchangeUnavailable
+from hub.exchange_client.reconciliation import holdings_of, totals_of
 from hub.exchange_client.state import (
     BlockStatus,
     ExchangeState,

@@ -18,15 +18,11 @@ from carbonhub_contract.generated.carbonhub.v1 import exchange_pb2 as ex
 from carbonhub_contract.generated.carbonhub.v1 import ledger_pb2 as ledger
 from carbonhub_contract.receipts import ReceiptSigner, block_statement
 from carbonhub_contract.signing import Signer
-from hub.exchange_client.client import (
-    Backoff,
-    ExchangeClient,
-    ReceiptRefusal,
-    ReceiptRefused,
-    SyncSummary,
-)
+from hub.exchange_client.client import ExchangeClient
+from hub.exchange_client.connection import Backoff
 from hub.exchange_client.receipts import HubKey, ReceiptProblem, check_block
 from hub.exchange_client.state import BlockStatus, RetirementStatus, load_state
+from hub.exchange_client.sync_summary import ReceiptRefusal, ReceiptRefused, SyncSummary
 from tests.unit.exchange_client.fake_exchange_service import FakeExchangeService, make_block
 
 FAST = Backoff(initial=0.01, maximum=0.05)
