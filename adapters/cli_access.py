@@ -21,7 +21,7 @@ import grpc
 import typer
 from rich.console import Console
 
-from adapters.hub_client import HubCallError
+from adapters.hub_call_errors import HubCallError
 from adapters.hub_connection import ConnectionRefused, HubConnection
 from adapters.partner_signing import PartnerSigner
 from carbonhub_contract.key_files import KeyFileInvalid

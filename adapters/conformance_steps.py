@@ -18,13 +18,11 @@ from datetime import UTC, datetime, timedelta
 import grpc
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-from adapters.hub_client import (
-    HubCallError,
-    attest_adjustment,
-    claim_to_proto,
-    submit_reconciliation,
-)
+from adapters.attestation_client import attest_adjustment
+from adapters.hub_call_errors import HubCallError
 from adapters.partner_signing import UNARY_TIMEOUT, PartnerSigner, last_recorded_sequence
+from adapters.reconciliation_client import submit_reconciliation
+from adapters.wire_records import claim_to_proto
 from carbonhub_contract.error_details import error_info
 from carbonhub_contract.generated.carbonhub.v1 import partner_pb2 as pb
 from carbonhub_contract.generated.carbonhub.v1 import partner_pb2_grpc as pb_grpc

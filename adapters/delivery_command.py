@@ -27,7 +27,8 @@ from adapters.cli_access import (
 )
 from adapters.delivery import Delivery
 from adapters.delivery_report import DeliveryReport
-from adapters.hub_client import HubCallError, HubProtocolError, submit_delivery
+from adapters.hub_call_errors import HubCallError, HubProtocolError
+from adapters.hub_client import submit_delivery
 from adapters.registry import adapter_for
 from adapters.report import plain_output, render_refused, render_report, say
 from adapters.report_json import delivery_document, dump

@@ -19,6 +19,11 @@ from typing import Annotated, Any
 import typer
 from rich.console import Console
 
+from adapters.attestation_client import (
+    AttestationOutcome,
+    attest_adjustment,
+    attest_source_cancellation,
+)
 from adapters.attestation_journal import AttestationJournal, JournalEntry
 from adapters.cli_access import (
     EXIT_INCONSISTENT,
@@ -43,15 +48,9 @@ from adapters.cli_options import (
     TimeoutOption,
     rfc3339_option,
 )
-from adapters.hub_client import (
-    AttestationOutcome,
-    ReconciliationOutcome,
-    attest_adjustment,
-    attest_source_cancellation,
-    list_reconciliation_requests,
-)
-from adapters.hub_client import submit_reconciliation as submit_holdings
 from adapters.reconciliation import registry_holdings
+from adapters.reconciliation_client import ReconciliationOutcome, list_reconciliation_requests
+from adapters.reconciliation_client import submit_reconciliation as submit_holdings
 from adapters.registry import adapter_for
 from adapters.report import emit_table, say
 from adapters.report_json import dump

@@ -2,7 +2,7 @@
 
 A redemption is a signed write (payload type carbonhub.v1.RedeemPointsRequest)
 numbered like every other (adapters.partner_signing); overtaken by another
-writer of the partner it is signed anew and sent again (hub_client.ReplayRetry).
+writer of the partner it is signed anew and sent again (signed_calls.ReplayRetry).
 Sending it again is always safe: the hub knows it by its redemption id and
 answers the first redemption (``repeated``), deregistering nothing more.
 
@@ -21,8 +21,9 @@ from typing import TypeVar
 
 import grpc
 
-from adapters.hub_client import REPLAY_RETRY, HubCallError, ReplayRetry, _signed_call, _stub
+from adapters.hub_call_errors import HubCallError
 from adapters.partner_signing import UNARY_TIMEOUT, PartnerSigner
+from adapters.signed_calls import REPLAY_RETRY, ReplayRetry, partner_stub, signed_call
 from carbonhub_contract.error_details import error_info
 from carbonhub_contract.generated.carbonhub.v1 import partner_pb2 as pb
 from carbonhub_contract.vocabulary.envelopes import PayloadType
@@ -127,10 +128,10 @@ def redeem_points(
         purpose=purpose,
         redeemed_at=redeemed_at.isoformat() if redeemed_at is not None else "",
     )
-    stub = _stub(channel)
+    stub = partner_stub(channel)
     answer: pb.PointsRedemption = _points_call(
         "RedeemPoints",
-        lambda: _signed_call(
+        lambda: signed_call(
             "RedeemPoints",
             stub.RedeemPoints,
             PayloadType.POINTS_REDEMPTION,
@@ -152,7 +153,7 @@ def redeem_points(
 
 def points_balance(channel: grpc.Channel, partner: str, person: str) -> PointsBalanceInfo:
     """The points ``partner`` holds for ``person``, a person it reported itself."""
-    stub = _stub(channel)
+    stub = partner_stub(channel)
     answer: pb.PointsBalance = _points_call(
         "GetPointsBalance",
         lambda: stub.GetPointsBalance(

@@ -19,7 +19,7 @@ import time
 from datetime import UTC, datetime
 from pathlib import Path
 
-from adapters.hub_client import claim_to_proto
+from adapters.wire_records import claim_to_proto
 from carbonhub_contract.generated.carbonhub.v1 import partner_pb2 as pb
 from carbonhub_contract.generated.carbonhub.v1 import partner_pb2_grpc as pb_grpc
 from carbonhub_contract.vocabulary.envelopes import PayloadType

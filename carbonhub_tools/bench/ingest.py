@@ -33,7 +33,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from adapters.hub_client import claim_to_proto, project_to_proto
+from adapters.wire_records import claim_to_proto, project_to_proto
 from carbonhub_contract.generated.carbonhub.v1 import partner_pb2 as pb
 from carbonhub_contract.generated.carbonhub.v1 import partner_pb2_grpc as pb_grpc
 from carbonhub_contract.signing import PublicKey, Signer

@@ -25,17 +25,13 @@ import grpc
 from rich.console import Console
 from rich.table import Table
 
+from adapters.attestation_client import attest_adjustment, attest_source_cancellation
 from adapters.attestation_journal import AttestationJournal, JournalEntry
 from adapters.delivery import Delivery
 from adapters.delivery_report import DeliveryReport
-from adapters.hub_client import (
-    ReconciliationOutcome,
-    attest_adjustment,
-    attest_source_cancellation,
-    submit_reconciliation,
-)
 from adapters.partner_signing import PartnerSigner
 from adapters.reconciliation import registry_holdings
+from adapters.reconciliation_client import ReconciliationOutcome, submit_reconciliation
 from carbonhub_contract.vocabulary.records import AdjustmentStatus, Decision
 from hub.bootstrap import Hub
 from hub.domain.blocks import BlockState

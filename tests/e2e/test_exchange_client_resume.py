@@ -18,7 +18,8 @@ from pathlib import Path
 import grpc
 import pytest
 
-from adapters.hub_client import attest_adjustment, submit_delivery
+from adapters.attestation_client import attest_adjustment
+from adapters.hub_client import submit_delivery
 from adapters.registry import adapter_for
 from carbonhub_contract.generated.carbonhub.v1 import exchange_pb2 as ex
 from carbonhub_contract.generated.carbonhub.v1 import exchange_pb2_grpc as ex_grpc

@@ -15,19 +15,15 @@ import grpc
 import pytest
 from typer.testing import CliRunner
 
+from adapters.attestation_client import attest_adjustment, attest_source_cancellation
 from adapters.attestation_journal import AttestationJournal, JournalEntry
 from adapters.cli import app
 from adapters.delivery_report import ClaimOutcome
-from adapters.hub_client import (
-    HubCallError,
-    attest_adjustment,
-    attest_source_cancellation,
-    list_reconciliation_requests,
-    submit_delivery,
-    submit_reconciliation,
-)
+from adapters.hub_call_errors import HubCallError
+from adapters.hub_client import submit_delivery
 from adapters.partner_signing import PartnerSigner
 from adapters.reconciliation import registry_holdings
+from adapters.reconciliation_client import list_reconciliation_requests, submit_reconciliation
 from adapters.registry import adapter_for
 from carbonhub_contract.vocabulary.records import AdjustmentStatus
 from hub.bootstrap import Hub, build_hub

@@ -8,8 +8,9 @@ import shutil
 from dataclasses import replace
 from pathlib import Path
 
-from adapters.hub_client import submit_delivery, submit_reconciliation
+from adapters.hub_client import submit_delivery
 from adapters.reconciliation import registry_holdings
+from adapters.reconciliation_client import submit_reconciliation
 from adapters.registry import adapter_for
 from carbonhub_contract.vocabulary.holdings import totals_of
 from hub.bootstrap import build_hub

@@ -18,20 +18,15 @@ import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 from google.protobuf.message import Message
 
+from adapters.attestation_client import attest_adjustment, attest_source_cancellation
 from adapters.delivery import Delivery
 from adapters.guangdong import GuangdongAdapter
 from adapters.hongkong import HongKongAdapter
-from adapters.hub_client import (
-    HubCallError,
-    HubProtocolError,
-    ReplayRetry,
-    attest_adjustment,
-    attest_source_cancellation,
-    claim_to_proto,
-    project_to_proto,
-    submit_delivery,
-)
+from adapters.hub_call_errors import HubCallError, HubProtocolError
+from adapters.hub_client import submit_delivery
 from adapters.partner_signing import PartnerSigner
+from adapters.signed_calls import ReplayRetry
+from adapters.wire_records import claim_to_proto, project_to_proto
 from carbonhub_contract.generated.carbonhub.v1 import ledger_pb2 as ledger_pb
 from carbonhub_contract.generated.carbonhub.v1 import partner_pb2 as pb
 from carbonhub_contract.receipts import verify_receipt

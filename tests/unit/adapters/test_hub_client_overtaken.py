@@ -20,10 +20,13 @@ import grpc
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
+from adapters.attestation_client import attest_adjustment
 from adapters.guangdong import GuangdongAdapter
 from adapters.hongkong import HongKongAdapter
-from adapters.hub_client import HubCallError, ReplayRetry, attest_adjustment, submit_delivery
+from adapters.hub_call_errors import HubCallError
+from adapters.hub_client import submit_delivery
 from adapters.partner_signing import PartnerSigner
+from adapters.signed_calls import ReplayRetry
 from carbonhub_contract.error_details import error_info
 from carbonhub_contract.generated.carbonhub.v1 import ledger_pb2 as ledger_pb
 from carbonhub_contract.generated.carbonhub.v1 import partner_pb2 as pb

@@ -13,7 +13,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from adapters.hub_client import claim_to_proto
+from adapters.wire_records import claim_to_proto
 from carbonhub_contract.vocabulary.records import ClaimSubmission
 from carbonhub_tools.bench.claims import PARTNER, BenchClaim, ClaimStream
 from carbonhub_tools.bench.ingest import plan_envelopes, planned_envelopes, wire_envelopes
