@@ -30,6 +30,7 @@ from rich.progress import (
 )
 from rich.table import Table
 
+import adapters
 from adapters.attestation_journal import AttestationJournal
 from adapters.delivery import Delivery
 from adapters.delivery_report import DeliveryReport
@@ -52,13 +53,15 @@ from carbonhub_tools.demo.ledger import (
 )
 from carbonhub_tools.demo.trust import EXCHANGE_NAME, DemoTrust, ensure_authority, prepare_trust
 from hub.bootstrap import Hub, build_hub, prepare_data_dir
+from hub.cli.issuance import render_pool_totals
 from hub.http_api.app import create_app
 from hub.http_api.server import start_http_server
-from hub.issuance_cli import render_pool_totals
 from hub.settings import load_settings
 from hub.storage.database import SQLITE_FILE_NAME
 
-REPOSITORY = Path(__file__).resolve().parent.parent
+# The partner kit carries its sample deliveries beside each adapter (package data),
+# so the demo finds them wherever the kit is installed.
+PARTNER_KIT = Path(adapters.__file__).resolve().parent
 # (adapter name, partner label, sample deliveries in the order the partner sent them)
 DEMO_PARTNERS: tuple[tuple[str, str], ...] = (
     ("guangdong", "CN-GD 广东"),
@@ -67,7 +70,7 @@ DEMO_PARTNERS: tuple[tuple[str, str], ...] = (
 
 
 def sample_deliveries(adapter: str) -> list[Path]:
-    folder = REPOSITORY / "adapters" / adapter / "samples"
+    folder = PARTNER_KIT / adapter / "samples"
     return sorted(p for p in folder.iterdir() if (p / "manifest.json").is_file())
 
 

@@ -8,6 +8,7 @@ its offline ``--check`` says what it lacks instead of failing.
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -20,7 +21,7 @@ from carbonhub_contract.key_files import write_ed25519_keypair
 from carbonhub_contract.signing import PublicKey
 from hub.bootstrap import build_hub
 from hub.domain.identity import Role
-from hub.serve_process import HubProcess
+from hub.serving.serve_process import HubProcess
 from hub.settings import HubSettings
 from hub.trust.pki import init_authority
 
@@ -53,10 +54,15 @@ class Kit:
 @pytest.fixture(scope="module")
 def kit(tmp_path_factory: pytest.TempPathFactory) -> Kit:
     folder = tmp_path_factory.mktemp("partner-kit")
+    # Installed from copies: setuptools builds in the source folder, and the
+    # repository must not gain build/ folders from a test.
+    skip = shutil.ignore_patterns("build", "*.egg-info", "__pycache__")
+    for distribution in ("proto", "adapters"):
+        shutil.copytree(ROOT / distribution, folder / "src" / distribution, ignore=skip)
     venv = folder / "venv"
     subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True, timeout=120)
     installed = subprocess.run(
-        [str(venv / "bin" / "pip"), "install", "-q", str(ROOT / "proto"), str(ROOT / "adapters")],
+        [str(venv / "bin" / "pip"), "install", "-q", "src/proto", "src/adapters"],
         capture_output=True,
         text=True,
         timeout=900,
