@@ -5,6 +5,10 @@ and CANCELLED are terminal: such a block never moves again (double use). A
 block split on a partial retirement becomes SPLIT (superseded, kept for the
 audit trail) and its two children carry on; children parse back to the
 parent because they are sub-ranges of the same series.
+
+The moves themselves are decided here (may_cancel, not_retirable,
+may_acknowledge, delivered_by_acknowledgement, withheld_from_exchange,
+Block.routable); the services load the block, ask, and store the move.
 """
 
 from __future__ import annotations
@@ -30,6 +34,18 @@ TERMINAL_STATES = frozenset({BlockState.RETIRED, BlockState.CANCELLED, BlockStat
 LIVE_STATES = frozenset(
     {BlockState.ISSUED, BlockState.DELIVERED, BlockState.RETIRED, BlockState.CANCELLED}
 )
+# What the bureau may cancel: a block that can still move, and a RETIRED one
+# whose units prove not to be real after retirement (it moves nowhere, but
+# its retirement no longer stands). CANCELLED and SPLIT never change again.
+CANCELLABLE_STATES = frozenset({BlockState.ISSUED, BlockState.DELIVERED, BlockState.RETIRED})
+
+
+class NotRetirable(StrEnum):
+    """Why the block itself refuses a retirement (before the exclusion's terms)."""
+
+    TERMINAL = "TERMINAL"  # retired, cancelled or split already: double use
+    NOT_DELIVERED = "NOT_DELIVERED"  # the exchange never acknowledged it
+    FROZEN = "FROZEN"  # under an open reconciliation discrepancy
 
 
 ROUTABLE_ADJUSTMENTS = frozenset(
@@ -92,3 +108,44 @@ class Block:
     def routable(self) -> bool:
         """May go to the exchange: issued, adjustment in order, not frozen."""
         return self.state is BlockState.ISSUED and self.adjustment.routable and not self.frozen
+
+
+def may_cancel(block: Block) -> bool:
+    """The bureau may cancel the block (CANCELLABLE_STATES)."""
+    return block.state in CANCELLABLE_STATES
+
+
+def not_retirable(block: Block) -> NotRetirable | None:
+    """Why the exchange may not retire the block now, in the order the
+    refusals are checked; None: only a DELIVERED block not frozen may be."""
+    if block.state in TERMINAL_STATES:
+        return NotRetirable.TERMINAL
+    if block.state is not BlockState.DELIVERED:
+        return NotRetirable.NOT_DELIVERED
+    if block.frozen:
+        return NotRetirable.FROZEN
+    return None
+
+
+def may_acknowledge(block: Block) -> bool:
+    """The exchange may acknowledge the block: anything but an ISSUED block
+    it was never offered (its adjustment not routable). A block offered and
+    then revoked may still be acknowledged: it stays frozen (no retirement),
+    but the exchange's books match the hub's."""
+    return not (
+        block.state is BlockState.ISSUED
+        and not block.adjustment.routable
+        and block.adjustment.status is not AdjustmentStatus.REVOKED
+    )
+
+
+def delivered_by_acknowledgement(block: Block) -> bool:
+    """An acknowledgement moves an ISSUED block to DELIVERED; any other state
+    stays as it is (acknowledging again is a no-op)."""
+    return block.state is BlockState.ISSUED
+
+
+def withheld_from_exchange(block: Block) -> bool:
+    """A block the bureau cancelled before the exchange ever acknowledged it:
+    its QUALIFIED event is left out, a cancelled block is never delivered."""
+    return block.state is BlockState.CANCELLED and block.delivered_at is None

@@ -33,7 +33,17 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
 
-from hub.domain.blocks import LIVE_STATES, AdjustmentStatus, Block, BlockState
+from carbonhub_contract.vocabulary.records import AdjustmentStatus
+from hub.domain.blocks import (
+    LIVE_STATES,
+    Block,
+    BlockState,
+    NotRetirable,
+    delivered_by_acknowledgement,
+    may_acknowledge,
+    not_retirable,
+    withheld_from_exchange,
+)
 from hub.domain.inventory_exclusions import (
     Freeze,
     completion_due,
@@ -121,11 +131,7 @@ class ExchangeService:
         return [
             entry
             for entry in entries
-            if not (
-                entry.kind is OutboxKind.QUALIFIED
-                and entry.block.state is BlockState.CANCELLED
-                and entry.block.delivered_at is None
-            )
+            if not (entry.kind is OutboxKind.QUALIFIED and withheld_from_exchange(entry.block))
         ]
 
     def block(self, block_id: str) -> Block:
@@ -149,13 +155,7 @@ class ExchangeService:
                 block = blocks.get(block_id)
                 if block is None:
                     raise block_not_found(block_id)
-                # A block offered and then revoked may still be acknowledged: it
-                # stays frozen (no retirement), but the exchange's books match ours.
-                if (
-                    block.state is BlockState.ISSUED
-                    and not block.adjustment.routable
-                    and block.adjustment.status is not AdjustmentStatus.REVOKED
-                ):
+                if not may_acknowledge(block):
                     raise FailedPrecondition(
                         "BLOCK_NOT_QUALIFIED",
                         f"block {block.serial} was never offered to the exchange",
@@ -165,7 +165,7 @@ class ExchangeService:
             events: list[LedgerEvent] = []
             for block_id in wanted:
                 block = blocks[block_id]
-                if block.state is BlockState.ISSUED:
+                if delivered_by_acknowledgement(block):
                     uow.blocks.transition(
                         block_id,
                         {BlockState.ISSUED},
@@ -212,20 +212,7 @@ class ExchangeService:
             block = uow.blocks.get_many([request.block_id]).get(request.block_id)
             if block is None:
                 raise block_not_found(request.block_id)
-            if block.state in (BlockState.RETIRED, BlockState.CANCELLED, BlockState.SPLIT):
-                raise block_terminal(block)
-            if block.state is not BlockState.DELIVERED:
-                raise FailedPrecondition(
-                    "BLOCK_NOT_DELIVERED",
-                    f"block {block.serial} was not acknowledged by the exchange",
-                    {"block_id": block.block_id, "state": str(block.state)},
-                )
-            if block.frozen:
-                raise FailedPrecondition(
-                    "BLOCK_FROZEN",
-                    f"block {block.serial} is under a reconciliation discrepancy",
-                    {"block_id": block.block_id},
-                )
+            _refuse_unretirable(block)
             self._refuse_excluded(uow, block, now)
             if request.units > block.units:
                 raise InvalidRequest(
@@ -399,3 +386,22 @@ class ExchangeService:
             ]
         )
         return head, tail
+
+
+def _refuse_unretirable(block: Block) -> None:
+    """The block's own state refuses a retirement (hub.domain.blocks.not_retirable)."""
+    refusal = not_retirable(block)
+    if refusal is NotRetirable.TERMINAL:
+        raise block_terminal(block)
+    if refusal is NotRetirable.NOT_DELIVERED:
+        raise FailedPrecondition(
+            "BLOCK_NOT_DELIVERED",
+            f"block {block.serial} was not acknowledged by the exchange",
+            {"block_id": block.block_id, "state": str(block.state)},
+        )
+    if refusal is NotRetirable.FROZEN:
+        raise FailedPrecondition(
+            "BLOCK_FROZEN",
+            f"block {block.serial} is under a reconciliation discrepancy",
+            {"block_id": block.block_id},
+        )
