@@ -17,9 +17,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 
-from hub.domain.blocks import Block, BlockState
-from hub.domain.checks import fire
+from hub.domain.blocks import Block, BlockState, may_cancel
 from hub.domain.project_review import ReviewAction, next_state
+from hub.domain.suspension import SUSPENDED_CHECK, suspension_check
 from hub.errors import FailedPrecondition, NotFound
 from hub.services.block_refusals import block_not_found, block_terminal
 from hub.services.claim_holds import (
@@ -28,7 +28,6 @@ from hub.services.claim_holds import (
     release_project_claims,
 )
 from hub.services.clock import Clock
-from hub.services.ingestion import SUSPENDED_CHECK
 from hub.services.officers import officer_actor, required_reason
 from hub.services.transactions import run_in_transaction
 from hub.services.unit_of_work import (
@@ -66,7 +65,7 @@ class BureauService:
                 block = uow.blocks.by_serial(block_id)
             if block is None:
                 raise block_not_found(block_id)
-            if block.state not in (BlockState.ISSUED, BlockState.DELIVERED, BlockState.RETIRED):
+            if not may_cancel(block):
                 raise block_terminal(block)
             uow.blocks.transition(
                 block.block_id,
@@ -134,7 +133,7 @@ class BureauService:
                 ProjectSupervision(partner, project_id, suspend, why, actor, now),
                 expected_suspended=not suspend,
             )
-            check = fire(SUSPENDED_CHECK, project_id=project_id, reason=why, field="project_id")
+            check = suspension_check(project_id, why)
             changes = (
                 hold_project_claims(uow, partner, project_id, check)
                 if suspend

@@ -12,10 +12,12 @@ from collections.abc import Iterable
 from dataclasses import replace
 from datetime import datetime
 
-from hub.domain.checks import CheckResult, Severity
-from hub.domain.claims import Decision, decide
+from carbonhub_contract.vocabulary.checks import Severity
+from carbonhub_contract.vocabulary.records import Decision
+from hub.domain.checks import CheckResult
+from hub.domain.claims import decide
 from hub.domain.issuance import IssuanceState
-from hub.services.ingestion import SUSPENDED_CHECK
+from hub.domain.suspension import SUSPENDED_CHECK
 from hub.services.unit_of_work import ClaimLedgerView, LedgerEvent, UnitOfWork, VerdictChange
 
 # The check a reviewer's approval of a held claim adds: the review checks that

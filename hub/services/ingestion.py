@@ -10,28 +10,34 @@ that process committed. No rule depends on state held in this process.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, replace
+from collections.abc import Collection, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from decimal import Decimal
 
 from uuid6 import uuid7
 
-from hub.domain.checks import CheckResult, fire
-from hub.domain.claim_assessment import ClaimAssessment, assess_claim
-from hub.domain.claims import ClaimSubmission, Decision, OriginStatus, Verdict, decide
-from hub.domain.issuance import ClaimState, claim_state, initial_state, issuance_on_acceptance
-from hub.domain.locks import (
-    CONFLICT_CODES,
-    ClaimLock,
-    LockKind,
-    LockRules,
-    locks_for,
-    reported_conflicts,
+from carbonhub_contract.vocabulary.records import ClaimSubmission
+from hub.domain.batch_decision import (
+    BatchDecision,
+    Candidate,
+    LedgerHolds,
+    LockHolder,
+    Wanted,
+    answer_repeat,
+    decide_batch,
+    locking_methodology,
+    wanted_by,
+    with_suspension,
 )
+from hub.domain.claim_assessment import assess_claim
+from hub.domain.claims import Verdict
+from hub.domain.issuance import ClaimState, claim_state, initial_state, issuance_on_acceptance
+from hub.domain.locks import ClaimLock, LockRules
 from hub.domain.methodologies import Basis
-from hub.domain.mobility import DailyMobility, Travel, window_of
+from hub.domain.mobility import Travel, window_of
 from hub.domain.points import PointsRules
+from hub.domain.projects import Project
 from hub.domain.signed_payloads import SignedRecord
 from hub.errors import InvalidRequest
 from hub.services.clock import Clock
@@ -40,16 +46,12 @@ from hub.services.signed_writes import UnsignedOnly, WriteAuthenticator, refuse_
 from hub.services.transactions import run_in_transaction
 from hub.services.unit_of_work import (
     LedgerEvent,
-    LockConflict,
     NewClaimRecord,
     RefusedResubmission,
-    StoredClaim,
     UnitOfWork,
     UnitOfWorkFactory,
 )
 from hub.standard import Standard
-
-SUSPENDED_CHECK = "PROJECT_SUSPENDED_BY_BUREAU"
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,16 +62,6 @@ class ClaimStatus:
     state: ClaimState
     block_serials: tuple[str, ...]
     carried_tco2e: Decimal | None
-
-
-@dataclass(frozen=True, slots=True)
-class _Candidate:
-    """A claim seen for the first time, with what the domain made of it."""
-
-    index: int
-    submission: ClaimSubmission
-    assessment: ClaimAssessment
-    digest: str
 
 
 class IngestionService:
@@ -169,72 +161,86 @@ class IngestionService:
         if not submissions:
             self._authenticate.keep(uow, signed, now)
             return []
+        batch = self._sort(uow, partner, submissions, now)
+        records = self._decide_new(uow, partner, batch.new, now)
+        verdicts = batch.verdicts(records)
+        # A record id re-sent with other content is refused, and kept for audit.
+        refused = [
+            RefusedResubmission(submissions[i], verdicts[i].claim_id, batch.digests[i], now)
+            for i in (*batch.answered, *batch.again)
+            if not verdicts[i].resubmission
+        ]
+        self._record(uow, partner, records, refused, signed, now)
+        self._authenticate.keep(uow, signed, now)
+        # A resubmitted claim is answered with where it stands now (issued,
+        # voided, decided by a reviewer), as GetClaimStatus would answer it.
+        resent = {i for i, verdict in batch.answered.items() if verdict.resubmission}
+        standing = _standing(uow, [verdicts[i] for i in sorted(resent)]) if resent else {}
+        return [
+            replace(standing[v.claim_id], verdict=v) if i in resent else _as_new(v)
+            for i, v in enumerate(verdicts)
+        ]
+
+    def _sort(
+        self,
+        uow: UnitOfWork,
+        partner: str,
+        submissions: Sequence[ClaimSubmission],
+        now: datetime,
+    ) -> _SortedBatch:
+        """Answer the record ids the ledger holds; assess each new one once."""
         earlier = uow.claims.get_by_record_ids(partner, {s.record_id for s in submissions})
         project_ids = {s.project_id for s in submissions if s.project_id}
         projects = uow.projects.get_many(partner, project_ids) if project_ids else {}
-        suspended = (
-            {
-                project_id: supervision.reason
-                for project_id, supervision in uow.supervision.get_many(
-                    partner, project_ids
-                ).items()
-                if supervision.suspended
-            }
-            if project_ids
-            else {}
-        )
-
-        verdicts: list[Verdict | None] = [None] * len(submissions)
-        candidates: list[_Candidate] = []
-        refused: list[RefusedResubmission] = []
-        digests = [sub.content_digest() for sub in submissions]
+        suspended = _suspended(uow, partner, project_ids)
+        batch = _SortedBatch(submissions, [sub.content_digest() for sub in submissions])
         first_in_batch: set[str] = set()
-        resent: list[int] = []  # exact resubmissions of claims recorded before this batch
         for index, sub in enumerate(submissions):
-            digest = digests[index]
             previous = earlier.get(sub.record_id)
             if previous is not None:
-                answer = self._answer_repeat(previous, sub, digest, now, refused)
-                verdicts[index] = answer
-                if answer.resubmission:
-                    resent.append(index)
-                continue
-            if sub.record_id in first_in_batch:
+                batch.answered[index] = answer_repeat(
+                    previous.claim_id,
+                    previous.content_digest,
+                    previous.verdict,
+                    sub,
+                    batch.digests[index],
+                )
+            elif sub.record_id in first_in_batch:
                 # A row repeated inside one delivery is answered like a
-                # resubmission, once the batch's decisions are made (below).
-                continue
-            project = projects.get(sub.project_id) if sub.project_id else None
-            assessment = assess_claim(sub, self._standard, project, now)
-            if sub.project_id in suspended:
-                # The bureau's suspension holds every new claim of the project
-                # for review, whatever else the checks say.
-                check = fire(
-                    SUSPENDED_CHECK,
-                    project_id=sub.project_id or "",
-                    reason=suspended[sub.project_id or ""],
-                    field="project_id",
-                )
-                assessment = replace(assessment, checks=(*assessment.checks, check))
-            candidate = _Candidate(index, sub, assessment, digest)
-            candidates.append(candidate)
-            first_in_batch.add(sub.record_id)
+                # resubmission, once the batch's decisions are made.
+                batch.again.append(index)
+            else:
+                project = projects.get(sub.project_id) if sub.project_id else None
+                candidate = self._candidate(sub, project, suspended, now)
+                batch.new.append(_New(index, candidate, batch.digests[index]))
+                first_in_batch.add(sub.record_id)
+        return batch
 
-        records = self._decide_candidates(uow, partner, candidates, now)
-        by_record = {r.submission.record_id: r for r in records}
-        for candidate, record in zip(candidates, records, strict=True):
-            verdicts[candidate.index] = record.verdict
-        for index, sub in enumerate(submissions):
-            if verdicts[index] is None:
-                original = by_record[sub.record_id]
-                stored = StoredClaim(
-                    original.verdict.claim_id,
-                    partner,
-                    sub.record_id,
-                    original.content_digest,
-                    original.verdict,
-                )
-                verdicts[index] = self._answer_repeat(stored, sub, digests[index], now, refused)
+    def _candidate(
+        self,
+        sub: ClaimSubmission,
+        project: Project | None,
+        suspended: Mapping[str, str],
+        now: datetime,
+    ) -> Candidate:
+        """What the domain makes of a new claim, with its methodology's lock rules."""
+        assessment = assess_claim(sub, self._standard, project, now)
+        assessment = with_suspension(assessment, sub.project_id, suspended)
+        methodology = locking_methodology(assessment)
+        rules = None if methodology is None else self._lock_rules(sub, methodology)
+        return Candidate(sub, assessment, rules)
 
+    def _record(
+        self,
+        uow: UnitOfWork,
+        partner: str,
+        records: Sequence[NewClaimRecord],
+        refused: Sequence[RefusedResubmission],
+        signed: SignedRecord | None,
+        now: datetime,
+    ) -> None:
+        """Store the batch's new claims, its refused resubmissions, the points
+        its claims earn and one audit event per new claim."""
         uow.claims.add(records)
         uow.mobility.record(self._travel_of(records))
         if refused:
@@ -263,16 +269,6 @@ class IngestionService:
             ]
             + awarded
         )
-        self._authenticate.keep(uow, signed, now)
-        decided = [v for v in verdicts if v is not None]
-        # A resubmitted claim is answered with where it stands now (issued,
-        # voided, decided by a reviewer), as GetClaimStatus would answer it.
-        standing = _standing(uow, [decided[i] for i in resent]) if resent else {}
-        repeated = set(resent)
-        return [
-            replace(standing[v.claim_id], verdict=v) if i in repeated else _as_new(v)
-            for i, v in enumerate(decided)
-        ]
 
     def _lock_rules(self, submission: ClaimSubmission, methodology_id: str) -> LockRules:
         methodology = self._standard.methodology(methodology_id)
@@ -286,14 +282,14 @@ class IngestionService:
             shared_site=methodology.shared_site,
         )
 
-    def _counted_travel(self, uow: UnitOfWork, travel: Iterable[Travel]) -> DailyMobility:
+    def _counted_travel(self, uow: UnitOfWork, travel: Iterable[Travel]) -> list[Travel]:
         """The persons' counted travel on the days the batch's travel touches."""
         batch = list(travel)
         window = window_of(batch)
         if window is None:
-            return DailyMobility()
+            return []
         persons = sorted({t.person for t in batch})
-        return DailyMobility(uow.mobility.counted_travel(persons, self._mobility, *window))
+        return uow.mobility.counted_travel(persons, self._mobility, *window)
 
     def _travel_of(self, records: Sequence[NewClaimRecord]) -> list[tuple[str, Travel]]:
         """The travel of the new mobility claims of persons, whatever their
@@ -315,137 +311,120 @@ class IngestionService:
                 travel.append((r.verdict.claim_id, trip))
         return travel
 
-    @staticmethod
-    def _answer_repeat(
-        previous: StoredClaim,
-        sub: ClaimSubmission,
-        digest: str,
-        now: datetime,
-        refused: list[RefusedResubmission],
-    ) -> Verdict:
-        if previous.content_digest == digest or _cancelled_since(previous, sub):
-            # Exact resubmission: the original verdict, no new effect.
-            return replace(previous.verdict, resubmission=True)
-        refused.append(RefusedResubmission(sub, previous.claim_id, digest, now))
-        check = fire(
-            "DUPLICATE_RECORD_CHANGED",
-            record_id=sub.record_id,
-            original_claim_id=previous.claim_id,
-            field="record_id",
-        )
-        return Verdict(
-            partner=sub.partner,
-            record_id=sub.record_id,
-            claim_id=previous.claim_id,
-            decision=Decision.REJECTED,
-            checks=(check,),
-            resubmission=False,
-        )
-
-    def _decide_candidates(
-        self, uow: UnitOfWork, partner: str, candidates: list[_Candidate], now: datetime
+    def _decide_new(
+        self, uow: UnitOfWork, partner: str, new: Sequence[_New], now: datetime
     ) -> list[NewClaimRecord]:
-        wanted: dict[int, list[ClaimLock]] = {}
-        travel: dict[int, Travel] = {}
-        for c in candidates:
-            normalised = c.assessment.normalised
-            if normalised is None or decide(c.assessment.checks) is Decision.REJECTED:
-                continue
-            rules = self._lock_rules(c.submission, normalised.methodology)
-            wanted[c.index] = locks_for(c.submission, normalised, c.assessment.origin_block, rules)
-            person = (c.submission.person_pseudonym or "").strip()
-            if rules.mobility and person:
-                travel[c.index] = Travel(
-                    person,
-                    normalised.period_start,
-                    normalised.period_end,
-                    normalised.activity_value,
-                )
+        """Decide the batch's new claims (hub.domain.batch_decision) against
+        what the ledger holds of their locks, sites and persons' travel."""
+        wanted = [wanted_by(n.candidate) for n in new]
+        ledger = self._ledger_holds(uow, partner, new, wanted)
+        decisions = decide_batch([n.candidate for n in new], wanted, ledger)
+        return [_new_record(partner, n, d, now) for n, d in zip(new, decisions, strict=True)]
+
+    def _ledger_holds(
+        self, uow: UnitOfWork, partner: str, new: Sequence[_New], wanted: Sequence[Wanted]
+    ) -> LedgerHolds:
         # Read (and on PostgreSQL serialise) the persons' counted travel before
         # the locks: a process that waited here then sees the other's trips.
-        daily = self._counted_travel(uow, travel.values())
-        all_locks = [lock for locks in wanted.values() for lock in locks]
-        ledger_conflicts: dict[ClaimLock, LockConflict] = {}
+        counted = self._counted_travel(uow, [w.trip for w in wanted if w.trip is not None])
+        all_locks = [lock for w in wanted for lock in w.locks]
+        held: dict[ClaimLock, LockHolder] = {}
         for conflict in uow.claims.find_lock_conflicts(all_locks) if all_locks else []:
-            ledger_conflicts.setdefault(conflict.requested, conflict)
-        site_ids = {c.submission.site_id for c in candidates if c.submission.site_id}
+            holder = LockHolder(conflict.held_by_record_id, conflict.held_by_partner)
+            held.setdefault(conflict.requested, holder)
+        subs = [n.candidate.submission for n in new]
+        site_ids = {sub.site_id for sub in subs if sub.site_id}
         bindings = uow.claims.site_bindings(partner, site_ids) if site_ids else {}
-        daily_limit = self._standard.header.person_daily_mobility_pkm
+        limit = self._standard.header.person_daily_mobility_pkm
+        return LedgerHolds(held, bindings, counted, limit.value if limit is not None else None)
 
-        taken = _BatchLocks()
-        records: list[NewClaimRecord] = []
-        for c in candidates:
-            checks: list[CheckResult] = list(c.assessment.checks)
-            locks = wanted.get(c.index, [])
-            if locks:
-                checks.extend(_conflict_checks(locks, ledger_conflicts, taken))
-                binding = c.assessment.site_binding
-                site = c.submission.site_id
-                if site and binding:
-                    bound = bindings.get(site)
-                    if bound is not None and bound != binding:
-                        checks.append(
-                            fire(
-                                "SITE_PROGRAMME_CONFLICT",
-                                site_id=site,
-                                other_methodology=bound,
-                                field="site_id",
-                            )
-                        )
-            trip = travel.get(c.index)
-            if (
-                trip is not None
-                and daily_limit is not None
-                and decide(checks) is not Decision.REJECTED
-            ):
-                implausible = daily.check(trip, daily_limit.value)
-                if implausible is not None:
-                    checks.append(implausible)
-            decision = decide(checks)
-            granted = tuple(locks) if decision is not Decision.REJECTED else ()
-            if trip is not None and decision is not Decision.REJECTED:
-                daily.count(trip)
-            if granted:
-                for lock in granted:
-                    taken.grant(lock, c.submission)
-                if c.submission.site_id and c.assessment.site_binding:
-                    bindings.setdefault(c.submission.site_id, c.assessment.site_binding)
-            normalised = c.assessment.normalised
-            verdict = Verdict(
-                partner=partner,
-                record_id=c.submission.record_id,
-                # Time-ordered (UUIDv7): the claim key, its locks' claim_id index and
-                # its audit events append at the end of their B-trees instead of
-                # landing on random pages, which made ingestion slow down as the
-                # ledger grew (docs/ingestion-profile.md, "Cost against ledger size").
-                claim_id=uuid7().hex,
-                decision=decision,
-                checks=tuple(checks),
-                methodology=normalised.methodology if normalised else None,
-                vintage=normalised.vintage if normalised else None,
-                reported_tco2e=normalised.reported_tco2e if normalised else None,
-                recomputed_tco2e=normalised.recomputed_tco2e if normalised else None,
-                credited_tco2e=normalised.credited_tco2e if normalised else None,
-                trace=normalised.trace if normalised else None,
+
+@dataclass(frozen=True, slots=True)
+class _New:
+    """A claim seen for the first time: its place in the batch, what the
+    domain made of it and its content digest."""
+
+    index: int
+    candidate: Candidate
+    digest: str
+
+
+@dataclass(slots=True)
+class _SortedBatch:
+    """A batch sorted by what the ledger and the batch already hold of its record ids."""
+
+    submissions: Sequence[ClaimSubmission]
+    digests: list[str]
+    # Record ids the ledger holds, answered by position (in order).
+    answered: dict[int, Verdict] = field(default_factory=dict)
+    new: list[_New] = field(default_factory=list)
+    # Positions repeating a record id first seen earlier in this batch.
+    again: list[int] = field(default_factory=list)
+
+    def verdicts(self, records: Sequence[NewClaimRecord]) -> list[Verdict]:
+        """Every submission's verdict, in order, once the new claims are
+        decided (``records``: one per new claim, in order)."""
+        verdicts = dict(self.answered)
+        for item, record in zip(self.new, records, strict=True):
+            verdicts[item.index] = record.verdict
+        by_record = {r.submission.record_id: r for r in records}
+        for index in self.again:
+            sub = self.submissions[index]
+            original = by_record[sub.record_id]
+            verdicts[index] = answer_repeat(
+                original.verdict.claim_id,
+                original.content_digest,
+                original.verdict,
+                sub,
+                self.digests[index],
             )
-            site_binding = c.assessment.site_binding if granted and c.submission.site_id else None
-            held_by_suspension = decision is Decision.HELD and any(
-                check.code == SUSPENDED_CHECK for check in checks
-            )
-            records.append(
-                NewClaimRecord(
-                    submission=c.submission,
-                    normalised=normalised,
-                    verdict=verdict,
-                    content_digest=c.digest,
-                    locks=granted,
-                    site_binding=site_binding,
-                    received_at=now,
-                    issuance=issuance_on_acceptance(verdict),
-                    hold_reason=SUSPENDED_CHECK if held_by_suspension else None,
-                )
-            )
-        return records
+        return [verdicts[index] for index in range(len(self.submissions))]
+
+
+def _suspended(uow: UnitOfWork, partner: str, project_ids: Collection[str]) -> dict[str, str]:
+    """The bureau's reason for each of ``project_ids`` it suspended."""
+    if not project_ids:
+        return {}
+    supervisions = uow.supervision.get_many(partner, project_ids)
+    return {
+        project_id: supervision.reason
+        for project_id, supervision in supervisions.items()
+        if supervision.suspended
+    }
+
+
+def _new_record(partner: str, new: _New, decided: BatchDecision, now: datetime) -> NewClaimRecord:
+    """The ledger's row of a claim decided by this batch."""
+    sub = new.candidate.submission
+    normalised = new.candidate.assessment.normalised
+    verdict = Verdict(
+        partner=partner,
+        record_id=sub.record_id,
+        # Time-ordered (UUIDv7): the claim key, its locks' claim_id index and
+        # its audit events append at the end of their B-trees instead of
+        # landing on random pages, which made ingestion slow down as the
+        # ledger grew (docs/ingestion-profile.md, "Cost against ledger size").
+        claim_id=uuid7().hex,
+        decision=decided.decision,
+        checks=decided.checks,
+        methodology=normalised.methodology if normalised else None,
+        vintage=normalised.vintage if normalised else None,
+        reported_tco2e=normalised.reported_tco2e if normalised else None,
+        recomputed_tco2e=normalised.recomputed_tco2e if normalised else None,
+        credited_tco2e=normalised.credited_tco2e if normalised else None,
+        trace=normalised.trace if normalised else None,
+    )
+    return NewClaimRecord(
+        submission=sub,
+        normalised=normalised,
+        verdict=verdict,
+        content_digest=new.digest,
+        locks=decided.locks,
+        site_binding=decided.site_binding,
+        received_at=now,
+        issuance=issuance_on_acceptance(verdict),
+        hold_reason=decided.hold_reason,
+    )
 
 
 def _as_new(verdict: Verdict) -> ClaimStatus:
@@ -473,75 +452,3 @@ def _standing(uow: UnitOfWork, verdicts: Sequence[Verdict]) -> dict[str, ClaimSt
             carried_tco2e=issuance.carried_after if issuance else None,
         )
     return standing
-
-
-def _cancelled_since(previous: StoredClaim, sub: ClaimSubmission) -> bool:
-    """The record changed only by its origin status, from issued to cancelled.
-
-    That is the origin registry's next export after it cancelled the block at
-    source for the hub: the same reduction, no new effect. The cancellation
-    itself reaches the hub as an attestation, which is what lets it issue.
-    """
-    if sub.origin_status is not OriginStatus.CANCELLED:
-        return False
-    as_issued = replace(sub, origin_status=OriginStatus.ISSUED)
-    return as_issued.content_digest() == previous.content_digest
-
-
-_CONFLICT_FIELDS: dict[LockKind, str] = {
-    LockKind.CONTENT: "record_id",
-    LockKind.PROJECT_PERIOD: "period_start",
-    LockKind.PERSON_PERIOD: "person_pseudonym",
-    LockKind.PERSON_TRAVEL: "period_start",
-    LockKind.ORIGIN_SERIAL: "origin_serial",
-}
-
-
-class _BatchLocks:
-    """Locks granted so far in this batch, indexed by (kind, key)."""
-
-    def __init__(self) -> None:
-        self._by_key: dict[tuple[LockKind, str], list[tuple[ClaimLock, ClaimSubmission]]] = {}
-
-    def grant(self, lock: ClaimLock, holder: ClaimSubmission) -> None:
-        self._by_key.setdefault((lock.kind, lock.key), []).append((lock, holder))
-
-    def holder(self, lock: ClaimLock) -> ClaimSubmission | None:
-        for other_lock, holder in self._by_key.get((lock.kind, lock.key), ()):
-            if lock.overlaps(other_lock):
-                return holder
-        return None
-
-
-def _conflict_checks(
-    locks: list[ClaimLock], ledger: dict[ClaimLock, LockConflict], taken: _BatchLocks
-) -> list[CheckResult]:
-    """One refusal per colliding kind, naming the first holder: the ledger's
-    (recorded before this batch), else the batch's earlier claim."""
-    holders: dict[ClaimLock, tuple[str, str]] = {}
-    for lock in locks:
-        # Most batches collide with nothing stored: the dict is empty then.
-        conflict = ledger.get(lock) if ledger else None
-        if conflict is not None:
-            holders[lock] = (conflict.held_by_record_id, conflict.held_by_partner)
-            continue
-        holder = taken.holder(lock)
-        if holder is not None:
-            holders[lock] = (holder.record_id, holder.partner)
-    if not holders:
-        return []
-    return [_conflict_check(lock, *holders[lock]) for lock in reported_conflicts(holders)]
-
-
-def _conflict_check(lock: ClaimLock, other_record_id: str, other_partner: str) -> CheckResult:
-    return fire(
-        CONFLICT_CODES[lock.kind],
-        # A person key holds the pseudonym: not echoed to other partners.
-        key="" if lock.kind in _PERSON_KINDS else lock.key,
-        other_record_id=other_record_id,
-        other_partner=other_partner,
-        field=_CONFLICT_FIELDS[lock.kind],
-    )
-
-
-_PERSON_KINDS = frozenset({LockKind.PERSON_PERIOD, LockKind.PERSON_TRAVEL})

@@ -18,12 +18,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from carbonhub_contract.vocabulary.records import Decision
 from hub.domain.checks import fire
 from hub.domain.claim_assessment import NOT_APPROVED_CHECK
-from hub.domain.claims import Decision
 from hub.domain.points import PointsRules
 from hub.domain.project_review import ProjectReviewState, ReviewAction, next_state
 from hub.domain.projects import Project
+from hub.domain.suspension import SUSPENDED_CHECK
 from hub.errors import FailedPrecondition, InvalidRequest, NotFound
 from hub.services.claim_holds import (
     APPROVED_BY_REVIEWER,
@@ -33,7 +34,6 @@ from hub.services.claim_holds import (
     release_project_claims,
 )
 from hub.services.clock import Clock, system_clock
-from hub.services.ingestion import SUSPENDED_CHECK
 from hub.services.officers import officer_actor
 from hub.services.points import award_points, credits_of_claims, reverse_points
 from hub.services.transactions import run_in_transaction
