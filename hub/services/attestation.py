@@ -29,13 +29,10 @@ from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 
-from hub.domain.attestations import (
-    AdjustmentAttestation,
-    SourceCancellation,
-    check_cancelled_range,
-)
-from hub.domain.blocks import LIVE_STATES, AdjustmentStatus, Block, BlockState
-from hub.domain.checks import CheckResult, fire
+from carbonhub_contract.vocabulary.records import AdjustmentStatus
+from hub.domain.attestations import AdjustmentAttestation, SourceCancellation
+from hub.domain.blocks import LIVE_STATES, Block, BlockState
+from hub.domain.checks import CheckResult
 from hub.domain.inventory_exclusions import (
     Freeze,
     check_coverage,
@@ -46,10 +43,14 @@ from hub.domain.inventory_exclusions import (
     outgrown,
     same_terms,
 )
-from hub.domain.issuance import IssuanceState, claim_state
-from hub.domain.locks import OriginBlock
-from hub.domain.origin_serials import PARSERS, SerialError
+from hub.domain.issuance import IssuanceState
 from hub.domain.signed_payloads import SignedRecord
+from hub.domain.source_cancellation_checks import (
+    AttestedClaim,
+    CancellationAttested,
+    check_source_cancellation,
+    repeats,
+)
 from hub.errors import InvalidRequest, NotFound
 from hub.services.clock import Clock
 from hub.services.signed_writes import UnsignedOnly, WriteAuthenticator, refuse_signed
@@ -120,161 +121,45 @@ class AttestationService:
         signed: SignedRecord | None = None,
     ) -> AttestationOutcome:
         """``cancelled_first``..``cancelled_last``: the units of the origin block
-        the origin cancelled (both or neither; neither: the whole block)."""
-        ranged = bool(cancelled_first or cancelled_last)
+        the origin cancelled (both or neither; neither: the whole block).
+        The checks: hub.domain.source_cancellation_checks."""
         _required(
             partner=partner,
             claim_id=claim_id,
             origin_serial=origin_serial,
             cancellation_id=cancellation_id,
         )
+        attested = CancellationAttested(
+            origin_serial.strip(), cancellation_id.strip(), note, cancelled_first, cancelled_last
+        )
 
         def work(uow: UnitOfWork) -> AttestationOutcome:
             now = self._clock()
-            view = uow.claims.ledger_view(claim_id.strip())
-            if view is None or view.partner != partner:
-                # A claim of another partner is answered like a missing one:
-                # partners learn nothing about each other's claims.
-                raise NotFound(
-                    "CLAIM_NOT_FOUND",
-                    f"no claim {claim_id} of {partner}",
-                    {"partner": partner, "claim_id": claim_id},
-                )
-            serial = origin_serial.strip()
-            cancellation = cancellation_id.strip()
-            earlier = uow.attestations.source_cancellation_for_claim(view.claim_id)
-            if (
-                earlier is not None
-                and (earlier.origin_serial, earlier.cancellation_id) == (serial, cancellation)
-                and (
-                    not ranged
-                    or (
-                        view.origin_block is not None
-                        and (view.origin_block.first, view.origin_block.last)
-                        == (cancelled_first, cancelled_last)
-                    )
-                )
-            ):
-                return AttestationOutcome(True, True, (), (view.claim_id,), ())
-            checks: list[CheckResult] = []
-            reused = uow.attestations.source_cancellation_by_id(partner, cancellation)
-            if reused is not None and reused.claim_id != view.claim_id:
-                checks.append(
-                    fire(
-                        "SOURCE_CANCELLATION_ID_REUSED",
-                        cancellation_id=cancellation,
-                        other_claim_id=reused.claim_id,
-                        field="cancellation_id",
-                    )
-                )
-            if view.issuance is not IssuanceState.AWAITING_SOURCE_CANCELLATION:
-                checks.append(
-                    fire(
-                        "SOURCE_CANCELLATION_NOT_AWAITING",
-                        claim_id=view.claim_id,
-                        state=claim_state(str(view.decision), view.issuance),
-                        field="claim_id",
-                    )
-                )
+            claim = _claim_named(uow, partner, claim_id)
+            earlier = uow.attestations.source_cancellation_for_claim(claim.claim_id)
+            if repeats(attested, claim, earlier):
+                return AttestationOutcome(True, True, (), (claim.claim_id,), ())
+            reused = uow.attestations.source_cancellation_by_id(partner, attested.cancellation_id)
             agreement = self._standard.agreement(partner)
-            parser = PARSERS.get(agreement.origin_serial_format or "") if agreement else None
-            expected = view.origin_block
-            part: OriginBlock | None = None
-            try:
-                if parser is None:
-                    raise SerialError("the partner's agreement names no origin serial format")
-                attested = parser(serial).block
-            except SerialError:
-                checks.append(
-                    fire(
-                        "SOURCE_CANCELLATION_SERIAL_MALFORMED",
-                        serial=serial,
-                        field="origin_serial",
-                    )
-                )
-            else:
-                if expected is None or attested != expected:
-                    checks.append(
-                        fire(
-                            "SOURCE_CANCELLATION_BLOCK_MISMATCH",
-                            attested=serial,
-                            expected=(
-                                ""
-                                if expected is None
-                                else f"{expected.series}-{expected.first}-{expected.last}"
-                            ),
-                            field="origin_serial",
-                        )
-                    )
-                elif ranged:
-                    part, wrong = check_cancelled_range(
-                        expected,
-                        cancelled_first or 0,
-                        cancelled_last or 0,
-                        view.verdict.credited_tco2e or Decimal(0),
-                    )
-                    checks += wrong
-            if view.claim_id not in note:
-                checks.append(
-                    fire(
-                        "SOURCE_CANCELLATION_NOTE_MISSING_CLAIM",
-                        claim_id=view.claim_id,
-                        field="note",
-                    )
-                )
+            serial_format = agreement.origin_serial_format if agreement else None
+            part, checks = check_source_cancellation(attested, claim, reused, serial_format)
             if checks:
-                uow.events.append(
-                    [
-                        LedgerEvent(
-                            "claim",
-                            view.claim_id,
-                            "SOURCE_CANCELLATION_REFUSED",
-                            partner,
-                            now,
-                            {
-                                "cancellation_id": cancellation,
-                                "origin_serial": serial,
-                                **_range_detail(cancelled_first, cancelled_last),
-                                "codes": ",".join(c.code for c in checks),
-                            },
-                        )
-                    ]
-                )
+                _refuse_cancellation(uow, partner, claim.claim_id, attested, checks, now)
                 return _refused(*checks)
             uow.attestations.add_source_cancellation(
                 SourceCancellation(
                     partner=partner,
-                    claim_id=view.claim_id,
-                    origin_serial=serial,
-                    cancellation_id=cancellation,
+                    claim_id=claim.claim_id,
+                    origin_serial=attested.origin_serial,
+                    cancellation_id=attested.cancellation_id,
                     note=note,
                     cancelled_at=cancelled_at or now,
                     attested_at=now,
                     cancelled=part,
                 )
             )
-            uow.claims.set_issuance(
-                [view.claim_id],
-                IssuanceState.AWAITING_SOURCE_CANCELLATION,
-                IssuanceState.PENDING,
-            )
-            uow.events.append(
-                [
-                    LedgerEvent(
-                        "claim",
-                        view.claim_id,
-                        "SOURCE_CANCELLED",
-                        partner,
-                        now,
-                        {
-                            "cancellation_id": cancellation,
-                            "origin_serial": serial,
-                            **_range_detail(cancelled_first, cancelled_last),
-                        },
-                    )
-                ]
-            )
-            return AttestationOutcome(True, False, (), (view.claim_id,), ())
+            _release_claim(uow, partner, claim.claim_id, attested, now)
+            return AttestationOutcome(True, False, (), (claim.claim_id,), ())
 
         return run_in_transaction(
             self._uow_factory,
@@ -352,20 +237,7 @@ class AttestationService:
             if status is AdjustmentStatus.REVOKED:
                 self._announce_revocation(uow, partner, ref, blocks, was_routable, now)
             else:
-                # Blocks frozen past the deadline, or beyond the terms stated
-                # before, thaw once the exclusion is complete and covers them.
-                history = uow.attestations.adjustment_history(partner, ref)
-                days = self._completion_days(partner)
-                issued = coverage_of((b.units, b.vintage) for b in under)
-                if freeze_of(history, days, now) is None and not outgrown(history, issued):
-                    why = (
-                        "inventory exclusion completed"
-                        if status is not current
-                        else "inventory exclusion restated"
-                    )
-                    thawed = uow.exclusion_freezes.thaw(partner, ref)
-                    if thawed:
-                        uow.outbox.append([(OutboxKind.UNFROZEN, b, why) for b in thawed], now)
+                self._thaw_if_covered(uow, partner, ref, status is not current, under, now)
             if status is not AdjustmentStatus.REVOKED and not was_routable:
                 # Blocks issued while the reference was pending wait for this moment;
                 # those issued after a commitment qualified at issuance already.
@@ -421,6 +293,29 @@ class AttestationService:
                 if status in _ROUTABLE:
                     announced += self._sweep_one(partner, reference, now)
         return announced
+
+    def _thaw_if_covered(
+        self,
+        uow: UnitOfWork,
+        partner: str,
+        reference: str,
+        moved: bool,
+        under: Sequence[Block],
+        now: datetime,
+    ) -> None:
+        """Blocks frozen past the deadline, or beyond the terms stated before,
+        thaw once the exclusion is complete and covers them (``moved``: the
+        status changed, else the terms were restated; ``under``: the live
+        blocks issued under the reference)."""
+        history = uow.attestations.adjustment_history(partner, reference)
+        days = self._completion_days(partner)
+        issued = coverage_of((b.units, b.vintage) for b in under)
+        if freeze_of(history, days, now) is not None or outgrown(history, issued):
+            return
+        why = "inventory exclusion completed" if moved else "inventory exclusion restated"
+        thawed = uow.exclusion_freezes.thaw(partner, reference)
+        if thawed:
+            uow.outbox.append([(OutboxKind.UNFROZEN, b, why) for b in thawed], now)
 
     def _completion_days(self, partner: str) -> int | None:
         agreement = self._standard.agreement(partner)
@@ -520,3 +415,78 @@ class AttestationService:
             return outcome
 
         return checked
+
+
+def _claim_named(uow: UnitOfWork, partner: str, claim_id: str) -> AttestedClaim:
+    """The partner's claim an attestation names, as the ledger holds it."""
+    view = uow.claims.ledger_view(claim_id.strip())
+    if view is None or view.partner != partner:
+        # A claim of another partner is answered like a missing one:
+        # partners learn nothing about each other's claims.
+        raise NotFound(
+            "CLAIM_NOT_FOUND",
+            f"no claim {claim_id} of {partner}",
+            {"partner": partner, "claim_id": claim_id},
+        )
+    return AttestedClaim(
+        claim_id=view.claim_id,
+        decision=view.decision,
+        issuance=view.issuance,
+        origin_block=view.origin_block,
+        credited_tco2e=view.verdict.credited_tco2e or Decimal(0),
+    )
+
+
+def _refuse_cancellation(
+    uow: UnitOfWork,
+    partner: str,
+    claim_id: str,
+    attested: CancellationAttested,
+    checks: Sequence[CheckResult],
+    now: datetime,
+) -> None:
+    """A refused attestation changes nothing but is kept as an event."""
+    uow.events.append(
+        [
+            LedgerEvent(
+                "claim",
+                claim_id,
+                "SOURCE_CANCELLATION_REFUSED",
+                partner,
+                now,
+                {
+                    "cancellation_id": attested.cancellation_id,
+                    "origin_serial": attested.origin_serial,
+                    **_range_detail(attested.cancelled_first, attested.cancelled_last),
+                    "codes": ",".join(c.code for c in checks),
+                },
+            )
+        ]
+    )
+
+
+def _release_claim(
+    uow: UnitOfWork, partner: str, claim_id: str, attested: CancellationAttested, now: datetime
+) -> None:
+    """The claim cancelled at source waits for issuance no longer."""
+    uow.claims.set_issuance(
+        [claim_id],
+        IssuanceState.AWAITING_SOURCE_CANCELLATION,
+        IssuanceState.PENDING,
+    )
+    uow.events.append(
+        [
+            LedgerEvent(
+                "claim",
+                claim_id,
+                "SOURCE_CANCELLED",
+                partner,
+                now,
+                {
+                    "cancellation_id": attested.cancellation_id,
+                    "origin_serial": attested.origin_serial,
+                    **_range_detail(attested.cancelled_first, attested.cancelled_last),
+                },
+            )
+        ]
+    )
