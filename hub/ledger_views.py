@@ -8,7 +8,7 @@ from rich.console import Console
 from rich.table import Table
 
 from hub.domain.blocks import Block
-from hub.services.unit_of_work import StoredReconciliation
+from hub.services.reconciliation_port import StoredReconciliation
 
 
 def render_blocks(blocks: Sequence[Block], console: Console, *, title: str) -> None:

@@ -55,52 +55,48 @@ from hub.domain.retirements import Retirement
 from hub.domain.serial_blocks import SerialRange, Series
 from hub.domain.signed_payloads import PartnerKey, SignedRecord
 from hub.services.asset_port import AssetRepository
+from hub.services.attestation_port import AttestationRepository
+from hub.services.audit_port import AuditRepository, EventRepository, LedgerEvent
+from hub.services.block_port import BlockFilter, BlockRepository
 from hub.services.certificate_port import CertificateRepository
-from hub.services.exclusion_freeze_port import ExclusionFreezeRepository
-from hub.services.mobility_port import MobilityRepository
-from hub.services.points_port import LedgerPointsEntry, PointsRepository
-from hub.services.register_port import RegisterRepository
-from hub.services.unit_of_work import (
-    AttestationRepository,
-    AuditRepository,
-    BlockFilter,
-    BlockRepository,
-    CarryAccount,
-    ClaimIssuance,
+from hub.services.claim_port import (
     ClaimLedgerView,
     ClaimRepository,
-    ConcurrentWriteConflict,
-    EventRepository,
     IssuableClaim,
+    LockConflict,
+    NewClaimRecord,
+    PartnerClaimHolding,
+    RefusedResubmission,
+    StoredClaim,
+    VerdictChange,
+)
+from hub.services.exclusion_freeze_port import ExclusionFreezeRepository
+from hub.services.issuance_port import (
+    CarryAccount,
+    ClaimIssuance,
     IssuanceRecord,
     IssuanceRepository,
     IssuanceTotals,
-    LedgerEvent,
-    LockConflict,
-    NewClaimRecord,
-    OffsetUsage,
-    OutboxEntry,
-    OutboxKind,
-    OutboxRepository,
-    PartnerClaimHolding,
-    PartnerKeyRepository,
     PoolBalance,
+)
+from hub.services.key_port import PartnerKeyRepository, SequenceNotAdvanced, SignedPayloadRepository
+from hub.services.mobility_port import MobilityRepository
+from hub.services.outbox_port import OutboxEntry, OutboxKind, OutboxRepository
+from hub.services.points_port import LedgerPointsEntry, PointsRepository
+from hub.services.project_port import (
     ProjectRepository,
     ProjectSupervision,
-    ReconciliationRepository,
-    RefusedResubmission,
     RegisteredAsset,
-    RetirementRepository,
-    SequenceNotAdvanced,
-    SignedPayloadRepository,
-    StoredClaim,
+    SupervisionRepository,
+)
+from hub.services.reconciliation_port import (
+    ReconciliationRepository,
     StoredDiscrepancy,
     StoredReconciliation,
-    SupervisionRepository,
-    UnitOfWork,
-    UnitOfWorkFactory,
-    VerdictChange,
 )
+from hub.services.register_port import RegisterRepository
+from hub.services.retirement_port import OffsetUsage, RetirementRepository
+from hub.services.unit_of_work import ConcurrentWriteConflict, UnitOfWork, UnitOfWorkFactory
 from hub.storage.serialisation import verdict_from_json, verdict_to_json
 from tests.fake_assets import AssetStore, FakeAssetRepository
 from tests.fake_certificates import FakeCertificateRepository, NeutralityStore

@@ -10,6 +10,7 @@ from typing import Any
 from hub.domain.audit_chain import Checkpoint
 from hub.domain.blocks import BlockState
 from hub.errors import FailedPrecondition, InvalidRequest, NotFound
+from hub.services.audit_port import LedgerEvent
 from hub.services.block_lineage import BlockFamily, BlockLineage
 from hub.services.disclosure import (
     BlockEntry,
@@ -23,14 +24,9 @@ from hub.services.disclosure import (
     TotalsDimension,
     TotalsEntry,
 )
+from hub.services.issuance_port import PoolBalance
 from hub.services.officers_auth import OfficerExists, StoredOfficer
-from hub.services.review_queue import (
-    AWAITING_REVIEW,
-    ClaimEvidence,
-    HeldClaim,
-    ProjectEvidence,
-)
-from hub.services.unit_of_work import LedgerEvent, PoolBalance
+from hub.services.review_queue import AWAITING_REVIEW, ClaimEvidence, HeldClaim, ProjectEvidence
 
 
 def _in_range(instant: datetime, where: DisclosureFilter) -> bool:

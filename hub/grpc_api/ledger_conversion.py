@@ -30,7 +30,8 @@ from hub.grpc_api import conversion
 from hub.grpc_api.claim_conversion import claim_from_proto, claim_to_proto
 from hub.services.attestation import AttestationOutcome
 from hub.services.exchange import AckOutcome, RetirementOutcome
-from hub.services.unit_of_work import OutboxEntry, OutboxKind, StoredReconciliation
+from hub.services.outbox_port import OutboxEntry, OutboxKind
+from hub.services.reconciliation_port import StoredReconciliation
 
 _BLOCK_STATE = {
     BlockState.ISSUED: ledger_pb.BLOCK_STATE_ISSUED,

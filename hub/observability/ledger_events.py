@@ -32,8 +32,8 @@ from hub.services.exchange import AckOutcome, ExchangeService, RetirementOutcome
 from hub.services.officers_auth import Officer, OfficerAuthService
 from hub.services.partner_keys import PartnerKeyService
 from hub.services.reconciliation import ReconciliationService
+from hub.services.reconciliation_port import StoredReconciliation
 from hub.services.review import ClaimReviewOutcome, ProjectReviewOutcome, ReviewService
-from hub.services.unit_of_work import StoredReconciliation
 
 bureau_log = logging.getLogger("hub.bureau")
 keys_log = logging.getLogger("hub.keys")

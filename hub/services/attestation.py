@@ -52,16 +52,13 @@ from hub.domain.source_cancellation_checks import (
     repeats,
 )
 from hub.errors import InvalidRequest, NotFound
+from hub.services.audit_port import LedgerEvent
+from hub.services.block_port import BlockFilter
 from hub.services.clock import Clock
+from hub.services.outbox_port import OutboxKind
 from hub.services.signed_writes import UnsignedOnly, WriteAuthenticator, refuse_signed
 from hub.services.transactions import run_in_transaction
-from hub.services.unit_of_work import (
-    BlockFilter,
-    LedgerEvent,
-    OutboxKind,
-    UnitOfWork,
-    UnitOfWorkFactory,
-)
+from hub.services.unit_of_work import UnitOfWork, UnitOfWorkFactory
 from hub.standard import Standard
 
 _ROUTABLE = (AdjustmentStatus.COMMITTED, AdjustmentStatus.COMPLETED)

@@ -21,22 +21,15 @@ from hub.domain.blocks import Block, BlockState, may_cancel
 from hub.domain.project_review import ReviewAction, next_state
 from hub.domain.suspension import SUSPENDED_CHECK, suspension_check
 from hub.errors import FailedPrecondition, NotFound
+from hub.services.audit_port import LedgerEvent
 from hub.services.block_refusals import block_not_found, block_terminal
-from hub.services.claim_holds import (
-    claim_events,
-    hold_project_claims,
-    release_project_claims,
-)
+from hub.services.claim_holds import claim_events, hold_project_claims, release_project_claims
 from hub.services.clock import Clock
 from hub.services.officers import officer_actor, required_reason
+from hub.services.outbox_port import OutboxKind
+from hub.services.project_port import ProjectSupervision
 from hub.services.transactions import run_in_transaction
-from hub.services.unit_of_work import (
-    LedgerEvent,
-    OutboxKind,
-    ProjectSupervision,
-    UnitOfWork,
-    UnitOfWorkFactory,
-)
+from hub.services.unit_of_work import UnitOfWork, UnitOfWorkFactory
 
 
 @dataclass(frozen=True, slots=True)

@@ -18,7 +18,9 @@ from hub.domain.checks import CheckResult
 from hub.domain.claims import decide
 from hub.domain.issuance import IssuanceState
 from hub.domain.suspension import SUSPENDED_CHECK
-from hub.services.unit_of_work import ClaimLedgerView, LedgerEvent, UnitOfWork, VerdictChange
+from hub.services.audit_port import LedgerEvent
+from hub.services.claim_port import ClaimLedgerView, VerdictChange
+from hub.services.unit_of_work import UnitOfWork
 
 # The check a reviewer's approval of a held claim adds: the review checks that
 # fired before it are settled, so a later release does not hold the claim again.

@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Generic, Protocol, TypeVar
 
 from hub.domain.audit_chain import Checkpoint
 from hub.errors import InvalidRequest, NotFound
-from hub.services.unit_of_work import PoolBalance
+from hub.services.issuance_port import PoolBalance
 
 if TYPE_CHECKING:
     from hub.services.block_lineage import BlockLineage

@@ -55,19 +55,15 @@ from hub.domain.inventory_exclusions import (
 from hub.domain.offsets import check_offset, usage_after
 from hub.domain.retirements import Retirement, RetirementPurpose, RetirementRequest, request_digest
 from hub.errors import FailedPrecondition, InvalidRequest
+from hub.services.audit_port import LedgerEvent
+from hub.services.block_port import BlockFilter
 from hub.services.block_refusals import block_not_found, block_terminal
 from hub.services.clock import Clock
 from hub.services.neutrality_claims import certificate_of, check_claim, count_towards_claim
+from hub.services.outbox_port import OutboxEntry, OutboxKind
+from hub.services.retirement_port import OffsetUsage
 from hub.services.transactions import run_in_transaction
-from hub.services.unit_of_work import (
-    BlockFilter,
-    LedgerEvent,
-    OffsetUsage,
-    OutboxEntry,
-    OutboxKind,
-    UnitOfWork,
-    UnitOfWorkFactory,
-)
+from hub.services.unit_of_work import UnitOfWork, UnitOfWorkFactory
 from hub.standard import Standard
 
 EXCHANGE_ACTOR = "exchange"

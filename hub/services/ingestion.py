@@ -40,17 +40,13 @@ from hub.domain.points import PointsRules
 from hub.domain.projects import Project
 from hub.domain.signed_payloads import SignedRecord
 from hub.errors import InvalidRequest
+from hub.services.audit_port import LedgerEvent
+from hub.services.claim_port import NewClaimRecord, RefusedResubmission
 from hub.services.clock import Clock
 from hub.services.points import award_points, credits_of
 from hub.services.signed_writes import UnsignedOnly, WriteAuthenticator, refuse_signed
 from hub.services.transactions import run_in_transaction
-from hub.services.unit_of_work import (
-    LedgerEvent,
-    NewClaimRecord,
-    RefusedResubmission,
-    UnitOfWork,
-    UnitOfWorkFactory,
-)
+from hub.services.unit_of_work import UnitOfWork, UnitOfWorkFactory
 from hub.standard import Standard
 
 

@@ -34,21 +34,14 @@ from hub.domain.blocks import Adjustment, AdjustmentStatus, Block, BlockState
 from hub.domain.checks import fire
 from hub.domain.claims import Decision
 from hub.domain.issuance import AccountKey, IssuanceState, allocate
+from hub.services.audit_port import LedgerEvent
+from hub.services.claim_port import IssuableClaim, VerdictChange
 from hub.services.clock import Clock
+from hub.services.issuance_port import CarryAccount, IssuanceRecord, IssuanceTotals, PoolBalance
+from hub.services.outbox_port import OutboxKind
 from hub.services.points import reverse_points
 from hub.services.transactions import run_in_transaction
-from hub.services.unit_of_work import (
-    CarryAccount,
-    IssuableClaim,
-    IssuanceRecord,
-    IssuanceTotals,
-    LedgerEvent,
-    OutboxKind,
-    PoolBalance,
-    UnitOfWork,
-    UnitOfWorkFactory,
-    VerdictChange,
-)
+from hub.services.unit_of_work import UnitOfWork, UnitOfWorkFactory
 from hub.standard import Standard
 
 HUB_ACTOR = "hub"

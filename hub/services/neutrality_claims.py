@@ -26,8 +26,9 @@ from hub.domain.neutrality import (
 )
 from hub.domain.retirements import RetirementRequest
 from hub.errors import FailedPrecondition, HubError, InvalidRequest
+from hub.services.audit_port import LedgerEvent
 from hub.services.certificate_port import ClaimRecord
-from hub.services.unit_of_work import LedgerEvent, UnitOfWork
+from hub.services.unit_of_work import UnitOfWork
 
 ACTOR = "hub"
 # Each domain problem as its catalogued refusal (hub/refusals/certificates.py).

@@ -21,9 +21,9 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
 from hub.errors import FailedPrecondition, InvalidRequest, RateLimited, Unauthenticated
+from hub.services.audit_port import LedgerEvent
 from hub.services.clock import Clock
 from hub.services.officers import officer_actor
-from hub.services.unit_of_work import LedgerEvent
 
 BUREAU_ROLE = "bureau"
 MIN_PASSWORD_LENGTH = 12

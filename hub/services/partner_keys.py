@@ -10,10 +10,11 @@ from datetime import datetime
 
 from hub.domain.signed_payloads import KeyInvalid, KeyState, PartnerKey, key_id_of
 from hub.errors import FailedPrecondition, InvalidRequest, NotFound
+from hub.services.audit_port import LedgerEvent
 from hub.services.clock import Clock
 from hub.services.officers import officer_actor, required_reason
 from hub.services.transactions import run_in_transaction
-from hub.services.unit_of_work import LedgerEvent, UnitOfWork, UnitOfWorkFactory
+from hub.services.unit_of_work import UnitOfWork, UnitOfWorkFactory
 from hub.standard import Standard
 
 

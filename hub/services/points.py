@@ -40,11 +40,13 @@ from hub.domain.points import (
 from hub.domain.points_statement import PointsStatement, points_statement
 from hub.domain.signed_payloads import SignedRecord
 from hub.errors import FailedPrecondition, InvalidRequest, NotFound
+from hub.services.audit_port import LedgerEvent
+from hub.services.claim_port import NewClaimRecord
 from hub.services.clock import Clock
 from hub.services.points_port import LedgerPointsEntry, PointsMonth
 from hub.services.signed_writes import UnsignedOnly, WriteAuthenticator, refuse_signed
 from hub.services.transactions import run_in_transaction
-from hub.services.unit_of_work import LedgerEvent, NewClaimRecord, UnitOfWork, UnitOfWorkFactory
+from hub.services.unit_of_work import UnitOfWork, UnitOfWorkFactory
 
 __all__ = [
     "POINTS_SUBJECT",

@@ -35,11 +35,12 @@ from hub.domain.units import Dimension, convert, dimension
 from hub.errors import InvalidRequest
 from hub.geometry.boundaries import ShapelyBoundaries
 from hub.services.asset_checks import AssetMatcher, thresholds_of
+from hub.services.audit_port import LedgerEvent
 from hub.services.boundary_port import Boundary, BoundaryGeometry, BoundaryRefused
 from hub.services.clock import Clock, system_clock
 from hub.services.signed_writes import UnsignedOnly, WriteAuthenticator, refuse_signed
 from hub.services.transactions import run_in_transaction
-from hub.services.unit_of_work import LedgerEvent, UnitOfWork, UnitOfWorkFactory
+from hub.services.unit_of_work import UnitOfWork, UnitOfWorkFactory
 from hub.standard import Standard
 
 

@@ -43,18 +43,14 @@ from hub.domain.reconciliation import (
     source_cancelled_entry,
 )
 from hub.errors import FailedPrecondition, InvalidRequest, NotFound
+from hub.services.audit_port import LedgerEvent
+from hub.services.block_port import BlockFilter
 from hub.services.clock import Clock
 from hub.services.officers import officer_actor
+from hub.services.outbox_port import OutboxKind
+from hub.services.reconciliation_port import StoredDiscrepancy, StoredReconciliation
 from hub.services.transactions import run_in_transaction
-from hub.services.unit_of_work import (
-    BlockFilter,
-    LedgerEvent,
-    OutboxKind,
-    StoredDiscrepancy,
-    StoredReconciliation,
-    UnitOfWork,
-    UnitOfWorkFactory,
-)
+from hub.services.unit_of_work import UnitOfWork, UnitOfWorkFactory
 from hub.standard import Standard
 
 _EXCHANGE_STATES = frozenset({BlockState.DELIVERED, BlockState.RETIRED, BlockState.CANCELLED})

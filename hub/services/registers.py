@@ -35,10 +35,11 @@ from hub.domain.registers import (
 )
 from hub.errors import InvalidRequest
 from hub.services.asset_checks import project_site
+from hub.services.audit_port import LedgerEvent
 from hub.services.clock import Clock, system_clock
 from hub.services.register_port import RegisterVersion
 from hub.services.transactions import run_in_transaction
-from hub.services.unit_of_work import LedgerEvent, UnitOfWork, UnitOfWorkFactory
+from hub.services.unit_of_work import UnitOfWork, UnitOfWorkFactory
 
 # Enough for a national list of every CCER or GEC project several times over.
 MAX_FILE_BYTES = 200 * 1024 * 1024

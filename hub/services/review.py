@@ -26,6 +26,7 @@ from hub.domain.project_review import ProjectReviewState, ReviewAction, next_sta
 from hub.domain.projects import Project
 from hub.domain.suspension import SUSPENDED_CHECK
 from hub.errors import FailedPrecondition, InvalidRequest, NotFound
+from hub.services.audit_port import LedgerEvent
 from hub.services.claim_holds import (
     APPROVED_BY_REVIEWER,
     claim_events,
@@ -33,17 +34,12 @@ from hub.services.claim_holds import (
     reject_project_claims,
     release_project_claims,
 )
+from hub.services.claim_port import ClaimLedgerView, VerdictChange
 from hub.services.clock import Clock, system_clock
 from hub.services.officers import officer_actor
 from hub.services.points import award_points, credits_of_claims, reverse_points
 from hub.services.transactions import run_in_transaction
-from hub.services.unit_of_work import (
-    ClaimLedgerView,
-    LedgerEvent,
-    UnitOfWork,
-    UnitOfWorkFactory,
-    VerdictChange,
-)
+from hub.services.unit_of_work import UnitOfWork, UnitOfWorkFactory
 
 REJECTED_BY_REVIEWER = "CLAIM_REJECTED_BY_REVIEWER"
 # Checks a reviewer cannot settle on one claim: the project's own review or

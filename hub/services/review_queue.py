@@ -15,6 +15,7 @@ from typing import Protocol
 
 from hub.domain.claims import ClaimSubmission, Verdict
 from hub.errors import NotFound
+from hub.services.audit_port import LedgerEvent
 from hub.services.disclosure import (
     DEFAULT_LIMIT,
     Page,
@@ -27,7 +28,6 @@ from hub.services.disclosure import (
     parse_project_key,
     parse_time_key,
 )
-from hub.services.unit_of_work import LedgerEvent
 
 AWAITING_REVIEW = ("SUBMITTED", "UNDER_REVIEW")
 

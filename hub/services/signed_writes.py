@@ -21,7 +21,8 @@ from datetime import datetime
 
 from hub.domain.signed_payloads import KeyInvalid, SignatureVerifier, SignedRecord, key_id_of, pae
 from hub.errors import FailedPrecondition, InvalidRequest, PermissionDenied, Unauthenticated
-from hub.services.unit_of_work import SequenceNotAdvanced, UnitOfWork, UnitOfWorkFactory
+from hub.services.key_port import SequenceNotAdvanced
+from hub.services.unit_of_work import UnitOfWork, UnitOfWorkFactory
 
 # Public keys remembered per process for the check before parsing. A key id
 # is derived from its key's bytes (key_id_of), so a remembered pair can never

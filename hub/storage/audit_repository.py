@@ -26,7 +26,7 @@ from sqlalchemy import insert, select, type_coerce, update
 from sqlalchemy.types import NullType
 
 from hub.domain.audit_chain import ChainHead, ChainRow, Checkpoint, link, prepare_event
-from hub.services.unit_of_work import LedgerEvent
+from hub.services.audit_port import LedgerEvent
 from hub.storage.audit_tables import AuditCheckpointRow, AuditHeadRow
 from hub.storage.claim_bulk import bulk_insert
 from hub.storage.serialisation import dumps

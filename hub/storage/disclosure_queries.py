@@ -50,7 +50,7 @@ from hub.services.disclosure import (
     TotalsDimension,
     TotalsEntry,
 )
-from hub.services.unit_of_work import PoolBalance
+from hub.services.issuance_port import PoolBalance
 from hub.storage.audit_repository import CHECKPOINT_COLUMNS, checkpoint_of
 from hub.storage.audit_tables import AuditCheckpointRow
 from hub.storage.block_lineage_queries import block_lineage, serials_like

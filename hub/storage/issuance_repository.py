@@ -17,7 +17,7 @@ from sqlalchemy import ColumnElement, Connection, Float, cast, func, insert, sel
 from hub.domain.blocks import BlockState
 from hub.domain.issuance import POOL, AccountKey
 from hub.domain.serial_blocks import SerialRange, Series
-from hub.services.unit_of_work import (
+from hub.services.issuance_port import (
     CarryAccount,
     ClaimIssuance,
     IssuanceRecord,

@@ -31,16 +31,12 @@ from hub.domain.reconciliation import (
 )
 from hub.domain.retirements import Retirement, RetirementPurpose, RetirementRequest
 from hub.domain.serial_blocks import SerialRange, Series
-from hub.services.unit_of_work import (
-    BlockFilter,
-    LedgerEvent,
-    OffsetUsage,
-    OutboxEntry,
-    OutboxKind,
-    ProjectSupervision,
-    StoredDiscrepancy,
-    StoredReconciliation,
-)
+from hub.services.audit_port import LedgerEvent
+from hub.services.block_port import BlockFilter
+from hub.services.outbox_port import OutboxEntry, OutboxKind
+from hub.services.project_port import ProjectSupervision
+from hub.services.reconciliation_port import StoredDiscrepancy, StoredReconciliation
+from hub.services.retirement_port import OffsetUsage
 from hub.storage.audit_repository import append_chained
 from hub.storage.serialisation import dumps
 from hub.storage.tables import (

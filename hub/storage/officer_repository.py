@@ -5,8 +5,8 @@ from __future__ import annotations
 from sqlalchemy import Engine, insert, select
 from sqlalchemy.exc import IntegrityError
 
+from hub.services.audit_port import LedgerEvent
 from hub.services.officers_auth import Officer, OfficerExists, OfficerStore, StoredOfficer
-from hub.services.unit_of_work import LedgerEvent
 from hub.storage.audit_repository import append_chained
 from hub.storage.officer_tables import OfficerRow
 from hub.storage.transaction import Transaction

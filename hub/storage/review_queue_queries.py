@@ -12,6 +12,7 @@ from sqlalchemy import Engine, Executable, and_, or_, select
 from hub.domain.asset_fingerprints import parse_key
 from hub.domain.checks import Severity
 from hub.domain.claims import Decision
+from hub.services.audit_port import LedgerEvent
 from hub.services.disclosure import ProjectEntry, ProjectKey, TimeKey
 from hub.services.review_queue import (
     AWAITING_REVIEW,
@@ -20,7 +21,6 @@ from hub.services.review_queue import (
     ProjectEvidence,
     ReviewQueueQueries,
 )
-from hub.services.unit_of_work import LedgerEvent
 from hub.storage.serialisation import submission_from_json, verdict_from_json
 from hub.storage.tables import ClaimRow, LedgerEventRow, ProjectRow
 

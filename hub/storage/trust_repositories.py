@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy import insert, select, update
 
 from hub.domain.signed_payloads import KeyState, PartnerKey, PayloadType, SignedRecord
-from hub.services.unit_of_work import SequenceNotAdvanced
+from hub.services.key_port import SequenceNotAdvanced
 from hub.storage.tables import PartnerKeyRow, PartnerSequenceRow, SignedPayloadRow
 from hub.storage.transaction import Transaction
 

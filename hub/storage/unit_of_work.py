@@ -31,37 +31,32 @@ from hub.domain.locks import ClaimLock, LockKind, OriginBlock
 from hub.domain.project_review import ProjectReviewState
 from hub.domain.projects import PartnerProjectStatus, Project
 from hub.services.asset_port import AssetRepository
+from hub.services.attestation_port import AttestationRepository
+from hub.services.audit_port import AuditRepository, EventRepository
+from hub.services.block_port import BlockRepository
 from hub.services.certificate_port import CertificateRepository
-from hub.services.exclusion_freeze_port import ExclusionFreezeRepository
-from hub.services.mobility_port import MobilityRepository
-from hub.services.points_port import PointsRepository
-from hub.services.register_port import RegisterRepository
-from hub.services.unit_of_work import (
-    AttestationRepository,
-    AuditRepository,
-    BlockRepository,
+from hub.services.claim_port import (
     ClaimLedgerView,
     ClaimRepository,
-    EventRepository,
     IssuableClaim,
-    IssuanceRepository,
     LockConflict,
     NewClaimRecord,
-    OutboxRepository,
     PartnerClaimHolding,
-    PartnerKeyRepository,
-    ProjectRepository,
-    ReconciliationRepository,
     RefusedResubmission,
-    RegisteredAsset,
-    RetirementRepository,
-    SignedPayloadRepository,
     StoredClaim,
-    SupervisionRepository,
-    UnitOfWork,
-    UnitOfWorkFactory,
     VerdictChange,
 )
+from hub.services.exclusion_freeze_port import ExclusionFreezeRepository
+from hub.services.issuance_port import IssuanceRepository
+from hub.services.key_port import PartnerKeyRepository, SignedPayloadRepository
+from hub.services.mobility_port import MobilityRepository
+from hub.services.outbox_port import OutboxRepository
+from hub.services.points_port import PointsRepository
+from hub.services.project_port import ProjectRepository, RegisteredAsset, SupervisionRepository
+from hub.services.reconciliation_port import ReconciliationRepository
+from hub.services.register_port import RegisterRepository
+from hub.services.retirement_port import RetirementRepository
+from hub.services.unit_of_work import UnitOfWork, UnitOfWorkFactory
 from hub.storage.asset_repository import SqlAlchemyAssetRepository
 from hub.storage.audit_repository import SqlAlchemyAuditRepository
 from hub.storage.certificate_repository import SqlAlchemyCertificateRepository

@@ -19,7 +19,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import Engine, text
 
-from hub.services.unit_of_work import LedgerEvent
+from hub.services.audit_port import LedgerEvent
 from hub.storage.database import create_engine_for, migrate
 from hub.storage.unit_of_work import SqlAlchemyUnitOfWorkFactory
 from tests.e2e.test_serve_cli import ROOT, STOP_TIMEOUT, _environment, running_hub

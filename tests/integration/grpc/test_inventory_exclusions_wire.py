@@ -18,7 +18,7 @@ from carbonhub_contract.generated.carbonhub.v1 import partner_pb2 as pb
 from hub.bootstrap import build_hub
 from hub.domain.blocks import BlockState
 from hub.services.attestation import AttestationService
-from hub.services.unit_of_work import BlockFilter
+from hub.services.block_port import BlockFilter
 from hub.settings import HubSettings
 from hub.storage.unit_of_work import SqlAlchemyUnitOfWorkFactory
 from tests.integration.grpc.ledger_helpers import (

@@ -18,7 +18,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from sqlalchemy import text
 from typer.testing import CliRunner
 
-from hub.services.unit_of_work import LedgerEvent
+from hub.services.audit_port import LedgerEvent
 from hub.storage.unit_of_work import SqlAlchemyUnitOfWorkFactory
 
 from .conftest import LiveLedger, populate

@@ -15,12 +15,8 @@ from hub.domain.claims import Decision, Verdict
 from hub.domain.issuance import IssuanceState
 from hub.domain.locks import ClaimLock
 from hub.domain.serial_blocks import SerialRange, Series
-from hub.services.unit_of_work import (
-    ConcurrentWriteConflict,
-    NewClaimRecord,
-    UnitOfWork,
-    UnitOfWorkFactory,
-)
+from hub.services.claim_port import NewClaimRecord
+from hub.services.unit_of_work import ConcurrentWriteConflict, UnitOfWork, UnitOfWorkFactory
 from tests.integration.storage.records import RECEIVED, record
 
 SERIES = Series("CN-GD", "SZ-PV", 2024, "GD-PV-0007")

@@ -17,7 +17,7 @@ from hub.domain.claims import (
     Verdict,
 )
 from hub.domain.locks import ClaimLock, LockKind
-from hub.services.unit_of_work import NewClaimRecord
+from hub.services.claim_port import NewClaimRecord
 
 RECEIVED = datetime(2024, 7, 1, 8, 30, 15, 123456, tzinfo=UTC)
 

@@ -30,7 +30,8 @@ from hub.domain.audit_chain import (
 )
 from hub.errors import FailedPrecondition
 from hub.services.audit import AuditService
-from hub.services.unit_of_work import ConcurrentWriteConflict, LedgerEvent, UnitOfWorkFactory
+from hub.services.audit_port import LedgerEvent
+from hub.services.unit_of_work import ConcurrentWriteConflict, UnitOfWorkFactory
 from hub.storage.database import alembic_config, create_engine_for, downgrade, migrate
 from hub.storage.serialisation import dumps
 from hub.storage.unit_of_work import SqlAlchemyUnitOfWorkFactory

@@ -21,7 +21,8 @@ from typer.testing import CliRunner
 
 from hub.domain.audit_chain import GENESIS, Checkpoint, canonical_event, checkpoint_statement, link
 from hub.domain.published_checkpoint import published
-from hub.services.unit_of_work import LedgerEvent, UnitOfWorkFactory
+from hub.services.audit_port import LedgerEvent
+from hub.services.unit_of_work import UnitOfWorkFactory
 from hub.storage.database import create_engine_for
 from hub.storage.unit_of_work import SqlAlchemyUnitOfWorkFactory
 from hub.trust.audit_signing import hub_checkpoint_signer

@@ -15,14 +15,9 @@ import pytest
 from hub.domain.claims import Decision
 from hub.domain.issuance import AccountKey, IssuanceState
 from hub.domain.locks import LockKind, OriginBlock
-from hub.services.unit_of_work import (
-    ConcurrentWriteConflict,
-    NewClaimRecord,
-    ProjectSupervision,
-    UnitOfWork,
-    UnitOfWorkFactory,
-    VerdictChange,
-)
+from hub.services.claim_port import NewClaimRecord, VerdictChange
+from hub.services.project_port import ProjectSupervision
+from hub.services.unit_of_work import ConcurrentWriteConflict, UnitOfWork, UnitOfWorkFactory
 from tests.integration.storage.ledger_records import (
     AT,
     RECEIVED,

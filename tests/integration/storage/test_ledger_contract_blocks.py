@@ -13,14 +13,9 @@ import pytest
 
 from hub.domain.blocks import AdjustmentStatus, Block, BlockState
 from hub.domain.serial_blocks import Series
-from hub.services.unit_of_work import (
-    BlockFilter,
-    ConcurrentWriteConflict,
-    OutboxEntry,
-    OutboxKind,
-    UnitOfWork,
-    UnitOfWorkFactory,
-)
+from hub.services.block_port import BlockFilter
+from hub.services.outbox_port import OutboxEntry, OutboxKind
+from hub.services.unit_of_work import ConcurrentWriteConflict, UnitOfWork, UnitOfWorkFactory
 from tests.integration.storage.ledger_records import (
     AT,
     OTHER_SERIES,

@@ -14,16 +14,9 @@ import pytest
 from hub.domain.blocks import BlockState
 from hub.domain.issuance import AccountKey, IssuanceState
 from hub.domain.serial_blocks import SerialRange
-from hub.services.unit_of_work import (
-    CarryAccount,
-    ClaimIssuance,
-    ConcurrentWriteConflict,
-    IssuanceRecord,
-    IssuanceTotals,
-    NewClaimRecord,
-    UnitOfWork,
-    UnitOfWorkFactory,
-)
+from hub.services.claim_port import NewClaimRecord
+from hub.services.issuance_port import CarryAccount, ClaimIssuance, IssuanceRecord, IssuanceTotals
+from hub.services.unit_of_work import ConcurrentWriteConflict, UnitOfWork, UnitOfWorkFactory
 from tests.fakes import FakeUnitOfWorkFactory
 from tests.integration.storage.ledger_records import (
     AT,

@@ -19,15 +19,10 @@ from hub.domain.reconciliation import (
     ReconciliationStatus,
 )
 from hub.domain.retirements import Retirement, RetirementPurpose, RetirementRequest
-from hub.services.unit_of_work import (
-    ConcurrentWriteConflict,
-    LedgerEvent,
-    OffsetUsage,
-    StoredDiscrepancy,
-    StoredReconciliation,
-    UnitOfWork,
-    UnitOfWorkFactory,
-)
+from hub.services.audit_port import LedgerEvent
+from hub.services.reconciliation_port import StoredDiscrepancy, StoredReconciliation
+from hub.services.retirement_port import OffsetUsage
+from hub.services.unit_of_work import ConcurrentWriteConflict, UnitOfWork, UnitOfWorkFactory
 from tests.integration.storage.ledger_records import (
     AT,
     block,

@@ -16,7 +16,8 @@ import pytest
 from sqlalchemy import Engine
 
 from hub.domain.serial_blocks import SerialRange
-from hub.services.unit_of_work import ConcurrentWriteConflict, OutboxKind
+from hub.services.outbox_port import OutboxKind
+from hub.services.unit_of_work import ConcurrentWriteConflict
 from hub.storage.database import create_engine_for
 from hub.storage.unit_of_work import SqlAlchemyUnitOfWorkFactory
 from tests.integration.storage.ledger_workers import ISSUED_AT, SERIES, block

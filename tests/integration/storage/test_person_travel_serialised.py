@@ -14,8 +14,9 @@ import pytest
 from sqlalchemy import Engine
 
 from hub.domain.claims import ClaimSubmission, Decision, Verdict
+from hub.services.claim_port import NewClaimRecord
 from hub.services.ingestion import IngestionService
-from hub.services.unit_of_work import NewClaimRecord, UnitOfWork
+from hub.services.unit_of_work import UnitOfWork
 from hub.standard import Standard, default_standards_dir, load_standard
 from hub.storage.database import create_engine_for, migrate
 from hub.storage.unit_of_work import SqlAlchemyUnitOfWorkFactory

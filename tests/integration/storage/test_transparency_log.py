@@ -257,7 +257,7 @@ def test_audit_prove_and_consistency_print_what_the_api_serves(
     import json
 
     from hub.cli import app
-    from hub.services.unit_of_work import LedgerEvent
+    from hub.services.audit_port import LedgerEvent
 
     append(factory, 1, 2)
     with factory() as uow:

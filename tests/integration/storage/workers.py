@@ -7,7 +7,8 @@ from typing import Any
 
 from hub.domain.claims import Decision
 from hub.domain.locks import ClaimLock, LockKind
-from hub.services.unit_of_work import ConcurrentWriteConflict, NewClaimRecord
+from hub.services.claim_port import NewClaimRecord
+from hub.services.unit_of_work import ConcurrentWriteConflict
 from hub.storage.database import create_engine_for, migrate
 from hub.storage.unit_of_work import SqlAlchemyUnitOfWorkFactory
 from tests.integration.storage.records import record

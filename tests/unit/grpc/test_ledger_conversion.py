@@ -34,12 +34,8 @@ from hub.grpc_api import conversion, ledger_conversion
 from hub.services.attestation import AttestationOutcome
 from hub.services.exchange import AckOutcome, RetirementOutcome
 from hub.services.ingestion import ClaimStatus
-from hub.services.unit_of_work import (
-    OutboxEntry,
-    OutboxKind,
-    StoredDiscrepancy,
-    StoredReconciliation,
-)
+from hub.services.outbox_port import OutboxEntry, OutboxKind
+from hub.services.reconciliation_port import StoredDiscrepancy, StoredReconciliation
 
 NOW = datetime(2026, 11, 24, 8, 0, tzinfo=UTC)
 SERIES = Series("CN-GD", "SZ-PV", 2024, "4401-PV-2023-0007")

@@ -190,7 +190,7 @@ def test_pools_sum_a_platforms_pools_per_methodology(client: TestClient, fakes: 
     from decimal import Decimal
 
     from hub.domain.issuance import AccountKey
-    from hub.services.unit_of_work import PoolBalance
+    from hub.services.issuance_port import PoolBalance
 
     def pool(methodology: str, vintage: int, ref: str | None, *figures: str) -> PoolBalance:
         key = AccountKey("CN-HK", methodology, vintage, "pool:MTR", ref)

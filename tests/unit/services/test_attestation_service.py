@@ -10,7 +10,7 @@ from hub.domain.blocks import AdjustmentStatus
 from hub.domain.claims import ClaimSubmission, Decision, OriginStatus
 from hub.domain.issuance import ClaimState
 from hub.errors import NotFound
-from hub.services.unit_of_work import OutboxKind
+from hub.services.outbox_port import OutboxKind
 from hub.standard import Standard
 from tests.unit.domain.domain_builders import hk_green_claim
 

@@ -12,7 +12,7 @@ import pytest
 from hub.domain.audit_chain import ChainHead, ProblemKind
 from hub.errors import FailedPrecondition
 from hub.services.audit import AuditService
-from hub.services.unit_of_work import LedgerEvent
+from hub.services.audit_port import LedgerEvent
 from tests.fakes import FakeUnitOfWorkFactory
 
 T0 = datetime(2026, 11, 24, 8, 0, tzinfo=UTC)

@@ -12,7 +12,7 @@ from hub.domain.reconciliation import EXCHANGE, Holding, ReconciliationStatus, t
 from hub.domain.retirements import RetirementPurpose, RetirementRequest
 from hub.domain.serial_blocks import parse_serial
 from hub.errors import FailedPrecondition, InvalidRequest, NotFound
-from hub.services.unit_of_work import OutboxKind
+from hub.services.outbox_port import OutboxKind
 from hub.standard import Standard
 
 from .builders import PARTNER, PROJECT_ID, pv

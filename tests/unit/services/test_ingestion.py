@@ -12,17 +12,16 @@ from hub.domain.checks import CheckResult, Severity
 from hub.domain.claims import ClaimSubmission, Decision, OriginStatus, Verdict
 from hub.domain.locks import ClaimLock, LockKind
 from hub.errors import InvalidRequest, StorageUnavailable
-from hub.services.ingestion import IngestionService
-from hub.services.projects import ProjectRegistrationService
-from hub.services.unit_of_work import (
+from hub.services.claim_port import (
     ClaimRepository,
-    ConcurrentWriteConflict,
     LockConflict,
     NewClaimRecord,
     RefusedResubmission,
     StoredClaim,
-    UnitOfWork,
 )
+from hub.services.ingestion import IngestionService
+from hub.services.projects import ProjectRegistrationService
+from hub.services.unit_of_work import ConcurrentWriteConflict, UnitOfWork
 from hub.standard import Standard
 from tests.fakes import FakeUnitOfWorkFactory
 

@@ -12,7 +12,7 @@ from hub.domain.blocks import AdjustmentStatus, Block
 from hub.domain.claims import Decision
 from hub.domain.retirements import RetirementPurpose, RetirementRequest
 from hub.errors import FailedPrecondition
-from hub.services.unit_of_work import OutboxKind
+from hub.services.outbox_port import OutboxKind
 from hub.standard import Standard
 
 from .ledger_setup import Ledger, make_ledger

@@ -9,7 +9,7 @@ from hub.domain.blocks import AdjustmentStatus, BlockState
 from hub.domain.claims import Decision
 from hub.domain.issuance import AccountKey, ClaimState
 from hub.domain.serial_blocks import parse_serial
-from hub.services.unit_of_work import OutboxKind
+from hub.services.outbox_port import OutboxKind
 from hub.standard import Standard
 
 from .builders import PARTNER, PERSON_A, metro, pv

@@ -11,8 +11,8 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from hub.services.audit import AuditService
+from hub.services.audit_port import LedgerEvent
 from hub.services.periodic_checkpointer import PeriodicCheckpointer
-from hub.services.unit_of_work import LedgerEvent
 from tests.fakes import FakeUnitOfWorkFactory
 
 T0 = datetime(2026, 11, 24, 8, 0, tzinfo=UTC)

@@ -9,7 +9,7 @@ from decimal import Decimal
 from hub.domain.claims import ClaimSubmission, Decision
 from hub.domain.issuance import AccountKey
 from hub.domain.serial_blocks import PERSONAL_PROJECT, parse_serial
-from hub.services.unit_of_work import CarryAccount
+from hub.services.issuance_port import CarryAccount
 from hub.standard import Standard
 
 from .builders import PARTNER, PERSON_A, metro, pseudonym

@@ -1,0 +1,40 @@
+"""The storage port of partners' attestations (hub.storage.attestation_repository).
+
+Cancellation at source of an origin serial (unique per claim, per
+cancellation id and per origin serial) and the history of an accounting
+adjustment's (inventory exclusion's) attested status.
+"""
+
+from __future__ import annotations
+
+from typing import Protocol
+
+from carbonhub_contract.vocabulary.records import AdjustmentStatus
+from hub.domain.attestations import AdjustmentAttestation, SourceCancellation
+
+
+class AttestationRepository(Protocol):
+    def source_cancellation_for_claim(self, claim_id: str) -> SourceCancellation | None: ...
+
+    def source_cancellation_by_id(
+        self, partner: str, cancellation_id: str
+    ) -> SourceCancellation | None: ...
+
+    def add_source_cancellation(self, attestation: SourceCancellation) -> None:
+        """Unique per claim, per (partner, cancellation id) and per origin serial:
+        a second one raises ConcurrentWriteConflict."""
+        ...
+
+    def adjustment_status(self, partner: str, reference: str) -> AdjustmentStatus | None:
+        """The latest attested status of a reference; None when never attested."""
+        ...
+
+    def add_adjustment(self, attestation: AdjustmentAttestation) -> None:
+        """Append to the reference's history; the latest becomes its status."""
+        ...
+
+    def adjustment_history(self, partner: str, reference: str) -> list[AdjustmentAttestation]:
+        """The reference's attestations in the order they were recorded."""
+        ...
+
+    def adjustments_of(self, partner: str) -> dict[str, AdjustmentStatus]: ...
