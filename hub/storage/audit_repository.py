@@ -1,4 +1,5 @@
-"""The audit log in SQL: chained appends and the verifier's reads.
+"""The audit log in SQL (hub.services.audit_port): chained appends and the
+verifier's reads.
 
 ``append_chained`` is what SqlAlchemyEventRepository.append does: it locks
 the ``audit_head`` row (PostgreSQL: SELECT ... FOR UPDATE; SQLite writers
@@ -18,7 +19,7 @@ of the read failing.
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
@@ -31,11 +32,12 @@ from hub.storage.audit_tables import AuditCheckpointRow, AuditHeadRow
 from hub.storage.claim_bulk import bulk_insert
 from hub.storage.serialisation import dumps
 from hub.storage.tables import LedgerEventRow
-from hub.storage.transaction import Transaction
+from hub.storage.transaction import Transaction, chunks
 
 __all__ = [
     "CHECKPOINT_COLUMNS",
     "SqlAlchemyAuditRepository",
+    "SqlAlchemyEventRepository",
     "append_chained",
     "checkpoint_of",
     "decode_details",
@@ -188,7 +190,7 @@ def checkpoint_of(row: Any) -> Checkpoint:
 
 
 class SqlAlchemyAuditRepository:
-    """Implements hub.services.unit_of_work.AuditRepository."""
+    """Implements hub.services.audit_port.AuditRepository."""
 
     def __init__(self, transaction: Transaction) -> None:
         self._tx = transaction
@@ -247,3 +249,41 @@ class SqlAlchemyAuditRepository:
             select(*CHECKPOINT_COLUMNS).order_by(AuditCheckpointRow.seq.desc()).limit(1)
         ).one_or_none()
         return None if row is None else checkpoint_of(row)
+
+
+class SqlAlchemyEventRepository:
+    def __init__(self, transaction: Transaction) -> None:
+        self._tx = transaction
+
+    def append(self, events: Sequence[LedgerEvent]) -> None:
+        # A hash chain with a locked head: see append_chained above.
+        append_chained(self._tx, events)
+
+    def for_subjects(self, subject_kind: str, subject_ids: Collection[str]) -> list[LedgerEvent]:
+        found: list[tuple[int, LedgerEvent]] = []
+        connection = self._tx.connection
+        for chunk in chunks(sorted(set(subject_ids))):
+            for row in connection.execute(
+                select(
+                    LedgerEventRow.id,
+                    LedgerEventRow.subject_id,
+                    LedgerEventRow.event,
+                    LedgerEventRow.actor,
+                    LedgerEventRow.at,
+                    LedgerEventRow.details,
+                ).where(
+                    LedgerEventRow.subject_kind == subject_kind,
+                    LedgerEventRow.subject_id.in_(chunk),
+                )
+            ):
+                event = LedgerEvent(
+                    subject_kind=subject_kind,
+                    subject_id=row.subject_id,
+                    event=row.event,
+                    actor=row.actor,
+                    at=row.at,
+                    details=json.loads(row.details),
+                )
+                found.append((int(row.id), event))
+        found.sort(key=lambda item: item[0])
+        return [event for _, event in found]

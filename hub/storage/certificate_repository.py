@@ -31,7 +31,7 @@ from hub.storage.transaction import Transaction, chunks
 
 __all__ = ["SqlAlchemyCertificateQueries", "SqlAlchemyCertificateRepository"]
 
-_CANCELLED = "CANCELLED"  # hub.services.unit_of_work.OutboxKind.CANCELLED
+_CANCELLED = "CANCELLED"  # hub.services.outbox_port.OutboxKind.CANCELLED
 
 
 def _certified(serial: str, retirement_id: str, units: int, at: datetime) -> CertifiedRetirement:

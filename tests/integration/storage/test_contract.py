@@ -13,7 +13,7 @@ from hub.domain.locks import LockKind
 from hub.domain.projects import PartnerProjectStatus, Project
 from hub.services.claim_port import LockConflict, RefusedResubmission
 from hub.services.unit_of_work import ConcurrentWriteConflict, UnitOfWorkFactory
-from hub.storage import unit_of_work as storage_uow
+from hub.storage import claim_locks as storage_uow
 from hub.storage.serialisation import verdict_to_json
 from tests.integration.storage.records import RECEIVED, lock, record, submission
 

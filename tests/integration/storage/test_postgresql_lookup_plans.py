@@ -12,8 +12,8 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import text
 
+from hub.storage.claim_repository import _POSTGRESQL_CLAIMS_BY_RECORD_ID
 from hub.storage.database import create_engine_for, migrate
-from hub.storage.unit_of_work import _POSTGRESQL_CLAIMS_BY_RECORD_ID
 
 pytestmark = pytest.mark.postgres
 

@@ -1,10 +1,16 @@
-"""SQLAlchemy repositories of partner signing keys and signed writes."""
+"""Partner signing keys and signed writes in the database (hub.services.key_port).
+
+A partner's sequence row only advances, by a conditional update: of two
+replicas recording one sequence, the database lets one through and the other
+raises SequenceNotAdvanced.
+"""
 
 from __future__ import annotations
 
 from sqlalchemy import insert, select, update
 
-from hub.domain.signed_payloads import KeyState, PartnerKey, PayloadType, SignedRecord
+from carbonhub_contract.vocabulary.envelopes import PayloadType
+from hub.domain.signed_payloads import KeyState, PartnerKey, SignedRecord
 from hub.services.key_port import SequenceNotAdvanced
 from hub.storage.tables import PartnerKeyRow, PartnerSequenceRow, SignedPayloadRow
 from hub.storage.transaction import Transaction

@@ -1,0 +1,226 @@
+"""Where a claim's locks are taken and checked, in the database.
+
+A lock (hub.domain.locks decides which a claim takes) is a range of a (kind,
+key) that no two claims may share: the rows of ``claim_locks``, which the
+database keeps disjoint (PostgreSQL: an exclusion constraint; SQLite: a
+trigger under BEGIN IMMEDIATE). A site bound to a Shenzhen methodology
+(``site_bindings``) is the other thing two claims must not disagree on.
+SqlAlchemyClaimRepository (hub.storage.claim_repository) takes both when it
+stores a batch of claims and asks here for conflicts before it decides; an
+attested cancellation at source shrinks a claim's ORIGIN_SERIAL lock
+(hub.storage.attestation_repository).
+"""
+
+from __future__ import annotations
+
+import functools
+from collections import defaultdict
+from collections.abc import Collection, Iterator, Sequence
+from typing import Any
+
+from sqlalchemy import Connection, select, text
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+from hub.domain.locks import ClaimLock, LockKind
+from hub.services.claim_port import LockConflict, NewClaimRecord
+from hub.storage.claim_bulk import bulk_insert
+from hub.storage.tables import ClaimLockRow, SiteBindingRow
+from hub.storage.transaction import Transaction, chunks
+
+__all__ = [
+    "POSTGRESQL_LOCK_CHUNK",
+    "SiteBindings",
+    "bind_sites",
+    "find_lock_conflicts",
+    "insert_locks",
+    "lock_rows",
+    "site_bindings",
+    "site_bindings_of",
+]
+
+# (partner, site id) -> (methodology, the claim that binds it)
+SiteBindings = dict[tuple[str, str], tuple[str, str]]
+
+
+@functools.lru_cache(maxsize=64)
+def _lock_conflict_sql(count: int) -> str:
+    """Stored locks overlapping any of ``count`` requested ones, set-based (SQLite).
+
+    Locks sharing (kind, key) are disjoint (the database guarantees it), so
+    the stored locks overlapping a requested [lo, hi] are those starting
+    inside it plus at most one predecessor starting before lo and reaching
+    into it. Both halves are index range scans on (kind, key, lo).
+    """
+    # Positional (pysqlite's qmark style), run as driver SQL: with 2,000
+    # named parameters per chunk, SQLAlchemy's per-parameter work for a
+    # text() statement cost more than the query (ingestion profile).
+    rows = ", ".join(["(?, ?, CAST(? AS BIGINT), CAST(? AS BIGINT))"] * count)
+    return f"""
+        WITH r (kind, key, lo, hi) AS (VALUES {rows})
+        SELECT r.kind, r.key, r.lo, r.hi, l.lo AS held_lo,
+               c.claim_id, c.partner, c.record_id
+        FROM r
+        JOIN claim_locks AS l
+          ON l.kind = r.kind AND l.key = r.key AND l.lo >= r.lo AND l.lo <= r.hi
+        JOIN claims AS c ON c.claim_id = l.claim_id
+        UNION ALL
+        SELECT r.kind, r.key, r.lo, r.hi, l.lo AS held_lo,
+               c.claim_id, c.partner, c.record_id
+        FROM r
+        JOIN claim_locks AS l
+          ON l.id = (
+              SELECT p.id FROM claim_locks AS p
+              WHERE p.kind = r.kind AND p.key = r.key AND p.lo < r.lo
+              ORDER BY p.lo DESC
+              LIMIT 1
+          )
+        JOIN claims AS c ON c.claim_id = l.claim_id
+        WHERE l.hi >= r.lo
+    """
+
+
+# PostgreSQL: the requested locks travel as four arrays (no per-item
+# parameters), joined to the exclusion constraint's GiST index.
+_POSTGRESQL_LOCK_CONFLICTS = text(
+    """
+    WITH r AS (
+        SELECT * FROM unnest(
+            CAST(:kinds AS text[]), CAST(:keys AS text[]),
+            CAST(:los AS bigint[]), CAST(:his AS bigint[])
+        ) AS r (kind, key, lo, hi)
+    )
+    SELECT r.kind, r.key, r.lo, r.hi, l.lo AS held_lo, c.claim_id, c.partner, c.record_id
+    FROM r
+    JOIN claim_locks AS l
+      ON l.kind = r.kind AND l.key = r.key
+     AND int8range(l.lo, l.hi, '[]') && int8range(r.lo, r.hi, '[]')
+    JOIN claims AS c ON c.claim_id = l.claim_id
+    """
+)
+POSTGRESQL_LOCK_CHUNK = 5000
+
+
+def lock_rows(records: Sequence[NewClaimRecord]) -> list[dict[str, Any]]:
+    """The rows of every lock the records take."""
+    return [
+        {
+            "claim_id": record.verdict.claim_id,
+            "kind": str(lock.kind),
+            "key": lock.key,
+            "lo": lock.lo,
+            "hi": lock.hi,
+        }
+        for record in records
+        for lock in record.locks
+    ]
+
+
+def insert_locks(connection: Connection, rows: list[dict[str, Any]]) -> None:
+    """Insert lock rows; the database refuses an overlap with a stored lock
+    (PostgreSQL: exclusion constraint; SQLite: trigger) as IntegrityError."""
+    # In one global order (kind, key, lo): two batches that collide on
+    # several keys then meet at the first of them, where one waits for
+    # the other and fails cleanly once it commits. In arrival order each
+    # could hold a key the other waits for: a deadlock, which PostgreSQL
+    # only breaks after deadlock_timeout (1 s), per collision (race drill).
+    rows.sort(key=lambda row: (row["kind"], row["key"], row["lo"]))
+    bulk_insert(connection, ClaimLockRow, rows)
+
+
+def find_lock_conflicts(tx: Transaction, locks: Collection[ClaimLock]) -> list[LockConflict]:
+    """Every stored lock overlapping any of ``locks``: ClaimRepository.find_lock_conflicts."""
+    requested = list(dict.fromkeys(locks))
+    order = {lock: index for index, lock in enumerate(requested)}
+    found: list[tuple[int, int, LockConflict]] = []
+    for chunk in _lock_conflict_rows(tx, requested):
+        for kind, key, lo, hi, held_lo, claim_id, partner, record_id in chunk:
+            lock = ClaimLock(LockKind(kind), key, int(lo), int(hi))
+            found.append(
+                (order[lock], int(held_lo), LockConflict(lock, claim_id, partner, record_id))
+            )
+    found.sort(key=lambda item: (item[0], item[1]))
+    return [conflict for _, _, conflict in found]
+
+
+def _lock_conflict_rows(tx: Transaction, requested: Sequence[ClaimLock]) -> Iterator[Sequence[Any]]:
+    connection = tx.connection
+    if tx.dialect == "postgresql":
+        for chunk in chunks(requested, POSTGRESQL_LOCK_CHUNK):
+            yield connection.execute(
+                _POSTGRESQL_LOCK_CONFLICTS,
+                {
+                    "kinds": [str(lock.kind) for lock in chunk],
+                    "keys": [lock.key for lock in chunk],
+                    "los": [lock.lo for lock in chunk],
+                    "his": [lock.hi for lock in chunk],
+                },
+            ).all()
+        return
+    for chunk in chunks(requested):
+        params = tuple(
+            value for lock in chunk for value in (lock.kind.value, lock.key, lock.lo, lock.hi)
+        )
+        yield connection.exec_driver_sql(_lock_conflict_sql(len(chunk)), params).all()
+
+
+def site_bindings_of(tx: Transaction, records: Sequence[NewClaimRecord]) -> SiteBindings:
+    """The sites the batch binds, (partner, site id) -> (methodology, claim id);
+    two claims of the batch binding one site to two methodologies conflict."""
+    bindings: SiteBindings = {}
+    for record in records:
+        if record.site_binding is None:
+            continue
+        site_id = record.submission.site_id
+        if not site_id:
+            raise ValueError(f"claim {record.verdict.claim_id} binds a site but names none")
+        site = (record.submission.partner, site_id)
+        earlier = bindings.setdefault(site, (record.site_binding, record.verdict.claim_id))
+        if earlier[0] != record.site_binding:
+            raise tx.conflict(
+                f"site {site_id} bound to {earlier[0]} and {record.site_binding} in one batch"
+            )
+    return bindings
+
+
+def bind_sites(tx: Transaction, bindings: SiteBindings) -> None:
+    """Bind each site unless already bound; refuse a binding to another methodology."""
+    rows = [
+        {"partner": partner, "site_id": site_id, "methodology": methodology, "claim_id": claim}
+        for (partner, site_id), (methodology, claim) in bindings.items()
+    ]
+    statement_for = postgresql_insert if tx.dialect == "postgresql" else sqlite_insert
+    with tx.writing() as connection:
+        for chunk in chunks(rows):
+            connection.execute(
+                statement_for(SiteBindingRow).on_conflict_do_nothing(
+                    index_elements=["partner", "site_id"]
+                ),
+                list(chunk),
+            )
+    by_partner: dict[str, list[str]] = defaultdict(list)
+    for partner, site_id in bindings:
+        by_partner[partner].append(site_id)
+    for partner, site_ids in by_partner.items():
+        stored = site_bindings(tx, partner, site_ids)
+        for site_id in site_ids:
+            wanted = bindings[(partner, site_id)][0]
+            if stored.get(site_id) != wanted:
+                raise tx.conflict(
+                    f"site {partner}/{site_id} is bound to {stored.get(site_id)}, not {wanted}"
+                )
+
+
+def site_bindings(tx: Transaction, partner: str, site_ids: Collection[str]) -> dict[str, str]:
+    """site id -> the methodology it is bound to: ClaimRepository.site_bindings."""
+    wanted = sorted(set(site_ids))
+    bound: dict[str, str] = {}
+    connection = tx.connection
+    for chunk in chunks(wanted):
+        rows = connection.execute(
+            select(SiteBindingRow.site_id, SiteBindingRow.methodology).where(
+                SiteBindingRow.partner == partner, SiteBindingRow.site_id.in_(chunk)
+            )
+        )
+        bound.update({site_id: methodology for site_id, methodology in rows})
+    return bound
