@@ -19,7 +19,7 @@ and nothing the caller sends after the revocation reaches the servicer.
 Whatever else escapes a servicer (unary or streaming, while it reads
 requests or produces responses) is a fault of the hub: the guard logs its
 trace under a new incident id and answers INTERNAL INTERNAL_FAULT with that
-id only (hub.incidents), so no client ever sees UNKNOWN or a trace.
+id only (hub.observability.incidents), so no client ever sees UNKNOWN or a trace.
 
 While the servicer runs, ``caller()`` answers the identity and
 ``charge_claims`` draws on the caller's claims bucket. Each request-stream
@@ -56,7 +56,7 @@ from hub.grpc_api.admission import Clock, Limits, RateLimiter
 from hub.grpc_api.call_telemetry import CallTelemetry, note_caller, note_claims, note_request
 from hub.grpc_api.open_calls import Caller, GuardedContext, OpenCall, OpenCalls, Standing
 from hub.grpc_api.status_mapping import abort
-from hub.incidents import report_fault
+from hub.observability.incidents import report_fault
 from hub.settings import HubSettings
 
 log = logging.getLogger(__name__)

@@ -4,7 +4,7 @@ Starlette answers an exception no handler knows with a bare 500 (or, in
 debug, the trace) and re-raises it for the server to log without any id.
 ``FaultBarrier`` sits inside the session and security-header middleware,
 just outside the routes: it logs the trace under a new incident id
-(hub.incidents) and answers the coded refusal INTERNAL_FAULT, 500, whose
+(hub.observability.incidents) and answers the coded refusal INTERNAL_FAULT, 500, whose
 details carry only that id: JSON for the API, the error page (code and
 incident, no trace) for the public pages and the console. A response that
 had already started (a CSV export failing half-way) cannot change its
@@ -21,7 +21,7 @@ from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from hub.errors import HubError
-from hub.incidents import report_fault
+from hub.observability.incidents import report_fault
 
 log = logging.getLogger(__name__)
 

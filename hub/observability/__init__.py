@@ -1,4 +1,5 @@
-"""Operating the hub: structured logs, Prometheus metrics, health and status.
+"""Operating the hub: structured logs, Prometheus metrics, health and status,
+and the incident ids under which unexpected faults are logged (incidents).
 
 Services and domain code never import this package: they log through the
 standard ``logging`` module (an event name and fields in ``extra``) and
