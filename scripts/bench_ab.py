@@ -67,7 +67,7 @@ def _without_points(into: Path) -> Path:
 def _run(tree: Path, bench_args: list[str], log: Path, env_extra: dict[str, str]) -> dict[str, Any]:
     """One `carbon-hub bench ingest` of ``tree``; its JSON figures."""
     env = {**os.environ, "PYTHONPATH": str(tree), **env_extra}
-    command = [sys.executable, "-c", "from hub.cli import main; main()", "bench", "ingest"]
+    command = [sys.executable, "-c", "from hub.cli.app import main; main()", "bench", "ingest"]
     with log.open("w") as stderr:
         done = subprocess.run(
             [*command, *bench_args],

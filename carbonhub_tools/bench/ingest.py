@@ -55,9 +55,9 @@ from carbonhub_tools.bench.tally import Tally
 from carbonhub_tools.demo.trust import ensure_authority, prepare_trust
 from hub.bootstrap import build_hub
 from hub.domain.identity import Role
-from hub.serve_process import HubProcess
 from hub.services.clock import system_clock
 from hub.services.ingestion import IngestionService
+from hub.serving.serve_process import HubProcess
 from hub.settings import HubSettings
 from hub.storage.unit_of_work import SqlAlchemyUnitOfWorkFactory
 from hub.trust.pki_layout import PkiLayout

@@ -48,7 +48,7 @@ from carbonhub_tools.drills.traffic import (
 from hub.exchange_client.client import ExchangeClient
 from hub.exchange_client.connection import Backoff
 from hub.exchange_client.receipts import HubKey
-from hub.serve_process import HubProcess, free_port
+from hub.serving.serve_process import HubProcess, free_port
 
 PARTNER = "CN-GD"
 DELIVERY = 4  # envelopes per delivery

@@ -133,7 +133,7 @@ def audit_verify(report: DrillReport, database_url: str, pki_dir: Path) -> None:
         [
             sys.executable,
             "-c",
-            "from hub.cli import main; main()",
+            "from hub.cli.app import main; main()",
             "audit",
             "verify",
             "--database-url",

@@ -41,7 +41,7 @@ from carbonhub_tools.drills.traffic import (
     project_ids,
     race_traffic,
 )
-from hub.serve_process import HubProcess
+from hub.serving.serve_process import HubProcess
 
 
 @dataclass(frozen=True)

@@ -19,7 +19,7 @@ from sqlalchemy import create_engine, make_url, text
 
 from carbonhub_tools.demo.trust import DemoTrust, prepare_trust
 from hub.bootstrap import build_hub
-from hub.serve_process import HubProcess
+from hub.serving.serve_process import HubProcess
 from hub.settings import HubSettings
 from hub.standard.loader import default_standards_dir
 

@@ -32,7 +32,7 @@ from carbonhub_tools.drills.processes import (
 from carbonhub_tools.drills.report import DrillReport
 from carbonhub_tools.drills.senders import DrillGaveUp, ResendingSender, SendLog
 from carbonhub_tools.drills.traffic import RaceTraffic, envelopes_of, race_traffic
-from hub.serve_process import HubProcess
+from hub.serving.serve_process import HubProcess
 
 STREAM_TIMEOUT = 1800.0
 CONFLICT_CODES = frozenset({"PERSON_PERIOD_OVERLAP", "DUPLICATE_CONTENT", "ORIGIN_SERIAL_OVERLAP"})

@@ -55,7 +55,7 @@ def _audit(data_dir: Path, *args: str) -> subprocess.CompletedProcess[str]:
         [
             sys.executable,
             "-c",
-            "from hub.cli import main; main()",
+            "from hub.cli.app import main; main()",
             "audit",
             args[0],
             "--data-dir",

@@ -51,7 +51,7 @@ def _bench(data_dir: Path) -> list[str]:
         [
             sys.executable,
             "-c",
-            "from hub.cli import main; main()",
+            "from hub.cli.app import main; main()",
             "bench",
             "ingest",
             "--claims",

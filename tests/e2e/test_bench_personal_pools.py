@@ -20,7 +20,7 @@ pytestmark = pytest.mark.slow
 
 def _hub(*args: str) -> subprocess.CompletedProcess[str]:
     run = subprocess.run(
-        [sys.executable, "-c", "from hub.cli import main; main()", *args],
+        [sys.executable, "-c", "from hub.cli.app import main; main()", *args],
         cwd=ROOT,
         capture_output=True,
         text=True,

@@ -16,7 +16,7 @@ pytestmark = pytest.mark.slow
 
 def _hub(*args: str, home: Path) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [sys.executable, "-c", "from hub.cli import main; main()", *args],
+        [sys.executable, "-c", "from hub.cli.app import main; main()", *args],
         cwd=ROOT,
         capture_output=True,
         text=True,
@@ -112,7 +112,7 @@ def test_bureau_operations_are_coded_audited_and_refused_when_they_cannot_apply(
 
 def _hub_with(*args: str, home: Path, standards: Path) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [sys.executable, "-c", "from hub.cli import main; main()", *args],
+        [sys.executable, "-c", "from hub.cli.app import main; main()", *args],
         cwd=ROOT,
         capture_output=True,
         text=True,

@@ -37,7 +37,7 @@ from adapters.registry import adapter_for
 from carbonhub_tools.demo.run import sample_deliveries
 from carbonhub_tools.demo.trust import EXCHANGE_NAME
 from hub.exchange_client.client import ExchangeClient
-from hub.serve_process import HubProcess
+from hub.serving.serve_process import HubProcess
 from tests.e2e.browser_fixtures import (
     free_loopback_port,
     headless_chromium,
@@ -91,7 +91,8 @@ class ConsoleHub:
 def _add_officer(data_dir: Path, home: Path) -> None:
     done = subprocess.run(
         [
-            *(sys.executable, "-c", "from hub.cli import main; main()", "bureau", "add-officer"),
+            *(sys.executable, "-c", "from hub.cli.app import main; main()"),
+            *("bureau", "add-officer"),
             *("--username", USERNAME, "--name", OFFICER_NAME, "--password-stdin"),
             *("--data-dir", str(data_dir)),
         ],

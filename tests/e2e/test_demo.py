@@ -19,7 +19,7 @@ def _demo(data_dir: Path) -> str:
         [
             sys.executable,
             "-c",
-            "from hub.cli import main; main()",
+            "from hub.cli.app import main; main()",
             "demo",
             "--data-dir",
             str(data_dir),
@@ -156,7 +156,7 @@ def test_demo_issues_delivers_retires_and_reconciles(tmp_path: Path) -> None:
         [
             sys.executable,
             "-c",
-            "from hub.cli import main; main()",
+            "from hub.cli.app import main; main()",
             *("audit", "verify", "--data-dir", str(tmp_path)),
         ],
         cwd=ROOT,

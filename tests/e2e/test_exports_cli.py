@@ -22,7 +22,7 @@ pytestmark = pytest.mark.slow
 
 def _hub(data_dir: Path, *args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [sys.executable, "-c", "from hub.cli import main; main()", *args],
+        [sys.executable, "-c", "from hub.cli.app import main; main()", *args],
         cwd=ROOT,
         capture_output=True,
         text=True,

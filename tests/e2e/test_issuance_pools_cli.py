@@ -20,7 +20,7 @@ def _pools(data_dir: Path, *flags: str) -> subprocess.CompletedProcess[str]:
         [
             sys.executable,
             "-c",
-            "from hub.cli import main; main()",
+            "from hub.cli.app import main; main()",
             *("issuance", "pools", "--data-dir", str(data_dir), *flags),
         ],
         cwd=ROOT,

@@ -31,7 +31,7 @@ def _environment(**extra: str) -> dict[str, str]:
 
 
 def _command(*args: str) -> list[str]:
-    return [sys.executable, "-c", "from hub.cli import main; main()", *args]
+    return [sys.executable, "-c", "from hub.cli.app import main; main()", *args]
 
 
 def _hub(*args: str, **env: str) -> subprocess.CompletedProcess[str]:

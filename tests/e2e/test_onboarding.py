@@ -75,7 +75,7 @@ def _run(module: str, *args: str, home: Path) -> subprocess.CompletedProcess[str
 
 
 def _hub(*args: str, home: Path) -> subprocess.CompletedProcess[str]:
-    done = _run("hub.cli", *args, home=home)
+    done = _run("hub.cli.app", *args, home=home)
     assert done.returncode == 0, (args, done.stdout, done.stderr)
     return done
 
@@ -250,4 +250,4 @@ def test_hechi_onboards_by_the_readme_procedure(tmp_path: Path) -> None:
         home=tmp_path,
     )
     assert receipts.returncode == 0
-    assert _run("hub.cli", "audit", "verify", *ledger, home=tmp_path).returncode == 0
+    assert _run("hub.cli.app", "audit", "verify", *ledger, home=tmp_path).returncode == 0

@@ -53,7 +53,7 @@ def _demo_ledger(data_dir: Path) -> None:
         [
             sys.executable,
             "-c",
-            "from hub.cli import main; main()",
+            "from hub.cli.app import main; main()",
             "demo",
             "--data-dir",
             str(data_dir),

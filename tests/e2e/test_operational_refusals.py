@@ -24,7 +24,7 @@ from carbonhub_contract.key_files import write_ed25519_keypair
 from carbonhub_contract.signing import PublicKey
 from hub.bootstrap import build_hub
 from hub.domain.identity import Role
-from hub.serve_process import HubProcess, free_port
+from hub.serving.serve_process import HubProcess, free_port
 from hub.settings import HubSettings
 from hub.trust.pki import init_authority
 from hub.trust.tls import secure_channel
@@ -61,7 +61,7 @@ def _run(module: str, *args: str, cwd: Path, **env: str) -> subprocess.Completed
 
 
 def _hub(*args: str, cwd: Path, **env: str) -> subprocess.CompletedProcess[str]:
-    return _run("hub.cli", *args, cwd=cwd, **env)
+    return _run("hub.cli.app", *args, cwd=cwd, **env)
 
 
 def _one_line(done: subprocess.CompletedProcess[str], code: str, exit_code: int = 2) -> str:

@@ -19,7 +19,7 @@ pytestmark = pytest.mark.slow
 
 def _hub(*args: str, home: Path, columns: int = 200) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [sys.executable, "-c", "from hub.cli import main; main()", *args],
+        [sys.executable, "-c", "from hub.cli.app import main; main()", *args],
         cwd=ROOT,
         capture_output=True,
         text=True,

@@ -49,7 +49,7 @@ def _run(module: str, *args: str, home: Path) -> subprocess.CompletedProcess[str
 
 
 def _hub(*args: str, home: Path) -> subprocess.CompletedProcess[str]:
-    done = _run("hub.cli", *args, home=home)
+    done = _run("hub.cli.app", *args, home=home)
     assert done.returncode == 0, (args, done.stdout, done.stderr)
     return done
 

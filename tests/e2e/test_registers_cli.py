@@ -33,7 +33,7 @@ def _hub(data_dir: Path, *args: str) -> subprocess.CompletedProcess[str]:
         [
             sys.executable,
             "-c",
-            "from hub.cli import main; main()",
+            "from hub.cli.app import main; main()",
             *args,
             "--data-dir",
             str(data_dir),

@@ -58,7 +58,7 @@ def _environment(**extra: str) -> dict[str, str]:
 
 
 def _command(*args: str) -> list[str]:
-    return [sys.executable, "-c", "from hub.cli import main; main()", "serve", *args]
+    return [sys.executable, "-c", "from hub.cli.app import main; main()", "serve", *args]
 
 
 @dataclass

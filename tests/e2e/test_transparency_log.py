@@ -31,7 +31,7 @@ pytestmark = pytest.mark.slow
 
 VERIFIER = ROOT / "scripts" / "verify_inclusion.py"
 WAIT = 30.0
-HUB_COMMAND = (sys.executable, "-c", "from hub.cli import main; main()")
+HUB_COMMAND = (sys.executable, "-c", "from hub.cli.app import main; main()")
 
 
 def _free_port() -> int:

@@ -25,7 +25,7 @@ from carbonhub_contract.vocabulary.envelopes import PayloadType
 from carbonhub_tools.demo.trust import DemoTrust
 from carbonhub_tools.demo.trust import prepare_trust as prepare_demo_trust
 from hub.bootstrap import build_hub
-from hub.serve_process import HubProcess
+from hub.serving.serve_process import HubProcess
 from hub.settings import HubSettings
 
 # Each refusal of a sender means another sender's write was committed in

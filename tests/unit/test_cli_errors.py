@@ -1,4 +1,4 @@
-"""hub.cli_errors.refusals, wrapped around every carbon-hub command: what
+"""hub.cli.refusals.refusals, wrapped around every carbon-hub command: what
 escapes a command is one coded line on stderr and exit 2."""
 
 from __future__ import annotations
@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy.exc import OperationalError
 
-from hub.cli_errors import refusals
+from hub.cli.refusals import refusals
 from hub.errors import NotFound
 from hub.settings import HubSettings
 

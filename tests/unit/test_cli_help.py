@@ -8,7 +8,7 @@ from typing import Any
 import typer.main
 from typer.testing import CliRunner
 
-from hub.cli import app
+from hub.cli.app import app
 
 
 def _commands() -> list[tuple[list[str], Any]]:

@@ -5,7 +5,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from hub.gc_tuning import MIDDLE_THRESHOLD, OLD_THRESHOLD, tune_for_serving
+from hub.serving.gc_tuning import MIDDLE_THRESHOLD, OLD_THRESHOLD, tune_for_serving
 from hub.settings import HubSettings
 
 

@@ -138,7 +138,7 @@ def test_the_exchange_client_imports_only_the_contract_from_the_hub() -> None:
 
 
 def test_nothing_in_the_hub_imports_the_partner_kit_or_a_tool() -> None:
-    # carbon-hub finds the tools' commands through entry points (hub/cli.py).
+    # carbon-hub finds the tools' commands through entry points (hub/cli/app.py).
     assert _offenders(("hub",), (*PARTNER_KIT, *TOOLS)) == []
 
 

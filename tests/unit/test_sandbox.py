@@ -1,4 +1,4 @@
-"""The sandbox hub's settings, standard and PKI (hub/sandbox.py): kept apart
+"""The sandbox hub's settings, standard and PKI (hub/serving/sandbox.py): kept apart
 from the real hub's in every respect an operator would notice."""
 
 from __future__ import annotations
@@ -9,7 +9,7 @@ import pytest
 
 from carbonhub_contract.key_files import write_ed25519_keypair
 from hub.domain.identity import Role
-from hub.sandbox import (
+from hub.serving.sandbox import (
     SANDBOX_PARTNER,
     SandboxRefused,
     prepare_sandbox_pki,

@@ -22,7 +22,7 @@ from carbonhub_contract.tls import (
     wait_ready,
 )
 from hub.domain.identity import Role
-from hub.serve_process import free_port
+from hub.serving.serve_process import free_port
 from hub.trust.certificate_index import IssuedCertificate
 from hub.trust.pki import Authority, init_authority
 from hub.trust.tls import server_credentials

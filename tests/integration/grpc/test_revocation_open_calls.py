@@ -187,7 +187,7 @@ def test_nothing_sent_after_the_revocation_is_recorded(hub: Running) -> None:
 
 def _revoke_with_the_cli(hub: Running, name: str) -> float:
     """`carbon-hub pki revoke` as its own process; the moment it finished."""
-    command = [sys.executable, "-c", "from hub.cli import main; main()", "pki", "revoke"]
+    command = [sys.executable, "-c", "from hub.cli.app import main; main()", "pki", "revoke"]
     revoked = subprocess.run(
         [*command, name, "--reason", "left", "--pki-dir", str(hub.clients.trust.pki_dir)],
         capture_output=True,

@@ -111,7 +111,7 @@ def test_checkpoints_are_published_in_pages_and_verify_offline(
 def test_what_the_api_serves_is_a_checkpoint_file_verify_against_takes(
     live: LiveLedger, tmp_path: Path
 ) -> None:
-    from hub.cli import app
+    from hub.cli.app import app
 
     populate(live)
     _signed(live)

@@ -16,7 +16,7 @@ import pytest
 from typer.testing import CliRunner
 
 from carbonhub_contract.vocabulary.records import Decision
-from hub.cli import app as cli
+from hub.cli.app import app as cli
 from hub.domain.blocks import Block
 from hub.domain.neutrality import ClaimantKind, NeutralityClaim
 from hub.domain.retirements import RetirementPurpose, RetirementRequest

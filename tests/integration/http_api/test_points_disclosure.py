@@ -12,7 +12,7 @@ from sqlalchemy import text
 from typer.testing import CliRunner
 
 from carbonhub_contract.vocabulary.records import Decision
-from hub.cli import app
+from hub.cli.app import app
 from tests.unit.services.builders import PARTNER, metro, pseudonym
 
 from .conftest import LiveLedger

@@ -23,7 +23,7 @@ def _free_port() -> int:
 
 
 def _cli(*args: str) -> list[str]:
-    return [sys.executable, "-c", "from hub.cli import main; main()", *args]
+    return [sys.executable, "-c", "from hub.cli.app import main; main()", *args]
 
 
 def _environment() -> dict[str, str]:

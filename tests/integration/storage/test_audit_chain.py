@@ -480,7 +480,7 @@ def runner() -> Iterator[CliRunner]:
 def test_audit_verify_on_the_command_line(
     migrated_url: str, pki_dir: Path, runner: CliRunner
 ) -> None:
-    from hub.cli import app
+    from hub.cli.app import app
 
     engine = create_engine_for(migrated_url)
     try:
@@ -512,7 +512,7 @@ def test_audit_verify_on_the_command_line(
 def test_audit_verify_without_a_database_is_a_setup_error(
     tmp_path: Path, runner: CliRunner
 ) -> None:
-    from hub.cli import app
+    from hub.cli.app import app
 
     result = runner.invoke(app, ["audit", "verify", "--data-dir", str(tmp_path / "none")])
     assert result.exit_code == 2

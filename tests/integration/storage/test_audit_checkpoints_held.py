@@ -127,7 +127,7 @@ class Audit:
         self._runner = CliRunner()
 
     def __call__(self, *args: str) -> Any:
-        from hub.cli import app
+        from hub.cli.app import app
 
         return self._runner.invoke(app, ["audit", args[0], *self._where, *args[1:]])
 

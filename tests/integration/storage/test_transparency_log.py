@@ -77,7 +77,7 @@ def _leaves(factory: SqlAlchemyUnitOfWorkFactory) -> list[bytes]:
 
 
 def _verify(migrated_url: str, pki_dir: Path) -> tuple[int, str]:
-    from hub.cli import app
+    from hub.cli.app import app
 
     result = CliRunner().invoke(
         app, ["audit", "verify", "--database-url", migrated_url, "--pki-dir", str(pki_dir)]
@@ -256,7 +256,7 @@ def test_audit_prove_and_consistency_print_what_the_api_serves(
 ) -> None:
     import json
 
-    from hub.cli import app
+    from hub.cli.app import app
     from hub.services.audit_port import LedgerEvent
 
     append(factory, 1, 2)

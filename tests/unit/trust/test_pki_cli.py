@@ -9,7 +9,7 @@ import pytest
 from cryptography import x509
 from typer.testing import CliRunner, Result
 
-from hub.cli import app
+from hub.cli.app import app
 from hub.trust.pki import load_authority
 from hub.trust.revocation_list import read_verified_crl
 

@@ -107,7 +107,7 @@ class HubProcess:
                 [
                     sys.executable,
                     "-c",
-                    "from hub.cli import main; main()",
+                    "from hub.cli.app import main; main()",
                     "serve",
                     "--secure",
                     "--pki-dir",

@@ -21,7 +21,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from hub.cli_ledger import ConfigFile, DatabaseUrl, DataDir, ledger
+from hub.cli.ledger import ConfigFile, DatabaseUrl, DataDir, ledger
 
 EXIT_VALID, EXIT_INVALID, EXIT_UNREADABLE = 0, 1, 2
 

@@ -20,8 +20,8 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
-from hub.cli_ledger import EXIT_REFUSED, ConfigFile, DatabaseUrl, DataDir, ledger
-from hub.rfc3339_option import rfc3339_option
+from hub.cli.ledger import EXIT_REFUSED, ConfigFile, DatabaseUrl, DataDir, ledger
+from hub.cli.rfc3339_option import rfc3339_option
 
 export_app = typer.Typer(
     no_args_is_help=True, help="Export the ledger in other registries' models."
@@ -125,7 +125,7 @@ def report_verify(
     Exit 0 valid, 1 not."""
     from carbonhub_contract.receipts import verify_receipt_file
     from carbonhub_contract.signing import PublicKey
-    from hub.keys_cli import public_key_or_exit
+    from hub.cli.keys import public_key_or_exit
     from hub.services.exports import SIGNED_REPORT_TYPE
 
     key = PublicKey(public_key_or_exit(hub_key, PublicKey))

@@ -17,7 +17,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from hub.cli_ledger import ConfigFile, DatabaseUrl, DataDir, ledger
+from hub.cli.ledger import ConfigFile, DatabaseUrl, DataDir, ledger
 from hub.domain.registers import RegisterKind
 from hub.services.asset_checks import thresholds_of
 from hub.services.register_port import RegisterVersion

@@ -37,7 +37,8 @@ from hub.domain.identity import Role
 from hub.errors import InvalidRequest
 from hub.settings import HubSettings
 from hub.standard import default_standards_dir
-from hub.trust.pki import Authority, PkiLayout, init_authority, load_authority
+from hub.trust.pki import Authority, init_authority, load_authority
+from hub.trust.pki_layout import PkiLayout
 
 SANDBOX_PARTNER = "ZZ-SBX"
 SANDBOX_METHODOLOGY = "METRO"
@@ -48,7 +49,7 @@ SANDBOX_GRPC_PORT = 50061  # the real hub's default is 50051
 # The sandbox partner's agreement and crosswalk. No number here is a real
 # partner's: they exist so the contract can be exercised, and say so.
 _AGREEMENT = f"""\
-# The sandbox partner of `carbon-hub serve --sandbox` (hub/sandbox.py): a test
+# The sandbox partner of `carbon-hub serve --sandbox` (hub/serving/sandbox.py): a test
 # identity for conformance runs, never a real region. Written by the sandbox
 # into its own copy of the standard; the real hub's standards/ never has it.
 partner: {SANDBOX_PARTNER}
@@ -67,19 +68,19 @@ platforms:
     operator_id: HUB-OP-ZZ-SBX-0001
     operator_id_scheme: hub
     default: true
-    source: hub/sandbox.py (a test platform of the sandbox partner)
+    source: hub/serving/sandbox.py (a test platform of the sandbox partner)
     provisional: true
 source: >-
-  hub/sandbox.py: the sandbox partner of conformance runs; no agreement with anyone,
+  hub/serving/sandbox.py: the sandbox partner of conformance runs; no agreement with anyone,
   the window and the adjustment requirement are chosen to exercise the contract
 provisional: true
 """
 
 _CROSSWALK = f"""\
-# The sandbox partner's crosswalk (hub/sandbox.py): its light-rail rides are
+# The sandbox partner's crosswalk (hub/serving/sandbox.py): its light-rail rides are
 # recomputed with the Shenzhen metro methodology, as Macao's are.
 partner: {SANDBOX_PARTNER}
-source: hub/sandbox.py (test crosswalk of conformance runs)
+source: hub/serving/sandbox.py (test crosswalk of conformance runs)
 provisional: true
 entries:
   - partner_methodology: {SANDBOX_METHODOLOGY}
@@ -87,7 +88,7 @@ entries:
     methodology: SZ-TRANSIT-METRO
     mode: recompute
     units: [km, pkm]
-    source: hub/sandbox.py (the Shenzhen metro parameters, as for Macao's light rail)
+    source: hub/serving/sandbox.py (the Shenzhen metro parameters, as for Macao's light rail)
     provisional: true
 """
 

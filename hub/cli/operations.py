@@ -18,7 +18,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from hub.cli_ledger import ConfigFile, DatabaseUrl, DataDir, ledger, set_logging_flags
+from hub.cli.ledger import ConfigFile, DatabaseUrl, DataDir, ledger, set_logging_flags
 
 DISTRIBUTION = "carbon-inclusion-federation-hub"
 AsJson = Annotated[bool, typer.Option("--json", help="one JSON document on standard output")]

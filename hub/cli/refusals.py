@@ -4,7 +4,7 @@ Bad input or environment (settings, a config file, a database that is down,
 unsupported or not a hub's, a folder that cannot be the data folder, a taken
 port, TLS files) exits 2 with ``CODE: message`` on stderr: no traceback, no
 SQL, no password. ``refusals`` is wrapped once around the whole command line
-(hub.cli.main), so every command gets it without handling it itself.
+(hub.cli.app.main), so every command gets it without handling it itself.
 """
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ from typing import NoReturn
 from pydantic import ValidationError
 from sqlalchemy.exc import InterfaceError, OperationalError
 
+from carbonhub_contract.key_files import KeyFileInvalid
 from hub.errors import HubError
 from hub.settings import HubSettings, settings_refusal
 
@@ -41,7 +42,7 @@ def refusals() -> Iterator[None]:
     reaches here was raised before the command could work at all."""
     try:
         yield
-    except HubError as error:
+    except (HubError, KeyFileInvalid) as error:
         refuse(error.code, error.message)
     except ValidationError as problem:
         if problem.title != HubSettings.__name__:

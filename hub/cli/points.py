@@ -16,7 +16,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from hub.cli_ledger import ConfigFile, DatabaseUrl, DataDir, ledger
+from hub.cli.ledger import ConfigFile, DatabaseUrl, DataDir, ledger
 from hub.services.points_port import LedgerPointsEntry
 
 points_app = typer.Typer(

@@ -24,13 +24,13 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from hub.cli_ledger import configure_command_logging, with_logging_flags
+from hub.cli.ledger import configure_command_logging, with_logging_flags
 from hub.errors import HubError
 from hub.observability import pki_events
 from hub.settings import HubSettings, load_settings
 
 if TYPE_CHECKING:
-    from hub.trust.pki import IssuedCertificate
+    from hub.trust.certificate_index import IssuedCertificate
 
 EXIT_REFUSED = 2
 WIDE_LIST = 110  # columns from which `pki list` draws a table
@@ -57,7 +57,7 @@ class ClientRole(StrEnum):
 
 def _settings(pki_dir: Path | None, data_dir: Path | None) -> HubSettings:
     """The settings; invalid ones raise SettingsRefused, one line and exit 2
-    (hub.cli_errors)."""
+    (hub.cli.refusals)."""
     given: dict[str, Any] = {
         name: value
         for name, value in (("pki_dir", pki_dir), ("data_dir", data_dir))

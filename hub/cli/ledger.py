@@ -3,7 +3,7 @@
 Commands that work on a ledger already made (bureau, issue, reconcile,
 keys) open it with ``ledger``: a --data-dir or URL with no hub database is
 refused (LEDGER_NOT_FOUND) rather than given a new empty one. Setup faults
-propagate as HubErrors to hub.cli_errors.refusals (one line, exit 2).
+propagate as HubErrors to hub.cli.refusals.refusals (one line, exit 2).
 """
 
 from __future__ import annotations
@@ -30,7 +30,7 @@ Reason = Annotated[str, typer.Option("--reason", help="why; kept in the ledger e
 EXIT_REFUSED = 1
 
 
-# The process's logging: switched on by hub.cli.main (a real process), so a
+# The process's logging: switched on by hub.cli.app.main (a real process), so a
 # test invoking the app in its own process leaves that process's logging
 # alone; the global --log-level/--log-format land in the flags.
 _PROCESS_LOGGING: dict[str, Any] = {"enabled": False, "flags": {}}

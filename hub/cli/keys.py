@@ -11,7 +11,7 @@ from typing import Annotated, Any
 import typer
 from rich.console import Console
 
-from hub.cli_ledger import (
+from hub.cli.ledger import (
     EXIT_REFUSED,
     ConfigFile,
     DatabaseUrl,
@@ -32,18 +32,18 @@ Moment = Annotated[
 
 
 def _instant(text: str | None, option: str) -> Any:
-    from hub.rfc3339_option import rfc3339_option
+    from hub.cli.rfc3339_option import rfc3339_option
 
     return None if text is None else rfc3339_option(text, option)
 
 
 def public_key_or_exit(path: Path, loader: Any) -> bytes:
     """The raw key of a PEM public key file; a file that is not one exits 1."""
-    from hub.errors import HubError
+    from carbonhub_contract.key_files import KeyFileInvalid
 
     try:
         return bytes(loader.from_file(path).raw)
-    except HubError as error:
+    except KeyFileInvalid as error:
         console.print(f"[red]{error.code}[/red]: {error.message}")
         raise typer.Exit(EXIT_REFUSED) from error
 

@@ -11,8 +11,8 @@ from typing import Annotated, Any
 import typer
 from rich.console import Console
 
-from hub.cli_errors import refuse
-from hub.cli_ledger import ConfigFile, DatabaseUrl, DataDir, build_or_exit, build_settings
+from hub.cli.ledger import ConfigFile, DatabaseUrl, DataDir, build_or_exit, build_settings
+from hub.cli.refusals import refuse
 from hub.observability.logs import configure_logging, event_fields, resolved_format
 from hub.settings import HubSettings
 from hub.storage.database import redacted_url
@@ -117,10 +117,10 @@ def serve(
 
     --sandbox runs a sandbox instead, apart from the real ledger, on which a
     partner proves its side of the contract (`carbon-hub-adapter conformance`)
-    before the bureau registers its production key (hub/sandbox.py).
+    before the bureau registers its production key (hub/serving/sandbox.py).
     """
-    from hub.gc_tuning import tune_for_serving
     from hub.grpc_api.server import ServeRefused, check_bind_allowed
+    from hub.serving.gc_tuning import tune_for_serving
 
     settings = build_settings(
         grpc_port=grpc_port,
@@ -138,14 +138,18 @@ def serve(
     )
     authority = None
     if sandbox:
-        from hub.sandbox import prepare_sandbox_pki, prepare_sandbox_standard, sandbox_settings
+        from hub.serving.sandbox import (
+            prepare_sandbox_pki,
+            prepare_sandbox_standard,
+            sandbox_settings,
+        )
 
         real, settings = settings, sandbox_settings(settings, database_url)
         # Before the bind check: the sandbox's PKI is made on its first start.
         prepare_sandbox_standard(real, settings)
         authority = prepare_sandbox_pki(settings, _server_hosts(settings.grpc_host))
     elif sandbox_partner_key is not None:
-        from hub.sandbox import SandboxRefused
+        from hub.serving.sandbox import SandboxRefused
 
         raise SandboxRefused(
             "SANDBOX_OPTION_WITHOUT_SANDBOX", "--sandbox-partner-key needs --sandbox", {}
@@ -249,9 +253,14 @@ def _start_http(hub: Any, settings: HubSettings, say: Any) -> Any:
 def _sandbox_hub(
     settings: HubSettings, authority: Any, partner_key: Path | None
 ) -> tuple[Any, Any]:
-    """The sandbox hub (hub/sandbox.py) on its own ledger, with the sandbox
+    """The sandbox hub (hub/serving/sandbox.py) on its own ledger, with the sandbox
     partner's signing key registered."""
-    from hub.sandbox import SANDBOX_OFFICER, SANDBOX_PARTNER, sandbox_partner, sandbox_partner_key
+    from hub.serving.sandbox import (
+        SANDBOX_OFFICER,
+        SANDBOX_PARTNER,
+        sandbox_partner,
+        sandbox_partner_key,
+    )
 
     public, signing_key = sandbox_partner_key(settings, partner_key)
     hub = build_or_exit(settings)
