@@ -19,8 +19,8 @@ from typing import Any
 
 from sqlalchemy import Engine, insert, select
 
+from hub.storage.claim_tables import ClaimLockRow, ClaimRow
 from hub.storage.database import create_engine_for, migrate
-from hub.storage.tables import ClaimLockRow, ClaimRow
 
 READ_CHUNK = 5000
 

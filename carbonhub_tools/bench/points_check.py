@@ -25,8 +25,8 @@ from sqlalchemy import Connection, Engine, select, text
 
 from hub.domain.mobility import DAY_ZONE
 from hub.domain.points import CapKey, Credit, PointsRules, awards_for, days_covered
+from hub.storage.claim_tables import ClaimRow
 from hub.storage.points_tables import PointsDailyRow, PointsEntryRow
-from hub.storage.tables import ClaimRow
 
 __all__ = ["PointsCheck", "check_points"]
 

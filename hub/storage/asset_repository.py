@@ -10,8 +10,8 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from hub.domain.project_review import ProjectReviewState
 from hub.services.asset_port import AssetRepository, StoredBoundary
-from hub.storage.asset_tables import AssetIndexRow, ProjectBoundaryRow
-from hub.storage.tables import AssetGuardRow, ProjectRow
+from hub.storage.asset_tables import AssetGuardRow, AssetIndexRow, ProjectBoundaryRow
+from hub.storage.project_tables import ProjectRow
 from hub.storage.transaction import Transaction, chunks
 
 __all__ = ["SqlAlchemyAssetRepository"]

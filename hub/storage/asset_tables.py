@@ -7,20 +7,36 @@ env, the schema test) imports this one too.
 ``asset_index`` holds the keys a project is found under
 (hub.domain.asset_matching.stored_keys: a fine grid cell for a generating
 asset, the coarse cells its footprint touches for a parcel); a new
-registration guards the keys it would match (asset_guards) before it reads
-this table, so of two registrations that match, the second finds the first.
+registration guards the keys it would match (``asset_guards``, which also
+guards the projects' asset fingerprints) before it reads this table, so of
+two registrations that match, the second finds the first.
 ``project_boundaries`` holds a parcel's boundary as the hub stored it (WKT,
 longitude first) with its area.
 """
 
 from __future__ import annotations
 
-from sqlalchemy import Index, String, Text
+from sqlalchemy import BigInteger, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from hub.storage.tables import Base
 
-__all__ = ["AssetIndexRow", "ProjectBoundaryRow"]
+__all__ = ["AssetGuardRow", "AssetIndexRow", "ProjectBoundaryRow"]
+
+
+class AssetGuardRow(Base):
+    """One row per asset fingerprint ever registered or looked for (0005).
+
+    A registration writes the guard of every fingerprint it matches before it
+    looks for registered projects: a concurrent registration of the same
+    asset waits on (or conflicts with) that row instead of missing the other
+    project. Nothing reads these rows.
+    """
+
+    __tablename__ = "asset_guards"
+
+    asset_fingerprint: Mapped[str] = mapped_column(String(200), primary_key=True)
+    version: Mapped[int] = mapped_column(BigInteger)
 
 
 class AssetIndexRow(Base):

@@ -14,11 +14,8 @@ from sqlalchemy import ColumnElement, delete, insert, select
 from carbonhub_contract.vocabulary.records import AdjustmentStatus
 from hub.domain.attestations import AdjustmentAttestation, SourceCancellation
 from hub.domain.locks import LockKind
-from hub.storage.tables import (
-    AdjustmentAttestationRow,
-    ClaimLockRow,
-    SourceCancellationRow,
-)
+from hub.storage.attestation_tables import AdjustmentAttestationRow, SourceCancellationRow
+from hub.storage.claim_tables import ClaimLockRow
 from hub.storage.transaction import Transaction
 
 __all__ = ["SqlAlchemyAttestationRepository"]

@@ -28,10 +28,9 @@ from sqlalchemy.types import NullType
 
 from hub.domain.audit_chain import ChainHead, ChainRow, Checkpoint, link, prepare_event
 from hub.services.audit_port import LedgerEvent
-from hub.storage.audit_tables import AuditCheckpointRow, AuditHeadRow
+from hub.storage.audit_tables import AuditCheckpointRow, AuditHeadRow, LedgerEventRow
 from hub.storage.claim_bulk import bulk_insert
 from hub.storage.serialisation import dumps
-from hub.storage.tables import LedgerEventRow
 from hub.storage.transaction import Transaction, chunks
 
 __all__ = [

@@ -1,15 +1,45 @@
-"""The audit chain's tables: its single head row and the hub's signed
-checkpoints (migration 0004). The events themselves are ``ledger_events``
-(hub.storage.tables.LedgerEventRow), which every concept writes."""
+"""The audit log's tables: ``ledger_events`` (every concept's transitions,
+appended and chained), the chain's single head row and the hub's signed
+checkpoints (migration 0004). Written and read by hub.storage.audit_repository."""
 
 from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import BigInteger, CheckConstraint, Integer, LargeBinary, String
+from sqlalchemy import (
+    BigInteger,
+    CheckConstraint,
+    Index,
+    Integer,
+    LargeBinary,
+    String,
+    Text,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
-from hub.storage.tables import Base, UtcDateTime
+from hub.storage.tables import Base, UtcDateTime, big_id
+
+
+class LedgerEventRow(Base):
+    """Append-only state transitions: a hash chain in seq order (hub.domain.audit_chain)."""
+
+    __tablename__ = "ledger_events"
+    __table_args__ = (
+        Index("ix_ledger_events_subject_kind_subject_id", "subject_kind", "subject_id"),
+        UniqueConstraint("seq"),
+    )
+
+    id: Mapped[int] = big_id()
+    subject_kind: Mapped[str] = mapped_column(String(32))
+    subject_id: Mapped[str] = mapped_column(String(200))
+    event: Mapped[str] = mapped_column(String(64))
+    actor: Mapped[str] = mapped_column(String(200))
+    at: Mapped[datetime] = mapped_column(UtcDateTime)
+    details: Mapped[str] = mapped_column(Text)  # JSON object of strings
+    seq: Mapped[int] = mapped_column(BigInteger)
+    prev_hash: Mapped[str] = mapped_column(String(64))
+    hash: Mapped[str] = mapped_column(String(64))
 
 
 class AuditHeadRow(Base):

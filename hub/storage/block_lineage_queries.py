@@ -26,15 +26,12 @@ from hub.services.block_lineage import (
     SourceRecord,
 )
 from hub.services.disclosure import BlockEntry, RetirementEntry
-from hub.storage.tables import (
-    AdjustmentAttestationRow,
-    BlockRow,
-    ClaimIssuanceRow,
-    ClaimRow,
-    LedgerEventRow,
-    RetirementRow,
-    SourceCancellationRow,
-)
+from hub.storage.attestation_tables import AdjustmentAttestationRow, SourceCancellationRow
+from hub.storage.audit_tables import LedgerEventRow
+from hub.storage.block_tables import BlockRow
+from hub.storage.claim_tables import ClaimRow
+from hub.storage.issuance_tables import ClaimIssuanceRow
+from hub.storage.retirement_tables import RetirementRow
 
 BLOCK_COLUMNS = (
     BlockRow.block_id,

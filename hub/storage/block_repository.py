@@ -19,10 +19,8 @@ from carbonhub_contract.vocabulary.records import AdjustmentStatus
 from hub.domain.blocks import Adjustment, Block, BlockState
 from hub.domain.serial_blocks import SerialRange, Series
 from hub.services.block_port import BlockFilter
-from hub.storage.tables import (
-    BlockRow,
-    UtcDateTime,
-)
+from hub.storage.block_tables import BlockRow
+from hub.storage.tables import UtcDateTime
 from hub.storage.transaction import Transaction, chunks
 
 __all__ = ["BLOCK_COLUMNS", "SqlAlchemyBlockRepository", "block_from_row"]

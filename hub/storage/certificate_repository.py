@@ -24,9 +24,10 @@ from hub.domain.neutrality import (
 )
 from hub.domain.serial_blocks import parse_serial
 from hub.services.certificate_port import BlockStanding, ClaimRecord
+from hub.storage.block_tables import BlockRow
 from hub.storage.certificate_tables import CertificateRow, ClaimRetirementRow, NeutralityClaimRow
+from hub.storage.outbox_tables import OutboxRow
 from hub.storage.serialisation import dumps
-from hub.storage.tables import BlockRow, OutboxRow
 from hub.storage.transaction import Transaction, chunks
 
 __all__ = ["SqlAlchemyCertificateQueries", "SqlAlchemyCertificateRepository"]

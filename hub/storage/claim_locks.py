@@ -25,7 +25,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from hub.domain.locks import ClaimLock, LockKind
 from hub.services.claim_port import LockConflict, NewClaimRecord
 from hub.storage.claim_bulk import bulk_insert
-from hub.storage.tables import ClaimLockRow, SiteBindingRow
+from hub.storage.claim_tables import ClaimLockRow, SiteBindingRow
 from hub.storage.transaction import Transaction, chunks
 
 __all__ = [

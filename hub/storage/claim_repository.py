@@ -34,6 +34,7 @@ from hub.services.claim_port import (
 )
 from hub.storage import claim_locks
 from hub.storage.claim_bulk import bulk_insert
+from hub.storage.claim_tables import ClaimLockRow, ClaimRow, RefusedResubmissionRow, SiteBindingRow
 from hub.storage.serialisation import (
     claim_texts,
     submission_from_json,
@@ -41,7 +42,6 @@ from hub.storage.serialisation import (
     verdict_from_json,
     verdict_to_json,
 )
-from hub.storage.tables import ClaimLockRow, ClaimRow, RefusedResubmissionRow, SiteBindingRow
 from hub.storage.transaction import Transaction, chunks
 
 __all__ = ["POSTGRESQL_RECORD_CHUNK", "SqlAlchemyClaimRepository"]

@@ -54,8 +54,10 @@ from hub.services.issuance_port import PoolBalance
 from hub.storage.audit_repository import CHECKPOINT_COLUMNS, checkpoint_of
 from hub.storage.audit_tables import AuditCheckpointRow
 from hub.storage.block_lineage_queries import block_lineage, serials_like
+from hub.storage.block_tables import BlockRow
 from hub.storage.issuance_repository import pool_balances
-from hub.storage.tables import BlockRow, ProjectRow, RetirementRow
+from hub.storage.project_tables import ProjectRow
+from hub.storage.retirement_tables import RetirementRow
 
 _UNITS = BlockRow.last_unit - BlockRow.first_unit + 1
 

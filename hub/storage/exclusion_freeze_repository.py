@@ -12,7 +12,7 @@ from __future__ import annotations
 from sqlalchemy import update
 
 from hub.domain.blocks import BlockState
-from hub.storage.tables import BlockRow
+from hub.storage.block_tables import BlockRow
 from hub.storage.transaction import Transaction
 
 # Blocks that can still move: a retired, cancelled or split block is never announced.

@@ -25,18 +25,13 @@ from hub.interchange.ledger_facts import (
     ReconciliationFacts,
     RetirementFacts,
 )
-from hub.storage.tables import (
-    AdjustmentAttestationRow,
-    BlockRow,
-    ClaimIssuanceRow,
-    ClaimRow,
-    DiscrepancyRow,
-    IssuanceRow,
-    ProjectRow,
-    ReconciliationRow,
-    RetirementRow,
-    SourceCancellationRow,
-)
+from hub.storage.attestation_tables import AdjustmentAttestationRow, SourceCancellationRow
+from hub.storage.block_tables import BlockRow
+from hub.storage.claim_tables import ClaimRow
+from hub.storage.issuance_tables import ClaimIssuanceRow, IssuanceRow
+from hub.storage.project_tables import ProjectRow
+from hub.storage.reconciliation_tables import DiscrepancyRow, ReconciliationRow
+from hub.storage.retirement_tables import RetirementRow
 
 _BLOCK_COLUMNS = (
     BlockRow.block_id,

@@ -24,9 +24,9 @@ from hub.services.issuance_port import (
     IssuanceTotals,
     PoolBalance,
 )
-from hub.storage.tables import (
+from hub.storage.block_tables import BlockRow
+from hub.storage.issuance_tables import (
     NO_ADJUSTMENT,
-    BlockRow,
     CarryAccountRow,
     ClaimIssuanceRow,
     IssuanceRow,

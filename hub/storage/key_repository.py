@@ -12,7 +12,7 @@ from sqlalchemy import insert, select, update
 from carbonhub_contract.vocabulary.envelopes import PayloadType
 from hub.domain.signed_payloads import KeyState, PartnerKey, SignedRecord
 from hub.services.key_port import SequenceNotAdvanced
-from hub.storage.tables import PartnerKeyRow, PartnerSequenceRow, SignedPayloadRow
+from hub.storage.key_tables import PartnerKeyRow, PartnerSequenceRow, SignedPayloadRow
 from hub.storage.transaction import Transaction
 
 _KEY_COLUMNS = (

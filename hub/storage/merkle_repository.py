@@ -16,8 +16,8 @@ from hub.domain.merkle import CompleteNode
 from hub.domain.tree_head import TreeHead
 from hub.services.transparency_port import TreeStore
 from hub.storage.audit_repository import SqlAlchemyAuditRepository, decode_instant
+from hub.storage.audit_tables import LedgerEventRow
 from hub.storage.merkle_tables import MerkleNodeRow, TreeHeadRow
-from hub.storage.tables import LedgerEventRow
 from hub.storage.transaction import Transaction, chunks
 
 __all__ = ["SqlAlchemyTreeStore", "SqlAlchemyTreeStores"]

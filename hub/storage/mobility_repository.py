@@ -21,7 +21,7 @@ from sqlalchemy import select, text
 from hub.domain.claims import Decision
 from hub.domain.mobility import DAY_ZONE, Travel, days_of
 from hub.storage.claim_bulk import bulk_insert
-from hub.storage.tables import ClaimRow
+from hub.storage.claim_tables import ClaimRow
 from hub.storage.transaction import Transaction, chunks
 from hub.storage.travel_tables import PersonTravelDayRow
 

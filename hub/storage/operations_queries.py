@@ -17,13 +17,11 @@ from sqlalchemy import Engine, func, select, text
 
 from hub.domain.claims import Decision
 from hub.storage.audit_tables import AuditCheckpointRow, AuditHeadRow
-from hub.storage.tables import (
-    BlockRow,
-    ClaimRow,
-    OutboxRow,
-    PartnerKeyRow,
-    ReconciliationRow,
-)
+from hub.storage.block_tables import BlockRow
+from hub.storage.claim_tables import ClaimRow
+from hub.storage.key_tables import PartnerKeyRow
+from hub.storage.outbox_tables import OutboxRow
+from hub.storage.reconciliation_tables import ReconciliationRow
 
 # The exchange is the one consumer of the outbox (it acknowledges each block).
 EXCHANGE_CONSUMER = "exchange"

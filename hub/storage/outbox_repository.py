@@ -14,11 +14,8 @@ from sqlalchemy import func, insert, select, update
 
 from hub.services.outbox_port import OutboxEntry, OutboxKind
 from hub.storage.block_repository import BLOCK_COLUMNS, block_from_row
-from hub.storage.tables import (
-    BlockRow,
-    OutboxCounterRow,
-    OutboxRow,
-)
+from hub.storage.block_tables import BlockRow
+from hub.storage.outbox_tables import OutboxCounterRow, OutboxRow
 from hub.storage.transaction import Transaction, chunks
 
 __all__ = ["SqlAlchemyOutboxRepository"]

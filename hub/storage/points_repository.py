@@ -29,8 +29,8 @@ from hub.services.points_port import (
     PointsMonth,
 )
 from hub.storage.claim_bulk import bulk_add, bulk_insert
+from hub.storage.claim_tables import ClaimRow
 from hub.storage.points_tables import PointsBalanceRow, PointsDailyRow, PointsEntryRow
-from hub.storage.tables import ClaimRow
 from hub.storage.transaction import Transaction, chunks
 
 __all__ = ["SqlAlchemyPointsRepository", "points_lock_id"]

@@ -22,11 +22,8 @@ from carbonhub_contract.vocabulary.records import PartnerProjectStatus
 from hub.domain.project_review import ProjectReviewState
 from hub.domain.projects import Project
 from hub.services.project_port import ProjectSupervision, RegisteredAsset
-from hub.storage.tables import (
-    AssetGuardRow,
-    ProjectRow,
-    ProjectSupervisionRow,
-)
+from hub.storage.asset_tables import AssetGuardRow
+from hub.storage.project_tables import ProjectRow, ProjectSupervisionRow
 from hub.storage.transaction import Transaction, chunks
 
 __all__ = ["SqlAlchemyProjectRepository", "SqlAlchemySupervisionRepository"]

@@ -22,10 +22,7 @@ from hub.domain.reconciliation import (
     ReconciliationStatus,
 )
 from hub.services.reconciliation_port import StoredDiscrepancy, StoredReconciliation
-from hub.storage.tables import (
-    DiscrepancyRow,
-    ReconciliationRow,
-)
+from hub.storage.reconciliation_tables import DiscrepancyRow, ReconciliationRow
 from hub.storage.transaction import Transaction, chunks
 
 __all__ = ["SqlAlchemyReconciliationRepository"]

@@ -18,11 +18,8 @@ from sqlalchemy import insert, select, update
 
 from hub.domain.retirements import Retirement, RetirementPurpose, RetirementRequest
 from hub.services.retirement_port import OffsetUsage
+from hub.storage.retirement_tables import OffsetUsageRow, RetirementRow
 from hub.storage.serialisation import dumps
-from hub.storage.tables import (
-    OffsetUsageRow,
-    RetirementRow,
-)
 from hub.storage.transaction import Transaction, chunks
 
 __all__ = ["SqlAlchemyRetirementRepository"]

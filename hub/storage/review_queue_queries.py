@@ -21,8 +21,10 @@ from hub.services.review_queue import (
     ProjectEvidence,
     ReviewQueueQueries,
 )
+from hub.storage.audit_tables import LedgerEventRow
+from hub.storage.claim_tables import ClaimRow
+from hub.storage.project_tables import ProjectRow
 from hub.storage.serialisation import submission_from_json, verdict_from_json
-from hub.storage.tables import ClaimRow, LedgerEventRow, ProjectRow
 
 _CLAIM_COLUMNS = (
     ClaimRow.partner,

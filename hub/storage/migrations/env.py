@@ -15,12 +15,21 @@ from sqlalchemy import Connection
 
 from hub.storage import (
     asset_tables,  # noqa: F401  (its tables join Base.metadata)
+    attestation_tables,  # noqa: F401  (its tables join Base.metadata)
     audit_tables,  # noqa: F401  (its tables join Base.metadata)
+    block_tables,  # noqa: F401  (its tables join Base.metadata)
     certificate_tables,  # noqa: F401  (its tables join Base.metadata)
+    claim_tables,  # noqa: F401  (its tables join Base.metadata)
+    issuance_tables,  # noqa: F401  (its tables join Base.metadata)
+    key_tables,  # noqa: F401  (its tables join Base.metadata)
     merkle_tables,  # noqa: F401  (its tables join Base.metadata)
     officer_tables,  # noqa: F401  (its tables join Base.metadata)
+    outbox_tables,  # noqa: F401  (its tables join Base.metadata)
     points_tables,  # noqa: F401  (its tables join Base.metadata)
+    project_tables,  # noqa: F401  (its tables join Base.metadata)
+    reconciliation_tables,  # noqa: F401  (its tables join Base.metadata)
     register_tables,  # noqa: F401  (its tables join Base.metadata)
+    retirement_tables,  # noqa: F401  (its tables join Base.metadata)
     travel_tables,  # noqa: F401  (its tables join Base.metadata)
 )
 from hub.storage.tables import Base

@@ -13,7 +13,7 @@ from sqlalchemy.engine import Engine
 from hub.errors import InvalidRequest
 from hub.services.disclosure import DisclosureFilter, DisclosureService
 from hub.storage.disclosure_queries import SqlAlchemyDisclosureQueries
-from hub.storage.tables import ProjectRow
+from hub.storage.project_tables import ProjectRow
 
 _T0 = datetime(2024, 3, 1, 8, 0, tzinfo=UTC)
 # (partner, project_id, minutes after _T0): two projects share an instant.

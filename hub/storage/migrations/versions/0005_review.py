@@ -6,7 +6,7 @@ bundled with the hub (the one they were registered under unless the hub runs
 another standards directory; a re-registration fingerprints them again), so
 a new registration of the same asset finds them. ``asset_guards`` holds the
 row a registration writes per fingerprint before it looks for the asset (see
-hub.storage.tables.AssetGuardRow).
+hub.storage.asset_tables.AssetGuardRow).
 
 Revision ID: 0005_review
 Revises: 0004_audit_chain

@@ -1,0 +1,153 @@
+"""Claims and the locks they take: the tables.
+
+``claims`` holds each decided claim once per (partner, record id), with its
+verdict as first written; ``claim_locks`` the ranges no two claims may share,
+kept disjoint by the database (the PostgreSQL exclusion constraint and the
+SQLite triggers named below, created by the migrations); ``site_bindings`` a
+site's Shenzhen methodology, for good; ``refused_resubmissions`` the audit
+of record ids sent again with other content. Written and read by
+hub.storage.claim_repository and hub.storage.claim_locks.
+
+Kept on hub.storage.tables' shared MetaData, like every *_tables module:
+the modules that need the complete metadata (the migrations' env, the
+schema test) import this one too.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+
+from sqlalchemy import (
+    BigInteger,
+    CheckConstraint,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import Mapped, mapped_column
+
+from hub.storage.tables import Base, ExactDecimal, UtcDateTime
+
+__all__ = [
+    "EXCLUSION_CONSTRAINT_NAME",
+    "IMMUTABLE_TRIGGER_NAME",
+    "OVERLAP_TRIGGER_NAME",
+    "ClaimLockRow",
+    "ClaimRow",
+    "RefusedResubmissionRow",
+    "SiteBindingRow",
+]
+
+
+class ClaimRow(Base):
+    __tablename__ = "claims"
+    __table_args__ = (
+        UniqueConstraint("partner", "record_id"),
+        Index("ix_claims_partner_decision", "partner", "decision"),
+        Index("ix_claims_delivery_id", "delivery_id"),
+        Index("ix_claims_decision_issuance_received_at", "decision", "issuance", "received_at"),
+        Index("ix_claims_partner_project_id", "partner", "project_id"),
+        # A person's counted travel by day (hub.storage.mobility_repository, 0008).
+        Index("ix_claims_person_pseudonym_period_start", "person_pseudonym", "period_start"),
+    )
+
+    claim_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    partner: Mapped[str] = mapped_column(String(64))
+    record_id: Mapped[str] = mapped_column(String(200))
+    delivery_id: Mapped[str] = mapped_column(String(200))
+    content_digest: Mapped[str] = mapped_column(String(64))
+    decision: Mapped[str] = mapped_column(String(16))
+    methodology: Mapped[str | None] = mapped_column(String(200))
+    vintage: Mapped[int | None] = mapped_column(Integer)
+    period_start: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    period_end: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    reported_tco2e: Mapped[Decimal | None] = mapped_column(ExactDecimal)
+    recomputed_tco2e: Mapped[Decimal | None] = mapped_column(ExactDecimal)
+    credited_tco2e: Mapped[Decimal | None] = mapped_column(ExactDecimal)
+    # JSON kept as the exact text written (hub.storage.serialisation), so the
+    # original verdict is returned byte for byte on a resubmission.
+    verdict: Mapped[str] = mapped_column(Text)
+    submission: Mapped[str] = mapped_column(Text)
+    normalised: Mapped[str | None] = mapped_column(Text)
+    received_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    # Since 0002: where an ACCEPTED (or HELD) claim stands on its way to units,
+    # the check that holds it, and the submission fields issuance accounts are
+    # keyed by (stripped, empty as NULL), so the issuer need not parse JSON.
+    issuance: Mapped[str | None] = mapped_column(String(40))
+    hold_reason: Mapped[str | None] = mapped_column(String(64))
+    project_id: Mapped[str | None] = mapped_column(String(200))
+    site_id: Mapped[str | None] = mapped_column(String(200))
+    person_pseudonym: Mapped[str | None] = mapped_column(String(200))
+    adjustment_ref: Mapped[str | None] = mapped_column(String(200))
+    # The reporting platform a personal claim named (None: the agreement's
+    # default); its pool is the claim's issuance account (migration 0007).
+    platform: Mapped[str | None] = mapped_column(String(64))
+
+
+class ClaimLockRow(Base):
+    """Double-issuance locks: no two rows with equal (kind, key) overlap.
+
+    Enforced by the database: an exclusion constraint on PostgreSQL and a
+    BEFORE INSERT trigger on SQLite (see the migrations).
+    """
+
+    __tablename__ = "claim_locks"
+    __table_args__ = (
+        CheckConstraint("lo <= hi", name="range_ordered"),
+        Index("ix_claim_locks_kind_key_lo", "kind", "key", "lo"),
+        Index("ix_claim_locks_claim_id", "claim_id"),
+    )
+
+    id: Mapped[int] = mapped_column(
+        BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True
+    )
+    claim_id: Mapped[str] = mapped_column(
+        String(64), ForeignKey("claims.claim_id", ondelete="CASCADE")
+    )
+    kind: Mapped[str] = mapped_column(String(32))
+    key: Mapped[str] = mapped_column(Text)
+    lo: Mapped[int] = mapped_column(BigInteger)
+    hi: Mapped[int] = mapped_column(BigInteger)
+
+
+class SiteBindingRow(Base):
+    """A site belongs to one Shenzhen methodology (programme) for good."""
+
+    __tablename__ = "site_bindings"
+
+    partner: Mapped[str] = mapped_column(String(64), primary_key=True)
+    site_id: Mapped[str] = mapped_column(String(200), primary_key=True)
+    methodology: Mapped[str] = mapped_column(String(200))
+    claim_id: Mapped[str] = mapped_column(
+        String(64), ForeignKey("claims.claim_id", ondelete="CASCADE")
+    )
+
+
+class RefusedResubmissionRow(Base):
+    """Audit of record ids re-sent with changed content (refused)."""
+
+    __tablename__ = "refused_resubmissions"
+    __table_args__ = (Index("ix_refused_resubmissions_partner_record_id", "partner", "record_id"),)
+
+    id: Mapped[int] = mapped_column(
+        BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True
+    )
+    partner: Mapped[str] = mapped_column(String(64))
+    record_id: Mapped[str] = mapped_column(String(200))
+    original_claim_id: Mapped[str] = mapped_column(String(64), ForeignKey("claims.claim_id"))
+    content_digest: Mapped[str] = mapped_column(String(64))
+    submission: Mapped[str] = mapped_column(Text)
+    received_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+EXCLUSION_CONSTRAINT_NAME = "ex_claim_locks_no_overlap"
+
+
+OVERLAP_TRIGGER_NAME = "tr_claim_locks_no_overlap"
+
+
+IMMUTABLE_TRIGGER_NAME = "tr_claim_locks_immutable"
