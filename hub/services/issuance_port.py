@@ -1,9 +1,9 @@
 """The storage port of issuance (hub.storage.issuance_repository).
 
-Carry accounts (a project's, a site's or a platform pool's remainder below a
-whole tonne), serial series counters, and the record of each account's
-issuance in a run with the claims it issued. The blocks an issuance makes
-are stored through hub.services.block_port.
+Carry accounts (a project's, a person's, a site's or a platform pool's
+remainder below a whole tonne), serial series counters, and the record of
+each account's issuance in a run with the claims it issued. The blocks an
+issuance makes are stored through hub.services.block_port.
 """
 
 from __future__ import annotations
