@@ -34,6 +34,7 @@ from decimal import Decimal
 from types import TracebackType
 from typing import Self
 
+from carbonhub_contract.vocabulary.records import AdjustmentStatus, ClaimSubmission, Decision
 from hub.domain.attestations import AdjustmentAttestation, SourceCancellation
 from hub.domain.audit_chain import (
     GENESIS_HEAD,
@@ -44,8 +45,8 @@ from hub.domain.audit_chain import (
     link,
     prepare_event,
 )
-from hub.domain.blocks import Adjustment, AdjustmentStatus, Block, BlockState
-from hub.domain.claims import ClaimSubmission, Decision, Verdict
+from hub.domain.blocks import Adjustment, Block, BlockState
+from hub.domain.claims import Verdict
 from hub.domain.issuance import AccountKey, IssuanceState, account_for
 from hub.domain.locks import ClaimLock, LockKind, OriginBlock
 from hub.domain.project_review import ProjectReviewState

@@ -15,6 +15,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any, Protocol
 
+from carbonhub_contract.receipts import ReceiptSigner, canonical_json
 from hub.errors import InvalidRequest
 from hub.interchange.annual_report import (
     FIRST_YEAR,
@@ -36,7 +37,6 @@ from hub.interchange.ledger_facts import (
 )
 from hub.services.clock import Clock
 from hub.standard import Standard
-from hub.trust.receipts import ReceiptSigner, canonical_json
 
 REPORT_FORMATS = ("json", "xlsx", "html")
 CADT_FORMATS = ("json", "xlsx")

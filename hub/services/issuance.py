@@ -30,9 +30,9 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import TypeVar
 
-from hub.domain.blocks import Adjustment, AdjustmentStatus, Block, BlockState
+from carbonhub_contract.vocabulary.records import AdjustmentStatus, Decision
+from hub.domain.blocks import Adjustment, Block, BlockState
 from hub.domain.checks import fire
-from hub.domain.claims import Decision
 from hub.domain.issuance import AccountKey, IssuanceState, allocate
 from hub.services.audit_port import LedgerEvent
 from hub.services.claim_port import IssuableClaim, VerdictChange

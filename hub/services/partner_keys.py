@@ -8,7 +8,8 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import datetime
 
-from hub.domain.signed_payloads import KeyInvalid, KeyState, PartnerKey, key_id_of
+from carbonhub_contract.vocabulary.envelopes import KeyInvalid, key_id_of
+from hub.domain.signed_payloads import KeyState, PartnerKey
 from hub.errors import FailedPrecondition, InvalidRequest, NotFound
 from hub.services.audit_port import LedgerEvent
 from hub.services.clock import Clock

@@ -22,14 +22,15 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
 
+from carbonhub_contract.vocabulary.records import Decision, ProjectSubmission
 from hub.domain.agreements import ProjectReview
 from hub.domain.asset_matching import MATCH_CHECKS, boundary_area_checks
 from hub.domain.checks import CheckResult, fire
-from hub.domain.claims import Decision, decide
+from hub.domain.claims import decide
 from hub.domain.normalisation import parse_decimal
 from hub.domain.project_assessment import assess_project
 from hub.domain.project_review import AGREEMENT_STEPS, ProjectReviewState, next_state
-from hub.domain.projects import Project, ProjectSubmission
+from hub.domain.projects import Project
 from hub.domain.signed_payloads import SignedRecord
 from hub.domain.units import Dimension, convert, dimension
 from hub.errors import InvalidRequest

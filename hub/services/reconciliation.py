@@ -29,19 +29,16 @@ import uuid
 from collections.abc import Sequence
 from decimal import Decimal
 
-from hub.domain.blocks import Block, BlockState
-from hub.domain.claims import OriginStatus
-from hub.domain.origin_reissuance import ReissuedBlock, reissued_blocks, reissued_records
-from hub.domain.reconciliation import (
-    EXCHANGE,
+from carbonhub_contract.vocabulary.holdings import (
     Holding,
-    ReconciliationStatus,
     Total,
-    compare,
-    outcome,
     partner_holding,
     source_cancelled_entry,
 )
+from carbonhub_contract.vocabulary.records import OriginStatus
+from hub.domain.blocks import Block, BlockState
+from hub.domain.origin_reissuance import ReissuedBlock, reissued_blocks, reissued_records
+from hub.domain.reconciliation import EXCHANGE, ReconciliationStatus, compare, outcome
 from hub.errors import FailedPrecondition, InvalidRequest, NotFound
 from hub.services.audit_port import LedgerEvent
 from hub.services.block_port import BlockFilter

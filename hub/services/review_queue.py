@@ -13,7 +13,8 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Protocol
 
-from hub.domain.claims import ClaimSubmission, Verdict
+from carbonhub_contract.vocabulary.records import ClaimSubmission
+from hub.domain.claims import Verdict
 from hub.errors import NotFound
 from hub.services.audit_port import LedgerEvent
 from hub.services.disclosure import (

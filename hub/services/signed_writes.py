@@ -19,7 +19,8 @@ import threading
 from dataclasses import replace
 from datetime import datetime
 
-from hub.domain.signed_payloads import KeyInvalid, SignatureVerifier, SignedRecord, key_id_of, pae
+from carbonhub_contract.vocabulary.envelopes import KeyInvalid, key_id_of, pae
+from hub.domain.signed_payloads import SignatureVerifier, SignedRecord
 from hub.errors import FailedPrecondition, InvalidRequest, PermissionDenied, Unauthenticated
 from hub.services.key_port import SequenceNotAdvanced
 from hub.services.unit_of_work import UnitOfWork, UnitOfWorkFactory

@@ -18,7 +18,7 @@ from decimal import Decimal
 
 from sqlalchemy import select, text
 
-from hub.domain.claims import Decision
+from carbonhub_contract.vocabulary.records import Decision
 from hub.domain.mobility import DAY_ZONE, Travel, days_of
 from hub.storage.claim_bulk import bulk_insert
 from hub.storage.claim_tables import ClaimRow

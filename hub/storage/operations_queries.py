@@ -15,7 +15,7 @@ from typing import Any
 
 from sqlalchemy import Engine, func, select, text
 
-from hub.domain.claims import Decision
+from carbonhub_contract.vocabulary.records import Decision
 from hub.storage.audit_tables import AuditCheckpointRow, AuditHeadRow
 from hub.storage.block_tables import BlockRow
 from hub.storage.claim_tables import ClaimRow

@@ -9,9 +9,9 @@ from typing import Any
 
 from sqlalchemy import Engine, Executable, and_, or_, select
 
+from carbonhub_contract.vocabulary.checks import Severity
+from carbonhub_contract.vocabulary.records import Decision
 from hub.domain.asset_fingerprints import parse_key
-from hub.domain.checks import Severity
-from hub.domain.claims import Decision
 from hub.services.audit_port import LedgerEvent
 from hub.services.disclosure import ProjectEntry, ProjectKey, TimeKey
 from hub.services.review_queue import (

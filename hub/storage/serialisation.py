@@ -17,16 +17,10 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from hub.domain.checks import CheckResult, Severity
-from hub.domain.claims import (
-    ClaimSubmission,
-    Decision,
-    FactorUse,
-    NormalisedClaim,
-    OriginStatus,
-    Trace,
-    Verdict,
-)
+from carbonhub_contract.vocabulary.checks import Severity
+from carbonhub_contract.vocabulary.records import ClaimSubmission, Decision, OriginStatus
+from hub.domain.checks import CheckResult
+from hub.domain.claims import FactorUse, NormalisedClaim, Trace, Verdict
 
 __all__ = [
     "TRACE_IN_VERDICT",

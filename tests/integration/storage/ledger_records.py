@@ -9,9 +9,10 @@ from collections.abc import Callable, Sequence
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
-from hub.domain.blocks import Adjustment, AdjustmentStatus, Block, BlockState
+from carbonhub_contract.vocabulary.records import AdjustmentStatus, Decision
+from hub.domain.blocks import Adjustment, Block, BlockState
 from hub.domain.checks import fire
-from hub.domain.claims import Decision, Verdict
+from hub.domain.claims import Verdict
 from hub.domain.issuance import IssuanceState
 from hub.domain.locks import ClaimLock
 from hub.domain.serial_blocks import SerialRange, Series

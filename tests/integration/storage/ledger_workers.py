@@ -7,7 +7,8 @@ import uuid
 from datetime import UTC, datetime
 from typing import Any
 
-from hub.domain.blocks import Adjustment, AdjustmentStatus, Block, BlockState
+from carbonhub_contract.vocabulary.records import AdjustmentStatus
+from hub.domain.blocks import Adjustment, Block, BlockState
 from hub.domain.serial_blocks import SerialRange, Series
 from hub.services.unit_of_work import ConcurrentWriteConflict
 from hub.storage.database import create_engine_for

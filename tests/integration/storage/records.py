@@ -7,15 +7,9 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 from decimal import Decimal
 
+from carbonhub_contract.vocabulary.records import ClaimSubmission, Decision
 from hub.domain.checks import fire
-from hub.domain.claims import (
-    ClaimSubmission,
-    Decision,
-    FactorUse,
-    NormalisedClaim,
-    Trace,
-    Verdict,
-)
+from hub.domain.claims import FactorUse, NormalisedClaim, Trace, Verdict
 from hub.domain.locks import ClaimLock, LockKind
 from hub.services.claim_port import NewClaimRecord
 

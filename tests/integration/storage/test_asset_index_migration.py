@@ -6,7 +6,7 @@ from __future__ import annotations
 from alembic import command
 from sqlalchemy import Engine, text
 
-from hub.domain.claims import Decision
+from carbonhub_contract.vocabulary.records import Decision
 from hub.services.projects import ProjectRegistrationService
 from hub.standard import default_standards_dir, load_standard
 from hub.storage.database import alembic_config, create_engine_for, downgrade, migrate

@@ -18,6 +18,7 @@ from alembic import command
 from sqlalchemy import Connection, Engine, text
 from typer.testing import CliRunner
 
+from carbonhub_contract.key_files import write_ed25519_keypair
 from hub.domain.audit_chain import (
     GENESIS,
     GENESIS_HEAD,
@@ -36,7 +37,6 @@ from hub.storage.database import alembic_config, create_engine_for, downgrade, m
 from hub.storage.serialisation import dumps
 from hub.storage.unit_of_work import SqlAlchemyUnitOfWorkFactory
 from hub.trust.audit_signing import audit_service
-from hub.trust.key_files import write_ed25519_keypair
 
 T0 = datetime(2026, 11, 24, 8, 0, tzinfo=UTC)
 

@@ -19,6 +19,7 @@ import pytest
 from sqlalchemy import Engine, text
 from typer.testing import CliRunner
 
+from carbonhub_contract.key_files import write_ed25519_keypair
 from hub.domain.audit_chain import GENESIS, Checkpoint, canonical_event, checkpoint_statement, link
 from hub.domain.published_checkpoint import published
 from hub.services.audit_port import LedgerEvent
@@ -26,7 +27,6 @@ from hub.services.unit_of_work import UnitOfWorkFactory
 from hub.storage.database import create_engine_for
 from hub.storage.unit_of_work import SqlAlchemyUnitOfWorkFactory
 from hub.trust.audit_signing import hub_checkpoint_signer
-from hub.trust.key_files import write_ed25519_keypair
 
 T0 = datetime(2026, 11, 24, 8, 0, tzinfo=UTC)
 

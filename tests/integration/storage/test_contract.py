@@ -8,9 +8,9 @@ from decimal import Decimal
 
 import pytest
 
-from hub.domain.claims import Decision
+from carbonhub_contract.vocabulary.records import Decision, PartnerProjectStatus
 from hub.domain.locks import LockKind
-from hub.domain.projects import PartnerProjectStatus, Project
+from hub.domain.projects import Project
 from hub.services.claim_port import LockConflict, RefusedResubmission
 from hub.services.unit_of_work import ConcurrentWriteConflict, UnitOfWorkFactory
 from hub.storage import claim_locks as storage_uow

@@ -11,8 +11,8 @@ from typing import Any
 from alembic import command
 from sqlalchemy import Engine, text
 
+from carbonhub_contract.vocabulary.records import Decision
 from hub.bootstrap import build_hub
-from hub.domain.claims import Decision
 from hub.settings import HubSettings
 from hub.storage.database import alembic_config, create_engine_for, migrate
 from tests.unit.services.builders import PERSON_B

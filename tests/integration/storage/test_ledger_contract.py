@@ -12,7 +12,7 @@ from decimal import Decimal
 
 import pytest
 
-from hub.domain.claims import Decision
+from carbonhub_contract.vocabulary.records import Decision
 from hub.domain.issuance import AccountKey, IssuanceState
 from hub.domain.locks import LockKind, OriginBlock
 from hub.services.claim_port import NewClaimRecord, VerdictChange

@@ -11,7 +11,8 @@ from collections.abc import Callable
 
 import pytest
 
-from hub.domain.blocks import AdjustmentStatus, Block, BlockState
+from carbonhub_contract.vocabulary.records import AdjustmentStatus
+from hub.domain.blocks import Block, BlockState
 from hub.domain.serial_blocks import Series
 from hub.services.block_port import BlockFilter
 from hub.services.outbox_port import OutboxEntry, OutboxKind

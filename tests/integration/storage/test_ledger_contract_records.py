@@ -9,8 +9,8 @@ from decimal import Decimal
 
 import pytest
 
+from carbonhub_contract.vocabulary.records import AdjustmentStatus
 from hub.domain.attestations import AdjustmentAttestation, SourceCancellation
-from hub.domain.blocks import AdjustmentStatus
 from hub.domain.reconciliation import (
     EXCHANGE,
     Discrepancy,

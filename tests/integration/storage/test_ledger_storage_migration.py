@@ -7,7 +7,7 @@ import dataclasses
 from alembic import command
 from sqlalchemy import Connection, Engine, inspect, text
 
-from hub.domain.claims import Decision, OriginStatus
+from carbonhub_contract.vocabulary.records import Decision, OriginStatus
 from hub.domain.issuance import IssuanceState
 from hub.domain.locks import OriginBlock
 from hub.storage.database import alembic_config, create_engine_for, downgrade, migrate

@@ -10,8 +10,8 @@ from pathlib import Path
 from alembic import command
 from sqlalchemy import Engine, text
 
+from carbonhub_contract.vocabulary.records import Decision
 from hub.bootstrap import build_hub
-from hub.domain.claims import Decision
 from hub.settings import HubSettings
 from hub.storage.database import alembic_config, create_engine_for, migrate
 from tests.unit.services.builders import pseudonym

@@ -13,7 +13,8 @@ from datetime import UTC, datetime
 import pytest
 from sqlalchemy import Engine
 
-from hub.domain.claims import ClaimSubmission, Decision, Verdict
+from carbonhub_contract.vocabulary.records import ClaimSubmission, Decision
+from hub.domain.claims import Verdict
 from hub.services.claim_port import NewClaimRecord
 from hub.services.ingestion import IngestionService
 from hub.services.unit_of_work import UnitOfWork

@@ -12,7 +12,7 @@ from decimal import Decimal
 
 import pytest
 
-from hub.domain.claims import Decision
+from carbonhub_contract.vocabulary.records import Decision
 from hub.domain.points import EntryKind, PointsRule, PointsRules
 from hub.errors import FailedPrecondition, InvalidRequest, NotFound
 from hub.services.ingestion import IngestionService

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from hub.domain.claims import Decision
+from carbonhub_contract.vocabulary.records import Decision
 from hub.domain.registers import RegisterKind, parse_entries
 from hub.services.asset_checks import thresholds_of
 from hub.services.projects import ProjectRegistrationService

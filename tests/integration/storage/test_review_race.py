@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from hub.domain.claims import Decision
+from carbonhub_contract.vocabulary.records import Decision
 from hub.domain.project_review import ProjectReviewState
 from hub.errors import FailedPrecondition
 from hub.services.clock import system_clock

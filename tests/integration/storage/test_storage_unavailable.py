@@ -10,9 +10,9 @@ from pathlib import Path
 import pytest
 from sqlalchemy import create_engine, make_url, text
 
+from carbonhub_contract.vocabulary.records import ClaimSubmission, Decision
+from carbonhub_tools.drills.tcp_proxy import TcpProxy
 from hub.bootstrap import build_hub
-from hub.domain.claims import ClaimSubmission, Decision
-from hub.drills.tcp_proxy import TcpProxy
 from hub.errors import ErrorKind, StorageUnavailable
 from hub.settings import HubSettings
 from hub.storage.database import create_engine_for

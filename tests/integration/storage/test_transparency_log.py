@@ -16,6 +16,7 @@ import pytest
 from sqlalchemy import Engine, text
 from typer.testing import CliRunner
 
+from carbonhub_contract.key_files import write_ed25519_keypair
 from hub.domain.merkle import (
     inclusion_proof,
     leaf_hash,
@@ -30,7 +31,6 @@ from hub.storage.database import create_engine_for
 from hub.storage.merkle_repository import SqlAlchemyTreeStores
 from hub.storage.unit_of_work import SqlAlchemyUnitOfWorkFactory
 from hub.trust.audit_signing import audit_service, transparency_log
-from hub.trust.key_files import write_ed25519_keypair
 from tests.integration.storage.test_audit_checkpoints_held import T0, append, rewrite_actor, sql
 
 

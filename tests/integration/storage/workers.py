@@ -5,7 +5,7 @@ from __future__ import annotations
 import random
 from typing import Any
 
-from hub.domain.claims import Decision
+from carbonhub_contract.vocabulary.records import Decision
 from hub.domain.locks import ClaimLock, LockKind
 from hub.services.claim_port import NewClaimRecord
 from hub.services.unit_of_work import ConcurrentWriteConflict

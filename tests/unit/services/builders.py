@@ -6,9 +6,8 @@ import hashlib
 from dataclasses import replace
 from typing import Any
 
-from hub.domain.claims import ClaimSubmission
+from carbonhub_contract.vocabulary.records import ClaimSubmission, ProjectSubmission
 from hub.domain.credit_codes import check_character
-from hub.domain.projects import ProjectSubmission
 from tests.unit.domain.domain_builders import gd_project_submission
 
 PARTNER = "CN-GD"

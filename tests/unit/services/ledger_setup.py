@@ -6,7 +6,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
-from hub.domain.claims import ClaimSubmission, Decision, Verdict
+from carbonhub_contract.vocabulary.records import ClaimSubmission, Decision
+from hub.domain.claims import Verdict
 from hub.services.attestation import AttestationService
 from hub.services.bureau import BureauService
 from hub.services.exchange import ExchangeService

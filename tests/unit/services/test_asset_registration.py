@@ -8,8 +8,7 @@ import math
 
 import pytest
 
-from hub.domain.claims import Decision
-from hub.domain.projects import ProjectSubmission
+from carbonhub_contract.vocabulary.records import Decision, ProjectSubmission
 from hub.standard import Standard
 
 from .builders import PARTNER, PROJECT_ID, pv_project

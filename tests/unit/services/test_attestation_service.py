@@ -6,8 +6,12 @@ from dataclasses import replace
 
 import pytest
 
-from hub.domain.blocks import AdjustmentStatus
-from hub.domain.claims import ClaimSubmission, Decision, OriginStatus
+from carbonhub_contract.vocabulary.records import (
+    AdjustmentStatus,
+    ClaimSubmission,
+    Decision,
+    OriginStatus,
+)
 from hub.domain.issuance import ClaimState
 from hub.errors import NotFound
 from hub.services.outbox_port import OutboxKind

@@ -6,9 +6,10 @@ from decimal import Decimal
 
 import pytest
 
+from carbonhub_contract.vocabulary.holdings import Holding, totals_of
+from carbonhub_contract.vocabulary.records import Decision
 from hub.domain.blocks import Block, BlockState
-from hub.domain.claims import Decision
-from hub.domain.reconciliation import EXCHANGE, Holding, ReconciliationStatus, totals_of
+from hub.domain.reconciliation import EXCHANGE, ReconciliationStatus
 from hub.domain.retirements import RetirementPurpose, RetirementRequest
 from hub.domain.serial_blocks import parse_serial
 from hub.errors import FailedPrecondition, InvalidRequest, NotFound

@@ -8,8 +8,10 @@ from dataclasses import replace
 
 import pytest
 
-from hub.domain.checks import CheckResult, Severity
-from hub.domain.claims import ClaimSubmission, Decision, OriginStatus, Verdict
+from carbonhub_contract.vocabulary.checks import Severity
+from carbonhub_contract.vocabulary.records import ClaimSubmission, Decision, OriginStatus
+from hub.domain.checks import CheckResult
+from hub.domain.claims import Verdict
 from hub.domain.locks import ClaimLock, LockKind
 from hub.errors import InvalidRequest, StorageUnavailable
 from hub.services.claim_port import (

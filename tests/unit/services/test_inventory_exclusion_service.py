@@ -8,8 +8,8 @@ from decimal import Decimal
 
 import pytest
 
-from hub.domain.blocks import AdjustmentStatus, Block
-from hub.domain.claims import Decision
+from carbonhub_contract.vocabulary.records import AdjustmentStatus, Decision
+from hub.domain.blocks import Block
 from hub.domain.retirements import RetirementPurpose, RetirementRequest
 from hub.errors import FailedPrecondition
 from hub.services.outbox_port import OutboxKind

@@ -5,8 +5,8 @@ from __future__ import annotations
 import itertools
 from decimal import Decimal
 
-from hub.domain.blocks import AdjustmentStatus, BlockState
-from hub.domain.claims import Decision
+from carbonhub_contract.vocabulary.records import AdjustmentStatus, Decision
+from hub.domain.blocks import BlockState
 from hub.domain.issuance import AccountKey, ClaimState
 from hub.domain.serial_blocks import parse_serial
 from hub.services.outbox_port import OutboxKind

@@ -6,7 +6,8 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import Any
 
-from hub.domain.claims import ClaimSubmission, Decision, Verdict
+from carbonhub_contract.vocabulary.records import ClaimSubmission, Decision
+from hub.domain.claims import Verdict
 from hub.services.ingestion import IngestionService
 from hub.standard import Standard
 from tests.fakes import FakeUnitOfWorkFactory

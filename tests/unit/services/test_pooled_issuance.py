@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import replace
 from decimal import Decimal
 
-from hub.domain.claims import ClaimSubmission, Decision
+from carbonhub_contract.vocabulary.records import ClaimSubmission, Decision
 from hub.domain.issuance import AccountKey
 from hub.domain.serial_blocks import PERSONAL_PROJECT, parse_serial
 from hub.services.issuance_port import CarryAccount

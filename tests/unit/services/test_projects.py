@@ -6,9 +6,8 @@ from datetime import date
 
 import pytest
 
-from hub.domain.claims import Decision
+from carbonhub_contract.vocabulary.records import Decision, PartnerProjectStatus
 from hub.domain.credit_codes import ALPHABET
-from hub.domain.projects import PartnerProjectStatus
 from hub.errors import InvalidRequest
 from hub.services.ingestion import IngestionService
 from hub.services.projects import ProjectRegistrationService

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from hub.domain.claims import Decision
+from carbonhub_contract.vocabulary.records import Decision
 from hub.domain.registers import RegisterKind
 from hub.errors import InvalidRequest
 from hub.services.asset_checks import thresholds_of

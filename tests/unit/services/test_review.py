@@ -6,7 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from hub.domain.claims import Decision, Verdict
+from carbonhub_contract.vocabulary.records import Decision
+from hub.domain.claims import Verdict
 from hub.domain.project_review import ProjectReviewState
 from hub.errors import FailedPrecondition, InvalidRequest, NotFound
 from hub.services.review import ReviewService

@@ -7,7 +7,7 @@ from decimal import Decimal
 
 import pytest
 
-from hub.domain.claims import ClaimSubmission, Decision, OriginStatus
+from carbonhub_contract.vocabulary.records import ClaimSubmission, Decision, OriginStatus
 from hub.domain.issuance import ClaimState
 from hub.standard import Standard
 
