@@ -3,7 +3,7 @@
 The hub names the ClaimSubmission / ProjectSubmission field a check concerns
 in the check's details as ``field=<name>``. Checks that do not say so are
 still about one field; the table below names it, keyed by the stable hub
-check codes (hub.domain.checks.CATALOGUE: codes are never renamed or
+check codes (carbonhub_contract.vocabulary.checks.CATALOGUE: codes are never renamed or
 reused). The adapter's column mapping then turns the field into the
 partner's own column name.
 """

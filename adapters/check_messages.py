@@ -2,7 +2,7 @@
 """The hub's check messages in Traditional Chinese and Portuguese, for partners.
 
 The hub answers every check with its code and its message in Simplified
-Chinese and English (hub.domain.checks.CATALOGUE). Hong Kong and Macao read
+Chinese and English (carbonhub_contract.vocabulary.checks.CATALOGUE). Hong Kong and Macao read
 Traditional Chinese, Macao also Portuguese: this table holds the same
 str.format templates in zh-Hant and pt (Macao's spelling, as its
 government writes: projecto, direcção), so a partner's report can print

@@ -45,7 +45,7 @@ from carbonhub_contract.signing import PublicKey, Signer
 
 SCHEMA = "carbon-hub-adapter/conformance-report"
 VERSION = 1
-SANDBOX_PARTNER = "ZZ-SBX"  # hub/sandbox.py; the partner kit does not import the hub's server
+SANDBOX_PARTNER = "ZZ-SBX"  # hub/serving/sandbox.py; the partner kit does not import the hub's server
 
 RequiredHubKey = Annotated[
     Path,

@@ -3,7 +3,7 @@ partner's side of the contract, each tried against a sandbox hub and judged.
 
 Each step has a stable name (never renamed or reused), ends PASS or FAIL,
 and names the code or reason it saw. The claims are the sandbox partner's
-(hub/sandbox.py): light-rail rides (``METRO``, km) of pseudonymous persons
+(hub/serving/sandbox.py): light-rail rides (``METRO``, km) of pseudonymous persons
 made up for the run, each with the run's accounting-adjustment reference.
 Record ids carry the run's id, so runs against one sandbox never meet.
 """

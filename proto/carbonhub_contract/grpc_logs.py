@@ -4,7 +4,7 @@ grpc core (C++) writes lines such as ``ssl_transport_security.cc ...
 CERTIFICATE_VERIFY_FAILED`` or ``add_port.cc ... Address already in use``
 straight to stderr, beside the one coded line a command prints for the same
 fault. It reads ``GRPC_VERBOSITY`` once, when grpc is first imported, so the
-command-line entry points (hub.cli, adapters.cli) import this module before
+command-line entry points (hub.cli.app, adapters.cli) import this module before
 anything that imports grpc. An operator who wants the core's lines sets
 GRPC_VERBOSITY (e.g. ``debug``) and GRPC_TRACE: values already set are kept.
 """
