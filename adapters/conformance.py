@@ -45,7 +45,8 @@ from carbonhub_contract.signing import PublicKey, Signer
 
 SCHEMA = "carbon-hub-adapter/conformance-report"
 VERSION = 1
-SANDBOX_PARTNER = "ZZ-SBX"  # hub/serving/sandbox.py; the partner kit does not import the hub's server
+# hub/serving/sandbox.py names it; the partner kit does not import the hub's server.
+SANDBOX_PARTNER = "ZZ-SBX"
 
 RequiredHubKey = Annotated[
     Path,
