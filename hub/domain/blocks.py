@@ -38,6 +38,12 @@ LIVE_STATES = frozenset(
 # whose units prove not to be real after retirement (it moves nowhere, but
 # its retirement no longer stands). CANCELLED and SPLIT never change again.
 CANCELLABLE_STATES = frozenset({BlockState.ISSUED, BlockState.DELIVERED, BlockState.RETIRED})
+# States in which the units can still move (be delivered or retired): what a
+# freeze stops (hub.domain.origin_reissuance).
+MOVABLE_STATES = frozenset({BlockState.ISSUED, BlockState.DELIVERED})
+# States in which the exchange holds or held the block: what it states in a
+# reconciliation (hub.services.reconciliation).
+EXCHANGE_STATES = frozenset({BlockState.DELIVERED, BlockState.RETIRED, BlockState.CANCELLED})
 
 
 class NotRetirable(StrEnum):

@@ -12,11 +12,10 @@ from dataclasses import dataclass
 
 from carbonhub_contract.vocabulary.holdings import Holding
 from carbonhub_contract.vocabulary.records import OriginStatus
-from hub.domain.blocks import Block, BlockState
+from hub.domain.blocks import MOVABLE_STATES, Block
 from hub.domain.reconciliation import Discrepancy, DiscrepancyKind, Phase
 
 # Blocks that can still move; a retired or cancelled block is reported, not frozen.
-_MOVABLE = frozenset({BlockState.ISSUED, BlockState.DELIVERED})
 
 
 def reissued_records(hub: Sequence[Holding], counterpart: Sequence[Holding]) -> dict[str, str]:
@@ -60,7 +59,7 @@ def reissued_blocks(
                         block.serial,
                         reissued[record_id],
                     ),
-                    block.block_id if block.state in _MOVABLE else None,
+                    block.block_id if block.state in MOVABLE_STATES else None,
                 )
             )
     return out

@@ -10,7 +10,7 @@ from urllib.parse import urlencode
 from fastapi import APIRouter, Depends, Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from hub.domain.blocks import BlockState
+from hub.domain.blocks import CANCELLABLE_STATES
 from hub.domain.project_review import ProjectReviewState, ReviewAction, allowed_actions
 from hub.errors import HubError, InvalidRequest, RateLimited
 from hub.http_api.console_sessions import (
@@ -33,7 +33,6 @@ Text = Annotated[str, Form(max_length=2000)]
 Id = Annotated[str, Form(max_length=500)]
 # What the bureau may cancel (hub.services.bureau): a live block, or a retired
 # one whose units proved not real (its retirement and certificate then fall).
-CANCELLABLE = (BlockState.DELIVERED, BlockState.ISSUED, BlockState.RETIRED)
 PICKER_SIZE = 100
 
 
@@ -197,7 +196,7 @@ def blocks_page(request: Request, hub: Services, officer: Viewer) -> Response:
     """The block picker: the blocks a cancellation can still reach, newest first."""
     partner = resolve_partner(request.query_params.get("partner"), hub.partners)
     found: list[BlockEntry] = []
-    for state in CANCELLABLE:
+    for state in sorted(CANCELLABLE_STATES):
         where = DisclosureFilter(partner=partner, state=str(state), newest_first=True)
         found += hub.disclosure.blocks(where, None, PICKER_SIZE).items
     found.sort(key=lambda b: (b.issued_at, b.block_id), reverse=True)
@@ -218,7 +217,7 @@ def confirm_cancellation(
 ) -> Response:
     """Cancelling is terminal: the officer sees the block and confirms first."""
     lineage = hub.disclosure.lineage(serial)
-    cancellable = lineage.block.entry.state in {str(s) for s in CANCELLABLE}
+    cancellable = lineage.block.entry.state in {str(s) for s in CANCELLABLE_STATES}
     return _page(
         request,
         "console_cancel_confirm.html",

@@ -17,7 +17,7 @@ from carbonhub_contract.vocabulary.records import Decision
 from hub.domain.checks import CheckResult
 from hub.domain.claims import decide
 from hub.domain.issuance import IssuanceState
-from hub.domain.suspension import SUSPENDED_CHECK
+from hub.domain.suspension import hold_reason
 from hub.services.audit_port import LedgerEvent
 from hub.services.claim_port import ClaimLedgerView, VerdictChange
 from hub.services.unit_of_work import UnitOfWork
@@ -77,9 +77,6 @@ def release_project_claims(
             continue
         checks = tuple(c for c in view.verdict.checks if c.code != code)
         decision = redecide(checks)
-        still_suspended = decision is Decision.HELD and any(
-            c.code == SUSPENDED_CHECK for c in checks
-        )
         changes.append(
             VerdictChange(
                 claim_id=view.claim_id,
@@ -87,7 +84,7 @@ def release_project_claims(
                 expected_issuance=view.issuance,
                 verdict=replace(view.verdict, decision=decision, checks=checks),
                 issuance=view.issuance,
-                hold_reason=SUSPENDED_CHECK if still_suspended else None,
+                hold_reason=hold_reason(decision, checks),
             )
         )
     return changes

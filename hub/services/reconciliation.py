@@ -36,7 +36,7 @@ from carbonhub_contract.vocabulary.holdings import (
     source_cancelled_entry,
 )
 from carbonhub_contract.vocabulary.records import OriginStatus
-from hub.domain.blocks import Block, BlockState
+from hub.domain.blocks import EXCHANGE_STATES, Block
 from hub.domain.origin_reissuance import ReissuedBlock, reissued_blocks, reissued_records
 from hub.domain.reconciliation import EXCHANGE, ReconciliationStatus, compare, outcome
 from hub.errors import FailedPrecondition, InvalidRequest, NotFound
@@ -49,8 +49,6 @@ from hub.services.reconciliation_port import StoredDiscrepancy, StoredReconcilia
 from hub.services.transactions import run_in_transaction
 from hub.services.unit_of_work import UnitOfWork, UnitOfWorkFactory
 from hub.standard import Standard
-
-_EXCHANGE_STATES = frozenset({BlockState.DELIVERED, BlockState.RETIRED, BlockState.CANCELLED})
 
 
 class ReconciliationService:
@@ -301,7 +299,7 @@ class ReconciliationService:
         blocks = [
             b
             for b in uow.blocks.find(BlockFilter(delivered_only=True))
-            if b.state in _EXCHANGE_STATES
+            if b.state in EXCHANGE_STATES
         ]
         retirements = uow.retirements.for_blocks([b.block_id for b in blocks])
         holdings = [
