@@ -38,19 +38,17 @@ from adapters.delivery_report import CheckOutcome, ClaimOutcome, DeliveryReport,
 from adapters.offline_checker import CheckerUnusable
 from carbonhub_contract.vocabulary.records import Decision
 from hub.domain.agreements import ProjectReview
+from hub.domain.batch_decision import (
+    BatchDecision,
+    Candidate,
+    LedgerHolds,
+    candidate_of,
+    decide_batch,
+    wanted_by,
+)
 from hub.domain.checks import CheckResult, fire
 from hub.domain.claim_assessment import assess_claim
 from hub.domain.claims import decide
-from hub.domain.locks import (
-    CONFLICT_CODES,
-    ClaimLock,
-    LockKind,
-    LockRules,
-    locks_for,
-    reported_conflicts,
-)
-from hub.domain.methodologies import Basis
-from hub.domain.mobility import DailyMobility, Travel
 from hub.domain.project_assessment import assess_project
 from hub.domain.project_review import AGREEMENT_STEPS, next_state
 from hub.domain.projects import Project
@@ -68,16 +66,6 @@ NOT_CHECKED_OFFLINE: tuple[str, ...] = (
     "suspensions (a claim of such a project is shown as the hub would see it without one)",
     "persons' travel counted in earlier deliveries (PERSON_DAILY_MOBILITY_IMPLAUSIBLE)",
 )
-
-# The partner field a lock's refusal concerns (as the hub names it).
-_CONFLICT_FIELDS: Mapping[LockKind, str] = {
-    LockKind.CONTENT: "record_id",
-    LockKind.PROJECT_PERIOD: "period_start",
-    LockKind.PERSON_PERIOD: "person_pseudonym",
-    LockKind.PERSON_TRAVEL: "period_start",
-    LockKind.ORIGIN_SERIAL: "origin_serial",
-}
-_PERSON_KINDS = frozenset({LockKind.PERSON_PERIOD, LockKind.PERSON_TRAVEL})
 
 
 def load_partner_standard(standards_dir: Path | None = None) -> Standard:
@@ -101,28 +89,6 @@ def _outcome(check: CheckResult, columns: Mapping[str, str]) -> CheckOutcome:
 
 def _text(value: object) -> str:
     return "" if value is None else str(value)
-
-
-@dataclass
-class _Taken:
-    """Locks the delivery's counted claims hold so far."""
-
-    locks: list[tuple[ClaimLock, str]]
-
-    def holder(self, lock: ClaimLock) -> str | None:
-        return next((record for held, record in self.locks if held.overlaps(lock)), None)
-
-
-def _lock_rules(standard: Standard, claim: SourcedClaim, methodology_id: str) -> LockRules:
-    methodology = standard.methodology(methodology_id)
-    entry = standard.crosswalk_entry(claim.submission.partner, claim.submission.partner_methodology)
-    if methodology is None or entry is None:
-        return LockRules()
-    return LockRules(
-        mobility=methodology.mobility,
-        site_basis=standard.basis(entry) is Basis.SITE,
-        shared_site=methodology.shared_site,
-    )
 
 
 def _projects(
@@ -165,69 +131,40 @@ def check_delivery(
     delivery: Delivery, standard: Standard, now: datetime | None = None
 ) -> DeliveryReport:
     """What the hub would answer for ``delivery`` if its ledger held nothing
-    of the partner yet: per project and claim, the decision and every check."""
+    of the partner yet: per project and claim, the decision and every check.
+
+    The claims are decided by the hub's own batch decision
+    (hub.domain.batch_decision) against an empty ledger; a record id sent
+    again is answered after them, as the hub answers it."""
     when = now or datetime.now(UTC)
     projects, registered = _projects(delivery, standard)
     columns = delivery.claim_columns
-    daily_limit = standard.header.person_daily_mobility_pkm
-    daily = DailyMobility()
-    taken = _Taken([])
-    bindings: dict[str, str] = {}  # site -> the Shenzhen methodology it is credited under
-    first: dict[str, tuple[str, ClaimOutcome]] = {}  # record id -> (digest, first outcome)
-    claims: list[ClaimOutcome] = []
+    first: dict[str, int] = {}  # record id -> its first claim's place among the candidates
+    firsts: list[SourcedClaim] = []
+    candidates: list[Candidate] = []
     for sourced in delivery.claims:
         sub = sourced.submission
-        digest = sub.content_digest()
-        earlier = first.get(sub.record_id)
-        if earlier is not None:
-            claims.append(_repeat(sourced, digest, *earlier, columns))
+        if sub.record_id in first:
             continue
         project = registered.get(sub.project_id) if sub.project_id else None
-        assessment = assess_claim(sub, standard, project, when)
-        checks = list(assessment.checks)
-        normalised = assessment.normalised
-        locks: list[ClaimLock] = []
-        trip: Travel | None = None
-        if normalised is not None and decide(checks) is not Decision.REJECTED:
-            rules = _lock_rules(standard, sourced, normalised.methodology)
-            locks = locks_for(sub, normalised, assessment.origin_block, rules)
-            checks.extend(_conflicts(locks, taken, delivery.partner))
-            checks.extend(_site_conflict(sub.site_id, assessment.site_binding, bindings))
-            person = (sub.person_pseudonym or "").strip()
-            if rules.mobility and person:
-                trip = Travel(
-                    person,
-                    normalised.period_start,
-                    normalised.period_end,
-                    normalised.activity_value,
-                )
-                if daily_limit is not None and decide(checks) is not Decision.REJECTED:
-                    implausible = daily.check(trip, daily_limit.value)
-                    if implausible is not None:
-                        checks.append(implausible)
-        decision = decide(checks)
-        if decision is not Decision.REJECTED:
-            taken.locks.extend((lock, sub.record_id) for lock in locks)
-            if locks and sub.site_id and assessment.site_binding:
-                bindings.setdefault(sub.site_id, assessment.site_binding)
-            if trip is not None:
-                daily.count(trip)
-        outcome = ClaimOutcome(
-            source=sourced.source,
-            record_id=sub.record_id,
-            claim_id="",
-            decision=decision,
-            checks=tuple(_outcome(c, columns) for c in checks),
-            resubmission=False,
-            methodology=normalised.methodology if normalised else "",
-            vintage=normalised.vintage if normalised else None,
-            reported_tco2e=_text(normalised.reported_tco2e if normalised else None),
-            recomputed_tco2e=_text(normalised.recomputed_tco2e if normalised else None),
-            credited_tco2e=_text(normalised.credited_tco2e if normalised else None),
-            origin_serial=sub.origin_serial or "",
-        )
-        first[sub.record_id] = (digest, outcome)
-        claims.append(outcome)
+        first[sub.record_id] = len(candidates)
+        firsts.append(sourced)
+        candidates.append(candidate_of(sub, assess_claim(sub, standard, project, when), standard))
+    limit = standard.header.person_daily_mobility_pkm
+    empty = LedgerHolds({}, {}, (), limit.value if limit is not None else None)
+    decided = decide_batch(candidates, [wanted_by(c) for c in candidates], empty)
+    outcomes = [
+        _outcome_of(sourced, candidate, decision, columns)
+        for sourced, candidate, decision in zip(firsts, candidates, decided, strict=True)
+    ]
+    claims: list[ClaimOutcome] = []
+    for sourced in delivery.claims:
+        index = first[sourced.submission.record_id]
+        if firsts[index] is sourced:
+            claims.append(outcomes[index])
+        else:
+            digest, first_digest = (c.submission.content_digest() for c in (sourced, firsts[index]))
+            claims.append(_repeat(sourced, digest, first_digest, outcomes[index], columns))
     return DeliveryReport(
         partner=delivery.partner,
         delivery_id=delivery.delivery_id,
@@ -238,28 +175,27 @@ def check_delivery(
     )
 
 
-def _conflicts(locks: list[ClaimLock], taken: _Taken, partner: str) -> list[CheckResult]:
-    holders = {lock: holder for lock in locks if (holder := taken.holder(lock)) is not None}
-    return [
-        fire(
-            CONFLICT_CODES[lock.kind],
-            key="" if lock.kind in _PERSON_KINDS else lock.key,
-            other_record_id=holders[lock],
-            other_partner=partner,
-            field=_CONFLICT_FIELDS[lock.kind],
-        )
-        for lock in reported_conflicts(holders)
-    ]
-
-
-def _site_conflict(
-    site: str | None, binding: str | None, bindings: Mapping[str, str]
-) -> list[CheckResult]:
-    """A site the delivery credited under another programme already."""
-    bound = bindings.get(site) if site and binding else None
-    if bound is None or bound == binding:
-        return []
-    return [fire("SITE_PROGRAMME_CONFLICT", site_id=site, other_methodology=bound, field="site_id")]
+def _outcome_of(
+    sourced: SourcedClaim,
+    candidate: Candidate,
+    decided: BatchDecision,
+    columns: Mapping[str, str],
+) -> ClaimOutcome:
+    normalised = candidate.assessment.normalised
+    return ClaimOutcome(
+        source=sourced.source,
+        record_id=sourced.submission.record_id,
+        claim_id="",
+        decision=decided.decision,
+        checks=tuple(_outcome(c, columns) for c in decided.checks),
+        resubmission=False,
+        methodology=normalised.methodology if normalised else "",
+        vintage=normalised.vintage if normalised else None,
+        reported_tco2e=_text(normalised.reported_tco2e if normalised else None),
+        recomputed_tco2e=_text(normalised.recomputed_tco2e if normalised else None),
+        credited_tco2e=_text(normalised.credited_tco2e if normalised else None),
+        origin_serial=sourced.submission.origin_serial or "",
+    )
 
 
 def _repeat(

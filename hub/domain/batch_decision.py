@@ -32,7 +32,9 @@ from hub.domain.locks import (
     locks_for,
     reported_conflicts,
 )
+from hub.domain.methodologies import Basis
 from hub.domain.mobility import DailyMobility, Travel
+from hub.domain.standard_terms import StandardTerms
 from hub.domain.suspension import hold_reason, suspension_of
 
 
@@ -112,6 +114,32 @@ def locking_methodology(assessment: ClaimAssessment) -> str | None:
     if normalised is None or decide(assessment.checks) is Decision.REJECTED:
         return None
     return normalised.methodology
+
+
+def lock_rules_of(
+    standard: StandardTerms, submission: ClaimSubmission, methodology_id: str
+) -> LockRules:
+    """How the claim's Shenzhen methodology locks: a person's travel, a site
+    rather than a project (the crosswalk may say so: FiT systems are sites),
+    a site several programmes may share."""
+    methodology = standard.methodology(methodology_id)
+    entry = standard.crosswalk_entry(submission.partner, submission.partner_methodology)
+    if methodology is None or entry is None:
+        return LockRules()
+    return LockRules(
+        mobility=methodology.mobility,
+        site_basis=standard.basis(entry) is Basis.SITE,
+        shared_site=methodology.shared_site,
+    )
+
+
+def candidate_of(
+    submission: ClaimSubmission, assessment: ClaimAssessment, standard: StandardTerms
+) -> Candidate:
+    """A new claim as its assessment left it, with its methodology's lock rules."""
+    methodology = locking_methodology(assessment)
+    rules = None if methodology is None else lock_rules_of(standard, submission, methodology)
+    return Candidate(submission, assessment, rules)
 
 
 def wanted_by(candidate: Candidate) -> Wanted:

@@ -25,16 +25,15 @@ from hub.domain.batch_decision import (
     LockHolder,
     Wanted,
     answer_repeat,
+    candidate_of,
     decide_batch,
-    locking_methodology,
     wanted_by,
     with_suspension,
 )
 from hub.domain.claim_assessment import assess_claim
 from hub.domain.claims import Verdict
 from hub.domain.issuance import ClaimState, claim_state, initial_state, issuance_on_acceptance
-from hub.domain.locks import ClaimLock, LockRules
-from hub.domain.methodologies import Basis
+from hub.domain.locks import ClaimLock
 from hub.domain.mobility import Travel, window_of
 from hub.domain.points import PointsRules
 from hub.domain.projects import Project
@@ -222,9 +221,7 @@ class IngestionService:
         """What the domain makes of a new claim, with its methodology's lock rules."""
         assessment = assess_claim(sub, self._standard, project, now)
         assessment = with_suspension(assessment, sub.project_id, suspended)
-        methodology = locking_methodology(assessment)
-        rules = None if methodology is None else self._lock_rules(sub, methodology)
-        return Candidate(sub, assessment, rules)
+        return candidate_of(sub, assessment, self._standard)
 
     def _record(
         self,
@@ -264,18 +261,6 @@ class IngestionService:
                 for r in records
             ]
             + awarded
-        )
-
-    def _lock_rules(self, submission: ClaimSubmission, methodology_id: str) -> LockRules:
-        methodology = self._standard.methodology(methodology_id)
-        entry = self._standard.crosswalk_entry(submission.partner, submission.partner_methodology)
-        if methodology is None or entry is None:
-            return LockRules()
-        return LockRules(
-            mobility=methodology.mobility,
-            # The crosswalk may say (FiT systems are sites, not projects).
-            site_basis=self._standard.basis(entry) is Basis.SITE,
-            shared_site=methodology.shared_site,
         )
 
     def _counted_travel(self, uow: UnitOfWork, travel: Iterable[Travel]) -> list[Travel]:
