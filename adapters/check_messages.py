@@ -77,6 +77,14 @@ TRANSLATIONS: Mapping[str, tuple[str, str]] = {
         "行政區劃代碼 {region_code} 無效",
         "o código de divisão administrativa {region_code} não é válido",
     ),
+    "REGION_CODE_UNKNOWN": (
+        "行政區劃代碼 {region_code} 不在樞紐所持的任何 GB/T 2260 代碼表中（{editions} 年版）",
+        "o código de divisão administrativa {region_code} não consta de nenhuma lista GB/T 2260 que o hub detém (edições {editions})",
+    ),
+    "REGION_CODE_NOT_IN_FORCE": (
+        "行政區劃代碼 {region_code}（{name}）不在活動日期 {activity_date} 適用的 GB/T 2260 代碼表（{editions} 年版）中，僅見於 {listed_in} 年版；後繼代碼：{successors}",
+        "o código de divisão administrativa {region_code} ({name}) não consta da lista GB/T 2260 em vigor na data da atividade {activity_date} (edição {editions}); só a edição {listed_in} o lista; códigos sucessores: {successors}",
+    ),
     "PROJECT_SIZE_EXCEEDS_LIMIT": (
         "項目規模 {size} 超過方法學上限 {limit}",
         "a dimensão do projecto {size} excede o limite da metodologia, {limit}",
@@ -92,6 +100,14 @@ TRANSLATIONS: Mapping[str, tuple[str, str]] = {
     "CREDITING_PERIOD_MALFORMED": (
         "計入期 {start} 至 {end} 無效",
         "o período de creditação de {start} a {end} não é válido",
+    ),
+    "CREDITING_PERIOD_TOO_LONG": (
+        "計入期 {start} 至 {end} 超過方法學 {methodology} 一個計入期最長 {years} 年的規定，最遲至 {latest}",
+        "o período de creditação de {start} a {end} é mais longo do que os {years} anos que a metodologia {methodology} admite para um período de creditação; pode ir no máximo até {latest}",
+    ),
+    "CREDITING_RENEWAL_NOT_ALLOWED": (
+        "計入期由 {previous_end} 延至 {end} 不符合方法學 {methodology} 的續期規則（每次續期至多一個計入期，自 {start} 起合計至多 {longest_years} 年），最遲可延至 {latest}；原計入期不變",
+        "prolongar o período de creditação de {previous_end} até {end} viola a regra de renovação da metodologia {methodology} (um período de creditação a mais de cada vez, no máximo {longest_years} anos a partir de {start} no total); pode ser prolongado no máximo até {latest}, e o período registado mantém-se",
     ),
     "PROJECT_SIZE_UNIT_INVALID": (
         "規模單位 {unit} 不適用於方法學 {partner_methodology}",
@@ -125,6 +141,14 @@ TRANSLATIONS: Mapping[str, tuple[str, str]] = {
     "PROJECT_IN_EXTERNAL_REGISTER": (
         "該資產已列於 {register} 名單（條目 {entry_id}：{entry_name}；第 {version} 版，{imported_at} 匯入），可能已在該處計入",
         "o activo consta da lista de {register} (entrada {entry_id}: {entry_name}; versão {version}, importada em {imported_at}) e pode já estar creditado aí",
+    ),
+    "CLAIM_CREDITED_IN_EXTERNAL_REGISTER": (
+        "這些單位已由 {register} 計入（條目 {entry_id}：{entry_name}；期間 {entry_period}，序號 {entry_serials}；名單第 {version} 版，{imported_at} 匯入），再次簽發即重複簽發",
+        "estas unidades já foram creditadas por {register} (entrada {entry_id}: {entry_name}; período {entry_period}, séries {entry_serials}; versão {version} da lista, importada em {imported_at}): emiti-las de novo é dupla emissão",
+    ),
+    "CLAIM_ASSET_IN_EXTERNAL_REGISTER": (
+        "該資產列於 {register} 名單（條目 {entry_id}：{entry_name}；期間 {entry_period}，序號 {entry_serials}；名單第 {version} 版，{imported_at} 匯入），這些單位可能已在該處計入，待主管部門向該登記處核實",
+        "o activo consta da lista de {register} (entrada {entry_id}: {entry_name}; período {entry_period}, séries {entry_serials}; versão {version} da lista, importada em {imported_at}) e estas unidades podem já estar creditadas aí: retido até a autoridade confirmar junto desse registo",
     ),
     "BOUNDARY_AREA_MISMATCH": (
         "申報面積 {declared} 與地塊邊界面積 {boundary_area} 相差 {difference_percent}%，超出合理範圍",
@@ -263,6 +287,10 @@ TRANSLATIONS: Mapping[str, tuple[str, str]] = {
         "序列號區間 {units} 個單位與申報減排量 {reported} 不符",
         "o bloco de origem de {units} unidades não corresponde ao declarado {reported}",
     ),
+    "ORIGIN_SERIAL_YEAR_MISMATCH": (
+        "原註冊登記序列號 {serial} 的年度 {serial_year} 與申報年度 {vintage}（監測期結束年份）不符，可能是為另一年度的減排量簽發的",
+        "o número de série de origem {serial} é do ano {serial_year}, não do ano de referência {vintage} do pedido (o ano em que termina o seu período de monitorização): pode ter sido emitido para a redução de outro ano",
+    ),
     "ORIGIN_SERIAL_PROJECT_MISMATCH": (
         "序列號 {serial} 所屬項目與記錄項目 {project_id} 不一致",
         "o número de série de origem {serial} pertence a outro projecto que não {project_id}",
@@ -316,6 +344,10 @@ TRANSLATIONS: Mapping[str, tuple[str, str]] = {
     "PROJECT_SUSPENDED_BY_BUREAU": (
         "主管部門已暫停項目 {project_id}：{reason}",
         "a autoridade suspendeu o projecto {project_id}: {reason}",
+    ),
+    "CLAIM_ORIGIN_REISSUED": (
+        "原註冊登記簿已將記錄 {record_id} 簽發為 {origin_serial}（該記錄按未簽發計入深圳）：主管部門處理該差異前暫不簽發",
+        "a origem emitiu o registo {record_id} como {origin_serial}, que a plataforma tomou como não emitido na origem: não é emitido até a autoridade resolver a discrepância",
     ),
     "PROJECT_NOT_APPROVED": (
         "項目 {project_id} 尚未通過主管部門審核（當前 {state}）",
@@ -396,6 +428,10 @@ TRANSLATIONS: Mapping[str, tuple[str, str]] = {
     "INVENTORY_EXCLUSION_VINTAGE_MISMATCH": (
         "清單排除 {reference} 證明年度 {vintage}，但其下簽發的區塊屬於年度 {issued}",
         "a exclusão do inventário {reference} cobre o ano {vintage}, mas foram emitidos blocos do ano {issued} ao seu abrigo",
+    ),
+    "CLAIM_INVENTORY_EXCLUSION_REVOKED": (
+        "清單排除 {reference} 已撤回：其下的申報不予簽發",
+        "a exclusão do inventário {reference} foi revogada: nenhum pedido ao seu abrigo é emitido",
     ),
     "OFFSET_FIELDS_MISSING": (
         "履約抵銷註銷須填寫有效的 {fields}",

@@ -16,6 +16,7 @@ from hub.services.disclosure import (
     BlockEntry,
     DisclosureFilter,
     Listing,
+    LoadedRegister,
     ProjectEntry,
     ProjectKey,
     ProjectTimeKey,
@@ -59,6 +60,10 @@ class FakeDisclosureQueries:
     retirements_: list[RetirementEntry] = field(default_factory=list)
     checkpoints_: list[Checkpoint] = field(default_factory=list)
     pools_: list[PoolBalance] = field(default_factory=list)
+    registers_: list[LoadedRegister] = field(default_factory=list)
+
+    def registers(self) -> list[LoadedRegister]:
+        return sorted(self.registers_, key=lambda r: (r.kind, r.version))
 
     def projects(
         self, where: DisclosureFilter, after: ProjectKey | None, limit: int

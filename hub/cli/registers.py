@@ -1,9 +1,12 @@
 """``carbon-hub registers``: the lists of registers outside the hub (CCER, GEC
 绿证, Hong Kong RECs, Shenzhen's carbon-inclusion platform).
 
-``import`` loads a register's list (CSV or JSON, hub.services.registers) as
-its next version, audited; project registrations are compared with every
-register's latest version from then on. ``list`` shows every version loaded.
+``import`` loads a register's list (CSV or JSON, hub.services.registers;
+docs/external-registers.md) as its next version, audited; project registrations and
+claims are compared with every register's latest version from then on (a
+claim for units a register credited is rejected, one whose asset is only
+listed is held: hub.domain.register_claims). ``list`` shows every version
+loaded; the public disclosure shows them too (GET /api/v1/registers).
 Works on the hub's existing database; no running hub needed.
 """
 

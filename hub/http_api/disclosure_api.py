@@ -28,6 +28,8 @@ from hub.http_api.schemas import (
     PoolOut,
     ProjectOut,
     ProjectPage,
+    RegisterList,
+    RegisterOut,
     RetirementOut,
     RetirementPage,
     TotalsOut,
@@ -281,6 +283,17 @@ def list_pools(hub: Services, where: PoolFilter) -> PoolList:
 def export_pools(hub: Services, where: PoolFilter) -> StreamingResponse:
     rows = (PoolOut.of(p) for p in hub.disclosure.pools(where))
     return csv_response(PoolOut, rows, "pools")
+
+
+@router.get("/registers", response_model=RegisterList, responses=ERRORS)
+def list_registers(hub: Services) -> RegisterList:
+    """Which registers outside the hub (CCER, GEC 绿证, Hong Kong RECs, Shenzhen's
+    carbon-inclusion platform) claims and projects are checked against, and
+    since when: every version of each list loaded, its SHA-256 and entry count."""
+    checked = hub.disclosure.registers()
+    return RegisterList(
+        items=[RegisterOut.of(r) for r in checked.loaded], not_loaded=checked.not_loaded
+    )
 
 
 @router.get("/audit/checkpoints", response_model=CheckpointPage, responses=ERRORS)

@@ -129,6 +129,7 @@ def home(request: Request, hub: Services) -> HTMLResponse:
             "partner_chart": group_chart(groups["partner"], labels),
             "methodology_chart": group_chart(groups["methodology"], {}),
             "groups": groups,
+            "registers": hub.disclosure.registers(),
         },
     )
 

@@ -133,3 +133,24 @@ class CheckpointOut(BaseModel):
 class CheckpointPage(BaseModel):
     items: list[CheckpointOut]
     next_cursor: str | None
+
+
+class RegisterOut(_Entry):
+    """One version of an outside register's list the bureau loaded: claims and
+    projects are checked against a register's current version (docs/external-registers.md).
+    Never who loaded it: no personal data."""
+
+    kind: str = Field(description="ccer, gec, hk-rec or shenzhen")
+    name: str = Field(description="the register's name")
+    version: int = Field(description="versions count from 1 per kind")
+    loaded_at: datetime = Field(description="when the bureau loaded it (RFC 3339)")
+    sha256: str = Field(description="SHA-256 of the file as loaded, hex")
+    entries: int = Field(description="entries in the list")
+    current: bool = Field(description="the version in use: the highest of its kind")
+
+
+class RegisterList(BaseModel):
+    items: list[RegisterOut] = Field(description="every version, by kind then version")
+    not_loaded: list[str] = Field(
+        description="registers with no list loaded yet: nothing is checked against them"
+    )

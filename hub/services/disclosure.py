@@ -13,13 +13,14 @@ import base64
 import binascii
 import json
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 from decimal import Decimal
 from enum import StrEnum
 from typing import TYPE_CHECKING, Generic, Protocol, TypeVar
 
 from hub.domain.audit_chain import Checkpoint
+from hub.domain.registers import REGISTER_NAMES, RegisterKind
 from hub.errors import InvalidRequest, NotFound
 from hub.services.issuance_port import PoolBalance
 
@@ -157,6 +158,43 @@ class PoolTotalsEntry:
     carried_tco2e: Decimal
 
 
+@dataclass(frozen=True, slots=True)
+class LoadedRegister:
+    """A version of an outside register's list the bureau loaded: what claims
+    and projects are checked against from ``loaded_at`` until the next version
+    (hub.services.registers). Never who loaded it, nor the file's name."""
+
+    kind: str  # ccer, gec, hk-rec, shenzhen
+    version: int
+    loaded_at: datetime
+    sha256: str  # of the file as loaded
+    entries: int
+    current: bool = False  # the version in use: the highest of its kind
+
+    @property
+    def name(self) -> str:
+        """The register's name (CCER, GEC 绿证, HK REC, 深圳碳普惠)."""
+        return REGISTER_NAMES[RegisterKind(self.kind)]
+
+
+@dataclass(frozen=True, slots=True)
+class RegistersChecked:
+    """Every version loaded, by kind then version, and the kinds never loaded
+    (nothing is checked against those)."""
+
+    loaded: list[LoadedRegister]
+    not_loaded: list[str]
+
+    @property
+    def current(self) -> list[LoadedRegister]:
+        return [r for r in self.loaded if r.current]
+
+    @property
+    def not_loaded_names(self) -> list[tuple[str, str]]:
+        """(kind, register name) of each register never loaded."""
+        return [(k, REGISTER_NAMES[RegisterKind(k)]) for k in self.not_loaded]
+
+
 ProjectKey = tuple[str, str]  # partner, project_id
 TimeKey = tuple[datetime, str]  # instant, id
 ProjectTimeKey = tuple[datetime, str, str]  # updated_at, partner, project_id
@@ -218,6 +256,10 @@ class DisclosureQueries(Protocol):
 
     def serials_like(self, fragment: str, limit: int) -> list[BlockEntry]:
         """Blocks whose serial contains ``fragment`` (upper case), by serial."""
+        ...
+
+    def registers(self) -> list[LoadedRegister]:
+        """Every version of every outside register's list loaded, by kind and version."""
         ...
 
 
@@ -344,6 +386,18 @@ class DisclosureService:
                 carried,
             ) in sorted(sums.items())
         ]
+
+    def registers(self) -> RegistersChecked:
+        """Which outside registers claims and projects are checked against,
+        and since when: every version loaded, the highest of each kind current."""
+        loaded = self._queries.registers()
+        latest: dict[str, int] = {}
+        for row in loaded:
+            latest[row.kind] = max(latest.get(row.kind, 0), row.version)
+        marked = [replace(r, current=latest[r.kind] == r.version) for r in loaded]
+        marked.sort(key=lambda r: (r.kind, r.version))
+        missing = [str(k) for k in RegisterKind if str(k) not in latest]
+        return RegistersChecked(marked, missing)
 
     # The audit checkpoints are published as stored, unverified: a reader
     # checks each signature with the hub's public key (docs/audit-log.md)

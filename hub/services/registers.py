@@ -7,9 +7,13 @@ and audited as a ``register`` event. Project registrations are then
 compared with every register's current version (hub.services.asset_checks,
 hub.domain.registers).
 
-Columns (CSV header or JSON keys): entry_id, name, type (pv, solar, 光伏,
-forest, 林业碳汇 ...), longitude, latitude (degrees, WGS 84), size, size_unit
-(kW, kWp, MW, MWp, ha, mu), and optionally region_code (GB/T 2260).
+Columns (CSV header or JSON keys; docs/external-registers.md): entry_id, name, type
+(pv, solar, 光伏, forest, 林业碳汇 ...); the asset by its point and size,
+longitude, latitude (degrees, WGS 84), size, size_unit (kW, kWp, MW, MWp, ha,
+mu), or by the register's asset_id, or its units by serial_range
+({series}-{first}-{last}); optionally region_code (GB/T 2260) and the
+credited period period_start, period_end (YYYY-MM-DD or YYYY-MM, inclusive).
+Lists written before the optional columns existed load as they did.
 """
 
 from __future__ import annotations
@@ -24,7 +28,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from hub.domain.asset_matching import Thresholds, match_keys, stored_keys
+from hub.domain.asset_matching import Thresholds, match_keys
+from hub.domain.register_claims import entry_keys
 from hub.domain.registers import (
     ListedEntry,
     RegisterEntry,
@@ -90,10 +95,7 @@ class RegisterImportService:
         if problems or not entries:
             raise _invalid(path, problems or [RowProblem(0, "", "the list has no entries")])
         sha256 = hashlib.sha256(data).hexdigest()
-        keyed = []
-        for entry in entries:
-            site = entry.site(kind)
-            keyed.append((entry, stored_keys(site) if site is not None else ()))
+        keyed = [(entry, entry_keys(kind, entry)) for entry in entries]
 
         def work(uow: UnitOfWork) -> ImportResult:
             now = self._clock()

@@ -42,6 +42,7 @@ from hub.services.disclosure import (
     DisclosureFilter,
     DisclosureQueries,
     Listing,
+    LoadedRegister,
     ProjectEntry,
     ProjectKey,
     ProjectTimeKey,
@@ -57,6 +58,7 @@ from hub.storage.block_lineage_queries import block_lineage, serials_like
 from hub.storage.block_tables import BlockRow
 from hub.storage.issuance_repository import pool_balances
 from hub.storage.project_tables import ProjectRow
+from hub.storage.register_tables import RegisterImportRow
 from hub.storage.retirement_tables import RetirementRow
 
 _UNITS = BlockRow.last_unit - BlockRow.first_unit + 1
@@ -431,6 +433,17 @@ class SqlAlchemyDisclosureQueries:
     def serials_like(self, fragment: str, limit: int) -> list[BlockEntry]:
         with self._engine.connect() as connection:
             return serials_like(connection, fragment, limit)
+
+    def registers(self) -> list[LoadedRegister]:
+        # Never the actor (a person of the bureau) nor the file's name.
+        r = RegisterImportRow
+        statement = select(r.kind, r.version, r.imported_at, r.sha256, r.entries).order_by(
+            r.kind, r.version
+        )
+        return [
+            LoadedRegister(row.kind, row.version, row.imported_at, row.sha256, row.entries)
+            for row in self._all(statement)
+        ]
 
     def pools(self, partner: str | None, vintage: int | None) -> list[PoolBalance]:
         # The pools' figures as the issuer keeps them: carry rows and issuance

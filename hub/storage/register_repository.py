@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Collection, Sequence
+from datetime import date
 from decimal import Decimal
 
 from sqlalchemy import func, insert, select
 
-from hub.domain.registers import ListedEntry, RegisterEntry, RegisterKind
+from hub.domain.registers import ListedEntry, RegisterEntry, RegisterKind, parse_serial_range
 from hub.services.register_port import RegisterRepository, RegisterVersion
 from hub.storage.register_tables import RegisterEntryKeyRow, RegisterEntryRow, RegisterImportRow
 from hub.storage.transaction import Transaction, chunks
@@ -48,11 +49,15 @@ class SqlAlchemyRegisterRepository:
                     "entry_id": e.entry_id,
                     "name": e.name,
                     "family": e.family,
-                    "latitude": str(e.latitude),
-                    "longitude": str(e.longitude),
-                    "size": str(e.size),
+                    "latitude": _text(e.latitude),
+                    "longitude": _text(e.longitude),
+                    "size": _text(e.size),
                     "size_unit": e.size_unit,
                     "region_code": e.region_code,
+                    "asset_id": e.asset_id,
+                    "period_start": e.period_start.isoformat() if e.period_start else "",
+                    "period_end": e.period_end.isoformat() if e.period_end else "",
+                    "serial_range": str(e.serials) if e.serials is not None else "",
                 }
                 for e, _ in entries
             ]
@@ -100,16 +105,28 @@ class SqlAlchemyRegisterRepository:
                     r.entry_id,
                     r.name,
                     r.family,
-                    Decimal(r.latitude),
-                    Decimal(r.longitude),
-                    Decimal(r.size),
+                    _decimal(r.latitude),
+                    _decimal(r.longitude),
+                    _decimal(r.size),
                     r.size_unit,
                     r.region_code,
+                    r.asset_id,
+                    date.fromisoformat(r.period_start) if r.period_start else None,
+                    date.fromisoformat(r.period_end) if r.period_end else None,
+                    parse_serial_range(r.serial_range) if r.serial_range else None,
                 )
                 found[(r.kind, r.entry_id)] = ListedEntry(
                     RegisterKind(r.kind), r.version, r.imported_at.isoformat(), entry
                 )
         return [found[key] for key in sorted(found)]
+
+
+def _text(value: Decimal | None) -> str:
+    return "" if value is None else str(value)
+
+
+def _decimal(text: str) -> Decimal | None:
+    return Decimal(text) if text else None
 
 
 def _conforms(repository: SqlAlchemyRegisterRepository) -> RegisterRepository:

@@ -1,4 +1,4 @@
-"""External registers' lists as the bureau loaded them (migration 0014).
+"""External registers' lists as the bureau loaded them (migrations 0014, 0016).
 
 Kept apart from hub.storage.tables (one concept per module) on its shared
 MetaData: every module that needs the complete metadata (the migrations'
@@ -49,6 +49,12 @@ class RegisterEntryRow(Base):
     size: Mapped[str] = mapped_column(String(64))
     size_unit: Mapped[str] = mapped_column(String(32))
     region_code: Mapped[str] = mapped_column(String(32))
+    # Migration 0016: what the entry covers ("" when the list does not say).
+    # Point and size are "" for an entry that names its asset by id or serials.
+    asset_id: Mapped[str] = mapped_column(String(200), server_default="")
+    period_start: Mapped[str] = mapped_column(String(10), server_default="")  # ISO date
+    period_end: Mapped[str] = mapped_column(String(10), server_default="")
+    serial_range: Mapped[str] = mapped_column(String(200), server_default="")
 
 
 class RegisterEntryKeyRow(Base):

@@ -70,10 +70,14 @@ CATALOGUE: dict[str, CheckDefinition] = {
         _d("PROJECT_METHODOLOGY_MISMATCH", E, "记录方法学 {partner_methodology} 与项目方法学 {project_methodology} 不一致", "record methodology {partner_methodology} differs from the project's {project_methodology}"),
         _d("SITE_OUTSIDE_PARTNER_REGION", E, "地点 {region_code} 不在合作方 {partner} 的行政区域内", "site {region_code} lies outside the region of {partner}", CP),
         _d("REGION_CODE_INVALID", E, "行政区划代码 {region_code} 无效", "administrative division code {region_code} is not valid", CP),
+        _d("REGION_CODE_UNKNOWN", E, "行政区划代码 {region_code} 不在枢纽所持的任何 GB/T 2260 代码表中（{editions} 年版）", "administrative division code {region_code} is in no GB/T 2260 list the hub holds (editions {editions})", CP),
+        _d("REGION_CODE_NOT_IN_FORCE", E, "行政区划代码 {region_code}（{name}）不在活动日期 {activity_date} 适用的 GB/T 2260 代码表（{editions} 年版）中，仅见于 {listed_in} 年版；后继代码：{successors}", "administrative division code {region_code} ({name}) is not in the GB/T 2260 list in force on the activity's date {activity_date} (edition {editions}); only edition {listed_in} lists it; successor codes: {successors}", CP),
         _d("PROJECT_SIZE_EXCEEDS_LIMIT", E, "项目规模 {size} 超过方法学上限 {limit}", "project size {size} exceeds the methodology limit {limit}", CP),
         _d("CREDIT_CODE_INVALID", E, "统一社会信用代码 {credit_code} 校验失败", "unified social credit code {credit_code} fails its check character", "project"),
         _d("OWNER_ID_INVALID", E, "业主标识 {owner_id} 不符合该合作方业主可用的任何格式（{schemes}）：香港商业登记号码为 8 位数字，澳门商业登记编号为数字（可带如 (SO) 的后缀），统一社会信用代码为 18 位并须通过校验", "owner identifier {owner_id} fits none of the schemes this partner's owners use ({schemes}): a Hong Kong business registration number is 8 digits, a Macao commercial registry number is digits (optionally a suffix such as (SO)), a unified social credit code is 18 characters with a correct check character", "project"),
         _d("CREDITING_PERIOD_MALFORMED", E, "计入期 {start} 至 {end} 无效", "crediting period {start} to {end} is not valid", "project"),
+        _d("CREDITING_PERIOD_TOO_LONG", E, "计入期 {start} 至 {end} 超过方法学 {methodology} 一个计入期最长 {years} 年的规定，最晚至 {latest}", "crediting period {start} to {end} is longer than the {years} years methodology {methodology} allows for one crediting period; it may run to {latest} at most", "project"),
+        _d("CREDITING_RENEWAL_NOT_ALLOWED", E, "计入期由 {previous_end} 延至 {end} 不符合方法学 {methodology} 的续期规则（每次续期至多一个计入期，自 {start} 起合计至多 {longest_years} 年），最晚可延至 {latest}；原计入期不变", "extending the crediting period from {previous_end} to {end} breaks the renewal rule of methodology {methodology} (one further crediting period at a time, at most {longest_years} years from {start} in all); it may be extended to {latest} at most, and the registered period stands", "project"),
         _d("PROJECT_SIZE_UNIT_INVALID", E, "规模单位 {unit} 不适用于方法学 {partner_methodology}", "size unit {unit} does not fit methodology {partner_methodology}", "project"),
         _d("PROJECT_FIELD_MISSING", E, "项目缺少字段 {field}", "project field {field} is missing", "project"),
         _d("PROJECT_BASIS_MISMATCH", E, "方法学 {partner_methodology} 不是项目类方法学，不能登记项目", "methodology {partner_methodology} is not project-based; no project can be registered under it", "project"),
@@ -124,6 +128,7 @@ CATALOGUE: dict[str, CheckDefinition] = {
         _d("ORIGIN_ISSUED_WITHOUT_SERIAL", E, "标记为已签发但缺少 PHCER 序列号", "marked issued at the origin but no origin serial was given"),
         _d("ORIGIN_SERIAL_MALFORMED", E, "原注册登记序列号 {serial} 格式错误", "origin serial {serial} is malformed"),
         _d("ORIGIN_SERIAL_QUANTITY_MISMATCH", R, "序列号区间 {units} 个单位与申报减排量 {reported} 不符", "origin block of {units} units does not match the reported {reported}"),
+        _d("ORIGIN_SERIAL_YEAR_MISMATCH", R, "原注册登记序列号 {serial} 的年度 {serial_year} 与申报年度 {vintage}（监测期结束年份）不符，可能是为另一年度的减排量签发的", "origin serial {serial} is of year {serial_year}, not the claim's vintage {vintage} (the year its monitoring period ends): it may have been issued for another year's reduction", "claim"),
         _d("ORIGIN_SERIAL_PROJECT_MISMATCH", E, "序列号 {serial} 所属项目与记录项目 {project_id} 不一致", "origin serial {serial} belongs to another project than {project_id}"),
         _d("ORIGIN_SERIAL_UNEXPECTED", E, "未签发记录不应带有序列号 {serial}", "a record not issued at the origin carries serial {serial}"),
         _d("ORIGIN_CANCELLED_ELSEWHERE", E, "原注册登记簿已注销该减排量（重复使用）", "the origin already cancelled this reduction for another use (double use)"),
@@ -137,8 +142,12 @@ CATALOGUE: dict[str, CheckDefinition] = {
         _d("PERSON_DAILY_MOBILITY_IMPLAUSIBLE", R, "同一人 {day} 各方式、各合作方出行合计 {total} 人公里（此前已计 {counted}），超过合理上限 {limit}", "the person's travel on {day} across all modes and partners would total {total} passenger-km ({counted} counted before), above the plausible {limit}"),
         _d("ORIGIN_SERIAL_OVERLAP", E, "原注册登记序列号与记录 {other_record_id} 重叠", "origin serial block overlaps record {other_record_id}"),
         _d("SITE_PROGRAMME_CONFLICT", E, "站点 {site_id} 已登记于方法学 {other_methodology}", "site {site_id} is already bound to methodology {other_methodology}"),
+        # Registers outside the hub (hub.domain.register_claims): GEC, HK RECs, CCER, Shenzhen's platform
+        _d("CLAIM_CREDITED_IN_EXTERNAL_REGISTER", E, "这些单位已由 {register} 计入（条目 {entry_id}：{entry_name}；期间 {entry_period}，序列号 {entry_serials}；名单第 {version} 版，{imported_at} 导入），再次签发即重复签发", "these units are already credited by {register} (entry {entry_id}: {entry_name}; period {entry_period}, serials {entry_serials}; list version {version}, imported {imported_at}): issuing them again is double issuance"),
+        _d("CLAIM_ASSET_IN_EXTERNAL_REGISTER", R, "该资产列于 {register} 名单（条目 {entry_id}：{entry_name}；期间 {entry_period}，序列号 {entry_serials}；名单第 {version} 版，{imported_at} 导入），这些单位可能已在该处计入，待主管部门向该登记处核实", "the claim's asset is on the list of {register} (entry {entry_id}: {entry_name}; period {entry_period}, serials {entry_serials}; list version {version}, imported {imported_at}) and these units may be credited there: held for the bureau to ask the register"),
         # Projects suspended by the bureau
         _d("PROJECT_SUSPENDED_BY_BUREAU", R, "主管部门已暂停项目 {project_id}：{reason}", "the bureau suspended project {project_id}: {reason}"),
+        _d("CLAIM_ORIGIN_REISSUED", R, "原注册登记簿已将记录 {record_id} 签发为 {origin_serial}（该记录按未签发计入深圳）：主管部门处理该差异前暂不签发", "the origin has issued record {record_id} as {origin_serial}, which the hub took as not issued there: not issued until the bureau resolves the discrepancy"),
         # The bureau's review of projects and of held claims
         _d("PROJECT_NOT_APPROVED", R, "项目 {project_id} 尚未通过主管部门审核（当前 {state}）", "project {project_id} is not approved by the bureau yet (state {state})"),
         _d("PROJECT_REJECTED", E, "主管部门未通过项目 {project_id} 的审核", "the bureau rejected project {project_id} in its review"),
@@ -162,6 +171,7 @@ CATALOGUE: dict[str, CheckDefinition] = {
         _d("INVENTORY_EXCLUSION_TERMS_INCOMPLETE", E, "清单排除 {reference} 的证明须同时写明数量和年度（缺少 {field}）", "an attestation of inventory exclusion {reference} states both quantity and vintage ({field} is missing)", A),
         _d("INVENTORY_EXCLUSION_QUANTITY_SHORT", E, "清单排除 {reference} 证明的数量 {quantity} tCO2e 少于其下已签发的 {issued} 个单位", "inventory exclusion {reference} covers {quantity} tCO2e, less than the {issued} units issued under it", A),
         _d("INVENTORY_EXCLUSION_VINTAGE_MISMATCH", E, "清单排除 {reference} 证明年度 {vintage}，但其下签发的区块属于年度 {issued}", "inventory exclusion {reference} covers vintage {vintage}, but blocks of vintage {issued} were issued under it", A),
+        _d("CLAIM_INVENTORY_EXCLUSION_REVOKED", E, "清单排除 {reference} 已撤回：其下的申报不予签发", "inventory exclusion {reference} was revoked: no claim under it is issued", CA),
         # Offset eligibility of ETS_OFFSET retirements (standards/offsets.yaml)
         _d("OFFSET_FIELDS_MISSING", E, "履约抵销注销须填写有效的 {fields}", "an ETS offset retirement needs valid {fields}", RT),
         _d("OFFSET_ORIGIN_NOT_ELIGIBLE", E, "来源 {origin} 的减排量不可用于履约抵销（可用：{eligible}）", "units from {origin} cannot offset ETS obligations (eligible: {eligible})", RT),

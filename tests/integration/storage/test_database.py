@@ -75,7 +75,7 @@ TABLES = TABLES_0001 | {
     "points_daily",
     "person_travel_days",
 }
-HEAD = "0015_inventory_exclusion_terms"
+HEAD = "0016_register_coverage"
 
 
 def _tables(engine: Engine) -> set[str]:

@@ -3,13 +3,14 @@ compared, a version taken twice refused by the database."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import pytest
 
 from carbonhub_contract.vocabulary.records import Decision
-from hub.domain.registers import RegisterKind, parse_entries
+from hub.domain.register_claims import asset_id_key, entry_keys, serial_key
+from hub.domain.registers import RegisterKind, SerialRange, parse_entries
 from hub.services.asset_checks import thresholds_of
 from hub.services.projects import ProjectRegistrationService
 from hub.services.register_port import RegisterVersion
@@ -79,3 +80,39 @@ def test_a_version_is_taken_once(uow_factory: UnitOfWorkFactory) -> None:
             [(entries[0], ("k",))],
         )
         uow.commit()
+
+
+def test_what_an_entry_covers_is_kept_and_found_by_its_keys(
+    uow_factory: UnitOfWorkFactory,
+) -> None:
+    rows = [
+        {
+            "entry_id": "GEC-2024-03-77",
+            "name": "屋顶光伏 2024 年 3 月绿证",
+            "type": "光伏",
+            "asset_id": "4401-PV-2023-0007",
+            "period_start": "2024-03",
+            "period_end": "2024-03",
+            "serial_range": "GEC-44-2024-1001-1380",
+        }
+    ]
+    entries, problems = parse_entries(rows)
+    assert problems == []
+    version = RegisterVersion(
+        RegisterKind.GEC, 1, "imp-cover", "g.csv", "0" * 64, 1, datetime.now(UTC), "bureau:a"
+    )
+    with uow_factory() as uow:
+        uow.registers.add_version(version, [(e, entry_keys(RegisterKind.GEC, e)) for e in entries])
+        uow.commit()
+    with uow_factory() as uow:
+        by_id = uow.registers.current([asset_id_key("4401-pv-2023-0007")])
+        by_serial = uow.registers.current([serial_key("GEC-44-2024")])
+    assert by_id == by_serial and len(by_id) == 1
+    entry = by_id[0].entry
+    assert (entry.asset_id, entry.period_start, entry.period_end, entry.serials) == (
+        "4401-PV-2023-0007",
+        date(2024, 3, 1),
+        date(2024, 3, 31),
+        SerialRange("GEC-44-2024", 1001, 1380),
+    )
+    assert (entry.latitude, entry.longitude, entry.size) == (None, None, None)

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import csv
 import io
+from datetime import UTC, datetime, timedelta
 
 from fastapi.routing import APIRoute
 from fastapi.testclient import TestClient
 
 from hub.http_api import disclosure_api
+from hub.services.disclosure import LoadedRegister
 from tests.fakes_disclosure import block
 
 from .conftest import Fakes
@@ -126,7 +128,7 @@ def test_the_csv_export_holds_every_row_the_json_pages_hold(
 
 def test_the_api_is_read_only_by_construction(client: TestClient) -> None:
     api_routes = [r for r in disclosure_api.router.routes if isinstance(r, APIRoute)]
-    assert len(api_routes) == 14
+    assert len(api_routes) == 15
     assert all((r.methods or set()) <= {"GET", "HEAD"} for r in api_routes)
     refused = client.post("/api/v1/blocks", json={})
     assert refused.status_code == 405
@@ -153,6 +155,7 @@ def test_the_openapi_document_types_responses_and_documents_coded_errors(
         "/api/v1/summary",
         "/api/v1/pools",
         "/api/v1/pools.csv",
+        "/api/v1/registers",
         "/api/v1/audit/checkpoints",
         "/api/v1/audit/checkpoints/latest",
         "/api/v1/certificates",
@@ -217,3 +220,36 @@ def test_pools_sum_a_platforms_pools_per_methodology(client: TestClient, fakes: 
     )
     only_2025 = client.get("/api/v1/pools", params={"vintage": "2025"}).json()["items"]
     assert [(i["pools"], i["claims"]) for i in only_2025] == [(1, 3)]
+
+
+def test_the_registers_checked_are_disclosed_without_who_loaded_them(
+    client: TestClient, fakes: Fakes
+) -> None:
+    at = datetime(2026, 11, 30, 2, 0, tzinfo=UTC)
+    fakes.disclosure.registers_ += [
+        LoadedRegister("gec", 2, at + timedelta(days=1), "b" * 64, 1200),
+        LoadedRegister("gec", 1, at, "a" * 64, 1100),
+        LoadedRegister("ccer", 1, at, "c" * 64, 42),
+    ]
+    answer = client.get("/api/v1/registers")
+    assert answer.status_code == 200
+    body = answer.json()
+    assert [(i["kind"], i["version"], i["current"]) for i in body["items"]] == [
+        ("ccer", 1, True),
+        ("gec", 1, False),
+        ("gec", 2, True),
+    ]
+    assert body["items"][2] == {
+        "kind": "gec",
+        "name": "GEC 绿证",
+        "version": 2,
+        "loaded_at": "2026-12-01T02:00:00Z",
+        "sha256": "b" * 64,
+        "entries": 1200,
+        "current": True,
+    }
+    assert body["not_loaded"] == ["hk-rec", "shenzhen"]
+
+    page = client.get("/", params={"lang": "en"}).text
+    assert '<tr data-id="gec">' in page and "b" * 64 in page and "a" * 64 not in page
+    assert '<tr data-id="hk-rec" class="empty">' in page and "no list loaded" in page

@@ -14,7 +14,7 @@ from hub.services.asset_checks import thresholds_of
 from hub.services.registers import RegisterImportService
 from hub.standard import Standard
 
-from .builders import PARTNER, pv_project
+from .builders import PARTNER, pv, pv_project
 from .ledger_setup import Ledger, make_ledger
 
 HEADER = "entry_id,name,type,longitude,latitude,size,size_unit,region_code\n"
@@ -107,3 +107,57 @@ def test_a_list_loaded_after_a_project_names_the_registered_project(
     ]
     (event,) = [e for e in ledger.uow_factory.store.events if e.subject_kind == "register"]
     assert event.details["matched"] == f"{PARTNER}/4401-PV-2023-0007=GEC-44-000123"
+
+
+CLAIM_HEADER = "entry_id,name,type,asset_id,period_start,period_end,serial_range\n"
+
+
+def test_a_claim_for_months_a_register_certified_is_rejected_naming_the_entry(
+    standard: Standard, tmp_path: Path
+) -> None:
+    ledger = make_ledger(standard)
+    registers = RegisterImportService(
+        ledger.uow_factory, thresholds_of(standard.header.asset_matching), ledger.clock
+    )
+    listing = tmp_path / "gec-2025.csv"
+    listing.write_text(
+        CLAIM_HEADER
+        + "GEC-2025-0612,屋顶光伏 2025 年 6 月,光伏,4401-PV-2023-0007,2025-06,2025-06,\n",
+        encoding="utf-8",
+    )
+    registers.import_file(RegisterKind.GEC, listing, "bureau:a")
+
+    june, july = ledger.ingestion.submit(
+        PARTNER,
+        [pv("R-JUNE", "2025-06-01", "2025-06-30"), pv("R-JULY", "2025-07-01", "2025-07-31")],
+    )
+
+    assert june.decision is Decision.REJECTED
+    (check,) = [c for c in june.checks if c.code == "CLAIM_CREDITED_IN_EXTERNAL_REGISTER"]
+    assert (check.details["register"], check.details["entry_id"], check.details["version"]) == (
+        "GEC 绿证",
+        "GEC-2025-0612",
+        "1",
+    )
+    assert july.decision is Decision.ACCEPTED
+    assert not [c for c in july.checks if "EXTERNAL_REGISTER" in c.code]
+
+
+def test_a_claim_of_a_roof_on_a_project_list_is_held(standard: Standard, tmp_path: Path) -> None:
+    ledger = make_ledger(standard)
+    registers = RegisterImportService(
+        ledger.uow_factory, thresholds_of(standard.header.asset_matching), ledger.clock
+    )
+    listing = tmp_path / "ccer.csv"
+    listing.write_text(HEADER + ROOF, encoding="utf-8")
+    loaded = registers.import_file(RegisterKind.CCER, listing, "bureau:a")
+    assert [m.entry_id for m in loaded.matched] == ["GEC-44-000123"]
+
+    (held,) = ledger.ingestion.submit(PARTNER, [pv("R-1", "2025-06-01", "2025-06-30")])
+
+    assert held.decision is Decision.HELD
+    (check,) = [c for c in held.checks if "EXTERNAL_REGISTER" in c.code]
+    assert (check.code, check.details["matched_by"]) == (
+        "CLAIM_ASSET_IN_EXTERNAL_REGISTER",
+        "location_and_size",
+    )
