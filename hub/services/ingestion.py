@@ -10,7 +10,7 @@ that process committed. No rule depends on state held in this process.
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from decimal import Decimal
@@ -30,19 +30,20 @@ from hub.domain.batch_decision import (
     wanted_by,
     with_suspension,
 )
-from hub.domain.claim_assessment import assess_claim
+from hub.domain.claim_assessment import ClaimAssessment, assess_claim
 from hub.domain.claims import Verdict
 from hub.domain.issuance import ClaimState, claim_state, initial_state, issuance_on_acceptance
 from hub.domain.locks import ClaimLock
 from hub.domain.mobility import Travel, window_of
 from hub.domain.points import PointsRules
-from hub.domain.projects import Project
 from hub.domain.signed_payloads import SignedRecord
 from hub.errors import InvalidRequest
+from hub.services.asset_checks import thresholds_of
 from hub.services.audit_port import LedgerEvent
 from hub.services.claim_port import NewClaimRecord, RefusedResubmission
 from hub.services.clock import Clock
 from hub.services.points import award_points, credits_of
+from hub.services.register_claims import register_checked
 from hub.services.signed_writes import UnsignedOnly, WriteAuthenticator, refuse_signed
 from hub.services.transactions import run_in_transaction
 from hub.services.unit_of_work import UnitOfWork, UnitOfWorkFactory
@@ -74,6 +75,8 @@ class IngestionService:
         # Exchange rules to carbon points (standards/points.yaml); none: no awards.
         self._points = points or PointsRules()
         self._standard = standard
+        # The asset matching's tolerances, for the registers outside the hub.
+        self._thresholds = thresholds_of(standard.header.asset_matching)
         # Mobility methodologies: their claims' travel is kept by person and day.
         self._mobility = frozenset(m.id for m in standard.methodologies() if m.mobility)
         self._clock = clock
@@ -190,6 +193,7 @@ class IngestionService:
         suspended = _suspended(uow, partner, project_ids)
         batch = _SortedBatch(submissions, [sub.content_digest() for sub in submissions])
         first_in_batch: set[str] = set()
+        assessed: list[tuple[int, ClaimSubmission, ClaimAssessment]] = []
         for index, sub in enumerate(submissions):
             previous = earlier.get(sub.record_id)
             if previous is not None:
@@ -206,22 +210,20 @@ class IngestionService:
                 batch.again.append(index)
             else:
                 project = projects.get(sub.project_id) if sub.project_id else None
-                candidate = self._candidate(sub, project, suspended, now)
-                batch.new.append(_New(index, candidate, batch.digests[index]))
+                assessment = assess_claim(sub, self._standard, project, now)
+                assessed.append(
+                    (index, sub, with_suspension(assessment, sub.project_id, suspended))
+                )
                 first_in_batch.add(sub.record_id)
+        # The registers outside the hub, for the whole batch in one look-up;
+        # then the methodology's lock rules of what the checks left.
+        checked = register_checked(
+            uow, self._thresholds, [(sub, a) for _, sub, a in assessed], projects
+        )
+        for (index, sub, _), assessment in zip(assessed, checked, strict=True):
+            candidate = candidate_of(sub, assessment, self._standard)
+            batch.new.append(_New(index, candidate, batch.digests[index]))
         return batch
-
-    def _candidate(
-        self,
-        sub: ClaimSubmission,
-        project: Project | None,
-        suspended: Mapping[str, str],
-        now: datetime,
-    ) -> Candidate:
-        """What the domain makes of a new claim, with its methodology's lock rules."""
-        assessment = assess_claim(sub, self._standard, project, now)
-        assessment = with_suspension(assessment, sub.project_id, suspended)
-        return candidate_of(sub, assessment, self._standard)
 
     def _record(
         self,
