@@ -21,6 +21,8 @@ FIELD_OF_CHECK: Mapping[str, str] = {
     "PROJECT_METHODOLOGY_MISMATCH": "partner_methodology",
     "SITE_OUTSIDE_PARTNER_REGION": "region_code",
     "REGION_CODE_INVALID": "region_code",
+    "REGION_CODE_UNKNOWN": "region_code",
+    "REGION_CODE_NOT_IN_FORCE": "region_code",
     "PROJECT_SIZE_EXCEEDS_LIMIT": "size_value",
     "CREDIT_CODE_INVALID": "owner_credit_code",
     "CREDITING_PERIOD_MALFORMED": "crediting_start",

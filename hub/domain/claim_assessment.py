@@ -126,7 +126,12 @@ def assess_claim(
         )
 
     # Site region
-    checks.extend(region_checks(_text(submission.region_code), agreement, partner))
+    days = (period.first_local_date, period.last_local_date) if period is not None else ()
+    checks.extend(
+        region_checks(
+            _text(submission.region_code), agreement, partner, standard.region_codes, days
+        )
+    )
 
     # Activity: unit, quantity, bounds
     activity = _check_activity(submission, standard, entry, methodology, period, checks)

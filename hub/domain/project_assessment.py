@@ -89,7 +89,12 @@ def assess_project(submission: ProjectSubmission, standard: StandardTerms) -> Pr
     checks.extend(owner_id_checks(code, schemes))
 
     region_code = values["region_code"]
-    checks.extend(region_checks(region_code or None, agreement, partner))
+    # In force when the crediting period starts (without a readable start: in any list held).
+    crediting_start = _parse_date(values["crediting_start"])
+    days = (crediting_start,) if crediting_start is not None else ()
+    checks.extend(
+        region_checks(region_code or None, agreement, partner, standard.region_codes, days)
+    )
 
     longitude, latitude = values["longitude"], values["latitude"]
     if longitude and latitude:

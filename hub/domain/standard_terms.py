@@ -19,6 +19,7 @@ from hub.domain.agreements import Agreement
 from hub.domain.crosswalks import CrosswalkEntry, Exclusion
 from hub.domain.factors import Factor, FactorLookup
 from hub.domain.methodologies import Basis, Methodology
+from hub.domain.region_codes import RegionCodeList
 
 
 class FormulaEvaluationError(ArithmeticError):
@@ -45,6 +46,11 @@ class StandardTerms(Protocol):
 
     @property
     def version(self) -> str: ...
+
+    @property
+    def region_codes(self) -> RegionCodeList:
+        """The GB/T 2260 editions the hub holds, to check a site's code on a day."""
+        ...
 
     def methodology(self, methodology_id: str) -> Methodology | None: ...
 

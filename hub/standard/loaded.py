@@ -19,6 +19,7 @@ from hub.domain.crosswalks import Crosswalk, CrosswalkEntry, Exclusion
 from hub.domain.factors import Factor, FactorLookup, FactorValue
 from hub.domain.methodologies import Basis, Methodology
 from hub.domain.offsets import OffsetRules
+from hub.domain.region_codes import RegionCodeList
 from hub.standard.formula import CompiledFormula
 from hub.standard.models import StandardHeader
 
@@ -42,9 +43,12 @@ class Standard:
         crosswalks: Mapping[str, Crosswalk],
         agreements: Mapping[str, Agreement],
         offset_rules: OffsetRules,
+        region_codes: RegionCodeList,
     ) -> None:
         self.header = header
         self.version: str = header.version
+        # The GB/T 2260 editions the hub holds (standards/gbt2260.yaml and .csv).
+        self.region_codes: RegionCodeList = region_codes
         # Rules for retirements of purpose ETS_OFFSET (standards/offsets.yaml).
         self.offset_rules: OffsetRules = offset_rules
         self._methodologies = dict(methodologies)

@@ -35,6 +35,7 @@ from hub.domain.factors import VariantBy
 from hub.domain.methodologies import Basis
 from hub.domain.origin_serials import PARSERS
 from hub.domain.periods import PeriodError, zone
+from hub.domain.region_codes import RegionCodeList
 from hub.standard.conversion import (
     agreement_of,
     crosswalk_of,
@@ -56,6 +57,7 @@ from hub.standard.models import (
     OffsetRules,
     StandardHeader,
 )
+from hub.standard.region_lists import RegionCodesFile, region_code_list
 
 # Inputs the hub derives for every claim; a formula may use those it declares.
 KNOWN_INPUTS: frozenset[str] = frozenset({"activity", "days", "years"})
@@ -204,6 +206,12 @@ def load_standard(root: Path) -> Standard:
         )
         _check_platforms(agreement_files[partner], agreement, personal=personal)
     offset_rules = _load_offset_rules(_File(root, root / "offsets.yaml"), agreements)
+    region_codes = _load_region_codes(_File(root, root / "gbt2260.yaml"), root)
+    for partner, agreement in agreements.items():
+        if regions.is_valid_code(partner) and not region_codes.listed(partner):
+            raise agreement_files[partner].error(
+                "partner", f"{partner} is in no GB/T 2260 edition of gbt2260.yaml"
+            )
     # Every file is valid and every reference resolves: from here on the hub
     # reads the plain domain values, never the file models.
     return Standard(
@@ -214,7 +222,23 @@ def load_standard(root: Path) -> Standard:
         {key: crosswalk_of(c) for key, c in crosswalks.items()},
         {key: agreement_of(a) for key, a in agreements.items()},
         offset_rules_of(offset_rules),
+        region_codes,
     )
+
+
+def _load_region_codes(file: _File, root: Path) -> RegionCodeList:
+    """The GB/T 2260 editions: gbt2260.yaml and the CSV of codes it names."""
+    model = file.parse(RegionCodesFile)
+    codes = _File(root, root / model.codes_file)
+    if codes.path.parent != root or codes.path.suffix != ".csv":
+        raise file.error("codes_file", "must name a .csv file beside it")
+    try:
+        text = codes.path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise codes.error("", f"cannot read: {exc.strerror or exc}") from exc
+    except UnicodeDecodeError as exc:
+        raise codes.error("", "not UTF-8") from exc
+    return region_code_list(model, text, codes.error, file.error)
 
 
 def _load_factors(file: _File) -> dict[str, Factor]:
