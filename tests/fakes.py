@@ -853,7 +853,10 @@ class FakeProjectRepository:
         self._tx = transaction
         self._clock = clock
 
-    def get_many(self, partner: str, project_ids: Collection[str]) -> dict[str, Project]:
+    def get_many(
+        self, partner: str, project_ids: Collection[str], *, for_update: bool = False
+    ) -> dict[str, Project]:
+        # One fake transaction at a time: nothing to lock.
         projects = self._tx.state.projects
         return {
             project_id: projects[(partner, project_id)][0]

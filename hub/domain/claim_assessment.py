@@ -172,6 +172,7 @@ def assess_claim(
         agreement,
         reported,
         basis,
+        period.vintage if period is not None else None,
     )
     checks.extend(origin.checks)
 

@@ -72,6 +72,32 @@ class SizeLimit:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class CreditingOption:
+    """One way a project may be credited: a period of ``years``, renewable ``renewals`` times.
+
+    Each renewal adds at most one further period of the same length, counted
+    from the crediting start; ``renewals`` 0 is a fixed period.
+    """
+
+    years: int
+    renewals: int
+
+    @property
+    def longest_years(self) -> int:
+        """The whole crediting period once every renewal is used."""
+        return self.years * (1 + self.renewals)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class CreditingRule:
+    """The crediting periods a project-based methodology admits (any one option)."""
+
+    options: tuple[CreditingOption, ...]
+    source: str
+    provisional: bool
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class Methodology:
     """One Shenzhen methodology, validated by hub.standard on load."""
 
@@ -106,3 +132,6 @@ class Methodology:
     # Sites are outlets many people use at once (recycling), not assets whose
     # output is claimed: only timed or the outlet's own records lock the site.
     shared_site: bool
+    # How long a project's crediting period may be and how it may be renewed
+    # (project basis only; hub.domain.crediting_periods).
+    crediting: CreditingRule | None = None

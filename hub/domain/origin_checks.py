@@ -3,7 +3,11 @@
 A partner that issues credits of its own names, for a claim it already
 issued at the origin, the serial block it issued (in the format its
 agreement names: hub.domain.origin_serials). The block must parse, belong to
-the claim's project and hold as many whole units as the claim reports; a
+the claim's project and hold as many whole units as the claim reports. Its
+year should be the claim's vintage (the year its monitoring period ends): a
+block of another year may have been issued for another year's reduction,
+which the hub cannot tell apart from this one's, so the claim is held for
+the bureau (ORIGIN_SERIAL_YEAR_MISMATCH, REVIEW) rather than refused. A
 claim issued at the origin then awaits cancellation there
 (AWAITING_SOURCE_CANCELLATION), and one cancelled there for another use is
 refused. The parsed block is what the claim's origin lock covers
@@ -37,10 +41,12 @@ def origin_checks(
     agreement: Agreement | None,
     reported: Decimal | None,
     basis: Basis | None,
+    vintage: int | None = None,
 ) -> OriginFindings:
     """The checks on a claim's origin serial and status (``serial`` and
     ``project_id`` stripped, None when blank; ``reported`` the claim's
-    reported tCO2e when usable)."""
+    reported tCO2e when usable; ``vintage`` the year its period ends, None
+    when the period cannot be read)."""
     checks: list[CheckResult] = []
     parsed: ParsedSerial | None = None
     if serial is not None:
@@ -80,6 +86,16 @@ def origin_checks(
                 field="origin_serial",
                 serial=serial,
                 project_id=project_id or "",
+            )
+        )
+    if parsed is not None and vintage is not None and parsed.year != vintage:
+        checks.append(
+            fire(
+                "ORIGIN_SERIAL_YEAR_MISMATCH",
+                field="origin_serial",
+                serial=serial,
+                serial_year=parsed.year,
+                vintage=vintage,
             )
         )
     if status is OriginStatus.ISSUED:

@@ -3,7 +3,9 @@
 ``assess_project`` runs every registration check that applies (required
 fields, partner and crosswalk, the owner's identifier, the site's region
 and coordinates, size against the methodology's units and limit, the
-crediting period) and lists all that fired. The project is built only when
+crediting period's dates) and lists all that fired; the period's length and
+its renewal depend on the project as stored, so the service asks
+hub.domain.crediting_periods. The project is built only when
 none of them rejects it; whether it describes an asset already registered
 is the service's question (hub.domain.asset_matching), asked with the
 fingerprint made here.
@@ -37,6 +39,10 @@ from hub.domain.standard_terms import StandardTerms
 class ProjectAssessment:
     project: Project | None  # None when rejected
     checks: tuple[CheckResult, ...]
+    # The Shenzhen methodology the partner's methodology maps to, when it does:
+    # its crediting rule is checked against the stored project by the service
+    # (hub.domain.crediting_periods), which alone knows whether this renews it.
+    methodology: Methodology | None = None
 
 
 _PROJECT_REQUIRED_FIELDS = (
@@ -128,7 +134,7 @@ def assess_project(submission: ProjectSubmission, standard: StandardTerms) -> Pr
         )
 
     if any(c.severity is Severity.ERROR for c in checks) or start is None or end is None:
-        return ProjectAssessment(project=None, checks=tuple(checks))
+        return ProjectAssessment(project=None, checks=tuple(checks), methodology=methodology)
     project = Project(
         partner=partner,
         project_id=values["project_id"],
@@ -146,7 +152,7 @@ def assess_project(submission: ProjectSubmission, standard: StandardTerms) -> Pr
         status=submission.status,
         asset_fingerprint=_asset_key(entry, latitude, longitude, values),
     )
-    return ProjectAssessment(project=project, checks=tuple(checks))
+    return ProjectAssessment(project=project, checks=tuple(checks), methodology=methodology)
 
 
 def _asset_key(

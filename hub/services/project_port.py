@@ -27,7 +27,14 @@ class RegisteredAsset:
 
 
 class ProjectRepository(Protocol):
-    def get_many(self, partner: str, project_ids: Collection[str]) -> dict[str, Project]: ...
+    def get_many(
+        self, partner: str, project_ids: Collection[str], *, for_update: bool = False
+    ) -> dict[str, Project]:
+        """The stored projects among ``project_ids``. ``for_update`` locks their
+        rows until the transaction ends, so a registration decided against the
+        stored project (a renewal of its crediting period) is the only writer
+        of it meanwhile (PostgreSQL; SQLite's writer holds the whole database)."""
+        ...
 
     def upsert(self, project: Project) -> bool:
         """Insert or update (every field, review state and fingerprint included);

@@ -8,6 +8,11 @@ agreement's act; under ``bureau`` it waits for an officer. A registration a
 check holds (the same asset registered already) stays SUBMITTED whatever the
 agreement.
 
+A crediting period longer than the methodology admits, or a renewal (the
+same start, a later end) beyond its renewal rule, is refused against the
+project as stored, read in the registering transaction
+(hub.domain.crediting_periods): the stored period stands.
+
 The same-asset rule (hub.domain.asset_matching: capacity within a
 tolerance and location within a distance, parcels by boundary overlap or,
 without boundaries, by the discs of their areas) is held by the database:
@@ -27,6 +32,7 @@ from hub.domain.agreements import ProjectReview
 from hub.domain.asset_matching import MATCH_CHECKS, boundary_area_checks
 from hub.domain.checks import CheckResult, fire
 from hub.domain.claims import decide
+from hub.domain.crediting_periods import crediting_checks
 from hub.domain.normalisation import parse_decimal
 from hub.domain.project_assessment import assess_project
 from hub.domain.project_review import AGREEMENT_STEPS, ProjectReviewState, next_state
@@ -107,17 +113,26 @@ class ProjectRegistrationService:
             self._authenticate(uow, signed, now)
             events: list[LedgerEvent] = []
             ids = {a.project.project_id for a in assessments if a.project is not None}
-            existing = uow.projects.get_many(partner, ids) if ids else {}
+            existing = uow.projects.get_many(partner, ids, for_update=True) if ids else {}
             results: list[ProjectResult] = []
             for sub, assessment, (boundary, refused) in zip(
                 submissions, assessments, read, strict=True
             ):
                 checks = [*assessment.checks, *refused]
                 project = assessment.project
+                before = existing.get(project.project_id) if project is not None else None
+                if project is not None:
+                    checks.extend(
+                        crediting_checks(
+                            assessment.methodology,
+                            project.crediting_start,
+                            project.crediting_end,
+                            before,
+                        )
+                    )
                 if project is None or decide(checks) is Decision.REJECTED:
                     results.append(ProjectResult(sub.project_id, Decision.REJECTED, tuple(checks)))
                     continue
-                before = existing.get(project.project_id)
                 result, stored = _register_one(
                     uow,
                     self._matcher,

@@ -15,6 +15,8 @@ from hub.domain.crosswalks import Crosswalk, CrosswalkEntry, Exclusion
 from hub.domain.factors import Factor, FactorValue
 from hub.domain.methodologies import (
     CapacityBound,
+    CreditingOption,
+    CreditingRule,
     Methodology,
     PlausibleMax,
     SizeLimit,
@@ -93,6 +95,17 @@ def methodology_of(model: shape.Methodology) -> Methodology:
         ),
         mobility=model.mobility,
         shared_site=model.shared_site,
+        crediting=_crediting_of(model.crediting_period),
+    )
+
+
+def _crediting_of(model: shape.CreditingRule | None) -> CreditingRule | None:
+    if model is None:
+        return None
+    return CreditingRule(
+        options=tuple(CreditingOption(years=o.years, renewals=o.renewals) for o in model.options),
+        source=model.source,
+        provisional=model.provisional,
     )
 
 

@@ -184,6 +184,21 @@ class SizeLimit(_Model):
     provisional: bool
 
 
+class CreditingOption(_Model):
+    """A crediting period of ``years``, renewable ``renewals`` times (0: fixed)."""
+
+    years: Annotated[int, Field(ge=1, le=100)]
+    renewals: Annotated[int, Field(ge=0, le=10)]
+
+
+class CreditingRule(_Model):
+    """The crediting periods a project-based methodology admits (any one option)."""
+
+    options: Annotated[list[CreditingOption], Field(min_length=1)]
+    source: Text
+    provisional: bool
+
+
 class Methodology(_Model):
     id: Text
     name_zh: Text
@@ -216,6 +231,9 @@ class Methodology(_Model):
     # Sites are outlets many people use at once (recycling), not assets whose
     # output is claimed: only timed or the outlet's own records lock the site.
     shared_site: bool = False
+    # The longest crediting period and its renewals: required for, and only
+    # for, project-based methodologies.
+    crediting_period: CreditingRule | None = None
 
     @model_validator(mode="after")
     def _shape(self) -> Methodology:
@@ -245,6 +263,8 @@ class Methodology(_Model):
             raise ValueError("a mobility methodology is personal (basis: personal)")
         if self.shared_site and self.basis is not Basis.SITE:
             raise ValueError("shared_site applies to site-based methodologies (basis: site)")
+        if (self.crediting_period is None) is (self.basis is Basis.PROJECT):
+            raise ValueError("crediting_period is required for, and only for, basis: project")
         return self
 
 

@@ -51,17 +51,26 @@ class SqlAlchemyProjectRepository:
         self._tx = transaction
         self._clock = clock
 
-    def get_many(self, partner: str, project_ids: Collection[str]) -> dict[str, Project]:
+    def get_many(
+        self, partner: str, project_ids: Collection[str], *, for_update: bool = False
+    ) -> dict[str, Project]:
         wanted = sorted(set(project_ids))
         found: dict[str, Project] = {}
         columns = [getattr(ProjectRow, name) for name in _PROJECT_FIELDS]
         connection = self._tx.connection
         for chunk in chunks(wanted):
-            rows = connection.execute(
-                select(*columns).where(
-                    ProjectRow.partner == partner, ProjectRow.project_id.in_(chunk)
-                )
+            statement = select(*columns).where(
+                ProjectRow.partner == partner, ProjectRow.project_id.in_(chunk)
             )
+            if for_update:
+                # Sorted ids, one order for every locker: it waits rather than
+                # deadlocks, and a deadlock with another writer is a retry.
+                # SQLite renders no FOR UPDATE: BEGIN IMMEDIATE serialises writers.
+                statement = statement.order_by(ProjectRow.project_id).with_for_update()
+                with self._tx.writing() as locking:
+                    rows = list(locking.execute(statement))
+            else:
+                rows = list(connection.execute(statement))
             for row in rows:
                 project = _project_from_row(row)
                 found[project.project_id] = project

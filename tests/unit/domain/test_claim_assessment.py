@@ -234,6 +234,64 @@ def test_serial_block_size_differing_from_reported_is_held(standard: Standard) -
     assert decide(a.checks) is Decision.HELD
 
 
+def test_serial_of_another_year_than_the_vintage_is_held(standard: Standard) -> None:
+    a = assess(
+        standard,
+        gd_pv_claim(
+            reported_tco2e="4.6",
+            origin_status=OriginStatus.ISSUED,
+            origin_serial=f"GDPH-{GD_PROJECT_ID}-2024-101-104",
+        ),
+        gd_project(),
+    )
+    assert check(a, "ORIGIN_SERIAL_YEAR_MISMATCH") == {
+        "field": "origin_serial",
+        "serial": f"GDPH-{GD_PROJECT_ID}-2024-101-104",
+        "serial_year": "2024",
+        "vintage": "2025",
+    }
+    (found,) = [c for c in a.checks if c.code == "ORIGIN_SERIAL_YEAR_MISMATCH"]
+    assert "2024" in found.message_zh and "2025" in found.message_zh
+    assert CATALOGUE["ORIGIN_SERIAL_YEAR_MISMATCH"].severity is Severity.REVIEW
+    assert decide(a.checks) is Decision.HELD
+
+
+def test_serial_year_is_the_year_the_period_ends(standard: Standard) -> None:
+    """A period across New Year belongs to the year it ends in, and so must its serial."""
+    spanning = gd_pv_claim(
+        period_start="2024-12-01",
+        period_end="2025-01-31",
+        activity_quantity="24000",
+        origin_status=OriginStatus.ISSUED,
+    )
+    ends_in = assess(
+        standard,
+        dataclasses.replace(spanning, origin_serial=f"GDPH-{GD_PROJECT_ID}-2025-101-104"),
+        gd_project(),
+    )
+    assert "ORIGIN_SERIAL_YEAR_MISMATCH" not in codes(ends_in)
+    starts_in = assess(
+        standard,
+        dataclasses.replace(spanning, origin_serial=f"GDPH-{GD_PROJECT_ID}-2024-101-104"),
+        gd_project(),
+    )
+    assert check(starts_in, "ORIGIN_SERIAL_YEAR_MISMATCH")["vintage"] == "2025"
+
+
+def test_no_year_check_without_a_readable_period(standard: Standard) -> None:
+    a = assess(
+        standard,
+        gd_pv_claim(
+            period_end="2025-13-01",
+            origin_status=OriginStatus.ISSUED,
+            origin_serial=f"GDPH-{GD_PROJECT_ID}-2024-101-104",
+        ),
+        gd_project(),
+    )
+    assert "PERIOD_MALFORMED" in codes(a)
+    assert "ORIGIN_SERIAL_YEAR_MISMATCH" not in codes(a)
+
+
 @pytest.mark.parametrize(
     ("status", "serial", "code"),
     [
