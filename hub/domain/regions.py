@@ -1,9 +1,12 @@
 """GB/T 2260 administrative division codes (行政区划代码).
 
 A site code is six digits: two for the province-level division, two for
-the prefecture, two for the county. The hub checks the shape, that the
-province prefix exists, and that the prefix is the partner's (from its
-agreement in standards/).
+the prefecture, two for the county. This module checks the shape (six
+digits under an existing province-level prefix) and whether a code lies
+under a prefix (the partner's region, from its agreement in standards/).
+Whether a code of the right shape exists, and on which days, is
+hub.domain.region_codes' question, asked of the GB/T 2260 editions in
+standards/gbt2260.yaml and gbt2260.csv.
 """
 
 from __future__ import annotations
