@@ -207,7 +207,7 @@ def load_standard(root: Path) -> Standard:
         _check_platforms(agreement_files[partner], agreement, personal=personal)
     offset_rules = _load_offset_rules(_File(root, root / "offsets.yaml"), agreements)
     region_codes = _load_region_codes(_File(root, root / "gbt2260.yaml"), root)
-    for partner, agreement in agreements.items():
+    for partner in agreements:
         if regions.is_valid_code(partner) and not region_codes.listed(partner):
             raise agreement_files[partner].error(
                 "partner", f"{partner} is in no GB/T 2260 edition of gbt2260.yaml"
