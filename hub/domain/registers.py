@@ -274,12 +274,19 @@ def describes(item: ListedEntry, site: AssetSite, thresholds: Thresholds) -> boo
 
 
 def register_checks(
-    site: AssetSite, listed: Sequence[ListedEntry], thresholds: Thresholds
+    site: AssetSite | None,
+    listed: Sequence[ListedEntry],
+    thresholds: Thresholds,
+    project_id: str | None = None,
 ) -> list[CheckResult]:
-    """A check for each register entry that describes the project's asset."""
+    """A check for each register entry that describes the project's asset
+    (``site``: its point and size; None without a fingerprint) or names it by
+    the register's asset id (``project_id``: case and spaces ignored)."""
+    wanted = project_id.strip().casefold() if project_id else ""
     found: list[CheckResult] = []
     for item in listed:
-        if not describes(item, site, thresholds):
+        named = bool(wanted) and item.entry.asset_id.strip().casefold() == wanted
+        if not named and (site is None or not describes(item, site, thresholds)):
             continue
         found.append(
             fire(
@@ -291,6 +298,7 @@ def register_checks(
                 entry_name=item.entry.name,
                 version=item.version,
                 imported_at=item.imported_at,
+                matched_by="asset_id" if named else "location_and_size",
                 matches=f"{item.kind}/{item.entry.entry_id}",
             )
         )

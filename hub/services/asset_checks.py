@@ -26,6 +26,7 @@ from hub.domain.asset_matching import (
 from hub.domain.checks import CheckResult
 from hub.domain.normalisation import parse_decimal
 from hub.domain.projects import Project
+from hub.domain.register_claims import asset_id_key
 from hub.domain.registers import register_checks
 from hub.services.asset_port import StoredBoundary
 from hub.services.boundary_port import Boundary, BoundaryGeometry
@@ -72,13 +73,16 @@ class AssetMatcher:
     ) -> list[CheckResult]:
         """Every registered project the new registration matches, as checks."""
         site = project_site(project, boundary.bbox if boundary is not None else None)
+        # The registers outside the hub first: their entries are named by the
+        # register, not by a partner; an entry may name the project by its id.
+        by_id = asset_id_key(project.project_id)
         if site is None:
-            return []
+            entries = uow.registers.current([by_id])
+            return register_checks(None, entries, self._thresholds, project.project_id)
         wanted = match_keys(site, self._thresholds)
         uow.assets.guard({*wanted, *stored_keys(site)})
-        # The registers outside the hub first: their entries are named by the
-        # register, not by a partner.
-        listed = register_checks(site, uow.registers.current(wanted), self._thresholds)
+        entries = uow.registers.current([*wanted, by_id])
+        listed = register_checks(site, entries, self._thresholds, project.project_id)
         own = (project.partner, project.project_id)
         found = [key for key in uow.assets.find(wanted) if key != own]
         if not found:

@@ -72,3 +72,17 @@ def test_a_project_on_a_register_is_named_with_the_entry_and_version() -> None:
         "CN-GD", "P", "SZ-PV", Decimal("23.1703"), Decimal("113.4526"), Decimal(500), "kW"
     )
     assert other is not None and register_checks(other, listed, THRESHOLDS) == []
+
+
+def test_a_project_the_register_names_by_its_id_is_named_without_a_site() -> None:
+    row = {"entry_id": "GEC-A-1", "name": "屋顶光伏", "type": "pv", "asset_id": "4401-pv-2023-0007"}
+    entries, problems = parse_entries([row])
+    assert problems == []
+    listed = [ListedEntry(RegisterKind.GEC, 1, "2026-12-01T00:00:00+00:00", entries[0])]
+    (check,) = register_checks(None, listed, THRESHOLDS, " 4401-PV-2023-0007")
+    assert (check.code, check.details["matched_by"], check.details["entry_id"]) == (
+        "PROJECT_IN_EXTERNAL_REGISTER",
+        "asset_id",
+        "GEC-A-1",
+    )
+    assert register_checks(None, listed, THRESHOLDS, "4401-PV-2023-0008") == []

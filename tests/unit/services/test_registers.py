@@ -161,3 +161,22 @@ def test_a_claim_of_a_roof_on_a_project_list_is_held(standard: Standard, tmp_pat
         "CLAIM_ASSET_IN_EXTERNAL_REGISTER",
         "location_and_size",
     )
+
+
+def test_a_project_a_register_names_by_its_id_is_held(
+    ledger: Ledger, registers: RegisterImportService, tmp_path: Path
+) -> None:
+    listing = tmp_path / "shenzhen.json"
+    entry = {"entry_id": "SZ-9", "name": "屋顶光伏", "type": "pv", "asset_id": "4401-PV-2023-0007"}
+    listing.write_text(json.dumps([entry], ensure_ascii=False), encoding="utf-8")
+    registers.import_file(RegisterKind.SHENZHEN, listing, "bureau:a")
+
+    (held,) = ledger.projects.register(PARTNER, [pv_project()])
+
+    assert held.decision is Decision.HELD
+    (check,) = held.checks
+    assert (check.code, check.details["matched_by"], check.details["register"]) == (
+        "PROJECT_IN_EXTERNAL_REGISTER",
+        "asset_id",
+        "深圳碳普惠",
+    )
