@@ -822,6 +822,20 @@ class FakeClaimRepository:
         rows.sort(key=lambda row: (row.record.received_at, row.claim_id))
         return [self._view(row) for row in rows]
 
+    def waiting_under_exclusion(self, partner: str, reference: str) -> list[ClaimLedgerView]:
+        decisions = {str(Decision.ACCEPTED), str(Decision.HELD)}
+        waiting = {IssuanceState.PENDING, IssuanceState.AWAITING_SOURCE_CANCELLATION}
+        rows = [
+            row
+            for row in self._tx.state.claims.values()
+            if row.partner == partner
+            and _clean(row.record.submission.adjustment_ref) == reference
+            and row.decision in decisions
+            and row.issuance in waiting
+        ]
+        rows.sort(key=lambda row: (row.record.received_at, row.claim_id))
+        return [self._view(row) for row in rows]
+
     def change_verdicts(self, changes: Sequence[VerdictChange]) -> None:
         batch = list(changes)
         if batch:
@@ -1125,6 +1139,9 @@ class FakeOutboxRepository:
     def last_cursor(self) -> int:
         return self._tx.state.last_cursor
 
+    def qualified(self, block_ids: Collection[str]) -> set[str]:
+        return set(block_ids) & self._tx.state.qualified
+
 
 class FakeRetirementRepository:
     def __init__(self, transaction: _Transaction) -> None:
@@ -1185,6 +1202,9 @@ class FakeAttestationRepository:
             for (owner, reference), history in self._tx.state.adjustments.items()
             if owner == partner and history
         }
+
+    def lock_exclusions(self, references: Collection[tuple[str, str]]) -> None:
+        """Nothing to wait for: the fake's units of work run one at a time."""
 
 
 class FakeEventRepository:

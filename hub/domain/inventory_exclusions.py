@@ -20,12 +20,19 @@ The rules, pure:
   deadline, and once REVOKED, the blocks under the reference are frozen: not
   routable, not retirable (a block already retired stays retired and is
   reported).
+* a claim naming a REVOKED exclusion is never issued: a new one is rejected
+  (``revoked_claim_check``), and so is one waiting for issuance when the
+  revocation arrives or when the issuer meets it; REVOKED is terminal, so
+  nothing could ever release a held one;
+* the issuer asks the deadline sweep's question (``withheld``) before it
+  offers a new block to the exchange: a block issued under an exclusion past
+  its deadline, or beyond its terms, is issued frozen, never ready.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from decimal import Decimal
 from enum import StrEnum
@@ -34,6 +41,7 @@ from carbonhub_contract.vocabulary.records import AdjustmentStatus
 from hub.domain.attestations import AdjustmentAttestation
 from hub.domain.blocks import adjustment_may_move
 from hub.domain.checks import CheckResult, fire
+from hub.domain.claim_assessment import ClaimAssessment
 
 # What a partner may attest; PENDING is the hub's own state for a reference
 # nobody has attested yet, NOT_REQUIRED the state of domestic blocks.
@@ -45,11 +53,21 @@ ATTESTABLE = frozenset(
 COVERING = frozenset({AdjustmentStatus.COMMITTED, AdjustmentStatus.COMPLETED})
 
 
+REVOKED_CLAIM_CHECK = "CLAIM_INVENTORY_EXCLUSION_REVOKED"
+
+
 class Freeze(StrEnum):
     """Why the blocks under a reference may not move."""
 
     REVOKED = "REVOKED"  # the origin withdrew the exclusion
     OVERDUE = "OVERDUE"  # committed, not completed within the agreement's days
+
+
+class Withheld(StrEnum):
+    """Why blocks under a routable reference may not be offered now."""
+
+    OVERDUE = "OVERDUE"  # committed, not completed within the agreement's days
+    OUTGROWN = "OUTGROWN"  # more issued under it than it last stated
 
 
 @dataclass(frozen=True, slots=True)
@@ -191,3 +209,44 @@ def coverage_of(units_and_vintages: Iterable[tuple[int, int]]) -> Coverage:
         units += block_units
         vintages.add(block_vintage)
     return Coverage(units, frozenset(vintages))
+
+
+def withheld(
+    history: Sequence[AdjustmentAttestation], days: int | None, now: datetime, issued: Coverage
+) -> Withheld | None:
+    """Why the blocks under a COMMITTED or COMPLETED reference may not be offered
+    to the exchange now (``issued``: the live blocks under it, including any
+    about to be issued): the question the deadline sweep and the issuer both ask."""
+    if freeze_of(history, days, now) is Freeze.OVERDUE:
+        return Withheld.OVERDUE
+    if outgrown(history, issued):
+        return Withheld.OUTGROWN
+    return None
+
+
+def revoked_claim_check(reference: str) -> CheckResult:
+    """The check that rejects a claim naming the revoked exclusion ``reference``."""
+    return fire(REVOKED_CLAIM_CHECK, reference=reference, field="adjustment_ref")
+
+
+def claim_refusal(reference: str | None, status: AdjustmentStatus | None) -> CheckResult | None:
+    """The check rejecting a claim under ``reference`` whose exclusion is
+    ``status`` (None: never attested): only a revoked one refuses it."""
+    if reference is None or status is not AdjustmentStatus.REVOKED:
+        return None
+    return revoked_claim_check(reference)
+
+
+def with_exclusion(
+    assessment: ClaimAssessment,
+    reference: str | None,
+    statuses: Mapping[str, AdjustmentStatus],
+) -> ClaimAssessment:
+    """A new claim naming a revoked inventory exclusion (``statuses``: the
+    attested status of each reference its batch names) is rejected, whatever
+    its other checks say."""
+    ref = (reference or "").strip() or None
+    check = claim_refusal(ref, statuses.get(ref) if ref else None)
+    if check is None:
+        return assessment
+    return replace(assessment, checks=(*assessment.checks, check))

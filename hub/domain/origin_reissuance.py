@@ -3,7 +3,13 @@ its origin) that the origin registry issued afterwards, e.g. Guangdong
 issuing a PHCER for it. Both registries would then count one reduction, so a
 partner reconciliation that finds one freezes the Shenzhen blocks issued
 from the record (not routable, not retirable) until a bureau officer
-resolves the discrepancy, with one ORIGIN_REISSUED discrepancy per block."""
+resolves the discrepancy, with one ORIGIN_REISSUED discrepancy per block.
+
+The record's claim not issued yet (accepted or held, its issuance PENDING)
+is held too, with CLAIM_ORIGIN_REISSUED naming what the origin issued, and
+one ORIGIN_REISSUED discrepancy without a block (hub value empty: nothing
+issued in Shenzhen yet); resolving that discrepancy releases the claim to
+what its other checks decide."""
 
 from __future__ import annotations
 
@@ -13,9 +19,10 @@ from dataclasses import dataclass
 from carbonhub_contract.vocabulary.holdings import Holding
 from carbonhub_contract.vocabulary.records import OriginStatus
 from hub.domain.blocks import MOVABLE_STATES, Block
+from hub.domain.checks import CheckResult, fire
 from hub.domain.reconciliation import Discrepancy, DiscrepancyKind, Phase
 
-# Blocks that can still move; a retired or cancelled block is reported, not frozen.
+REISSUED_CHECK = "CLAIM_ORIGIN_REISSUED"
 
 
 def reissued_records(hub: Sequence[Holding], counterpart: Sequence[Holding]) -> dict[str, str]:
@@ -63,3 +70,24 @@ def reissued_blocks(
                 )
             )
     return out
+
+
+def reissued_check(record_id: str, origin: str) -> CheckResult:
+    """The check holding the unissued claim of ``record_id``, which the origin
+    issued as ``origin`` (its serial, else its state)."""
+    return fire(REISSUED_CHECK, record_id=record_id, origin_serial=origin, field="origin_serial")
+
+
+def unissued_discrepancy(record_id: str, origin: str) -> Discrepancy:
+    """The ORIGIN_REISSUED discrepancy of a record whose claim is held before
+    any Shenzhen block was issued from it (hub value empty)."""
+    return Discrepancy(Phase.UNIT_BLOCKS, DiscrepancyKind.ORIGIN_REISSUED, record_id, "", origin)
+
+
+def holds_unissued(discrepancy: Discrepancy, block_id: str | None) -> bool:
+    """The discrepancy is the one holding a record's unissued claim."""
+    return (
+        discrepancy.kind is DiscrepancyKind.ORIGIN_REISSUED
+        and block_id is None
+        and discrepancy.hub_value == ""
+    )

@@ -187,6 +187,15 @@ SECTION = Section(
             "該申報記錄須待其所屬項目審核；請先處理項目。",
         ),
         Reason(
+            "CLAIM_HELD_BY_RECONCILIATION",
+            ErrorKind.FAILED_PRECONDITION,
+            _REVIEW,
+            "The origin issued the claim's record after the hub took it as not issued;"
+            " resolve the reconciliation discrepancy instead (rejecting it stays possible).",
+            "原注册登记簿已签发该申报记录（枢纽曾按未签发计入）；请处理对账差异（仍可驳回）。",
+            "原註冊登記簿已簽發該申報記錄（樞紐曾按未簽發計入）；請處理對賬差異（仍可駁回）。",
+        ),
+        Reason(
             "REVIEW_COMMENT_REQUIRED",
             ErrorKind.INVALID_ARGUMENT,
             _REVIEW,

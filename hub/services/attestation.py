@@ -16,7 +16,10 @@ the origin's inventory exclusion (the wire's "accounting adjustment": Hong
 Kong and Macao are not separate Parties, so they exclude the reduction from
 their own inventories); they are routable to the exchange only once the
 partner attests it COMMITTED (or COMPLETED), for the quantity and vintage
-issued, and freeze when it is REVOKED (hub.domain.inventory_exclusions).
+issued, and freeze when it is REVOKED (hub.domain.inventory_exclusions);
+a revocation also rejects the claims under it not issued yet
+(hub.services.exclusion_gate). Attestations take the reference's lock, as
+the issuer does, so the two never interleave across processes.
 
 A refused attestation changes nothing but is recorded as an event, so the
 bureau can see what was tried.
@@ -34,10 +37,8 @@ from hub.domain.attestations import AdjustmentAttestation, SourceCancellation
 from hub.domain.blocks import LIVE_STATES, Block, BlockState
 from hub.domain.checks import CheckResult
 from hub.domain.inventory_exclusions import (
-    Freeze,
     check_coverage,
     check_status,
-    completion_due,
     coverage_of,
     freeze_of,
     outgrown,
@@ -55,6 +56,12 @@ from hub.errors import InvalidRequest, NotFound
 from hub.services.audit_port import LedgerEvent
 from hub.services.block_port import BlockFilter
 from hub.services.clock import Clock
+from hub.services.exclusion_gate import (
+    completion_days,
+    freeze_if_withheld,
+    reject_waiting,
+    thaw,
+)
 from hub.services.outbox_port import OutboxKind
 from hub.services.signed_writes import UnsignedOnly, WriteAuthenticator, refuse_signed
 from hub.services.transactions import run_in_transaction
@@ -192,6 +199,8 @@ class AttestationService:
         def work(uow: UnitOfWork) -> AttestationOutcome:
             now = self._clock()
             ref = reference.strip()
+            # An issuer issuing under the reference waits, or is waited for.
+            uow.attestations.lock_exclusions([(partner, ref)])
             current = uow.attestations.adjustment_status(partner, ref)
             if current is status and (
                 status is AdjustmentStatus.REVOKED
@@ -233,12 +242,14 @@ class AttestationService:
             released: list[Block] = []
             if status is AdjustmentStatus.REVOKED:
                 self._announce_revocation(uow, partner, ref, blocks, was_routable, now)
+                reject_waiting(uow, partner, ref, partner, now)
             else:
                 self._thaw_if_covered(uow, partner, ref, status is not current, under, now)
             if status is not AdjustmentStatus.REVOKED and not was_routable:
                 # Blocks issued while the reference was pending wait for this moment;
                 # those issued after a commitment qualified at issuance already.
-                released = [b for b in blocks if b.routable]
+                offered = uow.outbox.qualified([b.block_id for b in blocks])
+                released = [b for b in blocks if b.routable and b.block_id not in offered]
             if released:
                 uow.outbox.append(
                     [
@@ -305,64 +316,23 @@ class AttestationService:
         status changed, else the terms were restated; ``under``: the live
         blocks issued under the reference)."""
         history = uow.attestations.adjustment_history(partner, reference)
-        days = self._completion_days(partner)
+        days = completion_days(self._standard, partner)
         issued = coverage_of((b.units, b.vintage) for b in under)
         if freeze_of(history, days, now) is not None or outgrown(history, issued):
             return
         why = "inventory exclusion completed" if moved else "inventory exclusion restated"
-        thawed = uow.exclusion_freezes.thaw(partner, reference)
-        if thawed:
-            uow.outbox.append([(OutboxKind.UNFROZEN, b, why) for b in thawed], now)
-
-    def _completion_days(self, partner: str) -> int | None:
-        agreement = self._standard.agreement(partner)
-        terms = agreement.inventory_exclusion_completion_days if agreement else None
-        return terms.value if terms else None
+        thaw(uow, partner, reference, why, now)
 
     def _sweep_one(self, partner: str, reference: str, now: datetime) -> list[str]:
-        days = self._completion_days(partner)
+        days = completion_days(self._standard, partner)
 
         def work(uow: UnitOfWork) -> list[str]:
-            return self._freeze_if_due(uow, partner, reference, days, now)
+            uow.attestations.lock_exclusions([(partner, reference)])
+            return freeze_if_withheld(uow, partner, reference, days, now)
 
         return run_in_transaction(
             self._uow_factory, work, retries=self._retries, what="inventory exclusion deadline"
         )
-
-    @staticmethod
-    def _freeze_if_due(
-        uow: UnitOfWork, partner: str, reference: str, days: int | None, now: datetime
-    ) -> list[str]:
-        history = uow.attestations.adjustment_history(partner, reference)
-        under = uow.blocks.find(BlockFilter(partner=partner, adjustment_ref=reference))
-        issued = coverage_of((b.units, b.vintage) for b in under if b.state in LIVE_STATES)
-        details: dict[str, str]
-        if freeze_of(history, days, now) is Freeze.OVERDUE:
-            due = completion_due(history, days)
-            event, why = "OVERDUE", "inventory exclusion overdue"
-            details = {"due": due.isoformat() if due else ""}
-        elif outgrown(history, issued):
-            event, why = "OUTGROWN", "inventory exclusion short"
-            details = {"issued": str(issued.units)}
-        else:
-            return []  # completed, revoked or restated meanwhile, or in order
-        frozen = uow.exclusion_freezes.freeze(partner, reference)
-        if not frozen:
-            return []
-        uow.outbox.append([(OutboxKind.FROZEN, b, why) for b in frozen], now)
-        uow.events.append(
-            [
-                LedgerEvent(
-                    "adjustment",
-                    f"{partner}|{reference}",
-                    event,
-                    "hub",
-                    now,
-                    {**details, "blocks": str(len(frozen))},
-                )
-            ]
-        )
-        return frozen
 
     @staticmethod
     def _announce_revocation(

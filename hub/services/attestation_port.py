@@ -7,6 +7,7 @@ adjustment's (inventory exclusion's) attested status.
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from typing import Protocol
 
 from carbonhub_contract.vocabulary.records import AdjustmentStatus
@@ -38,3 +39,11 @@ class AttestationRepository(Protocol):
         ...
 
     def adjustments_of(self, partner: str) -> dict[str, AdjustmentStatus]: ...
+
+    def lock_exclusions(self, references: Collection[tuple[str, str]]) -> None:
+        """Make other transactions that attest, issue or sweep under these
+        (partner, reference) pairs wait until this one ends, so what is read
+        of them next stays true until it commits (PostgreSQL: an advisory
+        transaction lock per pair, taken in one order; SQLite: BEGIN IMMEDIATE
+        serialises writers anyway). Take it before reading the references."""
+        ...

@@ -177,6 +177,12 @@ class ClaimRepository(Protocol):
         """The project's claims whose decision is one of ``decisions``."""
         ...
 
+    def waiting_under_exclusion(self, partner: str, reference: str) -> list[ClaimLedgerView]:
+        """The partner's claims naming inventory exclusion ``reference`` that
+        are not issued yet: ACCEPTED or HELD, issuance PENDING or
+        AWAITING_SOURCE_CANCELLATION; oldest received first (then claim id)."""
+        ...
+
     def change_verdicts(self, changes: Sequence[VerdictChange]) -> None:
         """Apply conditional decision changes; see VerdictChange."""
         ...

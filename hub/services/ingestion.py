@@ -17,7 +17,7 @@ from decimal import Decimal
 
 from uuid6 import uuid7
 
-from carbonhub_contract.vocabulary.records import ClaimSubmission
+from carbonhub_contract.vocabulary.records import AdjustmentStatus, ClaimSubmission
 from hub.domain.batch_decision import (
     BatchDecision,
     Candidate,
@@ -32,6 +32,7 @@ from hub.domain.batch_decision import (
 )
 from hub.domain.claim_assessment import ClaimAssessment, assess_claim
 from hub.domain.claims import Verdict
+from hub.domain.inventory_exclusions import with_exclusion
 from hub.domain.issuance import ClaimState, claim_state, initial_state, issuance_on_acceptance
 from hub.domain.locks import ClaimLock
 from hub.domain.mobility import Travel, window_of
@@ -191,6 +192,7 @@ class IngestionService:
         project_ids = {s.project_id for s in submissions if s.project_id}
         projects = uow.projects.get_many(partner, project_ids) if project_ids else {}
         suspended = _suspended(uow, partner, project_ids)
+        exclusions = _exclusions(uow, partner, submissions)
         batch = _SortedBatch(submissions, [sub.content_digest() for sub in submissions])
         first_in_batch: set[str] = set()
         assessed: list[tuple[int, ClaimSubmission, ClaimAssessment]] = []
@@ -211,6 +213,7 @@ class IngestionService:
             else:
                 project = projects.get(sub.project_id) if sub.project_id else None
                 assessment = assess_claim(sub, self._standard, project, now)
+                assessment = with_exclusion(assessment, sub.adjustment_ref, exclusions)
                 assessed.append(
                     (index, sub, with_suspension(assessment, sub.project_id, suspended))
                 )
@@ -362,6 +365,15 @@ class _SortedBatch:
                 self.digests[index],
             )
         return [verdicts[index] for index in range(len(self.submissions))]
+
+
+def _exclusions(
+    uow: UnitOfWork, partner: str, submissions: Sequence[ClaimSubmission]
+) -> dict[str, AdjustmentStatus]:
+    """The attested status of each inventory exclusion the batch's claims name."""
+    references = {(s.adjustment_ref or "").strip() for s in submissions} - {""}
+    found = {ref: uow.attestations.adjustment_status(partner, ref) for ref in sorted(references)}
+    return {ref: status for ref, status in found.items() if status is not None}
 
 
 def _suspended(uow: UnitOfWork, partner: str, project_ids: Collection[str]) -> dict[str, str]:

@@ -15,6 +15,13 @@ hub processes may run the issuer at once:
 When another process got there first the commit fails with
 ConcurrentWriteConflict and the batch is read and decided again.
 
+Inventory exclusions (hub.services.exclusion_gate): a batch first takes the
+lock of every exclusion reference it issues under, as an attestation does,
+then reads their status. Claims under a REVOKED one are rejected instead of
+issued (CLAIM_INVENTORY_EXCLUSION_REVOKED); blocks under one past its
+deadline to COMPLETED, or beyond its stated terms, are issued frozen and not
+offered to the exchange until the exclusion is completed or restated.
+
 Voiding: a claim that waited in AWAITING_SOURCE_CANCELLATION longer than
 its partner agreement allows is rejected with SOURCE_CANCELLATION_OVERDUE
 and its double-issuance locks are released, so a corrected record can come.
@@ -24,7 +31,7 @@ from __future__ import annotations
 
 import functools
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from decimal import Decimal
@@ -37,6 +44,7 @@ from hub.domain.issuance import AccountKey, IssuanceState, allocate
 from hub.services.audit_port import LedgerEvent
 from hub.services.claim_port import IssuableClaim, VerdictChange
 from hub.services.clock import Clock
+from hub.services.exclusion_gate import completion_days, freeze_if_withheld, reject_waiting
 from hub.services.issuance_port import CarryAccount, IssuanceRecord, IssuanceTotals, PoolBalance
 from hub.services.outbox_port import OutboxKind
 from hub.services.points import reverse_points
@@ -59,9 +67,11 @@ class IssuanceRun:
     units: int = 0
     credited_tco2e: Decimal = Decimal(0)
     accounts: int = 0  # accounts issued for whole tonnes they carried, without a claim
+    rejected: int = 0  # claims rejected instead: their inventory exclusion was revoked
 
     def add(self, other: IssuanceRun) -> None:
         self.claims += other.claims
+        self.rejected += other.rejected
         self.accounts += other.accounts
         self.blocks.extend(other.blocks)
         self.units += other.units
@@ -125,7 +135,7 @@ class IssuanceService:
         while limit is None or run.claims < limit:
             size = self._batch_size if limit is None else min(self._batch_size, limit - run.claims)
             batch = self._with_retries(functools.partial(self._issue_batch, size=size))
-            if batch.claims == 0:
+            if batch.claims == 0 and batch.rejected == 0:
                 break
             run.add(batch)
         return run
@@ -206,6 +216,13 @@ class IssuanceService:
         groups: dict[AccountKey, list[IssuableClaim]] = {a.key: [] for a in full}
         for claim in claims:
             groups.setdefault(self._account(claim), []).append(claim)
+        statuses, revoked, rejected = self._consult_exclusions(uow, groups, now)
+        if revoked:
+            # Its claims are rejected now, not issued (hub.services.exclusion_gate).
+            groups = {k: g for k, g in groups.items() if k not in revoked}
+            claims = [c for g in groups.values() for c in g]
+            run.claims, run.rejected = len(claims), rejected
+            run.accounts = sum(1 for a in full if a.key in groups)
         stored = uow.issuance.carried(groups.keys())
         carries: list[CarryAccount] = []
         records: list[IssuanceRecord] = []
@@ -223,7 +240,7 @@ class IssuanceService:
                     partner=key.partner,
                     account=key.account,
                     state=BlockState.ISSUED,
-                    adjustment=self._adjustment(uow, key),
+                    adjustment=_adjustment(key, statuses),
                     issued_at=now,
                     issuance_id=issuance_id,
                 )
@@ -268,7 +285,8 @@ class IssuanceService:
         uow.claims.set_issuance(
             [claim.claim_id for claim in claims], IssuanceState.PENDING, IssuanceState.ISSUED
         )
-        routable = [b for b in run.blocks if b.routable]
+        held = self._withhold(uow, run.blocks, now)
+        routable = [b for b in run.blocks if b.routable and b.block_id not in held]
         if routable:
             uow.outbox.append([(OutboxKind.QUALIFIED, b.block_id, "") for b in routable], now)
         uow.events.append(events)
@@ -304,11 +322,42 @@ class IssuanceService:
             return None
         return platform.operator_name, platform.operator_id
 
-    def _adjustment(self, uow: UnitOfWork, key: AccountKey) -> Adjustment:
-        if key.adjustment_ref is None:
-            return Adjustment(None, AdjustmentStatus.NOT_REQUIRED)
-        status = uow.attestations.adjustment_status(key.partner, key.adjustment_ref)
-        return Adjustment(key.adjustment_ref, status or AdjustmentStatus.PENDING)
+    def _consult_exclusions(
+        self, uow: UnitOfWork, groups: Mapping[AccountKey, list[IssuableClaim]], now: datetime
+    ) -> tuple[dict[tuple[str, str], AdjustmentStatus], set[AccountKey], int]:
+        """Lock the inventory exclusions the batch issues under (an attestation
+        under one of them waits, or was waited for), then read their status;
+        the accounts under a REVOKED one, and how many claims were rejected
+        for it instead of issued (hub.services.exclusion_gate.reject_waiting)."""
+        references = sorted({(k.partner, k.adjustment_ref) for k in groups if k.adjustment_ref})
+        if not references:
+            return {}, set(), 0
+        uow.attestations.lock_exclusions(references)
+        statuses = {
+            (partner, ref): uow.attestations.adjustment_status(partner, ref)
+            or AdjustmentStatus.PENDING
+            for partner, ref in references
+        }
+        revoked_refs = [r for r, status in statuses.items() if status is AdjustmentStatus.REVOKED]
+        rejected = sum(len(reject_waiting(uow, p, r, HUB_ACTOR, now)) for p, r in revoked_refs)
+        revoked = {k for k in groups if (k.partner, k.adjustment_ref) in set(revoked_refs)}
+        return statuses, revoked, rejected
+
+    def _withhold(self, uow: UnitOfWork, blocks: Sequence[Block], now: datetime) -> set[str]:
+        """The new blocks issued frozen: under an inventory exclusion past its
+        deadline to COMPLETED, or beyond the terms it last stated (the deadline
+        sweep's own rule, asked before the exchange is offered anything)."""
+        fresh: dict[tuple[str, str], list[str]] = {}
+        for block in blocks:
+            ref = block.adjustment.reference
+            if ref is not None and block.adjustment.routable:
+                fresh.setdefault((block.partner, ref), []).append(block.block_id)
+        held: set[str] = set()
+        for (partner, ref), ids in sorted(fresh.items()):
+            days = completion_days(self._standard, partner)
+            frozen = freeze_if_withheld(uow, partner, ref, days, now, unoffered=ids)
+            held.update(set(ids) & set(frozen))
+        return held
 
     def _void_batch(
         self,
@@ -349,3 +398,12 @@ class IssuanceService:
         events.extend(reverse_points(uow, voided, HUB_ACTOR, now, "voided"))
         uow.events.append(events)
         return voided
+
+
+def _adjustment(
+    key: AccountKey, statuses: Mapping[tuple[str, str], AdjustmentStatus]
+) -> Adjustment:
+    """The block's adjustment: its account's reference, as the locked read found it."""
+    if key.adjustment_ref is None:
+        return Adjustment(None, AdjustmentStatus.NOT_REQUIRED)
+    return Adjustment(key.adjustment_ref, statuses[(key.partner, key.adjustment_ref)])

@@ -7,7 +7,7 @@ commit order.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
@@ -43,3 +43,7 @@ class OutboxRepository(Protocol):
         ...
 
     def last_cursor(self) -> int: ...
+
+    def qualified(self, block_ids: Collection[str]) -> set[str]:
+        """Which of ``block_ids`` the exchange was offered (a QUALIFIED event)."""
+        ...

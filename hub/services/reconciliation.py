@@ -17,7 +17,9 @@ audit trail; hub.domain.reconciliation.compare) and records the outcome.
   issued (an origin re-issuance, hub.domain.origin_reissuance) freezes every
   Shenzhen block issued from it, one ORIGIN_REISSUED discrepancy per block,
   until a bureau officer resolves it. The exchange hears FROZEN (and
-  UNFROZEN) for the blocks it was offered.
+  UNFROZEN) for the blocks it was offered. The record's claim not issued yet
+  is held (CLAIM_ORIGIN_REISSUED) under a discrepancy of its own, whose
+  resolution releases it (hub.services.reissued_claims).
 
 An INCONSISTENT reconciliation whose discrepancies a bureau officer all
 resolved is COMPLETED_WITH_MANUAL_INTERVENTION.
@@ -37,7 +39,12 @@ from carbonhub_contract.vocabulary.holdings import (
 )
 from carbonhub_contract.vocabulary.records import OriginStatus
 from hub.domain.blocks import EXCHANGE_STATES, Block
-from hub.domain.origin_reissuance import ReissuedBlock, reissued_blocks, reissued_records
+from hub.domain.origin_reissuance import (
+    ReissuedBlock,
+    holds_unissued,
+    reissued_blocks,
+    reissued_records,
+)
 from hub.domain.reconciliation import EXCHANGE, ReconciliationStatus, compare, outcome
 from hub.errors import FailedPrecondition, InvalidRequest, NotFound
 from hub.services.audit_port import LedgerEvent
@@ -46,6 +53,7 @@ from hub.services.clock import Clock
 from hub.services.officers import officer_actor
 from hub.services.outbox_port import OutboxKind
 from hub.services.reconciliation_port import StoredDiscrepancy, StoredReconciliation
+from hub.services.reissued_claims import hold_unissued, release_unissued
 from hub.services.transactions import run_in_transaction
 from hub.services.unit_of_work import UnitOfWork, UnitOfWorkFactory
 from hub.standard import Standard
@@ -170,7 +178,13 @@ class ReconciliationService:
             else:
                 hub_side, claim_of_record = self._partner_side(uow, counterpart)
                 block_ids = set()
-                reissued = self._reissued(uow, hub_side, holdings, claim_of_record)
+                # Claims first: one read PENDING is held conditionally (an issuer
+                # that issues it first makes this read again), one read issued
+                # has its blocks in the look-up that follows.
+                held = hold_unissued(
+                    uow, reissued_records(hub_side, holdings), claim_of_record, now
+                )
+                reissued = self._reissued(uow, hub_side, holdings, claim_of_record) + held
             found = compare(hub_side, list(totals), list(holdings))
             discrepancies = [
                 StoredDiscrepancy(
@@ -272,6 +286,12 @@ class ReconciliationService:
                     reconciliation.reconciliation_id,
                     ReconciliationStatus.INCONSISTENT,
                     ReconciliationStatus.COMPLETED_WITH_MANUAL_INTERVENTION,
+                )
+            if reconciliation.counterpart != EXCHANGE and holds_unissued(
+                resolved.discrepancy, resolved.block_id
+            ):
+                events += release_unissued(
+                    uow, reconciliation.counterpart, resolved.discrepancy.subject_id, actor, now
                 )
             if resolved.block_id and resolved.block_id not in (
                 uow.reconciliations.open_discrepancy_blocks()

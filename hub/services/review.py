@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from carbonhub_contract.vocabulary.records import Decision
 from hub.domain.checks import fire
 from hub.domain.claim_assessment import NOT_APPROVED_CHECK
+from hub.domain.origin_reissuance import REISSUED_CHECK
 from hub.domain.points import PointsRules
 from hub.domain.project_review import ProjectReviewState, ReviewAction, next_state
 from hub.domain.projects import Project
@@ -125,6 +126,15 @@ class ReviewService:
                             "project_id": view.project_id or "",
                             "checks": ", ".join(project_holds),
                         },
+                    )
+                if any(c.code == REISSUED_CHECK for c in view.verdict.checks):
+                    # The bureau decides it by resolving the reconciliation's
+                    # discrepancy (hub.services.reissued_claims).
+                    raise FailedPrecondition(
+                        "CLAIM_HELD_BY_RECONCILIATION",
+                        f"the origin issued record {record_id} of {partner} after the hub"
+                        " took it as not issued: resolve the reconciliation discrepancy",
+                        {"partner": partner, "record_id": record_id, "check": REISSUED_CHECK},
                     )
                 check = fire(APPROVED_BY_REVIEWER, officer=name, comment=why)
                 change = held_claim_decided(view, Decision.ACCEPTED, check)

@@ -4,12 +4,16 @@ A cancellation at source is unique per claim, per (partner, cancellation
 id) and per origin serial; when it cancels only part of the claim's origin
 block, the claim's ORIGIN_SERIAL lock shrinks to that part in the same
 transaction. An accounting adjustment's (inventory exclusion's) attestations
-are appended; the latest is its status.
+are appended; the latest is its status. Whoever attests, issues or sweeps
+under a reference first takes its advisory lock (``lock_exclusions``).
 """
 
 from __future__ import annotations
 
-from sqlalchemy import ColumnElement, delete, insert, select
+import hashlib
+from collections.abc import Collection
+
+from sqlalchemy import ColumnElement, delete, insert, select, text
 
 from carbonhub_contract.vocabulary.records import AdjustmentStatus
 from hub.domain.attestations import AdjustmentAttestation, SourceCancellation
@@ -18,7 +22,21 @@ from hub.storage.attestation_tables import AdjustmentAttestationRow, SourceCance
 from hub.storage.claim_tables import ClaimLockRow
 from hub.storage.transaction import Transaction
 
-__all__ = ["SqlAlchemyAttestationRepository"]
+__all__ = ["SqlAlchemyAttestationRepository", "exclusion_lock_id"]
+
+# One statement for all the pairs, taking the locks in ascending order (the
+# sorted subquery feeds the outer call row by row in that order).
+_ADVISORY_LOCKS = text(
+    "SELECT count(pg_advisory_xact_lock(id)) FROM"
+    " (SELECT id FROM unnest(CAST(:ids AS bigint[])) AS t (id) ORDER BY id) AS s"
+)
+
+
+def exclusion_lock_id(partner: str, reference: str) -> int:
+    """The 64-bit advisory lock id of a partner's inventory exclusion reference
+    (PostgreSQL). A hash: two references sharing one id only wait needlessly."""
+    key = f"carbon-hub/inventory-exclusion/{partner}/{reference}".encode()
+    return int.from_bytes(hashlib.sha256(key).digest()[:8], "big", signed=True)
 
 
 _CANCELLATION_COLUMNS = (
@@ -165,3 +183,10 @@ class SqlAlchemyAttestationRepository:
         ):
             latest[reference] = AdjustmentStatus(status)
         return latest
+
+    def lock_exclusions(self, references: Collection[tuple[str, str]]) -> None:
+        if not references or self._tx.dialect != "postgresql":
+            return  # SQLite: BEGIN IMMEDIATE serialises every writer already
+        ids = sorted({exclusion_lock_id(partner, ref) for partner, ref in references})
+        with self._tx.writing() as connection:
+            connection.execute(_ADVISORY_LOCKS, {"ids": ids}).scalar_one()

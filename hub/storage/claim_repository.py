@@ -286,6 +286,18 @@ class SqlAlchemyClaimRepository:
             )
         )
 
+    def waiting_under_exclusion(self, partner: str, reference: str) -> list[ClaimLedgerView]:
+        return self._ledger_views(
+            and_(
+                ClaimRow.partner == partner,
+                ClaimRow.adjustment_ref == reference,
+                ClaimRow.decision.in_([str(Decision.ACCEPTED), str(Decision.HELD)]),
+                ClaimRow.issuance.in_(
+                    [str(IssuanceState.PENDING), str(IssuanceState.AWAITING_SOURCE_CANCELLATION)]
+                ),
+            )
+        )
+
     def _ledger_views(self, where: Any) -> list[ClaimLedgerView]:
         connection = self._tx.connection
         rows = connection.execute(

@@ -7,7 +7,7 @@ SqlAlchemyOutboxRepository.append), and read with the block as stored now.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from datetime import datetime
 
 from sqlalchemy import func, insert, select, update
@@ -88,3 +88,14 @@ class SqlAlchemyOutboxRepository:
                 select(func.coalesce(func.max(OutboxRow.cursor), 0))
             ).scalar_one()
         )
+
+    def qualified(self, block_ids: Collection[str]) -> set[str]:
+        found: set[str] = set()
+        for chunk in chunks(sorted(set(block_ids))):
+            rows = self._tx.connection.execute(
+                select(OutboxRow.block_id).where(
+                    OutboxRow.block_id.in_(chunk), OutboxRow.kind == str(OutboxKind.QUALIFIED)
+                )
+            )
+            found.update(block_id for (block_id,) in rows)
+        return found

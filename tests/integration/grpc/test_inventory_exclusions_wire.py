@@ -248,33 +248,36 @@ def test_blocks_issued_beyond_the_attested_quantity_wait_for_a_restatement(
 ) -> None:
     first, units = _hk_block(hub)
     assert _attest(hub, COMMITTED, str(units), 2024).accepted
+    hub.exchange.AcknowledgeBlocks(exchange_pb.AcknowledgeBlocksRequest(block_ids=[first]))
+    streamed = len(_events(hub))
     # Another site's month under the same reference, issued after the commitment.
     (verdict,) = submit(hub.partner, hk_solar_claim("FIT-2410-0002", kwh="20000"), partner="CN-HK")
     assert verdict.decision == pb.DECISION_ACCEPTED, verdict
     (second,) = hub.hub.issuance.issue_pending().blocks
-    ids = [first, second.block_id]
-    hub.exchange.AcknowledgeBlocks(exchange_pb.AcknowledgeBlocksRequest(block_ids=ids))
+    # The issuer asks the sweep's question: the new block is issued frozen and
+    # never offered, the one offered before is announced frozen at once.
+    frozen = _events(hub)[streamed:]
+    assert [(e.kind, e.block.block_id, e.reason) for e in frozen] == [
+        (exchange_pb.BLOCK_EVENT_KIND_FROZEN, first, "inventory exclusion short")
+    ]
+    assert hub.hub.attestations.freeze_overdue() == []  # nothing left to sweep
     reason, message = _refusal(hub, "RET-1", first, 1)
     assert reason == "BLOCK_EXCLUSION_SHORT"
     assert f"{units + second.units} units were issued" in message
-    # The sweep tells the exchange both blocks are frozen, once.
-    streamed = len(_events(hub))
-    assert sorted(hub.hub.attestations.freeze_overdue()) == sorted(ids)
-    assert hub.hub.attestations.freeze_overdue() == []
-    frozen = _events(hub)[streamed:]
-    assert {(e.kind, e.reason) for e in frozen} == {
-        (exchange_pb.BLOCK_EVENT_KIND_FROZEN, "inventory exclusion short")
-    }
-    assert sorted(e.block.block_id for e in frozen) == sorted(ids)
     # The same status again with the same terms changes nothing ...
     assert _attest(hub, COMMITTED, str(units), 2024).replay
-    # ... with terms covering both blocks it is recorded, they thaw and retire.
+    # ... with terms covering both blocks it is recorded: the first thaws, the
+    # second is offered for the first time, and both retire.
     restated = _attest(hub, COMMITTED, str(units + second.units), 2024)
     assert restated.accepted and not restated.replay
-    thawed = _events(hub)[streamed + 2 :]
-    assert {(e.kind, e.reason) for e in thawed} == {
-        (exchange_pb.BLOCK_EVENT_KIND_UNFROZEN, "inventory exclusion restated")
+    thawed = _events(hub)[streamed + 1 :]
+    assert {(e.kind, e.block.block_id, e.reason) for e in thawed} == {
+        (exchange_pb.BLOCK_EVENT_KIND_UNFROZEN, first, "inventory exclusion restated"),
+        (exchange_pb.BLOCK_EVENT_KIND_QUALIFIED, second.block_id, "inventory exclusion restated"),
     }
     assert len(thawed) == 2
+    hub.exchange.AcknowledgeBlocks(
+        exchange_pb.AcknowledgeBlocksRequest(block_ids=[second.block_id])
+    )
     _retire(hub, "RET-1", first, 1)
     _retire(hub, "RET-2", second.block_id, second.units)
