@@ -81,6 +81,7 @@ def issue(
         out.print(
             f"{run.claims} claims issued ({run.credited_tco2e} tCO2e credited) into "
             f"{len(run.blocks)} blocks of {run.units} units; {len(voided)} claims voided; "
+            f"{run.rejected} claims rejected (inventory exclusion revoked); "
             f"{len(frozen)} blocks frozen (inventory exclusion overdue)"
         )
 

@@ -34,6 +34,12 @@ class ObservedIssuance:
 
     def issue_pending(self, limit: int | None = None) -> IssuanceRun:
         run = self._issuance.issue_pending(limit)
+        if run.rejected:
+            log.info(
+                "rejected %s claims instead of issuing them (inventory exclusion revoked)",
+                run.rejected,
+                extra=event_fields("issuance_rejected", claims=run.rejected),
+            )
         if run.claims:
             log.info(
                 "issued %s claims into %s blocks (%s units)",

@@ -5,6 +5,7 @@ origin re-issued waits for the bureau."""
 
 from __future__ import annotations
 
+import logging
 from dataclasses import replace
 from datetime import timedelta
 from decimal import Decimal
@@ -21,6 +22,8 @@ from carbonhub_contract.vocabulary.records import (
 from hub.domain.attestations import AdjustmentAttestation
 from hub.domain.issuance import IssuanceState
 from hub.errors import FailedPrecondition
+from hub.observability.logs import EVENT, FIELDS
+from hub.observability.service_events import ObservedIssuance
 from hub.services.outbox_port import OutboxKind
 from hub.services.review import ReviewService
 from hub.standard import Standard
@@ -104,7 +107,9 @@ def test_a_revocation_rejects_the_claims_under_it_not_issued_yet(hk: Ledger) -> 
     assert again.decision is Decision.ACCEPTED, [c.code for c in again.checks]
 
 
-def test_the_issuer_rejects_a_claim_under_a_revocation_it_did_not_see(hk: Ledger) -> None:
+def test_the_issuer_rejects_a_claim_under_a_revocation_it_did_not_see(
+    hk: Ledger, caplog: pytest.LogCaptureFixture
+) -> None:
     # As when a claim is recorded by one process while another applies the
     # revocation: the claim is ACCEPTED and PENDING under a REVOKED reference.
     (claim,) = hk.accept([_hk("H1", 10)])
@@ -113,8 +118,11 @@ def test_the_issuer_rejects_a_claim_under_a_revocation_it_did_not_see(hk: Ledger
             AdjustmentAttestation("CN-HK", REF, S.REVOKED, hk.clock.now, "", None, None)
         )
         uow.commit()
-    run = hk.issuance.issue_pending()
+    with caplog.at_level(logging.INFO, logger="hub.issuance"):
+        run = ObservedIssuance(hk.issuance, None).issue_pending()
     assert run.blocks == [] and run.rejected == 1
+    (line,) = [r for r in caplog.records if getattr(r, EVENT, "") == "issuance_rejected"]
+    assert getattr(line, FIELDS) == {"claims": 1}
     assert _state(hk, claim.claim_id) == (Decision.REJECTED, None)
     assert REVOKED in _codes(hk, claim.claim_id)
 
