@@ -67,7 +67,7 @@ def main() -> None:
             awards, points = connection.execute(
                 text("SELECT count(*), sum(points) FROM points_entries WHERE kind = 'AWARD'")
             ).one()
-        print(f"awards {awards:,}, points {points:,}")
+        print(f"awards {awards:,}, points {points or 0:,}")
         if profile and args.profile:
             profile.dump_stats(args.profile)
     finally:

@@ -43,7 +43,8 @@ from hub.services.asset_checks import thresholds_of
 from hub.services.audit_port import LedgerEvent
 from hub.services.claim_port import NewClaimRecord, RefusedResubmission
 from hub.services.clock import Clock
-from hub.services.points import award_points, credits_of
+from hub.services.issuance_port import IssuedPart
+from hub.services.points import award_details, credits_of, record_awards
 from hub.services.register_claims import register_checked
 from hub.services.signed_writes import UnsignedOnly, WriteAuthenticator, refuse_signed
 from hub.services.transactions import run_in_transaction
@@ -59,6 +60,8 @@ class ClaimStatus:
     state: ClaimState
     block_serials: tuple[str, ...]
     carried_tco2e: Decimal | None
+    # Once issued, its tonnes per calendar vintage (hub.domain.vintage_parts).
+    parts: tuple[IssuedPart, ...] = ()
 
 
 class IngestionService:
@@ -243,11 +246,18 @@ class IngestionService:
         uow.mobility.record(self._travel_of(records))
         if refused:
             uow.claims.add_refused(refused)
-        # Accepted personal claims earn their persons points in this transaction.
-        awarded = award_points(uow, self._points, credits_of(records, self._points), partner, now)
+        # Accepted personal claims earn their persons points in this
+        # transaction; each award is told in its claim's decision event.
+        awards = {
+            a.claim_id: award_details(a)
+            for a in record_awards(
+                uow, self._points, credits_of(records, self._points), now, created_here=True
+            )
+        }
         # RECEIVED -> decision, one audit event per new claim, naming the
         # signed envelope it came in (when it came signed).
         envelope = {"sequence": str(signed.sequence)} if signed is not None else {}
+        no_award: dict[str, str] = {}
         uow.events.append(
             [
                 LedgerEvent(
@@ -261,11 +271,11 @@ class IngestionService:
                         "content_digest": r.content_digest,
                         "credited_tco2e": str(r.verdict.credited_tco2e or ""),
                         **envelope,
+                        **awards.get(r.verdict.claim_id, no_award),
                     },
                 )
                 for r in records
             ]
-            + awarded
         )
 
     def _counted_travel(self, uow: UnitOfWork, travel: Iterable[Travel]) -> list[Travel]:
@@ -445,5 +455,6 @@ def _standing(uow: UnitOfWork, verdicts: Sequence[Verdict]) -> dict[str, ClaimSt
             state=claim_state(decision, view.issuance if view is not None else None),
             block_serials=issuance.block_serials if issuance else (),
             carried_tco2e=issuance.carried_after if issuance else None,
+            parts=issuance.parts if issuance else (),
         )
     return standing

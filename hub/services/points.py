@@ -52,9 +52,11 @@ __all__ = [
     "POINTS_SUBJECT",
     "PointsService",
     "Redemption",
+    "award_details",
     "award_points",
     "credits_of",
     "credits_of_claims",
+    "record_awards",
     "reverse_points",
 ]
 
@@ -93,19 +95,54 @@ def credits_of(records: Iterable[NewClaimRecord], rules: PointsRules) -> list[Cr
     return credits
 
 
+def record_awards(
+    uow: UnitOfWork,
+    rules: PointsRules,
+    credits: Sequence[Credit],
+    now: datetime,
+    *,
+    created_here: bool = False,
+) -> list[Award]:
+    """Record the awards of ``credits`` (a claim awarded before gets none);
+    the awards recorded, for the caller's audit events.
+
+    ``created_here``: the credits' claims were created in this unit of work,
+    so none can have been awarded before and the ledger is not asked (the
+    unique award per claim still refuses a second one)."""
+    if not credits or not rules:
+        return []
+    uow.points.lock_persons({(c.partner, c.person) for c in credits})
+    if created_here:
+        fresh = list(credits)
+    else:
+        already = uow.points.awarded_claims([c.claim_id for c in credits])
+        fresh = [c for c in credits if c.claim_id not in already]
+    before = uow.points.awarded_on({(c.partner, c.person, c.methodology, c.day) for c in fresh})
+    awards = awards_for(fresh, rules, before, now)
+    uow.points.add([_award_entry(a, now) for a in awards])
+    return awards
+
+
+def award_details(a: Award) -> dict[str, str]:
+    """The keys an award made at ingestion adds to its claim's decision event
+    (ACCEPTED): the award in the claim's own event, hash-chained with it,
+    instead of an event of its own (docs/points.md, "In the audit log").
+    Its person, methodology and day are the claim's own (its content, which
+    the event's content_digest fixes); what the rule and the cap made of it
+    is told here."""
+    return {
+        "points": str(a.points),
+        "points_uncapped": str(a.uncapped),
+        "points_platform": a.platform or "",
+        "points_expires_at": a.expires_at.isoformat(),
+    }
+
+
 def award_points(
     uow: UnitOfWork, rules: PointsRules, credits: Sequence[Credit], actor: str, now: datetime
 ) -> list[LedgerEvent]:
     """Record the awards of ``credits`` (a claim awarded before gets none);
-    the audit events to append with the unit of work's others."""
-    if not credits or not rules:
-        return []
-    uow.points.lock_persons({(c.partner, c.person) for c in credits})
-    already = uow.points.awarded_claims([c.claim_id for c in credits])
-    fresh = [c for c in credits if c.claim_id not in already]
-    before = uow.points.awarded_on({(c.partner, c.person, c.methodology, c.day) for c in fresh})
-    awards = awards_for(fresh, rules, before, now)
-    uow.points.add([_award_entry(a, now) for a in awards])
+    one POINTS_AWARDED audit event each, to append with the unit of work's others."""
     return [
         LedgerEvent(
             POINTS_SUBJECT,
@@ -124,7 +161,7 @@ def award_points(
                 "expires_at": a.expires_at.isoformat(),
             },
         )
-        for a in awards
+        for a in record_awards(uow, rules, credits, now)
     ]
 
 

@@ -106,7 +106,14 @@ def test_redemptions_are_idempotent_and_never_below_zero(
         points.redeem("CN-GD", PERSON_A, "R-3", 0)
     assert points.balance("CN-GD", PERSON_A) == balance - 1
     kinds = [e for e in _events(uow_factory) if e[0] == "points"]
-    assert kinds == [("points", "POINTS_AWARDED"), ("points", "POINTS_REDEEMED")]
+    # The award at ingestion is told in the claim's ACCEPTED event (docs/points.md).
+    assert kinds == [("points", "POINTS_REDEEMED")]
+    with uow_factory() as uow:
+        (accepted,) = [r for r in uow.audit.rows(0, 1000) if r.subject_kind == "claim"]
+    assert accepted.event == "ACCEPTED" and accepted.details is not None
+    assert accepted.details["points"] == str(balance)
+    assert int(accepted.details["points_uncapped"]) >= int(accepted.details["points"])
+    assert set(accepted.details) >= {"points_platform", "points_expires_at"}
 
 
 def test_a_partner_cannot_probe_a_person_it_never_reported(
