@@ -288,8 +288,8 @@ TRANSLATIONS: Mapping[str, tuple[str, str]] = {
         "o bloco de origem de {units} unidades não corresponde ao declarado {reported}",
     ),
     "ORIGIN_SERIAL_YEAR_MISMATCH": (
-        "原註冊登記序列號 {serial} 的年度 {serial_year} 與申報年度 {vintage}（監測期結束年份）不符，可能是為另一年度的減排量簽發的",
-        "o número de série de origem {serial} é do ano {serial_year}, não do ano de referência {vintage} do pedido (o ano em que termina o seu período de monitorização): pode ter sido emitido para a redução de outro ano",
+        "原註冊登記序列號 {serial} 的年度 {serial_year} 不是申報的年度 {vintage}（監測期所跨的日曆年度）之一，可能是為另一年度的減排量簽發的",
+        "o número de série de origem {serial} é do ano {serial_year}, que não é um dos anos de referência {vintage} do pedido (os anos civis que o seu período de monitorização abrange): pode ter sido emitido para a redução de outro ano",
     ),
     "ORIGIN_SERIAL_PROJECT_MISMATCH": (
         "序列號 {serial} 所屬項目與記錄項目 {project_id} 不一致",

@@ -78,6 +78,7 @@ from hub.services.issuance_port import (
     IssuanceRecord,
     IssuanceRepository,
     IssuanceTotals,
+    IssuedPart,
     PoolBalance,
 )
 from hub.services.key_port import PartnerKeyRepository, SequenceNotAdvanced, SignedPayloadRepository
@@ -175,7 +176,10 @@ class FakeStore:
     carry: dict[AccountKey, CarryAccount] = dataclasses.field(default_factory=dict)
     series_counters: dict[str, int] = dataclasses.field(default_factory=dict)  # last unit used
     issuance_records: dict[str, IssuanceRecord] = dataclasses.field(default_factory=dict)
-    claim_issuances: dict[str, _ClaimIssuanceRow] = dataclasses.field(default_factory=dict)
+    # (claim id, vintage): a claim spanning 31 December is issued in parts.
+    claim_issuances: dict[tuple[str, int], _ClaimIssuanceRow] = dataclasses.field(
+        default_factory=dict
+    )
     blocks: dict[str, Block] = dataclasses.field(default_factory=dict)
     block_serials: dict[str, str] = dataclasses.field(default_factory=dict)  # serial -> id
     outbox: list[_OutboxRow] = dataclasses.field(default_factory=list)
@@ -437,9 +441,10 @@ class FakeStore:
                 raise ConcurrentWriteConflict(f"issuance {issuance.issuance_id} already stored")
             self.issuance_records[issuance.issuance_id] = issuance
             for claim_id, credited in issuance.claims:
-                if claim_id in self.claim_issuances:
+                part = (claim_id, issuance.key.vintage)
+                if part in self.claim_issuances:
                     raise ConcurrentWriteConflict(f"claim {claim_id} already issued")
-                self.claim_issuances[claim_id] = _ClaimIssuanceRow(issuance.issuance_id, credited)
+                self.claim_issuances[part] = _ClaimIssuanceRow(issuance.issuance_id, credited)
 
     def insert_blocks(self, blocks: Sequence[Block]) -> None:
         for block in blocks:
@@ -749,6 +754,7 @@ class FakeClaimRepository:
                 raise ValueError(f"accepted claim {row.claim_id} has no methodology or vintage")
             if verdict.credited_tco2e is None:
                 raise ValueError(f"accepted claim {row.claim_id} credits nothing")
+            normalised = row.record.normalised
             found.append(
                 IssuableClaim(
                     claim_id=row.claim_id,
@@ -758,6 +764,9 @@ class FakeClaimRepository:
                     credited_tco2e=verdict.credited_tco2e,
                     received_at=row.record.received_at,
                     platform=(row.record.submission.platform or "").strip() or None,
+                    period_start=normalised.period_start if normalised else None,
+                    period_end=normalised.period_end if normalised else None,
+                    time_zone=row.record.submission.time_zone.strip(),
                 )
             )
         return found
@@ -983,7 +992,7 @@ class FakeIssuanceRepository:
         records = [r for r in state.issuance_records.values() if r.key.partner == partner]
         carried = [a.carried for key, a in state.carry.items() if key.partner == partner]
         return IssuanceTotals(
-            claims_issued=sum(len(r.claims) for r in records),
+            claims_issued=len({claim_id for r in records for claim_id, _ in r.claims}),
             units_issued=sum(r.units for r in records),
             carried_tco2e=sum(carried, Decimal(0)),
             credited_issued_tco2e=sum(
@@ -1027,14 +1036,28 @@ class FakeIssuanceRepository:
     def of_claims(self, claim_ids: Collection[str]) -> dict[str, ClaimIssuance]:
         state = self._tx.state
         found: dict[str, ClaimIssuance] = {}
-        for claim_id in set(claim_ids):
-            row = state.claim_issuances.get(claim_id)
-            if row is None:
+        wanted = set(claim_ids)
+        parts: dict[str, list[IssuedPart]] = {}
+        for (claim_id, vintage), row in sorted(state.claim_issuances.items()):
+            if claim_id not in wanted:
                 continue
             issuance = state.issuance_records[row.issuance_id]
             serials = [] if issuance.block_id is None else state.live_serials(issuance.block_id)
+            parts.setdefault(claim_id, []).append(
+                IssuedPart(
+                    vintage,
+                    row.credited,
+                    row.issuance_id,
+                    tuple(sorted(serials)),
+                    issuance.carried_after,
+                )
+            )
+        for claim_id, issued in parts.items():
             found[claim_id] = ClaimIssuance(
-                row.issuance_id, tuple(sorted(serials)), issuance.carried_after
+                issued[-1].issuance_id,
+                tuple(s for part in issued for s in part.block_serials),
+                issued[-1].carried_after,
+                tuple(issued),
             )
         return found
 

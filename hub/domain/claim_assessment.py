@@ -41,6 +41,7 @@ from hub.domain.project_review import ProjectReviewState
 from hub.domain.projects import Project
 from hub.domain.region_checks import region_checks
 from hub.domain.standard_terms import StandardTerms
+from hub.domain.vintage_parts import part_years
 
 _PSEUDONYM = re.compile(r"[0-9a-f]{64}")
 
@@ -173,6 +174,7 @@ def assess_claim(
         reported,
         basis,
         period.vintage if period is not None else None,
+        part_years(period.start, period.end, period.zone) if period is not None else (),
     )
     checks.extend(origin.checks)
 

@@ -4,8 +4,10 @@ A partner that issues credits of its own names, for a claim it already
 issued at the origin, the serial block it issued (in the format its
 agreement names: hub.domain.origin_serials). The block must parse, belong to
 the claim's project and hold as many whole units as the claim reports. Its
-year should be the claim's vintage (the year its monitoring period ends): a
-block of another year may have been issued for another year's reduction,
+year should be one of the claim's vintages: the local calendar years its
+monitoring period touches (one, or for a period spanning 31 December each
+year of its parts, hub.domain.vintage_parts). A block of another year may
+have been issued for another year's reduction,
 which the hub cannot tell apart from this one's, so the claim is held for
 the bureau (ORIGIN_SERIAL_YEAR_MISMATCH, REVIEW) rather than refused. A
 claim issued at the origin then awaits cancellation there
@@ -16,6 +18,7 @@ refused. The parsed block is what the claim's origin lock covers
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from math import floor
@@ -42,11 +45,13 @@ def origin_checks(
     reported: Decimal | None,
     basis: Basis | None,
     vintage: int | None = None,
+    part_years: Sequence[int] = (),
 ) -> OriginFindings:
     """The checks on a claim's origin serial and status (``serial`` and
     ``project_id`` stripped, None when blank; ``reported`` the claim's
     reported tCO2e when usable; ``vintage`` the year its period ends, None
-    when the period cannot be read)."""
+    when the period cannot be read; ``part_years`` the local years its
+    period touches, empty for ``vintage`` alone)."""
     checks: list[CheckResult] = []
     parsed: ParsedSerial | None = None
     if serial is not None:
@@ -88,14 +93,15 @@ def origin_checks(
                 project_id=project_id or "",
             )
         )
-    if parsed is not None and vintage is not None and parsed.year != vintage:
+    years = tuple(part_years) or ((vintage,) if vintage is not None else ())
+    if parsed is not None and years and parsed.year not in years:
         checks.append(
             fire(
                 "ORIGIN_SERIAL_YEAR_MISMATCH",
                 field="origin_serial",
                 serial=serial,
                 serial_year=parsed.year,
-                vintage=vintage,
+                vintage="/".join(str(year) for year in years),
             )
         )
     if status is OriginStatus.ISSUED:

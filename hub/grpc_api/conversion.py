@@ -21,6 +21,7 @@ from hub.domain.issuance import ClaimState, initial_state
 from hub.domain.project_review import ProjectReviewState
 from hub.grpc_api import field_checks, field_limits
 from hub.services.ingestion import ClaimStatus
+from hub.services.issuance_port import IssuedPart
 from hub.services.projects import ProjectResult
 
 _ORIGIN = {
@@ -230,7 +231,9 @@ def verdict_batch(sequence: int, statuses: Sequence[ClaimStatus]) -> pb.VerdictB
     for status in statuses:
         verdict = status.verdict
         fields = _verdict_fields(verdict, status.state, status.block_serials, status.carried_tco2e)
-        _fill_verdict_children(container.add(**fields), verdict)
+        message = container.add(**fields)
+        _fill_verdict_children(message, verdict)
+        _fill_vintage_parts(message, status.parts)
     return batch
 
 
@@ -266,9 +269,23 @@ def _fill_verdict_children(message: pb.Verdict, verdict: Verdict) -> None:
 
 
 def claim_status_to_proto(status: ClaimStatus) -> pb.Verdict:
-    return verdict_to_proto(
+    message = verdict_to_proto(
         status.verdict, status.state, status.block_serials, status.carried_tco2e
     )
+    _fill_vintage_parts(message, status.parts)
+    return message
+
+
+def _fill_vintage_parts(message: pb.Verdict, parts: Sequence[IssuedPart]) -> None:
+    """An issued claim's tonnes per calendar vintage (one part inside one year)."""
+    container = message.vintage_parts
+    for part in parts:
+        container.add(
+            vintage=part.vintage,
+            credited_tco2e=_dec(part.credited_tco2e),
+            block_serials=list(part.block_serials),
+            carried_tco2e=_dec(part.carried_after),
+        )
 
 
 _REVIEW_STATE = {

@@ -60,6 +60,12 @@ class SourceRecordOut(BaseModel):
     cancellation_id: str | None
     cancelled_at: datetime | None
     attested_at: datetime | None = Field(description="when the origin attested the cancellation")
+    record_credited_tco2e: Decimal | None = Field(
+        default=None,
+        description="the record's whole credited tCO2e when its monitoring period spans "
+        "31 December and this block's vintage holds only its part (credited_tco2e, pro rata "
+        "by the period's time in this year); null: issued whole",
+    )
 
 
 class AdjustmentOut(BaseModel):
@@ -111,6 +117,7 @@ class BlockLineageOut(BaseModel):
                     cancellation_id=r.cancellation_id,
                     cancelled_at=r.cancelled_at,
                     attested_at=r.attested_at,
+                    record_credited_tco2e=r.record_credited_tco2e,
                 )
                 for r in lineage.records
             ],

@@ -33,6 +33,10 @@ class SourceRecord:
     cancellation_id: str | None
     cancelled_at: datetime | None
     attested_at: datetime | None
+    # A record whose monitoring period spans 31 December is issued in one
+    # part per calendar year: ``credited_tco2e`` is this block's vintage's
+    # part, and this its whole credited tonnes; None when issued whole.
+    record_credited_tco2e: Decimal | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -78,6 +78,12 @@ class IssuableClaim:
     credited_tco2e: Decimal
     received_at: datetime
     platform: str | None = None  # the reporting platform a personal claim named
+    # The monitoring period (aware UTC, [start, end)) and the time zone the
+    # partner gave ("" for its agreement's): a period spanning a local 31
+    # December is issued in per-year parts (hub.domain.vintage_parts).
+    period_start: datetime | None = None
+    period_end: datetime | None = None
+    time_zone: str = ""
 
 
 @dataclass(frozen=True, slots=True)

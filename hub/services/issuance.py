@@ -22,6 +22,13 @@ issued (CLAIM_INVENTORY_EXCLUSION_REVOKED); blocks under one past its
 deadline to COMPLETED, or beyond its stated terms, are issued frozen and not
 offered to the exchange until the exclusion is completed or restated.
 
+Calendar vintages (hub.domain.vintage_parts): a claim whose monitoring
+period spans a local 31 December is issued in one part per calendar year,
+each part's tonnes pro rata by the period's time in that year and added to
+the account of its own vintage (its own carry, pool and serial series); the
+parts sum exactly to the claim's credited tonnes. A claim inside one year
+is one part under its stored vintage, as before.
+
 Voiding: a claim that waited in AWAITING_SOURCE_CANCELLATION longer than
 its partner agreement allows is rejected with SOURCE_CANCELLATION_OVERDUE
 and its double-issuance locks are released, so a corrected record can come.
@@ -31,6 +38,7 @@ from __future__ import annotations
 
 import functools
 import uuid
+from collections import defaultdict
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
@@ -41,6 +49,8 @@ from carbonhub_contract.vocabulary.records import AdjustmentStatus, Decision
 from hub.domain.blocks import Adjustment, Block, BlockState
 from hub.domain.checks import fire
 from hub.domain.issuance import AccountKey, IssuanceState, allocate
+from hub.domain.periods import zone
+from hub.domain.vintage_parts import vintage_parts
 from hub.services.audit_port import LedgerEvent
 from hub.services.claim_port import IssuableClaim, VerdictChange
 from hub.services.clock import Clock
@@ -213,23 +223,26 @@ class IssuanceService:
         if not claims and not full:
             return run
         now = self._clock()
-        groups: dict[AccountKey, list[IssuableClaim]] = {a.key: [] for a in full}
+        groups: dict[AccountKey, list[tuple[IssuableClaim, Decimal]]] = {a.key: [] for a in full}
         for claim in claims:
-            groups.setdefault(self._account(claim), []).append(claim)
+            for key, share in self._parts(claim):
+                groups.setdefault(key, []).append((claim, share))
         statuses, revoked, rejected = self._consult_exclusions(uow, groups, now)
         if revoked:
-            # Its claims are rejected now, not issued (hub.services.exclusion_gate).
+            # Its claims are rejected now, not issued (hub.services.exclusion_gate);
+            # every part of a claim is under the same reference.
             groups = {k: g for k, g in groups.items() if k not in revoked}
-            claims = [c for g in groups.values() for c in g]
+            claims = list({c.claim_id: c for g in groups.values() for c, _ in g}.values())
             run.claims, run.rejected = len(claims), rejected
             run.accounts = sum(1 for a in full if a.key in groups)
         stored = uow.issuance.carried(groups.keys())
         carries: list[CarryAccount] = []
         records: list[IssuanceRecord] = []
         events: list[LedgerEvent] = []
+        issued_by: dict[str, list[tuple[int, Decimal, str]]] = defaultdict(list)
         for key, group in groups.items():
             account = stored.get(key) or CarryAccount(key, Decimal(0), 0)
-            credited = [claim.credited_tco2e for claim in group]
+            credited = [share for _, share in group]
             allocation = allocate(account.carried, credited)
             issuance_id = uuid.uuid4().hex
             block: Block | None = None
@@ -265,7 +278,7 @@ class IssuanceService:
                 IssuanceRecord(
                     issuance_id=issuance_id,
                     key=key,
-                    claims=tuple((c.claim_id, c.credited_tco2e) for c in group),
+                    claims=tuple((c.claim_id, share) for c, share in group),
                     carried_before=account.carried,
                     units=allocation.units,
                     carried_after=allocation.carried_after,
@@ -273,12 +286,9 @@ class IssuanceService:
                     issued_at=now,
                 )
             )
-            events.extend(
-                LedgerEvent(
-                    "claim", c.claim_id, "ISSUED", HUB_ACTOR, now, {"issuance_id": issuance_id}
-                )
-                for c in group
-            )
+            for claim, share in group:
+                issued_by[claim.claim_id].append((key.vintage, share, issuance_id))
+        events.extend(_claim_events(issued_by, now))
         uow.blocks.add(run.blocks)
         uow.issuance.save_carry(carries)
         uow.issuance.record(records)
@@ -311,6 +321,21 @@ class IssuanceService:
             key = key.pooled(platform)
         return key
 
+    def _parts(self, claim: IssuableClaim) -> list[tuple[AccountKey, Decimal]]:
+        """The accounts a claim's tonnes go to: its own, or for a period
+        spanning a local 31 December one per vintage, with that part's tonnes."""
+        key = self._account(claim)
+        if claim.period_start is None or claim.period_end is None:
+            return [(key, claim.credited_tco2e)]
+        agreement = self._standard.agreement(claim.partner)
+        zone_name = claim.time_zone or (agreement.time_zone if agreement is not None else "")
+        parts = vintage_parts(
+            claim.period_start, claim.period_end, zone(zone_name), claim.credited_tco2e
+        )
+        if len(parts) == 1:
+            return [(key, claim.credited_tco2e)]
+        return [(replace(key, vintage=part.vintage), part.credited_tco2e) for part in parts]
+
     def _operator(self, key: AccountKey) -> tuple[str, str] | None:
         """The operator (name, identifier) of a pool's platform, else None."""
         platform_id = key.platform
@@ -323,7 +348,7 @@ class IssuanceService:
         return platform.operator_name, platform.operator_id
 
     def _consult_exclusions(
-        self, uow: UnitOfWork, groups: Mapping[AccountKey, list[IssuableClaim]], now: datetime
+        self, uow: UnitOfWork, groups: Mapping[AccountKey, object], now: datetime
     ) -> tuple[dict[tuple[str, str], AdjustmentStatus], set[AccountKey], int]:
         """Lock the inventory exclusions the batch issues under (an attestation
         under one of them waits, or was waited for), then read their status;
@@ -398,6 +423,25 @@ class IssuanceService:
         events.extend(reverse_points(uow, voided, HUB_ACTOR, now, "voided"))
         uow.events.append(events)
         return voided
+
+
+def _claim_events(
+    issued_by: Mapping[str, list[tuple[int, Decimal, str]]], now: datetime
+) -> list[LedgerEvent]:
+    """One ISSUED event per claim: its issuance, or for a claim issued in
+    vintage parts each part's vintage, tonnes and issuance."""
+    events = []
+    for claim_id, parts in issued_by.items():
+        details = (
+            {"issuance_id": parts[-1][2]}
+            if len(parts) == 1
+            else {
+                "issuance_id": ",".join(issuance for *_, issuance in sorted(parts)),
+                "vintage_parts": ",".join(f"{v}:{share}" for v, share, _ in sorted(parts)),
+            }
+        )
+        events.append(LedgerEvent("claim", claim_id, "ISSUED", HUB_ACTOR, now, details))
+    return events
 
 
 def _adjustment(

@@ -53,7 +53,9 @@ class IssuanceRecord:
 
     issuance_id: str
     key: AccountKey
-    claims: tuple[tuple[str, Decimal], ...]  # (claim id, credited tCO2e)
+    # (claim id, credited tCO2e): a claim spanning 31 December is in one
+    # record per vintage, with that vintage's part of its tonnes.
+    claims: tuple[tuple[str, Decimal], ...]
     carried_before: Decimal
     units: int
     carried_after: Decimal
@@ -62,10 +64,25 @@ class IssuanceRecord:
 
 
 @dataclass(frozen=True, slots=True)
-class ClaimIssuance:
+class IssuedPart:
+    """One vintage part of an issued claim (hub.domain.vintage_parts)."""
+
+    vintage: int
+    credited_tco2e: Decimal  # the part's share of the claim's credited tonnes
     issuance_id: str
     block_serials: tuple[str, ...]  # the block of its issuance (and children after splits)
-    carried_after: Decimal  # what the account carried after that issuance
+    carried_after: Decimal  # what the part's account carried after that issuance
+
+
+@dataclass(frozen=True, slots=True)
+class ClaimIssuance:
+    """An issued claim: its last part's issuance, the serials of every part
+    (in vintage order), and each part (one for a period inside one year)."""
+
+    issuance_id: str
+    block_serials: tuple[str, ...]  # the blocks of its issuances (and children after splits)
+    carried_after: Decimal  # what the last part's account carried after its issuance
+    parts: tuple[IssuedPart, ...] = ()
 
 
 class IssuanceRepository(Protocol):

@@ -119,6 +119,7 @@ def _records(
             SourceCancellationRow.cancellation_id,
             SourceCancellationRow.cancelled_at,
             SourceCancellationRow.attested_at,
+            ClaimRow.credited_tco2e,
         )
         .select_from(ClaimIssuanceRow)
         .join(ClaimRow, ClaimRow.claim_id == ClaimIssuanceRow.claim_id)
@@ -132,7 +133,12 @@ def _records(
         select(ClaimIssuanceRow.credited_tco2e).where(ClaimIssuanceRow.issuance_id == issuance_id)
     ).scalars()
     total = sum(credited, Decimal(0)) if counted[0] else None
-    return int(counted[0]), int(counted[1]), [SourceRecord(*row) for row in shown], total
+    records = [
+        # The record's whole credit where this block's vintage has only its part.
+        SourceRecord(*row[:7], record_credited_tco2e=row[7] if row[7] != row[2] else None)
+        for row in shown
+    ]
+    return int(counted[0]), int(counted[1]), records, total
 
 
 def _retirements(connection: Connection, ids: Sequence[str]) -> list[RetirementEntry]:

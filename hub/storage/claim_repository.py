@@ -216,6 +216,9 @@ class SqlAlchemyClaimRepository:
                 ClaimRow.credited_tco2e,
                 ClaimRow.received_at,
                 ClaimRow.platform,
+                ClaimRow.period_start,
+                ClaimRow.period_end,
+                ClaimRow.submission,
             )
             .where(
                 ClaimRow.decision == str(Decision.ACCEPTED),
@@ -246,6 +249,9 @@ class SqlAlchemyClaimRepository:
                     credited_tco2e=row.credited_tco2e,
                     received_at=row.received_at,
                     platform=row.platform,
+                    period_start=row.period_start,
+                    period_end=row.period_end,
+                    time_zone=submission_from_json(row.submission).time_zone.strip(),
                 )
             )
         return issuable

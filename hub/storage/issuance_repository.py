@@ -22,6 +22,7 @@ from hub.services.issuance_port import (
     ClaimIssuance,
     IssuanceRecord,
     IssuanceTotals,
+    IssuedPart,
     PoolBalance,
 )
 from hub.storage.block_tables import BlockRow
@@ -182,30 +183,37 @@ class SqlAlchemyIssuanceRepository:
             for record in issuances
         ]
         claim_rows: list[dict[str, Any]] = [
-            {"claim_id": claim_id, "issuance_id": record.issuance_id, "credited_tco2e": credited}
+            {
+                "claim_id": claim_id,
+                "vintage": record.key.vintage,
+                "issuance_id": record.issuance_id,
+                "credited_tco2e": credited,
+            }
             for record in issuances
             for claim_id, credited in record.claims
         ]
         with self._tx.writing() as connection:
             for chunk in chunks(issuance_rows):
                 connection.execute(insert(IssuanceRow), list(chunk))
-            # The primary key on claim_id: a claim issued by anyone else refuses this.
+            # The primary key on (claim_id, vintage): a claim (or one of its
+            # vintage parts) issued by anyone else refuses this.
             for chunk in chunks(claim_rows):
                 connection.execute(insert(ClaimIssuanceRow), list(chunk))
 
     def totals(self, partner: str) -> IssuanceTotals:
         connection = self._tx.connection
-        claims_issued = 0
+        issued: set[str] = set()
         credited = Decimal(0)
         # Sums of exact decimals in Python: SQLite stores them as text and its
-        # SUM would go through floats.
-        for (amount,) in connection.execute(
-            select(ClaimIssuanceRow.credited_tco2e)
+        # SUM would go through floats. A claim issued in vintage parts counts once.
+        for claim_id, amount in connection.execute(
+            select(ClaimIssuanceRow.claim_id, ClaimIssuanceRow.credited_tco2e)
             .join(IssuanceRow, IssuanceRow.issuance_id == ClaimIssuanceRow.issuance_id)
             .where(IssuanceRow.partner == partner)
         ):
-            claims_issued += 1
+            issued.add(claim_id)
             credited += amount
+        claims_issued = len(issued)
         units = connection.execute(
             select(func.coalesce(func.sum(IssuanceRow.units), 0)).where(
                 IssuanceRow.partner == partner
@@ -225,12 +233,14 @@ class SqlAlchemyIssuanceRepository:
 
     def of_claims(self, claim_ids: Collection[str]) -> dict[str, ClaimIssuance]:
         connection = self._tx.connection
-        rows: list[tuple[str, str, Decimal, str | None]] = []
+        rows: list[tuple[str, int, Decimal, str, Decimal, str | None]] = []
         for chunk in chunks(sorted(set(claim_ids))):
             rows.extend(
                 connection.execute(
                     select(
                         ClaimIssuanceRow.claim_id,
+                        ClaimIssuanceRow.vintage,
+                        ClaimIssuanceRow.credited_tco2e,
                         IssuanceRow.issuance_id,
                         IssuanceRow.carried_after,
                         IssuanceRow.block_id,
@@ -240,13 +250,25 @@ class SqlAlchemyIssuanceRepository:
                 )
             )
         serials = _live_serials(self._tx, {block_id for *_, block_id in rows if block_id})
+        parts: dict[str, list[IssuedPart]] = defaultdict(list)
+        for claim_id, vintage, credited, issuance_id, carried_after, block_id in sorted(rows):
+            parts[claim_id].append(
+                IssuedPart(
+                    vintage=vintage,
+                    credited_tco2e=credited,
+                    issuance_id=issuance_id,
+                    block_serials=serials.get(block_id, ()) if block_id else (),
+                    carried_after=carried_after,
+                )
+            )
         return {
             claim_id: ClaimIssuance(
-                issuance_id=issuance_id,
-                block_serials=serials.get(block_id, ()) if block_id else (),
-                carried_after=carried_after,
+                issuance_id=issued[-1].issuance_id,
+                block_serials=tuple(s for part in issued for s in part.block_serials),
+                carried_after=issued[-1].carried_after,
+                parts=tuple(issued),
             )
-            for claim_id, issuance_id, carried_after, block_id in rows
+            for claim_id, issued in parts.items()
         }
 
 

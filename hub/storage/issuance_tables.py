@@ -3,7 +3,9 @@
 ``carry_accounts`` holds each issuance account's remainder below a whole
 tonne, versioned for conditional updates; ``serial_series`` the next unused
 unit number of a series; ``issuances`` what each account's issuance in a run
-made; ``claim_issuances`` one row per issued claim (a claim is issued once).
+made; ``claim_issuances`` one row per issued claim and vintage (a claim
+whose period spans 31 December is issued in one part per calendar year,
+migration 0017; each part is issued once).
 Written and read by hub.storage.issuance_repository.
 
 Kept on hub.storage.tables' shared MetaData, like every *_tables module:
@@ -77,11 +79,13 @@ class IssuanceRow(Base):
 
 
 class ClaimIssuanceRow(Base):
-    """One row per issued claim: the primary key lets a claim be issued once."""
+    """One row per issued claim and vintage part: the primary key lets each
+    part of a claim be issued once (hub.domain.vintage_parts)."""
 
     __tablename__ = "claim_issuances"
     __table_args__ = (Index("ix_claim_issuances_issuance_id", "issuance_id"),)
 
     claim_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    vintage: Mapped[int] = mapped_column(Integer, primary_key=True)
     issuance_id: Mapped[str] = mapped_column(String(64), ForeignKey("issuances.issuance_id"))
     credited_tco2e: Mapped[Decimal] = mapped_column(ExactDecimal)

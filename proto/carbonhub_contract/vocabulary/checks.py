@@ -128,7 +128,7 @@ CATALOGUE: dict[str, CheckDefinition] = {
         _d("ORIGIN_ISSUED_WITHOUT_SERIAL", E, "标记为已签发但缺少 PHCER 序列号", "marked issued at the origin but no origin serial was given"),
         _d("ORIGIN_SERIAL_MALFORMED", E, "原注册登记序列号 {serial} 格式错误", "origin serial {serial} is malformed"),
         _d("ORIGIN_SERIAL_QUANTITY_MISMATCH", R, "序列号区间 {units} 个单位与申报减排量 {reported} 不符", "origin block of {units} units does not match the reported {reported}"),
-        _d("ORIGIN_SERIAL_YEAR_MISMATCH", R, "原注册登记序列号 {serial} 的年度 {serial_year} 与申报年度 {vintage}（监测期结束年份）不符，可能是为另一年度的减排量签发的", "origin serial {serial} is of year {serial_year}, not the claim's vintage {vintage} (the year its monitoring period ends): it may have been issued for another year's reduction", "claim"),
+        _d("ORIGIN_SERIAL_YEAR_MISMATCH", R, "原注册登记序列号 {serial} 的年度 {serial_year} 不是申报的年度 {vintage}（监测期所跨的日历年度）之一，可能是为另一年度的减排量签发的", "origin serial {serial} is of year {serial_year}, not one of the claim's vintages {vintage} (the calendar years its monitoring period spans): it may have been issued for another year's reduction", "claim"),
         _d("ORIGIN_SERIAL_PROJECT_MISMATCH", E, "序列号 {serial} 所属项目与记录项目 {project_id} 不一致", "origin serial {serial} belongs to another project than {project_id}"),
         _d("ORIGIN_SERIAL_UNEXPECTED", E, "未签发记录不应带有序列号 {serial}", "a record not issued at the origin carries serial {serial}"),
         _d("ORIGIN_CANCELLED_ELSEWHERE", E, "原注册登记簿已注销该减排量（重复使用）", "the origin already cancelled this reduction for another use (double use)"),

@@ -5,9 +5,12 @@ the partner filter in any case; counts and both orders of the lists."""
 from __future__ import annotations
 
 import re
+from decimal import Decimal
 from typing import Any
 
+from carbonhub_contract.vocabulary.records import Decision
 from tests.integration.http_api.conftest import LiveLedger, populate
+from tests.unit.services.builders import PARTNER, pv, pv_project
 
 
 def _blocks(live: LiveLedger, **query: Any) -> list[dict[str, Any]]:
@@ -103,3 +106,29 @@ def test_lists_count_sort_and_filter_partners_in_any_case(live: LiveLedger) -> N
     assert 'id="list-count" data-value="2"' in retired.text
     unknown = live.client.get("/api/v1/projects", params={"partner": "XX"})
     assert unknown.status_code == 400 and unknown.json()["code"] == "PARTNER_UNKNOWN"
+
+
+def test_a_record_spanning_new_year_shows_its_part_in_each_vintages_block(
+    live: LiveLedger,
+) -> None:
+    hub = live.hub
+    (project,) = hub.projects.register(PARTNER, [pv_project()])
+    assert project.decision is Decision.ACCEPTED
+    (verdict,) = hub.ingestion.submit(
+        PARTNER, [pv("R-NY", "2024-12-16", "2025-01-15", activity_quantity="90000")]
+    )
+    assert verdict.decision is Decision.ACCEPTED
+    credited = verdict.credited_tco2e
+    run = hub.issuance.issue_pending()
+    shares = []
+    for block in sorted(run.blocks, key=lambda b: b.serial):
+        lineage = live.client.get(f"/api/v1/blocks/{block.serial}").json()
+        assert lineage["block"]["vintage"] == block.vintage
+        (record,) = lineage["records"]
+        assert record["record_id"] == "R-NY"
+        assert Decimal(record["record_credited_tco2e"]) == credited
+        shares.append(Decimal(record["credited_tco2e"]))
+        page = live.client.get(f"/blocks/{block.serial}", params={"lang": "en"})
+        assert f"({block.vintage}&#39;s part of {credited} tCO2e)" in page.text
+    assert [b.vintage for b in sorted(run.blocks, key=lambda b: b.serial)] == [2024, 2025]
+    assert sum(shares, Decimal(0)) == credited

@@ -75,7 +75,7 @@ TABLES = TABLES_0001 | {
     "points_daily",
     "person_travel_days",
 }
-HEAD = "0016_register_coverage"
+HEAD = "0017_vintage_parts"
 
 
 def _tables(engine: Engine) -> set[str]:

@@ -15,7 +15,13 @@ from hub.domain.blocks import BlockState
 from hub.domain.issuance import AccountKey, IssuanceState
 from hub.domain.serial_blocks import SerialRange
 from hub.services.claim_port import NewClaimRecord
-from hub.services.issuance_port import CarryAccount, ClaimIssuance, IssuanceRecord, IssuanceTotals
+from hub.services.issuance_port import (
+    CarryAccount,
+    ClaimIssuance,
+    IssuanceRecord,
+    IssuanceTotals,
+    IssuedPart,
+)
 from hub.services.unit_of_work import ConcurrentWriteConflict, UnitOfWork, UnitOfWorkFactory
 from tests.fakes import FakeUnitOfWorkFactory
 from tests.integration.storage.ledger_records import (
@@ -184,6 +190,14 @@ def _issuance(
     )
 
 
+def _whole(
+    issuance_id: str, serials: tuple[str, ...], carried_after: Decimal, credited: Decimal
+) -> ClaimIssuance:
+    """A claim issued in one part, under the 2024 vintage."""
+    part = IssuedPart(2024, credited, issuance_id, serials, carried_after)
+    return ClaimIssuance(issuance_id, serials, carried_after, (part,))
+
+
 def test_issuance_records_answer_of_claims_and_totals(uow_factory: UnitOfWorkFactory) -> None:
     a, b, c, d = _claims(
         uow_factory,
@@ -219,9 +233,9 @@ def test_issuance_records_answer_of_claims_and_totals(uow_factory: UnitOfWorkFac
     in_one(uow_factory, issue)
     with uow_factory() as uow:
         assert uow.issuance.of_claims([a, b, c, "no-such-claim"]) == {
-            a: ClaimIssuance("I-1", (issued_block.serial,), Decimal("0.307500")),
-            b: ClaimIssuance("I-1", (issued_block.serial,), Decimal("0.307500")),
-            c: ClaimIssuance("I-2", (), Decimal("0.25")),
+            a: _whole("I-1", (issued_block.serial,), Decimal("0.307500"), Decimal("6.707500")),
+            b: _whole("I-1", (issued_block.serial,), Decimal("0.307500"), Decimal("0.5")),
+            c: _whole("I-2", (), Decimal("0.25"), Decimal("0.25")),
         }
         assert uow.issuance.of_claims([]) == {}
         assert uow.issuance.totals("CN-GD") == IssuanceTotals(
@@ -257,6 +271,40 @@ def test_of_claims_follows_splits_to_the_live_descendants(uow_factory: UnitOfWor
     assert sorted(found.block_serials) == sorted([head.serial, tail_head.serial, tail_tail.serial])
     assert len(found.block_serials) == 3
     assert parent.serial not in found.block_serials and tail.serial not in found.block_serials
+
+
+def test_a_claim_spanning_new_year_is_recorded_once_per_vintage_part(
+    uow_factory: UnitOfWorkFactory,
+) -> None:
+    (a,) = _claims(uow_factory, claim("R-NY", credited=Decimal("10")))
+    next_year = dataclasses.replace(PROJECT, vintage=2025)
+    first = _issuance("I-2024", ((a, Decimal("5.161290")),), block_id="B-2024")
+    second = _issuance("I-2025", ((a, Decimal("4.838710")),), key=next_year, block_id="B-2025")
+    blocks = [
+        block("B-2024", 1, 5, issuance_id="I-2024"),
+        block("B-2025", 1, 4, series=next_year.series(), issuance_id="I-2025"),
+    ]
+
+    def issue(uow: UnitOfWork) -> None:
+        uow.blocks.add(blocks)
+        uow.issuance.record([first, second])
+
+    in_one(uow_factory, issue)
+    with uow_factory() as uow:
+        found = uow.issuance.of_claims([a])[a]
+        totals = uow.issuance.totals("CN-GD")
+        # The same part again (another process's issuer) is refused.
+        with pytest.raises(ConcurrentWriteConflict):
+            uow.issuance.record([_issuance("I-again", ((a, Decimal("4.838710")),), key=next_year)])
+    assert [(p.vintage, p.credited_tco2e, p.issuance_id) for p in found.parts] == [
+        (2024, Decimal("5.161290"), "I-2024"),
+        (2025, Decimal("4.838710"), "I-2025"),
+    ]
+    assert found.block_serials == (blocks[0].serial, blocks[1].serial)
+    assert (found.issuance_id, found.carried_after) == ("I-2025", second.carried_after)
+    assert totals.claims_issued == 1
+    assert totals.credited_issued_tco2e == Decimal(10)
+    assert totals.units_issued == 9
 
 
 def test_a_claim_is_issued_once(uow_factory: UnitOfWorkFactory) -> None:

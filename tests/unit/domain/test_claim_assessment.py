@@ -256,8 +256,9 @@ def test_serial_of_another_year_than_the_vintage_is_held(standard: Standard) -> 
     assert decide(a.checks) is Decision.HELD
 
 
-def test_serial_year_is_the_year_the_period_ends(standard: Standard) -> None:
-    """A period across New Year belongs to the year it ends in, and so must its serial."""
+def test_serial_year_is_one_of_the_years_the_period_spans(standard: Standard) -> None:
+    """A period across New Year is credited in one part per year (its vintages):
+    a serial of either year is not held; one of a third year is."""
     spanning = gd_pv_claim(
         period_start="2024-12-01",
         period_end="2025-01-31",
@@ -275,7 +276,14 @@ def test_serial_year_is_the_year_the_period_ends(standard: Standard) -> None:
         dataclasses.replace(spanning, origin_serial=f"GDPH-{GD_PROJECT_ID}-2024-101-104"),
         gd_project(),
     )
-    assert check(starts_in, "ORIGIN_SERIAL_YEAR_MISMATCH")["vintage"] == "2025"
+    assert "ORIGIN_SERIAL_YEAR_MISMATCH" not in codes(starts_in)
+    neither = assess(
+        standard,
+        dataclasses.replace(spanning, origin_serial=f"GDPH-{GD_PROJECT_ID}-2023-101-104"),
+        gd_project(),
+    )
+    assert check(neither, "ORIGIN_SERIAL_YEAR_MISMATCH")["vintage"] == "2024/2025"
+    assert decide(neither.checks) is Decision.HELD
 
 
 def test_no_year_check_without_a_readable_period(standard: Standard) -> None:

@@ -102,3 +102,40 @@ def test_a_rejected_or_held_claim_is_never_issued(standard: Standard) -> None:
     assert ledger.issuance.issue_pending().claims == 0
     with ledger.uow_factory() as uow:
         assert uow.blocks.unit_totals(PARTNER).get(BlockState.ISSUED, (0, 0)) == (0, 0)
+
+
+def test_a_period_spanning_new_year_is_issued_in_one_part_per_vintage(
+    standard: Standard,
+) -> None:
+    """2024-12-16 .. 2025-01-15: 16 days in 2024, 15 in 2025, each part under
+    its own vintage (own account, own serial series); the parts sum exactly."""
+    ledger = make_ledger(standard)
+    (verdict,) = ledger.accept([pv("R-NY", "2024-12-16", "2025-01-15", activity_quantity="90000")])
+    credited = verdict.credited_tco2e or Decimal(0)
+    assert verdict.vintage == 2025
+
+    run = ledger.issuance.issue_pending()
+
+    assert run.claims == 1
+    assert run.credited_tco2e == credited
+    assert sorted(parse_serial(b.serial).series.vintage for b in run.blocks) == [2024, 2025]
+    with ledger.uow_factory() as uow:
+        totals = uow.issuance.totals(PARTNER)
+        (issued,) = uow.issuance.of_claims([verdict.claim_id]).values()
+    assert totals.claims_issued == 1
+    assert totals.credited_issued_tco2e == credited
+    assert Decimal(totals.units_issued) + totals.carried_tco2e == credited
+    assert [p.vintage for p in issued.parts] == [2024, 2025]
+    first = (credited * 16 / 31).quantize(Decimal("0.000001"), rounding="ROUND_FLOOR")
+    assert [p.credited_tco2e for p in issued.parts] == [first, credited - first]
+    assert issued.block_serials == tuple(s for p in issued.parts for s in p.block_serials)
+    assert ledger.issuance.issue_pending().claims == 0
+
+
+def test_a_period_inside_one_year_is_issued_whole_under_its_vintage(standard: Standard) -> None:
+    ledger = make_ledger(standard)
+    (verdict,) = ledger.accept([pv("R-DEC", "2024-12-01", "2024-12-31")])
+    ledger.issuance.issue_pending()
+    with ledger.uow_factory() as uow:
+        (issued,) = uow.issuance.of_claims([verdict.claim_id]).values()
+    assert [(p.vintage, p.credited_tco2e) for p in issued.parts] == [(2024, verdict.credited_tco2e)]

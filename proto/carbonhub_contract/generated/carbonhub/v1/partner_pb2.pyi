@@ -232,7 +232,7 @@ class Trace(_message.Message):
     def __init__(self, standard_version: _Optional[str] = ..., methodology: _Optional[str] = ..., formula_id: _Optional[str] = ..., formula: _Optional[str] = ..., inputs: _Optional[_Mapping[str, str]] = ..., factors: _Optional[_Iterable[_Union[FactorUse, _Mapping]]] = ..., discount: _Optional[str] = ..., notes: _Optional[_Iterable[str]] = ...) -> None: ...
 
 class Verdict(_message.Message):
-    __slots__ = ("record_id", "claim_id", "decision", "checks", "resubmission", "methodology", "vintage", "reported_tco2e", "recomputed_tco2e", "credited_tco2e", "trace", "state", "block_serials", "carried_tco2e")
+    __slots__ = ("record_id", "claim_id", "decision", "checks", "resubmission", "methodology", "vintage", "reported_tco2e", "recomputed_tco2e", "credited_tco2e", "trace", "state", "block_serials", "carried_tco2e", "vintage_parts")
     RECORD_ID_FIELD_NUMBER: _ClassVar[int]
     CLAIM_ID_FIELD_NUMBER: _ClassVar[int]
     DECISION_FIELD_NUMBER: _ClassVar[int]
@@ -247,6 +247,7 @@ class Verdict(_message.Message):
     STATE_FIELD_NUMBER: _ClassVar[int]
     BLOCK_SERIALS_FIELD_NUMBER: _ClassVar[int]
     CARRIED_TCO2E_FIELD_NUMBER: _ClassVar[int]
+    VINTAGE_PARTS_FIELD_NUMBER: _ClassVar[int]
     record_id: str
     claim_id: str
     decision: Decision
@@ -261,7 +262,20 @@ class Verdict(_message.Message):
     state: ClaimState
     block_serials: _containers.RepeatedScalarFieldContainer[str]
     carried_tco2e: str
-    def __init__(self, record_id: _Optional[str] = ..., claim_id: _Optional[str] = ..., decision: _Optional[_Union[Decision, str]] = ..., checks: _Optional[_Iterable[_Union[CheckResult, _Mapping]]] = ..., resubmission: _Optional[bool] = ..., methodology: _Optional[str] = ..., vintage: _Optional[int] = ..., reported_tco2e: _Optional[str] = ..., recomputed_tco2e: _Optional[str] = ..., credited_tco2e: _Optional[str] = ..., trace: _Optional[_Union[Trace, _Mapping]] = ..., state: _Optional[_Union[ClaimState, str]] = ..., block_serials: _Optional[_Iterable[str]] = ..., carried_tco2e: _Optional[str] = ...) -> None: ...
+    vintage_parts: _containers.RepeatedCompositeFieldContainer[VintagePart]
+    def __init__(self, record_id: _Optional[str] = ..., claim_id: _Optional[str] = ..., decision: _Optional[_Union[Decision, str]] = ..., checks: _Optional[_Iterable[_Union[CheckResult, _Mapping]]] = ..., resubmission: _Optional[bool] = ..., methodology: _Optional[str] = ..., vintage: _Optional[int] = ..., reported_tco2e: _Optional[str] = ..., recomputed_tco2e: _Optional[str] = ..., credited_tco2e: _Optional[str] = ..., trace: _Optional[_Union[Trace, _Mapping]] = ..., state: _Optional[_Union[ClaimState, str]] = ..., block_serials: _Optional[_Iterable[str]] = ..., carried_tco2e: _Optional[str] = ..., vintage_parts: _Optional[_Iterable[_Union[VintagePart, _Mapping]]] = ...) -> None: ...
+
+class VintagePart(_message.Message):
+    __slots__ = ("vintage", "credited_tco2e", "block_serials", "carried_tco2e")
+    VINTAGE_FIELD_NUMBER: _ClassVar[int]
+    CREDITED_TCO2E_FIELD_NUMBER: _ClassVar[int]
+    BLOCK_SERIALS_FIELD_NUMBER: _ClassVar[int]
+    CARRIED_TCO2E_FIELD_NUMBER: _ClassVar[int]
+    vintage: int
+    credited_tco2e: str
+    block_serials: _containers.RepeatedScalarFieldContainer[str]
+    carried_tco2e: str
+    def __init__(self, vintage: _Optional[int] = ..., credited_tco2e: _Optional[str] = ..., block_serials: _Optional[_Iterable[str]] = ..., carried_tco2e: _Optional[str] = ...) -> None: ...
 
 class VerdictBatch(_message.Message):
     __slots__ = ("sequence", "verdicts", "receipt")
