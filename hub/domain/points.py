@@ -160,6 +160,7 @@ def awards_for(
     or worth no points (after the cap), gets no award."""
     so_far: dict[CapKey, int] = {}
     awards: list[Award] = []
+    expiry: dict[int, datetime] = {}  # by validity: every award of the batch is made ``now``
     for credit in credits:
         rule = rules.rule(credit.partner, credit.methodology)
         if rule is None:
@@ -171,6 +172,9 @@ def awards_for(
         if points == 0:
             continue
         so_far[key] = used + points
+        expires_at = expiry.get(rule.validity_months)
+        if expires_at is None:
+            expires_at = expiry[rule.validity_months] = add_months(now, rule.validity_months)
         awards.append(
             Award(
                 claim_id=credit.claim_id,
@@ -180,7 +184,7 @@ def awards_for(
                 methodology=credit.methodology,
                 points=points,
                 day=credit.day,
-                expires_at=add_months(now, rule.validity_months),
+                expires_at=expires_at,
                 uncapped=uncapped,
             )
         )

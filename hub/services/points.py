@@ -80,6 +80,7 @@ def credits_of(records: Iterable[NewClaimRecord], rules: PointsRules) -> list[Cr
             or rules.rule(r.submission.partner, normalised.methodology) is None
         ):
             continue
+        start = normalised.period_start.astimezone(DAY_ZONE)
         credits.append(
             Credit(
                 claim_id=verdict.claim_id,
@@ -88,8 +89,8 @@ def credits_of(records: Iterable[NewClaimRecord], rules: PointsRules) -> list[Cr
                 platform=r.submission.platform or rules.default_platforms.get(r.submission.partner),
                 methodology=normalised.methodology,
                 credited_tco2e=verdict.credited_tco2e,
-                day=normalised.period_start.astimezone(DAY_ZONE).date(),
-                days=days_covered(normalised.period_start, normalised.period_end, DAY_ZONE),
+                day=start.date(),
+                days=days_covered(start, normalised.period_end, DAY_ZONE),
             )
         )
     return credits

@@ -199,30 +199,35 @@ class SqlAlchemyPointsRepository:
     def add(self, entries: Sequence[LedgerPointsEntry]) -> None:
         if not entries:
             return
+        # One pass: the entries' rows, each person's balance change and each
+        # award's addition to its day's total.
         deltas: dict[PersonKey, int] = defaultdict(int)
-        for e in entries:
-            sign = 1 if e.kind is EntryKind.AWARD else -1
-            deltas[(e.partner, e.person)] += sign * e.points
-        rows = [
-            {
-                "kind": str(e.kind),
-                "partner": e.partner,
-                "person": e.person,
-                "platform": e.platform,
-                "methodology": e.methodology,
-                "claim_id": e.claim_id,
-                "redemption_id": e.redemption_id,
-                "points": e.points,
-                "day": e.day,
-                "occurred_at": e.occurred_at,
-                "expires_at": e.expires_at,
-            }
-            for e in entries
-        ]
         daily: dict[CapKey, int] = defaultdict(int)
+        rows: list[dict[str, Any]] = []
+        award = EntryKind.AWARD
         for e in entries:
-            if e.kind is EntryKind.AWARD and e.methodology is not None and e.day is not None:
-                daily[(e.partner, e.person, e.methodology, e.day)] += e.points
+            kind, partner, person, points = e.kind, e.partner, e.person, e.points
+            if kind is award:
+                deltas[(partner, person)] += points
+                if e.methodology is not None and e.day is not None:
+                    daily[(partner, person, e.methodology, e.day)] += points
+            else:
+                deltas[(partner, person)] -= points
+            rows.append(
+                {
+                    "kind": str(kind),
+                    "partner": partner,
+                    "person": person,
+                    "platform": e.platform,
+                    "methodology": e.methodology,
+                    "claim_id": e.claim_id,
+                    "redemption_id": e.redemption_id,
+                    "points": points,
+                    "day": e.day,
+                    "occurred_at": e.occurred_at,
+                    "expires_at": e.expires_at,
+                }
+            )
         # An award adds (or opens the person's row); a redemption, reversal or
         # expiry takes from the row that its award opened. Apart because the
         # database checks a row's CHECK before it looks for a conflicting key.
