@@ -23,6 +23,18 @@ class CheckOutcome:
 
 
 @dataclass(frozen=True, slots=True)
+class VintagePartOutcome:
+    """One calendar year's part of an issued claim: a monitoring period
+    spanning 31 December is issued in one part per year, each under its own
+    vintage; a period inside one year is one part, the whole claim."""
+
+    vintage: int
+    credited_tco2e: str
+    block_serials: tuple[str, ...]
+    carried_tco2e: str
+
+
+@dataclass(frozen=True, slots=True)
 class ClaimOutcome:
     source: SourceRef
     record_id: str
@@ -42,6 +54,7 @@ class ClaimOutcome:
     block_serials: tuple[str, ...] = ()
     carried_tco2e: str = ""
     origin_serial: str = ""
+    vintage_parts: tuple[VintagePartOutcome, ...] = ()  # once issued
 
 
 @dataclass(frozen=True, slots=True)

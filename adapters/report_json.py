@@ -93,6 +93,15 @@ def _claim(claim: ClaimOutcome, lang: str) -> dict[str, Any]:
         "carried_tco2e": _or_none(claim.carried_tco2e),
         "origin_serial": _or_none(claim.origin_serial),
         "block_serials": list(claim.block_serials),
+        "vintage_parts": [
+            {
+                "vintage": part.vintage,
+                "credited_tco2e": part.credited_tco2e,
+                "block_serials": list(part.block_serials),
+                "carried_tco2e": _or_none(part.carried_tco2e),
+            }
+            for part in claim.vintage_parts
+        ],
         "checks": [_check(c, lang) for c in claim.checks],
     }
 

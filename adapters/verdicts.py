@@ -13,7 +13,12 @@ from typing import Any
 
 from adapters.check_columns import column_for
 from adapters.delivery import SourcedClaim, SourcedProject
-from adapters.delivery_report import CheckOutcome, ClaimOutcome, ProjectOutcome
+from adapters.delivery_report import (
+    CheckOutcome,
+    ClaimOutcome,
+    ProjectOutcome,
+    VintagePartOutcome,
+)
 from adapters.hub_call_errors import HubProtocolError
 from carbonhub_contract.generated.carbonhub.v1 import partner_pb2 as pb
 from carbonhub_contract.vocabulary.checks import Severity
@@ -120,4 +125,13 @@ def claim_outcome(
         block_serials=tuple(verdict.block_serials),
         carried_tco2e=verdict.carried_tco2e,
         origin_serial=sent.submission.origin_serial or "",
+        vintage_parts=tuple(
+            VintagePartOutcome(
+                vintage=part.vintage,
+                credited_tco2e=part.credited_tco2e,
+                block_serials=tuple(part.block_serials),
+                carried_tco2e=part.carried_tco2e,
+            )
+            for part in verdict.vintage_parts
+        ),
     )

@@ -20,9 +20,15 @@ from typer.testing import CliRunner, Result
 
 from adapters.cli import EXIT_HUB, EXIT_REFUSED, app
 from adapters.delivery import RowProblem, SourceRef
-from adapters.delivery_report import CheckOutcome, ClaimOutcome, DeliveryReport
+from adapters.delivery_report import (
+    CheckOutcome,
+    ClaimOutcome,
+    DeliveryReport,
+    VintagePartOutcome,
+)
 from adapters.problem_messages import code_message
 from adapters.report import render_report
+from adapters.report_json import delivery_document
 from adapters.report_language import check_text
 from carbonhub_contract.key_files import write_ed25519_keypair
 from carbonhub_contract.vocabulary.checks import Severity
@@ -265,3 +271,41 @@ def test_on_a_terminal_codes_are_never_split(width: int) -> None:
     assert "尚未通過主管部門審核" in text  # the zh-Hant template, filled from the details
     (manifest,) = [line for line in text.splitlines() if "manifest.json" in line]
     assert " 0 " not in manifest and "—" in manifest
+
+
+def test_an_issued_claim_spanning_new_year_reports_its_vintage_parts() -> None:
+    parts = (
+        VintagePartOutcome(
+            2024, "5.161290", ("SZCER-CN-GD-SZ-PV-2024-X-000001-000005",), "0.16129"
+        ),
+        VintagePartOutcome(2025, "4.838710", ("SZCER-CN-GD-SZ-PV-2025-X-000001-000004",), ""),
+    )
+    claim = ClaimOutcome(
+        SourceRef("reductions.csv", 2),
+        "GD-NY",
+        "C-NY",
+        Decision.ACCEPTED,
+        (),
+        False,
+        "SZ-PV",
+        2025,
+        "10",
+        "12",
+        "10",
+        state="ISSUED",
+        block_serials=tuple(s for p in parts for s in p.block_serials),
+        vintage_parts=parts,
+    )
+    report = DeliveryReport("CN-GD", "GD-1", 1, (), (claim,))
+    document = delivery_document(
+        adapter="guangdong", lang="en", outcome="PROCESSED", delivery=None, report=report
+    )
+    check_documented(document)
+    (reported,) = document["claims"]
+    assert [
+        (p["vintage"], p["credited_tco2e"], p["block_serials"], p["carried_tco2e"])
+        for p in reported["vintage_parts"]
+    ] == [
+        (2024, "5.161290", ["SZCER-CN-GD-SZ-PV-2024-X-000001-000005"], "0.16129"),
+        (2025, "4.838710", ["SZCER-CN-GD-SZ-PV-2025-X-000001-000004"], None),
+    ]
