@@ -224,6 +224,7 @@ def test_disclosure_api_conforms_to_its_openapi_document(
         "GET /api/v1/blocks/{serial}",
         "GET /api/v1/exports/cadt",
         "GET /api/v1/reports/annual",
+        "GET /api/v1/registers",
     }, labels
 
     tally = Tally()
