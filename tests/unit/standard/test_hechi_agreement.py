@@ -6,7 +6,6 @@ Shenzhen CER blocks) is its GB/T 2260 code; its sites must lie under 4512.
 
 from __future__ import annotations
 
-import shutil
 from decimal import Decimal
 from pathlib import Path
 
@@ -15,22 +14,10 @@ import pytest
 from carbonhub_contract.vocabulary.records import PartnerProjectStatus, ProjectSubmission
 from hub.domain.project_assessment import assess_project
 from hub.domain.serial_blocks import SerialRange, Series, parse_serial
-from hub.standard import Standard, StandardError, default_standards_dir, load_standard
+from hub.standard import Standard, StandardError, load_standard
+from tests.unit.standard.standard_copies import edit
 
 HECHI = "451200"
-
-
-@pytest.fixture()
-def copy(tmp_path: Path) -> Path:
-    root = tmp_path / "standards"
-    shutil.copytree(default_standards_dir(), root)
-    return root
-
-
-def _edit(path: Path, old: str, new: str) -> None:
-    text = path.read_text(encoding="utf-8")
-    assert old in text, f"{old!r} not in {path.name}"
-    path.write_text(text.replace(old, new, 1), encoding="utf-8")
 
 
 def _project(region_code: str, **changes: str) -> ProjectSubmission:
@@ -113,7 +100,7 @@ def test_a_prefecture_partner_whose_prefix_is_not_its_code_is_refused(
     copy: Path, prefix: str, reason: str
 ) -> None:
     agreement = copy / "agreements" / f"{HECHI}.yaml"
-    _edit(agreement, 'gbt2260_prefix: "4512"', f"gbt2260_prefix: {prefix}")
+    edit(agreement, 'gbt2260_prefix: "4512"', f"gbt2260_prefix: {prefix}")
     with pytest.raises(StandardError) as refused:
         load_standard(copy)
     assert f"agreements/{HECHI}.yaml" in str(refused.value)
@@ -121,7 +108,7 @@ def test_a_prefecture_partner_whose_prefix_is_not_its_code_is_refused(
 
 
 def test_an_iso_partner_still_must_match_its_iso_code(copy: Path) -> None:
-    _edit(copy / "agreements" / "CN-GD.yaml", "iso_3166_2: CN-GD", "iso_3166_2: CN-GX")
+    edit(copy / "agreements" / "CN-GD.yaml", "iso_3166_2: CN-GD", "iso_3166_2: CN-GX")
     with pytest.raises(StandardError) as refused:
         load_standard(copy)
     assert "must equal the partner code" in str(refused.value)

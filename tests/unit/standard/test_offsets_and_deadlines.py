@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import shutil
 from datetime import timedelta
 from decimal import Decimal
 from pathlib import Path
@@ -10,27 +9,8 @@ from typing import Any
 
 import pytest
 
-from hub.standard import Standard, StandardError, default_standards_dir, load_standard
-
-
-@pytest.fixture()
-def copy(tmp_path: Path) -> Path:
-    root = tmp_path / "standards"
-    shutil.copytree(default_standards_dir(), root)
-    return root
-
-
-def _edit(path: Path, old: str, new: str) -> None:
-    text = path.read_text(encoding="utf-8")
-    assert old in text, f"{old!r} not in {path.name}"
-    path.write_text(text.replace(old, new, 1), encoding="utf-8")
-
-
-def _refused(root: Path) -> StandardError:
-    with pytest.raises(StandardError) as info:
-        load_standard(root)
-    return info.value
-
+from hub.standard import Standard, load_standard
+from tests.unit.standard.standard_copies import edit, refused
 
 OFFSETS = "standards/offsets.yaml"
 
@@ -78,7 +58,7 @@ def test_source_cancellation_deadline_only_where_the_partner_issues_credits(
 
 
 def test_new_offset_cap_needs_no_code_change(copy: Path) -> None:
-    _edit(copy / "offsets.yaml", 'value: "0.10"', 'value: "0.20"')
+    edit(copy / "offsets.yaml", 'value: "0.10"', 'value: "0.20"')
     assert load_standard(copy).offset_rules.cap_share_of_verified_emissions.value == Decimal("0.20")
 
 
@@ -87,7 +67,7 @@ def test_new_offset_cap_needs_no_code_change(copy: Path) -> None:
 
 def test_missing_offsets_file_is_refused(copy: Path) -> None:
     (copy / "offsets.yaml").unlink()
-    error = _refused(copy)
+    error = refused(copy)
     assert error.file == OFFSETS and "cannot read" in error.reason
 
 
@@ -120,8 +100,8 @@ def test_missing_offsets_file_is_refused(copy: Path) -> None:
 def test_bad_offsets_file_is_refused_with_path_and_reason(
     copy: Path, old: str, new: str, location: str, reason: str
 ) -> None:
-    _edit(copy / "offsets.yaml", old, new)
-    error = _refused(copy)
+    edit(copy / "offsets.yaml", old, new)
+    error = refused(copy)
     assert (error.file, error.location) == (OFFSETS, location)
     assert reason in error.reason
 
@@ -130,13 +110,13 @@ def test_empty_eligible_origins_is_refused(copy: Path) -> None:
     text = (copy / "offsets.yaml").read_text(encoding="utf-8")
     head, _, _ = text.partition("eligible_origins:")
     (copy / "offsets.yaml").write_text(head + "eligible_origins: []\n", encoding="utf-8")
-    error = _refused(copy)
+    error = refused(copy)
     assert (error.file, error.location) == (OFFSETS, "eligible_origins")
 
 
 def test_credit_issuing_partner_without_deadline_is_refused(copy: Path) -> None:
-    _edit(copy / "agreements" / "CN-GD.yaml", "source_cancellation_deadline_days: 90\n", "")
-    error = _refused(copy)
+    edit(copy / "agreements" / "CN-GD.yaml", "source_cancellation_deadline_days: 90\n", "")
+    error = refused(copy)
     assert (error.file, error.location) == (
         "standards/agreements/CN-GD.yaml",
         "source_cancellation_deadline_days",
@@ -145,12 +125,12 @@ def test_credit_issuing_partner_without_deadline_is_refused(copy: Path) -> None:
 
 
 def test_deadline_for_a_partner_without_credits_is_refused(copy: Path) -> None:
-    _edit(
+    edit(
         copy / "agreements" / "CN-HK.yaml",
         "adjustment_ref_required: true\n",
         "adjustment_ref_required: true\nsource_cancellation_deadline_days: 30\n",
     )
-    error = _refused(copy)
+    error = refused(copy)
     assert (error.file, error.location) == (
         "standards/agreements/CN-HK.yaml",
         "source_cancellation_deadline_days",
@@ -158,11 +138,11 @@ def test_deadline_for_a_partner_without_credits_is_refused(copy: Path) -> None:
 
 
 def test_non_positive_deadline_is_refused(copy: Path) -> None:
-    _edit(
+    edit(
         copy / "agreements" / "CN-GD.yaml",
         "source_cancellation_deadline_days: 90",
         "source_cancellation_deadline_days: 0",
     )
-    error = _refused(copy)
+    error = refused(copy)
     assert error.location == "source_cancellation_deadline_days"
     assert "greater than 0" in error.reason

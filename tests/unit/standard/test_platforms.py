@@ -2,32 +2,11 @@
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
-import pytest
-
 from hub.domain.credit_codes import check_character
-from hub.standard import Standard, StandardError, default_standards_dir, load_standard
-
-
-@pytest.fixture()
-def copy(tmp_path: Path) -> Path:
-    root = tmp_path / "standards"
-    shutil.copytree(default_standards_dir(), root)
-    return root
-
-
-def _edit(path: Path, old: str, new: str) -> None:
-    text = path.read_text(encoding="utf-8")
-    assert old in text, f"{old!r} not in {path.name}"
-    path.write_text(text.replace(old, new, 1), encoding="utf-8")
-
-
-def _refused(root: Path) -> StandardError:
-    with pytest.raises(StandardError) as info:
-        load_standard(root)
-    return info.value
+from hub.standard import Standard, load_standard
+from tests.unit.standard.standard_copies import edit, refused
 
 
 def test_partners_with_personal_methodologies_have_a_sourced_default_platform(
@@ -49,8 +28,8 @@ def test_partners_with_personal_methodologies_have_a_sourced_default_platform(
 
 
 def test_a_personal_partner_without_a_default_platform_is_refused(copy: Path) -> None:
-    _edit(copy / "agreements" / "CN-HK.yaml", "    default: true\n", "")
-    error = _refused(copy)
+    edit(copy / "agreements" / "CN-HK.yaml", "    default: true\n", "")
+    error = refused(copy)
     assert (error.file, error.location) == ("standards/agreements/CN-HK.yaml", "platforms")
     assert "needs a default platform" in error.reason
 
@@ -58,11 +37,11 @@ def test_a_personal_partner_without_a_default_platform_is_refused(copy: Path) ->
 def test_two_defaults_or_a_repeated_platform_are_refused(copy: Path) -> None:
     agreement = copy / "agreements" / "CN-MO.yaml"
     second = "    operator_id: HUB-OP-CN-MO-0002\n"
-    _edit(agreement, second, second + "    default: true\n")
-    assert "more than one default platform: DSPA, MACAUPASS" in _refused(copy).reason
-    _edit(agreement, "    default: true\n", "")
-    _edit(agreement, "  - id: MACAUPASS", "  - id: DSPA")
-    error = _refused(copy)
+    edit(agreement, second, second + "    default: true\n")
+    assert "more than one default platform: DSPA, MACAUPASS" in refused(copy).reason
+    edit(agreement, "    default: true\n", "")
+    edit(agreement, "  - id: MACAUPASS", "  - id: DSPA")
+    error = refused(copy)
     assert error.location == "platforms[1].id"
 
 
@@ -71,21 +50,21 @@ def test_a_unified_social_credit_code_is_checked(copy: Path) -> None:
     body = "91440101MA5CKM3B5"
     valid = body + check_character(body)
     wrong = body + ("0" if valid[-1] != "0" else "1")
-    _edit(
+    edit(
         agreement,
         "    operator_id: HUB-OP-CN-GD-0001\n    operator_id_scheme: hub\n",
         f"    operator_id: {wrong}\n    operator_id_scheme: uscc\n",
     )
-    error = _refused(copy)
+    error = refused(copy)
     assert (error.location, error.reason) == (
         "platforms[0].operator_id",
         "not a valid unified social credit code",
     )
-    _edit(agreement, wrong, valid)
+    edit(agreement, wrong, valid)
     loaded = load_standard(copy).agreement("CN-GD")
     assert loaded is not None and loaded.platforms[0].operator_id == valid
 
 
 def test_a_platform_id_outside_the_pattern_is_refused(copy: Path) -> None:
-    _edit(copy / "agreements" / "CN-HK.yaml", "  - id: EPD", "  - id: E P D")
-    assert _refused(copy).location.startswith("platforms")
+    edit(copy / "agreements" / "CN-HK.yaml", "  - id: EPD", "  - id: E P D")
+    assert refused(copy).location.startswith("platforms")

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import shutil
 from decimal import Decimal
 from pathlib import Path
 
@@ -10,19 +9,7 @@ import pytest
 
 from hub.standard import Standard, StandardError, default_standards_dir, load_standard
 from hub.standard.points import load_points_rules
-
-
-@pytest.fixture()
-def copy(tmp_path: Path) -> Path:
-    root = tmp_path / "standards"
-    shutil.copytree(default_standards_dir(), root)
-    return root
-
-
-def _edit(path: Path, old: str, new: str) -> None:
-    text = path.read_text(encoding="utf-8")
-    assert old in text, f"{old!r} not in {path.name}"
-    path.write_text(text.replace(old, new, 1), encoding="utf-8")
+from tests.unit.standard.standard_copies import edit
 
 
 def _refused(root: Path) -> StandardError:
@@ -55,7 +42,7 @@ def test_every_rate_is_provisional_because_no_ratio_is_published() -> None:
 
 
 def test_validity_above_ten_years_is_refused(copy: Path) -> None:
-    _edit(
+    edit(
         copy / "points.yaml",
         "validity: {value: 10, unit: years",
         "validity: {value: 11, unit: years",
@@ -66,22 +53,22 @@ def test_validity_above_ten_years_is_refused(copy: Path) -> None:
 
 
 def test_a_rule_for_a_project_methodology_is_refused(copy: Path) -> None:
-    _edit(copy / "points.yaml", "methodology: SZ-BIKE", "methodology: SZ-PV")
+    edit(copy / "points.yaml", "methodology: SZ-BIKE", "methodology: SZ-PV")
     assert "points reward people" in str(_refused(copy))
 
 
 def test_an_unknown_partner_is_refused(copy: Path) -> None:
-    _edit(copy / "points.yaml", "partner: CN-GD", "partner: CN-XX")
+    edit(copy / "points.yaml", "partner: CN-GD", "partner: CN-XX")
     assert "no agreement for partner 'CN-XX'" in str(_refused(copy))
 
 
 def test_rounding_other_than_floor_is_refused(copy: Path) -> None:
-    _edit(copy / "points.yaml", "    rounding: floor", "    rounding: half_up")
+    edit(copy / "points.yaml", "    rounding: floor", "    rounding: half_up")
     assert _refused(copy).location == "rules[0].rounding"
 
 
 def test_a_rate_that_is_no_number_is_refused(copy: Path) -> None:
-    _edit(copy / "points.yaml", 'rate: {value: "100000"', 'rate: {value: "many"')
+    edit(copy / "points.yaml", 'rate: {value: "100000"', 'rate: {value: "many"')
     assert "rules[0].rate.value" in str(_refused(copy))
 
 

@@ -3,33 +3,12 @@
 from __future__ import annotations
 
 import csv
-import shutil
 from datetime import date
 from pathlib import Path
 
-import pytest
-
 from hub.domain.region_codes import CodeStanding
-from hub.standard import Standard, StandardError, default_standards_dir, load_standard
-
-
-@pytest.fixture()
-def copy(tmp_path: Path) -> Path:
-    root = tmp_path / "standards"
-    shutil.copytree(default_standards_dir(), root)
-    return root
-
-
-def _edit(path: Path, old: str, new: str) -> None:
-    text = path.read_text(encoding="utf-8")
-    assert old in text, f"{old!r} not in {path.name}"
-    path.write_text(text.replace(old, new, 1), encoding="utf-8")
-
-
-def _refused(root: Path) -> StandardError:
-    with pytest.raises(StandardError) as info:
-        load_standard(root)
-    return info.value
+from hub.standard import Standard, default_standards_dir
+from tests.unit.standard.standard_copies import edit, refused
 
 
 def test_the_shipped_editions_are_the_2020_and_2021_county_lists(standard: Standard) -> None:
@@ -82,54 +61,54 @@ def test_the_csv_is_sorted_and_every_row_has_its_editions() -> None:
 
 
 def test_a_code_of_the_wrong_shape_names_the_line(copy: Path) -> None:
-    _edit(copy / "gbt2260.csv", "110101,东城区", "11010,东城区")
-    error = _refused(copy)
+    edit(copy / "gbt2260.csv", "110101,东城区", "11010,东城区")
+    error = refused(copy)
     assert (error.file, error.location) == ("standards/gbt2260.csv", "line 3")
     assert "six digits" in error.reason
 
 
 def test_a_code_listed_twice_is_refused(copy: Path) -> None:
-    _edit(copy / "gbt2260.csv", "110102,西城区", "110101,西城区")
-    error = _refused(copy)
+    edit(copy / "gbt2260.csv", "110102,西城区", "110101,西城区")
+    error = refused(copy)
     assert error.location == "line 4" and "listed twice" in error.reason
 
 
 def test_an_undeclared_edition_is_refused(copy: Path) -> None:
-    _edit(copy / "gbt2260.csv", "110101,东城区,2020,2021", "110101,东城区,2020,2022")
-    error = _refused(copy)
+    edit(copy / "gbt2260.csv", "110101,东城区,2020,2021", "110101,东城区,2020,2022")
+    error = refused(copy)
     assert "edition '2022' is not declared" in error.reason
 
 
 def test_a_missing_row_is_caught_by_the_declared_count(copy: Path) -> None:
-    _edit(copy / "gbt2260.csv", "110101,东城区,2020,2021\n", "")
-    error = _refused(copy)
+    edit(copy / "gbt2260.csv", "110101,东城区,2020,2021\n", "")
+    error = refused(copy)
     assert (error.file, error.location) == ("standards/gbt2260.yaml", "editions[0].rows")
     assert "declares 3209 codes; the CSV lists 3208" in error.reason
 
 
 def test_a_change_must_name_a_retired_code_and_listed_successors(copy: Path) -> None:
-    _edit(copy / "gbt2260.yaml", 'successors: ["350405"]', 'successors: ["350427"]')
-    error = _refused(copy)
+    edit(copy / "gbt2260.yaml", 'successors: ["350405"]', 'successors: ["350427"]')
+    error = refused(copy)
     assert error.location == "changes[4].successors[0]"
     assert "not listed in the edition after 2020" in error.reason
 
 
 def test_a_change_of_a_code_still_in_force_is_refused(copy: Path) -> None:
-    _edit(
+    edit(
         copy / "gbt2260.yaml", 'code: "350427"\n    name: 沙县', 'code: "350405"\n    name: 沙县区'
     )
-    error = _refused(copy)
+    error = refused(copy)
     assert error.location == "changes[4].retired_after"
 
 
 def test_a_partner_named_by_an_unlisted_code_is_refused(copy: Path) -> None:
-    _edit(copy / "gbt2260.csv", "451200,河池市,2020,2021\n", "")
-    _edit(copy / "gbt2260.yaml", "rows: 3209", "rows: 3208")
-    _edit(
+    edit(copy / "gbt2260.csv", "451200,河池市,2020,2021\n", "")
+    edit(copy / "gbt2260.yaml", "rows: 3209", "rows: 3208")
+    edit(
         copy / "gbt2260.yaml",
         "rows: 3208\n    source: >-\n      民政部《2021",
         "rows: 3207\n    source: >-\n      民政部《2021",
     )
-    error = _refused(copy)
+    error = refused(copy)
     assert error.file == "standards/agreements/451200.yaml"
     assert "in no GB/T 2260 edition" in error.reason

@@ -4,29 +4,8 @@ import shutil
 from decimal import Decimal
 from pathlib import Path
 
-import pytest
-
-from hub.standard import Standard, StandardError, default_standards_dir, load_standard
-
-
-@pytest.fixture()
-def copy(tmp_path: Path) -> Path:
-    root = tmp_path / "standards"
-    shutil.copytree(default_standards_dir(), root)
-    return root
-
-
-def _edit(path: Path, old: str, new: str) -> None:
-    text = path.read_text(encoding="utf-8")
-    assert old in text, f"{old!r} not in {path.name}"
-    path.write_text(text.replace(old, new, 1), encoding="utf-8")
-
-
-def _refused(root: Path) -> StandardError:
-    with pytest.raises(StandardError) as info:
-        load_standard(root)
-    return info.value
-
+from hub.standard import Standard, default_standards_dir, load_standard
+from tests.unit.standard.standard_copies import edit, refused
 
 # --- the shipped standard ------------------------------------------------------
 
@@ -144,7 +123,7 @@ def test_all_values_are_decimal_never_float(standard: Standard) -> None:
 
 
 def test_new_factor_year_and_new_methodology_need_no_code_change(copy: Path) -> None:
-    _edit(
+    edit(
         copy / "factors.yaml",
         "      - {region: CN-SOUTHERN-GRID, year: 2022,",
         '      - {region: CN-SOUTHERN-GRID, year: 2024, value: "0.3700", '
@@ -198,12 +177,12 @@ def test_new_factor_year_and_new_methodology_need_no_code_change(copy: Path) -> 
 
 
 def test_bad_formula_names_file_path_and_reason(copy: Path) -> None:
-    _edit(
+    edit(
         copy / "methodologies.yaml",
         'formula: "activity * grid_ef / 1000"',
         'formula: "activity * grid_ef / 1000 + __import__(1)"',
     )
-    error = _refused(copy)
+    error = refused(copy)
     assert error.file == "standards/methodologies.yaml"
     assert error.location == "methodologies[3].formula"
     assert "only min(...) and max(...) may be called" in error.reason
@@ -211,42 +190,42 @@ def test_bad_formula_names_file_path_and_reason(copy: Path) -> None:
 
 
 def test_formula_using_an_undeclared_factor_is_refused(copy: Path) -> None:
-    _edit(
+    edit(
         copy / "methodologies.yaml",
         'formula: "activity * max(road_baseline_ef - bus_ef, 0) / 1000000"',
         'formula: "activity * max(road_baseline_ef - metro_ef, 0) / 1000000"',
     )
-    error = _refused(copy)
+    error = refused(copy)
     assert error.location == "methodologies[0].formula"
     assert "'metro_ef' is neither a declared input nor a declared factor" in error.reason
 
 
 def test_float_value_is_refused(copy: Path) -> None:
-    _edit(copy / "factors.yaml", 'value: "0.5568"', "value: !!float 0.5568")
-    error = _refused(copy)
+    edit(copy / "factors.yaml", 'value: "0.5568"', "value: !!float 0.5568")
+    error = refused(copy)
     assert (error.file, error.location) == ("standards/factors.yaml", "factors[0].values[0].value")
     assert "not floats" in error.reason
 
 
 def test_unquoted_decimal_stays_exact(copy: Path) -> None:
-    _edit(copy / "factors.yaml", 'value: "0.5568"', "value: 0.5568")
+    edit(copy / "factors.yaml", 'value: "0.5568"', "value: 0.5568")
     standard = load_standard(copy)
     found = standard.factor_value("grid_ef", "CN", 2021)
     assert found is not None and found.value.value == Decimal("0.5568")
 
 
 def test_unknown_key_is_refused(copy: Path) -> None:
-    _edit(copy / "methodologies.yaml", "    basis: site\n", "    basis: site\n    colour: green\n")
-    error = _refused(copy)
+    edit(copy / "methodologies.yaml", "    basis: site\n", "    basis: site\n    colour: green\n")
+    error = refused(copy)
     assert error.location == "methodologies[6].colour"
     assert "Extra inputs are not permitted" in error.reason
 
 
 def test_crosswalk_to_unknown_methodology_is_refused(copy: Path) -> None:
-    _edit(
+    edit(
         copy / "crosswalks" / "CN-HK.yaml", "methodology: SZ-TRANSIT-METRO", "methodology: SZ-TRAM"
     )
-    error = _refused(copy)
+    error = refused(copy)
     assert (error.file, error.location) == (
         "standards/crosswalks/CN-HK.yaml",
         "entries[2].methodology",
@@ -255,8 +234,8 @@ def test_crosswalk_to_unknown_methodology_is_refused(copy: Path) -> None:
 
 
 def test_crosswalk_unit_not_accepted_by_methodology_is_refused(copy: Path) -> None:
-    _edit(copy / "crosswalks" / "CN-GD.yaml", "units: [pkm, km]", "units: [pkm, trip]")
-    error = _refused(copy)
+    edit(copy / "crosswalks" / "CN-GD.yaml", "units: [pkm, km]", "units: [pkm, trip]")
+    error = refused(copy)
     assert error.location == "entries[1].units[1]"
 
 
@@ -265,67 +244,63 @@ def test_reported_only_without_discount_is_refused(copy: Path) -> None:
     start = text.index("    discount: {")
     end = text.index("\n", start) + 1
     (copy / "crosswalks" / "CN-GD.yaml").write_text(text[:start] + text[end:], encoding="utf-8")
-    error = _refused(copy)
+    error = refused(copy)
     assert error.location == "entries[4]"
     assert "needs a discount" in error.reason
 
 
 def test_missing_factor_region_is_refused(copy: Path) -> None:
-    _edit(
+    edit(
         copy / "crosswalks" / "CN-GD.yaml", "    factor_regions: {grid_ef: CN-SOUTHERN-GRID}\n", ""
     )
-    error = _refused(copy)
+    error = refused(copy)
     assert error.location == "entries[0].factor_regions"
     assert "no region for factor grid_ef" in error.reason
 
 
 def test_unknown_unit_and_input_are_refused(copy: Path) -> None:
-    _edit(copy / "methodologies.yaml", "accepted_units: [kg, t]", "accepted_units: [kg, lb]")
-    error = _refused(copy)
+    edit(copy / "methodologies.yaml", "accepted_units: [kg, t]", "accepted_units: [kg, lb]")
+    error = refused(copy)
     assert error.location == "methodologies[6].accepted_units[1]"
 
 
 def test_agreement_with_unknown_time_zone_is_refused(copy: Path) -> None:
-    _edit(
-        copy / "agreements" / "CN-HK.yaml", "time_zone: Asia/Hong_Kong", "time_zone: Asia/Kowloon"
-    )
-    error = _refused(copy)
+    edit(copy / "agreements" / "CN-HK.yaml", "time_zone: Asia/Hong_Kong", "time_zone: Asia/Kowloon")
+    error = refused(copy)
     assert (error.file, error.location) == ("standards/agreements/CN-HK.yaml", "time_zone")
 
 
 def test_recognised_methodology_missing_from_crosswalk_is_refused(copy: Path) -> None:
-    _edit(
+    edit(
         copy / "agreements" / "CN-HK.yaml",
         "  - {partner_methodology: MTR, valid_from: 2023-01-01}",
         "  - {partner_methodology: MTR, valid_from: 2023-01-01}\n"
         "  - {partner_methodology: EV_CHARGING, valid_from: 2023-01-01}",
     )
-    error = _refused(copy)
+    error = refused(copy)
     assert error.location == "recognised[3].partner_methodology"
 
 
 def test_duplicate_key_and_broken_yaml_are_refused(copy: Path) -> None:
-    _edit(copy / "standard.yaml", 'version: "2026.1"', 'version: "2026.1"\nversion: "2026.2"')
-    error = _refused(copy)
+    edit(copy / "standard.yaml", 'version: "2026.1"', 'version: "2026.1"\nversion: "2026.2"')
+    error = refused(copy)
     assert error.file == "standards/standard.yaml" and "duplicate key 'version'" in error.reason
     shutil.copy(default_standards_dir() / "standard.yaml", copy / "standard.yaml")
     (copy / "factors.yaml").write_text("factors: [\n", encoding="utf-8")
-    error = _refused(copy)
+    error = refused(copy)
     assert error.file == "standards/factors.yaml"
     assert error.location.startswith("line ")
 
 
 def test_missing_directory_and_missing_file_are_refused(tmp_path: Path, copy: Path) -> None:
-    assert "does not exist" in _refused(tmp_path / "nowhere").reason
+    assert "does not exist" in refused(tmp_path / "nowhere").reason
     (copy / "methodologies.yaml").unlink()
-    error = _refused(copy)
+    error = refused(copy)
     assert error.file == "standards/methodologies.yaml" and "cannot read" in error.reason
 
 
 def test_declared_but_unused_factor_is_refused(copy: Path) -> None:
-    _edit(
-        copy / "methodologies.yaml", "factors: [recycling_ef]", "factors: [recycling_ef, grid_ef]"
-    )
-    error = _refused(copy)
+    edit(copy / "methodologies.yaml", "factors: [recycling_ef]", "factors: [recycling_ef, grid_ef]")
+    error = refused(copy)
     assert error.location == "methodologies[6].formula"
     assert "declared but not used: grid_ef" in error.reason
