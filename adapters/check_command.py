@@ -37,8 +37,8 @@ VERSION = 1
 _EXIT = {"CHECKED": 0, "REFUSED": EXIT_REFUSED, "PARTLY_REFUSED": EXIT_PARTLY_REFUSED}
 
 
-def _checker() -> OfflineChecker:
-    checker = installed_checker()
+def _required(checker: OfflineChecker | None) -> OfflineChecker:
+    """The installed checker, or the command stops: the kit alone cannot check."""
     if checker is None:
         raise CommandStopped(
             EXIT_REFUSED,
@@ -76,7 +76,7 @@ def run_check(
         return
     console = Console()
     with stopped(Console(stderr=True)):
-        checker = _checker()
+        checker = _required(installed_checker())
         delivery = adapter_for(name).read(delivery_dir)
         outcome, report = _checked(checker, delivery, standards_dir)
     if report is None:
@@ -131,7 +131,7 @@ def _run_json(name: str, delivery_dir: Path, lang: str, standards_dir: Path | No
     checker = installed_checker()
     not_checked = checker.not_checked if checker is not None else ()
     try:
-        outcome, report = _checked(_checker(), delivery, standards_dir)
+        outcome, report = _checked(_required(checker), delivery, standards_dir)
     except CommandStopped as stop:
         stop.print(Console(stderr=True))
         document = check_document(name, lang, "REFUSED", delivery, None, not_checked)
