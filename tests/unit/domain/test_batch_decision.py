@@ -151,7 +151,7 @@ def hk_site(record_id: str, methodology: str, rules: LockRules, sub: ClaimSubmis
     start = datetime(2024, 9, 1, tzinfo=HK)
     return candidate(
         replace(sub, record_id=record_id, site_id="ST-0417"),
-        normalised(methodology, start, start + timedelta(days=30), "3380", "1.3182"),
+        normalised(methodology, start, start + timedelta(days=30), "3380", "1.2506"),
         rules,
         site_binding=methodology,
     )

@@ -368,11 +368,16 @@ def test_recycling_needs_a_known_material(standard: Standard) -> None:
 
 
 @pytest.mark.parametrize(
-    ("utility", "factor", "expected"),
-    [("CLP", "0.49", Decimal("0.392000")), ("HKE", "0.81", Decimal("0.648000"))],
+    ("utility", "factor", "year", "expected"),
+    [
+        # 2025 activity falls back to each utility's latest published year;
+        # CLP's 2020 value is provisional (read only in a news report).
+        ("CLP", "0.37", 2020, Decimal("0.296000")),
+        ("HKE", "0.81", 2019, Decimal("0.648000")),
+    ],
 )
 def test_hk_solar_uses_the_utility_factor(
-    standard: Standard, utility: str, factor: str, expected: Decimal
+    standard: Standard, utility: str, factor: str, year: int, expected: Decimal
 ) -> None:
     claim = hk_green_claim(
         partner_methodology="SOLAR_FIT",
@@ -388,7 +393,9 @@ def test_hk_solar_uses_the_utility_factor(
     a = assess(standard, claim)
     assert a.normalised is not None and a.normalised.credited_tco2e == expected
     (used,) = a.normalised.trace.factors
-    assert used.value == Decimal(factor) and used.year == 2019
+    assert used.value == Decimal(factor) and used.year == year
+    assert check(a, "FACTOR_YEAR_FALLBACK")["used_year"] == str(year)
+    assert ("FACTOR_PROVISIONAL" in codes(a)) is (utility == "CLP")
     assert a.site_binding == "SZ-PV"
     missing = assess(standard, dataclasses.replace(claim, utility=None))
     assert "UTILITY_REQUIRED" in codes(missing) and missing.normalised is None

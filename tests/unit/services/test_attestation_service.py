@@ -171,7 +171,7 @@ def test_cross_border_blocks_wait_for_the_committed_adjustment(standard: Standar
     verdicts = ledger.ingestion.submit("CN-HK", [hk_tonnes("H1", "HKAA-1")])
     assert verdicts[0].decision is Decision.ACCEPTED, [c.code for c in verdicts[0].checks]
     run = ledger.issuance.issue_pending()
-    assert run.blocks, "6 MWh at 0.49 kg/kWh makes whole tonnes"
+    assert run.blocks, "6 MWh at 0.37 kg/kWh (CLP 2020) makes whole tonnes"
     assert {b.adjustment.status for b in run.blocks} == {AdjustmentStatus.PENDING}
     assert ledger.exchange.events(0, 100) == []
 

@@ -68,6 +68,9 @@ def test_published_parameters_are_the_domain_facts(standard: Standard) -> None:
     assert value("grid_ef", "CN-SOUTHERN-GRID", 2022) == Decimal("0.3869")
     assert value("grid_ef", "CN-GX", 2022) == Decimal("0.4044")
     assert value("grid_ef", "CN-HK-CLP", 2019) == Decimal("0.49")
+    assert value("grid_ef", "CN-HK-CLP", 2020) == Decimal("0.37")
+    assert value("grid_ef", "CN-HK-CLP", 2024) == Decimal("0.37")
+    assert standard.factor_value("grid_ef", "CN-HK-CLP", 2018) is None
     assert value("grid_ef", "CN-HK-HKE", 2019) == Decimal("0.81")
     assert value("grid_ef", "CN-HK", 2024) == Decimal("0.7")
     assert value("grid_ef", "CN-MO", 2021) == Decimal("0.429")
