@@ -9,7 +9,7 @@ from collections.abc import Callable, Collection, Sequence
 from datetime import datetime
 from typing import Any
 
-from hub.domain.points import EntryKind
+from hub.domain.points import Award, EntryKind
 from hub.services.points_port import (
     CapKey,
     CreditedClaim,
@@ -126,6 +126,25 @@ class FakePointsRepository:
             store.points.extend(new)
 
         self._write(operation)
+
+    def add_awards(self, awards: Sequence[Award], occurred_at: datetime) -> None:
+        self.add(
+            [
+                LedgerPointsEntry(
+                    kind=EntryKind.AWARD,
+                    partner=a.partner,
+                    person=a.person,
+                    points=a.points,
+                    occurred_at=occurred_at,
+                    platform=a.platform,
+                    methodology=a.methodology,
+                    claim_id=a.claim_id,
+                    day=a.day,
+                    expires_at=a.expires_at,
+                )
+                for a in awards
+            ]
+        )
 
     def expiring(self, now: datetime, limit: int) -> list[PersonKey]:
         closed = {

@@ -120,7 +120,7 @@ def record_awards(
         fresh = [c for c in credits if c.claim_id not in already]
     before = uow.points.awarded_on({(c.partner, c.person, c.methodology, c.day) for c in fresh})
     awards = awards_for(fresh, rules, before, now)
-    uow.points.add([_award_entry(a, now) for a in awards])
+    uow.points.add_awards(awards, now)
     return awards
 
 
@@ -164,21 +164,6 @@ def award_points(
         )
         for a in record_awards(uow, rules, credits, now)
     ]
-
-
-def _award_entry(a: Award, now: datetime) -> LedgerPointsEntry:
-    return LedgerPointsEntry(
-        kind=EntryKind.AWARD,
-        partner=a.partner,
-        person=a.person,
-        points=a.points,
-        occurred_at=now,
-        platform=a.platform,
-        methodology=a.methodology,
-        claim_id=a.claim_id,
-        day=a.day,
-        expires_at=a.expires_at,
-    )
 
 
 def _domain(entries: Sequence[LedgerPointsEntry]) -> list[PointsEntry]:

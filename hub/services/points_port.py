@@ -14,7 +14,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Protocol
 
-from hub.domain.points import EntryKind
+from hub.domain.points import Award, EntryKind
 
 __all__ = ["CreditedClaim", "LedgerPointsEntry", "PointsMonth", "PointsRepository"]
 
@@ -103,6 +103,11 @@ class PointsRepository(Protocol):
         """Append ``entries`` and move their persons' balances (awards add,
         the rest take away). ConcurrentWriteConflict when a constraint
         refuses them (a second award for a claim, a balance below zero)."""
+        ...
+
+    def add_awards(self, awards: Sequence[Award], occurred_at: datetime) -> None:
+        """``add`` of one AWARD entry per award, made at ``occurred_at``
+        (the ingestion path: no LedgerPointsEntry built per award)."""
         ...
 
     def expiring(self, now: datetime, limit: int) -> list[PersonKey]:

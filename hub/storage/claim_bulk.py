@@ -17,11 +17,11 @@ refused row still raises IntegrityError through the unit of work's
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from datetime import datetime
+from datetime import date, datetime
 from operator import itemgetter
 from typing import Any, cast
 
-from sqlalchemy import Connection, Table
+from sqlalchemy import Connection, Date, Table
 from sqlalchemy.orm import DeclarativeBase
 
 from hub.storage.tables import UtcDateTime
@@ -96,22 +96,25 @@ def _execute(
     columns = tuple(rows[0])
     sql, processors = _prepare(connection, table, columns, adding)
     # Values read in one C call per row; only the columns with a processor
-    # (timestamps, decimals) go through Python, and a timestamp seen before
-    # in this batch is not converted again: equal aware instants convert to
-    # the same UTC value (decimals are not memoised: 1.0 == 1.00).
+    # (timestamps, days, decimals) go through Python, and a timestamp or day
+    # seen before in this batch is not converted again: equal aware instants
+    # convert to the same UTC value, equal days to the same text (decimals
+    # are not memoised: 1.0 == 1.00).
     read = itemgetter(*columns) if len(columns) > 1 else (lambda row: (row[columns[0]],))
-    processed = [(index, process) for index, process in enumerate(processors) if process]
-    # None: no memo (only UtcDateTime columns, whose value is the instant).
-    memos: list[dict[datetime, Any] | None] = [
-        {} if isinstance(table.c[columns[index]].type, UtcDateTime) else None
-        for index, _ in processed
+    # Per processed column: its index, processor, memo and the exact value
+    # type the memo holds (no memo: an empty one never consulted, type None;
+    # only UtcDateTime columns memoise instants, Date columns days).
+    processed = [
+        (index, process, *_memo(table.c[columns[index]].type))
+        for index, process in enumerate(processors)
+        if process
     ]
     parameters: list[tuple[Any, ...]] = []
     for row in rows:
         values = list(read(row))
-        for (index, process), memo in zip(processed, memos, strict=True):
+        for index, process, memo, memo_type in processed:
             value = values[index]
-            if memo is not None and type(value) is datetime:
+            if type(value) is memo_type:
                 found = memo.get(value, _MISSING)
                 if found is _MISSING:
                     found = memo[value] = process(value)
@@ -123,3 +126,11 @@ def _execute(
 
 
 _MISSING = object()
+
+
+def _memo(column_type: Any) -> tuple[dict[Any, Any], type | None]:
+    if isinstance(column_type, UtcDateTime):
+        return {}, datetime
+    if isinstance(column_type, Date):
+        return {}, date
+    return {}, None

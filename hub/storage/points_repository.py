@@ -20,7 +20,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, bindparam, func, select, text, update
 from sqlalchemy.orm import aliased
 
-from hub.domain.points import EntryKind
+from hub.domain.points import Award, EntryKind
 from hub.services.points_port import (
     CapKey,
     CreditedClaim,
@@ -228,6 +228,50 @@ class SqlAlchemyPointsRepository:
                     "expires_at": e.expires_at,
                 }
             )
+        self._write(rows, deltas, daily)
+
+    def add_awards(self, awards: Sequence[Award], occurred_at: datetime) -> None:
+        if not awards:
+            return
+        # As ``add`` of the awards' entries, the rows built from the awards
+        # themselves (docs/ingestion-profile.md, sixth round).
+        deltas: dict[PersonKey, int] = defaultdict(int)
+        daily: dict[CapKey, int] = defaultdict(int)
+        rows: list[dict[str, Any]] = []
+        kind = str(EntryKind.AWARD)
+        for a in awards:
+            partner, person, points, methodology, day = (
+                a.partner,
+                a.person,
+                a.points,
+                a.methodology,
+                a.day,
+            )
+            deltas[(partner, person)] += points
+            daily[(partner, person, methodology, day)] += points
+            rows.append(
+                {
+                    "kind": kind,
+                    "partner": partner,
+                    "person": person,
+                    "platform": a.platform,
+                    "methodology": methodology,
+                    "claim_id": a.claim_id,
+                    "redemption_id": None,
+                    "points": points,
+                    "day": day,
+                    "occurred_at": occurred_at,
+                    "expires_at": a.expires_at,
+                }
+            )
+        self._write(rows, deltas, daily)
+
+    def _write(
+        self,
+        rows: list[dict[str, Any]],
+        deltas: dict[PersonKey, int],
+        daily: dict[CapKey, int],
+    ) -> None:
         # An award adds (or opens the person's row); a redemption, reversal or
         # expiry takes from the row that its award opened. Apart because the
         # database checks a row's CHECK before it looks for a conflicting key.
