@@ -23,7 +23,7 @@ from adapters.hub_call_errors import HubCallError
 from adapters.partner_signing import UNARY_TIMEOUT, PartnerSigner, last_recorded_sequence
 from adapters.reconciliation_client import submit_reconciliation
 from adapters.wire_records import claim_to_proto
-from carbonhub_contract.error_details import error_info
+from carbonhub_contract.error_details import ENVELOPE_REPLAYED, error_info
 from carbonhub_contract.generated.carbonhub.v1 import partner_pb2 as pb
 from carbonhub_contract.generated.carbonhub.v1 import partner_pb2_grpc as pb_grpc
 from carbonhub_contract.receipts import verify_verdict_batch
@@ -267,7 +267,7 @@ def catch_up(run: Run) -> tuple[str | None, str]:
         run.send([claim], stale)
     except grpc.RpcError as error:
         code, text = refusal(error)
-        if code != "ENVELOPE_REPLAYED":
+        if code != ENVELOPE_REPLAYED:
             raise StepFailed(code, f"overtaken write refused otherwise: {text}") from error
     else:
         raise StepFailed(None, "an overtaken sequence number was answered")
