@@ -40,9 +40,8 @@ from hub.domain.inventory_exclusions import (
     check_coverage,
     check_status,
     coverage_of,
-    freeze_of,
-    outgrown,
     same_terms,
+    withheld,
 )
 from hub.domain.issuance import IssuanceState
 from hub.domain.signed_payloads import SignedRecord
@@ -317,8 +316,10 @@ class AttestationService:
         blocks issued under the reference)."""
         history = uow.attestations.adjustment_history(partner, reference)
         days = completion_days(self._standard, partner)
+        # Never REVOKED here (the caller handles it), so what keeps the blocks
+        # frozen is what the issuer and the sweep ask: overdue or outgrown.
         issued = coverage_of((b.units, b.vintage) for b in under)
-        if freeze_of(history, days, now) is not None or outgrown(history, issued):
+        if withheld(history, days, now, issued) is not None:
             return
         why = "inventory exclusion completed" if moved else "inventory exclusion restated"
         thaw(uow, partner, reference, why, now)
