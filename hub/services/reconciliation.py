@@ -181,10 +181,9 @@ class ReconciliationService:
                 # Claims first: one read PENDING is held conditionally (an issuer
                 # that issues it first makes this read again), one read issued
                 # has its blocks in the look-up that follows.
-                held = hold_unissued(
-                    uow, reissued_records(hub_side, holdings), claim_of_record, now
-                )
-                reissued = self._reissued(uow, hub_side, holdings, claim_of_record) + held
+                records = reissued_records(hub_side, holdings)
+                held = hold_unissued(uow, records, claim_of_record, now)
+                reissued = self._reissued(uow, records, claim_of_record) + held
             found = compare(hub_side, list(totals), list(holdings))
             discrepancies = [
                 StoredDiscrepancy(
@@ -353,13 +352,10 @@ class ReconciliationService:
 
     @staticmethod
     def _reissued(
-        uow: UnitOfWork,
-        hub_side: Sequence[Holding],
-        counterpart: Sequence[Holding],
-        claim_of_record: dict[str, str],
+        uow: UnitOfWork, reissued: dict[str, str], claim_of_record: dict[str, str]
     ) -> list[ReissuedBlock]:
-        """The Shenzhen blocks of records the origin issued after the hub did."""
-        reissued = reissued_records(hub_side, counterpart)
+        """The Shenzhen blocks of the records the origin issued after the hub did
+        (``reissued``: reissued_records of this reconciliation)."""
         claims = {r: claim_of_record[r] for r in reissued if r in claim_of_record}
         issued = uow.issuance.of_claims(list(claims.values()))
         blocks: dict[str, list[Block]] = {}
