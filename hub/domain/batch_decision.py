@@ -33,7 +33,7 @@ from hub.domain.locks import (
     reported_conflicts,
 )
 from hub.domain.methodologies import Basis
-from hub.domain.mobility import DailyMobility, Travel
+from hub.domain.mobility import DailyMobility, Travel, trip_of
 from hub.domain.standard_terms import StandardTerms
 from hub.domain.suspension import hold_reason, suspension_of
 
@@ -151,10 +151,7 @@ def wanted_by(candidate: Candidate) -> Wanted:
         return Wanted()
     sub = candidate.submission
     locks = locks_for(sub, normalised, candidate.assessment.origin_block, rules)
-    person = (sub.person_pseudonym or "").strip()
-    if not (rules.mobility and person):
-        return Wanted(tuple(locks))
-    trip = Travel(person, normalised.period_start, normalised.period_end, normalised.activity_value)
+    trip = trip_of(sub.person_pseudonym, normalised) if rules.mobility else None
     return Wanted(tuple(locks), trip)
 
 

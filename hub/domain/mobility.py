@@ -24,6 +24,7 @@ from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 from hub.domain.checks import CheckResult, fire
+from hub.domain.claims import NormalisedClaim
 
 DAY_ZONE = ZoneInfo("Asia/Shanghai")
 
@@ -36,6 +37,14 @@ class Travel:
     start: datetime  # aware, inclusive
     end: datetime  # aware, exclusive
     passenger_km: Decimal
+
+
+def trip_of(person_pseudonym: str | None, normalised: NormalisedClaim) -> Travel | None:
+    """The person's travel a normalised mobility claim states; None without a person."""
+    person = (person_pseudonym or "").strip()
+    if not person:
+        return None
+    return Travel(person, normalised.period_start, normalised.period_end, normalised.activity_value)
 
 
 @lru_cache(maxsize=8192)

@@ -35,7 +35,7 @@ from hub.domain.claims import Verdict
 from hub.domain.inventory_exclusions import with_exclusion
 from hub.domain.issuance import ClaimState, claim_state, initial_state, issuance_on_acceptance
 from hub.domain.locks import ClaimLock
-from hub.domain.mobility import Travel, window_of
+from hub.domain.mobility import Travel, trip_of, window_of
 from hub.domain.points import PointsRules
 from hub.domain.signed_payloads import SignedRecord
 from hub.errors import InvalidRequest
@@ -293,17 +293,10 @@ class IngestionService:
         travel: list[tuple[str, Travel]] = []
         for r in records:
             normalised = r.normalised
-            person = r.submission.person_pseudonym
-            if normalised is None or not person or normalised.methodology not in self._mobility:
+            if normalised is None or normalised.methodology not in self._mobility:
                 continue
-            person = person.strip()
-            if person:
-                trip = Travel(
-                    person,
-                    normalised.period_start,
-                    normalised.period_end,
-                    normalised.activity_value,
-                )
+            trip = trip_of(r.submission.person_pseudonym, normalised)
+            if trip is not None:
                 travel.append((r.verdict.claim_id, trip))
         return travel
 
