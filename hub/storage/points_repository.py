@@ -197,37 +197,33 @@ class SqlAlchemyPointsRepository:
         return _entry(row) if row is not None else None
 
     def add(self, entries: Sequence[LedgerPointsEntry]) -> None:
+        # Reversals, redemptions and expiries (awards come through add_awards
+        # at ingestion and review, which is the hot path; this takes any kind).
         if not entries:
             return
-        # One pass: the entries' rows, each person's balance change and each
-        # award's addition to its day's total.
         deltas: dict[PersonKey, int] = defaultdict(int)
         daily: dict[CapKey, int] = defaultdict(int)
-        rows: list[dict[str, Any]] = []
-        award = EntryKind.AWARD
         for e in entries:
-            kind, partner, person, points = e.kind, e.partner, e.person, e.points
-            if kind is award:
-                deltas[(partner, person)] += points
-                if e.methodology is not None and e.day is not None:
-                    daily[(partner, person, e.methodology, e.day)] += points
-            else:
-                deltas[(partner, person)] -= points
-            rows.append(
-                {
-                    "kind": str(kind),
-                    "partner": partner,
-                    "person": person,
-                    "platform": e.platform,
-                    "methodology": e.methodology,
-                    "claim_id": e.claim_id,
-                    "redemption_id": e.redemption_id,
-                    "points": points,
-                    "day": e.day,
-                    "occurred_at": e.occurred_at,
-                    "expires_at": e.expires_at,
-                }
-            )
+            sign = 1 if e.kind is EntryKind.AWARD else -1
+            deltas[(e.partner, e.person)] += sign * e.points
+            if e.kind is EntryKind.AWARD and e.methodology is not None and e.day is not None:
+                daily[(e.partner, e.person, e.methodology, e.day)] += e.points
+        rows = [
+            {
+                "kind": str(e.kind),
+                "partner": e.partner,
+                "person": e.person,
+                "platform": e.platform,
+                "methodology": e.methodology,
+                "claim_id": e.claim_id,
+                "redemption_id": e.redemption_id,
+                "points": e.points,
+                "day": e.day,
+                "occurred_at": e.occurred_at,
+                "expires_at": e.expires_at,
+            }
+            for e in entries
+        ]
         self._write(rows, deltas, daily)
 
     def add_awards(self, awards: Sequence[Award], occurred_at: datetime) -> None:
