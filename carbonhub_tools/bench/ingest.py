@@ -42,6 +42,7 @@ from carbonhub_contract.vocabulary.records import ClaimSubmission
 from carbonhub_tools.bench.baseline import run_baseline
 from carbonhub_tools.bench.claims import PARTNER, BenchClaim, ClaimStream, preload_stream
 from carbonhub_tools.bench.databases import fresh_databases
+from carbonhub_tools.bench.disk import DiskObject, DiskUsage, disk_usage
 from carbonhub_tools.bench.streaming import (
     FEED_DEPTH,
     ClientIdentity,
@@ -305,6 +306,8 @@ def _run(
     if sum(segment.claims for segment in segments) != answered:
         raise RuntimeError(f"segments of {[s.claims for s in segments]} for {answered} claims")
 
+    # Measured before the baseline reads the ledger: the hub's files as it left them.
+    disk = disk_usage(hub_url)
     say("storage baseline: the same claim rows, bulk-inserted without the hub")
     baseline = run_baseline(
         hub_url,
@@ -340,6 +343,7 @@ def _run(
         if baseline.claims_per_second
         else None,
         **tally.as_json(),
+        "disk": disk.as_json(),
     }
 
 
@@ -398,6 +402,15 @@ def report_lines(figures: dict[str, Any]) -> list[str]:
         + (", ".join(f"{k} {v:,}" for k, v in figures["rejections"].items()) or "none"),
         "holds by code: "
         + (", ".join(f"{k} {v:,}" for k, v in figures["holds"].items()) or "none"),
-        json.dumps(figures, sort_keys=True),
     ]
+    if "disk" in figures:
+        lines.extend(_disk_lines(figures["disk"]))
+    lines.append(json.dumps(figures, sort_keys=True))
     return lines
+
+
+def _disk_lines(disk: dict[str, Any]) -> list[str]:
+    objects = tuple(
+        DiskObject(o["name"], o["kind"], o["table"], o["bytes"]) for o in disk["objects"]
+    )
+    return DiskUsage(disk["claims"], objects).lines()
