@@ -2,6 +2,8 @@
 
     .venv/bin/python scripts/bench_ab.py --base f324004 -- --claims 20000
     .venv/bin/python scripts/bench_ab.py --without-points -- --claims 20000 --personal-only
+    .venv/bin/python scripts/bench_ab.py --without-points --without-lock -- \\
+        --claims 20000 --personal-only
     .venv/bin/python scripts/bench_ab.py --base f324004 --pairs 3 -- --claims 40000 \\
         --database-url postgresql://postgres@127.0.0.1:5432/test
 
@@ -12,10 +14,19 @@ hub process the bench starts inherits it), with the identical bench options
 given after ``--`` (give only options both trees know). With
 ``--without-points`` A is this tree too, its hub and bench reading a copy of
 standards/ without points.yaml (HUB_STANDARDS_DIR): no exchange rule, so no
-awards. The runs alternate A B A B so that a busy spell of a shared machine
-falls on both. The script exits 1 when the decisions (ACCEPTED, REJECTED,
-HELD counts) differ between runs; codes on refused claims are printed per run
-when they differ (a later tree may add a warning the base does not know).
+awards. ``--without-lock`` (alone or with ``--without-points``) takes
+``mobility: true`` off every methodology in A's copy: no cross-mode person
+travel lock, no daily mobility total and no travel rows (each methodology's
+own person-period lock stays). Issue 14 compares "points and the cross-mode
+lock on" with both off: ``--without-points --without-lock``. The runs
+alternate A B A B so that a busy spell of a shared machine falls on both.
+The script exits 1 when the decisions (ACCEPTED, REJECTED, HELD counts)
+differ between runs; codes on refused claims are printed per run when they
+differ (a later tree may add a warning the base does not know). Without the
+lock, a stream with overlapping timed trips or a person's implausible day
+would be decided differently; the bench's personal stream has neither (daily
+aggregates, at most 105 passenger-km a person and day), so the same decisions
+say that A and B did the same work but for points and the lock.
 
 Printed per run and as medians: claims/s end to end, and the hub process's
 CPU per claim (its CPU time over the streaming, from /proc, divided by the
@@ -56,11 +67,21 @@ def _export(commit: str, into: Path) -> str:
     return full
 
 
-def _without_points(into: Path) -> Path:
-    """A copy of this tree's standards without the exchange rules."""
-    standards = into / "standards-without-points"
+def standards_without(into: Path, *, points: bool, lock: bool) -> Path:
+    """A copy of this tree's standards without the exchange rules (``points``)
+    and without the mobility flag of every methodology (``lock``: no
+    cross-mode travel lock, no daily mobility total, no travel rows)."""
+    standards = into / "standards-without"
     shutil.copytree(ROOT / "standards", standards)
-    (standards / "points.yaml").unlink()
+    if points:
+        (standards / "points.yaml").unlink()
+    if lock:
+        methodologies = standards / "methodologies.yaml"
+        lines = methodologies.read_text(encoding="utf-8").splitlines(keepends=True)
+        kept = [line for line in lines if line.strip() != "mobility: true"]
+        if len(kept) == len(lines):
+            raise SystemExit("no `mobility: true` in standards/methodologies.yaml to take off")
+        methodologies.write_text("".join(kept), encoding="utf-8")
     return standards
 
 
@@ -128,14 +149,23 @@ def summary(runs: list[tuple[str, dict[str, Any]]]) -> dict[str, Any]:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    side_a = parser.add_mutually_exclusive_group(required=True)
+    side_a = parser.add_mutually_exclusive_group()
     side_a.add_argument("--base", help="the commit to compare with (A)")
     side_a.add_argument(
         "--without-points", action="store_true", help="A: this tree without points.yaml"
     )
+    parser.add_argument(
+        "--without-lock",
+        action="store_true",
+        help="A: this tree without the cross-mode travel lock and daily mobility total",
+    )
     parser.add_argument("--pairs", type=int, default=2, help="A B pairs to run (default 2)")
     parser.add_argument("bench_args", nargs="*", help="after --: options of bench ingest")
     args = parser.parse_args()
+    if args.without_lock and args.base:
+        parser.error("--without-lock takes this tree as A, not --base")
+    if not (args.base or args.without_points or args.without_lock):
+        parser.error("A is --base COMMIT, --without-points or --without-lock")
     if args.pairs < 1:
         parser.error("--pairs is at least 1")
 
@@ -149,10 +179,24 @@ def main() -> None:
             trees = {"A": base, "B": ROOT}
             print(f"A = {commit[:12]} (exported to {base}), B = this tree ({ROOT})", flush=True)
         else:
-            commit = "without-points"
+            off = [
+                name
+                for name, on in (("points", args.without_points), ("lock", args.without_lock))
+                if on
+            ]
+            commit = "without-" + "-".join(off)
             trees = {"A": ROOT, "B": ROOT}
-            envs["A"] = {"HUB_STANDARDS_DIR": str(_without_points(folder))}
-            print(f"A = this tree without points.yaml, B = this tree ({ROOT})", flush=True)
+            copy = standards_without(folder, points=args.without_points, lock=args.without_lock)
+            envs["A"] = {"HUB_STANDARDS_DIR": str(copy)}
+            what = " and ".join(
+                text
+                for text, on in (
+                    ("points.yaml", args.without_points),
+                    ("the mobility lock and daily total", args.without_lock),
+                )
+                if on
+            )
+            print(f"A = this tree without {what}, B = this tree ({ROOT})", flush=True)
         print(f"bench ingest {' '.join(args.bench_args)}", flush=True)
         runs: list[tuple[str, dict[str, Any]]] = []
         for pair in range(args.pairs):
