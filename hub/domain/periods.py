@@ -58,6 +58,12 @@ class Period:
         return self.last_local_date.year
 
     @property
+    def years(self) -> tuple[int, ...]:
+        """The local calendar years the period touches, in order: from the
+        year it starts in through its vintage (hub.domain.vintage_parts)."""
+        return tuple(range(self.first_local_date.year, self.vintage + 1))
+
+    @property
     def days(self) -> Decimal:
         """Length in days, fractional for partial days."""
         return Decimal((self.end - self.start).total_seconds()) / _SECONDS_PER_DAY

@@ -25,6 +25,8 @@ from decimal import MAX_PREC, Decimal, localcontext
 from fractions import Fraction
 from math import floor
 
+from hub.domain.periods import Period
+
 LEDGER_QUANTUM = Decimal("0.000001")  # credited tCO2e are stored to the micro-tonne
 _SECONDS_PER_DAY = Decimal(86400)
 
@@ -59,15 +61,13 @@ def _new_year(year: int, zone: tzinfo) -> datetime:
 
 
 def part_years(start: datetime, end: datetime, zone: tzinfo) -> tuple[int, ...]:
-    """The local calendar years the half-open period [start, end) touches."""
+    """The local calendar years the half-open period [start, end) touches
+    (Period.years: the last is the claim's vintage)."""
     if start.tzinfo is None or end.tzinfo is None:
         raise ValueError("a period's bounds must be aware datetimes")
     if end <= start:
         raise ValueError(f"the period ends ({end}) before or when it starts ({start})")
-    first = start.astimezone(zone).year
-    # The local year of the last instant inside the period, as Period.vintage.
-    last = (end - timedelta(microseconds=1)).astimezone(zone).year
-    return tuple(range(first, last + 1))
+    return Period.of(start, end, zone).years
 
 
 def vintage_parts(

@@ -30,6 +30,15 @@ def test_vintage_is_the_local_year_of_the_last_instant() -> None:
     assert period.vintage == 2025
 
 
+def test_the_years_a_period_touches_end_with_its_vintage() -> None:
+    # Each year is credited in its own part (hub.domain.vintage_parts).
+    assert parse_period("2023-12-16", "2025-01-15", "Asia/Shanghai").years == (2023, 2024, 2025)
+    # Ending on 31 December (inclusive) does not touch the next year.
+    assert parse_period("2024-01-01", "2024-12-31", "Asia/Shanghai").years == (2024,)
+    # Locally it starts on 1 January 2025, although in UTC on 31 December.
+    assert parse_period("2025-01-01 04:00", "2025-01-03", "Asia/Shanghai").years == (2025,)
+
+
 def test_date_time_end_is_exclusive_and_a_space_separator_is_read() -> None:
     period = parse_period("2024-08-01 00:00:00", "2024-08-31 23:59:59", "Asia/Shanghai")
     assert period.end == datetime(2024, 8, 31, 15, 59, 59, tzinfo=UTC)
