@@ -18,7 +18,7 @@ from carbonhub_contract.generated.carbonhub.v1 import ledger_pb2 as ledger_pb
 from carbonhub_contract.generated.carbonhub.v1 import partner_pb2 as pb
 from carbonhub_contract.generated.carbonhub.v1 import partner_pb2_grpc as pb_grpc
 from carbonhub_contract.key_files import write_ed25519_keypair
-from carbonhub_contract.receipts import ReceiptSigner
+from carbonhub_contract.receipts import ReceiptSigner, verdict_batch_statement
 from carbonhub_contract.signing import PublicKey, Signer
 from carbonhub_contract.vocabulary.envelopes import PayloadType
 from hub.errors import (
@@ -61,7 +61,9 @@ def write_delivery(
 
 
 Attestation = pb.SourceCancellationAttestation | pb.AccountingAdjustmentAttestation
-ReceiptFault = Literal["foreign-key", "bad-signature", "wrong-statement"]
+ReceiptFault = Literal[
+    "foreign-key", "bad-signature", "wrong-statement", "tampered-vintage-part", "version-1"
+]
 
 
 def _hub_signer() -> Signer:
@@ -140,6 +142,16 @@ class FakePartnerService(pb_grpc.PartnerServiceServicer):
             altered.verdicts[0].credited_tco2e = "1000000"
             signer.sign_verdict_batch(partner, altered)
             batch.receipt.CopyFrom(altered.receipt)
+        elif self.receipt_fault == "tampered-vintage-part":
+            # Signed over a claim issued in two calendar vintages; the 2024
+            # part's tonnes are changed on the way, the total left as signed.
+            batch.verdicts[0].vintage_parts.add(vintage=2023, credited_tco2e="0.4")
+            batch.verdicts[0].vintage_parts.add(vintage=2024, credited_tco2e="0.6")
+            signer.sign_verdict_batch(partner, batch)
+            batch.verdicts[0].vintage_parts[1].credited_tco2e = "6"
+        elif self.receipt_fault == "version-1":
+            # What a hub signed before statements had versions.
+            batch.receipt.CopyFrom(signer.receipt(verdict_batch_statement(partner, batch, 1)))
         else:
             signer.sign_verdict_batch(partner, batch)
         if self.receipt_fault == "bad-signature":

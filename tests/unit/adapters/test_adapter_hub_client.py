@@ -299,6 +299,7 @@ def test_on_receipt_receives_every_receipt(
         ("foreign-key", "RECEIPT_KEY_UNKNOWN"),
         ("bad-signature", "RECEIPT_SIGNATURE_INVALID"),
         ("wrong-statement", "RECEIPT_DOES_NOT_MATCH_MESSAGE"),
+        ("tampered-vintage-part", "RECEIPT_DOES_NOT_MATCH_MESSAGE"),
     ],
 )
 def test_a_receipt_not_verifying_under_the_hub_key_is_a_protocol_error(
@@ -318,6 +319,24 @@ def test_a_receipt_not_verifying_under_the_hub_key_is_a_protocol_error(
     assert "envelope 1" in str(error.value) and reason in str(error.value)
     # A receipt that does not verify is never handed on as proof.
     assert kept == []
+
+
+def test_a_receipt_of_the_first_statement_version_still_verifies(
+    fake_hub: FakeHub, channel: grpc.Channel
+) -> None:
+    # A hub of before the versioned statements signed version 1 (no vintage
+    # parts, no trace): the kit still takes its receipts as proof.
+    fake_hub.service.receipt_fault = "version-1"
+    kept: list[ledger_pb.Receipt] = []
+    submit_delivery(
+        HongKongAdapter().read(HK_01),
+        channel,
+        _synced(fake_hub, channel, "CN-HK"),
+        batch_size=10,
+        hub_key=fake_hub.hub_key,
+        on_receipt=kept.append,
+    )
+    assert kept and all(b"version" not in r.statement for r in kept)
 
 
 def test_without_a_hub_key_receipts_are_handed_on_unchecked(
