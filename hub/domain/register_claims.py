@@ -52,7 +52,9 @@ from hub.domain.registers import (
     RegisterEntry,
     RegisterKind,
     SerialRange,
+    asset_id_folded,
     describes,
+    names_asset,
 )
 
 CREDITED = "CLAIM_CREDITED_IN_EXTERNAL_REGISTER"
@@ -62,7 +64,7 @@ REGISTER_TIME = timezone(timedelta(hours=8))
 
 
 def asset_id_key(asset_id: str) -> str:
-    return f"asset-id:{asset_id.strip().casefold()}"
+    return f"asset-id:{asset_id_folded(asset_id)}"
 
 
 def serial_key(series: str) -> str:
@@ -158,7 +160,6 @@ def claim_register_checks(
 ) -> list[CheckResult]:
     """One check for each register entry that covers the claim's units or
     lists its asset, in the order given (by register, then entry)."""
-    wanted = {i.casefold() for i in claim.ids}
     found: list[CheckResult] = []
     for item in listed:
         entry = item.entry
@@ -167,7 +168,7 @@ def claim_register_checks(
             and claim.serials is not None
             and entry.serials.overlaps(claim.serials)
         )
-        identified = bool(entry.asset_id) and entry.asset_id.strip().casefold() in wanted
+        identified = names_asset(entry, claim.ids)
         described = claim.site is not None and describes(item, claim.site, thresholds)
         if not (serial_hit or identified or described):
             continue

@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import calendar
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
@@ -50,8 +50,10 @@ REGISTER_NAMES = {
     RegisterKind.SHENZHEN: "深圳碳普惠",
 }
 
-# The asset types a list names, as the registers write them, to the Shenzhen
-# methodology family the hub compares them under.
+# The asset types a list names, as the registers write them, to the asset
+# family the hub compares them under: a methodology's first id
+# (Methodology.asset_family), which a rename keeps, so SZ-FOREST-SINK is the
+# family of HUB-INTERIM-FOREST-SINK.
 FAMILIES: Mapping[str, str] = {
     "pv": "SZ-PV",
     "solar": "SZ-PV",
@@ -262,6 +264,21 @@ class ListedEntry:
     entry: RegisterEntry
 
 
+def asset_id_folded(asset_id: str) -> str:
+    """An asset id as entries and claims are compared by it: case and
+    surrounding spaces ignored (registers and partners write ids both ways)."""
+    return asset_id.strip().casefold()
+
+
+def names_asset(entry: RegisterEntry, ids: Iterable[str | None]) -> bool:
+    """Whether the entry's ``asset_id`` is one of ``ids`` (a project's id, a
+    claim's project and site ids); an entry without one names nothing."""
+    if not entry.asset_id.strip():
+        return False
+    wanted = asset_id_folded(entry.asset_id)
+    return any(i and asset_id_folded(i) == wanted for i in ids)
+
+
 def describes(item: ListedEntry, site: AssetSite, thresholds: Thresholds) -> bool:
     """Whether the entry's point and size describe ``site``'s asset, by the
     asset matching's rules (parcels by their areas: a list has no boundaries)."""
@@ -282,10 +299,9 @@ def register_checks(
     """A check for each register entry that describes the project's asset
     (``site``: its point and size; None without a fingerprint) or names it by
     the register's asset id (``project_id``: case and spaces ignored)."""
-    wanted = project_id.strip().casefold() if project_id else ""
     found: list[CheckResult] = []
     for item in listed:
-        named = bool(wanted) and item.entry.asset_id.strip().casefold() == wanted
+        named = names_asset(item.entry, (project_id,))
         if not named and (site is None or not describes(item, site, thresholds)):
             continue
         found.append(

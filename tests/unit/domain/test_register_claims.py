@@ -26,8 +26,10 @@ from hub.domain.registers import (
     ListedEntry,
     RegisterKind,
     SerialRange,
+    names_asset,
     parse_entries,
     parse_serial_range,
+    register_checks,
 )
 from hub.domain.standard_terms import StandardTerms
 
@@ -244,3 +246,26 @@ def test_fired_checks_join_the_assessment(standard: StandardTerms) -> None:
     assert with_register_checks(assessment, []) is assessment
     fired = _checks(standard, _listed(RegisterKind.CCER, **ROOF))
     assert with_register_checks(assessment, fired).checks[-1].code == LISTED
+
+
+def test_a_project_and_its_claims_are_named_by_one_asset_id_rule(
+    standard: StandardTerms,
+) -> None:
+    # The register writes the id in other case and with spaces: the project's
+    # registration and its claim are both found by it (one rule, names_asset).
+    written = f"  {GD_PROJECT_ID.swapcase()} "
+    listed = _listed(
+        RegisterKind.CCER,
+        entry_id="CCER-1",
+        name="屋顶光伏",
+        type="pv",
+        asset_id=written,
+        period_start="2025-06",
+        period_end="2025-06",
+    )
+    (claim_check,) = _checks(standard, listed, with_site=False)
+    (project_check,) = register_checks(None, listed, THRESHOLDS, project_id=GD_PROJECT_ID)
+    assert claim_check.code == CREDITED
+    assert claim_check.details["matched_by"] == project_check.details["matched_by"] == "asset_id"
+    assert register_checks(None, listed, THRESHOLDS, project_id="GD-OTHER") == []
+    assert not names_asset(listed[0].entry, ("", None))
