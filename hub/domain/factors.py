@@ -9,7 +9,8 @@ the claim's trace.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from decimal import Decimal
 from enum import StrEnum
 
@@ -42,6 +43,15 @@ class Factor:
     default_region: str | None
     variant_by: VariantBy | None  # None: the factor has no variants
     values: list[FactorValue]
+    # The standard's rule for where a place's value is read (grid_ef: a
+    # province's activity reads its regional grid's value). A region named
+    # here holds no values of its own, so one rule serves every partner,
+    # whichever region its crosswalk names.
+    read_from: Mapping[str, str] = field(default_factory=dict)
+
+    def region_read(self, region: str) -> str:
+        """The region whose values stand for ``region`` under the read_from rule."""
+        return self.read_from.get(region, region)
 
 
 @dataclass(frozen=True, slots=True)

@@ -117,6 +117,7 @@ def factor_of(model: shape.Factor) -> Factor:
         unit=model.unit,
         default_region=model.default_region,
         variant_by=model.variant_by,
+        read_from=dict(model.read_from.regions) if model.read_from is not None else {},
         values=[
             FactorValue(
                 region=v.region,

@@ -174,10 +174,17 @@ class Standard:
     def factor_value(
         self, factor_id: str, region: str, year: int, variant: str | None = None
     ) -> FactorLookup | None:
-        """The value for ``year``, else the latest earlier year, else an undated value."""
+        """The value for ``year``, else the latest earlier year, else an undated value.
+
+        ``region`` is first replaced by the region the factor's ``read_from``
+        rule names for it; the lookup names the region actually read.
+        """
         factor = self._factors.get(factor_id)
+        if factor is None:
+            return None
+        region = factor.region_read(region)
         series = self._series.get((factor_id, region, variant))
-        if factor is None or series is None:
+        if series is None:
             return None
         index = bisect.bisect_right(series.years, year)
         if index:

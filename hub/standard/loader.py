@@ -450,7 +450,7 @@ def _check_recompute_factors(
         for where, region in regions_used:
             if region is None:
                 raise file.error(where, f"no region for factor {name} (it has no default_region)")
-            if not any(v.region == region for v in factor.values):
+            if not any(v.region == factor.region_read(region) for v in factor.values):
                 raise file.error(where, f"factor {name} has no value for region {region}")
         if factor.variant_by is VariantBy.CROSSWALK:
             if entry.variant is None:

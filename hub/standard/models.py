@@ -281,6 +281,14 @@ class FactorValue(_Model):
     provisional: bool
 
 
+class ReadFrom(_Model):
+    """Where a place's values are read, as one sourced rule (grid_ef: province -> grid region)."""
+
+    regions: dict[Text, Text] = Field(min_length=1)
+    source: Text
+    provisional: bool
+
+
 class Factor(_Model):
     id: Text
     name_zh: Text
@@ -288,7 +296,26 @@ class Factor(_Model):
     unit: Text
     default_region: Text | None = None
     variant_by: Annotated[VariantBy, Field(strict=False)] | None = None
+    read_from: ReadFrom | None = None
     values: list[FactorValue] = Field(min_length=1)
+
+    def region_read(self, region: str) -> str:
+        """The region whose values stand for ``region`` (read_from), else ``region``."""
+        return self.read_from.regions.get(region, region) if self.read_from else region
+
+    @model_validator(mode="after")
+    def _read_from(self) -> Factor:
+        if self.read_from is None:
+            return self
+        held = {v.region for v in self.values}
+        for place, region in self.read_from.regions.items():
+            if place in held:
+                raise ValueError(
+                    f"{place} is read from {region} (read_from), so it holds no values of its own"
+                )
+            if region not in held:
+                raise ValueError(f"read_from names {region} for {place}, which holds no values")
+        return self
 
     @model_validator(mode="after")
     def _variants(self) -> Factor:

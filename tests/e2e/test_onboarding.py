@@ -221,12 +221,16 @@ def test_hechi_onboards_by_the_readme_procedure(tmp_path: Path) -> None:
     }
     assert {b.series.origin for b in blocks} == {PARTNER}
     assert set(blocks.values()) == {"ISSUED"}
-    # Lower of reported and recomputed, whole units issued per project series:
-    # PV 13.5 + 14.19 t; school roof 61.6 t; forest 80 ha x 2.5 t/ha for 2023.
+    # Lower of reported and recomputed, whole units issued per project series.
+    # PV at the China Southern grid's 2022 factor (Guangxi reads its regional
+    # grid, factors.yaml read_from): 33,600 kWh x 0.3869 = 12.99984 t (reported
+    # 13.5) + 35,100 kWh x 0.3869 = 13.58019 t (reported 14.19) = 26.58003 t;
+    # school roof 152.4 MWh x 0.3869 = 58.96356 t (reported 61.6); forest
+    # 80 ha x 2.5 t/ha for 2023 = 200 t (reported 200).
     assert sorted((b.series.methodology, b.series.project, b.units) for b in blocks) == [
         ("SZ-FOREST-SINK", "HC-FOREST-M-2022-001", 200),
-        ("SZ-PV", "HC-PV-2023-001", 27),
-        ("SZ-PV", "HC-PV-2023-002", 61),
+        ("SZ-PV", "HC-PV-2023-001", 26),
+        ("SZ-PV", "HC-PV-2023-002", 58),
     ]
 
     events = _query(

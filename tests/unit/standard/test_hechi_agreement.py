@@ -6,13 +6,23 @@ Shenzhen CER blocks) is its GB/T 2260 code; its sites must lie under 4512.
 
 from __future__ import annotations
 
+from dataclasses import replace
+from datetime import UTC, datetime
 from decimal import Decimal
 from pathlib import Path
 
 import pytest
 
-from carbonhub_contract.vocabulary.records import PartnerProjectStatus, ProjectSubmission
+from carbonhub_contract.vocabulary.records import (
+    ClaimSubmission,
+    Decision,
+    PartnerProjectStatus,
+    ProjectSubmission,
+)
+from hub.domain.claim_assessment import assess_claim
+from hub.domain.claims import decide
 from hub.domain.project_assessment import assess_project
+from hub.domain.project_review import ProjectReviewState
 from hub.domain.serial_blocks import SerialRange, Series, parse_serial
 from hub.standard import Standard, StandardError, load_standard
 from tests.unit.standard.standard_copies import edit
@@ -58,19 +68,59 @@ def test_hechi_agreement_and_crosswalk_load_strictly(standard: Standard) -> None
     assert excluded is not None and "hydropower" in excluded.reason
 
 
-def test_guangxi_factors_are_the_published_grid_value_and_a_provisional_sink_rate(
+def test_guangxi_reads_the_southern_grid_value_and_a_provisional_sink_rate(
     standard: Standard,
 ) -> None:
+    # Guangxi lies in the China Southern grid: under the standard's one
+    # provincial-versus-regional rule its PV reads the grid's 2022 value
+    # (0.3869), not Guangxi's own provincial average (0.4044).
     grid = standard.factor_value("grid_ef", "CN-GX", 2024)
     assert grid is not None
-    assert (grid.value.value, grid.value.year, grid.value.provisional) == (
-        Decimal("0.4044"),
+    assert (grid.region, grid.value.value, grid.value.year, grid.value.provisional) == (
+        "CN-SOUTHERN-GRID",
+        Decimal("0.3869"),
         2022,
         False,
     )
     sink = standard.factor_value("forest_sink_rate", "CN-GX", 2023, "management")
     assert sink is not None
     assert sink.value.provisional and "assumed" in sink.value.source
+
+
+def test_hechi_pv_is_recomputed_at_the_southern_grid_factor_and_credits_the_lower(
+    standard: Standard,
+) -> None:
+    # The sample's July 2024 row: 33,600 kWh, 13.5 t reported. At the Southern
+    # grid's 2022 factor 33,600 x 0.3869 / 1000 = 12.99984 t, below the report
+    # (at Guangxi's own 0.4044 it was 13.5878 t, and 13.5 was credited).
+    assessed = assess_project(_project("451228"), standard)
+    assert assessed.project is not None
+    project = replace(assessed.project, review_state=ProjectReviewState.APPROVED)
+    claim = ClaimSubmission(
+        partner=HECHI,
+        delivery_id="HC-20241105-01",
+        record_id="HC-JC-2024-0001",
+        partner_methodology="HC-PV",
+        period_start="2024-07-01",
+        period_end="2024-07-31",
+        time_zone="Asia/Shanghai",
+        activity_quantity="33600",
+        activity_unit="kWh",
+        project_id="HC-PV-2023-001",
+        region_code="451228",
+        reported_tco2e="13.5",
+    )
+    a = assess_claim(claim, standard, project, datetime(2024, 11, 5, tzinfo=UTC))
+    assert decide(a.checks) is Decision.ACCEPTED, a.checks
+    assert a.normalised is not None
+    assert a.normalised.recomputed_tco2e == Decimal("12.999840")
+    assert a.normalised.credited_tco2e == Decimal("12.999840")
+    (factor,) = a.normalised.trace.factors
+    assert (factor.region, factor.value, factor.year) == (
+        "CN-SOUTHERN-GRID",
+        Decimal("0.3869"),
+        2022,
+    )
 
 
 def test_a_site_in_hechi_registers_and_one_elsewhere_in_guangxi_is_outside(

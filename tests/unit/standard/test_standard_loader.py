@@ -65,8 +65,8 @@ def test_published_parameters_are_the_domain_facts(standard: Standard) -> None:
 
     assert value("grid_ef", "CN", 2021) == Decimal("0.5568")
     assert value("grid_ef", "CN", 2022) == Decimal("0.5366")
+    assert value("grid_ef", "CN-SOUTHERN-GRID", 2021) == Decimal("0.4326")
     assert value("grid_ef", "CN-SOUTHERN-GRID", 2022) == Decimal("0.3869")
-    assert value("grid_ef", "CN-GX", 2022) == Decimal("0.4044")
     assert value("grid_ef", "CN-HK-CLP", 2019) == Decimal("0.49")
     assert value("grid_ef", "CN-HK-CLP", 2020) == Decimal("0.37")
     assert value("grid_ef", "CN-HK-CLP", 2024) == Decimal("0.37")
@@ -105,6 +105,41 @@ def test_every_number_names_its_source_and_recalled_ones_are_provisional(
     assert recycling is not None and all(v.provisional for v in recycling.values)
     baseline = standard.factor("road_baseline_ef")
     assert baseline is not None and all(v.provisional for v in baseline.values)
+
+
+def test_every_mainland_province_reads_its_regional_grid_factor(standard: Standard) -> None:
+    # One rule for provincial versus regional (factors.yaml, grid_ef read_from):
+    # Hechi's crosswalk names its province, Guangdong's names the grid; both
+    # read the China Southern grid's value, and the lookup says so.
+    for partner, methodology in (("451200", "HC-PV"), ("CN-GD", "GD-PV")):
+        entry = standard.crosswalk_entry(partner, methodology)
+        assert entry is not None
+        region = standard.factor_region(entry, "grid_ef", None)
+        assert region is not None
+        for year, expected in ((2021, "0.4326"), (2022, "0.3869"), (2024, "0.3869")):
+            found = standard.factor_value("grid_ef", region, year)
+            assert found is not None
+            assert (found.region, found.value.value) == ("CN-SOUTHERN-GRID", Decimal(expected))
+    grid = standard.factor("grid_ef")
+    assert grid is not None and not any(v.region in {"CN-GD", "CN-GX"} for v in grid.values)
+
+
+def test_a_provincial_grid_value_beside_the_read_from_rule_is_refused(copy: Path) -> None:
+    edit(
+        copy / "factors.yaml",
+        "      - {region: CN-SOUTHERN-GRID, year: 2022,",
+        '      - {region: CN-GX, year: 2022, value: "0.4044", source: "MEE/NBS", '
+        "provisional: false}\n      - {region: CN-SOUTHERN-GRID, year: 2022,",
+    )
+    error = refused(copy)
+    assert error.location.startswith("factors[0]")
+    assert "CN-GX is read from CN-SOUTHERN-GRID" in error.reason
+
+
+def test_read_from_a_region_without_values_is_refused(copy: Path) -> None:
+    edit(copy / "factors.yaml", "CN-GX: CN-SOUTHERN-GRID}", "CN-GX: CN-CENTRAL-GRID}")
+    error = refused(copy)
+    assert "read_from names CN-CENTRAL-GRID for CN-GX, which holds no values" in error.reason
 
 
 def test_factor_lookup_falls_back_to_the_latest_earlier_year(standard: Standard) -> None:
