@@ -4,7 +4,7 @@ ids announced frozen for an overdue inventory exclusion."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from typing import Protocol
 
 from hub.domain.blocks import Block, BlockState
@@ -29,6 +29,9 @@ class FakeExclusionFreezeRepository:
 
     def thaw(self, partner: str, reference: str) -> list[str]:
         return self._set(partner, reference, False)
+
+    def marked(self, block_ids: Collection[str]) -> set[str]:
+        return set(block_ids) & self._state().exclusion_frozen
 
     def _set(self, partner: str, reference: str, frozen: bool) -> list[str]:
         state = self._state()

@@ -3,6 +3,7 @@ exclusion (hub.storage.exclusion_freeze_repository)."""
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from typing import Protocol
 
 
@@ -17,4 +18,8 @@ class ExclusionFreezeRepository(Protocol):
 
     def thaw(self, partner: str, reference: str) -> list[str]:
         """Clear the mark; the ids that had it."""
+        ...
+
+    def marked(self, block_ids: Collection[str]) -> set[str]:
+        """Which of ``block_ids`` carry the mark now."""
         ...

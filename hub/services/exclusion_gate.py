@@ -10,7 +10,10 @@ deadline sweep alike (hub.domain.inventory_exclusions decides).
   issued than it last stated, freezes its movable blocks; the exchange hears
   FROZEN for those it was offered, and nothing of a block issued frozen.
 * Thawed blocks the exchange was offered hear UNFROZEN; those it never was
-  (issued while the reference was withheld) are offered now (QUALIFIED).
+  (issued while the reference was withheld) are offered now (QUALIFIED),
+  unless a reconciliation discrepancy still freezes them. Reconciliation's
+  freeze asks the same question ("was it offered?") through the same
+  functions (hub.services.freeze_announcements).
 
 Callers take the reference's lock first (uow.attestations.lock_exclusions),
 so an attestation and an issuance under one reference never interleave.
@@ -34,7 +37,7 @@ from hub.domain.inventory_exclusions import (
 from hub.services.audit_port import LedgerEvent
 from hub.services.block_port import BlockFilter
 from hub.services.claim_port import VerdictChange
-from hub.services.outbox_port import OutboxKind
+from hub.services.freeze_announcements import announce_frozen, announce_thawed
 from hub.services.points import reverse_points
 from hub.services.unit_of_work import UnitOfWork
 from hub.standard import Standard
@@ -124,10 +127,9 @@ def freeze_if_withheld(
         details = {"due": due.isoformat() if due else ""}
     else:
         details = {"issued": str(issued.units)}
+    # The outbox would say the same of ``unoffered``; leaving them out spares the look-up.
     skipped = set(unoffered)
-    announced = [b for b in frozen if b not in skipped]
-    if announced:
-        uow.outbox.append([(OutboxKind.FROZEN, b, _WHY[reason]) for b in announced], now)
+    announce_frozen(uow, [b for b in frozen if b not in skipped], _WHY[reason], now)
     uow.events.append(
         [
             LedgerEvent(
@@ -145,13 +147,8 @@ def freeze_if_withheld(
 
 def thaw(uow: UnitOfWork, partner: str, reference: str, why: str, now: datetime) -> list[str]:
     """Clear the reference's freeze; the ids thawed. The exchange hears
-    UNFROZEN for the blocks it was offered, and is offered the others."""
+    UNFROZEN for the blocks it was offered, and is offered the others, once
+    no reconciliation discrepancy freezes them (announce_thawed)."""
     thawed = uow.exclusion_freezes.thaw(partner, reference)
-    if not thawed:
-        return []
-    offered = uow.outbox.qualified(thawed)
-    blocks = uow.blocks.get_many([b for b in thawed if b not in offered])
-    entries = [(OutboxKind.UNFROZEN, b, why) for b in thawed if b in offered]
-    entries += [(OutboxKind.QUALIFIED, b.block_id, why) for b in blocks.values() if b.routable]
-    uow.outbox.append(sorted(entries, key=lambda e: e[1]), now)
+    announce_thawed(uow, thawed, why, now)
     return thawed

@@ -17,7 +17,9 @@ audit trail; hub.domain.reconciliation.compare) and records the outcome.
   issued (an origin re-issuance, hub.domain.origin_reissuance) freezes every
   Shenzhen block issued from it, one ORIGIN_REISSUED discrepancy per block,
   until a bureau officer resolves it. The exchange hears FROZEN (and
-  UNFROZEN) for the blocks it was offered. The record's claim not issued yet
+  UNFROZEN) for the blocks it was offered, acknowledged or not; a block it
+  was never offered is offered once thawed, if it may go to the exchange
+  then (hub.services.freeze_announcements). The record's claim not issued yet
   is held (CLAIM_ORIGIN_REISSUED) under a discrepancy of its own, whose
   resolution releases it (hub.services.reissued_claims).
 
@@ -50,8 +52,8 @@ from hub.errors import FailedPrecondition, InvalidRequest, NotFound
 from hub.services.audit_port import LedgerEvent
 from hub.services.block_port import BlockFilter
 from hub.services.clock import Clock
+from hub.services.freeze_announcements import announce_frozen, announce_thawed
 from hub.services.officers import officer_actor
-from hub.services.outbox_port import OutboxKind
 from hub.services.reconciliation_port import StoredDiscrepancy, StoredReconciliation
 from hub.services.reissued_claims import hold_unissued, release_unissued
 from hub.services.transactions import run_in_transaction
@@ -222,11 +224,9 @@ class ReconciliationService:
                     if counterpart == EXCHANGE
                     else "origin re-issuance"
                 )
-                # Only the blocks the exchange was offered are announced; the
-                # others are simply not routed while frozen.
-                offered = [b for b in newly if current[b].delivered_at is not None]
-                if offered:
-                    uow.outbox.append([(OutboxKind.FROZEN, b, why) for b in offered], now)
+                # Only the blocks the exchange was offered hear of it; the
+                # others are simply not offered while frozen.
+                announce_frozen(uow, newly, why, now)
             uow.events.append(
                 [
                     LedgerEvent(
@@ -296,11 +296,9 @@ class ReconciliationService:
                 uow.reconciliations.open_discrepancy_blocks()
             ):
                 uow.blocks.set_frozen([resolved.block_id], False)
-                thawed = uow.blocks.get_many([resolved.block_id]).get(resolved.block_id)
-                if thawed is not None and thawed.delivered_at is not None:
-                    uow.outbox.append(
-                        [(OutboxKind.UNFROZEN, resolved.block_id, "discrepancy resolved")], now
-                    )
+                # UNFROZEN if it was offered, else offered now (a block frozen
+                # before it was ever offered would otherwise never be).
+                announce_thawed(uow, [resolved.block_id], "discrepancy resolved", now)
                 events.append(LedgerEvent("block", resolved.block_id, "UNFROZEN", actor, now, {}))
             uow.events.append(events)
             final = uow.reconciliations.get(resolved.reconciliation_id)

@@ -9,11 +9,13 @@ processes sweeping at once announce each block once.
 
 from __future__ import annotations
 
-from sqlalchemy import update
+from collections.abc import Collection
+
+from sqlalchemy import select, update
 
 from hub.domain.blocks import BlockState
 from hub.storage.block_tables import BlockRow
-from hub.storage.transaction import Transaction
+from hub.storage.transaction import Transaction, chunks
 
 # Blocks that can still move: a retired, cancelled or split block is never announced.
 _MOVABLE = (str(BlockState.ISSUED), str(BlockState.DELIVERED))
@@ -30,6 +32,17 @@ class SqlAlchemyExclusionFreezeRepository:
     def thaw(self, partner: str, reference: str) -> list[str]:
         """Clear the mark; the ids that had it."""
         return self._set(partner, reference, False)
+
+    def marked(self, block_ids: Collection[str]) -> set[str]:
+        found: set[str] = set()
+        for chunk in chunks(sorted(set(block_ids))):
+            rows = self._tx.connection.execute(
+                select(BlockRow.block_id).where(
+                    BlockRow.block_id.in_(chunk), BlockRow.exclusion_frozen.is_(True)
+                )
+            )
+            found.update(block_id for (block_id,) in rows)
+        return found
 
     def _set(self, partner: str, reference: str, frozen: bool) -> list[str]:
         with self._tx.writing() as connection:
