@@ -7,7 +7,9 @@ decimals, a gate or a roof corner), so the fingerprint is coarse where the
 descriptions differ and exact where they agree:
 
 * methodology family: the Shenzhen methodology the partner's methodology maps
-  to (GD-FOREST-P and GD-FOREST-M are both SZ-FOREST-SINK: one forest);
+  to, by its first id (GD-FOREST-P and GD-FOREST-M both map to
+  HUB-INTERIM-FOREST-SINK, formerly SZ-FOREST-SINK: one forest, family
+  SZ-FOREST-SINK before and after the rename);
 * location cell: a grid of CELL_DEGREES, matched with its 8 neighbours;
 * capacity: the size in its dimension's canonical unit (kW, ha), quantised.
 

@@ -135,3 +135,16 @@ class Methodology:
     # How long a project's crediting period may be and how it may be renewed
     # (project basis only; hub.domain.crediting_periods).
     crediting: CreditingRule | None = None
+    # The hub's own interim methodology (ids HUB-INTERIM-...), not one a
+    # Shenzhen authority published: every surface naming it says so.
+    interim: bool = False
+    # Ids it was filed under before (SZ-RECYCLE), oldest first: serials and
+    # ledgers written then keep them; the standard resolves them to this one.
+    formerly: tuple[str, ...] = ()
+
+    @property
+    def asset_family(self) -> str:
+        """The key its projects' assets are indexed and matched under
+        (hub.domain.asset_fingerprints): its first id, oldest former id first,
+        so a rename never splits one family's index into two."""
+        return self.formerly[0] if self.formerly else self.id

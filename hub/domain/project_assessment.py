@@ -150,13 +150,17 @@ def assess_project(submission: ProjectSubmission, standard: StandardTerms) -> Pr
         crediting_start=start,
         crediting_end=end,
         status=submission.status,
-        asset_fingerprint=_asset_key(entry, latitude, longitude, values),
+        asset_fingerprint=_asset_key(entry, methodology, latitude, longitude, values),
     )
     return ProjectAssessment(project=project, checks=tuple(checks), methodology=methodology)
 
 
 def _asset_key(
-    entry: CrosswalkEntry | None, latitude: str, longitude: str, values: dict[str, str]
+    entry: CrosswalkEntry | None,
+    methodology: Methodology | None,
+    latitude: str,
+    longitude: str,
+    values: dict[str, str],
 ) -> str | None:
     lat, lon, size = (
         parse_decimal(latitude),
@@ -165,7 +169,10 @@ def _asset_key(
     )
     if entry is None or lat is None or lon is None or size is None:
         return None
-    found = fingerprint(entry.methodology, lat, lon, size, values["size_unit"])
+    # The asset family is the methodology's first id, so a project registered
+    # after a rename is found beside those indexed before it.
+    family = methodology.asset_family if methodology is not None else entry.methodology
+    found = fingerprint(family, lat, lon, size, values["size_unit"])
     return None if found is None else found.key
 
 

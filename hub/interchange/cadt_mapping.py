@@ -70,7 +70,7 @@ METHODOLOGY_CLASSES: Mapping[str, tuple[str, str, str]] = {
         "Solar",
         "Reduction - technical",
     ),
-    "SZ-FOREST-SINK": (
+    "HUB-INTERIM-FOREST-SINK": (
         "Afforestation and reforestation",
         "Agriculture, forestry and other land use (AFOLU)",
         "Removal - nature",
@@ -79,7 +79,7 @@ METHODOLOGY_CLASSES: Mapping[str, tuple[str, str, str]] = {
     "SZ-TRANSIT-METRO": ("Transport", "Transport", "Reduction - technical"),
     "SZ-BIKE": ("Transport", "Transport", "Avoidance - technical"),
     "SZ-RES-ELEC": ("Energy demand", "Energy Efficiency households", "Reduction - technical"),
-    "SZ-RECYCLE": ("Waste handling and disposal", "Waste", "Reduction - technical"),
+    "HUB-INTERIM-RECYCLE": ("Waste handling and disposal", "Waste", "Reduction - technical"),
 }
 UNMAPPED = ("Others", "Any combination of the above", "Not Determined")
 

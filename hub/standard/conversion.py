@@ -96,6 +96,8 @@ def methodology_of(model: shape.Methodology) -> Methodology:
         mobility=model.mobility,
         shared_site=model.shared_site,
         crediting=_crediting_of(model.crediting_period),
+        interim=model.interim,
+        formerly=tuple(model.formerly),
     )
 
 

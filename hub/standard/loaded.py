@@ -53,6 +53,11 @@ class Standard:
         self.offset_rules: OffsetRules = offset_rules
         self._methodologies = dict(methodologies)
         self._formulas = dict(formulas)
+        # Former id -> current id (methodologies.yaml `formerly`): serials,
+        # blocks and claims written under a former id resolve to its successor.
+        self._former: dict[str, str] = {
+            former: m.id for m in methodologies.values() for former in m.formerly
+        }
         self._factors = dict(factors)
         self._crosswalks = dict(crosswalks)
         self._agreements = dict(agreements)
@@ -86,14 +91,25 @@ class Standard:
 
     # Methodologies
     def methodology(self, methodology_id: str) -> Methodology | None:
-        return self._methodologies.get(methodology_id)
+        """The methodology of a current or former id (a former id resolves to
+        the methodology that now carries it); None if neither."""
+        return self._methodologies.get(self.current_methodology_id(methodology_id))
 
     def methodologies(self) -> tuple[Methodology, ...]:
         return tuple(self._methodologies.values())
 
+    def current_methodology_id(self, methodology_id: str) -> str:
+        """The id a methodology is filed under now: a former id's successor,
+        else the id itself (unknown ids too, so stored rows still show)."""
+        return self._former.get(methodology_id, methodology_id)
+
+    def former_methodology_ids(self) -> Mapping[str, str]:
+        """Every former id and the current id it resolves to."""
+        return dict(self._former)
+
     def formula(self, methodology_id: str) -> CompiledFormula:
-        """The compiled formula of a methodology (KeyError if unknown)."""
-        return self._formulas[methodology_id]
+        """A methodology's compiled formula, by a current or former id (KeyError if unknown)."""
+        return self._formulas[self.current_methodology_id(methodology_id)]
 
     # Partners
     def partners(self) -> tuple[str, ...]:

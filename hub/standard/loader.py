@@ -21,7 +21,7 @@ Nothing is read from disk after loading.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -307,7 +307,23 @@ def _load_methodologies(
             raise file.error(f"{at}.formula", f"declared but not used: {', '.join(sorted(unused))}")
         methodologies[m.id] = m
         formulas[m.id] = compiled
+    _check_former_ids(file, parsed.methodologies)
     return methodologies, formulas
+
+
+def _check_former_ids(file: _File, methodologies: Sequence[Methodology]) -> None:
+    """A former id names one methodology only, and no current one: a serial
+    or ledger row written under it must resolve to exactly one methodology."""
+    current = {m.id for m in methodologies}
+    seen: dict[str, str] = {}
+    for i, m in enumerate(methodologies):
+        for j, former in enumerate(m.formerly):
+            at = f"methodologies[{i}].formerly[{j}]"
+            if former in current:
+                raise file.error(at, f"{former} is the id of a current methodology")
+            if former in seen:
+                raise file.error(at, f"{former} is already a former id of {seen[former]}")
+            seen[former] = m.id
 
 
 def _check_agreement(file: _File, agreement: Agreement) -> None:
@@ -404,6 +420,12 @@ def _check_crosswalk(
         seen.add(entry.partner_methodology)
         methodology = methodologies.get(entry.methodology)
         if methodology is None:
+            renamed = [m.id for m in methodologies.values() if entry.methodology in m.formerly]
+            if renamed:
+                raise file.error(
+                    f"{at}.methodology",
+                    f"{entry.methodology} was renamed {renamed[0]}: the standard names current ids",
+                )
             raise file.error(f"{at}.methodology", f"no methodology {entry.methodology!r}")
         for j, unit in enumerate(entry.units or ()):
             if unit not in methodology.accepted_units:

@@ -66,6 +66,8 @@ def _to_date(value: Any) -> date:
 Dec = Annotated[Decimal, BeforeValidator(_to_decimal)]
 Day = Annotated[date, BeforeValidator(_to_date)]
 Text = Annotated[str, Field(min_length=1)]
+# The id prefix of the hub's own interim methodologies (see methodologies.yaml).
+INTERIM_PREFIX = "HUB-INTERIM-"
 
 
 class _Model(BaseModel):
@@ -234,6 +236,12 @@ class Methodology(_Model):
     # The longest crediting period and its renewals: required for, and only
     # for, project-based methodologies.
     crediting_period: CreditingRule | None = None
+    # The hub's own interim methodology rather than a published Shenzhen one;
+    # its id must then read HUB-INTERIM-... (and only then).
+    interim: bool = False
+    # Ids this methodology was filed under before a rename: serials and
+    # ledgers written under them still resolve here.
+    formerly: list[Text] = Field(default_factory=list)
 
     @model_validator(mode="after")
     def _shape(self) -> Methodology:
@@ -265,6 +273,10 @@ class Methodology(_Model):
             raise ValueError("shared_site applies to site-based methodologies (basis: site)")
         if (self.crediting_period is None) is (self.basis is Basis.PROJECT):
             raise ValueError("crediting_period is required for, and only for, basis: project")
+        if self.interim is not self.id.startswith(INTERIM_PREFIX):
+            raise ValueError(f"an interim methodology, and only one, has an id {INTERIM_PREFIX}...")
+        if self.id in self.formerly:
+            raise ValueError("formerly names the methodology's own id")
         return self
 
 

@@ -82,6 +82,12 @@ def load_points_rules(root: Path, standard: Standard) -> PointsRules:
         methodology = standard.methodology(rule.methodology)
         if methodology is None:
             raise file.error(f"{at}.methodology", f"no methodology {rule.methodology!r}")
+        if methodology.id != rule.methodology:
+            # Rules are looked up by the id new claims carry: a former id would never match.
+            raise file.error(
+                f"{at}.methodology",
+                f"{rule.methodology} was renamed {methodology.id}: the standard names current ids",
+            )
         if methodology.basis is Basis.PROJECT:
             raise file.error(
                 f"{at}.methodology",

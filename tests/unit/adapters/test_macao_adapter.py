@@ -228,7 +228,7 @@ def test_sample_rows_map_to_the_shenzhen_methodologies() -> None:
     assert crosswalk is not None
     methodology = {e.partner_methodology: e.methodology for e in crosswalk.entries}
     assert {methodology[c.submission.partner_methodology] for c in sent} == {
-        "SZ-RECYCLE",
+        "HUB-INTERIM-RECYCLE",
         "SZ-TRANSIT-METRO",
         "SZ-TRANSIT-BUS",
         "SZ-PV",

@@ -342,13 +342,13 @@ def test_hk_green_dollar_paper_in_hong_kong_time(standard: Standard) -> None:
     assert n is not None
     assert n.period_start.isoformat() == "2024-10-01T16:00:00+00:00"
     assert n.period_end.isoformat() == "2024-10-02T16:00:00+00:00"
-    assert n.methodology == "SZ-RECYCLE" and n.vintage == 2024
+    assert n.methodology == "HUB-INTERIM-RECYCLE" and n.vintage == 2024
     assert n.recomputed_tco2e == Decimal("0.002560")  # 3.2 kg x 0.8 kgCO2e/kg
     assert n.credited_tco2e == Decimal("0.002560")
     (factor,) = n.trace.factors
     assert factor.factor_id == "recycling_ef/paper" and factor.provisional
     assert {"FACTOR_PROVISIONAL", "REPORTED_EXCEEDS_RECOMPUTED"} <= set(codes(a))
-    assert a.site_binding == "SZ-RECYCLE"
+    assert a.site_binding == "HUB-INTERIM-RECYCLE"
     assert decide(a.checks) is Decision.ACCEPTED
 
 

@@ -191,6 +191,6 @@ def test_a_trip_overlap_is_reported_instead_of_the_same_modes_period_overlap() -
 def test_the_standard_names_exactly_bus_metro_and_bike_as_mobility(standard: Standard) -> None:
     mobility = {m.id for m in standard.methodologies() if m.mobility}
     assert mobility == {"SZ-TRANSIT-BUS", "SZ-TRANSIT-METRO", "SZ-BIKE"}
-    assert {m.id for m in standard.methodologies() if m.shared_site} == {"SZ-RECYCLE"}
+    assert {m.id for m in standard.methodologies() if m.shared_site} == {"HUB-INTERIM-RECYCLE"}
     limit = standard.header.person_daily_mobility_pkm
     assert limit is not None and limit.value > 0 and limit.source

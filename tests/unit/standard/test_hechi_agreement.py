@@ -63,7 +63,7 @@ def test_hechi_agreement_and_crosswalk_load_strictly(standard: Standard) -> None
     forest = standard.crosswalk_entry(HECHI, "HC-FOREST-M")
     assert pv is not None and forest is not None
     assert (pv.methodology, pv.factor_regions) == ("SZ-PV", {"grid_ef": "CN-GX"})
-    assert (forest.methodology, forest.variant) == ("SZ-FOREST-SINK", "management")
+    assert (forest.methodology, forest.variant) == ("HUB-INTERIM-FOREST-SINK", "management")
     excluded = standard.exclusion(HECHI, "HC-HYDRO")
     assert excluded is not None and "hydropower" in excluded.reason
 

@@ -58,7 +58,7 @@ def test_macao_agreement_and_crosswalk_load_strictly(standard: Standard) -> None
         (p, date(2024, 6, 5)) for p in ("環保Fun", "輕軌", "巴士", "太陽能")
     }
     expected = {
-        "環保Fun": "SZ-RECYCLE",
+        "環保Fun": "HUB-INTERIM-RECYCLE",
         "輕軌": "SZ-TRANSIT-METRO",
         "巴士": "SZ-TRANSIT-BUS",
         "太陽能": "SZ-PV",

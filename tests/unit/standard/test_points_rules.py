@@ -27,7 +27,7 @@ def test_every_partner_with_personal_claims_has_points_rules(standard: Standard)
     # 100,000 per tonne: one point per credited 10 g, rounded down.
     assert metro.points_for(Decimal("0.000411")) == 41
     # Hong Kong writes its rate per kilogram: the same rate per tonne.
-    hk = rules.rule("CN-HK", "SZ-RECYCLE")
+    hk = rules.rule("CN-HK", "HUB-INTERIM-RECYCLE")
     assert hk is not None and hk.points_per_tco2e == Decimal(100_000)
     assert rules.rule("CN-GD", "SZ-PV") is None  # projects earn no points
 

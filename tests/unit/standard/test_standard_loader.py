@@ -19,8 +19,8 @@ def test_shipped_standard_loads_with_every_required_part(standard: Standard) -> 
         "SZ-BIKE",
         "SZ-RES-ELEC",
         "SZ-PV",
-        "SZ-FOREST-SINK",
-        "SZ-RECYCLE",
+        "HUB-INTERIM-FOREST-SINK",
+        "HUB-INTERIM-RECYCLE",
     }
     assert standard.partners() == ("451200", "CN-GD", "CN-HK", "CN-MO")
     gd = standard.crosswalk("CN-GD")
