@@ -61,6 +61,7 @@ from hub.services.exclusion_gate import (
     reject_waiting,
     thaw,
 )
+from hub.services.freeze_announcements import announce_frozen
 from hub.services.outbox_port import OutboxKind
 from hub.services.signed_writes import UnsignedOnly, WriteAuthenticator, refuse_signed
 from hub.services.transactions import run_in_transaction
@@ -240,7 +241,7 @@ class AttestationService:
             was_routable = current in _ROUTABLE
             released: list[Block] = []
             if status is AdjustmentStatus.REVOKED:
-                self._announce_revocation(uow, partner, ref, blocks, was_routable, now)
+                self._announce_revocation(uow, partner, ref, blocks, now)
                 reject_waiting(uow, partner, ref, partner, now)
             else:
                 self._thaw_if_covered(uow, partner, ref, status is not current, under, now)
@@ -341,20 +342,15 @@ class AttestationService:
         partner: str,
         reference: str,
         blocks: Sequence[Block],
-        was_routable: bool,
         now: datetime,
     ) -> None:
         """The exchange learns which of the blocks it was offered are frozen;
         retired blocks stay retired and are reported for disclosure."""
         # Marked once: blocks already announced for an overdue deadline are not
-        # announced again, nor blocks the exchange was never offered.
-        newly = set(uow.exclusion_freezes.freeze(partner, reference))
-        frozen = [b for b in blocks if b.block_id in newly and (was_routable or b.delivered_at)]
-        if frozen:
-            uow.outbox.append(
-                [(OutboxKind.FROZEN, b.block_id, "inventory exclusion revoked") for b in frozen],
-                now,
-            )
+        # announced again, nor blocks the exchange was never offered (asked as
+        # a reconciliation's freeze asks it, hub.services.freeze_announcements).
+        newly = uow.exclusion_freezes.freeze(partner, reference)
+        announce_frozen(uow, newly, "inventory exclusion revoked", now)
         retired = [b for b in blocks if b.state is BlockState.RETIRED]
         uow.events.append(
             [

@@ -102,6 +102,17 @@ def test_a_block_frozen_before_it_was_offered_is_offered_when_thawed(
     assert {a.state for a in acks} == {BlockState.DELIVERED}
 
 
+def test_a_revocation_tells_the_exchange_nothing_of_a_block_it_was_never_offered(
+    hk: Ledger,
+) -> None:
+    claim, blocks = _hk_issued(hk)
+    found = _reissue(hk, "CN-HK", claim, HK_ORIGIN_SERIAL)
+    _attest(hk, blocks, S.COMMITTED)  # routable now, but frozen: never offered
+    assert hk.attestations.attest_adjustment("CN-HK", REF, S.REVOKED, None, "").accepted
+    _resolve(hk, found)
+    assert _events(hk) == []
+
+
 def test_a_block_under_both_freezes_hears_unfrozen_once_both_are_gone(hk: Ledger) -> None:
     claim, blocks = _hk_issued(hk)
     _attest(hk, blocks, S.COMMITTED)
