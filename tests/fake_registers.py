@@ -6,8 +6,16 @@ import dataclasses
 from collections.abc import Callable, Collection, Sequence
 from typing import Any
 
-from hub.domain.registers import ListedEntry, RegisterEntry, RegisterKind
-from hub.services.register_port import RegisterVersion
+from carbonhub_contract.vocabulary.records import Decision
+from hub.domain.locks import LockKind
+from hub.domain.registers import (
+    ListedEntry,
+    RegisterEntry,
+    RegisterKind,
+    SerialRange,
+    asset_id_folded,
+)
+from hub.services.register_port import RecordedClaim, RegisterVersion
 from hub.services.unit_of_work import ConcurrentWriteConflict
 
 
@@ -64,3 +72,48 @@ class FakeRegisterRepository:
             if entry_keys & wanted
         ]
         return sorted(found, key=lambda e: (e.kind, e.entry.entry_id))
+
+    def lock_lists(self, *, exclusive: bool) -> None:
+        """One fake transaction at a time already: nothing to serialise."""
+
+    def recorded_claims(
+        self,
+        asset_ids: Collection[str],
+        serials: Collection[SerialRange],
+        projects: Collection[tuple[str, str]],
+    ) -> list[RecordedClaim]:
+        state = self._state()
+        ids, pairs = set(asset_ids), set(projects)
+        recorded = {str(Decision.ACCEPTED), str(Decision.HELD)}
+        serial_holders = {
+            lock.claim_id
+            for (kind, key), locks in state.locks.items()
+            if kind == str(LockKind.ORIGIN_SERIAL)
+            for lock in locks
+            if any(
+                r.series == key.upper() and lock.lo <= r.last and r.first <= lock.hi
+                for r in serials
+            )
+        }
+        found: list[RecordedClaim] = []
+        for claim_id, row in sorted(state.claims.items()):
+            sub = row.record.submission
+            named = {asset_id_folded(i) for i in (sub.project_id, sub.site_id) if i}
+            if row.decision not in recorded or not (
+                named & ids
+                or claim_id in serial_holders
+                or (row.partner, (sub.project_id or "").strip()) in pairs
+            ):
+                continue
+            normalised = row.record.normalised
+            found.append(
+                RecordedClaim(
+                    claim_id,
+                    row.partner,
+                    (sub.project_id or "").strip() or None,
+                    (sub.site_id or "").strip() or None,
+                    normalised.period_start if normalised else None,
+                    normalised.period_end if normalised else None,
+                )
+            )
+        return found

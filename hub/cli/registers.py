@@ -5,7 +5,10 @@
 docs/external-registers.md) as its next version, audited; project registrations and
 claims are compared with every register's latest version from then on (a
 claim for units a register credited is rejected, one whose asset is only
-listed is held: hub.domain.register_claims). ``list`` shows every version
+listed is held: hub.domain.register_claims), and the claims recorded before
+it are re-examined by the same rule (not issued yet: rejected or held;
+issued: reported, their blocks frozen under a reconciliation discrepancy,
+hub.services.register_reexamination); the output says which. ``list`` shows every version
 loaded; the public disclosure shows them too (GET /api/v1/registers).
 Works on the hub's existing database; no running hub needed.
 """
@@ -21,6 +24,7 @@ from rich.console import Console
 from rich.table import Table
 
 from hub.cli.ledger import ConfigFile, DatabaseUrl, DataDir, ledger
+from hub.cli.ledger_views import render_reconciliation
 from hub.domain.registers import RegisterKind
 from hub.services.asset_checks import thresholds_of
 from hub.services.register_port import RegisterVersion
@@ -73,13 +77,45 @@ def import_list(
     """Load FILE as the next version of the register's list."""
     with ledger(data_dir, database_url, config) as hub:
         result = _service(hub).import_file(kind, file, f"bureau:{actor}")
+        reported = result.reexamined.reconciliation_id
+        reconciliation = hub.reconciliations.get(reported) if reported else None
     version = result.version
     matched = [
         {"partner": m.partner, "project_id": m.project_id, "entry_id": m.entry_id}
         for m in result.matched
     ]
+    reexamined = result.reexamined
+    claims = [
+        {
+            "partner": c.partner,
+            "record_id": c.record_id,
+            "claim_id": c.claim_id,
+            "was": c.was,
+            "now": c.now,
+            "codes": list(c.codes),
+            "entries": list(c.entries),
+            "frozen_blocks": list(c.frozen),
+        }
+        for c in reexamined.claims
+    ]
     if as_json:
-        document = {**version_json(version), "matched_projects": matched}
+        document = {
+            **version_json(version),
+            "matched_projects": matched,
+            "claims_examined": reexamined.examined,
+            "claims": claims,
+            "reconciliation_id": reexamined.reconciliation_id,
+            "discrepancies": [
+                {
+                    "discrepancy_id": d.discrepancy_id,
+                    "record_id": d.discrepancy.subject_id,
+                    "block_serial": d.discrepancy.hub_value,
+                    "register": d.discrepancy.counterpart_value,
+                    "frozen_block_id": d.block_id,
+                }
+                for d in (reconciliation.discrepancies if reconciliation else ())
+            ],
+        }
         typer.echo(json.dumps(document, ensure_ascii=False))
         return
     out = Console()
@@ -92,6 +128,24 @@ def import_list(
             f"registered project {m['partner']}/{m['project_id']} is on this list as "
             f"{m['entry_id']}: review it (carbon-hub bureau suspend-project)"
         )
+    out.print(
+        f"claims recorded before this list re-examined: {reexamined.examined}; "
+        f"rejected {reexamined.count('REJECTED')}, held {reexamined.count('HELD')}, "
+        f"issued and reported {reexamined.count('ISSUED')}"
+    )
+    for c in reexamined.claims:
+        on = ", ".join(c.entries)
+        if c.now == "ISSUED":
+            frozen = ", ".join(c.frozen) or "none (tonnes still carried)"
+            out.print(
+                f"issued claim {c.partner}/{c.record_id} is on this list as {on}: "
+                f"not changed; blocks frozen: {frozen}"
+            )
+        else:
+            out.print(f"claim {c.partner}/{c.record_id}: {c.was} -> {c.now} ({on})")
+    if reconciliation is not None:
+        render_reconciliation(reconciliation, out)
+        out.print("resolve each discrepancy (carbon-hub bureau resolve ID) to unfreeze its block")
 
 
 @registers_app.command("list")

@@ -73,6 +73,12 @@ class DiscrepancyKind(StrEnum):
     # issued from it (hub_value: the block's serial; counterpart_value: the
     # origin serial or state). Each freezes its block until resolved.
     ORIGIN_REISSUED = "ORIGIN_REISSUED"
+    # A register list loaded after a claim was issued covers or lists its units
+    # (hub.domain.register_claims), one per Shenzhen block issued from the
+    # claim (subject: the record id; hub_value: the block's serial;
+    # counterpart_value: the register check and the entry). Each freezes its
+    # block until resolved.
+    EXTERNAL_REGISTER = "EXTERNAL_REGISTER"
 
 
 @dataclass(frozen=True, slots=True)

@@ -34,11 +34,17 @@ the attribute of the kWh, CCER and Shenzhen's platform the credit). So
 
 An entry whose period does not overlap the claim's says nothing against it
 (a GEC for other months of the same roof).
+
+A list loaded after claims were recorded re-examines them by the same rule
+(hub.services.register_claims.reexamine_recorded): a claim not issued yet
+is rejected or held as if the list had been there at its delivery; an issued
+one is never changed: each of its blocks gets an EXTERNAL_REGISTER
+discrepancy (``register_discrepancy``) for the bureau, and is frozen.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, time, timedelta, timezone
 
@@ -46,6 +52,8 @@ from carbonhub_contract.vocabulary.records import ClaimSubmission
 from hub.domain.asset_matching import AssetSite, Thresholds, match_keys, stored_keys
 from hub.domain.checks import CheckResult, fire
 from hub.domain.claim_assessment import ClaimAssessment
+from hub.domain.locks import OriginBlock
+from hub.domain.reconciliation import Discrepancy, DiscrepancyKind, Phase
 from hub.domain.registers import (
     REGISTER_NAMES,
     ListedEntry,
@@ -196,3 +204,52 @@ def claim_register_checks(
             )
         )
     return found
+
+
+def recorded_units(
+    ids: Iterable[str | None],
+    period_start: datetime | None,
+    period_end: datetime | None,
+    origin: OriginBlock | None,
+    site: AssetSite | None,
+) -> ClaimedUnits | None:
+    """What of a recorded claim an entry may cover, as ``claimed_units`` says
+    it for a new one; None without a period (never normalised)."""
+    if period_start is None or period_end is None:
+        return None
+    kept = tuple(i.strip() for i in ids if i and i.strip())
+    serials = SerialRange(origin.series.upper(), origin.first, origin.last) if origin else None
+    return ClaimedUnits(kept, period_start, period_end, serials, site)
+
+
+def entries_meeting(
+    claim: ClaimedUnits, index: Mapping[str, Sequence[ListedEntry]], thresholds: Thresholds
+) -> list[ListedEntry]:
+    """The entries of ``index`` (by their index keys, entry_keys) found under
+    the claim's look-up keys, once each, by register and entry."""
+    found: dict[tuple[str, str], ListedEntry] = {}
+    for key in lookup_keys(claim, thresholds):
+        for item in index.get(key, ()):
+            found[(str(item.kind), item.entry.entry_id)] = item
+    return [found[key] for key in sorted(found)]
+
+
+def not_yet_carried(
+    carried: Iterable[CheckResult], fired: Iterable[CheckResult]
+) -> list[CheckResult]:
+    """The register checks that fired which the claim does not carry already
+    (the same code for the same entry, e.g. from the list's earlier version)."""
+    known = {(c.code, c.details.get("matches")) for c in carried}
+    return [c for c in fired if (c.code, c.details.get("matches")) not in known]
+
+
+def register_discrepancy(record_id: str, block_serial: str, check: CheckResult) -> Discrepancy:
+    """The discrepancy of one Shenzhen block issued from a claim that a list
+    loaded afterwards covers (CREDITED) or lists (LISTED)."""
+    return Discrepancy(
+        Phase.UNIT_BLOCKS,
+        DiscrepancyKind.EXTERNAL_REGISTER,
+        record_id,
+        block_serial,
+        f"{check.code} {check.details.get('matches', '')}",
+    )

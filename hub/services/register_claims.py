@@ -37,7 +37,12 @@ def register_checked(
     for claim in units:
         if claim is not None:
             keys |= lookup_keys(claim, thresholds)
-    listed = uow.registers.current(keys) if keys else []
+    if not keys:
+        return [assessment for _, assessment in claims]
+    # Shared with other deliveries, exclusive to an import: a list loaded
+    # meanwhile either is read here or re-examines these claims once recorded.
+    uow.registers.lock_lists(exclusive=False)
+    listed = uow.registers.current(keys)
     if not listed:
         return [assessment for _, assessment in claims]
     return [

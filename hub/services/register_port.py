@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
 
-from hub.domain.registers import ListedEntry, RegisterEntry, RegisterKind
+from hub.domain.registers import ListedEntry, RegisterEntry, RegisterKind, SerialRange
 
 
 @dataclass(frozen=True, slots=True)
@@ -22,7 +22,41 @@ class RegisterVersion:
     actor: str
 
 
+@dataclass(frozen=True, slots=True)
+class RecordedClaim:
+    """A recorded claim, ACCEPTED or HELD (issued or not), that an entry of a
+    newly loaded list may meet: what the register rule compares beyond its
+    ledger view (hub.domain.register_claims.ClaimedUnits)."""
+
+    claim_id: str
+    partner: str
+    project_id: str | None
+    site_id: str | None
+    period_start: datetime | None  # aware UTC; None when not normalised
+    period_end: datetime | None
+
+
 class RegisterRepository(Protocol):
+    def lock_lists(self, *, exclusive: bool) -> None:
+        """Serialise loading a list with reading the lists for new claims
+        (PostgreSQL: a transaction advisory lock, exclusive for an import,
+        shared for ingestion; SQLite writers are serialised already). An
+        import then sees every claim recorded by a delivery that read the
+        lists before it, and a delivery after it reads the new list."""
+        ...
+
+    def recorded_claims(
+        self,
+        asset_ids: Collection[str],
+        serials: Collection[SerialRange],
+        projects: Collection[tuple[str, str]],
+    ) -> list[RecordedClaim]:
+        """The ACCEPTED or HELD claims whose project or site id is one of
+        ``asset_ids`` (folded: hub.domain.registers.asset_id_folded), whose
+        origin serial block overlaps one of ``serials``, or whose (partner,
+        project id) is one of ``projects``; by claim id."""
+        ...
+
     def add_version(
         self,
         version: RegisterVersion,

@@ -5,7 +5,9 @@ JSON (docs: README "External registers"); each import is a new version of
 that register's list, kept with its file's SHA-256, who loaded it and when,
 and audited as a ``register`` event. Project registrations are then
 compared with every register's current version (hub.services.asset_checks,
-hub.domain.registers).
+hub.domain.registers). The claims recorded before it are re-examined in the
+same transaction (hub.services.register_reexamination), so a list loaded
+late still rejects, holds or reports what it covers.
 
 Columns (CSV header or JSON keys; docs/external-registers.md): entry_id, name, type
 (pv, solar, 光伏, forest, 林业碳汇 ...); the asset by its point and size,
@@ -43,6 +45,7 @@ from hub.services.asset_checks import project_site
 from hub.services.audit_port import LedgerEvent
 from hub.services.clock import Clock, system_clock
 from hub.services.register_port import RegisterVersion
+from hub.services.register_reexamination import Reexamination, reexamine_recorded
 from hub.services.transactions import run_in_transaction
 from hub.services.unit_of_work import UnitOfWork, UnitOfWorkFactory
 
@@ -65,6 +68,8 @@ class ImportResult:
     # Projects already registered that the list names: registration did not
     # see this list, so the bureau reviews them now (suspend, or keep).
     matched: tuple[RegisterMatch, ...]
+    # Claims recorded before the list: rejected, held, or (issued) reported.
+    reexamined: Reexamination
 
 
 class RegisterImportService:
@@ -98,6 +103,9 @@ class RegisterImportService:
         keyed = [(entry, entry_keys(kind, entry)) for entry in entries]
 
         def work(uow: UnitOfWork) -> ImportResult:
+            # First: every delivery that read the lists before this one has
+            # recorded its claims, and none reads them until this commits.
+            uow.registers.lock_lists(exclusive=True)
             now = self._clock()
             loaded = uow.registers.versions(kind)
             version = RegisterVersion(
@@ -111,14 +119,21 @@ class RegisterImportService:
                 actor=actor,
             )
             uow.registers.add_version(version, keyed)
-            matched = self._registered(uow, version, entries)
+            matched, described = self._registered(uow, version, entries)
+            reexamined = reexamine_recorded(uow, self._thresholds, version, keyed, described, now)
             details = {
                 "version": str(version.version),
                 "entries": str(len(entries)),
                 "sha256": sha256,
                 "file": path.name,
                 "matched_projects": str(len(matched)),
+                "claims_examined": str(reexamined.examined),
+                "claims_rejected": str(reexamined.count("REJECTED")),
+                "claims_held": str(reexamined.count("HELD")),
+                "issued_claims_reported": str(reexamined.count("ISSUED")),
             }
+            if reexamined.reconciliation_id:
+                details["reconciliation_id"] = reexamined.reconciliation_id
             if matched:
                 details["matched"] = ", ".join(
                     f"{m.partner}/{m.project_id}={m.entry_id}" for m in matched[:100]
@@ -135,15 +150,18 @@ class RegisterImportService:
                     )
                 ]
             )
-            return ImportResult(version, tuple(matched))
+            return ImportResult(version, tuple(matched), reexamined)
 
         return run_in_transaction(self._uow_factory, work, retries=8, what="register import")
 
     def _registered(
         self, uow: UnitOfWork, version: RegisterVersion, entries: list[RegisterEntry]
-    ) -> list[RegisterMatch]:
-        """The registered projects the entries describe, by the registration's rule."""
+    ) -> tuple[list[RegisterMatch], set[tuple[str, str]]]:
+        """The registered projects the entries describe, by the registration's
+        rule; and every (partner, project id) found near an entry, whose claims
+        the re-examination compares (by the claims' rule)."""
         found: list[RegisterMatch] = []
+        near: set[tuple[str, str]] = set()
         at = version.imported_at.isoformat()
         for entry in entries:
             site = entry.site(version.kind)
@@ -154,13 +172,14 @@ class RegisterImportService:
             for partner, project_id in uow.assets.find(match_keys(site, self._thresholds)):
                 by_partner.setdefault(partner, []).append(project_id)
             for partner, ids in sorted(by_partner.items()):
+                near.update((partner, project_id) for project_id in ids)
                 for project_id, project in sorted(uow.projects.get_many(partner, ids).items()):
                     registered = project_site(project)
                     if registered is not None and register_checks(
                         registered, listed, self._thresholds
                     ):
                         found.append(RegisterMatch(partner, project_id, entry.entry_id))
-        return found
+        return found, near
 
     def versions(self, kind: RegisterKind | None = None) -> list[RegisterVersion]:
         with self._uow_factory() as uow:

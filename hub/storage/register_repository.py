@@ -1,21 +1,45 @@
-"""External registers' lists in the database (hub.services.register_port)."""
+"""External registers' lists in the database (hub.services.register_port).
+
+``recorded_claims`` reads the claims tables too: which recorded claims a
+newly loaded list may meet is the register's question (the same keys its
+entries are indexed by), asked once per import.
+"""
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Collection, Sequence
 from datetime import date
 from decimal import Decimal
 
-from sqlalchemy import func, insert, select
+from sqlalchemy import ColumnElement, and_, func, insert, or_, select, text, tuple_
 
-from hub.domain.registers import ListedEntry, RegisterEntry, RegisterKind, parse_serial_range
-from hub.services.register_port import RegisterRepository, RegisterVersion
+from carbonhub_contract.vocabulary.records import Decision
+from hub.domain.locks import LockKind
+from hub.domain.registers import (
+    ListedEntry,
+    RegisterEntry,
+    RegisterKind,
+    SerialRange,
+    parse_serial_range,
+)
+from hub.services.register_port import RecordedClaim, RegisterRepository, RegisterVersion
+from hub.storage.claim_tables import ClaimLockRow, ClaimRow
 from hub.storage.register_tables import RegisterEntryKeyRow, RegisterEntryRow, RegisterImportRow
 from hub.storage.transaction import Transaction, chunks
 
 __all__ = ["SqlAlchemyRegisterRepository"]
 
 _I, _E, _K = RegisterImportRow, RegisterEntryRow, RegisterEntryKeyRow
+# The one advisory lock over every register's lists (PostgreSQL): taken
+# exclusively by an import, shared by each delivery that reads the lists.
+LISTS_LOCK_ID = int.from_bytes(
+    hashlib.sha256(b"carbon-hub/register-lists").digest()[:8], "big", signed=True
+)
+_LOCK = text("SELECT pg_advisory_xact_lock(:id)")
+_LOCK_SHARED = text("SELECT pg_advisory_xact_lock_shared(:id)")
+_RECORDED = (str(Decision.ACCEPTED), str(Decision.HELD))
+_SERIALS_PER_QUERY = 100
 
 
 class SqlAlchemyRegisterRepository:
@@ -70,6 +94,64 @@ class SqlAlchemyRegisterRepository:
                 connection.execute(insert(_E), list(chunk))
             for chunk in chunks(keys):
                 connection.execute(insert(_K), list(chunk))
+
+    def lock_lists(self, *, exclusive: bool) -> None:
+        if self._tx.dialect != "postgresql":
+            return  # SQLite: BEGIN IMMEDIATE serialises writers already
+        with self._tx.writing() as connection:
+            connection.execute(_LOCK if exclusive else _LOCK_SHARED, {"id": LISTS_LOCK_ID})
+
+    def recorded_claims(
+        self,
+        asset_ids: Collection[str],
+        serials: Collection[SerialRange],
+        projects: Collection[tuple[str, str]],
+    ) -> list[RecordedClaim]:
+        found: dict[str, RecordedClaim] = {}
+        ids = sorted(set(asset_ids))
+        for chunk in chunks(ids):
+            # lower() folds ASCII on both databases; the domain rule then
+            # compares the ids again, folded as the matching folds them.
+            self._read_claims(
+                found,
+                or_(
+                    func.lower(func.trim(ClaimRow.project_id)).in_(chunk),
+                    func.lower(func.trim(ClaimRow.site_id)).in_(chunk),
+                ),
+            )
+        ranges = sorted(set(serials), key=lambda r: (r.series, r.first, r.last))
+        for part in chunks(ranges, _SERIALS_PER_QUERY):
+            overlapping = or_(
+                *(
+                    and_(
+                        func.upper(ClaimLockRow.key) == r.series,
+                        ClaimLockRow.lo <= r.last,
+                        ClaimLockRow.hi >= r.first,
+                    )
+                    for r in part
+                )
+            )
+            holders = select(ClaimLockRow.claim_id).where(
+                ClaimLockRow.kind == str(LockKind.ORIGIN_SERIAL), overlapping
+            )
+            self._read_claims(found, ClaimRow.claim_id.in_(holders))
+        for pairs in chunks(sorted(set(projects))):
+            self._read_claims(found, tuple_(ClaimRow.partner, ClaimRow.project_id).in_(pairs))
+        return [found[claim_id] for claim_id in sorted(found)]
+
+    def _read_claims(self, found: dict[str, RecordedClaim], where: ColumnElement[bool]) -> None:
+        statement = select(
+            ClaimRow.claim_id,
+            ClaimRow.partner,
+            ClaimRow.project_id,
+            ClaimRow.site_id,
+            ClaimRow.period_start,
+            ClaimRow.period_end,
+        ).where(ClaimRow.decision.in_(_RECORDED), where)
+        for r in self._tx.connection.execute(statement):
+            found[r.claim_id] = RecordedClaim(
+                r.claim_id, r.partner, r.project_id, r.site_id, r.period_start, r.period_end
+            )
 
     def versions(self, kind: RegisterKind | None = None) -> list[RegisterVersion]:
         statement = select(_I).order_by(_I.kind, _I.version)
