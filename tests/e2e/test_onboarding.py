@@ -228,7 +228,7 @@ def test_hechi_onboards_by_the_readme_procedure(tmp_path: Path) -> None:
     # school roof 152.4 MWh x 0.3869 = 58.96356 t (reported 61.6); forest
     # 80 ha x 2.5 t/ha for 2023 = 200 t (reported 200).
     assert sorted((b.series.methodology, b.series.project, b.units) for b in blocks) == [
-        ("SZ-FOREST-SINK", "HC-FOREST-M-2022-001", 200),
+        ("HUB-INTERIM-FOREST-SINK", "HC-FOREST-M-2022-001", 200),
         ("SZ-PV", "HC-PV-2023-001", 26),
         ("SZ-PV", "HC-PV-2023-002", 58),
     ]
