@@ -13,6 +13,7 @@ enumerations are the domain's own, so a validated value needs no mapping.
 
 from __future__ import annotations
 
+import re
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 from typing import Annotated, Any
@@ -293,6 +294,16 @@ class FactorValue(_Model):
     provisional: bool
 
 
+# A mainland province-level region: ISO 3166-2 "CN-" and two letters, other
+# than the regions outside the MEE/NBS grid tables (Hong Kong, Macao, Taiwan).
+_MAINLAND_REGION = re.compile(r"CN-[A-Z]{2}", re.ASCII)
+_OUTSIDE_MAINLAND_GRIDS = frozenset({"CN-HK", "CN-MO", "CN-TW"})
+
+
+def _is_mainland_region(region: str) -> bool:
+    return bool(_MAINLAND_REGION.fullmatch(region)) and region not in _OUTSIDE_MAINLAND_GRIDS
+
+
 class ReadFrom(_Model):
     """Where a place's values are read, as one sourced rule (grid_ef: province -> grid region)."""
 
@@ -327,6 +338,15 @@ class Factor(_Model):
                 )
             if region not in held:
                 raise ValueError(f"read_from names {region} for {place}, which holds no values")
+        # The rule covers every mainland partner, present and future: a
+        # province's own values would bypass it, so none may be given; the
+        # province is mapped to its grid region instead.
+        for region in sorted(held):
+            if _is_mainland_region(region):
+                raise ValueError(
+                    f"{region} is a mainland province: it is read from its grid region,"
+                    " so map it in read_from instead of giving it values"
+                )
         return self
 
     @model_validator(mode="after")

@@ -136,6 +136,20 @@ def test_a_provincial_grid_value_beside_the_read_from_rule_is_refused(copy: Path
     assert "CN-GX is read from CN-SOUTHERN-GRID" in error.reason
 
 
+def test_a_new_mainland_province_with_its_own_grid_value_is_refused(copy: Path) -> None:
+    # A future partner in Yunnan cannot bypass the rule with Yunnan's own
+    # provincial average (2022: 0.1073): it is mapped to its grid instead.
+    edit(
+        copy / "factors.yaml",
+        "      - {region: CN-SOUTHERN-GRID, year: 2022,",
+        '      - {region: CN-YN, year: 2022, value: "0.1073", source: "MEE/NBS", '
+        "provisional: false}\n      - {region: CN-SOUTHERN-GRID, year: 2022,",
+    )
+    error = refused(copy)
+    assert error.location.startswith("factors[0]")
+    assert "CN-YN is a mainland province: it is read from its grid region" in error.reason
+
+
 def test_read_from_a_region_without_values_is_refused(copy: Path) -> None:
     edit(copy / "factors.yaml", "CN-GX: CN-SOUTHERN-GRID}", "CN-GX: CN-CENTRAL-GRID}")
     error = refused(copy)
