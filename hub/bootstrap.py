@@ -128,10 +128,15 @@ class Hub:
         """What the HTTP side (hub.http_api) is given."""
         from hub.domain.reconciliation import EXCHANGE
         from hub.http_api.context import HttpServices
+        from hub.http_api.methodology_names import methodology_names
         from hub.http_api.partner_names import partner_names
 
         return HttpServices(
-            disclosure=DisclosureService(SqlAlchemyDisclosureQueries(self.read_engine)),
+            disclosure=DisclosureService(
+                SqlAlchemyDisclosureQueries(
+                    self.read_engine, self.standard.former_methodology_ids()
+                )
+            ),
             officers=self.officers,
             review_queue=ReviewQueueService(SqlAlchemyReviewQueueQueries(self.read_engine)),
             review=self.review,
@@ -140,6 +145,7 @@ class Hub:
             counterparts=(EXCHANGE, *self.standard.partners()),
             settings=self.settings,
             partner_names=partner_names(self.standard),
+            methodology_names=methodology_names(self.standard),
         )
 
     def exports(self) -> ExportService:

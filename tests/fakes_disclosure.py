@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, time, timedelta
-from typing import Any
+from typing import Any, TypeVar
 
 from hub.domain.audit_chain import Checkpoint
 from hub.domain.blocks import BlockState
@@ -45,6 +45,9 @@ def _dims_match(row: BlockEntry | RetirementEntry, where: DisclosureFilter) -> b
     )
 
 
+_Row = TypeVar("_Row", BlockEntry, RetirementEntry)
+
+
 def _beyond(key: TimeKey, after: TimeKey | None, where: DisclosureFilter) -> bool:
     if after is None:
         return True
@@ -61,6 +64,19 @@ class FakeDisclosureQueries:
     checkpoints_: list[Checkpoint] = field(default_factory=list)
     pools_: list[PoolBalance] = field(default_factory=list)
     registers_: list[LoadedRegister] = field(default_factory=list)
+    # Former methodology id -> current id, as the real queries are given it:
+    # rows are shown, filtered and grouped by the current id.
+    former_methodologies: dict[str, str] = field(default_factory=dict)
+
+    def _shown(self, row: _Row) -> _Row:
+        current = self.former_methodologies.get(row.methodology)
+        return row if current is None else replace(row, methodology=current)
+
+    def _asked(self, where: DisclosureFilter) -> DisclosureFilter:
+        wanted = where.methodology
+        if wanted is None or wanted not in self.former_methodologies:
+            return where
+        return replace(where, methodology=self.former_methodologies[wanted])
 
     def registers(self) -> list[LoadedRegister]:
         return sorted(self.registers_, key=lambda r: (r.kind, r.version))
@@ -106,9 +122,10 @@ class FakeDisclosureQueries:
         return [b for b in rows if _beyond((b.issued_at, b.block_id), after, where)][:limit]
 
     def _blocks(self, where: DisclosureFilter) -> list[BlockEntry]:
+        where = self._asked(where)
         return [
             b
-            for b in self.blocks_
+            for b in map(self._shown, self.blocks_)
             if _dims_match(b, where)
             and _in_range(b.issued_at, where)
             and (b.state == where.state if where.state else b.state != BlockState.SPLIT)
@@ -125,8 +142,11 @@ class FakeDisclosureQueries:
         return [r for r in rows if _beyond((r.retired_at, r.retirement_id), after, where)][:limit]
 
     def _retirements(self, where: DisclosureFilter) -> list[RetirementEntry]:
+        where = self._asked(where)
         return [
-            r for r in self.retirements_ if _dims_match(r, where) and _in_range(r.retired_at, where)
+            r
+            for r in map(self._shown, self.retirements_)
+            if _dims_match(r, where) and _in_range(r.retired_at, where)
         ]
 
     def count(self, listing: Listing, where: DisclosureFilter) -> int:
@@ -172,12 +192,13 @@ class FakeDisclosureQueries:
             return str(getattr(row, str(by)))
 
         sums: dict[str, list[int]] = defaultdict(lambda: [0, 0, 0])
-        for b in self.blocks_:
+        where = self._asked(where)
+        for b in map(self._shown, self.blocks_):
             if _dims_match(b, where) and _in_range(b.issued_at, where):
                 sums[key(b, b.issued_at)][0] += b.units
                 if b.state == BlockState.CANCELLED:
                     sums[key(b, b.issued_at)][2] += b.units
-        for r in self.retirements_:
+        for r in map(self._shown, self.retirements_):
             if _dims_match(r, where) and _in_range(r.retired_at, where):
                 sums[key(r, r.retired_at)][1] += r.units
         return sums
@@ -202,7 +223,9 @@ class FakeDisclosureQueries:
 
     def pools(self, partner: str | None, vintage: int | None) -> list[PoolBalance]:
         return [
-            p
+            replace(p, key=replace(p.key, methodology=self.former_methodologies[p.key.methodology]))
+            if p.key.methodology in self.former_methodologies
+            else p
             for p in self.pools_
             if partner in (None, p.key.partner) and vintage in (None, p.key.vintage)
         ]

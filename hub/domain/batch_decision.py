@@ -234,7 +234,7 @@ class _Batch:
             return BatchDecision(decision, tuple(checks), (), None, None)
         self._grant(candidate, wanted)
         sub = candidate.submission
-        binding = candidate.assessment.site_binding if wanted.locks and sub.site_id else None
+        binding = self._binding(candidate) if wanted.locks and sub.site_id else None
         return BatchDecision(
             decision, tuple(checks), wanted.locks, binding, hold_reason(decision, checks)
         )
@@ -245,7 +245,7 @@ class _Batch:
         site = candidate.submission.site_id
         binding = candidate.assessment.site_binding
         bound = self._bindings.get(site) if site and binding else None
-        if bound is not None and bound != binding:
+        if bound is not None and bound != self._binding(candidate):
             checks.append(
                 fire(
                     "SITE_PROGRAMME_CONFLICT",
@@ -269,9 +269,20 @@ class _Batch:
         for lock in wanted.locks:
             self._taken.grant(lock, candidate.submission)
         site = candidate.submission.site_id
-        binding = candidate.assessment.site_binding
+        binding = self._binding(candidate)
         if wanted.locks and site and binding:
             self._bindings.setdefault(site, binding)
+
+    def _binding(self, candidate: Candidate) -> str | None:
+        """The programme the claim binds its site to, spelled as the site is
+        already bound when that is a former id of the claim's methodology:
+        the binding stays as stored, one programme under either id."""
+        binding = candidate.assessment.site_binding
+        site = candidate.submission.site_id
+        bound = self._bindings.get(site) if site and binding else None
+        if bound is not None and bound in candidate.assessment.site_binding_formerly:
+            return bound
+        return binding
 
 
 _CONFLICT_FIELDS: dict[LockKind, str] = {

@@ -56,6 +56,9 @@ class ClaimAssessment:
     checks: tuple[CheckResult, ...]  # every check that fired
     origin_block: OriginBlock | None  # the origin serial block, when given and valid
     site_binding: str | None  # Shenzhen methodology the claim's site is bound to
+    # The former ids of that methodology: a site bound under one of them
+    # (before a rename) is bound to the same programme.
+    site_binding_formerly: tuple[str, ...] = ()
 
 
 def _text(value: str | None) -> str | None:
@@ -208,6 +211,9 @@ def assess_claim(
         checks=tuple(checks),
         origin_block=origin.block,
         site_binding=site_binding,
+        site_binding_formerly=methodology.formerly
+        if site_binding is not None and methodology is not None
+        else (),
     )
 
 

@@ -9,6 +9,7 @@ from typing import Any, Protocol
 from fastapi import Request
 
 from hub.domain.reconciliation import EXCHANGE
+from hub.http_api.methodology_names import MethodologyName
 from hub.http_api.partner_names import PartnerName
 from hub.services.bureau import BureauService
 from hub.services.disclosure import DisclosureService
@@ -49,6 +50,9 @@ class HttpServices:
     # Display names by partner code (hub.http_api.partner_names): none in
     # tests that do not show them, where pages fall back to the code.
     partner_names: Mapping[str, PartnerName] = field(default_factory=dict)
+    # Current and former methodology ids (hub.http_api.methodology_names):
+    # none where a test does not show them, and pages show the code as stored.
+    methodology_names: Mapping[str, MethodologyName] = field(default_factory=dict)
 
     @property
     def partners(self) -> tuple[str, ...]:

@@ -69,6 +69,7 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoes
 from markupsafe import Markup, escape
 
 from hub.http_api.i18n import catalogue, keep_language, requested_language
+from hub.http_api.methodology_names import methodology_label
 from hub.http_api.partner_names import region_of
 from hub.refusals import CATALOGUE
 
@@ -138,6 +139,9 @@ def render(
         language_link=lambda language: language_link(request, language),
         region=lambda code: region_of(names, code, language),
         registry=lambda code: names[code].registry(language) if code in names else code,
+        methodology=lambda code: methodology_label(
+            services.methodology_names, code, messages.__getitem__
+        ),
         meaning=lambda code: refusal_meaning(code, language),
         partners=services.partners,
         known=messages.__contains__,

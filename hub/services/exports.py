@@ -133,7 +133,12 @@ class ExportService:
 
     def cadt(self, since: datetime | None, link_base: str) -> CadtExport:
         """Projects and live blocks changed at or after ``since`` (all when None)."""
-        blocks = self._reads.live_blocks(since)
+        # A block issued under a methodology's former id is exported under the
+        # current one (its serial keeps the old id): one methodology record.
+        current = self._standard.current_methodology_id
+        blocks = [
+            replace(b, methodology=current(b.methodology)) for b in self._reads.live_blocks(since)
+        ]
         projects = {(p.partner, p.project_id): p for p in self._reads.projects(since)}
         wanted = {
             (b.partner, b.account.partition(":")[2])

@@ -307,7 +307,10 @@ class IssuanceService:
         # its accounts by the attestation reference; elsewhere a stray
         # reference must not split the remainders.
         agreement = self._standard.agreement(claim.partner)
-        key = claim.account
+        # A claim accepted under a methodology's former id is issued under its
+        # current id (new issuance uses the new id; old blocks keep theirs).
+        methodology = self._standard.current_methodology_id(claim.account.methodology)
+        key = replace(claim.account, methodology=methodology)
         if agreement is None or not agreement.adjustment_ref_required:
             key = replace(key, adjustment_ref=None)
         if key.personal:

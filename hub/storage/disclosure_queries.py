@@ -11,7 +11,8 @@ it), retired = the retirements' blocks, cancelled = CANCELLED blocks.
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from dataclasses import replace
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
@@ -22,6 +23,7 @@ from sqlalchemy import (
     Executable,
     String,
     and_,
+    case,
     cast,
     create_engine,
     event,
@@ -113,12 +115,33 @@ def _within(column: Any, where: DisclosureFilter) -> list[ColumnElement[bool]]:
     return conditions
 
 
-def _block_filters(where: DisclosureFilter) -> list[ColumnElement[bool]]:
+def _methodology_ids(methodology: str, former: Mapping[str, str]) -> list[str]:
+    """Every id a methodology's blocks are stored under: its current id and
+    its former ones (asked by either)."""
+    current = former.get(methodology, methodology)
+    return sorted({current, *(old for old, new in former.items() if new == current)})
+
+
+def _current_methodology(former: Mapping[str, str]) -> ColumnElement[str]:
+    """A block's methodology by its current id: blocks issued under a former
+    id (their serial keeps it) are shown and grouped with their successor's."""
+    if not former:
+        return cast(BlockRow.methodology, String)
+    return case(
+        *(
+            (BlockRow.methodology == old, literal(new, String))
+            for old, new in sorted(former.items())
+        ),
+        else_=BlockRow.methodology,
+    )
+
+
+def _block_filters(where: DisclosureFilter, former: Mapping[str, str]) -> list[ColumnElement[bool]]:
     conditions: list[ColumnElement[bool]] = []
     if where.partner is not None:
         conditions.append(BlockRow.partner == where.partner)
     if where.methodology is not None:
-        conditions.append(BlockRow.methodology == where.methodology)
+        conditions.append(BlockRow.methodology.in_(_methodology_ids(where.methodology, former)))
     if where.vintage is not None:
         conditions.append(BlockRow.vintage == where.vintage)
     return conditions
@@ -203,8 +226,13 @@ _PROJECT_COLUMNS = (
 class SqlAlchemyDisclosureQueries:
     """Implements hub.services.disclosure.DisclosureQueries."""
 
-    def __init__(self, engine: Engine) -> None:
+    def __init__(
+        self, engine: Engine, former_methodologies: Mapping[str, str] | None = None
+    ) -> None:
         self._engine = engine
+        # Former methodology id -> current id (Standard.former_methodology_ids).
+        self._former: Mapping[str, str] = dict(former_methodologies or {})
+        self._methodology = _current_methodology(self._former)
 
     def _all(self, statement: Executable) -> Sequence[Any]:
         with self._engine.connect() as connection:
@@ -252,7 +280,7 @@ class SqlAlchemyDisclosureQueries:
             BlockRow.serial,
             BlockRow.partner,
             BlockRow.origin,
-            BlockRow.methodology,
+            self._methodology.label("methodology"),
             BlockRow.vintage,
             BlockRow.project,
             BlockRow.first_unit,
@@ -261,7 +289,7 @@ class SqlAlchemyDisclosureQueries:
             BlockRow.adjustment_status,
             BlockRow.issued_at,
         ).where(
-            *_block_filters(where),
+            *_block_filters(where, self._former),
             *_within(BlockRow.issued_at, where),
             *_after(BlockRow.issued_at, BlockRow.block_id, after, where.newest_first),
             *_block_state(where),
@@ -281,7 +309,7 @@ class SqlAlchemyDisclosureQueries:
                 BlockRow.block_id,
                 BlockRow.serial,
                 BlockRow.partner,
-                BlockRow.methodology,
+                self._methodology.label("methodology"),
                 BlockRow.vintage,
                 _UNITS.label("units"),
                 RetirementRow.request,
@@ -290,7 +318,7 @@ class SqlAlchemyDisclosureQueries:
             .select_from(RetirementRow)
             .join(BlockRow, BlockRow.block_id == RetirementRow.retired_block_id)
             .where(
-                *_block_filters(where),
+                *_block_filters(where, self._former),
                 *_within(RetirementRow.retired_at, where),
                 *_after(
                     RetirementRow.retired_at, RetirementRow.retirement_id, after, where.newest_first
@@ -325,7 +353,7 @@ class SqlAlchemyDisclosureQueries:
             if by is TotalsDimension.PARTNER:
                 return cast(BlockRow.partner, String)
             if by is TotalsDimension.METHODOLOGY:
-                return cast(BlockRow.methodology, String)
+                return self._methodology
             if by is TotalsDimension.VINTAGE:
                 return cast(BlockRow.vintage, String)
             if by is TotalsDimension.MONTH:
@@ -341,7 +369,7 @@ class SqlAlchemyDisclosureQueries:
             zero.label("cancelled"),
         ).where(
             BlockRow.parent_block_id.is_(None),
-            *_block_filters(where),
+            *_block_filters(where, self._former),
             *_within(BlockRow.issued_at, where),
         )
         retired = (
@@ -353,7 +381,7 @@ class SqlAlchemyDisclosureQueries:
             )
             .select_from(RetirementRow)
             .join(BlockRow, BlockRow.block_id == RetirementRow.retired_block_id)
-            .where(*_block_filters(where), *_within(RetirementRow.retired_at, where))
+            .where(*_block_filters(where, self._former), *_within(RetirementRow.retired_at, where))
         )
         cancelled = select(
             key(BlockRow.updated_at).label("key"),
@@ -362,7 +390,7 @@ class SqlAlchemyDisclosureQueries:
             units.label("cancelled"),
         ).where(
             BlockRow.state == str(BlockState.CANCELLED),
-            *_block_filters(where),
+            *_block_filters(where, self._former),
             *_within(BlockRow.updated_at, where),
         )
         return union_all(issued, retired, cancelled).subquery("figures")
@@ -412,7 +440,7 @@ class SqlAlchemyDisclosureQueries:
         elif listing is Listing.BLOCKS:
             statement = select(func.count()).select_from(BlockRow)
             conditions = [
-                *_block_filters(where),
+                *_block_filters(where, self._former),
                 *_within(BlockRow.issued_at, where),
                 *_block_state(where),
             ]
@@ -422,7 +450,10 @@ class SqlAlchemyDisclosureQueries:
                 .select_from(RetirementRow)
                 .join(BlockRow, BlockRow.block_id == RetirementRow.retired_block_id)
             )
-            conditions = [*_block_filters(where), *_within(RetirementRow.retired_at, where)]
+            conditions = [
+                *_block_filters(where, self._former),
+                *_within(RetirementRow.retired_at, where),
+            ]
         ((found,),) = self._all(statement.where(*conditions))
         return int(found)
 
@@ -449,7 +480,14 @@ class SqlAlchemyDisclosureQueries:
         # The pools' figures as the issuer keeps them: carry rows and issuance
         # records, never a claim's person.
         with self._engine.connect() as connection:
-            return pool_balances(connection, partner, vintage)
+            found = pool_balances(connection, partner, vintage)
+        current = self._former
+        return [
+            replace(p, key=replace(p.key, methodology=current[p.key.methodology]))
+            if p.key.methodology in current
+            else p
+            for p in found
+        ]
 
 
 def _conforms(queries: SqlAlchemyDisclosureQueries) -> DisclosureQueries:

@@ -15,6 +15,7 @@ from pydantic import SecretStr
 
 from hub.http_api.app import create_http_app
 from hub.http_api.context import HttpServices
+from hub.http_api.methodology_names import methodology_names
 from hub.http_api.partner_names import partner_names
 from hub.services.bureau import BureauService
 from hub.services.disclosure import DisclosureService
@@ -90,6 +91,7 @@ def client(fakes: Fakes, standard: Standard, tmp_path: Path) -> Iterator[TestCli
         counterparts=("EXCHANGE", "CN-GD", "CN-HK"),
         settings=settings,
         partner_names=partner_names(standard),
+        methodology_names=methodology_names(standard),
     )
     with TestClient(create_http_app(services, settings), follow_redirects=False) as test_client:
         yield test_client
