@@ -8,6 +8,7 @@ from typing import Any
 
 from carbonhub_contract.vocabulary.records import Decision
 from hub.domain.locks import LockKind
+from hub.domain.reconciliation import DiscrepancyKind
 from hub.domain.registers import (
     ListedEntry,
     RegisterEntry,
@@ -117,3 +118,13 @@ class FakeRegisterRepository:
                 )
             )
         return found
+
+    def reported(self, subjects: Collection[str]) -> set[tuple[str, str]]:
+        wanted = set(subjects)
+        return {
+            (d.discrepancy.subject_id, d.discrepancy.counterpart_value)
+            for reconciliation in self._state().reconciliations.values()
+            for d in reconciliation.discrepancies
+            if d.discrepancy.kind is DiscrepancyKind.EXTERNAL_REGISTER
+            and d.discrepancy.subject_id in wanted
+        }

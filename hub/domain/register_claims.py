@@ -243,13 +243,26 @@ def not_yet_carried(
     return [c for c in fired if (c.code, c.details.get("matches")) not in known]
 
 
-def register_discrepancy(record_id: str, block_serial: str, check: CheckResult) -> Discrepancy:
+def reported_subject(partner: str, record_id: str) -> str:
+    """An issued claim as its EXTERNAL_REGISTER discrepancies name it (the
+    reconciliation's counterpart is the register, not the partner)."""
+    return f"{partner}/{record_id}"
+
+
+def reported_value(check: CheckResult) -> str:
+    """What the register says of an issued claim: the check and the entry."""
+    return f"{check.code} {check.details.get('matches', '')}"
+
+
+def register_discrepancy(
+    partner: str, record_id: str, block_serial: str, check: CheckResult
+) -> Discrepancy:
     """The discrepancy of one Shenzhen block issued from a claim that a list
     loaded afterwards covers (CREDITED) or lists (LISTED)."""
     return Discrepancy(
         Phase.UNIT_BLOCKS,
         DiscrepancyKind.EXTERNAL_REGISTER,
-        record_id,
+        reported_subject(partner, record_id),
         block_serial,
-        f"{check.code} {check.details.get('matches', '')}",
+        reported_value(check),
     )

@@ -74,3 +74,9 @@ class RegisterRepository(Protocol):
     def current(self, keys: Collection[str]) -> list[ListedEntry]:
         """The entries of each register's current version indexed under any of ``keys``."""
         ...
+
+    def reported(self, subjects: Collection[str]) -> set[tuple[str, str]]:
+        """(subject, counterpart value) of the EXTERNAL_REGISTER discrepancies
+        already raised, resolved or not, about ``subjects`` ("<partner>/<record
+        id>"): an issued claim is reported once per register check and entry."""
+        ...

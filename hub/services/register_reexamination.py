@@ -39,6 +39,8 @@ from hub.domain.register_claims import (
     not_yet_carried,
     recorded_units,
     register_discrepancy,
+    reported_subject,
+    reported_value,
 )
 from hub.domain.registers import ListedEntry, RegisterEntry, asset_id_folded
 from hub.domain.suspension import hold_reason
@@ -204,6 +206,20 @@ def _report_issued(
     """One discrepancy per block of each issued claim and check, under one
     reconciliation of this import; the movable blocks frozen (the exchange
     hears FROZEN for those it was offered)."""
+    # Reported once per check and entry: a later version of the same list
+    # (or the same file again) raises nothing new about them.
+    known = uow.registers.reported({reported_subject(v.partner, v.record_id) for v, _ in issued})
+    issued = [
+        (view, new)
+        for view, fired in issued
+        if (
+            new := [
+                c
+                for c in fired
+                if (reported_subject(view.partner, view.record_id), reported_value(c)) not in known
+            ]
+        )
+    ]
     if not issued:
         return [], None
     serials = uow.issuance.of_claims([view.claim_id for view, _ in issued])
@@ -223,7 +239,7 @@ def _report_issued(
             stored.extend(
                 _stored(
                     reconciliation_id,
-                    register_discrepancy(view.record_id, serial, check),
+                    register_discrepancy(view.partner, view.record_id, serial, check),
                     block.block_id if movable and block is not None else None,
                 )
                 for check in fired

@@ -16,6 +16,7 @@ from sqlalchemy import ColumnElement, and_, func, insert, or_, select, text, tup
 
 from carbonhub_contract.vocabulary.records import Decision
 from hub.domain.locks import LockKind
+from hub.domain.reconciliation import DiscrepancyKind
 from hub.domain.registers import (
     ListedEntry,
     RegisterEntry,
@@ -25,6 +26,7 @@ from hub.domain.registers import (
 )
 from hub.services.register_port import RecordedClaim, RegisterRepository, RegisterVersion
 from hub.storage.claim_tables import ClaimLockRow, ClaimRow
+from hub.storage.reconciliation_tables import DiscrepancyRow
 from hub.storage.register_tables import RegisterEntryKeyRow, RegisterEntryRow, RegisterImportRow
 from hub.storage.transaction import Transaction, chunks
 
@@ -152,6 +154,18 @@ class SqlAlchemyRegisterRepository:
             found[r.claim_id] = RecordedClaim(
                 r.claim_id, r.partner, r.project_id, r.site_id, r.period_start, r.period_end
             )
+
+    def reported(self, subjects: Collection[str]) -> set[tuple[str, str]]:
+        found: set[tuple[str, str]] = set()
+        for chunk in chunks(sorted(set(subjects))):
+            statement = select(DiscrepancyRow.subject_id, DiscrepancyRow.counterpart_value).where(
+                DiscrepancyRow.kind == str(DiscrepancyKind.EXTERNAL_REGISTER),
+                DiscrepancyRow.subject_id.in_(chunk),
+            )
+            found.update(
+                (r.subject_id, r.counterpart_value) for r in self._tx.connection.execute(statement)
+            )
+        return found
 
     def versions(self, kind: RegisterKind | None = None) -> list[RegisterVersion]:
         statement = select(_I).order_by(_I.kind, _I.version)

@@ -139,13 +139,17 @@ def test_an_issued_claim_is_reported_and_its_block_frozen_until_resolved(
     (discrepancy,) = reconciliation.discrepancies
     assert (discrepancy.discrepancy.kind, discrepancy.discrepancy.subject_id) == (
         "EXTERNAL_REGISTER",
-        "R-1",
+        f"{PARTNER}/R-1",
     )
     assert discrepancy.discrepancy.hub_value == reported.frozen[0]
     assert discrepancy.discrepancy.counterpart_value == f"{CREDITED} gec/GEC-2025-0612"
     with ledger.uow_factory() as uow:
         block = uow.blocks.by_serial(reported.frozen[0])
     assert block is not None and block.frozen
+
+    # The same list again reports nothing new: once per check and entry.
+    again = _load(tmp_path, registers, RegisterKind.GEC, CLAIM_HEADER + JUNE_GEC)
+    assert (again.reexamined.claims, again.reexamined.reconciliation_id) == ((), None)
 
     ledger.reconciliations.resolve(discrepancy.discrepancy_id, "GEC cancelled", "officer-1")
 
