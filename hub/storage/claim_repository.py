@@ -12,12 +12,11 @@ supervision and reconciliation (the ledger's view of claims).
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Collection, Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, delete, func, insert, or_, select, text, update
+from sqlalchemy import and_, column, delete, func, insert, or_, select, text, update
 
 from carbonhub_contract.vocabulary.records import Decision
 from hub.domain.issuance import IssuanceState, account_for
@@ -33,28 +32,37 @@ from hub.services.claim_port import (
     VerdictChange,
 )
 from hub.storage import claim_locks
-from hub.storage.claim_bulk import bulk_insert
-from hub.storage.claim_tables import ClaimLockRow, ClaimRow, RefusedResubmissionRow, SiteBindingRow
-from hub.storage.serialisation import (
-    claim_texts,
-    submission_from_json,
-    submission_to_json,
-    verdict_from_json,
-    verdict_to_json,
+from hub.storage.claim_body import (
+    READ_COLUMNS,
+    claim_body,
+    claim_select,
+    shared_trace_text,
+    submission_of,
+    verdict_of,
+    with_checks,
 )
+from hub.storage.claim_bulk import bulk_insert
+from hub.storage.claim_tables import (
+    ClaimLockRow,
+    ClaimRow,
+    ClaimTraceRow,
+    RefusedResubmissionRow,
+    SiteBindingRow,
+)
+from hub.storage.claim_traces import trace_ids
+from hub.storage.serialisation import submission_to_json
 from hub.storage.transaction import Transaction, chunks
 
 __all__ = ["POSTGRESQL_RECORD_CHUNK", "SqlAlchemyClaimRepository"]
 
 
-def _claim_row(record: NewClaimRecord) -> dict[str, Any]:
+def _claim_row(record: NewClaimRecord, trace_id: int | None) -> dict[str, Any]:
     submission, verdict, normalised = record.submission, record.verdict, record.normalised
     if (verdict.partner, verdict.record_id) != (submission.partner, submission.record_id):
         raise ValueError(
             f"verdict for {verdict.partner}/{verdict.record_id} recorded with submission "
             f"{submission.partner}/{submission.record_id}"
         )
-    verdict_json, normalised_json = claim_texts(verdict, normalised)
     return {
         "claim_id": verdict.claim_id,
         "partner": submission.partner,
@@ -69,9 +77,8 @@ def _claim_row(record: NewClaimRecord) -> dict[str, Any]:
         "reported_tco2e": verdict.reported_tco2e,
         "recomputed_tco2e": verdict.recomputed_tco2e,
         "credited_tco2e": verdict.credited_tco2e,
-        "verdict": verdict_json,
-        "submission": submission_to_json(submission),
-        "normalised": normalised_json,
+        "trace_id": trace_id,
+        "body": claim_body(verdict, submission, normalised),
         "received_at": record.received_at,
         "issuance": None if record.issuance is None else str(record.issuance),
         "hold_reason": record.hold_reason,
@@ -90,16 +97,23 @@ def _claim_row(record: NewClaimRecord) -> dict[str, Any]:
 # analyses, or autovacuum off) read every row of the partner through the
 # (partner, project_id) index instead: each envelope's lookup grew with the
 # ledger (2,700 to 550 claims/s over the first 50,000 claims).
+_RECORD_COLUMNS = (*READ_COLUMNS, "content_digest", "trace_id")
 _POSTGRESQL_CLAIMS_BY_RECORD_ID = text(
-    """
-    SELECT c.claim_id, c.record_id, c.content_digest, c.verdict
+    f"""
+    SELECT c.*, t.shared AS trace_shared
     FROM unnest(CAST(:record_ids AS text[])) AS w (record_id)
     CROSS JOIN LATERAL (
-        SELECT claim_id, record_id, content_digest, verdict FROM claims
+        SELECT {", ".join(_RECORD_COLUMNS)} FROM claims
         WHERE partner = :partner AND record_id = w.record_id
         LIMIT 1  -- unique anyway; keeps the planner from flattening the lookup into a join
     ) AS c
+    LEFT JOIN claim_traces AS t ON t.trace_id = c.trace_id
     """
+)
+# The same, its columns typed as the model's (exact decimals, UTC instants).
+_POSTGRESQL_CLAIMS_BY_RECORD_ID_TYPED = _POSTGRESQL_CLAIMS_BY_RECORD_ID.columns(
+    *(column(name, ClaimRow.__table__.c[name].type) for name in _RECORD_COLUMNS),
+    column("trace_shared", ClaimTraceRow.__table__.c.shared.type),
 )
 POSTGRESQL_RECORD_CHUNK = 5000
 
@@ -118,37 +132,30 @@ class SqlAlchemyClaimRepository:
         for chunk in chunks(wanted, POSTGRESQL_RECORD_CHUNK) if postgresql else chunks(wanted):
             if postgresql:
                 rows = connection.execute(
-                    _POSTGRESQL_CLAIMS_BY_RECORD_ID,
+                    _POSTGRESQL_CLAIMS_BY_RECORD_ID_TYPED,
                     {"partner": partner, "record_ids": list(chunk)},
                 )
             else:
                 rows = connection.execute(
-                    select(
-                        ClaimRow.claim_id,
-                        ClaimRow.record_id,
-                        ClaimRow.content_digest,
-                        ClaimRow.verdict,
-                    ).where(ClaimRow.partner == partner, ClaimRow.record_id.in_(chunk))
+                    claim_select(ClaimRow.content_digest).where(
+                        ClaimRow.partner == partner, ClaimRow.record_id.in_(chunk)
+                    )
                 )
-            for claim_id, record_id, digest, verdict in rows:
-                found[record_id] = StoredClaim(
-                    claim_id, partner, record_id, digest, verdict_from_json(verdict)
+            for row in rows:
+                found[row.record_id] = StoredClaim(
+                    row.claim_id, partner, row.record_id, row.content_digest, verdict_of(row)
                 )
         return found
 
     def get_by_claim_id(self, claim_id: str) -> StoredClaim | None:
         row = self._tx.connection.execute(
-            select(
-                ClaimRow.claim_id,
-                ClaimRow.partner,
-                ClaimRow.record_id,
-                ClaimRow.content_digest,
-                ClaimRow.verdict,
-            ).where(ClaimRow.claim_id == claim_id)
+            claim_select(ClaimRow.content_digest).where(ClaimRow.claim_id == claim_id)
         ).one_or_none()
         if row is None:
             return None
-        return StoredClaim(row[0], row[1], row[2], row[3], verdict_from_json(row[4]))
+        return StoredClaim(
+            row.claim_id, row.partner, row.record_id, row.content_digest, verdict_of(row)
+        )
 
     def find_lock_conflicts(self, locks: Collection[ClaimLock]) -> list[LockConflict]:
         return claim_locks.find_lock_conflicts(self._tx, locks)
@@ -159,10 +166,18 @@ class SqlAlchemyClaimRepository:
     def add(self, records: Sequence[NewClaimRecord]) -> None:
         if not records:
             return
-        claim_rows = [_claim_row(record) for record in records]
+        shared = [
+            None if record.verdict.trace is None else shared_trace_text(record.verdict.trace)
+            for record in records
+        ]
         lock_rows = claim_locks.lock_rows(records)
         bindings = claim_locks.site_bindings_of(self._tx, records)
         with self._tx.writing() as connection:
+            ids = trace_ids(connection, {text for text in shared if text is not None})
+            claim_rows = [
+                _claim_row(record, None if text is None else ids[text])
+                for record, text in zip(records, shared, strict=True)
+            ]
             # The hot path: one executemany each, bound as insert(Table) would.
             bulk_insert(connection, ClaimRow, claim_rows)
             claim_locks.insert_locks(connection, lock_rows)
@@ -203,23 +218,7 @@ class SqlAlchemyClaimRepository:
 
     def issuable(self, limit: int) -> list[IssuableClaim]:
         rows = self._tx.connection.execute(
-            select(
-                ClaimRow.claim_id,
-                ClaimRow.partner,
-                ClaimRow.record_id,
-                ClaimRow.methodology,
-                ClaimRow.vintage,
-                ClaimRow.project_id,
-                ClaimRow.site_id,
-                ClaimRow.person_pseudonym,
-                ClaimRow.adjustment_ref,
-                ClaimRow.credited_tco2e,
-                ClaimRow.received_at,
-                ClaimRow.platform,
-                ClaimRow.period_start,
-                ClaimRow.period_end,
-                ClaimRow.submission,
-            )
+            claim_select(ClaimRow.received_at)
             .where(
                 ClaimRow.decision == str(Decision.ACCEPTED),
                 ClaimRow.issuance == str(IssuanceState.PENDING),
@@ -251,7 +250,7 @@ class SqlAlchemyClaimRepository:
                     platform=row.platform,
                     period_start=row.period_start,
                     period_end=row.period_end,
-                    time_zone=submission_from_json(row.submission).time_zone.strip(),
+                    time_zone=submission_of(row).time_zone.strip(),
                 )
             )
         return issuable
@@ -307,17 +306,7 @@ class SqlAlchemyClaimRepository:
     def _ledger_views(self, where: Any) -> list[ClaimLedgerView]:
         connection = self._tx.connection
         rows = connection.execute(
-            select(
-                ClaimRow.claim_id,
-                ClaimRow.partner,
-                ClaimRow.record_id,
-                ClaimRow.decision,
-                ClaimRow.issuance,
-                ClaimRow.hold_reason,
-                ClaimRow.project_id,
-                ClaimRow.received_at,
-                ClaimRow.verdict,
-            )
+            claim_select(ClaimRow.issuance, ClaimRow.hold_reason, ClaimRow.received_at)
             .where(where)
             .order_by(ClaimRow.received_at, ClaimRow.claim_id)
         ).all()
@@ -343,7 +332,7 @@ class SqlAlchemyClaimRepository:
                 project_id=row.project_id,
                 origin_block=origins.get(row.claim_id),
                 received_at=row.received_at,
-                verdict=verdict_from_json(row.verdict),
+                verdict=verdict_of(row),
             )
             for row in rows
         ]
@@ -382,22 +371,22 @@ class SqlAlchemyClaimRepository:
                     f"{change.verdict.claim_id}"
                 )
         connection = self._tx.connection
-        stored: dict[str, str] = {}
+        # A claim's stored body, the verdict's checks in it replaced as each
+        # change of the batch applies (a claim may change twice in one batch).
+        stored: dict[str, bytes | None] = {}
         for chunk in chunks(sorted({change.claim_id for change in changes})):
             rows = connection.execute(
-                select(ClaimRow.claim_id, ClaimRow.verdict).where(ClaimRow.claim_id.in_(chunk))
+                select(ClaimRow.claim_id, ClaimRow.body).where(ClaimRow.claim_id.in_(chunk))
             )
-            stored.update({claim_id: verdict for claim_id, verdict in rows})
+            stored.update({claim_id: body for claim_id, body in rows})
         released: list[str] = []
         with self._tx.writing() as connection:
             for change in changes:
                 if change.claim_id not in stored:
                     raise self._tx.conflict(f"claim {change.claim_id} is not stored")
-                verdict = dataclasses.replace(
-                    verdict_from_json(stored[change.claim_id]),
-                    decision=change.verdict.decision,
-                    checks=change.verdict.checks,
-                )
+                # The decision is the row's column; the rest of the stored
+                # verdict (numbers, trace) is kept as first recorded.
+                body = with_checks(stored[change.claim_id], change.verdict.checks)
                 expected_issuance = (
                     None if change.expected_issuance is None else str(change.expected_issuance)
                 )
@@ -409,10 +398,10 @@ class SqlAlchemyClaimRepository:
                         ClaimRow.issuance.is_not_distinct_from(expected_issuance),
                     )
                     .values(
-                        decision=str(verdict.decision),
+                        decision=str(change.verdict.decision),
                         issuance=None if change.issuance is None else str(change.issuance),
                         hold_reason=change.hold_reason,
-                        verdict=verdict_to_json(verdict),
+                        body=body,
                     )
                 )
                 self._tx.require_rows(
@@ -421,7 +410,7 @@ class SqlAlchemyClaimRepository:
                     f"claim {change.claim_id} is no longer {change.expected_decision}"
                     f" / {change.expected_issuance}",
                 )
-                stored[change.claim_id] = verdict_to_json(verdict)
+                stored[change.claim_id] = body
                 if change.release_locks:
                     released.append(change.claim_id)
             for chunk in chunks(released):
@@ -430,14 +419,7 @@ class SqlAlchemyClaimRepository:
 
     def holdings(self, partner: str) -> list[PartnerClaimHolding]:
         rows = self._tx.connection.execute(
-            select(
-                ClaimRow.claim_id,
-                ClaimRow.record_id,
-                ClaimRow.submission,
-                ClaimRow.decision,
-                ClaimRow.issuance,
-                ClaimRow.vintage,
-            )
+            claim_select(ClaimRow.issuance)
             .where(ClaimRow.partner == partner)
             .order_by(ClaimRow.record_id)
         )
@@ -445,7 +427,7 @@ class SqlAlchemyClaimRepository:
             PartnerClaimHolding(
                 claim_id=row.claim_id,
                 record_id=row.record_id,
-                submission=submission_from_json(row.submission),
+                submission=submission_of(row),
                 decision=Decision(row.decision),
                 issuance=_issuance(row.issuance),
                 vintage=row.vintage,

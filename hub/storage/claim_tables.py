@@ -24,6 +24,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     String,
     Text,
     UniqueConstraint,
@@ -38,6 +39,7 @@ __all__ = [
     "OVERLAP_TRIGGER_NAME",
     "ClaimLockRow",
     "ClaimRow",
+    "ClaimTraceRow",
     "RefusedResubmissionRow",
     "SiteBindingRow",
 ]
@@ -68,11 +70,16 @@ class ClaimRow(Base):
     reported_tco2e: Mapped[Decimal | None] = mapped_column(ExactDecimal)
     recomputed_tco2e: Mapped[Decimal | None] = mapped_column(ExactDecimal)
     credited_tco2e: Mapped[Decimal | None] = mapped_column(ExactDecimal)
-    # JSON kept as the exact text written (hub.storage.serialisation), so the
-    # original verdict is returned byte for byte on a resubmission.
-    verdict: Mapped[str] = mapped_column(Text)
-    submission: Mapped[str] = mapped_column(Text)
-    normalised: Mapped[str | None] = mapped_column(Text)
+    # Since 0018 (lean rows): the shared part of the verdict's calculation
+    # trace, stored once in claim_traces (NULL: the verdict has no trace; no
+    # foreign key: those rows are only ever added), and the rest of the
+    # verdict, the submission and the normalised claim beyond these columns,
+    # MessagePack (hub.storage.claim_body). Read back, they give the verdict
+    # first written, byte for byte on a resubmission. ``body`` is written for
+    # every claim; nullable only because SQLite cannot add a NOT NULL column
+    # to a table with rows in place (migration 0018).
+    trace_id: Mapped[int | None] = mapped_column(BigInteger().with_variant(Integer, "sqlite"))
+    body: Mapped[bytes | None] = mapped_column(LargeBinary)
     received_at: Mapped[datetime] = mapped_column(UtcDateTime)
     # Since 0002: where an ACCEPTED (or HELD) claim stands on its way to units,
     # the check that holds it, and the submission fields issuance accounts are
@@ -86,6 +93,21 @@ class ClaimRow(Base):
     # The reporting platform a personal claim named (None: the agreement's
     # default); its pool is the claim's issuance account (migration 0007).
     platform: Mapped[str | None] = mapped_column(String(64))
+
+
+class ClaimTraceRow(Base):
+    """The part of a calculation trace every claim of one (standard version,
+    formula, factor set) shares: the trace's JSON without its inputs
+    (hub.storage.claim_body.shared_trace_text), once, keyed by its SHA-256."""
+
+    __tablename__ = "claim_traces"
+    __table_args__ = (UniqueConstraint("digest"),)
+
+    trace_id: Mapped[int] = mapped_column(
+        BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True
+    )
+    digest: Mapped[str] = mapped_column(String(64))
+    shared: Mapped[str] = mapped_column(Text)
 
 
 class ClaimLockRow(Base):

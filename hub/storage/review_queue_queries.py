@@ -22,21 +22,12 @@ from hub.services.review_queue import (
     ReviewQueueQueries,
 )
 from hub.storage.audit_tables import LedgerEventRow
+from hub.storage.claim_body import claim_select, submission_of, verdict_of
 from hub.storage.claim_tables import ClaimRow
 from hub.storage.project_tables import ProjectRow
-from hub.storage.serialisation import submission_from_json, verdict_from_json
 
-_CLAIM_COLUMNS = (
-    ClaimRow.partner,
-    ClaimRow.record_id,
-    ClaimRow.claim_id,
-    ClaimRow.received_at,
-    ClaimRow.methodology,
-    ClaimRow.vintage,
-    ClaimRow.credited_tco2e,
-    ClaimRow.hold_reason,
-    ClaimRow.verdict,
-)
+# With the columns a verdict is read from (hub.storage.claim_body).
+_CLAIM_COLUMNS = (ClaimRow.received_at, ClaimRow.hold_reason)
 
 _PROJECT_COLUMNS = (
     ProjectRow.partner,
@@ -55,7 +46,7 @@ _PROJECT_COLUMNS = (
 
 
 def _held(row: Any) -> HeldClaim:
-    verdict = verdict_from_json(row.verdict)
+    verdict = verdict_of(row)
     codes = tuple(c.code for c in verdict.checks if c.severity is Severity.REVIEW)
     return HeldClaim(
         partner=row.partner,
@@ -97,7 +88,7 @@ class SqlAlchemyReviewQueueQueries:
         )
 
     def held_claims(self, after: TimeKey | None, limit: int) -> list[HeldClaim]:
-        statement = select(*_CLAIM_COLUMNS).where(ClaimRow.decision == str(Decision.HELD))
+        statement = claim_select(*_CLAIM_COLUMNS).where(ClaimRow.decision == str(Decision.HELD))
         if after is not None:
             at, claim_id = after
             statement = statement.where(
@@ -110,7 +101,7 @@ class SqlAlchemyReviewQueueQueries:
         return [_held(row) for row in self._all(statement)]
 
     def claim(self, partner: str, record_id: str) -> ClaimEvidence | None:
-        statement = select(*_CLAIM_COLUMNS, ClaimRow.decision, ClaimRow.submission).where(
+        statement = claim_select(*_CLAIM_COLUMNS).where(
             ClaimRow.partner == partner, ClaimRow.record_id == record_id
         )
         rows = self._all(statement)
@@ -120,8 +111,8 @@ class SqlAlchemyReviewQueueQueries:
         return ClaimEvidence(
             claim=_held(row),
             decision=row.decision,
-            verdict=verdict_from_json(row.verdict),
-            submission=submission_from_json(row.submission),
+            verdict=verdict_of(row),
+            submission=submission_of(row),
             events=self._events("claim", row.claim_id),
         )
 

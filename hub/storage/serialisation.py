@@ -28,6 +28,7 @@ __all__ = [
     "check_to_dict",
     "claim_texts",
     "dumps",
+    "factors_json",
     "normalised_from_dict",
     "normalised_from_json",
     "normalised_to_dict",
@@ -146,7 +147,7 @@ def trace_to_json(trace: Trace) -> str:
         }
     )
     tail = dumps({"discount": _dec(trace.discount), "notes": list(trace.notes)})
-    return f'{head[:-1]},"factors":{_factors_json(trace.factors)},{tail[1:]}'
+    return f'{head[:-1]},"factors":{factors_json(trace.factors)},{tail[1:]}'
 
 
 class _TextByIdentity:
@@ -176,7 +177,8 @@ class _TextByIdentity:
 _FACTOR_TEXTS = _TextByIdentity(limit=1024)
 
 
-def _factors_json(factors: tuple[FactorUse, ...]) -> str:
+def factors_json(factors: tuple[FactorUse, ...]) -> str:
+    """dumps() of the factors' dicts, kept per factor tuple object."""
     if not factors:
         return "[]"
     text = _FACTOR_TEXTS.get(factors)

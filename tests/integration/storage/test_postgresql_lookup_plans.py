@@ -32,9 +32,9 @@ def test_earlier_records_are_found_through_the_unique_index_without_statistics(
                 text(
                     """
                     INSERT INTO claims (claim_id, partner, record_id, delivery_id,
-                        content_digest, decision, verdict, submission, received_at)
+                        content_digest, decision, body, received_at)
                     SELECT md5(g::text), 'CN-GD', 'R' || lpad(g::text, 10, '0'), 'D',
-                        md5(g::text), 'ACCEPTED', '{}', '{}', now()
+                        md5(g::text), 'ACCEPTED', decode('80', 'hex'), now()
                     FROM generate_series(1, :rows) AS g
                     """
                 ),

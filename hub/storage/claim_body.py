@@ -1,0 +1,545 @@
+"""A claim row's body: what the ledger keeps of a claim beyond its columns.
+
+Before migration 0018 each claim row held three JSON documents (verdict,
+submission, normalised claim; about 2 KB together) that repeated the row's
+own columns and, in every claim, the same calculation trace with its
+factors and their sources. Now a row keeps each fact once:
+
+* the columns (partner, record id, decision, methodology, vintage, the
+  tonnes, the period, the identifiers issuance keys accounts by) are read
+  back as the verdict's, the submission's and the normalised claim's fields;
+* the part of the trace every claim of one (standard version, formula,
+  factor set) shares is stored once in ``claim_traces``, keyed by the
+  SHA-256 of its JSON text, and the claim names it by ``trace_id``
+  (hub.storage.claim_traces);
+* the rest goes into ``body``, MessagePack: the checks as codes and
+  parameters (the messages are rendered from the check catalogue on read,
+  hub.domain.checks.fire), the trace's own inputs, the submission's fields
+  that no column holds (and those a column holds only stripped), the
+  normalised claim's activity and whatever of it differs from the verdict.
+
+Why MessagePack (the ``msgpack`` package, the reference implementation
+with a C extension): the body is small maps of short strings, which it
+encodes in one C call per claim with one byte of framing per item, keeps
+map order (details and inputs read back in the order written, so the JSON
+the hub renders is the same bytes), and tells bytes from text. JSON would
+spend quotes and key names on every item; plain columns would need a child
+table for the variable lists (checks, inputs, raw fields) and a row per
+item in it.
+
+Exact both ways, checked at write time rather than assumed: a check whose
+catalogue rendering is not exactly the stored one (a message from an older
+catalogue), a number a database might re-spell, a normalised field that
+differs from the verdict's, are written out in full in the body.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from datetime import UTC, datetime
+from decimal import Decimal
+from typing import Any, Protocol
+
+import msgpack  # type: ignore[import-untyped]
+from sqlalchemy import Select, select
+
+from carbonhub_contract.vocabulary.checks import CATALOGUE, Severity
+from carbonhub_contract.vocabulary.records import (
+    ClaimSubmission,
+    Decision,
+    OriginStatus,
+)
+from hub.domain.checks import CheckResult, fire
+from hub.domain.claims import FactorUse, NormalisedClaim, Trace, Verdict
+from hub.storage.claim_tables import ClaimRow, ClaimTraceRow
+from hub.storage.serialisation import (
+    dumps,
+    factors_json,
+    trace_from_dict,
+    trace_to_dict,
+    trace_to_json,
+)
+
+__all__ = [
+    "READ_COLUMNS",
+    "ClaimColumns",
+    "claim_body",
+    "claim_select",
+    "normalised_of",
+    "shared_trace_text",
+    "submission_of",
+    "verdict_of",
+    "with_checks",
+]
+
+# Keys of the body's map (small integers: one byte each in MessagePack).
+_CHECKS, _RESUBMISSION, _INPUTS, _SUBMISSION, _NORMALISED, _VERDICT = range(6)
+
+# The submission's fields by position in the body's submission map.
+_SUBMISSION_FIELDS = (
+    "partner",
+    "delivery_id",
+    "record_id",
+    "partner_methodology",
+    "period_start",
+    "period_end",
+    "time_zone",
+    "activity_quantity",
+    "activity_unit",
+    "project_id",
+    "person_pseudonym",
+    "site_id",
+    "region_code",
+    "district",
+    "material",
+    "utility",
+    "reported_tco2e",
+    "origin_serial",
+    "adjustment_ref",
+    "verifier",
+    "platform",
+)
+# Held by a column exactly (never in the body).
+_EXACT_COLUMNS = frozenset({"partner", "delivery_id", "record_id"})
+# Held by a column stripped, empty as NULL: in the body only when the
+# partner's text differs from the column's.
+_STRIPPED_COLUMNS = frozenset(
+    {"project_id", "person_pseudonym", "site_id", "adjustment_ref", "platform"}
+)
+_ORIGIN_STATUS = len(_SUBMISSION_FIELDS)
+_RAW = _ORIGIN_STATUS + 1
+
+# The normalised claim's fields that default to the row's (or the verdict's).
+_N_METHODOLOGY, _N_START, _N_END, _N_VINTAGE, _N_REPORTED, _N_RECOMPUTED, _N_CREDITED = range(7)
+_N_TRACE = 7
+# The verdict's fields its row's columns hold: in the body only when the
+# column does not give the verdict's value back (a number a database would
+# spell otherwise; a column of a converted ledger that differs).
+_VERDICT_FIELDS = (
+    "partner",
+    "record_id",
+    "claim_id",
+    "decision",
+    "methodology",
+    "vintage",
+    "reported_tco2e",
+    "recomputed_tco2e",
+    "credited_tco2e",
+)
+_DECISION = _VERDICT_FIELDS.index("decision")
+_TONNES = frozenset({"reported_tco2e", "recomputed_tco2e", "credited_tco2e"})
+# Entries of the caches of shared trace texts and parsed shared traces.
+_SHARED_LIMIT = 4096
+
+
+class ClaimColumns(Protocol):
+    """The columns of a claim row the body is read with (a SQLAlchemy row)."""
+
+    claim_id: str
+    partner: str
+    record_id: str
+    delivery_id: str
+    decision: str
+    methodology: str | None
+    vintage: int | None
+    period_start: datetime | None
+    period_end: datetime | None
+    reported_tco2e: Decimal | None
+    recomputed_tco2e: Decimal | None
+    credited_tco2e: Decimal | None
+    project_id: str | None
+    site_id: str | None
+    person_pseudonym: str | None
+    adjustment_ref: str | None
+    platform: str | None
+    trace_shared: str | None  # claim_traces.shared of the row's trace_id
+    body: bytes
+
+
+# The columns verdict_of, submission_of and normalised_of read (ClaimColumns).
+READ_COLUMNS = (
+    "claim_id",
+    "partner",
+    "record_id",
+    "delivery_id",
+    "decision",
+    "methodology",
+    "vintage",
+    "period_start",
+    "period_end",
+    "reported_tco2e",
+    "recomputed_tco2e",
+    "credited_tco2e",
+    "project_id",
+    "site_id",
+    "person_pseudonym",
+    "adjustment_ref",
+    "platform",
+    "body",
+)
+
+
+def claim_select(*extra: Any) -> Select[Any]:
+    """SELECT of the ClaimColumns (and ``extra`` columns of claims, not among
+    them), the trace's shared text joined in as ``trace_shared``."""
+    table = ClaimRow.__table__
+    return select(
+        *(table.c[name] for name in READ_COLUMNS),
+        ClaimTraceRow.shared.label("trace_shared"),
+        *extra,
+    ).select_from(
+        table.outerjoin(ClaimTraceRow.__table__, ClaimRow.trace_id == ClaimTraceRow.trace_id)
+    )
+
+
+def _pack(data: object) -> bytes:
+    packed: bytes = msgpack.packb(data, use_bin_type=True)
+    return packed
+
+
+def _unpack(data: bytes | None) -> dict[int, Any]:
+    if data is None:
+        raise ValueError("a claim row without its body (migration 0018 not complete)")
+    unpacked: dict[int, Any] = msgpack.unpackb(data, raw=False, strict_map_key=False)
+    return unpacked
+
+
+def _plain(value: Decimal | None) -> bool:
+    """True when every database column gives ``value`` back spelled the same.
+
+    PostgreSQL's NUMERIC keeps digits and scale but writes 1E+2 as 100 and
+    has no negative zero or NaN; SQLite keeps the text.
+    """
+    if value is None:
+        return True
+    if not value.is_finite():
+        return False
+    exponent = value.as_tuple().exponent
+    return isinstance(exponent, int) and exponent <= 0 and not (value.is_signed() and not value)
+
+
+def _dec(value: Decimal | None) -> str | None:
+    return None if value is None else str(value)
+
+
+def _undec(value: str | None) -> Decimal | None:
+    return None if value is None else Decimal(value)
+
+
+# --- the shared trace ---------------------------------------------------------
+
+
+_SharedKey = tuple[str, str, str, str, str | None, tuple[str, ...], int]
+_SHARED_TEXTS: dict[_SharedKey, tuple[tuple[FactorUse, ...], str]] = {}
+
+
+def shared_trace_text(trace: Trace) -> str:
+    """The trace without its inputs, as JSON (what claim_traces keeps once):
+    trace_to_json's text less its "inputs" key."""
+    # Normalisation hands every claim of one methodology, place and year the
+    # same factor tuple (serialisation.factors_json): the text is kept per
+    # tuple object and the trace's other, plain fields.
+    key = (
+        trace.standard_version,
+        trace.methodology,
+        trace.formula_id,
+        trace.formula,
+        _dec(trace.discount),
+        trace.notes,
+        id(trace.factors),
+    )
+    found = _SHARED_TEXTS.get(key)
+    if found is not None and found[0] is trace.factors:
+        return found[1]
+    head = dumps(
+        {
+            "standard_version": trace.standard_version,
+            "methodology": trace.methodology,
+            "formula_id": trace.formula_id,
+            "formula": trace.formula,
+        }
+    )
+    tail = dumps({"discount": key[4], "notes": list(trace.notes)})
+    text = f'{head[:-1]},"factors":{factors_json(trace.factors)},{tail[1:]}'
+    if len(_SHARED_TEXTS) >= _SHARED_LIMIT:
+        _SHARED_TEXTS.clear()
+    _SHARED_TEXTS[key] = (trace.factors, text)
+    return text
+
+
+_SharedParts = tuple[str, str, str, str, tuple[FactorUse, ...], Decimal | None, tuple[str, ...]]
+_SHARED: dict[str, _SharedParts] = {}
+
+
+def _trace(shared: str, inputs: Mapping[str, str]) -> Trace:
+    # Keyed by the text itself (content, not a row id): a cached entry can
+    # never name another trace, whatever database or transaction it came from.
+    parts = _SHARED.get(shared)
+    if parts is None:
+        whole = trace_from_dict({**json.loads(shared), "inputs": {}})
+        parts = (
+            whole.standard_version,
+            whole.methodology,
+            whole.formula_id,
+            whole.formula,
+            whole.factors,
+            whole.discount,
+            whole.notes,
+        )
+        if len(_SHARED) >= _SHARED_LIMIT:
+            _SHARED.clear()
+        _SHARED[shared] = parts
+    version, methodology, formula_id, formula, factors, discount, notes = parts
+    return Trace(
+        standard_version=version,
+        methodology=methodology,
+        formula_id=formula_id,
+        formula=formula,
+        inputs={k: Decimal(v) for k, v in inputs.items()},
+        factors=factors,
+        discount=discount,
+        notes=notes,
+    )
+
+
+# --- writing ------------------------------------------------------------------
+
+
+def _check_entry(check: CheckResult) -> list[Any]:
+    details = {str(k): str(v) for k, v in check.details.items()}
+    if check.code in CATALOGUE:
+        rendered = fire(check.code, **details)
+        if rendered == check and list(rendered.details) == list(check.details):
+            return [check.code, details]
+    return [check.code, details, str(check.severity), check.message_zh, check.message_en]
+
+
+def _submission_entry(
+    submission: ClaimSubmission, columns: Mapping[str, Any] | None
+) -> dict[int, Any]:
+    entry: dict[int, Any] = {}
+    for index, name in enumerate(_SUBMISSION_FIELDS):
+        value = getattr(submission, name)
+        if name in _EXACT_COLUMNS or name in _STRIPPED_COLUMNS:
+            if columns is not None:
+                column = columns[name]
+            else:
+                column = value if name in _EXACT_COLUMNS else (value or "").strip() or None
+            if value != column:
+                entry[index] = value
+        elif value is not None:
+            entry[index] = value
+    if submission.origin_status is not OriginStatus.NOT_ISSUED:
+        entry[_ORIGIN_STATUS] = str(submission.origin_status)
+    if submission.raw:
+        entry[_RAW] = {str(k): str(v) for k, v in submission.raw.items()}
+    return entry
+
+
+def _same_trace(one: Trace, other: Trace | None) -> bool:
+    return other is not None and (one is other or trace_to_json(one) == trace_to_json(other))
+
+
+def _normalised_entry(
+    normalised: NormalisedClaim, verdict: Verdict, columns: Mapping[str, Any] | None
+) -> list[Any]:
+    overrides: dict[int, Any] = {}
+    if normalised.methodology != verdict.methodology:
+        overrides[_N_METHODOLOGY] = normalised.methodology
+    # The row's period columns are the normalised period, kept in UTC.
+    for key, name, moment in (
+        (_N_START, "period_start", normalised.period_start),
+        (_N_END, "period_end", normalised.period_end),
+    ):
+        column = moment if columns is None else columns[name]
+        if column != moment or moment.isoformat() != _utc_text(moment):
+            overrides[key] = moment.isoformat()
+    if normalised.vintage != verdict.vintage:
+        overrides[_N_VINTAGE] = normalised.vintage
+    for key, own, verdicts in (
+        (_N_REPORTED, normalised.reported_tco2e, verdict.reported_tco2e),
+        (_N_RECOMPUTED, normalised.recomputed_tco2e, verdict.recomputed_tco2e),
+        (_N_CREDITED, normalised.credited_tco2e, verdict.credited_tco2e),
+    ):
+        if _dec(own) != _dec(verdicts) or not _plain(own):
+            overrides[key] = _dec(own)
+    if not _same_trace(normalised.trace, verdict.trace):
+        overrides[_N_TRACE] = trace_to_dict(normalised.trace)
+    entry: list[Any] = [str(normalised.activity_value), normalised.activity_unit]
+    if overrides:
+        entry.append(overrides)
+    return entry
+
+
+def _utc_text(moment: datetime) -> str | None:
+    """The instant as its UTC column gives it back (None: it has no UTC date)."""
+    try:
+        return moment.astimezone(UTC).isoformat()
+    except OverflowError:
+        return None
+
+
+def _verdict_entry(verdict: Verdict, columns: Mapping[str, Any] | None) -> dict[int, Any]:
+    entry: dict[int, Any] = {}
+    for index, name in enumerate(_VERDICT_FIELDS):
+        value = getattr(verdict, name)
+        column = value if columns is None else columns[name]
+        if name in _TONNES:
+            if _dec(value) != _dec(column) or not _plain(value):
+                entry[index] = _dec(value)
+        elif name == "decision":
+            if str(value) != str(column):
+                entry[index] = str(value)
+        elif value != column:
+            entry[index] = value
+    return entry
+
+
+def claim_body(
+    verdict: Verdict,
+    submission: ClaimSubmission,
+    normalised: NormalisedClaim | None,
+    columns: Mapping[str, Any] | None = None,
+) -> bytes:
+    """The body of a claim row whose ``trace_id`` names
+    ``shared_trace_text(verdict.trace)``.
+
+    ``columns``: the row's stored columns (READ_COLUMNS), when they were not
+    built from these three objects as hub.storage.claim_repository builds
+    them (a ledger converted by migration 0018): whatever differs goes into
+    the body.
+    """
+    body: dict[int, Any] = {}
+    if verdict.checks:
+        body[_CHECKS] = [_check_entry(check) for check in verdict.checks]
+    if verdict.resubmission:
+        body[_RESUBMISSION] = True
+    if verdict.trace is not None:
+        body[_INPUTS] = {str(k): str(v) for k, v in verdict.trace.inputs.items()}
+    entry = _submission_entry(submission, columns)
+    if entry:
+        body[_SUBMISSION] = entry
+    if normalised is not None:
+        body[_NORMALISED] = _normalised_entry(normalised, verdict, columns)
+    fields = _verdict_entry(verdict, columns)
+    if fields:
+        body[_VERDICT] = fields
+    return _pack(body)
+
+
+def with_checks(body: bytes | None, checks: tuple[CheckResult, ...]) -> bytes:
+    """``body`` with the verdict's checks replaced (a changed decision: the
+    row's decision column holds the new one)."""
+    data = _unpack(body)
+    data.pop(_CHECKS, None)
+    fields = data.pop(_VERDICT, {})
+    fields.pop(_DECISION, None)
+    if fields:
+        data[_VERDICT] = fields
+    if checks:
+        data[_CHECKS] = [_check_entry(check) for check in checks]
+    return _pack(data)
+
+
+# --- reading ------------------------------------------------------------------
+
+
+def _check(entry: list[Any]) -> CheckResult:
+    if len(entry) == 2:
+        code, details = entry
+        return fire(code, **details)
+    code, details, severity, message_zh, message_en = entry
+    return CheckResult(
+        code=code,
+        severity=Severity(severity),
+        message_zh=message_zh,
+        message_en=message_en,
+        details=dict(details),
+    )
+
+
+def verdict_of(row: ClaimColumns) -> Verdict:
+    body = _unpack(row.body)
+    stored: dict[int, Any] = body.get(_VERDICT, {})
+    fields: dict[str, Any] = {}
+    for index, name in enumerate(_VERDICT_FIELDS):
+        if index in stored:
+            value = stored[index]
+            fields[name] = _undec(value) if name in _TONNES else value
+        else:
+            fields[name] = getattr(row, name)
+    return Verdict(
+        partner=fields["partner"],
+        record_id=fields["record_id"],
+        claim_id=fields["claim_id"],
+        decision=Decision(fields["decision"]),
+        checks=tuple(_check(entry) for entry in body.get(_CHECKS, ())),
+        resubmission=bool(body.get(_RESUBMISSION, False)),
+        methodology=fields["methodology"],
+        vintage=fields["vintage"],
+        reported_tco2e=fields["reported_tco2e"],
+        recomputed_tco2e=fields["recomputed_tco2e"],
+        credited_tco2e=fields["credited_tco2e"],
+        trace=None if row.trace_shared is None else _trace(row.trace_shared, body.get(_INPUTS, {})),
+    )
+
+
+def submission_of(row: ClaimColumns) -> ClaimSubmission:
+    entry: dict[int, Any] = _unpack(row.body).get(_SUBMISSION, {})
+    fields: dict[str, Any] = {}
+    for index, name in enumerate(_SUBMISSION_FIELDS):
+        if name in _EXACT_COLUMNS or name in _STRIPPED_COLUMNS:
+            fields[name] = entry[index] if index in entry else getattr(row, name)
+        else:
+            fields[name] = entry.get(index)
+    return ClaimSubmission(
+        **fields,
+        origin_status=OriginStatus(entry.get(_ORIGIN_STATUS, str(OriginStatus.NOT_ISSUED))),
+        raw=dict(entry.get(_RAW, {})),
+    )
+
+
+def normalised_of(row: ClaimColumns) -> NormalisedClaim | None:
+    body = _unpack(row.body)
+    entry = body.get(_NORMALISED)
+    if entry is None:
+        return None
+    overrides: dict[int, Any] = entry[2] if len(entry) > 2 else {}
+    verdict = verdict_of(row)
+
+    def moment(key: int, column: datetime | None) -> datetime:
+        if key in overrides:
+            return datetime.fromisoformat(overrides[key])
+        if column is None:
+            raise ValueError(f"claim {row.claim_id} is normalised but has no period")
+        return column
+
+    def tonnes(key: int, verdicts: Decimal | None) -> Decimal | None:
+        return _undec(overrides[key]) if key in overrides else verdicts
+
+    credited = tonnes(_N_CREDITED, verdict.credited_tco2e)
+    if credited is None:
+        raise ValueError(f"claim {row.claim_id} is normalised but credits nothing")
+    if _N_TRACE in overrides:
+        trace = trace_from_dict(overrides[_N_TRACE])
+    elif verdict.trace is not None:
+        trace = verdict.trace
+    else:
+        raise ValueError(f"claim {row.claim_id} is normalised but has no trace")
+    methodology = overrides.get(_N_METHODOLOGY, verdict.methodology)
+    vintage = overrides.get(_N_VINTAGE, verdict.vintage)
+    if methodology is None or vintage is None:
+        raise ValueError(f"claim {row.claim_id} is normalised but has no methodology or vintage")
+    return NormalisedClaim(
+        methodology=methodology,
+        period_start=moment(_N_START, row.period_start),
+        period_end=moment(_N_END, row.period_end),
+        vintage=vintage,
+        activity_value=Decimal(entry[0]),
+        activity_unit=entry[1],
+        reported_tco2e=tonnes(_N_REPORTED, verdict.reported_tco2e),
+        recomputed_tco2e=tonnes(_N_RECOMPUTED, verdict.recomputed_tco2e),
+        credited_tco2e=credited,
+        trace=trace,
+    )

@@ -1,0 +1,239 @@
+"""Lean claim rows (issue 18): each fact of a claim stored once.
+
+A claim row kept three JSON documents (verdict, submission, normalised
+claim: about 2 KB, a 4 KB SQLite page per claim) that repeated the row's
+columns and, in every claim, the same calculation trace. Now:
+
+* ``claim_traces``: the part of a trace shared by every claim of one
+  (standard version, formula, factor set), once, keyed by its SHA-256;
+* ``claims.trace_id`` names it (NULL: the verdict has no trace); no foreign
+  key is declared: rows of claim_traces are only ever added;
+* ``claims.body``: the rest, MessagePack (hub.storage.claim_body): checks
+  as codes and parameters, the trace's inputs, the submission's fields no
+  column holds, the normalised claim's activity.
+
+Every existing claim is converted, and each is read back from its new form
+and compared with its documents (the verdict's and the submission's JSON
+byte for byte, the normalised claim as a value) before the documents are
+dropped: a claim that would not read back the same stops the migration.
+Downgrade writes the documents back from the new form.
+
+SQLite keeps the pages the dropped columns freed (VACUUM gives them back to
+the file system; the hub does not run it on its own).
+
+Revision ID: 0018_lean_claims
+Revises: 0017_vintage_parts
+Create Date: 2026-12-06
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterator, Sequence
+from types import SimpleNamespace
+from typing import Any, cast
+
+import sqlalchemy as sa
+from alembic import op
+
+from hub.storage.claim_body import (
+    READ_COLUMNS,
+    ClaimColumns,
+    claim_body,
+    normalised_of,
+    shared_trace_text,
+    submission_of,
+    verdict_of,
+)
+from hub.storage.claim_tables import ClaimRow
+from hub.storage.serialisation import (
+    claim_texts,
+    normalised_from_json,
+    normalised_to_dict,
+    submission_from_json,
+    submission_to_json,
+    verdict_from_json,
+    verdict_to_json,
+)
+
+revision: str = "0018_lean_claims"
+down_revision: str | None = "0017_vintage_parts"
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
+
+_CHUNK = 2000
+_DOCUMENTS = ("verdict", "submission", "normalised")
+_TYPED = tuple(name for name in READ_COLUMNS if name != "body")
+
+_traces = sa.table(
+    "claim_traces",
+    sa.column("trace_id", sa.Integer()),
+    sa.column("digest", sa.String()),
+    sa.column("shared", sa.Text()),
+)
+
+
+def _claims(*extra: sa.ColumnClause[Any]) -> sa.TableClause:
+    # The claim columns with the model's types (UTC instants, exact decimals).
+    columns = ClaimRow.__table__.c
+    return sa.table(
+        "claims",
+        *(sa.column(name, columns[name].type) for name in _TYPED),
+        sa.column("trace_id", sa.Integer()),
+        sa.column("body", sa.LargeBinary()),
+        *extra,
+    )
+
+
+def _row(columns: dict[str, Any], body: bytes | None, shared: str | None) -> ClaimColumns:
+    """The claim's columns with its new body and shared trace, as claim_body reads them."""
+    return cast(ClaimColumns, SimpleNamespace(**columns, body=body, trace_shared=shared))
+
+
+def _pages(
+    connection: sa.Connection, statement: Any, table: sa.TableClause
+) -> Iterator[Sequence[Any]]:
+    """The rows of ``statement`` by claim id, ``_CHUNK`` at a time (keyset pages)."""
+    after = ""
+    while True:
+        rows = connection.execute(
+            statement.where(table.c.claim_id > after).order_by(table.c.claim_id).limit(_CHUNK)
+        ).all()
+        if not rows:
+            return
+        yield rows
+        after = rows[-1].claim_id
+
+
+def _trace_id(connection: sa.Connection, known: dict[str, int], shared: str) -> int:
+    found = known.get(shared)
+    if found is None:
+        digest = hashlib.sha256(shared.encode()).hexdigest()
+        found = connection.execute(
+            sa.select(_traces.c.trace_id).where(_traces.c.digest == digest)
+        ).scalar_one_or_none()
+        if found is None:
+            connection.execute(sa.insert(_traces).values(digest=digest, shared=shared))
+            found = connection.execute(
+                sa.select(_traces.c.trace_id).where(_traces.c.digest == digest)
+            ).scalar_one()
+        known[shared] = found
+    return found
+
+
+def _convert(connection: sa.Connection) -> None:
+    documents = tuple(sa.column(name, sa.Text()) for name in _DOCUMENTS)
+    claims = _claims(*documents)
+    statement = sa.select(*(claims.c[name] for name in (*_TYPED, *_DOCUMENTS)))
+    known: dict[str, int] = {}
+    for rows in _pages(connection, statement, claims):
+        updates = []
+        for row in rows:
+            columns = {name: getattr(row, name) for name in _TYPED}
+            verdict = verdict_from_json(row.verdict)
+            submission = submission_from_json(row.submission)
+            normalised = (
+                None
+                if row.normalised is None
+                else normalised_from_json(row.normalised, verdict.trace)
+            )
+            shared = None if verdict.trace is None else shared_trace_text(verdict.trace)
+            body = claim_body(verdict, submission, normalised, columns)
+            back = _row(columns, body, shared)
+            if (
+                verdict_to_json(verdict_of(back)) != row.verdict
+                or submission_to_json(submission_of(back)) != row.submission
+                or _normalised(normalised) != _normalised(normalised_of(back))
+            ):
+                raise RuntimeError(
+                    f"claim {row.claim_id} would not read back as stored: not migrated"
+                )
+            updates.append(
+                {
+                    "b_claim_id": row.claim_id,
+                    "trace_id": None if shared is None else _trace_id(connection, known, shared),
+                    "body": body,
+                }
+            )
+        connection.execute(
+            sa.update(claims)
+            .where(claims.c.claim_id == sa.bindparam("b_claim_id"))
+            .values(trace_id=sa.bindparam("trace_id"), body=sa.bindparam("body")),
+            updates,
+        )
+
+
+def _normalised(claim: Any) -> Any:
+    return None if claim is None else normalised_to_dict(claim)
+
+
+def upgrade() -> None:
+    op.create_table(
+        "claim_traces",
+        sa.Column(
+            "trace_id",
+            sa.BigInteger().with_variant(sa.Integer(), "sqlite"),
+            primary_key=True,
+            autoincrement=True,
+        ),
+        sa.Column("digest", sa.String(64), nullable=False),
+        sa.Column("shared", sa.Text(), nullable=False),
+        sa.PrimaryKeyConstraint("trace_id", name="pk_claim_traces"),
+        sa.UniqueConstraint("digest", name="uq_claim_traces_digest"),
+    )
+    # Plain ALTER TABLE ADD / DROP COLUMN (SQLite >= 3.35), never a batch copy
+    # of claims, which claim_locks and site_bindings reference.
+    op.add_column(
+        "claims",
+        sa.Column("trace_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=True),
+    )
+    op.add_column("claims", sa.Column("body", sa.LargeBinary(), nullable=True))
+    _convert(op.get_bind())
+    for name in _DOCUMENTS:
+        op.drop_column("claims", name)
+
+
+def _restore(connection: sa.Connection) -> None:
+    documents = tuple(sa.column(name, sa.Text()) for name in _DOCUMENTS)
+    claims = _claims(*documents)
+    statement = sa.select(
+        *(claims.c[name] for name in _TYPED), claims.c.body, _traces.c.shared
+    ).select_from(claims.outerjoin(_traces, claims.c.trace_id == _traces.c.trace_id))
+    for rows in _pages(connection, statement, claims):
+        updates = []
+        for row in rows:
+            back = _row({name: getattr(row, name) for name in _TYPED}, row.body, row.shared)
+            verdict = verdict_of(back)
+            verdict_json, normalised_json = claim_texts(verdict, normalised_of(back))
+            updates.append(
+                {
+                    "b_claim_id": row.claim_id,
+                    "verdict": verdict_json,
+                    "submission": submission_to_json(submission_of(back)),
+                    "normalised": normalised_json,
+                }
+            )
+        connection.execute(
+            sa.update(claims)
+            .where(claims.c.claim_id == sa.bindparam("b_claim_id"))
+            .values(
+                verdict=sa.bindparam("verdict"),
+                submission=sa.bindparam("submission"),
+                normalised=sa.bindparam("normalised"),
+            ),
+            updates,
+        )
+
+
+def downgrade() -> None:
+    for name in _DOCUMENTS:
+        op.add_column("claims", sa.Column(name, sa.Text(), nullable=True))
+    _restore(op.get_bind())
+    if op.get_bind().dialect.name == "postgresql":
+        # SQLite cannot make a column NOT NULL in place: there the documents
+        # stay nullable (every row has them).
+        for name in ("verdict", "submission"):
+            op.alter_column("claims", name, existing_type=sa.Text(), nullable=False)
+    op.drop_column("claims", "body")
+    op.drop_column("claims", "trace_id")
+    op.drop_table("claim_traces")

@@ -1,0 +1,216 @@
+"""hub.storage.claim_body: a lean claim row reads back as the documents it replaced."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import replace
+from datetime import UTC, datetime
+from decimal import Decimal
+from types import SimpleNamespace
+from typing import Any, cast
+
+import msgpack  # type: ignore[import-untyped]
+from hypothesis import given
+from hypothesis import strategies as st
+
+from carbonhub_contract.vocabulary.checks import CATALOGUE
+from carbonhub_contract.vocabulary.records import ClaimSubmission, Decision
+from hub.domain.checks import CheckResult, fire
+from hub.domain.claims import NormalisedClaim, Trace, Verdict
+from hub.storage.claim_body import (
+    ClaimColumns,
+    claim_body,
+    normalised_of,
+    shared_trace_text,
+    submission_of,
+    verdict_of,
+    with_checks,
+)
+from hub.storage.serialisation import (
+    normalised_to_json,
+    submission_to_json,
+    trace_to_dict,
+    verdict_to_json,
+)
+from tests.unit.storage.test_serialisation_roundtrip import (
+    checks,
+    normalised_claims,
+    optional_texts,
+    submissions,
+    traces,
+    verdicts,
+)
+
+catalogue_checks = st.builds(
+    lambda code, value: fire(code, factor=value, region=value, reported=value),
+    st.sampled_from(sorted(CATALOGUE)),
+    st.text(max_size=8),
+)
+any_checks = st.lists(checks | catalogue_checks, max_size=4).map(tuple)
+with_platforms = st.builds(
+    lambda submission, platform: replace(submission, platform=platform), submissions, optional_texts
+)
+
+
+def _stripped(value: str | None) -> str | None:
+    return (value or "").strip() or None
+
+
+def _column(value: Decimal | None, respell: bool) -> Decimal | None:
+    """What a tonnes column gives back: SQLite the text; PostgreSQL's NUMERIC
+    (``respell``) the same for plain numbers, anything for the rest (the body
+    must not rely on it)."""
+    if value is None or not respell:
+        return value
+    exponent = value.as_tuple().exponent
+    plain = value.is_finite() and isinstance(exponent, int) and exponent <= 0
+    return value if plain and not (value.is_signed() and not value) else Decimal("999")
+
+
+def _utc(moment: datetime) -> datetime | None:
+    try:
+        return moment.astimezone(UTC)
+    except OverflowError:  # no UTC date: a column could not hold it
+        return None
+
+
+def _row(
+    verdict: Verdict,
+    submission: ClaimSubmission,
+    normalised: NormalisedClaim | None,
+    body: bytes,
+    respell: bool,
+) -> ClaimColumns:
+    """The row hub.storage.claim_repository writes, as a database reads it back."""
+    return cast(
+        ClaimColumns,
+        SimpleNamespace(
+            claim_id=verdict.claim_id,
+            partner=submission.partner,
+            record_id=submission.record_id,
+            delivery_id=submission.delivery_id,
+            decision=str(verdict.decision),
+            methodology=verdict.methodology,
+            vintage=verdict.vintage,
+            # Kept in UTC by the UtcDateTime columns.
+            period_start=_utc(normalised.period_start) if normalised else None,
+            period_end=_utc(normalised.period_end) if normalised else None,
+            reported_tco2e=_column(verdict.reported_tco2e, respell),
+            recomputed_tco2e=_column(verdict.recomputed_tco2e, respell),
+            credited_tco2e=_column(verdict.credited_tco2e, respell),
+            project_id=_stripped(submission.project_id),
+            site_id=_stripped(submission.site_id),
+            person_pseudonym=_stripped(submission.person_pseudonym),
+            adjustment_ref=_stripped(submission.adjustment_ref),
+            platform=_stripped(submission.platform),
+            trace_shared=None if verdict.trace is None else shared_trace_text(verdict.trace),
+            body=body,
+        ),
+    )
+
+
+@given(
+    verdicts,
+    any_checks,
+    with_platforms,
+    st.none() | normalised_claims,
+    st.booleans(),
+    st.booleans(),
+)
+def test_a_lean_row_reads_back_byte_for_byte(
+    verdict: Verdict,
+    fired: tuple[CheckResult, ...],
+    submission: ClaimSubmission,
+    normalised: NormalisedClaim | None,
+    shares_trace: bool,
+    respell: bool,
+) -> None:
+    verdict = replace(
+        verdict, partner=submission.partner, record_id=submission.record_id, checks=fired
+    )
+    if shares_trace and normalised is not None:
+        verdict = replace(verdict, trace=normalised.trace)
+    body = claim_body(verdict, submission, normalised)
+    row = _row(verdict, submission, normalised, body, respell)
+
+    back = verdict_of(row)
+    assert back == verdict
+    assert verdict_to_json(back) == verdict_to_json(verdict)
+    assert submission_to_json(submission_of(row)) == submission_to_json(submission)
+    assert submission_of(row) == submission
+    again = normalised_of(row)
+    if normalised is None:
+        assert again is None
+    else:
+        assert again is not None
+        assert normalised_to_json(again) == normalised_to_json(normalised)
+        assert again.period_start.utcoffset() == normalised.period_start.utcoffset()
+
+
+@given(verdicts, submissions, any_checks)
+def test_changed_checks_replace_the_stored_ones_only(
+    verdict: Verdict, submission: ClaimSubmission, fired: tuple[CheckResult, ...]
+) -> None:
+    verdict = replace(verdict, partner=submission.partner, record_id=submission.record_id)
+    row = _row(verdict, submission, None, claim_body(verdict, submission, None), False)
+    changed = cast(Any, SimpleNamespace(**{**vars(row), "body": with_checks(row.body, fired)}))
+    assert verdict_to_json(verdict_of(changed)) == verdict_to_json(replace(verdict, checks=fired))
+
+
+def test_a_catalogue_check_is_kept_as_its_code_and_parameters() -> None:
+    check = fire("FACTOR_PROVISIONAL", factor="road_baseline_ef", region="CN-SZ")
+    stale = replace(check, message_en="an older catalogue's words")
+    submission = ClaimSubmission(
+        partner="CN-GD",
+        delivery_id="D",
+        record_id="R-1",
+        partner_methodology="GD-METRO",
+        period_start="2024-01-08",
+        period_end="2024-01-08",
+        time_zone="Asia/Shanghai",
+        activity_quantity="6.9",
+        activity_unit="pkm",
+    )
+    verdict = Verdict(
+        partner="CN-GD", record_id="R-1", claim_id="c1", decision=Decision.ACCEPTED, checks=()
+    )
+    lean = msgpack.unpackb(
+        claim_body(replace(verdict, checks=(check,)), submission, None), strict_map_key=False
+    )
+    # Rendered again on read: no message stored.
+    assert lean[0] == [["FACTOR_PROVISIONAL", {"factor": "road_baseline_ef", "region": "CN-SZ"}]]
+    kept = msgpack.unpackb(
+        claim_body(replace(verdict, checks=(stale,)), submission, None), strict_map_key=False
+    )
+    # A message the catalogue no longer renders is kept as written.
+    assert "an older catalogue's words" in kept[0][0]
+
+
+@given(traces)
+def test_the_shared_trace_is_the_trace_without_its_inputs(trace: Trace) -> None:
+    shared = shared_trace_text(trace)
+    assert json.loads(shared) == {k: v for k, v in trace_to_dict(trace).items() if k != "inputs"}
+    assert shared_trace_text(replace(trace, inputs={"other": Decimal("1")})) == shared
+
+
+@given(verdicts, submissions, st.none() | normalised_claims, verdicts, submissions)
+def test_columns_a_converted_ledger_holds_otherwise_are_overridden_by_the_body(
+    verdict: Verdict,
+    submission: ClaimSubmission,
+    normalised: NormalisedClaim | None,
+    other: Verdict,
+    other_submission: ClaimSubmission,
+) -> None:
+    # Migration 0018 converts rows whose columns were written separately
+    # from their documents: any column that differs must not leak into the
+    # verdict, the submission or the normalised claim read back.
+    columns = vars(_row(other, other_submission, None, b"", True))
+    body = claim_body(verdict, submission, normalised, columns)
+    shared = None if verdict.trace is None else shared_trace_text(verdict.trace)
+    row = cast(ClaimColumns, SimpleNamespace(**{**columns, "body": body, "trace_shared": shared}))
+    assert verdict_to_json(verdict_of(row)) == verdict_to_json(verdict)
+    assert submission_of(row) == submission
+    again = normalised_of(row)
+    if normalised is not None:
+        assert again is not None
+        assert normalised_to_json(again) == normalised_to_json(normalised)
