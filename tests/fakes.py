@@ -45,8 +45,9 @@ from hub.domain.audit_chain import (
     link,
     prepare_event,
 )
-from hub.domain.blocks import Adjustment, Block, BlockState
+from hub.domain.blocks import LIVE_STATES, Adjustment, Block, BlockState
 from hub.domain.claims import Verdict
+from hub.domain.inventory_exclusions import Coverage, coverage_of
 from hub.domain.issuance import AccountKey, IssuanceState, account_for
 from hub.domain.locks import ClaimLock, LockKind, OriginBlock
 from hub.domain.project_review import ProjectReviewState
@@ -984,8 +985,24 @@ class FakeIssuanceRepository:
 
     def record(self, issuances: Sequence[IssuanceRecord]) -> None:
         batch = list(issuances)
-        if batch:
-            self._tx.write(lambda state: state.record_issuances(batch))
+        if not batch:
+            return
+        issued = list(dict.fromkeys(c for record in batch for c, _ in record.claims))
+
+        def write(state: FakeStore) -> None:
+            state.record_issuances(batch)
+            state.set_issuance(issued, IssuanceState.PENDING, IssuanceState.ISSUED)
+
+        self._tx.write(write)
+
+    def coverage(self, partner: str, reference: str) -> Coverage:
+        return coverage_of(
+            (block.units, block.vintage)
+            for block in self._tx.state.blocks.values()
+            if block.partner == partner
+            and block.adjustment.reference == reference
+            and block.state in LIVE_STATES
+        )
 
     def totals(self, partner: str) -> IssuanceTotals:
         state = self._tx.state
@@ -1212,6 +1229,14 @@ class FakeAttestationRepository:
     def adjustment_status(self, partner: str, reference: str) -> AdjustmentStatus | None:
         history = self._tx.state.adjustments.get((partner, reference), ())
         return history[-1].status if history else None
+
+    def adjustment_statuses(
+        self, references: Collection[tuple[str, str]]
+    ) -> dict[tuple[str, str], AdjustmentStatus]:
+        adjustments = self._tx.state.adjustments
+        return {
+            pair: adjustments[pair][-1].status for pair in set(references) if adjustments.get(pair)
+        }
 
     def add_adjustment(self, attestation: AdjustmentAttestation) -> None:
         self._tx.write(lambda state: state.add_adjustment(attestation))

@@ -30,6 +30,13 @@ class AttestationRepository(Protocol):
         """The latest attested status of a reference; None when never attested."""
         ...
 
+    def adjustment_statuses(
+        self, references: Collection[tuple[str, str]]
+    ) -> dict[tuple[str, str], AdjustmentStatus]:
+        """The latest attested status of each (partner, reference) pair, read
+        together; a pair never attested is absent."""
+        ...
+
     def add_adjustment(self, attestation: AdjustmentAttestation) -> None:
         """Append to the reference's history; the latest becomes its status."""
         ...

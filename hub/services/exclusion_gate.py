@@ -26,16 +26,13 @@ from dataclasses import replace
 from datetime import datetime
 
 from carbonhub_contract.vocabulary.records import Decision
-from hub.domain.blocks import LIVE_STATES
 from hub.domain.inventory_exclusions import (
     Withheld,
     completion_due,
-    coverage_of,
     revoked_claim_check,
     withheld,
 )
 from hub.services.audit_port import LedgerEvent
-from hub.services.block_port import BlockFilter
 from hub.services.claim_port import VerdictChange
 from hub.services.freeze_announcements import announce_frozen, announce_thawed
 from hub.services.points import reverse_points
@@ -113,8 +110,8 @@ def freeze_if_withheld(
     each, except ``unoffered`` (blocks issued in this unit of work, never
     offered: they are issued frozen)."""
     history = uow.attestations.adjustment_history(partner, reference)
-    under = uow.blocks.find(BlockFilter(partner=partner, adjustment_ref=reference))
-    issued = coverage_of((b.units, b.vintage) for b in under if b.state in LIVE_STATES)
+    # Summed by the database, not every block under the reference read back.
+    issued = uow.issuance.coverage(partner, reference)
     reason = withheld(history, days, now, issued)
     if reason is None:
         return []  # completed, revoked or restated meanwhile, or in order

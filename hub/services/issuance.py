@@ -50,7 +50,7 @@ from hub.domain.blocks import Adjustment, Block, BlockState
 from hub.domain.checks import fire
 from hub.domain.issuance import AccountKey, IssuanceState, allocate
 from hub.domain.periods import zone
-from hub.domain.vintage_parts import vintage_parts
+from hub.domain.vintage_parts import part_years, vintage_parts
 from hub.services.audit_port import LedgerEvent
 from hub.services.claim_port import IssuableClaim, VerdictChange
 from hub.services.clock import Clock
@@ -224,8 +224,9 @@ class IssuanceService:
             return run
         now = self._clock()
         groups: dict[AccountKey, list[tuple[IssuableClaim, Decimal]]] = {a.key: [] for a in full}
+        memo = _PartsMemo()
         for claim in claims:
-            for key, share in self._parts(claim):
+            for key, share in self._parts(claim, memo):
                 groups.setdefault(key, []).append((claim, share))
         statuses, revoked, rejected = self._consult_exclusions(uow, groups, now)
         if revoked:
@@ -291,10 +292,9 @@ class IssuanceService:
         events.extend(_claim_events(issued_by, now))
         uow.blocks.add(run.blocks)
         uow.issuance.save_carry(carries)
+        # Also moves each claim PENDING → ISSUED, by primary key, in the
+        # same statements' transaction (hub.services.issuance_port).
         uow.issuance.record(records)
-        uow.claims.set_issuance(
-            [claim.claim_id for claim in claims], IssuanceState.PENDING, IssuanceState.ISSUED
-        )
         held = self._withhold(uow, run.blocks, now)
         routable = [b for b in run.blocks if b.routable and b.block_id not in held]
         if routable:
@@ -324,19 +324,30 @@ class IssuanceService:
             key = key.pooled(platform)
         return key
 
-    def _parts(self, claim: IssuableClaim) -> list[tuple[AccountKey, Decimal]]:
+    def _parts(self, claim: IssuableClaim, memo: _PartsMemo) -> list[tuple[AccountKey, Decimal]]:
         """The accounts a claim's tonnes go to: its own, or for a period
         spanning a local 31 December one per vintage, with that part's tonnes."""
-        key = self._account(claim)
+        # A batch's claims share few accounts and periods (a province's people,
+        # day by day): each is worked out once per batch.
+        account = (claim.partner, claim.account, claim.platform)
+        key = memo.accounts.get(account)
+        if key is None:
+            key = memo.accounts[account] = self._account(claim)
         if claim.period_start is None or claim.period_end is None:
             return [(key, claim.credited_tco2e)]
         agreement = self._standard.agreement(claim.partner)
         zone_name = claim.time_zone or (agreement.time_zone if agreement is not None else "")
+        period = (claim.period_start, claim.period_end, zone_name)
+        years = memo.years.get(period)
+        if years is None:
+            years = memo.years[period] = len(
+                part_years(claim.period_start, claim.period_end, zone(zone_name))
+            )
+        if years == 1:
+            return [(key, claim.credited_tco2e)]
         parts = vintage_parts(
             claim.period_start, claim.period_end, zone(zone_name), claim.credited_tco2e
         )
-        if len(parts) == 1:
-            return [(key, claim.credited_tco2e)]
         return [(replace(key, vintage=part.vintage), part.credited_tco2e) for part in parts]
 
     def _operator(self, key: AccountKey) -> tuple[str, str] | None:
@@ -361,11 +372,8 @@ class IssuanceService:
         if not references:
             return {}, set(), 0
         uow.attestations.lock_exclusions(references)
-        statuses = {
-            (partner, ref): uow.attestations.adjustment_status(partner, ref)
-            or AdjustmentStatus.PENDING
-            for partner, ref in references
-        }
+        attested = uow.attestations.adjustment_statuses(references)
+        statuses = {pair: attested.get(pair, AdjustmentStatus.PENDING) for pair in references}
         revoked_refs = [r for r, status in statuses.items() if status is AdjustmentStatus.REVOKED]
         rejected = sum(len(reject_waiting(uow, p, r, HUB_ACTOR, now)) for p, r in revoked_refs)
         revoked = {k for k in groups if (k.partner, k.adjustment_ref) in set(revoked_refs)}
@@ -426,6 +434,15 @@ class IssuanceService:
         events.extend(reverse_points(uow, voided, HUB_ACTOR, now, "voided"))
         uow.events.append(events)
         return voided
+
+
+@dataclass
+class _PartsMemo:
+    """What _parts worked out in one batch: the issuance account of each
+    (partner, claim account, platform) and the calendar years of each period."""
+
+    accounts: dict[tuple[str, AccountKey, str | None], AccountKey] = field(default_factory=dict)
+    years: dict[tuple[datetime, datetime, str], int] = field(default_factory=dict)
 
 
 def _claim_events(

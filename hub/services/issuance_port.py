@@ -14,6 +14,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Protocol
 
+from hub.domain.inventory_exclusions import Coverage
 from hub.domain.issuance import AccountKey
 from hub.domain.serial_blocks import SerialRange, Series
 
@@ -103,8 +104,16 @@ class IssuanceRepository(Protocol):
         ...
 
     def record(self, issuances: Sequence[IssuanceRecord]) -> None:
-        """Store issuance records and one row per claim; a claim already issued
-        (by anyone) raises ConcurrentWriteConflict."""
+        """Store issuance records and one row per claim and vintage part, and
+        move each claim's issuance state PENDING → ISSUED; a claim already
+        issued (by anyone), no longer PENDING or not ACCEPTED raises
+        ConcurrentWriteConflict."""
+        ...
+
+    def coverage(self, partner: str, reference: str) -> Coverage:
+        """The live units (issued, delivered, retired or cancelled) under an
+        inventory exclusion reference and their vintages, summed by the
+        database: not every block ever issued under it read one by one."""
         ...
 
     def totals(self, partner: str) -> IssuanceTotals: ...

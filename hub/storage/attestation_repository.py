@@ -13,14 +13,14 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Collection
 
-from sqlalchemy import ColumnElement, delete, insert, select, text
+from sqlalchemy import ColumnElement, delete, insert, select, text, tuple_
 
 from carbonhub_contract.vocabulary.records import AdjustmentStatus
 from hub.domain.attestations import AdjustmentAttestation, SourceCancellation
 from hub.domain.locks import LockKind
 from hub.storage.attestation_tables import AdjustmentAttestationRow, SourceCancellationRow
 from hub.storage.claim_tables import ClaimLockRow
-from hub.storage.transaction import Transaction
+from hub.storage.transaction import Transaction, chunks
 
 __all__ = ["SqlAlchemyAttestationRepository", "exclusion_lock_id"]
 
@@ -133,6 +133,25 @@ class SqlAlchemyAttestationRepository:
             .limit(1)
         ).scalar_one_or_none()
         return None if status is None else AdjustmentStatus(status)
+
+    def adjustment_statuses(
+        self, references: Collection[tuple[str, str]]
+    ) -> dict[tuple[str, str], AdjustmentStatus]:
+        latest: dict[tuple[str, str], AdjustmentStatus] = {}
+        pairs = tuple_(AdjustmentAttestationRow.partner, AdjustmentAttestationRow.reference)
+        for chunk in chunks(sorted(set(references))):
+            # Each pair's history replayed in append order: the last row wins.
+            for partner, reference, status in self._tx.connection.execute(
+                select(
+                    AdjustmentAttestationRow.partner,
+                    AdjustmentAttestationRow.reference,
+                    AdjustmentAttestationRow.status,
+                )
+                .where(pairs.in_(list(chunk)))
+                .order_by(AdjustmentAttestationRow.id)
+            ):
+                latest[(partner, reference)] = AdjustmentStatus(status)
+        return latest
 
     def add_adjustment(self, attestation: AdjustmentAttestation) -> None:
         with self._tx.writing() as connection:

@@ -14,8 +14,10 @@ from typing import Any
 
 from sqlalchemy import ColumnElement, Connection, Float, cast, func, insert, select, tuple_, update
 
-from hub.domain.blocks import BlockState
-from hub.domain.issuance import POOL, AccountKey
+from carbonhub_contract.vocabulary.records import Decision
+from hub.domain.blocks import LIVE_STATES, BlockState
+from hub.domain.inventory_exclusions import Coverage
+from hub.domain.issuance import POOL, AccountKey, IssuanceState
 from hub.domain.serial_blocks import SerialRange, Series
 from hub.services.issuance_port import (
     CarryAccount,
@@ -26,6 +28,7 @@ from hub.services.issuance_port import (
     PoolBalance,
 )
 from hub.storage.block_tables import BlockRow
+from hub.storage.claim_tables import ClaimRow
 from hub.storage.issuance_tables import (
     NO_ADJUSTMENT,
     CarryAccountRow,
@@ -192,6 +195,7 @@ class SqlAlchemyIssuanceRepository:
             for record in issuances
             for claim_id, credited in record.claims
         ]
+        issued = sorted({row["claim_id"] for row in claim_rows})
         with self._tx.writing() as connection:
             for chunk in chunks(issuance_rows):
                 connection.execute(insert(IssuanceRow), list(chunk))
@@ -199,6 +203,41 @@ class SqlAlchemyIssuanceRepository:
             # vintage parts) issued by anyone else refuses this.
             for chunk in chunks(claim_rows):
                 connection.execute(insert(ClaimIssuanceRow), list(chunk))
+            for chunk in chunks(issued):
+                result = connection.execute(
+                    update(ClaimRow)
+                    .where(
+                        ClaimRow.claim_id.in_(chunk),
+                        # Wrapped so that SQLite looks the claims up by their
+                        # primary key: on the bare columns its planner (no
+                        # statistics) picks the (decision, issuance, received_at)
+                        # index and reads every pending claim for each chunk,
+                        # which made issuing a large ledger quadratic.
+                        func.coalesce(ClaimRow.issuance, "") == str(IssuanceState.PENDING),
+                        func.coalesce(ClaimRow.decision, "") == str(Decision.ACCEPTED),
+                    )
+                    .values(issuance=str(IssuanceState.ISSUED))
+                )
+                self._tx.require_rows(
+                    result, len(chunk), "a claim is no longer PENDING (or not ACCEPTED)"
+                )
+
+    def coverage(self, partner: str, reference: str) -> Coverage:
+        units = 0
+        vintages: set[int] = set()
+        # Integer sums: exact in SQL on both databases.
+        for vintage, total in self._tx.connection.execute(
+            select(BlockRow.vintage, func.sum(BlockRow.last_unit - BlockRow.first_unit + 1))
+            .where(
+                BlockRow.partner == partner,
+                BlockRow.adjustment_ref == reference,
+                BlockRow.state.in_(sorted(str(state) for state in LIVE_STATES)),
+            )
+            .group_by(BlockRow.vintage)
+        ):
+            units += int(total)
+            vintages.add(int(vintage))
+        return Coverage(units, frozenset(vintages))
 
     def totals(self, partner: str) -> IssuanceTotals:
         connection = self._tx.connection

@@ -11,7 +11,9 @@ from decimal import Decimal
 
 import pytest
 
+from carbonhub_contract.vocabulary.records import AdjustmentStatus, Decision
 from hub.domain.blocks import BlockState
+from hub.domain.inventory_exclusions import Coverage
 from hub.domain.issuance import AccountKey, IssuanceState
 from hub.domain.serial_blocks import SerialRange
 from hub.services.claim_port import NewClaimRecord
@@ -228,10 +230,14 @@ def test_issuance_records_answer_of_claims_and_totals(uow_factory: UnitOfWorkFac
                 CarryAccount(HK, hk.carried_after, 1),
             ]
         )
-        uow.claims.set_issuance([a, b, c, d], IssuanceState.PENDING, IssuanceState.ISSUED)
 
     in_one(uow_factory, issue)
     with uow_factory() as uow:
+        # Recording an issuance moved its claims PENDING -> ISSUED.
+        assert uow.claims.issuable(10) == []
+        for claim_id in (a, b, c, d):
+            view = uow.claims.ledger_view(claim_id)
+            assert view is not None and view.issuance is IssuanceState.ISSUED
         assert uow.issuance.of_claims([a, b, c, "no-such-claim"]) == {
             a: _whole("I-1", (issued_block.serial,), Decimal("0.307500"), Decimal("6.707500")),
             b: _whole("I-1", (issued_block.serial,), Decimal("0.307500"), Decimal("0.5")),
@@ -346,3 +352,46 @@ def test_two_units_of_work_issuing_one_claim_in_two_issuances_one_is_refused(
         assert uow.issuance.of_claims([a])[a].issuance_id == records[winner].issuance_id
         # No carry account was saved here: nothing is carried.
         assert uow.issuance.totals("CN-GD") == IssuanceTotals(1, 6, Decimal(0), Decimal("6.707500"))
+
+
+def test_recording_refuses_a_claim_not_pending_or_not_accepted(
+    uow_factory: UnitOfWorkFactory,
+) -> None:
+    held, waiting, pending = _claims(
+        uow_factory,
+        claim("R-HELD", decision=Decision.HELD),
+        claim("R-WAIT", issuance=IssuanceState.AWAITING_SOURCE_CANCELLATION),
+        claim("R-OK"),
+    )
+    for claim_id in (held, waiting):
+        with uow_factory() as uow, pytest.raises(ConcurrentWriteConflict):
+            uow.issuance.record(
+                [_issuance("I-" + claim_id, ((pending, Decimal("0.5")), (claim_id, Decimal(1))))]
+            )
+    with uow_factory() as uow:
+        assert uow.issuance.of_claims([held, waiting, pending]) == {}
+        assert [c.claim_id for c in uow.claims.issuable(10)] == [pending]
+
+
+def test_coverage_sums_the_live_units_under_a_reference(uow_factory: UnitOfWorkFactory) -> None:
+    ref = CROSS_BORDER.adjustment_ref
+    assert ref is not None
+    with uow_factory() as uow:
+        assert uow.issuance.coverage("CN-GD", ref) == Coverage(0, frozenset())
+    next_year = dataclasses.replace(CROSS_BORDER, vintage=2025)
+    committed = AdjustmentStatus.COMMITTED
+    blocks = [
+        block("B-1", 1, 7, reference=ref, adjustment=committed, state=BlockState.DELIVERED),
+        block("B-2", 8, 9, reference=ref, adjustment=committed, state=BlockState.RETIRED),
+        block("B-3", 1, 4, series=next_year.series(), reference=ref, adjustment=committed),
+        block("B-4", 10, 30, reference="ITMO-OTHER", adjustment=committed),
+        block("B-5", 31, 40),
+    ]
+    in_one(uow_factory, lambda uow: uow.blocks.add(blocks))
+    parent = blocks[0]
+    head, tail = children(parent, 3, "B-1a", "B-1b")
+    in_one(uow_factory, lambda uow: uow.blocks.split(parent, head, tail, later(1)))
+    with uow_factory() as uow:
+        # The split parent no longer counts; its children do: 7 + 2 + 4.
+        assert uow.issuance.coverage("CN-GD", ref) == Coverage(13, frozenset({2024, 2025}))
+        assert uow.issuance.coverage("CN-HK", ref) == Coverage(0, frozenset())

@@ -260,6 +260,15 @@ def test_adjustment_status_is_the_latest_attested(uow_factory: UnitOfWorkFactory
         assert uow.attestations.adjustment_status("CN-HK", "ITMO-1") is AdjustmentStatus.COMPLETED
         assert uow.attestations.adjustment_status("CN-MO", "ITMO-1") is AdjustmentStatus.PENDING
         assert uow.attestations.adjustment_status("CN-MO", "ITMO-2") is None
+        # The issuer's bulk read agrees, pair by pair; a pair never attested is absent.
+        assert uow.attestations.adjustment_statuses(
+            [("CN-HK", "ITMO-1"), ("CN-HK", "ITMO-2"), ("CN-MO", "ITMO-1"), ("CN-MO", "ITMO-2")]
+        ) == {
+            ("CN-HK", "ITMO-1"): AdjustmentStatus.COMPLETED,
+            ("CN-HK", "ITMO-2"): AdjustmentStatus.COMMITTED,
+            ("CN-MO", "ITMO-1"): AdjustmentStatus.PENDING,
+        }
+        assert uow.attestations.adjustment_statuses([]) == {}
         assert uow.attestations.adjustments_of("CN-HK") == {
             "ITMO-1": AdjustmentStatus.COMPLETED,
             "ITMO-2": AdjustmentStatus.COMMITTED,
