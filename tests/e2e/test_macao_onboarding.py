@@ -220,7 +220,9 @@ def test_macao_sample_delivered_to_a_mutual_tls_hub(tmp_path: Path) -> None:
         **dict.fromkeys((*HELD, *REJECTED), "REJECTED"),
     }
     # Whole units per series: only station ECO-SLO-02's 2.469 t of metal reaches one.
-    assert _blocks(data) == [("SZCER-CN-MO-SZ-RECYCLE-2025-ECO-SLO-02-000001-000002", "CN-MO")]
+    assert _blocks(data) == [
+        ("SZCER-CN-MO-HUB-INTERIM-RECYCLE-2025-ECO-SLO-02-000001-000002", "CN-MO")
+    ]
 
     with sqlite3.connect(data / "hub.db") as connection:
         verdicts = dict(
