@@ -3,16 +3,18 @@
 A monitoring period spanning a local 31 December (2024-12-16 .. 2025-01-15:
 16 days in 2024, 15 in 2025) is issued in two blocks of two vintages, whose
 units sum to what a single-year claim of the same tonnes gives; the claim's
-status names each vintage part, and an origin serial of either part year is
-not held.
+status names each vintage part (covered by its signed receipt), and an
+origin serial of either part year is not held.
 """
 
 from __future__ import annotations
 
+import json
 from decimal import Decimal
 from pathlib import Path
 
 from carbonhub_contract.generated.carbonhub.v1 import partner_pb2 as pb
+from carbonhub_contract.receipts import verify_claim_status
 from hub.domain.serial_blocks import parse_serial
 from tests.integration.grpc.ledger_helpers import (
     PROJECT_ID,
@@ -59,6 +61,20 @@ def test_a_period_spanning_new_year_issues_one_block_per_vintage(
         ]
         assert parts == [(2024, Decimal(16), 1), (2025, Decimal(15), 1)]
         assert sorted(status.block_serials) == sorted(b.serial for b in run.blocks)
+        # The signed answer covers each part: a part's tonnes moved from one
+        # vintage to the other (the total unchanged) no longer verifies.
+        response = running.partner.GetClaimStatus(
+            pb.GetClaimStatusRequest(partner="CN-GD", record_id="R-NY")
+        )
+        hub_key = running.clients.trust.hub_key
+        assert verify_claim_status("CN-GD", response, hub_key).valid
+        statement = json.loads(response.receipt.statement)
+        assert [p["vintage"] for p in statement["verdict"]["vintage_parts"]] == [2024, 2025]
+        response.verdict.vintage_parts[0].credited_tco2e = "17"
+        response.verdict.vintage_parts[1].credited_tco2e = "14"
+        assert verify_claim_status("CN-GD", response, hub_key).reason == (
+            "RECEIPT_DOES_NOT_MATCH_MESSAGE"
+        )
 
         # A single-year claim of the same tonnes: the same units, in one block.
         (single,) = submit(running.partner, pv_claim("R-JUN", 6, 31))
