@@ -5,6 +5,7 @@ the bureau resolves the discrepancy."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -12,12 +13,15 @@ import pytest
 from carbonhub_contract.vocabulary.records import Decision
 from hub.domain.issuance import IssuanceState
 from hub.domain.locks import ClaimLock, LockKind
+from hub.domain.points import EntryKind
 from hub.domain.registers import RegisterKind
 from hub.services.asset_checks import thresholds_of
+from hub.services.ingestion import IngestionService
 from hub.services.registers import ImportResult, RegisterImportService
-from hub.standard import Standard
+from hub.standard import Standard, default_standards_dir
+from hub.standard.points import load_points_rules
 
-from .builders import PARTNER, PROJECT_ID, pv
+from .builders import PARTNER, PROJECT_ID, metro, pv
 from .ledger_setup import Ledger, make_ledger
 
 CREDITED = "CLAIM_CREDITED_IN_EXTERNAL_REGISTER"
@@ -156,3 +160,48 @@ def test_an_issued_claim_is_reported_and_its_block_frozen_until_resolved(
     with ledger.uow_factory() as uow:
         thawed = uow.blocks.by_serial(reported.frozen[0])
     assert thawed is not None and not thawed.frozen
+
+
+def test_the_points_a_rejected_claim_earned_are_taken_back(
+    standard: Standard, tmp_path: Path
+) -> None:
+    # A household's appliance saving on its meter (a personal claim naming a
+    # site), credited afterwards by a register that names the meter.
+    ledger = make_ledger(standard)
+    loaded = load_points_rules(default_standards_dir(), standard)
+    ingestion = IngestionService(ledger.uow_factory, standard, ledger.clock, points=loaded)
+    claim = replace(
+        metro("AC-1"),
+        partner_methodology="GD-AC",
+        activity_quantity="3",
+        activity_unit="kWh",
+        reported_tco2e="0.005",
+        site_id="METER-0001",
+        period_start="2024-10-01",
+        period_end="2024-10-01",
+    )
+    (verdict,) = ingestion.submit(PARTNER, [claim])
+    assert verdict.decision is Decision.ACCEPTED
+    with ledger.uow_factory() as uow:
+        award = uow.points.award_of(verdict.claim_id)
+    assert award is not None and award.points > 0
+
+    registers = RegisterImportService(
+        ledger.uow_factory, thresholds_of(standard.header.asset_matching), ledger.clock
+    )
+    listing = (
+        "entry_id,name,type,asset_id,period_start,period_end\n"
+        "GEC-M,家庭光伏,pv,meter-0001,2024-10,2024-10\n"
+    )
+    (moved,) = _load(tmp_path, registers, RegisterKind.GEC, listing).reexamined.claims
+
+    assert (moved.was, moved.now) == ("ACCEPTED", "REJECTED")
+    with ledger.uow_factory() as uow:
+        entries = uow.points.entries(PARTNER, award.person)
+    # The award, then its reversal of as many points.
+    assert [(e.kind, e.points) for e in entries] == [
+        (EntryKind.AWARD, award.points),
+        (EntryKind.REVERSAL, award.points),
+    ]
+    reversed_ = [e for e in ledger.uow_factory.store.events if e.event == "POINTS_REVERSED"]
+    assert [e.subject_id for e in reversed_] == [verdict.claim_id]
