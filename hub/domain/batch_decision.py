@@ -223,29 +223,31 @@ class _Batch:
         self._taken = _BatchLocks()
 
     def decide(self, candidate: Candidate, wanted: Wanted) -> BatchDecision:
+        # Worked out once: checked against the site's programme, granted and returned.
+        binding = self._binding(candidate) if wanted.locks else None
         checks = list(candidate.assessment.checks)
         if wanted.locks:
-            checks += self._collisions(candidate, wanted.locks)
+            checks += self._collisions(candidate, wanted.locks, binding)
         implausible = self._implausible(wanted.trip, checks)
         if implausible is not None:
             checks.append(implausible)
         decision = decide(checks)
         if decision is Decision.REJECTED:
             return BatchDecision(decision, tuple(checks), (), None, None)
-        self._grant(candidate, wanted)
-        sub = candidate.submission
-        binding = self._binding(candidate) if wanted.locks and sub.site_id else None
+        self._grant(candidate, wanted, binding)
         return BatchDecision(
             decision, tuple(checks), wanted.locks, binding, hold_reason(decision, checks)
         )
 
-    def _collisions(self, candidate: Candidate, locks: tuple[ClaimLock, ...]) -> list[CheckResult]:
-        """Locks held by the ledger or the batch, then the site's other programme."""
+    def _collisions(
+        self, candidate: Candidate, locks: tuple[ClaimLock, ...], binding: str | None
+    ) -> list[CheckResult]:
+        """Locks held by the ledger or the batch, then the site's other programme
+        (``binding``: the programme the claim binds its site to)."""
         checks = _conflict_checks(locks, self._held, self._taken)
         site = candidate.submission.site_id
-        binding = candidate.assessment.site_binding
         bound = self._bindings.get(site) if site and binding else None
-        if bound is not None and bound != self._binding(candidate):
+        if bound is not None and bound != binding:
             checks.append(
                 fire(
                     "SITE_PROGRAMME_CONFLICT",
@@ -262,24 +264,26 @@ class _Batch:
             return None
         return self._daily.check(trip, self._limit)
 
-    def _grant(self, candidate: Candidate, wanted: Wanted) -> None:
+    def _grant(self, candidate: Candidate, wanted: Wanted, binding: str | None) -> None:
         """A claim not rejected holds its locks, binds its site and counts its trip."""
         if wanted.trip is not None:
             self._daily.count(wanted.trip)
         for lock in wanted.locks:
             self._taken.grant(lock, candidate.submission)
         site = candidate.submission.site_id
-        binding = self._binding(candidate)
-        if wanted.locks and site and binding:
+        if site and binding:
             self._bindings.setdefault(site, binding)
 
     def _binding(self, candidate: Candidate) -> str | None:
-        """The programme the claim binds its site to, spelled as the site is
-        already bound when that is a former id of the claim's methodology:
-        the binding stays as stored, one programme under either id."""
+        """The programme the claim binds its site to (None without a site or a
+        programme), spelled as the site is already bound when that is a former
+        id of the claim's methodology: the binding stays as stored, one
+        programme under either id."""
         binding = candidate.assessment.site_binding
         site = candidate.submission.site_id
-        bound = self._bindings.get(site) if site and binding else None
+        if not (site and binding):
+            return None
+        bound = self._bindings.get(site)
         if bound is not None and bound in candidate.assessment.site_binding_formerly:
             return bound
         return binding

@@ -200,6 +200,31 @@ def test_a_site_the_ledger_bound_refuses_another_programme_and_allows_its_own() 
     assert fit.decision is Decision.ACCEPTED and fit.site_binding == "SZ-PV"
 
 
+def renamed_drop(record_id: str) -> Candidate:
+    """A drop at ST-0417 under HUB-INTERIM-RECYCLE, formerly SZ-RECYCLE."""
+    drop = green_drop()
+    assessment = replace(
+        drop.assessment,
+        site_binding="HUB-INTERIM-RECYCLE",
+        site_binding_formerly=("SZ-RECYCLE",),
+    )
+    return replace(
+        drop, submission=replace(drop.submission, record_id=record_id), assessment=assessment
+    )
+
+
+def test_a_site_bound_under_a_former_id_stays_bound_as_stored() -> None:
+    # Bound by the ledger under the former id: the claim binds it as stored.
+    (renamed,) = decided(
+        [renamed_drop("GRN-2410-000117")], ledger(bindings={"ST-0417": "SZ-RECYCLE"})
+    )
+    assert renamed.decision is Decision.ACCEPTED and renamed.site_binding == "SZ-RECYCLE"
+    # Bound earlier in the batch under the new id; another programme is still refused.
+    drop, fit = decided([renamed_drop("GRN-2410-000118"), solar_fit()])
+    assert drop.site_binding == "HUB-INTERIM-RECYCLE"
+    assert the(fit, "SITE_PROGRAMME_CONFLICT")["other_methodology"] == "HUB-INTERIM-RECYCLE"
+
+
 def test_a_claim_rejected_on_its_own_binds_no_site() -> None:
     bad = candidate(
         solar_fit().submission,
