@@ -17,8 +17,8 @@ from .builders import pv
 from .ledger_setup import make_ledger
 
 
-def _pv_renamed(tmp_path: Path) -> Standard:
-    """The shipped standard with SZ-PV filed as HUB-INTERIM-PV, formerly SZ-PV."""
+def renamed_standard_dir(tmp_path: Path) -> Path:
+    """A copy of the shipped standard with SZ-PV filed as HUB-INTERIM-PV, formerly SZ-PV."""
     root = tmp_path / "standards"
     shutil.copytree(default_standards_dir(), root)
     methodologies = root / "methodologies.yaml"
@@ -37,7 +37,7 @@ def _pv_renamed(tmp_path: Path) -> Standard:
             ),
             encoding="utf-8",
         )
-    return load_standard(root)
+    return root
 
 
 def test_claims_waiting_under_the_old_id_are_issued_under_the_new_one(
@@ -50,7 +50,7 @@ def test_claims_waiting_under_the_old_id_are_issued_under_the_new_one(
     (waiting,) = ledger.accept([pv("R2", "2024-02-01", "2024-02-29")])
     assert waiting.methodology == "SZ-PV"
 
-    renamed = _pv_renamed(tmp_path)
+    renamed = load_standard(renamed_standard_dir(tmp_path))
     issuer = IssuanceService(ledger.uow_factory, renamed, ledger.clock, batch_size=3)
     after = issuer.issue_pending()
 
