@@ -50,7 +50,6 @@ class ClaimRow(Base):
     __table_args__ = (
         UniqueConstraint("partner", "record_id"),
         Index("ix_claims_partner_decision", "partner", "decision"),
-        Index("ix_claims_delivery_id", "delivery_id"),
         Index("ix_claims_decision_issuance_received_at", "decision", "issuance", "received_at"),
         Index("ix_claims_partner_project_id", "partner", "project_id"),
         # A person's counted travel by day (hub.storage.mobility_repository, 0008).

@@ -10,7 +10,9 @@ columns and, in every claim, the same calculation trace. Now:
   key is declared: rows of claim_traces are only ever added;
 * ``claims.body``: the rest, MessagePack (hub.storage.claim_body): checks
   as codes and parameters, the trace's inputs, the submission's fields no
-  column holds, the normalised claim's activity.
+  column holds, the normalised claim's activity;
+* the index on ``claims.delivery_id`` goes: no query reads claims by their
+  delivery, and it cost 25 bytes a claim.
 
 Every existing claim is converted, and each is read back from its new form
 and compared with its documents (the verdict's and the submission's JSON
@@ -191,6 +193,7 @@ def upgrade() -> None:
     _convert(op.get_bind())
     for name in _DOCUMENTS:
         op.drop_column("claims", name)
+    op.drop_index("ix_claims_delivery_id", "claims")
 
 
 def _restore(connection: sa.Connection) -> None:
@@ -226,6 +229,7 @@ def _restore(connection: sa.Connection) -> None:
 
 
 def downgrade() -> None:
+    op.create_index("ix_claims_delivery_id", "claims", ["delivery_id"])
     for name in _DOCUMENTS:
         op.add_column("claims", sa.Column(name, sa.Text(), nullable=True))
     _restore(op.get_bind())
