@@ -107,8 +107,8 @@ def freeze_if_withheld(
 ) -> list[str]:
     """Freeze the reference's movable blocks when hub.domain.inventory_exclusions
     .withheld says so; the ids newly frozen. The exchange hears FROZEN for
-    each, except ``unoffered`` (blocks issued in this unit of work, never
-    offered: they are issued frozen)."""
+    each it was offered (announce_frozen); ``unoffered``, the blocks issued
+    in this unit of work, are issued frozen and never asked about."""
     history = uow.attestations.adjustment_history(partner, reference)
     # Summed by the database, not every block under the reference read back.
     issued = uow.issuance.coverage(partner, reference)
