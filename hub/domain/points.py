@@ -92,9 +92,16 @@ class PointsRules:
     rules: Mapping[tuple[str, str], PointsRule] = field(default_factory=dict)
     # The platform a personal claim naming none falls to, per partner.
     default_platforms: Mapping[str, str] = field(default_factory=dict)
+    # Former methodology id -> current id (methodologies.yaml ``formerly``):
+    # a claim stored under a former id (held, approved after a rename) earns
+    # under its methodology's rule.
+    former_methodologies: Mapping[str, str] = field(default_factory=dict)
 
     def rule(self, partner: str, methodology: str) -> PointsRule | None:
-        return self.rules.get((partner, methodology))
+        found = self.rules.get((partner, methodology))
+        if found is None and methodology in self.former_methodologies:
+            return self.rules.get((partner, self.former_methodologies[methodology]))
+        return found
 
     def __bool__(self) -> bool:
         return bool(self.rules)

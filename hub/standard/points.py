@@ -117,4 +117,4 @@ def load_points_rules(root: Path, standard: Standard) -> PointsRules:
         default = agreement.default_platform if agreement is not None else None
         if default is not None:
             defaults[partner] = default.id
-    return PointsRules(rules, defaults)
+    return PointsRules(rules, defaults, standard.former_methodology_ids())

@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 
-from hub.standard import Standard, StandardError
+from hub.standard import Standard, StandardError, default_standards_dir
 from hub.standard.points import load_points_rules
 from tests.unit.standard.standard_copies import edit, refused
 
@@ -117,3 +117,15 @@ def refused_points(root: Path, standard: Standard) -> str:
     with pytest.raises(StandardError) as info:
         load_points_rules(root, standard)
     return str(info.value)
+
+
+def test_a_claim_stored_under_a_former_id_earns_under_its_methodologys_rule(
+    standard: Standard,
+) -> None:
+    # A Hong Kong recycling claim held before the rename and approved after it
+    # still carries SZ-RECYCLE: it earns at HUB-INTERIM-RECYCLE's rate.
+    rules = load_points_rules(default_standards_dir(), standard)
+    current = rules.rule("CN-HK", "HUB-INTERIM-RECYCLE")
+    assert current is not None
+    assert rules.rule("CN-HK", "SZ-RECYCLE") is current
+    assert rules.rule("CN-HK", "SZ-NOTHING") is None
