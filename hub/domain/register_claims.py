@@ -243,6 +243,15 @@ def not_yet_carried(
     return [c for c in fired if (c.code, c.details.get("matches")) not in known]
 
 
+def register_counterpart(kind: RegisterKind) -> str:
+    """The counterpart of the reconciliation under which a list's import
+    reports the issued claims it covers."""
+    return f"register:{kind}"
+
+
+REGISTER_COUNTERPARTS = tuple(register_counterpart(kind) for kind in RegisterKind)
+
+
 def reported_subject(partner: str, record_id: str) -> str:
     """An issued claim as its EXTERNAL_REGISTER discrepancies name it (the
     reconciliation's counterpart is the register, not the partner)."""

@@ -12,6 +12,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from hub.domain.blocks import CANCELLABLE_STATES
 from hub.domain.project_review import ProjectReviewState, ReviewAction, allowed_actions
+from hub.domain.register_claims import REGISTER_COUNTERPARTS
 from hub.errors import HubError, InvalidRequest, RateLimited
 from hub.http_api.console_sessions import (
     FLASH_KEY,
@@ -229,6 +230,13 @@ def confirm_cancellation(
 @router.get("/reconciliations", response_class=HTMLResponse)
 def reconciliations_page(request: Request, hub: Services, officer: Viewer) -> Response:
     latest = [(c, hub.reconciliations.latest(c)) for c in hub.counterparts]
+    # A register list loaded late reports the issued claims it covers under
+    # its own counterpart (hub.services.register_reexamination): shown once
+    # there is such a reconciliation, with its frozen blocks to resolve.
+    for counterpart in REGISTER_COUNTERPARTS:
+        reported = hub.reconciliations.latest(counterpart)
+        if reported is not None:
+            latest.append((counterpart, reported))
     return _page(request, "console_reconciliations.html", officer, {"reconciliations": latest})
 
 

@@ -38,6 +38,7 @@ from hub.domain.register_claims import (
     entries_meeting,
     not_yet_carried,
     recorded_units,
+    register_counterpart,
     register_discrepancy,
     reported_subject,
     reported_value,
@@ -251,7 +252,7 @@ def _report_issued(
     uow.reconciliations.add(
         StoredReconciliation(
             reconciliation_id=reconciliation_id,
-            counterpart=f"register:{version.kind}",
+            counterpart=register_counterpart(version.kind),
             status=ReconciliationStatus.REQUESTED,
             requested_at=now,
             requested_by=version.actor,
