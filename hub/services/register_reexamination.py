@@ -49,7 +49,7 @@ from hub.services.asset_checks import project_site
 from hub.services.audit_port import LedgerEvent
 from hub.services.claim_holds import claim_events, redecide
 from hub.services.claim_port import ClaimLedgerView, VerdictChange
-from hub.services.outbox_port import OutboxKind
+from hub.services.freeze_announcements import announce_frozen
 from hub.services.points import reverse_points
 from hub.services.reconciliation_port import StoredDiscrepancy, StoredReconciliation
 from hub.services.register_port import RecordedClaim, RegisterVersion
@@ -266,10 +266,8 @@ def _report_issued(
     newly = [b for b in sorted(to_freeze) if not current[b].frozen]
     if newly:
         uow.blocks.set_frozen(newly, True)
-        offered = [b for b in newly if current[b].delivered_at is not None]
-        if offered:
-            why = "external register"
-            uow.outbox.append([(OutboxKind.FROZEN, b, why) for b in offered], now)
+        # The same question as every other freeze: offered (QUALIFIED or acknowledged)?
+        announce_frozen(uow, newly, "external register", now)
     uow.events.append(
         [
             LedgerEvent(

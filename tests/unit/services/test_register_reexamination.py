@@ -17,6 +17,7 @@ from hub.domain.points import EntryKind
 from hub.domain.registers import RegisterKind
 from hub.services.asset_checks import thresholds_of
 from hub.services.ingestion import IngestionService
+from hub.services.outbox_port import OutboxKind
 from hub.services.registers import ImportResult, RegisterImportService
 from hub.standard import Standard, default_standards_dir
 from hub.standard.points import load_points_rules
@@ -205,3 +206,28 @@ def test_the_points_a_rejected_claim_earned_are_taken_back(
     ]
     reversed_ = [e for e in ledger.uow_factory.store.events if e.event == "POINTS_REVERSED"]
     assert [e.subject_id for e in reversed_] == [verdict.claim_id]
+
+
+def test_an_offered_block_frozen_by_a_late_list_tells_the_exchange_then_thaws(
+    ledger: Ledger, registers: RegisterImportService, tmp_path: Path
+) -> None:
+    """Offered (QUALIFIED) but not yet acknowledged: the exchange holds it all the
+    same, so it hears FROZEN, and UNFROZEN when the bureau resolves the discrepancy."""
+    ledger.accept([pv("R-1", "2025-06-01", "2025-06-30")])
+    ledger.issuance.issue_pending()
+    with ledger.uow_factory() as uow:
+        before = uow.outbox.read(0, 1000)
+    (block_id,) = {e.block.block_id for e in before if e.kind is OutboxKind.QUALIFIED}
+    assert all(e.block.delivered_at is None for e in before)  # never acknowledged
+
+    loaded = _load(tmp_path, registers, RegisterKind.GEC, CLAIM_HEADER + JUNE_GEC)
+    reconciliation = ledger.reconciliations.get(str(loaded.reexamined.reconciliation_id))
+    (discrepancy,) = reconciliation.discrepancies
+    ledger.reconciliations.resolve(discrepancy.discrepancy_id, "GEC cancelled", "officer-1")
+
+    with ledger.uow_factory() as uow:
+        after = uow.outbox.read(before[-1].cursor, 1000)
+    assert [(e.kind, e.block.block_id) for e in after] == [
+        (OutboxKind.FROZEN, block_id),
+        (OutboxKind.UNFROZEN, block_id),
+    ]
