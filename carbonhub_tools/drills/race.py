@@ -7,6 +7,12 @@ must accept exactly one claim of each, hold no two overlapping locks, and
 answer every envelope of every stream. With ``compare_single`` the same
 traffic first runs against a single hub process on a database of its own,
 so the two throughputs are measured in one run.
+
+Wall time says little about replicas on a 2-core machine shared by the
+hubs, PostgreSQL and the drill's own clients, so each run is also judged by
+what it cost (carbonhub_tools.drills.cost): CPU seconds per claim of the hub
+processes and of PostgreSQL, and the share of sampled backend time spent
+waiting on a lock, with the table waited on.
 """
 
 from __future__ import annotations
@@ -22,6 +28,7 @@ from sqlalchemy import create_engine, text
 from carbonhub_contract.generated.carbonhub.v1 import partner_pb2 as pb
 from carbonhub_contract.signing import Signer
 from carbonhub_tools.demo.trust import DemoTrust
+from carbonhub_tools.drills.cost import CostMeter, RunCost, cost_ratio
 from carbonhub_tools.drills.processes import (
     drill_partners,
     drill_standard,
@@ -80,9 +87,22 @@ def run_race(options: RaceOptions, emit: Callable[[str], None] = print) -> Drill
     emit(report.notes[-1])
     standards = drill_standard(options.data_dir)
     phases = [1, options.hubs] if options.compare_single and options.hubs > 1 else [options.hubs]
+    costs: dict[int, RunCost] = {}
     for hubs in phases:
-        rate = _phase(options, report, traffic, partners, standards, hubs, emit)
-        report.figures[f"claims_per_second_{hubs}_hub{'s' if hubs > 1 else ''}"] = rate
+        rate, costs[hubs] = _phase(options, report, traffic, partners, standards, hubs, emit)
+        suffix = f"{hubs}_hub{'s' if hubs > 1 else ''}"
+        report.figures[f"claims_per_second_{suffix}"] = rate
+        report.figures[f"cost_{suffix}"] = costs[hubs].as_json()
+    if len(costs) == 2:
+        ratio = cost_ratio(costs[options.hubs], costs[1])
+        report.figures[f"total_cpu_per_claim_ratio_{options.hubs}_to_1"] = (
+            None if ratio is None else round(ratio, 3)
+        )
+        report.note(
+            f"total CPU per claim (hubs + PostgreSQL), {options.hubs} hubs / 1: "
+            + ("n/a" if ratio is None else f"{ratio:.2f}")
+        )
+        emit(report.notes[-1])
     report.figures["claims"] = traffic.claims
     report.figures["unique_reductions"] = traffic.reductions
     report.figures["partner_streams"] = len(partners)
@@ -97,7 +117,7 @@ def _phase(
     standards: Path,
     hubs: int,
     emit: Callable[[str], None],
-) -> float:
+) -> tuple[float, RunCost]:
     label = f"{hubs} hub{'s' if hubs > 1 else ''}"
     folder = options.data_dir / f"race-{hubs}"
     with fresh_postgres_database(options.database_url, f"race{hubs}") as database_url:
@@ -116,15 +136,23 @@ def _phase(
         try:
             addresses = start_all(processes)
             emit(f"{label}: serving at {', '.join(addresses)}; streaming")
-            streams = _stream_all(options, traffic, partners, trust, addresses)
+            # Measured while the hubs run: their /proc entries go when they stop.
+            meter = CostMeter(database_url, [p.pid for p in processes if p.pid is not None])
+            meter.start()
+            try:
+                streams = _stream_all(options, traffic, partners, trust, addresses)
+            finally:
+                cost = meter.stop(traffic.claims)
         finally:
             for process in processes:
                 process.stop()
         elapsed = max(s.ended for s in streams.values()) - min(s.started for s in streams.values())
         rate = round(traffic.claims / elapsed) if elapsed > 0 else 0.0
         emit(f"{label}: {traffic.claims} claims answered in {elapsed:.1f} s ({rate} claims/s)")
+        report.note(f"{label}: {cost.line()}")
+        emit(report.notes[-1])
         _check(report, label, traffic, options.envelope, streams, database_url)
-    return rate
+    return rate, cost
 
 
 def _stream_all(

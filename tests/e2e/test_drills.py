@@ -47,6 +47,14 @@ def test_race_of_hub_processes_accepts_each_reduction_once(tmp_path: Path) -> No
     )
     _passed(report)
     assert report.figures["unique_reductions"] < report.figures["claims"]
+    # What the run cost, measured from outside: the hubs and their database
+    # both did work, and the sampler saw the hubs' backends executing.
+    cost = report.figures["cost_4_hubs"]
+    assert cost["hub_cpu_us_per_claim"] > 0
+    assert cost["postgres_backend_cpu_us_per_claim"] > 0
+    assert cost["postgres_backends_seen"] >= 4
+    assert cost["active_backend_samples"] > 0
+    assert 0 <= cost["lock_wait_share"] <= 1
 
 
 def test_crash_kills_lose_and_double_nothing(tmp_path: Path) -> None:
