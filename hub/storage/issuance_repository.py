@@ -12,7 +12,18 @@ from collections.abc import Collection, Sequence
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import ColumnElement, Connection, Float, cast, func, insert, select, tuple_, update
+from sqlalchemy import (
+    ColumnElement,
+    Connection,
+    Float,
+    Update,
+    cast,
+    func,
+    insert,
+    select,
+    tuple_,
+    update,
+)
 
 from carbonhub_contract.vocabulary.records import Decision
 from hub.domain.blocks import LIVE_STATES, BlockState
@@ -195,7 +206,9 @@ class SqlAlchemyIssuanceRepository:
             for record in issuances
             for claim_id, credited in record.claims
         ]
-        issued = sorted({row["claim_id"] for row in claim_rows})
+        issued: list[str] = sorted(
+            {claim_id for record in issuances for claim_id, _ in record.claims}
+        )
         with self._tx.writing() as connection:
             for chunk in chunks(issuance_rows):
                 connection.execute(insert(IssuanceRow), list(chunk))
@@ -203,23 +216,10 @@ class SqlAlchemyIssuanceRepository:
             # vintage parts) issued by anyone else refuses this.
             for chunk in chunks(claim_rows):
                 connection.execute(insert(ClaimIssuanceRow), list(chunk))
-            for chunk in chunks(issued):
-                result = connection.execute(
-                    update(ClaimRow)
-                    .where(
-                        ClaimRow.claim_id.in_(chunk),
-                        # Wrapped so that SQLite looks the claims up by their
-                        # primary key: on the bare columns its planner (no
-                        # statistics) picks the (decision, issuance, received_at)
-                        # index and reads every pending claim for each chunk,
-                        # which made issuing a large ledger quadratic.
-                        func.coalesce(ClaimRow.issuance, "") == str(IssuanceState.PENDING),
-                        func.coalesce(ClaimRow.decision, "") == str(Decision.ACCEPTED),
-                    )
-                    .values(issuance=str(IssuanceState.ISSUED))
-                )
+            for ids in chunks(issued):
+                result = connection.execute(mark_issued(ids))
                 self._tx.require_rows(
-                    result, len(chunk), "a claim is no longer PENDING (or not ACCEPTED)"
+                    result, len(ids), "a claim is no longer PENDING (or not ACCEPTED)"
                 )
 
     def coverage(self, partner: str, reference: str) -> Coverage:
@@ -309,6 +309,23 @@ class SqlAlchemyIssuanceRepository:
             )
             for claim_id, issued in parts.items()
         }
+
+
+def mark_issued(claim_ids: Sequence[str]) -> Update:
+    """Claims PENDING → ISSUED, only those still PENDING and ACCEPTED."""
+    return (
+        update(ClaimRow)
+        .where(
+            ClaimRow.claim_id.in_(claim_ids),
+            # Wrapped so that SQLite looks the claims up by their primary key:
+            # on the bare columns its planner (no statistics) picks the
+            # (decision, issuance, received_at) index and reads every pending
+            # claim for each chunk, which made issuing a large ledger quadratic.
+            func.coalesce(ClaimRow.issuance, "") == str(IssuanceState.PENDING),
+            func.coalesce(ClaimRow.decision, "") == str(Decision.ACCEPTED),
+        )
+        .values(issuance=str(IssuanceState.ISSUED))
+    )
 
 
 def _live_serials(tx: Transaction, roots: set[str]) -> dict[str, tuple[str, ...]]:
