@@ -19,7 +19,7 @@ from typing import Any
 
 from sqlalchemy import Engine, insert, select
 
-from hub.storage.claim_tables import ClaimLockRow, ClaimRow, ClaimTraceRow
+from hub.storage.claim_tables import ClaimCheckListRow, ClaimLockRow, ClaimRow, ClaimTraceRow
 from hub.storage.database import create_engine_for, migrate
 
 READ_CHUNK = 5000
@@ -96,12 +96,13 @@ def run_baseline(
     claims = locks = 0
     seconds = 0.0
     try:
-        # The shared traces the claim rows name (a few rows; untimed, as the
-        # hub writes each once for the whole ledger).
+        # The shared traces and check lists the claim rows name (few rows;
+        # untimed, as the hub writes each once for many claims).
         with source.connect() as reading, target.begin() as writing:
-            traces = [dict(row._mapping) for row in reading.execute(select(ClaimTraceRow))]
-            if traces:
-                writing.execute(insert(ClaimTraceRow), traces)
+            for model in (ClaimTraceRow, ClaimCheckListRow):
+                shared = [dict(row._mapping) for row in reading.execute(select(model))]
+                if shared:
+                    writing.execute(insert(model), shared)
         for claim_rows, lock_rows in _batches(source, batch, skip_record_prefix, limit):
             started = time.perf_counter()
             with target.begin() as connection:

@@ -52,7 +52,7 @@ from carbonhub_contract.vocabulary.records import (
 )
 from hub.domain.checks import CheckResult, fire
 from hub.domain.claims import FactorUse, NormalisedClaim, Trace, Verdict
-from hub.storage.claim_tables import ClaimRow, ClaimTraceRow
+from hub.storage.claim_tables import ClaimCheckListRow, ClaimRow, ClaimTraceRow
 from hub.storage.serialisation import (
     dumps,
     factors_json,
@@ -64,6 +64,8 @@ from hub.storage.serialisation import (
 __all__ = [
     "READ_COLUMNS",
     "ClaimColumns",
+    "check_entries",
+    "checks_text",
     "claim_body",
     "claim_select",
     "normalised_of",
@@ -154,6 +156,7 @@ class ClaimColumns(Protocol):
     adjustment_ref: str | None
     platform: str | None
     trace_shared: str | None  # claim_traces.shared of the row's trace_id
+    checks_shared: str | None  # claim_check_lists.checks of the row's checks_id
     body: bytes
 
 
@@ -182,14 +185,17 @@ READ_COLUMNS = (
 
 def claim_select(*extra: Any) -> Select[Any]:
     """SELECT of the ClaimColumns (and ``extra`` columns of claims, not among
-    them), the trace's shared text joined in as ``trace_shared``."""
+    them), the shared texts joined in as ``trace_shared`` and ``checks_shared``."""
     table = ClaimRow.__table__
     return select(
         *(table.c[name] for name in READ_COLUMNS),
         ClaimTraceRow.shared.label("trace_shared"),
+        ClaimCheckListRow.checks.label("checks_shared"),
         *extra,
     ).select_from(
-        table.outerjoin(ClaimTraceRow.__table__, ClaimRow.trace_id == ClaimTraceRow.trace_id)
+        table.outerjoin(
+            ClaimTraceRow.__table__, ClaimRow.trace_id == ClaimTraceRow.trace_id
+        ).outerjoin(ClaimCheckListRow.__table__, ClaimRow.checks_id == ClaimCheckListRow.checks_id)
     )
 
 
@@ -315,6 +321,30 @@ def _check_entry(check: CheckResult) -> list[Any]:
     return [check.code, details, str(check.severity), check.message_zh, check.message_en]
 
 
+def check_entries(checks: tuple[CheckResult, ...]) -> list[list[Any]]:
+    """The checks as stored: codes and parameters where the catalogue renders them."""
+    return [_check_entry(check) for check in checks]
+
+
+def checks_text(entries: list[list[Any]]) -> str:
+    """``check_entries`` as the JSON text claim_check_lists keeps once."""
+    return dumps(entries)
+
+
+_CHECK_LISTS: dict[str, list[list[Any]]] = {}
+
+
+def _shared_checks(text: str) -> list[list[Any]]:
+    # Keyed by the text itself, as the shared traces are.
+    found = _CHECK_LISTS.get(text)
+    if found is None:
+        found = json.loads(text)
+        if len(_CHECK_LISTS) >= _SHARED_LIMIT:
+            _CHECK_LISTS.clear()
+        _CHECK_LISTS[text] = found
+    return found
+
+
 def _submission_entry(
     submission: ClaimSubmission, columns: Mapping[str, Any] | None
 ) -> dict[int, Any]:
@@ -401,9 +431,16 @@ def claim_body(
     submission: ClaimSubmission,
     normalised: NormalisedClaim | None,
     columns: Mapping[str, Any] | None = None,
+    *,
+    entries: list[list[Any]] | None = None,
+    shared_checks: bool = False,
 ) -> bytes:
     """The body of a claim row whose ``trace_id`` names
     ``shared_trace_text(verdict.trace)``.
+
+    ``entries``: check_entries(verdict.checks), when made already;
+    ``shared_checks``: the row's ``checks_id`` names their checks_text, and
+    the body does not repeat them.
 
     ``columns``: the row's stored columns (READ_COLUMNS), when they were not
     built from these three objects as hub.storage.claim_repository builds
@@ -411,8 +448,8 @@ def claim_body(
     the body.
     """
     body: dict[int, Any] = {}
-    if verdict.checks:
-        body[_CHECKS] = [_check_entry(check) for check in verdict.checks]
+    if verdict.checks and not shared_checks:
+        body[_CHECKS] = entries if entries is not None else check_entries(verdict.checks)
     if verdict.resubmission:
         body[_RESUBMISSION] = True
     if verdict.trace is not None:
@@ -429,8 +466,9 @@ def claim_body(
 
 
 def with_checks(body: bytes | None, checks: tuple[CheckResult, ...]) -> bytes:
-    """``body`` with the verdict's checks replaced (a changed decision: the
-    row's decision column holds the new one)."""
+    """``body`` with the verdict's checks replaced, in the body (a changed
+    decision: the row's decision column holds the new one, and its
+    ``checks_id`` is cleared)."""
     data = _unpack(body)
     data.pop(_CHECKS, None)
     fields = data.pop(_VERDICT, {})
@@ -474,7 +512,14 @@ def verdict_of(row: ClaimColumns) -> Verdict:
         record_id=fields["record_id"],
         claim_id=fields["claim_id"],
         decision=Decision(fields["decision"]),
-        checks=tuple(_check(entry) for entry in body.get(_CHECKS, ())),
+        checks=tuple(
+            _check(entry)
+            for entry in (
+                body.get(_CHECKS, ())
+                if row.checks_shared is None
+                else _shared_checks(row.checks_shared)
+            )
+        ),
         resubmission=bool(body.get(_RESUBMISSION, False)),
         methodology=fields["methodology"],
         vintage=fields["vintage"],

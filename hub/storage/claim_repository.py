@@ -12,6 +12,7 @@ supervision and reconciliation (the ledger's view of claims).
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Collection, Mapping, Sequence
 from datetime import datetime
 from typing import Any
@@ -34,6 +35,8 @@ from hub.services.claim_port import (
 from hub.storage import claim_locks
 from hub.storage.claim_body import (
     READ_COLUMNS,
+    check_entries,
+    checks_text,
     claim_body,
     claim_select,
     shared_trace_text,
@@ -43,20 +46,23 @@ from hub.storage.claim_body import (
 )
 from hub.storage.claim_bulk import bulk_insert
 from hub.storage.claim_tables import (
+    ClaimCheckListRow,
     ClaimLockRow,
     ClaimRow,
     ClaimTraceRow,
     RefusedResubmissionRow,
     SiteBindingRow,
 )
-from hub.storage.claim_traces import trace_ids
+from hub.storage.claim_traces import check_list_ids, trace_ids
 from hub.storage.serialisation import submission_to_json
 from hub.storage.transaction import Transaction, chunks
 
 __all__ = ["POSTGRESQL_RECORD_CHUNK", "SqlAlchemyClaimRepository"]
 
 
-def _claim_row(record: NewClaimRecord, trace_id: int | None) -> dict[str, Any]:
+def _claim_row(
+    record: NewClaimRecord, trace_id: int | None, checks_id: int | None, entries: list[list[Any]]
+) -> dict[str, Any]:
     submission, verdict, normalised = record.submission, record.verdict, record.normalised
     if (verdict.partner, verdict.record_id) != (submission.partner, submission.record_id):
         raise ValueError(
@@ -78,7 +84,10 @@ def _claim_row(record: NewClaimRecord, trace_id: int | None) -> dict[str, Any]:
         "recomputed_tco2e": verdict.recomputed_tco2e,
         "credited_tco2e": verdict.credited_tco2e,
         "trace_id": trace_id,
-        "body": claim_body(verdict, submission, normalised),
+        "checks_id": checks_id,
+        "body": claim_body(
+            verdict, submission, normalised, entries=entries, shared_checks=checks_id is not None
+        ),
         "received_at": record.received_at,
         "issuance": None if record.issuance is None else str(record.issuance),
         "hold_reason": record.hold_reason,
@@ -97,10 +106,10 @@ def _claim_row(record: NewClaimRecord, trace_id: int | None) -> dict[str, Any]:
 # analyses, or autovacuum off) read every row of the partner through the
 # (partner, project_id) index instead: each envelope's lookup grew with the
 # ledger (2,700 to 550 claims/s over the first 50,000 claims).
-_RECORD_COLUMNS = (*READ_COLUMNS, "content_digest", "trace_id")
+_RECORD_COLUMNS = (*READ_COLUMNS, "content_digest", "trace_id", "checks_id")
 _POSTGRESQL_CLAIMS_BY_RECORD_ID = text(
     f"""
-    SELECT c.*, t.shared AS trace_shared
+    SELECT c.*, t.shared AS trace_shared, k.checks AS checks_shared
     FROM unnest(CAST(:record_ids AS text[])) AS w (record_id)
     CROSS JOIN LATERAL (
         SELECT {", ".join(_RECORD_COLUMNS)} FROM claims
@@ -108,12 +117,14 @@ _POSTGRESQL_CLAIMS_BY_RECORD_ID = text(
         LIMIT 1  -- unique anyway; keeps the planner from flattening the lookup into a join
     ) AS c
     LEFT JOIN claim_traces AS t ON t.trace_id = c.trace_id
+    LEFT JOIN claim_check_lists AS k ON k.checks_id = c.checks_id
     """
 )
 # The same, its columns typed as the model's (exact decimals, UTC instants).
 _POSTGRESQL_CLAIMS_BY_RECORD_ID_TYPED = _POSTGRESQL_CLAIMS_BY_RECORD_ID.columns(
     *(column(name, ClaimRow.__table__.c[name].type) for name in _RECORD_COLUMNS),
     column("trace_shared", ClaimTraceRow.__table__.c.shared.type),
+    column("checks_shared", ClaimCheckListRow.__table__.c.checks.type),
 )
 POSTGRESQL_RECORD_CHUNK = 5000
 
@@ -166,17 +177,30 @@ class SqlAlchemyClaimRepository:
     def add(self, records: Sequence[NewClaimRecord]) -> None:
         if not records:
             return
-        shared = [
+        traces = [
             None if record.verdict.trace is None else shared_trace_text(record.verdict.trace)
             for record in records
         ]
+        entries = [check_entries(record.verdict.checks) for record in records]
+        texts = [checks_text(found) if found else None for found in entries]
+        # A check list is kept once when two claims of the batch fired it: a
+        # list only one claim has (parameters of its own) stays in its body,
+        # where it costs no row and no index entry of its own.
+        repeated = Counter(text for text in texts if text is not None)
+        shared = {text for text, count in repeated.items() if count > 1}
         lock_rows = claim_locks.lock_rows(records)
         bindings = claim_locks.site_bindings_of(self._tx, records)
         with self._tx.writing() as connection:
-            ids = trace_ids(connection, {text for text in shared if text is not None})
+            trace_id = trace_ids(connection, {text for text in traces if text is not None})
+            checks_id = check_list_ids(connection, shared)
             claim_rows = [
-                _claim_row(record, None if text is None else ids[text])
-                for record, text in zip(records, shared, strict=True)
+                _claim_row(
+                    record,
+                    None if trace is None else trace_id[trace],
+                    checks_id.get(text) if text is not None else None,
+                    found,
+                )
+                for record, trace, text, found in zip(records, traces, texts, entries, strict=True)
             ]
             # The hot path: one executemany each, bound as insert(Table) would.
             bulk_insert(connection, ClaimRow, claim_rows)
@@ -401,6 +425,7 @@ class SqlAlchemyClaimRepository:
                         decision=str(change.verdict.decision),
                         issuance=None if change.issuance is None else str(change.issuance),
                         hold_reason=change.hold_reason,
+                        checks_id=None,
                         body=body,
                     )
                 )

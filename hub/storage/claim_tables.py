@@ -37,6 +37,7 @@ __all__ = [
     "EXCLUSION_CONSTRAINT_NAME",
     "IMMUTABLE_TRIGGER_NAME",
     "OVERLAP_TRIGGER_NAME",
+    "ClaimCheckListRow",
     "ClaimLockRow",
     "ClaimRow",
     "ClaimTraceRow",
@@ -78,6 +79,9 @@ class ClaimRow(Base):
     # every claim; nullable only because SQLite cannot add a NOT NULL column
     # to a table with rows in place (migration 0018).
     trace_id: Mapped[int | None] = mapped_column(BigInteger().with_variant(Integer, "sqlite"))
+    # The verdict's checks when claims of the same batch share them, in
+    # claim_check_lists (NULL: in the body).
+    checks_id: Mapped[int | None] = mapped_column(BigInteger().with_variant(Integer, "sqlite"))
     body: Mapped[bytes | None] = mapped_column(LargeBinary)
     received_at: Mapped[datetime] = mapped_column(UtcDateTime)
     # Since 0002: where an ACCEPTED (or HELD) claim stands on its way to units,
@@ -107,6 +111,20 @@ class ClaimTraceRow(Base):
     )
     digest: Mapped[str] = mapped_column(String(64))
     shared: Mapped[str] = mapped_column(Text)
+
+
+class ClaimCheckListRow(Base):
+    """A verdict's checks as codes and parameters (hub.storage.claim_body.checks_text),
+    once for the claims that fired the same, keyed by the SHA-256 of the text."""
+
+    __tablename__ = "claim_check_lists"
+    __table_args__ = (UniqueConstraint("digest"),)
+
+    checks_id: Mapped[int] = mapped_column(
+        BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True
+    )
+    digest: Mapped[str] = mapped_column(String(64))
+    checks: Mapped[str] = mapped_column(Text)
 
 
 class ClaimLockRow(Base):

@@ -1,11 +1,12 @@
-"""The shared parts of calculation traces, stored once (claim_traces, 0018).
+"""Texts many claims share, stored once (claim_traces and claim_check_lists, 0018).
 
 A claim's trace is the same for every claim of one (standard version,
-formula, factor set) but for the claim's own inputs; the shared text is kept
-once, keyed by its SHA-256, and each claim names it by ``trace_id``
-(hub.storage.claim_body). Rows are only ever added, never changed or
-removed, so an id read from a claim always names the text it was written
-with.
+formula, factor set) but for the claim's own inputs, and most claims of a
+batch fire the same checks with the same parameters; each shared text is
+kept once, keyed by its SHA-256, and a claim names it by ``trace_id`` or
+``checks_id`` (hub.storage.claim_body). Rows are only ever added, never
+changed or removed, so an id read from a claim always names the text it was
+written with.
 """
 
 from __future__ import annotations
@@ -16,30 +17,45 @@ from collections.abc import Collection
 from sqlalchemy import Connection, select
 from sqlalchemy.dialects import postgresql, sqlite
 
-from hub.storage.claim_tables import ClaimTraceRow
+from hub.storage.claim_tables import ClaimCheckListRow, ClaimTraceRow
 from hub.storage.transaction import chunks
 
-__all__ = ["trace_ids"]
+__all__ = ["check_list_ids", "trace_ids"]
+
+_Shared = type[ClaimTraceRow] | type[ClaimCheckListRow]
 
 
 def _digest(text: str) -> str:
     return hashlib.sha256(text.encode()).hexdigest()
 
 
-def _stored(connection: Connection, digests: Collection[str]) -> dict[str, int]:
+def _columns(model: _Shared) -> tuple[str, str]:
+    """The id and text columns of ``model``."""
+    return ("trace_id", "shared") if model is ClaimTraceRow else ("checks_id", "checks")
+
+
+def _stored(connection: Connection, model: _Shared, digests: Collection[str]) -> dict[str, int]:
     found: dict[str, int] = {}
+    table = model.__table__
+    key = table.c[_columns(model)[0]]
     for chunk in chunks(sorted(digests)):
-        rows = connection.execute(
-            select(ClaimTraceRow.digest, ClaimTraceRow.trace_id).where(
-                ClaimTraceRow.digest.in_(chunk)
-            )
-        )
+        rows = connection.execute(select(table.c.digest, key).where(table.c.digest.in_(chunk)))
         found.update({digest: trace_id for digest, trace_id in rows})
     return found
 
 
 def trace_ids(connection: Connection, texts: Collection[str]) -> dict[str, int]:
-    """The id of each shared trace text, adding the texts not stored yet.
+    """The id of each shared trace text (claim_traces), adding the new ones."""
+    return _ids(connection, ClaimTraceRow, texts)
+
+
+def check_list_ids(connection: Connection, texts: Collection[str]) -> dict[str, int]:
+    """The id of each check list text (claim_check_lists), adding the new ones."""
+    return _ids(connection, ClaimCheckListRow, texts)
+
+
+def _ids(connection: Connection, model: _Shared, texts: Collection[str]) -> dict[str, int]:
+    """The id of each text, adding the texts not stored yet.
 
     One query for the batch's distinct texts (a few per envelope), and for
     the new ones an insert that leaves a text another process added first
@@ -47,14 +63,14 @@ def trace_ids(connection: Connection, texts: Collection[str]) -> dict[str, int]:
     that process's commit), then one more query for their ids.
     """
     by_digest = {_digest(text): text for text in texts}
-    found = _stored(connection, by_digest)
+    found = _stored(connection, model, by_digest)
     missing = [digest for digest in by_digest if digest not in found]
     if missing:
-        rows = [{"digest": digest, "shared": by_digest[digest]} for digest in missing]
+        column = _columns(model)[1]
+        rows = [{"digest": digest, column: by_digest[digest]} for digest in missing]
         dialect = postgresql if connection.dialect.name == "postgresql" else sqlite
         connection.execute(
-            dialect.insert(ClaimTraceRow).on_conflict_do_nothing(index_elements=["digest"]),
-            rows,
+            dialect.insert(model).on_conflict_do_nothing(index_elements=["digest"]), rows
         )
-        found.update(_stored(connection, missing))
+        found.update(_stored(connection, model, missing))
     return {by_digest[digest]: trace_id for digest, trace_id in found.items()}

@@ -75,6 +75,7 @@ TABLES = TABLES_0001 | {
     "points_daily",
     "person_travel_days",
     "claim_traces",
+    "claim_check_lists",
 }
 HEAD = "0018_lean_claims"
 

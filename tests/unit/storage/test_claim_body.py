@@ -19,6 +19,8 @@ from hub.domain.checks import CheckResult, fire
 from hub.domain.claims import NormalisedClaim, Trace, Verdict
 from hub.storage.claim_body import (
     ClaimColumns,
+    check_entries,
+    checks_text,
     claim_body,
     normalised_of,
     shared_trace_text,
@@ -104,6 +106,7 @@ def _row(
             adjustment_ref=_stripped(submission.adjustment_ref),
             platform=_stripped(submission.platform),
             trace_shared=None if verdict.trace is None else shared_trace_text(verdict.trace),
+            checks_shared=None,
             body=body,
         ),
     )
@@ -116,6 +119,7 @@ def _row(
     st.none() | normalised_claims,
     st.booleans(),
     st.booleans(),
+    st.booleans(),
 )
 def test_a_lean_row_reads_back_byte_for_byte(
     verdict: Verdict,
@@ -124,14 +128,22 @@ def test_a_lean_row_reads_back_byte_for_byte(
     normalised: NormalisedClaim | None,
     shares_trace: bool,
     respell: bool,
+    shares_checks: bool,
 ) -> None:
     verdict = replace(
         verdict, partner=submission.partner, record_id=submission.record_id, checks=fired
     )
     if shares_trace and normalised is not None:
         verdict = replace(verdict, trace=normalised.trace)
-    body = claim_body(verdict, submission, normalised)
+    shares_checks = shares_checks and bool(fired)
+    body = claim_body(verdict, submission, normalised, shared_checks=shares_checks)
     row = _row(verdict, submission, normalised, body, respell)
+    if shares_checks:
+        # The checks in claim_check_lists, named by the row's checks_id.
+        row = cast(
+            ClaimColumns,
+            SimpleNamespace(**{**vars(row), "checks_shared": checks_text(check_entries(fired))}),
+        )
 
     back = verdict_of(row)
     assert back == verdict

@@ -8,6 +8,9 @@ columns and, in every claim, the same calculation trace. Now:
   (standard version, formula, factor set), once, keyed by its SHA-256;
 * ``claims.trace_id`` names it (NULL: the verdict has no trace); no foreign
   key is declared: rows of claim_traces are only ever added;
+* ``claim_check_lists`` and ``claims.checks_id``: a verdict's checks (codes
+  and parameters), once for the claims of a batch that fired the same
+  (converted claims keep theirs in the body);
 * ``claims.body``: the rest, MessagePack (hub.storage.claim_body): checks
   as codes and parameters, the trace's inputs, the submission's fields no
   column holds, the normalised claim's activity;
@@ -73,6 +76,9 @@ _traces = sa.table(
     sa.column("digest", sa.String()),
     sa.column("shared", sa.Text()),
 )
+_check_lists = sa.table(
+    "claim_check_lists", sa.column("checks_id", sa.Integer()), sa.column("checks", sa.Text())
+)
 
 
 def _claims(*extra: sa.ColumnClause[Any]) -> sa.TableClause:
@@ -82,14 +88,20 @@ def _claims(*extra: sa.ColumnClause[Any]) -> sa.TableClause:
         "claims",
         *(sa.column(name, columns[name].type) for name in _TYPED),
         sa.column("trace_id", sa.Integer()),
+        sa.column("checks_id", sa.Integer()),
         sa.column("body", sa.LargeBinary()),
         *extra,
     )
 
 
-def _row(columns: dict[str, Any], body: bytes | None, shared: str | None) -> ClaimColumns:
-    """The claim's columns with its new body and shared trace, as claim_body reads them."""
-    return cast(ClaimColumns, SimpleNamespace(**columns, body=body, trace_shared=shared))
+def _row(
+    columns: dict[str, Any], body: bytes | None, shared: str | None, checks: str | None = None
+) -> ClaimColumns:
+    """The claim's columns with its body and shared texts, as claim_body reads them."""
+    return cast(
+        ClaimColumns,
+        SimpleNamespace(**columns, body=body, trace_shared=shared, checks_shared=checks),
+    )
 
 
 def _pages(
@@ -183,11 +195,28 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("trace_id", name="pk_claim_traces"),
         sa.UniqueConstraint("digest", name="uq_claim_traces_digest"),
     )
+    op.create_table(
+        "claim_check_lists",
+        sa.Column(
+            "checks_id",
+            sa.BigInteger().with_variant(sa.Integer(), "sqlite"),
+            primary_key=True,
+            autoincrement=True,
+        ),
+        sa.Column("digest", sa.String(64), nullable=False),
+        sa.Column("checks", sa.Text(), nullable=False),
+        sa.PrimaryKeyConstraint("checks_id", name="pk_claim_check_lists"),
+        sa.UniqueConstraint("digest", name="uq_claim_check_lists_digest"),
+    )
     # Plain ALTER TABLE ADD / DROP COLUMN (SQLite >= 3.35), never a batch copy
     # of claims, which claim_locks and site_bindings reference.
     op.add_column(
         "claims",
         sa.Column("trace_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=True),
+    )
+    op.add_column(
+        "claims",
+        sa.Column("checks_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=True),
     )
     op.add_column("claims", sa.Column("body", sa.LargeBinary(), nullable=True))
     _convert(op.get_bind())
@@ -200,12 +229,17 @@ def _restore(connection: sa.Connection) -> None:
     documents = tuple(sa.column(name, sa.Text()) for name in _DOCUMENTS)
     claims = _claims(*documents)
     statement = sa.select(
-        *(claims.c[name] for name in _TYPED), claims.c.body, _traces.c.shared
-    ).select_from(claims.outerjoin(_traces, claims.c.trace_id == _traces.c.trace_id))
+        *(claims.c[name] for name in _TYPED), claims.c.body, _traces.c.shared, _check_lists.c.checks
+    ).select_from(
+        claims.outerjoin(_traces, claims.c.trace_id == _traces.c.trace_id).outerjoin(
+            _check_lists, claims.c.checks_id == _check_lists.c.checks_id
+        )
+    )
     for rows in _pages(connection, statement, claims):
         updates = []
         for row in rows:
-            back = _row({name: getattr(row, name) for name in _TYPED}, row.body, row.shared)
+            columns = {name: getattr(row, name) for name in _TYPED}
+            back = _row(columns, row.body, row.shared, row.checks)
             verdict = verdict_of(back)
             verdict_json, normalised_json = claim_texts(verdict, normalised_of(back))
             updates.append(
@@ -239,5 +273,7 @@ def downgrade() -> None:
         for name in ("verdict", "submission"):
             op.alter_column("claims", name, existing_type=sa.Text(), nullable=False)
     op.drop_column("claims", "body")
+    op.drop_column("claims", "checks_id")
     op.drop_column("claims", "trace_id")
+    op.drop_table("claim_check_lists")
     op.drop_table("claim_traces")
