@@ -17,6 +17,12 @@
    memory, reported too, stays flat in N; the run's tenths are timed as
    their verdicts arrive ("segments"), to show the rate as the ledger grows.
 5. The storage baseline on the same rows (carbonhub_tools.bench.baseline) and the ratio.
+
+On PostgreSQL the streaming is also costed (carbonhub_tools.drills.cost): the
+hub's connections carry an application_name of the run, so the CPU of
+exactly its backends (plus the cluster's background processes) and the
+share of their sampled time spent waiting on a lock are reported beside the
+hub's own CPU per claim.
 """
 
 from __future__ import annotations
@@ -26,12 +32,15 @@ import resource
 import shutil
 import statistics
 import tempfile
+import uuid
 import zlib
 from array import array
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+
+from sqlalchemy import make_url
 
 from adapters.wire_records import claim_to_proto, project_to_proto
 from carbonhub_contract.generated.carbonhub.v1 import partner_pb2 as pb
@@ -54,6 +63,7 @@ from carbonhub_tools.bench.streaming import (
 )
 from carbonhub_tools.bench.tally import Tally
 from carbonhub_tools.demo.trust import ensure_authority, prepare_trust
+from carbonhub_tools.drills.cost import CostMeter, RunCost
 from hub.bootstrap import build_hub
 from hub.domain.identity import Role
 from hub.services.clock import system_clock
@@ -249,7 +259,17 @@ def _run(
         "HUB_MAX_CLAIMS_PER_ENVELOPE": str(max(5000, options.envelope_size)),
     }
     say(f"starting the hub on {kind}")
-    hub = HubProcess("bench", hub_url, folder / "hub", pki_dir=pki_dir, env=env)
+    # The hub's own connections are told apart from the bench's and from
+    # other users' of the same database by an application_name of the run.
+    application = f"carbonhub_bench_{uuid.uuid4().hex[:10]}"
+    serve_url = (
+        make_url(hub_url)
+        .update_query_dict({"application_name": application})
+        .render_as_string(hide_password=False)
+        if kind == "postgresql"
+        else hub_url
+    )
+    hub = HubProcess("bench", serve_url, folder / "hub", pki_dir=pki_dir, env=env)
     progress = Progress(options.claims, options.preload, say, hub_cpu=hub.cpu_seconds)
     hub.start()
     try:
@@ -289,7 +309,18 @@ def _run(
         for client in clients:
             client.connect()
         say(f"streaming {options.claims:,} claims from {len(clients)} client(s)")
-        seconds = stream_all(clients, feed, progress)
+        meter = (
+            CostMeter(hub_url, [hub.pid], application_name=application)
+            if kind == "postgresql" and hub.pid is not None
+            else None
+        )
+        if meter is not None:
+            meter.start()
+        try:
+            seconds = stream_all(clients, feed, progress)
+        finally:
+            # While the hub runs: its /proc entry goes when it stops.
+            cost: RunCost | None = None if meter is None else meter.stop(options.claims)
         peak_rss = hub.peak_rss_bytes()
     finally:
         hub.stop()
@@ -344,6 +375,7 @@ def _run(
         else None,
         **tally.as_json(),
         "disk": disk.as_json(),
+        "cost": None if cost is None else cost.as_json(),
     }
 
 
@@ -388,6 +420,7 @@ def report_lines(figures: dict[str, Any]) -> list[str]:
         f"verdict latency per envelope: p50 {figures['latency_p50_ms']} ms, "
         f"p99 {figures['latency_p99_ms']} ms",
         _segments_line(figures["segments"]),
+        *_cost_lines(figures.get("cost")),
         f"hub peak resident memory (VmHWM): {figures['hub_peak_rss_mb']} MB; "
         f"bench's own: {figures['bench_peak_rss_mb']} MB "
         f"(building envelopes: {figures['bench_producer_cpu_seconds']} s CPU)",
@@ -407,6 +440,22 @@ def report_lines(figures: dict[str, Any]) -> list[str]:
         lines.extend(_disk_lines(figures["disk"]))
     lines.append(json.dumps(figures, sort_keys=True))
     return lines
+
+
+def _cost_lines(cost: dict[str, Any] | None) -> list[str]:
+    if not cost:
+        return []
+    share = cost["lock_wait_share"]
+    tables = ", ".join(f"{k} {v}" for k, v in cost["lock_waits_by_table"].items())
+    return [
+        f"CPU per claim over the streaming: hub {cost['hub_cpu_us_per_claim']:,.0f} us, "
+        f"PostgreSQL {cost['postgres_cpu_us_per_claim']:,.0f} us (the hub's backends "
+        f"{cost['postgres_backend_cpu_us_per_claim']:,.0f}, the rest the cluster's background "
+        f"processes), total {cost['total_cpu_us_per_claim']:,.0f} us",
+        f"backends waiting on a lock: {'n/a' if share is None else f'{100 * share:.2f} %'} "
+        f"of {cost['active_backend_samples']:,} active-backend samples"
+        + (f" ({tables})" if tables else ""),
+    ]
 
 
 def _disk_lines(disk: dict[str, Any]) -> list[str]:
