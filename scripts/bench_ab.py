@@ -9,8 +9,8 @@
 
 A is the tree of ``--base`` (``git archive`` into a temporary folder, so the
 checkout and its git state are not touched), B this tree. Both run with this
-venv's interpreter and packages, PYTHONPATH pointing at their own tree (the
-hub process the bench starts inherits it), with the identical bench options
+venv's interpreter and packages, PYTHONPATH pointing at their own tree and its
+proto/ (the hub process the bench starts inherits it), with the identical bench options
 given after ``--`` (give only options both trees know). With
 ``--without-points`` A is this tree too, its hub and bench reading a copy of
 standards/ without points.yaml (HUB_STANDARDS_DIR): no exchange rule, so no
@@ -87,7 +87,10 @@ def standards_without(into: Path, *, points: bool, lock: bool) -> Path:
 
 def _run(tree: Path, bench_args: list[str], log: Path, env_extra: dict[str, str]) -> dict[str, Any]:
     """One `carbon-hub bench ingest` of ``tree``; its JSON figures."""
-    env = {**os.environ, "PYTHONPATH": str(tree), **env_extra}
+    # The tree and its contract package (proto/): the venv's editable installs
+    # point at the checkout, which may hold others' work in progress.
+    path = os.pathsep.join((str(tree), str(tree / "proto")))
+    env = {**os.environ, "PYTHONPATH": path, **env_extra}
     command = [sys.executable, "-c", "from hub.cli.app import main; main()", "bench", "ingest"]
     with log.open("w") as stderr:
         done = subprocess.run(

@@ -18,7 +18,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 from functools import lru_cache
 from zoneinfo import ZoneInfo
@@ -27,6 +27,8 @@ from hub.domain.checks import CheckResult, fire
 from hub.domain.claims import NormalisedClaim
 
 DAY_ZONE = ZoneInfo("Asia/Shanghai")
+_MICROSECOND = timedelta(microseconds=1)
+_NONE = Decimal(0)
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,22 +49,16 @@ def trip_of(person_pseudonym: str | None, normalised: NormalisedClaim) -> Travel
     return Travel(person, normalised.period_start, normalised.period_end, normalised.activity_value)
 
 
-@lru_cache(maxsize=8192)
 def days_of(travel: Travel) -> dict[date, Decimal]:
-    """The claim's passenger-km per Shenzhen day, in proportion to its time in each.
-
-    Kept for the last few thousand trips: ingestion asks it for each claim's
-    window, check, count and stored rows. The dict returned is shared: read it only.
-    """
-    total_seconds = Decimal((travel.end - travel.start).total_seconds())
-    if total_seconds <= 0:
+    """The claim's passenger-km per Shenzhen day, in proportion to its time in each."""
+    if travel.end <= travel.start:
         return {}
-    day = travel.start.astimezone(DAY_ZONE).date()
-    last = (travel.end - timedelta(microseconds=1)).astimezone(DAY_ZONE).date()
+    day, last = day_span(travel.start, travel.end)
     if day == last:
         # Nearly every trip and daily aggregate lies within one day: all of it
         # is that day's, with no share arithmetic on the ingestion hot path.
         return {day: travel.passenger_km}
+    total_seconds = Decimal((travel.end - travel.start).total_seconds())
     shares: dict[date, Decimal] = {}
     while day <= last:
         lo, hi = day_bounds(day)
@@ -70,6 +66,25 @@ def days_of(travel: Travel) -> dict[date, Decimal]:
         shares[day] = travel.passenger_km * seconds / total_seconds
         day += timedelta(days=1)
     return shares
+
+
+def day_span(start: datetime, end: datetime) -> tuple[date, date]:
+    """The first and last Shenzhen day that [start, end) touches (end > start)."""
+    if start.tzinfo is UTC and end.tzinfo is UTC:
+        return _utc_day_span(start, end)
+    return _local_days(start, end)
+
+
+def _local_days(start: datetime, end: datetime) -> tuple[date, date]:
+    return start.astimezone(DAY_ZONE).date(), (end - _MICROSECOND).astimezone(DAY_ZONE).date()
+
+
+# Kept by period, not by person: a delivery's daily aggregates share a few
+# periods, so ingestion converts each to the Shenzhen zone once, not once per
+# claim (docs/ingestion-profile.md, seventh round). Only UTC instants (what
+# normalisation and the ledger give): two equal datetimes of a zone with a
+# repeated hour may be different instants (fold), never two in UTC.
+_utc_day_span = lru_cache(maxsize=4096)(_local_days)
 
 
 def day_bounds(day: date) -> tuple[datetime, datetime]:
@@ -80,10 +95,10 @@ def day_bounds(day: date) -> tuple[datetime, datetime]:
 
 def window_of(travels: Iterable[Travel]) -> tuple[datetime, datetime] | None:
     """From the start of the first day to the end of the last day the travels touch."""
-    days = [d for travel in travels for d in days_of(travel)]
-    if not days:
+    spans = [day_span(t.start, t.end) for t in travels if t.end > t.start]
+    if not spans:
         return None
-    return day_bounds(min(days))[0], day_bounds(max(days))[1]
+    return day_bounds(min(s[0] for s in spans))[0], day_bounds(max(s[1] for s in spans))[1]
 
 
 class DailyMobility:
@@ -99,13 +114,15 @@ class DailyMobility:
             self._totals[(travel.person, day)] += share
 
     def total(self, person: str, day: date) -> Decimal:
-        return self._totals.get((person, day), Decimal(0))
+        return self._totals.get((person, day), _NONE)
 
     def check(self, travel: Travel, limit: Decimal) -> CheckResult | None:
         """PERSON_DAILY_MOBILITY_IMPLAUSIBLE for the first day ``travel`` takes
         above ``limit`` passenger-km, counting what is counted so far."""
-        for day, share in sorted(days_of(travel).items()):
-            before = self.total(travel.person, day)
+        totals, person = self._totals, travel.person
+        # days_of gives the days in order: the first day above is the earliest.
+        for day, share in days_of(travel).items():
+            before = totals.get((person, day), _NONE)
             if before + share > limit:
                 return fire(
                     "PERSON_DAILY_MOBILITY_IMPLAUSIBLE",

@@ -164,7 +164,7 @@ class IngestionService:
             self._authenticate.keep(uow, signed, now)
             return []
         batch = self._sort(uow, partner, submissions, now)
-        records = self._decide_new(uow, partner, batch.new, now)
+        records, trips = self._decide_new(uow, partner, batch.new, now)
         verdicts = batch.verdicts(records)
         # A record id re-sent with other content is refused, and kept for audit.
         refused = [
@@ -172,7 +172,7 @@ class IngestionService:
             for i in (*batch.answered, *batch.again)
             if not verdicts[i].resubmission
         ]
-        self._record(uow, partner, records, refused, signed, now)
+        self._record(uow, partner, records, trips, refused, signed, now)
         self._authenticate.keep(uow, signed, now)
         # A resubmitted claim is answered with where it stands now (issued,
         # voided, decided by a reviewer), as GetClaimStatus would answer it.
@@ -236,6 +236,7 @@ class IngestionService:
         uow: UnitOfWork,
         partner: str,
         records: Sequence[NewClaimRecord],
+        trips: Sequence[Travel | None],
         refused: Sequence[RefusedResubmission],
         signed: SignedRecord | None,
         now: datetime,
@@ -243,7 +244,7 @@ class IngestionService:
         """Store the batch's new claims, its refused resubmissions, the points
         its claims earn and one audit event per new claim."""
         uow.claims.add(records)
-        uow.mobility.record(self._travel_of(records))
+        uow.mobility.record(self._travel_of(records, trips))
         if refused:
             uow.claims.add_refused(refused)
         # Accepted personal claims earn their persons points in this
@@ -287,28 +288,35 @@ class IngestionService:
         persons = sorted({t.person for t in batch})
         return uow.mobility.counted_travel(persons, self._mobility, *window)
 
-    def _travel_of(self, records: Sequence[NewClaimRecord]) -> list[tuple[str, Travel]]:
+    def _travel_of(
+        self, records: Sequence[NewClaimRecord], trips: Sequence[Travel | None]
+    ) -> list[tuple[str, Travel]]:
         """The travel of the new mobility claims of persons, whatever their
-        decision: a later review may make a rejected or held claim count."""
+        decision: a later review may make a rejected or held claim count.
+        ``trips``: each record's trip as the batch decision counted it (None
+        where its own checks rejected it, so it wanted nothing)."""
         travel: list[tuple[str, Travel]] = []
-        for r in records:
+        for r, trip in zip(records, trips, strict=True):
             normalised = r.normalised
             if normalised is None or normalised.methodology not in self._mobility:
                 continue
-            trip = trip_of(r.submission.person_pseudonym, normalised)
+            if trip is None:
+                trip = trip_of(r.submission.person_pseudonym, normalised)
             if trip is not None:
                 travel.append((r.verdict.claim_id, trip))
         return travel
 
     def _decide_new(
         self, uow: UnitOfWork, partner: str, new: Sequence[_New], now: datetime
-    ) -> list[NewClaimRecord]:
+    ) -> tuple[list[NewClaimRecord], list[Travel | None]]:
         """Decide the batch's new claims (hub.domain.batch_decision) against
-        what the ledger holds of their locks, sites and persons' travel."""
+        what the ledger holds of their locks, sites and persons' travel; the
+        records and the trip each wanted counted (kept with the claim)."""
         wanted = [wanted_by(n.candidate) for n in new]
         ledger = self._ledger_holds(uow, partner, new, wanted)
         decisions = decide_batch([n.candidate for n in new], wanted, ledger)
-        return [_new_record(partner, n, d, now) for n, d in zip(new, decisions, strict=True)]
+        records = [_new_record(partner, n, d, now) for n, d in zip(new, decisions, strict=True)]
+        return records, [w.trip for w in wanted]
 
     def _ledger_holds(
         self, uow: UnitOfWork, partner: str, new: Sequence[_New], wanted: Sequence[Wanted]

@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from carbonhub_contract.vocabulary.records import Decision
-from hub.domain.mobility import DAY_ZONE
+from hub.domain.mobility import DAY_ZONE, day_span
 from hub.domain.points import (
     Award,
     Credit,
@@ -80,7 +80,14 @@ def credits_of(records: Iterable[NewClaimRecord], rules: PointsRules) -> list[Cr
             or rules.rule(r.submission.partner, normalised.methodology) is None
         ):
             continue
-        start = normalised.period_start.astimezone(DAY_ZONE)
+        start, end = normalised.period_start, normalised.period_end
+        if end > start:
+            # Shenzhen days by period, shared by the batch's claims of one day.
+            first, last = day_span(start, end)
+            day, days = first, (last - first).days + 1
+        else:
+            local = start.astimezone(DAY_ZONE)
+            day, days = local.date(), days_covered(local, end, DAY_ZONE)
         credits.append(
             Credit(
                 claim_id=verdict.claim_id,
@@ -89,8 +96,8 @@ def credits_of(records: Iterable[NewClaimRecord], rules: PointsRules) -> list[Cr
                 platform=r.submission.platform or rules.default_platforms.get(r.submission.partner),
                 methodology=normalised.methodology,
                 credited_tco2e=verdict.credited_tco2e,
-                day=start.date(),
-                days=days_covered(start, normalised.period_end, DAY_ZONE),
+                day=day,
+                days=days,
             )
         )
     return credits

@@ -96,7 +96,7 @@ class SqlAlchemyMobilityRepository:
                     ClaimRow.methodology.in_(kinds),
                     ClaimRow.decision.in_(_COUNTED),
                 )
-            )
+            ).all()
             for claim_id, person, passenger_km, period_start, period_end in rows:
                 if claim_id in found or period_start is None or period_end is None:
                     continue  # one row per day: a claim of several days is counted once

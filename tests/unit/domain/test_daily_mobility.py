@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 from carbonhub_contract.vocabulary.checks import Severity
-from hub.domain.mobility import DailyMobility, Travel, days_of, window_of
+from hub.domain.mobility import DailyMobility, Travel, day_span, days_of, window_of
 
 SZ = ZoneInfo("Asia/Shanghai")
 P = "a" * 64
@@ -27,6 +27,26 @@ def test_a_claim_over_two_days_is_spread_by_its_time_in_each() -> None:
     start = datetime(2024, 10, 2, 18, 0, tzinfo=SZ)
     night = Travel(P, start, start + timedelta(hours=12), Decimal(60))
     assert days_of(night) == {date(2024, 10, 2): Decimal(30), date(2024, 10, 3): Decimal(30)}
+
+
+def test_the_shenzhen_days_of_a_period_are_the_same_in_utc_and_local_time() -> None:
+    # 16:00 UTC is Shenzhen's midnight: the UTC instants (cached) and the same
+    # instants in Shenzhen time (not cached) give the same days.
+    start = datetime(2024, 10, 1, 16, 0, tzinfo=UTC)
+    for end in (start + timedelta(days=1), start + timedelta(days=1, seconds=1)):
+        local = day_span(start.astimezone(SZ), end.astimezone(SZ))
+        assert day_span(start, end) == local
+    assert day_span(start, start + timedelta(days=1)) == (date(2024, 10, 2), date(2024, 10, 2))
+    assert day_span(start, start + timedelta(days=1, seconds=1)) == (
+        date(2024, 10, 2),
+        date(2024, 10, 3),
+    )
+
+
+def test_a_period_without_time_counts_on_no_day() -> None:
+    start = datetime(2024, 10, 2, tzinfo=SZ)
+    assert days_of(Travel(P, start, start, Decimal(5))) == {}
+    assert window_of([Travel(P, start, start, Decimal(5))]) is None
 
 
 def test_a_day_over_the_plausible_total_across_modes_is_held() -> None:
