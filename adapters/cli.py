@@ -39,10 +39,14 @@ The partner's other calls:
     carbon-hub-adapter points redeem NAME --hub HOST:PORT --person P --points N
         --redemption-id ID [--purpose TEXT] [--redeemed-at T]
     carbon-hub-adapter points balance NAME --hub HOST:PORT --person P
+    carbon-hub-adapter proof NAME --hub HOST:PORT --hub-key P --claim ID
+        [--keep-tree-head FILE] [--receipts FILE]
 
 reconcile exits 0 when every reconciliation is consistent (or none was
 requested), 1 when one is not; the attestations exit 0 when accepted, 1 when
-refused; all exit 3 when the hub is unreachable or a call fails (or a
+refused; proof exits 0 when the claim's decision is proven in the signed
+log, 1 when a proof or signature fails, 2 when the hub refuses the request;
+all exit 3 when the hub is unreachable or a call fails (or a
 receipt does not verify under --hub-key), 2 when a TLS file or the TLS
 handshake cannot work (one coded line: TLS_FILE_UNREADABLE, TLS_CERT_INVALID,
 TLS_KEY_INVALID, TLS_KEY_MISMATCH, TLS_HANDSHAKE_FAILED).
@@ -97,6 +101,7 @@ from adapters.partner_calls_cli import (
     reconcile_command,
 )
 from adapters.points_cli import app as points_app
+from adapters.proof_command import proof_command
 from adapters.registry import ADAPTERS
 from adapters.report import say
 from adapters.report_language import DEFAULT_LANG
@@ -168,6 +173,7 @@ app.command("attest-cancellation")(attest_cancellation_command)
 app.command("attest-adjustment")(attest_adjustment_command)
 app.command("conformance")(conformance_command)
 app.add_typer(points_app, name="points")
+app.command("proof")(proof_command)
 
 
 @app.command("keygen")

@@ -37,6 +37,7 @@ from hub.services.ingestion import IngestionService
 from hub.services.issuance import IssuanceService
 from hub.services.officers_auth import OfficerAuthService
 from hub.services.partner_keys import PartnerKeyService
+from hub.services.partner_proofs import PartnerProofs
 from hub.services.periodic_checkpointer import PeriodicCheckpointer
 from hub.services.periodic_issuer import PeriodicIssuer
 from hub.services.points import PointsService
@@ -88,6 +89,17 @@ class Hub:
         pki_dir = self.settings.resolved_pki_dir()
         return ReceiptSigner(hub_signer(pki_dir, create=self.settings.insecure))
 
+    def partner_proofs(self) -> PartnerProofs:
+        """A partner's proofs from the transparency log: the tree read on the
+        read-only engine (as the public HTTP routes), whose claim on the ledger's."""
+        from hub.storage.merkle_repository import SqlAlchemyTreeStores
+        from hub.trust.audit_signing import transparency_log
+
+        log = transparency_log(
+            SqlAlchemyTreeStores(self.read_engine), self.settings.resolved_pki_dir()
+        )
+        return PartnerProofs(SqlAlchemyUnitOfWorkFactory(self.engine), log)
+
     def servicers(self) -> Servicers:
         receipts = self.receipts()
         return Servicers(
@@ -99,6 +111,7 @@ class Hub:
                 receipts=receipts,
                 max_claims_per_envelope=self.settings.max_claims_per_envelope,
                 points=self.points,
+                proofs=self.partner_proofs(),
             ),
             exchange=ExchangeServicer(self.exchange, self.reconciliations, receipts=receipts),
             bureau=BureauServicer(self.bureau, self.reconciliations, receipts=receipts),

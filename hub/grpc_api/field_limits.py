@@ -207,6 +207,14 @@ LIMITS: dict[str, Limit] = {_V1 + name: limit for name, limit in (
     ("RedeemPointsRequest.redeemed_at", ident(NUMBER, note="RFC 3339 with an offset (else REDEMPTION_MALFORMED); empty: not stated")),
     ("GetPointsBalanceRequest.partner", PARTNER_CODE),
     ("GetPointsBalanceRequest.person_pseudonym", ident(ID)),
+    # The transparency log (docs/transparency-log.md, "A partner over gRPC")
+    ("GetInclusionProofRequest.partner", PARTNER_CODE),
+    ("GetInclusionProofRequest.claim_id", ident(ID, note="or record_id, not both")),
+    ("GetInclusionProofRequest.record_id", ident(ID, note="or claim_id, not both")),
+    ("GetInclusionProofRequest.tree_size", integer(0, 2**62, note="0: the latest signed tree head")),
+    ("GetConsistencyProofRequest.partner", PARTNER_CODE),
+    ("GetConsistencyProofRequest.first", integer(0, 2**62, note="0 is refused as TRANSPARENCY_RANGE_INVALID")),
+    ("GetConsistencyProofRequest.second", integer(0, 2**62, note="0: the latest signed tree head")),
     # Reconciliation (PartnerService and ExchangeService)
     ("ListReconciliationRequestsRequest.partner", PARTNER_CODE),
     ("SubmitReconciliationRequest.reconciliation_id", ident(64, "reconciliations.reconciliation_id")),

@@ -20,12 +20,19 @@ from hub.domain.issuance import ClaimState
 from hub.domain.reconciliation import EXCHANGE
 from hub.domain.signed_payloads import SignedRecord
 from hub.errors import HubError, InvalidRequest, NotFound, PermissionDenied, TooLarge
-from hub.grpc_api import conversion, field_checks, ledger_conversion, points_conversion
+from hub.grpc_api import (
+    conversion,
+    field_checks,
+    ledger_conversion,
+    points_conversion,
+    proof_conversion,
+)
 from hub.grpc_api.guard import caller, charge_claims
 from hub.grpc_api.signed_payloads import open_payload, require_acts_for
 from hub.grpc_api.status_mapping import abort
 from hub.services.attestation import AttestationService
 from hub.services.ingestion import ClaimStatus, IngestionService
+from hub.services.partner_proofs import PartnerProofs
 from hub.services.points import PointsService
 from hub.services.projects import ProjectRegistrationService, ProjectResult
 from hub.services.reconciliation import ReconciliationService
@@ -44,6 +51,7 @@ class PartnerServicer(pb_grpc.PartnerServiceServicer):
         receipts: ReceiptSigner,
         max_claims_per_envelope: int,
         points: PointsService,
+        proofs: PartnerProofs | None = None,
     ) -> None:
         self._ingestion = ingestion
         self._projects = projects
@@ -52,6 +60,7 @@ class PartnerServicer(pb_grpc.PartnerServiceServicer):
         self._receipts = receipts
         self._max_claims = max_claims_per_envelope
         self._points = points
+        self._proofs = proofs
 
     def SubmitClaims(
         self, request_iterator: Iterator[ledger_pb.SignedPayload], context: grpc.ServicerContext
@@ -285,6 +294,43 @@ class PartnerServicer(pb_grpc.PartnerServiceServicer):
             person = request.person_pseudonym.strip()
             statement = self._points.statement(partner, person)
             return points_conversion.balance_to_proto(partner, person, statement)
+        except HubError as error:
+            abort(context, error)
+
+    def _partner_proofs(self) -> PartnerProofs:
+        if self._proofs is None:
+            # A hub built without a ledger's log (tests of other calls) has none.
+            raise NotFound("TRANSPARENCY_NO_TREE_HEAD", "this hub keeps no transparency log", {})
+        return self._proofs
+
+    def GetInclusionProof(
+        self, request: pb.GetInclusionProofRequest, context: grpc.ServicerContext
+    ) -> pb.InclusionProof:
+        try:
+            field_checks.check(request)
+            partner = _required(request.partner, "partner")
+            require_acts_for(caller(), partner)
+            found = self._partner_proofs().inclusion(
+                partner,
+                claim_id=request.claim_id.strip() or None,
+                record_id=request.record_id.strip() or None,
+                tree_size=proof_conversion.tree_size(request.tree_size),
+            )
+            return proof_conversion.inclusion_to_proto(found)
+        except HubError as error:
+            abort(context, error)
+
+    def GetConsistencyProof(
+        self, request: pb.GetConsistencyProofRequest, context: grpc.ServicerContext
+    ) -> pb.ConsistencyProof:
+        try:
+            field_checks.check(request)
+            partner = _required(request.partner, "partner")
+            require_acts_for(caller(), partner)
+            answer = self._partner_proofs().consistency(
+                request.first, proof_conversion.tree_size(request.second)
+            )
+            return proof_conversion.consistency_to_proto(answer)
         except HubError as error:
             abort(context, error)
 

@@ -1,17 +1,23 @@
 """Refusals of the transparency log's proofs (docs/transparency-log.md): the
-public HTTP answers under /api/v1/audit/ and ``carbon-hub audit prove``."""
+public HTTP answers under /api/v1/audit/, the PartnerService's
+GetInclusionProof and GetConsistencyProof, and ``carbon-hub audit prove``."""
 
 from __future__ import annotations
 
 from hub.errors import ErrorKind
 from hub.refusals.reason import Reason, Section
 
-_PROOFS = "HTTP /api/v1/audit/tree-heads, /api/v1/audit/proofs/, `carbon-hub audit prove`"
+_PROOFS = (
+    "HTTP /api/v1/audit/tree-heads, /api/v1/audit/proofs/; gRPC GetInclusionProof, "
+    "GetConsistencyProof; `carbon-hub audit prove`"
+)
 
 SECTION = Section(
     title="Transparency log",
     intro="Asking for a signed tree head, an inclusion proof of an audit event (by its seq "
-    "or by a claim's id) or a consistency proof between two tree heads "
+    "or by a claim's id; over gRPC, a partner of its own claims only, by claim or record id: "
+    "another partner's claim is refused as an unknown one) or a consistency proof between "
+    "two tree heads "
     "([transparency-log.md](transparency-log.md)).",
     reasons=(
         Reason(
@@ -61,9 +67,11 @@ SECTION = Section(
             ErrorKind.INVALID_ARGUMENT,
             _PROOFS,
             "Sizes and seqs are whole numbers from 1, with first <= second; name one event "
-            "(event or claim), not both.",
-            "大小与序号须为从 1 起的整数，且 first <= second；只能指定一个事件（event 或 claim）。",
-            "大小與序號須為從 1 起的整數，且 first <= second；只能指定一個事件（event 或 claim）。",
+            "(event or claim; over gRPC claim_id or record_id), not both.",
+            "大小与序号须为从 1 起的整数，且 first <= second；只能指定一个事件"
+            "（event 或 claim；gRPC 中为 claim_id 或 record_id）。",
+            "大小與序號須為從 1 起的整數，且 first <= second；只能指定一個事件"
+            "（event 或 claim；gRPC 中為 claim_id 或 record_id）。",
         ),
         Reason(
             "TRANSPARENCY_TREE_INCOMPLETE",

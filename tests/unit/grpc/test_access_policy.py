@@ -53,7 +53,13 @@ def test_names_are_full_method_names() -> None:
     assert "/carbonhub.v1.PartnerService/SubmitClaims" in POLICY
     assert "/carbonhub.v1.ExchangeService/StreamBlocks" in POLICY
     assert "/carbonhub.v1.BureauService/CancelBlock" in POLICY
-    assert len(ALL_METHODS) == 20
+    assert len(ALL_METHODS) == 22
+
+
+def test_only_partners_ask_for_proofs_over_grpc() -> None:
+    # Over gRPC a partner proves its own claims; others read the public HTTP routes.
+    for name in ("GetInclusionProof", "GetConsistencyProof"):
+        assert POLICY[f"/carbonhub.v1.PartnerService/{name}"] == {Role.PARTNER}
 
 
 def test_only_partners_reach_carbon_points() -> None:

@@ -495,3 +495,73 @@ class PointsBalance(_message.Message):
     next_expiry: str
     next_expiry_points: int
     def __init__(self, partner: _Optional[str] = ..., person_pseudonym: _Optional[str] = ..., balance: _Optional[int] = ..., awarded: _Optional[int] = ..., redeemed: _Optional[int] = ..., expired: _Optional[int] = ..., reversed: _Optional[int] = ..., next_expiry: _Optional[str] = ..., next_expiry_points: _Optional[int] = ...) -> None: ...
+
+class GetInclusionProofRequest(_message.Message):
+    __slots__ = ("partner", "claim_id", "record_id", "tree_size")
+    PARTNER_FIELD_NUMBER: _ClassVar[int]
+    CLAIM_ID_FIELD_NUMBER: _ClassVar[int]
+    RECORD_ID_FIELD_NUMBER: _ClassVar[int]
+    TREE_SIZE_FIELD_NUMBER: _ClassVar[int]
+    partner: str
+    claim_id: str
+    record_id: str
+    tree_size: int
+    def __init__(self, partner: _Optional[str] = ..., claim_id: _Optional[str] = ..., record_id: _Optional[str] = ..., tree_size: _Optional[int] = ...) -> None: ...
+
+class SignedTreeHead(_message.Message):
+    __slots__ = ("tree_size", "root_hash", "at", "key_id", "payload_type", "statement", "signature")
+    TREE_SIZE_FIELD_NUMBER: _ClassVar[int]
+    ROOT_HASH_FIELD_NUMBER: _ClassVar[int]
+    AT_FIELD_NUMBER: _ClassVar[int]
+    KEY_ID_FIELD_NUMBER: _ClassVar[int]
+    PAYLOAD_TYPE_FIELD_NUMBER: _ClassVar[int]
+    STATEMENT_FIELD_NUMBER: _ClassVar[int]
+    SIGNATURE_FIELD_NUMBER: _ClassVar[int]
+    tree_size: int
+    root_hash: bytes
+    at: str
+    key_id: str
+    payload_type: str
+    statement: bytes
+    signature: bytes
+    def __init__(self, tree_size: _Optional[int] = ..., root_hash: _Optional[bytes] = ..., at: _Optional[str] = ..., key_id: _Optional[str] = ..., payload_type: _Optional[str] = ..., statement: _Optional[bytes] = ..., signature: _Optional[bytes] = ...) -> None: ...
+
+class InclusionProof(_message.Message):
+    __slots__ = ("claim_id", "leaf_index", "seq", "event", "audit_path", "tree_head")
+    CLAIM_ID_FIELD_NUMBER: _ClassVar[int]
+    LEAF_INDEX_FIELD_NUMBER: _ClassVar[int]
+    SEQ_FIELD_NUMBER: _ClassVar[int]
+    EVENT_FIELD_NUMBER: _ClassVar[int]
+    AUDIT_PATH_FIELD_NUMBER: _ClassVar[int]
+    TREE_HEAD_FIELD_NUMBER: _ClassVar[int]
+    claim_id: str
+    leaf_index: int
+    seq: int
+    event: bytes
+    audit_path: _containers.RepeatedScalarFieldContainer[bytes]
+    tree_head: SignedTreeHead
+    def __init__(self, claim_id: _Optional[str] = ..., leaf_index: _Optional[int] = ..., seq: _Optional[int] = ..., event: _Optional[bytes] = ..., audit_path: _Optional[_Iterable[bytes]] = ..., tree_head: _Optional[_Union[SignedTreeHead, _Mapping]] = ...) -> None: ...
+
+class GetConsistencyProofRequest(_message.Message):
+    __slots__ = ("partner", "first", "second")
+    PARTNER_FIELD_NUMBER: _ClassVar[int]
+    FIRST_FIELD_NUMBER: _ClassVar[int]
+    SECOND_FIELD_NUMBER: _ClassVar[int]
+    partner: str
+    first: int
+    second: int
+    def __init__(self, partner: _Optional[str] = ..., first: _Optional[int] = ..., second: _Optional[int] = ...) -> None: ...
+
+class ConsistencyProof(_message.Message):
+    __slots__ = ("first", "second", "consistency_path", "first_tree_head", "second_tree_head")
+    FIRST_FIELD_NUMBER: _ClassVar[int]
+    SECOND_FIELD_NUMBER: _ClassVar[int]
+    CONSISTENCY_PATH_FIELD_NUMBER: _ClassVar[int]
+    FIRST_TREE_HEAD_FIELD_NUMBER: _ClassVar[int]
+    SECOND_TREE_HEAD_FIELD_NUMBER: _ClassVar[int]
+    first: int
+    second: int
+    consistency_path: _containers.RepeatedScalarFieldContainer[bytes]
+    first_tree_head: SignedTreeHead
+    second_tree_head: SignedTreeHead
+    def __init__(self, first: _Optional[int] = ..., second: _Optional[int] = ..., consistency_path: _Optional[_Iterable[bytes]] = ..., first_tree_head: _Optional[_Union[SignedTreeHead, _Mapping]] = ..., second_tree_head: _Optional[_Union[SignedTreeHead, _Mapping]] = ...) -> None: ...

@@ -88,6 +88,16 @@ class PartnerServiceStub:
                 request_serializer=carbonhub_dot_v1_dot_partner__pb2.GetPointsBalanceRequest.SerializeToString,
                 response_deserializer=carbonhub_dot_v1_dot_partner__pb2.PointsBalance.FromString,
                 _registered_method=True)
+        self.GetInclusionProof = channel.unary_unary(
+                '/carbonhub.v1.PartnerService/GetInclusionProof',
+                request_serializer=carbonhub_dot_v1_dot_partner__pb2.GetInclusionProofRequest.SerializeToString,
+                response_deserializer=carbonhub_dot_v1_dot_partner__pb2.InclusionProof.FromString,
+                _registered_method=True)
+        self.GetConsistencyProof = channel.unary_unary(
+                '/carbonhub.v1.PartnerService/GetConsistencyProof',
+                request_serializer=carbonhub_dot_v1_dot_partner__pb2.GetConsistencyProofRequest.SerializeToString,
+                response_deserializer=carbonhub_dot_v1_dot_partner__pb2.ConsistencyProof.FromString,
+                _registered_method=True)
 
 
 class PartnerServiceServicer:
@@ -188,6 +198,34 @@ class PartnerServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def GetInclusionProof(self, request, context):
+        """The transparency log (docs/transparency-log.md): the inclusion proof of
+        one of the partner's own claims' first audit event (the decision its
+        verdict reported) in a signed tree head, with the event's canonical bytes.
+        Name the claim by claim_id or by record_id, not both (neither or both:
+        TRANSPARENCY_RANGE_INVALID). A claim of another partner answers exactly as
+        a claim nobody sent: TRANSPARENCY_EVENT_UNKNOWN. Decided but not yet in a
+        signed tree head: TRANSPARENCY_EVENT_NOT_YET_IN_TREE (ask again after the
+        next one, within a checkpoint interval); no tree head signed yet:
+        TRANSPARENCY_NO_TREE_HEAD; a tree_size beyond the latest head:
+        TRANSPARENCY_TREE_SIZE_BEYOND_HEAD; no head of that size:
+        TRANSPARENCY_TREE_HEAD_UNKNOWN.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def GetConsistencyProof(self, request, context):
+        """The consistency proof between the signed tree heads of sizes first and
+        second (0: the latest): the later tree extends the earlier, nothing was
+        rewritten or removed. first > second or first 0: TRANSPARENCY_RANGE_INVALID;
+        a size no tree head was signed at: TRANSPARENCY_TREE_HEAD_UNKNOWN (or
+        TRANSPARENCY_TREE_SIZE_BEYOND_HEAD).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_PartnerServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -240,6 +278,16 @@ def add_PartnerServiceServicer_to_server(servicer, server):
                     servicer.GetPointsBalance,
                     request_deserializer=carbonhub_dot_v1_dot_partner__pb2.GetPointsBalanceRequest.FromString,
                     response_serializer=carbonhub_dot_v1_dot_partner__pb2.PointsBalance.SerializeToString,
+            ),
+            'GetInclusionProof': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetInclusionProof,
+                    request_deserializer=carbonhub_dot_v1_dot_partner__pb2.GetInclusionProofRequest.FromString,
+                    response_serializer=carbonhub_dot_v1_dot_partner__pb2.InclusionProof.SerializeToString,
+            ),
+            'GetConsistencyProof': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetConsistencyProof,
+                    request_deserializer=carbonhub_dot_v1_dot_partner__pb2.GetConsistencyProofRequest.FromString,
+                    response_serializer=carbonhub_dot_v1_dot_partner__pb2.ConsistencyProof.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -515,6 +563,60 @@ class PartnerService:
             '/carbonhub.v1.PartnerService/GetPointsBalance',
             carbonhub_dot_v1_dot_partner__pb2.GetPointsBalanceRequest.SerializeToString,
             carbonhub_dot_v1_dot_partner__pb2.PointsBalance.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetInclusionProof(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/carbonhub.v1.PartnerService/GetInclusionProof',
+            carbonhub_dot_v1_dot_partner__pb2.GetInclusionProofRequest.SerializeToString,
+            carbonhub_dot_v1_dot_partner__pb2.InclusionProof.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetConsistencyProof(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/carbonhub.v1.PartnerService/GetConsistencyProof',
+            carbonhub_dot_v1_dot_partner__pb2.GetConsistencyProofRequest.SerializeToString,
+            carbonhub_dot_v1_dot_partner__pb2.ConsistencyProof.FromString,
             options,
             channel_credentials,
             insecure,
