@@ -174,7 +174,8 @@ def receipted_decision(path: Path, partner: str, claim_id: str, hub_key: PublicK
             continue
         for verdict in statement.get("verdicts", []):
             if verdict.get("claim_id") == claim_id and not verdict.get("resubmission"):
-                return str(verdict.get("decision"))
+                # A statement names the enum value (DECISION_HELD); the log, the decision.
+                return str(verdict.get("decision")).removeprefix("DECISION_")
     return None
 
 

@@ -19,6 +19,7 @@ from sqlalchemy import text
 from typer.testing import CliRunner
 
 from adapters.cli import app
+from adapters.delivery_command import ReceiptFile
 from adapters.proof_client import check_inclusion, tree_head_of
 from carbonhub_contract.error_details import error_info
 from carbonhub_contract.generated.carbonhub.v1 import partner_pb2 as pb
@@ -202,7 +203,13 @@ def _kit(running: Running, *args: str) -> tuple[int, dict[str, Any]]:
 def test_the_kit_proves_a_claim_and_that_the_log_only_grew(
     running: Running, tmp_path: Path
 ) -> None:
-    (verdict,) = submit(running.partner, pv_claim("GD-K-1", 1, 5))
+    envelope = pb.ClaimEnvelope(
+        partner="CN-GD", delivery_id="TEST-01", sequence=1, claims=[pv_claim("GD-K-1", 1, 5)]
+    )
+    (batch,) = running.partner.SubmitClaims(iter([envelope]))
+    (verdict,) = batch.verdicts
+    receipts = tmp_path / "receipts.jsonl"
+    ReceiptFile(receipts)(batch.receipt)  # as the delivery command keeps them
     code, refused = _kit(running, "--claim", verdict.claim_id)
     assert code == 2 and refused["error"]["code"] == "TRANSPARENCY_NO_TREE_HEAD"
     size = _sign_tree_head(running)
@@ -226,6 +233,9 @@ def test_the_kit_proves_a_claim_and_that_the_log_only_grew(
     assert code == 0, again
     assert (again["tree_size"], again["consistent_with"]) == (grown, size)
     assert json.loads(kept.read_text())["tree_size"] == grown
+
+    code, receipted = _kit(running, "--claim", verdict.claim_id, "--receipts", str(receipts))
+    assert code == 0 and receipted["decision_from"] == "receipts", receipted
 
     result = CliRunner().invoke(
         app, ["proof", "guangdong", *_flags(running), "--claim", verdict.claim_id, "--lang", "pt"]
