@@ -314,7 +314,8 @@ def _trace(shared: str, inputs: Mapping[str, str]) -> Trace:
 
 def _check_entry(check: CheckResult) -> list[Any]:
     details = {str(k): str(v) for k, v in check.details.items()}
-    if check.code in CATALOGUE:
+    # A detail named "code" would collide with fire's own parameter.
+    if check.code in CATALOGUE and "code" not in details:
         rendered = fire(check.code, **details)
         if rendered == check and list(rendered.details) == list(check.details):
             return [check.code, details]

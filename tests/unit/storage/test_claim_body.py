@@ -226,3 +226,19 @@ def test_columns_a_converted_ledger_holds_otherwise_are_overridden_by_the_body(
     if normalised is not None:
         assert again is not None
         assert normalised_to_json(again) == normalised_to_json(normalised)
+
+
+def test_a_check_with_a_detail_named_code_is_kept_as_written() -> None:
+    check = CheckResult(
+        code="FACTOR_PROVISIONAL",
+        severity=fire("FACTOR_PROVISIONAL", factor="f").severity,
+        message_zh="使用了暂定因子 f",
+        message_en="provisional factor f was used",
+        details={"factor": "f", "code": "x"},
+    )
+    verdict = Verdict(
+        partner="CN-GD", record_id="R-1", claim_id="c1", decision=Decision.ACCEPTED, checks=()
+    )
+    verdict = replace(verdict, checks=(check,))
+    entries = check_entries(verdict.checks)
+    assert len(entries[0]) == 5
