@@ -796,6 +796,8 @@ PARTNER_READS = [
     "ListReconciliationRequests",
     "SubmitReconciliation",
     "GetPointsBalance",
+    "GetInclusionProof",
+    "GetConsistencyProof",
 ]
 
 
@@ -830,6 +832,17 @@ def test_partner_reads_with_fuzzed_fields_get_coded_or_normal_answers(
     elif method == "GetPointsBalance":
         person = PERSON if record_id == "FUZZ-BLOCK-1" else record_id
         request = pb.GetPointsBalanceRequest(partner=partner, person_pseudonym=person)
+    elif method == "GetInclusionProof":
+        request = pb.GetInclusionProofRequest(
+            partner=partner,
+            claim_id=wire.claim_id if record_id == "FUZZ-BLOCK-1" else "",
+            record_id=record_id,
+            tree_size=len(holdings) * 2**61,
+        )
+    elif method == "GetConsistencyProof":
+        request = pb.GetConsistencyProofRequest(
+            partner=partner, first=len(totals), second=len(holdings) * 2**62
+        )
     else:
         for holding in holdings:
             swap_real(holding, "FUZZ-BLOCK-1")
