@@ -23,8 +23,8 @@ ingest bench judge a run by what it cost per claim instead:
   is "the share of sampled backend time waiting on a shared row". Each
   waiting sample is named by what it waits for: the table from its
   ungranted lock or from the tuple lock it holds while waiting for the row's
-  holder, else the table its statement writes (a unique or exclusion key's
-  wait names no relation).
+  holder; an advisory lock as such; else the table its statement writes (a
+  unique or exclusion key's wait names no relation).
 
 The sampler's own backend is excluded, and it uses one connection in
 autocommit, so each poll sees a fresh snapshot of pg_stat_activity.
@@ -102,11 +102,14 @@ def read_proc_stat(pid: int) -> ProcStat | None:
         return None
 
 
-def wait_target(relations: str | None, query: str) -> str:
-    """The table a lock wait is on: from the locks when they name one (schema
-    dropped), else the table the waiting statement writes or reads."""
+def wait_target(relations: str | None, query: str, wait_event: str | None = None) -> str:
+    """What a lock wait is on: the table from the locks when they name one
+    (schema dropped); an advisory lock (which names no table) as such; else
+    the table the waiting statement writes or reads."""
     if relations:
         return ",".join(sorted({r.rsplit(".", 1)[-1].strip('"') for r in relations.split(",")}))
+    if wait_event == "advisory":
+        return "advisory lock"
     found = _WRITTEN_TABLE.search(query or "")
     return f"{found.group(1)} (statement)" if found else "unknown"
 
@@ -324,7 +327,7 @@ class CostMeter:
                 self._track(self._backends, pid, stat, first)
                 if row["backend_type"] == "client backend":
                     waiting = (
-                        wait_target(row["relations"], row["query"])
+                        wait_target(row["relations"], row["query"], row["wait_event"])
                         if row["wait_event_type"] == "Lock"
                         else None
                     )

@@ -43,6 +43,9 @@ def test_wait_is_named_by_its_locks_table_then_by_its_statement() -> None:
         == "claim_locks (statement)"
     )
     assert wait_target(None, "") == "unknown"
+    # An advisory lock names no table; its statement's FROM is not the lock's.
+    advisory = "SELECT count(pg_advisory_xact_lock(id)) FROM (SELECT id FROM unnest($1)) AS k"
+    assert wait_target(None, advisory, "advisory") == "advisory lock"
 
 
 def test_share_is_lock_waits_over_active_backend_samples() -> None:
