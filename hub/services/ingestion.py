@@ -249,12 +249,11 @@ class IngestionService:
             uow.claims.add_refused(refused)
         # Accepted personal claims earn their persons points in this
         # transaction; each award is told in its claim's decision event.
-        awards = {
-            a.claim_id: award_details(a)
-            for a in record_awards(
+        awards = award_details(
+            record_awards(
                 uow, self._points, credits_of(records, self._points), now, created_here=True
             )
-        }
+        )
         # RECEIVED -> decision, one audit event per new claim, naming the
         # signed envelope it came in (when it came signed).
         envelope = {"sequence": str(signed.sequence)} if signed is not None else {}

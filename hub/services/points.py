@@ -131,19 +131,28 @@ def record_awards(
     return awards
 
 
-def award_details(a: Award) -> dict[str, str]:
-    """The keys an award made at ingestion adds to its claim's decision event
-    (ACCEPTED): the award in the claim's own event, hash-chained with it,
-    instead of an event of its own (docs/points.md, "In the audit log").
-    Its person, methodology and day are the claim's own (its content, which
-    the event's content_digest fixes); what the rule and the cap made of it
-    is told here."""
-    return {
-        "points": str(a.points),
-        "points_uncapped": str(a.uncapped),
-        "points_platform": a.platform or "",
-        "points_expires_at": a.expires_at.isoformat(),
-    }
+def award_details(awards: Sequence[Award]) -> dict[str, dict[str, str]]:
+    """By claim id, the keys an award made at ingestion adds to its claim's
+    decision event (ACCEPTED): the award in the claim's own event,
+    hash-chained with it, instead of an event of its own (docs/points.md,
+    "In the audit log"). Its person, methodology and day are the claim's own
+    (its content, which the event's content_digest fixes); what the rule and
+    the cap made of it is told here."""
+    # A batch's awards share their expiry instants (awards_for): each is
+    # written out once, found by identity while the awards hold it.
+    expiries: dict[int, str] = {}
+    details: dict[str, dict[str, str]] = {}
+    for a in awards:
+        expires_at = expiries.get(id(a.expires_at))
+        if expires_at is None:
+            expires_at = expiries[id(a.expires_at)] = a.expires_at.isoformat()
+        details[a.claim_id] = {
+            "points": str(a.points),
+            "points_uncapped": str(a.uncapped),
+            "points_platform": a.platform or "",
+            "points_expires_at": expires_at,
+        }
+    return details
 
 
 def award_points(
