@@ -7,10 +7,13 @@ its offline ``--check`` says what it lacks instead of failing.
 
 from __future__ import annotations
 
+import base64
+import json
 import os
 import shutil
 import subprocess
 import sys
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -111,7 +114,14 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
         )
     finally:
         hub.close()
-    process = HubProcess("kit", settings.resolved_database_url(), folder, pki_dir=folder / "pki")
+    # Checkpoints (and so tree heads) every half second: the proof test waits for one.
+    process = HubProcess(
+        "kit",
+        settings.resolved_database_url(),
+        folder,
+        pki_dir=folder / "pki",
+        env={"HUB_AUDIT_CHECKPOINT_INTERVAL": "0.5"},
+    )
     address = process.start()
     try:
         yield Served(folder, address)
@@ -143,6 +153,49 @@ def test_the_kit_alone_delivers_a_sample_to_a_real_hub_and_checks_its_receipts(
     # Every verdict came back signed by the hub and was checked with its key.
     kept = receipts.read_text(encoding="utf-8").splitlines()
     assert kept, "no receipt kept"
+
+
+def test_the_kit_alone_proves_a_delivered_claims_decision_in_the_signed_log(
+    kit: Kit, served: Served
+) -> None:
+    """After the delivery above: the kit, with nothing of the hub installed,
+    fetches over mutual TLS and checks the inclusion proof of a claim it sent
+    (the decision its kept receipt reported), then, a later run, that the log
+    only grew since the tree head it kept."""
+    receipts = kit.outside / "receipts.jsonl"
+    if not receipts.exists():
+        test_the_kit_alone_delivers_a_sample_to_a_real_hub_and_checks_its_receipts(kit, served)
+    statement = json.loads(
+        base64.b64decode(json.loads(receipts.read_text().splitlines()[0])["statement"])
+    )
+    claim_id = next(v["claim_id"] for v in statement["verdicts"] if v["claim_id"])
+    pki = served.folder / "pki"
+    head_file = kit.outside / "tree-head.json"
+    proof = (
+        "carbon-hub-adapter", "proof", "guangdong",
+        "--hub", served.address,
+        "--ca", str(pki / "ca.crt"),
+        "--cert", str(pki / "issued" / "CN-GD.crt"),
+        "--key", str(pki / "issued" / "CN-GD.key"),
+        "--hub-key", str(pki / "hub-signing.pub"),
+        "--claim", claim_id,
+        "--receipts", str(receipts),
+        "--keep-tree-head", str(head_file),
+        "--json",
+    )  # fmt: skip
+    deadline = time.monotonic() + 30
+    while True:  # a tree head covers the claim within a checkpoint interval
+        done = kit.run(*proof)
+        document = json.loads(done.stdout)
+        if done.returncode != 2 or time.monotonic() > deadline:
+            break
+        time.sleep(0.3)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert document["verified"] is True and document["decision_from"] == "receipts"
+    assert document["claim_id"] == claim_id and head_file.exists()
+    again = kit.run(*proof)
+    assert again.returncode == 0, again.stdout + again.stderr
+    assert json.loads(again.stdout)["consistent_with"] == document["tree_size"]
 
 
 def test_the_offline_check_without_the_standard_says_what_it_lacks(kit: Kit) -> None:
