@@ -16,7 +16,7 @@ the consistency proof from it to this one fetched and checked (the log only
 grew), and the new tree head kept in its place once everything holds.
 
 Exit codes: 0 verified; 1 a proof, signature or event check failed (one
-``PROOF FAILED: CODE`` line, the code's sentence in --lang); 2 the hub refused
+``CODE: proof failed: ...`` line, the code's sentence in --lang); 2 the hub refused
 the request (TRANSPARENCY_EVENT_UNKNOWN, TRANSPARENCY_EVENT_NOT_YET_IN_TREE
 ...: nothing proven) or the invocation cannot work (a TLS file, a key file, an
 unreadable kept tree head); 3 the hub unreachable or failing, or a receipt
@@ -219,7 +219,7 @@ def proof_command(
             sentence = failure_message(failed.code, str(lang))
             document["failure"] = {"code": str(failed.code), "message": failed.message}
             raise CommandStopped(
-                EXIT_INCONSISTENT, f"{sentence} ({failed.message})", f"PROOF FAILED: {failed.code}"
+                EXIT_INCONSISTENT, f"proof failed: {sentence} ({failed.message})", str(failed.code)
             ) from failed
         if keep_tree_head is not None:
             _keep(keep_tree_head, head)

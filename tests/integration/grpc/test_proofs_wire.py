@@ -269,7 +269,7 @@ def test_the_kit_fails_a_rewritten_event_and_a_forged_kept_tree_head(
     )
     assert code == 1
     assert document["failure"]["code"] == "TREE_HEAD_SIGNATURE_INVALID"
-    assert document["error"]["code"] == "PROOF FAILED: TREE_HEAD_SIGNATURE_INVALID"
+    assert document["error"]["code"] == "TREE_HEAD_SIGNATURE_INVALID"
     # A failed run keeps nothing in its place.
     assert json.loads(forged_file.read_text()) == forged
 
@@ -287,5 +287,5 @@ def test_the_kit_fails_a_rewritten_event_and_a_forged_kept_tree_head(
         ["proof", "guangdong", *_flags(running), "--claim", verdict.claim_id, "--lang", "zh-CN"],
     )
     assert result.exit_code == 1
-    assert "PROOF FAILED: INCLUSION_PROOF_INVALID" in result.output
+    assert "INCLUSION_PROOF_INVALID: proof failed: " in result.output
     assert "包含证明无法推导出已签名的根哈希" in result.output
