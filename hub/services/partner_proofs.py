@@ -12,12 +12,26 @@ that a claim id exists elsewhere.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Protocol
 
+from hub.domain.tree_head import TreeHead
 from hub.errors import InvalidRequest, NotFound
-from hub.services.transparency import ConsistencyAnswer, InclusionAnswer, TransparencyLog
+from hub.services.transparency import ConsistencyAnswer, InclusionAnswer
 from hub.services.unit_of_work import UnitOfWorkFactory
 
-__all__ = ["ClaimInclusion", "PartnerProofs"]
+__all__ = ["ClaimInclusion", "PartnerProofs", "ProofLog"]
+
+
+class ProofLog(Protocol):
+    """What this needs of hub.services.transparency.TransparencyLog."""
+
+    def latest(self) -> TreeHead: ...
+
+    def inclusion(
+        self, *, seq: int | None = None, claim_id: str | None = None, tree_size: int | None = None
+    ) -> InclusionAnswer: ...
+
+    def consistency(self, first: int, second: int) -> ConsistencyAnswer: ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -35,7 +49,7 @@ def _unknown(claim: str) -> NotFound:
 
 
 class PartnerProofs:
-    def __init__(self, uow_factory: UnitOfWorkFactory, log: TransparencyLog) -> None:
+    def __init__(self, uow_factory: UnitOfWorkFactory, log: ProofLog) -> None:
         self._uow_factory = uow_factory
         self._log = log
 
