@@ -143,6 +143,21 @@ def allocate(carried_before: Decimal, credited: Iterable[Decimal]) -> Allocation
         return Allocation(units=units, carried_after=total - units)
 
 
+def fold(carried: Decimal, former: Iterable[Decimal]) -> Decimal:
+    """An account's balance with what the same account carried under its
+    methodology's former ids added: exactly, never rounded (a renamed
+    methodology's remainders are not lost). The result may reach a whole
+    tonne, which the account's allocation then issues."""
+    with localcontext() as ctx:
+        ctx.prec = MAX_PREC
+        total = carried
+        for amount in former:
+            if amount < 0:
+                raise ValueError(f"a carried balance cannot be negative: {amount}")
+            total += amount
+        return total
+
+
 class ClaimState(StrEnum):
     """A claim's place in its life (DESIGN.md §4), from decision and issuance."""
 

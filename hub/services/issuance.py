@@ -29,6 +29,14 @@ the account of its own vintage (its own carry, pool and serial series); the
 parts sum exactly to the claim's credited tonnes. A claim inside one year
 is one part under its stored vintage, as before.
 
+Renamed methodologies (standards/methodologies.yaml ``formerly``): a claim
+is issued under its methodology's current id, and what an account of the
+same partner, vintage, account and reference carried under a former id is
+folded into it in the same transaction, exactly: the former account is
+saved at 0 over the version read, the issuance's carried_before includes
+what was folded, and a signed ``carry FOLDED`` event names both accounts.
+So a remainder is never stranded under an id the issuer no longer uses.
+
 Voiding: a claim that waited in AWAITING_SOURCE_CANCELLATION longer than
 its partner agreement allows is rejected with SOURCE_CANCELLATION_OVERDUE
 and its double-issuance locks are released, so a corrected record can come.
@@ -48,7 +56,7 @@ from typing import TypeVar
 from carbonhub_contract.vocabulary.records import AdjustmentStatus, Decision
 from hub.domain.blocks import Adjustment, Block, BlockState
 from hub.domain.checks import fire
-from hub.domain.issuance import AccountKey, IssuanceState, allocate
+from hub.domain.issuance import AccountKey, IssuanceState, allocate, fold
 from hub.domain.periods import zone
 from hub.domain.vintage_parts import part_years, vintage_parts
 from hub.services.audit_port import LedgerEvent
@@ -126,6 +134,10 @@ class IssuanceService:
         self._batch_size = batch_size
         self._write_retries = write_retries
         self._overfull_swept = False
+        # Current methodology id -> its former ids, whose carries fold into it.
+        self._formers: dict[str, list[str]] = defaultdict(list)
+        for former, current in sorted(standard.former_methodology_ids().items()):
+            self._formers[current].append(former)
 
     def issue_pending(self, limit: int | None = None) -> IssuanceRun:
         """Issue every issuable claim (at most ``limit``), batch by batch."""
@@ -168,7 +180,26 @@ class IssuanceService:
         partner, platform, methodology, vintage: closing a vintage shows what
         each pool carries unissued."""
         with self._uow_factory() as uow:
-            balances = uow.issuance.pools(partner, vintage)
+            stored = uow.issuance.pools(partner, vintage)
+        # A pool's account under a methodology's former id and under its
+        # current id are one pool: one row, their figures summed (the issuer
+        # folds the former's carry into the current one).
+        merged: dict[AccountKey, PoolBalance] = {}
+        for balance in stored:
+            key = self._current(balance.key)
+            seen = merged.get(key)
+            merged[key] = (
+                replace(balance, key=key)
+                if seen is None
+                else PoolBalance(
+                    key=key,
+                    claims=seen.claims + balance.claims,
+                    credited_tco2e=seen.credited_tco2e + balance.credited_tco2e,
+                    units=seen.units + balance.units,
+                    carried_tco2e=seen.carried_tco2e + balance.carried_tco2e,
+                )
+            )
+        balances = sorted(merged.values(), key=lambda b: _pool_order(b.key))
         views = []
         for balance in balances:
             platform_id = balance.key.platform or ""
@@ -223,7 +254,11 @@ class IssuanceService:
         if not claims and not full:
             return run
         now = self._clock()
-        groups: dict[AccountKey, list[tuple[IssuableClaim, Decimal]]] = {a.key: [] for a in full}
+        # An overfull account under a former id is issued under the current one,
+        # its carry folded in like any other (below).
+        groups: dict[AccountKey, list[tuple[IssuableClaim, Decimal]]] = {
+            self._current(a.key): [] for a in full
+        }
         memo = _PartsMemo()
         for claim in claims:
             for key, share in self._parts(claim, memo):
@@ -235,17 +270,25 @@ class IssuanceService:
             groups = {k: g for k, g in groups.items() if k not in revoked}
             claims = list({c.claim_id: c for g in groups.values() for c, _ in g}.values())
             run.claims, run.rejected = len(claims), rejected
-            run.accounts = sum(1 for a in full if a.key in groups)
-        stored = uow.issuance.carried(groups.keys())
+            run.accounts = sum(1 for a in full if self._current(a.key) in groups)
+        formers = {key: self._former_keys(key) for key in groups}
+        stored = uow.issuance.carried([*groups, *(k for ks in formers.values() for k in ks)])
         carries: list[CarryAccount] = []
         records: list[IssuanceRecord] = []
         events: list[LedgerEvent] = []
         issued_by: dict[str, list[tuple[int, Decimal, str]]] = defaultdict(list)
         for key, group in groups.items():
             account = stored.get(key) or CarryAccount(key, Decimal(0), 0)
+            issuance_id = uuid.uuid4().hex
+            folded = [stored[k] for k in formers[key] if k in stored and stored[k].carried != 0]
+            if folded:
+                account = replace(
+                    account, carried=fold(account.carried, [f.carried for f in folded])
+                )
+                carries.extend(CarryAccount(f.key, Decimal(0), f.version + 1) for f in folded)
+                events.extend(_fold_event(f, key, issuance_id, now) for f in folded)
             credited = [share for _, share in group]
             allocation = allocate(account.carried, credited)
-            issuance_id = uuid.uuid4().hex
             block: Block | None = None
             if allocation.units > 0:
                 block = Block(
@@ -323,6 +366,17 @@ class IssuanceService:
                 raise ValueError(f"{claim.partner} has no default platform to pool personal claims")
             key = key.pooled(platform)
         return key
+
+    def _current(self, key: AccountKey) -> AccountKey:
+        """The account under its methodology's current id."""
+        current = self._standard.current_methodology_id(key.methodology)
+        return key if current == key.methodology else replace(key, methodology=current)
+
+    def _former_keys(self, key: AccountKey) -> list[AccountKey]:
+        """The same account under each former id of its methodology."""
+        return [
+            replace(key, methodology=former) for former in self._formers.get(key.methodology, ())
+        ]
 
     def _parts(self, claim: IssuableClaim, memo: _PartsMemo) -> list[tuple[AccountKey, Decimal]]:
         """The accounts a claim's tonnes go to: its own, or for a period
@@ -462,6 +516,27 @@ def _claim_events(
         )
         events.append(LedgerEvent("claim", claim_id, "ISSUED", HUB_ACTOR, now, details))
     return events
+
+
+def _pool_order(key: AccountKey) -> tuple[str, str, str, int, str]:
+    """Partner, platform, methodology, vintage, reference (as the repository orders)."""
+    return (key.partner, key.account, key.methodology, key.vintage, key.adjustment_ref or "")
+
+
+def _fold_event(
+    former: CarryAccount, into: AccountKey, issuance_id: str, now: datetime
+) -> LedgerEvent:
+    """The signed record of a former-id account's carry moved into ``into``."""
+    key = former.key
+    subject = "|".join((key.partner, key.methodology, str(key.vintage), key.account))
+    details = {
+        "tco2e": str(former.carried),
+        "into_methodology": into.methodology,
+        "issuance_id": issuance_id,
+    }
+    if key.adjustment_ref:
+        subject = f"{subject}|{key.adjustment_ref}"
+    return LedgerEvent("carry", subject, "FOLDED", HUB_ACTOR, now, details)
 
 
 def _adjustment(

@@ -8,7 +8,7 @@ import pytest
 from hypothesis import example, given
 from hypothesis import strategies as st
 
-from hub.domain.issuance import AccountKey, Allocation, account_for, allocate
+from hub.domain.issuance import AccountKey, Allocation, account_for, allocate, fold
 from hub.domain.serial_blocks import PERSONAL_PROJECT, Series, project_token
 
 PERSON = "2aa39031c1e1b0931992e90b9de2e45c3a207678c405b18cf88cf925b1a1ac1f"
@@ -80,6 +80,21 @@ def test_a_balance_of_whole_tonnes_is_issued_and_leaves_a_remainder_below_one() 
 def test_negative_credit_is_refused() -> None:
     with pytest.raises(ValueError, match="negative"):
         allocate(Decimal(0), [Decimal(3), Decimal("-0.1")])
+
+
+def test_folding_a_former_id_carry_is_exact_and_then_issued() -> None:
+    # 0.6 t carried under SZ-RECYCLE folds into HUB-INTERIM-RECYCLE's account.
+    assert fold(Decimal(0), [Decimal("0.600000")]) == Decimal("0.6")
+    assert allocate(fold(Decimal(0), [Decimal("0.6")]), [Decimal("0.5")]) == Allocation(
+        1, Decimal("0.1")
+    )
+    # Two remainders may make a whole tonne, which the next allocation issues.
+    assert fold(Decimal("0.7"), [Decimal("0.4")]) == Decimal("1.1")
+    # No rounding, however many digits (the default context keeps 28).
+    big = Decimal("123456789012345678901234567.000001")
+    assert fold(big, [Decimal("0.999999")]) == Decimal("123456789012345678901234568.000000")
+    with pytest.raises(ValueError, match="negative"):
+        fold(Decimal(0), [Decimal("-0.1")])
 
 
 def test_account_precedence_is_project_then_person_then_site() -> None:
