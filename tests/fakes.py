@@ -775,6 +775,8 @@ class FakeClaimRepository:
     def set_issuance(
         self, claim_ids: Collection[str], expected: IssuanceState, new: IssuanceState
     ) -> None:
+        if new is IssuanceState.ISSUED:
+            raise ValueError("claims are issued with their issuance records, not set ISSUED")
         ids = list(dict.fromkeys(claim_ids))
         if ids:
             self._tx.write(lambda state: state.set_issuance(ids, expected, new))

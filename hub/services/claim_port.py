@@ -166,8 +166,9 @@ class ClaimRepository(Protocol):
     def set_issuance(
         self, claim_ids: Collection[str], expected: IssuanceState, new: IssuanceState
     ) -> None:
-        """Move claims from ``expected`` to ``new``; every one must be in ``expected``
-        (and ACCEPTED when ``new`` is ISSUED), else ConcurrentWriteConflict."""
+        """Move claims from ``expected`` to ``new``; every one must be in ``expected``,
+        else ConcurrentWriteConflict. ``new`` ISSUED raises ValueError: a claim
+        is issued only with its issuance records (IssuanceRepository.record)."""
         ...
 
     def ledger_view(self, claim_id: str) -> ClaimLedgerView | None: ...

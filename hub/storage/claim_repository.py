@@ -282,20 +282,18 @@ class SqlAlchemyClaimRepository:
     def set_issuance(
         self, claim_ids: Collection[str], expected: IssuanceState, new: IssuanceState
     ) -> None:
-        wanted = sorted(set(claim_ids))
-        conditions = [ClaimRow.issuance == str(expected)]
         if new is IssuanceState.ISSUED:
-            conditions.append(ClaimRow.decision == str(Decision.ACCEPTED))
+            # Only the issuer issues, with its records (issuance_repository.mark_issued).
+            raise ValueError("claims are issued with their issuance records, not set ISSUED")
+        wanted = sorted(set(claim_ids))
         with self._tx.writing() as connection:
             for chunk in chunks(wanted):
                 result = connection.execute(
                     update(ClaimRow)
-                    .where(ClaimRow.claim_id.in_(chunk), *conditions)
+                    .where(ClaimRow.claim_id.in_(chunk), ClaimRow.issuance == str(expected))
                     .values(issuance=str(new))
                 )
-                self._tx.require_rows(
-                    result, len(chunk), f"a claim is no longer {expected} (or not ACCEPTED)"
-                )
+                self._tx.require_rows(result, len(chunk), f"a claim is no longer {expected}")
 
     def ledger_view(self, claim_id: str) -> ClaimLedgerView | None:
         views = self._ledger_views(ClaimRow.claim_id == claim_id)

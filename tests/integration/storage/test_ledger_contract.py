@@ -106,13 +106,9 @@ def test_issuable_lists_accepted_pending_claims_oldest_first_then_by_claim_id(
         claim("R-4", claim_id="c-0", decision=Decision.HELD, issuance=IssuanceState.PENDING),
         claim("R-5", claim_id="c-1", issuance=IssuanceState.AWAITING_SOURCE_CANCELLATION),
         claim("R-6", claim_id="c-2", decision=Decision.REJECTED, issuance=None),
-        claim("R-7", claim_id="c-3"),  # issued below
+        claim("R-7", claim_id="c-3", issuance=IssuanceState.ISSUED),
     ]
     _store(uow_factory, newer_b, oldest, newer_a, *excluded)
-    in_one(
-        uow_factory,
-        lambda uow: uow.claims.set_issuance(["c-3"], IssuanceState.PENDING, IssuanceState.ISSUED),
-    )
     with uow_factory() as uow:
         issuable = uow.claims.issuable(limit=100)
         assert [c.claim_id for c in issuable] == ["c-z", "c-a", "c-b"]
@@ -172,38 +168,45 @@ def test_set_issuance_moves_claims_only_from_the_expected_state(
         assert issuance_of(uow, c) is pending
         # One claim not in the expected state refuses the whole call.
         with pytest.raises(ConcurrentWriteConflict):
-            uow.claims.set_issuance([_id(c), _id(a)], pending, IssuanceState.ISSUED)
+            uow.claims.set_issuance([_id(c), _id(a)], awaiting, pending)
     with uow_factory() as uow:
-        assert issuance_of(uow, c) is pending
+        assert issuance_of(uow, c) is pending and issuance_of(uow, a) is awaiting
         with pytest.raises(ConcurrentWriteConflict):
-            uow.claims.set_issuance(["no-such-claim"], pending, IssuanceState.ISSUED)
-    with uow_factory() as uow, pytest.raises(ConcurrentWriteConflict):
-        # ISSUED needs an ACCEPTED claim: a held one keeps its issuance state.
-        uow.claims.set_issuance([_id(held)], pending, IssuanceState.ISSUED)
+            uow.claims.set_issuance(["no-such-claim"], awaiting, pending)
+    # A held claim moves too: it keeps its issuance state for when it is accepted.
     in_one(uow_factory, lambda uow: uow.claims.set_issuance([_id(held)], pending, awaiting))
-    in_one(
-        uow_factory,
-        lambda uow: uow.claims.set_issuance([_id(c)], pending, IssuanceState.ISSUED),
-    )
+    # Released after its cancellation at source, a claim is issuable again.
+    in_one(uow_factory, lambda uow: uow.claims.set_issuance([_id(a)], awaiting, pending))
     with uow_factory() as uow:
         assert issuance_of(uow, held) is awaiting
-        assert issuance_of(uow, c) is IssuanceState.ISSUED
-        assert [i.claim_id for i in uow.claims.issuable(10)] == []
+        assert issuance_of(uow, a) is pending
+        assert sorted(i.claim_id for i in uow.claims.issuable(10)) == sorted([_id(a), _id(c)])
 
 
-def test_two_units_of_work_issuing_one_claim_one_is_refused(
-    uow_factory: UnitOfWorkFactory,
-) -> None:
+def test_set_issuance_refuses_to_issue(uow_factory: UnitOfWorkFactory) -> None:
+    # Issuing is the issuer's, with its records (IssuanceRepository.record).
     a = claim("R-1")
     _store(uow_factory, a)
-
-    def issue(uow: UnitOfWork) -> None:
+    with uow_factory() as uow, pytest.raises(ValueError, match="issuance records"):
         uow.claims.set_issuance([_id(a)], IssuanceState.PENDING, IssuanceState.ISSUED)
+    with uow_factory() as uow:
+        assert [i.claim_id for i in uow.claims.issuable(10)] == [_id(a)]
 
-    one_wins(race(uow_factory, issue, issue))
+
+def test_two_units_of_work_releasing_one_claim_one_is_refused(
+    uow_factory: UnitOfWorkFactory,
+) -> None:
+    awaiting = IssuanceState.AWAITING_SOURCE_CANCELLATION
+    a = claim("R-1", issuance=awaiting)
+    _store(uow_factory, a)
+
+    def release(uow: UnitOfWork) -> None:
+        uow.claims.set_issuance([_id(a)], awaiting, IssuanceState.PENDING)
+
+    one_wins(race(uow_factory, release, release))
     with uow_factory() as uow:
         view = uow.claims.ledger_view(_id(a))
-        assert view is not None and view.issuance is IssuanceState.ISSUED
+        assert view is not None and view.issuance is IssuanceState.PENDING
 
 
 # --- overdue_awaiting -----------------------------------------------------------
