@@ -1,13 +1,13 @@
 """The storage baseline: the hub's own claim rows bulk-inserted without the hub.
 
-After the run, the rows the hub wrote to ``claims`` and ``claim_locks`` are
-read back (untimed) and inserted into the same tables of a fresh, migrated
-database of the same kind with SQLAlchemy Core executemany, one transaction
-per ``batch`` claims (the hub commits once per envelope of that size), so
-the database's constraints, indexes and the lock-overlap trigger or
-exclusion constraint do the same work. Only the inserts and commits are
-timed. The ratio hub / baseline says what the hub costs on top of storing
-what it stores.
+After the run, the rows the hub wrote to ``claims``, ``claim_locks`` and
+``claim_content_locks`` are read back (untimed) and inserted into the same
+tables of a fresh, migrated database of the same kind with SQLAlchemy Core
+executemany, one transaction per ``batch`` claims (the hub commits once per
+envelope of that size), so the database's constraints, indexes, the
+lock-overlap trigger or exclusion constraint and the content locks' unique
+key do the same work. Only the inserts and commits are timed. The ratio
+hub / baseline says what the hub costs on top of storing what it stores.
 """
 
 from __future__ import annotations
@@ -19,7 +19,13 @@ from typing import Any
 
 from sqlalchemy import Engine, insert, select
 
-from hub.storage.claim_tables import ClaimCheckListRow, ClaimLockRow, ClaimRow, ClaimTraceRow
+from hub.storage.claim_tables import (
+    ClaimCheckListRow,
+    ClaimContentLockRow,
+    ClaimLockRow,
+    ClaimRow,
+    ClaimTraceRow,
+)
 from hub.storage.database import create_engine_for, migrate
 
 READ_CHUNK = 5000
@@ -38,8 +44,9 @@ class BaselineResult:
 
 def _batches(
     source: Engine, batch: int, skip_record_prefix: str, limit: int | None
-) -> Iterator[tuple[list[dict[str, Any]], list[dict[str, Any]]]]:
-    """The hub's claim rows in the order it received them, with their lock rows.
+) -> Iterator[tuple[list[dict[str, Any]], list[dict[str, Any]], list[dict[str, Any]]]]:
+    """The hub's claim rows in the order it received them, with their range
+    and content lock rows.
 
     The ordered ids come through one server-side cursor, ``batch`` at a
     time, so a ledger of ten million claims is never held here. (Keyset
@@ -48,6 +55,7 @@ def _batches(
     """
     claims = ClaimRow.__table__
     locks = ClaimLockRow.__table__
+    content = ClaimContentLockRow.__table__
     # One connection (one read transaction) for every read.
     with source.connect() as connection:
         ordered = connection.execution_options(yield_per=READ_CHUNK).execute(
@@ -60,6 +68,7 @@ def _batches(
             wanted = [claim_id for (claim_id,) in partition]
             claim_rows: list[dict[str, Any]] = []
             lock_rows: list[dict[str, Any]] = []
+            content_rows: list[dict[str, Any]] = []
             for index in range(0, len(wanted), 500):
                 chunk = wanted[index : index + 500]
                 claim_rows.extend(
@@ -72,7 +81,13 @@ def _batches(
                     {k: v for k, v in row._mapping.items() if k != "id"}
                     for row in connection.execute(select(locks).where(locks.c.claim_id.in_(chunk)))
                 )
-            yield claim_rows, lock_rows
+                content_rows.extend(
+                    dict(row._mapping)
+                    for row in connection.execute(
+                        select(content).where(content.c.claim_id.in_(chunk))
+                    )
+                )
+            yield claim_rows, lock_rows, content_rows
 
 
 def run_baseline(
@@ -103,15 +118,19 @@ def run_baseline(
                 shared = [dict(row._mapping) for row in reading.execute(select(model))]
                 if shared:
                     writing.execute(insert(model), shared)
-        for claim_rows, lock_rows in _batches(source, batch, skip_record_prefix, limit):
+        for claim_rows, lock_rows, content_rows in _batches(
+            source, batch, skip_record_prefix, limit
+        ):
             started = time.perf_counter()
             with target.begin() as connection:
                 connection.execute(insert(ClaimRow), claim_rows)
+                if content_rows:
+                    connection.execute(insert(ClaimContentLockRow), content_rows)
                 if lock_rows:
                     connection.execute(insert(ClaimLockRow), lock_rows)
             seconds += time.perf_counter() - started
             claims += len(claim_rows)
-            locks += len(lock_rows)
+            locks += len(lock_rows) + len(content_rows)
     finally:
         source.dispose()
         target.dispose()

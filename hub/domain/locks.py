@@ -4,7 +4,9 @@ Every claim that is ACCEPTED or HELD takes one lock per rule below; the
 storage layer refuses a lock whose (kind, key) equals another's and whose
 integer range [lo, hi] overlaps it. The database enforces this (an
 exclusion constraint on PostgreSQL, a trigger on SQLite), so it holds when
-several hub processes share one database.
+several hub processes share one database. A kind whose range is always the
+one point [0, 0] (POINT_KINDS) overlaps exactly when its key is equal, so
+the database keeps it under a plain unique key instead.
 """
 
 from __future__ import annotations
@@ -26,6 +28,14 @@ class LockKind(StrEnum):
     # and any partner, keyed by the pseudonym alone, over the trip's seconds.
     PERSON_TRAVEL = "PERSON_TRAVEL"
     ORIGIN_SERIAL = "ORIGIN_SERIAL"  # overlapping origin serial blocks (e.g. PHCER)
+
+
+# Kinds whose lock is always the point [0, 0]: two such locks overlap exactly
+# when their keys are equal, so a unique key enforces them (no range test).
+# The content lock: the same reduction, whatever the period. Every other
+# kind is a true range (seconds of a period or a trip, serials of a block).
+POINT_KINDS: frozenset[LockKind] = frozenset({LockKind.CONTENT})
+POINT = 0  # the lo and hi of every lock of a point kind
 
 
 # The check code each lock kind answers with when it collides.
@@ -127,7 +137,7 @@ def locks_for(
     lo = _epoch_seconds(normalised.period_start)
     hi = _epoch_seconds(normalised.period_end) - 1
     person = (submission.person_pseudonym or "").strip()
-    locks = [ClaimLock(LockKind.CONTENT, submission.digest_without_identity(), 0, 0)]
+    locks = [ClaimLock(LockKind.CONTENT, submission.digest_without_identity(), POINT, POINT)]
     if submission.project_id:
         locks.append(
             ClaimLock(

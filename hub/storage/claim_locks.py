@@ -1,14 +1,18 @@
 """Where a claim's locks are taken and checked, in the database.
 
 A lock (hub.domain.locks decides which a claim takes) is a range of a (kind,
-key) that no two claims may share: the rows of ``claim_locks``, which the
-database keeps disjoint (PostgreSQL: an exclusion constraint; SQLite: a
-trigger under BEGIN IMMEDIATE). A site bound to a Shenzhen methodology
-(``site_bindings``) is the other thing two claims must not disagree on.
-SqlAlchemyClaimRepository (hub.storage.claim_repository) takes both when it
-stores a batch of claims and asks here for conflicts before it decides; an
-attested cancellation at source shrinks a claim's ORIGIN_SERIAL lock
-(hub.storage.attestation_repository).
+key) that no two claims may share. The range kinds are the rows of
+``claim_locks``, which the database keeps disjoint (PostgreSQL: an exclusion
+constraint; SQLite: a trigger under BEGIN IMMEDIATE); the content lock,
+always the point [0, 0], is the key of ``claim_content_locks``, which the
+database keeps unique (a B-tree primary key on both, since 0019): a second
+claim of it is the same unique violation, ConcurrentWriteConflict. A site
+bound to a Shenzhen methodology (``site_bindings``) is the other thing two
+claims must not disagree on. SqlAlchemyClaimRepository
+(hub.storage.claim_repository) takes both when it stores a batch of claims
+and asks here for conflicts before it decides (one set-based query over
+both lock tables); an attested cancellation at source shrinks a claim's
+ORIGIN_SERIAL lock (hub.storage.attestation_repository).
 """
 
 from __future__ import annotations
@@ -16,31 +20,38 @@ from __future__ import annotations
 import functools
 from collections import defaultdict
 from collections.abc import Collection, Iterator, Sequence
+from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import Connection, select, text
+from sqlalchemy import Connection, delete, select, text
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
-from hub.domain.locks import ClaimLock, LockKind
+from hub.domain.locks import POINT, ClaimLock, LockKind
 from hub.services.claim_port import LockConflict, NewClaimRecord
 from hub.storage.claim_bulk import bulk_insert
-from hub.storage.claim_tables import ClaimLockRow, SiteBindingRow
+from hub.storage.claim_tables import ClaimContentLockRow, ClaimLockRow, SiteBindingRow
 from hub.storage.transaction import Transaction, chunks
 
 __all__ = [
     "POSTGRESQL_LOCK_CHUNK",
+    "LockRows",
     "SiteBindings",
     "bind_sites",
     "find_lock_conflicts",
     "insert_locks",
     "lock_rows",
+    "release_locks",
     "site_bindings",
     "site_bindings_of",
 ]
 
 # (partner, site id) -> (methodology, the claim that binds it)
 SiteBindings = dict[tuple[str, str], tuple[str, str]]
+
+# The one point kind (hub.domain.locks.POINT_KINDS), kept in claim_content_locks;
+# another would need a table (or a kind column) of its own (tested).
+CONTENT = LockKind.CONTENT
 
 
 @functools.lru_cache(maxsize=64)
@@ -50,7 +61,9 @@ def _lock_conflict_sql(count: int) -> str:
     Locks sharing (kind, key) are disjoint (the database guarantees it), so
     the stored locks overlapping a requested [lo, hi] are those starting
     inside it plus at most one predecessor starting before lo and reaching
-    into it. Both halves are index range scans on (kind, key, lo).
+    into it. Both halves are index range scans on (kind, key, lo). A
+    content lock (the point [0, 0]) is held when its key is stored in
+    claim_content_locks: the third part, one probe of that table's key.
     """
     # Positional (pysqlite's qmark style), run as driver SQL: with 2,000
     # named parameters per chunk, SQLAlchemy's per-parameter work for a
@@ -77,13 +90,21 @@ def _lock_conflict_sql(count: int) -> str:
           )
         JOIN claims AS c ON c.claim_id = l.claim_id
         WHERE l.hi >= r.lo
+        UNION ALL
+        SELECT r.kind, r.key, r.lo, r.hi, 0 AS held_lo,
+               c.claim_id, c.partner, c.record_id
+        FROM r
+        JOIN claim_content_locks AS p ON p.key = r.key
+        JOIN claims AS c ON c.claim_id = p.claim_id
+        WHERE r.kind = '{CONTENT.value}'
     """
 
 
 # PostgreSQL: the requested locks travel as four arrays (no per-item
-# parameters), joined to the exclusion constraint's GiST index.
+# parameters), joined to the exclusion constraint's GiST index, and the
+# content locks to claim_content_locks' primary key.
 _POSTGRESQL_LOCK_CONFLICTS = text(
-    """
+    f"""
     WITH r AS (
         SELECT * FROM unnest(
             CAST(:kinds AS text[]), CAST(:keys AS text[]),
@@ -96,36 +117,73 @@ _POSTGRESQL_LOCK_CONFLICTS = text(
       ON l.kind = r.kind AND l.key = r.key
      AND int8range(l.lo, l.hi, '[]') && int8range(r.lo, r.hi, '[]')
     JOIN claims AS c ON c.claim_id = l.claim_id
+    UNION ALL
+    SELECT r.kind, r.key, r.lo, r.hi, 0 AS held_lo, c.claim_id, c.partner, c.record_id
+    FROM r
+    JOIN claim_content_locks AS p ON p.key = r.key
+    JOIN claims AS c ON c.claim_id = p.claim_id
+    WHERE r.kind = '{CONTENT.value}'
     """
 )
 POSTGRESQL_LOCK_CHUNK = 5000
 
 
-def lock_rows(records: Sequence[NewClaimRecord]) -> list[dict[str, Any]]:
-    """The rows of every lock the records take."""
-    return [
-        {
-            "claim_id": record.verdict.claim_id,
-            "kind": str(lock.kind),
-            "key": lock.key,
-            "lo": lock.lo,
-            "hi": lock.hi,
-        }
-        for record in records
-        for lock in record.locks
-    ]
+@dataclass(slots=True)
+class LockRows:
+    """A batch's locks as rows: content locks (key, claim id) and range locks."""
+
+    content: list[dict[str, Any]] = field(default_factory=list)
+    ranges: list[dict[str, Any]] = field(default_factory=list)
+
+    def __len__(self) -> int:
+        return len(self.content) + len(self.ranges)
 
 
-def insert_locks(connection: Connection, rows: list[dict[str, Any]]) -> None:
-    """Insert lock rows; the database refuses an overlap with a stored lock
-    (PostgreSQL: exclusion constraint; SQLite: trigger) as IntegrityError."""
+def lock_rows(records: Sequence[NewClaimRecord]) -> LockRows:
+    """The rows of every lock the records take, each for its table."""
+    rows = LockRows()
+    for record in records:
+        claim_id = record.verdict.claim_id
+        for lock in record.locks:
+            if lock.kind == CONTENT:
+                if lock.lo != POINT or lock.hi != POINT:
+                    raise ValueError(f"content lock of claim {claim_id} is not a point: {lock}")
+                rows.content.append({"key": lock.key, "claim_id": claim_id})
+            else:
+                rows.ranges.append(
+                    {
+                        "claim_id": claim_id,
+                        "kind": lock.kind.value,
+                        "key": lock.key,
+                        "lo": lock.lo,
+                        "hi": lock.hi,
+                    }
+                )
+    return rows
+
+
+def insert_locks(connection: Connection, rows: LockRows) -> None:
+    """Insert lock rows; the database refuses a content key stored already
+    (unique key) and an overlap with a stored range lock (PostgreSQL:
+    exclusion constraint; SQLite: trigger) as IntegrityError."""
     # In one global order (kind, key, lo): two batches that collide on
     # several keys then meet at the first of them, where one waits for
     # the other and fails cleanly once it commits. In arrival order each
     # could hold a key the other waits for: a deadlock, which PostgreSQL
     # only breaks after deadlock_timeout (1 s), per collision (race drill).
-    rows.sort(key=lambda row: (row["kind"], row["key"], row["lo"]))
-    bulk_insert(connection, ClaimLockRow, rows)
+    # CONTENT sorts before every range kind, so its table comes first.
+    rows.content.sort(key=lambda row: row["key"])
+    bulk_insert(connection, ClaimContentLockRow, rows.content)
+    rows.ranges.sort(key=lambda row: (row["kind"], row["key"], row["lo"]))
+    bulk_insert(connection, ClaimLockRow, rows.ranges)
+
+
+def release_locks(connection: Connection, claim_ids: Sequence[str]) -> None:
+    """Delete every lock of these claims (a verdict that no longer counts)."""
+    connection.execute(
+        delete(ClaimContentLockRow).where(ClaimContentLockRow.claim_id.in_(claim_ids))
+    )
+    connection.execute(delete(ClaimLockRow).where(ClaimLockRow.claim_id.in_(claim_ids)))
 
 
 def find_lock_conflicts(tx: Transaction, locks: Collection[ClaimLock]) -> list[LockConflict]:

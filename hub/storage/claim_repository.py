@@ -4,7 +4,8 @@ Batch-at-a-time: every method takes or returns a whole batch and costs one
 query per chunk of ``CHUNK`` items (hub.storage.transaction), whatever the
 batch size; the hot path uses Core statements over lists of dicts, no ORM
 object per claim. A claim is stored with its verdict, the locks it takes and
-its site's binding (hub.storage.claim_locks) in the unit of work's
+its site's binding (hub.storage.claim_locks: range locks in claim_locks,
+the content lock in claim_content_locks) in the unit of work's
 transaction; a write the database refuses raises ConcurrentWriteConflict.
 After the decision, the same rows are read and moved for issuance, review,
 supervision and reconciliation (the ledger's view of claims).
@@ -437,7 +438,7 @@ class SqlAlchemyClaimRepository:
                 if change.release_locks:
                     released.append(change.claim_id)
             for chunk in chunks(released):
-                connection.execute(delete(ClaimLockRow).where(ClaimLockRow.claim_id.in_(chunk)))
+                claim_locks.release_locks(connection, chunk)
                 connection.execute(delete(SiteBindingRow).where(SiteBindingRow.claim_id.in_(chunk)))
 
     def holdings(self, partner: str) -> list[PartnerClaimHolding]:

@@ -3,7 +3,9 @@
 ``claims`` holds each decided claim once per (partner, record id), with its
 verdict as first written; ``claim_locks`` the ranges no two claims may share,
 kept disjoint by the database (the PostgreSQL exclusion constraint and the
-SQLite triggers named below, created by the migrations); ``site_bindings`` a
+SQLite triggers named below, created by the migrations);
+``claim_content_locks`` the content locks, whose range is always one point,
+under a plain unique key (since 0019); ``site_bindings`` a
 site's Shenzhen methodology, for good; ``refused_resubmissions`` the audit
 of record ids sent again with other content. Written and read by
 hub.storage.claim_repository and hub.storage.claim_locks.
@@ -37,7 +39,10 @@ __all__ = [
     "EXCLUSION_CONSTRAINT_NAME",
     "IMMUTABLE_TRIGGER_NAME",
     "OVERLAP_TRIGGER_NAME",
+    "RANGES_ONLY_CONSTRAINT_NAME",
+    "RANGES_ONLY_TRIGGER_NAME",
     "ClaimCheckListRow",
+    "ClaimContentLockRow",
     "ClaimLockRow",
     "ClaimRow",
     "ClaimTraceRow",
@@ -131,7 +136,10 @@ class ClaimLockRow(Base):
     """Double-issuance locks: no two rows with equal (kind, key) overlap.
 
     Enforced by the database: an exclusion constraint on PostgreSQL and a
-    BEFORE INSERT trigger on SQLite (see the migrations).
+    BEFORE INSERT trigger on SQLite (see the migrations). Since 0019 only
+    the range kinds: a CONTENT lock here is refused (a CHECK on PostgreSQL,
+    a trigger on SQLite, both created by the migration), so none can slip
+    past the unique key of claim_content_locks.
     """
 
     __tablename__ = "claim_locks"
@@ -151,6 +159,28 @@ class ClaimLockRow(Base):
     key: Mapped[str] = mapped_column(Text)
     lo: Mapped[int] = mapped_column(BigInteger)
     hi: Mapped[int] = mapped_column(BigInteger)
+
+
+class ClaimContentLockRow(Base):
+    """Content locks (LockKind.CONTENT, always the point [0, 0]): the key is the
+    submission's digest without its record id, unique, so a second claim of
+    the same reduction is refused by the key alone, as a unique violation.
+
+    SQLite: WITHOUT ROWID, the table is its key's B-tree (no rowid and no
+    second copy of the 64-character key in a separate index).
+    """
+
+    __tablename__ = "claim_content_locks"
+    __table_args__ = (
+        # Lock release (a verdict changed to REJECTED) and the claims' cascade.
+        Index("ix_claim_content_locks_claim_id", "claim_id"),
+        {"sqlite_with_rowid": False},
+    )
+
+    key: Mapped[str] = mapped_column(Text, primary_key=True)
+    claim_id: Mapped[str] = mapped_column(
+        String(64), ForeignKey("claims.claim_id", ondelete="CASCADE")
+    )
 
 
 class SiteBindingRow(Base):
@@ -190,3 +220,10 @@ OVERLAP_TRIGGER_NAME = "tr_claim_locks_no_overlap"
 
 
 IMMUTABLE_TRIGGER_NAME = "tr_claim_locks_immutable"
+
+
+# Since 0019: claim_locks refuses a CONTENT lock (PostgreSQL CHECK, SQLite trigger).
+RANGES_ONLY_CONSTRAINT_NAME = "ck_claim_locks_ranges_only"
+
+
+RANGES_ONLY_TRIGGER_NAME = "tr_claim_locks_ranges_only"

@@ -76,8 +76,9 @@ TABLES = TABLES_0001 | {
     "person_travel_days",
     "claim_traces",
     "claim_check_lists",
+    "claim_content_locks",
 }
-HEAD = "0018_lean_claims"
+HEAD = "0019_point_locks"
 
 
 def _tables(engine: Engine) -> set[str]:

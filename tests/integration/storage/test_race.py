@@ -25,20 +25,31 @@ BATCH = 25
 WORKERS = 3
 
 
+# Every stored lock: the range locks and (since 0019) the content locks, the point [0, 0].
+ALL_LOCKS = """
+    (SELECT kind, key, lo, hi FROM claim_locks
+     UNION ALL
+     SELECT 'CONTENT', key, 0, 0 FROM claim_content_locks)
+"""
+
+
 def _overlapping_pairs(engine: Engine) -> int:
     with engine.connect() as connection:
-        return int(
-            connection.execute(
-                text(
-                    """
-                    SELECT count(*) FROM claim_locks AS a
-                    JOIN claim_locks AS b
-                      ON a.kind = b.kind AND a.key = b.key AND a.id < b.id
-                     AND a.lo <= b.hi AND b.lo <= a.hi
-                    """
-                )
-            ).scalar_one()
-        )
+        ranges = connection.execute(
+            text(
+                """
+                SELECT count(*) FROM claim_locks AS a
+                JOIN claim_locks AS b
+                  ON a.kind = b.kind AND a.key = b.key AND a.id < b.id
+                 AND a.lo <= b.hi AND b.lo <= a.hi
+                """
+            )
+        ).scalar_one()
+        # Two content locks overlap when their keys are equal.
+        points = connection.execute(
+            text("SELECT count(*) - count(DISTINCT key) FROM claim_content_locks")
+        ).scalar_one()
+        return int(ranges) + int(points)
 
 
 def test_concurrent_processes_record_each_reduction_once(migrated_url: str) -> None:
@@ -67,8 +78,8 @@ def test_concurrent_processes_record_each_reduction_once(migrated_url: str) -> N
         with engine.connect() as connection:
             holders = connection.execute(
                 text(
-                    """
-                    SELECT l.kind, l.key, l.lo, count(*) FROM claim_locks AS l
+                    f"""
+                    SELECT l.kind, l.key, l.lo, count(*) FROM {ALL_LOCKS} AS l
                     GROUP BY l.kind, l.key, l.lo
                     """
                 )
@@ -111,7 +122,7 @@ def test_the_database_alone_refuses_a_concurrent_overlap(migrated_url: str) -> N
     try:
         assert _overlapping_pairs(engine) == 0
         with engine.connect() as connection:
-            count = connection.execute(text("SELECT count(*) FROM claim_locks")).scalar_one()
+            count = connection.execute(text(f"SELECT count(*) FROM {ALL_LOCKS} AS l")).scalar_one()
         assert count == 2 * slots
     finally:
         engine.dispose()

@@ -106,3 +106,24 @@ def insert_blindly(url: str, worker: str, slots: list[int], barrier: Any) -> dic
     finally:
         engine.dispose()
     return stats
+
+
+def insert_content_blindly(url: str, worker: str, slots: list[int], barrier: Any) -> list[int]:
+    """Insert a claim holding only ``content-<slot>`` for every slot, without
+    looking first; the slots this worker's claim got (the database decides)."""
+    engine = create_engine_for(url)
+    factory = SqlAlchemyUnitOfWorkFactory(engine)
+    won = []
+    barrier.wait(timeout=60)
+    try:
+        for slot in slots:
+            try:
+                with factory() as uow:
+                    uow.claims.add([record(f"{worker}-{slot:04}", (slot_locks(slot)[0],))])
+                    uow.commit()
+                won.append(slot)
+            except ConcurrentWriteConflict:
+                continue
+    finally:
+        engine.dispose()
+    return won
