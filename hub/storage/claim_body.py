@@ -71,6 +71,7 @@ __all__ = [
     "normalised_of",
     "shared_trace_text",
     "submission_of",
+    "time_zone_of",
     "verdict_of",
     "with_checks",
 ]
@@ -110,6 +111,7 @@ _STRIPPED_COLUMNS = frozenset(
     {"project_id", "person_pseudonym", "site_id", "adjustment_ref", "platform"}
 )
 _ORIGIN_STATUS = len(_SUBMISSION_FIELDS)
+_TIME_ZONE = _SUBMISSION_FIELDS.index("time_zone")
 _RAW = _ORIGIN_STATUS + 1
 
 # The normalised claim's fields that default to the row's (or the verdict's).
@@ -544,6 +546,12 @@ def submission_of(row: ClaimColumns) -> ClaimSubmission:
         origin_status=OriginStatus(entry.get(_ORIGIN_STATUS, str(OriginStatus.NOT_ISSUED))),
         raw=dict(entry.get(_RAW, {})),
     )
+
+
+def time_zone_of(body: bytes | None) -> str:
+    """submission_of(row).time_zone stripped, without building the submission (the issuer's)."""
+    zone: str | None = _unpack(body).get(_SUBMISSION, {}).get(_TIME_ZONE)
+    return (zone or "").strip()
 
 
 def normalised_of(row: ClaimColumns) -> NormalisedClaim | None:

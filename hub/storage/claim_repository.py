@@ -42,6 +42,7 @@ from hub.storage.claim_body import (
     claim_select,
     shared_trace_text,
     submission_of,
+    time_zone_of,
     verdict_of,
     with_checks,
 )
@@ -108,6 +109,24 @@ def _claim_row(
 # (partner, project_id) index instead: each envelope's lookup grew with the
 # ledger (2,700 to 550 claims/s over the first 50,000 claims).
 _RECORD_COLUMNS = (*READ_COLUMNS, "content_digest", "trace_id", "checks_id")
+# The columns issuable reads: the account's, the tonnes, the period, the body.
+_ISSUABLE_COLUMNS = (
+    "claim_id",
+    "partner",
+    "record_id",
+    "methodology",
+    "vintage",
+    "credited_tco2e",
+    "project_id",
+    "site_id",
+    "person_pseudonym",
+    "adjustment_ref",
+    "platform",
+    "received_at",
+    "period_start",
+    "period_end",
+    "body",
+)
 _POSTGRESQL_CLAIMS_BY_RECORD_ID = text(
     f"""
     SELECT c.*, t.shared AS trace_shared, k.checks AS checks_shared
@@ -242,8 +261,10 @@ class SqlAlchemyClaimRepository:
     # --- the ledger's view of claims (issue 3) --------------------------------
 
     def issuable(self, limit: int) -> list[IssuableClaim]:
+        # Only what issuance needs: no shared trace or check texts joined in,
+        # and of the body only the time zone (hub.storage.claim_body.time_zone_of).
         rows = self._tx.connection.execute(
-            claim_select(ClaimRow.received_at)
+            select(*(ClaimRow.__table__.c[name] for name in _ISSUABLE_COLUMNS))
             .where(
                 ClaimRow.decision == str(Decision.ACCEPTED),
                 ClaimRow.issuance == str(IssuanceState.PENDING),
@@ -275,7 +296,7 @@ class SqlAlchemyClaimRepository:
                     platform=row.platform,
                     period_start=row.period_start,
                     period_end=row.period_end,
-                    time_zone=submission_of(row).time_zone.strip(),
+                    time_zone=time_zone_of(row.body),
                 )
             )
         return issuable

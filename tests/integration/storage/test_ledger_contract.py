@@ -146,6 +146,36 @@ def test_issuable_accounts_come_from_the_stripped_submission_fields(
     }
 
 
+def test_issuable_gives_the_submissions_time_zone_stripped_and_the_period(
+    uow_factory: UnitOfWorkFactory,
+) -> None:
+    # The issuer splits a period spanning a local 31 December by this zone
+    # ("" for the agreement's), read from the body without the whole submission.
+    given = claim("R-1", claim_id="c-1")
+    spaced = claim("R-2", claim_id="c-2")
+    spaced = dataclasses.replace(
+        spaced, submission=dataclasses.replace(spaced.submission, time_zone=" Asia/Hong_Kong ")
+    )
+    empty = claim("R-3", claim_id="c-3")
+    empty = dataclasses.replace(
+        empty, submission=dataclasses.replace(empty.submission, time_zone="")
+    )
+    _store(uow_factory, given, spaced, empty)
+    with uow_factory() as uow:
+        found = {c.claim_id: c for c in uow.claims.issuable(limit=10)}
+    assert {k: c.time_zone for k, c in found.items()} == {
+        "c-1": "Asia/Shanghai",
+        "c-2": "Asia/Hong_Kong",
+        "c-3": "",
+    }
+    normalised = given.normalised
+    assert normalised is not None
+    assert (found["c-1"].period_start, found["c-1"].period_end) == (
+        normalised.period_start,
+        normalised.period_end,
+    )
+
+
 # --- set_issuance ---------------------------------------------------------------
 
 
