@@ -81,7 +81,7 @@ def _local_days(start: datetime, end: datetime) -> tuple[date, date]:
 
 # Kept by period, not by person: a delivery's daily aggregates share a few
 # periods, so ingestion converts each to the Shenzhen zone once, not once per
-# claim (docs/ingestion-profile.md, seventh round). Only UTC instants (what
+# claim (docs/ingestion-profile.md, "Eighth round"). Only UTC instants (what
 # normalisation and the ledger give): two equal datetimes of a zone with a
 # repeated hour may be different instants (fold), never two in UTC.
 _utc_day_span = lru_cache(maxsize=4096)(_local_days)
