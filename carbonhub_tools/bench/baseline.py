@@ -19,6 +19,7 @@ from typing import Any
 
 from sqlalchemy import Engine, insert, select
 
+from hub.storage.claim_body import submission_of
 from hub.storage.claim_tables import (
     ClaimCheckListRow,
     ClaimContentLockRow,
@@ -71,21 +72,23 @@ def _batches(
             content_rows: list[dict[str, Any]] = []
             for index in range(0, len(wanted), 500):
                 chunk = wanted[index : index + 500]
-                claim_rows.extend(
-                    dict(row._mapping)
-                    for row in connection.execute(
-                        select(claims).where(claims.c.claim_id.in_(chunk))
-                    )
-                )
+                stored = connection.execute(select(claims).where(claims.c.claim_id.in_(chunk)))
+                rows = stored.all()
+                claim_rows.extend(dict(row._mapping) for row in rows)
                 lock_rows.extend(
                     {k: v for k, v in row._mapping.items() if k != "id"}
                     for row in connection.execute(select(locks).where(locks.c.claim_id.in_(chunk)))
                 )
+                # By key: claim_content_locks has no claim_id index. A claim's
+                # key is the digest of its stored submission without its record
+                # id (hub.storage.claim_locks.release_locks finds it the same
+                # way); a refused duplicate names the holder's key, not its own.
+                mine = set(chunk)
+                keys = sorted({submission_of(row).digest_without_identity() for row in rows})
                 content_rows.extend(
                     dict(row._mapping)
-                    for row in connection.execute(
-                        select(content).where(content.c.claim_id.in_(chunk))
-                    )
+                    for row in connection.execute(select(content).where(content.c.key.in_(keys)))
+                    if row.claim_id in mine
                 )
             yield claim_rows, lock_rows, content_rows
 

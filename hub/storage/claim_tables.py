@@ -167,15 +167,14 @@ class ClaimContentLockRow(Base):
     the same reduction is refused by the key alone, as a unique violation.
 
     SQLite: WITHOUT ROWID, the table is its key's B-tree (no rowid and no
-    second copy of the 64-character key in a separate index).
+    second copy of the 64-character key in a separate index). No index on
+    claim_id either (it would double the table): a released claim's lock is
+    found by its key, the digest of the claim's stored submission
+    (hub.storage.claim_locks.release_locks), and claims are never deleted.
     """
 
     __tablename__ = "claim_content_locks"
-    __table_args__ = (
-        # Lock release (a verdict changed to REJECTED) and the claims' cascade.
-        Index("ix_claim_content_locks_claim_id", "claim_id"),
-        {"sqlite_with_rowid": False},
-    )
+    __table_args__ = ({"sqlite_with_rowid": False},)
 
     key: Mapped[str] = mapped_column(Text, primary_key=True)
     claim_id: Mapped[str] = mapped_column(

@@ -19,7 +19,7 @@ from hub.services.unit_of_work import ConcurrentWriteConflict
 from hub.storage.database import alembic_config, create_engine_for, migrate
 from hub.storage.unit_of_work import SqlAlchemyUnitOfWorkFactory
 from tests.integration.storage import workers
-from tests.integration.storage.records import lock, record
+from tests.integration.storage.records import lock, record, submission
 
 PREVIOUS = "0018_lean_claims"
 
@@ -67,11 +67,19 @@ def test_a_second_claim_of_the_same_content_is_refused_and_the_first_named(
     assert _content_locks(engine) == {"digest-1": "first", "digest-2": "third"}
 
 
-def test_a_released_claim_frees_its_content_for_another(engine: Engine) -> None:
+@pytest.mark.parametrize(
+    "key",
+    [submission("R-1").digest_without_identity(), "not-the-submissions-digest"],
+    ids=["its-digest", "another-key"],
+)
+def test_a_released_claim_frees_its_content_for_another(engine: Engine, key: str) -> None:
+    """Found by its key (the stored submission's digest), or by a scan when
+    the lock was taken under another key (as these tests' own locks are)."""
     factory = SqlAlchemyUnitOfWorkFactory(engine)
-    first = record("R-1", [_content("digest-1"), lock("site-1", 0, 99)], claim_id="first")
+    first = record("R-1", [_content(key), lock("site-1", 0, 99)], claim_id="first")
+    kept = record("R-9", [_content("kept")], claim_id="kept")
     with factory() as uow:
-        uow.claims.add([first])
+        uow.claims.add([first, kept])
         uow.commit()
     voided = VerdictChange(
         claim_id="first",
@@ -85,12 +93,12 @@ def test_a_released_claim_frees_its_content_for_another(engine: Engine) -> None:
     with factory() as uow:
         uow.claims.change_verdicts([voided])
         uow.commit()
-    assert _content_locks(engine) == {}
+    assert _content_locks(engine) == {"kept": "kept"}
     assert _range_kinds(engine) == []
     with factory() as uow:
-        uow.claims.add([record("R-2", [_content("digest-1")], claim_id="second")])
+        uow.claims.add([record("R-2", [_content(key)], claim_id="second")])
         uow.commit()
-    assert _content_locks(engine) == {"digest-1": "second"}
+    assert _content_locks(engine) == {"kept": "kept", key: "second"}
 
 
 def _claim(connection: Connection, claim_id: str) -> None:

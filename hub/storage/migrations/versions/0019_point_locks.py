@@ -10,7 +10,9 @@ insert on SQLite. Now:
 * ``claim_content_locks`` (key PRIMARY KEY, claim_id): the database refuses
   a second claim of the same content with a plain unique violation, as it
   refused the overlapping range (same ConcurrentWriteConflict in the hub);
-  on SQLite a WITHOUT ROWID table, the key's B-tree itself;
+  on SQLite a WITHOUT ROWID table, the key's B-tree itself; no index on
+  claim_id (it would double the table's size): a released claim's lock is
+  found by its key, the digest of its stored submission;
 * every CONTENT row of ``claim_locks`` is moved there and deleted;
 * ``claim_locks`` refuses a CONTENT row from now on (PostgreSQL: the CHECK
   ``ck_claim_locks_ranges_only``; SQLite: the trigger
@@ -47,7 +49,6 @@ branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
 TABLE = "claim_content_locks"
-CLAIM_INDEX = "ix_claim_content_locks_claim_id"
 RANGES_ONLY_CONSTRAINT = "ck_claim_locks_ranges_only"
 RANGES_ONLY_TRIGGER = "tr_claim_locks_ranges_only"
 CONTENT = "CONTENT"
@@ -86,7 +87,6 @@ def upgrade() -> None:
             " SELECT key, claim_id FROM claim_locks WHERE kind = :kind ORDER BY key"
         ).bindparams(kind=CONTENT)
     )
-    op.create_index(CLAIM_INDEX, TABLE, ["claim_id"])
     op.execute(sa.text("DELETE FROM claim_locks WHERE kind = :kind").bindparams(kind=CONTENT))
     if dialect == "postgresql":
         op.execute(
@@ -121,5 +121,4 @@ def downgrade() -> None:
             f" SELECT claim_id, :kind, key, 0, 0 FROM {TABLE} ORDER BY key"
         ).bindparams(kind=CONTENT)
     )
-    op.drop_index(CLAIM_INDEX, TABLE)
     op.drop_table(TABLE)
