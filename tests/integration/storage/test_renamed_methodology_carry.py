@@ -163,3 +163,25 @@ def test_two_issuers_at_once_fold_the_old_carry_once(uow_factory: UnitOfWorkFact
     (pool,) = issuer.pools("CN-HK", 2024)
     assert (pool.balance.claims, pool.balance.units) == (3, 1)
     assert pool.balance.credited_tco2e == Decimal("1.4")
+
+
+def test_a_pool_over_a_tonne_under_the_old_id_is_issued_under_the_new_one(
+    uow_factory: UnitOfWorkFactory,
+) -> None:
+    """A pool that took over its people's remainders (migration 0007) before
+    the rename carries whole tonnes under SZ-RECYCLE: the issuer's sweep issues
+    them under HUB-INTERIM-RECYCLE, with no claim, and folds the rest."""
+    in_one(
+        uow_factory,
+        lambda uow: uow.issuance.save_carry([CarryAccount(OLD, Decimal("2.250000"), 1)]),
+    )
+    issuer = IssuanceService(uow_factory, load_standard(default_standards_dir()), lambda: NOW)
+
+    run = issuer.issue_pending()
+
+    assert (run.accounts, run.claims, run.units) == (1, 0, 2)
+    (block,) = run.blocks
+    assert parse_serial(block.serial).series.methodology == "HUB-INTERIM-RECYCLE"
+    assert _carried(uow_factory) == {OLD: Decimal(0), NEW: Decimal("0.25")}
+    with uow_factory() as uow:
+        assert uow.issuance.overfull(10) == []
