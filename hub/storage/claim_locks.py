@@ -190,7 +190,8 @@ def release_locks(connection: Connection, claim_ids: Sequence[str]) -> None:
         for row in connection.execute(claim_select().where(ClaimRow.claim_id.in_(claim_ids)))
     }
     lock = ClaimContentLockRow
-    for claim_id in claim_ids:
+    # Once each: a claim changed twice in one batch is released once.
+    for claim_id in dict.fromkeys(claim_ids):
         if claim_id in keys:
             found = connection.execute(
                 delete(lock).where(lock.key == keys[claim_id], lock.claim_id == claim_id)
