@@ -54,6 +54,10 @@ so:
   old and new blocks as one methodology under the current id;
 - new units are issued under the current id only, claims waiting when the
   rename came included; they start a new series, so no serial overlaps;
+- a remainder an account carried under the former id is moved into the same
+  account under the current id, exactly, when the issuer next issues to it (a
+  signed `carry FOLDED` event records it); `carbon-hub issuance pools` shows
+  the two accounts as one pool;
 - a site bound to the programme under the old id stays bound to it;
 - a project's asset family (how registrations are matched for double
   issuance) is the first id, so assets registered before and after the rename
