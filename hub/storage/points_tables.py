@@ -12,8 +12,9 @@ claim), its REVERSAL (the claim later rejected or voided), a REDEMPTION
 an award past its validity). The database itself keeps the rules that must
 hold with several hub processes on one database: one award per claim, one
 reversal and one expiry per award (unique (kind, claim_id)), one redemption
-per id and partner, and a balance that is never negative (a CHECK on the
-per-person balance row every entry updates in its transaction).
+per id and partner (a unique index over redemptions), and a balance that is
+never negative (a CHECK on the per-person balance row every entry updates in
+its transaction).
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ from sqlalchemy import (
     Integer,
     String,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -43,14 +45,23 @@ class PointsEntryRow(Base):
         # award is named by its claim). Redemptions and expiries of several
         # claims have NULL where they do not apply: NULLs never collide.
         UniqueConstraint("kind", "claim_id"),
-        UniqueConstraint("partner", "redemption_id"),
+        # One redemption per id and partner: over redemptions only (migration
+        # 0020), so the awards of the ingestion path do not write to it.
+        Index(
+            "uq_points_entries_partner_redemption_id",
+            "partner",
+            "redemption_id",
+            unique=True,
+            sqlite_where=text("redemption_id IS NOT NULL"),
+            postgresql_where=text("redemption_id IS NOT NULL"),
+        ),
         CheckConstraint("points >= 0", name="points_not_negative"),
-        # A person's history and daily cap (partner, person, then time order).
+        # A person's history (partner, person, then time order).
         Index("ix_points_entries_partner_person_id", "partner", "person", "id"),
         # The expiry sweep: awards whose validity has passed.
         Index("ix_points_entries_expires_at", "expires_at"),
-        # Disclosure: per partner and month.
-        Index("ix_points_entries_occurred_at", "occurred_at"),
+        # No index on occurred_at: the monthly disclosure groups every entry
+        # (a full scan either way), so it was written and never read.
     )
 
     id: Mapped[int] = mapped_column(
@@ -79,7 +90,12 @@ class PointsBalanceRow(Base):
     """
 
     __tablename__ = "points_balances"
-    __table_args__ = (CheckConstraint("balance >= 0", name="balance_not_negative"),)
+    __table_args__ = (
+        CheckConstraint("balance >= 0", name="balance_not_negative"),
+        # SQLite: the key's B-tree holds the row (migration 0020), one B-tree
+        # written per upsert instead of a rowid table and its key's index.
+        {"sqlite_with_rowid": False},
+    )
 
     partner: Mapped[str] = mapped_column(String(64), primary_key=True)
     person: Mapped[str] = mapped_column(String(200), primary_key=True)
@@ -98,7 +114,11 @@ class PointsDailyRow(Base):
     """
 
     __tablename__ = "points_daily"
-    __table_args__ = (CheckConstraint("awarded >= 0", name="awarded_not_negative"),)
+    __table_args__ = (
+        CheckConstraint("awarded >= 0", name="awarded_not_negative"),
+        # SQLite: the key's B-tree holds the row (migration 0020).
+        {"sqlite_with_rowid": False},
+    )
 
     partner: Mapped[str] = mapped_column(String(64), primary_key=True)
     # The day before the person: a delivery's awards are mostly of its few

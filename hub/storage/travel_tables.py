@@ -28,6 +28,9 @@ __all__ = ["PersonTravelDayRow"]
 
 class PersonTravelDayRow(Base):
     __tablename__ = "person_travel_days"
+    # SQLite: the key's B-tree holds the row (migration 0020): one B-tree
+    # written per travel row instead of a rowid table and its key's index.
+    __table_args__ = ({"sqlite_with_rowid": False},)
 
     # The day first: a delivery's claims are mostly of its few days, so their
     # rows append near each other instead of on a random page per person.

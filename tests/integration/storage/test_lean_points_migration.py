@@ -1,0 +1,201 @@
+"""Lean points and travel tables (0020): a ledger's points and travel rows
+survive the migration both ways, and every rule the tables kept still holds."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from typing import Any
+
+import pytest
+from alembic import command
+from sqlalchemy import Connection, Engine, inspect, text
+from sqlalchemy.exc import IntegrityError
+
+from hub.domain.points import EntryKind
+from hub.storage.database import alembic_config, create_engine_for, migrate
+from hub.storage.unit_of_work import SqlAlchemyUnitOfWorkFactory
+
+PREVIOUS = "0019_point_locks"
+AT = datetime(2026, 3, 1, 8, 0, tzinfo=UTC)
+EXPIRES = datetime(2027, 3, 1, 8, 0, tzinfo=UTC)
+DAY = date(2026, 3, 1)
+# The tables 0020 makes WITHOUT ROWID on SQLite.
+LEAN = {"points_balances", "points_daily", "person_travel_days"}
+
+_ENTRY = text(
+    "INSERT INTO points_entries (kind, partner, person, platform, methodology, claim_id,"
+    " redemption_id, points, day, occurred_at, expires_at)"
+    " VALUES (:kind, :partner, :person, :platform, :methodology, :claim_id,"
+    " :redemption_id, :points, :day, :occurred_at, :expires_at)"
+)
+
+
+def _entry(kind: str, person: str, points: int, **extra: Any) -> dict[str, Any]:
+    row: dict[str, Any] = {
+        "kind": kind,
+        "partner": "CN-GD",
+        "person": person,
+        "platform": None,
+        "methodology": None,
+        "claim_id": None,
+        "redemption_id": None,
+        "points": points,
+        "day": None,
+        "occurred_at": AT,
+        "expires_at": None,
+    }
+    row.update(extra)
+    return row
+
+
+def _award(person: str, claim_id: str, points: int) -> dict[str, Any]:
+    return _entry(
+        "AWARD",
+        person,
+        points,
+        platform="SZ-BIKE",
+        methodology="SZ-BIKE",
+        claim_id=claim_id,
+        day=DAY,
+        expires_at=EXPIRES,
+    )
+
+
+def _fill(connection: Connection) -> None:
+    connection.execute(
+        _ENTRY,
+        [
+            _award("p1", "c1", 30),
+            _award("p1", "c2", 20),
+            _award("p2", "c3", 10),
+            _entry("REDEMPTION", "p1", 15, redemption_id="R-1"),
+            _entry("REVERSAL", "p2", 10, claim_id="c3"),
+        ],
+    )
+    connection.execute(
+        text("INSERT INTO points_balances (partner, person, balance) VALUES (:a, :p, :b)"),
+        [{"a": "CN-GD", "p": "p1", "b": 35}, {"a": "CN-GD", "p": "p2", "b": 0}],
+    )
+    connection.execute(
+        text(
+            "INSERT INTO points_daily (partner, day, person, methodology, awarded)"
+            " VALUES ('CN-GD', :d, :p, 'SZ-BIKE', :n)"
+        ),
+        [{"d": DAY, "p": "p1", "n": 50}, {"d": DAY, "p": "p2", "n": 10}],
+    )
+    connection.execute(
+        text(
+            "INSERT INTO person_travel_days (day, person, claim_id, passenger_km)"
+            " VALUES (:d, :p, :c, :k)"
+        ),
+        [
+            {"d": DAY, "p": "p1", "c": "c1", "k": "3.5"},
+            {"d": date(2026, 3, 2), "p": "p1", "c": "c1", "k": "3.5"},
+            {"d": DAY, "p": "p2", "c": "c3", "k": "0.125"},
+        ],
+    )
+
+
+def _contents(engine: Engine) -> dict[str, list[tuple[Any, ...]]]:
+    queries = {
+        "entries": "SELECT id, kind, partner, person, platform, methodology, claim_id,"
+        " redemption_id, points, day, occurred_at, expires_at FROM points_entries ORDER BY id",
+        "balances": "SELECT partner, person, balance FROM points_balances ORDER BY person",
+        "daily": "SELECT partner, day, person, methodology, awarded FROM points_daily"
+        " ORDER BY person",
+        "travel": "SELECT day, person, claim_id, passenger_km FROM person_travel_days"
+        " ORDER BY day, person",
+    }
+    with engine.connect() as connection:
+        return {
+            name: [tuple(row) for row in connection.execute(text(sql))]
+            for name, sql in queries.items()
+        }
+
+
+def _without_rowid(engine: Engine) -> set[str]:
+    if engine.dialect.name != "sqlite":
+        return set()
+    with engine.connect() as connection:
+        rows = connection.execute(text("SELECT name, sql FROM sqlite_master WHERE type = 'table'"))
+        return {name for name, sql in rows if "WITHOUT ROWID" in sql.upper()}
+
+
+def _entry_indexes(engine: Engine) -> set[str]:
+    return {str(i["name"]) for i in inspect(engine).get_indexes("points_entries")}
+
+
+def _refused(engine: Engine, sql: str, **values: Any) -> None:
+    with pytest.raises(IntegrityError), engine.begin() as connection:
+        connection.execute(text(sql), values)
+
+
+def _rules_hold(engine: Engine) -> None:
+    """What the tables refused before 0020, they refuse after it (and back)."""
+    again = _entry("REDEMPTION", "p1", 1, redemption_id="R-1")
+    with pytest.raises(IntegrityError), engine.begin() as connection:
+        connection.execute(_ENTRY, again)
+    with pytest.raises(IntegrityError), engine.begin() as connection:
+        connection.execute(_ENTRY, _award("p2", "c1", 5))  # a second award of c1
+    _refused(engine, "UPDATE points_balances SET balance = balance - 36 WHERE person = 'p1'")
+    _refused(engine, "UPDATE points_daily SET awarded = -1 WHERE person = 'p2'")
+    _refused(
+        engine,
+        "INSERT INTO person_travel_days (day, person, claim_id, passenger_km)"
+        " VALUES (:d, 'p1', 'c1', '1')",
+        d=DAY,
+    )
+
+
+def test_points_and_travel_survive_the_migration_both_ways(database_url: str) -> None:
+    config = alembic_config(url=database_url)
+    command.upgrade(config, PREVIOUS)
+    engine = create_engine_for(database_url)
+    try:
+        with engine.begin() as connection:
+            _fill(connection)
+        before = _contents(engine)
+        assert "ix_points_entries_occurred_at" in _entry_indexes(engine)
+
+        migrate(database_url)
+        assert _contents(engine) == before
+        assert "ix_points_entries_occurred_at" not in _entry_indexes(engine)
+        if engine.dialect.name == "sqlite":
+            assert _without_rowid(engine) >= LEAN
+            assert "points_entries" not in _without_rowid(engine)
+        _rules_hold(engine)
+        # Entries without a redemption id never collide, as before.
+        with engine.begin() as connection:
+            connection.execute(_ENTRY, _entry("EXPIRY", "p1", 5, claim_id="c2"))
+        factory = SqlAlchemyUnitOfWorkFactory(engine)
+        with factory() as uow:
+            redemption = uow.points.redemption("CN-GD", "R-1")
+            assert redemption is not None and redemption.points == 15
+            assert uow.points.balance("CN-GD", "p1") == 35
+            assert uow.points.awarded_on([("CN-GD", "p1", "SZ-BIKE", DAY)]) == {
+                ("CN-GD", "p1", "SZ-BIKE", DAY): 50
+            }
+            history = uow.points.entries("CN-GD", "p1")
+        assert [e.kind for e in history] == [
+            EntryKind.AWARD,
+            EntryKind.AWARD,
+            EntryKind.REDEMPTION,
+            EntryKind.EXPIRY,
+        ]
+        after = _contents(engine)
+        # The stored entries as they were, the new one after them (a
+        # PostgreSQL sequence also spent ids on the refused inserts).
+        assert after["entries"][:-1] == before["entries"]
+        assert after["entries"][-1][0] > before["entries"][-1][0]
+
+        command.downgrade(config, PREVIOUS)
+        assert _contents(engine) == after
+        assert "ix_points_entries_occurred_at" in _entry_indexes(engine)
+        assert not _without_rowid(engine) & LEAN
+        _rules_hold(engine)
+
+        migrate(database_url)
+        assert _contents(engine) == after
+        _rules_hold(engine)
+    finally:
+        engine.dispose()
