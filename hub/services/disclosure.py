@@ -20,6 +20,7 @@ from enum import StrEnum
 from typing import TYPE_CHECKING, Generic, Protocol, TypeVar
 
 from hub.domain.audit_chain import Checkpoint
+from hub.domain.issuance import AccountKey
 from hub.domain.registers import REGISTER_NAMES, RegisterKind
 from hub.errors import InvalidRequest, NotFound
 from hub.services.issuance_port import PoolBalance
@@ -350,13 +351,20 @@ class DisclosureService:
         """Pooled tonnes per partner, platform and methodology, in that order
         (a handful of lines: not paged)."""
         sums: dict[tuple[str, str, str], list[Decimal]] = {}
+        # A pool is counted once by its key: accounts under a methodology's
+        # former and current id (the queries name both by the current one)
+        # are one pool.
+        keys: dict[tuple[str, str, str], set[AccountKey]] = {}
         for pool in self._queries.pools(where.partner, where.vintage):
             key = pool.key
             if where.methodology is not None and key.methodology != where.methodology:
                 continue
-            row = sums.setdefault((key.partner, key.platform or "", key.methodology), [ZERO] * 6)
+            line = (key.partner, key.platform or "", key.methodology)
+            row = sums.setdefault(line, [ZERO] * 6)
+            fresh = key not in keys.setdefault(line, set())
+            keys[line].add(key)
             figures: tuple[Decimal, ...] = (
-                Decimal(1),
+                Decimal(1 if fresh else 0),
                 Decimal(pool.claims),
                 pool.credited_tco2e,
                 pool.taken_over_tco2e,

@@ -22,6 +22,7 @@ from hub.bootstrap import build_hub
 from hub.domain.issuance import AccountKey
 from hub.domain.serial_blocks import parse_serial
 from hub.services.claim_port import NewClaimRecord
+from hub.services.disclosure import DisclosureFilter
 from hub.services.issuance import IssuanceService
 from hub.services.issuance_port import CarryAccount, IssuanceRecord
 from hub.services.unit_of_work import UnitOfWork, UnitOfWorkFactory
@@ -114,6 +115,10 @@ def test_the_old_carry_is_folded_into_the_new_account_and_issued(
         assert (balance.claims, balance.units) == (2, 1)
         assert (balance.credited_tco2e, balance.carried_tco2e) == (Decimal("1.1"), Decimal("0.1"))
         assert balance.taken_over_tco2e == 0
+        # The public disclosure: one line, one pool (the two accounts are one).
+        (line,) = hub.http_services().disclosure.pools(DisclosureFilter(partner="CN-HK"))
+        assert (line.methodology, line.pools, line.issued_units) == ("HUB-INTERIM-RECYCLE", 1, 1)
+        assert (line.credited_tco2e, line.carried_tco2e) == (Decimal("1.1"), Decimal("0.1"))
         with factory() as uow:
             (folded,) = uow.events.for_subjects("carry", [SUBJECT])
             (issuance,) = uow.issuance.of_claims([new.verdict.claim_id]).values()
