@@ -71,7 +71,13 @@ def test_published_parameters_are_the_domain_facts(standard: Standard) -> None:
     assert value("grid_ef", "CN-HK-CLP", 2020) == Decimal("0.37")
     assert value("grid_ef", "CN-HK-CLP", 2024) == Decimal("0.37")
     assert standard.factor_value("grid_ef", "CN-HK-CLP", 2018) is None
+    # HK Electric per year from its Sustainability Report 2019, p. 73; 2024
+    # activity falls back to 2019 (no later report figure), 2016 has none.
+    assert value("grid_ef", "CN-HK-HKE", 2017) == Decimal("0.79")
+    assert value("grid_ef", "CN-HK-HKE", 2018) == Decimal("0.80")
     assert value("grid_ef", "CN-HK-HKE", 2019) == Decimal("0.81")
+    assert value("grid_ef", "CN-HK-HKE", 2024) == Decimal("0.81")
+    assert standard.factor_value("grid_ef", "CN-HK-HKE", 2016) is None
     assert value("grid_ef", "CN-HK", 2024) == Decimal("0.7")
     assert value("grid_ef", "CN-MO", 2021) == Decimal("0.429")
     assert value("bus_ef", "CN-SZ", 2024) == Decimal("26.9")
