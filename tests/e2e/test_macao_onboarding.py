@@ -23,6 +23,8 @@ from pathlib import Path
 import pytest
 
 from adapters.cli import EXIT_REFUSED
+from hub.storage.database import create_engine_for
+from hub.storage.unit_of_work import SqlAlchemyUnitOfWorkFactory
 from tests.e2e.test_serve_cli import running_hub
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -224,11 +226,16 @@ def test_macao_sample_delivered_to_a_mutual_tls_hub(tmp_path: Path) -> None:
         ("SZCER-CN-MO-HUB-INTERIM-RECYCLE-2025-ECO-SLO-02-000001-000002", "CN-MO")
     ]
 
-    with sqlite3.connect(data / "hub.db") as connection:
-        verdicts = dict(
-            connection.execute(
-                "SELECT record_id, verdict FROM claims WHERE partner = 'CN-MO'"
-            ).fetchall()
-        )
+    # The verdicts as the hub reads them back (stored lean: codes, rendered on read).
+    engine = create_engine_for(f"sqlite:///{data / 'hub.db'}")
+    try:
+        with SqlAlchemyUnitOfWorkFactory(engine)() as uow:
+            stored = uow.claims.get_by_record_ids("CN-MO", list(REJECTED))
+            codes = {
+                record: [check.code for check in claim.verdict.checks]
+                for record, claim in stored.items()
+            }
+    finally:
+        engine.dispose()
     for record, code in REJECTED.items():
-        assert code in str(verdicts[record]), (record, verdicts[record])
+        assert code in codes[record], (record, codes[record])
