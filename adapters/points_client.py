@@ -21,10 +21,9 @@ from typing import TypeVar
 
 import grpc
 
-from adapters.hub_call_errors import HubCallError
+from adapters.catalogued_refusals import CataloguedRefusal, call_refusing
 from adapters.partner_signing import UNARY_TIMEOUT, PartnerSigner
 from adapters.signed_calls import REPLAY_RETRY, ReplayRetry, partner_stub, signed_call
-from carbonhub_contract.error_details import error_info
 from carbonhub_contract.generated.carbonhub.v1 import partner_pb2 as pb
 from carbonhub_contract.vocabulary.envelopes import PayloadType
 
@@ -44,15 +43,8 @@ POINTS_REFUSALS = frozenset(
 )
 
 
-class PointsRefused(Exception):
+class PointsRefused(CataloguedRefusal):
     """The hub refused the points request with one of POINTS_REFUSALS."""
-
-    def __init__(self, rpc: str, code: str, message: str, details: dict[str, str]) -> None:
-        super().__init__(f"{rpc} refused: {code}: {message}")
-        self.rpc = rpc
-        self.code = code
-        self.message = message
-        self.details = details
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,32 +70,8 @@ class PointsBalanceInfo:
     next_expiry_points: int
 
 
-def _refusal(rpc: str, failed: HubCallError | grpc.RpcError) -> PointsRefused | None:
-    error = failed.__cause__ if isinstance(failed, HubCallError) else failed
-    if not isinstance(error, grpc.Call):
-        return None
-    try:
-        info = error_info(error)
-    except ValueError:
-        return None
-    if info is None or info.reason not in POINTS_REFUSALS:
-        return None
-    return PointsRefused(rpc, info.reason, error.details() or "", dict(info.metadata))
-
-
 def _points_call(rpc: str, call: Callable[[], T]) -> T:
-    try:
-        return call()
-    except HubCallError as failed:
-        refused = _refusal(rpc, failed)
-        if refused is not None:
-            raise refused from failed
-        raise
-    except grpc.RpcError as failed:
-        refused = _refusal(rpc, failed)
-        if refused is not None:
-            raise refused from failed
-        raise HubCallError(rpc, failed) from failed
+    return call_refusing(PointsRefused, POINTS_REFUSALS, rpc, call)
 
 
 def redeem_points(

@@ -29,10 +29,10 @@ from typing import TypeVar
 
 import grpc
 
+from adapters.catalogued_refusals import CataloguedRefusal, call_refusing
 from adapters.hub_call_errors import HubCallError, HubProtocolError
 from adapters.partner_signing import UNARY_TIMEOUT
 from adapters.signed_calls import partner_stub
-from carbonhub_contract.error_details import error_info
 from carbonhub_contract.generated.carbonhub.v1 import partner_pb2 as pb
 from carbonhub_contract.receipts import receipt_from_json, verify_claim_status, verify_receipt
 from carbonhub_contract.signing import PublicKey
@@ -68,37 +68,12 @@ _DECISIONS = {
 }
 
 
-class ProofRefused(Exception):
+class ProofRefused(CataloguedRefusal):
     """The hub refused the proof request with one of PROOF_REFUSALS."""
-
-    def __init__(self, rpc: str, code: str, message: str, details: dict[str, str]) -> None:
-        super().__init__(f"{rpc} refused: {code}: {message}")
-        self.rpc = rpc
-        self.code = code
-        self.message = message
-        self.details = details
-
-
-def _refusal(rpc: str, failed: grpc.RpcError) -> ProofRefused | None:
-    if not isinstance(failed, grpc.Call):
-        return None
-    try:
-        info = error_info(failed)
-    except ValueError:
-        return None
-    if info is None or info.reason not in PROOF_REFUSALS:
-        return None
-    return ProofRefused(rpc, info.reason, failed.details() or "", dict(info.metadata))
 
 
 def _proof_call(rpc: str, call: Callable[[], T]) -> T:
-    try:
-        return call()
-    except grpc.RpcError as failed:
-        refused = _refusal(rpc, failed)
-        if refused is not None:
-            raise refused from failed
-        raise HubCallError(rpc, failed) from failed
+    return call_refusing(ProofRefused, PROOF_REFUSALS, rpc, call)
 
 
 def tree_head_of(message: pb.SignedTreeHead) -> TreeHead:
