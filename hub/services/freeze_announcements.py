@@ -11,8 +11,8 @@ the exchange holds it. Acknowledgement alone would not do: a block offered
 but not yet acknowledged is in the exchange's hands all the same.
 
 * A block newly frozen hears FROZEN if it was offered, with the freeze's
-  reason; one never offered hears nothing (it is simply not offered while
-  frozen).
+  reason, unless the other freeze already held it; one never offered hears
+  nothing (it is simply not offered while frozen).
 * A block thawed hears UNFROZEN if it was offered, once no freeze is left on
   it; one never offered is offered now (QUALIFIED) if it may go to the
   exchange (``Block.routable``) and no freeze is left on it. Without the
@@ -40,10 +40,18 @@ def offered(uow: UnitOfWork, blocks: Mapping[str, Block]) -> set[str]:
 def announce_frozen(
     uow: UnitOfWork, block_ids: Collection[str], why: str, now: datetime
 ) -> list[str]:
-    """FROZEN for the newly frozen ``block_ids`` the exchange was offered; those ids."""
+    """FROZEN for the newly frozen ``block_ids`` the exchange was offered; those ids.
+
+    Call it after setting the caller's freeze. A block the other freeze held
+    already heard FROZEN when that one began (or was never offered, since a
+    frozen block is not): held by both now, it is not told again, so the
+    exchange hears FROZEN once and UNFROZEN once (announce_thawed waits for
+    both to lift)."""
     if not block_ids:
         return []
-    told = sorted(offered(uow, uow.blocks.get_many(sorted(set(block_ids)))))
+    blocks = uow.blocks.get_many(sorted(set(block_ids)))
+    both = uow.exclusion_freezes.marked(blocks) & {b for b, block in blocks.items() if block.frozen}
+    told = sorted(offered(uow, {b: block for b, block in blocks.items() if b not in both}))
     if told:
         uow.outbox.append([(OutboxKind.FROZEN, b, why) for b in told], now)
     return told

@@ -129,6 +129,26 @@ def test_a_block_under_both_freezes_hears_unfrozen_once_both_are_gone(hk: Ledger
     assert sorted(_events(hk, before)) == sorted((OutboxKind.UNFROZEN, b) for b in ids)
 
 
+def test_a_block_under_both_freezes_hears_frozen_once(hk: Ledger) -> None:
+    """The second freeze of a block the first already froze tells the exchange
+    nothing: it heard FROZEN once and hears UNFROZEN once, when both are gone."""
+    claim, blocks = _hk_issued(hk)
+    _attest(hk, blocks, S.COMMITTED)
+    hk.exchange.acknowledge([b.block_id for b in blocks])
+    ids = {b.block_id for b in blocks}
+    before = len(_events(hk))
+
+    found = _reissue(hk, "CN-HK", claim, HK_ORIGIN_SERIAL)  # the discrepancy freezes
+    hk.clock.now += timedelta(days=366)  # then the exclusion is overdue
+    hk.attestations.freeze_overdue()
+    assert sorted(_events(hk, before)) == sorted((OutboxKind.FROZEN, b) for b in ids)
+
+    thawing = len(_events(hk))
+    _attest(hk, blocks, S.COMPLETED)
+    _resolve(hk, found)
+    assert sorted(_events(hk, thawing)) == sorted((OutboxKind.UNFROZEN, b) for b in ids)
+
+
 def test_a_block_issued_withheld_is_not_offered_when_its_discrepancy_is_resolved(
     hk: Ledger,
 ) -> None:
