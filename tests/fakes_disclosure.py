@@ -230,6 +230,9 @@ class FakeDisclosureQueries:
             if partner in (None, p.key.partner) and vintage in (None, p.key.vintage)
         ]
 
+    def current_methodology_id(self, methodology: str) -> str:
+        return self.former_methodologies.get(methodology, methodology)
+
 
 @dataclass
 class FakeReviewQueueQueries:

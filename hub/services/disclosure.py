@@ -247,6 +247,10 @@ class DisclosureQueries(Protocol):
         """Every platform pool of ``partner`` and ``vintage`` (None: all)."""
         ...
 
+    def current_methodology_id(self, methodology: str) -> str:
+        """The methodology's id now (a former id resolves to its successor)."""
+        ...
+
     def count(self, listing: Listing, where: DisclosureFilter) -> int:
         """How many rows ``listing`` holds under ``where`` (all its pages)."""
         ...
@@ -355,9 +359,15 @@ class DisclosureService:
         # former and current id (the queries name both by the current one)
         # are one pool.
         keys: dict[tuple[str, str, str], set[AccountKey]] = {}
+        # Asked by a former id too: the pools are named by the current one.
+        wanted = (
+            None
+            if where.methodology is None
+            else self._queries.current_methodology_id(where.methodology)
+        )
         for pool in self._queries.pools(where.partner, where.vintage):
             key = pool.key
-            if where.methodology is not None and key.methodology != where.methodology:
+            if wanted is not None and key.methodology != wanted:
                 continue
             line = (key.partner, key.platform or "", key.methodology)
             row = sums.setdefault(line, [ZERO] * 6)

@@ -489,6 +489,9 @@ class SqlAlchemyDisclosureQueries:
             for p in found
         ]
 
+    def current_methodology_id(self, methodology: str) -> str:
+        return self._former.get(methodology, methodology)
+
 
 def _conforms(queries: SqlAlchemyDisclosureQueries) -> DisclosureQueries:
     """Static proof (checked by mypy) that the queries satisfy the service port."""

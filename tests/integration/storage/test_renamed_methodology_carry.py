@@ -119,6 +119,9 @@ def test_the_old_carry_is_folded_into_the_new_account_and_issued(
         (line,) = hub.http_services().disclosure.pools(DisclosureFilter(partner="CN-HK"))
         assert (line.methodology, line.pools, line.issued_units) == ("HUB-INTERIM-RECYCLE", 1, 1)
         assert (line.credited_tco2e, line.carried_tco2e) == (Decimal("1.1"), Decimal("0.1"))
+        # Asked by the former id, the same line.
+        former = DisclosureFilter(partner="CN-HK", methodology="SZ-RECYCLE")
+        assert hub.http_services().disclosure.pools(former) == [line]
         with factory() as uow:
             (folded,) = uow.events.for_subjects("carry", [SUBJECT])
             (issuance,) = uow.issuance.of_claims([new.verdict.claim_id]).values()
