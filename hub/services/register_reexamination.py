@@ -198,6 +198,11 @@ def _reexamined(
     )
 
 
+# The hub's side of a discrepancy about an issued claim whose tonnes were
+# carried on its account rather than minted into a block of its own.
+CARRIED = "carried on its account (in no block of its own)"
+
+
 def _report_issued(
     uow: UnitOfWork,
     version: RegisterVersion,
@@ -245,9 +250,20 @@ def _report_issued(
                 )
                 for check in fired
             )
+        if issuance is not None and not issuance.block_serials:
+            # Its tonnes went to its account's carry, in no block of its own:
+            # which later block took them cannot be told, so none is frozen,
+            # but the bureau sees the claim under the reconciliation.
+            stored.extend(
+                _stored(
+                    reconciliation_id,
+                    register_discrepancy(view.partner, view.record_id, CARRIED, check),
+                    None,
+                )
+                for check in fired
+            )
         reported.append(_reexamined(view, "ISSUED", "ISSUED", fired, tuple(frozen)))
     if not stored:
-        # Issued tonnes still carried on their accounts, in no block yet.
         return reported, None
     uow.reconciliations.add(
         StoredReconciliation(

@@ -231,3 +231,28 @@ def test_an_offered_block_frozen_by_a_late_list_tells_the_exchange_then_thaws(
         (OutboxKind.FROZEN, block_id),
         (OutboxKind.UNFROZEN, block_id),
     ]
+
+
+def test_an_issued_claim_carried_in_no_block_is_reported_to_the_bureau(
+    ledger: Ledger, registers: RegisterImportService, tmp_path: Path
+) -> None:
+    """Under a tonne, its tonnes were carried on the account, not minted: no
+    block of its own to freeze, but the bureau sees it, once."""
+    ledger.accept([pv("R-1", "2025-06-01", "2025-06-30", activity_quantity="900")])
+    run = ledger.issuance.issue_pending()
+    assert (run.claims, run.blocks) == (1, [])
+    assert _view(ledger, "R-1")[1] is IssuanceState.ISSUED
+
+    loaded = _load(tmp_path, registers, RegisterKind.GEC, CLAIM_HEADER + JUNE_GEC)
+
+    (reported,) = loaded.reexamined.claims
+    assert (reported.now, reported.frozen) == ("ISSUED", ())
+    reconciliation = ledger.reconciliations.get(str(loaded.reexamined.reconciliation_id))
+    (discrepancy,) = reconciliation.discrepancies
+    assert discrepancy.block_id is None
+    assert (discrepancy.discrepancy.subject_id, discrepancy.discrepancy.hub_value) == (
+        f"{PARTNER}/R-1",
+        "carried on its account (in no block of its own)",
+    )
+    again = _load(tmp_path, registers, RegisterKind.GEC, CLAIM_HEADER + JUNE_GEC)
+    assert (again.reexamined.claims, again.reexamined.reconciliation_id) == ((), None)
