@@ -458,7 +458,9 @@ class SqlAlchemyClaimRepository:
                 stored[change.claim_id] = body
                 if change.release_locks:
                     released.append(change.claim_id)
-            for chunk in chunks(released):
+            # Once each across chunks too: a second release finds no content
+            # lock by key and falls back to a scan of the lock table.
+            for chunk in chunks(list(dict.fromkeys(released))):
                 claim_locks.release_locks(connection, chunk)
                 connection.execute(delete(SiteBindingRow).where(SiteBindingRow.claim_id.in_(chunk)))
 

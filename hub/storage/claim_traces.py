@@ -64,7 +64,9 @@ def _ids(connection: Connection, model: _Shared, texts: Collection[str]) -> dict
     """
     by_digest = {_digest(text): text for text in texts}
     found = _stored(connection, model, by_digest)
-    missing = [digest for digest in by_digest if digest not in found]
+    # In digest order: two processes adding the same new texts take their
+    # index entries in one order and never deadlock (as the claim locks).
+    missing = sorted(digest for digest in by_digest if digest not in found)
     if missing:
         column = _columns(model)[1]
         rows = [{"digest": digest, column: by_digest[digest]} for digest in missing]
