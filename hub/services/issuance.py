@@ -352,8 +352,7 @@ class IssuanceService:
         agreement = self._standard.agreement(claim.partner)
         # A claim accepted under a methodology's former id is issued under its
         # current id (new issuance uses the new id; old blocks keep theirs).
-        methodology = self._standard.current_methodology_id(claim.account.methodology)
-        key = replace(claim.account, methodology=methodology)
+        key = self._current(claim.account)
         if agreement is None or not agreement.adjustment_ref_required:
             key = replace(key, adjustment_ref=None)
         if key.personal:
