@@ -57,6 +57,21 @@ def announce_frozen(
     return told
 
 
+def freeze_blocks(
+    uow: UnitOfWork, block_ids: Collection[str], why: str, now: datetime
+) -> list[str]:
+    """The discrepancy freeze (``Block.frozen``) on those of ``block_ids`` not
+    frozen yet, and FROZEN for those the exchange was offered (announce_frozen);
+    the ids newly frozen."""
+    ids = sorted(set(block_ids))
+    current = uow.blocks.get_many(ids)
+    newly = [b for b in ids if not current[b].frozen]
+    if newly:
+        uow.blocks.set_frozen(newly, True)
+        announce_frozen(uow, newly, why, now)
+    return newly
+
+
 def announce_thawed(
     uow: UnitOfWork, block_ids: Collection[str], why: str, now: datetime
 ) -> list[str]:

@@ -52,7 +52,7 @@ from hub.errors import FailedPrecondition, InvalidRequest, NotFound
 from hub.services.audit_port import LedgerEvent
 from hub.services.block_port import BlockFilter
 from hub.services.clock import Clock
-from hub.services.freeze_announcements import announce_frozen, announce_thawed
+from hub.services.freeze_announcements import announce_thawed, freeze_blocks
 from hub.services.officers import officer_actor
 from hub.services.reconciliation_port import StoredDiscrepancy, StoredReconciliation
 from hub.services.reissued_claims import hold_unissued, release_unissued
@@ -214,19 +214,10 @@ class ReconciliationService:
             ]
             status = outcome([*found, *(r.discrepancy for r in reissued)])
             uow.reconciliations.record_outcome(stored.reconciliation_id, status, discrepancies, now)
-            to_freeze = sorted({d.block_id for d in discrepancies if d.block_id})
-            current = uow.blocks.get_many(to_freeze)
-            newly = [b for b in to_freeze if not current[b].frozen]
-            if newly:
-                uow.blocks.set_frozen(newly, True)
-                why = (
-                    "reconciliation discrepancy"
-                    if counterpart == EXCHANGE
-                    else "origin re-issuance"
-                )
-                # Only the blocks the exchange was offered hear of it; the
-                # others are simply not offered while frozen.
-                announce_frozen(uow, newly, why, now)
+            why = "reconciliation discrepancy" if counterpart == EXCHANGE else "origin re-issuance"
+            # Only the blocks the exchange was offered hear of it; the others
+            # are simply not offered while frozen.
+            newly = freeze_blocks(uow, {d.block_id for d in discrepancies if d.block_id}, why, now)
             uow.events.append(
                 [
                     LedgerEvent(

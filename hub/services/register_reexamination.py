@@ -49,7 +49,7 @@ from hub.services.asset_checks import project_site
 from hub.services.audit_port import LedgerEvent
 from hub.services.claim_holds import claim_events, redecide
 from hub.services.claim_port import ClaimLedgerView, VerdictChange
-from hub.services.freeze_announcements import announce_frozen
+from hub.services.freeze_announcements import freeze_blocks
 from hub.services.points import reverse_points
 from hub.services.reconciliation_port import StoredDiscrepancy, StoredReconciliation
 from hub.services.register_port import RecordedClaim, RegisterVersion
@@ -278,12 +278,7 @@ def _report_issued(
     )
     status = ReconciliationStatus.INCONSISTENT
     uow.reconciliations.record_outcome(reconciliation_id, status, stored, now)
-    current = uow.blocks.get_many(sorted(to_freeze))
-    newly = [b for b in sorted(to_freeze) if not current[b].frozen]
-    if newly:
-        uow.blocks.set_frozen(newly, True)
-        # The same question as every other freeze: offered (QUALIFIED or acknowledged)?
-        announce_frozen(uow, newly, "external register", now)
+    newly = freeze_blocks(uow, to_freeze, "external register", now)
     uow.events.append(
         [
             LedgerEvent(
