@@ -228,10 +228,12 @@ class _Batch:
         checks = list(candidate.assessment.checks)
         if wanted.locks:
             checks += self._collisions(candidate, wanted.locks, binding)
-        implausible = self._implausible(wanted.trip, checks)
+        decision = decide(checks)
+        # A day's plausibility is asked only of a claim not rejected already.
+        implausible = None if decision is Decision.REJECTED else self._implausible(wanted.trip)
         if implausible is not None:
             checks.append(implausible)
-        decision = decide(checks)
+            decision = decide(checks)
         if decision is Decision.REJECTED:
             return BatchDecision(decision, tuple(checks), (), None, None)
         self._grant(candidate, wanted, binding)
@@ -258,9 +260,9 @@ class _Batch:
             )
         return checks
 
-    def _implausible(self, trip: Travel | None, checks: list[CheckResult]) -> CheckResult | None:
-        """A trip of a claim not rejected yet, taking a person's day too far."""
-        if trip is None or self._limit is None or decide(checks) is Decision.REJECTED:
+    def _implausible(self, trip: Travel | None) -> CheckResult | None:
+        """A trip of a claim not rejected, taking a person's day too far."""
+        if trip is None or self._limit is None:
             return None
         return self._daily.check(trip, self._limit)
 

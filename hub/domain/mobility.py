@@ -15,9 +15,8 @@ one) is spread over them in proportion to its time in each.
 
 from __future__ import annotations
 
-from collections import defaultdict
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 from functools import lru_cache
@@ -33,12 +32,22 @@ _NONE = Decimal(0)
 
 @dataclass(frozen=True, slots=True)
 class Travel:
-    """A counted mobility claim of one person: when, and how far."""
+    """A counted mobility claim of one person: when, and how far.
+
+    ``days``: its passenger-km per Shenzhen day, in day order (days_of),
+    worked out once when the trip is made: the batch's daily check, its count
+    and the claim's travel rows each read it (docs/ingestion-profile.md,
+    "Twelfth round"). Not compared: it follows from the other fields.
+    """
 
     person: str  # the pseudonym, stripped
     start: datetime  # aware, inclusive
     end: datetime  # aware, exclusive
     passenger_km: Decimal
+    days: tuple[tuple[date, Decimal], ...] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "days", _shares(self.start, self.end, self.passenger_km))
 
 
 def trip_of(person_pseudonym: str | None, normalised: NormalisedClaim) -> Travel | None:
@@ -51,21 +60,27 @@ def trip_of(person_pseudonym: str | None, normalised: NormalisedClaim) -> Travel
 
 def days_of(travel: Travel) -> dict[date, Decimal]:
     """The claim's passenger-km per Shenzhen day, in proportion to its time in each."""
-    if travel.end <= travel.start:
-        return {}
-    day, last = day_span(travel.start, travel.end)
+    return dict(travel.days)
+
+
+def _shares(
+    start: datetime, end: datetime, passenger_km: Decimal
+) -> tuple[tuple[date, Decimal], ...]:
+    if end <= start:
+        return ()
+    day, last = day_span(start, end)
     if day == last:
         # Nearly every trip and daily aggregate lies within one day: all of it
         # is that day's, with no share arithmetic on the ingestion hot path.
-        return {day: travel.passenger_km}
-    total_seconds = Decimal((travel.end - travel.start).total_seconds())
-    shares: dict[date, Decimal] = {}
+        return ((day, passenger_km),)
+    total_seconds = Decimal((end - start).total_seconds())
+    shares: list[tuple[date, Decimal]] = []
     while day <= last:
         lo, hi = day_bounds(day)
-        seconds = Decimal((min(hi, travel.end) - max(lo, travel.start)).total_seconds())
-        shares[day] = travel.passenger_km * seconds / total_seconds
+        seconds = Decimal((min(hi, end) - max(lo, start)).total_seconds())
+        shares.append((day, passenger_km * seconds / total_seconds))
         day += timedelta(days=1)
-    return shares
+    return tuple(shares)
 
 
 def day_span(start: datetime, end: datetime) -> tuple[date, date]:
@@ -95,23 +110,26 @@ def day_bounds(day: date) -> tuple[datetime, datetime]:
 
 def window_of(travels: Iterable[Travel]) -> tuple[datetime, datetime] | None:
     """From the start of the first day to the end of the last day the travels touch."""
-    spans = [day_span(t.start, t.end) for t in travels if t.end > t.start]
+    spans = [t.days for t in travels if t.days]
     if not spans:
         return None
-    return day_bounds(min(s[0] for s in spans))[0], day_bounds(max(s[1] for s in spans))[1]
+    first = min(days[0][0] for days in spans)
+    return day_bounds(first)[0], day_bounds(max(days[-1][0] for days in spans))[1]
 
 
 class DailyMobility:
     """Passenger-km per (person, day) counted so far: the ledger's, then the batch's."""
 
     def __init__(self, counted: Iterable[Travel] = ()) -> None:
-        self._totals: dict[tuple[str, date], Decimal] = defaultdict(Decimal)
+        self._totals: dict[tuple[str, date], Decimal] = {}
         for travel in counted:
             self.count(travel)
 
     def count(self, travel: Travel) -> None:
-        for day, share in days_of(travel).items():
-            self._totals[(travel.person, day)] += share
+        totals, person = self._totals, travel.person
+        for day, share in travel.days:
+            key = (person, day)
+            totals[key] = totals.get(key, _NONE) + share
 
     def total(self, person: str, day: date) -> Decimal:
         return self._totals.get((person, day), _NONE)
@@ -120,8 +138,8 @@ class DailyMobility:
         """PERSON_DAILY_MOBILITY_IMPLAUSIBLE for the first day ``travel`` takes
         above ``limit`` passenger-km, counting what is counted so far."""
         totals, person = self._totals, travel.person
-        # days_of gives the days in order: the first day above is the earliest.
-        for day, share in days_of(travel).items():
+        # The trip's days are in order: the first day above is the earliest.
+        for day, share in travel.days:
             before = totals.get((person, day), _NONE)
             if before + share > limit:
                 return fire(

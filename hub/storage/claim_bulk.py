@@ -16,7 +16,7 @@ refused row still raises IntegrityError through the unit of work's
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import date, datetime
 from operator import itemgetter
 from typing import Any, cast
@@ -26,7 +26,7 @@ from sqlalchemy.orm import DeclarativeBase
 
 from hub.storage.tables import UtcDateTime
 
-__all__ = ["bulk_add", "bulk_insert"]
+__all__ = ["bulk_add", "bulk_insert", "bulk_insert_values"]
 
 # pysqlite takes "?"; psycopg (declared "pyformat") takes positional "%s" too.
 
@@ -72,6 +72,22 @@ def bulk_insert(
     _execute(connection, model, rows, "")
 
 
+def bulk_insert_values(
+    connection: Connection,
+    model: type[DeclarativeBase],
+    columns: tuple[str, ...],
+    rows: Sequence[tuple[Any, ...]],
+) -> None:
+    """Insert ``rows`` (each a tuple of ``columns``' values, in that order) into
+    ``model``'s table in one executemany: bulk_insert without a dict per row
+    for a caller that has the values at hand."""
+    if not rows:
+        return
+    table = cast(Table, model.__table__)
+    sql, processors = _prepare(connection, table, columns)
+    connection.exec_driver_sql(sql, _parameters(table, columns, processors, rows))
+
+
 def bulk_add(
     connection: Connection,
     model: type[DeclarativeBase],
@@ -95,12 +111,24 @@ def _execute(
     table = cast(Table, model.__table__)
     columns = tuple(rows[0])
     sql, processors = _prepare(connection, table, columns, adding)
-    # Values read in one C call per row; only the columns with a processor
-    # (timestamps, days, decimals) go through Python, and a timestamp or day
-    # seen before in this batch is not converted again: equal aware instants
-    # convert to the same UTC value, equal days to the same text (decimals
-    # are not memoised: 1.0 == 1.00).
+    # Values read in one C call per row.
     read = itemgetter(*columns) if len(columns) > 1 else (lambda row: (row[columns[0]],))
+    connection.exec_driver_sql(sql, _parameters(table, columns, processors, map(read, rows)))
+
+
+def _parameters(
+    table: Table,
+    columns: tuple[str, ...],
+    processors: list[_Processor],
+    rows: Iterable[tuple[Any, ...]],
+) -> list[tuple[Any, ...]]:
+    """The driver's parameters of ``rows`` (values in ``columns``' order).
+
+    Only the columns with a processor (timestamps, days, decimals) go through
+    Python, and a timestamp or day seen before in this batch is not converted
+    again: equal aware instants convert to the same UTC value, equal days to
+    the same text (decimals are not memoised: 1.0 == 1.00).
+    """
     # Per processed column: its index, processor, memo and the exact value
     # type the memo holds (no memo: an empty one never consulted, type None;
     # only UtcDateTime columns memoise instants, Date columns days).
@@ -109,9 +137,11 @@ def _execute(
         for index, process in enumerate(processors)
         if process
     ]
+    if not processed:
+        return list(rows)
     parameters: list[tuple[Any, ...]] = []
     for row in rows:
-        values = list(read(row))
+        values = list(row)
         for index, process, memo, memo_type in processed:
             value = values[index]
             if type(value) is memo_type:
@@ -122,7 +152,7 @@ def _execute(
             else:
                 values[index] = process(value)
         parameters.append(tuple(values))
-    connection.exec_driver_sql(sql, parameters)
+    return parameters
 
 
 _MISSING = object()

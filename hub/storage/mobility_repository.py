@@ -13,14 +13,14 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Collection, Sequence
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 
 from sqlalchemy import select, text
 
 from carbonhub_contract.vocabulary.records import Decision
-from hub.domain.mobility import DAY_ZONE, Travel, days_of
-from hub.storage.claim_bulk import bulk_insert
+from hub.domain.mobility import DAY_ZONE, Travel
+from hub.storage.claim_bulk import bulk_insert_values
 from hub.storage.claim_tables import ClaimRow
 from hub.storage.transaction import Transaction, chunks
 from hub.storage.travel_tables import PersonTravelDayRow
@@ -36,6 +36,8 @@ _ADVISORY_LOCKS = text(
 )
 _T = PersonTravelDayRow
 _MICROSECOND = timedelta(microseconds=1)
+# A travel row's columns, in the order record() gives its values.
+_ROW = ("day", "person", "claim_id", "passenger_km")
 
 
 def person_lock_id(person: str) -> int:
@@ -106,17 +108,13 @@ class SqlAlchemyMobilityRepository:
         return list(found.values())
 
     def record(self, travel: Sequence[tuple[str, Travel]]) -> None:
-        rows = [
-            {
-                "person": trip.person,
-                "day": day,
-                "claim_id": claim_id,
-                "passenger_km": str(trip.passenger_km),
-            }
-            for claim_id, trip in travel
-            for day in days_of(trip)
-        ]
+        # One tuple per row, the trip's days as the batch decision made them.
+        rows: list[tuple[date, str, str, str]] = []
+        for claim_id, trip in travel:
+            person, passenger_km = trip.person, str(trip.passenger_km)
+            for day, _ in trip.days:
+                rows.append((day, person, claim_id, passenger_km))
         if not rows:
             return
         with self._tx.writing() as connection:
-            bulk_insert(connection, PersonTravelDayRow, rows)
+            bulk_insert_values(connection, PersonTravelDayRow, _ROW, rows)

@@ -87,3 +87,26 @@ def test_the_window_covers_whole_days() -> None:
         datetime(2024, 10, 3, tzinfo=SZ),
     )
     assert window_of([]) is None
+
+
+def test_a_trip_carries_its_days_in_order_and_is_compared_without_them() -> None:
+    start = datetime(2024, 10, 2, 18, 0, tzinfo=SZ)
+    night = Travel(P, start, start + timedelta(hours=36), Decimal(90))
+    assert night.days == (
+        (date(2024, 10, 2), Decimal(15)),
+        (date(2024, 10, 3), Decimal(60)),
+        (date(2024, 10, 4), Decimal(15)),
+    )
+    assert days_of(night) == dict(night.days)
+    assert night == Travel(P, start, start + timedelta(hours=36), Decimal(90))
+    assert hash(night) == hash(Travel(P, start, start + timedelta(hours=36), Decimal(90)))
+    assert day(2, "120").days == ((date(2024, 10, 2), Decimal(120)),)
+
+
+def test_a_day_is_held_at_its_first_day_above_the_total() -> None:
+    start = datetime(2024, 10, 2, 18, 0, tzinfo=SZ)
+    daily = DailyMobility([day(3, "250"), day(4, "290")])
+    check = daily.check(Travel(P, start, start + timedelta(hours=36), Decimal(90)), LIMIT)
+    assert check is not None
+    assert check.details["day"] == "2024-10-03"  # 250 + 60; the 4th would be 305 too
+    assert check.details["total"] == "310.0"

@@ -1,0 +1,121 @@
+"""A mobility claim's travel rows and the counted travel read back from them
+(hub.storage.mobility_repository), on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import UTC, date, datetime
+from decimal import Decimal
+
+import pytest
+from sqlalchemy import Engine, text
+
+from carbonhub_contract.vocabulary.records import Decision
+from hub.domain.mobility import DAY_ZONE, Travel, window_of
+from hub.services.ingestion import IngestionService
+from hub.standard import Standard, default_standards_dir, load_standard
+from hub.storage.claim_bulk import bulk_insert, bulk_insert_values
+from hub.storage.database import create_engine_for, migrate
+from hub.storage.travel_tables import PersonTravelDayRow
+from hub.storage.unit_of_work import SqlAlchemyUnitOfWorkFactory
+from tests.unit.services.builders import PERSON_A, PERSON_B
+from tests.unit.services.test_person_travel_ingestion import gd_day, gd_trip
+
+NOW = datetime(2026, 1, 15, 12, 0, tzinfo=UTC)
+OCT_2, OCT_3 = date(2024, 10, 2), date(2024, 10, 3)
+
+
+@pytest.fixture
+def engine(database_url: str) -> Iterator[Engine]:
+    migrate(database_url)
+    engine = create_engine_for(database_url)
+    try:
+        yield engine
+    finally:
+        engine.dispose()
+
+
+@pytest.fixture(scope="module")
+def standard() -> Standard:
+    return load_standard(default_standards_dir())
+
+
+def _rows(engine: Engine) -> list[tuple[str, str, str, str]]:
+    with engine.connect() as connection:
+        found = connection.execute(
+            text("SELECT day, person, claim_id, passenger_km FROM person_travel_days")
+        ).all()
+    # SQLite keeps the day as text, PostgreSQL as a date.
+    return sorted((str(d), p, c, km) for d, p, c, km in found)
+
+
+def test_each_day_a_claim_touches_has_its_row_and_counts_once(
+    engine: Engine, standard: Standard
+) -> None:
+    factory = SqlAlchemyUnitOfWorkFactory(engine)
+    service = IngestionService(factory, standard, lambda: NOW)
+    day, night, other = service.submit(
+        "CN-GD",
+        [
+            gd_day("B-DAY", "GD-BUS", "120"),
+            # 22:00 to 02:00 Shenzhen time: two hours on each day.
+            gd_trip(
+                "M-NIGHT",
+                "GD-METRO",
+                "22:00",
+                "22:00",
+                period_end="2024-10-03 02:00:00",
+                activity_quantity="40",
+            ),
+            gd_day("B-OTHER", "GD-BUS", "30", person_pseudonym=PERSON_B),
+        ],
+    )
+    assert [v.decision for v in (day, night, other)] == [Decision.ACCEPTED] * 3
+    assert _rows(engine) == sorted(
+        [
+            ("2024-10-02", PERSON_A, day.claim_id, "120"),
+            ("2024-10-02", PERSON_A, night.claim_id, "40"),
+            ("2024-10-03", PERSON_A, night.claim_id, "40"),
+            ("2024-10-02", PERSON_B, other.claim_id, "30"),
+        ]
+    )
+    start = datetime(2024, 10, 2, tzinfo=DAY_ZONE)
+    trip = Travel(PERSON_A, start, datetime(2024, 10, 3, 12, tzinfo=DAY_ZONE), Decimal(1))
+    window = window_of([trip])
+    assert window is not None
+    with factory() as uow:
+        counted = uow.mobility.counted_travel([PERSON_A], ["SZ-TRANSIT-METRO"], *window)
+        both = uow.mobility.counted_travel(
+            [PERSON_A], ["SZ-TRANSIT-METRO", "SZ-TRANSIT-BUS"], *window
+        )
+    # The night trip has two rows in the window and is one Travel, split by its hours.
+    (metro,) = counted
+    assert metro.passenger_km == Decimal(40)
+    assert metro.days == ((OCT_2, Decimal(20)), (OCT_3, Decimal(20)))
+    assert sorted(t.passenger_km for t in both) == [Decimal(40), Decimal(120)]
+
+
+def test_rows_as_tuples_are_stored_as_rows_as_dicts(engine: Engine) -> None:
+    columns = ("person", "day", "claim_id", "passenger_km")
+    with engine.begin() as connection:
+        bulk_insert(
+            connection,
+            PersonTravelDayRow,
+            [dict(zip(columns, (PERSON_A, OCT_2, "c-dict", "12.50"), strict=True))],
+        )
+        # Another column order: the values follow ``columns``.
+        bulk_insert_values(
+            connection,
+            PersonTravelDayRow,
+            ("claim_id", "passenger_km", "day", "person"),
+            [("c-tuple", "12.50", OCT_2, PERSON_A), ("c-tuple", "3", OCT_3, PERSON_A)],
+        )
+        bulk_insert_values(connection, PersonTravelDayRow, columns, [])
+    rows = _rows(engine)
+    assert [(d, p, km) for d, p, c, km in rows if c == "c-dict"] == [
+        ("2024-10-02", PERSON_A, "12.50")
+    ]
+    assert [(d, p, km) for d, p, c, km in rows if c == "c-tuple"] == [
+        ("2024-10-02", PERSON_A, "12.50"),
+        ("2024-10-03", PERSON_A, "3"),
+    ]
