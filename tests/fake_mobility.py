@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Collection, Sequence
-from datetime import datetime
+from datetime import date
 from typing import Any
 
 from hub.domain.mobility import Travel
@@ -18,13 +18,9 @@ class FakeMobilityRepository:
         self._state = state
 
     def counted_travel(
-        self,
-        persons: Collection[str],
-        methodologies: Collection[str],
-        start: datetime,
-        end: datetime,
+        self, days: Collection[tuple[str, date]], methodologies: Collection[str]
     ) -> list[Travel]:
-        wanted, kinds = set(persons), set(methodologies)
+        wanted, kinds = set(days), set(methodologies)
         found: list[Travel] = []
         for row in self._state().claims.values():
             normalised = row.record.normalised
@@ -32,19 +28,14 @@ class FakeMobilityRepository:
             if (
                 normalised is None
                 or row.decision not in _COUNTED
-                or person not in wanted
                 or normalised.methodology not in kinds
-                or not (normalised.period_start < end and normalised.period_end > start)
             ):
                 continue
-            found.append(
-                Travel(
-                    person,
-                    normalised.period_start,
-                    normalised.period_end,
-                    normalised.activity_value,
-                )
+            travel = Travel(
+                person, normalised.period_start, normalised.period_end, normalised.activity_value
             )
+            if any((person, day) in wanted for day, _ in travel.days):
+                found.append(travel)
         return found
 
     def record(self, travel: Sequence[tuple[str, Travel]]) -> None:

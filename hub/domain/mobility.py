@@ -108,13 +108,10 @@ def day_bounds(day: date) -> tuple[datetime, datetime]:
     return lo, datetime.combine(day + timedelta(days=1), time(0), tzinfo=DAY_ZONE)
 
 
-def window_of(travels: Iterable[Travel]) -> tuple[datetime, datetime] | None:
-    """From the start of the first day to the end of the last day the travels touch."""
-    spans = [t.days for t in travels if t.days]
-    if not spans:
-        return None
-    first = min(days[0][0] for days in spans)
-    return day_bounds(first)[0], day_bounds(max(days[-1][0] for days in spans))[1]
+def person_days(travels: Iterable[Travel]) -> set[tuple[str, date]]:
+    """The (person, Shenzhen day) pairs the travels touch: the only daily
+    totals their check reads, so the only counted travel it needs."""
+    return {(travel.person, day) for travel in travels for day, _ in travel.days}
 
 
 class DailyMobility:

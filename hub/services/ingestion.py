@@ -35,7 +35,7 @@ from hub.domain.claims import Verdict
 from hub.domain.inventory_exclusions import with_exclusion
 from hub.domain.issuance import ClaimState, claim_state, initial_state, issuance_on_acceptance
 from hub.domain.locks import ClaimLock
-from hub.domain.mobility import Travel, trip_of, window_of
+from hub.domain.mobility import Travel, person_days, trip_of
 from hub.domain.points import PointsRules
 from hub.domain.signed_payloads import SignedRecord
 from hub.errors import InvalidRequest
@@ -280,12 +280,8 @@ class IngestionService:
 
     def _counted_travel(self, uow: UnitOfWork, travel: Iterable[Travel]) -> list[Travel]:
         """The persons' counted travel on the days the batch's travel touches."""
-        batch = list(travel)
-        window = window_of(batch)
-        if window is None:
-            return []
-        persons = sorted({t.person for t in batch})
-        return uow.mobility.counted_travel(persons, self._mobility, *window)
+        days = person_days(travel)
+        return uow.mobility.counted_travel(days, self._mobility) if days else []
 
     def _travel_of(
         self, records: Sequence[NewClaimRecord], trips: Sequence[Travel | None]

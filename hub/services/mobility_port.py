@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Collection, Sequence
-from datetime import datetime
+from datetime import date
 from typing import Protocol
 
 from hub.domain.mobility import Travel
@@ -11,14 +11,11 @@ from hub.domain.mobility import Travel
 
 class MobilityRepository(Protocol):
     def counted_travel(
-        self,
-        persons: Collection[str],
-        methodologies: Collection[str],
-        start: datetime,
-        end: datetime,
+        self, days: Collection[tuple[str, date]], methodologies: Collection[str]
     ) -> list[Travel]:
-        """The ACCEPTED or HELD claims of ``persons`` (pseudonyms, stripped) under
-        ``methodologies`` whose period overlaps [start, end), as Travel.
+        """The ACCEPTED or HELD claims under ``methodologies`` whose period
+        touches one of ``days`` ((pseudonym stripped, Shenzhen day) pairs) of
+        its person, as Travel: each claim once, whatever other days it touches.
 
         Called before the batch's locks are looked up: it first makes other
         transactions deciding travel of the same persons wait until this one

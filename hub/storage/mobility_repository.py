@@ -5,21 +5,24 @@ claim of a person has one hub.storage.travel_tables row per Shenzhen day its
 period touches, with its passenger-km (the normalised activity value), written
 with the claim; a batch's travel is found by those rows' key (person, day)
 and joined to the claims for whether each still counts (ACCEPTED or HELD) and
-its period. The cost of a look-up is the travel of the batch's days, not the
-person's whole history (docs/ingestion-profile.md, "Points and travel").
+its period. The cost of a look-up is the travel on the batch's own
+(person, day) pairs, not the person's whole history (docs/ingestion-profile.md,
+"Points and travel") nor every day between the batch's first and last for each
+of its persons ("Twelfth round").
 """
 
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Collection, Sequence
-from datetime import date, datetime, timedelta
+from collections.abc import Callable, Collection, Sequence
+from datetime import date
 from decimal import Decimal
+from typing import Any
 
-from sqlalchemy import select, text
+from sqlalchemy import text
 
 from carbonhub_contract.vocabulary.records import Decision
-from hub.domain.mobility import DAY_ZONE, Travel
+from hub.domain.mobility import Travel
 from hub.storage.claim_bulk import bulk_insert_values
 from hub.storage.claim_tables import ClaimRow
 from hub.storage.transaction import Transaction, chunks
@@ -35,7 +38,51 @@ _ADVISORY_LOCKS = text(
     " (SELECT id FROM unnest(CAST(:ids AS bigint[])) AS t (id) ORDER BY id) AS s"
 )
 _T = PersonTravelDayRow
-_MICROSECOND = timedelta(microseconds=1)
+_PERIOD = ClaimRow.__table__.c.period_start.type  # period_end's too
+
+
+def _counted_sql(marker: str, keys: int, kinds: int) -> str:
+    """The claims with a travel row on one of ``keys`` (day, person) pairs.
+
+    The pairs are the outer loop (CROSS JOIN keeps that order on SQLite), each
+    sought by the travel key, so the cost is the batch's person-days, not its
+    persons times every day between its first and last (migration 0013).
+    """
+    pairs = ", ".join(f"({marker}, {marker})" for _ in range(keys))
+    return (
+        f"WITH k (day, person) AS (VALUES {pairs})"
+        " SELECT t.claim_id, t.person, t.passenger_km, c.period_start, c.period_end"
+        " FROM k CROSS JOIN person_travel_days AS t"
+        " JOIN claims AS c ON c.claim_id = t.claim_id"
+        " WHERE t.day = k.day AND t.person = k.person"
+        f" AND c.methodology IN ({', '.join(marker for _ in range(kinds))})"
+        f" AND c.decision IN ({marker}, {marker})"
+    )
+
+
+def _processor(process: Callable[[Any], Any] | None) -> Callable[[Any], Any]:
+    return process if process is not None else _same
+
+
+def _same(value: Any) -> Any:
+    return value
+
+
+class _Memo:
+    """A column's result processor, once per distinct stored value."""
+
+    def __init__(self, process: Callable[[Any], Any] | None) -> None:
+        self._process = _processor(process)
+        self._seen: dict[Any, Any] = {}
+
+    def __call__(self, value: Any) -> Any:
+        found = self._seen.get(value, _MISSING)
+        if found is _MISSING:
+            found = self._seen[value] = self._process(value)
+        return found
+
+
+_MISSING = object()
 # A travel row's columns, in the order record() gives its values.
 _ROW = ("day", "person", "claim_id", "passenger_km")
 
@@ -54,57 +101,42 @@ class SqlAlchemyMobilityRepository:
         self._tx = transaction
 
     def counted_travel(
-        self,
-        persons: Collection[str],
-        methodologies: Collection[str],
-        start: datetime,
-        end: datetime,
+        self, days: Collection[tuple[str, date]], methodologies: Collection[str]
     ) -> list[Travel]:
-        wanted = sorted(set(persons))
-        if not wanted or not methodologies:
+        keys = sorted({(day, person) for person, day in days})
+        if not keys or not methodologies:
             return []
         connection = self._tx.connection
-        if self._tx.dialect == "postgresql":
+        dialect = connection.dialect
+        if dialect.name == "postgresql":
             # READ COMMITTED: each statement sees what committed before it
             # began, so once the locks are held, the query below sees every
             # claim of these persons committed by a process that held them
             # first. Sorted ids: two batches sharing persons never deadlock.
             # SQLite needs nothing: BEGIN IMMEDIATE serialises writers.
             with self._tx.writing():
-                ids = sorted({person_lock_id(p) for p in wanted})
+                ids = sorted({person_lock_id(person) for _, person in keys})
                 connection.execute(_ADVISORY_LOCKS, {"ids": ids}).scalar_one()
-        # [start, end) is whole Shenzhen days (hub.domain.mobility.window_of): a
-        # claim overlaps it exactly when one of its days lies within.
-        first = start.astimezone(DAY_ZONE).date()
-        last = (end - _MICROSECOND).astimezone(DAY_ZONE).date()
+        # Below SQLAlchemy's statement and row machinery, as claim_bulk writes:
+        # the day's and the period's own processors convert, once per distinct
+        # day and stored period (a delivery's daily aggregates share a few).
+        marker = "?" if dialect.paramstyle == "qmark" else "%s"
+        day_of = _processor(_T.__table__.c.day.type.dialect_impl(dialect).bind_processor(dialect))
+        period = _Memo(_PERIOD.dialect_impl(dialect).result_processor(dialect, None))
         kinds = sorted(methodologies)
-        days = [first + timedelta(days=n) for n in range((last - first).days + 1)]
         found: dict[str, Travel] = {}
-        for chunk in chunks(wanted):
-            rows = connection.execute(
-                select(
-                    _T.claim_id,
-                    _T.person,
-                    _T.passenger_km,
-                    ClaimRow.period_start,
-                    ClaimRow.period_end,
-                )
-                .join(ClaimRow, ClaimRow.claim_id == _T.claim_id)
-                .where(
-                    _T.person.in_(chunk),
-                    # Each day named: the key's first column is sought for each
-                    # day, then each person (a range would scan the days' rows).
-                    _T.day.in_(days),
-                    ClaimRow.methodology.in_(kinds),
-                    ClaimRow.decision.in_(_COUNTED),
-                )
-            ).all()
+        for chunk in chunks(keys):
+            parameters: list[object] = [v for day, person in chunk for v in (day_of(day), person)]
+            parameters += [*kinds, *_COUNTED]
+            rows = connection.exec_driver_sql(
+                _counted_sql(marker, len(chunk), len(kinds)), tuple(parameters)
+            ).fetchall()
             for claim_id, person, passenger_km, period_start, period_end in rows:
                 if claim_id in found or period_start is None or period_end is None:
                     continue  # one row per day: a claim of several days is counted once
-                if not (period_start < end and period_end > start):
-                    continue
-                found[claim_id] = Travel(person, period_start, period_end, Decimal(passenger_km))
+                found[claim_id] = Travel(
+                    person, period(period_start), period(period_end), Decimal(passenger_km)
+                )
         return list(found.values())
 
     def record(self, travel: Sequence[tuple[str, Travel]]) -> None:

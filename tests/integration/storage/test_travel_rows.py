@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy import Engine, text
 
 from carbonhub_contract.vocabulary.records import Decision
-from hub.domain.mobility import DAY_ZONE, Travel, window_of
+from hub.domain.mobility import DAY_ZONE, Travel
 from hub.services.ingestion import IngestionService
 from hub.standard import Standard, default_standards_dir, load_standard
 from hub.storage.claim_bulk import bulk_insert, bulk_insert_values
@@ -79,20 +79,36 @@ def test_each_day_a_claim_touches_has_its_row_and_counts_once(
             ("2024-10-02", PERSON_B, other.claim_id, "30"),
         ]
     )
-    start = datetime(2024, 10, 2, tzinfo=DAY_ZONE)
-    trip = Travel(PERSON_A, start, datetime(2024, 10, 3, 12, tzinfo=DAY_ZONE), Decimal(1))
-    window = window_of([trip])
-    assert window is not None
+    modes = ["SZ-TRANSIT-METRO", "SZ-TRANSIT-BUS"]
     with factory() as uow:
-        counted = uow.mobility.counted_travel([PERSON_A], ["SZ-TRANSIT-METRO"], *window)
-        both = uow.mobility.counted_travel(
-            [PERSON_A], ["SZ-TRANSIT-METRO", "SZ-TRANSIT-BUS"], *window
-        )
-    # The night trip has two rows in the window and is one Travel, split by its hours.
+        counted = uow.mobility.counted_travel({(PERSON_A, OCT_2), (PERSON_A, OCT_3)}, modes[:1])
+        both = uow.mobility.counted_travel({(PERSON_A, OCT_2), (PERSON_A, OCT_3)}, modes)
+        third = uow.mobility.counted_travel({(PERSON_A, OCT_3)}, modes)
+        b_days = uow.mobility.counted_travel({(PERSON_B, OCT_3), (PERSON_B, OCT_2)}, modes)
+        none = uow.mobility.counted_travel({(PERSON_B, OCT_3)}, modes)
+    # The night trip has a row on each day and is one Travel, split by its hours.
     (metro,) = counted
-    assert metro.passenger_km == Decimal(40)
+    assert metro == Travel(
+        PERSON_A,
+        datetime(2024, 10, 2, 22, tzinfo=DAY_ZONE),
+        datetime(2024, 10, 3, 2, tzinfo=DAY_ZONE),
+        Decimal(40),
+    )
+    assert metro.start.tzinfo is UTC and metro.end.tzinfo is UTC
     assert metro.days == ((OCT_2, Decimal(20)), (OCT_3, Decimal(20)))
     assert sorted(t.passenger_km for t in both) == [Decimal(40), Decimal(120)]
+    # Only the claims on the days asked of each person.
+    assert [t.passenger_km for t in third] == [Decimal(40)]
+    assert [(t.person, t.passenger_km) for t in b_days] == [(PERSON_B, Decimal(30))]
+    assert none == []
+    # A claim the bureau rejected on review no longer counts.
+    with engine.begin() as connection:
+        connection.execute(
+            text("UPDATE claims SET decision = 'REJECTED' WHERE claim_id = :c"),
+            {"c": night.claim_id},
+        )
+    with factory() as uow:
+        assert uow.mobility.counted_travel({(PERSON_A, OCT_3)}, modes) == []
 
 
 def test_rows_as_tuples_are_stored_as_rows_as_dicts(engine: Engine) -> None:

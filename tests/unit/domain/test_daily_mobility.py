@@ -7,7 +7,7 @@ from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 from carbonhub_contract.vocabulary.checks import Severity
-from hub.domain.mobility import DailyMobility, Travel, day_span, days_of, window_of
+from hub.domain.mobility import DailyMobility, Travel, day_span, days_of, person_days
 
 SZ = ZoneInfo("Asia/Shanghai")
 P = "a" * 64
@@ -46,7 +46,7 @@ def test_the_shenzhen_days_of_a_period_are_the_same_in_utc_and_local_time() -> N
 def test_a_period_without_time_counts_on_no_day() -> None:
     start = datetime(2024, 10, 2, tzinfo=SZ)
     assert days_of(Travel(P, start, start, Decimal(5))) == {}
-    assert window_of([Travel(P, start, start, Decimal(5))]) is None
+    assert person_days([Travel(P, start, start, Decimal(5))]) == set()
 
 
 def test_a_day_over_the_plausible_total_across_modes_is_held() -> None:
@@ -79,14 +79,17 @@ def test_a_counted_claim_counts_for_the_next() -> None:
     assert daily.check(day(2, "150"), LIMIT) is not None
 
 
-def test_the_window_covers_whole_days() -> None:
+def test_the_days_looked_up_are_each_persons_days() -> None:
     start = datetime(2024, 10, 2, 8, 5, tzinfo=SZ)
     trip = Travel(P, start, start + timedelta(minutes=35), Decimal(9))
-    assert window_of([trip]) == (
-        datetime(2024, 10, 2, tzinfo=SZ),
-        datetime(2024, 10, 3, tzinfo=SZ),
-    )
-    assert window_of([]) is None
+    late = datetime(2024, 10, 3, 23, 0, tzinfo=SZ)
+    night = Travel("b" * 64, late, late + timedelta(hours=2), Decimal(9))
+    assert person_days([trip, day(2, "5"), night]) == {
+        (P, date(2024, 10, 2)),
+        ("b" * 64, date(2024, 10, 3)),
+        ("b" * 64, date(2024, 10, 4)),
+    }
+    assert person_days([]) == set()
 
 
 def test_a_trip_carries_its_days_in_order_and_is_compared_without_them() -> None:
