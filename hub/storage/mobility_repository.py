@@ -26,6 +26,7 @@ from hub.domain.mobility import Travel
 from hub.storage.claim_bulk import bulk_insert_values
 from hub.storage.claim_tables import ClaimRow
 from hub.storage.transaction import Transaction, chunks
+from hub.storage.travel_queries import postgresql_counted_travel
 from hub.storage.travel_tables import PersonTravelDayRow
 
 __all__ = ["SqlAlchemyMobilityRepository", "person_lock_id"]
@@ -126,11 +127,15 @@ class SqlAlchemyMobilityRepository:
         kinds = sorted(methodologies)
         found: dict[str, Travel] = {}
         for chunk in chunks(keys):
-            parameters: list[object] = [v for day, person in chunk for v in (day_of(day), person)]
-            parameters += [*kinds, *_COUNTED]
-            rows = connection.exec_driver_sql(
-                _counted_sql(marker, len(chunk), len(kinds)), tuple(parameters)
-            ).fetchall()
+            if dialect.name == "postgresql":
+                # Probed by key whatever the tables' statistics (travel_queries).
+                rows = postgresql_counted_travel(connection, chunk, kinds, _COUNTED)
+            else:
+                parameters: list[object] = [v for d, p in chunk for v in (day_of(d), p)]
+                parameters += [*kinds, *_COUNTED]
+                rows = connection.exec_driver_sql(
+                    _counted_sql(marker, len(chunk), len(kinds)), tuple(parameters)
+                ).fetchall()
             for claim_id, person, passenger_km, period_start, period_end in rows:
                 if claim_id in found or period_start is None or period_end is None:
                     continue  # one row per day: a claim of several days is counted once
