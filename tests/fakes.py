@@ -37,6 +37,7 @@ from typing import Self
 from carbonhub_contract.vocabulary.records import AdjustmentStatus, ClaimSubmission, Decision
 from hub.domain.attestations import AdjustmentAttestation, SourceCancellation
 from hub.domain.audit_chain import (
+    GENESIS,
     GENESIS_HEAD,
     ChainHead,
     ChainRow,
@@ -1313,9 +1314,7 @@ def _chain(state: FakeStore, rows: Sequence[tuple[ChainRow, PreparedEvent]]) -> 
         digest = link(prev_hash, prepared.canonical(seq))
         state.audit_last_row_id += 1
         state.audit_rows.append(
-            dataclasses.replace(
-                row, row_id=state.audit_last_row_id, seq=seq, prev_hash=prev_hash, hash=digest
-            )
+            dataclasses.replace(row, row_id=state.audit_last_row_id, seq=seq, hash=digest)
         )
         prev_hash = digest
     state.audit_head = ChainHead(seq, prev_hash)
@@ -1327,9 +1326,18 @@ class FakeAuditRepository:
 
     def rows(self, after_seq: int, limit: int) -> list[ChainRow]:
         # Like SQL's "seq > after": a row without a seq is not returned.
-        rows = [r for r in self._tx.state.audit_rows if r.seq is not None and r.seq > after_seq]
+        stored = self._tx.state.audit_rows
+        rows = [r for r in stored if r.seq is not None and r.seq > after_seq]
         rows.sort(key=lambda r: (r.seq, r.row_id))
-        return rows[:limit]
+        # Like SQL since 0021: no previous hash is stored, it is the hash of
+        # the row at seq - 1 (seqs are unique there).
+        hashes = {r.seq: r.hash for r in stored if r.seq is not None}
+        hashes[0] = GENESIS
+        return [
+            dataclasses.replace(r, prev_hash=hashes.get(r.seq - 1))
+            for r in rows[:limit]
+            if r.seq is not None
+        ]
 
     def head(self) -> ChainHead | None:
         return self._tx.state.audit_head

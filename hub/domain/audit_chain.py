@@ -5,14 +5,18 @@ Every ledger event gets a sequence number ``seq`` (1, 2, 3, ...) and
     hash = SHA-256(bytes.fromhex(prev_hash) + canonical_event(seq, event))
 
 where ``prev_hash`` is the hash of the event at ``seq - 1`` (``GENESIS`` for
-seq 1). What that catches, done directly in the database:
+seq 1). A store may keep only each row's hash (migration 0021 keeps it as
+32 bytes) and hand the verifier the previous row's as ``prev_hash``. What
+that catches, done directly in the database:
 
 * an edited column: the row's hash no longer recomputes (EDITED);
 * a deleted row: a gap in ``seq`` (REMOVED); deleted rows at the end: the
   head the hub records with every append, (last seq, last hash), lies beyond
   the last row (TRUNCATED);
 * a row slipped in: a seq taken twice, a row that does not link to the one
-  before, a row beyond the recorded head (INSERTED);
+  before, a row whose hash is its own one seq lower after the row two back
+  (the rows after a slipped-in one renumbered), a row beyond the recorded
+  head (INSERTED);
 * a rewrite that recomputes every hash from some row on (and the head): the
   chain's hash at a checkpoint's seq differs from the one the hub signed
   (CHECKPOINT_MISMATCH); a checkpoint whose signature fails is FORGED.
@@ -50,6 +54,7 @@ __all__ = [
     "checkpoint_statement",
     "is_hash",
     "link",
+    "link_digest",
     "prepare_event",
     "rfc3339",
     "verify_chain",
@@ -145,7 +150,13 @@ def is_hash(value: object) -> bool:
 
 def link(prev_hash: str, canonical: bytes) -> str:
     """The hash of an event whose predecessor's hash is ``prev_hash``."""
-    return hashlib.sha256(bytes.fromhex(prev_hash) + canonical).hexdigest()
+    return link_digest(bytes.fromhex(prev_hash), canonical).hex()
+
+
+def link_digest(prev_digest: bytes, canonical: bytes) -> bytes:
+    """``link`` on the 32 raw bytes: what the appender chains and stores,
+    with no hex spelled per event."""
+    return hashlib.sha256(prev_digest + canonical).digest()
 
 
 def checkpoint_statement(seq: int, head_hash: str, at: datetime) -> bytes:
@@ -246,16 +257,18 @@ def _missing_fields(row: ChainRow) -> list[str]:
     return missing
 
 
-def _recomputed(row: ChainRow) -> str:
-    # Only called once _missing_fields(row) is empty.
-    assert row.seq is not None and row.prev_hash is not None
+def _recomputed(row: ChainRow, seq: int, prev_hash: str) -> str:
+    """The row's hash were it at ``seq`` after ``prev_hash``.
+
+    Only called once _missing_fields(row) is empty.
+    """
     assert row.subject_kind is not None and row.subject_id is not None
     assert row.event is not None and row.actor is not None
     assert row.at is not None and row.details is not None
     canonical = canonical_event(
-        row.seq, row.subject_kind, row.subject_id, row.event, row.actor, row.at, row.details
+        seq, row.subject_kind, row.subject_id, row.event, row.actor, row.at, row.details
     )
-    return link(row.prev_hash, canonical)
+    return link(prev_hash, canonical)
 
 
 class ChainVerifier:
@@ -393,7 +406,19 @@ class ChainVerifier:
                 f"row {row.row_id}: {', '.join(missing)} missing or not as the hub writes it",
             )
             return False
-        if _recomputed(row) != row.hash:
+        assert row.seq is not None and row.prev_hash is not None
+        if _recomputed(row, row.seq, row.prev_hash) != row.hash:
+            if self._renumbered(row):
+                assert previous is not None
+                self._fail(
+                    ProblemKind.INSERTED,
+                    previous.seq,
+                    previous,
+                    f"row {previous.row_id} at seq {previous.seq} was inserted: "
+                    f"row {row.row_id} after it was chained at seq {previous.seq}, after the row "
+                    "before it",
+                )
+                return False
             self._fail(
                 ProblemKind.EDITED,
                 row.seq,
@@ -412,6 +437,16 @@ class ChainVerifier:
             )
             return False
         return True
+
+    def _renumbered(self, row: ChainRow) -> bool:
+        """Whether ``row`` (which does not hash where it is) hashes as the row
+        one seq lower after the row two back: the row before it was slipped in
+        and the rows from there renumbered. A store that keeps no previous
+        hash per row tells that only this way (checked on a mismatch only)."""
+        if self._last_row is None or self._before_last_hash is None:
+            return False
+        assert row.seq is not None
+        return _recomputed(row, row.seq - 1, self._before_last_hash) == row.hash
 
     def _reach(self, seq: int, row: ChainRow) -> None:
         """Check the checkpoints at ``seq``, the position the walk just reached."""

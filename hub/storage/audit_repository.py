@@ -10,23 +10,35 @@ the head row and chain in commit order; the chain never forks. The lock is
 held until commit, so the events are serialised before it is taken and
 only the seq and the hashes are computed under it.
 
+Each row stores its chain hash as 32 raw bytes and no previous hash
+(migration 0021): the previous hash is the hash of the row at seq - 1
+(``GENESIS`` for seq 1), so ``rows`` carries it along a page and reads it
+for the page's first row. From here on, hashes are the domain's hex.
+
 The reads are lenient on purpose: a row somebody edited in the database
-(a text where a number belongs, details that are not what the hub writes)
-comes back with that value as None, so the verifier reports the row instead
-of the read failing.
+(a text where a number belongs, details that are not what the hub writes,
+a hash that is not 32 bytes) comes back with that value as None, so the
+verifier reports the row instead of the read failing.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Collection, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import insert, select, type_coerce, update
+from sqlalchemy import Connection, insert, select, type_coerce, update
 from sqlalchemy.types import NullType
 
-from hub.domain.audit_chain import ChainHead, ChainRow, Checkpoint, link, prepare_event
+from hub.domain.audit_chain import (
+    GENESIS,
+    ChainHead,
+    ChainRow,
+    Checkpoint,
+    link_digest,
+    prepare_event,
+)
 from hub.services.audit_port import LedgerEvent
 from hub.storage.audit_tables import AuditCheckpointRow, AuditHeadRow, LedgerEventRow
 from hub.storage.claim_bulk import bulk_insert
@@ -40,6 +52,7 @@ __all__ = [
     "append_chained",
     "checkpoint_of",
     "decode_details",
+    "decode_hash",
     "decode_instant",
 ]
 
@@ -86,6 +99,13 @@ def decode_details(value: object) -> dict[str, str] | None:
     return data
 
 
+def decode_hash(value: object) -> str | None:
+    """A stored chain hash (32 raw bytes) as the domain's hex, else None."""
+    if isinstance(value, bytes | memoryview) and len(value) == 32:
+        return bytes(value).hex()
+    return None
+
+
 def _integer(value: object) -> int | None:
     return value if isinstance(value, int) and not isinstance(value, bool) else None
 
@@ -121,16 +141,15 @@ def append_chained(tx: Transaction, events: Sequence[LedgerEvent]) -> None:
         ).one_or_none()
         if head is None:
             raise RuntimeError("the audit_head row is missing: the audit log was tampered with")
-        seq, prev_hash = int(head.seq), str(head.hash)
+        seq, digest = int(head.seq), bytes.fromhex(str(head.hash))
         rows: list[dict[str, Any]] = []
         for values, canonical in prepared:
             seq += 1
-            digest = link(prev_hash, canonical.canonical(seq))
-            rows.append({**values, "seq": seq, "prev_hash": prev_hash, "hash": digest})
-            prev_hash = digest
+            digest = link_digest(digest, canonical.canonical(seq))
+            rows.append({**values, "seq": seq, "hash": digest})
         bulk_insert(connection, LedgerEventRow, rows)
         connection.execute(
-            update(AuditHeadRow).where(AuditHeadRow.id == 1).values(seq=seq, hash=prev_hash)
+            update(AuditHeadRow).where(AuditHeadRow.id == 1).values(seq=seq, hash=digest.hex())
         )
 
 
@@ -144,7 +163,6 @@ _ROW_COLUMNS = (
     type_coerce(LedgerEventRow.actor, NullType()).label("actor"),
     type_coerce(LedgerEventRow.at, NullType()).label("at"),
     type_coerce(LedgerEventRow.details, NullType()).label("details"),
-    type_coerce(LedgerEventRow.prev_hash, NullType()).label("prev_hash"),
     type_coerce(LedgerEventRow.hash, NullType()).label("hash"),
 )
 
@@ -157,21 +175,53 @@ CHECKPOINT_COLUMNS = (
 )
 
 
-def _chain_row(row: Any) -> ChainRow:
-    # Unpacked by position: attribute access on a Row costs more, per row of millions.
-    row_id, seq, subject_kind, subject_id, event, actor, at, details, prev_hash, digest = row
-    return ChainRow(
-        row_id=int(row_id),
-        seq=_integer(seq),
-        subject_kind=_text(subject_kind),
-        subject_id=_text(subject_id),
-        event=_text(event),
-        actor=_text(actor),
-        at=decode_instant(at),
-        details=decode_details(details),
-        prev_hash=_text(prev_hash),
-        hash=_text(digest),
-    )
+def _hash_at(connection: Connection, seq: int | None) -> str | None:
+    """The hash of the row at ``seq`` (``GENESIS`` at 0, before the first row)."""
+    if seq is None or seq < 0:
+        return None
+    if seq == 0:
+        return GENESIS
+    stored = connection.execute(
+        select(type_coerce(LedgerEventRow.hash, NullType())).where(LedgerEventRow.seq == seq)
+    ).first()
+    return None if stored is None else decode_hash(stored[0])
+
+
+def _chain_rows(connection: Connection, stored: Iterable[Any]) -> list[ChainRow]:
+    """Rows read with _ROW_COLUMNS in stored order, each with the previous
+    row's hash as its ``prev_hash``: the row before it in the page when that
+    is at seq - 1, the row at seq - 1 read for the page's first row, None
+    when there is no row at seq - 1 (the verifier reports the gap first)."""
+    chained: list[ChainRow] = []
+    last_seq: int | None = None
+    last_hash: str | None = None
+    for row in stored:
+        # Unpacked by position: attribute access on a Row costs more, per row of millions.
+        row_id, raw_seq, subject_kind, subject_id, event, actor, at, details, raw_hash = row
+        seq = _integer(raw_seq)
+        if not chained:
+            prev_hash = _hash_at(connection, None if seq is None else seq - 1)
+        elif seq is not None and last_seq == seq - 1:
+            prev_hash = last_hash
+        else:
+            prev_hash = None
+        digest = decode_hash(raw_hash)
+        chained.append(
+            ChainRow(
+                row_id=int(row_id),
+                seq=seq,
+                subject_kind=_text(subject_kind),
+                subject_id=_text(subject_id),
+                event=_text(event),
+                actor=_text(actor),
+                at=decode_instant(at),
+                details=decode_details(details),
+                prev_hash=prev_hash,
+                hash=digest,
+            )
+        )
+        last_seq, last_hash = seq, digest
+    return chained
 
 
 def checkpoint_of(row: Any) -> Checkpoint:
@@ -195,13 +245,14 @@ class SqlAlchemyAuditRepository:
         self._tx = transaction
 
     def rows(self, after_seq: int, limit: int) -> list[ChainRow]:
-        rows = self._tx.connection.execute(
+        connection = self._tx.connection
+        rows = connection.execute(
             select(*_ROW_COLUMNS)
             .where(LedgerEventRow.seq > after_seq)
             .order_by(LedgerEventRow.seq, LedgerEventRow.id)
             .limit(limit)
-        )
-        return [_chain_row(row) for row in rows]
+        ).all()
+        return _chain_rows(connection, rows)
 
     def head(self) -> ChainHead | None:
         # FOR SHARE (PostgreSQL): an appender holding the head commits first

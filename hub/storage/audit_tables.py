@@ -38,8 +38,10 @@ class LedgerEventRow(Base):
     at: Mapped[datetime] = mapped_column(UtcDateTime)
     details: Mapped[str] = mapped_column(Text)  # JSON object of strings
     seq: Mapped[int] = mapped_column(BigInteger)
-    prev_hash: Mapped[str] = mapped_column(String(64))
-    hash: Mapped[str] = mapped_column(String(64))
+    # The chain hash as its 32 raw bytes (migration 0021); the previous hash
+    # is the row at seq - 1's, so it is not stored again. Hex from the
+    # repository on: hub.storage.audit_repository.
+    hash: Mapped[bytes] = mapped_column(LargeBinary)
 
 
 class AuditHeadRow(Base):

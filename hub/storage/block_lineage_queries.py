@@ -207,8 +207,10 @@ def _audit(connection: Connection, ids: Sequence[str]) -> list[AuditStep]:
         .where(LedgerEventRow.subject_kind == "block", LedgerEventRow.subject_id.in_(ids))
         .order_by(LedgerEventRow.seq)
     ).all()
+    # The chain hash is stored as 32 bytes (migration 0021); the lineage shows its hex.
     return [
-        AuditStep(int(seq), subject, event, at, digest) for seq, subject, event, at, digest in rows
+        AuditStep(int(seq), subject, event, at, bytes(digest).hex())
+        for seq, subject, event, at, digest in rows
     ]
 
 

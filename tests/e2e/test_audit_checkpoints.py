@@ -27,9 +27,11 @@ from tests.e2e.test_serve_cli import ROOT, STOP_TIMEOUT, _environment, running_h
 pytestmark = pytest.mark.slow
 
 ORDERED_SEQS = text("SELECT seq FROM audit_checkpoints ORDER BY seq")
-# The head record set back to row 6, as one covering up a truncation would.
+# The head record set back to row 6, as one covering up a truncation would
+# (SQLite: the row keeps its hash as 32 bytes since 0021, the head as hex).
 HEAD_BACK_TO_6 = text(
-    "UPDATE audit_head SET seq = 6, hash = (SELECT hash FROM ledger_events WHERE seq = 6)"
+    "UPDATE audit_head SET seq = 6,"
+    " hash = (SELECT lower(hex(hash)) FROM ledger_events WHERE seq = 6)"
 )
 SIGNED_TIMEOUT = 20.0  # far below the 60 s interval: only the start can sign in time
 

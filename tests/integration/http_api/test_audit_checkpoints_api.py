@@ -136,8 +136,10 @@ def test_what_the_api_serves_is_a_checkpoint_file_verify_against_takes(
         previous = connection.execute(
             text("SELECT hash FROM ledger_events WHERE seq = :s"), {"s": seq - 1}
         ).scalar_one()
+        # The row keeps its hash as 32 bytes (0021), the head as hex.
         connection.execute(
-            text("UPDATE audit_head SET seq = :s, hash = :h"), {"s": seq - 1, "h": previous}
+            text("UPDATE audit_head SET seq = :s, hash = :h"),
+            {"s": seq - 1, "h": bytes(previous).hex()},
         )
     plain = runner.invoke(app, ["audit", "verify", *where])
     assert plain.exit_code == 0, plain.output

@@ -30,7 +30,7 @@ from hub.domain.published_checkpoint import read_published
 
 from .conftest import LiveLedger, populate
 
-GENESIS = "0" * 64
+GENESIS = bytes(32)  # the previous hash of seq 1
 PAYLOAD_TYPE = b"application/vnd.carbonhub.audit-checkpoint+json"
 
 
@@ -80,25 +80,11 @@ def signature_ok(checkpoint: dict[str, Any], keys: dict[str, Ed25519PublicKey]) 
     return True
 
 
-def verify(
-    rows: Sequence[Sequence[Any]],
-    head: tuple[int, str] | None,
-    checkpoints: Sequence[dict[str, Any]],
-    keys: dict[str, Ed25519PublicKey],
-) -> Verdict:
-    """Section 3's four rules, in order along the chain."""
-    for checkpoint in checkpoints:
-        if not signature_ok(checkpoint, keys):
-            return Verdict("CHECKPOINT_FORGED", checkpoint["seq"])
-    hashes: dict[int, str] = {}
-    prev = GENESIS
-    last = 0
-    for seq, kind, subject_id, event, actor, at, details, prev_hash, digest in rows:
-        if seq < last + 1:
-            return Verdict("INSERTED", seq)
-        if seq > last + 1:
-            return Verdict("REMOVED", last + 1)
-        body = {
+def body_of(
+    seq: int, kind: str, subject_id: str, event: str, actor: str, at: Any, details: str
+) -> bytes:
+    return canonical(
+        {
             "actor": actor,
             "at": instant(at),
             "details": json.loads(details),
@@ -107,20 +93,50 @@ def verify(
             "subject_id": subject_id,
             "subject_kind": kind,
         }
-        if hashlib.sha256(bytes.fromhex(prev_hash) + canonical(body)).hexdigest() != digest:
-            return Verdict("EDITED", seq)
-        if prev_hash != prev:
+    )
+
+
+def verify(
+    rows: Sequence[Sequence[Any]],
+    head: tuple[int, str] | None,
+    checkpoints: Sequence[dict[str, Any]],
+    keys: dict[str, Ed25519PublicKey],
+) -> Verdict:
+    """Section 3's four rules, in order along the chain. A row's hash is its
+    32 stored bytes; its previous hash is the previous row's (section 1)."""
+    for checkpoint in checkpoints:
+        if not signature_ok(checkpoint, keys):
+            return Verdict("CHECKPOINT_FORGED", checkpoint["seq"])
+    prev = before_prev = GENESIS
+    last = 0
+    for seq, kind, subject_id, event, actor, at, details, stored in rows:
+        if seq < last + 1:
             return Verdict("INSERTED", seq)
+        if seq > last + 1:
+            return Verdict("REMOVED", last + 1)
+        if not isinstance(stored, bytes | memoryview):
+            return Verdict("EDITED", seq)
+        digest = bytes(stored)
+        content = (kind, subject_id, event, actor, at, details)
+        if hashlib.sha256(prev + body_of(seq, *content)).digest() != digest:
+            # Chained one seq lower after the row two back: the row before
+            # was slipped in and the rows from there renumbered.
+            if (
+                last > 0
+                and hashlib.sha256(before_prev + body_of(seq - 1, *content)).digest() == digest
+            ):
+                return Verdict("INSERTED", last)
+            return Verdict("EDITED", seq)
         for checkpoint in checkpoints:
-            if checkpoint["seq"] == seq and checkpoint["head_hash"] != digest:
+            if checkpoint["seq"] == seq and checkpoint["head_hash"] != digest.hex():
                 return Verdict("CHECKPOINT_MISMATCH", seq)
         if head is not None and seq > head[0]:
             return Verdict("INSERTED", seq)
-        hashes[seq] = prev = digest
+        before_prev, prev = prev, digest
         last = seq
     if head is None or head[0] > last:
         return Verdict("TRUNCATED" if head is not None else "HEAD_MISMATCH", last + 1)
-    if head != (last, prev):
+    if head != (last, prev.hex()):
         return Verdict("HEAD_MISMATCH", last)
     if any(checkpoint["seq"] > last for checkpoint in checkpoints):
         return Verdict("TRUNCATED", last + 1)
@@ -135,8 +151,8 @@ def rows_of(ledger: LiveLedger) -> list[Any]:
         return list(
             connection.execute(
                 text(
-                    "SELECT seq, subject_kind, subject_id, event, actor, at, details, "
-                    "prev_hash, hash FROM ledger_events ORDER BY seq, id"
+                    "SELECT seq, subject_kind, subject_id, event, actor, at, details, hash"
+                    " FROM ledger_events ORDER BY seq, id"
                 )
             ).all()
         )
@@ -198,13 +214,62 @@ def test_the_independent_verifier_agrees_with_the_hub_on_an_intact_ledger(
 ) -> None:
     verdict = agree(ledger, tmp_path)
     assert verdict.kind == "INTACT" and verdict.seq > 10
-    kinds = {row[1] for row in rows_of(ledger)}
-    assert {"claim", "block", "project"} <= kinds  # a real ledger, not a toy
+    rows = rows_of(ledger)
+    assert {row[1] for row in rows} >= {"claim", "block", "project"}  # a real ledger, not a toy
+    # As section 1 says: the hash is 32 bytes, and there is no previous hash column.
+    assert all(isinstance(row[7], bytes) and len(row[7]) == 32 for row in rows)
+    with ledger.hub.engine.connect() as connection:
+        columns = connection.execute(text("SELECT * FROM ledger_events LIMIT 1")).keys()
+    assert "prev_hash" not in columns
 
 
 def test_it_names_the_same_edited_row(ledger: LiveLedger, tmp_path: Path) -> None:
     sql(ledger, "UPDATE ledger_events SET actor = 'bureau:mallory' WHERE seq = 5")
     assert agree(ledger, tmp_path) == Verdict("EDITED", 5)
+
+
+def test_it_names_the_same_row_edited_with_its_hash_recomputed(
+    ledger: LiveLedger, tmp_path: Path
+) -> None:
+    # The row itself checks out; the row after it, chained after its old hash, does not.
+    seq, kind, subject_id, event, _, at, details, _ = rows_of(ledger)[4]
+    prev = bytes(rows_of(ledger)[3][7])
+    digest = hashlib.sha256(
+        prev + body_of(seq, kind, subject_id, event, "bureau:mallory", at, details)
+    ).digest()
+    sql(
+        ledger,
+        "UPDATE ledger_events SET actor = 'bureau:mallory', hash = :h WHERE seq = :s",
+        h=digest,
+        s=seq,
+    )
+    assert agree(ledger, tmp_path) == Verdict("EDITED", seq + 1)
+
+
+def test_it_names_the_same_row_slipped_in_by_renumbering(
+    ledger: LiveLedger, tmp_path: Path
+) -> None:
+    rows = rows_of(ledger)
+    _, kind, subject_id, event, _, at, details, _ = rows[3]
+    # Two steps, so that no intermediate state repeats a seq (it is unique).
+    sql(ledger, "UPDATE ledger_events SET seq = -seq - 1 WHERE seq >= 4")
+    sql(ledger, "UPDATE ledger_events SET seq = -seq WHERE seq < 0")
+    # A forged row at seq 4, chained correctly after row 3.
+    forged = hashlib.sha256(
+        bytes(rows[2][7]) + body_of(4, kind, subject_id, event, "bureau:mallory", at, details)
+    ).digest()
+    sql(
+        ledger,
+        "INSERT INTO ledger_events (subject_kind, subject_id, event, actor, at, details, seq,"
+        " hash) VALUES (:k, :i, :e, 'bureau:mallory', :at, :d, 4, :h)",
+        k=kind,
+        i=subject_id,
+        e=event,
+        at=at,
+        d=details,
+        h=forged,
+    )
+    assert agree(ledger, tmp_path) == Verdict("INSERTED", 4)
 
 
 def test_it_sees_the_same_covered_up_truncation_against_a_held_checkpoint(
@@ -215,7 +280,7 @@ def test_it_sees_the_same_covered_up_truncation_against_a_held_checkpoint(
     sql(ledger, "DELETE FROM ledger_events WHERE seq > :s", s=last - 2)
     sql(ledger, "DELETE FROM audit_checkpoints")
     previous = rows_of(ledger)[-1]
-    sql(ledger, "UPDATE audit_head SET seq = :s, hash = :h", s=previous[0], h=previous[8])
+    sql(ledger, "UPDATE audit_head SET seq = :s, hash = :h", s=previous[0], h=previous[7].hex())
     assert agree(ledger, tmp_path) == Verdict("INTACT", last - 2)  # the database alone
     assert agree(ledger, tmp_path, [held]) == Verdict("TRUNCATED", last - 1)
 
@@ -225,28 +290,19 @@ def test_it_sees_the_same_rewrite_with_recomputed_hashes(
 ) -> None:
     rows = rows_of(ledger)
     prev = GENESIS
-    for seq, kind, subject_id, event, actor, at, details, _, _ in rows:
+    for seq, kind, subject_id, event, actor, at, details, _ in rows:
         who = "bureau:mallory" if seq == 3 else actor
-        body = {
-            "actor": who,
-            "at": instant(at),
-            "details": json.loads(details),
-            "event": event,
-            "seq": seq,
-            "subject_id": subject_id,
-            "subject_kind": kind,
-        }
-        digest = hashlib.sha256(bytes.fromhex(prev) + canonical(body)).hexdigest()
+        prev = hashlib.sha256(
+            prev + body_of(seq, kind, subject_id, event, who, at, details)
+        ).digest()
         sql(
             ledger,
-            "UPDATE ledger_events SET actor = :a, prev_hash = :p, hash = :h WHERE seq = :s",
+            "UPDATE ledger_events SET actor = :a, hash = :h WHERE seq = :s",
             a=who,
-            p=prev,
-            h=digest,
+            h=prev,
             s=seq,
         )
-        prev = digest
-    sql(ledger, "UPDATE audit_head SET hash = :h", h=prev)
+    sql(ledger, "UPDATE audit_head SET hash = :h", h=prev.hex())
     # The stored checkpoint still vouches for the old chain: both see it rewritten.
     verdict = agree(ledger, tmp_path)
     assert verdict.kind == "CHECKPOINT_MISMATCH" and verdict.seq == rows[-1][0]

@@ -9,6 +9,7 @@ import random
 import threading
 import time
 from collections.abc import Iterator
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -80,11 +81,20 @@ def sql(engine: Engine, statement: str, **params: Any) -> None:
         connection.execute(text(statement), params)
 
 
-def stored(engine: Engine, seq: int) -> Any:
+@dataclass(frozen=True)
+class Stored:
+    id: int
+    hash: str  # hex, as audit_head and the checkpoints hold it
+
+
+def stored(engine: Engine, seq: int) -> Stored:
+    """The row at ``seq``: its chain hash is stored as 32 raw bytes (0021)."""
     with engine.connect() as connection:
-        return connection.execute(
+        row_id, digest = connection.execute(
             text("SELECT id, hash FROM ledger_events WHERE seq = :s"), {"s": seq}
         ).one()
+    assert isinstance(digest, bytes) and len(digest) == 32
+    return Stored(int(row_id), digest.hex())
 
 
 def forged_hash(seq: int, prev_hash: str, e: LedgerEvent) -> str:
@@ -99,7 +109,7 @@ def insert_forged(connection: Connection, seq: int, prev_hash: str, e: LedgerEve
     connection.execute(
         text(
             "INSERT INTO ledger_events (subject_kind, subject_id, event, actor, at, details,"
-            " seq, prev_hash, hash) VALUES (:k, :i, :e, :a, :at, :d, :s, :p, :h)"
+            " seq, hash) VALUES (:k, :i, :e, :a, :at, :d, :s, :h)"
         ),
         {
             "k": e.subject_kind,
@@ -110,8 +120,7 @@ def insert_forged(connection: Connection, seq: int, prev_hash: str, e: LedgerEve
             "at": e.at if connection.dialect.name == "postgresql" else e.at.replace(tzinfo=None),
             "d": dumps(dict(e.details)),
             "s": seq,
-            "p": prev_hash,
-            "h": digest,
+            "h": bytes.fromhex(digest),
         },
     )
     return digest
@@ -207,6 +216,40 @@ def test_an_updated_details_or_actor_is_named_edited(eight: AuditService, engine
     assert problem_of(eight.verify())[:3] == (ProblemKind.EDITED, 2, stored(engine, 2).id)
 
 
+def test_an_edited_hash_is_named_edited_and_so_is_the_row_after_a_recomputed_one(
+    eight: AuditService, engine: Engine
+) -> None:
+    # No previous hash is stored: the hash of the row before is the link.
+    sql(engine, "UPDATE ledger_events SET hash = :h WHERE seq = 3", h=bytes(32))
+    assert problem_of(eight.verify(batch=3)) == (
+        ProblemKind.EDITED,
+        3,
+        stored(engine, 3).id,
+        "block B-3",
+    )
+    sql(engine, "UPDATE ledger_events SET hash = :h WHERE seq = 3", h=b"not 32 bytes")
+    report = eight.verify()
+    assert problem_of(report)[:2] == (ProblemKind.EDITED, 3)
+    assert report.problem is not None and "hash missing" in report.problem.message
+    # Row 3 edited and its hash recomputed: row 4 no longer chains after it,
+    # also where row 4 is the first of a page (its link read from row 3).
+    e = event(3, actor="bureau:mallory")
+    recomputed = bytes.fromhex(forged_hash(3, stored(engine, 2).hash, e))
+    sql(
+        engine,
+        "UPDATE ledger_events SET actor = :a, hash = :h WHERE seq = 3",
+        a=e.actor,
+        h=recomputed,
+    )
+    for batch in (3, 10):
+        assert problem_of(eight.verify(batch=batch)) == (
+            ProblemKind.EDITED,
+            4,
+            stored(engine, 4).id,
+            "block B-4",
+        )
+
+
 def test_a_value_that_keeps_its_meaning_but_not_its_bytes_is_an_edit(
     eight: AuditService, engine: Engine
 ) -> None:
@@ -284,19 +327,17 @@ def test_a_chain_rewritten_after_a_checkpoint_is_caught_and_never_signed(
     assert eight.checkpoint() is not None  # seq 8
     append(factory, 9, 10, 11)
     # Edit row 3 and recompute every hash from there on, and the head.
+    prev = stored(engine, 2).hash
     with engine.begin() as connection:
         rows = connection.execute(
-            text("SELECT id, seq, prev_hash FROM ledger_events WHERE seq >= 3 ORDER BY seq")
+            text("SELECT id, seq FROM ledger_events WHERE seq >= 3 ORDER BY seq")
         ).all()
-        prev = rows[0].prev_hash
         for row in rows:
             e = event(row.seq, actor="bureau:mallory" if row.seq == 3 else "hub")
             digest = forged_hash(row.seq, prev, e)
             connection.execute(
-                text(
-                    "UPDATE ledger_events SET actor = :a, prev_hash = :p, hash = :h WHERE id = :i"
-                ),
-                {"a": e.actor, "p": prev, "h": digest, "i": row.id},
+                text("UPDATE ledger_events SET actor = :a, hash = :h WHERE id = :i"),
+                {"a": e.actor, "h": bytes.fromhex(digest), "i": row.id},
             )
             prev = digest
         connection.execute(text("UPDATE audit_head SET hash = :h"), {"h": prev})

@@ -55,11 +55,12 @@ def sql(engine: Engine, statement: str, **params: Any) -> None:
 
 
 def head_hash(engine: Engine, seq: int) -> str:
+    """The row's chain hash (stored as 32 bytes since 0021) as the head holds it: hex."""
     with engine.connect() as connection:
-        found: str = connection.execute(
+        found: bytes = connection.execute(
             text("SELECT hash FROM ledger_events WHERE seq = :s"), {"s": seq}
         ).scalar_one()
-        return found
+        return bytes(found).hex()
 
 
 def cover_up(engine: Engine, last: int, changed_from: int) -> None:
@@ -90,10 +91,9 @@ def rewrite_actor(engine: Engine, factory: UnitOfWorkFactory, seq: int, actor: s
         )
         sql(
             engine,
-            "UPDATE ledger_events SET actor = :a, prev_hash = :p, hash = :h WHERE seq = :s",
+            "UPDATE ledger_events SET actor = :a, hash = :h WHERE seq = :s",
             a=who,
-            p=prev,
-            h=digest,
+            h=bytes.fromhex(digest),
             s=row.seq,
         )
         prev = digest

@@ -78,7 +78,7 @@ TABLES = TABLES_0001 | {
     "claim_check_lists",
     "claim_content_locks",
 }
-HEAD = "0020_lean_points"
+HEAD = "0021_lean_audit"
 
 
 def _tables(engine: Engine) -> set[str]:

@@ -17,6 +17,7 @@ from sqlalchemy import Engine, text
 from typer.testing import CliRunner
 
 from carbonhub_contract.key_files import write_ed25519_keypair
+from hub.domain.audit_chain import canonical_event, link
 from hub.domain.merkle import (
     inclusion_proof,
     leaf_hash,
@@ -25,6 +26,7 @@ from hub.domain.merkle import (
     verify_inclusion,
 )
 from hub.domain.tree_head import leaf_bytes
+from hub.errors import FailedPrecondition
 from hub.services.audit import AuditService
 from hub.services.transparency import TransparencyLog
 from hub.storage.database import create_engine_for
@@ -156,6 +158,36 @@ def test_two_integrators_at_once_leave_one_tree(
     assert not failures
     first.extend_tree()  # whatever either left undone
     assert _log(first).latest().root_hash == root_of(_leaves(factory)).hex()
+
+
+def test_the_integrator_checks_each_events_link_also_the_first_of_a_page(
+    hub_audit: AuditService, factory: SqlAlchemyUnitOfWorkFactory, hub_engine: Engine
+) -> None:
+    """No previous hash is stored (0021): event 6 links to event 5's stored
+    hash, read from the page before when event 6 starts a page."""
+    append(factory, *range(1, 9))
+    with factory() as uow:
+        rows = uow.audit.rows(0, 10)
+    fifth = rows[4]
+    assert fifth.seq == 5 and fifth.at is not None and fifth.details is not None
+    assert fifth.subject_kind and fifth.subject_id and fifth.event and rows[3].hash
+    # Event 5 edited with its hash recomputed: it hashes as chained, event 6 no longer.
+    canonical = canonical_event(
+        5, fifth.subject_kind, fifth.subject_id, fifth.event, "forged", fifth.at, fifth.details
+    )
+    sql(
+        hub_engine,
+        "UPDATE ledger_events SET actor = 'forged', hash = :h WHERE seq = 5",
+        h=bytes.fromhex(link(rows[3].hash, canonical)),
+    )
+    log = _log(hub_audit)
+    for page in (8, 5):  # event 6 inside a page, then first of one
+        with pytest.raises(FailedPrecondition) as refused:
+            log.integrate(8, page=page)
+        assert refused.value.code == "AUDIT_CHAIN_BROKEN"
+        assert refused.value.details["seq"] == "6"
+    with log.stores() as store:
+        assert store.size() == 5  # the page before event 6 went in
 
 
 def test_unknown_events_and_sizes_are_refused_with_codes(hub_audit: AuditService) -> None:

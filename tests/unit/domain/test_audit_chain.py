@@ -25,6 +25,7 @@ from hub.domain.audit_chain import (
     canonical_event,
     checkpoint_statement,
     link,
+    link_digest,
     prepare_event,
     rfc3339,
     verify_chain,
@@ -123,6 +124,12 @@ def test_canonical_event_is_sorted_compact_utf8_json_with_utc_microseconds() -> 
 def test_link_chains_from_genesis() -> None:
     canonical = canonical_event(1, "claim", "C", "ACCEPTED", "CN-GD", T0, {})
     assert link(GENESIS, canonical) == hashlib.sha256(bytes(32) + canonical).hexdigest()
+    # The appender chains the raw bytes it stores: the same hash.
+    assert link_digest(bytes(32), canonical) == hashlib.sha256(bytes(32) + canonical).digest()
+    second = canonical_event(2, "claim", "D", "ACCEPTED", "CN-GD", T0, {})
+    assert link_digest(link_digest(bytes(32), canonical), second).hex() == link(
+        link(GENESIS, canonical), second
+    )
 
 
 texts = st.text(max_size=12)
@@ -252,6 +259,60 @@ def test_a_row_inserted_by_renumbering_the_rest_is_named() -> None:
         3,
         99,
         "block FORGED",
+    )
+
+
+def as_stored(rows: Sequence[ChainRow]) -> list[ChainRow]:
+    """The rows as a store keeping no previous hash hands them over (0021):
+    each row's prev_hash is the hash of the row at seq - 1, None if none."""
+    hashes: dict[int, str | None] = {r.seq: r.hash for r in rows if r.seq is not None}
+    hashes[0] = GENESIS
+    return [
+        dataclasses.replace(r, prev_hash=None if r.seq is None else hashes.get(r.seq - 1))
+        for r in rows
+    ]
+
+
+def test_a_row_slipped_in_is_named_where_no_previous_hash_is_stored() -> None:
+    rows = chain(5)
+    forged = dataclasses.replace(rows[1], row_id=99, seq=3, subject_id="FORGED")
+    renumbered = [dataclasses.replace(r, seq=r.seq + 1) for r in rows[2:] if r.seq is not None]
+    tampered = as_stored(rehash([*rows[:2], forged], start=2) + renumbered)
+    # The forged row links to the one before it: only the row after it tells.
+    assert tampered[3].prev_hash == tampered[2].hash
+    for head in (head_of(rows), head_of(tampered)):
+        problem = verify(tampered, head).problem
+        assert problem is not None
+        assert (problem.kind, problem.seq, problem.row_id, problem.subject) == (
+            ProblemKind.INSERTED,
+            3,
+            99,
+            "block FORGED",
+        )
+        assert "row 3 after it was chained at seq 3" in problem.message
+
+
+def test_an_edit_or_a_swap_is_not_taken_for_a_slipped_in_row() -> None:
+    rows = chain(5)
+    edited = as_stored([*rows[:3], dataclasses.replace(rows[3], actor="mallory"), rows[4]])
+    problem = verify(edited, head_of(rows)).problem
+    assert problem is not None
+    assert (problem.kind, problem.seq, problem.row_id) == (ProblemKind.EDITED, 4, 4)
+    swapped = as_stored(
+        [
+            *rows[:2],
+            dataclasses.replace(rows[3], seq=3),
+            dataclasses.replace(rows[2], seq=4),
+            rows[4],
+        ]
+    )
+    problem = verify(swapped, head_of(rows)).problem
+    assert problem is not None
+    assert (problem.kind, problem.seq, problem.row_id, problem.subject) == (
+        ProblemKind.EDITED,
+        3,
+        4,
+        "block B-4",
     )
 
 

@@ -106,9 +106,10 @@ def test_the_verifier_the_page_prints_accepts_the_example_and_catches_tampering(
     verifier = _doc_verifier(doc)
     stored_details = json.dumps(DETAILS1, ensure_ascii=False, separators=(",", ":"))
     sqlite_at = AT1.replace(tzinfo=None).isoformat(sep=" ", timespec="microseconds")
+    # The hash as stored since 0021: 32 bytes, no previous hash beside it.
     rows = [
-        (*ROW1[:5], sqlite_at, stored_details, GENESIS, example["hash1"]),
-        (*ROW2[:5], AT2, "{}", example["hash1"], example["hash2"]),  # PostgreSQL-like
+        (*ROW1[:5], sqlite_at, stored_details, bytes.fromhex(example["hash1"])),
+        (*ROW2[:5], AT2, "{}", bytes.fromhex(example["hash2"])),  # PostgreSQL-like
     ]
     hashes = verifier["chain"](rows)
     assert hashes == {1: example["hash1"], 2: example["hash2"]}
@@ -122,6 +123,16 @@ def test_the_verifier_the_page_prints_accepts_the_example_and_catches_tampering(
     edited = [rows[0], (*rows[1][:4], "bureau:mallory", *rows[1][5:])]
     with pytest.raises(AssertionError, match="edited at seq 2"):
         verifier["chain"](edited)
+    # Row 2 chains after row 1's stored hash: row 1 edited with its hash
+    # recomputed checks out, and row 2 after it does not.
+    mallory = (*ROW1[:4], "bureau:mallory", AT1)
+    recomputed = bytes.fromhex(link(GENESIS, canonical_event(*mallory, DETAILS1)))
+    with pytest.raises(AssertionError, match="edited at seq 2"):
+        verifier["chain"]([(*mallory[:5], sqlite_at, stored_details, recomputed), rows[1]])
+    with pytest.raises(AssertionError, match="edited at seq 1"):
+        verifier["chain"]([(*rows[0][:7], bytes(32)), rows[1]])
+    with pytest.raises(AssertionError, match="removed or inserted at seq 1"):
+        verifier["chain"](rows[1:])
     forged = {**checkpoint, "signature": base64.b64encode(bytes(64)).decode()}
     with pytest.raises(InvalidSignature):
         verifier["checkpoint_ok"](forged, example["pem"], hashes)
