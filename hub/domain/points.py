@@ -23,11 +23,12 @@ decisions hold across hub processes.
 from __future__ import annotations
 
 import calendar
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, tzinfo
-from decimal import ROUND_FLOOR, Decimal
+from decimal import Decimal
 from enum import StrEnum
+from typing import Any, NamedTuple
 
 __all__ = [
     "MAX_VALIDITY_MONTHS",
@@ -82,7 +83,10 @@ class PointsRule:
         """The points of a credited reduction: rate x tonnes, rounded down."""
         if credited_tco2e <= 0:
             return 0
-        return int((credited_tco2e * self.points_per_tco2e).to_integral_value(ROUND_FLOOR))
+        # The product of two positive decimals is positive, and int() of a
+        # positive decimal truncates, i.e. rounds down: the same integer as
+        # to_integral_value(ROUND_FLOOR) of the same product, one decimal fewer.
+        return int(credited_tco2e * self.points_per_tco2e)
 
 
 @dataclass(frozen=True, slots=True)
@@ -107,9 +111,12 @@ class PointsRules:
         return bool(self.rules)
 
 
-@dataclass(frozen=True, slots=True)
-class Credit:
-    """A credited personal claim that may earn its person points."""
+class Credit(NamedTuple):
+    """A credited personal claim that may earn its person points.
+
+    A named tuple, built positionally: ingestion makes one per accepted
+    personal claim, and a frozen dataclass's keyword construction cost
+    several times as much (docs/ingestion-profile.md, eleventh round)."""
 
     claim_id: str
     partner: str
@@ -123,8 +130,10 @@ class Credit:
     days: int = 1
 
 
-@dataclass(frozen=True, slots=True)
-class Award:
+class Award(NamedTuple):
+    """A credit's award; a named tuple for the same reason as Credit (storage
+    unpacks it in one step into the ledger's row)."""
+
     claim_id: str
     partner: str
     person: str
@@ -154,6 +163,22 @@ def add_months(moment: datetime, months: int) -> datetime:
     return moment.replace(year=year, month=month, day=day)
 
 
+_UNKNOWN: Any = object()
+
+
+def _terms(
+    rule: PointsRule | None, now: datetime, expiry: dict[int, datetime]
+) -> tuple[Callable[[Decimal], int], int, datetime] | None:
+    """What ``awards_for`` needs of ``rule``: its points, daily cap and the
+    expiry of an award made ``now`` (shared by validity)."""
+    if rule is None:
+        return None
+    expires_at = expiry.get(rule.validity_months)
+    if expires_at is None:
+        expires_at = expiry[rule.validity_months] = add_months(now, rule.validity_months)
+    return rule.points_for, rule.daily_cap, expires_at
+
+
 def awards_for(
     credits: Iterable[Credit],
     rules: PointsRules,
@@ -167,32 +192,36 @@ def awards_for(
     or worth no points (after the cap), gets no award."""
     so_far: dict[CapKey, int] = {}
     awards: list[Award] = []
-    expiry: dict[int, datetime] = {}  # by validity: every award of the batch is made ``now``
+    append = awards.append
+    # By (partner, methodology): the rule's points, cap and expiry (every
+    # award of the batch is made ``now``, so one expiry per validity), or
+    # None without a rule. A batch's credits share a few rules.
+    terms: dict[tuple[str, str], tuple[Callable[[Decimal], int], int, datetime] | None] = {}
+    expiry: dict[int, datetime] = {}
     for credit in credits:
-        rule = rules.rule(credit.partner, credit.methodology)
-        if rule is None:
+        claim_id, partner, person, platform, methodology, credited, day, days = credit
+        found = terms.get((partner, methodology), _UNKNOWN)
+        if found is _UNKNOWN:
+            found = terms[(partner, methodology)] = _terms(
+                rules.rule(partner, methodology), now, expiry
+            )
+        if found is None:
             continue
-        uncapped = rule.points_for(credit.credited_tco2e)
-        key = (credit.partner, credit.person, credit.methodology, credit.day)
-        used = so_far.get(key, awarded_before.get(key, 0))
-        points = max(0, min(uncapped, rule.daily_cap * max(1, credit.days) - used))
-        if points == 0:
+        points_for, daily_cap, expires_at = found
+        uncapped = points_for(credited)
+        key = (partner, person, methodology, day)
+        used = so_far.get(key)
+        if used is None:
+            used = awarded_before.get(key, 0)
+        # max(0, min(uncapped, cap x days - used)), a claim counting one day at least
+        room = daily_cap * (days if days > 1 else 1) - used
+        points = uncapped if uncapped < room else room
+        if points <= 0:
             continue
         so_far[key] = used + points
-        expires_at = expiry.get(rule.validity_months)
-        if expires_at is None:
-            expires_at = expiry[rule.validity_months] = add_months(now, rule.validity_months)
-        awards.append(
+        append(
             Award(
-                claim_id=credit.claim_id,
-                partner=credit.partner,
-                person=credit.person,
-                platform=credit.platform,
-                methodology=credit.methodology,
-                points=points,
-                day=credit.day,
-                expires_at=expires_at,
-                uncapped=uncapped,
+                claim_id, partner, person, platform, methodology, points, day, expires_at, uncapped
             )
         )
     return awards

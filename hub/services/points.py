@@ -20,7 +20,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, date, datetime
+from operator import itemgetter
 
 from carbonhub_contract.vocabulary.records import Decision
 from hub.domain.mobility import DAY_ZONE, day_span
@@ -60,6 +61,13 @@ __all__ = [
     "reverse_points",
 ]
 
+# A credit's (partner, person) and its daily cap's key (partner, person,
+# methodology, day), read from the named tuple in one C call each.
+_PERSON = itemgetter(*(Credit._fields.index(f) for f in ("partner", "person")))
+_CAP_KEY = itemgetter(
+    *(Credit._fields.index(f) for f in ("partner", "person", "methodology", "day"))
+)
+
 POINTS_SUBJECT = "points"
 HUB_ACTOR = "hub"
 EXPIRY_BATCH = 500
@@ -69,38 +77,62 @@ REDEMPTION_ID_MAX = 128  # the audit subject is "<partner>|<id>", at most 200 ch
 def credits_of(records: Iterable[NewClaimRecord], rules: PointsRules) -> list[Credit]:
     """The ACCEPTED personal claims among ``records`` that a rule gives points."""
     credits: list[Credit] = []
+    append = credits.append
+    accepted = Decision.ACCEPTED
+    # Per batch: whether (partner, methodology) has a rule, and each UTC
+    # period's Shenzhen day and days (a delivery's daily aggregates share a
+    # few periods; day_span keeps them across batches, this skips its call).
+    ruled: dict[tuple[str, str], bool] = {}
+    spans: dict[tuple[datetime, datetime], tuple[date, int]] = {}
     for r in records:
-        normalised, verdict = r.normalised, r.verdict
-        person = (r.submission.person_pseudonym or "").strip()
-        if (
-            verdict.decision is not Decision.ACCEPTED
-            or normalised is None
-            or not person
-            or not verdict.credited_tco2e
-            or rules.rule(r.submission.partner, normalised.methodology) is None
-        ):
+        verdict = r.verdict
+        normalised = r.normalised
+        if verdict.decision is not accepted or normalised is None:
+            continue
+        credited = verdict.credited_tco2e
+        if not credited:
+            continue
+        submission = r.submission
+        person = (submission.person_pseudonym or "").strip()
+        if not person:
+            continue
+        partner, methodology = submission.partner, normalised.methodology
+        has_rule = ruled.get((partner, methodology))
+        if has_rule is None:
+            has_rule = ruled[(partner, methodology)] = rules.rule(partner, methodology) is not None
+        if not has_rule:
             continue
         start, end = normalised.period_start, normalised.period_end
-        if end > start:
-            # Shenzhen days by period, shared by the batch's claims of one day.
-            first, last = day_span(start, end)
-            day, days = first, (last - first).days + 1
-        else:
-            local = start.astimezone(DAY_ZONE)
-            day, days = local.date(), days_covered(local, end, DAY_ZONE)
-        credits.append(
+        utc = start.tzinfo is UTC and end.tzinfo is UTC
+        span = spans.get((start, end)) if utc else None
+        if span is None:
+            span = _day_and_days(start, end)
+            if utc:
+                # Only UTC: equal datetimes of a zone with a repeated hour
+                # may be different instants, never two in UTC.
+                spans[(start, end)] = span
+        append(
             Credit(
-                claim_id=verdict.claim_id,
-                partner=r.submission.partner,
-                person=person,
-                platform=r.submission.platform or rules.default_platforms.get(r.submission.partner),
-                methodology=normalised.methodology,
-                credited_tco2e=verdict.credited_tco2e,
-                day=day,
-                days=days,
+                verdict.claim_id,
+                partner,
+                person,
+                submission.platform or rules.default_platforms.get(partner),
+                methodology,
+                credited,
+                *span,
             )
         )
     return credits
+
+
+def _day_and_days(start: datetime, end: datetime) -> tuple[date, int]:
+    """The Shenzhen day a period's cap counts against, and the days it covers."""
+    if end > start:
+        # Shenzhen days by period, shared by the batch's claims of one day.
+        first, last = day_span(start, end)
+        return first, (last - first).days + 1
+    local = start.astimezone(DAY_ZONE)
+    return local.date(), days_covered(local, end, DAY_ZONE)
 
 
 def record_awards(
@@ -119,13 +151,13 @@ def record_awards(
     unique award per claim still refuses a second one)."""
     if not credits or not rules:
         return []
-    uow.points.lock_persons({(c.partner, c.person) for c in credits})
+    uow.points.lock_persons(set(map(_PERSON, credits)))
     if created_here:
         fresh = list(credits)
     else:
         already = uow.points.awarded_claims([c.claim_id for c in credits])
         fresh = [c for c in credits if c.claim_id not in already]
-    before = uow.points.awarded_on({(c.partner, c.person, c.methodology, c.day) for c in fresh})
+    before = uow.points.awarded_on(set(map(_CAP_KEY, fresh)))
     awards = awards_for(fresh, rules, before, now)
     uow.points.add_awards(awards, now)
     return awards
@@ -142,14 +174,14 @@ def award_details(awards: Sequence[Award]) -> dict[str, dict[str, str]]:
     # written out once, found by identity while the awards hold it.
     expiries: dict[int, str] = {}
     details: dict[str, dict[str, str]] = {}
-    for a in awards:
-        expires_at = expiries.get(id(a.expires_at))
+    for claim_id, _, _, platform, _, points, _, expires, uncapped in awards:
+        expires_at = expiries.get(id(expires))
         if expires_at is None:
-            expires_at = expiries[id(a.expires_at)] = a.expires_at.isoformat()
-        details[a.claim_id] = {
-            "points": str(a.points),
-            "points_uncapped": str(a.uncapped),
-            "points_platform": a.platform or "",
+            expires_at = expiries[id(expires)] = expires.isoformat()
+        details[claim_id] = {
+            "points": str(points),
+            "points_uncapped": str(uncapped),
+            "points_platform": platform or "",
             "points_expires_at": expires_at,
         }
     return details

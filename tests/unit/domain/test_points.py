@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
-from decimal import Decimal
+from decimal import ROUND_FLOOR, Decimal
 from zoneinfo import ZoneInfo
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from hub.domain.points import (
     Credit,
@@ -126,12 +127,87 @@ def test_redemption_is_idempotent_by_id_and_never_below_zero() -> None:
 
 
 def test_a_claim_covering_days_may_earn_the_cap_of_each() -> None:
-    month = replace(_credit("m", "0.05"), days=31)
+    month = _credit("m", "0.05")._replace(days=31)
     (award,) = awards_for([month], RULES, {}, NOW)
     assert (award.points, award.uncapped) == (50, 50)
-    short = replace(_credit("w", "0.05"), days=2)
+    short = _credit("w", "0.05")._replace(days=2)
     (capped,) = awards_for([short], RULES, {}, NOW)
     assert capped.points == 40
     start = datetime(2026, 3, 1, 16, tzinfo=UTC)  # midnight in Shenzhen
     assert days_covered(start, start + timedelta(days=31), ZoneInfo("Asia/Shanghai")) == 31
     assert days_covered(start, start + timedelta(minutes=30), ZoneInfo("Asia/Shanghai")) == 1
+
+
+def _floor_points(rule: PointsRule, credited_tco2e: Decimal) -> int:
+    """The exchange as first written: rate x tonnes, to_integral_value(ROUND_FLOOR)."""
+    if credited_tco2e <= 0:
+        return 0
+    return int((credited_tco2e * rule.points_per_tco2e).to_integral_value(ROUND_FLOOR))
+
+
+_TONNES = st.one_of(
+    # What normalisation credits: micro-tonnes (TCO2E_PLACES).
+    st.integers(min_value=-10, max_value=10**12).map(lambda n: Decimal(n).scaleb(-6)),
+    # And any finite decimal, however many digits (the product may then be
+    # rounded to the context's 28 digits: both forms round down the same product).
+    st.decimals(allow_nan=False, allow_infinity=False, min_value=-1, max_value=10**9),
+)
+_RATES = st.one_of(
+    st.sampled_from([Decimal(100000), Decimal("1E+5"), Decimal(1000), Decimal("0.5")]),
+    st.decimals(allow_nan=False, allow_infinity=False, min_value=Decimal("1E-9"), max_value=10**7),
+)
+
+
+@settings(max_examples=3000)
+@given(tonnes=_TONNES, rate=_RATES)
+def test_points_for_rounds_down_exactly_as_the_floor_of_the_product(
+    tonnes: Decimal, rate: Decimal
+) -> None:
+    rule = PointsRule("CN-GD", "SZ-BIKE", rate, daily_cap=1, validity_months=1)
+    assert rule.points_for(tonnes) == _floor_points(rule, tonnes)
+
+
+@settings(max_examples=300)
+@given(
+    st.lists(
+        st.tuples(
+            st.sampled_from(["p1", "p2"]),
+            st.sampled_from(["SZ-TRANSIT-METRO", "SZ-BIKE"]),
+            st.integers(min_value=0, max_value=3),  # day offset
+            st.integers(min_value=0, max_value=40_000).map(lambda n: Decimal(n).scaleb(-6)),
+            st.integers(min_value=0, max_value=3),  # days covered (0: counts as one)
+        ),
+        max_size=30,
+    ),
+    st.dictionaries(
+        st.tuples(st.sampled_from(["p1", "p2"]), st.integers(min_value=0, max_value=3)),
+        st.integers(min_value=0, max_value=30),
+        max_size=4,
+    ),
+)
+def test_awards_cap_as_min_of_the_points_and_the_days_caps_left(
+    rows: list[tuple[str, str, int, Decimal, int]], before: dict[tuple[str, int], int]
+) -> None:
+    rules = PointsRules({("CN-GD", "SZ-TRANSIT-METRO"): RULE})  # SZ-BIKE: no rule
+    credits = [
+        Credit(f"c{i}", "CN-GD", person, "app", methodology, tco2e, DAY + timedelta(n), days)
+        for i, (person, methodology, n, tco2e, days) in enumerate(rows)
+    ]
+    awarded = {
+        ("CN-GD", person, "SZ-TRANSIT-METRO", DAY + timedelta(n)): v
+        for (person, n), v in before.items()
+    }
+    # The rule as first written, credit by credit.
+    expected, used = [], dict(awarded)
+    for c in credits:
+        if c.methodology != "SZ-TRANSIT-METRO":
+            continue
+        uncapped = _floor_points(RULE, c.credited_tco2e)
+        key = (c.partner, c.person, c.methodology, c.day)
+        points = max(0, min(uncapped, RULE.daily_cap * max(1, c.days) - used.get(key, 0)))
+        if points:
+            used[key] = used.get(key, 0) + points
+            expected.append((c.claim_id, "app", points, uncapped, c.day))
+    awards = awards_for(credits, rules, awarded, NOW)
+    assert [(a.claim_id, a.platform, a.points, a.uncapped, a.day) for a in awards] == expected
+    assert {a.expires_at for a in awards} <= {add_months(NOW, RULE.validity_months)}
