@@ -7,16 +7,16 @@ locks, so its cost is what every other batch of those persons waits for.
 Written as a join of ``person_travel_days`` to ``claims`` by the keys and the
 claims' decision and methodology, the read is planned from default
 selectivities whenever the tables have no statistics (autovacuum off, or
-between its analyses of a fast-growing ledger): a hash join over every
-counted claim and a sequential scan of the travel rows, which cost more with
-every claim (docs/scaling.md, "PostgreSQL: a travel read whose plan cannot
-degrade"). Here each key is probed through its own LATERAL subquery, and each
-travel row found probes its claim the same way. A subquery that OFFSET 0
-keeps from being flattened into the join, parameterised by equality on the
-leading columns of ``pk_person_travel_days`` or on ``pk_claims``, can only be
-an index scan (a sequential scan per probe would cost the whole table), so
-the statement costs the batch's keys whatever the statistics say, generic
-plans included.
+between its analyses of a fast-growing ledger): a hash join of the keys with
+a sequential scan of the travel rows (before 11a9a7f, of every counted claim
+too), which cost more with every claim (docs/scaling.md, "PostgreSQL: a
+travel read whose plan cannot degrade"). Here each key is probed through
+its own LATERAL subquery, and each travel row found probes its claim the
+same way. A subquery that OFFSET 0 keeps from being flattened into the join,
+parameterised by equality on the leading columns of ``pk_person_travel_days``
+or on ``pk_claims``, can only be an index scan (a sequential scan per probe
+would cost the whole table), so the statement costs the batch's keys
+whatever the statistics say, generic plans included.
 
 The planner's row estimates still grow with the tables (without statistics,
 a default selectivity per column), so the statement can pass
