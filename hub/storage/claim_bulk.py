@@ -26,7 +26,7 @@ from sqlalchemy.orm import DeclarativeBase
 
 from hub.storage.tables import UtcDateTime
 
-__all__ = ["bulk_add", "bulk_insert", "bulk_insert_values"]
+__all__ = ["bulk_add", "bulk_add_values", "bulk_insert", "bulk_insert_values"]
 
 # pysqlite takes "?"; psycopg (declared "pyformat") takes positional "%s" too.
 
@@ -98,6 +98,21 @@ def bulk_add(
     ``column`` to the stored one: one executemany of upserts, atomic per row in
     the database (a second process adding to the same row waits for it)."""
     _execute(connection, model, rows, column)
+
+
+def bulk_add_values(
+    connection: Connection,
+    model: type[DeclarativeBase],
+    column: str,
+    columns: tuple[str, ...],
+    rows: Sequence[tuple[Any, ...]],
+) -> None:
+    """``bulk_add`` of rows given as tuples of ``columns``' values, in that order."""
+    if not rows:
+        return
+    table = cast(Table, model.__table__)
+    sql, processors = _prepare(connection, table, columns, column)
+    connection.exec_driver_sql(sql, _parameters(table, columns, processors, rows))
 
 
 def _execute(

@@ -15,6 +15,7 @@ import hashlib
 from collections import defaultdict
 from collections.abc import Collection, Sequence
 from datetime import datetime
+from operator import itemgetter
 from typing import Any
 
 from sqlalchemy import ColumnElement, bindparam, func, select, text, update
@@ -28,7 +29,7 @@ from hub.services.points_port import (
     PersonKey,
     PointsMonth,
 )
-from hub.storage.claim_bulk import bulk_add, bulk_insert
+from hub.storage.claim_bulk import bulk_add_values, bulk_insert_values
 from hub.storage.claim_tables import ClaimRow
 from hub.storage.points_tables import PointsBalanceRow, PointsDailyRow, PointsEntryRow
 from hub.storage.transaction import Transaction, chunks
@@ -41,6 +42,9 @@ _ADVISORY_LOCKS = text(
 )
 _E = PointsEntryRow
 _D = PointsDailyRow
+# Of a CapKey (partner, person, methodology, day).
+_PAIR = itemgetter(0, 1)
+_DAY = itemgetter(3)
 
 
 def points_lock_id(partner: str, person: str) -> int:
@@ -83,6 +87,32 @@ _COLUMNS = (
 )
 
 
+# The columns of an entry row, a balance upsert and a daily-total upsert, in
+# the order _write's tuples give them.
+_ENTRY_COLUMNS = (
+    "kind",
+    "partner",
+    "person",
+    "platform",
+    "methodology",
+    "claim_id",
+    "redemption_id",
+    "points",
+    "day",
+    "occurred_at",
+    "expires_at",
+)
+_BALANCE_COLUMNS = ("partner", "person", "balance")
+_DAILY_COLUMNS = ("partner", "person", "methodology", "day", "awarded")
+# The daily totals of a partner's persons on days, built once (SQLAlchemy
+# then finds its compiled form by the statement's cache key each batch).
+_AWARDED_ON = select(_D.person, _D.day, _D.methodology, _D.awarded).where(
+    _D.partner == bindparam("partner"),
+    _D.person.in_(bindparam("persons", expanding=True)),
+    _D.day.in_(bindparam("days", expanding=True)),
+)
+
+
 class SqlAlchemyPointsRepository:
     def __init__(self, transaction: Transaction) -> None:
         self._tx = transaction
@@ -101,15 +131,15 @@ class SqlAlchemyPointsRepository:
         wanted = set(keys)
         found: dict[CapKey, int] = {}
         by_partner: dict[str, set[str]] = defaultdict(set)
-        for partner, person, _, _ in wanted:
+        # A batch's keys are a few persons' few days: the (partner, person)
+        # pairs and the days are picked out in C, the pairs looped over.
+        for partner, person in set(map(_PAIR, wanted)):
             by_partner[partner].add(person)
-        days = sorted({k[3] for k in wanted})
+        days = sorted(set(map(_DAY, wanted)))
         for partner, persons in sorted(by_partner.items()):
             for chunk in chunks(sorted(persons)):
                 rows = self._tx.connection.execute(
-                    select(_D.person, _D.day, _D.methodology, _D.awarded).where(
-                        _D.partner == partner, _D.person.in_(chunk), _D.day.in_(days)
-                    )
+                    _AWARDED_ON, {"partner": partner, "persons": chunk, "days": days}
                 )
                 for person, day, methodology, awarded in rows:
                     key = (partner, person, methodology, day)
@@ -209,19 +239,19 @@ class SqlAlchemyPointsRepository:
             if e.kind is EntryKind.AWARD and e.methodology is not None and e.day is not None:
                 daily[(e.partner, e.person, e.methodology, e.day)] += e.points
         rows = [
-            {
-                "kind": str(e.kind),
-                "partner": e.partner,
-                "person": e.person,
-                "platform": e.platform,
-                "methodology": e.methodology,
-                "claim_id": e.claim_id,
-                "redemption_id": e.redemption_id,
-                "points": e.points,
-                "day": e.day,
-                "occurred_at": e.occurred_at,
-                "expires_at": e.expires_at,
-            }
+            (
+                str(e.kind),
+                e.partner,
+                e.person,
+                e.platform,
+                e.methodology,
+                e.claim_id,
+                e.redemption_id,
+                e.points,
+                e.day,
+                e.occurred_at,
+                e.expires_at,
+            )
             for e in entries
         ]
         self._write(rows, deltas, daily)
@@ -229,45 +259,40 @@ class SqlAlchemyPointsRepository:
     def add_awards(self, awards: Sequence[Award], occurred_at: datetime) -> None:
         if not awards:
             return
-        # As ``add`` of the awards' entries, the rows built from the awards
-        # themselves (docs/ingestion-profile.md, sixth round).
+        # As ``add`` of the awards' entries, each row a tuple straight from
+        # its award (docs/ingestion-profile.md, sixth and eleventh rounds).
         deltas: dict[PersonKey, int] = defaultdict(int)
         daily: dict[CapKey, int] = defaultdict(int)
-        rows: list[dict[str, Any]] = []
+        rows: list[tuple[Any, ...]] = []
+        append = rows.append
         kind = str(EntryKind.AWARD)
-        for a in awards:
-            partner, person, points, methodology, day = (
-                a.partner,
-                a.person,
-                a.points,
-                a.methodology,
-                a.day,
-            )
+        for claim_id, partner, person, platform, methodology, points, day, expires, _ in awards:
             deltas[(partner, person)] += points
             daily[(partner, person, methodology, day)] += points
-            rows.append(
-                {
-                    "kind": kind,
-                    "partner": partner,
-                    "person": person,
-                    "platform": a.platform,
-                    "methodology": methodology,
-                    "claim_id": a.claim_id,
-                    "redemption_id": None,
-                    "points": points,
-                    "day": day,
-                    "occurred_at": occurred_at,
-                    "expires_at": a.expires_at,
-                }
+            append(
+                (
+                    kind,
+                    partner,
+                    person,
+                    platform,
+                    methodology,
+                    claim_id,
+                    None,
+                    points,
+                    day,
+                    occurred_at,
+                    expires,
+                )
             )
         self._write(rows, deltas, daily)
 
     def _write(
         self,
-        rows: list[dict[str, Any]],
+        rows: list[tuple[Any, ...]],
         deltas: dict[PersonKey, int],
         daily: dict[CapKey, int],
     ) -> None:
+        # ``rows``: in _ENTRY_COLUMNS' order.
         # An award adds (or opens the person's row); a redemption, reversal or
         # expiry takes from the row that its award opened. Apart because the
         # database checks a row's CHECK before it looks for a conflicting key.
@@ -276,17 +301,14 @@ class SqlAlchemyPointsRepository:
         # and sorting a batch's daily keys cost about a microsecond per award.
         ordered = sorted if self._tx.dialect == "postgresql" else list
         balances = ordered(deltas.items())
-        adding = [{"partner": p, "person": q, "balance": d} for (p, q), d in balances if d >= 0]
+        adding = [(p, q, d) for (p, q), d in balances if d >= 0]
         taking = [{"p": p, "q": q, "d": d} for (p, q), d in balances if d < 0]
-        totals = [
-            {"partner": p, "person": q, "methodology": m, "day": d, "awarded": n}
-            for (p, q, m, d), n in ordered(daily.items())
-        ]
+        totals = [(p, q, m, d, n) for (p, q, m, d), n in ordered(daily.items())]
         with self._tx.writing() as connection:
-            bulk_insert(connection, PointsEntryRow, rows)
+            bulk_insert_values(connection, PointsEntryRow, _ENTRY_COLUMNS, rows)
             # One upsert or update per row; the balance CHECK refuses a
             # balance below zero.
-            bulk_add(connection, PointsBalanceRow, "balance", adding)
+            bulk_add_values(connection, PointsBalanceRow, "balance", _BALANCE_COLUMNS, adding)
             if taking:
                 result = connection.execute(
                     update(PointsBalanceRow)
@@ -298,7 +320,7 @@ class SqlAlchemyPointsRepository:
                     taking,
                 )
                 self._tx.require_rows(result, len(taking), "a balance taken from is not stored")
-            bulk_add(connection, PointsDailyRow, "awarded", totals)
+            bulk_add_values(connection, PointsDailyRow, "awarded", _DAILY_COLUMNS, totals)
 
     def expiring(self, now: datetime, limit: int) -> list[PersonKey]:
         closing = aliased(PointsEntryRow)
