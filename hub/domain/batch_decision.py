@@ -229,11 +229,13 @@ class _Batch:
         if wanted.locks:
             checks += self._collisions(candidate, wanted.locks, binding)
         decision = decide(checks)
-        # A day's plausibility is asked only of a claim not rejected already.
-        implausible = None if decision is Decision.REJECTED else self._implausible(wanted.trip)
-        if implausible is not None:
-            checks.append(implausible)
-            decision = decide(checks)
+        trip, limit = wanted.trip, self._limit
+        # A trip of a claim not rejected already, taking a person's day too far.
+        if trip is not None and limit is not None and decision is not Decision.REJECTED:
+            implausible = self._daily.check(trip, limit)
+            if implausible is not None:
+                checks.append(implausible)
+                decision = decide(checks)
         if decision is Decision.REJECTED:
             return BatchDecision(decision, tuple(checks), (), None, None)
         self._grant(candidate, wanted, binding)
@@ -259,12 +261,6 @@ class _Batch:
                 )
             )
         return checks
-
-    def _implausible(self, trip: Travel | None) -> CheckResult | None:
-        """A trip of a claim not rejected, taking a person's day too far."""
-        if trip is None or self._limit is None:
-            return None
-        return self._daily.check(trip, self._limit)
 
     def _grant(self, candidate: Candidate, wanted: Wanted, binding: str | None) -> None:
         """A claim not rejected holds its locks, binds its site and counts its trip."""

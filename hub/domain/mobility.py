@@ -16,10 +16,10 @@ one) is spread over them in proportion to its time in each.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 from functools import lru_cache
+from typing import NamedTuple
 from zoneinfo import ZoneInfo
 
 from hub.domain.checks import CheckResult, fire
@@ -30,24 +30,32 @@ _MICROSECOND = timedelta(microseconds=1)
 _NONE = Decimal(0)
 
 
-@dataclass(frozen=True, slots=True)
-class Travel:
-    """A counted mobility claim of one person: when, and how far.
-
-    ``days``: its passenger-km per Shenzhen day, in day order (days_of),
-    worked out once when the trip is made: the batch's daily check, its count
-    and the claim's travel rows each read it (docs/ingestion-profile.md,
-    "Twelfth round"). Not compared: it follows from the other fields.
-    """
-
+class _Trip(NamedTuple):
     person: str  # the pseudonym, stripped
     start: datetime  # aware, inclusive
     end: datetime  # aware, exclusive
     passenger_km: Decimal
-    days: tuple[tuple[date, Decimal], ...] = field(init=False, repr=False, compare=False)
+    days: tuple[tuple[date, Decimal], ...]
 
-    def __post_init__(self) -> None:
-        object.__setattr__(self, "days", _shares(self.start, self.end, self.passenger_km))
+
+class Travel(_Trip):
+    """A counted mobility claim of one person: when, and how far.
+
+    ``days``: its passenger-km per Shenzhen day, in day order (days_of),
+    worked out once when the trip is made from the other four: the batch's
+    daily check, its count and the claim's travel rows each read it. A named
+    tuple built positionally, not a frozen dataclass: one is made per mobility
+    claim, and the dataclass's frozen construction cost twice as much
+    (docs/ingestion-profile.md, "Twelfth round").
+    """
+
+    __slots__ = ()
+
+    def __new__(cls, person: str, start: datetime, end: datetime, passenger_km: Decimal) -> Travel:
+        return _new_trip(cls, (person, start, end, passenger_km, _shares(start, end, passenger_km)))
+
+
+_new_trip = tuple.__new__
 
 
 def trip_of(person_pseudonym: str | None, normalised: NormalisedClaim) -> Travel | None:
