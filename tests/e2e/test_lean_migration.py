@@ -5,7 +5,8 @@ A demo ledger and a small bench ledger are made by the tree just before
 answers captured there: GetClaimStatus of every claim, the console's evidence
 page of the held claims and others, the public disclosure. Then this tree
 migrates them and answers again: the same bytes. The audit chain still
-verifies (migration 0018 changes no audit row).
+verifies (migration 0018 changes no audit row; 0021 stores each row's hash
+as bytes and drops the previous hash, the same chain).
 """
 
 from __future__ import annotations
@@ -91,7 +92,7 @@ def test_a_ledger_answers_the_same_bytes_after_migration(tmp_path: Path, ledger:
     before = _answers(base, data_dir, tmp_path / "before.json", "--add-officer")
 
     migrate(f"sqlite:///{data_dir / 'hub.db'}")
-    assert _version(data_dir) == "0020_lean_points"  # 0018 and what came after it
+    assert _version(data_dir) == "0021_lean_audit"  # 0018 and what came after it
     after = _answers(ROOT, data_dir, tmp_path / "after.json")
 
     statuses = [key for key in before if key.startswith("status ")]
