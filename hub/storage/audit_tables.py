@@ -5,6 +5,7 @@ checkpoints (migration 0004). Written and read by hub.storage.audit_repository."
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import (
     BigInteger,
@@ -16,9 +17,23 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
 )
+from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.types import TypeDecorator
 
 from hub.storage.tables import Base, UtcDateTime, big_id
+
+
+class Digest(TypeDecorator[bytes]):
+    """Raw bytes bound as they are: sqlite3 and psycopg both take ``bytes``, so
+    the appender's bulk insert does not wrap each row's hash (LargeBinary's
+    bind processor makes a ``memoryview`` per value). BLOB / BYTEA as LargeBinary."""
+
+    impl = LargeBinary
+    cache_ok = True
+
+    def bind_processor(self, dialect: Dialect) -> Any:
+        return None
 
 
 class LedgerEventRow(Base):
@@ -41,7 +56,7 @@ class LedgerEventRow(Base):
     # The chain hash as its 32 raw bytes (migration 0021); the previous hash
     # is the row at seq - 1's, so it is not stored again. Hex from the
     # repository on: hub.storage.audit_repository.
-    hash: Mapped[bytes] = mapped_column(LargeBinary)
+    hash: Mapped[bytes] = mapped_column(Digest)
 
 
 class AuditHeadRow(Base):
