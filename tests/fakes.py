@@ -1325,9 +1325,9 @@ class FakeAuditRepository:
         self._tx = transaction
 
     def rows(self, after_seq: int, limit: int) -> list[ChainRow]:
-        # Like SQL's "seq > after": a row without a seq is not returned.
+        # Like SQL's "seq > after" (from the start: every row with a seq).
         stored = self._tx.state.audit_rows
-        rows = [r for r in stored if r.seq is not None and r.seq > after_seq]
+        rows = [r for r in stored if r.seq is not None and (after_seq <= 0 or r.seq > after_seq)]
         rows.sort(key=lambda r: (r.seq, r.row_id))
         # Like SQL since 0021: no previous hash is stored, it is the hash of
         # the row at seq - 1 (seqs are unique there).

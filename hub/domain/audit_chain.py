@@ -348,6 +348,15 @@ class ChainVerifier:
         if row.seq is None:
             self._fail(ProblemKind.EDITED, None, row, f"row {row.row_id} has no readable seq")
             return
+        if row.seq < 1:
+            # Seqs start at 1: a row below is read first and is no event of the chain.
+            self._fail(
+                ProblemKind.INSERTED,
+                row.seq,
+                row,
+                f"row {row.row_id} has seq {row.seq}, before the chain's first (1): inserted",
+            )
+            return
         if row.seq < expected:
             # Stored order is by seq: a seq below the next one repeats one already seen.
             self._fail(
@@ -419,11 +428,20 @@ class ChainVerifier:
                     "before it",
                 )
                 return False
+            # No previous hash is stored (migration 0021): a row whose content
+            # does not hash after the row before it was edited, or the row
+            # before was rewritten with a recomputed hash; say both.
+            after = "" if previous is None else f" chained after row {previous.row_id}"
             self._fail(
                 ProblemKind.EDITED,
                 row.seq,
                 row,
-                f"row {row.row_id} was edited: its content no longer matches its hash",
+                f"row {row.row_id} was edited: its content no longer matches its hash{after}"
+                + (
+                    ""
+                    if previous is None
+                    else " (or that row was rewritten with a recomputed hash)"
+                ),
             )
             return False
         if not links:

@@ -246,11 +246,13 @@ class SqlAlchemyAuditRepository:
 
     def rows(self, after_seq: int, limit: int) -> list[ChainRow]:
         connection = self._tx.connection
+        query = select(*_ROW_COLUMNS)
+        if after_seq > 0:
+            query = query.where(LedgerEventRow.seq > after_seq)
+        # From the start, every row: one slipped in below seq 1 is read first
+        # and named by the verifier, not skipped.
         rows = connection.execute(
-            select(*_ROW_COLUMNS)
-            .where(LedgerEventRow.seq > after_seq)
-            .order_by(LedgerEventRow.seq, LedgerEventRow.id)
-            .limit(limit)
+            query.order_by(LedgerEventRow.seq, LedgerEventRow.id).limit(limit)
         ).all()
         return _chain_rows(connection, rows)
 

@@ -27,6 +27,7 @@ from hub.services.block_lineage import (
 )
 from hub.services.disclosure import BlockEntry, RetirementEntry
 from hub.storage.attestation_tables import AdjustmentAttestationRow, SourceCancellationRow
+from hub.storage.audit_repository import decode_hash
 from hub.storage.audit_tables import LedgerEventRow
 from hub.storage.block_tables import BlockRow
 from hub.storage.claim_tables import ClaimRow
@@ -207,11 +208,21 @@ def _audit(connection: Connection, ids: Sequence[str]) -> list[AuditStep]:
         .where(LedgerEventRow.subject_kind == "block", LedgerEventRow.subject_id.in_(ids))
         .order_by(LedgerEventRow.seq)
     ).all()
-    # The chain hash is stored as 32 bytes (migration 0021); the lineage shows its hex.
+    # The chain hash is stored as 32 bytes (migration 0021); the lineage shows
+    # its hex, and a hash somebody overwrote with anything else as it reads.
     return [
-        AuditStep(int(seq), subject, event, at, bytes(digest).hex())
+        AuditStep(int(seq), subject, event, at, _shown_hash(digest))
         for seq, subject, event, at, digest in rows
     ]
+
+
+def _shown_hash(stored: object) -> str:
+    """A stored chain hash as hex; one overwritten with something else as it
+    reads, so the evidence page shows the tampering instead of failing."""
+    digest = decode_hash(stored)
+    if digest is not None:
+        return digest
+    return bytes(stored).hex() if isinstance(stored, bytes | memoryview) else str(stored)
 
 
 def block_lineage(connection: Connection, serial: str) -> BlockLineage | None:

@@ -308,6 +308,22 @@ def test_a_forged_row_with_a_fitting_seq_is_named_inserted(
     assert problem_of(eight.verify()) == (ProblemKind.INSERTED, 9, forged.id, "block B-9")
 
 
+def test_a_row_slipped_in_below_the_first_seq_is_named_inserted(
+    eight: AuditService, engine: Engine
+) -> None:
+    # Seqs start at 1: a row at 0 or below was never read ("seq > 0") and
+    # passed verification (review finding).
+    for seq in (0, -7):
+        with engine.begin() as connection:
+            insert_forged(connection, seq, GENESIS, event(1, actor="mallory"))
+        forged = stored(engine, seq)
+        report = eight.verify(batch=3)
+        assert problem_of(report) == (ProblemKind.INSERTED, seq, forged.id, "block B-1")
+        assert report.problem is not None and "before the chain's first" in report.problem.message
+        sql(engine, "DELETE FROM ledger_events WHERE seq = :s", s=seq)
+    assert eight.verify().ok
+
+
 def test_a_row_slipped_in_by_renumbering_is_named_inserted(
     eight: AuditService, engine: Engine
 ) -> None:
