@@ -34,6 +34,7 @@ from hub.errors import FailedPrecondition
 from hub.services.audit import AuditService
 from hub.services.audit_port import LedgerEvent
 from hub.services.unit_of_work import ConcurrentWriteConflict, UnitOfWorkFactory
+from hub.storage.block_lineage_queries import _audit as lineage_audit
 from hub.storage.database import alembic_config, create_engine_for, downgrade, migrate
 from hub.storage.serialisation import dumps
 from hub.storage.unit_of_work import SqlAlchemyUnitOfWorkFactory
@@ -322,6 +323,19 @@ def test_a_row_slipped_in_below_the_first_seq_is_named_inserted(
         assert report.problem is not None and "before the chain's first" in report.problem.message
         sql(engine, "DELETE FROM ledger_events WHERE seq = :s", s=seq)
     assert eight.verify().ok
+
+
+def test_the_block_lineage_shows_an_overwritten_hash_instead_of_failing(
+    eight: AuditService, engine: Engine
+) -> None:
+    if engine.dialect.name != "sqlite":
+        pytest.skip("PostgreSQL's bytea refuses text")
+    intact = stored(engine, 4).hash
+    sql(engine, "UPDATE ledger_events SET hash = 'deadbeef' WHERE seq = 3")
+    with engine.connect() as connection:
+        steps = {s.seq: s for s in lineage_audit(connection, ["B-3", "B-4"])}
+    assert steps[3].hash == "deadbeef"
+    assert steps[4].hash == intact
 
 
 def test_a_row_slipped_in_by_renumbering_is_named_inserted(
