@@ -241,7 +241,7 @@ class AuditService:
                 f"the last checkpoint (seq {last.seq}) does not carry a valid hub signature",
                 {"seq": str(last.seq), "key_id": last.key_id},
             )
-        return self.transparency.integrate_and_sign(last.seq)
+        return self.transparency.integrate_and_sign(last.seq, last.head_hash)
 
     def _walk(self, verifier: ChainVerifier, after: int, batch: int) -> AuditReport:
         """Feed the pages after ``after``, each read with the head in a unit of

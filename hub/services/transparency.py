@@ -22,7 +22,7 @@ from collections.abc import Collection
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-from hub.domain.audit_chain import link
+from hub.domain.audit_chain import ChainRow, link
 from hub.domain.merkle import (
     Frontier,
     Subtree,
@@ -122,6 +122,29 @@ def root_from_store(store: TreeStore, size: int) -> bytes:
     return range_hash(0, size, stored_subtrees(store, ranges))
 
 
+def _chain_broken(seq: int) -> FailedPrecondition:
+    return FailedPrecondition(
+        "AUDIT_CHAIN_BROKEN",
+        f"not integrating: the audit event at seq {seq} is missing or does not hash "
+        "as chained; run `carbon-hub audit verify`",
+        {"seq": str(seq)},
+    )
+
+
+def _links_to(following: ChainRow, row: ChainRow) -> bool:
+    """Whether ``following`` is the event right after ``row`` and hashes as
+    chained to ``row``'s stored hash."""
+    data = leaf_bytes(following)
+    return (
+        data is not None
+        and row.seq is not None
+        and following.seq == row.seq + 1
+        and row.hash is not None
+        and following.prev_hash == row.hash
+        and link(row.hash, data) == following.hash
+    )
+
+
 class TransparencyLog:
     def __init__(
         self,
@@ -146,19 +169,30 @@ class TransparencyLog:
 
     # --- integration -----------------------------------------------------------
 
-    def integrate(self, up_to_seq: int, page: int = DEFAULT_PAGE) -> int:
-        """Add the events up to seq ``up_to_seq`` (a signed checkpoint's) as
-        leaves; the tree's size after. Another process integrating the same
-        leaves makes this one stop where it is (it will pick up next time)."""
+    def integrate(self, up_to_seq: int, head_hash: str, page: int = DEFAULT_PAGE) -> int:
+        """Add the events up to seq ``up_to_seq`` as leaves, the chain's hash
+        there being ``head_hash`` (a signed checkpoint's); the tree's size
+        after. Another process integrating the same leaves makes this one stop
+        where it is (it will pick up next time).
+
+        Each event must hash as chained to the one before it, and a page's last
+        event is held to what comes after it before the page goes in: the next
+        event's link to it, or at ``up_to_seq`` the checkpoint's hash. An event
+        edited after the checkpoint with its hash recomputed thus never enters
+        the tree, wherever the pages end."""
         while True:
             with self._stores() as store:
                 size = store.size()
                 if size >= up_to_seq:
                     return size
                 frontier = frontier_from_store(store, size)
-                rows = store.rows(size, min(page, up_to_seq - size))
+                count = min(page, up_to_seq - size)
+                end = size + count
+                # The row after the page when the checkpoint covers it: its
+                # link vouches for the page's last row.
+                rows = store.rows(size, count + 1 if end < up_to_seq else count)
                 made = []
-                for row in rows:
+                for row in rows[:count]:
                     data = leaf_bytes(row)
                     if (
                         data is None
@@ -166,15 +200,16 @@ class TransparencyLog:
                         or row.prev_hash is None
                         or link(row.prev_hash, data) != row.hash
                     ):
-                        raise FailedPrecondition(
-                            "AUDIT_CHAIN_BROKEN",
-                            f"not integrating: the audit event at seq {frontier.size + 1} "
-                            "is missing or does not hash as chained; run `carbon-hub audit verify`",
-                            {"seq": str(frontier.size + 1)},
-                        )
+                        raise _chain_broken(frontier.size + 1)
                     made.extend(frontier.append(leaf_hash(data)))
-                if not rows:
-                    return size
+                if len(rows) < count:  # an event the checkpoint covers is gone
+                    raise _chain_broken(frontier.size + 1)
+                last = rows[count - 1]
+                if end < up_to_seq:
+                    if len(rows) <= count or not _links_to(rows[count], last):
+                        raise _chain_broken(end + 1)
+                elif last.hash != head_hash:
+                    raise _chain_broken(end)
                 try:
                     store.add_nodes(made)
                     store.commit()
@@ -204,8 +239,8 @@ class TransparencyLog:
             return None  # another hub process signed this size first
         return head
 
-    def integrate_and_sign(self, up_to_seq: int) -> TreeHead | None:
-        self.integrate(up_to_seq)
+    def integrate_and_sign(self, up_to_seq: int, head_hash: str) -> TreeHead | None:
+        self.integrate(up_to_seq, head_hash)
         head = self.sign()
         if head is not None:
             log.info("tree head of %s events: %s", head.tree_size, head.root_hash)

@@ -26,14 +26,20 @@ from hub.domain.merkle import (
     verify_inclusion,
 )
 from hub.domain.tree_head import leaf_bytes
-from hub.errors import FailedPrecondition
+from hub.errors import FailedPrecondition, NotFound
 from hub.services.audit import AuditService
 from hub.services.transparency import TransparencyLog
 from hub.storage.database import create_engine_for
 from hub.storage.merkle_repository import SqlAlchemyTreeStores
 from hub.storage.unit_of_work import SqlAlchemyUnitOfWorkFactory
 from hub.trust.audit_signing import audit_service, transparency_log
-from tests.integration.storage.test_audit_checkpoints_held import T0, append, rewrite_actor, sql
+from tests.integration.storage.test_audit_checkpoints_held import (
+    T0,
+    append,
+    head_hash,
+    rewrite_actor,
+    sql,
+)
 
 
 @pytest.fixture
@@ -138,7 +144,8 @@ def test_two_integrators_at_once_leave_one_tree(
 ) -> None:
     append(factory, *range(1, 40))
     first = audit_service(factory, pki_dir)
-    first.checkpoint()
+    checkpoint = first.checkpoint()
+    assert checkpoint is not None and checkpoint.seq == 39
     logs = [transparency_log(SqlAlchemyTreeStores(hub_engine), pki_dir) for _ in range(2)]
     barrier = threading.Barrier(2)
     failures: list[BaseException] = []
@@ -146,7 +153,7 @@ def test_two_integrators_at_once_leave_one_tree(
     def integrate(log: TransparencyLog) -> None:
         try:
             barrier.wait()
-            log.integrate(39, page=7)
+            log.integrate(39, checkpoint.head_hash, page=7)
         except BaseException as error:
             failures.append(error)
 
@@ -160,34 +167,91 @@ def test_two_integrators_at_once_leave_one_tree(
     assert _log(first).latest().root_hash == root_of(_leaves(factory)).hex()
 
 
+def _forge(factory: SqlAlchemyUnitOfWorkFactory, hub_engine: Engine, seq: int) -> None:
+    """Edit the event at ``seq`` and recompute its hash (none after it): it
+    hashes as chained, the event after it no longer."""
+    with factory() as uow:
+        rows = uow.audit.rows(seq - 1, 1)
+    row = rows[0]
+    assert row.seq == seq and row.at is not None and row.details is not None
+    assert row.subject_kind and row.subject_id and row.event and row.prev_hash
+    canonical = canonical_event(
+        seq, row.subject_kind, row.subject_id, row.event, "forged", row.at, row.details
+    )
+    sql(
+        hub_engine,
+        "UPDATE ledger_events SET actor = 'forged', hash = :h WHERE seq = :s",
+        h=bytes.fromhex(link(row.prev_hash, canonical)),
+        s=seq,
+    )
+
+
+def _refused_at(log: TransparencyLog, up_to_seq: int, head_hash: str, page: int) -> str:
+    with pytest.raises(FailedPrecondition) as refused:
+        log.integrate(up_to_seq, head_hash, page=page)
+    assert refused.value.code == "AUDIT_CHAIN_BROKEN"
+    assert f"the audit event at seq {refused.value.details['seq']} " in refused.value.message
+    return refused.value.details["seq"]
+
+
+def _size(log: TransparencyLog) -> int:
+    with log.stores() as store:
+        return store.size()
+
+
 def test_the_integrator_checks_each_events_link_also_the_first_of_a_page(
     hub_audit: AuditService, factory: SqlAlchemyUnitOfWorkFactory, hub_engine: Engine
 ) -> None:
     """No previous hash is stored (0021): event 6 links to event 5's stored
-    hash, read from the page before when event 6 starts a page."""
+    hash, read from the page before when event 6 starts a page; and event 5,
+    the last of that page, goes in only once event 6 links to it."""
     append(factory, *range(1, 9))
-    with factory() as uow:
-        rows = uow.audit.rows(0, 10)
-    fifth = rows[4]
-    assert fifth.seq == 5 and fifth.at is not None and fifth.details is not None
-    assert fifth.subject_kind and fifth.subject_id and fifth.event and rows[3].hash
-    # Event 5 edited with its hash recomputed: it hashes as chained, event 6 no longer.
-    canonical = canonical_event(
-        5, fifth.subject_kind, fifth.subject_id, fifth.event, "forged", fifth.at, fifth.details
-    )
-    sql(
-        hub_engine,
-        "UPDATE ledger_events SET actor = 'forged', hash = :h WHERE seq = 5",
-        h=bytes.fromhex(link(rows[3].hash, canonical)),
-    )
+    checkpoint = hub_audit.checkpoint()
+    assert checkpoint is not None and checkpoint.seq == 8
+    _forge(factory, hub_engine, 5)
     log = _log(hub_audit)
     for page in (8, 5):  # event 6 inside a page, then first of one
-        with pytest.raises(FailedPrecondition) as refused:
-            log.integrate(8, page=page)
-        assert refused.value.code == "AUDIT_CHAIN_BROKEN"
-        assert refused.value.details["seq"] == "6"
-    with log.stores() as store:
-        assert store.size() == 5  # the page before event 6 went in
+        assert _refused_at(log, 8, checkpoint.head_hash, page) == "6"
+    assert _size(log) == 0  # the forged event 5 ended a page: not in the tree
+
+
+def test_a_forged_event_ending_a_page_never_enters_the_tree(
+    hub_audit: AuditService, factory: SqlAlchemyUnitOfWorkFactory, hub_engine: Engine
+) -> None:
+    """Event 6 ends the second page of three; edited after the checkpoint with
+    its hash recomputed, it hashes as chained to event 5: only event 7's link
+    tells, and the page holding event 6 is refused whole."""
+    append(factory, *range(1, 10))
+    checkpoint = hub_audit.checkpoint()
+    assert checkpoint is not None and checkpoint.seq == 9
+    _forge(factory, hub_engine, 6)
+    log = _log(hub_audit)
+    assert _refused_at(log, 9, checkpoint.head_hash, 3) == "7"
+    assert _size(log) == 3  # the first page went in, not the one ending with event 6
+    assert _refused_at(log, 9, checkpoint.head_hash, 3) == "7"  # and again, from there
+    assert _size(log) == 3
+
+
+def test_a_forged_event_at_the_checkpoints_seq_never_enters_the_tree(
+    hub_audit: AuditService, factory: SqlAlchemyUnitOfWorkFactory, hub_engine: Engine
+) -> None:
+    """The checkpoint's own event edited after it was signed, its hash
+    recomputed: no event after it within the checkpoint tells, the signed
+    head hash does."""
+    append(factory, *range(1, 9))
+    checkpoint = hub_audit.checkpoint()
+    assert checkpoint is not None and checkpoint.seq == 8
+    append(factory, 9)  # after the checkpoint: not what vouches for event 8
+    _forge(factory, hub_engine, 8)
+    with pytest.raises(FailedPrecondition) as refused:
+        hub_audit.extend_tree()
+    assert refused.value.code == "AUDIT_CHAIN_BROKEN" and refused.value.details["seq"] == "8"
+    log = _log(hub_audit)
+    assert _size(log) == 0
+    with pytest.raises(NotFound):
+        log.latest()
+    assert _refused_at(log, 8, checkpoint.head_hash, 5) == "8"
+    assert _size(log) == 5  # the page before the checkpoint's event went in, not event 8
 
 
 def test_unknown_events_and_sizes_are_refused_with_codes(hub_audit: AuditService) -> None:
@@ -255,7 +319,7 @@ def test_audit_verify_names_an_edited_tree_a_forged_head_and_a_rebuilt_tree(
     # root the hub signed (a tree head kept, or held elsewhere) does not.
     signed = _log(hub_audit).latest()
     rewrite_actor(hub_engine, factory, 2, "forged")
-    _log(hub_audit).integrate(8)
+    _log(hub_audit).integrate(8, head_hash(hub_engine, 8))
     with hub_engine.begin() as connection:
         connection.execute(
             text(
