@@ -22,7 +22,8 @@ class FakeMobilityRepository:
     ) -> list[Travel]:
         wanted, kinds = set(days), set(methodologies)
         found: list[Travel] = []
-        for row in self._state().claims.values():
+        # In claim id order, as the database repository returns them.
+        for _, row in sorted(self._state().claims.items()):
             normalised = row.record.normalised
             person = (row.record.submission.person_pseudonym or "").strip()
             if (

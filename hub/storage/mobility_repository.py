@@ -142,7 +142,10 @@ class SqlAlchemyMobilityRepository:
                 found[claim_id] = Travel(
                     person, period(period_start), period(period_end), Decimal(passenger_km)
                 )
-        return list(found.values())
+        # In claim id order: the daily total adds shares of several-day trips
+        # (decimals that need not terminate), so the order the database
+        # returned the rows in must not move its last digit (review finding).
+        return [found[claim_id] for claim_id in sorted(found)]
 
     def record(self, travel: Sequence[tuple[str, Travel]]) -> None:
         # One tuple per row, the trip's days as the batch decision made them.
