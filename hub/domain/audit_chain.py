@@ -253,7 +253,12 @@ def _missing_fields(row: ChainRow) -> list[str]:
     ]
     if row.at is not None and (row.at.tzinfo is None or row.at.utcoffset() is None):
         missing.append("at")
-    missing.extend(name for name in ("prev_hash", "hash") if not is_hash(getattr(row, name)))
+    if not is_hash(row.hash):
+        missing.append("hash")
+    if not is_hash(row.prev_hash):
+        # Not stored since 0021: the hash of the row at seq - 1, read for this one.
+        before = "" if row.seq is None else f" (seq {row.seq - 1})"
+        missing.append(f"the hash of the row before it{before}")
     return missing
 
 

@@ -381,6 +381,21 @@ def test_a_chain_rewritten_after_a_checkpoint_is_caught_and_never_signed(
     assert refused.value.details["seq"] == "9"
 
 
+def test_a_garbled_hash_at_the_checkpoint_is_named_as_the_row_before_the_next(
+    eight: AuditService, factory: SqlAlchemyUnitOfWorkFactory, engine: Engine
+) -> None:
+    # Signing resumes after the last checkpoint: row 9's previous hash is row
+    # 8's, read for it (no previous hash is stored since 0021).
+    assert eight.checkpoint() is not None
+    append(factory, 9, 10)
+    sql(engine, "UPDATE ledger_events SET hash = :h WHERE seq = 8", h=b"xx")
+    with pytest.raises(FailedPrecondition) as refused:
+        eight.checkpoint()
+    assert refused.value.code == "AUDIT_CHAIN_BROKEN"
+    assert "the hash of the row before it (seq 8)" in refused.value.message
+    assert "prev_hash" not in refused.value.message
+
+
 def test_an_edited_checkpoint_is_named_forged(eight: AuditService, engine: Engine) -> None:
     assert eight.checkpoint() is not None
     sql(engine, "UPDATE audit_checkpoints SET head_hash = :h", h="ab" * 32)
