@@ -240,7 +240,15 @@ def _cli(live_hub: LiveHub, state_path: Path, *flags: str) -> subprocess.Popen[s
         stderr=subprocess.STDOUT,
         text=True,
         env={**os.environ, "COLUMNS": "160"},
+        # As a terminal starts it: Ctrl-C at its default. A test run started in
+        # the background (nohup, `&` without job control) passes SIGINT down
+        # ignored, and Python then installs no KeyboardInterrupt handler.
+        preexec_fn=_default_sigint,
     )
+
+
+def _default_sigint() -> None:
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
 
 
 def test_a_killed_client_process_resumes_from_its_state_file(
