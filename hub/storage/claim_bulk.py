@@ -81,11 +81,8 @@ def bulk_insert_values(
     """Insert ``rows`` (each a tuple of ``columns``' values, in that order) into
     ``model``'s table in one executemany: bulk_insert without a dict per row
     for a caller that has the values at hand."""
-    if not rows:
-        return
-    table = cast(Table, model.__table__)
-    sql, processors = _prepare(connection, table, columns)
-    connection.exec_driver_sql(sql, _parameters(table, columns, processors, rows))
+    if rows:
+        _execute_values(connection, model, columns, rows, "")
 
 
 def bulk_add(
@@ -108,11 +105,8 @@ def bulk_add_values(
     rows: Sequence[tuple[Any, ...]],
 ) -> None:
     """``bulk_add`` of rows given as tuples of ``columns``' values, in that order."""
-    if not rows:
-        return
-    table = cast(Table, model.__table__)
-    sql, processors = _prepare(connection, table, columns, column)
-    connection.exec_driver_sql(sql, _parameters(table, columns, processors, rows))
+    if rows:
+        _execute_values(connection, model, columns, rows, column)
 
 
 def _execute(
@@ -123,12 +117,24 @@ def _execute(
 ) -> None:
     if not rows:
         return
-    table = cast(Table, model.__table__)
     columns = tuple(rows[0])
-    sql, processors = _prepare(connection, table, columns, adding)
     # Values read in one C call per row.
     read = itemgetter(*columns) if len(columns) > 1 else (lambda row: (row[columns[0]],))
-    connection.exec_driver_sql(sql, _parameters(table, columns, processors, map(read, rows)))
+    _execute_values(connection, model, columns, map(read, rows), adding)
+
+
+def _execute_values(
+    connection: Connection,
+    model: type[DeclarativeBase],
+    columns: tuple[str, ...],
+    rows: Iterable[tuple[Any, ...]],
+    adding: str,
+) -> None:
+    """One executemany of ``rows`` (values in ``columns``' order, at least one):
+    inserts, or upserts adding to ``adding`` when it names a column."""
+    table = cast(Table, model.__table__)
+    sql, processors = _prepare(connection, table, columns, adding)
+    connection.exec_driver_sql(sql, _parameters(table, columns, processors, rows))
 
 
 def _parameters(
