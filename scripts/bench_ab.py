@@ -32,6 +32,17 @@ Printed per run and as medians: claims/s end to end, and the hub process's
 CPU per claim (its CPU time over the streaming, from /proc, divided by the
 claims): the figure least moved by other work on the machine. The ratio
 B / A of the medians closes the report; the last line is one JSON object.
+
+``--instructions N1,N2`` counts instead of timing: each side's hub process
+runs under valgrind's callgrind (``bench ingest --hub-under``) once with N1
+and once with N2 claims (give ``--people`` after ``--`` so that both runs
+spread over the same persons), and its instructions per claim are the
+difference of the two totals over N2 - N1: start-up, migrations and
+shutdown fall out, and a shared machine's other work cannot move the
+figure. The four runs go two at a time (each about 30 claims/s).
+
+    .venv/bin/python scripts/bench_ab.py --without-points --without-lock \
+        --instructions 2000,6000 -- --personal-only --people 222 --baseline-claims 100
 """
 
 from __future__ import annotations
@@ -45,6 +56,7 @@ import subprocess
 import sys
 import tarfile
 import tempfile
+from concurrent.futures import ThreadPoolExecutor
 from io import BytesIO
 from pathlib import Path
 from typing import Any
@@ -110,6 +122,54 @@ def _run(tree: Path, bench_args: list[str], log: Path, env_extra: dict[str, str]
     return figures
 
 
+# Hash randomisation off and OpenBLAS's idle thread gone (numpy is loaded at
+# start-up; its spinning thread moved a count by millions of instructions).
+COUNTING_ENV = {"PYTHONHASHSEED": "0", "OPENBLAS_NUM_THREADS": "1"}
+
+
+def callgrind_total(out_file: Path) -> int:
+    """The instructions callgrind counted in a process (its ``totals:`` line)."""
+    for line in out_file.read_text(encoding="utf-8", errors="replace").splitlines():
+        if line.startswith("totals:"):
+            return int(line.split()[1])
+    raise SystemExit(f"no totals in {out_file}")
+
+
+def count_instructions(
+    trees: dict[str, Path],
+    envs: dict[str, dict[str, str]],
+    bench_args: list[str],
+    sizes: tuple[int, int],
+    folder: Path,
+) -> dict[str, Any]:
+    """Per side, the hub's instructions per claim between two runs of
+    ``sizes`` claims; the runs' figures for their decisions."""
+
+    def one(side: str, claims: int) -> tuple[str, int, int, dict[str, Any]]:
+        out = folder / f"callgrind.{side}.{claims}"
+        under = f"valgrind --tool=callgrind --callgrind-out-file={out}"
+        args = [*bench_args, "--claims", str(claims), "--hub-under", under]
+        log = folder / f"{side}{claims}.log"
+        figures = _run(trees[side], args, log, {**envs[side], **COUNTING_ENV})
+        return side, claims, callgrind_total(out), figures
+
+    jobs = [(side, claims) for claims in sizes for side in ("A", "B")]
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        done = list(pool.map(lambda job: one(*job), jobs))
+    totals = {(side, claims): total for side, claims, total, _ in done}
+    per_claim = {
+        side: (totals[(side, sizes[1])] - totals[(side, sizes[0])]) / (sizes[1] - sizes[0])
+        for side in ("A", "B")
+    }
+    return {
+        "sizes": list(sizes),
+        "totals": {f"{side}{claims}": total for (side, claims), total in totals.items()},
+        "instructions_per_claim": per_claim,
+        "instructions_ratio_b_over_a": round(per_claim["B"] / per_claim["A"], 4),
+        "runs": [(side, claims, figures) for side, claims, _, figures in done],
+    }
+
+
 def hub_cpu_us_per_claim(figures: dict[str, Any]) -> float | None:
     """The hub's CPU over every segment, per claim answered."""
     segments = figures.get("segments") or []
@@ -163,8 +223,21 @@ def main() -> None:
         help="A: this tree without the cross-mode travel lock and daily mobility total",
     )
     parser.add_argument("--pairs", type=int, default=2, help="A B pairs to run (default 2)")
+    parser.add_argument(
+        "--instructions",
+        metavar="N1,N2",
+        help="count the hub's instructions per claim between runs of N1 and N2 claims",
+    )
     parser.add_argument("bench_args", nargs="*", help="after --: options of bench ingest")
     args = parser.parse_args()
+    sizes: tuple[int, int] | None = None
+    if args.instructions:
+        first, _, second = args.instructions.partition(",")
+        if not (first.isdigit() and second.isdigit() and 0 < int(first) < int(second)):
+            parser.error("--instructions is N1,N2 with 0 < N1 < N2")
+        if "--claims" in args.bench_args or "--hub-under" in args.bench_args:
+            parser.error("--instructions sets --claims and --hub-under itself")
+        sizes = (int(first), int(second))
     if args.without_lock and args.base:
         parser.error("--without-lock takes this tree as A, not --base")
     if not (args.base or args.without_points or args.without_lock):
@@ -201,6 +274,10 @@ def main() -> None:
             )
             print(f"A = this tree without {what}, B = this tree ({ROOT})", flush=True)
         print(f"bench ingest {' '.join(args.bench_args)}", flush=True)
+        if sizes is not None:
+            counted = count_instructions(trees, envs, args.bench_args, sizes, folder)
+            report_instructions(counted, commit, args.bench_args)
+            return
         runs: list[tuple[str, dict[str, Any]]] = []
         for pair in range(args.pairs):
             for side in ("A", "B"):
@@ -259,6 +336,36 @@ def main() -> None:
             raise SystemExit(1)
     finally:
         shutil.rmtree(folder, ignore_errors=True)
+
+
+def report_instructions(counted: dict[str, Any], commit: str, bench_args: list[str]) -> None:
+    by_size: dict[int, set[str]] = {}
+    for side, claims, figures in counted["runs"]:
+        decided = json.dumps(decisions_of(figures), sort_keys=True)
+        by_size.setdefault(claims, set()).add(decided)
+        print(f"{side} {claims:,} claims: {decided}")
+    same = all(len(decided) == 1 for decided in by_size.values())
+    print(f"decisions {'the same on both sides' if same else 'DIFFER'} at each size")
+    per_claim = counted["instructions_per_claim"]
+    for side in ("A", "B"):
+        print(f"{side}: {per_claim[side] / 1000:,.1f} k instructions a claim (hub process)")
+    print(f"B / A instructions per claim: {counted['instructions_ratio_b_over_a']}")
+    print(
+        json.dumps(
+            {
+                "base": commit,
+                "bench_args": bench_args,
+                "sizes": counted["sizes"],
+                "totals": counted["totals"],
+                "instructions_per_claim": per_claim,
+                "instructions_ratio_b_over_a": counted["instructions_ratio_b_over_a"],
+                "same_decisions": same,
+            },
+            sort_keys=True,
+        )
+    )
+    if not same:
+        raise SystemExit(1)
 
 
 if __name__ == "__main__":

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shlex
 from pathlib import Path
 from typing import Annotated
 
@@ -65,6 +66,14 @@ def ingest(
             "much disk again as the hub's; default: all)",
         ),
     ] = None,
+    hub_under: Annotated[
+        str | None,
+        typer.Option(
+            "--hub-under",
+            help="a command the hub process runs under, split as a shell would, e.g. "
+            "'valgrind --tool=callgrind --callgrind-out-file=F' to count its instructions",
+        ),
+    ] = None,
 ) -> None:
     """Stream generated claims through `carbon-hub serve` (mutual TLS, signed
     envelopes) and compare with a bulk insert of the same rows. The last line
@@ -84,6 +93,7 @@ def ingest(
         baseline_claims=baseline_claims,
         personal_only=personal_only,
         people=people,
+        hub_under=tuple(shlex.split(hub_under)) if hub_under else (),
     )
     try:
         figures = run_ingest(options, lambda line: _console.print(line))

@@ -77,6 +77,8 @@ from hub.trust.tls import secure_channel
 PRELOAD_BATCH = 5000
 PRELOAD_RECORD_PREFIX = "GDPRE"
 UNARY_TIMEOUT = 120.0
+# valgrind runs Python some 50 times slower: start-up and exit wait as long.
+HUB_UNDER_PATIENCE = 60.0
 Say = Callable[[str], None]
 
 
@@ -93,6 +95,9 @@ class IngestOptions:
     seed: int = 6
     personal_only: bool = False  # no PV project: every claim a person's (pooled issuance)
     people: int | None = None  # pseudonymous people the claims spread over (default: claims/90)
+    # A program the hub process runs under, e.g. valgrind's callgrind to count
+    # its instructions (scripts/bench_ab.py --instructions); it waits longer.
+    hub_under: tuple[str, ...] = ()
 
 
 def plan_envelopes(
@@ -269,7 +274,15 @@ def _run(
         if kind == "postgresql"
         else hub_url
     )
-    hub = HubProcess("bench", serve_url, folder / "hub", pki_dir=pki_dir, env=env)
+    hub = HubProcess(
+        "bench",
+        serve_url,
+        folder / "hub",
+        pki_dir=pki_dir,
+        env=env,
+        command_prefix=options.hub_under,
+        patience=HUB_UNDER_PATIENCE if options.hub_under else 1.0,
+    )
     progress = Progress(options.claims, options.preload, say, hub_cpu=hub.cpu_seconds)
     hub.start()
     try:

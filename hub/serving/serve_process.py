@@ -12,9 +12,11 @@ import socket
 import subprocess
 import sys
 import threading
+from collections.abc import Sequence
 from pathlib import Path
 
 START_TIMEOUT = 90.0  # import, migrate, load the standard and bind, on a busy machine
+STOP_TIMEOUT = 20.0  # SIGTERM to exit, before SIGKILL
 
 
 class HubDidNotStart(RuntimeError):
@@ -40,8 +42,15 @@ class HubProcess:
         standards_dir: Path | None = None,
         port: int = 0,
         env: dict[str, str] | None = None,
+        command_prefix: Sequence[str] = (),
+        patience: float = 1.0,
     ) -> None:
         self.name = name
+        # A program the hub runs under (say valgrind, to count its
+        # instructions); ``patience`` scales the start and stop timeouts for
+        # such a slow start and a slow flush at exit.
+        self.command_prefix = tuple(command_prefix)
+        self.patience = patience
         self.database_url = database_url
         self.data_dir = data_dir
         self.pki_dir = pki_dir
@@ -105,6 +114,7 @@ class HubProcess:
         with stderr_path.open("w", encoding="utf-8") as stderr:
             self._process = subprocess.Popen(
                 [
+                    *self.command_prefix,
                     sys.executable,
                     "-c",
                     "from hub.cli.app import main; main()",
@@ -138,7 +148,7 @@ class HubProcess:
         threading.Thread(target=read, name=f"{self.name}-stdout", daemon=True).start()
 
     def wait_listening(self) -> str:
-        self._listening.wait(timeout=START_TIMEOUT)
+        self._listening.wait(timeout=START_TIMEOUT * self.patience)
         if not self._found:
             self.kill()
             error = self._stderr_path.read_text(encoding="utf-8", errors="replace")
@@ -161,7 +171,7 @@ class HubProcess:
         if self._process is not None and self._process.poll() is None:
             self._process.send_signal(signal.SIGTERM)
             try:
-                self._process.wait(timeout=20)
+                self._process.wait(timeout=STOP_TIMEOUT * self.patience)
             except subprocess.TimeoutExpired:
                 self.kill()
 
