@@ -17,6 +17,8 @@ from hub.observability.logs import configure_logging, event_fields, resolved_for
 from hub.settings import HubSettings
 from hub.storage.database import redacted_url
 
+SIGNAL_POLL_SECONDS = 1.0
+
 console = Console(stderr=True)
 log = logging.getLogger("hub.serve")
 
@@ -205,7 +207,12 @@ def serve(
     http = _start_http(hub, settings, say)
     # Last, once everything serving needs is loaded: that heap is frozen.
     tune_for_serving(settings.gc_young_threshold)
-    stop.wait()
+    # Woken each second: a signal the kernel (or valgrind, which routes
+    # signals to any thread) delivers to another thread only sets a flag; the
+    # main thread runs the handler when it next runs Python, and a bare
+    # wait() left the hub serving on after SIGTERM (seen under valgrind).
+    while not stop.wait(SIGNAL_POLL_SECONDS):
+        pass
     say("stopping", "stop")
     if http is not None:
         http.stop()
