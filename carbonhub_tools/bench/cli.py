@@ -71,9 +71,21 @@ def ingest(
         typer.Option(
             "--hub-under",
             help="a command the hub process runs under, split as a shell would, e.g. "
-            "'valgrind --tool=callgrind --callgrind-out-file=F' to count its instructions",
+            "'valgrind --tool=callgrind --callgrind-out-file=F' to count its instructions "
+            "(every hub of --hubs runs under it: put %p in F for a file per hub)",
         ),
     ] = None,
+    hubs: Annotated[
+        int,
+        typer.Option(
+            "--hubs",
+            min=1,
+            max=16,
+            help="hub processes on the one database, replicas (PostgreSQL only; "
+            "client i streams to hub i mod N, so give --partners N or more); "
+            "the cost sums them all",
+        ),
+    ] = 1,
 ) -> None:
     """Stream generated claims through `carbon-hub serve` (mutual TLS, signed
     envelopes) and compare with a bulk insert of the same rows. The last line
@@ -94,6 +106,7 @@ def ingest(
         personal_only=personal_only,
         people=people,
         hub_under=tuple(shlex.split(hub_under)) if hub_under else (),
+        hubs=hubs,
     )
     try:
         figures = run_ingest(options, lambda line: _console.print(line))

@@ -8,7 +8,9 @@
    IngestionService on the same database before the hub starts (the same
    storage code, audit chain included; unsigned, as an internal write).
 3. `carbon-hub serve` as its own OS process with mutual TLS on that database
-   (the periodic issuer off: this measures ingestion, not issuance).
+   (the periodic issuer off: this measures ingestion, not issuance);
+   ``--hubs N`` (PostgreSQL only): N such processes on the one database,
+   client i streaming to hub i mod N (carbonhub_tools.bench.hubs).
 4. The run's PV projects registered over gRPC (signed), then the claims
    streamed by the K clients at once, split by person or project
    (carbonhub_tools.bench.claims): claims/s over the streaming wall clock, latency per
@@ -19,10 +21,10 @@
 5. The storage baseline on the same rows (carbonhub_tools.bench.baseline) and the ratio.
 
 On PostgreSQL the streaming is also costed (carbonhub_tools.drills.cost): the
-hub's connections carry an application_name of the run, so the CPU of
-exactly its backends (plus the cluster's background processes) and the
+hubs' connections carry an application_name of the run, so the CPU of
+exactly their backends (plus the cluster's background processes) and the
 share of their sampled time spent waiting on a lock are reported beside the
-hub's own CPU per claim.
+hubs' own CPU per claim (all hubs summed, and each hub's).
 """
 
 from __future__ import annotations
@@ -52,6 +54,7 @@ from carbonhub_tools.bench.baseline import run_baseline
 from carbonhub_tools.bench.claims import PARTNER, BenchClaim, ClaimStream, preload_stream
 from carbonhub_tools.bench.databases import fresh_databases
 from carbonhub_tools.bench.disk import DiskObject, DiskUsage, disk_usage
+from carbonhub_tools.bench.hubs import BenchHubs, check_hubs
 from carbonhub_tools.bench.streaming import (
     FEED_DEPTH,
     ClientIdentity,
@@ -68,7 +71,6 @@ from hub.bootstrap import build_hub
 from hub.domain.identity import Role
 from hub.services.clock import system_clock
 from hub.services.ingestion import IngestionService
-from hub.serving.serve_process import HubProcess
 from hub.settings import HubSettings
 from hub.storage.unit_of_work import SqlAlchemyUnitOfWorkFactory
 from hub.trust.pki_layout import PkiLayout
@@ -98,6 +100,8 @@ class IngestOptions:
     # A program the hub process runs under, e.g. valgrind's callgrind to count
     # its instructions (scripts/bench_ab.py --instructions); it waits longer.
     hub_under: tuple[str, ...] = ()
+    # Replicas on one PostgreSQL database; client i streams to hub i mod hubs.
+    hubs: int = 1
 
 
 def plan_envelopes(
@@ -213,6 +217,7 @@ def _identities(pki_dir: Path, clients: int) -> list[ClientIdentity]:
 
 def run_ingest(options: IngestOptions, say: Say) -> dict[str, Any]:
     """Run the benchmark; the figures (also the JSON line's)."""
+    check_hubs(options.hubs, options.database_url, options.partners)
     owned = options.data_dir is None
     folder = Path(tempfile.mkdtemp(prefix="hub-bench-")) if owned else options.data_dir
     assert folder is not None
@@ -263,8 +268,8 @@ def _run(
         "HUB_MAX_STREAMS_PER_CALLER": str(max(4, options.partners + 1)),
         "HUB_MAX_CLAIMS_PER_ENVELOPE": str(max(5000, options.envelope_size)),
     }
-    say(f"starting the hub on {kind}")
-    # The hub's own connections are told apart from the bench's and from
+    say(f"starting {_hubs_phrase(options.hubs)} on {kind}")
+    # The hubs' own connections are told apart from the bench's and from
     # other users' of the same database by an application_name of the run.
     application = f"carbonhub_bench_{uuid.uuid4().hex[:10]}"
     serve_url = (
@@ -274,20 +279,22 @@ def _run(
         if kind == "postgresql"
         else hub_url
     )
-    hub = HubProcess(
-        "bench",
+    hubs = BenchHubs(
+        options.hubs,
         serve_url,
-        folder / "hub",
+        folder,
         pki_dir=pki_dir,
         env=env,
         command_prefix=options.hub_under,
         patience=HUB_UNDER_PATIENCE if options.hub_under else 1.0,
     )
-    progress = Progress(options.claims, options.preload, say, hub_cpu=hub.cpu_seconds)
-    hub.start()
+    progress = Progress(options.claims, options.preload, say, hub_cpu=hubs.cpu_seconds)
     try:
+        hubs.start()
         first = identities[0]
-        with secure_channel(hub.address, ca=ca, cert=first.certificate, key=first.key) as channel:
+        with secure_channel(
+            hubs.address_for(0), ca=ca, cert=first.certificate, key=first.key
+        ) as channel:
             stub = pb_grpc.PartnerServiceStub(channel)  # type: ignore[no-untyped-call]
             last = stub.GetPartnerSequence(
                 pb.GetPartnerSequenceRequest(partner=PARTNER), timeout=UNARY_TIMEOUT
@@ -307,7 +314,7 @@ def _run(
                     raise RuntimeError(f"the hub refused the run's PV projects: {refused}")
         clients = [
             StreamingClient.over_tls(
-                hub.address,
+                hubs.address_for(index),
                 ca,
                 identity,
                 PARTNER,
@@ -321,22 +328,29 @@ def _run(
         ]
         for client in clients:
             client.connect()
-        say(f"streaming {options.claims:,} claims from {len(clients)} client(s)")
+        say(
+            f"streaming {options.claims:,} claims from {len(clients)} client(s)"
+            + (f" to {options.hubs} hubs" if options.hubs > 1 else "")
+        )
         meter = (
-            CostMeter(hub_url, [hub.pid], application_name=application)
-            if kind == "postgresql" and hub.pid is not None
+            CostMeter(hub_url, hubs.pids, application_name=application)
+            if kind == "postgresql" and hubs.pids
             else None
         )
+        cpu_before = hubs.cpu_each()
         if meter is not None:
             meter.start()
         try:
             seconds = stream_all(clients, feed, progress)
         finally:
-            # While the hub runs: its /proc entry goes when it stops.
+            # While the hubs run: their /proc entries go when they stop.
             cost: RunCost | None = None if meter is None else meter.stop(options.claims)
-        peak_rss = hub.peak_rss_bytes()
+            cpu_each = _used(cpu_before, hubs.cpu_each())
+        peak_rss_each = hubs.peak_rss_each()
     finally:
-        hub.stop()
+        hubs.stop()
+    known_rss = [rss for rss in peak_rss_each if rss is not None]
+    peak_rss = max(known_rss) if known_rss else None
 
     tally = Tally()
     latencies: array[float] = array("d")
@@ -365,6 +379,7 @@ def _run(
         "database": kind,
         "claims": options.claims,
         "partners": options.partners,
+        "hubs": options.hubs,
         "envelope_size": options.envelope_size,
         "preload": options.preload,
         "people": stream.people,
@@ -375,7 +390,13 @@ def _run(
         "envelopes": len(latencies),
         "replays": sum(c.result.replays for c in clients),
         "segments": [segment.as_json() for segment in segments],
+        # The largest of the hubs' (the only one's when one), and each hub's.
         "hub_peak_rss_mb": None if peak_rss is None else round(peak_rss / 2**20, 1),
+        "hub_peak_rss_mb_each": [
+            None if rss is None else round(rss / 2**20, 1) for rss in peak_rss_each
+        ],
+        # Each hub's CPU over the streaming (the cost's hub CPU is their sum).
+        "hub_cpu_seconds_each": [None if cpu is None else round(cpu, 3) for cpu in cpu_each],
         # The bench's own high-water mark (setup, streaming and baseline):
         # flat in --claims when the client keeps only a few envelopes.
         "bench_peak_rss_mb": round(_own_peak_rss_bytes() / 2**20, 1),
@@ -390,6 +411,14 @@ def _run(
         "disk": disk.as_json(),
         "cost": None if cost is None else cost.as_json(),
     }
+
+
+def _hubs_phrase(count: int) -> str:
+    return "the hub" if count == 1 else f"{count} hubs"
+
+
+def _used(before: Sequence[float | None], after: Sequence[float | None]) -> list[float | None]:
+    return [None if a is None or b is None else b - a for a, b in zip(before, after, strict=True)]
 
 
 def _own_peak_rss_bytes() -> int:
@@ -425,7 +454,8 @@ def report_lines(figures: dict[str, Any]) -> list[str]:
     """What a reader wants first; the JSON object is the last line."""
     lines = [
         f"database: {figures['database']}, claims: {figures['claims']:,}, "
-        f"clients: {figures['partners']}, envelope: {figures['envelope_size']}, "
+        f"clients: {figures['partners']}, hubs: {figures.get('hubs', 1)}, "
+        f"envelope: {figures['envelope_size']}, "
         f"preloaded: {figures['preload']:,}",
         f"end to end: {figures['claims_per_second']:,.0f} claims/s "
         f"({figures['seconds']} s, {figures['envelopes']} envelopes, "
@@ -434,7 +464,8 @@ def report_lines(figures: dict[str, Any]) -> list[str]:
         f"p99 {figures['latency_p99_ms']} ms",
         _segments_line(figures["segments"]),
         *_cost_lines(figures.get("cost")),
-        f"hub peak resident memory (VmHWM): {figures['hub_peak_rss_mb']} MB; "
+        *_each_hub_lines(figures),
+        f"hub peak resident memory (VmHWM): {_rss_phrase(figures)}; "
         f"bench's own: {figures['bench_peak_rss_mb']} MB "
         f"(building envelopes: {figures['bench_producer_cpu_seconds']} s CPU)",
         f"storage baseline: {figures['baseline_claims_per_second']:,.0f} claims/s "
@@ -455,11 +486,28 @@ def report_lines(figures: dict[str, Any]) -> list[str]:
     return lines
 
 
+def _each_hub_lines(figures: dict[str, Any]) -> list[str]:
+    each = figures.get("hub_cpu_seconds_each") or []
+    if len(each) <= 1:
+        return []
+    listed = ", ".join("n/a" if cpu is None else f"{cpu:,.2f}" for cpu in each)
+    return [f"CPU of each of the {len(each)} hubs over the streaming: {listed} s"]
+
+
+def _rss_phrase(figures: dict[str, Any]) -> str:
+    each = figures.get("hub_peak_rss_mb_each") or []
+    if len(each) <= 1:
+        return f"{figures['hub_peak_rss_mb']} MB"
+    listed = ", ".join("n/a" if mb is None else f"{mb}" for mb in each)
+    return f"{figures['hub_peak_rss_mb']} MB the largest of {len(each)} hubs ({listed} MB)"
+
+
 def _cost_lines(cost: dict[str, Any] | None) -> list[str]:
     if not cost:
         return []
     share = cost["lock_wait_share"]
     tables = ", ".join(f"{k} {v}" for k, v in cost["lock_waits_by_table"].items())
+    events = ", ".join(f"{k} {v}" for k, v in cost.get("lock_waits_by_event", {}).items())
     return [
         f"CPU per claim over the streaming: hub {cost['hub_cpu_us_per_claim']:,.0f} us, "
         f"PostgreSQL {cost['postgres_cpu_us_per_claim']:,.0f} us (the hub's backends "
@@ -467,7 +515,8 @@ def _cost_lines(cost: dict[str, Any] | None) -> list[str]:
         f"processes), total {cost['total_cpu_us_per_claim']:,.0f} us",
         f"backends waiting on a lock: {'n/a' if share is None else f'{100 * share:.2f} %'} "
         f"of {cost['active_backend_samples']:,} active-backend samples"
-        + (f" ({tables})" if tables else ""),
+        + (f" ({tables})" if tables else "")
+        + (f"; lock types: {events}" if events else ""),
     ]
 
 
