@@ -228,6 +228,13 @@ def main() -> None:
         metavar="N1,N2",
         help="count the hub's instructions per claim between runs of N1 and N2 claims",
     )
+    parser.add_argument(
+        "--keep",
+        type=Path,
+        metavar="DIR",
+        help="with --instructions: keep the callgrind files and logs in DIR "
+        "(callgrind_annotate reads them)",
+    )
     parser.add_argument("bench_args", nargs="*", help="after --: options of bench ingest")
     args = parser.parse_args()
     sizes: tuple[int, int] | None = None
@@ -275,7 +282,11 @@ def main() -> None:
             print(f"A = this tree without {what}, B = this tree ({ROOT})", flush=True)
         print(f"bench ingest {' '.join(args.bench_args)}", flush=True)
         if sizes is not None:
-            counted = count_instructions(trees, envs, args.bench_args, sizes, folder)
+            counts = folder / "counts"
+            if args.keep is not None:
+                counts = args.keep.resolve()
+            counts.mkdir(parents=True, exist_ok=True)
+            counted = count_instructions(trees, envs, args.bench_args, sizes, counts)
             report_instructions(counted, commit, args.bench_args)
             return
         runs: list[tuple[str, dict[str, Any]]] = []
