@@ -6,8 +6,10 @@ Recomputes, from the claims alone and standards/points.yaml, the points every
 credited personal claim earns (capped per person, methodology and Shenzhen
 day in the order received) and compares them claim by claim with the AWARD
 entries, and the daily totals and balances with the entries
-(carbonhub_tools.bench.points_check). Prints one JSON object; exit 0 when exact, 1 when
-anything differs (the first differences are named).
+(carbonhub_tools.bench.points_check); and that no person's expiry bound
+(points_balances.next_expiry, which the expiry sweep reads) is later than an
+open award's expiry (hub.storage.points_expiry_bounds). Prints one JSON object;
+exit 0 when exact, 1 when anything differs (the first differences are named).
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from carbonhub_tools.bench.points_check import check_points
 from hub.standard import default_standards_dir, load_standard
 from hub.standard.points import load_points_rules
 from hub.storage.database import create_engine_for
+from hub.storage.points_expiry_bounds import late_expiry_bounds
 
 
 def main() -> None:
@@ -33,10 +36,16 @@ def main() -> None:
     engine = create_engine_for(args.database_url)
     try:
         report = check_points(engine, rules)
+        with engine.connect() as connection:
+            late = late_expiry_bounds(connection)
     finally:
         engine.dispose()
-    print(json.dumps(report.as_json(), sort_keys=True))
-    sys.exit(0 if report.exact else 1)
+    exact = report.exact and not late
+    shown = report.as_json()
+    shown["exact"] = exact
+    shown["expiry_bounds_late"] = {"count": len(late), "first": late[:20]}
+    print(json.dumps(shown, sort_keys=True))
+    sys.exit(0 if exact else 1)
 
 
 if __name__ == "__main__":

@@ -5,11 +5,11 @@ balance) raise ConcurrentWriteConflict as the database's refusal would."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
-from hub.domain.points import Award, EntryKind
+from hub.domain.points import Award, EntryKind, PointsEntry, earliest_open_expiry
 from hub.services.points_port import (
     CapKey,
     CreditedClaim,
@@ -146,21 +146,31 @@ class FakePointsRepository:
             ]
         )
 
-    def expiring(self, now: datetime, limit: int) -> list[PersonKey]:
-        closed = {
-            e.claim_id for e in self._all() if e.kind in (EntryKind.EXPIRY, EntryKind.REVERSAL)
-        }
+    def expiring(
+        self, now: datetime, limit: int, after: PersonKey | None = None
+    ) -> list[PersonKey]:
+        # The exact bound (the earliest open award's expiry), worked out from
+        # the entries: the tightest the port allows, so set_next_expiry keeps
+        # nothing. The database's early bounds are tested on SQLite and
+        # PostgreSQL (tests/integration/storage/test_points_next_expiry.py).
+        by_person: dict[PersonKey, list[PointsEntry]] = {}
+        for e in self._all():
+            by_person.setdefault((e.partner, e.person), []).append(
+                PointsEntry(
+                    e.kind, e.points, e.occurred_at, e.claim_id, e.redemption_id, e.expires_at
+                )
+            )
         found = sorted(
-            {
-                (e.partner, e.person)
-                for e in self._all()
-                if e.kind is EntryKind.AWARD
-                and e.expires_at is not None
-                and e.expires_at <= now
-                and e.claim_id not in closed
-            }
+            pair
+            for pair, history in by_person.items()
+            if (after is None or pair > after)
+            and (bound := earliest_open_expiry(history)) is not None
+            and bound <= now
         )
         return found[:limit]
+
+    def set_next_expiry(self, bounds: Mapping[PersonKey, datetime | None]) -> None:
+        return None  # expiring works the exact bound out of the entries
 
     def months(self) -> list[PointsMonth]:
         totals: dict[tuple[str, str, EntryKind], tuple[int, int]] = {}

@@ -45,6 +45,7 @@ __all__ = [
     "balance_of",
     "days_covered",
     "due_expiries",
+    "earliest_open_expiry",
     "redeem",
     "remaining_by_award",
     "reversal_of",
@@ -294,6 +295,24 @@ def due_expiries(entries: Sequence[PointsEntry], now: datetime) -> list[tuple[st
         and e.expires_at is not None
         and e.expires_at <= now
     ]
+
+
+def earliest_open_expiry(
+    entries: Sequence[PointsEntry], closing: Iterable[str] = ()
+) -> datetime | None:
+    """The earliest expiry of the awards still open (no expiry or reversal
+    among ``entries``, nor in ``closing``: claim ids being closed with them);
+    None when none is open. The expiry sweep's bound for the person."""
+    closed = {e.claim_id for e in entries if e.kind in (EntryKind.EXPIRY, EntryKind.REVERSAL)}
+    closed.update(closing)
+    return min(
+        (
+            e.expires_at
+            for e in entries
+            if e.kind is EntryKind.AWARD and e.expires_at is not None and e.claim_id not in closed
+        ),
+        default=None,
+    )
 
 
 class RedemptionVerdict(StrEnum):

@@ -21,6 +21,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
+from functools import partial
 from operator import itemgetter
 
 from carbonhub_contract.vocabulary.records import Decision
@@ -35,6 +36,7 @@ from hub.domain.points import (
     awards_for,
     days_covered,
     due_expiries,
+    earliest_open_expiry,
     redeem,
     reversal_of,
 )
@@ -44,7 +46,7 @@ from hub.errors import FailedPrecondition, InvalidRequest, NotFound
 from hub.services.audit_port import LedgerEvent
 from hub.services.claim_port import NewClaimRecord
 from hub.services.clock import Clock
-from hub.services.points_port import LedgerPointsEntry, PointsMonth
+from hub.services.points_port import LedgerPointsEntry, PersonKey, PointsMonth
 from hub.services.signed_writes import UnsignedOnly, WriteAuthenticator, refuse_signed
 from hub.services.transactions import run_in_transaction
 from hub.services.unit_of_work import UnitOfWork, UnitOfWorkFactory
@@ -452,24 +454,40 @@ class PointsService:
         """Expire the unredeemed part of every award past its validity; the
         number of awards closed. Safe to run in several processes at once."""
         closed = 0
+        after: PersonKey | None = None
         while True:
-            done = run_in_transaction(
-                self._uow_factory, self._expire_batch, retries=self._retries, what="points expiry"
+            # One pass over the persons' bounds in key order: each batch starts
+            # after the last person of the one before (a person with nothing
+            # due, whose bound was early, no longer ends the sweep).
+            done, after = run_in_transaction(
+                self._uow_factory,
+                partial(self._expire_batch, after=after),
+                retries=self._retries,
+                what="points expiry",
             )
             closed += done
-            if done == 0:
+            if after is None:
                 return closed
 
-    def _expire_batch(self, uow: UnitOfWork) -> int:
+    def _expire_batch(
+        self, uow: UnitOfWork, after: PersonKey | None
+    ) -> tuple[int, PersonKey | None]:
+        """Expire what is due of the next persons whose bound has come; the
+        awards closed and the last person looked at (None: no one left)."""
         now = self._clock()
-        persons = uow.points.expiring(now, EXPIRY_BATCH)
+        persons = uow.points.expiring(now, EXPIRY_BATCH, after)
         if not persons:
-            return 0
+            return 0, None
         uow.points.lock_persons(persons)
         entries: list[LedgerPointsEntry] = []
         events: list[LedgerEvent] = []
+        bounds: dict[PersonKey, datetime | None] = {}
         for partner, person in persons:
-            for claim_id, points in due_expiries(_domain(uow.points.entries(partner, person)), now):
+            # Read under the person's lock: an award committed before it is
+            # here; one waiting for it lowers the bound stored below after.
+            history = _domain(uow.points.entries(partner, person))
+            due = due_expiries(history, now)
+            for claim_id, points in due:
                 entries.append(
                     LedgerPointsEntry(
                         kind=EntryKind.EXPIRY,
@@ -490,9 +508,12 @@ class PointsService:
                         {"partner": partner, "person": person, "points": str(points)},
                     )
                 )
+            # The bound is the earliest award left open: never later than any.
+            bounds[(partner, person)] = earliest_open_expiry(history, [c for c, _ in due])
         uow.points.add(entries)
+        uow.points.set_next_expiry(bounds)
         uow.events.append(events)
-        return len(entries)
+        return len(entries), persons[-1]
 
 
 def credits_of_claims(

@@ -8,7 +8,7 @@ calls before it reads what it decides on.
 
 from __future__ import annotations
 
-from collections.abc import Collection, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
@@ -110,9 +110,20 @@ class PointsRepository(Protocol):
         (the ingestion path: no LedgerPointsEntry built per award)."""
         ...
 
-    def expiring(self, now: datetime, limit: int) -> list[PersonKey]:
-        """Up to ``limit`` persons with an award whose validity ended by ``now``
-        and that has no expiry or reversal yet."""
+    def expiring(
+        self, now: datetime, limit: int, after: PersonKey | None = None
+    ) -> list[PersonKey]:
+        """Up to ``limit`` persons, in (partner, person) order and after
+        ``after``, whose expiry bound is by ``now``. Every person with an open
+        award (no expiry or reversal yet) whose validity ended by ``now`` is
+        among them (the bound is never later than such an award's expiry);
+        some may have nothing due (the bound may be early)."""
+        ...
+
+    def set_next_expiry(self, bounds: Mapping[PersonKey, datetime | None]) -> None:
+        """Store each person's expiry bound: the earliest expiry of their open
+        awards, None when none is open. The caller holds the persons' lock
+        (``lock_persons``) and read their entries under it."""
         ...
 
     def months(self) -> list[PointsMonth]:

@@ -26,7 +26,13 @@ from sqlalchemy.orm import DeclarativeBase
 
 from hub.storage.tables import UtcDateTime
 
-__all__ = ["bulk_add", "bulk_add_values", "bulk_insert", "bulk_insert_values"]
+__all__ = [
+    "bulk_add",
+    "bulk_add_keeping_earliest",
+    "bulk_add_values",
+    "bulk_insert",
+    "bulk_insert_values",
+]
 
 # pysqlite takes "?"; psycopg (declared "pyformat") takes positional "%s" too.
 
@@ -107,6 +113,42 @@ def bulk_add_values(
     """``bulk_add`` of rows given as tuples of ``columns``' values, in that order."""
     if rows:
         _execute_values(connection, model, columns, rows, column)
+
+
+_earliest: dict[tuple[str, str, tuple[str, ...], str, str], str] = {}
+
+
+def bulk_add_keeping_earliest(
+    connection: Connection,
+    model: type[DeclarativeBase],
+    column: str,
+    earliest: str,
+    columns: tuple[str, ...],
+    rows: Sequence[tuple[Any, ...]],
+) -> None:
+    """``bulk_add_values`` that also keeps, in ``earliest``, the earlier of the
+    stored value and the row's (NULL: none on that side): still one
+    executemany of the rows' tuples, the upsert's SET one assignment longer.
+
+    A CASE, not min()/LEAST(): SQLite's two-argument min() is NULL when
+    either side is, PostgreSQL's LEAST ignores NULLs. Here a NULL on either
+    side yields the other side on both (``stored <= NULL`` is NULL, so a
+    NULL stored value takes the row's)."""
+    if not rows:
+        return
+    table = cast(Table, model.__table__)
+    sql, processors = _prepare(connection, table, columns, column)
+    key = (connection.dialect.name, table.name, columns, column, earliest)
+    full = _earliest.get(key)
+    if full is None:
+        preparer = connection.dialect.identifier_preparer
+        stored = f"{preparer.format_table(table)}.{preparer.quote(earliest)}"
+        given = f"excluded.{preparer.quote(earliest)}"
+        full = _earliest[key] = (
+            f"{sql}, {preparer.quote(earliest)} = CASE WHEN {given} IS NULL"
+            f" OR {stored} <= {given} THEN {stored} ELSE {given} END"
+        )
+    connection.exec_driver_sql(full, _parameters(table, columns, processors, rows))
 
 
 def _execute(

@@ -58,8 +58,9 @@ class PointsEntryRow(Base):
         CheckConstraint("points >= 0", name="points_not_negative"),
         # A person's history (partner, person, then time order).
         Index("ix_points_entries_partner_person_id", "partner", "person", "id"),
-        # The expiry sweep: awards whose validity has passed.
-        Index("ix_points_entries_expires_at", "expires_at"),
+        # No index on expires_at (migration 0022): the expiry sweep reads the
+        # per-person bound PointsBalanceRow.next_expiry instead, so an award
+        # writes no expiry index entry.
         # No index on occurred_at: the monthly disclosure groups every entry
         # (a full scan either way), so it was written and never read.
     )
@@ -100,6 +101,18 @@ class PointsBalanceRow(Base):
     partner: Mapped[str] = mapped_column(String(64), primary_key=True)
     person: Mapped[str] = mapped_column(String(200), primary_key=True)
     balance: Mapped[int] = mapped_column(BigInteger)
+    # Where the expiry sweep looks (migration 0022). The invariant: never
+    # later than the earliest expires_at of the person's open awards (no
+    # expiry or reversal entry yet); NULL only when none is open. An award's
+    # upsert keeps the earlier of the stored bound and its own expiry; the
+    # sweep sets it to the earliest open award left after it expired the due
+    # ones, under the person's points lock. Redemptions and reversals leave it:
+    # a bound that is too early only costs the sweep a look at the person.
+    # Not indexed: the sweep scans the balances (SqlAlchemyPointsRepository.
+    # expiring says why). Not the balance answer's next_expiry (hub.domain.
+    # points_statement, from the entries): that one is exact and leaves fully
+    # redeemed awards out.
+    next_expiry: Mapped[datetime | None] = mapped_column(UtcDateTime)
 
 
 class PointsDailyRow(Base):

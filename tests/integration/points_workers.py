@@ -62,3 +62,34 @@ def award_and_redeem(
         return stats
     finally:
         engine.dispose()
+
+
+def award_trips(url: str, order: list[int], batch: int, barrier: Any) -> int:
+    """Submit the trips in batches (each award's bound goes to its balance row)."""
+    engine = create_engine_for(url)
+    factory = SqlAlchemyUnitOfWorkFactory(engine)
+    standard = load_standard(default_standards_dir())
+    rules = load_points_rules(default_standards_dir(), standard)
+    ingestion = IngestionService(factory, standard, lambda: NOW, write_retries=200, points=rules)
+    barrier.wait(timeout=60)
+    try:
+        for start in range(0, len(order), batch):
+            ingestion.submit("CN-GD", [trip(i) for i in order[start : start + batch]])
+        return len(order)
+    finally:
+        engine.dispose()
+
+
+def sweep_while(url: str, now: datetime, awarding: Any, barrier: Any) -> int:
+    """Run the expiry sweep at ``now`` (every award due) until ``awarding`` is
+    cleared, then once more: the awards closed."""
+    engine = create_engine_for(url)
+    points = PointsService(SqlAlchemyUnitOfWorkFactory(engine), lambda: now, write_retries=200)
+    barrier.wait(timeout=60)
+    try:
+        closed = 0
+        while awarding.is_set():
+            closed += points.expire_due()
+        return closed + points.expire_due()
+    finally:
+        engine.dispose()

@@ -2,18 +2,21 @@
 points at once (SQLite and PostgreSQL): both send the same trips, each
 redeems after every batch, and a redemption id both use is redeemed once.
 Whatever the interleaving, each accepted claim earns one award, the balance
-never goes below zero, and it equals the awards less the redemptions."""
+never goes below zero, and it equals the awards less the redemptions. And one
+process awards while another runs the expiry sweep: no award's expiry is lost."""
 
 from __future__ import annotations
 
 import multiprocessing
 import random
 from concurrent.futures import ProcessPoolExecutor
+from datetime import timedelta
 
 import pytest
 from sqlalchemy import text
 
 from hub.storage.database import create_engine_for
+from hub.storage.points_expiry_bounds import late_expiry_bounds
 from tests.integration import points_workers
 
 TRIPS = 120
@@ -80,3 +83,45 @@ def test_two_processes_never_award_twice_or_overdraw(migrated_url: str) -> None:
     # choice (on SQLite one may win every one), so that is not asserted.
     assert sum(s["redeemed"] for s in stats) > 0
     assert sum(s["insufficient"] for s in stats) > 0
+
+
+def test_a_sweep_beside_an_award_never_loses_an_awards_expiry(migrated_url: str) -> None:
+    # One process awards one person's trips batch by batch while another
+    # sweeps with every award already due. The sweep stores the person's
+    # bound from the awards it read under the person's lock; an award
+    # committed beside it must still lower that bound, or its award would
+    # never be expired: after both, every award has its expiry.
+    context = multiprocessing.get_context("spawn")
+    later = points_workers.NOW + timedelta(days=365 * 30)
+    with context.Manager() as manager:
+        barrier = manager.Barrier(2)
+        awarding = manager.Event()
+        awarding.set()
+        with ProcessPoolExecutor(2, mp_context=context) as pool:
+            sweeping = pool.submit(
+                points_workers.sweep_while, migrated_url, later, awarding, barrier
+            )
+            awarded = pool.submit(
+                points_workers.award_trips, migrated_url, list(range(TRIPS)), BATCH, barrier
+            )
+            assert awarded.result(timeout=600) == TRIPS
+            awarding.clear()
+            closed = sweeping.result(timeout=600)
+
+    engine = create_engine_for(migrated_url)
+    try:
+        with engine.connect() as connection:
+            awards, expiries, bounds = connection.execute(
+                text(
+                    "SELECT (SELECT COUNT(*) FROM points_entries WHERE kind = 'AWARD'),"
+                    " (SELECT COUNT(*) FROM points_entries WHERE kind = 'EXPIRY'),"
+                    " (SELECT COUNT(next_expiry) FROM points_balances)"
+                )
+            ).one()
+            balance = connection.execute(text("SELECT balance FROM points_balances")).scalar_one()
+            late = late_expiry_bounds(connection)
+    finally:
+        engine.dispose()
+    assert awards == TRIPS
+    assert expiries == closed == TRIPS  # each award expired, once
+    assert (balance, bounds, late) == (0, 0, [])

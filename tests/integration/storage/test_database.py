@@ -78,7 +78,7 @@ TABLES = TABLES_0001 | {
     "claim_check_lists",
     "claim_content_locks",
 }
-HEAD = "0021_lean_audit"
+HEAD = "0022_points_next_expiry"
 
 
 def _tables(engine: Engine) -> set[str]:

@@ -22,6 +22,7 @@ from hub.domain.points import (
     balance_of,
     days_covered,
     due_expiries,
+    earliest_open_expiry,
     redeem,
     remaining_by_award,
     reversal_of,
@@ -113,6 +114,25 @@ def test_expiry_takes_only_the_unredeemed_part_once() -> None:
     ]
     assert due_expiries(closed, NOW) == []
     assert balance_of(closed) == 0
+
+
+def test_the_sweeps_bound_is_the_earliest_award_left_open() -> None:
+    old = datetime(2026, 1, 1, tzinfo=UTC)
+    later = NOW + timedelta(days=30)
+    entries = [
+        _award("a", 5, expires=old),
+        _award("b", 7, expires=later),
+        _award("c", 2, expires=NOW),
+        _redemption("r", 6),  # a redemption closes no award
+    ]
+    assert earliest_open_expiry(entries) == old
+    # Being expired now (the sweep's due awards), reversed or expired before.
+    assert earliest_open_expiry(entries, ["a"]) == NOW
+    reversed_ = [*entries, PointsEntry(EntryKind.REVERSAL, 2, NOW, claim_id="c")]
+    assert earliest_open_expiry(reversed_, ["a"]) == later
+    expired = [*reversed_, PointsEntry(EntryKind.EXPIRY, 7, NOW, claim_id="b")]
+    assert earliest_open_expiry(expired, ["a"]) is None
+    assert earliest_open_expiry([]) is None
 
 
 def test_redemption_is_idempotent_by_id_and_never_below_zero() -> None:
