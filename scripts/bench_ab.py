@@ -124,7 +124,16 @@ def _run(tree: Path, bench_args: list[str], log: Path, env_extra: dict[str, str]
 
 # Hash randomisation off and OpenBLAS's idle thread gone (numpy is loaded at
 # start-up; its spinning thread moved a count by millions of instructions).
-COUNTING_ENV = {"PYTHONHASHSEED": "0", "OPENBLAS_NUM_THREADS": "1"}
+# Audit checkpoints only as the hub starts and stops: a tick every minute
+# made the count depend on how long the slowed-down run lasted (two runs of
+# one tree differed by 213 k instructions a claim) and raced the batches for
+# SQLite's write lock; at the stop the one checkpoint still checks and
+# integrates every event of the run.
+COUNTING_ENV = {
+    "PYTHONHASHSEED": "0",
+    "OPENBLAS_NUM_THREADS": "1",
+    "HUB_AUDIT_CHECKPOINT_INTERVAL": "86400",
+}
 
 
 def callgrind_total(out_file: Path) -> int:
