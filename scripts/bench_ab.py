@@ -50,6 +50,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import shlex
 import shutil
 import statistics
 import subprocess
@@ -138,6 +139,8 @@ COUNTING_ENV = {
 
 def callgrind_total(out_file: Path) -> int:
     """The instructions callgrind counted in a process (its ``totals:`` line)."""
+    if not out_file.exists():
+        raise SystemExit(f"callgrind wrote no {out_file}: the hub did not exit by itself")
     for line in out_file.read_text(encoding="utf-8", errors="replace").splitlines():
         if line.startswith("totals:"):
             return int(line.split()[1])
@@ -156,7 +159,10 @@ def count_instructions(
 
     def one(side: str, claims: int) -> tuple[str, int, int, dict[str, Any]]:
         out = folder / f"callgrind.{side}.{claims}"
-        under = f"valgrind --tool=callgrind --callgrind-out-file={out}"
+        # A file left by an earlier run in a --keep folder must not be read
+        # as this run's when this hub is killed before callgrind writes.
+        out.unlink(missing_ok=True)
+        under = shlex.join(["valgrind", "--tool=callgrind", f"--callgrind-out-file={out}"])
         args = [*bench_args, "--claims", str(claims), "--hub-under", under]
         log = folder / f"{side}{claims}.log"
         figures = _run(trees[side], args, log, {**envs[side], **COUNTING_ENV})
@@ -251,8 +257,12 @@ def main() -> None:
         first, _, second = args.instructions.partition(",")
         if not (first.isdigit() and second.isdigit() and 0 < int(first) < int(second)):
             parser.error("--instructions is N1,N2 with 0 < N1 < N2")
-        if "--claims" in args.bench_args or "--hub-under" in args.bench_args:
+        given = {a.split("=", 1)[0] for a in args.bench_args}
+        if given & {"--claims", "--hub-under"}:
             parser.error("--instructions sets --claims and --hub-under itself")
+        if "--hubs" in given:
+            # Each hub would need its own callgrind file; one hub is what is compared.
+            parser.error("--instructions counts one hub process: leave --hubs out")
         sizes = (int(first), int(second))
     if args.without_lock and args.base:
         parser.error("--without-lock takes this tree as A, not --base")

@@ -72,7 +72,9 @@ def ingest(
             "--hub-under",
             help="a command the hub process runs under, split as a shell would, e.g. "
             "'valgrind --tool=callgrind --callgrind-out-file=F' to count its instructions "
-            "(every hub of --hubs runs under it: put %p in F for a file per hub)",
+            "(every hub of --hubs runs under it: put %p in F for a file per hub); the "
+            "program must exec the hub, as valgrind does, since the bench signals and "
+            "reads the CPU of the process it started",
         ),
     ] = None,
     hubs: Annotated[
