@@ -343,6 +343,10 @@ class PointsService:
             now = self._clock()
             self._authenticate(uow, signed, now)
             uow.points.lock_persons({(partner, person)})
+            # Points past their validity are gone before any is deregistered,
+            # whether or not a periodic sweep has run since they expired (a
+            # hub without the periodic issuer never sweeps).
+            _expire_persons(uow, [(partner, person)], now, sweeping=False)
             earlier = uow.points.redemption(partner, redemption_id)
             balance = self._known_balance(uow, partner, person)
             outcome = redeem(
@@ -479,41 +483,52 @@ class PointsService:
         if not persons:
             return 0, None
         uow.points.lock_persons(persons)
-        entries: list[LedgerPointsEntry] = []
-        events: list[LedgerEvent] = []
-        bounds: dict[PersonKey, datetime | None] = {}
-        for partner, person in persons:
-            # Read under the person's lock: an award committed before it is
-            # here; one waiting for it lowers the bound stored below after.
-            history = _domain(uow.points.entries(partner, person))
-            due = due_expiries(history, now)
-            for claim_id, points in due:
-                entries.append(
-                    LedgerPointsEntry(
-                        kind=EntryKind.EXPIRY,
-                        partner=partner,
-                        person=person,
-                        points=points,
-                        occurred_at=now,
-                        claim_id=claim_id,
-                    )
+        return _expire_persons(uow, persons, now), persons[-1]
+
+
+def _expire_persons(
+    uow: UnitOfWork, persons: Sequence[PersonKey], now: datetime, *, sweeping: bool = True
+) -> int:
+    """Expire the due awards of ``persons`` (whose points locks the caller
+    holds) and store each one's bound; the awards closed. Not ``sweeping``
+    (a redemption): a bound is stored only where something expired; one
+    with nothing due is still no later than any open award."""
+    entries: list[LedgerPointsEntry] = []
+    events: list[LedgerEvent] = []
+    bounds: dict[PersonKey, datetime | None] = {}
+    for partner, person in persons:
+        # Read under the person's lock: an award committed before it is
+        # here; one waiting for it lowers the bound stored below after.
+        history = _domain(uow.points.entries(partner, person))
+        due = due_expiries(history, now)
+        for claim_id, points in due:
+            entries.append(
+                LedgerPointsEntry(
+                    kind=EntryKind.EXPIRY,
+                    partner=partner,
+                    person=person,
+                    points=points,
+                    occurred_at=now,
+                    claim_id=claim_id,
                 )
-                events.append(
-                    LedgerEvent(
-                        POINTS_SUBJECT,
-                        claim_id,
-                        "POINTS_EXPIRED",
-                        HUB_ACTOR,
-                        now,
-                        {"partner": partner, "person": person, "points": str(points)},
-                    )
+            )
+            events.append(
+                LedgerEvent(
+                    POINTS_SUBJECT,
+                    claim_id,
+                    "POINTS_EXPIRED",
+                    HUB_ACTOR,
+                    now,
+                    {"partner": partner, "person": person, "points": str(points)},
                 )
-            # The bound is the earliest award left open: never later than any.
+            )
+        # The bound is the earliest award left open: never later than any.
+        if due or sweeping:
             bounds[(partner, person)] = earliest_open_expiry(history, [c for c, _ in due])
-        uow.points.add(entries)
-        uow.points.set_next_expiry(bounds)
-        uow.events.append(events)
-        return len(entries), persons[-1]
+    uow.points.add(entries)
+    uow.points.set_next_expiry(bounds)
+    uow.events.append(events)
+    return len(entries)
 
 
 def credits_of_claims(

@@ -154,6 +154,44 @@ def test_awards_expire_after_their_validity_leaving_what_was_redeemed(
     assert months[("2026-02", EntryKind.EXPIRY)] == awarded - 1
 
 
+def test_a_redemption_cannot_spend_points_past_their_validity_before_any_sweep(
+    uow_factory: UnitOfWorkFactory, standard: Standard
+) -> None:
+    # A hub without the periodic issuer never sweeps: the redemption itself
+    # expires what is due first, in its own transaction.
+    clock = _Clock()
+    ingestion = IngestionService(uow_factory, standard, clock, points=_rules(standard, months=1))
+    points = PointsService(uow_factory, clock)
+    ingestion.submit("CN-GD", [gd_trip("T1", "GD-METRO", "08:00", "08:30")])
+    awarded = points.balance("CN-GD", PERSON_A)
+    points.redeem("CN-GD", PERSON_A, "R-1", 1)
+    clock.now = NOW + timedelta(days=31)
+    with pytest.raises(FailedPrecondition) as short:
+        points.redeem("CN-GD", PERSON_A, "R-2", 1)
+    assert short.value.code == "POINTS_INSUFFICIENT"
+    assert short.value.details["balance"] == "0"
+    # A refused redemption keeps nothing, the expiry it worked out included:
+    # the sweep still finds the award due, once.
+    assert points.balance("CN-GD", PERSON_A) == awarded - 1
+    assert points.expire_due() == 1
+    assert points.balance("CN-GD", PERSON_A) == 0
+    # Points awarded after the expiry are spendable at once.
+    later = gd_trip(
+        "T2",
+        "GD-METRO",
+        "09:00",
+        "09:30",
+        period_start="2024-10-03 09:00:00",
+        period_end="2024-10-03 09:30:00",
+    )
+    ingestion.submit("CN-GD", [later])
+    fresh = points.balance("CN-GD", PERSON_A)
+    assert fresh > 0
+    assert points.redeem("CN-GD", PERSON_A, "R-3", fresh).balance == 0
+    expired = [e.points for e in points.history(PERSON_A) if e.kind is EntryKind.EXPIRY]
+    assert expired == [awarded - 1]
+
+
 def test_a_held_day_earns_points_when_approved_and_a_withdrawn_claim_gives_them_back(
     uow_factory: UnitOfWorkFactory, standard: Standard
 ) -> None:
