@@ -6,7 +6,7 @@ early by a reversal costs the sweep a look, never an award that stays open."""
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 import pytest
 from sqlalchemy import Engine, select, update
@@ -16,28 +16,16 @@ from hub.domain.points import EntryKind, PointsRules
 from hub.services.ingestion import IngestionService
 from hub.services.points import PointsService, reverse_points
 from hub.services.points_port import LedgerPointsEntry
-from hub.standard import Standard, default_standards_dir, load_standard
+from hub.standard import Standard, default_standards_dir
 from hub.standard.points import load_points_rules
 from hub.storage.points_expiry_bounds import late_expiry_bounds
 from hub.storage.points_tables import PointsBalanceRow
 from hub.storage.unit_of_work import SqlAlchemyUnitOfWorkFactory
+from tests.integration.storage.test_points_ledger import NOW, _Clock, standard
 from tests.unit.services.builders import PERSON_A, PERSON_B
 from tests.unit.services.test_person_travel_ingestion import gd_trip
 
-NOW = datetime(2026, 1, 15, 12, 0, tzinfo=UTC)
-
-
-@pytest.fixture(scope="module")
-def standard() -> Standard:
-    return load_standard(default_standards_dir())
-
-
-class _Clock:
-    def __init__(self) -> None:
-        self.now = NOW
-
-    def __call__(self) -> datetime:
-        return self.now
+__all__ = ["standard"]  # the fixture, shared with the points ledger's tests
 
 
 def _rules(standard: Standard, months: int) -> PointsRules:
