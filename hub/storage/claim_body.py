@@ -11,12 +11,13 @@ factors and their sources. Now a row keeps each fact once:
 * the part of the trace every claim of one (standard version, formula,
   factor set) shares is stored once in ``claim_traces``, keyed by the
   SHA-256 of its JSON text, and the claim names it by ``trace_id``
-  (hub.storage.claim_traces);
+  (hub.storage.claim_traces, hub.storage.shared_traces);
 * the rest goes into ``body``, MessagePack: the checks as codes and
   parameters (the messages are rendered from the check catalogue on read,
-  hub.domain.checks.fire), the trace's own inputs, the submission's fields
-  that no column holds (and those a column holds only stripped), the
-  normalised claim's activity and whatever of it differs from the verdict.
+  hub.domain.checks.fire), the trace's own inputs and notes, the
+  submission's fields that no column holds (and those a column holds only
+  stripped), the normalised claim's activity and whatever of it differs
+  from the verdict.
 
 Why MessagePack (the ``msgpack`` package, the reference implementation
 with a C extension): the body is small maps of short strings, which it
@@ -51,15 +52,10 @@ from carbonhub_contract.vocabulary.records import (
     OriginStatus,
 )
 from hub.domain.checks import CheckResult, fire
-from hub.domain.claims import FactorUse, NormalisedClaim, Trace, Verdict
+from hub.domain.claims import NormalisedClaim, Trace, Verdict
 from hub.storage.claim_tables import ClaimCheckListRow, ClaimRow, ClaimTraceRow
-from hub.storage.serialisation import (
-    dumps,
-    factors_json,
-    trace_from_dict,
-    trace_to_dict,
-    trace_to_json,
-)
+from hub.storage.serialisation import dumps, trace_from_dict, trace_to_dict, trace_to_json
+from hub.storage.shared_traces import SHARED_LIMIT, shared_trace_text, trace_of
 
 __all__ = [
     "READ_COLUMNS",
@@ -77,7 +73,11 @@ __all__ = [
 ]
 
 # Keys of the body's map (small integers: one byte each in MessagePack).
-_CHECKS, _RESUBMISSION, _INPUTS, _SUBMISSION, _NORMALISED, _VERDICT = range(6)
+# _NOTES: the trace's notes, when it has some (issue 18: they carry the
+# claim's own values, and claim_traces keeps a trace's text once for every
+# claim; hub.storage.shared_traces). A body without it, written before, has
+# them in the shared text.
+_CHECKS, _RESUBMISSION, _INPUTS, _SUBMISSION, _NORMALISED, _VERDICT, _NOTES = range(7)
 
 # The submission's fields by position in the body's submission map.
 _SUBMISSION_FIELDS = (
@@ -133,8 +133,6 @@ _VERDICT_FIELDS = (
 )
 _DECISION = _VERDICT_FIELDS.index("decision")
 _TONNES = frozenset({"reported_tco2e", "recomputed_tco2e", "credited_tco2e"})
-# Entries of the caches of shared trace texts and parsed shared traces.
-_SHARED_LIMIT = 4096
 
 
 class ClaimColumns(Protocol):
@@ -235,82 +233,6 @@ def _undec(value: str | None) -> Decimal | None:
     return None if value is None else Decimal(value)
 
 
-# --- the shared trace ---------------------------------------------------------
-
-
-_SharedKey = tuple[str, str, str, str, str | None, tuple[str, ...], int]
-_SHARED_TEXTS: dict[_SharedKey, tuple[tuple[FactorUse, ...], str]] = {}
-
-
-def shared_trace_text(trace: Trace) -> str:
-    """The trace without its inputs, as JSON (what claim_traces keeps once):
-    trace_to_json's text less its "inputs" key."""
-    # Normalisation hands every claim of one methodology, place and year the
-    # same factor tuple (serialisation.factors_json): the text is kept per
-    # tuple object and the trace's other, plain fields.
-    key = (
-        trace.standard_version,
-        trace.methodology,
-        trace.formula_id,
-        trace.formula,
-        _dec(trace.discount),
-        trace.notes,
-        id(trace.factors),
-    )
-    found = _SHARED_TEXTS.get(key)
-    if found is not None and found[0] is trace.factors:
-        return found[1]
-    head = dumps(
-        {
-            "standard_version": trace.standard_version,
-            "methodology": trace.methodology,
-            "formula_id": trace.formula_id,
-            "formula": trace.formula,
-        }
-    )
-    tail = dumps({"discount": key[4], "notes": list(trace.notes)})
-    text = f'{head[:-1]},"factors":{factors_json(trace.factors)},{tail[1:]}'
-    if len(_SHARED_TEXTS) >= _SHARED_LIMIT:
-        _SHARED_TEXTS.clear()
-    _SHARED_TEXTS[key] = (trace.factors, text)
-    return text
-
-
-_SharedParts = tuple[str, str, str, str, tuple[FactorUse, ...], Decimal | None, tuple[str, ...]]
-_SHARED: dict[str, _SharedParts] = {}
-
-
-def _trace(shared: str, inputs: Mapping[str, str]) -> Trace:
-    # Keyed by the text itself (content, not a row id): a cached entry can
-    # never name another trace, whatever database or transaction it came from.
-    parts = _SHARED.get(shared)
-    if parts is None:
-        whole = trace_from_dict({**json.loads(shared), "inputs": {}})
-        parts = (
-            whole.standard_version,
-            whole.methodology,
-            whole.formula_id,
-            whole.formula,
-            whole.factors,
-            whole.discount,
-            whole.notes,
-        )
-        if len(_SHARED) >= _SHARED_LIMIT:
-            _SHARED.clear()
-        _SHARED[shared] = parts
-    version, methodology, formula_id, formula, factors, discount, notes = parts
-    return Trace(
-        standard_version=version,
-        methodology=methodology,
-        formula_id=formula_id,
-        formula=formula,
-        inputs={k: Decimal(v) for k, v in inputs.items()},
-        factors=factors,
-        discount=discount,
-        notes=notes,
-    )
-
-
 # --- writing ------------------------------------------------------------------
 
 
@@ -342,7 +264,7 @@ def _shared_checks(text: str) -> list[list[Any]]:
     found = _CHECK_LISTS.get(text)
     if found is None:
         found = json.loads(text)
-        if len(_CHECK_LISTS) >= _SHARED_LIMIT:
+        if len(_CHECK_LISTS) >= SHARED_LIMIT:
             _CHECK_LISTS.clear()
         _CHECK_LISTS[text] = found
     return found
@@ -457,6 +379,8 @@ def claim_body(
         body[_RESUBMISSION] = True
     if verdict.trace is not None:
         body[_INPUTS] = {str(k): str(v) for k, v in verdict.trace.inputs.items()}
+        if verdict.trace.notes:
+            body[_NOTES] = list(verdict.trace.notes)
     entry = _submission_entry(submission, columns)
     if entry:
         body[_SUBMISSION] = entry
@@ -529,7 +453,11 @@ def verdict_of(row: ClaimColumns) -> Verdict:
         reported_tco2e=fields["reported_tco2e"],
         recomputed_tco2e=fields["recomputed_tco2e"],
         credited_tco2e=fields["credited_tco2e"],
-        trace=None if row.trace_shared is None else _trace(row.trace_shared, body.get(_INPUTS, {})),
+        trace=(
+            None
+            if row.trace_shared is None
+            else trace_of(row.trace_shared, body.get(_INPUTS, {}), body.get(_NOTES))
+        ),
     )
 
 

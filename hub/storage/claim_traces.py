@@ -1,9 +1,10 @@
 """Texts many claims share, stored once (claim_traces and claim_check_lists, 0018).
 
 A claim's trace is the same for every claim of one (standard version,
-formula, factor set) but for the claim's own inputs, and most claims of a
-batch fire the same checks with the same parameters; each shared text is
-kept once, keyed by its SHA-256, and a claim names it by ``trace_id`` or
+formula, factor set) but for the claim's own inputs and notes (kept in its
+body: hub.storage.shared_traces), and most claims of a batch fire the same
+checks with the same parameters; each shared text is kept once, keyed by
+its SHA-256, and a claim names it by ``trace_id`` or
 ``checks_id`` (hub.storage.claim_body). Rows are only ever added, never
 changed or removed, so an id read from a claim always names the text it was
 written with.

@@ -29,6 +29,7 @@ from hub.storage.claim_body import (
     with_checks,
 )
 from hub.storage.serialisation import (
+    dumps,
     normalised_to_json,
     submission_to_json,
     trace_to_dict,
@@ -52,6 +53,10 @@ any_checks = st.lists(checks | catalogue_checks, max_size=4).map(tuple)
 with_platforms = st.builds(
     lambda submission, platform: replace(submission, platform=platform), submissions, optional_texts
 )
+
+
+# hub.storage.claim_body._NOTES: the trace's notes in the body (issue 18).
+_NOTES_KEY = 6
 
 
 def _stripped(value: str | None) -> str | None:
@@ -199,10 +204,48 @@ def test_a_catalogue_check_is_kept_as_its_code_and_parameters() -> None:
 
 
 @given(traces)
-def test_the_shared_trace_is_the_trace_without_its_inputs(trace: Trace) -> None:
+def test_the_shared_trace_is_the_trace_without_its_inputs_and_notes(trace: Trace) -> None:
     shared = shared_trace_text(trace)
-    assert json.loads(shared) == {k: v for k, v in trace_to_dict(trace).items() if k != "inputs"}
+    whole = trace_to_dict(replace(trace, notes=()))
+    assert json.loads(shared) == {k: v for k, v in whole.items() if k != "inputs"}
     assert shared_trace_text(replace(trace, inputs={"other": Decimal("1")})) == shared
+    # Notes carry a claim's own values (issue 18): they go in its body.
+    assert shared_trace_text(replace(trace, notes=("activity 1 km converted",))) == shared
+
+
+def _text_before_issue_18(trace: Trace) -> str:
+    """The shared text the hub wrote before issue 18: the trace less its inputs."""
+    return dumps({k: v for k, v in trace_to_dict(trace).items() if k != "inputs"})
+
+
+@given(traces)
+def test_a_trace_without_notes_keeps_the_shared_text_written_before(trace: Trace) -> None:
+    # The same bytes, so the same digest: existing claim_traces rows keep matching.
+    bare = replace(trace, notes=())
+    assert shared_trace_text(bare) == _text_before_issue_18(bare)
+
+
+@given(verdicts, with_platforms, st.none() | normalised_claims, st.booleans())
+def test_a_row_written_before_reads_back_its_notes_from_the_shared_text(
+    verdict: Verdict,
+    submission: ClaimSubmission,
+    normalised: NormalisedClaim | None,
+    shares_trace: bool,
+) -> None:
+    verdict = replace(verdict, partner=submission.partner, record_id=submission.record_id)
+    if shares_trace and normalised is not None:
+        verdict = replace(verdict, trace=normalised.trace)
+    data = msgpack.unpackb(claim_body(verdict, submission, normalised), strict_map_key=False)
+    notes = data.pop(_NOTES_KEY, None)
+    assert notes == (list(verdict.trace.notes) if verdict.trace and verdict.trace.notes else None)
+    row = _row(verdict, submission, normalised, msgpack.packb(data, use_bin_type=True), False)
+    if verdict.trace is not None:
+        row.trace_shared = _text_before_issue_18(verdict.trace)
+    assert verdict_to_json(verdict_of(row)) == verdict_to_json(verdict)
+    again = normalised_of(row)
+    if normalised is not None:
+        assert again is not None
+        assert normalised_to_json(again) == normalised_to_json(normalised)
 
 
 @given(verdicts, submissions, st.none() | normalised_claims, verdicts, submissions)
