@@ -106,7 +106,7 @@ class ClaimRow(Base):
 class ClaimTraceRow(Base):
     """The part of a calculation trace every claim of one (standard version,
     formula, factor set) shares: the trace's JSON without its inputs
-    (hub.storage.claim_body.shared_trace_text), once, keyed by its SHA-256."""
+    (hub.storage.shared_traces.shared_trace_text), once, keyed by its SHA-256."""
 
     __tablename__ = "claim_traces"
     __table_args__ = (UniqueConstraint("digest"),)
