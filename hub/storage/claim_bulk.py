@@ -37,14 +37,18 @@ __all__ = [
 # pysqlite takes "?"; psycopg (declared "pyformat") takes positional "%s" too.
 
 _Processor = Callable[[Any], Any] | None
-_prepared: dict[tuple[str, str, tuple[str, ...], str], tuple[str, list[_Processor]]] = {}
+_prepared: dict[tuple[str, str, tuple[str, ...], str, str], tuple[str, list[_Processor]]] = {}
 
 
 def _prepare(
-    connection: Connection, table: Table, columns: tuple[str, ...], adding: str = ""
+    connection: Connection,
+    table: Table,
+    columns: tuple[str, ...],
+    adding: str = "",
+    earliest: str = "",
 ) -> tuple[str, list[_Processor]]:
     dialect = connection.dialect
-    key = (dialect.name, table.name, columns, adding)
+    key = (dialect.name, table.name, columns, adding, earliest)
     found = _prepared.get(key)
     if found is None:
         preparer = dialect.identifier_preparer
@@ -63,6 +67,14 @@ def _prepare(
             sql += (
                 f" ON CONFLICT ({keys}) DO UPDATE"
                 f" SET {column} = {name}.{column} + excluded.{column}"
+            )
+        if adding and earliest:
+            # A CASE, not min()/LEAST(): see bulk_add_keeping_earliest.
+            kept = preparer.quote(earliest)
+            stored, given = f"{name}.{kept}", f"excluded.{kept}"
+            sql += (
+                f", {kept} = CASE WHEN {given} IS NULL"
+                f" OR {stored} <= {given} THEN {stored} ELSE {given} END"
             )
         processors: list[_Processor] = [
             table.c[name].type.dialect_impl(dialect).bind_processor(dialect) for name in columns
@@ -115,9 +127,6 @@ def bulk_add_values(
         _execute_values(connection, model, columns, rows, column)
 
 
-_earliest: dict[tuple[str, str, tuple[str, ...], str, str], str] = {}
-
-
 def bulk_add_keeping_earliest(
     connection: Connection,
     model: type[DeclarativeBase],
@@ -134,21 +143,8 @@ def bulk_add_keeping_earliest(
     either side is, PostgreSQL's LEAST ignores NULLs. Here a NULL on either
     side yields the other side on both (``stored <= NULL`` is NULL, so a
     NULL stored value takes the row's)."""
-    if not rows:
-        return
-    table = cast(Table, model.__table__)
-    sql, processors = _prepare(connection, table, columns, column)
-    key = (connection.dialect.name, table.name, columns, column, earliest)
-    full = _earliest.get(key)
-    if full is None:
-        preparer = connection.dialect.identifier_preparer
-        stored = f"{preparer.format_table(table)}.{preparer.quote(earliest)}"
-        given = f"excluded.{preparer.quote(earliest)}"
-        full = _earliest[key] = (
-            f"{sql}, {preparer.quote(earliest)} = CASE WHEN {given} IS NULL"
-            f" OR {stored} <= {given} THEN {stored} ELSE {given} END"
-        )
-    connection.exec_driver_sql(full, _parameters(table, columns, processors, rows))
+    if rows:
+        _execute_values(connection, model, columns, rows, column, earliest)
 
 
 def _execute(
@@ -171,11 +167,13 @@ def _execute_values(
     columns: tuple[str, ...],
     rows: Iterable[tuple[Any, ...]],
     adding: str,
+    earliest: str = "",
 ) -> None:
     """One executemany of ``rows`` (values in ``columns``' order, at least one):
-    inserts, or upserts adding to ``adding`` when it names a column."""
+    inserts, or upserts adding to ``adding`` when it names a column (and
+    keeping the earlier value of ``earliest`` when that names one)."""
     table = cast(Table, model.__table__)
-    sql, processors = _prepare(connection, table, columns, adding)
+    sql, processors = _prepare(connection, table, columns, adding, earliest)
     connection.exec_driver_sql(sql, _parameters(table, columns, processors, rows))
 
 
