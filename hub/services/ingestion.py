@@ -252,7 +252,8 @@ class IngestionService:
         awards = award_details(
             record_awards(
                 uow, self._points, credits_of(records, self._points), now, created_here=True
-            )
+            ),
+            self._points,
         )
         # RECEIVED -> decision, one audit event per new claim, naming the
         # signed envelope it came in (when it came signed).

@@ -165,27 +165,33 @@ def record_awards(
     return awards
 
 
-def award_details(awards: Sequence[Award]) -> dict[str, dict[str, str]]:
+def award_details(awards: Sequence[Award], rules: PointsRules) -> dict[str, dict[str, str]]:
     """By claim id, the keys an award made at ingestion adds to its claim's
     decision event (ACCEPTED): the award in the claim's own event,
     hash-chained with it, instead of an event of its own (docs/points.md,
     "In the audit log"). Its person, methodology and day are the claim's own
     (its content, which the event's content_digest fixes); what the rule and
-    the cap made of it is told here."""
-    # A batch's awards share their expiry instants (awards_for): each is
-    # written out once, found by identity while the awards hold it.
-    expiries: dict[int, str] = {}
+    the cap made of it is told here, and nothing the event already fixes:
+    ``points_uncapped`` only where the daily cap cut the award, and the
+    validity in months (``points_months``) instead of the expiry instant,
+    which is the event's own ``at`` plus those months (add_months), exactly
+    the ledger's ``expires_at``. Each byte of an event is encoded and hashed
+    again as it is appended, checkpointed and taken into the transparency
+    log (docs/ingestion-profile.md, "Fifteenth round")."""
+    # A batch's awards share a few rules: each validity spelled once.
+    months: dict[tuple[str, str], str] = {}
     details: dict[str, dict[str, str]] = {}
-    for claim_id, _, _, platform, _, points, _, expires, uncapped in awards:
-        expires_at = expiries.get(id(expires))
-        if expires_at is None:
-            expires_at = expiries[id(expires)] = expires.isoformat()
-        details[claim_id] = {
-            "points": str(points),
-            "points_uncapped": str(uncapped),
-            "points_platform": platform or "",
-            "points_expires_at": expires_at,
-        }
+    for claim_id, partner, _, platform, methodology, points, _, _, uncapped in awards:
+        validity = months.get((partner, methodology))
+        if validity is None:
+            rule = rules.rule(partner, methodology)
+            if rule is None:  # awards_for made none without a rule
+                raise ValueError(f"no points rule of {partner} for {methodology}")
+            validity = months[(partner, methodology)] = str(rule.validity_months)
+        told = {"points": str(points), "points_platform": platform or "", "points_months": validity}
+        if uncapped != points:
+            told["points_uncapped"] = str(uncapped)
+        details[claim_id] = told
     return details
 
 

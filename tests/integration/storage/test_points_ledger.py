@@ -13,7 +13,7 @@ from decimal import Decimal
 import pytest
 
 from carbonhub_contract.vocabulary.records import Decision
-from hub.domain.points import EntryKind, PointsRule, PointsRules
+from hub.domain.points import EntryKind, PointsRule, PointsRules, add_months
 from hub.errors import FailedPrecondition, InvalidRequest, NotFound
 from hub.services.ingestion import IngestionService
 from hub.services.points import PointsService, reverse_points
@@ -112,8 +112,47 @@ def test_redemptions_are_idempotent_and_never_below_zero(
         (accepted,) = [r for r in uow.audit.rows(0, 1000) if r.subject_kind == "claim"]
     assert accepted.event == "ACCEPTED" and accepted.details is not None
     assert accepted.details["points"] == str(balance)
-    assert int(accepted.details["points_uncapped"]) >= int(accepted.details["points"])
-    assert set(accepted.details) >= {"points_platform", "points_expires_at"}
+
+
+def test_each_claims_event_tells_its_award_as_the_ledger_keeps_it(
+    uow_factory: UnitOfWorkFactory, standard: Standard
+) -> None:
+    # The first trip fills most of the day's cap, the second is cut by it.
+    rule = _rules(standard).rule("CN-GD", "SZ-TRANSIT-METRO")
+    assert rule is not None
+    clock = _Clock()
+    first = IngestionService(uow_factory, standard, clock, points=_rules(standard))
+    (probe,) = first.submit(
+        "CN-GD", [gd_trip("T0", "GD-METRO", "06:00", "06:30", person_pseudonym=PERSON_B)]
+    )
+    full = rule.points_for(probe.credited_tco2e or Decimal(0))
+    assert full > 2
+    ingestion = IngestionService(
+        uow_factory, standard, clock, points=_rules(standard, daily_cap=full + 1, months=7)
+    )
+    ingestion.submit(
+        "CN-GD",
+        [gd_trip("T1", "GD-METRO", "08:00", "08:30"), gd_trip("T2", "GD-METRO", "09:00", "09:30")],
+    )
+    awards = {e.claim_id: e for e in PointsService(uow_factory, clock).history(PERSON_A)}
+    with uow_factory() as uow:
+        events = {
+            r.subject_id: r
+            for r in uow.audit.rows(0, 1000)
+            if r.subject_kind == "claim" and r.subject_id in awards
+        }
+    assert len(events) == 2
+    told = {}
+    for claim_id, event in events.items():
+        award, details = awards[claim_id], event.details
+        assert details is not None and event.at is not None
+        assert details["points"] == str(award.points)
+        assert details["points_platform"] == "GD-PHCER"
+        # The expiry is the event's own instant plus the rule's months, to the microsecond.
+        assert add_months(event.at, int(details["points_months"])) == award.expires_at
+        told[award.points] = details.get("points_uncapped")
+    # Uncapped: no such key; cut by the cap: what the rule gave before it.
+    assert told == {full: None, 1: str(full)}
 
 
 def test_a_partner_cannot_probe_a_person_it_never_reported(
