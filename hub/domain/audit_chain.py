@@ -262,18 +262,14 @@ def _missing_fields(row: ChainRow) -> list[str]:
     return missing
 
 
-def _recomputed(row: ChainRow, seq: int, prev_hash: str) -> str:
-    """The row's hash were it at ``seq`` after ``prev_hash``.
-
-    Only called once _missing_fields(row) is empty.
-    """
+def _canonical_row(row: ChainRow, seq: int) -> bytes:
+    """The row's canonical bytes were it at ``seq`` (_missing_fields(row) empty)."""
     assert row.subject_kind is not None and row.subject_id is not None
     assert row.event is not None and row.actor is not None
     assert row.at is not None and row.details is not None
-    canonical = canonical_event(
+    return canonical_event(
         seq, row.subject_kind, row.subject_id, row.event, row.actor, row.at, row.details
     )
-    return link(prev_hash, canonical)
 
 
 class ChainVerifier:
@@ -292,8 +288,12 @@ class ChainVerifier:
         verify_checkpoint: Callable[[Checkpoint], bool],
         *,
         start: ChainHead = GENESIS_HEAD,
+        on_row: Callable[[int, bytes], None] | None = None,
     ) -> None:
+        """``on_row(seq, canonical)``: each row's canonical bytes once they hash
+        as chained (a later check may still fail: the report tells)."""
         self._verify_checkpoint = verify_checkpoint
+        self._on_row = on_row
         # Checkpoints at or before the start are not on this walk's path.
         self._pending = sorted(
             (cp for cp in checkpoints if cp.seq > start.seq), key=lambda cp: cp.seq
@@ -421,7 +421,8 @@ class ChainVerifier:
             )
             return False
         assert row.seq is not None and row.prev_hash is not None
-        if _recomputed(row, row.seq, row.prev_hash) != row.hash:
+        canonical = _canonical_row(row, row.seq)
+        if link(row.prev_hash, canonical) != row.hash:
             if self._renumbered(row):
                 assert previous is not None
                 self._fail(
@@ -459,6 +460,8 @@ class ChainVerifier:
                 "(or the row before was rewritten with a recomputed hash)",
             )
             return False
+        if self._on_row is not None:
+            self._on_row(row.seq, canonical)
         return True
 
     def _renumbered(self, row: ChainRow) -> bool:
@@ -469,7 +472,7 @@ class ChainVerifier:
         if self._last_row is None or self._before_last_hash is None:
             return False
         assert row.seq is not None
-        return _recomputed(row, row.seq - 1, self._before_last_hash) == row.hash
+        return link(self._before_last_hash, _canonical_row(row, row.seq - 1)) == row.hash
 
     def _reach(self, seq: int, row: ChainRow) -> None:
         """Check the checkpoints at ``seq``, the position the walk just reached."""

@@ -36,6 +36,7 @@ from hub.domain.audit_chain import (
     Checkpoint,
     checkpoint_statement,
 )
+from hub.domain.checked_leaves import CheckedLeaves
 from hub.domain.published_checkpoint import CheckpointFormatError, checkpoints_of_document
 from hub.domain.tree_head import TreeHead
 from hub.errors import FailedPrecondition, InvalidRequest, NotFound
@@ -181,6 +182,23 @@ class AuditService:
         when the last checkpoint's signature fails, AUDIT_SIGNING_KEY_MISSING
         when this hub has no signing key.
         """
+        return self._checkpoint(batch, None)
+
+    def checkpoint_and_extend_tree(
+        self, batch: int = DEFAULT_BATCH
+    ) -> tuple[Checkpoint | None, TreeHead | None]:
+        """``checkpoint()``, then ``extend_tree()``, as the periodic
+        checkpointer does every interval: the events the checkpoint was
+        signed over go into the transparency log as its walk hashed them
+        (hub.domain.checked_leaves), not read and hashed again."""
+        carried: list[CheckedLeaves] = []
+        checkpoint = self._checkpoint(batch, carried if self.transparency is not None else None)
+        checked = carried[0] if carried and checkpoint is not None else None
+        return checkpoint, self._extend_tree(checkpoint if checked is not None else None, checked)
+
+    def _checkpoint(self, batch: int, carried: list[CheckedLeaves] | None) -> Checkpoint | None:
+        """``checkpoint()``; with ``carried``, the leaves its walk hashed are
+        put in it."""
         if self._signer is None:
             raise FailedPrecondition(
                 "AUDIT_SIGNING_KEY_MISSING", "this hub has no signing key to sign checkpoints with"
@@ -196,7 +214,14 @@ class AuditService:
                     {"seq": str(last.seq), "key_id": last.key_id},
                 )
             start = ChainHead(last.seq, last.head_hash)
-        report = self._walk(ChainVerifier([], self._verifies, start=start), start.seq, batch)
+        checked = None
+        if carried is not None:
+            checked = CheckedLeaves(start.seq)
+            carried.append(checked)
+        verifier = ChainVerifier(
+            [], self._verifies, start=start, on_row=None if checked is None else checked.add
+        )
+        report = self._walk(verifier, start.seq, batch)
         if report.problem is not None:
             problem = report.problem
             raise FailedPrecondition(
@@ -229,6 +254,13 @@ class AuditService:
         log and sign a tree head if it grew: only a chain checked before it was
         signed enters the tree. None when there is no tree, no checkpoint yet,
         or nothing new."""
+        return self._extend_tree(None, None)
+
+    def _extend_tree(
+        self, signed: Checkpoint | None, checked: CheckedLeaves | None
+    ) -> TreeHead | None:
+        """``extend_tree()``; ``checked``: the leaves the walk before
+        ``signed`` hashed, used when ``signed`` is still the last checkpoint."""
         if self.transparency is None:
             return None
         with self._uow_factory() as uow:
@@ -241,7 +273,9 @@ class AuditService:
                 f"the last checkpoint (seq {last.seq}) does not carry a valid hub signature",
                 {"seq": str(last.seq), "key_id": last.key_id},
             )
-        return self.transparency.integrate_and_sign(last.seq, last.head_hash)
+        if signed is None or (signed.seq, signed.head_hash) != (last.seq, last.head_hash):
+            checked = None  # another checkpoint since: read its events
+        return self.transparency.integrate_and_sign(last.seq, last.head_hash, checked)
 
     def _walk(self, verifier: ChainVerifier, after: int, batch: int) -> AuditReport:
         """Feed the pages after ``after``, each read with the head in a unit of

@@ -33,12 +33,11 @@ class PeriodicCheckpointer(PeriodicTask):
         self._audit = audit
 
     def tick(self) -> None:
-        checkpoint = self._audit.checkpoint()
+        # Then the transparency log's integrator: the events just checkpointed
+        # become leaves, and a tree head is signed over them.
+        checkpoint, _ = self._audit.checkpoint_and_extend_tree()
         if checkpoint is not None:
             log.info("audit checkpoint at row %s: %s", checkpoint.seq, checkpoint.head_hash)
-        # The transparency log's integrator: the events just checkpointed
-        # become leaves, and a tree head is signed over them.
-        self._audit.extend_tree()
 
     def at_start(self) -> None:
         self.tick()

@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 from hub.domain.audit_chain import ChainRow, link
+from hub.domain.checked_leaves import CheckedLeaves
 from hub.domain.merkle import (
     Frontier,
     Subtree,
@@ -169,7 +170,13 @@ class TransparencyLog:
 
     # --- integration -----------------------------------------------------------
 
-    def integrate(self, up_to_seq: int, head_hash: str, page: int = DEFAULT_PAGE) -> int:
+    def integrate(
+        self,
+        up_to_seq: int,
+        head_hash: str,
+        page: int = DEFAULT_PAGE,
+        checked: CheckedLeaves | None = None,
+    ) -> int:
         """Add the events up to seq ``up_to_seq`` as leaves, the chain's hash
         there being ``head_hash`` (a signed checkpoint's); the tree's size
         after. Another process integrating the same leaves makes this one stop
@@ -179,7 +186,14 @@ class TransparencyLog:
         event is held to what comes after it before the page goes in: the next
         event's link to it, or at ``up_to_seq`` the checkpoint's hash. An event
         edited after the checkpoint with its hash recomputed thus never enters
-        the tree, wherever the pages end."""
+        the tree, wherever the pages end.
+
+        ``checked``: the leaves of the events the checkpoint at ``up_to_seq``
+        (``head_hash``) was signed over, as the walk before signing hashed
+        them (it found them chained up to that head): a page they hold goes
+        in without reading its events again; any other is read as above."""
+        if checked is not None and checked.up_to != up_to_seq:
+            checked = None
         while True:
             with self._stores() as store:
                 size = store.size()
@@ -188,6 +202,15 @@ class TransparencyLog:
                 frontier = frontier_from_store(store, size)
                 count = min(page, up_to_seq - size)
                 end = size + count
+                leaves = None if checked is None else checked.between(size, end)
+                if leaves is not None:
+                    made = [node for leaf in leaves for node in frontier.append(leaf)]
+                    try:
+                        store.add_nodes(made)
+                        store.commit()
+                    except ConcurrentWriteConflict:
+                        return size  # another integrator got these leaves first
+                    continue
                 # The row after the page when the checkpoint covers it: its
                 # link vouches for the page's last row.
                 rows = store.rows(size, count + 1 if end < up_to_seq else count)
@@ -239,8 +262,10 @@ class TransparencyLog:
             return None  # another hub process signed this size first
         return head
 
-    def integrate_and_sign(self, up_to_seq: int, head_hash: str) -> TreeHead | None:
-        self.integrate(up_to_seq, head_hash)
+    def integrate_and_sign(
+        self, up_to_seq: int, head_hash: str, checked: CheckedLeaves | None = None
+    ) -> TreeHead | None:
+        self.integrate(up_to_seq, head_hash, checked=checked)
         head = self.sign()
         if head is not None:
             log.info("tree head of %s events: %s", head.tree_size, head.root_hash)

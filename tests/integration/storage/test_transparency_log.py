@@ -17,7 +17,7 @@ from sqlalchemy import Engine, text
 from typer.testing import CliRunner
 
 from carbonhub_contract.key_files import write_ed25519_keypair
-from hub.domain.audit_chain import canonical_event, link
+from hub.domain.audit_chain import ChainRow, canonical_event, link
 from hub.domain.merkle import (
     inclusion_proof,
     leaf_hash,
@@ -30,7 +30,7 @@ from hub.errors import FailedPrecondition, NotFound
 from hub.services.audit import AuditService
 from hub.services.transparency import TransparencyLog
 from hub.storage.database import create_engine_for
-from hub.storage.merkle_repository import SqlAlchemyTreeStores
+from hub.storage.merkle_repository import SqlAlchemyTreeStore, SqlAlchemyTreeStores
 from hub.storage.unit_of_work import SqlAlchemyUnitOfWorkFactory
 from hub.trust.audit_signing import audit_service, transparency_log
 from tests.integration.storage.test_audit_checkpoints_held import (
@@ -165,6 +165,44 @@ def test_two_integrators_at_once_leave_one_tree(
     assert not failures
     first.extend_tree()  # whatever either left undone
     assert _log(first).latest().root_hash == root_of(_leaves(factory)).hex()
+
+
+def test_a_checkpoint_hands_its_walks_leaves_to_the_integrator(
+    hub_audit: AuditService, factory: SqlAlchemyUnitOfWorkFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The periodic checkpointer's path: the events the checkpoint was signed
+    # over go into the tree as its walk hashed them, and none is read again.
+    read: list[tuple[int, int]] = []
+    rows = SqlAlchemyTreeStore.rows
+
+    def counted(store: SqlAlchemyTreeStore, after_seq: int, limit: int) -> list[ChainRow]:
+        read.append((after_seq, limit))
+        return rows(store, after_seq, limit)
+
+    monkeypatch.setattr(SqlAlchemyTreeStore, "rows", counted)
+    append(factory, *range(1, 6))
+    checkpoint, head = hub_audit.checkpoint_and_extend_tree()
+    append(factory, *range(6, 14))
+    later, second = hub_audit.checkpoint_and_extend_tree()
+    assert read == []
+    assert checkpoint is not None and later is not None and head is not None and second is not None
+    assert (checkpoint.seq, head.tree_size, later.seq, second.tree_size) == (5, 5, 13, 13)
+    hashes = _leaves(factory)
+    assert second.root_hash == root_of(hashes).hex()
+    assert head.root_hash == root_of(hashes[:5]).hex()
+    assert hub_audit.checkpoint_and_extend_tree() == (None, None)  # nothing new
+
+
+def test_a_tree_behind_the_last_checkpoint_reads_the_events_it_lacks(
+    hub_audit: AuditService, factory: SqlAlchemyUnitOfWorkFactory
+) -> None:
+    append(factory, 1, 2, 3)
+    assert hub_audit.checkpoint() is not None  # signed, not integrated
+    append(factory, 4, 5, 6)
+    checkpoint, head = hub_audit.checkpoint_and_extend_tree()
+    assert checkpoint is not None and head is not None
+    assert (checkpoint.seq, head.tree_size) == (6, 6)
+    assert head.root_hash == root_of(_leaves(factory)).hex()
 
 
 def _forge(factory: SqlAlchemyUnitOfWorkFactory, hub_engine: Engine, seq: int) -> None:

@@ -475,3 +475,15 @@ def test_details_decode_only_as_the_hub_writes_them() -> None:
     for odd in ('{"a": "1"}', '{"a":"\\u7b7e"}', '{"a":"1","a":"1"}', '{"a":1}', "[]", "{", None):
         assert decode_details(odd) is None, odd
     assert json.loads('{"a":"\\u7b7e"}') == {"a": "签"}  # same meaning, other bytes: refused
+
+
+def test_each_row_found_chained_is_told_with_its_canonical_bytes_up_to_an_edit() -> None:
+    rows = chain(5)
+    edited = dataclasses.replace(rows[3], actor="someone else")
+    told: list[tuple[int, bytes]] = []
+    verifier = ChainVerifier([], _verify, on_row=lambda seq, data: told.append((seq, data)))
+    assert not verifier.feed([*rows[:3], edited, rows[4]], head_of(rows))
+    assert [seq for seq, _ in told] == [1, 2, 3]
+    for (seq, data), row in zip(told, rows, strict=False):
+        assert row.prev_hash is not None and link(row.prev_hash, data) == row.hash
+        assert seq == row.seq
