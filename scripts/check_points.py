@@ -5,7 +5,7 @@
 Recomputes, from the claims alone and standards/points.yaml, the points every
 credited personal claim earns (capped per person, methodology and Shenzhen
 day in the order received) and compares them claim by claim with the AWARD
-entries, and the daily totals and balances with the entries
+entries, and the balances with the entries
 (carbonhub_tools.bench.points_check); and that no person's expiry bound
 (points_balances.next_expiry, which the expiry sweep reads) is later than an
 open award's expiry (hub.storage.points_expiry_bounds). Prints one JSON object;

@@ -5,8 +5,9 @@ equal, claim by claim, what standards/points.yaml gives every credited
 claim, capped per person, methodology and Shenzhen day in the order the
 claims were received. Read straight from the database (no hub process),
 recomputed with the domain's own rule (hub.domain.points.awards_for), and
-compared with the AWARD entries; the daily totals (points_daily) and the
-balances (points_balances) are compared with the entries.
+compared with the AWARD entries; the balances (points_balances) are
+compared with the entries (the daily cap reads the AWARD entries themselves,
+migration 0023).
 
 A claim counts as credited when it is ACCEPTED now, or was and has been
 withdrawn since (its award has a reversal). Claims accepted by a reviewer
@@ -26,7 +27,7 @@ from sqlalchemy import Connection, Engine, select, text
 from hub.domain.mobility import DAY_ZONE
 from hub.domain.points import CapKey, Credit, PointsRules, awards_for, days_covered
 from hub.storage.claim_tables import ClaimRow
-from hub.storage.points_tables import PointsDailyRow, PointsEntryRow
+from hub.storage.points_tables import PointsEntryRow
 
 __all__ = ["PointsCheck", "check_points"]
 
@@ -59,18 +60,11 @@ class PointsCheck:
     missing: list[str] = field(default_factory=list)  # expected, not in the ledger
     unexpected: list[str] = field(default_factory=list)  # in the ledger, not expected
     different: list[str] = field(default_factory=list)  # other points than expected
-    daily_totals_wrong: list[str] = field(default_factory=list)
     balances_wrong: list[str] = field(default_factory=list)
 
     @property
     def exact(self) -> bool:
-        return not (
-            self.missing
-            or self.unexpected
-            or self.different
-            or self.daily_totals_wrong
-            or self.balances_wrong
-        )
+        return not (self.missing or self.unexpected or self.different or self.balances_wrong)
 
     def as_json(self, shown: int = 20) -> dict[str, Any]:
         return {
@@ -85,7 +79,6 @@ class PointsCheck:
                     ("missing", self.missing),
                     ("unexpected", self.unexpected),
                     ("different", self.different),
-                    ("daily_totals_wrong", self.daily_totals_wrong),
                     ("balances_wrong", self.balances_wrong),
                 )
             },
@@ -102,18 +95,9 @@ def _check(connection: Connection, rules: PointsRules) -> PointsCheck:
     ledger: dict[str, int] = {}
     withdrawn: set[str] = set()
     entries_sum: dict[tuple[str, str], int] = defaultdict(int)
-    ledger_daily: dict[CapKey, int] = defaultdict(int)
     entries = PointsEntryRow
-    for kind, partner, person, claim_id, points, methodology, day in connection.execute(
-        select(
-            entries.kind,
-            entries.partner,
-            entries.person,
-            entries.claim_id,
-            entries.points,
-            entries.methodology,
-            entries.day,
-        )
+    for kind, partner, person, claim_id, points in connection.execute(
+        select(entries.kind, entries.partner, entries.person, entries.claim_id, entries.points)
     ):
         sign = 1 if kind == "AWARD" else -1
         entries_sum[(partner, person)] += sign * int(points)
@@ -121,8 +105,6 @@ def _check(connection: Connection, rules: PointsRules) -> PointsCheck:
             continue  # a redemption: in the balance only
         if kind == "AWARD":
             ledger[claim_id] = int(points)
-            if methodology is not None and day is not None:
-                ledger_daily[(partner, person, methodology, day)] += int(points)
         elif kind == "REVERSAL":
             withdrawn.add(claim_id)
     report.awards = len(ledger)
@@ -143,17 +125,6 @@ def _check(connection: Connection, rules: PointsRules) -> PointsCheck:
             report.different.append(claim_id)
     report.unexpected = sorted(set(ledger) - set(expected))
 
-    # The daily totals the cap is read from: the sums of the AWARD entries.
-    daily = PointsDailyRow
-    for partner, day, person, methodology, awarded in connection.execute(
-        select(daily.partner, daily.day, daily.person, daily.methodology, daily.awarded)
-    ):
-        key = (partner, person, methodology, day)
-        if ledger_daily.pop(key, 0) != int(awarded):
-            report.daily_totals_wrong.append(f"{partner}|{person}|{methodology}|{day}")
-    report.daily_totals_wrong.extend(
-        f"{p}|{q}|{m}|{d}" for (p, q, m, d), n in ledger_daily.items() if n
-    )
     for partner, person, balance in connection.execute(
         text("SELECT partner, person, balance FROM points_balances")
     ):

@@ -27,9 +27,7 @@ from sqlalchemy.orm import DeclarativeBase
 from hub.storage.tables import UtcDateTime
 
 __all__ = [
-    "bulk_add",
     "bulk_add_keeping_earliest",
-    "bulk_add_values",
     "bulk_insert",
     "bulk_insert_values",
 ]
@@ -87,7 +85,7 @@ def bulk_insert(
     connection: Connection, model: type[DeclarativeBase], rows: Sequence[Mapping[str, Any]]
 ) -> None:
     """Insert ``rows`` (dicts with the same keys) into ``model``'s table in one executemany."""
-    _execute(connection, model, rows, "")
+    _execute(connection, model, rows)
 
 
 def bulk_insert_values(
@@ -103,30 +101,6 @@ def bulk_insert_values(
         _execute_values(connection, model, columns, rows, "")
 
 
-def bulk_add(
-    connection: Connection,
-    model: type[DeclarativeBase],
-    column: str,
-    rows: Sequence[Mapping[str, Any]],
-) -> None:
-    """Insert ``rows``, or where a row's primary key is stored already, add its
-    ``column`` to the stored one: one executemany of upserts, atomic per row in
-    the database (a second process adding to the same row waits for it)."""
-    _execute(connection, model, rows, column)
-
-
-def bulk_add_values(
-    connection: Connection,
-    model: type[DeclarativeBase],
-    column: str,
-    columns: tuple[str, ...],
-    rows: Sequence[tuple[Any, ...]],
-) -> None:
-    """``bulk_add`` of rows given as tuples of ``columns``' values, in that order."""
-    if rows:
-        _execute_values(connection, model, columns, rows, column)
-
-
 def bulk_add_keeping_earliest(
     connection: Connection,
     model: type[DeclarativeBase],
@@ -135,9 +109,12 @@ def bulk_add_keeping_earliest(
     columns: tuple[str, ...],
     rows: Sequence[tuple[Any, ...]],
 ) -> None:
-    """``bulk_add_values`` that also keeps, in ``earliest``, the earlier of the
-    stored value and the row's (NULL: none on that side): still one
-    executemany of the rows' tuples, the upsert's SET one assignment longer.
+    """Insert ``rows`` (tuples of ``columns``' values, in that order), or where
+    a row's primary key is stored already, add its ``column`` to the stored
+    one (atomic per row in the database: a second process adding to the
+    same row waits for it) and keep, in ``earliest``, the earlier of the
+    stored value and the row's (NULL: none on that side): one executemany of
+    the rows' tuples.
 
     A CASE, not min()/LEAST(): SQLite's two-argument min() is NULL when
     either side is, PostgreSQL's LEAST ignores NULLs. Here a NULL on either
@@ -151,14 +128,13 @@ def _execute(
     connection: Connection,
     model: type[DeclarativeBase],
     rows: Sequence[Mapping[str, Any]],
-    adding: str,
 ) -> None:
     if not rows:
         return
     columns = tuple(rows[0])
     # Values read in one C call per row.
     read = itemgetter(*columns) if len(columns) > 1 else (lambda row: (row[columns[0]],))
-    _execute_values(connection, model, columns, map(read, rows), adding)
+    _execute_values(connection, model, columns, map(read, rows), "")
 
 
 def _execute_values(

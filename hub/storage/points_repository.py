@@ -1,12 +1,13 @@
 """The carbon points ledger in the database (hub.services.points_port).
 
 Implements PointsRepository over hub.storage.points_tables. Entries are
-inserted, never updated; every insert moves the persons' balance rows (and
-an award its day's total, hub.storage.points_tables.PointsDailyRow) in the
-same transaction, each by one upsert, and the balance CHECK refuses a negative balance
-whatever a caller decided. An award's upsert also keeps its person's expiry
-bound (``next_expiry``, migration 0022): the expiry sweep reads the bounds, not
-an index of every award's expiry. Writers serialise per person with
+inserted, never updated; every insert moves the persons' balance rows in the
+same transaction, each by one upsert, and the balance CHECK refuses a
+negative balance whatever a caller decided. The daily cap sums a person's
+AWARD entries of the day, found by (partner, person, day) (migration 0023).
+An award's upsert also keeps its person's expiry bound (``next_expiry``,
+migration 0022): the expiry sweep reads the bounds, not an index of every
+award's expiry. Writers serialise per person with
 ``lock_persons`` (PostgreSQL advisory transaction locks, in one order, as
 hub.storage.mobility_repository does for travel).
 """
@@ -32,11 +33,10 @@ from hub.services.points_port import (
 )
 from hub.storage.claim_bulk import (
     bulk_add_keeping_earliest,
-    bulk_add_values,
     bulk_insert_values,
 )
 from hub.storage.claim_tables import ClaimRow
-from hub.storage.points_tables import PointsBalanceRow, PointsDailyRow, PointsEntryRow
+from hub.storage.points_tables import PointsBalanceRow, PointsEntryRow
 from hub.storage.tables import UtcDateTime
 from hub.storage.transaction import Transaction, chunks
 
@@ -47,7 +47,6 @@ _ADVISORY_LOCKS = text(
     " (SELECT id FROM unnest(CAST(:ids AS bigint[])) AS t (id) ORDER BY id) AS s"
 )
 _E = PointsEntryRow
-_D = PointsDailyRow
 _B = PointsBalanceRow
 # Of a CapKey (partner, person, methodology, day).
 _PAIR = itemgetter(0, 1)
@@ -94,8 +93,8 @@ _COLUMNS = (
 )
 
 
-# The columns of an entry row, a balance upsert and a daily-total upsert, in
-# the order _write's tuples give them.
+# The columns of an entry row and a balance upsert, in the order _write's
+# tuples give them.
 _ENTRY_COLUMNS = (
     "kind",
     "partner",
@@ -110,13 +109,18 @@ _ENTRY_COLUMNS = (
     "expires_at",
 )
 _BALANCE_COLUMNS = ("partner", "person", "balance", "next_expiry")
-_DAILY_COLUMNS = ("partner", "person", "methodology", "day", "awarded")
-# The daily totals of a partner's persons on days, built once (SQLAlchemy
-# then finds its compiled form by the statement's cache key each batch).
-_AWARDED_ON = select(_D.person, _D.day, _D.methodology, _D.awarded).where(
-    _D.partner == bindparam("partner"),
-    _D.person.in_(bindparam("persons", expanding=True)),
-    _D.day.in_(bindparam("days", expanding=True)),
+# What a partner's persons were awarded on days, per methodology: their
+# AWARD entries by (partner, person, day), built once (SQLAlchemy then finds
+# its compiled form by the statement's cache key each batch).
+_AWARDED_ON = (
+    select(_E.person, _E.day, _E.methodology, func.sum(_E.points))
+    .where(
+        _E.partner == bindparam("partner"),
+        _E.person.in_(bindparam("persons", expanding=True)),
+        _E.day.in_(bindparam("days", expanding=True)),
+        _E.kind == str(EntryKind.AWARD),
+    )
+    .group_by(_E.person, _E.day, _E.methodology)
 )
 
 
@@ -148,9 +152,9 @@ class SqlAlchemyPointsRepository:
             connection.execute(_ADVISORY_LOCKS, {"ids": ids}).scalar_one()
 
     def awarded_on(self, keys: Collection[CapKey]) -> dict[CapKey, int]:
-        # The daily totals by key (partner, person, day, methodology): a look-up
-        # costs the batch's persons and days, where summing the entries read
-        # every entry of each person, ever.
+        # The awards by key (partner, person, day): a look-up costs the
+        # batch's persons and days and their awards on those days, not every
+        # entry of each person, ever (ix_points_entries_partner_person_day).
         wanted = set(keys)
         found: dict[CapKey, int] = {}
         by_partner: dict[str, set[str]] = defaultdict(set)
@@ -255,14 +259,11 @@ class SqlAlchemyPointsRepository:
         if not entries:
             return
         deltas: dict[PersonKey, int] = defaultdict(int)
-        daily: dict[CapKey, int] = defaultdict(int)
         soonest: dict[PersonKey, datetime] = {}
         for e in entries:
             sign = 1 if e.kind is EntryKind.AWARD else -1
             pair = (e.partner, e.person)
             deltas[pair] += sign * e.points
-            if e.kind is EntryKind.AWARD and e.methodology is not None and e.day is not None:
-                daily[(e.partner, e.person, e.methodology, e.day)] += e.points
             if e.kind is EntryKind.AWARD and e.expires_at is not None:
                 known = soonest.get(pair)
                 if known is None or e.expires_at < known:
@@ -283,7 +284,7 @@ class SqlAlchemyPointsRepository:
             )
             for e in entries
         ]
-        self._write(rows, deltas, daily, soonest)
+        self._write(rows, deltas, soonest)
 
     def add_awards(self, awards: Sequence[Award], occurred_at: datetime) -> None:
         if not awards:
@@ -291,7 +292,6 @@ class SqlAlchemyPointsRepository:
         # As ``add`` of the awards' entries, each row a tuple straight from
         # its award (docs/ingestion-profile.md, sixth and eleventh rounds).
         deltas: dict[PersonKey, int] = defaultdict(int)
-        daily: dict[CapKey, int] = defaultdict(int)
         # Each person's earliest expiry in the batch (the balance's bound).
         soonest: dict[PersonKey, datetime] = {}
         rows: list[tuple[Any, ...]] = []
@@ -305,7 +305,6 @@ class SqlAlchemyPointsRepository:
             known = soonest.get(pair)
             if known is None or (known is not expires and expires < known):
                 soonest[pair] = expires
-            daily[(partner, person, methodology, day)] += points
             append(
                 (
                     kind,
@@ -321,13 +320,12 @@ class SqlAlchemyPointsRepository:
                     expires,
                 )
             )
-        self._write(rows, deltas, daily, soonest)
+        self._write(rows, deltas, soonest)
 
     def _write(
         self,
         rows: list[tuple[Any, ...]],
         deltas: dict[PersonKey, int],
-        daily: dict[CapKey, int],
         soonest: dict[PersonKey, datetime],
     ) -> None:
         # ``rows``: in _ENTRY_COLUMNS' order. ``soonest``: per person, the
@@ -339,7 +337,7 @@ class SqlAlchemyPointsRepository:
         # database checks a row's CHECK before it looks for a conflicting key.
         # PostgreSQL: rows in key order, so two writers never deadlock on them.
         # SQLite serialises writers whole (BEGIN IMMEDIATE): the order is free,
-        # and sorting a batch's daily keys cost about a microsecond per award.
+        # and sorting a batch's keys cost about a microsecond per award.
         ordered = sorted if self._tx.dialect == "postgresql" else list
         balances = ordered(deltas.items())
         bound = soonest.get
@@ -352,7 +350,6 @@ class SqlAlchemyPointsRepository:
             for (p, q), d in balances
             if d < 0 and bound((p, q)) is not None
         ]
-        totals = [(p, q, m, d, n) for (p, q, m, d), n in ordered(daily.items())]
         with self._tx.writing() as connection:
             bulk_insert_values(connection, PointsEntryRow, _ENTRY_COLUMNS, rows)
             # One upsert or update per row; the balance CHECK refuses a
@@ -373,7 +370,6 @@ class SqlAlchemyPointsRepository:
                 self._tx.require_rows(result, len(taking), "a balance taken from is not stored")
             if earlier:
                 connection.execute(_KEEP_EARLIER, earlier)
-            bulk_add_values(connection, PointsDailyRow, "awarded", _DAILY_COLUMNS, totals)
 
     def expiring(
         self, now: datetime, limit: int, after: PersonKey | None = None

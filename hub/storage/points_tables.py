@@ -35,7 +35,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from hub.storage.tables import Base, UtcDateTime
 
-__all__ = ["PointsBalanceRow", "PointsDailyRow", "PointsEntryRow"]
+__all__ = ["PointsBalanceRow", "PointsEntryRow"]
 
 
 class PointsEntryRow(Base):
@@ -57,7 +57,9 @@ class PointsEntryRow(Base):
         ),
         CheckConstraint("points >= 0", name="points_not_negative"),
         # A person's history (partner, person, then time order).
-        Index("ix_points_entries_partner_person_id", "partner", "person", "id"),
+        # A person's history (then put in id order) and, with the day, the
+        # awards a daily cap counts (migration 0023: no table of daily totals).
+        Index("ix_points_entries_partner_person_day", "partner", "person", "day"),
         # No index on expires_at (migration 0022): the expiry sweep reads the
         # per-person bound PointsBalanceRow.next_expiry instead, so an award
         # writes no expiry index entry.
@@ -113,30 +115,3 @@ class PointsBalanceRow(Base):
     # points_statement, from the entries): that one is exact and leaves fully
     # redeemed awards out.
     next_expiry: Mapped[datetime | None] = mapped_column(UtcDateTime)
-
-
-class PointsDailyRow(Base):
-    """What a person was awarded under one partner and methodology on one
-    Shenzhen day: the total the daily cap is checked against (migration 0013).
-
-    Every award adds to its row in the transaction that records it, so the
-    cap is read with one key look-up per (person, methodology, day) instead
-    of summing the person's whole history of entries. Reversals and
-    expiries do not lower it: the cap counts what was awarded, as the sum of
-    AWARD entries always did.
-    """
-
-    __tablename__ = "points_daily"
-    __table_args__ = (
-        CheckConstraint("awarded >= 0", name="awarded_not_negative"),
-        # SQLite: the key's B-tree holds the row (migration 0020).
-        {"sqlite_with_rowid": False},
-    )
-
-    partner: Mapped[str] = mapped_column(String(64), primary_key=True)
-    # The day before the person: a delivery's awards are mostly of its few
-    # days, so their rows append near each other, not on a page per person.
-    day: Mapped[date] = mapped_column(Date, primary_key=True)
-    person: Mapped[str] = mapped_column(String(200), primary_key=True)
-    methodology: Mapped[str] = mapped_column(String(200), primary_key=True)
-    awarded: Mapped[int] = mapped_column(BigInteger)

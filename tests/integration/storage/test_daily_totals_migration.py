@@ -19,6 +19,7 @@ from tests.unit.services.builders import PERSON_B
 from tests.unit.services.test_person_travel_ingestion import gd_day, gd_trip, hk_mtr
 
 PREVIOUS = "0012_asset_index"
+BEFORE_0023 = "0022_points_next_expiry"
 
 
 def _rows(engine: Engine, table: str) -> set[tuple[Any, ...]]:
@@ -59,7 +60,11 @@ def test_the_migration_fills_what_ingestion_writes_and_both_still_count(
     finally:
         hub.close()
     engine = create_engine_for(database_url)
+    config = alembic_config(url=database_url)
     try:
+        # The daily totals as the hub kept them until 0023 (which reads the
+        # awards instead; its downgrade sums them as the hub added them).
+        command.downgrade(config, BEFORE_0023)
         daily, travel = _rows(engine, "points_daily"), _rows(engine, "person_travel_days")
         assert daily and _points(engine) > 0
         by_claim: dict[str, int] = {}
@@ -67,11 +72,12 @@ def test_the_migration_fills_what_ingestion_writes_and_both_still_count(
             by_claim[claim_id] = by_claim.get(claim_id, 0) + 1
         assert sorted(by_claim.values()) == [1, 1, 1, 1, 3]
 
-        command.downgrade(alembic_config(url=database_url), PREVIOUS)
-        migrate(database_url)
+        command.downgrade(config, PREVIOUS)
+        command.upgrade(config, BEFORE_0023)
 
         assert _rows(engine, "points_daily") == daily
         assert _rows(engine, "person_travel_days") == travel
+        migrate(database_url)
     finally:
         engine.dispose()
 

@@ -72,13 +72,12 @@ TABLES = TABLES_0001 | {
     "register_imports",
     "register_entries",
     "register_entry_keys",
-    "points_daily",
     "person_travel_days",
     "claim_traces",
     "claim_check_lists",
     "claim_content_locks",
 }
-HEAD = "0022_points_next_expiry"
+HEAD = "0023_points_daily_from_entries"
 
 
 def _tables(engine: Engine) -> set[str]:
