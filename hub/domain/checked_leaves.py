@@ -30,6 +30,9 @@ class CheckedLeaves:
 
     def __init__(self, after: int, limit: int = CARRIED_LEAVES) -> None:
         self.after = after
+        # The chain's hash at ``up_to`` once the walk vouched for it (set by
+        # whoever ran the walk): the leaves go with that head and no other.
+        self.head_hash: str | None = None
         self._limit = limit
         self._next = after + 1
         self._hashes: bytearray | None = bytearray()

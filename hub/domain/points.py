@@ -25,7 +25,7 @@ from __future__ import annotations
 import calendar
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta, tzinfo
+from datetime import UTC, date, datetime, timedelta, tzinfo
 from decimal import Decimal
 from enum import StrEnum
 from typing import Any, NamedTuple
@@ -176,7 +176,12 @@ def _terms(
         return None
     expires_at = expiry.get(rule.validity_months)
     if expires_at is None:
-        expires_at = expiry[rule.validity_months] = add_months(now, rule.validity_months)
+        # Months counted in UTC, the zone the audit log keeps instants in: the
+        # claim's event tells the validity in months (hub.services.points
+        # award_details), and its ``at`` plus those months is this instant.
+        expires_at = expiry[rule.validity_months] = add_months(
+            now.astimezone(UTC), rule.validity_months
+        )
     return rule.points_for, rule.daily_cap, expires_at
 
 

@@ -238,6 +238,8 @@ class AuditService:
         head = report.verified_to
         if head.seq <= start.seq:
             return None  # nothing appended since the last checkpoint
+        if checked is not None:
+            checked.head_hash = head.hash
         at = self._clock()
         key_id, signature = self._signer(checkpoint_statement(head.seq, head.hash, at))
         checkpoint = Checkpoint(head.seq, head.hash, at, key_id, signature)

@@ -192,7 +192,7 @@ class TransparencyLog:
         (``head_hash``) was signed over, as the walk before signing hashed
         them (it found them chained up to that head): a page they hold goes
         in without reading its events again; any other is read as above."""
-        if checked is not None and checked.up_to != up_to_seq:
+        if checked is not None and (checked.up_to, checked.head_hash) != (up_to_seq, head_hash):
             checked = None
         while True:
             with self._stores() as store:

@@ -56,7 +56,6 @@ class PointsEntryRow(Base):
             postgresql_where=text("redemption_id IS NOT NULL"),
         ),
         CheckConstraint("points >= 0", name="points_not_negative"),
-        # A person's history (partner, person, then time order).
         # A person's history (then put in id order) and, with the day, the
         # awards a daily cap counts (migration 0023: no table of daily totals).
         Index("ix_points_entries_partner_person_day", "partner", "person", "day"),

@@ -1,6 +1,6 @@
 """scripts/check_points.py's comparison (carbonhub_tools.bench.points_check) on SQLite and
-PostgreSQL: a ledger the hub wrote is exact, capped awards included; an award,
-a daily total or a balance changed by one point is named, and so is an expiry
+PostgreSQL: a ledger the hub wrote is exact, capped awards included; an award
+or a balance changed by one point is named, and so is an expiry
 bound (points_balances.next_expiry) later than an open award's expiry."""
 
 from __future__ import annotations

@@ -18,6 +18,7 @@ from typer.testing import CliRunner
 
 from carbonhub_contract.key_files import write_ed25519_keypair
 from hub.domain.audit_chain import ChainRow, canonical_event, link
+from hub.domain.checked_leaves import CheckedLeaves
 from hub.domain.merkle import (
     inclusion_proof,
     leaf_hash,
@@ -191,6 +192,27 @@ def test_a_checkpoint_hands_its_walks_leaves_to_the_integrator(
     assert second.root_hash == root_of(hashes).hex()
     assert head.root_hash == root_of(hashes[:5]).hex()
     assert hub_audit.checkpoint_and_extend_tree() == (None, None)  # nothing new
+
+
+def test_leaves_go_in_only_with_the_head_their_walk_vouched_for(
+    hub_audit: AuditService, factory: SqlAlchemyUnitOfWorkFactory
+) -> None:
+    append(factory, 1, 2, 3)
+    checkpoint = hub_audit.checkpoint()
+    assert checkpoint is not None
+    checked = CheckedLeaves(0)
+    with factory() as uow:
+        for row in uow.audit.rows(0, 10):
+            data = leaf_bytes(row)
+            assert row.seq is not None and data is not None
+            checked.add(row.seq, data)
+    checked.head_hash = checkpoint.head_hash
+    # Another hash at seq 3: the leaves are not taken, the events are read
+    # and found not to lead to it.
+    with pytest.raises(FailedPrecondition) as refused:
+        _log(hub_audit).integrate(3, "f" * 64, checked=checked)
+    assert refused.value.code == "AUDIT_CHAIN_BROKEN"
+    assert _log(hub_audit).integrate(3, checkpoint.head_hash, checked=checked) == 3
 
 
 def test_a_tree_behind_the_last_checkpoint_reads_the_events_it_lacks(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 from decimal import ROUND_FLOOR, Decimal
 from zoneinfo import ZoneInfo
@@ -231,3 +232,14 @@ def test_awards_cap_as_min_of_the_points_and_the_days_caps_left(
     awards = awards_for(credits, rules, awarded, NOW)
     assert [(a.claim_id, a.platform, a.points, a.uncapped, a.day) for a in awards] == expected
     assert {a.expires_at for a in awards} <= {add_months(NOW, RULE.validity_months)}
+
+
+def test_validity_months_are_counted_in_utc_whatever_the_clocks_zone() -> None:
+    # 02:00 on 31 March in Shenzhen is still 30 March in UTC, where the audit
+    # event's instant is kept: a month later is 30 April there, not the 30th
+    # of April in Shenzhen (29 April in UTC).
+    now = datetime(2026, 3, 31, 2, tzinfo=ZoneInfo("Asia/Shanghai"))
+    rules = PointsRules({("CN-GD", "SZ-TRANSIT-METRO"): replace(RULE, validity_months=1)})
+    (award,) = awards_for([_credit("c1", "0.001")], rules, {}, now)
+    assert award.expires_at == datetime(2026, 4, 30, 18, tzinfo=UTC)
+    assert award.expires_at == add_months(now.astimezone(UTC), 1)

@@ -47,8 +47,7 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    op.create_table(
-        "points_daily",
+    columns = (
         sa.Column("partner", sa.String(64), nullable=False),
         sa.Column("day", sa.Date(), nullable=False),
         sa.Column("person", sa.String(200), nullable=False),
@@ -56,8 +55,16 @@ def downgrade() -> None:
         sa.Column("awarded", sa.BigInteger(), nullable=False),
         sa.PrimaryKeyConstraint("partner", "day", "person", "methodology", name="pk_points_daily"),
         sa.CheckConstraint("awarded >= 0", name="ck_points_daily_awarded_not_negative"),
-        sqlite_with_rowid=False,
     )
+    if op.get_bind().dialect.name == "sqlite":
+        # As 0020 rebuilt it (a MetaData without the naming convention, so the
+        # CHECK keeps the name it had at 0022), WITHOUT ROWID.
+        sa.Table("points_daily", sa.MetaData(), *columns, sqlite_with_rowid=False).create(
+            op.get_bind()
+        )
+    else:
+        # As 0013 made it, the naming convention applied (as at 0022).
+        op.create_table("points_daily", *columns)
     op.execute(
         "INSERT INTO points_daily (partner, day, person, methodology, awarded)"
         " SELECT partner, day, person, methodology, SUM(points) FROM points_entries"
