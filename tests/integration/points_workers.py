@@ -8,6 +8,7 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from carbonhub_contract.vocabulary.records import ClaimSubmission
+from hub.domain.points import PointsRules
 from hub.errors import FailedPrecondition
 from hub.services.ingestion import IngestionService
 from hub.services.points import PointsService
@@ -91,5 +92,40 @@ def sweep_while(url: str, now: datetime, awarding: Any, barrier: Any) -> int:
         while awarding.is_set():
             closed += points.expire_due()
         return closed + points.expire_due()
+    finally:
+        engine.dispose()
+
+
+def day_trip(slot: int) -> ClaimSubmission:
+    """The person's ``slot``-th metro trip of one day: 12 minutes and 2 pkm every
+    15 minutes from midnight, so no two overlap, all fall on one Shenzhen day
+    and 80 of them stay under the plausible daily travel."""
+    start = datetime(2024, 1, 1, 0, 0) + timedelta(minutes=15 * slot)
+    end = start + timedelta(minutes=12)
+    return replace(
+        gd_trip(f"D{slot:03}", "GD-METRO", "08:00", "08:30", activity_quantity="2"),
+        period_start=start.strftime("%Y-%m-%d %H:%M:%S"),
+        period_end=end.strftime("%Y-%m-%d %H:%M:%S"),
+    )
+
+
+def award_one_day(url: str, slots: list[int], daily_cap: int, barrier: Any) -> int:
+    """Submit the day's trips of ``slots`` one a batch, under a daily cap of
+    ``daily_cap`` points for the metro."""
+    engine = create_engine_for(url)
+    factory = SqlAlchemyUnitOfWorkFactory(engine)
+    standard = load_standard(default_standards_dir())
+    loaded = load_points_rules(default_standards_dir(), standard)
+    key = ("CN-GD", "SZ-TRANSIT-METRO")
+    rules = PointsRules(
+        {**loaded.rules, key: replace(loaded.rules[key], daily_cap=daily_cap)},
+        loaded.default_platforms,
+    )
+    ingestion = IngestionService(factory, standard, lambda: NOW, write_retries=200, points=rules)
+    barrier.wait(timeout=60)
+    try:
+        for slot in slots:
+            ingestion.submit("CN-GD", [day_trip(slot)])
+        return len(slots)
     finally:
         engine.dispose()

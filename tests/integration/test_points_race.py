@@ -2,8 +2,10 @@
 points at once (SQLite and PostgreSQL): both send the same trips, each
 redeems after every batch, and a redemption id both use is redeemed once.
 Whatever the interleaving, each accepted claim earns one award, the balance
-never goes below zero, and it equals the awards less the redemptions. And one
-process awards while another runs the expiry sweep: no award's expiry is lost."""
+never goes below zero, and it equals the awards less the redemptions. One
+process awards while another runs the expiry sweep: no award's expiry is lost.
+And two processes award one person's trips of one day: never past the day's cap
+(without the persons' locks the day's awards passed it in one run of three)."""
 
 from __future__ import annotations
 
@@ -23,6 +25,8 @@ TRIPS = 120
 BATCH = 6
 ASK = 150  # more than a batch earns: the two processes drain the balance together
 WORKERS = 2
+DAY_TRIPS = 80  # one person's metro trips of one day
+CAP = 100  # points a day: below what the day's trips earn
 
 pytestmark = pytest.mark.slow
 
@@ -125,3 +129,42 @@ def test_a_sweep_beside_an_award_never_loses_an_awards_expiry(migrated_url: str)
     assert awards == TRIPS
     assert expiries == closed == TRIPS  # each award expired, once
     assert (balance, bounds, late) == (0, 0, [])
+
+
+def test_two_processes_awarding_one_persons_day_never_pass_its_cap(migrated_url: str) -> None:
+    # Each process sends its own half of one person's trips of one day, one a
+    # batch, interleaved in time; the day's trips earn more than the cap. The
+    # cap reads the awards already stored (migration 0023) under the person's
+    # lock: whatever the interleaving, the day's awards add up to the cap.
+    context = multiprocessing.get_context("spawn")
+    slots = list(range(DAY_TRIPS))
+    with context.Manager() as manager:
+        barrier = manager.Barrier(WORKERS)
+        with ProcessPoolExecutor(WORKERS, mp_context=context) as pool:
+            futures = [
+                pool.submit(
+                    points_workers.award_one_day, migrated_url, slots[n::WORKERS], CAP, barrier
+                )
+                for n in range(WORKERS)
+            ]
+            assert sum(future.result(timeout=600) for future in futures) == DAY_TRIPS
+
+    engine = create_engine_for(migrated_url)
+    try:
+        with engine.connect() as connection:
+            accepted = connection.execute(
+                text("SELECT COUNT(*) FROM claims WHERE decision = 'ACCEPTED'")
+            ).scalar_one()
+            awards, awarded, days = connection.execute(
+                text(
+                    "SELECT COUNT(*), SUM(points), COUNT(DISTINCT day) FROM points_entries"
+                    " WHERE kind = 'AWARD'"
+                )
+            ).one()
+            balance = connection.execute(text("SELECT balance FROM points_balances")).scalar_one()
+    finally:
+        engine.dispose()
+    assert accepted == DAY_TRIPS and days == 1
+    # The cap was reached before the last trips: fewer awards than trips.
+    assert awards < DAY_TRIPS
+    assert awarded == balance == CAP
