@@ -15,7 +15,7 @@ from concurrent.futures import ProcessPoolExecutor
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import text
+from sqlalchemy import Connection, text
 
 from hub.storage.database import create_engine_for
 from hub.storage.points_expiry_bounds import late_expiry_bounds
@@ -29,6 +29,14 @@ DAY_TRIPS = 80  # one person's metro trips of one day
 CAP = 100  # points a day: below what the day's trips earn
 
 pytestmark = pytest.mark.slow
+
+
+def _accepted(connection: Connection) -> int:
+    return int(
+        connection.execute(
+            text("SELECT COUNT(*) FROM claims WHERE decision = 'ACCEPTED'")
+        ).scalar_one()
+    )
 
 
 def test_two_processes_never_award_twice_or_overdraw(migrated_url: str) -> None:
@@ -56,9 +64,7 @@ def test_two_processes_never_award_twice_or_overdraw(migrated_url: str) -> None:
     engine = create_engine_for(migrated_url)
     try:
         with engine.connect() as connection:
-            accepted = connection.execute(
-                text("SELECT COUNT(*) FROM claims WHERE decision = 'ACCEPTED'")
-            ).scalar_one()
+            accepted = _accepted(connection)
             awards, awarded, doubled, orphans = connection.execute(
                 text(
                     "SELECT COUNT(*), SUM(points),"
@@ -152,9 +158,7 @@ def test_two_processes_awarding_one_persons_day_never_pass_its_cap(migrated_url:
     engine = create_engine_for(migrated_url)
     try:
         with engine.connect() as connection:
-            accepted = connection.execute(
-                text("SELECT COUNT(*) FROM claims WHERE decision = 'ACCEPTED'")
-            ).scalar_one()
+            accepted = _accepted(connection)
             awards, awarded, days = connection.execute(
                 text(
                     "SELECT COUNT(*), SUM(points), COUNT(DISTINCT day) FROM points_entries"
