@@ -129,6 +129,7 @@ class Hub:
             ObservedIssuance(self.issuance, self.metrics),
             interval,
             points=ObservedPointsExpiry(self.points),
+            points_every=self.settings.points_expiry_interval,
             exclusions=self.attestations,
         )
 

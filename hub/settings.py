@@ -55,6 +55,12 @@ class HubSettings(BaseSettings):
         ge=0,
         description="seconds between background issuance runs of `serve` (0: none)",
     )
+    points_expiry_interval: float = Field(
+        default=60.0,
+        ge=0,
+        description="seconds between the background issuer's sweeps for expired carbon "
+        "points (0: every issuance run); a redemption expires its person's due points itself",
+    )
     exchange_poll_interval: float = Field(
         default=0.5, gt=0, le=60, description="seconds between outbox polls of a follow stream"
     )
