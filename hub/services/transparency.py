@@ -146,6 +146,39 @@ def _links_to(following: ChainRow, row: ChainRow) -> bool:
     )
 
 
+def _read_leaves(
+    store: TreeStore, size: int, count: int, up_to_seq: int, head_hash: str
+) -> list[bytes]:
+    """The leaf hashes of the ``count`` events after seq ``size``, read from
+    the store, each checked to hash as chained to the one before it, and the
+    page's last held to what follows it: the next event's link, or at
+    ``up_to_seq`` the checkpoint's hash ``head_hash``."""
+    end = size + count
+    # The row after the page when the checkpoint covers it: its link vouches
+    # for the page's last row.
+    rows = store.rows(size, count + 1 if end < up_to_seq else count)
+    leaves: list[bytes] = []
+    for seq, row in enumerate(rows[:count], start=size + 1):
+        data = leaf_bytes(row)
+        if (
+            data is None
+            or row.seq != seq
+            or row.prev_hash is None
+            or link(row.prev_hash, data) != row.hash
+        ):
+            raise _chain_broken(seq)
+        leaves.append(leaf_hash(data))
+    if len(rows) < count:  # an event the checkpoint covers is gone
+        raise _chain_broken(size + len(rows) + 1)
+    last = rows[count - 1]
+    if end < up_to_seq:
+        if len(rows) <= count or not _links_to(rows[count], last):
+            raise _chain_broken(end + 1)
+    elif last.hash != head_hash:
+        raise _chain_broken(end)
+    return leaves
+
+
 class TransparencyLog:
     def __init__(
         self,
@@ -203,36 +236,9 @@ class TransparencyLog:
                 count = min(page, up_to_seq - size)
                 end = size + count
                 leaves = None if checked is None else checked.between(size, end)
-                if leaves is not None:
-                    made = [node for leaf in leaves for node in frontier.append(leaf)]
-                    try:
-                        store.add_nodes(made)
-                        store.commit()
-                    except ConcurrentWriteConflict:
-                        return size  # another integrator got these leaves first
-                    continue
-                # The row after the page when the checkpoint covers it: its
-                # link vouches for the page's last row.
-                rows = store.rows(size, count + 1 if end < up_to_seq else count)
-                made = []
-                for row in rows[:count]:
-                    data = leaf_bytes(row)
-                    if (
-                        data is None
-                        or row.seq != frontier.size + 1
-                        or row.prev_hash is None
-                        or link(row.prev_hash, data) != row.hash
-                    ):
-                        raise _chain_broken(frontier.size + 1)
-                    made.extend(frontier.append(leaf_hash(data)))
-                if len(rows) < count:  # an event the checkpoint covers is gone
-                    raise _chain_broken(frontier.size + 1)
-                last = rows[count - 1]
-                if end < up_to_seq:
-                    if len(rows) <= count or not _links_to(rows[count], last):
-                        raise _chain_broken(end + 1)
-                elif last.hash != head_hash:
-                    raise _chain_broken(end)
+                if leaves is None:
+                    leaves = _read_leaves(store, size, count, up_to_seq, head_hash)
+                made = [node for leaf in leaves for node in frontier.append(leaf)]
                 try:
                     store.add_nodes(made)
                     store.commit()
