@@ -182,7 +182,7 @@ class AuditService:
         when the last checkpoint's signature fails, AUDIT_SIGNING_KEY_MISSING
         when this hub has no signing key.
         """
-        return self._checkpoint(batch, None)
+        return self._checkpoint(batch, carry=False)[0]
 
     def checkpoint_and_extend_tree(
         self, batch: int = DEFAULT_BATCH
@@ -191,14 +191,14 @@ class AuditService:
         checkpointer does every interval: the events the checkpoint was
         signed over go into the transparency log as its walk hashed them
         (hub.domain.checked_leaves), not read and hashed again."""
-        carried: list[CheckedLeaves] = []
-        checkpoint = self._checkpoint(batch, carried if self.transparency is not None else None)
-        checked = carried[0] if carried and checkpoint is not None else None
-        return checkpoint, self._extend_tree(checkpoint if checked is not None else None, checked)
+        checkpoint, checked = self._checkpoint(batch, carry=self.transparency is not None)
+        return checkpoint, self._extend_tree(checked)
 
-    def _checkpoint(self, batch: int, carried: list[CheckedLeaves] | None) -> Checkpoint | None:
-        """``checkpoint()``; with ``carried``, the leaves its walk hashed are
-        put in it."""
+    def _checkpoint(
+        self, batch: int, *, carry: bool
+    ) -> tuple[Checkpoint | None, CheckedLeaves | None]:
+        """``checkpoint()``, and with ``carry`` the leaves its walk hashed
+        (vouched for with the head it signed; None without ``carry``)."""
         if self._signer is None:
             raise FailedPrecondition(
                 "AUDIT_SIGNING_KEY_MISSING", "this hub has no signing key to sign checkpoints with"
@@ -214,10 +214,7 @@ class AuditService:
                     {"seq": str(last.seq), "key_id": last.key_id},
                 )
             start = ChainHead(last.seq, last.head_hash)
-        checked = None
-        if carried is not None:
-            checked = CheckedLeaves(start.seq)
-            carried.append(checked)
+        checked = CheckedLeaves(start.seq) if carry else None
         verifier = ChainVerifier(
             [], self._verifies, start=start, on_row=None if checked is None else checked.add
         )
@@ -237,7 +234,7 @@ class AuditService:
         # any less the chain's hash at its seq.
         head = report.verified_to
         if head.seq <= start.seq:
-            return None  # nothing appended since the last checkpoint
+            return None, None  # nothing appended since the last checkpoint
         if checked is not None:
             checked.head_hash = head.hash
         at = self._clock()
@@ -248,21 +245,20 @@ class AuditService:
                 uow.audit.add_checkpoint(checkpoint)
                 uow.commit()
         except ConcurrentWriteConflict:
-            return None  # another hub process signed this head first
-        return checkpoint
+            return None, None  # another hub process signed this head first
+        return checkpoint, checked
 
     def extend_tree(self) -> TreeHead | None:
         """Integrate the events the last checkpoint covers into the transparency
         log and sign a tree head if it grew: only a chain checked before it was
         signed enters the tree. None when there is no tree, no checkpoint yet,
         or nothing new."""
-        return self._extend_tree(None, None)
+        return self._extend_tree(None)
 
-    def _extend_tree(
-        self, signed: Checkpoint | None, checked: CheckedLeaves | None
-    ) -> TreeHead | None:
-        """``extend_tree()``; ``checked``: the leaves the walk before
-        ``signed`` hashed, used when ``signed`` is still the last checkpoint."""
+    def _extend_tree(self, checked: CheckedLeaves | None) -> TreeHead | None:
+        """``extend_tree()``; ``checked``: the leaves a checkpoint's walk hashed,
+        which the log takes only while that checkpoint is the last (their seq
+        and head hash are its own: TransparencyLog.integrate)."""
         if self.transparency is None:
             return None
         with self._uow_factory() as uow:
@@ -275,8 +271,6 @@ class AuditService:
                 f"the last checkpoint (seq {last.seq}) does not carry a valid hub signature",
                 {"seq": str(last.seq), "key_id": last.key_id},
             )
-        if signed is None or (signed.seq, signed.head_hash) != (last.seq, last.head_hash):
-            checked = None  # another checkpoint since: read its events
         return self.transparency.integrate_and_sign(last.seq, last.head_hash, checked)
 
     def _walk(self, verifier: ChainVerifier, after: int, batch: int) -> AuditReport:
