@@ -13,6 +13,7 @@ from carbonhub_contract.vocabulary.envelopes import PayloadType
 from hub.domain.signed_payloads import KeyState, PartnerKey, SignedRecord
 from hub.services.key_port import SequenceNotAdvanced
 from hub.storage.key_tables import PartnerKeyRow, PartnerSequenceRow, SignedPayloadRow
+from hub.storage.payload_codec import decode_payload, encode_payload
 from hub.storage.transaction import Transaction
 
 _KEY_COLUMNS = (
@@ -125,6 +126,7 @@ class SqlAlchemySignedPayloadRepository:
                     insert(PartnerSequenceRow),
                     [{"partner": record.partner, "last_sequence": record.sequence}],
                 )
+            codec, stored = encode_payload(record.payload)
             connection.execute(
                 insert(SignedPayloadRow),
                 [
@@ -133,7 +135,8 @@ class SqlAlchemySignedPayloadRepository:
                         "sequence": record.sequence,
                         "payload_type": record.payload_type.value,
                         "key_id": record.key_id,
-                        "payload": record.payload,
+                        "payload": stored,
+                        "payload_codec": codec,
                         "signature": record.signature,
                         "received_at": record.received_at,
                         "signer": record.signer,
@@ -162,7 +165,7 @@ class SqlAlchemySignedPayloadRepository:
             sequence=int(row.sequence),
             payload_type=PayloadType(row.payload_type),
             key_id=row.key_id,
-            payload=bytes(row.payload),
+            payload=decode_payload(row.payload_codec, bytes(row.payload)),
             signature=bytes(row.signature),
             received_at=row.received_at,
             signer=row.signer,

@@ -2,7 +2,8 @@
 
 ``partner_keys`` holds partners' public signing keys with their validity;
 ``partner_sequences`` the last sequence accepted per partner;
-``signed_payloads`` every accepted signed write as received. Written and
+``signed_payloads`` every accepted signed write as received (its payload
+deflated where that keeps fewer bytes). Written and
 read by hub.storage.key_repository.
 
 Kept on hub.storage.tables' shared MetaData, like every *_tables module:
@@ -66,7 +67,10 @@ class SignedPayloadRow(Base):
     sequence: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
     payload_type: Mapped[str] = mapped_column(String(80))
     key_id: Mapped[str] = mapped_column(String(64), ForeignKey("partner_keys.key_id"))
+    # The bytes as stored: ``payload_codec`` says how to read them back
+    # (hub.storage.payload_codec).
     payload: Mapped[bytes] = mapped_column(LargeBinary)
+    payload_codec: Mapped[str] = mapped_column(String(16), server_default="identity")
     signature: Mapped[bytes] = mapped_column(LargeBinary)
     received_at: Mapped[datetime] = mapped_column(UtcDateTime)
     signer: Mapped[str] = mapped_column(String(200))

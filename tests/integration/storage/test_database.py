@@ -77,7 +77,7 @@ TABLES = TABLES_0001 | {
     "claim_check_lists",
     "claim_content_locks",
 }
-HEAD = "0023_points_daily_from_entries"
+HEAD = "0024_signed_payload_codec"
 
 
 def _tables(engine: Engine) -> set[str]:
