@@ -42,6 +42,7 @@ from hub.domain.audit_chain import (
 from hub.services.audit_port import LedgerEvent
 from hub.storage.audit_tables import AuditCheckpointRow, AuditHeadRow, LedgerEventRow
 from hub.storage.claim_bulk import bulk_insert
+from hub.storage.packed_details import pack_details, unpack_details
 from hub.storage.serialisation import dumps
 from hub.storage.transaction import Transaction, chunks
 
@@ -54,6 +55,8 @@ __all__ = [
     "decode_details",
     "decode_hash",
     "decode_instant",
+    "readable_details",
+    "stored_details",
 ]
 
 # What an unreadable checkpoint value reads as: values no hub signature
@@ -99,6 +102,25 @@ def decode_details(value: object) -> dict[str, str] | None:
     return data
 
 
+def stored_details(details: object, packed: object) -> dict[str, str] | None:
+    """A row's details from its two columns (see audit_tables.LedgerEventRow),
+    else None: packed with ``details`` empty, or JSON text with nothing packed."""
+    if packed is None:
+        return decode_details(details)
+    if details != "" or not isinstance(packed, bytes | memoryview):
+        return None
+    return unpack_details(bytes(packed))
+
+
+def readable_details(details: object, packed: object) -> dict[str, str]:
+    """A row's details for display (claim status, the console): as
+    ``stored_details``; an unreadable row raises (``audit verify`` names it)."""
+    found = stored_details(details, packed)
+    if found is None:
+        raise ValueError("an audit event's details are unreadable: run `carbon-hub audit verify`")
+    return found
+
+
 def decode_hash(value: object) -> str | None:
     """A stored chain hash (32 raw bytes) as the domain's hex, else None."""
     if isinstance(value, bytes | memoryview) and len(value) == 32:
@@ -127,7 +149,8 @@ def append_chained(tx: Transaction, events: Sequence[LedgerEvent]) -> None:
             "event": event.event,
             "actor": event.actor,
             "at": event.at,
-            "details": dumps(details),
+            "details": "",
+            "packed": pack_details(details),
         }
         canonical = prepare_event(
             event.subject_kind, event.subject_id, event.event, event.actor, event.at, details
@@ -163,6 +186,7 @@ _ROW_COLUMNS = (
     type_coerce(LedgerEventRow.actor, NullType()).label("actor"),
     type_coerce(LedgerEventRow.at, NullType()).label("at"),
     type_coerce(LedgerEventRow.details, NullType()).label("details"),
+    type_coerce(LedgerEventRow.packed, NullType()).label("packed"),
     type_coerce(LedgerEventRow.hash, NullType()).label("hash"),
 )
 
@@ -197,7 +221,7 @@ def _chain_rows(connection: Connection, stored: Iterable[Any]) -> list[ChainRow]
     last_hash: str | None = None
     for row in stored:
         # Unpacked by position: attribute access on a Row costs more, per row of millions.
-        row_id, raw_seq, subject_kind, subject_id, event, actor, at, details, raw_hash = row
+        row_id, raw_seq, subject_kind, subject_id, event, actor, at, details, packed, raw_hash = row
         seq = _integer(raw_seq)
         if not chained:
             prev_hash = _hash_at(connection, None if seq is None else seq - 1)
@@ -215,7 +239,7 @@ def _chain_rows(connection: Connection, stored: Iterable[Any]) -> list[ChainRow]
                 event=_text(event),
                 actor=_text(actor),
                 at=decode_instant(at),
-                details=decode_details(details),
+                details=stored_details(details, packed),
                 prev_hash=prev_hash,
                 hash=digest,
             )
@@ -323,6 +347,7 @@ class SqlAlchemyEventRepository:
                     LedgerEventRow.actor,
                     LedgerEventRow.at,
                     LedgerEventRow.details,
+                    LedgerEventRow.packed,
                 ).where(
                     LedgerEventRow.subject_kind == subject_kind,
                     LedgerEventRow.subject_id.in_(chunk),
@@ -334,7 +359,7 @@ class SqlAlchemyEventRepository:
                     event=row.event,
                     actor=row.actor,
                     at=row.at,
-                    details=json.loads(row.details),
+                    details=readable_details(row.details, row.packed),
                 )
                 found.append((int(row.id), event))
         found.sort(key=lambda item: item[0])

@@ -51,7 +51,12 @@ class LedgerEventRow(Base):
     event: Mapped[str] = mapped_column(String(64))
     actor: Mapped[str] = mapped_column(String(200))
     at: Mapped[datetime] = mapped_column(UtcDateTime)
-    details: Mapped[str] = mapped_column(Text)  # JSON object of strings
+    # The details, one of two ways (hub.storage.audit_repository reads both):
+    # packed (hub.storage.packed_details, migration 0025), ``details`` then
+    # empty; or, as rows were written before, compact JSON text of a map of
+    # strings with ``packed`` NULL.
+    details: Mapped[str] = mapped_column(Text)
+    packed: Mapped[bytes | None] = mapped_column(Digest)  # raw bytes, bound as they are
     seq: Mapped[int] = mapped_column(BigInteger)
     # The chain hash as its 32 raw bytes (migration 0021); the previous hash
     # is the row at seq - 1's, so it is not stored again. Hex from the

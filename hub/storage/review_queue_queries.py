@@ -3,7 +3,6 @@ read-only engine: SQLAlchemy Core, keyset-paged."""
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
 from typing import Any
 
@@ -21,6 +20,7 @@ from hub.services.review_queue import (
     ProjectEvidence,
     ReviewQueueQueries,
 )
+from hub.storage.audit_repository import readable_details
 from hub.storage.audit_tables import LedgerEventRow
 from hub.storage.claim_body import claim_select, submission_of, verdict_of
 from hub.storage.claim_tables import ClaimRow
@@ -78,12 +78,20 @@ class SqlAlchemyReviewQueueQueries:
                 LedgerEventRow.actor,
                 LedgerEventRow.at,
                 LedgerEventRow.details,
+                LedgerEventRow.packed,
             )
             .where(LedgerEventRow.subject_kind == kind, LedgerEventRow.subject_id == subject_id)
             .order_by(LedgerEventRow.id)
         )
         return tuple(
-            LedgerEvent(kind, subject_id, row.event, row.actor, row.at, json.loads(row.details))
+            LedgerEvent(
+                kind,
+                subject_id,
+                row.event,
+                row.actor,
+                row.at,
+                readable_details(row.details, row.packed),
+            )
             for row in self._all(statement)
         )
 

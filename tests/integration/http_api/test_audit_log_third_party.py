@@ -2,8 +2,8 @@
 
 The verifier below is written from that page alone: the rows read with
 plain SQL, checkpoints fetched from the disclosure API, the public key from
-``hub-signing.pub``, and only hashlib, json, base64 and cryptography (no
-hub module). Over a real ledger (claims, issuance, retirements, a
+``hub-signing.pub``, and only hashlib, json, base64, msgpack and
+cryptography (no hub module). Over a real ledger (claims, issuance, retirements, a
 cancellation, through the hub's services) it must agree with the hub's own
 ``AuditService.verify``: intact with the same head, and, once tampered, the
 same kind of problem at the same seq. SQLite and PostgreSQL.
@@ -20,6 +20,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+import msgpack  # type: ignore[import-untyped]
 import pytest
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import serialization
@@ -80,14 +81,55 @@ def signature_ok(checkpoint: dict[str, Any], keys: dict[str, Ed25519PublicKey]) 
     return True
 
 
+# Section 1's table of key codes, in code order.
+KEYS = [
+    "record_id",
+    "content_digest",
+    "sequence",
+    "points",
+    "points_platform",
+    "points_months",
+    "points_uncapped",
+    "partner",
+    "key_id",
+    "seq",
+    "field",
+    "block_id",
+    "project_id",
+    "serial",
+    "reference",
+    "reason",
+    "from",
+    "units",
+    "tree_size",
+    "state",
+    "person",
+    "issuance_id",
+    "claim_id",
+    "comment",
+]
+
+
+def details_of(stored: str, packed: bytes | None) -> dict[str, str]:
+    """A row's details: JSON text, or packed (section 1) with the text empty."""
+    if packed is None:
+        loaded: dict[str, str] = json.loads(stored)
+        return loaded
+    unpacked = msgpack.unpackb(bytes(packed), raw=False, strict_map_key=False)
+    return {
+        (KEYS[k] if isinstance(k, int) else k): (v.hex() if isinstance(v, bytes) else str(v))
+        for k, v in unpacked.items()
+    }
+
+
 def body_of(
-    seq: int, kind: str, subject_id: str, event: str, actor: str, at: Any, details: str
+    seq: int, kind: str, subject_id: str, event: str, actor: str, at: Any, details: dict[str, str]
 ) -> bytes:
     return canonical(
         {
             "actor": actor,
             "at": instant(at),
-            "details": json.loads(details),
+            "details": details,
             "event": event,
             "seq": seq,
             "subject_id": subject_id,
@@ -147,15 +189,16 @@ def verify(
 
 
 def rows_of(ledger: LiveLedger) -> list[Any]:
+    """(seq, kind, subject id, event, actor, at, details, hash) by seq, the
+    details read from either of their columns."""
     with ledger.hub.engine.connect() as connection:
-        return list(
-            connection.execute(
-                text(
-                    "SELECT seq, subject_kind, subject_id, event, actor, at, details, hash"
-                    " FROM ledger_events ORDER BY seq, id"
-                )
-            ).all()
-        )
+        rows = connection.execute(
+            text(
+                "SELECT seq, subject_kind, subject_id, event, actor, at, details, packed, hash"
+                " FROM ledger_events ORDER BY seq, id"
+            )
+        ).all()
+    return [(*row[:6], details_of(row[6], row[7]), row[8]) for row in rows]
 
 
 def head_of(ledger: LiveLedger) -> tuple[int, str] | None:
@@ -266,7 +309,7 @@ def test_it_names_the_same_row_slipped_in_by_renumbering(
         i=subject_id,
         e=event,
         at=at,
-        d=details,
+        d=json.dumps(details, ensure_ascii=False, separators=(",", ":")),
         h=forged,
     )
     assert agree(ledger, tmp_path) == Verdict("INSERTED", 4)

@@ -77,7 +77,7 @@ TABLES = TABLES_0001 | {
     "claim_check_lists",
     "claim_content_locks",
 }
-HEAD = "0024_signed_payload_codec"
+HEAD = "0025_packed_audit_details"
 
 
 def _tables(engine: Engine) -> set[str]:

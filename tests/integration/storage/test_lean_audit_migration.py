@@ -19,6 +19,7 @@ from hub.domain.audit_chain import GENESIS, AuditReport, ProblemKind, canonical_
 from hub.services.audit import AuditService
 from hub.services.audit_port import LedgerEvent
 from hub.storage.database import alembic_config, create_engine_for, migrate
+from hub.storage.packed_details import unpack_details
 from hub.storage.serialisation import dumps
 from hub.storage.unit_of_work import SqlAlchemyUnitOfWorkFactory
 from hub.trust.audit_signing import audit_service
@@ -88,15 +89,25 @@ def _hex(value: Any) -> Any:
 
 
 def _contents(engine: Engine) -> list[tuple[Any, ...]]:
-    """Every event with its hash in hex: the same under 0020 and 0021."""
+    """Every event with its hash in hex and its details as JSON text, whichever
+    column holds them (0025 packs them): the same under 0020, 0021 and after."""
+    packed = "NULL" if "packed" not in _columns(engine) else "packed"
     with engine.connect() as connection:
         rows = connection.execute(
             text(
-                "SELECT id, seq, subject_kind, subject_id, event, actor, at, details, hash"
-                " FROM ledger_events ORDER BY id"
+                "SELECT id, seq, subject_kind, subject_id, event, actor, at, details, hash,"
+                f" {packed} FROM ledger_events ORDER BY id"
             )
         )
-        return [(*row[:-1], _hex(row[-1])) for row in rows]
+        return [(*row[:7], _json(row[7], row[9]), _hex(row[8])) for row in rows]
+
+
+def _json(details: str, packed: bytes | None) -> str:
+    if packed is None:
+        return details
+    unpacked = unpack_details(bytes(packed))
+    assert details == "" and unpacked is not None
+    return dumps(unpacked)
 
 
 def _prev_hashes(engine: Engine) -> list[tuple[int, str, str]]:
