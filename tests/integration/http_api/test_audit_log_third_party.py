@@ -85,6 +85,7 @@ def signature_ok(checkpoint: dict[str, Any], keys: dict[str, Ed25519PublicKey]) 
 KEYS = [
     "record_id",
     "content_digest",
+    "credited_tco2e",
     "sequence",
     "points",
     "points_platform",

@@ -3,6 +3,9 @@ hub's own packing of a map reads as details (an edit is never read as them)."""
 
 from __future__ import annotations
 
+import re
+from pathlib import Path
+
 import msgpack  # type: ignore[import-untyped]
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -84,3 +87,13 @@ def test_any_byte_changed_reads_as_other_details_or_none(position: int, delta: i
     position %= len(packed)
     packed[position] = (packed[position] + delta) % 256
     assert unpack_details(bytes(packed)) != CLAIM_EVENT
+
+
+def test_the_documented_key_codes_are_the_hubs() -> None:
+    # docs/audit-log.md is what an outside verifier reads the packed rows by.
+    page = (Path(__file__).parents[3] / "docs" / "audit-log.md").read_text(encoding="utf-8")
+    table = dict((int(code), key) for code, key in re.findall(r"\| (\d+) \| `([a-z0-9_]+)` ", page))
+    assert tuple(table[code] for code in range(len(table))) == KEY_CODES
+    verifier = re.search(r"KEYS = \(  # section 1's key codes.*?\n(.*?)\)\.split\(\)", page, re.S)
+    assert verifier is not None
+    assert tuple("".join(re.findall(r'"([^"]*)"', verifier.group(1))).split()) == KEY_CODES
