@@ -94,7 +94,8 @@ def unpack_details(stored: bytes) -> dict[str, str] | None:
     would have packed into exactly these bytes."""
     try:
         data = msgpack.unpackb(stored, raw=False, strict_map_key=False, use_list=False)
-    except (ValueError, msgpack.UnpackException):
+    # TypeError: a map or list where a key belongs (unhashable), as an edit can make.
+    except (ValueError, TypeError, OverflowError, msgpack.UnpackException):
         return None
     if not isinstance(data, dict):
         return None

@@ -69,6 +69,7 @@ def test_other_spellings_of_the_same_map_are_not_details() -> None:
         b"\x81\x00\xd9\x03R-1",  # a short string with a wider header
         pack({0: 1.5}),
         pack({0: None}),
+        b"\x81\x81\x00\x00\x00",  # a map where a key belongs
         pack({-1: "x"}),
         pack({len(KEY_CODES): "x"}),  # a code not (yet) in the table
         pack(["record_id", "R-1"]),
@@ -97,3 +98,10 @@ def test_the_documented_key_codes_are_the_hubs() -> None:
     verifier = re.search(r"KEYS = \(  # section 1's key codes.*?\n(.*?)\)\.split\(\)", page, re.S)
     assert verifier is not None
     assert tuple("".join(re.findall(r'"([^"]*)"', verifier.group(1))).split()) == KEY_CODES
+
+
+@settings(max_examples=1000)
+@given(st.binary(max_size=64))
+def test_any_bytes_read_as_details_or_none_never_an_error(stored: bytes) -> None:
+    unpacked = unpack_details(stored)
+    assert unpacked is None or pack_details(unpacked) == stored
