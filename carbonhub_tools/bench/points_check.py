@@ -27,6 +27,7 @@ from sqlalchemy import Connection, Engine, select, text
 from hub.domain.mobility import DAY_ZONE
 from hub.domain.points import CapKey, Credit, PointsRules, awards_for, days_covered
 from hub.storage.claim_tables import ClaimRow
+from hub.storage.hex_digest_column import digest_text
 from hub.storage.points_tables import PointsEntryRow
 
 __all__ = ["PointsCheck", "check_points"]
@@ -125,9 +126,10 @@ def _check(connection: Connection, rules: PointsRules) -> PointsCheck:
             report.different.append(claim_id)
     report.unexpected = sorted(set(ledger) - set(expected))
 
-    for partner, person, balance in connection.execute(
+    for partner, stored, balance in connection.execute(
         text("SELECT partner, person, balance FROM points_balances")
     ):
+        person = digest_text(stored)
         if entries_sum.pop((partner, person), 0) != int(balance):
             report.balances_wrong.append(f"{partner}|{person}")
     report.balances_wrong.extend(f"{p}|{q}" for (p, q), n in entries_sum.items() if n)

@@ -33,6 +33,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
+from hub.storage.hex_digest_column import HexDigest
 from hub.storage.tables import Base, ExactDecimal, UtcDateTime
 
 __all__ = [
@@ -66,7 +67,7 @@ class ClaimRow(Base):
     partner: Mapped[str] = mapped_column(String(64))
     record_id: Mapped[str] = mapped_column(String(200))
     delivery_id: Mapped[str] = mapped_column(String(200))
-    content_digest: Mapped[str] = mapped_column(String(64))
+    content_digest: Mapped[str] = mapped_column(HexDigest)
     decision: Mapped[str] = mapped_column(String(16))
     methodology: Mapped[str | None] = mapped_column(String(200))
     vintage: Mapped[int | None] = mapped_column(Integer)
@@ -96,7 +97,7 @@ class ClaimRow(Base):
     hold_reason: Mapped[str | None] = mapped_column(String(64))
     project_id: Mapped[str | None] = mapped_column(String(200))
     site_id: Mapped[str | None] = mapped_column(String(200))
-    person_pseudonym: Mapped[str | None] = mapped_column(String(200))
+    person_pseudonym: Mapped[str | None] = mapped_column(HexDigest)
     adjustment_ref: Mapped[str | None] = mapped_column(String(200))
     # The reporting platform a personal claim named (None: the agreement's
     # default); its pool is the claim's issuance account (migration 0007).

@@ -25,6 +25,7 @@ from carbonhub_contract.vocabulary.records import Decision
 from hub.domain.mobility import Travel
 from hub.storage.claim_bulk import bulk_insert_values
 from hub.storage.claim_tables import ClaimRow
+from hub.storage.hex_digest_column import digest_bytes, digest_text
 from hub.storage.transaction import Transaction, chunks
 from hub.storage.travel_queries import postgresql_counted_travel
 from hub.storage.travel_tables import PersonTravelDayRow
@@ -131,7 +132,9 @@ class SqlAlchemyMobilityRepository:
                 # Probed by key whatever the tables' statistics (travel_queries).
                 rows = postgresql_counted_travel(connection, chunk, kinds, _COUNTED)
             else:
-                parameters: list[object] = [v for d, p in chunk for v in (day_of(d), p)]
+                parameters: list[object] = [
+                    v for d, p in chunk for v in (day_of(d), digest_bytes(p))
+                ]
                 parameters += [*kinds, *_COUNTED]
                 rows = connection.exec_driver_sql(
                     _counted_sql(marker, len(chunk), len(kinds)), tuple(parameters)
@@ -140,7 +143,10 @@ class SqlAlchemyMobilityRepository:
                 if claim_id in found or period_start is None or period_end is None:
                     continue  # one row per day: a claim of several days is counted once
                 found[claim_id] = Travel(
-                    person, period(period_start), period(period_end), Decimal(passenger_km)
+                    digest_text(person),
+                    period(period_start),
+                    period(period_end),
+                    Decimal(passenger_km),
                 )
         # In claim id order: the daily total adds shares of several-day trips
         # (decimals that need not terminate), so the order the database

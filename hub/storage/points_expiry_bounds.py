@@ -12,6 +12,8 @@ from __future__ import annotations
 
 from sqlalchemy import Connection, text
 
+from hub.storage.hex_digest_column import digest_text
+
 __all__ = ["late_expiry_bounds"]
 
 _LATE = text(
@@ -30,4 +32,4 @@ _LATE = text(
 def late_expiry_bounds(connection: Connection) -> list[str]:
     """``partner|person`` of every person whose bound is later than an open
     award's expiry, or NULL (or no balance row) with an award open."""
-    return [f"{partner}|{person}" for partner, person in connection.execute(_LATE)]
+    return [f"{partner}|{digest_text(person)}" for partner, person in connection.execute(_LATE)]

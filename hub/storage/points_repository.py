@@ -21,7 +21,17 @@ from datetime import datetime
 from operator import itemgetter
 from typing import Any
 
-from sqlalchemy import ColumnElement, bindparam, case, func, select, text, tuple_, update
+from sqlalchemy import (
+    ColumnElement,
+    bindparam,
+    case,
+    func,
+    literal,
+    select,
+    text,
+    tuple_,
+    update,
+)
 
 from hub.domain.points import Award, EntryKind
 from hub.services.points_port import (
@@ -386,7 +396,11 @@ class SqlAlchemyPointsRepository:
         # nothing due for the person and sets the bound right.
         query = select(_B.partner, _B.person).where(_B.next_expiry <= now)
         if after is not None:
-            query = query.where(tuple_(_B.partner, _B.person) > tuple_(*after))
+            # Typed bounds: the person column keeps its stored form (bytes),
+            # and an untyped text bound would compare with it as text.
+            partner, person = after
+            bound = tuple_(literal(partner, _B.partner.type), literal(person, _B.person.type))
+            query = query.where(tuple_(_B.partner, _B.person) > bound)
         rows = self._tx.connection.execute(query.order_by(_B.partner, _B.person).limit(limit))
         return [(partner, person) for partner, person in rows]
 

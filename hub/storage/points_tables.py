@@ -33,6 +33,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
+from hub.storage.hex_digest_column import HexDigest
 from hub.storage.tables import Base, UtcDateTime
 
 __all__ = ["PointsBalanceRow", "PointsEntryRow"]
@@ -71,7 +72,7 @@ class PointsEntryRow(Base):
     )
     kind: Mapped[str] = mapped_column(String(16))
     partner: Mapped[str] = mapped_column(String(64))
-    person: Mapped[str] = mapped_column(String(200))
+    person: Mapped[str] = mapped_column(HexDigest)
     platform: Mapped[str | None] = mapped_column(String(64))
     methodology: Mapped[str | None] = mapped_column(String(200))
     claim_id: Mapped[str | None] = mapped_column(String(64))
@@ -100,7 +101,7 @@ class PointsBalanceRow(Base):
     )
 
     partner: Mapped[str] = mapped_column(String(64), primary_key=True)
-    person: Mapped[str] = mapped_column(String(200), primary_key=True)
+    person: Mapped[str] = mapped_column(HexDigest, primary_key=True)
     balance: Mapped[int] = mapped_column(BigInteger)
     # Where the expiry sweep looks (migration 0022). The invariant: never
     # later than the earliest expires_at of the person's open awards (no

@@ -33,6 +33,8 @@ from typing import Any
 
 from sqlalchemy import Connection, Row
 
+from hub.storage.hex_digest_column import digest_bytes
+
 __all__ = ["POSTGRESQL_COUNTED_TRAVEL", "postgresql_counted_travel"]
 
 # Parameters: the keys' days, their persons (two arrays of one length), the
@@ -40,7 +42,7 @@ __all__ = ["POSTGRESQL_COUNTED_TRAVEL", "postgresql_counted_travel"]
 # passenger-km (exact decimal text), the claim's period start and end.
 POSTGRESQL_COUNTED_TRAVEL = (
     "SELECT t.claim_id, t.person, t.passenger_km, c.period_start, c.period_end"
-    " FROM unnest(CAST(%s AS date[]), CAST(%s AS varchar[])) AS k (day, person)"
+    " FROM unnest(CAST(%s AS date[]), CAST(%s AS bytea[])) AS k (day, person)"
     " CROSS JOIN LATERAL ("
     "SELECT claim_id, person, passenger_km FROM person_travel_days"
     " WHERE day = k.day AND person = k.person OFFSET 0"
@@ -66,7 +68,7 @@ def postgresql_counted_travel(
     connection.exec_driver_sql(_NO_JIT)
     parameters = (
         [day for day, _ in keys],
-        [person for _, person in keys],
+        [digest_bytes(person) for _, person in keys],
         sorted(methodologies),
         sorted(decisions),
     )

@@ -21,6 +21,7 @@ from datetime import date
 from sqlalchemy import Date, String
 from sqlalchemy.orm import Mapped, mapped_column
 
+from hub.storage.hex_digest_column import HexDigest
 from hub.storage.tables import Base
 
 __all__ = ["PersonTravelDayRow"]
@@ -35,7 +36,7 @@ class PersonTravelDayRow(Base):
     # The day first: a delivery's claims are mostly of its few days, so their
     # rows append near each other instead of on a random page per person.
     day: Mapped[date] = mapped_column(Date, primary_key=True)
-    person: Mapped[str] = mapped_column(String(200), primary_key=True)
+    person: Mapped[str] = mapped_column(HexDigest, primary_key=True)
     claim_id: Mapped[str] = mapped_column(String(64), primary_key=True)
     # The claim's normalised activity value (pkm), exactly as str(Decimal).
     passenger_km: Mapped[str] = mapped_column(String(64))

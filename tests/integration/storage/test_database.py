@@ -77,7 +77,7 @@ TABLES = TABLES_0001 | {
     "claim_check_lists",
     "claim_content_locks",
 }
-HEAD = "0025_packed_audit_details"
+HEAD = "0026_digest_bytes"
 
 
 def _tables(engine: Engine) -> set[str]:

@@ -6,6 +6,7 @@ in the audit log."""
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
@@ -259,3 +260,29 @@ def test_a_held_day_earns_points_when_approved_and_a_withdrawn_claim_gives_them_
     assert points.balance("CN-GD", PERSON_A) == second - first
     with uow_factory() as uow:
         assert reverse_points(uow, [verdicts[0].claim_id], "hub", clock.now, "again") == []
+
+
+def test_the_sweep_pages_through_persons_due_each_once_in_key_order(
+    uow_factory: UnitOfWorkFactory, standard: Standard
+) -> None:
+    # Pseudonyms are kept as bytes: a page's bound must compare as the
+    # stored key does, or a second page would start over (or skip).
+    clock = _Clock()
+    ingestion = IngestionService(uow_factory, standard, clock, points=_rules(standard, months=1))
+    persons = [hashlib.sha256(b"person %d" % n).hexdigest() for n in range(5)]
+    ingestion.submit(
+        "CN-GD",
+        [
+            gd_trip(f"T{n}", "GD-METRO", "08:00", "08:30", person_pseudonym=person)
+            for n, person in enumerate(persons)
+        ],
+    )
+    now = NOW + timedelta(days=31)
+    pages: list[list[tuple[str, str]]] = []
+    after: tuple[str, str] | None = None
+    with uow_factory() as uow:
+        while (page := uow.points.expiring(now, 2, after)) and len(pages) < 10:
+            pages.append(page)
+            after = page[-1]
+    assert [len(page) for page in pages] == [2, 2, 1]
+    assert [key for page in pages for key in page] == [("CN-GD", p) for p in sorted(persons)]
