@@ -32,6 +32,7 @@ from hub.services.claim_port import LockConflict, NewClaimRecord
 from hub.storage.claim_body import claim_select, submission_of
 from hub.storage.claim_bulk import bulk_insert
 from hub.storage.claim_tables import ClaimContentLockRow, ClaimLockRow, ClaimRow, SiteBindingRow
+from hub.storage.lock_key_column import lock_key_bytes, lock_key_text
 from hub.storage.transaction import Transaction, chunks
 
 __all__ = [
@@ -108,7 +109,7 @@ _POSTGRESQL_LOCK_CONFLICTS = text(
     f"""
     WITH r AS (
         SELECT * FROM unnest(
-            CAST(:kinds AS text[]), CAST(:keys AS text[]),
+            CAST(:kinds AS text[]), CAST(:keys AS bytea[]),
             CAST(:los AS bigint[]), CAST(:his AS bigint[])
         ) AS r (kind, key, lo, hi)
     )
@@ -209,7 +210,8 @@ def find_lock_conflicts(tx: Transaction, locks: Collection[ClaimLock]) -> list[L
     found: list[tuple[int, int, LockConflict]] = []
     for chunk in _lock_conflict_rows(tx, requested):
         for kind, key, lo, hi, held_lo, claim_id, partner, record_id in chunk:
-            lock = ClaimLock(LockKind(kind), key, int(lo), int(hi))
+            # The key as requested, from its stored form (hub.storage.lock_key_column).
+            lock = ClaimLock(LockKind(kind), lock_key_text(key), int(lo), int(hi))
             found.append(
                 (order[lock], int(held_lo), LockConflict(lock, claim_id, partner, record_id))
             )
@@ -225,7 +227,7 @@ def _lock_conflict_rows(tx: Transaction, requested: Sequence[ClaimLock]) -> Iter
                 _POSTGRESQL_LOCK_CONFLICTS,
                 {
                     "kinds": [str(lock.kind) for lock in chunk],
-                    "keys": [lock.key for lock in chunk],
+                    "keys": [lock_key_bytes(lock.key) for lock in chunk],
                     "los": [lock.lo for lock in chunk],
                     "his": [lock.hi for lock in chunk],
                 },
@@ -233,7 +235,9 @@ def _lock_conflict_rows(tx: Transaction, requested: Sequence[ClaimLock]) -> Iter
         return
     for chunk in chunks(requested):
         params = tuple(
-            value for lock in chunk for value in (lock.kind.value, lock.key, lock.lo, lock.hi)
+            value
+            for lock in chunk
+            for value in (lock.kind.value, lock_key_bytes(lock.key), lock.lo, lock.hi)
         )
         yield connection.exec_driver_sql(_lock_conflict_sql(len(chunk)), params).all()
 

@@ -34,6 +34,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column
 
 from hub.storage.hex_digest_column import HexDigest
+from hub.storage.lock_key_column import LockKey
 from hub.storage.tables import Base, ExactDecimal, UtcDateTime
 
 __all__ = [
@@ -157,7 +158,7 @@ class ClaimLockRow(Base):
         String(64), ForeignKey("claims.claim_id", ondelete="CASCADE")
     )
     kind: Mapped[str] = mapped_column(String(32))
-    key: Mapped[str] = mapped_column(Text)
+    key: Mapped[str] = mapped_column(LockKey)
     lo: Mapped[int] = mapped_column(BigInteger)
     hi: Mapped[int] = mapped_column(BigInteger)
 
@@ -177,7 +178,7 @@ class ClaimContentLockRow(Base):
     __tablename__ = "claim_content_locks"
     __table_args__ = ({"sqlite_with_rowid": False},)
 
-    key: Mapped[str] = mapped_column(Text, primary_key=True)
+    key: Mapped[str] = mapped_column(LockKey, primary_key=True)
     claim_id: Mapped[str] = mapped_column(
         String(64), ForeignKey("claims.claim_id", ondelete="CASCADE")
     )

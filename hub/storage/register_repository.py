@@ -26,6 +26,7 @@ from hub.domain.registers import (
 )
 from hub.services.register_port import RecordedClaim, RegisterRepository, RegisterVersion
 from hub.storage.claim_tables import ClaimLockRow, ClaimRow
+from hub.storage.lock_key_column import lock_key_upper
 from hub.storage.reconciliation_tables import DiscrepancyRow
 from hub.storage.register_tables import RegisterEntryKeyRow, RegisterEntryRow, RegisterImportRow
 from hub.storage.transaction import Transaction, chunks
@@ -122,11 +123,13 @@ class SqlAlchemyRegisterRepository:
                 ),
             )
         ranges = sorted(set(serials), key=lambda r: (r.series, r.first, r.last))
+        # The series as text, upper-cased (keys are kept as bytes: lock_key_column).
+        series = lock_key_upper(ClaimLockRow.key, self._tx.dialect)
         for part in chunks(ranges, _SERIALS_PER_QUERY):
             overlapping = or_(
                 *(
                     and_(
-                        func.upper(ClaimLockRow.key) == r.series,
+                        series == r.series,
                         ClaimLockRow.lo <= r.last,
                         ClaimLockRow.hi >= r.first,
                     )

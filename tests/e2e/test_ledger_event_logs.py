@@ -17,6 +17,7 @@ from typing import Any
 
 import pytest
 
+from hub.storage.hex_digest_column import digest_text
 from tests.e2e.test_serve_cli import running_hub
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -228,7 +229,7 @@ def test_a_reconciliation_across_processes_is_logged_by_who_asked_and_the_outcom
 
 def _assert_no_personal_data(ledger: Path, outputs: list[str]) -> None:
     pseudonyms = [
-        value
+        digest_text(value)  # kept as bytes (hub.storage.hex_digest_column)
         for (value,) in _query(
             ledger, "SELECT DISTINCT person_pseudonym FROM claims WHERE person_pseudonym <> ''"
         )

@@ -13,6 +13,7 @@ from __future__ import annotations
 from sqlalchemy import Engine, text
 
 from hub.domain.locks import LockKind
+from hub.storage.lock_key_column import lock_key_text
 from hub.storage.unit_of_work import SqlAlchemyUnitOfWorkFactory
 from tests.integration.storage.records import lock, record
 
@@ -28,7 +29,7 @@ def test_locks_of_a_batch_are_stored_in_kind_key_lo_order(engine: Engine) -> Non
         uow.commit()
     with engine.connect() as connection:
         stored = [
-            (row.kind, row.key, row.lo)
+            (row.kind, lock_key_text(row.key), row.lo)
             for row in connection.execute(text("SELECT kind, key, lo FROM claim_locks ORDER BY id"))
         ]
     assert len(stored) == 5

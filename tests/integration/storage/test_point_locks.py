@@ -17,6 +17,7 @@ from hub.domain.locks import ClaimLock, LockKind
 from hub.services.claim_port import VerdictChange
 from hub.services.unit_of_work import ConcurrentWriteConflict
 from hub.storage.database import alembic_config, create_engine_for, migrate
+from hub.storage.lock_key_column import lock_key_bytes, lock_key_text
 from hub.storage.unit_of_work import SqlAlchemyUnitOfWorkFactory
 from tests.integration.storage import workers
 from tests.integration.storage.records import lock, record, submission
@@ -29,8 +30,10 @@ def _content(key: str) -> ClaimLock:
 
 
 def _content_locks(engine: Engine) -> dict[str, str]:
+    """key -> claim id, the keys as text whatever their stored form (0027)."""
     with engine.connect() as connection:
-        return dict(connection.execute(text("SELECT key, claim_id FROM claim_content_locks")).all())
+        rows = connection.execute(text("SELECT key, claim_id FROM claim_content_locks")).all()
+    return {lock_key_text(key): claim_id for key, claim_id in rows}
 
 
 def _range_kinds(engine: Engine) -> list[str]:
@@ -112,7 +115,9 @@ def _claim(connection: Connection, claim_id: str) -> None:
     )
 
 
-def _lock_row(connection: Connection, claim_id: str, kind: str, key: str, lo: int, hi: int) -> None:
+def _lock_row(
+    connection: Connection, claim_id: str, kind: str, key: str | bytes, lo: int, hi: int
+) -> None:
     connection.execute(
         text(
             "INSERT INTO claim_locks (claim_id, kind, key, lo, hi) VALUES (:c, :kind, :k, :lo, :hi)"
@@ -134,7 +139,7 @@ def test_plain_sql_cannot_store_a_content_lock_twice_or_among_the_ranges(engine:
         )
     # A CONTENT row in claim_locks would escape the unique key: refused.
     with pytest.raises(IntegrityError), engine.begin() as connection:
-        _lock_row(connection, "c2", "CONTENT", "other", 0, 0)
+        _lock_row(connection, "c2", "CONTENT", lock_key_bytes("other"), 0, 0)
     assert _content_locks(engine) == {"k": "c1"}
     assert _range_kinds(engine) == []
 

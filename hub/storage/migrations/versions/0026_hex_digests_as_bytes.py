@@ -16,7 +16,7 @@ very text it was.
 
 Downgrade gives every value back as text and the columns their former type.
 
-Revision ID: 0026_digest_bytes
+Revision ID: 0026_hex_digests_as_bytes
 Revises: 0025_packed_audit_details
 Create Date: 2026-12-07
 """
@@ -27,7 +27,7 @@ from collections.abc import Callable, Sequence
 
 from alembic import op
 
-revision: str = "0026_digest_bytes"
+revision: str = "0026_hex_digests_as_bytes"
 down_revision: str | None = "0025_packed_audit_details"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None

@@ -1,0 +1,93 @@
+"""A claim lock's key as the ledger keeps it: a leading digest as its bytes.
+
+Lock keys are text the domain builds (hub.domain.locks). Two kinds begin
+with a SHA-256 digest in 64 lower-case hex digits: a content lock's key is
+one (the submission's digest without its record id), a person's lock key is
+the person's pseudonym, then ``|``, the methodology and the material
+(``PERSON_PERIOD``), or the pseudonym alone (``PERSON_TRAVEL``). Every
+personal claim keeps both, the person's in ``claim_locks`` and again in its
+(kind, key, lo) index, the content one in ``claim_content_locks``: about 208
+bytes of hex a claim. The ``LockKey`` column type keeps such a key as one
+0xFF byte, the digest's 32 bytes and the rest of the key in UTF-8
+(migration 0027); any other key as its UTF-8. UTF-8 never begins with 0xFF,
+so the stored form reads back as exactly one key, and equal keys are equal
+stored values (what the unique key, the exclusion constraint and the
+overlap trigger compare).
+
+On PostgreSQL the columns are ``bytea`` (btree_gist's ``gist_bytea_ops``
+serves the exclusion constraint as ``gist_text_ops`` did). On SQLite they
+keep their declared ``TEXT`` and hold BLOB values. SQL written by hand binds
+``lock_key_bytes`` and reads back through ``lock_key_text``; an origin
+serial's series, compared without regard to case, is read by
+``lock_key_upper``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import LargeBinary, Text, case, cast, func, type_coerce
+from sqlalchemy.engine import Dialect
+from sqlalchemy.orm import QueryableAttribute
+from sqlalchemy.sql.elements import ColumnElement
+from sqlalchemy.types import TypeDecorator, TypeEngine
+
+__all__ = ["LockKey", "lock_key_bytes", "lock_key_text", "lock_key_upper"]
+
+_HEX_DIGITS = "0123456789abcdef"
+_DIGEST_HEX = 64
+_MARK = b"\xff"
+
+
+def lock_key_bytes(key: str) -> bytes:
+    """The stored form of a lock key."""
+    if (
+        len(key) >= _DIGEST_HEX
+        and (len(key) == _DIGEST_HEX or key[_DIGEST_HEX] == "|")
+        and not key[:_DIGEST_HEX].strip(_HEX_DIGITS)
+    ):
+        return _MARK + bytes.fromhex(key[:_DIGEST_HEX]) + key[_DIGEST_HEX:].encode("utf-8")
+    return key.encode("utf-8")
+
+
+def lock_key_text(stored: bytes | memoryview | str) -> str:
+    """A lock key from its stored form (text, as a row written by hand or
+    before the conversion holds, is itself)."""
+    if isinstance(stored, str):
+        return stored
+    value = bytes(stored)
+    if value[:1] == _MARK:
+        return value[1:33].hex() + value[33:].decode("utf-8")
+    return value.decode("utf-8")
+
+
+def lock_key_upper(
+    column: ColumnElement[Any] | QueryableAttribute[Any], dialect: str
+) -> ColumnElement[Any]:
+    """A key column's text upper-cased in SQL, NULL for a key that begins
+    with a digest (never an origin serial's series)."""
+    raw = type_coerce(column, LargeBinary())
+    if dialect == "postgresql":
+        return case(
+            (func.substring(raw, 1, 1) == _MARK, None),
+            else_=func.upper(func.convert_from(raw, "UTF8")),
+        )
+    return func.upper(cast(raw, Text))
+
+
+class LockKey(TypeDecorator[str]):
+    """A lock key column: text to the hub, its stored form to the database."""
+
+    impl = Text
+    cache_ok = True
+
+    def load_dialect_impl(self, dialect: Dialect) -> TypeEngine[Any]:
+        if dialect.name == "postgresql":
+            return dialect.type_descriptor(LargeBinary())
+        return dialect.type_descriptor(Text())
+
+    def process_bind_param(self, value: str | None, dialect: Dialect) -> bytes | None:
+        return None if value is None else lock_key_bytes(value)
+
+    def process_result_value(self, value: Any, dialect: Dialect) -> str | None:
+        return None if value is None else lock_key_text(value)
