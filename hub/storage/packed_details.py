@@ -21,8 +21,11 @@ stored bytes must be exactly what packing the unpacked map gives, the rule
 compact JSON had (hub.storage.audit_repository.decode_details). An edited
 row that keeps the meaning but not the bytes is still an edited row.
 
-``KEY_CODES`` only ever grows at its end: a code, once written, names its
-key for good (docs/audit-log.md lists them).
+The spelling is fixed for good, ``KEY_CODES`` and the value rules alike
+(docs/audit-log.md lists them): since only the hub's own spelling reads as
+details, a key given a code later would make every row that spelled it as a
+string read as edited. A key the hub starts writing later is written as its
+string; another spelling would need its own marker and reader.
 """
 
 from __future__ import annotations
@@ -63,7 +66,6 @@ KEY_CODES: Final[tuple[str, ...]] = (
 )
 _CODE_OF: Final = {key: code for code, key in enumerate(KEY_CODES)}
 _HEX_DIGITS: Final = "0123456789abcdef"
-_packb = msgpack.Packer(use_bin_type=True).pack
 
 
 def _packed_value(value: str) -> str | int | bytes:
@@ -84,9 +86,13 @@ def _packed_value(value: str) -> str | int | bytes:
 
 def pack_details(details: Mapping[str, str]) -> bytes:
     """The stored bytes of ``details`` (a map of strings)."""
-    return bytes(
-        _packb({_CODE_OF.get(key, key): _packed_value(value) for key, value in details.items()})
+    # msgpack.packb makes its packer per call, as claim bodies are packed: a
+    # Packer shared between the server's threads is safe only in the C build.
+    packed: bytes = msgpack.packb(
+        {_CODE_OF.get(key, key): _packed_value(value) for key, value in details.items()},
+        use_bin_type=True,
     )
+    return packed
 
 
 def unpack_details(stored: bytes) -> dict[str, str] | None:

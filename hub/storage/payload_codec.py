@@ -17,7 +17,14 @@ from __future__ import annotations
 import zlib
 from typing import Final
 
-__all__ = ["IDENTITY", "ZLIB", "UnknownPayloadCodec", "decode_payload", "encode_payload"]
+__all__ = [
+    "IDENTITY",
+    "ZLIB",
+    "DamagedPayload",
+    "UnknownPayloadCodec",
+    "decode_payload",
+    "encode_payload",
+]
 
 IDENTITY: Final = "identity"
 ZLIB: Final = "zlib"
@@ -29,6 +36,10 @@ _LEVEL: Final = 6
 
 class UnknownPayloadCodec(ValueError):
     """A stored row names a codec this hub does not know (written by a newer hub)."""
+
+
+class DamagedPayload(ValueError):
+    """A deflated payload that is not one whole zlib stream (edited or truncated)."""
 
 
 def encode_payload(payload: bytes) -> tuple[str, bytes]:
@@ -44,5 +55,15 @@ def decode_payload(codec: str, stored: bytes) -> bytes:
     if codec == IDENTITY:
         return stored
     if codec == ZLIB:
-        return zlib.decompress(stored)
+        # One whole stream and nothing after it: zlib.decompress would ignore
+        # bytes appended to a stored payload, and an edit there must not read
+        # back as the bytes the partner signed.
+        inflater = zlib.decompressobj()
+        try:
+            payload = inflater.decompress(stored) + inflater.flush()
+        except zlib.error as error:
+            raise DamagedPayload(f"the stored payload does not inflate: {error}") from None
+        if not inflater.eof or inflater.unused_data:
+            raise DamagedPayload("the stored payload is not one whole zlib stream")
+        return payload
     raise UnknownPayloadCodec(codec)

@@ -167,3 +167,40 @@ def test_a_packed_row_edited_in_either_column_is_named(
         assert (report.problem.kind, report.problem.seq) == (ProblemKind.EDITED, 3)
     finally:
         engine.dispose()
+
+
+def test_a_packed_row_edited_by_hand_keeps_its_bytes_down_and_up(
+    database_url: str, tmp_path: Path
+) -> None:
+    pki = tmp_path / "pki"
+    write_ed25519_keypair(pki / "hub-signing.key", pki / "hub-signing.pub")
+    migrate(database_url)
+    engine = create_engine_for(database_url)
+    try:
+        factory = SqlAlchemyUnitOfWorkFactory(engine)
+        with factory() as uow:
+            uow.events.append(
+                [
+                    LedgerEvent("claim", f"C-{n}", "ACCEPTED", "CN-GD", T0, _details(n))
+                    for n in range(1, 4)
+                ]
+            )
+            uow.commit()
+        _sql(engine, "UPDATE ledger_events SET packed = :p WHERE seq = 2", p=b"\x81\x00\xc0")
+        audit = audit_service(factory, pki, lambda: T0)
+        for step in ("as edited", "downgraded", "upgraded again"):
+            if step == "downgraded":
+                command.downgrade(alembic_config(url=database_url), PREVIOUS)
+                with engine.connect() as connection:
+                    kept = connection.execute(
+                        text("SELECT details FROM ledger_events WHERE seq = 2")
+                    ).scalar_one()
+                assert kept == "packed:8100c0"  # the evidence, not details
+                continue
+            if step == "upgraded again":
+                migrate(database_url)
+            report = audit.verify()
+            assert report.problem is not None, step
+            assert (report.problem.kind, report.problem.seq) == (ProblemKind.EDITED, 2), step
+    finally:
+        engine.dispose()

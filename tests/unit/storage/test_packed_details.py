@@ -105,3 +105,32 @@ def test_the_documented_key_codes_are_the_hubs() -> None:
 def test_any_bytes_read_as_details_or_none_never_an_error(stored: bytes) -> None:
     unpacked = unpack_details(stored)
     assert unpacked is None or pack_details(unpacked) == stored
+
+
+def test_the_spelling_never_changes() -> None:
+    # Rows already stored read as details only in exactly this spelling: a
+    # change to the codes or the value rules would make them read as edited.
+    assert pack_details(CLAIM_EVENT).hex() == (
+        "87"  # a map of seven
+        "00b0"
+        + b"GDBENCH000000001".hex()
+        + "01c420"
+        + CLAIM_EVENT["content_digest"]
+        + "02a8"
+        + b"0.003165".hex()
+        + "0301"
+        + "04cd013c"
+        + "05a8"
+        + b"GD-PHCER".hex()
+        + "0678"
+    )
+    assert KEY_CODES[:3] == ("record_id", "content_digest", "credited_tco2e")
+    assert len(KEY_CODES) == 25 and KEY_CODES[-1] == "comment"
+
+
+def test_the_worked_example_of_the_docs_packs_as_they_say() -> None:
+    page = (Path(__file__).parents[3] / "docs" / "audit-log.md").read_text(encoding="utf-8")
+    found = re.search(r"the\s+(\d+) bytes of MessagePack `([0-9a-f]+)`", page)
+    assert found is not None
+    packed = pack_details({"record_id": "GD-PV-001", "note": '屋顶光伏 "A"\n'})
+    assert (int(found.group(1)), found.group(2)) == (len(packed), packed.hex())

@@ -9,6 +9,7 @@ import pytest
 from hub.storage.payload_codec import (
     IDENTITY,
     ZLIB,
+    DamagedPayload,
     UnknownPayloadCodec,
     decode_payload,
     encode_payload,
@@ -31,3 +32,17 @@ def test_bytes_that_do_not_shrink_are_kept_as_they_are() -> None:
 def test_a_codec_of_a_newer_hub_is_refused_not_misread() -> None:
     with pytest.raises(UnknownPayloadCodec):
         decode_payload("zstd", b"\x28\xb5\x2f\xfd")
+
+
+def test_a_deflated_payload_edited_or_cut_short_is_refused_not_misread() -> None:
+    payload = b"SZ-TRANSIT-METRO|GDREC" * 500
+    codec, stored = encode_payload(payload)
+    for damaged in (
+        stored + b"GARBAGE",
+        stored[:-3],
+        stored[:10],
+        b"",
+        stored[:2] + b"x" + stored[3:],
+    ):
+        with pytest.raises(DamagedPayload):
+            decode_payload(codec, damaged)

@@ -57,7 +57,16 @@ def _deflate(payload: bytes) -> tuple[str, bytes] | None:
 
 
 def _inflate(stored: bytes) -> tuple[str, bytes] | None:
-    return "identity", zlib.decompress(stored)
+    # A row that does not inflate whole (edited by hand) is left as it is: it
+    # reads as damaged, and its signature does not verify over it.
+    inflater = zlib.decompressobj()
+    try:
+        payload = inflater.decompress(stored) + inflater.flush()
+    except zlib.error:
+        return None
+    if not inflater.eof or inflater.unused_data:
+        return None
+    return "identity", payload
 
 
 def _recode(codec: str, change: Callable[[bytes], tuple[str, bytes] | None]) -> None:
@@ -78,19 +87,24 @@ def _recode(codec: str, change: Callable[[bytes], tuple[str, bytes] | None]) -> 
         ).all()
         if not rows:
             return
+        updates = []
         for partner, sequence, payload in rows:
             changed = change(bytes(payload))
             if changed is not None:
-                connection.execute(
-                    sa.text(
-                        "UPDATE signed_payloads SET payload = :payload, payload_codec = :codec"
-                        " WHERE partner = :partner AND sequence = :sequence"
-                    ),
+                updates.append(
                     {
                         "payload": changed[1],
                         "codec": changed[0],
                         "partner": partner,
                         "sequence": sequence,
-                    },
+                    }
                 )
+        if updates:
+            connection.execute(
+                sa.text(
+                    "UPDATE signed_payloads SET payload = :payload, payload_codec = :codec"
+                    " WHERE partner = :partner AND sequence = :sequence"
+                ),
+                updates,
+            )
         after = (str(rows[-1][0]), int(rows[-1][1]))

@@ -16,8 +16,8 @@ are unchanged.
   so ``audit verify`` still names it.
 
 Downgrade writes the JSON text back into ``details`` and drops ``packed``;
-a packed row that does not unpack (edited) keeps an empty ``details``, which
-0024's hub reports as edited too.
+a packed row that does not unpack (edited) gets ``packed:`` and its bytes in
+hex as ``details``, which 0024's hub reports as edited too, the evidence kept.
 
 Revision ID: 0025_packed_audit_details
 Revises: 0024_signed_payload_codec
@@ -88,6 +88,9 @@ def downgrade() -> None:
             details = unpack_details(bytes(packed)) if text == "" else None
             if details is not None:
                 changed.append({"id": row_id, "details": dumps(details)})
+            elif text == "":
+                # Edited: its bytes kept in hex, which no reader takes for details.
+                changed.append({"id": row_id, "details": "packed:" + bytes(packed).hex()})
         if changed:
             connection.execute(
                 sa.text("UPDATE ledger_events SET details = :details WHERE id = :id"), changed

@@ -46,13 +46,20 @@ COLUMNS = (
 _TO_BYTES = (
     "CASE WHEN {c} ~ '^[0-9a-f]{{64}}$' THEN decode({c}, 'hex')"
     " WHEN octet_length(convert_to({c}, 'UTF8')) = 31"
-    " THEN '\\xffff'::bytea || convert_to({c}, 'UTF8')"
-    " ELSE '\\xff'::bytea || convert_to({c}, 'UTF8') END"
+    " THEN decode('ffff', 'hex') || convert_to({c}, 'UTF8')"
+    " ELSE decode('ff', 'hex') || convert_to({c}, 'UTF8') END"
 )
 _TO_TEXT = (
     "CASE WHEN octet_length({c}) = 32 THEN encode({c}, 'hex')"
-    " ELSE convert_from(ltrim({c}, '\\xff'::bytea), 'UTF8') END"
+    " ELSE convert_from(ltrim({c}, decode('ff', 'hex')), 'UTF8') END"
 )
+
+
+def _by_table() -> list[tuple[str, list[tuple[str, str]]]]:
+    tables: dict[str, list[tuple[str, str]]] = {}
+    for table, column, former in COLUMNS:
+        tables.setdefault(table, []).append((column, former))
+    return list(tables.items())
 
 
 def _to_bytes(text: str | bytes | None) -> bytes | None:
@@ -85,10 +92,13 @@ def _sqlite_rewrite(name: str, function: Callable[[object], object]) -> None:
 
 def upgrade() -> None:
     if op.get_bind().dialect.name == "postgresql":
-        for table, column, _ in COLUMNS:
+        # One ALTER TABLE a table: PostgreSQL rewrites it and its indexes once.
+        for table, columns in _by_table():
             op.execute(
-                f"ALTER TABLE {table} ALTER COLUMN {column} TYPE bytea"
-                f" USING {_TO_BYTES.format(c=column)}"
+                f"ALTER TABLE {table} "
+                + ", ".join(
+                    f"ALTER COLUMN {c} TYPE bytea USING {_TO_BYTES.format(c=c)}" for c, _ in columns
+                )
             )
     else:
         _sqlite_rewrite("carbon_hub_digest_bytes", _to_bytes)  # type: ignore[arg-type]
@@ -96,10 +106,13 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     if op.get_bind().dialect.name == "postgresql":
-        for table, column, former in COLUMNS:
+        for table, columns in _by_table():
             op.execute(
-                f"ALTER TABLE {table} ALTER COLUMN {column} TYPE {former}"
-                f" USING {_TO_TEXT.format(c=column)}"
+                f"ALTER TABLE {table} "
+                + ", ".join(
+                    f"ALTER COLUMN {c} TYPE {former} USING {_TO_TEXT.format(c=c)}"
+                    for c, former in columns
+                )
             )
     else:
         _sqlite_rewrite("carbon_hub_digest_text", _to_text)  # type: ignore[arg-type]

@@ -41,12 +41,12 @@ _DIGEST_FIRST = (
 )
 _TO_BYTES = (
     f"CASE WHEN {_DIGEST_FIRST}"
-    " THEN '\\xff'::bytea || decode(substr(key, 1, 64), 'hex')"
+    " THEN decode('ff', 'hex') || decode(substr(key, 1, 64), 'hex')"
     " || convert_to(substr(key, 65), 'UTF8')"
     " ELSE convert_to(key, 'UTF8') END"
 )
 _TO_TEXT = (
-    "CASE WHEN substring(key from 1 for 1) = '\\xff'::bytea"
+    "CASE WHEN substring(key from 1 for 1) = decode('ff', 'hex')"
     " THEN encode(substring(key from 2 for 32), 'hex')"
     " || convert_from(substring(key from 34), 'UTF8')"
     " ELSE convert_from(key, 'UTF8') END"
