@@ -85,6 +85,18 @@ def _stored(engine: Engine) -> list[tuple[str, bytes | None]]:
         ]
 
 
+def _append(factory: SqlAlchemyUnitOfWorkFactory, count: int) -> None:
+    """``count`` claim events appended by the hub (packed)."""
+    with factory() as uow:
+        uow.events.append(
+            [
+                LedgerEvent("claim", f"C-{n}", "ACCEPTED", "CN-GD", T0, _details(n))
+                for n in range(1, count + 1)
+            ]
+        )
+        uow.commit()
+
+
 def _sql(engine: Engine, statement: str, **params: Any) -> None:
     with engine.begin() as connection:
         connection.execute(text(statement), params)
@@ -152,14 +164,7 @@ def test_a_packed_row_edited_in_either_column_is_named(
     try:
         factory = SqlAlchemyUnitOfWorkFactory(engine)
         audit = audit_service(factory, pki, lambda: T0)
-        with factory() as uow:
-            uow.events.append(
-                [
-                    LedgerEvent("claim", f"C-{n}", "ACCEPTED", "CN-GD", T0, _details(n))
-                    for n in range(1, 6)
-                ]
-            )
-            uow.commit()
+        _append(factory, 5)
         assert audit.verify().ok
         _sql(engine, edit)
         report = audit.verify()
@@ -178,14 +183,7 @@ def test_a_packed_row_edited_by_hand_keeps_its_bytes_down_and_up(
     engine = create_engine_for(database_url)
     try:
         factory = SqlAlchemyUnitOfWorkFactory(engine)
-        with factory() as uow:
-            uow.events.append(
-                [
-                    LedgerEvent("claim", f"C-{n}", "ACCEPTED", "CN-GD", T0, _details(n))
-                    for n in range(1, 4)
-                ]
-            )
-            uow.commit()
+        _append(factory, 3)
         _sql(engine, "UPDATE ledger_events SET packed = :p WHERE seq = 2", p=b"\x81\x00\xc0")
         audit = audit_service(factory, pki, lambda: T0)
         for step in ("as edited", "downgraded", "upgraded again"):

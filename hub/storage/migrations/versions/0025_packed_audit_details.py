@@ -26,7 +26,8 @@ Create Date: 2026-12-07
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from typing import Any
 
 import sqlalchemy as sa
 from alembic import op
@@ -43,57 +44,56 @@ depends_on: str | Sequence[str] | None = None
 _PAGE = 5000
 
 
-def upgrade() -> None:
-    op.add_column("ledger_events", sa.Column("packed", sa.LargeBinary(), nullable=True))
+def _rewrite(
+    select: str, update: str, change: Callable[[Sequence[Any]], dict[str, Any] | None]
+) -> None:
+    """Page through the rows ``select`` finds after an id, in id order, and
+    run ``update`` with what ``change`` makes of each row (None: left as is)."""
     connection = op.get_bind()
     after = 0
     while True:
         rows = connection.execute(
-            sa.text(
-                "SELECT id, details FROM ledger_events"
-                " WHERE packed IS NULL AND id > :after ORDER BY id LIMIT :page"
-            ),
+            sa.text(f"{select} AND id > :after ORDER BY id LIMIT :page"),
             {"after": after, "page": _PAGE},
         ).all()
         if not rows:
             return
-        changed = []
-        for row_id, text in rows:
-            details = decode_details(text)
-            if details is not None:
-                changed.append({"id": row_id, "packed": pack_details(details)})
+        changed = [found for row in rows if (found := change(row)) is not None]
         if changed:
-            connection.execute(
-                sa.text("UPDATE ledger_events SET details = '', packed = :packed WHERE id = :id"),
-                changed,
-            )
+            connection.execute(sa.text(update), changed)
         after = int(rows[-1][0])
+
+
+def _packed(row: Sequence[Any]) -> dict[str, Any] | None:
+    row_id, text = row
+    details = decode_details(text)
+    return None if details is None else {"id": row_id, "packed": pack_details(details)}
+
+
+def _unpacked(row: Sequence[Any]) -> dict[str, Any] | None:
+    row_id, text, packed = row
+    if text != "":
+        return None
+    details = unpack_details(bytes(packed))
+    if details is None:
+        # Edited: its bytes kept in hex, which no reader takes for details.
+        return {"id": row_id, "details": "packed:" + bytes(packed).hex()}
+    return {"id": row_id, "details": dumps(details)}
+
+
+def upgrade() -> None:
+    op.add_column("ledger_events", sa.Column("packed", sa.LargeBinary(), nullable=True))
+    _rewrite(
+        "SELECT id, details FROM ledger_events WHERE packed IS NULL",
+        "UPDATE ledger_events SET details = '', packed = :packed WHERE id = :id",
+        _packed,
+    )
 
 
 def downgrade() -> None:
-    connection = op.get_bind()
-    after = 0
-    while True:
-        rows = connection.execute(
-            sa.text(
-                "SELECT id, details, packed FROM ledger_events"
-                " WHERE packed IS NOT NULL AND id > :after ORDER BY id LIMIT :page"
-            ),
-            {"after": after, "page": _PAGE},
-        ).all()
-        if not rows:
-            break
-        changed = []
-        for row_id, text, packed in rows:
-            details = unpack_details(bytes(packed)) if text == "" else None
-            if details is not None:
-                changed.append({"id": row_id, "details": dumps(details)})
-            elif text == "":
-                # Edited: its bytes kept in hex, which no reader takes for details.
-                changed.append({"id": row_id, "details": "packed:" + bytes(packed).hex()})
-        if changed:
-            connection.execute(
-                sa.text("UPDATE ledger_events SET details = :details WHERE id = :id"), changed
-            )
-        after = int(rows[-1][0])
+    _rewrite(
+        "SELECT id, details, packed FROM ledger_events WHERE packed IS NOT NULL",
+        "UPDATE ledger_events SET details = :details WHERE id = :id",
+        _unpacked,
+    )
     op.drop_column("ledger_events", "packed")
