@@ -14,6 +14,7 @@ from carbonhub_contract.vocabulary.records import Decision
 from hub.bootstrap import build_hub
 from hub.settings import HubSettings
 from hub.storage.database import alembic_config, create_engine_for, migrate
+from hub.storage.lock_key_column import lock_key_text
 from tests.unit.services.builders import pseudonym
 from tests.unit.services.test_person_travel_ingestion import gd_trip, hk_fit
 
@@ -38,7 +39,7 @@ def _locks(engine: Engine, kind: str) -> dict[str, list[str]]:
         ).all()
     found: dict[str, list[str]] = {}
     for record_id, key in rows:
-        found.setdefault(record_id, []).append(key)
+        found.setdefault(record_id, []).append(lock_key_text(key))  # stored as bytes since 0027
     return found
 
 

@@ -9,10 +9,11 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from alembic import command
-from sqlalchemy import Engine, bindparam, insert, inspect, select, text
+from sqlalchemy import Engine, String, bindparam, insert, inspect, select, text
 
 from hub.services.points import PointsService
 from hub.storage.database import alembic_config, create_engine_for, migrate
+from hub.storage.hex_digest_column import digest_text
 from hub.storage.points_expiry_bounds import late_expiry_bounds
 from hub.storage.points_tables import PointsBalanceRow, PointsEntryRow
 from hub.storage.tables import UtcDateTime
@@ -27,8 +28,9 @@ DAY = date(2026, 3, 1)
 EXPIRES_INDEX = "ix_points_entries_expires_at"
 
 # Through the table's own types, so timestamps are stored as the hub stores
-# them (the entries' columns are those of 0021).
-_ENTRY = insert(PointsEntryRow)
+# them (the entries' columns are those of 0021); the person as text, as 0021
+# kept it (0026 keeps it as bytes).
+_ENTRY = insert(PointsEntryRow).values(person=bindparam("person", type_=String(200)))
 
 
 def _entry(kind: str, person: str, points: int, **extra: Any) -> dict[str, Any]:
@@ -106,11 +108,16 @@ def _due_before(engine: Engine, now: datetime) -> set[str]:
         )
 
 
+def _text(row: Any) -> tuple[Any, ...]:
+    """A row with its persons as text (kept as bytes since 0026)."""
+    return tuple(digest_text(v) if isinstance(v, bytes | memoryview) else v for v in row)
+
+
 def _contents(engine: Engine) -> dict[str, list[tuple[Any, ...]]]:
     with engine.connect() as connection:
         return {
             "entries": [
-                tuple(r)
+                _text(r)
                 for r in connection.execute(
                     text(
                         "SELECT id, kind, person, claim_id, redemption_id, points, expires_at"
@@ -119,7 +126,7 @@ def _contents(engine: Engine) -> dict[str, list[tuple[Any, ...]]]:
                 )
             ],
             "balances": [
-                tuple(r)
+                _text(r)
                 for r in connection.execute(
                     text("SELECT partner, person, balance FROM points_balances ORDER BY person")
                 )
