@@ -32,9 +32,10 @@ from sqlalchemy.orm import QueryableAttribute
 from sqlalchemy.sql.elements import ColumnElement
 from sqlalchemy.types import TypeDecorator, TypeEngine
 
+from hub.storage.hex_digest_column import hex_digits_of
+
 __all__ = ["LockKey", "lock_key_bytes", "lock_key_text", "lock_key_upper"]
 
-_HEX_DIGITS = "0123456789abcdef"
 _DIGEST_HEX = 64
 _MARK = b"\xff"
 
@@ -44,9 +45,9 @@ def lock_key_bytes(key: str) -> bytes:
     if (
         len(key) >= _DIGEST_HEX
         and (len(key) == _DIGEST_HEX or key[_DIGEST_HEX] == "|")
-        and not key[:_DIGEST_HEX].strip(_HEX_DIGITS)
+        and (digest := hex_digits_of(key[:_DIGEST_HEX])) is not None
     ):
-        return _MARK + bytes.fromhex(key[:_DIGEST_HEX]) + key[_DIGEST_HEX:].encode("utf-8")
+        return _MARK + digest + key[_DIGEST_HEX:].encode("utf-8")
     return key.encode("utf-8")
 
 
@@ -91,3 +92,18 @@ class LockKey(TypeDecorator[str]):
 
     def process_result_value(self, value: Any, dialect: Dialect) -> str | None:
         return None if value is None else lock_key_text(value)
+
+    # The processors themselves (one Python call fewer per value), as HexDigest.
+    def bind_processor(self, dialect: Dialect) -> Any:
+        return _bind
+
+    def result_processor(self, dialect: Dialect, coltype: object) -> Any:
+        return _result
+
+
+def _bind(value: str | None) -> bytes | None:
+    return None if value is None else lock_key_bytes(value)
+
+
+def _result(value: Any) -> str | None:
+    return None if value is None else lock_key_text(value)

@@ -35,6 +35,8 @@ from typing import Final
 
 import msgpack  # type: ignore[import-untyped]
 
+from hub.storage.hex_digest_column import hex_digits_of
+
 __all__ = ["KEY_CODES", "pack_details", "unpack_details"]
 
 KEY_CODES: Final[tuple[str, ...]] = (
@@ -65,7 +67,6 @@ KEY_CODES: Final[tuple[str, ...]] = (
     "comment",
 )
 _CODE_OF: Final = {key: code for code, key in enumerate(KEY_CODES)}
-_HEX_DIGITS: Final = "0123456789abcdef"
 
 
 def _packed_value(value: str) -> str | int | bytes:
@@ -79,8 +80,16 @@ def _packed_value(value: str) -> str | int | bytes:
         and (value[0] != "0" or len(value) == 1)
     ):
         return int(value)
-    if len(value) >= 8 and not len(value) & 1 and not value.strip(_HEX_DIGITS):
-        return bytes.fromhex(value)
+    # Lower-case hex: only letters a-f beside digits, so a value with an upper
+    # case letter or punctuation skips the (raising) conversion at once.
+    if (
+        len(value) >= 8
+        and not len(value) & 1
+        and value.isalnum()
+        and (value.islower() or value.isdigit())
+        and (raw := hex_digits_of(value)) is not None
+    ):
+        return raw
     return value
 
 
