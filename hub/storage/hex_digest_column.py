@@ -27,7 +27,7 @@ compares such a column with a value, and reads the stored form back
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, overload
 
 from sqlalchemy import LargeBinary, String
 from sqlalchemy.engine import Dialect
@@ -38,16 +38,16 @@ __all__ = ["HexDigest", "digest_bytes", "digest_text", "hex_digits_of"]
 _DIGEST = 32
 _TEXT = b"\xff"
 
+# These run for several values of every claim, on the bulk paths as the
+# columns' processors themselves: written flat, each Python call costing
+# about 1,000 instructions more than the C work it wraps (callgrind,
+# docs/ingestion-profile.md, sixteenth round). ``bytes.fromhex`` and
+# ``bytes.hex`` check the digits in C; ``fromhex`` also reads upper case and
+# spaces, so the spelling back must be the text itself.
+
 
 def hex_digits_of(text: str) -> bytes | None:
-    """The bytes ``text`` spells in lower-case hex digits, else None.
-
-    ``bytes.fromhex`` and ``bytes.hex`` in C: a check of each character
-    against the sixteen digits (``str.strip``) cost some 1,000 instructions
-    for 64 of them, several times a claim (docs/ingestion-profile.md,
-    sixteenth round). ``fromhex`` also reads upper case and spaces: the
-    spelling back must be the text itself.
-    """
+    """The bytes ``text`` spells in lower-case hex digits, else None."""
     try:
         raw = bytes.fromhex(text)
     except ValueError:
@@ -55,23 +55,38 @@ def hex_digits_of(text: str) -> bytes | None:
     return raw if raw.hex() == text else None
 
 
-def digest_bytes(text: str) -> bytes:
-    """The stored form of a digest (or of any text)."""
-    if len(text) == 2 * _DIGEST and (raw := hex_digits_of(text)) is not None:
-        return raw
+@overload
+def digest_bytes(text: str) -> bytes: ...
+@overload
+def digest_bytes(text: None) -> None: ...
+def digest_bytes(text: str | None) -> bytes | None:
+    """The stored form of a digest (or of any text); None stays None."""
+    if text is None:
+        return None
+    if len(text) == 64:
+        try:
+            raw = bytes.fromhex(text)
+        except ValueError:
+            pass
+        else:
+            if raw.hex() == text:
+                return raw
     encoded = text.encode("utf-8")
-    return _TEXT * (2 if len(encoded) == _DIGEST - 1 else 1) + encoded
+    return (b"\xff\xff" if len(encoded) == _DIGEST - 1 else _TEXT) + encoded
 
 
-def digest_text(stored: bytes | memoryview | str) -> str:
+@overload
+def digest_text(stored: bytes | memoryview | str) -> str: ...
+@overload
+def digest_text(stored: None) -> None: ...
+def digest_text(stored: bytes | memoryview | str | None) -> str | None:
     """A digest (or the text) from its stored form; text, as a row written
-    before the conversion or by hand holds, is itself."""
-    if isinstance(stored, str):
+    before the conversion or by hand holds, is itself; None stays None."""
+    if stored is None or isinstance(stored, str):
         return stored
-    value = bytes(stored)
-    if len(value) == _DIGEST:
-        return value.hex()
-    return value.lstrip(_TEXT).decode("utf-8")
+    if len(stored) == _DIGEST:
+        return stored.hex()
+    return bytes(stored).lstrip(_TEXT).decode("utf-8")
 
 
 class HexDigest(TypeDecorator[str]):
@@ -86,23 +101,17 @@ class HexDigest(TypeDecorator[str]):
         return dialect.type_descriptor(String(200))
 
     def process_bind_param(self, value: str | None, dialect: Dialect) -> bytes | None:
-        return None if value is None else digest_bytes(value)
+        return digest_bytes(value)
 
-    def process_result_value(self, value: Any, dialect: Dialect) -> str | None:
-        return None if value is None else digest_text(value)
+    def process_result_value(
+        self, value: bytes | memoryview | str | None, dialect: Dialect
+    ) -> str | None:
+        return digest_text(value)
 
-    # The processors themselves, not TypeDecorator's wrappers around the two
-    # methods above (one Python call fewer per value on the bulk paths).
+    # The codec functions themselves as the processors, not TypeDecorator's
+    # wrappers around the two methods above (a Python call fewer a value).
     def bind_processor(self, dialect: Dialect) -> Any:
-        return _bind
+        return digest_bytes
 
     def result_processor(self, dialect: Dialect, coltype: object) -> Any:
-        return _result
-
-
-def _bind(value: str | None) -> bytes | None:
-    return None if value is None else digest_bytes(value)
-
-
-def _result(value: Any) -> str | None:
-    return None if value is None else digest_text(value)
+        return digest_text

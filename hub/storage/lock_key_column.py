@@ -24,7 +24,7 @@ serial's series, compared without regard to case, is read by
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, overload
 
 from sqlalchemy import LargeBinary, Text, case, cast, func, type_coerce
 from sqlalchemy.engine import Dialect
@@ -32,29 +32,41 @@ from sqlalchemy.orm import QueryableAttribute
 from sqlalchemy.sql.elements import ColumnElement
 from sqlalchemy.types import TypeDecorator, TypeEngine
 
-from hub.storage.hex_digest_column import hex_digits_of
-
 __all__ = ["LockKey", "lock_key_bytes", "lock_key_text", "lock_key_upper"]
 
 _DIGEST_HEX = 64
 _MARK = b"\xff"
 
 
-def lock_key_bytes(key: str) -> bytes:
-    """The stored form of a lock key."""
-    if (
-        len(key) >= _DIGEST_HEX
-        and (len(key) == _DIGEST_HEX or key[_DIGEST_HEX] == "|")
-        and (digest := hex_digits_of(key[:_DIGEST_HEX])) is not None
-    ):
-        return _MARK + digest + key[_DIGEST_HEX:].encode("utf-8")
+@overload
+def lock_key_bytes(key: str) -> bytes: ...
+@overload
+def lock_key_bytes(key: None) -> None: ...
+def lock_key_bytes(key: str | None) -> bytes | None:
+    """The stored form of a lock key; None stays None. Flat, as
+    hex_digest_column's codec: it is the column's bind processor."""
+    if key is None:
+        return None
+    if len(key) >= _DIGEST_HEX and (len(key) == _DIGEST_HEX or key[_DIGEST_HEX] == "|"):
+        head = key[:_DIGEST_HEX]
+        try:
+            digest = bytes.fromhex(head)
+        except ValueError:
+            pass
+        else:
+            if digest.hex() == head:
+                return _MARK + digest + key[_DIGEST_HEX:].encode("utf-8")
     return key.encode("utf-8")
 
 
-def lock_key_text(stored: bytes | memoryview | str) -> str:
+@overload
+def lock_key_text(stored: bytes | memoryview | str) -> str: ...
+@overload
+def lock_key_text(stored: None) -> None: ...
+def lock_key_text(stored: bytes | memoryview | str | None) -> str | None:
     """A lock key from its stored form (text, as a row written by hand or
-    before the conversion holds, is itself)."""
-    if isinstance(stored, str):
+    before the conversion holds, is itself); None stays None."""
+    if stored is None or isinstance(stored, str):
         return stored
     value = bytes(stored)
     if value[:1] == _MARK:
@@ -88,22 +100,16 @@ class LockKey(TypeDecorator[str]):
         return dialect.type_descriptor(Text())
 
     def process_bind_param(self, value: str | None, dialect: Dialect) -> bytes | None:
-        return None if value is None else lock_key_bytes(value)
+        return lock_key_bytes(value)
 
-    def process_result_value(self, value: Any, dialect: Dialect) -> str | None:
-        return None if value is None else lock_key_text(value)
+    def process_result_value(
+        self, value: bytes | memoryview | str | None, dialect: Dialect
+    ) -> str | None:
+        return lock_key_text(value)
 
-    # The processors themselves (one Python call fewer per value), as HexDigest.
+    # The codec functions themselves as the processors, as HexDigest's.
     def bind_processor(self, dialect: Dialect) -> Any:
-        return _bind
+        return lock_key_bytes
 
     def result_processor(self, dialect: Dialect, coltype: object) -> Any:
-        return _result
-
-
-def _bind(value: str | None) -> bytes | None:
-    return None if value is None else lock_key_bytes(value)
-
-
-def _result(value: Any) -> str | None:
-    return None if value is None else lock_key_text(value)
+        return lock_key_text

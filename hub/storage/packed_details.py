@@ -30,12 +30,11 @@ string; another spelling would need its own marker and reader.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Mapping
 from typing import Final
 
 import msgpack  # type: ignore[import-untyped]
-
-from hub.storage.hex_digest_column import hex_digits_of
 
 __all__ = ["KEY_CODES", "pack_details", "unpack_details"]
 
@@ -69,39 +68,48 @@ KEY_CODES: Final[tuple[str, ...]] = (
 _CODE_OF: Final = {key: code for code, key in enumerate(KEY_CODES)}
 
 
-def _packed_value(value: str) -> str | int | bytes:
-    # String methods rather than regular expressions: this runs for every
-    # value of every event appended (about 0.3 µs a value less).
-    # Canonical decimal only ("0", or no leading zero); 18 digits stay under 2**63.
-    if (
-        value.isdigit()
-        and value.isascii()
-        and len(value) <= 18
-        and (value[0] != "0" or len(value) == 1)
-    ):
-        return int(value)
-    # Lower-case hex: only letters a-f beside digits, so a value with an upper
-    # case letter or punctuation skips the (raising) conversion at once.
-    if (
-        len(value) >= 8
-        and not len(value) & 1
-        and value.isalnum()
-        and (value.islower() or value.isdigit())
-        and (raw := hex_digits_of(value)) is not None
-    ):
-        return raw
-    return value
-
-
 def pack_details(details: Mapping[str, str]) -> bytes:
     """The stored bytes of ``details`` (a map of strings)."""
-    # msgpack.packb makes its packer per call, as claim bodies are packed: a
-    # Packer shared between the server's threads is safe only in the C build.
-    packed: bytes = msgpack.packb(
-        {_CODE_OF.get(key, key): _packed_value(value) for key, value in details.items()},
-        use_bin_type=True,
-    )
-    return packed
+    # One flat loop: this runs for every event appended and, to check a
+    # row's spelling, every event read; a Python call per value cost more
+    # than the value's own work (callgrind, docs/ingestion-profile.md,
+    # sixteenth round).
+    packed: dict[int | str, str | int | bytes] = {}
+    for key, value in details.items():
+        size = len(value)
+        item: str | int | bytes = value
+        # Canonical decimal only ("0", or no leading zero); 18 digits stay under 2**63.
+        if value.isdigit() and value.isascii():
+            if size <= 18 and (size == 1 or value[0] != "0"):
+                item = int(value)
+            elif size >= 8 and not size & 1:
+                item = bytes.fromhex(value)  # digits only: lower-case hex
+        # Lower-case hex: only letters a-f beside digits, so a value with an
+        # upper case letter or punctuation skips the conversion at once.
+        elif size >= 8 and not size & 1 and value.isalnum() and value.islower():
+            try:
+                raw = bytes.fromhex(value)
+            except ValueError:
+                pass
+            else:
+                if raw.hex() == value:
+                    item = raw
+        packed[_CODE_OF.get(key, key)] = item
+    stored: bytes = _packer().pack(packed)
+    return stored
+
+
+# A packer per thread: one shared between the server's threads is safe only
+# in msgpack's C build, and one made per call (msgpack.packb) cost 9.0 k
+# instructions against 6.4 k (callgrind, a claim's event).
+_local = threading.local()
+
+
+def _packer() -> msgpack.Packer:
+    packer: msgpack.Packer | None = getattr(_local, "packer", None)
+    if packer is None:
+        packer = _local.packer = msgpack.Packer(use_bin_type=True)
+    return packer
 
 
 def unpack_details(stored: bytes) -> dict[str, str] | None:

@@ -24,6 +24,7 @@ from sqlalchemy import Engine, text
 
 from hub.services.audit_port import LedgerEvent
 from hub.storage.database import create_engine_for, migrate
+from hub.storage.packed_details import pack_details
 from hub.storage.unit_of_work import SqlAlchemyUnitOfWorkFactory
 from tests.e2e.test_serve_cli import ROOT, _environment, running_hub
 
@@ -129,13 +130,12 @@ def test_a_partner_verifies_its_claims_event_and_the_logs_growth_from_the_docs_a
             status, body = _get(base, "/api/v1/audit/proofs/inclusion?event=2&tree_size=99")
             assert (status, body["code"]) == (404, "TRANSPARENCY_TREE_SIZE_BEYOND_HEAD")
 
-            # Someone with the database edits claim C-2's logged event.
+            # Someone with the database edits claim C-2's logged event, in
+            # the form the hub keeps it (packed details, docs/audit-log.md).
             with engine.begin() as connection:
                 connection.execute(
-                    text(
-                        'UPDATE ledger_events SET details = \'{"record_id":"GD-forged"}\' '
-                        "WHERE subject_id = 'C-2'"
-                    )
+                    text("UPDATE ledger_events SET packed = :p WHERE subject_id = 'C-2'"),
+                    {"p": pack_details({"record_id": "GD-forged"})},
                 )
             edited = _verify(base, key, "C-2")
             assert edited.returncode == 1, edited.stdout + edited.stderr

@@ -27,6 +27,7 @@ from hub.domain.audit_chain import (
     link,
 )
 from hub.domain.published_checkpoint import published
+from hub.storage.packed_details import pack_details
 
 DOC = Path(__file__).resolve().parents[3] / "docs" / "audit-log.md"
 SEED = bytes(range(1, 33))
@@ -107,9 +108,12 @@ def test_the_verifier_the_page_prints_accepts_the_example_and_catches_tampering(
     stored_details = json.dumps(DETAILS1, ensure_ascii=False, separators=(",", ":"))
     sqlite_at = AT1.replace(tzinfo=None).isoformat(sep=" ", timespec="microseconds")
     # The hash as stored since 0021: 32 bytes, no previous hash beside it.
+    # Row 1's details packed, as the hub writes them since 0025; row 2's as
+    # JSON text, as rows written before.
+    packed = pack_details(DETAILS1)
     rows = [
-        (*ROW1[:5], sqlite_at, stored_details, bytes.fromhex(example["hash1"])),
-        (*ROW2[:5], AT2, "{}", bytes.fromhex(example["hash2"])),  # PostgreSQL-like
+        (*ROW1[:5], sqlite_at, "", packed, bytes.fromhex(example["hash1"])),
+        (*ROW2[:5], AT2, "{}", None, bytes.fromhex(example["hash2"])),  # PostgreSQL-like
     ]
     hashes = verifier["chain"](rows)
     assert hashes == {1: example["hash1"], 2: example["hash2"]}
@@ -128,9 +132,9 @@ def test_the_verifier_the_page_prints_accepts_the_example_and_catches_tampering(
     mallory = (*ROW1[:4], "bureau:mallory", AT1)
     recomputed = bytes.fromhex(link(GENESIS, canonical_event(*mallory, DETAILS1)))
     with pytest.raises(AssertionError, match="edited at seq 2"):
-        verifier["chain"]([(*mallory[:5], sqlite_at, stored_details, recomputed), rows[1]])
+        verifier["chain"]([(*mallory[:5], sqlite_at, stored_details, None, recomputed), rows[1]])
     with pytest.raises(AssertionError, match="edited at seq 1"):
-        verifier["chain"]([(*rows[0][:7], bytes(32)), rows[1]])
+        verifier["chain"]([(*rows[0][:8], bytes(32)), rows[1]])
     with pytest.raises(AssertionError, match="removed or inserted at seq 1"):
         verifier["chain"](rows[1:])
     forged = {**checkpoint, "signature": base64.b64encode(bytes(64)).decode()}
