@@ -33,7 +33,7 @@ from sqlalchemy import LargeBinary, String
 from sqlalchemy.engine import Dialect
 from sqlalchemy.types import TypeDecorator, TypeEngine
 
-__all__ = ["HexDigest", "digest_bytes", "digest_text", "hex_digits_of"]
+__all__ = ["HexDigest", "digest_bytes", "digest_text"]
 
 _DIGEST = 32
 _TEXT = b"\xff"
@@ -44,15 +44,6 @@ _TEXT = b"\xff"
 # docs/ingestion-profile.md, sixteenth round). ``bytes.fromhex`` and
 # ``bytes.hex`` check the digits in C; ``fromhex`` also reads upper case and
 # spaces, so the spelling back must be the text itself.
-
-
-def hex_digits_of(text: str) -> bytes | None:
-    """The bytes ``text`` spells in lower-case hex digits, else None."""
-    try:
-        raw = bytes.fromhex(text)
-    except ValueError:
-        return None
-    return raw if raw.hex() == text else None
 
 
 @overload
