@@ -18,6 +18,7 @@ from carbonhub_contract.generated.carbonhub.v1 import partner_pb2 as pb
 from carbonhub_tools.drills.report import DrillReport
 from carbonhub_tools.drills.senders import SendLog
 from hub.exchange_client.state import load_state
+from hub.storage.hex_id_column import id_text
 
 _DECISIONS = {
     pb.DECISION_ACCEPTED: "ACCEPTED",
@@ -68,7 +69,8 @@ def check_ledger(
     try:
         with engine.connect() as connection:
             stored = {
-                row.claim_id: (row.record_id, row.decision)
+                # Claim ids in their stored form (hub.storage.hex_id_column).
+                id_text(row.claim_id): (row.record_id, row.decision)
                 for row in connection.execute(
                     text("SELECT claim_id, record_id, decision FROM claims")
                 )

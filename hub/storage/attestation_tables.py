@@ -24,6 +24,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
+from hub.storage.hex_id_column import HexId
 from hub.storage.tables import Base, ExactDecimal, UtcDateTime, big_id
 
 __all__ = ["AdjustmentAttestationRow", "SourceCancellationRow"]
@@ -38,7 +39,7 @@ class SourceCancellationRow(Base):
         UniqueConstraint("origin_serial"),
     )
 
-    claim_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    claim_id: Mapped[str] = mapped_column(HexId, primary_key=True)
     partner: Mapped[str] = mapped_column(String(64))
     origin_serial: Mapped[str] = mapped_column(String(400))
     cancellation_id: Mapped[str] = mapped_column(String(200))

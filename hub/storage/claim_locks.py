@@ -32,6 +32,7 @@ from hub.services.claim_port import LockConflict, NewClaimRecord
 from hub.storage.claim_body import claim_select, submission_of
 from hub.storage.claim_bulk import bulk_insert
 from hub.storage.claim_tables import ClaimContentLockRow, ClaimLockRow, ClaimRow, SiteBindingRow
+from hub.storage.hex_id_column import id_text
 from hub.storage.lock_key_column import lock_key_bytes, lock_key_text
 from hub.storage.transaction import Transaction, chunks
 
@@ -213,7 +214,11 @@ def find_lock_conflicts(tx: Transaction, locks: Collection[ClaimLock]) -> list[L
             # The key as requested, from its stored form (hub.storage.lock_key_column).
             lock = ClaimLock(LockKind(kind), lock_key_text(key), int(lo), int(hi))
             found.append(
-                (order[lock], int(held_lo), LockConflict(lock, claim_id, partner, record_id))
+                (
+                    order[lock],
+                    int(held_lo),
+                    LockConflict(lock, id_text(claim_id), partner, record_id),
+                )
             )
     found.sort(key=lambda item: (item[0], item[1]))
     return [conflict for _, _, conflict in found]

@@ -34,6 +34,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column
 
 from hub.storage.hex_digest_column import HexDigest
+from hub.storage.hex_id_column import HexId
 from hub.storage.lock_key_column import LockKey
 from hub.storage.tables import Base, ExactDecimal, UtcDateTime
 
@@ -64,7 +65,7 @@ class ClaimRow(Base):
         Index("ix_claims_person_pseudonym_period_start", "person_pseudonym", "period_start"),
     )
 
-    claim_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    claim_id: Mapped[str] = mapped_column(HexId, primary_key=True)
     partner: Mapped[str] = mapped_column(String(64))
     record_id: Mapped[str] = mapped_column(String(200))
     delivery_id: Mapped[str] = mapped_column(String(200))
@@ -154,9 +155,7 @@ class ClaimLockRow(Base):
     id: Mapped[int] = mapped_column(
         BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True
     )
-    claim_id: Mapped[str] = mapped_column(
-        String(64), ForeignKey("claims.claim_id", ondelete="CASCADE")
-    )
+    claim_id: Mapped[str] = mapped_column(HexId, ForeignKey("claims.claim_id", ondelete="CASCADE"))
     kind: Mapped[str] = mapped_column(String(32))
     key: Mapped[str] = mapped_column(LockKey)
     lo: Mapped[int] = mapped_column(BigInteger)
@@ -179,9 +178,7 @@ class ClaimContentLockRow(Base):
     __table_args__ = ({"sqlite_with_rowid": False},)
 
     key: Mapped[str] = mapped_column(LockKey, primary_key=True)
-    claim_id: Mapped[str] = mapped_column(
-        String(64), ForeignKey("claims.claim_id", ondelete="CASCADE")
-    )
+    claim_id: Mapped[str] = mapped_column(HexId, ForeignKey("claims.claim_id", ondelete="CASCADE"))
 
 
 class SiteBindingRow(Base):
@@ -192,9 +189,7 @@ class SiteBindingRow(Base):
     partner: Mapped[str] = mapped_column(String(64), primary_key=True)
     site_id: Mapped[str] = mapped_column(String(200), primary_key=True)
     methodology: Mapped[str] = mapped_column(String(200))
-    claim_id: Mapped[str] = mapped_column(
-        String(64), ForeignKey("claims.claim_id", ondelete="CASCADE")
-    )
+    claim_id: Mapped[str] = mapped_column(HexId, ForeignKey("claims.claim_id", ondelete="CASCADE"))
 
 
 class RefusedResubmissionRow(Base):
@@ -208,7 +203,7 @@ class RefusedResubmissionRow(Base):
     )
     partner: Mapped[str] = mapped_column(String(64))
     record_id: Mapped[str] = mapped_column(String(200))
-    original_claim_id: Mapped[str] = mapped_column(String(64), ForeignKey("claims.claim_id"))
+    original_claim_id: Mapped[str] = mapped_column(HexId, ForeignKey("claims.claim_id"))
     content_digest: Mapped[str] = mapped_column(String(64))
     submission: Mapped[str] = mapped_column(Text)
     received_at: Mapped[datetime] = mapped_column(UtcDateTime)

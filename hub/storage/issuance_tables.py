@@ -28,6 +28,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
+from hub.storage.hex_id_column import HexId
 from hub.storage.tables import Base, ExactDecimal, UtcDateTime
 
 __all__ = ["NO_ADJUSTMENT", "CarryAccountRow", "ClaimIssuanceRow", "IssuanceRow", "SerialSeriesRow"]
@@ -85,7 +86,7 @@ class ClaimIssuanceRow(Base):
     __tablename__ = "claim_issuances"
     __table_args__ = (Index("ix_claim_issuances_issuance_id", "issuance_id"),)
 
-    claim_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    claim_id: Mapped[str] = mapped_column(HexId, primary_key=True)
     vintage: Mapped[int] = mapped_column(Integer, primary_key=True)
     issuance_id: Mapped[str] = mapped_column(String(64), ForeignKey("issuances.issuance_id"))
     credited_tco2e: Mapped[Decimal] = mapped_column(ExactDecimal)

@@ -17,6 +17,7 @@ import hashlib
 from collections.abc import Callable, Collection, Sequence
 from datetime import date
 from decimal import Decimal
+from operator import itemgetter
 from typing import Any
 
 from sqlalchemy import text
@@ -26,6 +27,7 @@ from hub.domain.mobility import Travel
 from hub.storage.claim_bulk import bulk_insert_values
 from hub.storage.claim_tables import ClaimRow
 from hub.storage.hex_digest_column import digest_bytes, digest_text
+from hub.storage.hex_id_column import id_text
 from hub.storage.transaction import Transaction, chunks
 from hub.storage.travel_queries import postgresql_counted_travel
 from hub.storage.travel_tables import PersonTravelDayRow
@@ -126,7 +128,9 @@ class SqlAlchemyMobilityRepository:
         day_of = _processor(_T.__table__.c.day.type.dialect_impl(dialect).bind_processor(dialect))
         period = _Memo(_PERIOD.dialect_impl(dialect).result_processor(dialect, None))
         kinds = sorted(methodologies)
-        found: dict[str, Travel] = {}
+        # By the claim id as stored (hub.storage.hex_id_column); spelt back
+        # once a claim, for the order below.
+        found: dict[object, tuple[str, Travel]] = {}
         for chunk in chunks(keys):
             if dialect.name == "postgresql":
                 # Probed by key whatever the tables' statistics (travel_queries).
@@ -142,16 +146,19 @@ class SqlAlchemyMobilityRepository:
             for claim_id, person, passenger_km, period_start, period_end in rows:
                 if claim_id in found or period_start is None or period_end is None:
                     continue  # one row per day: a claim of several days is counted once
-                found[claim_id] = Travel(
-                    digest_text(person),
-                    period(period_start),
-                    period(period_end),
-                    Decimal(passenger_km),
+                found[claim_id] = (
+                    id_text(claim_id),
+                    Travel(
+                        digest_text(person),
+                        period(period_start),
+                        period(period_end),
+                        Decimal(passenger_km),
+                    ),
                 )
         # In claim id order: the daily total adds shares of several-day trips
         # (decimals that need not terminate), so the order the database
         # returned the rows in must not move its last digit (review finding).
-        return [found[claim_id] for claim_id in sorted(found)]
+        return [travel for _, travel in sorted(found.values(), key=itemgetter(0))]
 
     def record(self, travel: Sequence[tuple[str, Travel]]) -> None:
         # One tuple per row, the trip's days as the batch decision made them.

@@ -34,6 +34,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column
 
 from hub.storage.hex_digest_column import HexDigest
+from hub.storage.hex_id_column import HexId
 from hub.storage.tables import Base, UtcDateTime
 
 __all__ = ["PointsBalanceRow", "PointsEntryRow"]
@@ -75,7 +76,7 @@ class PointsEntryRow(Base):
     person: Mapped[str] = mapped_column(HexDigest)
     platform: Mapped[str | None] = mapped_column(String(64))
     methodology: Mapped[str | None] = mapped_column(String(200))
-    claim_id: Mapped[str | None] = mapped_column(String(64))
+    claim_id: Mapped[str | None] = mapped_column(HexId)
     redemption_id: Mapped[str | None] = mapped_column(String(200))
     points: Mapped[int] = mapped_column(BigInteger)
     # An award's Shenzhen activity day: the day its daily cap counts against.

@@ -22,6 +22,7 @@ from sqlalchemy import Date, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from hub.storage.hex_digest_column import HexDigest
+from hub.storage.hex_id_column import HexId
 from hub.storage.tables import Base
 
 __all__ = ["PersonTravelDayRow"]
@@ -37,6 +38,6 @@ class PersonTravelDayRow(Base):
     # rows append near each other instead of on a random page per person.
     day: Mapped[date] = mapped_column(Date, primary_key=True)
     person: Mapped[str] = mapped_column(HexDigest, primary_key=True)
-    claim_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    claim_id: Mapped[str] = mapped_column(HexId, primary_key=True)
     # The claim's normalised activity value (pkm), exactly as str(Decimal).
     passenger_km: Mapped[str] = mapped_column(String(64))

@@ -15,6 +15,7 @@ from sqlalchemy.exc import IntegrityError
 from hub.domain.points import EntryKind
 from hub.storage.database import alembic_config, create_engine_for, migrate
 from hub.storage.hex_digest_column import digest_bytes, digest_text
+from hub.storage.hex_id_column import id_bytes, id_text
 from hub.storage.unit_of_work import SqlAlchemyUnitOfWorkFactory
 
 PREVIOUS = "0019_point_locks"
@@ -113,22 +114,36 @@ def _contents(engine: Engine) -> dict[str, list[tuple[Any, ...]]]:
         " ORDER BY day, person",
     }
     with engine.connect() as connection:
-        # Pseudonyms as text whatever their stored form (0026 keeps bytes).
+        # Pseudonyms and claim ids as text whatever their stored form (0026
+        # and 0028 keep bytes).
         return {
             name: [
-                tuple(digest_text(v) if isinstance(v, bytes | memoryview) else v for v in row)
+                tuple(_as_text(v) if isinstance(v, bytes | memoryview) else v for v in row)
                 for row in connection.execute(text(sql))
             ]
             for name, sql in queries.items()
         }
 
 
+def _as_text(stored: bytes | memoryview) -> str:
+    # 16 bytes: a claim id (0028); otherwise a digest or 0xFF-marked text.
+    return id_text(stored) if len(stored) == 16 else digest_text(stored)
+
+
 def _person(engine: Engine, person: str) -> str | bytes:
     """``person`` as the schema keeps it, for SQL written by hand: bytes
     from 0026 on (hub.storage.hex_digest_column)."""
+    return person if _revision(engine) == PREVIOUS else digest_bytes(person)
+
+
+def _claim(engine: Engine, claim_id: str) -> str | bytes:
+    """``claim_id`` as the schema keeps it: bytes from 0028 on."""
+    return claim_id if _revision(engine) == PREVIOUS else id_bytes(claim_id)
+
+
+def _revision(engine: Engine) -> str | None:
     with engine.connect() as connection:
-        revision = MigrationContext.configure(connection).get_current_revision()
-    return person if revision == PREVIOUS else digest_bytes(person)
+        return MigrationContext.configure(connection).get_current_revision()
 
 
 def _has_daily(engine: Engine) -> bool:
@@ -155,10 +170,12 @@ def _refused(engine: Engine, sql: str, **values: Any) -> None:
 def _rules_hold(engine: Engine) -> None:
     """What the tables refused before 0020, they refuse after it (and back)."""
     again = _entry("REDEMPTION", "p1", 1, redemption_id="R-1")
+    c1 = _claim(engine, "c1")
     with pytest.raises(IntegrityError), engine.begin() as connection:
         connection.execute(_ENTRY, again)
     with pytest.raises(IntegrityError), engine.begin() as connection:
-        connection.execute(_ENTRY, _award("p2", "c1", 5))  # a second award of c1
+        # A second award of c1.
+        connection.execute(_ENTRY, {**_award("p2", "c1", 5), "claim_id": c1})
     p1 = _person(engine, "p1")
     _refused(engine, "UPDATE points_balances SET balance = balance - 36 WHERE person = :p", p=p1)
     if _has_daily(engine):
@@ -166,9 +183,10 @@ def _rules_hold(engine: Engine) -> None:
     _refused(
         engine,
         "INSERT INTO person_travel_days (day, person, claim_id, passenger_km)"
-        " VALUES (:d, :p, 'c1', '1')",
+        " VALUES (:d, :p, :c, '1')",
         d=DAY,
         p=p1,
+        c=c1,
     )
 
 
@@ -190,7 +208,11 @@ def test_points_and_travel_survive_the_migration_both_ways(database_url: str) ->
             assert "points_entries" not in _without_rowid(engine)
         _rules_hold(engine)
         # Entries without a redemption id never collide, as before.
-        expiry = {**_entry("EXPIRY", "p1", 5, claim_id="c2"), "person": _person(engine, "p1")}
+        expiry = {
+            **_entry("EXPIRY", "p1", 5),
+            "person": _person(engine, "p1"),
+            "claim_id": _claim(engine, "c2"),
+        }
         with engine.begin() as connection:
             connection.execute(_ENTRY, expiry)
         factory = SqlAlchemyUnitOfWorkFactory(engine)

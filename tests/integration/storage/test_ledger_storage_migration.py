@@ -12,6 +12,7 @@ from hub.domain.issuance import IssuanceState
 from hub.domain.locks import OriginBlock
 from hub.storage.database import alembic_config, create_engine_for, downgrade, migrate
 from hub.storage.hex_digest_column import digest_text
+from hub.storage.hex_id_column import id_text
 from hub.storage.serialisation import submission_to_json, verdict_to_json
 from hub.storage.unit_of_work import SqlAlchemyUnitOfWorkFactory
 from tests.integration.storage.records import record
@@ -73,9 +74,12 @@ def _backfilled(engine: Engine) -> dict[str, tuple[str | None, ...]]:
                 " adjustment_ref FROM claims"
             )
         ).all()
-    # The pseudonym is kept as bytes since 0026: as text, whichever.
+    # The pseudonym is kept as bytes since 0026, the claim id since 0028: as
+    # text, whichever.
     return {
-        row[0]: tuple(digest_text(v) if isinstance(v, bytes | memoryview) else v for v in row[1:])
+        id_text(row[0]): tuple(
+            digest_text(v) if isinstance(v, bytes | memoryview) else v for v in row[1:]
+        )
         for row in rows
     }
 

@@ -17,6 +17,7 @@ from hub.domain.registers import SerialRange
 from hub.services.ingestion import IngestionService
 from hub.standard import default_standards_dir, load_standard
 from hub.storage.database import alembic_config, create_engine_for, migrate
+from hub.storage.hex_id_column import id_bytes
 from hub.storage.lock_key_column import lock_key_text
 from hub.storage.unit_of_work import SqlAlchemyUnitOfWorkFactory
 from tests.unit.services.builders import PERSON_A
@@ -55,7 +56,7 @@ def test_lock_keys_read_back_and_still_lock_across_the_migration(database_url: s
                     "INSERT INTO claim_locks (claim_id, kind, key, lo, hi)"
                     " VALUES (:c, 'ORIGIN_SERIAL', :k, 11, 20)"
                 ),
-                {"c": first.claim_id, "k": b"gdph-1"},
+                {"c": id_bytes(first.claim_id), "k": b"gdph-1"},
             )
         stored = _keys(engine)
         texts = [(kind, lock_key_text(key)) for kind, key in stored]

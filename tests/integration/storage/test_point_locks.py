@@ -17,6 +17,7 @@ from hub.domain.locks import ClaimLock, LockKind
 from hub.services.claim_port import VerdictChange
 from hub.services.unit_of_work import ConcurrentWriteConflict
 from hub.storage.database import alembic_config, create_engine_for, migrate
+from hub.storage.hex_id_column import id_bytes, id_text
 from hub.storage.lock_key_column import lock_key_bytes, lock_key_text
 from hub.storage.unit_of_work import SqlAlchemyUnitOfWorkFactory
 from tests.integration.storage import workers
@@ -33,7 +34,7 @@ def _content_locks(engine: Engine) -> dict[str, str]:
     """key -> claim id, the keys as text whatever their stored form (0027)."""
     with engine.connect() as connection:
         rows = connection.execute(text("SELECT key, claim_id FROM claim_content_locks")).all()
-    return {lock_key_text(key): claim_id for key, claim_id in rows}
+    return {lock_key_text(key): id_text(claim_id) for key, claim_id in rows}
 
 
 def _range_kinds(engine: Engine) -> list[str]:
@@ -104,19 +105,21 @@ def test_a_released_claim_frees_its_content_for_another(engine: Engine, key: str
     assert _content_locks(engine) == {"kept": "kept", key: "second"}
 
 
-def _claim(connection: Connection, claim_id: str) -> None:
+def _claim(connection: Connection, claim_id: str, *, at_head: bool = True) -> None:
+    # At head a claim id is kept in its stored form (hub.storage.hex_id_column).
+    stored = id_bytes(claim_id) if at_head else claim_id
     connection.execute(
         text(
             "INSERT INTO claims (claim_id, partner, record_id, delivery_id, content_digest,"
             " decision, received_at)"
-            " VALUES (:c, 'CN-GD', :c, 'D', 'x', 'ACCEPTED', CURRENT_TIMESTAMP)"
+            " VALUES (:c, 'CN-GD', :r, 'D', 'x', 'ACCEPTED', CURRENT_TIMESTAMP)"
         ),
-        {"c": claim_id},
+        {"c": stored, "r": claim_id},
     )
 
 
 def _lock_row(
-    connection: Connection, claim_id: str, kind: str, key: str | bytes, lo: int, hi: int
+    connection: Connection, claim_id: str | bytes, kind: str, key: str | bytes, lo: int, hi: int
 ) -> None:
     connection.execute(
         text(
@@ -131,15 +134,17 @@ def test_plain_sql_cannot_store_a_content_lock_twice_or_among_the_ranges(engine:
         _claim(connection, "c1")
         _claim(connection, "c2")
         connection.execute(
-            text("INSERT INTO claim_content_locks (key, claim_id) VALUES ('k', 'c1')")
+            text("INSERT INTO claim_content_locks (key, claim_id) VALUES ('k', :c)"),
+            {"c": id_bytes("c1")},
         )
     with pytest.raises(IntegrityError), engine.begin() as connection:
         connection.execute(
-            text("INSERT INTO claim_content_locks (key, claim_id) VALUES ('k', 'c2')")
+            text("INSERT INTO claim_content_locks (key, claim_id) VALUES ('k', :c)"),
+            {"c": id_bytes("c2")},
         )
     # A CONTENT row in claim_locks would escape the unique key: refused.
     with pytest.raises(IntegrityError), engine.begin() as connection:
-        _lock_row(connection, "c2", "CONTENT", lock_key_bytes("other"), 0, 0)
+        _lock_row(connection, id_bytes("c2"), "CONTENT", lock_key_bytes("other"), 0, 0)
     assert _content_locks(engine) == {"k": "c1"}
     assert _range_kinds(engine) == []
 
@@ -171,7 +176,7 @@ def test_concurrent_processes_inserting_one_content_lock_leave_one_winner(
         stored = _content_locks(engine)
         with engine.connect() as connection:
             record_of: dict[str, str] = {
-                claim_id: record_id
+                id_text(claim_id): record_id
                 for claim_id, record_id in connection.execute(
                     text("SELECT claim_id, record_id FROM claims")
                 )
@@ -197,7 +202,7 @@ def test_migration_moves_stored_content_locks_and_back(database_url: str) -> Non
     try:
         with engine.begin() as connection:
             for claim_id in ("c1", "c2", "c3"):
-                _claim(connection, claim_id)
+                _claim(connection, claim_id, at_head=False)
             _lock_row(connection, "c1", "CONTENT", "digest-1", 0, 0)
             _lock_row(connection, "c1", "PROJECT_PERIOD", "CN-GD|site|S-1", 100, 199)
             _lock_row(connection, "c2", "CONTENT", "digest-2", 0, 0)
@@ -245,7 +250,7 @@ def test_migration_refuses_a_content_lock_that_is_not_a_point(database_url: str)
     engine = create_engine_for(database_url)
     try:
         with engine.begin() as connection:
-            _claim(connection, "c1")
+            _claim(connection, "c1", at_head=False)
             _lock_row(connection, "c1", "CONTENT", "digest-1", 0, 5)
         with pytest.raises(RuntimeError, match="range other than"):
             migrate(database_url)

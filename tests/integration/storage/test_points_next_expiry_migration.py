@@ -14,6 +14,7 @@ from sqlalchemy import Engine, String, bindparam, insert, inspect, select, text
 from hub.services.points import PointsService
 from hub.storage.database import alembic_config, create_engine_for, migrate
 from hub.storage.hex_digest_column import digest_text
+from hub.storage.hex_id_column import id_text
 from hub.storage.points_expiry_bounds import late_expiry_bounds
 from hub.storage.points_tables import PointsBalanceRow, PointsEntryRow
 from hub.storage.tables import UtcDateTime
@@ -30,7 +31,11 @@ EXPIRES_INDEX = "ix_points_entries_expires_at"
 # Through the table's own types, so timestamps are stored as the hub stores
 # them (the entries' columns are those of 0021); the person as text, as 0021
 # kept it (0026 keeps it as bytes).
-_ENTRY = insert(PointsEntryRow).values(person=bindparam("person", type_=String(200)))
+# Persons and claim ids as text, as 0021 kept them (bytes since 0026, 0028).
+_ENTRY = insert(PointsEntryRow).values(
+    person=bindparam("person", type_=String(200)),
+    claim_id=bindparam("claim_id", type_=String(64)),
+)
 
 
 def _entry(kind: str, person: str, points: int, **extra: Any) -> dict[str, Any]:
@@ -109,8 +114,12 @@ def _due_before(engine: Engine, now: datetime) -> set[str]:
 
 
 def _text(row: Any) -> tuple[Any, ...]:
-    """A row with its persons as text (kept as bytes since 0026)."""
-    return tuple(digest_text(v) if isinstance(v, bytes | memoryview) else v for v in row)
+    """A row with its persons and claim ids as text (kept as bytes since 0026
+    and 0028: a claim id's stored form is 16 bytes or 0xFF-marked text)."""
+    return tuple(
+        (id_text(v) if len(v) == 16 else digest_text(v)) if isinstance(v, bytes | memoryview) else v
+        for v in row
+    )
 
 
 def _contents(engine: Engine) -> dict[str, list[tuple[Any, ...]]]:

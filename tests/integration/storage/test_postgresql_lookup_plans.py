@@ -33,7 +33,7 @@ def test_earlier_records_are_found_through_the_unique_index_without_statistics(
                     """
                     INSERT INTO claims (claim_id, partner, record_id, delivery_id,
                         content_digest, decision, body, received_at)
-                    SELECT md5(g::text), 'CN-GD', 'R' || lpad(g::text, 10, '0'), 'D',
+                    SELECT decode(md5(g::text), 'hex'), 'CN-GD', 'R' || lpad(g::text, 10, '0'), 'D',
                         sha256(g::text::bytea), 'ACCEPTED', decode('80', 'hex'), now()
                     FROM generate_series(1, :rows) AS g
                     """

@@ -12,6 +12,7 @@ import msgpack  # type: ignore[import-untyped]
 from sqlalchemy import Engine, text
 
 from hub.services.claim_port import NewClaimRecord
+from hub.storage.hex_id_column import id_bytes
 from hub.storage.serialisation import dumps, trace_to_dict, verdict_to_json
 from hub.storage.unit_of_work import SqlAlchemyUnitOfWorkFactory
 from tests.integration.storage.records import record
@@ -72,7 +73,8 @@ def test_a_row_written_before_reads_its_notes_from_the_shared_text(engine: Engin
     shared = dumps({k: v for k, v in trace_to_dict(old.verdict.trace).items() if k != "inputs"})
     with engine.begin() as connection:
         body = connection.execute(
-            text("SELECT body FROM claims WHERE claim_id = :c"), {"c": old.verdict.claim_id}
+            text("SELECT body FROM claims WHERE claim_id = :c"),
+            {"c": id_bytes(old.verdict.claim_id)},
         ).scalar_one()
         data = msgpack.unpackb(body, raw=False, strict_map_key=False)
         assert data.pop(_NOTES_KEY) == ["activity 12.8 km converted to 12.8 pkm"]
@@ -88,7 +90,7 @@ def test_a_row_written_before_reads_its_notes_from_the_shared_text(engine: Engin
             {
                 "t": trace_id,
                 "b": msgpack.packb(data, use_bin_type=True),
-                "c": old.verdict.claim_id,
+                "c": id_bytes(old.verdict.claim_id),
             },
         )
     with factory() as uow:

@@ -17,6 +17,7 @@ from hub.standard import Standard, default_standards_dir, load_standard
 from hub.storage.claim_bulk import bulk_insert, bulk_insert_values
 from hub.storage.database import create_engine_for, migrate
 from hub.storage.hex_digest_column import digest_text
+from hub.storage.hex_id_column import id_bytes, id_text
 from hub.storage.travel_tables import PersonTravelDayRow
 from hub.storage.unit_of_work import SqlAlchemyUnitOfWorkFactory
 from tests.unit.services.builders import PERSON_A, PERSON_B
@@ -47,7 +48,7 @@ def _rows(engine: Engine) -> list[tuple[str, str, str, str]]:
             text("SELECT day, person, claim_id, passenger_km FROM person_travel_days")
         ).all()
     # SQLite keeps the day as text, PostgreSQL as a date.
-    return sorted((str(d), digest_text(p), c, km) for d, p, c, km in found)
+    return sorted((str(d), digest_text(p), id_text(c), km) for d, p, c, km in found)
 
 
 def test_each_day_a_claim_touches_has_its_row_and_counts_once(
@@ -106,7 +107,7 @@ def test_each_day_a_claim_touches_has_its_row_and_counts_once(
     with engine.begin() as connection:
         connection.execute(
             text("UPDATE claims SET decision = 'REJECTED' WHERE claim_id = :c"),
-            {"c": night.claim_id},
+            {"c": id_bytes(night.claim_id)},
         )
     with factory() as uow:
         assert uow.mobility.counted_travel({(PERSON_A, OCT_3)}, modes) == []

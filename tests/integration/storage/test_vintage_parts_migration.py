@@ -11,7 +11,7 @@ from alembic import command
 from sqlalchemy import Engine, text
 from sqlalchemy.exc import IntegrityError
 
-from hub.storage.database import alembic_config, create_engine_for, migrate
+from hub.storage.database import alembic_config, create_engine_for
 
 PREVIOUS = "0016_register_coverage"
 AT = datetime(2025, 2, 1, tzinfo=UTC)
@@ -54,7 +54,8 @@ def test_issued_claims_get_their_vintage_and_parts_are_issued_once(database_url:
                 )
             )
         before = _rows(engine)
-        migrate(database_url)
+        # 0017 itself: at head (0028) claim ids are kept as bytes.
+        command.upgrade(config, "0017_vintage_parts")
         with engine.connect() as connection:
             vintages = connection.execute(
                 text("SELECT claim_id, vintage FROM claim_issuances")

@@ -70,6 +70,10 @@ _CHUNK = 2000
 _DOCUMENTS = ("verdict", "submission", "normalised")
 _TYPED = tuple(name for name in READ_COLUMNS if name != "body")
 
+_TEXT_AT_0018: dict[str, Any] = {
+    name: sa.String() for name in ("claim_id", "person_pseudonym", "content_digest")
+}
+
 _traces = sa.table(
     "claim_traces",
     sa.column("trace_id", sa.Integer()),
@@ -82,11 +86,13 @@ _check_lists = sa.table(
 
 
 def _claims(*extra: sa.ColumnClause[Any]) -> sa.TableClause:
-    # The claim columns with the model's types (UTC instants, exact decimals).
+    # The claim columns with the model's types (UTC instants, exact decimals),
+    # except those a later migration keeps as bytes (0026, 0028): at 0018
+    # they are text.
     columns = ClaimRow.__table__.c
     return sa.table(
         "claims",
-        *(sa.column(name, columns[name].type) for name in _TYPED),
+        *(sa.column(name, _TEXT_AT_0018.get(name, columns[name].type)) for name in _TYPED),
         sa.column("trace_id", sa.Integer()),
         sa.column("checks_id", sa.Integer()),
         sa.column("body", sa.LargeBinary()),

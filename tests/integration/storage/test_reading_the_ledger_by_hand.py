@@ -1,0 +1,63 @@
+"""docs/operating.md, "Reading the ledger by hand": its SQL, run as written
+against a hub-written SQLite ledger, finds the person's and the claim's rows
+(pseudonyms and claim ids are kept as bytes: migrations 0026 and 0028)."""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime
+from pathlib import Path
+
+from sqlalchemy import Engine
+
+from carbonhub_contract.vocabulary.records import Decision
+from hub.services.ingestion import IngestionService
+from hub.standard import default_standards_dir, load_standard
+from hub.standard.points import load_points_rules
+from hub.storage.database import create_engine_for, migrate
+from hub.storage.unit_of_work import SqlAlchemyUnitOfWorkFactory
+from tests.unit.services.builders import PERSON_A
+from tests.unit.services.test_person_travel_ingestion import gd_trip
+
+PAGE = Path(__file__).resolve().parents[3] / "docs" / "operating.md"
+
+
+def _queries() -> list[str]:
+    section = PAGE.read_text(encoding="utf-8").split("## Reading the ledger by hand", 1)[1]
+    section = section.split("\n## ", 1)[0]
+    return re.findall(r"```sql\n(.*?)```", section, flags=re.S)
+
+
+def _ledger(tmp_path: Path) -> tuple[Engine, str]:
+    url = f"sqlite:///{tmp_path / 'hub.db'}"
+    migrate(url)
+    engine = create_engine_for(url)
+    standard = load_standard(default_standards_dir())
+    points = load_points_rules(default_standards_dir(), standard)
+    ingestion = IngestionService(
+        SqlAlchemyUnitOfWorkFactory(engine),
+        standard,
+        lambda: datetime(2026, 1, 15, 12, 0, tzinfo=UTC),
+        points=points,
+    )
+    (trip,) = ingestion.submit("CN-GD", [gd_trip("T1", "GD-METRO", "08:00", "08:30")])
+    assert trip.decision is Decision.ACCEPTED
+    return engine, trip.claim_id
+
+
+def test_the_pages_queries_find_the_rows_they_promise(tmp_path: Path) -> None:
+    person_query, claim_query = _queries()
+    engine, claim_id = _ledger(tmp_path)
+    try:
+        with engine.connect() as connection:
+            entries = connection.exec_driver_sql(
+                person_query.replace("<the 64 hex digits of the pseudonym>", PERSON_A)
+            ).all()
+            locks = connection.exec_driver_sql(
+                claim_query.replace("<the 32 hex digits of the claim id>", claim_id)
+            ).all()
+    finally:
+        engine.dispose()
+    assert [(kind, points > 0) for kind, points, _ in entries] == [("AWARD", True)]
+    assert {(record, decision) for record, decision, *_ in locks} == {("T1", "ACCEPTED")}
+    assert {kind for _, _, kind, _, _ in locks} >= {"PERSON_PERIOD", "PERSON_TRAVEL"}
