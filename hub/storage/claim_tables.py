@@ -35,6 +35,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from hub.storage.hex_digest_column import HexDigest
 from hub.storage.hex_id_column import HexId
+from hub.storage.instant_column import CompactInstant
 from hub.storage.lock_key_column import LockKey
 from hub.storage.tables import Base, ExactDecimal, UtcDateTime
 
@@ -73,8 +74,8 @@ class ClaimRow(Base):
     decision: Mapped[str] = mapped_column(String(16))
     methodology: Mapped[str | None] = mapped_column(String(200))
     vintage: Mapped[int | None] = mapped_column(Integer)
-    period_start: Mapped[datetime | None] = mapped_column(UtcDateTime)
-    period_end: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    period_start: Mapped[datetime | None] = mapped_column(CompactInstant)
+    period_end: Mapped[datetime | None] = mapped_column(CompactInstant)
     reported_tco2e: Mapped[Decimal | None] = mapped_column(ExactDecimal)
     recomputed_tco2e: Mapped[Decimal | None] = mapped_column(ExactDecimal)
     credited_tco2e: Mapped[Decimal | None] = mapped_column(ExactDecimal)
@@ -91,7 +92,7 @@ class ClaimRow(Base):
     # claim_check_lists (NULL: in the body).
     checks_id: Mapped[int | None] = mapped_column(BigInteger().with_variant(Integer, "sqlite"))
     body: Mapped[bytes | None] = mapped_column(LargeBinary)
-    received_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    received_at: Mapped[datetime] = mapped_column(CompactInstant)
     # Since 0002: where an ACCEPTED (or HELD) claim stands on its way to units,
     # the check that holds it, and the submission fields issuance accounts are
     # keyed by (stripped, empty as NULL), so the issuer need not parse JSON.

@@ -46,8 +46,8 @@ from hub.storage.claim_bulk import (
     bulk_insert_values,
 )
 from hub.storage.claim_tables import ClaimRow
+from hub.storage.instant_column import CompactInstant, sqlite_month
 from hub.storage.points_tables import PointsBalanceRow, PointsEntryRow
-from hub.storage.tables import UtcDateTime
 from hub.storage.transaction import Transaction, chunks
 
 __all__ = ["SqlAlchemyPointsRepository", "points_lock_id"]
@@ -136,7 +136,7 @@ _AWARDED_ON = (
 
 # A person's bound set by the sweep (under the person's lock, from their
 # open awards) ...
-_BOUND = bindparam("e", type_=UtcDateTime())
+_BOUND = bindparam("e", type_=CompactInstant())
 _SET_NEXT_EXPIRY = (
     update(_B)
     .where(_B.partner == bindparam("p"), _B.person == bindparam("q"))
@@ -419,7 +419,7 @@ class SqlAlchemyPointsRepository:
         if self._tx.dialect == "postgresql":
             month = func.to_char(func.timezone("UTC", _E.occurred_at), "YYYY-MM")
         else:
-            month = func.substr(_E.occurred_at, 1, 7)
+            month = sqlite_month(_E.occurred_at)
         rows = self._tx.connection.execute(
             select(_E.partner, month.label("month"), _E.kind, func.sum(_E.points), func.count())
             .group_by(_E.partner, month, _E.kind)

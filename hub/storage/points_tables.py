@@ -35,7 +35,8 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from hub.storage.hex_digest_column import HexDigest
 from hub.storage.hex_id_column import HexId
-from hub.storage.tables import Base, UtcDateTime
+from hub.storage.instant_column import CompactInstant
+from hub.storage.tables import Base
 
 __all__ = ["PointsBalanceRow", "PointsEntryRow"]
 
@@ -81,8 +82,8 @@ class PointsEntryRow(Base):
     points: Mapped[int] = mapped_column(BigInteger)
     # An award's Shenzhen activity day: the day its daily cap counts against.
     day: Mapped[date | None] = mapped_column(Date)
-    occurred_at: Mapped[datetime] = mapped_column(UtcDateTime)
-    expires_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    occurred_at: Mapped[datetime] = mapped_column(CompactInstant)
+    expires_at: Mapped[datetime | None] = mapped_column(CompactInstant)
 
 
 class PointsBalanceRow(Base):
@@ -115,4 +116,4 @@ class PointsBalanceRow(Base):
     # expiring says why). Not the balance answer's next_expiry (hub.domain.
     # points_statement, from the entries): that one is exact and leaves fully
     # redeemed awards out.
-    next_expiry: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    next_expiry: Mapped[datetime | None] = mapped_column(CompactInstant)

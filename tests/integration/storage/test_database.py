@@ -77,7 +77,7 @@ TABLES = TABLES_0001 | {
     "claim_check_lists",
     "claim_content_locks",
 }
-HEAD = "0028_claim_ids_as_bytes"
+HEAD = "0029_compact_instants"
 
 
 def _tables(engine: Engine) -> set[str]:

@@ -16,6 +16,7 @@ from hub.domain.points import EntryKind
 from hub.storage.database import alembic_config, create_engine_for, migrate
 from hub.storage.hex_digest_column import digest_bytes, digest_text
 from hub.storage.hex_id_column import id_bytes, id_text
+from hub.storage.instant_column import instant_from_micros
 from hub.storage.unit_of_work import SqlAlchemyUnitOfWorkFactory
 
 PREVIOUS = "0019_point_locks"
@@ -116,13 +117,23 @@ def _contents(engine: Engine) -> dict[str, list[tuple[Any, ...]]]:
     with engine.connect() as connection:
         # Pseudonyms and claim ids as text whatever their stored form (0026
         # and 0028 keep bytes).
-        return {
+        contents = {
             name: [
                 tuple(_as_text(v) if isinstance(v, bytes | memoryview) else v for v in row)
                 for row in connection.execute(text(sql))
             ]
             for name, sql in queries.items()
         }
+    # The entries' instants as instants: SQLite kept them as text, then as
+    # integer microseconds (0029); PostgreSQL gives datetimes.
+    contents["entries"] = [
+        (*row[:10], *(_instant(v) for v in row[10:])) for row in contents["entries"]
+    ]
+    return contents
+
+
+def _instant(stored: Any) -> Any:
+    return instant_from_micros(stored) if isinstance(stored, int | str) else stored
 
 
 def _as_text(stored: bytes | memoryview) -> str:

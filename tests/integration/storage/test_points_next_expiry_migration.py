@@ -15,6 +15,7 @@ from hub.services.points import PointsService
 from hub.storage.database import alembic_config, create_engine_for, migrate
 from hub.storage.hex_digest_column import digest_text
 from hub.storage.hex_id_column import id_text
+from hub.storage.instant_column import instant_from_micros
 from hub.storage.points_expiry_bounds import late_expiry_bounds
 from hub.storage.points_tables import PointsBalanceRow, PointsEntryRow
 from hub.storage.tables import UtcDateTime
@@ -28,13 +29,14 @@ SWEEP_AT = datetime(2026, 5, 1, 0, 0, tzinfo=UTC)  # SOON has passed, LATER has 
 DAY = date(2026, 3, 1)
 EXPIRES_INDEX = "ix_points_entries_expires_at"
 
-# Through the table's own types, so timestamps are stored as the hub stores
-# them (the entries' columns are those of 0021); the person as text, as 0021
-# kept it (0026 keeps it as bytes).
-# Persons and claim ids as text, as 0021 kept them (bytes since 0026, 0028).
+# Through the table's own columns (those of 0021), each value in the form
+# 0021 kept it: persons and claim ids as text (bytes since 0026 and 0028),
+# instants as UtcDateTime kept them (integers on SQLite since 0029).
 _ENTRY = insert(PointsEntryRow).values(
     person=bindparam("person", type_=String(200)),
     claim_id=bindparam("claim_id", type_=String(64)),
+    occurred_at=bindparam("occurred_at", type_=UtcDateTime()),
+    expires_at=bindparam("expires_at", type_=UtcDateTime()),
 )
 
 
@@ -122,11 +124,18 @@ def _text(row: Any) -> tuple[Any, ...]:
     )
 
 
+def _entry_row(row: Any) -> tuple[Any, ...]:
+    """An entry as ``_text`` gives it, its expiry (last) as an instant:
+    SQLite kept it as text, as integer microseconds since 0029."""
+    *values, expires = _text(row)
+    return (*values, instant_from_micros(expires) if isinstance(expires, int | str) else expires)
+
+
 def _contents(engine: Engine) -> dict[str, list[tuple[Any, ...]]]:
     with engine.connect() as connection:
         return {
             "entries": [
-                _text(r)
+                _entry_row(r)
                 for r in connection.execute(
                     text(
                         "SELECT id, kind, person, claim_id, redemption_id, points, expires_at"

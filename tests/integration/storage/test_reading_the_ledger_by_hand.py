@@ -1,6 +1,7 @@
 """docs/operating.md, "Reading the ledger by hand": its SQL, run as written
 against a hub-written SQLite ledger, finds the person's and the claim's rows
-(pseudonyms and claim ids are kept as bytes: migrations 0026 and 0028)."""
+(pseudonyms and claim ids are kept as bytes: migrations 0026 and 0028) and
+the claims received since a time (instants as integers: migration 0029)."""
 
 from __future__ import annotations
 
@@ -46,7 +47,7 @@ def _ledger(tmp_path: Path) -> tuple[Engine, str]:
 
 
 def test_the_pages_queries_find_the_rows_they_promise(tmp_path: Path) -> None:
-    person_query, claim_query = _queries()
+    person_query, claim_query, since_query = _queries()
     engine, claim_id = _ledger(tmp_path)
     try:
         with engine.connect() as connection:
@@ -56,8 +57,12 @@ def test_the_pages_queries_find_the_rows_they_promise(tmp_path: Path) -> None:
             locks = connection.exec_driver_sql(
                 claim_query.replace("<the 32 hex digits of the claim id>", claim_id)
             ).all()
+            since = connection.exec_driver_sql(since_query).all()
+            later = connection.exec_driver_sql(since_query.replace("01-15", "01-16")).all()
     finally:
         engine.dispose()
     assert [(kind, points > 0) for kind, points, _ in entries] == [("AWARD", True)]
     assert {(record, decision) for record, decision, *_ in locks} == {("T1", "ACCEPTED")}
     assert {kind for _, _, kind, _, _ in locks} >= {"PERSON_PERIOD", "PERSON_TRAVEL"}
+    assert [tuple(row) for row in since] == [("T1", "2026-01-15 12:00:00")]
+    assert later == []

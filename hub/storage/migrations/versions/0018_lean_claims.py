@@ -60,6 +60,7 @@ from hub.storage.serialisation import (
     verdict_from_json,
     verdict_to_json,
 )
+from hub.storage.tables import UtcDateTime
 
 revision: str = "0018_lean_claims"
 down_revision: str | None = "0017_vintage_parts"
@@ -71,7 +72,9 @@ _DOCUMENTS = ("verdict", "submission", "normalised")
 _TYPED = tuple(name for name in READ_COLUMNS if name != "body")
 
 _TEXT_AT_0018: dict[str, Any] = {
-    name: sa.String() for name in ("claim_id", "person_pseudonym", "content_digest")
+    **{name: sa.String() for name in ("claim_id", "person_pseudonym", "content_digest")},
+    # Instants as UtcDateTime kept them at 0018 (integers on SQLite since 0029).
+    **{name: UtcDateTime() for name in ("period_start", "period_end", "received_at")},
 }
 
 _traces = sa.table(
@@ -87,8 +90,8 @@ _check_lists = sa.table(
 
 def _claims(*extra: sa.ColumnClause[Any]) -> sa.TableClause:
     # The claim columns with the model's types (UTC instants, exact decimals),
-    # except those a later migration keeps as bytes (0026, 0028): at 0018
-    # they are text.
+    # except those a later migration keeps in another form (0026, 0028, 0029):
+    # at 0018 they are text.
     columns = ClaimRow.__table__.c
     return sa.table(
         "claims",
