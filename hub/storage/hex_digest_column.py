@@ -27,11 +27,11 @@ compares such a column with a value, and reads the stored form back
 
 from __future__ import annotations
 
-from typing import Any, overload
+from typing import overload
 
-from sqlalchemy import LargeBinary, String
-from sqlalchemy.engine import Dialect
-from sqlalchemy.types import TypeDecorator, TypeEngine
+from sqlalchemy import String
+
+from hub.storage.coded_text_column import CodedText, Decode, Encode
 
 __all__ = ["HexDigest", "digest_bytes", "digest_text"]
 
@@ -80,29 +80,11 @@ def digest_text(stored: bytes | memoryview | str | None) -> str | None:
     return bytes(stored).lstrip(_TEXT).decode("utf-8")
 
 
-class HexDigest(TypeDecorator[str]):
+class HexDigest(CodedText):
     """A digest column: text to the hub, its stored form to the database."""
 
     impl = String(200)
-    cache_ok = True
+    cache_ok = True  # SQLAlchemy reads it from each class's own namespace
 
-    def load_dialect_impl(self, dialect: Dialect) -> TypeEngine[Any]:
-        if dialect.name == "postgresql":
-            return dialect.type_descriptor(LargeBinary())
-        return dialect.type_descriptor(String(200))
-
-    def process_bind_param(self, value: str | None, dialect: Dialect) -> bytes | None:
-        return digest_bytes(value)
-
-    def process_result_value(
-        self, value: bytes | memoryview | str | None, dialect: Dialect
-    ) -> str | None:
-        return digest_text(value)
-
-    # The codec functions themselves as the processors, not TypeDecorator's
-    # wrappers around the two methods above (a Python call fewer a value).
-    def bind_processor(self, dialect: Dialect) -> Any:
-        return digest_bytes
-
-    def result_processor(self, dialect: Dialect, coltype: object) -> Any:
-        return digest_text
+    def codec(self) -> tuple[Encode, Decode]:
+        return digest_bytes, digest_text

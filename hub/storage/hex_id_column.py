@@ -26,11 +26,11 @@ claim with its locks) needs neither.
 
 from __future__ import annotations
 
-from typing import Any, overload
+from typing import overload
 
-from sqlalchemy import LargeBinary, String
-from sqlalchemy.engine import Dialect
-from sqlalchemy.types import TypeDecorator, TypeEngine
+from sqlalchemy import String
+
+from hub.storage.coded_text_column import CodedText, Decode, Encode
 
 __all__ = ["HexId", "id_bytes", "id_text"]
 
@@ -78,29 +78,11 @@ def id_text(stored: bytes | memoryview | str | None) -> str | None:
     return bytes(stored).lstrip(_TEXT).decode("utf-8")
 
 
-class HexId(TypeDecorator[str]):
+class HexId(CodedText):
     """A claim id column: text to the hub, its stored form to the database."""
 
     impl = String(64)
-    cache_ok = True
+    cache_ok = True  # SQLAlchemy reads it from each class's own namespace
 
-    def load_dialect_impl(self, dialect: Dialect) -> TypeEngine[Any]:
-        if dialect.name == "postgresql":
-            return dialect.type_descriptor(LargeBinary())
-        return dialect.type_descriptor(String(64))
-
-    def process_bind_param(self, value: str | None, dialect: Dialect) -> bytes | None:
-        return id_bytes(value)
-
-    def process_result_value(
-        self, value: bytes | memoryview | str | None, dialect: Dialect
-    ) -> str | None:
-        return id_text(value)
-
-    # The codec functions themselves as the processors (a Python call fewer
-    # a value), as HexDigest's.
-    def bind_processor(self, dialect: Dialect) -> Any:
-        return id_bytes
-
-    def result_processor(self, dialect: Dialect, coltype: object) -> Any:
-        return id_text
+    def codec(self) -> tuple[Encode, Decode]:
+        return id_bytes, id_text

@@ -27,10 +27,10 @@ from __future__ import annotations
 from typing import Any, overload
 
 from sqlalchemy import LargeBinary, Text, case, cast, func, type_coerce
-from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import QueryableAttribute
 from sqlalchemy.sql.elements import ColumnElement
-from sqlalchemy.types import TypeDecorator, TypeEngine
+
+from hub.storage.coded_text_column import CodedText, Decode, Encode
 
 __all__ = ["LockKey", "lock_key_bytes", "lock_key_text", "lock_key_upper"]
 
@@ -88,28 +88,11 @@ def lock_key_upper(
     return func.upper(cast(raw, Text))
 
 
-class LockKey(TypeDecorator[str]):
+class LockKey(CodedText):
     """A lock key column: text to the hub, its stored form to the database."""
 
     impl = Text
-    cache_ok = True
+    cache_ok = True  # SQLAlchemy reads it from each class's own namespace
 
-    def load_dialect_impl(self, dialect: Dialect) -> TypeEngine[Any]:
-        if dialect.name == "postgresql":
-            return dialect.type_descriptor(LargeBinary())
-        return dialect.type_descriptor(Text())
-
-    def process_bind_param(self, value: str | None, dialect: Dialect) -> bytes | None:
-        return lock_key_bytes(value)
-
-    def process_result_value(
-        self, value: bytes | memoryview | str | None, dialect: Dialect
-    ) -> str | None:
-        return lock_key_text(value)
-
-    # The codec functions themselves as the processors, as HexDigest's.
-    def bind_processor(self, dialect: Dialect) -> Any:
-        return lock_key_bytes
-
-    def result_processor(self, dialect: Dialect, coltype: object) -> Any:
-        return lock_key_text
+    def codec(self) -> tuple[Encode, Decode]:
+        return lock_key_bytes, lock_key_text
