@@ -14,7 +14,8 @@ Any other text (a claim id written by hand or by a test) is kept too,
 losslessly: its UTF-8 bytes after one 0xFF byte (two when that would make 16
 bytes). UTF-8 never holds 0xFF, so a stored value of exactly 16 bytes is a
 hex id and any other is text; the two never compare equal. A hex id's bytes
-sort as its digits do, so an order by claim id is the same order as before.
+sort as its digits do, so an order by claim id among the hub's ids is the
+order it was; an id written by hand may now sort elsewhere among them.
 
 On PostgreSQL the columns are ``bytea``. On SQLite they keep their declared
 ``VARCHAR`` and hold BLOB values, as ``HexDigest``'s (hub.storage.

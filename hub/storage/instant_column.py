@@ -63,11 +63,13 @@ def instant_from_micros(stored: int | str | None) -> datetime | None:
 def sqlite_month(column: Any) -> ColumnElement[str]:
     """The UTC "YYYY-MM" of a ``CompactInstant`` column on SQLite, whichever
     form a row keeps."""
+    micros = type_coerce(column, Integer)
+    # Whole seconds, floored: SQLite's integer division truncates toward
+    # zero (an instant just before 1970 would round up into the next month)
+    # and strftime rounds a fractional second to the millisecond.
+    seconds = (micros - (micros % _MICROS + _MICROS) % _MICROS) // _MICROS
     month = case(
-        (
-            func.typeof(column) == "integer",
-            func.strftime("%Y-%m", type_coerce(column, Integer) // _MICROS, "unixepoch"),
-        ),
+        (func.typeof(column) == "integer", func.strftime("%Y-%m", seconds, "unixepoch")),
         else_=func.substr(column, 1, 7),
     )
     return type_coerce(month, String)
@@ -88,3 +90,10 @@ class CompactInstant(UtcDateTime):
         if dialect.name == "sqlite":
             return instant_from_micros
         return super().result_processor(dialect, coltype)
+
+    def literal_processor(self, dialect: Dialect) -> Any:
+        # A statement compiled with its values inline (alembic's offline SQL)
+        # compares with the integer, never with ISO text.
+        if dialect.name == "sqlite":
+            return lambda value: str(instant_micros(value))
+        return super().literal_processor(dialect)

@@ -10,7 +10,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from sqlalchemy import column, create_engine, select, table
+from sqlalchemy.dialects import sqlite
 
+from hub.storage.claim_tables import ClaimRow
 from hub.storage.instant_column import instant_from_micros, instant_micros, sqlite_month
 
 INSTANTS = st.datetimes(
@@ -48,13 +50,23 @@ def test_a_naive_instant_is_refused() -> None:
 
 def test_sqlite_reads_the_utc_month_of_either_form() -> None:
     engine = create_engine("sqlite://")
-    at = datetime(2024, 1, 31, 23, 59, 59, 999999, tzinfo=UTC)
+    # The last microsecond of a month, before and after 1970 (SQLite's
+    # integer division truncates toward zero; strftime rounds to the ms).
+    last = datetime(2024, 1, 31, 23, 59, 59, 999999, tzinfo=UTC)
+    before = datetime(1969, 12, 31, 23, 59, 59, 500000, tzinfo=UTC)
     with engine.begin() as connection:
-        connection.exec_driver_sql("CREATE TABLE t (at DATETIME)")
+        connection.exec_driver_sql("CREATE TABLE t (n INTEGER, at DATETIME)")
         connection.exec_driver_sql(
-            "INSERT INTO t VALUES (?), (?)",
-            (instant_micros(at), "2024-02-01 00:00:00.000000"),
+            "INSERT INTO t VALUES (1, ?), (2, ?), (3, ?)",
+            (instant_micros(last), "2024-02-01 00:00:00.000000", instant_micros(before)),
         )
-        t = table("t", column("at"))
-        months = connection.execute(select(sqlite_month(t.c.at))).scalars().all()
-    assert months == ["2024-01", "2024-02"]
+        t = table("t", column("n"), column("at"))
+        months = connection.execute(select(sqlite_month(t.c.at)).order_by(t.c.n)).scalars().all()
+    assert months == ["2024-01", "2024-02", "1969-12"]
+
+
+def test_a_literal_instant_is_its_integer_on_sqlite() -> None:
+    at = datetime(2026, 1, 15, 12, 0, tzinfo=UTC)
+    statement = select(ClaimRow.record_id).where(ClaimRow.received_at < at)
+    sql = str(statement.compile(dialect=sqlite.dialect(), compile_kwargs={"literal_binds": True}))
+    assert sql.endswith(f"claims.received_at < {instant_micros(at)}")
