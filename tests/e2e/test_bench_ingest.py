@@ -133,8 +133,12 @@ def _claim_ids(url: str, tail: str) -> list[str]:
     engine = create_engine_for(url)
     try:
         with engine.connect() as connection:
+            # Claim ids kept as their 16 bytes (migration 0028), spelt in hex.
             found = [
-                row[0] for row in connection.exec_driver_sql(f"SELECT claim_id FROM claims {tail}")
+                row[0]
+                for row in connection.exec_driver_sql(
+                    f"SELECT lower(hex(claim_id)) FROM claims {tail}"
+                )
             ]
     finally:
         engine.dispose()
@@ -151,7 +155,7 @@ def _count(url: str, what: str) -> int:
 
 
 def _quoted(ids: list[str]) -> str:
-    return ",".join(f"'{i}'" for i in ids)
+    return ",".join(f"X'{i}'" for i in ids)  # as stored: the id's bytes
 
 
 def test_bench_reports_its_figures(figures: dict[str, Any], report: list[str]) -> None:

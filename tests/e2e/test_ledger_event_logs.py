@@ -89,7 +89,9 @@ def test_bureau_key_and_certificate_changes_are_one_line_each_with_actor_and_sub
     assert (line["block_id"], line["serial"]) == (block_id, serial)
 
     ((partner, record, claim_id),) = _query(
-        ledger, "SELECT partner, record_id, claim_id FROM claims WHERE decision = 'HELD' LIMIT 1"
+        ledger,  # the claim id kept as its 16 bytes (migration 0028), spelt in hex
+        "SELECT partner, record_id, lower(hex(claim_id)) FROM claims"
+        " WHERE decision = 'HELD' LIMIT 1",
     )
     approved = _hub(
         "bureau", "approve-claim", "--partner", partner, "--record", record,

@@ -20,6 +20,7 @@ from hub.settings import HubSettings
 from hub.standard import default_standards_dir
 from hub.standard.points import load_points_rules
 from hub.storage.database import create_engine_for
+from hub.storage.hex_id_column import id_text
 from hub.storage.points_tables import PointsBalanceRow
 from tests.unit.services.builders import PERSON_B
 from tests.unit.services.test_person_travel_ingestion import gd_day, gd_trip
@@ -60,7 +61,7 @@ def test_the_hubs_points_are_exact_and_a_changed_point_is_named(
             )
         changed = check_points(hub.engine, rules)
         assert not changed.exact
-        assert changed.different == [award]
+        assert changed.different == [id_text(award)]  # stored as its 16 bytes (0028)
         assert changed.balances_wrong == [f"CN-GD|{PERSON_B}"]
     finally:
         hub.close()

@@ -27,6 +27,7 @@ from adapters.delivery import Delivery
 from adapters.delivery_report import DeliveryReport
 from adapters.hub_client import submit_delivery
 from adapters.registry import adapter_for
+from hub.storage.hex_id_column import id_text
 from tests.integration.grpc.ledger_helpers import Running, running_hub
 
 ROOT = Path(__file__).resolve().parents[3]
@@ -109,7 +110,7 @@ def test_two_runs_of_one_partner_deliver_at_once_and_each_claim_is_recorded_once
 
     with hub.hub.engine.connect() as connection:
         ledger = {
-            record_id: claim_id
+            record_id: id_text(claim_id)  # kept as its 16 bytes (migration 0028)
             for record_id, claim_id in connection.execute(
                 text("SELECT record_id, claim_id FROM claims WHERE partner = 'CN-GD'")
             )
