@@ -27,57 +27,15 @@ compares such a column with a value, and reads the stored form back
 
 from __future__ import annotations
 
-from typing import overload
-
 from sqlalchemy import String
 
-from hub.storage.coded_text_column import CodedText, Decode, Encode
+from hub.storage.coded_text_column import CodedText, Decode, Encode, fixed_hex_codec
 
 __all__ = ["HexDigest", "digest_bytes", "digest_text"]
 
-_DIGEST = 32
-_TEXT = b"\xff"
-
-# These run for several values of every claim, on the bulk paths as the
-# columns' processors themselves: written flat, each Python call costing
-# about 1,000 instructions more than the C work it wraps (callgrind,
-# docs/ingestion-profile.md, sixteenth round). ``bytes.fromhex`` and
-# ``bytes.hex`` check the digits in C; ``fromhex`` also reads upper case and
-# spaces, so the spelling back must be the text itself.
-
-
-@overload
-def digest_bytes(text: str) -> bytes: ...
-@overload
-def digest_bytes(text: None) -> None: ...
-def digest_bytes(text: str | None) -> bytes | None:
-    """The stored form of a digest (or of any text); None stays None."""
-    if text is None:
-        return None
-    if len(text) == 64:
-        try:
-            raw = bytes.fromhex(text)
-        except ValueError:
-            pass
-        else:
-            if raw.hex() == text:
-                return raw
-    encoded = text.encode("utf-8")
-    return (b"\xff\xff" if len(encoded) == _DIGEST - 1 else _TEXT) + encoded
-
-
-@overload
-def digest_text(stored: bytes | memoryview | str) -> str: ...
-@overload
-def digest_text(stored: None) -> None: ...
-def digest_text(stored: bytes | memoryview | str | None) -> str | None:
-    """A digest (or the text) from its stored form; text, as a row written
-    before the conversion or by hand holds, is itself; None stays None."""
-    if stored is None or isinstance(stored, str):
-        return stored
-    if len(stored) == _DIGEST:
-        return stored.hex()
-    return bytes(stored).lstrip(_TEXT).decode("utf-8")
+# The stored form of a digest (or of any text), and the text back from it
+# (hub.storage.coded_text_column.fixed_hex_codec); None stays None.
+digest_bytes, digest_text = fixed_hex_codec(32)
 
 
 class HexDigest(CodedText):

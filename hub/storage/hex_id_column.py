@@ -27,56 +27,15 @@ claim with its locks) needs neither.
 
 from __future__ import annotations
 
-from typing import overload
-
 from sqlalchemy import String
 
-from hub.storage.coded_text_column import CodedText, Decode, Encode
+from hub.storage.coded_text_column import CodedText, Decode, Encode, fixed_hex_codec
 
 __all__ = ["HexId", "id_bytes", "id_text"]
 
-_ID = 16
-_HEX = 2 * _ID
-_TEXT = b"\xff"
-
-# Flat, as hex_digest_column's codec, for the same reason: they are the
-# columns' processors on the bulk paths, several values a claim.
-
-
-@overload
-def id_bytes(text: str) -> bytes: ...
-@overload
-def id_bytes(text: None) -> None: ...
-def id_bytes(text: str | None) -> bytes | None:
-    """The stored form of a hex id (or of any text); None stays None."""
-    if text is None:
-        return None
-    if len(text) == _HEX:
-        try:
-            raw = bytes.fromhex(text)
-        except ValueError:
-            pass
-        else:
-            # fromhex also reads upper case and spaces: only the hub's own
-            # spelling is kept as bytes, so the text reads back as it was.
-            if raw.hex() == text:
-                return raw
-    encoded = text.encode("utf-8")
-    return (b"\xff\xff" if len(encoded) == _ID - 1 else _TEXT) + encoded
-
-
-@overload
-def id_text(stored: bytes | memoryview | str) -> str: ...
-@overload
-def id_text(stored: None) -> None: ...
-def id_text(stored: bytes | memoryview | str | None) -> str | None:
-    """A hex id (or the text) from its stored form; text, as a row written
-    before the conversion holds, is itself; None stays None."""
-    if stored is None or isinstance(stored, str):
-        return stored
-    if len(stored) == _ID:
-        return stored.hex()
-    return bytes(stored).lstrip(_TEXT).decode("utf-8")
+# The stored form of a hex id (or of any text), and the text back from it
+# (hub.storage.coded_text_column.fixed_hex_codec); None stays None.
+id_bytes, id_text = fixed_hex_codec(16)
 
 
 class HexId(CodedText):
