@@ -6,13 +6,17 @@ Every audit event is a leaf of one append-only Merkle tree, in seq order
 integrator at a time (the periodic checkpointer of ``carbon-hub serve``, or
 ``carbon-hub audit checkpoint``) adds the leaves of the events a signed
 checkpoint already covers, so only a chain checked before signing enters the
-tree; it stores the hash of every complete subtree the new leaves complete,
-a page of events per short transaction. Several hub processes may try at
-once: the nodes' primary key lets one win, the others step back.
+tree; it stores the hash of every complete subtree the new leaves complete
+(from the tile level up, and inside the last, incomplete tile:
+hub.domain.tree_tiles), a page of events per short transaction. Several hub
+processes may try at once: the nodes' primary key lets one win, the others
+step back.
 
 Then it signs a tree head (size, root, time) when the tree grew. A proof is
 read from the stored subtree hashes (at most two per level), never by
-rehashing the log.
+rehashing the log, except inside one complete tile: its inner nodes are not
+stored, so a proof that needs one rehashes that tile's sixteen events and
+uses them only when they hash to the tile's stored hash.
 """
 
 from __future__ import annotations
@@ -40,6 +44,13 @@ from hub.domain.tree_head import (
     leaf_bytes,
     published_tree_head,
     tree_head_statement,
+)
+from hub.domain.tree_tiles import (
+    TILE_LEVEL,
+    TILE_WIDTH,
+    dropped_when_grown,
+    is_stored,
+    tile_of,
 )
 from hub.errors import FailedPrecondition, InvalidRequest, NotFound
 from hub.services.clock import Clock
@@ -90,11 +101,18 @@ class ConsistencyAnswer:
     consistency_path: list[bytes]
 
 
-def stored_subtrees(store: TreeStore, compute_ranges: set[tuple[int, int]]) -> Subtree:
-    """A Subtree over the stored nodes of ``compute_ranges``, read at once;
-    one missing means the tree lost a node: never answered with a guess."""
+def stored_subtrees(store: TreeStore, compute_ranges: set[tuple[int, int]], size: int) -> Subtree:
+    """A Subtree over the nodes of ``compute_ranges`` in the stored tree of
+    ``size`` leaves, read at once. A node inside a complete tile is not stored
+    (hub.domain.tree_tiles): its tile's events are read and rehashed, and used
+    only when they hash to the tile's stored hash. One missing means the tree
+    lost a node: never answered with a guess."""
     wanted = {subtree_of(start, end): (start, end) for start, end in compute_ranges}
-    found = store.nodes(wanted)
+    inner = {node for node in wanted if not is_stored(*node, size)}
+    tiles = sorted({tile_of(*node) for node in inner})
+    found = store.nodes((set(wanted) - inner) | {(TILE_LEVEL, tile) for tile in tiles})
+    for tile in tiles:
+        found.update(_rehashed_tile(store, tile, found.get((TILE_LEVEL, tile))))
     missing = sorted(wanted[node] for node in wanted if node not in found)
     if missing:
         start, end = missing[0]
@@ -111,16 +129,44 @@ def stored_subtrees(store: TreeStore, compute_ranges: set[tuple[int, int]]) -> S
     return subtree
 
 
+def _rehashed_tile(
+    store: TreeStore, tile: int, stored: bytes | None
+) -> dict[tuple[int, int], bytes]:
+    """The nodes inside complete tile ``tile``, rehashed from its events, when
+    they hash to the tile's stored hash; nothing when that hash is not stored
+    (the caller names the missing node)."""
+    if stored is None:
+        return {}
+    first = tile * TILE_WIDTH
+    rows = store.rows(first, TILE_WIDTH)
+    frontier = Frontier()
+    nodes: dict[tuple[int, int], bytes] = {}
+    for seq, row in enumerate(rows, start=first + 1):
+        data = leaf_bytes(row)
+        if data is None or row.seq != seq:
+            break
+        for node in frontier.append(leaf_hash(data)):
+            nodes[(node.level, node.index + tile * (TILE_WIDTH >> node.level))] = node.hash
+    if nodes.get((TILE_LEVEL, tile)) != stored:
+        raise FailedPrecondition(
+            "TRANSPARENCY_EVENTS_ALTERED",
+            f"the audit events at seq {first + 1}..{first + TILE_WIDTH} no longer hash to "
+            "the tree's stored hash of them: run `carbon-hub audit verify`",
+            {"first_seq": str(first + 1), "last_seq": str(first + TILE_WIDTH)},
+        )
+    return nodes
+
+
 def frontier_from_store(store: TreeStore, size: int) -> Frontier:
     """The stored tree of ``size`` leaves, ready to take more."""
     ranges = frontier_ranges(size)
-    subtree = stored_subtrees(store, set(ranges))
+    subtree = stored_subtrees(store, set(ranges), size)
     return Frontier(size, [subtree(start, end) for start, end in ranges])
 
 
 def root_from_store(store: TreeStore, size: int) -> bytes:
     ranges = set(frontier_ranges(size))
-    return range_hash(0, size, stored_subtrees(store, ranges))
+    return range_hash(0, size, stored_subtrees(store, ranges, size))
 
 
 def _chain_broken(seq: int) -> FailedPrecondition:
@@ -239,8 +285,11 @@ class TransparencyLog:
                 if leaves is None:
                     leaves = _read_leaves(store, size, count, up_to_seq, head_hash)
                 made = [node for leaf in leaves for node in frontier.append(leaf)]
+                dropped = dropped_when_grown(size, end)
                 try:
-                    store.add_nodes(made)
+                    store.add_nodes([n for n in made if is_stored(n.level, n.index, end)])
+                    if dropped is not None:
+                        store.drop_inner_nodes(*dropped)
                     store.commit()
                 except ConcurrentWriteConflict:
                     return size  # another integrator got these leaves first
@@ -354,7 +403,9 @@ class TransparencyLog:
                 )
             index, size = seq - 1, head.tree_size
             subtree = stored_subtrees(
-                store, subtrees_needed(lambda s: inclusion_proof(index, size, s)) | {(index, seq)}
+                store,
+                subtrees_needed(lambda s: inclusion_proof(index, size, s)) | {(index, seq)},
+                store.size(),
             )
             path = inclusion_proof(index, size, subtree)
             event = None
@@ -375,7 +426,9 @@ class TransparencyLog:
             later = self._head(store, second)
             earlier = self._head(store, first)
             subtree = stored_subtrees(
-                store, subtrees_needed(lambda s: consistency_proof(first, second, s))
+                store,
+                subtrees_needed(lambda s: consistency_proof(first, second, s)),
+                store.size(),
             )
             path = consistency_proof(first, second, subtree)
         return ConsistencyAnswer(earlier, later, path)

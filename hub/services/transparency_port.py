@@ -19,7 +19,8 @@ __all__ = ["TreeStore", "TreeStoreFactory"]
 
 class TreeStore(Protocol):
     def size(self) -> int:
-        """How many leaves (audit events, from seq 1) the stored tree holds."""
+        """How many leaves (audit events, from seq 1) the stored tree holds
+        (hub.domain.tree_tiles.tree_size of its last leaf and tile node)."""
         ...
 
     def nodes(self, wanted: Iterable[tuple[int, int]]) -> dict[tuple[int, int], bytes]:
@@ -33,6 +34,11 @@ class TreeStore(Protocol):
 
     def add_nodes(self, nodes: Sequence[CompleteNode]) -> None:
         """ConcurrentWriteConflict when one is stored already (another integrator)."""
+        ...
+
+    def drop_inner_nodes(self, start: int, end: int) -> None:
+        """Remove the stored nodes below the tile level (hub.domain.tree_tiles)
+        whose leaves lie in [start, end): a tile that is complete now."""
         ...
 
     def rows(self, after_seq: int, limit: int) -> list[ChainRow]:

@@ -1,15 +1,18 @@
 """``carbon-hub audit verify``'s walk of the transparency log: every audit
-event against the tree's stored leaf and the subtree hashes it completes,
+event against its chain link and the stored subtree hashes it completes,
 the root at every signed tree head's size against the signed root, and a
 consistency proof between each pair of successive tree heads.
 
 Like the chain's walk, a page of events per short transaction. What it
 names, beside what the chain already names:
 
-* LEAF_MISMATCH: the event at a seq is missing, unreadable, out of place, or
-  its leaf bytes do not hash to the tree's stored leaf (edited, removed,
+* LEAF_MISMATCH: the event at a seq is missing, unreadable, out of place,
+  no longer hashes as chained (only chained events enter the tree), or its
+  leaf bytes do not hash to the tree's stored leaf (edited, removed,
   reordered);
-* NODE_MISMATCH: a stored subtree hash is not the one of its leaves;
+* NODE_MISMATCH: a stored subtree hash is not the one of its leaves (the
+  leaves inside a complete tile are not stored, hub.domain.tree_tiles: an
+  event there rewritten with its chain recomputed shows as its tile's hash);
 * TREE_HEAD_MISMATCH: the events up to a signed tree head's size do not hash
   to its root (a rewrite that also rewrote the stored tree);
 * TREE_HEAD_FORGED: a tree head whose signature fails;
@@ -25,7 +28,7 @@ import itertools
 from dataclasses import dataclass
 from enum import StrEnum
 
-from hub.domain.audit_chain import ChainRow
+from hub.domain.audit_chain import ChainRow, link
 from hub.domain.merkle import (
     CompleteNode,
     Frontier,
@@ -33,6 +36,7 @@ from hub.domain.merkle import (
     verify_consistency,
 )
 from hub.domain.tree_head import TreeHead, leaf_bytes
+from hub.domain.tree_tiles import is_stored
 from hub.errors import HubError
 from hub.services.transparency import TransparencyLog
 
@@ -101,6 +105,20 @@ class _Walk:
                     f"the event at seq {seq} is missing, unreadable or out of place "
                     f"(the next row read has seq {row.seq}): removed, edited or reordered",
                 )
+            if seq <= self.size and (
+                row.prev_hash is None or link(row.prev_hash, data) != row.hash
+            ):
+                # Only events found chained entered the tree (hub.services.
+                # transparency), so one that is not was changed after: named
+                # here, as the leaves of a complete tile are not stored.
+                return TreeProblem(
+                    TreeProblemKind.LEAF_MISMATCH,
+                    seq,
+                    row.row_id,
+                    subject,
+                    f"the event at seq {seq} no longer hashes as chained: edited after it "
+                    "entered the tree",
+                )
             for node in self.frontier.append(leaf_hash(data)):
                 if seq <= self.size:
                     problem = self._node(node, stored, row, subject)
@@ -127,8 +145,11 @@ class _Walk:
         row: ChainRow,
         subject: str | None,
     ) -> TreeProblem | None:
-        if stored.get((node.level, node.index)) == node.hash:
+        expected = stored.get((node.level, node.index))
+        if expected == node.hash:
             return None
+        if expected is None and not is_stored(node.level, node.index, self.size):
+            return None  # inside a complete tile: checked by the tile's stored hash
         if node.level == 0:
             return TreeProblem(
                 TreeProblemKind.LEAF_MISMATCH,
@@ -146,7 +167,8 @@ class _Walk:
             None,
             None,
             f"the stored hash of events {first + 1}..{first + width} (level {node.level}, "
-            f"index {node.index}) is missing or not theirs: the tree was edited",
+            f"index {node.index}) is missing or not theirs: the tree (or those events, "
+            "their chain recomputed) was edited",
         )
 
 

@@ -8,12 +8,13 @@ from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Engine, and_, func, insert, or_, select, type_coerce
+from sqlalchemy import Engine, and_, delete, func, insert, or_, select, type_coerce
 from sqlalchemy.types import NullType
 
 from hub.domain.audit_chain import ChainRow
 from hub.domain.merkle import CompleteNode
 from hub.domain.tree_head import TreeHead
+from hub.domain.tree_tiles import TILE_LEVEL, tree_size
 from hub.services.transparency_port import TreeStore
 from hub.storage.audit_repository import SqlAlchemyAuditRepository, decode_instant
 from hub.storage.audit_tables import LedgerEventRow
@@ -52,10 +53,13 @@ class SqlAlchemyTreeStore:
         self._audit = SqlAlchemyAuditRepository(transaction)
 
     def size(self) -> int:
-        top = self._tx.connection.execute(
-            select(func.max(MerkleNodeRow.idx)).where(MerkleNodeRow.level == 0)
-        ).scalar_one_or_none()
-        return 0 if top is None else int(top) + 1
+        def last(level: int) -> int | None:
+            top = self._tx.connection.execute(
+                select(func.max(MerkleNodeRow.idx)).where(MerkleNodeRow.level == level)
+            ).scalar_one_or_none()
+            return None if top is None else int(top)
+
+        return tree_size(last(0), last(TILE_LEVEL))
 
     def nodes(self, wanted: Iterable[tuple[int, int]]) -> dict[tuple[int, int], bytes]:
         by_level: dict[int, list[int]] = {}
@@ -107,6 +111,19 @@ class SqlAlchemyTreeStore:
                     insert(MerkleNodeRow),
                     [{"level": n.level, "idx": n.index, "hash": n.hash} for n in chunk],
                 )
+
+    def drop_inner_nodes(self, start: int, end: int) -> None:
+        condition = or_(
+            *(
+                and_(
+                    MerkleNodeRow.level == level,
+                    MerkleNodeRow.idx.between(start >> level, ((end - 1) >> level)),
+                )
+                for level in range(TILE_LEVEL)
+            )
+        )
+        with self._tx.writing() as connection:
+            connection.execute(delete(MerkleNodeRow).where(condition))
 
     def rows(self, after_seq: int, limit: int) -> list[ChainRow]:
         return self._audit.rows(after_seq, limit)

@@ -4,13 +4,15 @@ Kept apart from hub.storage.tables (one concept per module) but on its
 shared MetaData: every module that needs the complete metadata (the
 migrations' env, the schema test) imports this module too.
 
-``merkle_nodes`` holds the hash of every complete subtree of the RFC 9162
-tree over the audit events (hub.domain.merkle): level 0 is the leaf hash of
-the event at seq ``index + 1``, level L index i covers leaves
-[i * 2^L, (i + 1) * 2^L). Any inclusion or consistency proof is read from
-at most two hashes per level, never by rehashing the log. The primary key
-makes integration safe with several hub processes: a second integrator of
-the same leaves fails on the first node and steps back.
+``merkle_nodes`` holds the hash of complete subtrees of the RFC 9162 tree
+over the audit events (hub.domain.merkle): level 0 is the leaf hash of the
+event at seq ``index + 1``, level L index i covers leaves
+[i * 2^L, (i + 1) * 2^L). Since migration 0030 every node from the tile
+level (4: sixteen leaves) up, and below it only the nodes of the last,
+incomplete tile (hub.domain.tree_tiles); a proof rehashes a complete tile's
+events for a node inside it. The primary key makes integration safe with
+several hub processes: a second integrator of the same leaves fails on the
+first node and steps back.
 
 ``merkle_tree_heads`` are the hub's signed tree heads (size, root, time,
 Ed25519 signature over the DSSE encoding of the statement: see

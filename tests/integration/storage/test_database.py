@@ -77,7 +77,7 @@ TABLES = TABLES_0001 | {
     "claim_check_lists",
     "claim_content_locks",
 }
-HEAD = "0029_compact_instants"
+HEAD = "0030_tree_tiles"
 
 
 def _tables(engine: Engine) -> set[str]:

@@ -1,0 +1,227 @@
+"""The transparency log stored by tiles (hub.domain.tree_tiles, migration
+0030) on a real database (SQLite and PostgreSQL): a tree of several tiles
+keeps no node inside a complete tile, only the tile nodes, those above them
+and its last tile's; every inclusion and consistency proof still equals the
+one of the whole tree recomputed and verifies against its signed root; a
+proof that needs an event edited after it entered the tree is refused with
+a code; ``carbon-hub audit verify`` names an edited event inside a complete
+tile by its seq, and one rewritten with its chain by its tile."""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import Engine, text
+from typer.testing import CliRunner
+
+from carbonhub_contract.key_files import write_ed25519_keypair
+from hub.domain.audit_chain import canonical_event, link
+from hub.domain.merkle import (
+    Frontier,
+    consistency_proof,
+    inclusion_proof,
+    leaf_hash,
+    root_of,
+    verify_consistency,
+    verify_inclusion,
+)
+from hub.domain.tree_head import leaf_bytes
+from hub.errors import FailedPrecondition
+from hub.services.audit import AuditService
+from hub.services.transparency import TransparencyLog
+from hub.storage.database import create_engine_for
+from hub.storage.unit_of_work import SqlAlchemyUnitOfWorkFactory
+from hub.trust.audit_signing import audit_service
+from tests.integration.storage.test_audit_checkpoints_held import append, sql
+
+# Tree heads at these sizes: inside tile 0, tile 1 just complete, inside
+# tile 3 (tile 2 completed on the way), inside tile 4.
+SIZES = (5, 32, 53, 70)
+
+
+@pytest.fixture
+def pki_dir(tmp_path: Path) -> Path:
+    pki = tmp_path / "pki"
+    write_ed25519_keypair(pki / "hub-signing.key", pki / "hub-signing.pub")
+    return pki
+
+
+@pytest.fixture
+def hub_engine(migrated_url: str) -> Iterator[Engine]:
+    engine = create_engine_for(migrated_url)
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture
+def factory(hub_engine: Engine) -> SqlAlchemyUnitOfWorkFactory:
+    return SqlAlchemyUnitOfWorkFactory(hub_engine)
+
+
+@pytest.fixture
+def hub_audit(factory: SqlAlchemyUnitOfWorkFactory, pki_dir: Path) -> AuditService:
+    service = audit_service(factory, pki_dir)
+    done = 0
+    for size in SIZES:
+        append(factory, *range(done + 1, size + 1))
+        service.checkpoint()
+        service.extend_tree()
+        done = size
+    return service
+
+
+def _log(service: AuditService) -> TransparencyLog:
+    assert service.transparency is not None
+    return service.transparency
+
+
+def _leaves(factory: SqlAlchemyUnitOfWorkFactory) -> list[bytes]:
+    with factory() as uow:
+        rows = uow.audit.rows(0, 10_000)
+    found = [leaf_bytes(row) for row in rows]
+    return [leaf_hash(data) for data in found if data is not None]
+
+
+def stored_nodes(engine: Engine) -> dict[tuple[int, int], bytes]:
+    with engine.connect() as connection:
+        rows = connection.execute(text("SELECT level, idx, hash FROM merkle_nodes"))
+        return {(int(level), int(idx)): bytes(digest) for level, idx, digest in rows}
+
+
+def tiled_tree(leaves: list[bytes]) -> dict[tuple[int, int], bytes]:
+    """What the stored tree of these leaves holds, written out by hand: every
+    complete subtree from level 4 (sixteen leaves) up, and below it only those
+    inside the last, incomplete tile."""
+    frontier = Frontier()
+    every = {(n.level, n.index): n.hash for leaf in leaves for n in frontier.append(leaf)}
+    tail = len(leaves) // 16 * 16
+    return {(lv, i): h for (lv, i), h in every.items() if lv >= 4 or i * 2**lv >= tail}
+
+
+def _verify(migrated_url: str, pki_dir: Path) -> tuple[int, str]:
+    from hub.cli.app import app
+
+    result = CliRunner().invoke(
+        app, ["audit", "verify", "--database-url", migrated_url, "--pki-dir", str(pki_dir)]
+    )
+    return result.exit_code, result.output
+
+
+def test_the_stored_tree_is_its_tiles_and_its_last_tiles_inside(
+    hub_audit: AuditService, factory: SqlAlchemyUnitOfWorkFactory, hub_engine: Engine
+) -> None:
+    leaves = _leaves(factory)
+    assert len(leaves) == 70
+    stored = stored_nodes(hub_engine)
+    assert stored == tiled_tree(leaves)
+    # 4 tiles, 2 nodes of 32, 1 of 64; leaves 64..69 and their 3 + 1 inner nodes.
+    assert len(stored) == 4 + 2 + 1 + 6 + 3 + 1
+    assert _log(hub_audit).latest().root_hash == root_of(leaves).hex()
+
+
+def test_every_proof_equals_the_whole_trees_and_verifies(
+    hub_audit: AuditService, factory: SqlAlchemyUnitOfWorkFactory
+) -> None:
+    log = _log(hub_audit)
+    leaves = _leaves(factory)
+
+    def whole(start: int, end: int) -> bytes:
+        return root_of(leaves[start:end])
+
+    for size in SIZES:
+        root = bytes.fromhex(log.tree_head(size).root_hash)
+        assert root == root_of(leaves[:size])
+        for seq in range(1, size + 1):
+            answer = log.inclusion(seq=seq, tree_size=size)
+            assert answer.leaf_hash == leaves[seq - 1]
+            assert answer.audit_path == inclusion_proof(seq - 1, size, whole)
+            assert verify_inclusion(seq - 1, size, answer.leaf_hash, answer.audit_path, root)
+    for first, second in itertools.combinations(SIZES, 2):
+        proof = log.consistency(first, second)
+        assert proof.consistency_path == consistency_proof(first, second, whole)
+        assert verify_consistency(
+            first,
+            second,
+            bytes.fromhex(proof.first.root_hash),
+            bytes.fromhex(proof.second.root_hash),
+            proof.consistency_path,
+        )
+
+
+def test_a_proof_needing_an_edited_event_is_refused_with_a_code(
+    hub_audit: AuditService, hub_engine: Engine
+) -> None:
+    log = _log(hub_audit)
+    sql(hub_engine, "UPDATE ledger_events SET actor = 'forged' WHERE seq = 20")
+    with pytest.raises(FailedPrecondition) as refused:
+        log.inclusion(seq=20)
+    assert refused.value.code == "TRANSPARENCY_EVENTS_ALTERED"
+    assert refused.value.details == {"first_seq": "17", "last_seq": "32"}
+    # The head of 5 was signed while tile 1 was not begun: its proof of leaf 3
+    # rehashes tile 0 only, which is intact; so does every proof outside tile 1.
+    assert log.inclusion(seq=3, tree_size=5).tree_head.tree_size == 5
+    assert log.inclusion(seq=40).seq == 40
+    # Tile 0's inner nodes (rehashed, intact) and tile 1's stored hash: answered.
+    assert log.consistency(5, 32).consistency_path
+
+
+def test_audit_verify_names_an_event_edited_inside_a_complete_tile(
+    hub_audit: AuditService, hub_engine: Engine, migrated_url: str, pki_dir: Path
+) -> None:
+    code, output = _verify(migrated_url, pki_dir)
+    assert code == 0, output
+    assert "transparency log intact (tree size 70" in output
+    sql(hub_engine, "UPDATE ledger_events SET actor = 'forged' WHERE seq = 20")
+    code, output = _verify(migrated_url, pki_dir)
+    assert code == 1
+    assert "TRANSPARENCY LOG TAMPERED: LEAF_MISMATCH" in output and "seq: 20" in output
+    assert "subject: block B-20" in output
+
+
+def _rewrite_chain_from(engine: Engine, factory: SqlAlchemyUnitOfWorkFactory, seq: int) -> None:
+    """Edit the event at ``seq`` and recompute its hash and every one after
+    it, the head record too: the chain is whole again, the stored tree kept."""
+    with factory() as uow:
+        rows = uow.audit.rows(seq - 1, 10_000)
+    prev = rows[0].prev_hash
+    for row in rows:
+        assert prev is not None and row.at is not None and row.details is not None
+        assert row.subject_kind and row.subject_id and row.event and row.actor
+        actor = "forged" if row.seq == seq else row.actor
+        prev = link(
+            prev,
+            canonical_event(
+                row.seq or 0,
+                row.subject_kind,
+                row.subject_id,
+                row.event,
+                actor,
+                row.at,
+                row.details,
+            ),
+        )
+        sql(
+            engine,
+            "UPDATE ledger_events SET actor = :a, hash = :h WHERE seq = :s",
+            a=actor,
+            h=bytes.fromhex(prev),
+            s=row.seq,
+        )
+    sql(engine, "UPDATE audit_head SET hash = :h", h=prev)
+
+
+def test_audit_verify_names_the_tile_of_an_event_rewritten_with_its_chain(
+    hub_audit: AuditService,
+    factory: SqlAlchemyUnitOfWorkFactory,
+    hub_engine: Engine,
+    migrated_url: str,
+    pki_dir: Path,
+) -> None:
+    _rewrite_chain_from(hub_engine, factory, 20)
+    code, output = _verify(migrated_url, pki_dir)
+    assert code == 1, output
+    assert "TRANSPARENCY LOG TAMPERED: NODE_MISMATCH" in output
+    assert "events 17..32 (level 4, index 1)" in output
