@@ -42,6 +42,8 @@ from hub.domain.audit_chain import (
 from hub.services.audit_port import LedgerEvent
 from hub.storage.audit_tables import AuditCheckpointRow, AuditHeadRow, LedgerEventRow
 from hub.storage.claim_bulk import bulk_insert
+from hub.storage.event_subject_column import subject_form, subject_text
+from hub.storage.instant_column import instant_from_micros
 from hub.storage.packed_details import pack_details, unpack_details
 from hub.storage.serialisation import dumps
 from hub.storage.transaction import Transaction, chunks
@@ -67,9 +69,15 @@ _UNSIGNABLE_INSTANT = datetime.min.replace(tzinfo=UTC)
 def decode_instant(value: object) -> datetime | None:
     """A stored instant as an aware UTC datetime, or None when it is not one.
 
-    PostgreSQL hands back an aware datetime; SQLite the naive UTC text that
-    UtcDateTime wrote (``2026-11-24 08:00:00.000000``).
+    PostgreSQL hands back an aware datetime; SQLite the integer microseconds
+    since 1970 that CompactInstant writes (an event's ``at`` since 0031), or
+    the naive UTC text that UtcDateTime wrote (``2026-11-24 08:00:00.000000``).
     """
+    if isinstance(value, int) and not isinstance(value, bool):
+        try:
+            return instant_from_micros(value)
+        except OverflowError:
+            return None
     if isinstance(value, str):
         try:
             value = datetime.fromisoformat(value)
@@ -145,7 +153,7 @@ def append_chained(tx: Transaction, events: Sequence[LedgerEvent]) -> None:
         details = {str(k): str(v) for k, v in event.details.items()}
         values = {
             "subject_kind": event.subject_kind,
-            "subject_id": event.subject_id,
+            "subject_id": subject_form(event.subject_kind, event.subject_id),
             "event": event.event,
             "actor": event.actor,
             "at": event.at,
@@ -217,6 +225,7 @@ def _chain_rows(connection: Connection, stored: Iterable[Any]) -> list[ChainRow]
     is at seq - 1, the row at seq - 1 read for the page's first row, None
     when there is no row at seq - 1 (the verifier reports the gap first)."""
     chained: list[ChainRow] = []
+    compact = connection.dialect.name == "sqlite"
     last_seq: int | None = None
     last_hash: str | None = None
     for row in stored:
@@ -235,7 +244,7 @@ def _chain_rows(connection: Connection, stored: Iterable[Any]) -> list[ChainRow]
                 row_id=int(row_id),
                 seq=seq,
                 subject_kind=_text(subject_kind),
-                subject_id=_text(subject_id),
+                subject_id=subject_text(subject_id, subject_kind, compact=compact),
                 event=_text(event),
                 actor=_text(actor),
                 at=decode_instant(at),
@@ -350,7 +359,7 @@ class SqlAlchemyEventRepository:
                     LedgerEventRow.packed,
                 ).where(
                     LedgerEventRow.subject_kind == subject_kind,
-                    LedgerEventRow.subject_id.in_(chunk),
+                    LedgerEventRow.subject_id.in_([subject_form(subject_kind, s) for s in chunk]),
                 )
             ):
                 event = LedgerEvent(

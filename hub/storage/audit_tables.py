@@ -21,6 +21,8 @@ from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import Mapped, mapped_column
 from sqlalchemy.types import TypeDecorator
 
+from hub.storage.event_subject_column import EventSubject
+from hub.storage.instant_column import CompactInstant
 from hub.storage.tables import Base, UtcDateTime, big_id
 
 
@@ -47,10 +49,13 @@ class LedgerEventRow(Base):
 
     id: Mapped[int] = big_id()
     subject_kind: Mapped[str] = mapped_column(String(32))
-    subject_id: Mapped[str] = mapped_column(String(200))
+    # On SQLite a hub id (32 hex digits) as its 16 bytes, other ids as text
+    # (hub.storage.event_subject_column, migration 0031).
+    subject_id: Mapped[str] = mapped_column(EventSubject)
     event: Mapped[str] = mapped_column(String(64))
     actor: Mapped[str] = mapped_column(String(200))
-    at: Mapped[datetime] = mapped_column(UtcDateTime)
+    # On SQLite integer microseconds since 1970 (hub.storage.instant_column, 0031).
+    at: Mapped[datetime] = mapped_column(CompactInstant)
     # The details, one of two ways (hub.storage.audit_repository reads both):
     # packed (hub.storage.packed_details, migration 0025), ``details`` then
     # empty; or, as rows were written before, compact JSON text of a map of

@@ -18,6 +18,7 @@ from hub.domain.tree_tiles import TILE_LEVEL, tree_size
 from hub.services.transparency_port import TreeStore
 from hub.storage.audit_repository import SqlAlchemyAuditRepository, decode_instant
 from hub.storage.audit_tables import LedgerEventRow
+from hub.storage.event_subject_column import CLAIM, subject_form
 from hub.storage.merkle_tables import MerkleNodeRow, TreeHeadRow
 from hub.storage.transaction import Transaction, chunks
 
@@ -137,7 +138,8 @@ class SqlAlchemyTreeStore:
     def claim_event_seq(self, claim_id: str) -> int | None:
         seq = self._tx.connection.execute(
             select(func.min(LedgerEventRow.seq)).where(
-                LedgerEventRow.subject_kind == "claim", LedgerEventRow.subject_id == claim_id
+                LedgerEventRow.subject_kind == CLAIM,
+                LedgerEventRow.subject_id == subject_form(CLAIM, claim_id),
             )
         ).scalar_one_or_none()
         return None if seq is None else int(seq)

@@ -24,6 +24,7 @@ from hub.storage.audit_repository import readable_details
 from hub.storage.audit_tables import LedgerEventRow
 from hub.storage.claim_body import claim_select, submission_of, verdict_of
 from hub.storage.claim_tables import ClaimRow
+from hub.storage.event_subject_column import subject_form
 from hub.storage.project_tables import ProjectRow
 
 # With the columns a verdict is read from (hub.storage.claim_body).
@@ -80,7 +81,10 @@ class SqlAlchemyReviewQueueQueries:
                 LedgerEventRow.details,
                 LedgerEventRow.packed,
             )
-            .where(LedgerEventRow.subject_kind == kind, LedgerEventRow.subject_id == subject_id)
+            .where(
+                LedgerEventRow.subject_kind == kind,
+                LedgerEventRow.subject_id == subject_form(kind, subject_id),
+            )
             .order_by(LedgerEventRow.id)
         )
         return tuple(

@@ -34,6 +34,7 @@ from carbonhub_contract.transparency import (
     verify_inclusion,
 )
 from hub.domain.tree_head import read_tree_head
+from hub.storage.event_subject_column import stored_subject
 from hub.storage.unit_of_work import SqlAlchemyUnitOfWorkFactory
 from hub.trust.audit_signing import audit_service
 from tests.integration.grpc.ledger_helpers import (
@@ -277,7 +278,7 @@ def test_the_kit_fails_a_rewritten_event_and_a_forged_kept_tree_head(
     with running.hub.engine.begin() as connection:
         connection.execute(
             text("UPDATE ledger_events SET event = 'REJECTED' WHERE subject_id = :claim"),
-            {"claim": verdict.claim_id},
+            {"claim": stored_subject(connection.dialect.name, "claim", verdict.claim_id)},
         )
     code, document = _kit(running, "--claim", verdict.claim_id, "--keep-tree-head", str(kept))
     assert code == 1 and document["verified"] is False

@@ -16,7 +16,7 @@ import hashlib
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -45,7 +45,9 @@ def canonical(obj: object) -> bytes:
 
 
 def instant(value: object) -> str:
-    if isinstance(value, str):  # SQLite: "YYYY-MM-DD HH:MM:SS.ffffff", UTC
+    if isinstance(value, int):  # SQLite since 0031: microseconds since 1970, UTC
+        value = datetime(1970, 1, 1, tzinfo=UTC) + timedelta(microseconds=value)
+    if isinstance(value, str):  # SQLite before: "YYYY-MM-DD HH:MM:SS.ffffff", UTC
         return value.replace(" ", "T") + "Z"
     assert isinstance(value, datetime) and value.tzinfo is not None
     return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
@@ -124,8 +126,10 @@ def details_of(stored: str, packed: bytes | None) -> dict[str, str]:
 
 
 def body_of(
-    seq: int, kind: str, subject_id: str, event: str, actor: str, at: Any, details: dict[str, str]
+    seq: int, kind: str, subject_id: Any, event: str, actor: str, at: Any, details: dict[str, str]
 ) -> bytes:
+    if isinstance(subject_id, bytes):  # SQLite since 0031: a claim's id as its 16 bytes
+        subject_id = subject_id.hex()
     return canonical(
         {
             "actor": actor,

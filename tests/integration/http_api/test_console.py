@@ -10,6 +10,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import text
 
 from carbonhub_contract.vocabulary.records import Decision
+from hub.storage.event_subject_column import stored_subject
 from tests.unit.services.builders import PARTNER, PROJECT_ID, pv, pv_project
 
 from .conftest import (
@@ -45,7 +46,7 @@ def _actors(ledger: LiveLedger, kind: str, subject: str) -> list[tuple[str, str]
                 "SELECT event, actor FROM ledger_events"
                 " WHERE subject_kind = :k AND subject_id = :s ORDER BY seq"
             ),
-            {"k": kind, "s": subject},
+            {"k": kind, "s": stored_subject(connection.dialect.name, kind, subject)},
         ).all()
     return [(row[0], row[1]) for row in rows]
 

@@ -77,7 +77,7 @@ TABLES = TABLES_0001 | {
     "claim_check_lists",
     "claim_content_locks",
 }
-HEAD = "0030_tree_tiles"
+HEAD = "0031_compact_audit_events"
 
 
 def _tables(engine: Engine) -> set[str]:

@@ -19,6 +19,7 @@ from hub.domain.audit_chain import GENESIS, AuditReport, ProblemKind, canonical_
 from hub.services.audit import AuditService
 from hub.services.audit_port import LedgerEvent
 from hub.storage.database import alembic_config, create_engine_for, migrate
+from hub.storage.instant_column import instant_from_micros
 from hub.storage.packed_details import unpack_details
 from hub.storage.serialisation import dumps
 from hub.storage.unit_of_work import SqlAlchemyUnitOfWorkFactory
@@ -99,7 +100,31 @@ def _contents(engine: Engine) -> list[tuple[Any, ...]]:
                 f" {packed} FROM ledger_events ORDER BY id"
             )
         )
-        return [(*row[:7], _json(row[7], row[9]), _hex(row[8])) for row in rows]
+        # At 0031 on SQLite an event's instant is kept as its integer (and a
+        # claim's id as its bytes): read as the text the earlier heads kept.
+        return [
+            (
+                *row[:3],
+                _id(row[3]),
+                *row[4:6],
+                _instant(row[6]),
+                _json(row[7], row[9]),
+                _hex(row[8]),
+            )
+            for row in rows
+        ]
+
+
+def _id(value: Any) -> Any:
+    return value.hex() if isinstance(value, bytes) else value
+
+
+def _instant(value: Any) -> Any:
+    if isinstance(value, int):
+        moment = instant_from_micros(value)
+        assert moment is not None
+        return moment.strftime("%Y-%m-%d %H:%M:%S.%f")
+    return value
 
 
 def _json(details: str, packed: bytes | None) -> str:

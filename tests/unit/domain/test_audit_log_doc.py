@@ -137,6 +137,17 @@ def test_the_verifier_the_page_prints_accepts_the_example_and_catches_tampering(
         verifier["chain"]([(*rows[0][:8], bytes(32)), rows[1]])
     with pytest.raises(AssertionError, match="removed or inserted at seq 1"):
         verifier["chain"](rows[1:])
+    # SQLite since 0031: the instant as its microseconds, a claim's id of 32
+    # hex digits as its 16 bytes; the page's example instant is the one it names.
+    claim_id = "0193a1b2000070008000000000000001"
+    assert "`1795507200123456` is 2026-11-24 08:00:00.123456 UTC" in doc
+    compact = bytes.fromhex(
+        link(GENESIS, canonical_event(1, "claim", claim_id, *ROW1[3:], DETAILS1))
+    )
+    row = (1, "claim", bytes.fromhex(claim_id), *ROW1[3:5], 1795507200123456, "", packed, compact)
+    assert verifier["chain"]([row]) == {1: compact.hex()}
+    with pytest.raises(AssertionError, match="edited at seq 1"):
+        verifier["chain"]([(*row[:5], 1795507200123457, *row[6:])])
     forged = {**checkpoint, "signature": base64.b64encode(bytes(64)).decode()}
     with pytest.raises(InvalidSignature):
         verifier["checkpoint_ok"](forged, example["pem"], hashes)

@@ -216,6 +216,8 @@ def test_too_many_entries_is_too_long() -> None:
 def test_an_id_with_its_partner_in_front_fits_the_audit_subject() -> None:
     # Projects and adjustments are audited as "<partner>|<id>".
     subject = Base.metadata.tables["ledger_events"].columns["subject_id"].type
+    if isinstance(subject, TypeDecorator):  # the column's stored form (EventSubject)
+        subject = subject.impl_instance
     assert isinstance(subject, String) and subject.length is not None
     for name in ("Project.project_id", "AccountingAdjustmentAttestation.reference"):
         partner = LIMITS["carbonhub.v1.AccountingAdjustmentAttestation.partner"].max_chars
