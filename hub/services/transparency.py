@@ -109,9 +109,15 @@ def stored_subtrees(store: TreeStore, compute_ranges: set[tuple[int, int]], size
     lost a node: never answered with a guess."""
     wanted = {subtree_of(start, end): (start, end) for start, end in compute_ranges}
     inner = {node for node in wanted if not is_stored(*node, size)}
-    tiles = sorted({tile_of(*node) for node in inner})
+    tiles = {tile_of(*node) for node in inner}
     found = store.nodes((set(wanted) - inner) | {(TILE_LEVEL, tile) for tile in tiles})
-    for tile in tiles:
+    # A node of the tail gone since ``size`` was read: another integrator
+    # completed its tile (and dropped its inside) in between, which a
+    # PostgreSQL read committed sees. Its tile's hash is stored now.
+    late = {tile_of(*n) for n in wanted if n[0] < TILE_LEVEL and n not in found} - tiles
+    if late:
+        found.update(store.nodes({(TILE_LEVEL, tile) for tile in late}))
+    for tile in sorted(tiles | late):
         found.update(_rehashed_tile(store, tile, found.get((TILE_LEVEL, tile))))
     missing = sorted(wanted[node] for node in wanted if node not in found)
     if missing:

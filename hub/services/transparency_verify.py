@@ -36,7 +36,7 @@ from hub.domain.merkle import (
     verify_consistency,
 )
 from hub.domain.tree_head import TreeHead, leaf_bytes
-from hub.domain.tree_tiles import is_stored
+from hub.domain.tree_tiles import TILE_LEVEL, is_stored, tile_of
 from hub.errors import HubError
 from hub.services.transparency import TransparencyLog
 
@@ -148,8 +148,13 @@ class _Walk:
         expected = stored.get((node.level, node.index))
         if expected == node.hash:
             return None
-        if expected is None and not is_stored(node.level, node.index, self.size):
-            return None  # inside a complete tile: checked by the tile's stored hash
+        if expected is None and node.level < TILE_LEVEL:
+            tile = (TILE_LEVEL, tile_of(node.level, node.index))
+            if not is_stored(node.level, node.index, self.size) or tile in stored:
+                # Inside a complete tile (complete already, or completed by an
+                # integrator since the walk read the size): its stored hash
+                # is checked instead.
+                return None
         if node.level == 0:
             return TreeProblem(
                 TreeProblemKind.LEAF_MISMATCH,

@@ -31,8 +31,9 @@ from hub.domain.merkle import (
 from hub.domain.tree_head import leaf_bytes
 from hub.errors import FailedPrecondition
 from hub.services.audit import AuditService
-from hub.services.transparency import TransparencyLog
+from hub.services.transparency import TransparencyLog, stored_subtrees
 from hub.storage.database import create_engine_for
+from hub.storage.merkle_repository import SqlAlchemyTreeStore
 from hub.storage.unit_of_work import SqlAlchemyUnitOfWorkFactory
 from hub.trust.audit_signing import audit_service
 from tests.integration.storage.test_audit_checkpoints_held import append, sql
@@ -225,3 +226,34 @@ def test_audit_verify_names_the_tile_of_an_event_rewritten_with_its_chain(
     assert code == 1, output
     assert "TRANSPARENCY LOG TAMPERED: NODE_MISMATCH" in output
     assert "events 17..32 (level 4, index 1)" in output
+
+
+def test_a_tile_completed_after_the_size_was_read_is_rehashed_not_refused(
+    hub_audit: AuditService, factory: SqlAlchemyUnitOfWorkFactory
+) -> None:
+    """On PostgreSQL (read committed) a proof or an integrator may read the
+    tree's size while tile 3 is its tail, and its nodes after another
+    integrator completed the tile and dropped its inside: what is stored then
+    is the tile's hash, and the inside is rehashed from the events."""
+    leaves = _leaves(factory)
+    log = _log(hub_audit)
+    with log.stores() as store:
+        assert store.size() == 70  # tile 3 (leaves 48..63) complete since 53
+        subtree = stored_subtrees(store, {(48, 52), (52, 53), (0, 32)}, 53)
+        assert subtree(48, 52) == root_of(leaves[48:52])
+        assert subtree(52, 53) == leaves[52]
+        assert subtree(0, 32) == root_of(leaves[:32])
+
+
+def test_audit_verify_beside_an_integrator_finds_nothing_missing(
+    hub_audit: AuditService,
+    migrated_url: str,
+    pki_dir: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The walk read the size (53) before an integrator took the tree to 70
+    and dropped the inside of tile 3: those nodes are not missing."""
+    monkeypatch.setattr(SqlAlchemyTreeStore, "size", lambda self: 53)
+    code, output = _verify(migrated_url, pki_dir)
+    assert code == 0, output
+    assert "transparency log intact (tree size 53" in output
