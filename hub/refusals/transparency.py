@@ -86,12 +86,12 @@ SECTION = Section(
             "TRANSPARENCY_EVENTS_ALTERED",
             ErrorKind.FAILED_PRECONDITION,
             _PROOFS,
-            "The audit events a proof is rehashed from no longer hash to the tree's stored "
-            "hash of them (changed after they entered the tree); the operator runs "
-            "`carbon-hub audit verify`.",
-            "证明所需重新计算哈希的审计事件与树中存储的哈希不再一致（进入树后被更改）；"
+            "The audit events a proof is rehashed from and the tree's stored hash of them no "
+            "longer agree (one or the other was changed after they entered the tree); the "
+            "operator runs `carbon-hub audit verify`.",
+            "证明所需重新计算哈希的审计事件与树中存储的哈希不再一致（二者之一在进入树后被更改）；"
             "请运营方运行 `carbon-hub audit verify`。",
-            "證明所需重新計算雜湊的稽核事件與樹中儲存的雜湊不再一致（進入樹後被更改）；"
+            "證明所需重新計算雜湊的稽核事件與樹中儲存的雜湊不再一致（二者之一在進入樹後被更改）；"
             "請營運方執行 `carbon-hub audit verify`。",
         ),
     ),

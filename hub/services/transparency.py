@@ -156,8 +156,9 @@ def _rehashed_tile(
     if nodes.get((TILE_LEVEL, tile)) != stored:
         raise FailedPrecondition(
             "TRANSPARENCY_EVENTS_ALTERED",
-            f"the audit events at seq {first + 1}..{first + TILE_WIDTH} no longer hash to "
-            "the tree's stored hash of them: run `carbon-hub audit verify`",
+            f"the audit events at seq {first + 1}..{first + TILE_WIDTH} and the tree's "
+            "stored hash of them no longer agree (one or the other was changed): run "
+            "`carbon-hub audit verify`",
             {"first_seq": str(first + 1), "last_seq": str(first + TILE_WIDTH)},
         )
     return nodes

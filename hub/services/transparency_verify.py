@@ -17,7 +17,7 @@ names, beside what the chain already names:
   to its root (a rewrite that also rewrote the stored tree);
 * TREE_HEAD_FORGED: a tree head whose signature fails;
 * TREE_TRUNCATED: the tree or a signed tree head covers more events than the
-  log holds;
+  log holds, or the stored tree is smaller than a signed tree head;
 * TREE_HEADS_INCONSISTENT: the consistency proof between two signed heads,
   read from the stored tree, fails.
 """
@@ -199,7 +199,22 @@ def verify_tree(log: TransparencyLog, page: int = DEFAULT_PAGE) -> TreeReport:
                     f"signature (key {head.key_id or '-'})",
                 )
             )
-    end = max([size, *walk.by_size])
+    signed = max(walk.by_size, default=0)
+    if size < signed:
+        # The stored tree's size is read from its rows (hub.domain.tree_tiles):
+        # rows removed from its end make it smaller, never a signed head.
+        return report(
+            TreeProblem(
+                TreeProblemKind.TREE_TRUNCATED,
+                size + 1,
+                None,
+                None,
+                f"the stored tree holds {size} leaves; the tree head of size {signed} was "
+                "signed: stored hashes were removed (a downgrade below migration 0030 "
+                "removes the stored tree: `carbon-hub audit checkpoint` rebuilds it)",
+            )
+        )
+    end = max(size, signed)
     while walk.frontier.size < end:
         first = walk.frontier.size
         with log.stores() as store:

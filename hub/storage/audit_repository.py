@@ -225,7 +225,6 @@ def _chain_rows(connection: Connection, stored: Iterable[Any]) -> list[ChainRow]
     is at seq - 1, the row at seq - 1 read for the page's first row, None
     when there is no row at seq - 1 (the verifier reports the gap first)."""
     chained: list[ChainRow] = []
-    compact = connection.dialect.name == "sqlite"
     last_seq: int | None = None
     last_hash: str | None = None
     for row in stored:
@@ -244,7 +243,7 @@ def _chain_rows(connection: Connection, stored: Iterable[Any]) -> list[ChainRow]
                 row_id=int(row_id),
                 seq=seq,
                 subject_kind=_text(subject_kind),
-                subject_id=subject_text(subject_id, subject_kind, compact=compact),
+                subject_id=subject_text(subject_id),
                 event=_text(event),
                 actor=_text(actor),
                 at=decode_instant(at),

@@ -53,24 +53,19 @@ def stored_subject(dialect: str, subject_kind: str, subject_id: str) -> str | by
     return subject_form(subject_kind, subject_id) if dialect == "sqlite" else subject_id
 
 
-def subject_text(stored: object, subject_kind: object, *, compact: bool) -> str | None:
-    """The subject id of a stored value, read as the audit walk reads it: None
-    unless it is kept in the very form the hub keeps it (``compact``: on
-    SQLite, ``subject_form``'s; else text). A claim's id turned back into
-    text by hand, or a block's id into bytes, names the same id but would not
-    be found by it: an edited row, which the walk names."""
+def subject_text(stored: object) -> str | None:
+    """The subject id of a stored value: text, or the 16 bytes of an id in
+    hex; None for anything else (an edited row: the audit walk names it).
+
+    Either form reads as the same id, as docs/audit-log.md's verifier reads
+    it: the chain covers the id, not how the database spells it. (A claim's
+    id spelt as text by hand on SQLite verifies, but lookups by the claim,
+    which bind its bytes, do not find that event.)"""
     if isinstance(stored, str):
-        text = stored
-    elif isinstance(stored, bytes | memoryview) and len(stored) == _ID_DIGITS // 2:
-        text = bytes(stored).hex()
-    else:
-        return None
-    if not compact:
-        return text if isinstance(stored, str) else None
-    if not isinstance(subject_kind, str):
-        return None
-    kept = subject_form(subject_kind, text)
-    return text if isinstance(kept, bytes) == (not isinstance(stored, str)) else None
+        return stored
+    if isinstance(stored, bytes | memoryview) and len(stored) == _ID_DIGITS // 2:
+        return bytes(stored).hex()
+    return None
 
 
 def _as_text(value: Any) -> Any:

@@ -251,9 +251,42 @@ def test_audit_verify_beside_an_integrator_finds_nothing_missing(
     pki_dir: Path,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    """The walk read the size (53) before an integrator took the tree to 70
-    and dropped the inside of tile 3: those nodes are not missing."""
+    """The walk read the tree heads and the size (53) before an integrator took
+    the tree to 70 and dropped the inside of tile 3: those nodes are not
+    missing."""
+    heads = SqlAlchemyTreeStore.tree_heads
     monkeypatch.setattr(SqlAlchemyTreeStore, "size", lambda self: 53)
+    monkeypatch.setattr(
+        SqlAlchemyTreeStore,
+        "tree_heads",
+        lambda self: [head for head in heads(self) if head.tree_size <= 53],
+    )
     code, output = _verify(migrated_url, pki_dir)
     assert code == 0, output
     assert "transparency log intact (tree size 53" in output
+
+
+@pytest.mark.parametrize(
+    ("removed", "named"),
+    [
+        # The tail's last leaf, or the whole tail: the tree reads as 69 or 64.
+        ("level = 0 AND idx = 69", "TREE_TRUNCATED"),
+        ("level < 4 AND idx * (1 << level) >= 64", "TREE_TRUNCATED"),
+        # The last complete tile's hash: the tail still says 70, the hash is missing.
+        ("level = 4 AND idx = 3", "NODE_MISMATCH"),
+    ],
+)
+def test_audit_verify_names_stored_hashes_removed_from_the_trees_end(
+    hub_audit: AuditService,
+    hub_engine: Engine,
+    migrated_url: str,
+    pki_dir: Path,
+    removed: str,
+    named: str,
+) -> None:
+    sql(hub_engine, f"DELETE FROM merkle_nodes WHERE {removed}")
+    code, output = _verify(migrated_url, pki_dir)
+    assert code == 1, output
+    assert f"TRANSPARENCY LOG TAMPERED: {named}" in output
+    if named == "TREE_TRUNCATED":
+        assert "the tree head of size 70 was signed" in output

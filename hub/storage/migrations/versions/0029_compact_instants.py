@@ -57,7 +57,10 @@ def _to_micros(stored: object) -> object:
 def _to_text(stored: object) -> object:
     if not isinstance(stored, int):
         return stored
-    t = _EPOCH + timedelta(microseconds=stored)
+    try:
+        t = _EPOCH + timedelta(microseconds=stored)
+    except OverflowError:  # no instant (edited by hand): left as it is
+        return stored
     # SQLAlchemy's SQLite DATETIME storage format, microseconds always given.
     return (
         f"{t.year:04d}-{t.month:02d}-{t.day:02d} "

@@ -58,7 +58,10 @@ def _to_micros(stored: object) -> object:
 def _to_text(stored: object) -> object:
     if not isinstance(stored, int):
         return stored
-    t = _EPOCH + timedelta(microseconds=stored)
+    try:
+        t = _EPOCH + timedelta(microseconds=stored)
+    except OverflowError:  # no instant (edited by hand): left as it is
+        return stored
     return (
         f"{t.year:04d}-{t.month:02d}-{t.day:02d} "
         f"{t.hour:02d}:{t.minute:02d}:{t.second:02d}.{t.microsecond:06d}"
