@@ -24,7 +24,6 @@ from datetime import date, datetime
 from sqlalchemy import (
     BigInteger,
     CheckConstraint,
-    Date,
     Index,
     Integer,
     String,
@@ -33,6 +32,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
+from hub.storage.day_column import CompactDay
 from hub.storage.hex_digest_column import HexDigest
 from hub.storage.hex_id_column import HexId
 from hub.storage.instant_column import CompactInstant
@@ -80,8 +80,9 @@ class PointsEntryRow(Base):
     claim_id: Mapped[str | None] = mapped_column(HexId)
     redemption_id: Mapped[str | None] = mapped_column(String(200))
     points: Mapped[int] = mapped_column(BigInteger)
-    # An award's Shenzhen activity day: the day its daily cap counts against.
-    day: Mapped[date | None] = mapped_column(Date)
+    # An award's Shenzhen activity day: the day its daily cap counts against
+    # (on SQLite as days since 1970: hub.storage.day_column, migration 0032).
+    day: Mapped[date | None] = mapped_column(CompactDay)
     occurred_at: Mapped[datetime] = mapped_column(CompactInstant)
     expires_at: Mapped[datetime | None] = mapped_column(CompactInstant)
 

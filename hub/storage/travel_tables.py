@@ -18,9 +18,10 @@ from __future__ import annotations
 
 from datetime import date
 
-from sqlalchemy import Date, String
+from sqlalchemy import String
 from sqlalchemy.orm import Mapped, mapped_column
 
+from hub.storage.day_column import CompactDay
 from hub.storage.hex_digest_column import HexDigest
 from hub.storage.hex_id_column import HexId
 from hub.storage.tables import Base
@@ -36,7 +37,8 @@ class PersonTravelDayRow(Base):
 
     # The day first: a delivery's claims are mostly of its few days, so their
     # rows append near each other instead of on a random page per person.
-    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    # On SQLite as days since 1970 (hub.storage.day_column, migration 0032).
+    day: Mapped[date] = mapped_column(CompactDay, primary_key=True)
     person: Mapped[str] = mapped_column(HexDigest, primary_key=True)
     claim_id: Mapped[str] = mapped_column(HexId, primary_key=True)
     # The claim's normalised activity value (pkm), exactly as str(Decimal).

@@ -77,7 +77,7 @@ TABLES = TABLES_0001 | {
     "claim_check_lists",
     "claim_content_locks",
 }
-HEAD = "0031_compact_audit_events"
+HEAD = "0032_compact_days"
 
 
 def _tables(engine: Engine) -> set[str]:

@@ -14,6 +14,7 @@ from sqlalchemy.exc import IntegrityError
 
 from hub.domain.points import EntryKind
 from hub.storage.database import alembic_config, create_engine_for, migrate
+from hub.storage.day_column import day_from_number, day_number
 from hub.storage.hex_digest_column import digest_bytes, digest_text
 from hub.storage.hex_id_column import id_bytes, id_text
 from hub.storage.instant_column import instant_from_micros
@@ -126,10 +127,22 @@ def _contents(engine: Engine) -> dict[str, list[tuple[Any, ...]]]:
         }
     # The entries' instants as instants: SQLite kept them as text, then as
     # integer microseconds (0029); PostgreSQL gives datetimes.
+    # The days as ISO text: SQLite kept them so, then as days since 1970
+    # (0032); PostgreSQL gives dates, which read back as themselves.
     contents["entries"] = [
-        (*row[:10], *(_instant(v) for v in row[10:])) for row in contents["entries"]
+        (*row[:9], _day_text(row[9]), *(_instant(v) for v in row[10:]))
+        for row in contents["entries"]
     ]
+    contents["daily"] = [(row[0], _day_text(row[1]), *row[2:]) for row in contents["daily"]]
+    contents["travel"] = [(_day_text(row[0]), *row[1:]) for row in contents["travel"]]
     return contents
+
+
+def _day_text(stored: Any) -> Any:
+    if isinstance(stored, int):
+        day = day_from_number(stored)
+        return None if day is None else day.isoformat()
+    return stored
 
 
 def _instant(stored: Any) -> Any:
@@ -150,6 +163,13 @@ def _person(engine: Engine, person: str) -> str | bytes:
 def _claim(engine: Engine, claim_id: str) -> str | bytes:
     """``claim_id`` as the schema keeps it: bytes from 0028 on."""
     return claim_id if _revision(engine) == PREVIOUS else id_bytes(claim_id)
+
+
+def _day(engine: Engine, day: date) -> date | int:
+    """``day`` as the schema keeps it: on SQLite days since 1970 from 0032 on."""
+    if _revision(engine) == PREVIOUS or engine.dialect.name != "sqlite":
+        return day
+    return day_number(day)
 
 
 def _revision(engine: Engine) -> str | None:
@@ -195,7 +215,7 @@ def _rules_hold(engine: Engine) -> None:
         engine,
         "INSERT INTO person_travel_days (day, person, claim_id, passenger_km)"
         " VALUES (:d, :p, :c, '1')",
-        d=DAY,
+        d=_day(engine, DAY),
         p=p1,
         c=c1,
     )

@@ -16,6 +16,7 @@ from hub.services.ingestion import IngestionService
 from hub.standard import Standard, default_standards_dir, load_standard
 from hub.storage.claim_bulk import bulk_insert, bulk_insert_values
 from hub.storage.database import create_engine_for, migrate
+from hub.storage.day_column import day_from_number
 from hub.storage.hex_digest_column import digest_text
 from hub.storage.hex_id_column import id_bytes, id_text
 from hub.storage.travel_tables import PersonTravelDayRow
@@ -47,8 +48,11 @@ def _rows(engine: Engine) -> list[tuple[str, str, str, str]]:
         found = connection.execute(
             text("SELECT day, person, claim_id, passenger_km FROM person_travel_days")
         ).all()
-    # SQLite keeps the day as text, PostgreSQL as a date.
-    return sorted((str(d), digest_text(p), id_text(c), km) for d, p, c, km in found)
+    # SQLite keeps the day as its days since 1970 (0032), PostgreSQL as a date.
+    return sorted(
+        (str(d if isinstance(d, date) else day_from_number(d)), digest_text(p), id_text(c), km)
+        for d, p, c, km in found
+    )
 
 
 def test_each_day_a_claim_touches_has_its_row_and_counts_once(
