@@ -1,4 +1,5 @@
-"""Unit-of-work factories for the storage contract: the fake, SQLite, PostgreSQL."""
+"""Unit-of-work factories for the storage contract (the fake, SQLite, PostgreSQL),
+and the fixtures the audit and transparency log tests share."""
 
 from __future__ import annotations
 
@@ -6,7 +7,9 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from sqlalchemy import Engine
 
+from carbonhub_contract.key_files import write_ed25519_keypair
 from hub.services.unit_of_work import UnitOfWorkFactory
 from hub.storage.database import create_engine_for, migrate
 from hub.storage.unit_of_work import SqlAlchemyUnitOfWorkFactory
@@ -35,3 +38,24 @@ def uow_factory(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Unit
         yield SqlAlchemyUnitOfWorkFactory(engine)
     finally:
         engine.dispose()
+
+
+# The audit log's and transparency log's tests: the hub's signing key, and an
+# engine and unit-of-work factory over the migrated database of each backend.
+@pytest.fixture
+def pki_dir(tmp_path: Path) -> Path:
+    pki = tmp_path / "pki"
+    write_ed25519_keypair(pki / "hub-signing.key", pki / "hub-signing.pub")
+    return pki
+
+
+@pytest.fixture
+def hub_engine(migrated_url: str) -> Iterator[Engine]:
+    engine = create_engine_for(migrated_url)
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture
+def factory(hub_engine: Engine) -> SqlAlchemyUnitOfWorkFactory:
+    return SqlAlchemyUnitOfWorkFactory(hub_engine)

@@ -19,7 +19,6 @@ from alembic import command
 from sqlalchemy import Connection, Engine, text
 from typer.testing import CliRunner
 
-from carbonhub_contract.key_files import write_ed25519_keypair
 from hub.domain.audit_chain import (
     GENESIS,
     GENESIS_HEAD,
@@ -58,13 +57,6 @@ def append(factory: UnitOfWorkFactory, *numbers: int) -> None:
     with factory() as uow:
         uow.events.append([event(n) for n in numbers])
         uow.commit()
-
-
-@pytest.fixture
-def pki_dir(tmp_path: Path) -> Path:
-    pki = tmp_path / "pki"
-    write_ed25519_keypair(pki / "hub-signing.key", pki / "hub-signing.pub")
-    return pki
 
 
 @pytest.fixture

@@ -10,7 +10,6 @@ PostgreSQL."""
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -24,7 +23,6 @@ from hub.domain.audit_chain import GENESIS, Checkpoint, canonical_event, checkpo
 from hub.domain.published_checkpoint import published
 from hub.services.audit_port import LedgerEvent
 from hub.services.unit_of_work import UnitOfWorkFactory
-from hub.storage.database import create_engine_for
 from hub.storage.unit_of_work import SqlAlchemyUnitOfWorkFactory
 from hub.trust.audit_signing import hub_checkpoint_signer
 
@@ -98,25 +96,6 @@ def rewrite_actor(engine: Engine, factory: UnitOfWorkFactory, seq: int, actor: s
         )
         prev = digest
     cover_up(engine, rows[-1].seq or 0, seq)
-
-
-@pytest.fixture
-def pki_dir(tmp_path: Path) -> Path:
-    pki = tmp_path / "pki"
-    write_ed25519_keypair(pki / "hub-signing.key", pki / "hub-signing.pub")
-    return pki
-
-
-@pytest.fixture
-def hub_engine(migrated_url: str) -> Iterator[Engine]:
-    engine = create_engine_for(migrated_url)
-    yield engine
-    engine.dispose()
-
-
-@pytest.fixture
-def factory(hub_engine: Engine) -> SqlAlchemyUnitOfWorkFactory:
-    return SqlAlchemyUnitOfWorkFactory(hub_engine)
 
 
 class Audit:

@@ -14,7 +14,6 @@ from alembic import command
 from sqlalchemy import Connection, Engine, inspect, text
 from sqlalchemy.exc import IntegrityError
 
-from carbonhub_contract.key_files import write_ed25519_keypair
 from hub.domain.audit_chain import GENESIS, AuditReport, ProblemKind, canonical_event, link
 from hub.services.audit import AuditService
 from hub.services.audit_port import LedgerEvent
@@ -164,13 +163,6 @@ def _problem(report: AuditReport) -> tuple[ProblemKind, int | None, str | None]:
 def _sql(engine: Engine, statement: str, **params: Any) -> None:
     with engine.begin() as connection:
         connection.execute(text(statement), params)
-
-
-@pytest.fixture
-def pki_dir(tmp_path: Path) -> Path:
-    pki = tmp_path / "pki"
-    write_ed25519_keypair(pki / "hub-signing.key", pki / "hub-signing.pub")
-    return pki
 
 
 def test_a_ledger_survives_the_migration_both_ways_and_verifies_each_time(

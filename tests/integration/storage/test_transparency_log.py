@@ -9,14 +9,12 @@ rebuilt the stored tree."""
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from sqlalchemy import Engine, text
 from typer.testing import CliRunner
 
-from carbonhub_contract.key_files import write_ed25519_keypair
 from hub.domain.audit_chain import ChainRow, canonical_event, link
 from hub.domain.checked_leaves import CheckedLeaves
 from hub.domain.merkle import (
@@ -30,7 +28,6 @@ from hub.domain.tree_head import leaf_bytes
 from hub.errors import FailedPrecondition, NotFound
 from hub.services.audit import AuditService
 from hub.services.transparency import TransparencyLog
-from hub.storage.database import create_engine_for
 from hub.storage.merkle_repository import SqlAlchemyTreeStore, SqlAlchemyTreeStores
 from hub.storage.unit_of_work import SqlAlchemyUnitOfWorkFactory
 from hub.trust.audit_signing import audit_service, transparency_log
@@ -41,25 +38,6 @@ from tests.integration.storage.test_audit_checkpoints_held import (
     rewrite_actor,
     sql,
 )
-
-
-@pytest.fixture
-def pki_dir(tmp_path: Path) -> Path:
-    pki = tmp_path / "pki"
-    write_ed25519_keypair(pki / "hub-signing.key", pki / "hub-signing.pub")
-    return pki
-
-
-@pytest.fixture
-def hub_engine(migrated_url: str) -> Iterator[Engine]:
-    engine = create_engine_for(migrated_url)
-    yield engine
-    engine.dispose()
-
-
-@pytest.fixture
-def factory(hub_engine: Engine) -> SqlAlchemyUnitOfWorkFactory:
-    return SqlAlchemyUnitOfWorkFactory(hub_engine)
 
 
 @pytest.fixture

@@ -10,56 +10,32 @@ tile by its seq, and one rewritten with its chain by its tile."""
 from __future__ import annotations
 
 import itertools
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from sqlalchemy import Engine, text
-from typer.testing import CliRunner
 
-from carbonhub_contract.key_files import write_ed25519_keypair
 from hub.domain.audit_chain import canonical_event, link
 from hub.domain.merkle import (
     Frontier,
     consistency_proof,
     inclusion_proof,
-    leaf_hash,
     root_of,
     verify_consistency,
     verify_inclusion,
 )
-from hub.domain.tree_head import leaf_bytes
 from hub.errors import FailedPrecondition
 from hub.services.audit import AuditService
-from hub.services.transparency import TransparencyLog, stored_subtrees
-from hub.storage.database import create_engine_for
+from hub.services.transparency import stored_subtrees
 from hub.storage.merkle_repository import SqlAlchemyTreeStore
 from hub.storage.unit_of_work import SqlAlchemyUnitOfWorkFactory
 from hub.trust.audit_signing import audit_service
 from tests.integration.storage.test_audit_checkpoints_held import append, sql
+from tests.integration.storage.test_transparency_log import _leaves, _log, _verify
 
 # Tree heads at these sizes: inside tile 0, tile 1 just complete, inside
 # tile 3 (tile 2 completed on the way), inside tile 4.
 SIZES = (5, 32, 53, 70)
-
-
-@pytest.fixture
-def pki_dir(tmp_path: Path) -> Path:
-    pki = tmp_path / "pki"
-    write_ed25519_keypair(pki / "hub-signing.key", pki / "hub-signing.pub")
-    return pki
-
-
-@pytest.fixture
-def hub_engine(migrated_url: str) -> Iterator[Engine]:
-    engine = create_engine_for(migrated_url)
-    yield engine
-    engine.dispose()
-
-
-@pytest.fixture
-def factory(hub_engine: Engine) -> SqlAlchemyUnitOfWorkFactory:
-    return SqlAlchemyUnitOfWorkFactory(hub_engine)
 
 
 @pytest.fixture
@@ -72,18 +48,6 @@ def hub_audit(factory: SqlAlchemyUnitOfWorkFactory, pki_dir: Path) -> AuditServi
         service.extend_tree()
         done = size
     return service
-
-
-def _log(service: AuditService) -> TransparencyLog:
-    assert service.transparency is not None
-    return service.transparency
-
-
-def _leaves(factory: SqlAlchemyUnitOfWorkFactory) -> list[bytes]:
-    with factory() as uow:
-        rows = uow.audit.rows(0, 10_000)
-    found = [leaf_bytes(row) for row in rows]
-    return [leaf_hash(data) for data in found if data is not None]
 
 
 def stored_nodes(engine: Engine) -> dict[tuple[int, int], bytes]:
@@ -100,15 +64,6 @@ def tiled_tree(leaves: list[bytes]) -> dict[tuple[int, int], bytes]:
     every = {(n.level, n.index): n.hash for leaf in leaves for n in frontier.append(leaf)}
     tail = len(leaves) // 16 * 16
     return {(lv, i): h for (lv, i), h in every.items() if lv >= 4 or i * 2**lv >= tail}
-
-
-def _verify(migrated_url: str, pki_dir: Path) -> tuple[int, str]:
-    from hub.cli.app import app
-
-    result = CliRunner().invoke(
-        app, ["audit", "verify", "--database-url", migrated_url, "--pki-dir", str(pki_dir)]
-    )
-    return result.exit_code, result.output
 
 
 def test_the_stored_tree_is_its_tiles_and_its_last_tiles_inside(
