@@ -27,24 +27,23 @@ from sqlalchemy import String
 from sqlalchemy.engine import Dialect
 from sqlalchemy.types import TypeDecorator
 
+from hub.storage.hex_id_column import id_bytes
+
 __all__ = ["CLAIM", "EventSubject", "stored_subject", "subject_form", "subject_text"]
 
 CLAIM = "claim"
-_ID_DIGITS = 32
+_ID_BYTES = 16
 
 
 def subject_form(subject_kind: str, subject_id: str) -> str | bytes:
     """How an event's subject id is kept: a claim's id of 32 lower-case hex
     digits as its 16 bytes, anything else as the text it is."""
-    if subject_kind != CLAIM or len(subject_id) != _ID_DIGITS:
+    if subject_kind != CLAIM:
         return subject_id
-    try:
-        raw = bytes.fromhex(subject_id)
-    except ValueError:
-        return subject_id
-    # fromhex also takes upper case and spaces: only the spelling the hub
-    # writes is kept as bytes, so the text read back is the text written.
-    return raw if raw.hex() == subject_id else subject_id
+    # The claims' own codec (hub.storage.hex_id_column): exactly 16 bytes for
+    # a hub id, never for other text, which is kept here as it is instead.
+    stored = id_bytes(subject_id)
+    return stored if len(stored) == _ID_BYTES else subject_id
 
 
 def stored_subject(dialect: str, subject_kind: str, subject_id: str) -> str | bytes:
@@ -63,7 +62,7 @@ def subject_text(stored: object) -> str | None:
     which bind its bytes, do not find that event.)"""
     if isinstance(stored, str):
         return stored
-    if isinstance(stored, bytes | memoryview) and len(stored) == _ID_DIGITS // 2:
+    if isinstance(stored, bytes | memoryview) and len(stored) == _ID_BYTES:
         return bytes(stored).hex()
     return None
 
