@@ -9,6 +9,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import Engine, and_, delete, func, insert, or_, select, type_coerce
+from sqlalchemy.sql.elements import ColumnElement
 from sqlalchemy.types import NullType
 
 from hub.domain.audit_chain import ChainRow
@@ -48,6 +49,16 @@ def _head_of(row: Any) -> TreeHead:
     )
 
 
+def _within(spans: Sequence[tuple[int, int, int]]) -> ColumnElement[bool]:
+    """The nodes (level, lo <= index <= hi) of each span."""
+    return or_(
+        *(
+            and_(MerkleNodeRow.level == level, MerkleNodeRow.idx.between(lo, hi))
+            for level, lo, hi in spans
+        )
+    )
+
+
 class SqlAlchemyTreeStore:
     def __init__(self, transaction: Transaction) -> None:
         self._tx = transaction
@@ -70,12 +81,8 @@ class SqlAlchemyTreeStore:
             by_level: dict[int, list[int]] = {}
             for level, index in chunk:
                 by_level.setdefault(level, []).append(index)
-            rows = self._tx.connection.execute(
-                select(
-                    MerkleNodeRow.level,
-                    MerkleNodeRow.idx,
-                    type_coerce(MerkleNodeRow.hash, NullType()),
-                ).where(
+            found.update(
+                self._read(
                     or_(
                         *(
                             and_(MerkleNodeRow.level == level, MerkleNodeRow.idx.in_(indexes))
@@ -84,23 +91,14 @@ class SqlAlchemyTreeStore:
                     )
                 )
             )
-            for level, index, digest in rows:
-                found[(int(level), int(index))] = (
-                    bytes(digest) if isinstance(digest, bytes | memoryview) else b""
-                )
         return found
 
     def nodes_between(self, spans: Sequence[tuple[int, int, int]]) -> dict[tuple[int, int], bytes]:
         """Every stored node (level, lo <= index <= hi) for each span: the
         verifier's read of a page's nodes in one statement."""
-        if not spans:
-            return {}
-        condition = or_(
-            *(
-                and_(MerkleNodeRow.level == level, MerkleNodeRow.idx.between(lo, hi))
-                for level, lo, hi in spans
-            )
-        )
+        return self._read(_within(spans)) if spans else {}
+
+    def _read(self, condition: ColumnElement[bool]) -> dict[tuple[int, int], bytes]:
         rows = self._tx.connection.execute(
             select(
                 MerkleNodeRow.level, MerkleNodeRow.idx, type_coerce(MerkleNodeRow.hash, NullType())
@@ -124,17 +122,9 @@ class SqlAlchemyTreeStore:
                 )
 
     def drop_inner_nodes(self, start: int, end: int) -> None:
-        condition = or_(
-            *(
-                and_(
-                    MerkleNodeRow.level == level,
-                    MerkleNodeRow.idx.between(start >> level, ((end - 1) >> level)),
-                )
-                for level in range(TILE_LEVEL)
-            )
-        )
+        spans = [(level, start >> level, (end - 1) >> level) for level in range(TILE_LEVEL)]
         with self._tx.writing() as connection:
-            connection.execute(delete(MerkleNodeRow).where(condition))
+            connection.execute(delete(MerkleNodeRow).where(_within(spans)))
 
     def rows(self, after_seq: int, limit: int) -> list[ChainRow]:
         return self._audit.rows(after_seq, limit)
