@@ -40,8 +40,8 @@ def uow_factory(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Unit
         engine.dispose()
 
 
-# The audit log's and transparency log's tests: the hub's signing key, and an
-# engine and unit-of-work factory over the migrated database of each backend.
+# The audit log's and transparency log's tests: the hub's signing key, and a
+# unit-of-work factory over the migrated database of each backend.
 @pytest.fixture
 def pki_dir(tmp_path: Path) -> Path:
     pki = tmp_path / "pki"
@@ -50,12 +50,6 @@ def pki_dir(tmp_path: Path) -> Path:
 
 
 @pytest.fixture
-def hub_engine(migrated_url: str) -> Iterator[Engine]:
-    engine = create_engine_for(migrated_url)
-    yield engine
-    engine.dispose()
-
-
-@pytest.fixture
-def factory(hub_engine: Engine) -> SqlAlchemyUnitOfWorkFactory:
-    return SqlAlchemyUnitOfWorkFactory(hub_engine)
+def factory(engine: Engine) -> SqlAlchemyUnitOfWorkFactory:
+    # ``engine``: tests/integration/conftest.py's, over ``migrated_url``.
+    return SqlAlchemyUnitOfWorkFactory(engine)

@@ -128,14 +128,14 @@ def signed(audit: Audit) -> None:
 
 
 def test_a_covered_up_truncation_is_seen_only_against_a_held_checkpoint(
-    audit: Audit, factory: SqlAlchemyUnitOfWorkFactory, hub_engine: Engine, tmp_path: Path
+    audit: Audit, factory: SqlAlchemyUnitOfWorkFactory, engine: Engine, tmp_path: Path
 ) -> None:
     append(factory, 1, 2, 3, 4, 5, 6)
     signed(audit)
     held = exported(audit, tmp_path / "checkpoint.json")
     assert json.loads(held.read_text())["seq"] == 6
-    sql(hub_engine, "DELETE FROM ledger_events WHERE seq > 4")
-    cover_up(hub_engine, 4, 5)
+    sql(engine, "DELETE FROM ledger_events WHERE seq > 4")
+    cover_up(engine, 4, 5)
     plain = audit("verify")
     assert plain.exit_code == 0 and "audit log intact (head seq 4" in plain.output, plain.output
     against = audit("verify", "--against", str(held))
@@ -146,24 +146,24 @@ def test_a_covered_up_truncation_is_seen_only_against_a_held_checkpoint(
 
 
 def test_a_plain_truncation_is_reported_against_a_held_checkpoint_too(
-    audit: Audit, factory: SqlAlchemyUnitOfWorkFactory, hub_engine: Engine, tmp_path: Path
+    audit: Audit, factory: SqlAlchemyUnitOfWorkFactory, engine: Engine, tmp_path: Path
 ) -> None:
     append(factory, 1, 2, 3)
     signed(audit)
     held = exported(audit, tmp_path / "checkpoint.json")
-    sql(hub_engine, "DELETE FROM ledger_events WHERE seq = 3")
+    sql(engine, "DELETE FROM ledger_events WHERE seq = 3")
     against = audit("verify", "--against", str(held))
     assert against.exit_code == 1, against.output
     assert "AUDIT LOG TAMPERED: TRUNCATED" in against.output and "seq: 3" in against.output
 
 
 def test_a_rewritten_row_with_recomputed_hashes_is_seen_against_a_held_checkpoint(
-    audit: Audit, factory: SqlAlchemyUnitOfWorkFactory, hub_engine: Engine, tmp_path: Path
+    audit: Audit, factory: SqlAlchemyUnitOfWorkFactory, engine: Engine, tmp_path: Path
 ) -> None:
     append(factory, 1, 2, 3, 4)
     signed(audit)
     held = exported(audit, tmp_path / "checkpoint.json")
-    rewrite_actor(hub_engine, factory, 3, "bureau:mallory")
+    rewrite_actor(engine, factory, 3, "bureau:mallory")
     plain = audit("verify")
     assert plain.exit_code == 0, plain.output  # the database alone agrees with itself
     against = audit("verify", "--against", str(held))
@@ -193,11 +193,11 @@ def test_a_log_grown_since_the_held_checkpoints_is_intact_against_all_of_them(
 
 
 def test_export_refuses_a_stored_checkpoint_without_a_valid_signature(
-    audit: Audit, factory: SqlAlchemyUnitOfWorkFactory, hub_engine: Engine, tmp_path: Path
+    audit: Audit, factory: SqlAlchemyUnitOfWorkFactory, engine: Engine, tmp_path: Path
 ) -> None:
     append(factory, 1, 2)
     signed(audit)
-    sql(hub_engine, "UPDATE audit_checkpoints SET head_hash = :h", h="0" * 64)
+    sql(engine, "UPDATE audit_checkpoints SET head_hash = :h", h="0" * 64)
     result = audit("export-checkpoint", "--out", str(tmp_path / "forged.json"))
     assert result.exit_code == 1 and "AUDIT_CHECKPOINT_FORGED" in result.output, result.output
     assert not (tmp_path / "forged.json").exists()
@@ -227,7 +227,7 @@ def _foreign_checkpoint(tmp_path: Path, seq: int, head: str) -> dict[str, Any]:
 def test_a_bad_checkpoint_file_is_refused_with_one_coded_line(
     audit: Audit,
     factory: SqlAlchemyUnitOfWorkFactory,
-    hub_engine: Engine,
+    engine: Engine,
     tmp_path: Path,
     spoil: str,
     code: str,
@@ -251,7 +251,7 @@ def test_a_bad_checkpoint_file_is_refused_with_one_coded_line(
             bad = {"items": [], "next_cursor": None}
         elif spoil == "altered and restated":
             bad = {**good, "seq": 1}
-            bad["head_hash"] = head_hash(hub_engine, 1)
+            bad["head_hash"] = head_hash(engine, 1)
             bad["statement"] = (
                 good["statement"]
                 .replace('"seq":2', '"seq":1')

@@ -119,13 +119,13 @@ def test_nothing_is_signed_twice_and_only_checkpointed_events_enter(
 
 
 def test_two_integrators_at_once_leave_one_tree(
-    hub_engine: Engine, factory: SqlAlchemyUnitOfWorkFactory, pki_dir: Path
+    engine: Engine, factory: SqlAlchemyUnitOfWorkFactory, pki_dir: Path
 ) -> None:
     append(factory, *range(1, 40))
     first = audit_service(factory, pki_dir)
     checkpoint = first.checkpoint()
     assert checkpoint is not None and checkpoint.seq == 39
-    logs = [transparency_log(SqlAlchemyTreeStores(hub_engine), pki_dir) for _ in range(2)]
+    logs = [transparency_log(SqlAlchemyTreeStores(engine), pki_dir) for _ in range(2)]
     barrier = threading.Barrier(2)
     failures: list[BaseException] = []
 
@@ -205,7 +205,7 @@ def test_a_tree_behind_the_last_checkpoint_reads_the_events_it_lacks(
     assert head.root_hash == root_of(_leaves(factory)).hex()
 
 
-def _forge(factory: SqlAlchemyUnitOfWorkFactory, hub_engine: Engine, seq: int) -> None:
+def _forge(factory: SqlAlchemyUnitOfWorkFactory, engine: Engine, seq: int) -> None:
     """Edit the event at ``seq`` and recompute its hash (none after it): it
     hashes as chained, the event after it no longer."""
     with factory() as uow:
@@ -217,7 +217,7 @@ def _forge(factory: SqlAlchemyUnitOfWorkFactory, hub_engine: Engine, seq: int) -
         seq, row.subject_kind, row.subject_id, row.event, "forged", row.at, row.details
     )
     sql(
-        hub_engine,
+        engine,
         "UPDATE ledger_events SET actor = 'forged', hash = :h WHERE seq = :s",
         h=bytes.fromhex(link(row.prev_hash, canonical)),
         s=seq,
@@ -238,7 +238,7 @@ def _size(log: TransparencyLog) -> int:
 
 
 def test_the_integrator_checks_each_events_link_also_the_first_of_a_page(
-    hub_audit: AuditService, factory: SqlAlchemyUnitOfWorkFactory, hub_engine: Engine
+    hub_audit: AuditService, factory: SqlAlchemyUnitOfWorkFactory, engine: Engine
 ) -> None:
     """No previous hash is stored (0021): event 6 links to event 5's stored
     hash, read from the page before when event 6 starts a page; and event 5,
@@ -246,7 +246,7 @@ def test_the_integrator_checks_each_events_link_also_the_first_of_a_page(
     append(factory, *range(1, 9))
     checkpoint = hub_audit.checkpoint()
     assert checkpoint is not None and checkpoint.seq == 8
-    _forge(factory, hub_engine, 5)
+    _forge(factory, engine, 5)
     log = _log(hub_audit)
     for page in (8, 5):  # event 6 inside a page, then first of one
         assert _refused_at(log, 8, checkpoint.head_hash, page) == "6"
@@ -254,7 +254,7 @@ def test_the_integrator_checks_each_events_link_also_the_first_of_a_page(
 
 
 def test_a_forged_event_ending_a_page_never_enters_the_tree(
-    hub_audit: AuditService, factory: SqlAlchemyUnitOfWorkFactory, hub_engine: Engine
+    hub_audit: AuditService, factory: SqlAlchemyUnitOfWorkFactory, engine: Engine
 ) -> None:
     """Event 6 ends the second page of three; edited after the checkpoint with
     its hash recomputed, it hashes as chained to event 5: only event 7's link
@@ -262,7 +262,7 @@ def test_a_forged_event_ending_a_page_never_enters_the_tree(
     append(factory, *range(1, 10))
     checkpoint = hub_audit.checkpoint()
     assert checkpoint is not None and checkpoint.seq == 9
-    _forge(factory, hub_engine, 6)
+    _forge(factory, engine, 6)
     log = _log(hub_audit)
     assert _refused_at(log, 9, checkpoint.head_hash, 3) == "7"
     assert _size(log) == 3  # the first page went in, not the one ending with event 6
@@ -271,7 +271,7 @@ def test_a_forged_event_ending_a_page_never_enters_the_tree(
 
 
 def test_a_forged_event_at_the_checkpoints_seq_never_enters_the_tree(
-    hub_audit: AuditService, factory: SqlAlchemyUnitOfWorkFactory, hub_engine: Engine
+    hub_audit: AuditService, factory: SqlAlchemyUnitOfWorkFactory, engine: Engine
 ) -> None:
     """The checkpoint's own event edited after it was signed, its hash
     recomputed: no event after it within the checkpoint tells, the signed
@@ -280,7 +280,7 @@ def test_a_forged_event_at_the_checkpoints_seq_never_enters_the_tree(
     checkpoint = hub_audit.checkpoint()
     assert checkpoint is not None and checkpoint.seq == 8
     append(factory, 9)  # after the checkpoint: not what vouches for event 8
-    _forge(factory, hub_engine, 8)
+    _forge(factory, engine, 8)
     with pytest.raises(FailedPrecondition) as refused:
         hub_audit.extend_tree()
     assert refused.value.code == "AUDIT_CHAIN_BROKEN" and refused.value.details["seq"] == "8"
@@ -304,7 +304,7 @@ def test_unknown_events_and_sizes_are_refused_with_codes(hub_audit: AuditService
 def test_audit_verify_names_an_edited_removed_or_reordered_event(
     hub_audit: AuditService,
     factory: SqlAlchemyUnitOfWorkFactory,
-    hub_engine: Engine,
+    engine: Engine,
     migrated_url: str,
     pki_dir: Path,
 ) -> None:
@@ -314,21 +314,21 @@ def test_audit_verify_names_an_edited_removed_or_reordered_event(
     assert code == 0, output
     assert "transparency log intact (tree size 8" in output
 
-    sql(hub_engine, "UPDATE ledger_events SET actor = 'forged' WHERE seq = 3")
+    sql(engine, "UPDATE ledger_events SET actor = 'forged' WHERE seq = 3")
     code, output = _verify(migrated_url, pki_dir)
     assert code == 1
     assert "TRANSPARENCY LOG TAMPERED: LEAF_MISMATCH" in output and "seq: 3" in output
-    sql(hub_engine, "UPDATE ledger_events SET actor = 'hub' WHERE seq = 3")
+    sql(engine, "UPDATE ledger_events SET actor = 'hub' WHERE seq = 3")
 
-    sql(hub_engine, "UPDATE ledger_events SET seq = 100 WHERE seq = 5")
-    sql(hub_engine, "UPDATE ledger_events SET seq = 5 WHERE seq = 6")
-    sql(hub_engine, "UPDATE ledger_events SET seq = 6 WHERE seq = 100")
+    sql(engine, "UPDATE ledger_events SET seq = 100 WHERE seq = 5")
+    sql(engine, "UPDATE ledger_events SET seq = 5 WHERE seq = 6")
+    sql(engine, "UPDATE ledger_events SET seq = 6 WHERE seq = 100")
     code, output = _verify(migrated_url, pki_dir)
     assert code == 1
     assert "TRANSPARENCY LOG TAMPERED: LEAF_MISMATCH" in output and "seq: 5" in output
     assert "subject: block B-6" in output  # the row now at seq 5 is B-6's
 
-    sql(hub_engine, "DELETE FROM ledger_events WHERE subject_id IN ('B-5', 'B-6')")
+    sql(engine, "DELETE FROM ledger_events WHERE subject_id IN ('B-5', 'B-6')")
     code, output = _verify(migrated_url, pki_dir)
     assert code == 1
     assert "TRANSPARENCY LOG TAMPERED: LEAF_MISMATCH" in output and "seq: 5" in output
@@ -337,13 +337,13 @@ def test_audit_verify_names_an_edited_removed_or_reordered_event(
 def test_audit_verify_names_an_edited_tree_a_forged_head_and_a_rebuilt_tree(
     hub_audit: AuditService,
     factory: SqlAlchemyUnitOfWorkFactory,
-    hub_engine: Engine,
+    engine: Engine,
     migrated_url: str,
     pki_dir: Path,
 ) -> None:
     append(factory, *range(1, 9))
     _publish(hub_audit)
-    with hub_engine.begin() as connection:
+    with engine.begin() as connection:
         connection.execute(
             text("UPDATE merkle_nodes SET hash = :h WHERE level = 1 AND idx = 2"),
             {"h": bytes(32)},
@@ -356,9 +356,9 @@ def test_audit_verify_names_an_edited_tree_a_forged_head_and_a_rebuilt_tree(
     # the tree removed and the tree rebuilt: every stored hash agrees, but the
     # root the hub signed (a tree head kept, or held elsewhere) does not.
     signed = _log(hub_audit).latest()
-    rewrite_actor(hub_engine, factory, 2, "forged")
-    _log(hub_audit).integrate(8, head_hash(hub_engine, 8))
-    with hub_engine.begin() as connection:
+    rewrite_actor(engine, factory, 2, "forged")
+    _log(hub_audit).integrate(8, head_hash(engine, 8))
+    with engine.begin() as connection:
         connection.execute(
             text(
                 "INSERT INTO merkle_tree_heads (tree_size, root_hash, at, key_id, signature) "
@@ -376,7 +376,7 @@ def test_audit_verify_names_an_edited_tree_a_forged_head_and_a_rebuilt_tree(
     assert code == 1
     assert "TRANSPARENCY LOG TAMPERED: TREE_HEAD_MISMATCH" in output
 
-    sql(hub_engine, "UPDATE merkle_tree_heads SET root_hash = :r", r="0" * 64)
+    sql(engine, "UPDATE merkle_tree_heads SET root_hash = :r", r="0" * 64)
     code, output = _verify(migrated_url, pki_dir)
     assert code == 1
     assert "TRANSPARENCY LOG TAMPERED: TREE_HEAD_FORGED" in output

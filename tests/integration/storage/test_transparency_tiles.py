@@ -67,11 +67,11 @@ def tiled_tree(leaves: list[bytes]) -> dict[tuple[int, int], bytes]:
 
 
 def test_the_stored_tree_is_its_tiles_and_its_last_tiles_inside(
-    hub_audit: AuditService, factory: SqlAlchemyUnitOfWorkFactory, hub_engine: Engine
+    hub_audit: AuditService, factory: SqlAlchemyUnitOfWorkFactory, engine: Engine
 ) -> None:
     leaves = _leaves(factory)
     assert len(leaves) == 70
-    stored = stored_nodes(hub_engine)
+    stored = stored_nodes(engine)
     assert stored == tiled_tree(leaves)
     # 4 tiles, 2 nodes of 32, 1 of 64; leaves 64..69 and their 3 + 1 inner nodes.
     assert len(stored) == 4 + 2 + 1 + 6 + 3 + 1
@@ -108,10 +108,10 @@ def test_every_proof_equals_the_whole_trees_and_verifies(
 
 
 def test_a_proof_needing_an_edited_event_is_refused_with_a_code(
-    hub_audit: AuditService, hub_engine: Engine
+    hub_audit: AuditService, engine: Engine
 ) -> None:
     log = _log(hub_audit)
-    sql(hub_engine, "UPDATE ledger_events SET actor = 'forged' WHERE seq = 20")
+    sql(engine, "UPDATE ledger_events SET actor = 'forged' WHERE seq = 20")
     with pytest.raises(FailedPrecondition) as refused:
         log.inclusion(seq=20)
     assert refused.value.code == "TRANSPARENCY_EVENTS_ALTERED"
@@ -125,12 +125,12 @@ def test_a_proof_needing_an_edited_event_is_refused_with_a_code(
 
 
 def test_audit_verify_names_an_event_edited_inside_a_complete_tile(
-    hub_audit: AuditService, hub_engine: Engine, migrated_url: str, pki_dir: Path
+    hub_audit: AuditService, engine: Engine, migrated_url: str, pki_dir: Path
 ) -> None:
     code, output = _verify(migrated_url, pki_dir)
     assert code == 0, output
     assert "transparency log intact (tree size 70" in output
-    sql(hub_engine, "UPDATE ledger_events SET actor = 'forged' WHERE seq = 20")
+    sql(engine, "UPDATE ledger_events SET actor = 'forged' WHERE seq = 20")
     code, output = _verify(migrated_url, pki_dir)
     assert code == 1
     assert "TRANSPARENCY LOG TAMPERED: LEAF_MISMATCH" in output and "seq: 20" in output
@@ -172,11 +172,11 @@ def _rewrite_chain_from(engine: Engine, factory: SqlAlchemyUnitOfWorkFactory, se
 def test_audit_verify_names_the_tile_of_an_event_rewritten_with_its_chain(
     hub_audit: AuditService,
     factory: SqlAlchemyUnitOfWorkFactory,
-    hub_engine: Engine,
+    engine: Engine,
     migrated_url: str,
     pki_dir: Path,
 ) -> None:
-    _rewrite_chain_from(hub_engine, factory, 20)
+    _rewrite_chain_from(engine, factory, 20)
     code, output = _verify(migrated_url, pki_dir)
     assert code == 1, output
     assert "TRANSPARENCY LOG TAMPERED: NODE_MISMATCH" in output
@@ -233,13 +233,13 @@ def test_audit_verify_beside_an_integrator_finds_nothing_missing(
 )
 def test_audit_verify_names_stored_hashes_removed_from_the_trees_end(
     hub_audit: AuditService,
-    hub_engine: Engine,
+    engine: Engine,
     migrated_url: str,
     pki_dir: Path,
     removed: str,
     named: str,
 ) -> None:
-    sql(hub_engine, f"DELETE FROM merkle_nodes WHERE {removed}")
+    sql(engine, f"DELETE FROM merkle_nodes WHERE {removed}")
     code, output = _verify(migrated_url, pki_dir)
     assert code == 1, output
     assert f"TRANSPARENCY LOG TAMPERED: {named}" in output
