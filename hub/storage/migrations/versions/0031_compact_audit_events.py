@@ -91,10 +91,11 @@ def _sqlite_rewrite(
     assert raw is not None
     raw.create_function("carbon_hub_event_subject", 1, subject, deterministic=True)
     raw.create_function("carbon_hub_event_instant", 1, instant, deterministic=True)
-    op.execute("UPDATE ledger_events SET at = carbon_hub_event_instant(at)")
+    # One pass over the table: every row's instant, a claim event's subject.
     op.execute(
-        "UPDATE ledger_events SET subject_id = carbon_hub_event_subject(subject_id) "
-        "WHERE subject_kind = 'claim'"
+        "UPDATE ledger_events SET at = carbon_hub_event_instant(at), subject_id = CASE"
+        " WHEN subject_kind = 'claim' THEN carbon_hub_event_subject(subject_id)"
+        " ELSE subject_id END"
     )
 
 
