@@ -20,6 +20,7 @@ from typing import Any
 from sqlalchemy import Engine, insert, select
 
 from hub.storage.claim_body import submission_of
+from hub.storage.claim_locks import range_locks_of
 from hub.storage.claim_tables import (
     ClaimCheckListRow,
     ClaimContentLockRow,
@@ -55,7 +56,6 @@ def _batches(
     does not have: every page would sort what is left of the table.)
     """
     claims = ClaimRow.__table__
-    locks = ClaimLockRow.__table__
     content = ClaimContentLockRow.__table__
     # One connection (one read transaction) for every read.
     with source.connect() as connection:
@@ -75,10 +75,9 @@ def _batches(
                 stored = connection.execute(select(claims).where(claims.c.claim_id.in_(chunk)))
                 rows = stored.all()
                 claim_rows.extend(dict(row._mapping) for row in rows)
-                lock_rows.extend(
-                    {k: v for k, v in row._mapping.items() if k != "id"}
-                    for row in connection.execute(select(locks).where(locks.c.claim_id.in_(chunk)))
-                )
+                # As the hub finds them (claim_locks has no claim_id index but
+                # for origin serials): under the keys each claim gives.
+                lock_rows.extend(range_locks_of(connection, chunk))
                 # By key: claim_content_locks has no claim_id index. A claim's
                 # key is the digest of its stored submission without its record
                 # id (hub.storage.claim_locks.release_locks finds it the same

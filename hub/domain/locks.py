@@ -126,6 +126,46 @@ def site_lock_key(partner: str, site_id: str) -> str:
     return f"{partner}|site|{site_id}"
 
 
+def project_lock_key(partner: str, project_id: str) -> str:
+    return f"{partner}|project|{project_id}"
+
+
+def person_period_key(person_pseudonym: str, methodology: str, material: str | None) -> str:
+    # Material separates two recycling drops of one person at one time.
+    return f"{person_pseudonym}|{methodology}|{material or ''}"
+
+
+def range_lock_keys(submission: ClaimSubmission, methodology: str) -> list[tuple[LockKind, str]]:
+    """Every (kind, key) a range lock of this claim can be under, but its origin serials.
+
+    A superset of what ``locks_for`` takes (which of them it takes depends
+    on the standard's rules and the claim's period as well): what a claim
+    holds is found under these keys without an index on its id (the
+    storage releases a claim's locks this way). The origin serial lock's key
+    comes from the origin registry, not from the claim.
+    """
+    keys: list[tuple[LockKind, str]] = []
+    if submission.project_id:
+        keys.append(
+            (LockKind.PROJECT_PERIOD, project_lock_key(submission.partner, submission.project_id))
+        )
+    elif submission.site_id:
+        keys.append(
+            (LockKind.PROJECT_PERIOD, site_lock_key(submission.partner, submission.site_id))
+        )
+    if submission.person_pseudonym:
+        keys.append(
+            (
+                LockKind.PERSON_PERIOD,
+                person_period_key(submission.person_pseudonym, methodology, submission.material),
+            )
+        )
+        person = submission.person_pseudonym.strip()
+        if person:
+            keys.append((LockKind.PERSON_TRAVEL, person))
+    return keys
+
+
 def locks_for(
     submission: ClaimSubmission,
     normalised: NormalisedClaim,
@@ -142,7 +182,7 @@ def locks_for(
         locks.append(
             ClaimLock(
                 LockKind.PROJECT_PERIOD,
-                f"{submission.partner}|project|{submission.project_id}",
+                project_lock_key(submission.partner, submission.project_id),
                 lo,
                 hi,
             )
@@ -165,8 +205,9 @@ def locks_for(
         locks.append(
             ClaimLock(
                 LockKind.PERSON_PERIOD,
-                # Material separates two recycling drops of one person at one time.
-                f"{submission.person_pseudonym}|{normalised.methodology}|{submission.material or ''}",  # noqa: E501
+                person_period_key(
+                    submission.person_pseudonym, normalised.methodology, submission.material
+                ),
                 lo,
                 hi,
             )

@@ -23,13 +23,13 @@ from collections.abc import Collection, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import Connection, delete, select, text
+from sqlalchemy import Connection, and_, delete, or_, select, text
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
-from hub.domain.locks import POINT, ClaimLock, LockKind
+from hub.domain.locks import POINT, ClaimLock, LockKind, range_lock_keys
 from hub.services.claim_port import LockConflict, NewClaimRecord
-from hub.storage.claim_body import claim_select, submission_of
+from hub.storage.claim_body import claim_select, normalised_of, submission_of
 from hub.storage.claim_bulk import bulk_insert
 from hub.storage.claim_tables import ClaimContentLockRow, ClaimLockRow, ClaimRow, SiteBindingRow
 from hub.storage.hex_id_column import id_text
@@ -44,6 +44,7 @@ __all__ = [
     "find_lock_conflicts",
     "insert_locks",
     "lock_rows",
+    "range_locks_of",
     "release_locks",
     "site_bindings",
     "site_bindings_of",
@@ -55,6 +56,9 @@ SiteBindings = dict[tuple[str, str], tuple[str, str]]
 # The one point kind (hub.domain.locks.POINT_KINDS), kept in claim_content_locks;
 # another would need a table (or a kind column) of its own (tested).
 CONTENT = LockKind.CONTENT
+ORIGIN_SERIAL = LockKind.ORIGIN_SERIAL
+# (kind, key, claim) places per statement when a claim's range locks are looked up.
+_PLACES_CHUNK = 200
 
 
 @functools.lru_cache(maxsize=64)
@@ -64,7 +68,7 @@ def _lock_conflict_sql(count: int) -> str:
     Locks sharing (kind, key) are disjoint (the database guarantees it), so
     the stored locks overlapping a requested [lo, hi] are those starting
     inside it plus at most one predecessor starting before lo and reaching
-    into it. Both halves are index range scans on (kind, key, lo). A
+    into it. Both halves are range scans of the key (kind, key, lo). A
     content lock (the point [0, 0]) is held when its key is stored in
     claim_content_locks: the third part, one probe of that table's key.
     """
@@ -85,11 +89,9 @@ def _lock_conflict_sql(count: int) -> str:
                c.claim_id, c.partner, c.record_id
         FROM r
         JOIN claim_locks AS l
-          ON l.id = (
-              SELECT p.id FROM claim_locks AS p
+          ON l.kind = r.kind AND l.key = r.key AND l.lo = (
+              SELECT max(p.lo) FROM claim_locks AS p
               WHERE p.kind = r.kind AND p.key = r.key AND p.lo < r.lo
-              ORDER BY p.lo DESC
-              LIMIT 1
           )
         JOIN claims AS c ON c.claim_id = l.claim_id
         WHERE l.hi >= r.lo
@@ -183,14 +185,14 @@ def insert_locks(connection: Connection, rows: LockRows) -> None:
 
 def release_locks(connection: Connection, claim_ids: Sequence[str]) -> None:
     """Delete every lock of these claims (a verdict that no longer counts)."""
-    # claim_content_locks has no claim_id index (it would double the table):
-    # a claim's content lock is found by its key, the digest of the claim's
-    # stored submission without its record id (what locks_for took). Only a
-    # lock under another key (written by hand or a test) needs the scan.
-    keys = {
-        row.claim_id: submission_of(row).digest_without_identity()
-        for row in connection.execute(claim_select().where(ClaimRow.claim_id.in_(claim_ids)))
-    }
+    # Neither lock table has an index on claim_id but for origin serials (it
+    # would double the tables): a claim's content lock is found by its key,
+    # the digest of the claim's stored submission without its record id
+    # (what locks_for took), its range locks under the keys its submission
+    # gives. Only a content lock under another key (written by hand or a
+    # test) needs the scan.
+    rows = _claim_rows(connection, claim_ids)
+    keys = {row.claim_id: submission_of(row).digest_without_identity() for row in rows}
     lock = ClaimContentLockRow
     # Once each: a claim changed twice in one batch is released once.
     for claim_id in dict.fromkeys(claim_ids):
@@ -201,7 +203,47 @@ def release_locks(connection: Connection, claim_ids: Sequence[str]) -> None:
             if found.rowcount:
                 continue
         connection.execute(delete(lock).where(lock.claim_id == claim_id))
-    connection.execute(delete(ClaimLockRow).where(ClaimLockRow.claim_id.in_(claim_ids)))
+    for condition in _range_lock_conditions(rows, claim_ids):
+        connection.execute(delete(ClaimLockRow).where(condition))
+
+
+def range_locks_of(connection: Connection, claim_ids: Sequence[str]) -> list[dict[str, Any]]:
+    """The stored range locks of these claims, as rows of claim_locks."""
+    rows = _claim_rows(connection, claim_ids)
+    table = ClaimLockRow.__table__
+    return [
+        dict(row._mapping)
+        for condition in _range_lock_conditions(rows, claim_ids)
+        for row in connection.execute(select(table).where(condition))
+    ]
+
+
+def _claim_rows(connection: Connection, claim_ids: Sequence[str]) -> list[Any]:
+    return list(connection.execute(claim_select().where(ClaimRow.claim_id.in_(claim_ids))))
+
+
+def _range_lock_conditions(rows: Sequence[Any], claim_ids: Sequence[str]) -> Iterator[Any]:
+    """Conditions selecting every range lock of these claims, chunk by chunk:
+    the origin serial locks by their claim id (their own index), the others
+    at the (kind, key)s each claim's submission gives (a range of the key)."""
+    table = ClaimLockRow.__table__
+    yield and_(
+        table.c.kind == ORIGIN_SERIAL.value, table.c.claim_id.in_(list(dict.fromkeys(claim_ids)))
+    )
+    places: list[tuple[str, str, str]] = []
+    for row in rows:
+        normalised = normalised_of(row)
+        if normalised is None:  # never assessed that far: it took no lock
+            continue
+        for kind, key in range_lock_keys(submission_of(row), normalised.methodology):
+            places.append((kind.value, key, row.claim_id))
+    for chunk in chunks(places, _PLACES_CHUNK):
+        yield or_(
+            *(
+                and_(table.c.kind == kind, table.c.key == key, table.c.claim_id == claim_id)
+                for kind, key, claim_id in chunk
+            )
+        )
 
 
 def find_lock_conflicts(tx: Transaction, locks: Collection[ClaimLock]) -> list[LockConflict]:

@@ -362,7 +362,7 @@ class SqlAlchemyClaimRepository:
                     ClaimLockRow.claim_id.in_(chunk),
                     ClaimLockRow.kind == str(LockKind.ORIGIN_SERIAL),
                 )
-                .order_by(ClaimLockRow.id)
+                .order_by(ClaimLockRow.lo)
             ):
                 origins.setdefault(claim_id, OriginBlock(series=key, first=int(lo), last=int(hi)))
         return [

@@ -30,9 +30,11 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
+from hub.domain.locks import LockKind
 from hub.storage.hex_digest_column import HexDigest
 from hub.storage.hex_id_column import HexId
 from hub.storage.instant_column import CompactInstant
@@ -149,18 +151,29 @@ class ClaimLockRow(Base):
     __tablename__ = "claim_locks"
     __table_args__ = (
         CheckConstraint("lo <= hi", name="range_ordered"),
-        Index("ix_claim_locks_kind_key_lo", "kind", "key", "lo"),
-        Index("ix_claim_locks_claim_id", "claim_id"),
+        # Only origin serial locks are looked up by their claim (a ledger
+        # view's origin block, an attested cancellation shrinking it): their
+        # key comes from the origin registry, not from the claim.
+        Index(
+            "ix_claim_locks_origin_claim_id",
+            "claim_id",
+            sqlite_where=text(f"kind = '{LockKind.ORIGIN_SERIAL.value}'"),
+            postgresql_where=text(f"kind = '{LockKind.ORIGIN_SERIAL.value}'"),
+        ),
+        {"sqlite_with_rowid": False},
     )
 
-    id: Mapped[int] = mapped_column(
-        BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True
-    )
-    claim_id: Mapped[str] = mapped_column(HexId, ForeignKey("claims.claim_id", ondelete="CASCADE"))
-    kind: Mapped[str] = mapped_column(String(32))
-    key: Mapped[str] = mapped_column(LockKey)
-    lo: Mapped[int] = mapped_column(BigInteger)
+    # Since 0033 the key is (kind, key, lo): locks of one (kind, key) never
+    # overlap, so no two share their first second. On SQLite the table is
+    # that key's B-tree (WITHOUT ROWID: no rowid, no second copy of the key
+    # in an index). No index on claim_id for the other kinds: a claim's
+    # locks are under the keys its submission gives
+    # (hub.domain.locks.range_lock_keys; hub.storage.claim_locks).
+    kind: Mapped[str] = mapped_column(String(32), primary_key=True)
+    key: Mapped[str] = mapped_column(LockKey, primary_key=True)
+    lo: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
     hi: Mapped[int] = mapped_column(BigInteger)
+    claim_id: Mapped[str] = mapped_column(HexId, ForeignKey("claims.claim_id", ondelete="CASCADE"))
 
 
 class ClaimContentLockRow(Base):

@@ -157,8 +157,8 @@ def test_two_hub_processes_accept_exactly_one_claim_of_each_conflicting_pair(
             overlapping = connection.execute(
                 text(
                     "SELECT count(*) FROM claim_locks x JOIN claim_locks y "
-                    "ON x.kind = y.kind AND x.key = y.key AND x.id < y.id "
-                    "AND x.lo <= y.hi AND y.lo <= x.hi"
+                    "ON x.kind = y.kind AND x.key = y.key "
+                    "AND x.lo < y.lo AND y.lo <= x.hi"
                 )
             ).scalar_one()
             counted = connection.execute(

@@ -157,8 +157,8 @@ def test_one_persons_trip_or_day_from_two_partners_on_two_hubs_counts_once(
             overlapping = connection.execute(
                 text(
                     "SELECT count(*) FROM claim_locks x JOIN claim_locks y "
-                    "ON x.kind = y.kind AND x.key = y.key AND x.id < y.id "
-                    "AND x.lo <= y.hi AND y.lo <= x.hi"
+                    "ON x.kind = y.kind AND x.key = y.key "
+                    "AND x.lo < y.lo AND y.lo <= x.hi"
                 )
             ).scalar_one()
     finally:

@@ -13,7 +13,7 @@ from sqlalchemy import Connection, Engine, text
 from sqlalchemy.exc import IntegrityError
 
 from carbonhub_contract.vocabulary.records import Decision
-from hub.domain.locks import ClaimLock, LockKind
+from hub.domain.locks import ClaimLock, LockKind, site_lock_key
 from hub.services.claim_port import VerdictChange
 from hub.services.unit_of_work import ConcurrentWriteConflict
 from hub.storage.database import alembic_config, create_engine_for, migrate
@@ -73,14 +73,16 @@ def test_a_second_claim_of_the_same_content_is_refused_and_the_first_named(
 
 @pytest.mark.parametrize(
     "key",
-    [submission("R-1").digest_without_identity(), "not-the-submissions-digest"],
+    [submission("R-1", site_id="site-1").digest_without_identity(), "not-the-submissions-digest"],
     ids=["its-digest", "another-key"],
 )
 def test_a_released_claim_frees_its_content_for_another(engine: Engine, key: str) -> None:
     """Found by its key (the stored submission's digest), or by a scan when
     the lock was taken under another key (as these tests' own locks are)."""
     factory = SqlAlchemyUnitOfWorkFactory(engine)
-    first = record("R-1", [_content(key), lock("site-1", 0, 99)], claim_id="first")
+    # The range lock under the key the claim's site gives (hub.domain.locks.range_lock_keys).
+    site = lock(site_lock_key("CN-GD", "site-1"), 0, 99)
+    first = record("R-1", [_content(key), site], site_id="site-1", claim_id="first")
     kept = record("R-9", [_content("kept")], claim_id="kept")
     with factory() as uow:
         uow.claims.add([first, kept])
