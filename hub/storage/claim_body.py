@@ -112,6 +112,13 @@ _STRIPPED_COLUMNS = frozenset(
 )
 _ORIGIN_STATUS = len(_SUBMISSION_FIELDS)
 _TIME_ZONE = _SUBMISSION_FIELDS.index("time_zone")
+_QUANTITY = _SUBMISSION_FIELDS.index("activity_quantity")
+_UNIT = _SUBMISSION_FIELDS.index("activity_unit")
+# The trace's inputs of most methodologies: the normalised activity alone.
+# Since 0034 a body leaves them out when that is all they are (and says the
+# normalised activity's value and unit as None when the submission's text is
+# the same): a body with a trace and without _INPUTS has these inputs.
+_ACTIVITY_INPUT = "activity"
 _RAW = _ORIGIN_STATUS + 1
 
 # The normalised claim's fields that default to the row's (or the verdict's).
@@ -297,7 +304,10 @@ def _same_trace(one: Trace, other: Trace | None) -> bool:
 
 
 def _normalised_entry(
-    normalised: NormalisedClaim, verdict: Verdict, columns: Mapping[str, Any] | None
+    normalised: NormalisedClaim,
+    verdict: Verdict,
+    columns: Mapping[str, Any] | None,
+    submitted: Mapping[int, Any],
 ) -> list[Any]:
     overrides: dict[int, Any] = {}
     if normalised.methodology != verdict.methodology:
@@ -321,7 +331,13 @@ def _normalised_entry(
             overrides[key] = _dec(own)
     if not _same_trace(normalised.trace, verdict.trace):
         overrides[_N_TRACE] = trace_to_dict(normalised.trace)
-    entry: list[Any] = [str(normalised.activity_value), normalised.activity_unit]
+    # As the submission says them (its body entry, ``submitted``): None.
+    value = str(normalised.activity_value)
+    unit = normalised.activity_unit
+    entry: list[Any] = [
+        None if value == submitted.get(_QUANTITY) else value,
+        None if unit == submitted.get(_UNIT) else unit,
+    ]
     if overrides:
         entry.append(overrides)
     return entry
@@ -378,14 +394,16 @@ def claim_body(
     if verdict.resubmission:
         body[_RESUBMISSION] = True
     if verdict.trace is not None:
-        body[_INPUTS] = {str(k): str(v) for k, v in verdict.trace.inputs.items()}
+        inputs = {str(k): str(v) for k, v in verdict.trace.inputs.items()}
+        if normalised is None or inputs != {_ACTIVITY_INPUT: str(normalised.activity_value)}:
+            body[_INPUTS] = inputs
         if verdict.trace.notes:
             body[_NOTES] = list(verdict.trace.notes)
     entry = _submission_entry(submission, columns)
     if entry:
         body[_SUBMISSION] = entry
     if normalised is not None:
-        body[_NORMALISED] = _normalised_entry(normalised, verdict, columns)
+        body[_NORMALISED] = _normalised_entry(normalised, verdict, columns, entry)
     fields = _verdict_entry(verdict, columns)
     if fields:
         body[_VERDICT] = fields
@@ -456,9 +474,29 @@ def verdict_of(row: ClaimColumns) -> Verdict:
         trace=(
             None
             if row.trace_shared is None
-            else trace_of(row.trace_shared, body.get(_INPUTS, {}), body.get(_NOTES))
+            else trace_of(row.trace_shared, _inputs(body), body.get(_NOTES))
         ),
     )
+
+
+def _activity(body: Mapping[int, Any]) -> tuple[str, str] | None:
+    """The normalised claim's activity value and unit as text (None: not normalised)."""
+    entry = body.get(_NORMALISED)
+    if entry is None:
+        return None
+    submitted: Mapping[int, Any] = body.get(_SUBMISSION, {})
+    value = submitted[_QUANTITY] if entry[0] is None else entry[0]
+    unit = submitted[_UNIT] if entry[1] is None else entry[1]
+    return value, unit
+
+
+def _inputs(body: Mapping[int, Any]) -> dict[str, str]:
+    """The trace's inputs of a claim with a trace."""
+    if _INPUTS in body:
+        inputs: dict[str, str] = body[_INPUTS]
+        return inputs
+    activity = _activity(body)
+    return {} if activity is None else {_ACTIVITY_INPUT: activity[0]}
 
 
 def submission_of(row: ClaimColumns) -> ClaimSubmission:
@@ -488,6 +526,9 @@ def normalised_of(row: ClaimColumns) -> NormalisedClaim | None:
     if entry is None:
         return None
     overrides: dict[int, Any] = entry[2] if len(entry) > 2 else {}
+    activity = _activity(body)
+    if activity is None:  # not reached: the entry is there
+        return None
     verdict = verdict_of(row)
 
     def moment(key: int, column: datetime | None) -> datetime:
@@ -518,8 +559,8 @@ def normalised_of(row: ClaimColumns) -> NormalisedClaim | None:
         period_start=moment(_N_START, row.period_start),
         period_end=moment(_N_END, row.period_end),
         vintage=vintage,
-        activity_value=Decimal(entry[0]),
-        activity_unit=entry[1],
+        activity_value=Decimal(activity[0]),
+        activity_unit=activity[1],
         reported_tco2e=tonnes(_N_REPORTED, verdict.reported_tco2e),
         recomputed_tco2e=tonnes(_N_RECOMPUTED, verdict.recomputed_tco2e),
         credited_tco2e=credited,

@@ -77,7 +77,7 @@ TABLES = TABLES_0001 | {
     "claim_check_lists",
     "claim_content_locks",
 }
-HEAD = "0033_locks_by_key"
+HEAD = "0034_activity_once"
 
 
 def _tables(engine: Engine) -> set[str]:

@@ -164,6 +164,60 @@ def test_a_lean_row_reads_back_byte_for_byte(
         assert again.period_start.utcoffset() == normalised.period_start.utcoffset()
 
 
+# hub.storage.claim_body: the body's keys of the trace's inputs and the normalised claim.
+_INPUTS_KEY, _NORMALISED_KEY = 2, 4
+
+
+@given(
+    verdicts,
+    with_platforms,
+    normalised_claims,
+    st.booleans(),
+    st.booleans(),
+    st.booleans(),
+)
+def test_an_activity_as_submitted_is_kept_once_and_reads_back(
+    verdict: Verdict,
+    submission: ClaimSubmission,
+    normalised: NormalisedClaim,
+    same_unit: bool,
+    activity_alone: bool,
+    respell: bool,
+) -> None:
+    """Most claims: the trace's one input is the normalised activity, which is
+    the submission's quantity (and often unit) as sent. Kept once (0034)."""
+    value = str(normalised.activity_value)
+    submission = replace(
+        submission,
+        activity_quantity=value,
+        activity_unit=normalised.activity_unit if same_unit else submission.activity_unit,
+    )
+    if activity_alone:
+        trace = replace(normalised.trace, inputs={"activity": normalised.activity_value})
+        normalised = replace(normalised, trace=trace)
+    verdict = replace(
+        verdict,
+        partner=submission.partner,
+        record_id=submission.record_id,
+        trace=normalised.trace,
+    )
+    body = claim_body(verdict, submission, normalised)
+    stored = msgpack.unpackb(body, raw=False, strict_map_key=False)
+    assert stored[_NORMALISED_KEY][0] is None
+    assert (stored[_NORMALISED_KEY][1] is None) is (
+        same_unit or normalised.activity_unit == submission.activity_unit
+    )
+    inputs = {str(k): str(v) for k, v in normalised.trace.inputs.items()}
+    assert (_INPUTS_KEY not in stored) is (inputs == {"activity": value})
+    row = _row(verdict, submission, normalised, body, respell)
+    assert verdict_to_json(verdict_of(row)) == verdict_to_json(verdict)
+    assert verdict_of(row) == verdict
+    assert submission_of(row) == submission
+    again = normalised_of(row)
+    assert again is not None
+    assert normalised_to_json(again) == normalised_to_json(normalised)
+
+
 @given(verdicts, submissions, any_checks)
 def test_changed_checks_replace_the_stored_ones_only(
     verdict: Verdict, submission: ClaimSubmission, fired: tuple[CheckResult, ...]
