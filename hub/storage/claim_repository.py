@@ -56,6 +56,7 @@ from hub.storage.claim_tables import (
     SiteBindingRow,
 )
 from hub.storage.claim_traces import check_list_ids, trace_ids
+from hub.storage.reported_persons import note_reported
 from hub.storage.serialisation import submission_to_json
 from hub.storage.transaction import Transaction, chunks
 
@@ -225,6 +226,14 @@ class SqlAlchemyClaimRepository:
             # The hot path: one executemany each, bound as insert(Table) would.
             bulk_insert(connection, ClaimRow, claim_rows)
             claim_locks.insert_locks(connection, lock_rows)
+            note_reported(
+                connection,
+                {
+                    (row["partner"], row["person_pseudonym"])
+                    for row in claim_rows
+                    if row["person_pseudonym"] is not None
+                },
+            )
         if bindings:
             claim_locks.bind_sites(self._tx, bindings)
 

@@ -53,6 +53,7 @@ __all__ = [
     "ClaimRow",
     "ClaimTraceRow",
     "RefusedResubmissionRow",
+    "ReportedPersonRow",
     "SiteBindingRow",
 ]
 
@@ -64,8 +65,8 @@ class ClaimRow(Base):
         Index("ix_claims_partner_decision", "partner", "decision"),
         Index("ix_claims_decision_issuance_received_at", "decision", "issuance", "received_at"),
         Index("ix_claims_partner_project_id", "partner", "project_id"),
-        # A person's counted travel by day (hub.storage.mobility_repository, 0008).
-        Index("ix_claims_person_pseudonym_period_start", "person_pseudonym", "period_start"),
+        # No index on person_pseudonym since 0035: whether a partner ever
+        # reported a person is kept once per person (ReportedPersonRow).
     )
 
     claim_id: Mapped[str] = mapped_column(HexId, primary_key=True)
@@ -107,6 +108,23 @@ class ClaimRow(Base):
     # The reporting platform a personal claim named (None: the agreement's
     # default); its pool is the claim's issuance account (migration 0007).
     platform: Mapped[str | None] = mapped_column(String(64))
+
+
+class ReportedPersonRow(Base):
+    """A person a partner has reported in a claim, whatever became of it (0035).
+
+    What PERSON_NOT_REPORTED is told from (a person with claims but no points
+    has a balance of 0). One row per (partner, person) instead of an index
+    entry per claim: a province's people claim every day. SQLite: WITHOUT
+    ROWID, the table is its key's B-tree. Rows are only ever added (by the
+    transaction that stores the person's first claim from the partner).
+    """
+
+    __tablename__ = "reported_persons"
+    __table_args__ = ({"sqlite_with_rowid": False},)
+
+    partner: Mapped[str] = mapped_column(String(64), primary_key=True)
+    person: Mapped[str] = mapped_column(HexDigest, primary_key=True)
 
 
 class ClaimTraceRow(Base):

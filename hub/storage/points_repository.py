@@ -48,6 +48,7 @@ from hub.storage.claim_bulk import (
 from hub.storage.claim_tables import ClaimRow
 from hub.storage.instant_column import CompactInstant, sqlite_month
 from hub.storage.points_tables import PointsBalanceRow, PointsEntryRow
+from hub.storage.reported_persons import was_reported
 from hub.storage.transaction import Transaction, chunks
 
 __all__ = ["SqlAlchemyPointsRepository", "points_lock_id"]
@@ -220,13 +221,8 @@ class SqlAlchemyPointsRepository:
         )
 
     def reported(self, partner: str, person: str) -> bool:
-        # The (person_pseudonym, period_start) index of migration 0008 finds them.
-        found = self._tx.connection.execute(
-            select(ClaimRow.claim_id)
-            .where(ClaimRow.person_pseudonym == person, ClaimRow.partner == partner)
-            .limit(1)
-        ).first()
-        return found is not None
+        # One row per (partner, person) since 0035 (hub.storage.reported_persons).
+        return was_reported(self._tx.connection, partner, person)
 
     def credited_claims(self, claim_ids: Collection[str]) -> list[CreditedClaim]:
         found: list[CreditedClaim] = []

@@ -76,8 +76,9 @@ TABLES = TABLES_0001 | {
     "claim_traces",
     "claim_check_lists",
     "claim_content_locks",
+    "reported_persons",
 }
-HEAD = "0034_activity_once"
+HEAD = "0035_reported_persons"
 
 
 def _tables(engine: Engine) -> set[str]:
