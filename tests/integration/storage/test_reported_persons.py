@@ -14,7 +14,7 @@ import pytest
 from alembic import command
 from sqlalchemy import Engine, text
 
-from carbonhub_contract.vocabulary.records import Decision
+from carbonhub_contract.vocabulary.records import ClaimSubmission, Decision
 from hub.errors import NotFound
 from hub.services.ingestion import IngestionService
 from hub.services.points import PointsService
@@ -36,7 +36,7 @@ def _reported(engine: Engine) -> list[tuple[str, str]]:
         return sorted((partner, digest_text(person)) for partner, person in rows)
 
 
-def _ingest(engine: Engine, *claims: object) -> list[Decision]:
+def _ingest(engine: Engine, *claims: ClaimSubmission) -> list[Decision]:
     standard = load_standard(default_standards_dir())
     service = IngestionService(SqlAlchemyUnitOfWorkFactory(engine), standard, lambda: AT)
     return [verdict.decision for verdict in service.submit("CN-GD", list(claims))]
