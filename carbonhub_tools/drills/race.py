@@ -47,9 +47,11 @@ COUNTED = (pb.DECISION_ACCEPTED, pb.DECISION_HELD)
 # Written with the range operator so the exclusion constraint's GiST index
 # serves the join: all origin blocks of one series share a key, and the
 # plain "lo <= hi" form compared each with each (minutes at 20,000 blocks).
+# Each pair once: no two locks of one (kind, key) share a start (the key
+# since 0033).
 OVERLAPPING_LOCKS = (
     "SELECT count(*) FROM claim_locks x JOIN claim_locks y "
-    "ON x.kind = y.kind AND x.key = y.key AND x.id < y.id "
+    "ON x.kind = y.kind AND x.key = y.key AND x.lo < y.lo "
     "AND int8range(x.lo, x.hi, '[]') && int8range(y.lo, y.hi, '[]')"
 )
 

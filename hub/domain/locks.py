@@ -135,6 +135,19 @@ def person_period_key(person_pseudonym: str, methodology: str, material: str | N
     return f"{person_pseudonym}|{methodology}|{material or ''}"
 
 
+def range_lock_places(
+    submission: ClaimSubmission, normalised: NormalisedClaim
+) -> list[tuple[LockKind, str, int]]:
+    """Every (kind, key, lo) a range lock of this claim can start at, but its origin serials.
+
+    ``range_lock_keys`` at the first second of the claim's period, where
+    ``locks_for`` starts each of them: one probe of the (kind, key, lo) key
+    each, however many locks the person or project holds.
+    """
+    lo = _epoch_seconds(normalised.period_start)
+    return [(kind, key, lo) for kind, key in range_lock_keys(submission, normalised.methodology)]
+
+
 def range_lock_keys(submission: ClaimSubmission, methodology: str) -> list[tuple[LockKind, str]]:
     """Every (kind, key) a range lock of this claim can be under, but its origin serials.
 

@@ -27,7 +27,7 @@ from sqlalchemy import Connection, and_, delete, or_, select, text
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
-from hub.domain.locks import POINT, ClaimLock, LockKind, range_lock_keys
+from hub.domain.locks import POINT, ClaimLock, LockKind, range_lock_places
 from hub.services.claim_port import LockConflict, NewClaimRecord
 from hub.storage.claim_body import claim_select, normalised_of, submission_of
 from hub.storage.claim_bulk import bulk_insert
@@ -188,9 +188,9 @@ def release_locks(connection: Connection, claim_ids: Sequence[str]) -> None:
     # Neither lock table has an index on claim_id but for origin serials (it
     # would double the tables): a claim's content lock is found by its key,
     # the digest of the claim's stored submission without its record id
-    # (what locks_for took), its range locks under the keys its submission
-    # gives. Only a content lock under another key (written by hand or a
-    # test) needs the scan.
+    # (what locks_for took), its range locks where the claim starts them
+    # (hub.domain.locks.range_lock_places). Only a content lock under another
+    # key (written by hand or a test) needs the scan.
     rows = _claim_rows(connection, claim_ids)
     keys = {row.claim_id: submission_of(row).digest_without_identity() for row in rows}
     lock = ClaimContentLockRow
@@ -225,23 +225,24 @@ def _claim_rows(connection: Connection, claim_ids: Sequence[str]) -> list[Any]:
 def _range_lock_conditions(rows: Sequence[Any], claim_ids: Sequence[str]) -> Iterator[Any]:
     """Conditions selecting every range lock of these claims, chunk by chunk:
     the origin serial locks by their claim id (their own index), the others
-    at the (kind, key)s each claim's submission gives (a range of the key)."""
+    at the (kind, key, lo)s each claim gives (a probe of the key each)."""
     table = ClaimLockRow.__table__
     yield and_(
         table.c.kind == ORIGIN_SERIAL.value, table.c.claim_id.in_(list(dict.fromkeys(claim_ids)))
     )
-    places: list[tuple[str, str, str]] = []
+    places: list[tuple[str, str, int, str]] = []
     for row in rows:
         normalised = normalised_of(row)
         if normalised is None:  # never assessed that far: it took no lock
             continue
-        for kind, key in range_lock_keys(submission_of(row), normalised.methodology):
-            places.append((kind.value, key, row.claim_id))
+        for kind, key, lo in range_lock_places(submission_of(row), normalised):
+            places.append((kind.value, key, lo, row.claim_id))
+    c = table.c
     for chunk in chunks(places, _PLACES_CHUNK):
         yield or_(
             *(
-                and_(table.c.kind == kind, table.c.key == key, table.c.claim_id == claim_id)
-                for kind, key, claim_id in chunk
+                and_(c.kind == kind, c.key == key, c.lo == lo, c.claim_id == claim_id)
+                for kind, key, lo, claim_id in chunk
             )
         )
 

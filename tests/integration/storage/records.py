@@ -78,6 +78,13 @@ def normalised() -> NormalisedClaim:
     )
 
 
+# The first and last second of normalised()'s period, where locks_for starts
+# and ends a claim's range locks: a test that releases a claim's locks takes
+# them there (the storage finds them at hub.domain.locks.range_lock_places).
+PERIOD_LO = int(normalised().period_start.timestamp())
+PERIOD_HI = int(normalised().period_end.timestamp()) - 1
+
+
 def record(
     record_id: str,
     locks: Sequence[ClaimLock] = (),

@@ -28,7 +28,7 @@ from tests.integration.storage.ledger_records import (
     one_wins,
     race,
 )
-from tests.integration.storage.records import lock
+from tests.integration.storage.records import PERIOD_HI, PERIOD_LO, lock
 
 ORIGIN_SERIES = "GDPH-4401-PV-2023-0007-2024"
 
@@ -365,9 +365,10 @@ def test_release_locks_frees_the_claims_locks_and_site_binding(
     uow_factory: UnitOfWorkFactory,
 ) -> None:
     awaiting = IssuanceState.AWAITING_SOURCE_CANCELLATION
-    period = lock("CN-GD|project|GD-PV-0007", 0, 99)
+    # Where locks_for takes them: the claim's project over its period.
+    period = lock("CN-GD|project|GD-PV-0007", PERIOD_LO, PERIOD_HI)
     origin = lock(ORIGIN_SERIES, 1, 7, LockKind.ORIGIN_SERIAL)
-    keeper = lock("CN-GD|project|GD-PV-0008", 0, 99)
+    keeper = lock("CN-GD|project|GD-PV-0008", PERIOD_LO, PERIOD_HI)
     voided = claim(
         "R-1", locks=[period, origin], issuance=awaiting, site_id="S-1", site_binding="SZ-PV"
     )

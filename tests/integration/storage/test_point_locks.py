@@ -21,7 +21,7 @@ from hub.storage.hex_id_column import id_bytes, id_text
 from hub.storage.lock_key_column import lock_key_bytes, lock_key_text
 from hub.storage.unit_of_work import SqlAlchemyUnitOfWorkFactory
 from tests.integration.storage import workers
-from tests.integration.storage.records import lock, record, submission
+from tests.integration.storage.records import PERIOD_HI, PERIOD_LO, lock, record, submission
 
 PREVIOUS = "0018_lean_claims"
 
@@ -81,7 +81,7 @@ def test_a_released_claim_frees_its_content_for_another(engine: Engine, key: str
     the lock was taken under another key (as these tests' own locks are)."""
     factory = SqlAlchemyUnitOfWorkFactory(engine)
     # The range lock under the key the claim's site gives (hub.domain.locks.range_lock_keys).
-    site = lock(site_lock_key("CN-GD", "site-1"), 0, 99)
+    site = lock(site_lock_key("CN-GD", "site-1"), PERIOD_LO, PERIOD_HI)
     first = record("R-1", [_content(key), site], site_id="site-1", claim_id="first")
     kept = record("R-9", [_content("kept")], claim_id="kept")
     with factory() as uow:

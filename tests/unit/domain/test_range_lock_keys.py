@@ -1,8 +1,8 @@
 """Where a claim's range locks can be found from the claim alone (hub.domain.locks).
 
 The storage keeps no index on a lock's claim id (migration 0033): a claim's
-locks are released by the (kind, key)s ``range_lock_keys`` gives, so every
-range lock ``locks_for`` takes, whatever the rules, must be under one of them.
+locks are released at the (kind, key, lo)s ``range_lock_places`` gives, so
+every range lock ``locks_for`` takes, whatever the rules, must start at one.
 """
 
 from __future__ import annotations
@@ -10,7 +10,14 @@ from __future__ import annotations
 import pytest
 
 from carbonhub_contract.vocabulary.records import ClaimSubmission
-from hub.domain.locks import LockKind, LockRules, OriginBlock, locks_for, range_lock_keys
+from hub.domain.locks import (
+    LockKind,
+    LockRules,
+    OriginBlock,
+    locks_for,
+    range_lock_keys,
+    range_lock_places,
+)
 from hub.standard import Standard
 from tests.unit.domain.domain_builders import PERSON, gd_bus_claim, gd_pv_claim
 from tests.unit.domain.test_person_travel import hk_fit, normalised, trip
@@ -36,19 +43,19 @@ CLAIMS = {
 
 @pytest.mark.parametrize("rules", RULES, ids=repr)
 @pytest.mark.parametrize("name", sorted(CLAIMS))
-def test_every_range_lock_taken_is_under_a_key_the_claim_gives(
+def test_every_range_lock_taken_starts_at_a_place_the_claim_gives(
     standard: Standard, name: str, rules: LockRules
 ) -> None:
     claim = CLAIMS[name]
     norm = normalised(standard, claim)
     origin = OriginBlock("GDPH-4401-PV-2023-0007-2024", 1, 10)
     taken = {
-        (lock.kind, lock.key)
+        (lock.kind, lock.key, lock.lo)
         for lock in locks_for(claim, norm, origin, rules)
         if lock.kind not in (LockKind.CONTENT, LockKind.ORIGIN_SERIAL)
     }
     assert taken
-    assert taken <= set(range_lock_keys(claim, norm.methodology))
+    assert taken <= set(range_lock_places(claim, norm))
 
 
 def test_a_trip_is_found_under_its_person_and_its_person_and_methodology(

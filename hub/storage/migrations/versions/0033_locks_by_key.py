@@ -22,7 +22,8 @@ table, word for word.
 Two stored locks with one (kind, key, lo) overlap, which neither database
 let the hub write: the copy stops on them rather than drop one.
 
-Downgrade gives the table its id (numbered in key order), the
+Downgrade gives the table its id (on SQLite numbered in key order; on
+PostgreSQL in the order the rows lie, as BIGSERIAL adds it), the
 (kind, key, lo) and claim id indexes back.
 
 Revision ID: 0033_locks_by_key
