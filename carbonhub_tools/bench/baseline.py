@@ -1,7 +1,8 @@
 """The storage baseline: the hub's own claim rows bulk-inserted without the hub.
 
 After the run, the rows the hub wrote to ``claims``, ``claim_locks`` and
-``claim_content_locks`` are read back (untimed) and inserted into the same
+``claim_content_locks`` are read back (untimed) and inserted (with the
+persons each partner reported, ``reported_persons``) into the same
 tables of a fresh, migrated database of the same kind with SQLAlchemy Core
 executemany, one transaction per ``batch`` claims (the hub commits once per
 envelope of that size), so the database's constraints, indexes, the
@@ -29,6 +30,7 @@ from hub.storage.claim_tables import (
     ClaimTraceRow,
 )
 from hub.storage.database import create_engine_for, migrate
+from hub.storage.reported_persons import note_reported
 
 READ_CHUNK = 5000
 
@@ -126,6 +128,16 @@ def run_baseline(
             started = time.perf_counter()
             with target.begin() as connection:
                 connection.execute(insert(ClaimRow), claim_rows)
+                # The persons each partner has reported, as the hub keeps them
+                # with the claims (hub.storage.reported_persons, 0035).
+                note_reported(
+                    connection,
+                    {
+                        (row["partner"], row["person_pseudonym"])
+                        for row in claim_rows
+                        if row["person_pseudonym"] is not None
+                    },
+                )
                 if content_rows:
                     connection.execute(insert(ClaimContentLockRow), content_rows)
                 if lock_rows:

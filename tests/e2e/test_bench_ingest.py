@@ -118,6 +118,13 @@ def test_bench_rejections_match_the_in_process_path(
         _count(source, f"{table} WHERE claim_id IN ({_quoted(first)})")
         for table in ("claim_locks", "claim_content_locks")
     )
+    # And the persons those claims report, once each, as the hub keeps them (0035).
+    limited_url = f"sqlite:///{tmp_path / 'limited.db'}"
+    reported = (
+        "(SELECT DISTINCT partner, person_pseudonym FROM claims"
+        f" WHERE person_pseudonym IS NOT NULL AND claim_id IN ({_quoted(first)}))"
+    )
+    assert _count(limited_url, "reported_persons") == _count(source, reported) > 0
 
     assert figures["decisions"] == expected["decisions"]
     assert figures["resubmissions"] == expected["resubmissions"]
