@@ -7,8 +7,9 @@ the person's pseudonym, then ``|``, the methodology and the material
 (``PERSON_PERIOD``), or the pseudonym alone (``PERSON_TRAVEL``). Every
 personal claim keeps both, the person's in ``claim_locks`` (then again in
 its (kind, key, lo) index; since 0033 that key is the table's), the content
-one in ``claim_content_locks``: about 208 bytes of hex a claim (before 0033). The ``LockKey`` column type keeps such a key as one
-0xFF byte, the digest's 32 bytes and the rest of the key in UTF-8
+one in ``claim_content_locks``: about 208 bytes of hex a claim (before 0033).
+The ``LockKey`` column type keeps such a key as one 0xFF byte, the digest's
+32 bytes and the rest of the key in UTF-8
 (migration 0027); any other key as its UTF-8. UTF-8 never begins with 0xFF,
 so the stored form reads back as exactly one key, and equal keys are equal
 stored values (what the unique key, the exclusion constraint and the
