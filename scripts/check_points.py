@@ -9,7 +9,10 @@ entries, and the balances with the entries
 (carbonhub_tools.bench.points_check); and that no person's expiry bound
 (points_balances.next_expiry, which the expiry sweep reads) is later than an
 open award's expiry (hub.storage.points_expiry_bounds). Prints one JSON object;
-exit 0 when exact, 1 when anything differs (the first differences are named).
+exit 0 when exact, 1 when anything differs (the first differences are named),
+2 when the ledger is not at this hub's schema (it reads the newest tables and
+column forms: upgrade the ledger first, with any command of this hub that
+opens it).
 """
 
 from __future__ import annotations
@@ -19,10 +22,13 @@ import json
 import sys
 from pathlib import Path
 
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+
 from carbonhub_tools.bench.points_check import check_points
 from hub.standard import default_standards_dir, load_standard
 from hub.standard.points import load_points_rules
-from hub.storage.database import create_engine_for
+from hub.storage.database import alembic_config, create_engine_for
 from hub.storage.points_expiry_bounds import late_expiry_bounds
 
 
@@ -35,6 +41,22 @@ def main() -> None:
     rules = load_points_rules(root, load_standard(root))
     engine = create_engine_for(args.database_url)
     try:
+        with engine.connect() as connection:
+            stored = MigrationContext.configure(connection).get_current_revision()
+        head = ScriptDirectory.from_config(alembic_config()).get_current_head()
+        if stored != head:
+            print(
+                json.dumps(
+                    {
+                        "message": f"the ledger is at schema {stored or 'none'}, this"
+                        f" script reads {head}: upgrade it first",
+                        "ledger_revision": stored,
+                        "head_revision": head,
+                    },
+                    sort_keys=True,
+                )
+            )
+            sys.exit(2)
         report = check_points(engine, rules)
         with engine.connect() as connection:
             late = late_expiry_bounds(connection)

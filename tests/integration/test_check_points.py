@@ -12,6 +12,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from alembic import command
 from sqlalchemy import text, update
 
 from carbonhub_tools.bench.points_check import check_points
@@ -19,7 +20,7 @@ from hub.bootstrap import build_hub
 from hub.settings import HubSettings
 from hub.standard import default_standards_dir
 from hub.standard.points import load_points_rules
-from hub.storage.database import create_engine_for
+from hub.storage.database import alembic_config, create_engine_for
 from hub.storage.hex_id_column import id_text
 from hub.storage.points_tables import PointsBalanceRow
 from tests.unit.services.builders import PERSON_B
@@ -108,3 +109,22 @@ def test_the_script_names_an_expiry_bound_later_than_an_open_award(
     code, report = run()
     assert (code, report["exact"]) == (1, False)
     assert report["expiry_bounds_late"] == {"count": 1, "first": [f"CN-GD|{PERSON_B}"]}
+
+
+def test_the_script_says_a_ledger_at_an_older_schema_must_be_upgraded_first(
+    database_url: str,
+) -> None:
+    # 0021: before the points balances' expiry bounds (0022) the script reads.
+    command.upgrade(alembic_config(url=database_url), "0021_lean_audit")
+    done = subprocess.run(
+        [sys.executable, str(SCRIPT), "--database-url", database_url],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert done.returncode == 2, done.stderr
+    answer = json.loads(done.stdout)
+    assert answer["ledger_revision"] == "0021_lean_audit"
+    assert answer["head_revision"] == answer["message"].split(" reads ")[1].split(":")[0]
+    assert "upgrade it first" in answer["message"]
+    assert "Traceback" not in done.stderr
