@@ -479,11 +479,9 @@ def verdict_of(row: ClaimColumns) -> Verdict:
     )
 
 
-def _activity(body: Mapping[int, Any]) -> tuple[str, str] | None:
-    """The normalised claim's activity value and unit as text (None: not normalised)."""
-    entry = body.get(_NORMALISED)
-    if entry is None:
-        return None
+def _activity(entry: list[Any], body: Mapping[int, Any]) -> tuple[str, str]:
+    """The normalised claim's activity value and unit as text, from its body
+    ``entry`` (None: the submission's text, in ``body``)."""
     submitted: Mapping[int, Any] = body.get(_SUBMISSION, {})
     value = submitted[_QUANTITY] if entry[0] is None else entry[0]
     unit = submitted[_UNIT] if entry[1] is None else entry[1]
@@ -495,8 +493,8 @@ def _inputs(body: Mapping[int, Any]) -> dict[str, str]:
     if _INPUTS in body:
         inputs: dict[str, str] = body[_INPUTS]
         return inputs
-    activity = _activity(body)
-    return {} if activity is None else {_ACTIVITY_INPUT: activity[0]}
+    entry = body.get(_NORMALISED)
+    return {} if entry is None else {_ACTIVITY_INPUT: _activity(entry, body)[0]}
 
 
 def submission_of(row: ClaimColumns) -> ClaimSubmission:
@@ -526,9 +524,7 @@ def normalised_of(row: ClaimColumns) -> NormalisedClaim | None:
     if entry is None:
         return None
     overrides: dict[int, Any] = entry[2] if len(entry) > 2 else {}
-    activity = _activity(body)
-    if activity is None:  # not reached: the entry is there
-        return None
+    value, unit = _activity(entry, body)
     verdict = verdict_of(row)
 
     def moment(key: int, column: datetime | None) -> datetime:
@@ -559,8 +555,8 @@ def normalised_of(row: ClaimColumns) -> NormalisedClaim | None:
         period_start=moment(_N_START, row.period_start),
         period_end=moment(_N_END, row.period_end),
         vintage=vintage,
-        activity_value=Decimal(activity[0]),
-        activity_unit=activity[1],
+        activity_value=Decimal(value),
+        activity_unit=unit,
         reported_tco2e=tonnes(_N_REPORTED, verdict.reported_tco2e),
         recomputed_tco2e=tonnes(_N_RECOMPUTED, verdict.recomputed_tco2e),
         credited_tco2e=credited,
