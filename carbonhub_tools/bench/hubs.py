@@ -100,5 +100,13 @@ class BenchHubs:
         return [p.peak_rss_bytes() for p in self.processes]
 
     def stop(self) -> None:
+        """Stop every hub, even when stopping one fails (its error is raised
+        after the others have been stopped: no hub is left running)."""
+        failed: BaseException | None = None
         for process in self.processes:
-            process.stop()
+            try:
+                process.stop()
+            except BaseException as error:
+                failed = failed or error
+        if failed is not None:
+            raise failed
