@@ -34,6 +34,7 @@ from hub.storage.claim_bulk import bulk_insert
 from hub.storage.claim_tables import ClaimContentLockRow, ClaimLockRow, ClaimRow, SiteBindingRow
 from hub.storage.hex_id_column import id_text
 from hub.storage.lock_key_column import lock_key_bytes, lock_key_text
+from hub.storage.lock_kind_column import LOCK_KIND_CODES, lock_kind_text
 from hub.storage.transaction import Transaction, chunks
 
 __all__ = [
@@ -101,7 +102,7 @@ def _lock_conflict_sql(count: int) -> str:
         FROM r
         JOIN claim_content_locks AS p ON p.key = r.key
         JOIN claims AS c ON c.claim_id = p.claim_id
-        WHERE r.kind = '{CONTENT.value}'
+        WHERE r.kind = '{LOCK_KIND_CODES[CONTENT.value]}'
     """
 
 
@@ -254,8 +255,9 @@ def find_lock_conflicts(tx: Transaction, locks: Collection[ClaimLock]) -> list[L
     found: list[tuple[int, int, LockConflict]] = []
     for chunk in _lock_conflict_rows(tx, requested):
         for kind, key, lo, hi, held_lo, claim_id, partner, record_id in chunk:
-            # The key as requested, from its stored form (hub.storage.lock_key_column).
-            lock = ClaimLock(LockKind(kind), lock_key_text(key), int(lo), int(hi))
+            # The kind and key as requested, from their stored forms
+            # (hub.storage.lock_kind_column, lock_key_column).
+            lock = ClaimLock(LockKind(lock_kind_text(kind)), lock_key_text(key), int(lo), int(hi))
             found.append(
                 (
                     order[lock],
@@ -285,7 +287,12 @@ def _lock_conflict_rows(tx: Transaction, requested: Sequence[ClaimLock]) -> Iter
         params = tuple(
             value
             for lock in chunk
-            for value in (lock.kind.value, lock_key_bytes(lock.key), lock.lo, lock.hi)
+            for value in (
+                LOCK_KIND_CODES[lock.kind.value],
+                lock_key_bytes(lock.key),
+                lock.lo,
+                lock.hi,
+            )
         )
         yield connection.exec_driver_sql(_lock_conflict_sql(len(chunk)), params).all()
 

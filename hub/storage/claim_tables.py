@@ -39,6 +39,7 @@ from hub.storage.hex_digest_column import HexDigest
 from hub.storage.hex_id_column import HexId
 from hub.storage.instant_column import CompactInstant
 from hub.storage.lock_key_column import LockKey
+from hub.storage.lock_kind_column import LOCK_KIND_CODES, LockKindCode
 from hub.storage.tables import Base, ExactDecimal, UtcDateTime
 
 __all__ = [
@@ -175,7 +176,7 @@ class ClaimLockRow(Base):
         Index(
             "ix_claim_locks_origin_claim_id",
             "claim_id",
-            sqlite_where=text(f"kind = '{LockKind.ORIGIN_SERIAL.value}'"),
+            sqlite_where=text(f"kind = '{LOCK_KIND_CODES[LockKind.ORIGIN_SERIAL.value]}'"),
             postgresql_where=text(f"kind = '{LockKind.ORIGIN_SERIAL.value}'"),
         ),
         {"sqlite_with_rowid": False},
@@ -187,7 +188,8 @@ class ClaimLockRow(Base):
     # in an index). No index on claim_id for the other kinds: a claim's
     # locks are under the keys its submission gives
     # (hub.domain.locks.range_lock_keys; hub.storage.claim_locks).
-    kind: Mapped[str] = mapped_column(String(32), primary_key=True)
+    # On SQLite its number (hub.storage.lock_kind_column, 0036).
+    kind: Mapped[str] = mapped_column(LockKindCode, primary_key=True)
     key: Mapped[str] = mapped_column(LockKey, primary_key=True)
     lo: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
     hi: Mapped[int] = mapped_column(BigInteger)

@@ -78,7 +78,7 @@ TABLES = TABLES_0001 | {
     "claim_content_locks",
     "reported_persons",
 }
-HEAD = "0035_reported_persons"
+HEAD = "0036_lock_kind_codes"
 
 
 def _tables(engine: Engine) -> set[str]:

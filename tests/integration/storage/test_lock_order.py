@@ -16,6 +16,7 @@ from sqlalchemy import Engine, event
 
 from hub.domain.locks import LockKind
 from hub.storage.lock_key_column import lock_key_text
+from hub.storage.lock_kind_column import lock_kind_text
 from hub.storage.unit_of_work import SqlAlchemyUnitOfWorkFactory
 from tests.integration.storage.records import lock, record
 
@@ -37,7 +38,8 @@ def test_locks_of_a_batch_are_inserted_in_kind_key_lo_order(engine: Engine) -> N
             columns = statement[statement.index("(") + 1 : statement.index(")")].split(", ")
             at = {name.strip('"'): index for index, name in enumerate(columns)}
             inserted.extend(
-                (row[at["kind"]], lock_key_text(row[at["key"]]), row[at["lo"]]) for row in rows
+                (lock_kind_text(row[at["kind"]]), lock_key_text(row[at["key"]]), row[at["lo"]])
+                for row in rows
             )
 
     event.listen(engine, "before_cursor_execute", seen)

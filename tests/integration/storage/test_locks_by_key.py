@@ -1,7 +1,7 @@
-"""Range locks keyed by (kind, key, lo), without a claim index (0033): a voided
-claim frees every lock it took and no other claim's, the database still
-refuses an overlap, and a hub-written ledger's locks come through the
-migration both ways unchanged."""
+"""Range locks keyed by (kind, key, lo), without a claim index (0033), their
+kind a code on SQLite (0036): a voided claim frees every lock it took and no
+other claim's, the database still refuses an overlap, and a hub-written
+ledger's locks come through the migrations both ways unchanged."""
 
 from __future__ import annotations
 
@@ -21,6 +21,7 @@ from hub.standard import default_standards_dir, load_standard
 from hub.storage.database import alembic_config, create_engine_for, migrate
 from hub.storage.hex_id_column import id_text
 from hub.storage.lock_key_column import lock_key_text
+from hub.storage.lock_kind_column import lock_kind_text
 from hub.storage.unit_of_work import SqlAlchemyUnitOfWorkFactory
 from tests.unit.services.test_person_travel_ingestion import gd_trip
 
@@ -32,7 +33,7 @@ def _locks(engine: Engine) -> list[tuple[str, str, int, int, str]]:
     with engine.connect() as connection:
         rows = connection.execute(text("SELECT kind, key, lo, hi, claim_id FROM claim_locks"))
         return sorted(
-            (kind, lock_key_text(key), int(lo), int(hi), id_text(claim_id))
+            (lock_kind_text(kind), lock_key_text(key), int(lo), int(hi), id_text(claim_id))
             for kind, key, lo, hi, claim_id in rows
         )
 
@@ -154,6 +155,39 @@ def test_a_ledgers_locks_come_through_the_migration_both_ways(database_url: str)
         # The overlap is refused as before: by the trigger on SQLite, the
         # exclusion constraint on PostgreSQL, and the hub names the holder.
         (again,) = _ingest(engine, gd_trip("T3-B", "GD-METRO", "18:30", "18:50"))
+        assert again.decision is Decision.REJECTED
+        assert "PERSON_TRIP_OVERLAP" in {check.code for check in again.checks}
+    finally:
+        engine.dispose()
+
+
+def _stored_kinds(engine: Engine) -> list[str]:
+    with engine.connect() as connection:
+        return sorted(
+            kind for (kind,) in connection.exec_driver_sql("SELECT kind FROM claim_locks")
+        )
+
+
+def test_kinds_are_codes_on_sqlite_through_the_migration_both_ways(database_url: str) -> None:
+    """0036: a kind kept as its one-character code on SQLite, its name on PostgreSQL."""
+    migrate(database_url)
+    engine = create_engine_for(database_url)
+    config = alembic_config(url=database_url)
+    sqlite = engine.dialect.name == "sqlite"
+    try:
+        verdicts = _ingest(engine, gd_trip("T1", "GD-METRO", "08:00", "08:30"))
+        assert [v.decision for v in verdicts] == [Decision.ACCEPTED]
+        held = _locks(engine)
+        names = ["PERSON_PERIOD", "PERSON_TRAVEL"]
+        assert _stored_kinds(engine) == (["1", "2"] if sqlite else names)
+        command.downgrade(config, "0035_reported_persons")
+        assert _stored_kinds(engine) == names
+        assert _locks(engine) == held
+        migrate(database_url)
+        assert _stored_kinds(engine) == (["1", "2"] if sqlite else names)
+        assert _locks(engine) == held
+        # Found and refused as before: the trip again by another platform.
+        (again,) = _ingest(engine, gd_trip("T1-B", "GD-BUS", "08:10", "08:20"))
         assert again.decision is Decision.REJECTED
         assert "PERSON_TRIP_OVERLAP" in {check.code for check in again.checks}
     finally:
