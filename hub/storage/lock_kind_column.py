@@ -10,9 +10,10 @@ are fixed for good: a stored ledger holds them.
 PostgreSQL keeps the names: its exclusion constraint compares kinds with
 ``=`` (btree_gist), and one type a column there is plainer.
 
-A kind written by its name (by hand) still reads as its kind. SQL written
-by hand on SQLite compares the column with the code (``LOCK_KIND_CODES``);
-docs/operating.md lists them.
+SQLite refuses a lock whose kind is not a range kind's code (a trigger,
+0036): a kind written by hand as its name would escape every comparison the
+hub and the overlap trigger make. SQL written by hand on SQLite uses the
+code (``LOCK_KIND_CODES``); docs/operating.md lists them.
 """
 
 from __future__ import annotations
@@ -53,7 +54,7 @@ def lock_kind_text(stored: str) -> str: ...
 @overload
 def lock_kind_text(stored: None) -> None: ...
 def lock_kind_text(stored: str | None) -> str | None:
-    """A kind from its stored form (a code, or a name written before or by hand)."""
+    """A kind from its stored form: a code on SQLite, the name on PostgreSQL."""
     if stored is None:
         return None
     return _KINDS.get(stored, stored)

@@ -31,6 +31,7 @@ from hub.storage import (
     travel_tables,  # noqa: F401  (its tables join Base.metadata)
 )
 from hub.storage.database import create_engine_for, downgrade, migrate
+from hub.storage.lock_kind_column import LOCK_KIND_CODES
 from hub.storage.serialisation import verdict_to_json
 from hub.storage.tables import Base
 from hub.storage.unit_of_work import SqlAlchemyUnitOfWorkFactory
@@ -127,13 +128,19 @@ def _insert_claim(connection: Connection, claim_id: str, record_id: str) -> None
     )
 
 
-def _insert_lock(connection: Connection, claim_id: str, key: str, lo: int, hi: int) -> None:
+def _kind(connection: Connection, name: str) -> str:
+    """A lock kind as plain SQL must write it: its code on SQLite (0036)."""
+    return LOCK_KIND_CODES[name] if connection.dialect.name == "sqlite" else name
+
+
+def _insert_lock(
+    connection: Connection, claim_id: str, key: str, lo: int, hi: int, kind: str = "PROJECT_PERIOD"
+) -> None:
     connection.execute(
         text(
-            "INSERT INTO claim_locks (claim_id, kind, key, lo, hi)"
-            " VALUES (:c, 'PROJECT_PERIOD', :k, :lo, :hi)"
+            "INSERT INTO claim_locks (claim_id, kind, key, lo, hi) VALUES (:c, :kind, :k, :lo, :hi)"
         ),
-        {"c": claim_id, "k": key, "lo": lo, "hi": hi},
+        {"c": claim_id, "kind": _kind(connection, kind), "k": key, "lo": lo, "hi": hi},
     )
 
 
@@ -159,12 +166,7 @@ def test_plain_sql_may_insert_adjacent_and_other_key_locks(engine: Engine) -> No
         _insert_lock(connection, "c1", "p1", 200, 299)
         _insert_lock(connection, "c1", "p1", 0, 99)
         _insert_lock(connection, "c1", "p2", 100, 199)
-        connection.execute(
-            text(
-                "INSERT INTO claim_locks (claim_id, kind, key, lo, hi)"
-                " VALUES ('c1', 'PERSON_PERIOD', 'p1', 100, 199)"
-            )
-        )
+        _insert_lock(connection, "c1", "p1", 100, 199, kind="PERSON_PERIOD")
     with engine.connect() as connection:
         assert connection.execute(text("SELECT count(*) FROM claim_locks")).scalar_one() == 5
 

@@ -19,6 +19,7 @@ from hub.standard import default_standards_dir, load_standard
 from hub.storage.database import alembic_config, create_engine_for, migrate
 from hub.storage.hex_id_column import id_bytes
 from hub.storage.lock_key_column import lock_key_text
+from hub.storage.lock_kind_column import LOCK_KIND_CODES, lock_kind_text
 from hub.storage.unit_of_work import SqlAlchemyUnitOfWorkFactory
 from tests.unit.services.builders import PERSON_A
 from tests.unit.services.test_person_travel_ingestion import gd_trip
@@ -34,7 +35,8 @@ def _keys(engine: Engine) -> list[tuple[str, str | bytes]]:
             for (key,) in connection.execute(text("SELECT key FROM claim_content_locks"))
         ]
         rows += [
-            (kind, key)
+            # The kind's name whether stored as it (before 0036) or its code.
+            (lock_kind_text(kind), key)
             for kind, key in connection.execute(text("SELECT kind, key FROM claim_locks"))
         ]
     return sorted((kind, key if isinstance(key, str) else bytes(key)) for kind, key in rows)
@@ -51,12 +53,17 @@ def test_lock_keys_read_back_and_still_lock_across_the_migration(database_url: s
         (first,) = ingestion.submit("CN-GD", [gd_trip("T1", "GD-METRO", "08:00", "08:30")])
         assert first.decision is Decision.ACCEPTED
         with engine.begin() as connection:  # an origin serial, spelled in lower case
+            origin = "ORIGIN_SERIAL"  # as plain SQL writes it: its code on SQLite (0036)
             connection.execute(
                 text(
                     "INSERT INTO claim_locks (claim_id, kind, key, lo, hi)"
-                    " VALUES (:c, 'ORIGIN_SERIAL', :k, 11, 20)"
+                    " VALUES (:c, :kind, :k, 11, 20)"
                 ),
-                {"c": id_bytes(first.claim_id), "k": b"gdph-1"},
+                {
+                    "c": id_bytes(first.claim_id),
+                    "kind": LOCK_KIND_CODES[origin] if engine.dialect.name == "sqlite" else origin,
+                    "k": b"gdph-1",
+                },
             )
         stored = _keys(engine)
         texts = [(kind, lock_key_text(key)) for kind, key in stored]

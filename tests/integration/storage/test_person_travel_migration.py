@@ -15,6 +15,7 @@ from hub.bootstrap import build_hub
 from hub.settings import HubSettings
 from hub.storage.database import alembic_config, create_engine_for, migrate
 from hub.storage.lock_key_column import lock_key_text
+from hub.storage.lock_kind_column import LOCK_KIND_CODES
 from tests.unit.services.builders import pseudonym
 from tests.unit.services.test_person_travel_ingestion import gd_trip, hk_fit
 
@@ -33,9 +34,10 @@ def _locks(engine: Engine, kind: str) -> dict[str, list[str]]:
         rows = connection.execute(
             text(
                 "SELECT c.record_id, l.key FROM claim_locks l JOIN claims c"
-                " ON c.claim_id = l.claim_id WHERE l.kind = :kind"
+                " ON c.claim_id = l.claim_id WHERE l.kind IN (:kind, :code)"
             ),
-            {"kind": kind},
+            # By its name before 0036, by its code on SQLite after.
+            {"kind": kind, "code": LOCK_KIND_CODES[kind]},
         ).all()
     found: dict[str, list[str]] = {}
     for record_id, key in rows:

@@ -1,7 +1,9 @@
 """docs/operating.md, "Reading the ledger by hand": its SQL, run as written
 against a hub-written SQLite ledger, finds the person's and the claim's rows
-(pseudonyms and claim ids are kept as bytes: migrations 0026 and 0028) and
-the claims received since a time (instants as integers: migration 0029)."""
+(pseudonyms and claim ids are kept as bytes: migrations 0026 and 0028), the
+claims received since a time (instants as integers: migration 0029), a
+person's travel locks by key with their kind's code (0033, 0036) and a
+person's claims."""
 
 from __future__ import annotations
 
@@ -47,7 +49,13 @@ def _ledger(tmp_path: Path) -> tuple[Engine, str]:
 
 
 def test_the_pages_queries_find_the_rows_they_promise(tmp_path: Path) -> None:
-    person_query, claim_query, since_query = _queries()
+    (
+        person_query,
+        claim_query,
+        since_query,
+        travel_locks_query,
+        person_claims_query,
+    ) = _queries()
     engine, claim_id = _ledger(tmp_path)
     try:
         with engine.connect() as connection:
@@ -59,10 +67,20 @@ def test_the_pages_queries_find_the_rows_they_promise(tmp_path: Path) -> None:
             ).all()
             since = connection.exec_driver_sql(since_query).all()
             later = connection.exec_driver_sql(since_query.replace("01-15", "01-16")).all()
+            travel = connection.exec_driver_sql(
+                travel_locks_query.replace("<the 64 hex digits>", PERSON_A)
+            ).all()
+            claims = connection.exec_driver_sql(
+                person_claims_query.replace("<the 64 hex digits>", PERSON_A)
+            ).all()
     finally:
         engine.dispose()
     assert [(kind, points > 0) for kind, points, _ in entries] == [("AWARD", True)]
     assert {(record, decision) for record, decision, *_ in locks} == {("T1", "ACCEPTED")}
-    assert {kind for _, _, kind, _, _ in locks} >= {"PERSON_PERIOD", "PERSON_TRAVEL"}
+    # A lock's kind as its code on SQLite (0036): a person's period, a person's travel.
+    assert {kind for _, _, kind, _, _ in locks} == {"1", "2"}
+    # The person's travel lock, looked up by its key (0033), names the claim.
+    assert [(kind, claim) for kind, _, _, claim in travel] == [("2", claim_id)]
+    assert [tuple(row) for row in claims] == [("T1", "ACCEPTED")]
     assert [tuple(row) for row in since] == [("T1", "2026-01-15 12:00:00")]
     assert later == []

@@ -5,10 +5,12 @@ personal claim's lock, the first part of the table's key since 0033). Now,
 on SQLite, its one-character code (hub.storage.lock_kind_column):
 PERSON_PERIOD '1', PERSON_TRAVEL '2', PROJECT_PERIOD '3', ORIGIN_SERIAL '4',
 CONTENT '5' (text: the column's declared VARCHAR would turn a number into
-text anyway). The two places SQLite itself compares a kind with a name are
-made again with the code: the trigger that keeps content locks out, and
-the partial index of origin serial locks by claim. A kind that is no name
-the hub writes is left as it is.
+text anyway). The two places SQLite itself compares a kind with a constant
+are made again: the trigger that kept content locks out now refuses any kind
+but a range kind's code (a name written by hand would escape every
+comparison the hub makes, the overlap trigger's included), and the partial
+index of origin serial locks by claim holds kind '4'. A kind that is no
+name the hub writes is left as it is.
 
 PostgreSQL keeps the names: nothing changes there.
 
@@ -44,10 +46,10 @@ RANGES_ONLY_TRIGGER = "tr_claim_locks_ranges_only"
 ORIGIN_INDEX = "ix_claim_locks_origin_claim_id"
 
 
-def _rewrite(pairs: Sequence[tuple[str, str]], content: str, origin: str) -> None:
+def _rewrite(pairs: Sequence[tuple[str, str]], refused: str, message: str, origin: str) -> None:
     """Each stored kind ``a`` becomes ``b`` for (a, b) in ``pairs``; the
-    trigger refuses a row whose kind is ``content`` (a condition on NEW.kind),
-    the index holds the rows whose kind is ``origin``."""
+    trigger refuses a row whose kind is ``refused`` (a condition on NEW.kind)
+    with ``message``, the index holds the rows whose kind is ``origin``."""
     # Locks are immutable (the trigger refuses an UPDATE of their kind):
     # lifted for the rewrite only, with the ranges-only trigger and the
     # partial index, which compare a kind with a constant.
@@ -63,9 +65,9 @@ def _rewrite(pairs: Sequence[tuple[str, str]], content: str, origin: str) -> Non
         CREATE TRIGGER {RANGES_ONLY_TRIGGER}
         BEFORE INSERT ON claim_locks
         FOR EACH ROW
-        WHEN NEW.kind {content}
+        WHEN NEW.kind {refused}
         BEGIN
-            SELECT RAISE(ABORT, 'content locks are kept in claim_content_locks');
+            SELECT RAISE(ABORT, {message});
         END
         """
     )
@@ -85,9 +87,14 @@ def upgrade() -> None:
     if op.get_bind().dialect.name == "sqlite":
         _rewrite(
             [(f"'{name}'", f"'{code}'") for name, code in CODES.items()],
-            # By its code, and by its name written by hand: either would
-            # slip past claim_content_locks' unique key.
-            f"IN ('{CODES['CONTENT']}', 'CONTENT')",
+            # Only the range kinds' codes: a content lock (its code or name)
+            # would slip past claim_content_locks' unique key, and a kind
+            # written by its name past every comparison the hub makes.
+            "NOT IN ("
+            + ", ".join(f"'{code}'" for name, code in CODES.items() if name != "CONTENT")
+            + ")",
+            "'a lock''s kind is a range kind''s code (''1'' to ''4''):"
+            " content locks are kept in claim_content_locks'",
             f"'{CODES['ORIGIN_SERIAL']}'",
         )
 
@@ -97,5 +104,6 @@ def downgrade() -> None:
         _rewrite(
             [(f"'{code}'", f"'{name}'") for name, code in CODES.items()],
             "= 'CONTENT'",
+            "'content locks are kept in claim_content_locks'",
             "'ORIGIN_SERIAL'",
         )
