@@ -34,7 +34,7 @@ from hub.storage.claim_bulk import bulk_insert
 from hub.storage.claim_tables import ClaimContentLockRow, ClaimLockRow, ClaimRow, SiteBindingRow
 from hub.storage.hex_id_column import id_text
 from hub.storage.lock_key_column import lock_key_bytes, lock_key_text
-from hub.storage.lock_kind_column import LOCK_KIND_CODES, lock_kind_text
+from hub.storage.lock_kind_column import lock_kind_code, lock_kind_text
 from hub.storage.transaction import Transaction, chunks
 
 __all__ = [
@@ -102,7 +102,7 @@ def _lock_conflict_sql(count: int) -> str:
         FROM r
         JOIN claim_content_locks AS p ON p.key = r.key
         JOIN claims AS c ON c.claim_id = p.claim_id
-        WHERE r.kind = '{LOCK_KIND_CODES[CONTENT.value]}'
+        WHERE r.kind = '{lock_kind_code(CONTENT.value)}'
     """
 
 
@@ -288,7 +288,7 @@ def _lock_conflict_rows(tx: Transaction, requested: Sequence[ClaimLock]) -> Iter
             value
             for lock in chunk
             for value in (
-                LOCK_KIND_CODES[lock.kind.value],
+                lock_kind_code(lock.kind.value),
                 lock_key_bytes(lock.key),
                 lock.lo,
                 lock.hi,
