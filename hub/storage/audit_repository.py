@@ -185,8 +185,9 @@ def append_chained(tx: Transaction, events: Sequence[LedgerEvent]) -> None:
 
 
 # Raw columns: no result processing, so an odd stored value reaches the decoders.
+# The row is named by its seq (the key since 0037), read as the row's id too.
 _ROW_COLUMNS = (
-    LedgerEventRow.id,
+    LedgerEventRow.seq.label("row_id"),
     type_coerce(LedgerEventRow.seq, NullType()).label("seq"),
     type_coerce(LedgerEventRow.subject_kind, NullType()).label("subject_kind"),
     type_coerce(LedgerEventRow.subject_id, NullType()).label("subject_id"),
@@ -283,9 +284,7 @@ class SqlAlchemyAuditRepository:
             query = query.where(LedgerEventRow.seq > after_seq)
         # From the start, every row: one slipped in below seq 1 is read first
         # and named by the verifier, not skipped.
-        rows = connection.execute(
-            query.order_by(LedgerEventRow.seq, LedgerEventRow.id).limit(limit)
-        ).all()
+        rows = connection.execute(query.order_by(LedgerEventRow.seq).limit(limit)).all()
         return _chain_rows(connection, rows)
 
     def head(self) -> ChainHead | None:
@@ -349,7 +348,7 @@ class SqlAlchemyEventRepository:
         for chunk in chunks(sorted(set(subject_ids))):
             for row in connection.execute(
                 select(
-                    LedgerEventRow.id,
+                    LedgerEventRow.seq,
                     LedgerEventRow.subject_id,
                     LedgerEventRow.event,
                     LedgerEventRow.actor,
@@ -369,6 +368,6 @@ class SqlAlchemyEventRepository:
                     at=row.at,
                     details=readable_details(row.details, row.packed),
                 )
-                found.append((int(row.id), event))
+                found.append((int(row.seq), event))
         found.sort(key=lambda item: item[0])
         return [event for _, event in found]

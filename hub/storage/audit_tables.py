@@ -15,7 +15,6 @@ from sqlalchemy import (
     LargeBinary,
     String,
     Text,
-    UniqueConstraint,
 )
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import Mapped, mapped_column
@@ -23,7 +22,7 @@ from sqlalchemy.types import TypeDecorator
 
 from hub.storage.event_subject_column import EventSubject
 from hub.storage.instant_column import CompactInstant
-from hub.storage.tables import Base, UtcDateTime, big_id
+from hub.storage.tables import Base, UtcDateTime
 
 
 class Digest(TypeDecorator[bytes]):
@@ -44,10 +43,16 @@ class LedgerEventRow(Base):
     __tablename__ = "ledger_events"
     __table_args__ = (
         Index("ix_ledger_events_subject_kind_subject_id", "subject_kind", "subject_id"),
-        UniqueConstraint("seq"),
     )
 
-    id: Mapped[int] = big_id()
+    # The row's place in the chain, its key since 0037: seqs are unique and
+    # given by the appender under the chain's head, so a surrogate id beside
+    # them (and seq's own unique index) stored each row's number twice more.
+    # On SQLite INTEGER PRIMARY KEY: the rowid itself, kept in the B-tree's
+    # cell, not in the row.
+    seq: Mapped[int] = mapped_column(
+        BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=False
+    )
     subject_kind: Mapped[str] = mapped_column(String(32))
     # On SQLite a hub id (32 hex digits) as its 16 bytes, other ids as text
     # (hub.storage.event_subject_column, migration 0031).
@@ -62,7 +67,6 @@ class LedgerEventRow(Base):
     # strings with ``packed`` NULL.
     details: Mapped[str] = mapped_column(Text)
     packed: Mapped[bytes | None] = mapped_column(Digest)  # raw bytes, bound as they are
-    seq: Mapped[int] = mapped_column(BigInteger)
     # The chain hash as its 32 raw bytes (migration 0021); the previous hash
     # is the row at seq - 1's, so it is not stored again. Hex from the
     # repository on: hub.storage.audit_repository.

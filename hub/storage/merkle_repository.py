@@ -131,7 +131,7 @@ class SqlAlchemyTreeStore:
 
     def event_exists(self, seq: int) -> bool:
         found = self._tx.connection.execute(
-            select(LedgerEventRow.id).where(LedgerEventRow.seq == seq).limit(1)
+            select(LedgerEventRow.seq).where(LedgerEventRow.seq == seq).limit(1)
         ).first()
         return found is not None
 

@@ -85,7 +85,7 @@ class SqlAlchemyReviewQueueQueries:
                 LedgerEventRow.subject_kind == kind,
                 LedgerEventRow.subject_id == subject_form(kind, subject_id),
             )
-            .order_by(LedgerEventRow.id)
+            .order_by(LedgerEventRow.seq)
         )
         return tuple(
             LedgerEvent(

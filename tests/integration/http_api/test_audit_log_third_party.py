@@ -200,7 +200,7 @@ def rows_of(ledger: LiveLedger) -> list[Any]:
         rows = connection.execute(
             text(
                 "SELECT seq, subject_kind, subject_id, event, actor, at, details, packed, hash"
-                " FROM ledger_events ORDER BY seq, id"
+                " FROM ledger_events ORDER BY seq"
             )
         ).all()
     return [(*row[:6], details_of(row[6], row[7]), row[8]) for row in rows]

@@ -79,7 +79,7 @@ TABLES = TABLES_0001 | {
     "claim_content_locks",
     "reported_persons",
 }
-HEAD = "0036_lock_kind_codes"
+HEAD = "0037_events_by_seq"
 
 
 def _tables(engine: Engine) -> set[str]:
