@@ -205,7 +205,6 @@ class FakeStore:
     # The audit chain as the database holds it (tests may tamper with these).
     audit_rows: list[ChainRow] = dataclasses.field(default_factory=list)
     audit_head: ChainHead | None = GENESIS_HEAD
-    audit_last_row_id: int = 0
     audit_checkpoints: dict[int, Checkpoint] = dataclasses.field(default_factory=dict)
     points: list[LedgerPointsEntry] = dataclasses.field(default_factory=list)
     neutrality: NeutralityStore = dataclasses.field(default_factory=NeutralityStore)
@@ -244,7 +243,6 @@ class FakeStore:
             signed=dict(self.signed),
             audit_rows=list(self.audit_rows),
             audit_head=self.audit_head,
-            audit_last_row_id=self.audit_last_row_id,
             audit_checkpoints=dict(self.audit_checkpoints),
             points=list(self.points),
             neutrality=self.neutrality.copy(),
@@ -1312,10 +1310,8 @@ def _chain(state: FakeStore, rows: Sequence[tuple[ChainRow, PreparedEvent]]) -> 
     for row, prepared in rows:
         seq += 1
         digest = link(prev_hash, prepared.canonical(seq))
-        state.audit_last_row_id += 1
-        state.audit_rows.append(
-            dataclasses.replace(row, row_id=state.audit_last_row_id, seq=seq, hash=digest)
-        )
+        # A row is named by its seq, the table's key since 0037.
+        state.audit_rows.append(dataclasses.replace(row, row_id=seq, seq=seq, hash=digest))
         prev_hash = digest
     state.audit_head = ChainHead(seq, prev_hash)
 
@@ -1328,7 +1324,7 @@ class FakeAuditRepository:
         # Like SQL's "seq > after" (from the start: every row with a seq).
         stored = self._tx.state.audit_rows
         rows = [r for r in stored if r.seq is not None and (after_seq <= 0 or r.seq > after_seq)]
-        rows.sort(key=lambda r: (r.seq, r.row_id))
+        rows.sort(key=lambda r: r.seq)
         # Like SQL since 0021: no previous hash is stored, it is the hash of
         # the row at seq - 1 (seqs are unique there).
         hashes = {r.seq: r.hash for r in stored if r.seq is not None}

@@ -91,12 +91,15 @@ def _hex(value: Any) -> Any:
 def _contents(engine: Engine) -> list[tuple[Any, ...]]:
     """Every event with its hash in hex and its details as JSON text, whichever
     column holds them (0025 packs them): the same under 0020, 0021 and after."""
-    packed = "NULL" if "packed" not in _columns(engine) else "packed"
+    columns = _columns(engine)
+    packed = "NULL" if "packed" not in columns else "packed"
+    # Since 0037 the row's id is its seq.
+    row_id = "id" if "id" in columns else "seq"
     with engine.connect() as connection:
         rows = connection.execute(
             text(
-                "SELECT id, seq, subject_kind, subject_id, event, actor, at, details, hash,"
-                f" {packed} FROM ledger_events ORDER BY id"
+                f"SELECT {row_id}, seq, subject_kind, subject_id, event, actor, at, details, hash,"
+                f" {packed} FROM ledger_events ORDER BY {row_id}"
             )
         )
         # At 0031 on SQLite an event's instant is kept as its integer (and a

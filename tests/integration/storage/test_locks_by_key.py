@@ -42,7 +42,8 @@ def _indexes(engine: Engine) -> set[str]:
     query = (
         "SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'claim_locks'"
         if engine.dialect.name == "sqlite"
-        else "SELECT indexname FROM pg_indexes WHERE tablename = 'claim_locks'"
+        else "SELECT indexname FROM pg_indexes"
+        " WHERE tablename = 'claim_locks' AND schemaname = current_schema()"
     )
     with engine.connect() as connection:
         return {name for (name,) in connection.execute(text(query))}

@@ -94,7 +94,8 @@ def _indexed(engine: Engine) -> bool:
                 text(
                     "SELECT count(*) FROM sqlite_master WHERE name = :name"
                     if engine.dialect.name == "sqlite"
-                    else "SELECT count(*) FROM pg_indexes WHERE indexname = :name"
+                    else "SELECT count(*) FROM pg_indexes"
+                    " WHERE indexname = :name AND schemaname = current_schema()"
                 ),
                 {"name": "ix_claims_person_pseudonym_period_start"},
             ).scalar_one()

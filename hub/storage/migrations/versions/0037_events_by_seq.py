@@ -99,13 +99,18 @@ def upgrade() -> None:
 def downgrade() -> None:
     if op.get_bind().dialect.name == "postgresql":
         op.execute(f"ALTER TABLE {TABLE} DROP CONSTRAINT pk_ledger_events")
-        op.execute(f"ALTER TABLE {TABLE} ADD COLUMN id BIGSERIAL")
+        # A plain column filled once, then given the sequence BIGSERIAL would
+        # own (a BIGSERIAL column added to a table with rows is written once
+        # with the sequence's numbers, then once more with the seqs).
+        op.execute(f"ALTER TABLE {TABLE} ADD COLUMN id BIGINT")
         op.execute(f"UPDATE {TABLE} SET id = seq")
-        # The next id after the last seq, as the appender would have given it.
+        op.execute(f"CREATE SEQUENCE {TABLE}_id_seq OWNED BY {TABLE}.id")
         op.execute(
-            f"SELECT setval(pg_get_serial_sequence('{TABLE}', 'id'),"
-            f" coalesce(max(id), 0) + 1, false) FROM {TABLE}"
+            f"ALTER TABLE {TABLE} ALTER COLUMN id SET DEFAULT nextval('{TABLE}_id_seq'),"
+            " ALTER COLUMN id SET NOT NULL"
         )
+        # The next id after the last seq, as the appender would have given it.
+        op.execute(f"SELECT setval('{TABLE}_id_seq', coalesce(max(id), 0) + 1, false) FROM {TABLE}")
         op.execute(f"ALTER TABLE {TABLE} ADD CONSTRAINT pk_ledger_events PRIMARY KEY (id)")
         op.execute(f"ALTER TABLE {TABLE} ADD CONSTRAINT uq_ledger_events_seq UNIQUE (seq)")
         return
