@@ -1324,7 +1324,7 @@ class FakeAuditRepository:
         # Like SQL's "seq > after" (from the start: every row with a seq).
         stored = self._tx.state.audit_rows
         rows = [r for r in stored if r.seq is not None and (after_seq <= 0 or r.seq > after_seq)]
-        rows.sort(key=lambda r: r.seq)
+        rows.sort(key=lambda r: r.seq or 0)  # every row here has a seq
         # Like SQL since 0021: no previous hash is stored, it is the hash of
         # the row at seq - 1 (seqs are unique there).
         hashes = {r.seq: r.hash for r in stored if r.seq is not None}
