@@ -340,7 +340,10 @@ class SqlAlchemyClaimRepository:
             and_(
                 ClaimRow.partner == partner,
                 ClaimRow.project_id == project_id,
-                ClaimRow.decision.in_(sorted(str(d) for d in decisions)),
+                # Wrapped so that SQLite (no statistics) probes the project's
+                # claims in (partner, project_id), not every claim of the
+                # partner with the decision in (partner, decision).
+                func.coalesce(ClaimRow.decision, "").in_(sorted(str(d) for d in decisions)),
             )
         )
 

@@ -65,7 +65,17 @@ class ClaimRow(Base):
         UniqueConstraint("partner", "record_id"),
         Index("ix_claims_partner_decision", "partner", "decision"),
         Index("ix_claims_decision_issuance_received_at", "decision", "issuance", "received_at"),
-        Index("ix_claims_partner_project_id", "partner", "project_id"),
+        # A project's claims (a review, a hold, a register's list): only
+        # claims that name a project are in it (partial, 0038), so a
+        # personal claim writes no entry. A query finds it through a term
+        # that implies ``project_id IS NOT NULL`` (``project_id = ...``).
+        Index(
+            "ix_claims_partner_project_id",
+            "partner",
+            "project_id",
+            sqlite_where=text("project_id IS NOT NULL"),
+            postgresql_where=text("project_id IS NOT NULL"),
+        ),
         # No index on person_pseudonym since 0035: whether a partner ever
         # reported a person is kept once per person (ReportedPersonRow).
     )

@@ -12,7 +12,7 @@ from collections.abc import Collection, Sequence
 from datetime import date
 from decimal import Decimal
 
-from sqlalchemy import ColumnElement, and_, func, insert, or_, select, text, tuple_
+from sqlalchemy import ColumnElement, and_, func, insert, or_, select, text
 
 from carbonhub_contract.vocabulary.records import Decision
 from hub.domain.locks import LockKind
@@ -43,6 +43,8 @@ _LOCK = text("SELECT pg_advisory_xact_lock(:id)")
 _LOCK_SHARED = text("SELECT pg_advisory_xact_lock_shared(:id)")
 _RECORDED = (str(Decision.ACCEPTED), str(Decision.HELD))
 _SERIALS_PER_QUERY = 100
+# (partner, project id) pairs per statement, as the serial ranges: two terms each.
+_PROJECTS_PER_QUERY = 100
 
 
 class SqlAlchemyRegisterRepository:
@@ -140,8 +142,18 @@ class SqlAlchemyRegisterRepository:
                 ClaimLockRow.kind == str(LockKind.ORIGIN_SERIAL), overlapping
             )
             self._read_claims(found, ClaimRow.claim_id.in_(holders))
-        for pairs in chunks(sorted(set(projects))):
-            self._read_claims(found, tuple_(ClaimRow.partner, ClaimRow.project_id).in_(pairs))
+        for pairs in chunks(sorted(set(projects)), _PROJECTS_PER_QUERY):
+            # A probe of the (partner, project_id) index a pair: SQLite
+            # scanned every claim for a row value IN a list of pairs.
+            self._read_claims(
+                found,
+                or_(
+                    *(
+                        and_(ClaimRow.partner == partner, ClaimRow.project_id == project_id)
+                        for partner, project_id in pairs
+                    )
+                ),
+            )
         return [found[claim_id] for claim_id in sorted(found)]
 
     def _read_claims(self, found: dict[str, RecordedClaim], where: ColumnElement[bool]) -> None:
@@ -152,7 +164,10 @@ class SqlAlchemyRegisterRepository:
             ClaimRow.site_id,
             ClaimRow.period_start,
             ClaimRow.period_end,
-        ).where(ClaimRow.decision.in_(_RECORDED), where)
+            # The decision wrapped: SQLite (no statistics) would otherwise read
+            # every recorded claim in the (decision, ...) indexes instead of the
+            # few ``where`` names by key.
+        ).where(func.coalesce(ClaimRow.decision, "").in_(_RECORDED), where)
         for r in self._tx.connection.execute(statement):
             found[r.claim_id] = RecordedClaim(
                 r.claim_id, r.partner, r.project_id, r.site_id, r.period_start, r.period_end

@@ -79,7 +79,7 @@ TABLES = TABLES_0001 | {
     "claim_content_locks",
     "reported_persons",
 }
-HEAD = "0037_events_by_seq"
+HEAD = "0038_project_index_partial"
 
 
 def _tables(engine: Engine) -> set[str]:
