@@ -46,8 +46,14 @@ from hub.storage.claim_bulk import (
     bulk_insert_values,
 )
 from hub.storage.claim_tables import ClaimRow
+from hub.storage.hex_digest_column import HexDigest
 from hub.storage.instant_column import CompactInstant, sqlite_month
-from hub.storage.points_tables import PointsBalanceRow, PointsEntryRow
+from hub.storage.points_tables import (
+    PERSON_PREFIX,
+    PointsBalanceRow,
+    PointsEntryRow,
+    person_prefix,
+)
 from hub.storage.reported_persons import was_reported
 from hub.storage.transaction import Transaction, chunks
 
@@ -120,16 +126,26 @@ _ENTRY_COLUMNS = (
     "expires_at",
 )
 _BALANCE_COLUMNS = ("partner", "person", "balance", "next_expiry")
+# The whole person, compared after the index's prefix. Wrapped: SQLite puts
+# the constant of ``person = ?`` (and of a one-value IN) into the prefix's
+# ``substr(person, ...)`` too, which then no longer matches the index's
+# expression, and reads every entry. (Of the column with itself: a constant
+# of the column's type would need a cast on PostgreSQL.)
+_EXACT_PERSON: ColumnElement[str] = func.coalesce(_E.person, _E.person)
 # What a partner's persons were awarded on days, per methodology: their
 # AWARD entries by (partner, person, day), built once (SQLAlchemy then finds
 # its compiled form by the statement's cache key each batch).
 _AWARDED_ON = (
     select(_E.person, _E.day, _E.methodology, func.sum(_E.points))
     .where(
-        _E.partner == bindparam("partner"),
-        _E.person.in_(bindparam("persons", expanding=True)),
+        # The index's key (ix_points_entries_person_prefix_day), then the exact terms.
+        PERSON_PREFIX.in_(bindparam("prefixes", expanding=True)),
         _E.day.in_(bindparam("days", expanding=True)),
-        _E.kind == str(EntryKind.AWARD),
+        _E.partner == bindparam("partner"),
+        _EXACT_PERSON.in_(bindparam("persons", expanding=True)),
+        # Wrapped: SQLite (no statistics) would read every award in the
+        # (kind, claim_id) key instead.
+        func.coalesce(_E.kind, "") == str(EntryKind.AWARD),
     )
     .group_by(_E.person, _E.day, _E.methodology)
 )
@@ -165,7 +181,7 @@ class SqlAlchemyPointsRepository:
     def awarded_on(self, keys: Collection[CapKey]) -> dict[CapKey, int]:
         # The awards by key (partner, person, day): a look-up costs the
         # batch's persons and days and their awards on those days, not every
-        # entry of each person, ever (ix_points_entries_partner_person_day).
+        # entry of each person, ever (ix_points_entries_person_prefix_day).
         wanted = set(keys)
         found: dict[CapKey, int] = {}
         by_partner: dict[str, set[str]] = defaultdict(set)
@@ -177,7 +193,13 @@ class SqlAlchemyPointsRepository:
         for partner, persons in sorted(by_partner.items()):
             for chunk in chunks(sorted(persons)):
                 rows = self._tx.connection.execute(
-                    _AWARDED_ON, {"partner": partner, "persons": chunk, "days": days}
+                    _AWARDED_ON,
+                    {
+                        "partner": partner,
+                        "persons": chunk,
+                        "prefixes": sorted({person_prefix(person) for person in chunk}),
+                        "days": days,
+                    },
                 )
                 for person, day, methodology, awarded in rows:
                     key = (partner, person, methodology, day)
@@ -207,7 +229,13 @@ class SqlAlchemyPointsRepository:
 
     def entries(self, partner: str, person: str) -> list[LedgerPointsEntry]:
         rows = self._tx.connection.execute(
-            select(*_COLUMNS).where(_E.partner == partner, _E.person == person).order_by(_E.id)
+            select(*_COLUMNS)
+            .where(
+                literal(person_prefix(person)) == PERSON_PREFIX,
+                _E.partner == partner,
+                literal(person, HexDigest) == _EXACT_PERSON,
+            )
+            .order_by(_E.id)
         )
         return [_entry(row) for row in rows]
 

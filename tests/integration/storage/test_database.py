@@ -79,7 +79,7 @@ TABLES = TABLES_0001 | {
     "claim_content_locks",
     "reported_persons",
 }
-HEAD = "0038_project_index_partial"
+HEAD = "0039_points_person_prefix"
 
 
 def _tables(engine: Engine) -> set[str]:

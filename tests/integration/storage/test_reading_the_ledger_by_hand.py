@@ -60,7 +60,9 @@ def test_the_pages_queries_find_the_rows_they_promise(tmp_path: Path) -> None:
     try:
         with engine.connect() as connection:
             entries = connection.exec_driver_sql(
-                person_query.replace("<the 64 hex digits of the pseudonym>", PERSON_A)
+                person_query.replace("<the 64 hex digits of the pseudonym>", PERSON_A).replace(
+                    "<the first 16 of those digits>", PERSON_A[:16]
+                )
             ).all()
             locks = connection.exec_driver_sql(
                 claim_query.replace("<the 32 hex digits of the claim id>", claim_id)
