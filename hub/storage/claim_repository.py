@@ -352,8 +352,13 @@ class SqlAlchemyClaimRepository:
             and_(
                 ClaimRow.partner == partner,
                 ClaimRow.adjustment_ref == reference,
-                ClaimRow.decision.in_([str(Decision.ACCEPTED), str(Decision.HELD)]),
-                ClaimRow.issuance.in_(
+                # Wrapped so that SQLite (no statistics) probes the
+                # adjustment's claims in (partner, adjustment_ref), not every
+                # pending claim in (decision, issuance, received_at).
+                func.coalesce(ClaimRow.decision, "").in_(
+                    [str(Decision.ACCEPTED), str(Decision.HELD)]
+                ),
+                func.coalesce(ClaimRow.issuance, "").in_(
                     [str(IssuanceState.PENDING), str(IssuanceState.AWAITING_SOURCE_CANCELLATION)]
                 ),
             )

@@ -63,7 +63,8 @@ class ClaimRow(Base):
     __tablename__ = "claims"
     __table_args__ = (
         UniqueConstraint("partner", "record_id"),
-        Index("ix_claims_partner_decision", "partner", "decision"),
+        # No (partner, decision) index since 0040: what read it looks claims
+        # up by something narrower (a project, an adjustment, a record id).
         Index("ix_claims_decision_issuance_received_at", "decision", "issuance", "received_at"),
         # A project's claims (a review, a hold, a register's list): only
         # claims that name a project are in it (partial, 0038), so a
@@ -75,6 +76,15 @@ class ClaimRow(Base):
             "project_id",
             sqlite_where=text("project_id IS NOT NULL"),
             postgresql_where=text("project_id IS NOT NULL"),
+        ),
+        # The claims waiting under a corresponding adjustment (partial, 0040:
+        # a personal claim names none and writes no entry).
+        Index(
+            "ix_claims_partner_adjustment_ref",
+            "partner",
+            "adjustment_ref",
+            sqlite_where=text("adjustment_ref IS NOT NULL"),
+            postgresql_where=text("adjustment_ref IS NOT NULL"),
         ),
         # No index on person_pseudonym since 0035: whether a partner ever
         # reported a person is kept once per person (ReportedPersonRow).

@@ -26,8 +26,8 @@ def test_every_claim_table_and_index_is_counted_and_grows_with_the_claims(
     names = {o.name: o for o in usage.objects}
     assert names["claims"].kind == "table"
     # The claims' indexes are counted, each under its table.
-    assert names["ix_claims_partner_decision"].kind == "index"
-    assert names["ix_claims_partner_decision"].table == "claims"
+    assert names["ix_claims_decision_issuance_received_at"].kind == "index"
+    assert names["ix_claims_decision_issuance_received_at"].table == "claims"
     assert names["claim_locks"].kind == "table"
     assert usage.of_table("claims") > empty.of_table("claims") + 400 * 200
     assert usage.total == sum(o.bytes for o in usage.objects)

@@ -79,7 +79,7 @@ TABLES = TABLES_0001 | {
     "claim_content_locks",
     "reported_persons",
 }
-HEAD = "0039_points_person_prefix"
+HEAD = "0040_adjustment_index"
 
 
 def _tables(engine: Engine) -> set[str]:
