@@ -38,6 +38,14 @@ AFTER = "ix_points_entries_person_prefix_day"
 def upgrade() -> None:
     op.drop_index(BEFORE, table_name=TABLE)
     op.execute(f"CREATE INDEX {AFTER} ON {TABLE} (substr(person, 1, 8), day)")
+    if op.get_bind().dialect.name == "postgresql":
+        # PostgreSQL keeps statistics of an index's expression apart from its
+        # columns', and only ANALYZE gathers them: without, the cap read of
+        # 500 persons' prefixes was planned as a scan of every entry (65.8 ms
+        # at 300,000 entries; 3.1 ms through the index after ANALYZE), until
+        # autovacuum's next analysis, which an upgrade that writes no row
+        # does not bring on.
+        op.execute(f"ANALYZE {TABLE}")
 
 
 def downgrade() -> None:
