@@ -28,6 +28,7 @@ from hub.storage.claim_bulk import bulk_insert_values
 from hub.storage.claim_tables import ClaimRow
 from hub.storage.hex_digest_column import digest_bytes, digest_text
 from hub.storage.hex_id_column import id_text
+from hub.storage.person_prefix import PERSON_PREFIX_BYTES, person_prefix
 from hub.storage.transaction import Transaction, chunks
 from hub.storage.travel_queries import postgresql_counted_travel
 from hub.storage.travel_tables import PersonTravelDayRow
@@ -52,13 +53,15 @@ def _counted_sql(marker: str, keys: int, kinds: int) -> str:
     sought by the travel key, so the cost is the batch's person-days, not its
     persons times every day between its first and last (migration 0013).
     """
-    pairs = ", ".join(f"({marker}, {marker})" for _ in range(keys))
+    pairs = ", ".join(f"({marker}, {marker}, {marker})" for _ in range(keys))
     return (
-        f"WITH k (day, person) AS (VALUES {pairs})"
-        " SELECT t.claim_id, t.person, t.passenger_km, c.period_start, c.period_end"
+        f"WITH k (day, prefix, person) AS (VALUES {pairs})"
+        " SELECT t.claim_id, k.person, t.passenger_km, c.period_start, c.period_end"
         " FROM k CROSS JOIN person_travel_days AS t"
         " JOIN claims AS c ON c.claim_id = t.claim_id"
-        " WHERE t.day = k.day AND t.person = k.person"
+        " WHERE t.day = k.day AND t.person_prefix = k.prefix"
+        # The whole person: another sharing the prefix is left out here.
+        " AND c.person_pseudonym = k.person"
         f" AND c.methodology IN ({', '.join(marker for _ in range(kinds))})"
         f" AND c.decision IN ({marker}, {marker})"
     )
@@ -88,7 +91,7 @@ class _Memo:
 
 _MISSING = object()
 # A travel row's columns, in the order record() gives its values.
-_ROW = ("day", "person", "claim_id", "passenger_km")
+_ROW = ("day", "person_prefix", "claim_id", "passenger_km")
 
 
 def person_lock_id(person: str) -> int:
@@ -136,9 +139,10 @@ class SqlAlchemyMobilityRepository:
                 # Probed by key whatever the tables' statistics (travel_queries).
                 rows = postgresql_counted_travel(connection, chunk, kinds, _COUNTED)
             else:
-                parameters: list[object] = [
-                    v for d, p in chunk for v in (day_of(d), digest_bytes(p))
-                ]
+                parameters: list[object] = []
+                for d, p in chunk:
+                    stored = digest_bytes(p)
+                    parameters += (day_of(d), stored[:PERSON_PREFIX_BYTES], stored)
                 parameters += [*kinds, *_COUNTED]
                 rows = connection.exec_driver_sql(
                     _counted_sql(marker, len(chunk), len(kinds)), tuple(parameters)
@@ -162,11 +166,12 @@ class SqlAlchemyMobilityRepository:
 
     def record(self, travel: Sequence[tuple[str, Travel]]) -> None:
         # One tuple per row, the trip's days as the batch decision made them.
-        rows: list[tuple[date, str, str, str]] = []
+        rows: list[tuple[date, bytes, str, str]] = []
         for claim_id, trip in travel:
             person, passenger_km = trip.person, str(trip.passenger_km)
+            prefix = person_prefix(person)
             for day, _ in trip.days:
-                rows.append((day, person, claim_id, passenger_km))
+                rows.append((day, prefix, claim_id, passenger_km))
         if not rows:
             return
         with self._tx.writing() as connection:

@@ -48,12 +48,8 @@ from hub.storage.claim_bulk import (
 from hub.storage.claim_tables import ClaimRow
 from hub.storage.hex_digest_column import HexDigest
 from hub.storage.instant_column import CompactInstant, sqlite_month
-from hub.storage.points_tables import (
-    PERSON_PREFIX,
-    PointsBalanceRow,
-    PointsEntryRow,
-    person_prefix,
-)
+from hub.storage.person_prefix import person_prefix
+from hub.storage.points_tables import PERSON_PREFIX, PointsBalanceRow, PointsEntryRow
 from hub.storage.reported_persons import was_reported
 from hub.storage.transaction import Transaction, chunks
 

@@ -36,31 +36,20 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column
 
 from hub.storage.day_column import CompactDay
-from hub.storage.hex_digest_column import HexDigest, digest_bytes
+from hub.storage.hex_digest_column import HexDigest
 from hub.storage.hex_id_column import HexId
 from hub.storage.instant_column import CompactInstant
+from hub.storage.person_prefix import PERSON_PREFIX_BYTES
 from hub.storage.tables import Base
 
-__all__ = [
-    "PERSON_PREFIX",
-    "PERSON_PREFIX_BYTES",
-    "PointsBalanceRow",
-    "PointsEntryRow",
-    "person_prefix",
-]
+__all__ = ["PERSON_PREFIX", "PointsBalanceRow", "PointsEntryRow"]
 
-PERSON_PREFIX_BYTES = 8
-# The index's expression, spelled as the readers must spell it for either
-# database to use the index: constants, not bound parameters.
+# The points entries' index expression (hub.storage.person_prefix, 0039),
+# spelled as the readers must spell it for either database to use the
+# index: constants, not bound parameters.
 PERSON_PREFIX: ColumnElement[bytes] = func.substr(
     literal_column("person"), literal_column("1"), literal_column(str(PERSON_PREFIX_BYTES))
 )
-
-
-def person_prefix(person: str) -> bytes:
-    """The index key of ``person``: the first bytes of its stored form
-    (hub.storage.hex_digest_column), on both databases."""
-    return digest_bytes(person)[:PERSON_PREFIX_BYTES]
 
 
 class PointsEntryRow(Base):

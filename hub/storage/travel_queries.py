@@ -34,22 +34,25 @@ from typing import Any
 from sqlalchemy import Connection, Row
 
 from hub.storage.hex_digest_column import digest_bytes
+from hub.storage.person_prefix import PERSON_PREFIX_BYTES
 
 __all__ = ["POSTGRESQL_COUNTED_TRAVEL", "postgresql_counted_travel"]
 
-# Parameters: the keys' days, their persons (two arrays of one length), the
+# Parameters: the keys' days, their persons' prefixes (hub.storage.person_prefix,
+# 0041) and their persons (three arrays of one length), the
 # methodologies, the decisions that count. Columns: claim id, person,
 # passenger-km (exact decimal text), the claim's period start and end.
 POSTGRESQL_COUNTED_TRAVEL = (
-    "SELECT t.claim_id, t.person, t.passenger_km, c.period_start, c.period_end"
-    " FROM unnest(CAST(%s AS date[]), CAST(%s AS bytea[])) AS k (day, person)"
+    "SELECT t.claim_id, k.person, t.passenger_km, c.period_start, c.period_end"
+    " FROM unnest(CAST(%s AS date[]), CAST(%s AS bytea[]), CAST(%s AS bytea[]))"
+    " AS k (day, prefix, person)"
     " CROSS JOIN LATERAL ("
-    "SELECT claim_id, person, passenger_km FROM person_travel_days"
-    " WHERE day = k.day AND person = k.person OFFSET 0"
+    "SELECT claim_id, passenger_km FROM person_travel_days"
+    " WHERE day = k.day AND person_prefix = k.prefix OFFSET 0"
     ") AS t"
     " CROSS JOIN LATERAL ("
     "SELECT period_start, period_end FROM claims"
-    " WHERE claims.claim_id = t.claim_id"
+    " WHERE claims.claim_id = t.claim_id AND person_pseudonym = k.person"
     " AND methodology = ANY (%s) AND decision = ANY (%s) OFFSET 0"
     ") AS c"
 )
@@ -66,9 +69,11 @@ def postgresql_counted_travel(
     ``decisions`` under ``methodologies``, each with its claim's period, as
     the driver gives them: one row per key a claim has."""
     connection.exec_driver_sql(_NO_JIT)
+    persons = [digest_bytes(person) for _, person in keys]
     parameters = (
         [day for day, _ in keys],
-        [digest_bytes(person) for _, person in keys],
+        [stored[:PERSON_PREFIX_BYTES] for stored in persons],
+        persons,
         sorted(methodologies),
         sorted(decisions),
     )

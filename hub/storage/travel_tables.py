@@ -4,7 +4,8 @@ Kept apart from hub.storage.tables (one concept per module) but on its
 shared MetaData; every module needing the complete metadata imports this one
 too (the migrations' env, the unit of work).
 
-One row per Shenzhen day and mobility claim of a person its period touches,
+One row per Shenzhen day and mobility claim of a person its period touches
+(under the person's prefix since 0041),
 written in the transaction that records the claim, with the claim's
 passenger-km as exact decimal text. The daily plausibility check then reads
 a person's travel on the batch's days by key, instead of every earlier claim
@@ -18,11 +19,10 @@ from __future__ import annotations
 
 from datetime import date
 
-from sqlalchemy import String
+from sqlalchemy import LargeBinary, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from hub.storage.day_column import CompactDay
-from hub.storage.hex_digest_column import HexDigest
 from hub.storage.hex_id_column import HexId
 from hub.storage.tables import Base
 
@@ -39,7 +39,12 @@ class PersonTravelDayRow(Base):
     # rows append near each other instead of on a random page per person.
     # On SQLite as days since 1970 (hub.storage.day_column, migration 0032).
     day: Mapped[date] = mapped_column(CompactDay, primary_key=True)
-    person: Mapped[str] = mapped_column(HexDigest, primary_key=True)
+    # Since 0041 the first eight bytes of the person's stored form
+    # (hub.storage.person_prefix), not the whole 32: a reader finds the rows
+    # by (day, prefix) and keeps those whose claim names the person
+    # (claims.person_pseudonym, the claim's stripped pseudonym, as the
+    # travel's), which it reads for the claim's decision anyway.
+    person_prefix: Mapped[bytes] = mapped_column(LargeBinary, primary_key=True)
     claim_id: Mapped[str] = mapped_column(HexId, primary_key=True)
     # The claim's normalised activity value (pkm), exactly as str(Decimal).
     passenger_km: Mapped[str] = mapped_column(String(64))

@@ -79,7 +79,7 @@ TABLES = TABLES_0001 | {
     "claim_content_locks",
     "reported_persons",
 }
-HEAD = "0040_adjustment_index"
+HEAD = "0041_travel_person_prefix"
 
 
 def _tables(engine: Engine) -> set[str]:

@@ -18,6 +18,7 @@ from hub.storage.day_column import day_from_number, day_number
 from hub.storage.hex_digest_column import digest_bytes, digest_text
 from hub.storage.hex_id_column import id_bytes, id_text
 from hub.storage.instant_column import instant_from_micros
+from hub.storage.person_prefix import person_prefix
 from hub.storage.unit_of_work import SqlAlchemyUnitOfWorkFactory
 
 PREVIOUS = "0019_point_locks"
@@ -112,9 +113,15 @@ def _contents(engine: Engine) -> dict[str, list[tuple[Any, ...]]]:
         if _has_daily(engine)
         else "SELECT partner, day, person, methodology, SUM(points) FROM points_entries"
         " WHERE kind = 'AWARD' GROUP BY partner, day, person, methodology ORDER BY person",
-        "travel": "SELECT day, person, claim_id, passenger_km FROM person_travel_days"
-        " ORDER BY day, person",
     }
+    # A travel row's person as the first eight bytes of its stored form, the
+    # form it is kept in since 0041 (a row written here has no claim to give
+    # its whole person back on downgrade: it keeps the prefix).
+    travel = _travel_person(engine)
+    travel_sql = (
+        f"SELECT day, {travel}, claim_id, passenger_km FROM person_travel_days"
+        f" ORDER BY day, {travel}, claim_id"
+    )
     with engine.connect() as connection:
         # Pseudonyms and claim ids as text whatever their stored form (0026
         # and 0028 keep bytes).
@@ -125,6 +132,10 @@ def _contents(engine: Engine) -> dict[str, list[tuple[Any, ...]]]:
             ]
             for name, sql in queries.items()
         }
+        contents["travel"] = [
+            (day, _prefix(person), _as_text(claim) if isinstance(claim, bytes) else claim, km)
+            for day, person, claim, km in connection.execute(text(travel_sql))
+        ]
     # The entries' instants as instants: SQLite kept them as text, then as
     # integer microseconds (0029); PostgreSQL gives datetimes.
     # The days as ISO text: SQLite kept them so, then as days since 1970
@@ -136,6 +147,19 @@ def _contents(engine: Engine) -> dict[str, list[tuple[Any, ...]]]:
     contents["daily"] = [(row[0], _day_text(row[1]), *row[2:]) for row in contents["daily"]]
     contents["travel"] = [(_day_text(row[0]), *row[1:]) for row in contents["travel"]]
     return contents
+
+
+def _travel_person(engine: Engine) -> str:
+    """The travel rows' person column: the person's prefix since 0041."""
+    columns = {c["name"] for c in inspect(engine).get_columns("person_travel_days")}
+    return "person_prefix" if "person_prefix" in columns else "person"
+
+
+def _prefix(stored: Any) -> bytes:
+    """A travel row's person, text or stored bytes, as its prefix (0041)."""
+    if isinstance(stored, str):
+        return person_prefix(stored)
+    return bytes(stored)[:8]
 
 
 def _day_text(stored: Any) -> Any:
@@ -211,12 +235,13 @@ def _rules_hold(engine: Engine) -> None:
     _refused(engine, "UPDATE points_balances SET balance = balance - 36 WHERE person = :p", p=p1)
     if _has_daily(engine):
         _refused(engine, "UPDATE points_daily SET awarded = -1 WHERE person = 'p2'")
+    travel = _travel_person(engine)
     _refused(
         engine,
-        "INSERT INTO person_travel_days (day, person, claim_id, passenger_km)"
+        f"INSERT INTO person_travel_days (day, {travel}, claim_id, passenger_km)"
         " VALUES (:d, :p, :c, '1')",
         d=_day(engine, DAY),
-        p=p1,
+        p=person_prefix("p1") if travel == "person_prefix" else p1,
         c=c1,
     )
 

@@ -2,8 +2,8 @@
 against a hub-written SQLite ledger, finds the person's and the claim's rows
 (pseudonyms and claim ids are kept as bytes: migrations 0026 and 0028), the
 claims received since a time (instants as integers: migration 0029), a
-person's travel locks by key with their kind's code (0033, 0036) and a
-person's claims."""
+person's travel locks by key with their kind's code (0033, 0036), a
+person's claims and a person's travel by its rows' prefix key (0041)."""
 
 from __future__ import annotations
 
@@ -55,6 +55,7 @@ def test_the_pages_queries_find_the_rows_they_promise(tmp_path: Path) -> None:
         since_query,
         travel_locks_query,
         person_claims_query,
+        person_travel_query,
     ) = _queries()
     engine, claim_id = _ledger(tmp_path)
     try:
@@ -75,6 +76,11 @@ def test_the_pages_queries_find_the_rows_they_promise(tmp_path: Path) -> None:
             claims = connection.exec_driver_sql(
                 person_claims_query.replace("<the 64 hex digits>", PERSON_A)
             ).all()
+            trips = connection.exec_driver_sql(
+                person_travel_query.replace("<the 64 hex digits>", PERSON_A).replace(
+                    "<the first 16 of the digits>", PERSON_A[:16]
+                )
+            ).all()
     finally:
         engine.dispose()
     assert [(kind, points > 0) for kind, points, _ in entries] == [("AWARD", True)]
@@ -84,5 +90,7 @@ def test_the_pages_queries_find_the_rows_they_promise(tmp_path: Path) -> None:
     # The person's travel lock, looked up by its key (0033), names the claim.
     assert [(kind, claim) for kind, _, _, claim in travel] == [("2", claim_id)]
     assert [tuple(row) for row in claims] == [("T1", "ACCEPTED")]
+    # The person's travel by the rows' prefix key and the claim's person (0041).
+    assert [tuple(row) for row in trips] == [("2024-10-02", "6.5", "T1")]
     assert [tuple(row) for row in since] == [("T1", "2026-01-15 12:00:00")]
     assert later == []

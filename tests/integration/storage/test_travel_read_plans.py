@@ -21,6 +21,7 @@ from sqlalchemy import Connection, Engine, event, insert
 
 from hub.storage.claim_tables import ClaimRow
 from hub.storage.database import create_engine_for, migrate
+from hub.storage.person_prefix import person_prefix
 from hub.storage.travel_tables import PersonTravelDayRow
 from hub.storage.unit_of_work import SqlAlchemyUnitOfWorkFactory
 
@@ -107,7 +108,15 @@ def _engine(url: str, claims: list[dict[str, object]], travel: list[dict[str, ob
     engine = create_engine_for(url)
     with engine.begin() as connection:
         connection.execute(insert(ClaimRow), claims)
-        connection.execute(insert(PersonTravelDayRow), travel)
+        # Stored under the person's prefix (0041); kept whole here for _expected.
+        stored = [
+            {
+                **{k: v for k, v in t.items() if k != "person"},
+                "person_prefix": person_prefix(str(t["person"])),
+            }
+            for t in travel
+        ]
+        connection.execute(insert(PersonTravelDayRow), stored)
     return engine
 
 
