@@ -10,11 +10,13 @@ first eight bytes of the person's stored form (hub.storage.person_prefix),
 and the reader keeps the rows whose claim names the person.
 
 * SQLite: the table (WITHOUT ROWID) is rebuilt with ``person_prefix BLOB``;
-* PostgreSQL: the column is renamed and cut to its first eight bytes in
-  place.
+* PostgreSQL: the column is renamed and cut to its first eight bytes, the
+  table rewritten (``ALTER COLUMN ... TYPE bytea USING``).
 
 Downgrade gives every row its claim's person back (rows whose claim names
-no person, which the hub never writes, are kept with their prefix).
+no person, which the hub never writes, are kept with their prefix); on
+PostgreSQL by an UPDATE of every row (a subquery cannot rewrite a column's
+values as the upgrade does), which leaves the old rows' space to VACUUM.
 
 Revision ID: 0041_travel_person_prefix
 Revises: 0040_adjustment_index
@@ -65,7 +67,13 @@ _PERSON_BACK = (
 def upgrade() -> None:
     if op.get_bind().dialect.name == "postgresql":
         op.execute(f"ALTER TABLE {TABLE} RENAME COLUMN person TO person_prefix")
-        op.execute(f"UPDATE {TABLE} SET person_prefix = substr(person_prefix, 1, {PREFIX})")
+        # Rewritten as a new table, with its key's index built afresh: an
+        # UPDATE of every row leaves each old row and index entry behind
+        # (the table and its key nearly twice their size, until VACUUM FULL).
+        op.execute(
+            f"ALTER TABLE {TABLE} ALTER COLUMN person_prefix TYPE bytea"
+            f" USING substr(person_prefix, 1, {PREFIX})"
+        )
         return
     _sqlite_rebuild(
         "person_prefix BLOB", f"t.day, substr(t.person, 1, {PREFIX}), t.claim_id, t.passenger_km"
