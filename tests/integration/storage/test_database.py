@@ -79,7 +79,7 @@ TABLES = TABLES_0001 | {
     "claim_content_locks",
     "reported_persons",
 }
-HEAD = "0041_travel_person_prefix"
+HEAD = "0042_event_subject_index"
 
 
 def _tables(engine: Engine) -> set[str]:

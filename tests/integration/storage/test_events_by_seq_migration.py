@@ -4,7 +4,8 @@ back the same, the chain, its checkpoints and the transparency log verify
 before and after, and the hub appends after the upgrade and after a
 downgrade (which gives each row its seq as its id again). On SQLite the
 seq is the rowid itself; a seq that is no integer stops the upgrade with a
-message naming the way out."""
+message naming the way out. Migration 0042: the events found by their
+subject's id alone, the same answers both ways."""
 
 from __future__ import annotations
 
@@ -143,5 +144,32 @@ def test_a_seq_written_as_text_stops_the_sqlite_upgrade_with_the_way_out(
             assert connection.execute(text("SELECT seq FROM ledger_events")).scalar_one() == (
                 "three"
             )
+    finally:
+        engine.dispose()
+
+
+def _event_indexes(engine: Engine) -> set[str]:
+    return {str(i["name"]) for i in inspect(engine).get_indexes("ledger_events")}
+
+
+def test_events_are_found_by_their_subject_id_alone_both_ways(database_url: str) -> None:
+    """0042: the subject index holds the id alone; a claim's events and a
+    block's read the same through it and through the earlier one."""
+    standard = load_standard(default_standards_dir())
+    config = alembic_config(url=database_url)
+    migrate(database_url)
+    engine = create_engine_for(database_url)
+    factory = SqlAlchemyUnitOfWorkFactory(engine)
+    try:
+        ingestion = IngestionService(factory, standard, lambda: T0)
+        (verdict,) = ingestion.submit("CN-GD", [gd_trip("T1", "GD-METRO", "08:00", "08:30")])
+        append(factory, 1, 2)
+        answers = _answers(factory, [verdict.claim_id])
+        assert _event_indexes(engine) == {"ix_ledger_events_subject_id"}
+        command.downgrade(config, "0041_travel_person_prefix")
+        assert _event_indexes(engine) == {"ix_ledger_events_subject_kind_subject_id"}
+        command.upgrade(config, "head")
+        assert _event_indexes(engine) == {"ix_ledger_events_subject_id"}
+        assert _answers(factory, [verdict.claim_id]) == answers
     finally:
         engine.dispose()
