@@ -55,6 +55,10 @@ class NewClaimRecord:
     # on a HELD one, for when a reviewer accepts it); None for a REJECTED one.
     issuance: IssuanceState | None = None
     hold_reason: str | None = None  # the check code that holds it, when the hub held it
+    # True when the caller appends, in the same unit of work, the claim's
+    # decision event naming ``content_digest`` (the ingestion does): the
+    # ledger then keeps the digest there only (hub.storage.claim_digests).
+    content_digest_in_event: bool = False
 
 
 @dataclass(frozen=True, slots=True)

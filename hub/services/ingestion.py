@@ -426,6 +426,9 @@ def _new_record(partner: str, new: _New, decided: BatchDecision, now: datetime) 
         received_at=now,
         issuance=issuance_on_acceptance(verdict),
         hold_reason=decided.hold_reason,
+        # _record_decisions appends each stored claim's decision event, with
+        # its content digest, in the same unit of work.
+        content_digest_in_event=True,
     )
 
 

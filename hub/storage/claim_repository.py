@@ -47,6 +47,7 @@ from hub.storage.claim_body import (
     with_checks,
 )
 from hub.storage.claim_bulk import bulk_insert
+from hub.storage.claim_digests import IN_EVENT, content_digests
 from hub.storage.claim_tables import (
     ClaimCheckListRow,
     ClaimLockRow,
@@ -77,7 +78,7 @@ def _claim_row(
         "partner": submission.partner,
         "record_id": submission.record_id,
         "delivery_id": submission.delivery_id,
-        "content_digest": record.content_digest,
+        "content_digest": IN_EVENT if record.content_digest_in_event else record.content_digest,
         "decision": str(verdict.decision),
         "methodology": verdict.methodology,
         "vintage": verdict.vintage,
@@ -159,6 +160,7 @@ class SqlAlchemyClaimRepository:
     ) -> dict[str, StoredClaim]:
         wanted = sorted(set(record_ids))
         found: dict[str, StoredClaim] = {}
+        read: list[Any] = []
         connection = self._tx.connection
         postgresql = self._tx.dialect == "postgresql"
         for chunk in chunks(wanted, POSTGRESQL_RECORD_CHUNK) if postgresql else chunks(wanted):
@@ -173,10 +175,12 @@ class SqlAlchemyClaimRepository:
                         ClaimRow.partner == partner, ClaimRow.record_id.in_(chunk)
                     )
                 )
-            for row in rows:
-                found[row.record_id] = StoredClaim(
-                    row.claim_id, partner, row.record_id, row.content_digest, verdict_of(row)
-                )
+            read.extend(rows)
+        digests = content_digests(connection, {row.claim_id: row.content_digest for row in read})
+        for row in read:
+            found[row.record_id] = StoredClaim(
+                row.claim_id, partner, row.record_id, digests[row.claim_id], verdict_of(row)
+            )
         return found
 
     def get_by_claim_id(self, claim_id: str) -> StoredClaim | None:
@@ -185,8 +189,9 @@ class SqlAlchemyClaimRepository:
         ).one_or_none()
         if row is None:
             return None
+        digests = content_digests(self._tx.connection, {row.claim_id: row.content_digest})
         return StoredClaim(
-            row.claim_id, row.partner, row.record_id, row.content_digest, verdict_of(row)
+            row.claim_id, row.partner, row.record_id, digests[row.claim_id], verdict_of(row)
         )
 
     def find_lock_conflicts(self, locks: Collection[ClaimLock]) -> list[LockConflict]:

@@ -3,7 +3,8 @@ against a hub-written SQLite ledger, finds the person's and the claim's rows
 (pseudonyms and claim ids are kept as bytes: migrations 0026 and 0028), the
 claims received since a time (instants as integers: migration 0029), a
 person's travel locks by key with their kind's code (0033, 0036), a
-person's claims and a person's travel by its rows' prefix key (0041)."""
+person's claims, a person's travel by its rows' prefix key (0041) and a
+claim by its content digest, kept in its decision event (0043)."""
 
 from __future__ import annotations
 
@@ -56,8 +57,10 @@ def test_the_pages_queries_find_the_rows_they_promise(tmp_path: Path) -> None:
         travel_locks_query,
         person_claims_query,
         person_travel_query,
+        digest_query,
     ) = _queries()
     engine, claim_id = _ledger(tmp_path)
+    digest = gd_trip("T1", "GD-METRO", "08:00", "08:30").content_digest()
     try:
         with engine.connect() as connection:
             entries = connection.exec_driver_sql(
@@ -81,6 +84,9 @@ def test_the_pages_queries_find_the_rows_they_promise(tmp_path: Path) -> None:
                     "<the first 16 of the digits>", PERSON_A[:16]
                 )
             ).all()
+            by_digest = connection.exec_driver_sql(
+                digest_query.replace("<the 64 hex digits>", digest)
+            ).all()
     finally:
         engine.dispose()
     assert [(kind, points > 0) for kind, points, _ in entries] == [("AWARD", True)]
@@ -92,5 +98,7 @@ def test_the_pages_queries_find_the_rows_they_promise(tmp_path: Path) -> None:
     assert [tuple(row) for row in claims] == [("T1", "ACCEPTED")]
     # The person's travel by the rows' prefix key and the claim's person (0041).
     assert [tuple(row) for row in trips] == [("2024-10-02", "6.5", "T1")]
+    # A claim by its content digest, kept in its decision event (0043).
+    assert [tuple(row) for row in by_digest] == [("T1", "ACCEPTED")]
     assert [tuple(row) for row in since] == [("T1", "2026-01-15 12:00:00")]
     assert later == []
