@@ -14,18 +14,33 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection, select, text
 
 from hub.storage.audit_repository import stored_details
 from hub.storage.audit_tables import LedgerEventRow
 from hub.storage.event_subject_column import subject_form
 from hub.storage.transaction import chunks
 
-__all__ = ["IN_EVENT", "content_digests"]
+__all__ = ["IN_EVENT", "POSTGRESQL_CLAIM_EVENTS", "content_digests"]
 
 IN_EVENT = ""
 CLAIM = "claim"
 _E = LedgerEventRow
+# PostgreSQL keeps a claim event's subject as the id's text (0031 is SQLite's
+# alone). Each id is probed through its own LATERAL subquery on the subject
+# index, which OFFSET 0 keeps from being flattened into a join: it can only be
+# an index scan (hub.storage.travel_queries says why).
+POSTGRESQL_CLAIM_EVENTS = text(
+    """
+    SELECT e.subject_id, e.details, e.packed
+    FROM unnest(CAST(:ids AS text[])) AS w (subject_id)
+    CROSS JOIN LATERAL (
+        SELECT subject_id, details, packed, seq FROM ledger_events
+        WHERE subject_id = w.subject_id AND subject_kind = 'claim' OFFSET 0
+    ) AS e
+    ORDER BY e.seq
+    """
+)
 
 
 def content_digests(connection: Connection, stored: Mapping[str, str]) -> dict[str, str]:
@@ -35,15 +50,22 @@ def content_digests(connection: Connection, stored: Mapping[str, str]) -> dict[s
     (an audit log edited by hand: ``carbon-hub audit verify`` names it)."""
     found = dict(stored)
     wanted = sorted(claim_id for claim_id, digest in stored.items() if digest == IN_EVENT)
+    postgresql = connection.dialect.name == "postgresql"
     for chunk in chunks(wanted):
-        rows = connection.execute(
-            select(_E.subject_id, _E.details, _E.packed)
-            .where(
-                _E.subject_kind == CLAIM,
-                _E.subject_id.in_([subject_form(CLAIM, claim_id) for claim_id in chunk]),
+        if postgresql:
+            # One probe of the subject index a claim, whatever the statistics:
+            # as IN (...), a batch of a hundred resent claims was planned as a
+            # scan of every event while ledger_events had none (review).
+            rows = connection.execute(POSTGRESQL_CLAIM_EVENTS, {"ids": list(chunk)})
+        else:
+            rows = connection.execute(
+                select(_E.subject_id, _E.details, _E.packed)
+                .where(
+                    _E.subject_kind == CLAIM,
+                    _E.subject_id.in_([subject_form(CLAIM, claim_id) for claim_id in chunk]),
+                )
+                .order_by(_E.seq)
             )
-            .order_by(_E.seq)
-        )
         for subject_id, details, packed in rows:
             if found.get(subject_id) != IN_EVENT:
                 continue  # its digest is found already (or not asked for)

@@ -17,9 +17,11 @@ from sqlalchemy import Engine, text
 from carbonhub_contract.vocabulary.records import Decision
 from hub.services.ingestion import IngestionService
 from hub.standard import default_standards_dir, load_standard
+from hub.storage.claim_digests import POSTGRESQL_CLAIM_EVENTS
 from hub.storage.database import alembic_config, create_engine_for, migrate
 from hub.storage.hex_id_column import id_bytes
 from hub.storage.unit_of_work import SqlAlchemyUnitOfWorkFactory
+from tests.integration.storage.test_audit_checkpoints_held import append
 from tests.unit.services.test_person_travel_ingestion import gd_trip
 
 NOW = datetime(2026, 1, 15, 12, 0, tzinfo=UTC)
@@ -91,3 +93,29 @@ def test_the_digest_is_read_from_the_event_and_kept_once(database_url: str) -> N
             uow.claims.get_by_record_ids("CN-GD", ["T2"])
     finally:
         engine.dispose()
+
+
+@pytest.mark.postgres
+def test_postgresql_probes_each_claims_events_by_key_without_statistics(
+    postgres_schema_url: str,
+) -> None:
+    """The digests of a batch's resent claims are read by one probe of the
+    subject index a claim, on a ledger_events table never analysed (as IN
+    (...), a hundred ids were planned as a scan of every event: review)."""
+    migrate(postgres_schema_url)
+    engine = create_engine_for(postgres_schema_url)
+    factory = SqlAlchemyUnitOfWorkFactory(engine)
+    try:
+        append(factory, *range(1, 20_001))
+        ids = [f"{n:032x}" for n in range(300)]
+        with engine.connect() as connection:
+            plan = "\\n".join(
+                str(row[0])
+                for row in connection.execute(
+                    text(f"EXPLAIN {POSTGRESQL_CLAIM_EVENTS.text}"), {"ids": ids}
+                )
+            )
+    finally:
+        engine.dispose()
+    assert "Seq Scan on ledger_events" not in plan, plan
+    assert "ix_ledger_events_subject_id" in plan, plan

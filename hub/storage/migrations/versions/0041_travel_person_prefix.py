@@ -16,7 +16,7 @@ and the reader keeps the rows whose claim names the person.
 Downgrade gives every row its claim's person back (rows whose claim names
 no person, which the hub never writes, are kept with their prefix); on
 PostgreSQL by an UPDATE of every row (a subquery cannot rewrite a column's
-values as the upgrade does), which leaves the old rows' space to VACUUM.
+values as the upgrade does), then the table written afresh.
 
 Revision ID: 0041_travel_person_prefix
 Revises: 0040_adjustment_index
@@ -84,5 +84,7 @@ def downgrade() -> None:
     if op.get_bind().dialect.name == "postgresql":
         op.execute(f"UPDATE {TABLE} AS t SET person_prefix = {_PERSON_BACK}")
         op.execute(f"ALTER TABLE {TABLE} RENAME COLUMN person_prefix TO person")
+        # Written afresh, as the upgrade's: the UPDATE left every old row behind.
+        op.execute(f"ALTER TABLE {TABLE} ALTER COLUMN person TYPE bytea USING person")
         return
     _sqlite_rebuild("person VARCHAR(200)", f"t.day, {_PERSON_BACK}, t.claim_id, t.passenger_km")

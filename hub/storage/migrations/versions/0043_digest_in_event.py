@@ -11,10 +11,12 @@ whose events name no digest, or another one, keeps its own.
 Downgrade writes every empty digest back from the claim's event (and stops,
 naming the claim, where no event names one: the audit log was edited).
 
-Both databases, a chunk of claims at a time. The event details are read as
-docs/audit-log.md fixes them for good: packed (MessagePack, the key
-``content_digest`` as its code 1 or its name, a digest's 64 hex digits as
-its 32 bytes) or, in rows written before 0025, compact JSON.
+Both databases, a page of claims at a time; PostgreSQL then writes the
+claims table afresh (the updated rows' old versions are not left behind).
+The event details are read as the hub reads them
+(hub.storage.audit_repository.stored_details: packed, or compact JSON in
+rows written before 0025; only the hub's own spelling, fixed for good by
+docs/audit-log.md).
 
 Revision ID: 0043_digest_in_event
 Revises: 0042_event_subject_index
@@ -23,12 +25,14 @@ Create Date: 2026-12-07
 
 from __future__ import annotations
 
-import json
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 
-import msgpack  # type: ignore[import-untyped]
 import sqlalchemy as sa
 from alembic import op
+
+# The one reader of events' details: what it reads is fixed for good
+# (docs/audit-log.md), and a row emptied here must be one the hub reads.
+from hub.storage.audit_repository import stored_details
 
 revision: str = "0043_digest_in_event"
 down_revision: str | None = "0042_event_subject_index"
@@ -37,40 +41,27 @@ depends_on: str | Sequence[str] | None = None
 
 CHUNK = 2000
 EMPTY = b"\xff"  # the stored form of the empty text (0026's marker and no UTF-8)
-_DIGEST_CODE = 1  # "content_digest" in packed_details.KEY_CODES, fixed for good
 
 
 def _event_digest(details: object, packed: object) -> bytes | None:
-    """The content digest an event's details name, as its 32 bytes."""
-    value: object
-    if isinstance(packed, bytes | memoryview):
-        try:
-            found = msgpack.unpackb(bytes(packed), raw=False, strict_map_key=False)
-        except Exception:  # an unreadable row: audit verify names it
-            return None
-        if not isinstance(found, dict):
-            return None
-        value = found.get(_DIGEST_CODE, found.get("content_digest"))
-    else:
-        try:
-            found = json.loads(str(details))
-        except ValueError:
-            return None
-        value = found.get("content_digest") if isinstance(found, dict) else None
-    if isinstance(value, bytes) and len(value) == 32:
-        return value
-    if isinstance(value, str) and len(value) == 64:
-        try:
-            return bytes.fromhex(value)
-        except ValueError:
-            return None
-    return None
+    """The content digest an event's details name, as its 32 bytes: read as
+    the hub reads them (only its own spelling is details; the spelling is
+    fixed for good, docs/audit-log.md), so a row emptied here is one the hub
+    then reads its digest from."""
+    value = (stored_details(details, packed) or {}).get("content_digest", "")
+    if len(value) != 64:
+        return None
+    try:
+        return bytes.fromhex(value)
+    except ValueError:
+        return None
 
 
-def _claims(bind: sa.Connection, where: str) -> list[tuple[bytes, bytes]]:
-    """Every (claim id, stored digest) of the claims ``where`` selects (with
-    ``:empty`` bound to EMPTY), by id."""
-    found: list[tuple[bytes, bytes]] = []
+def _pages(bind: sa.Connection, where: str) -> Iterator[list[tuple[bytes, bytes]]]:
+    """The (claim id, stored digest) of the claims ``where`` selects (with
+    ``:empty`` bound to EMPTY), a page of CHUNK at a time in id order: a
+    page is converted before the next is read (rows it changed stay in
+    place, after the key the next page starts from)."""
     after = b""
     while True:
         rows = bind.execute(
@@ -80,9 +71,10 @@ def _claims(bind: sa.Connection, where: str) -> list[tuple[bytes, bytes]]:
             ),
             {"after": after, "n": CHUNK, "empty": EMPTY},
         ).all()
-        found.extend((bytes(c), bytes(d)) for c, d in rows)
+        if rows:
+            yield [(bytes(c), bytes(d)) for c, d in rows]
         if len(rows) < CHUNK:
-            return found
+            return
         after = bytes(rows[-1][0])
 
 
@@ -106,24 +98,31 @@ def _first_digests(bind: sa.Connection, claim_ids: Sequence[bytes]) -> dict[byte
     return found
 
 
+def _rewrite(bind: sa.Connection) -> None:
+    """PostgreSQL: the claims table written afresh, its indexes rebuilt. An
+    UPDATE of every row leaves each old row and index entry behind (the
+    table and its indexes nearly twice their size until VACUUM FULL, which
+    cannot run in a migration's transaction); a column's type set with USING
+    copies only the live rows."""
+    if bind.dialect.name == "postgresql":
+        op.execute("ALTER TABLE claims ALTER COLUMN content_digest TYPE bytea USING content_digest")
+
+
 def upgrade() -> None:
     bind = op.get_bind()
-    claims = _claims(bind, "content_digest <> :empty")
-    for start in range(0, len(claims), CHUNK):
-        chunk = claims[start : start + CHUNK]
-        events = _first_digests(bind, [claim_id for claim_id, _ in chunk])
-        same = [{"c": c, "e": EMPTY} for c, d in chunk if events.get(c) == d]
+    for page in _pages(bind, "content_digest <> :empty"):
+        events = _first_digests(bind, [claim_id for claim_id, _ in page])
+        same = [{"c": c, "e": EMPTY} for c, d in page if events.get(c) == d]
         if same:
             bind.execute(sa.text("UPDATE claims SET content_digest = :e WHERE claim_id = :c"), same)
+    _rewrite(bind)
 
 
 def downgrade() -> None:
     bind = op.get_bind()
-    claims = _claims(bind, "content_digest = :empty")
-    for start in range(0, len(claims), CHUNK):
-        chunk = claims[start : start + CHUNK]
-        events = _first_digests(bind, [claim_id for claim_id, _ in chunk])
-        for claim_id, _ in chunk:
+    for page in _pages(bind, "content_digest = :empty"):
+        events = _first_digests(bind, [claim_id for claim_id, _ in page])
+        for claim_id, _ in page:
             if claim_id not in events:
                 raise RuntimeError(
                     f"claim {claim_id.hex()} keeps its content digest in its decision event,"
@@ -131,5 +130,6 @@ def downgrade() -> None:
                 )
         bind.execute(
             sa.text("UPDATE claims SET content_digest = :d WHERE claim_id = :c"),
-            [{"c": c, "d": events[c]} for c, _ in chunk],
+            [{"c": c, "d": events[c]} for c, _ in page],
         )
+    _rewrite(bind)
