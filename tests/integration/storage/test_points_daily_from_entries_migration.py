@@ -18,7 +18,7 @@ from hub.standard import default_standards_dir, load_standard
 from hub.standard.points import load_points_rules
 from hub.storage.database import alembic_config, create_engine_for, migrate
 from hub.storage.unit_of_work import SqlAlchemyUnitOfWorkFactory
-from tests.integration.storage.test_points_person_prefix import _index_definition
+from tests.integration.storage.index_definitions import index_definition
 from tests.unit.services.builders import PERSON_A
 from tests.unit.services.test_person_travel_ingestion import gd_trip
 
@@ -53,7 +53,7 @@ def test_the_cap_counts_the_days_awards_across_the_migration(database_url: str) 
         assert "points_daily" not in inspect(engine).get_table_names()
         indexes = {str(i["name"]) for i in inspect(engine).get_indexes("points_entries")}
         # The index 0023 made, by the person's prefix since 0039.
-        assert _index_definition(engine, "ix_points_entries_person_prefix_day") is not None
+        assert index_definition(engine, "ix_points_entries_person_prefix_day") is not None
         assert "ix_points_entries_partner_person_id" not in indexes
 
         # A cap of one point above the first award: the second trip earns one.

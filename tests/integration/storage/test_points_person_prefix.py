@@ -12,12 +12,13 @@ from pathlib import Path
 from typing import Any
 
 from alembic import command
-from sqlalchemy import Engine, event, insert, text
+from sqlalchemy import Engine, event, insert
 
 from hub.domain.points import EntryKind
 from hub.storage.database import alembic_config, create_engine_for, migrate
 from hub.storage.points_tables import PointsEntryRow
 from hub.storage.unit_of_work import SqlAlchemyUnitOfWorkFactory
+from tests.integration.storage.index_definitions import index_definition
 
 INDEX = "ix_points_entries_person_prefix_day"
 DAY = date(2024, 10, 2)
@@ -137,24 +138,6 @@ def test_a_persons_awards_and_entries_are_read_by_prefix_through_the_index(
         assert f"USING INDEX {INDEX} (<expr>=?" in plan, plan
 
 
-def _index_definition(engine: Engine, name: str) -> str | None:
-    with engine.connect() as connection:
-        if engine.dialect.name == "sqlite":
-            found = connection.execute(
-                text("SELECT sql FROM sqlite_master WHERE name = :i"), {"i": name}
-            )
-        else:
-            found = connection.execute(
-                text(
-                    "SELECT indexdef FROM pg_indexes"
-                    " WHERE indexname = :i AND schemaname = current_schema()"
-                ),
-                {"i": name},
-            )
-        value = found.scalar_one_or_none()
-        return None if value is None else str(value)
-
-
 def test_the_migration_swaps_the_index_both_ways_with_the_same_answers(
     database_url: str,
 ) -> None:
@@ -165,13 +148,13 @@ def test_the_migration_swaps_the_index_both_ways_with_the_same_answers(
         _fill(engine)
         at_head = _answers(engine)
         _check(at_head)
-        definition = _index_definition(engine, INDEX)
+        definition = index_definition(engine, INDEX)
         assert definition is not None and "substr(person, 1, 8)" in definition
         command.downgrade(config, "0038_project_index_partial")
-        assert _index_definition(engine, INDEX) is None
-        assert _index_definition(engine, "ix_points_entries_partner_person_day") is not None
+        assert index_definition(engine, INDEX) is None
+        assert index_definition(engine, "ix_points_entries_partner_person_day") is not None
         command.upgrade(config, "head")
-        assert _index_definition(engine, "ix_points_entries_partner_person_day") is None
+        assert index_definition(engine, "ix_points_entries_partner_person_day") is None
         assert _answers(engine) == at_head
     finally:
         engine.dispose()

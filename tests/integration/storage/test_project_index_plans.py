@@ -21,6 +21,7 @@ from carbonhub_contract.vocabulary.records import Decision
 from hub.domain.issuance import IssuanceState
 from hub.storage.database import alembic_config, create_engine_for, migrate
 from hub.storage.unit_of_work import SqlAlchemyUnitOfWorkFactory
+from tests.integration.storage.index_definitions import index_definition
 from tests.integration.storage.records import record
 
 INDEX = "ix_claims_partner_project_id"
@@ -88,21 +89,8 @@ def test_a_projects_claims_are_read_through_the_partial_index(tmp_path: Path) ->
 
 
 def _partial(engine: Engine) -> bool:
-    """Whether the index is partial (holds project claims only)."""
-    with engine.connect() as connection:
-        if engine.dialect.name == "sqlite":
-            definition = connection.execute(
-                text("SELECT sql FROM sqlite_master WHERE name = :i"), {"i": INDEX}
-            ).scalar_one()
-            return "WHERE project_id IS NOT NULL" in definition
-        definition = connection.execute(
-            text(
-                "SELECT indexdef FROM pg_indexes"
-                " WHERE indexname = :i AND schemaname = current_schema()"
-            ),
-            {"i": INDEX},
-        ).scalar_one()
-        return "WHERE (project_id IS NOT NULL)" in definition
+    """Whether the project index is partial (holds project claims only)."""
+    return "project_id IS NOT NULL" in (index_definition(engine, INDEX) or "")
 
 
 ADJUSTMENT, BY_DECISION = "ix_claims_partner_adjustment_ref", "ix_claims_partner_decision"
@@ -111,17 +99,9 @@ ADJUSTMENT, BY_DECISION = "ix_claims_partner_adjustment_ref", "ix_claims_partner
 def _indexes(engine: Engine) -> dict[str, bool | None]:
     """Of the adjustment and decision indexes: partial, whole, or absent (None)."""
     found: dict[str, bool | None] = {}
-    with engine.connect() as connection:
-        for name in (ADJUSTMENT, BY_DECISION):
-            if engine.dialect.name == "sqlite":
-                statement = "SELECT sql FROM sqlite_master WHERE name = :i"
-            else:
-                statement = (
-                    "SELECT indexdef FROM pg_indexes"
-                    " WHERE indexname = :i AND schemaname = current_schema()"
-                )
-            definition = connection.execute(text(statement), {"i": name}).scalar_one_or_none()
-            found[name] = None if definition is None else "WHERE" in str(definition)
+    for name in (ADJUSTMENT, BY_DECISION):
+        definition = index_definition(engine, name)
+        found[name] = None if definition is None else "WHERE" in definition
     return found
 
 
