@@ -62,7 +62,11 @@ def content_digests(connection: Connection, stored: Mapping[str, str]) -> dict[s
                 select(_E.subject_id, _E.details, _E.packed)
                 .where(
                     _E.subject_kind == CLAIM,
-                    _E.subject_id.in_([subject_form(CLAIM, claim_id) for claim_id in chunk]),
+                    # Either spelling of a claim's id is the same id
+                    # (docs/audit-log.md): its 16 bytes since 0031, or its text.
+                    _E.subject_id.in_(
+                        [subject_form(CLAIM, claim_id) for claim_id in chunk] + list(chunk)
+                    ),
                 )
                 .order_by(_E.seq)
             )

@@ -43,7 +43,7 @@ def _bodies(engine: Engine) -> list[dict[int, Any]]:
     with engine.connect() as connection:
         return [
             msgpack.unpackb(bytes(body), raw=False, strict_map_key=False)
-            for (body,) in connection.execute(text("SELECT body FROM claims"))
+            for (body,) in connection.execute(text("SELECT body FROM claims ORDER BY claim_id"))
         ]
 
 
