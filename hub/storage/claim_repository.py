@@ -57,6 +57,7 @@ from hub.storage.claim_tables import (
     SiteBindingRow,
 )
 from hub.storage.claim_traces import check_list_ids, trace_ids
+from hub.storage.planner_hints import unindexed
 from hub.storage.reported_persons import note_reported
 from hub.storage.serialisation import submission_to_json
 from hub.storage.transaction import Transaction, chunks
@@ -345,10 +346,9 @@ class SqlAlchemyClaimRepository:
             and_(
                 ClaimRow.partner == partner,
                 ClaimRow.project_id == project_id,
-                # Wrapped so that SQLite (no statistics) probes the project's
-                # claims in (partner, project_id), not every claim of the
-                # partner with the decision in (partner, decision).
-                func.coalesce(ClaimRow.decision, "").in_(sorted(str(d) for d in decisions)),
+                # SQLite probes the project's claims in (partner, project_id),
+                # not every claim with the decision (hub.storage.planner_hints).
+                unindexed(ClaimRow.decision).in_(sorted(str(d) for d in decisions)),
             )
         )
 
@@ -357,13 +357,11 @@ class SqlAlchemyClaimRepository:
             and_(
                 ClaimRow.partner == partner,
                 ClaimRow.adjustment_ref == reference,
-                # Wrapped so that SQLite (no statistics) probes the
-                # adjustment's claims in (partner, adjustment_ref), not every
-                # pending claim in (decision, issuance, received_at).
-                func.coalesce(ClaimRow.decision, "").in_(
-                    [str(Decision.ACCEPTED), str(Decision.HELD)]
-                ),
-                func.coalesce(ClaimRow.issuance, "").in_(
+                # SQLite probes the adjustment's claims in (partner,
+                # adjustment_ref), not every pending claim in (decision,
+                # issuance, received_at) (hub.storage.planner_hints).
+                unindexed(ClaimRow.decision).in_([str(Decision.ACCEPTED), str(Decision.HELD)]),
+                unindexed(ClaimRow.issuance).in_(
                     [str(IssuanceState.PENDING), str(IssuanceState.AWAITING_SOURCE_CANCELLATION)]
                 ),
             )

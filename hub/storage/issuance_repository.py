@@ -47,6 +47,7 @@ from hub.storage.issuance_tables import (
     IssuanceRow,
     SerialSeriesRow,
 )
+from hub.storage.planner_hints import unindexed
 from hub.storage.transaction import Transaction, chunks
 
 # --- issuance -----------------------------------------------------------------
@@ -317,12 +318,13 @@ def mark_issued(claim_ids: Sequence[str]) -> Update:
         update(ClaimRow)
         .where(
             ClaimRow.claim_id.in_(claim_ids),
-            # Wrapped so that SQLite looks the claims up by their primary key:
+            # Unindexed so that SQLite looks the claims up by their primary key:
             # on the bare columns its planner (no statistics) picks the
             # (decision, issuance, received_at) index and reads every pending
-            # claim for each chunk, which made issuing a large ledger quadratic.
-            func.coalesce(ClaimRow.issuance, "") == str(IssuanceState.PENDING),
-            func.coalesce(ClaimRow.decision, "") == str(Decision.ACCEPTED),
+            # claim for each chunk, which made issuing a large ledger quadratic
+            # (hub.storage.planner_hints).
+            unindexed(ClaimRow.issuance) == str(IssuanceState.PENDING),
+            unindexed(ClaimRow.decision) == str(Decision.ACCEPTED),
         )
         .values(issuance=str(IssuanceState.ISSUED))
     )

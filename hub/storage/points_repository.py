@@ -49,6 +49,7 @@ from hub.storage.claim_tables import ClaimRow
 from hub.storage.hex_digest_column import HexDigest
 from hub.storage.instant_column import CompactInstant, sqlite_month
 from hub.storage.person_prefix import person_prefix
+from hub.storage.planner_hints import unindexed
 from hub.storage.points_tables import PERSON_PREFIX, PointsBalanceRow, PointsEntryRow
 from hub.storage.reported_persons import was_reported
 from hub.storage.transaction import Transaction, chunks
@@ -122,12 +123,11 @@ _ENTRY_COLUMNS = (
     "expires_at",
 )
 _BALANCE_COLUMNS = ("partner", "person", "balance", "next_expiry")
-# The whole person, compared after the index's prefix. Wrapped: SQLite puts
-# the constant of ``person = ?`` (and of a one-value IN) into the prefix's
-# ``substr(person, ...)`` too, which then no longer matches the index's
-# expression, and reads every entry. (Of the column with itself: a constant
-# of the column's type would need a cast on PostgreSQL.)
-_EXACT_PERSON: ColumnElement[str] = func.coalesce(_E.person, _E.person)
+# The whole person, compared after the index's prefix, unindexed: SQLite
+# would otherwise put the constant of ``person = ?`` (and of a one-value IN)
+# into the prefix's ``substr(person, ...)`` too, which then no longer matches
+# the index's expression, and read every entry (hub.storage.planner_hints).
+_EXACT_PERSON = unindexed(_E.person)
 # What a partner's persons were awarded on days, per methodology: their
 # AWARD entries by (partner, person, day), built once (SQLAlchemy then finds
 # its compiled form by the statement's cache key each batch).
@@ -139,9 +139,8 @@ _AWARDED_ON = (
         _E.day.in_(bindparam("days", expanding=True)),
         _E.partner == bindparam("partner"),
         _EXACT_PERSON.in_(bindparam("persons", expanding=True)),
-        # Wrapped: SQLite (no statistics) would read every award in the
-        # (kind, claim_id) key instead.
-        func.coalesce(_E.kind, "") == str(EntryKind.AWARD),
+        # Not every award in the (kind, claim_id) key (hub.storage.planner_hints).
+        unindexed(_E.kind) == str(EntryKind.AWARD),
     )
     .group_by(_E.person, _E.day, _E.methodology)
 )

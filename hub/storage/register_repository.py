@@ -27,6 +27,7 @@ from hub.domain.registers import (
 from hub.services.register_port import RecordedClaim, RegisterRepository, RegisterVersion
 from hub.storage.claim_tables import ClaimLockRow, ClaimRow
 from hub.storage.lock_key_column import lock_key_upper
+from hub.storage.planner_hints import unindexed
 from hub.storage.reconciliation_tables import DiscrepancyRow
 from hub.storage.register_tables import RegisterEntryKeyRow, RegisterEntryRow, RegisterImportRow
 from hub.storage.transaction import Transaction, chunks
@@ -164,10 +165,9 @@ class SqlAlchemyRegisterRepository:
             ClaimRow.site_id,
             ClaimRow.period_start,
             ClaimRow.period_end,
-            # The decision wrapped: SQLite (no statistics) would otherwise read
-            # every recorded claim in the (decision, ...) indexes instead of the
-            # few ``where`` names by key.
-        ).where(func.coalesce(ClaimRow.decision, "").in_(_RECORDED), where)
+            # SQLite reads the few claims ``where`` names by key, not every
+            # recorded claim in the (decision, ...) index (hub.storage.planner_hints).
+        ).where(unindexed(ClaimRow.decision).in_(_RECORDED), where)
         for r in self._tx.connection.execute(statement):
             found[r.claim_id] = RecordedClaim(
                 r.claim_id, r.partner, r.project_id, r.site_id, r.period_start, r.period_end
