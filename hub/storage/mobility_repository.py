@@ -28,7 +28,7 @@ from hub.storage.claim_bulk import bulk_insert_values
 from hub.storage.claim_tables import ClaimRow
 from hub.storage.hex_digest_column import digest_bytes, digest_text
 from hub.storage.hex_id_column import id_text
-from hub.storage.person_prefix import PERSON_PREFIX_BYTES, person_prefix
+from hub.storage.person_prefix import person_prefix, prefix_of
 from hub.storage.transaction import Transaction, chunks
 from hub.storage.travel_queries import postgresql_counted_travel
 from hub.storage.travel_tables import PersonTravelDayRow
@@ -142,7 +142,7 @@ class SqlAlchemyMobilityRepository:
                 parameters: list[object] = []
                 for d, p in chunk:
                     stored = digest_bytes(p)
-                    parameters += (day_of(d), stored[:PERSON_PREFIX_BYTES], stored)
+                    parameters += (day_of(d), prefix_of(stored), stored)
                 parameters += [*kinds, *_COUNTED]
                 rows = connection.exec_driver_sql(
                     _counted_sql(marker, len(chunk), len(kinds)), tuple(parameters)

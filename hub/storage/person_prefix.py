@@ -13,11 +13,17 @@ from __future__ import annotations
 
 from hub.storage.hex_digest_column import digest_bytes
 
-__all__ = ["PERSON_PREFIX_BYTES", "person_prefix"]
+__all__ = ["PERSON_PREFIX_BYTES", "person_prefix", "prefix_of"]
 
 PERSON_PREFIX_BYTES = 8
 
 
 def person_prefix(person: str) -> bytes:
     """The first bytes of ``person``'s stored form, on both databases."""
-    return digest_bytes(person)[:PERSON_PREFIX_BYTES]
+    return prefix_of(digest_bytes(person))
+
+
+def prefix_of(stored: bytes) -> bytes:
+    """The prefix of a person already in its stored form (a reader that binds
+    both the prefix and the whole person encodes the person once)."""
+    return stored[:PERSON_PREFIX_BYTES]

@@ -34,7 +34,7 @@ from typing import Any
 from sqlalchemy import Connection, Row
 
 from hub.storage.hex_digest_column import digest_bytes
-from hub.storage.person_prefix import PERSON_PREFIX_BYTES
+from hub.storage.person_prefix import prefix_of
 
 __all__ = ["POSTGRESQL_COUNTED_TRAVEL", "postgresql_counted_travel"]
 
@@ -72,7 +72,7 @@ def postgresql_counted_travel(
     persons = [digest_bytes(person) for _, person in keys]
     parameters = (
         [day for day, _ in keys],
-        [stored[:PERSON_PREFIX_BYTES] for stored in persons],
+        [prefix_of(stored) for stored in persons],
         persons,
         sorted(methodologies),
         sorted(decisions),
