@@ -23,7 +23,8 @@ from hub.storage.hex_id_column import id_bytes, id_text
 from hub.storage.person_prefix import person_prefix
 from hub.storage.travel_tables import PersonTravelDayRow
 from hub.storage.unit_of_work import SqlAlchemyUnitOfWorkFactory
-from tests.unit.services.builders import PERSON_A, PERSON_B
+from tests.integration.storage.table_sizes import assert_written_afresh
+from tests.unit.services.builders import PERSON_A, PERSON_B, pseudonym
 from tests.unit.services.test_person_travel_ingestion import gd_day, gd_trip
 
 NOW = datetime(2026, 1, 15, 12, 0, tzinfo=UTC)
@@ -222,5 +223,29 @@ def test_the_migration_keys_the_rows_by_prefix_and_gives_the_persons_back(
         assert _rows(engine) == at_head
         with factory() as uow:
             assert uow.mobility.counted_travel(keys, ["SZ-TRANSIT-BUS"]) == read
+    finally:
+        engine.dispose()
+
+
+def test_postgresql_writes_the_travel_table_afresh_both_ways(
+    postgres_schema_url: str, standard: Standard
+) -> None:
+    """0041 cuts every row's person to its prefix (upgrade) or writes the
+    claim's person back (downgrade, an UPDATE of every row): either way the
+    table is written afresh, no old row versions left behind."""
+    migrate(postgres_schema_url)
+    engine = create_engine_for(postgres_schema_url)
+    config = alembic_config(url=postgres_schema_url)
+    try:
+        service = IngestionService(SqlAlchemyUnitOfWorkFactory(engine), standard, lambda: NOW)
+        days = [
+            gd_day(f"B{n}", "GD-BUS", "12", person_pseudonym=pseudonym(f"rider-{n}"))
+            for n in range(400)
+        ]
+        assert {v.decision for v in service.submit("CN-GD", days)} == {Decision.ACCEPTED}
+        command.downgrade(config, "0040_adjustment_index")
+        assert_written_afresh(engine, "person_travel_days", "downgrade to 0040")
+        command.upgrade(config, "head")
+        assert_written_afresh(engine, "person_travel_days", "upgrade to head")
     finally:
         engine.dispose()

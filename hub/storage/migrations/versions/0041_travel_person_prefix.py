@@ -84,7 +84,9 @@ def downgrade() -> None:
     if op.get_bind().dialect.name == "postgresql":
         op.execute(f"UPDATE {TABLE} AS t SET person_prefix = {_PERSON_BACK}")
         op.execute(f"ALTER TABLE {TABLE} RENAME COLUMN person_prefix TO person")
-        # Written afresh, as the upgrade's: the UPDATE left every old row behind.
-        op.execute(f"ALTER TABLE {TABLE} ALTER COLUMN person TYPE bytea USING person")
+        # Written afresh, as the upgrade's: the UPDATE left every old row
+        # behind. Not ``USING person`` alone: PostgreSQL skips the rewrite
+        # when USING leaves a column's contents as they are.
+        op.execute(f"ALTER TABLE {TABLE} ALTER COLUMN person TYPE bytea USING person || ''::bytea")
         return
     _sqlite_rebuild("person VARCHAR(200)", f"t.day, {_PERSON_BACK}, t.claim_id, t.passenger_km")

@@ -111,9 +111,13 @@ def _rewrite(bind: sa.Connection) -> None:
     UPDATE of every row leaves each old row and index entry behind (the
     table and its indexes nearly twice their size until VACUUM FULL, which
     cannot run in a migration's transaction); a column's type set with USING
-    copies only the live rows."""
+    copies only the live rows. Not ``USING content_digest`` alone: PostgreSQL
+    skips the rewrite when USING leaves a column's contents as they are."""
     if bind.dialect.name == "postgresql":
-        op.execute("ALTER TABLE claims ALTER COLUMN content_digest TYPE bytea USING content_digest")
+        op.execute(
+            "ALTER TABLE claims ALTER COLUMN content_digest TYPE bytea"
+            " USING content_digest || ''::bytea"
+        )
 
 
 def upgrade() -> None:
