@@ -54,6 +54,7 @@ from carbonhub_contract.vocabulary.records import (
 from hub.domain.checks import CheckResult, fire
 from hub.domain.claims import NormalisedClaim, Trace, Verdict
 from hub.storage.claim_tables import ClaimCheckListRow, ClaimRow, ClaimTraceRow
+from hub.storage.period_texts import kept_period, period_text
 from hub.storage.serialisation import dumps, trace_from_dict, trace_to_dict, trace_to_json
 from hub.storage.shared_traces import SHARED_LIMIT, shared_trace_text, trace_of
 
@@ -111,6 +112,12 @@ _STRIPPED_COLUMNS = frozenset(
     {"project_id", "person_pseudonym", "site_id", "adjustment_ref", "platform"}
 )
 _ORIGIN_STATUS = len(_SUBMISSION_FIELDS)
+# The submission's period as the partner wrote it: its text, or since 0044
+# an offset from the row's period column (hub.storage.period_texts).
+_PERIOD_TEXTS = (
+    (_SUBMISSION_FIELDS.index("period_start"), "period_start"),
+    (_SUBMISSION_FIELDS.index("period_end"), "period_end"),
+)
 _TIME_ZONE = _SUBMISSION_FIELDS.index("time_zone")
 _QUANTITY = _SUBMISSION_FIELDS.index("activity_quantity")
 _UNIT = _SUBMISSION_FIELDS.index("activity_unit")
@@ -278,7 +285,9 @@ def _shared_checks(text: str) -> list[list[Any]]:
 
 
 def _submission_entry(
-    submission: ClaimSubmission, columns: Mapping[str, Any] | None
+    submission: ClaimSubmission,
+    columns: Mapping[str, Any] | None,
+    normalised: NormalisedClaim | None,
 ) -> dict[int, Any]:
     entry: dict[int, Any] = {}
     for index, name in enumerate(_SUBMISSION_FIELDS):
@@ -292,6 +301,16 @@ def _submission_entry(
                 entry[index] = value
         elif value is not None:
             entry[index] = value
+    for index, name in _PERIOD_TEXTS:
+        text = entry.get(index)
+        if isinstance(text, str):
+            if columns is not None:
+                moment = columns[name]
+            else:
+                moment = None if normalised is None else getattr(normalised, name)
+            kept = kept_period(text, moment)
+            if kept is not None:
+                entry[index] = kept
     if submission.origin_status is not OriginStatus.NOT_ISSUED:
         entry[_ORIGIN_STATUS] = str(submission.origin_status)
     if submission.raw:
@@ -399,7 +418,7 @@ def claim_body(
             body[_INPUTS] = inputs
         if verdict.trace.notes:
             body[_NOTES] = list(verdict.trace.notes)
-    entry = _submission_entry(submission, columns)
+    entry = _submission_entry(submission, columns, normalised)
     if entry:
         body[_SUBMISSION] = entry
     if normalised is not None:
@@ -505,6 +524,16 @@ def submission_of(row: ClaimColumns) -> ClaimSubmission:
             fields[name] = entry[index] if index in entry else getattr(row, name)
         else:
             fields[name] = entry.get(index)
+    for index, name in _PERIOD_TEXTS:
+        kept = entry.get(index)
+        if kept is not None and not isinstance(kept, str):
+            text = period_text(kept, getattr(row, name))
+            if text is None:
+                raise ValueError(
+                    f"claim {row.claim_id}: its {name} is kept as an offset from the "
+                    f"row's {name} column, which gives no text for it"
+                )
+            fields[name] = text
     return ClaimSubmission(
         **fields,
         origin_status=OriginStatus(entry.get(_ORIGIN_STATUS, str(OriginStatus.NOT_ISSUED))),

@@ -92,7 +92,7 @@ def test_a_ledger_answers_the_same_bytes_after_migration(tmp_path: Path, ledger:
     before = _answers(base, data_dir, tmp_path / "before.json", "--add-officer")
 
     migrate(f"sqlite:///{data_dir / 'hub.db'}")
-    assert _version(data_dir) == "0043_digest_in_event"  # 0018 and what came after it
+    assert _version(data_dir) == "0044_period_days"  # 0018 and what came after it
     after = _answers(ROOT, data_dir, tmp_path / "after.json")
 
     statuses = [key for key in before if key.startswith("status ")]

@@ -79,7 +79,7 @@ TABLES = TABLES_0001 | {
     "claim_content_locks",
     "reported_persons",
 }
-HEAD = "0043_digest_in_event"
+HEAD = "0044_period_days"
 
 
 def _tables(engine: Engine) -> set[str]:

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import json
 from dataclasses import replace
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from types import SimpleNamespace
 from typing import Any, cast
 
 import msgpack  # type: ignore[import-untyped]
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -28,6 +29,7 @@ from hub.storage.claim_body import (
     verdict_of,
     with_checks,
 )
+from hub.storage.period_texts import kept_period, period_text
 from hub.storage.serialisation import (
     dumps,
     normalised_to_json,
@@ -216,6 +218,154 @@ def test_an_activity_as_submitted_is_kept_once_and_reads_back(
     again = normalised_of(row)
     assert again is not None
     assert normalised_to_json(again) == normalised_to_json(normalised)
+
+
+# hub.storage.claim_body: the body's submission map and its period texts' keys.
+_SUBMISSION_KEY, _START_KEY, _END_KEY = 3, 4, 5
+
+
+def _shifted(moment: datetime, minutes: int, spelling: str) -> str | None:
+    """A text ``minutes`` from ``moment``'s UTC time: its date, or its time spelt so."""
+    try:
+        local = moment.astimezone(UTC).replace(tzinfo=None) + timedelta(minutes=minutes)
+    except OverflowError:
+        return None
+    if spelling == "date":
+        return local.date().isoformat()
+    separator, timespec = spelling.split("/")
+    return local.isoformat(separator, timespec)
+
+
+def _whole(moment: datetime, spelling: str) -> bool:
+    """True when the spelling holds all of ``moment`` but its date's time
+    (a local time to the second, or the minute, of the instant)."""
+    if spelling == "date":
+        return True
+    if spelling.endswith("minutes"):
+        return moment.second == 0 and moment.microsecond == 0
+    return moment.microsecond == 0
+
+
+_SPELLINGS = ["date", " /seconds", " /minutes", "T/seconds", "T/minutes"]
+
+
+@given(
+    verdicts,
+    with_platforms,
+    normalised_claims,
+    st.integers(-60 * 24 * 40, 60 * 24 * 40),
+    st.integers(-60 * 24 * 40, 60 * 24 * 40),
+    st.sampled_from(_SPELLINGS),
+    st.sampled_from(_SPELLINGS),
+    st.sampled_from(["", " ", "Z", ".5", "\n"]),
+    st.booleans(),
+)
+def test_a_period_as_dates_or_local_times_is_kept_as_offsets_and_reads_back(
+    verdict: Verdict,
+    submission: ClaimSubmission,
+    normalised: NormalisedClaim,
+    start_minutes: int,
+    end_minutes: int,
+    start_spelling: str,
+    end_spelling: str,
+    suffix: str,
+    respell: bool,
+) -> None:
+    """A partner's period as dates or local times (most claims): kept as
+    offsets from the row's period columns (0044) when that reads back as the
+    very text; any other spelling stays text. Either way the submission
+    reads back as sent."""
+    start = _shifted(normalised.period_start, start_minutes, start_spelling)
+    end = _shifted(normalised.period_end, end_minutes, end_spelling)
+    submission = replace(
+        submission,
+        period_start=submission.period_start if start is None else start + suffix,
+        period_end=submission.period_end if end is None else end,
+    )
+    verdict = replace(verdict, partner=submission.partner, record_id=submission.record_id)
+    body = claim_body(verdict, submission, normalised)
+    stored = msgpack.unpackb(body, raw=False, strict_map_key=False)[_SUBMISSION_KEY]
+    assert isinstance(stored[_START_KEY], str) is (
+        start is None or bool(suffix) or not _whole(normalised.period_start, start_spelling)
+    )
+    assert isinstance(stored[_END_KEY], str) is (
+        end is None or not _whole(normalised.period_end, end_spelling)
+    )
+    if end is not None and end_spelling == "date":
+        utc_date = normalised.period_end.astimezone(UTC).date()
+        assert stored[_END_KEY] == (date.fromisoformat(end) - utc_date).days
+    row = _row(verdict, submission, normalised, body, respell)
+    assert submission_of(row) == submission
+    assert submission_to_json(submission_of(row)) == submission_to_json(submission)
+
+
+def test_a_shanghai_day_and_trip_are_kept_as_small_numbers() -> None:
+    """2024-01-01 to 2024-01-01 in Shanghai: [2023-12-31T16:00Z, 2024-01-01T16:00Z);
+    a trip 08:00 to 08:30 on 2024-10-02: [00:00Z, 00:30Z)."""
+    start = datetime(2023, 12, 31, 16, 0, tzinfo=UTC)
+    end = datetime(2024, 1, 1, 16, 0, tzinfo=UTC)
+    assert kept_period("2024-01-01", start) == 1
+    assert kept_period("2024-01-01", end) == 0
+    assert period_text(1, start) == "2024-01-01"
+    trip = datetime(2024, 10, 2, 0, 0, tzinfo=UTC)
+    for text, kept in (
+        ("2024-10-02 08:00:00", [480, 0]),
+        ("2024-10-02 08:00", [480, 1]),
+        ("2024-10-02T08:00:00", [480, 2]),
+        ("2024-10-02T08:00", [480, 3]),
+    ):
+        assert kept_period(text, trip) == kept
+        assert period_text(kept, trip) == text
+    # Not what the column stands for in one of the spellings: kept as text.
+    for text in (
+        "2024-1-01",
+        "２０２４-01-01",
+        "2024-02-30",
+        " 2024-01-01",
+        "2024-01-01 ",
+        "2024-10-02 08:00:00.5",
+        "2024-10-02 24:00",
+        "2024-10-02 08:00+08:00",
+    ):
+        assert kept_period(text, start) is None
+        assert kept_period(text, trip) is None
+    # Seconds the column does not hold: not a whole number of minutes away.
+    assert kept_period("2024-10-02 08:00:30", trip) is None
+    assert kept_period("2024-01-01", None) is None
+    # The calendar's ends: no day past 9999-12-31.
+    last = datetime(9999, 12, 31, 12, 0, tzinfo=UTC)
+    assert kept_period("9999-12-31", last) == 0
+    assert period_text(1, last) is None
+    assert period_text([720, 0], last) is None
+    # Not a kept period: no text.
+    not_kept: list[object] = [True, [480], [480, 4], [480, True], "1", 1.0]
+    for other in not_kept:
+        assert period_text(other, trip) is None
+
+
+def test_a_body_whose_period_column_is_gone_says_so() -> None:
+    """A period kept as days needs its column: a row whose column was emptied
+    by hand is named, never read as another date."""
+    normalised_start = datetime(2023, 12, 31, 16, 0, tzinfo=UTC)
+    body = msgpack.packb({_SUBMISSION_KEY: {_START_KEY: 1}}, use_bin_type=True)
+    row = SimpleNamespace(
+        claim_id="c1",
+        partner="CN-GD",
+        record_id="r1",
+        delivery_id="d1",
+        project_id=None,
+        site_id=None,
+        person_pseudonym=None,
+        adjustment_ref=None,
+        platform=None,
+        period_start=normalised_start,
+        period_end=None,
+        body=body,
+    )
+    assert submission_of(cast(ClaimColumns, row)).period_start == "2024-01-01"
+    row.period_start = None
+    with pytest.raises(ValueError, match="c1: its period_start is kept as an offset"):
+        submission_of(cast(ClaimColumns, row))
 
 
 @given(verdicts, submissions, any_checks)

@@ -1,0 +1,100 @@
+"""A submission's period texts kept as offsets from the row's period columns.
+
+A partner writes its monitoring period in its own time zone, as dates
+(``2024-01-01`` to ``2024-01-01``: one day, the end inclusive) or as local
+times (``2024-10-02 08:00:00``); the claim row keeps the normalised period
+as two UTC instants (its ``period_start`` and ``period_end`` columns), and
+until 0044 the body kept the partner's two texts beside them: 22 bytes a
+claim given by dates, 40 a trip given by times.
+
+Now the body keeps, where it gives the very text back:
+
+* a date (``YYYY-MM-DD``) as the whole number of days from the UTC date of
+  its column: for Shanghai, a start of ``2024-01-01`` is 2023-12-31T16:00Z,
+  kept as 1; its end, the next local midnight 2024-01-01T16:00Z, as 0. One
+  byte of MessagePack;
+* a local time (``YYYY-MM-DD HH:MM[:SS]``, a ``T`` or a space) as
+  ``[minutes, spelling]``: the minutes from its column's UTC time to the
+  local time written (480 in Shanghai), and which of the four spellings it
+  was. Five bytes.
+
+Any other text (a space around it, a date the column does not stand for, an
+offset not in whole minutes) stays text. A text comes back from stored
+values alone, never from time zone data, which a tzdata release may change
+between writing and reading.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, date, datetime, timedelta
+
+__all__ = ["kept_period", "period_text"]
+
+_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}", re.ASCII)
+_LOCAL_TIME = re.compile(r"\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2})?", re.ASCII)
+# The spellings of a local time, by their number in a kept period (fixed for
+# good: stored bodies name them): datetime.isoformat's separator and timespec.
+_SPELLINGS = ((" ", "seconds"), (" ", "minutes"), ("T", "seconds"), ("T", "minutes"))
+
+Kept = int | list[int]
+
+
+def _utc(column: datetime | None) -> datetime | None:
+    """The column's instant as naive UTC (None: no column, or no UTC time)."""
+    if column is None:
+        return None
+    try:
+        return column.astimezone(UTC).replace(tzinfo=None)
+    except OverflowError:
+        return None
+
+
+def kept_period(text: str, column: datetime | None) -> Kept | None:
+    """``text`` as an offset from ``column`` when ``period_text`` gives it
+    back exactly; else None (the text is kept as it is)."""
+    base = _utc(column)
+    if base is None:
+        return None
+    kept: Kept
+    if _ISO_DATE.fullmatch(text):
+        try:
+            kept = (date.fromisoformat(text) - base.date()).days
+        except ValueError:
+            return None
+    elif _LOCAL_TIME.fullmatch(text):
+        try:
+            local = datetime.fromisoformat(text.replace(" ", "T"))
+        except ValueError:
+            return None
+        minutes, rest = divmod(local - base, timedelta(minutes=1))
+        separator = text[10]
+        timespec = "seconds" if len(text) == 19 else "minutes"
+        if rest:
+            return None
+        kept = [minutes, _SPELLINGS.index((separator, timespec))]
+    else:
+        return None
+    return kept if period_text(kept, column) == text else None
+
+
+def period_text(kept: object, column: datetime | None) -> str | None:
+    """The period text kept as ``kept`` from ``column`` (None: not a kept
+    period, the column holds no instant, or the text is outside the calendar)."""
+    base = _utc(column)
+    if base is None:
+        return None
+    try:
+        if isinstance(kept, int) and not isinstance(kept, bool):
+            return (base.date() + timedelta(days=kept)).isoformat()
+        if (
+            isinstance(kept, list)
+            and len(kept) == 2
+            and all(isinstance(part, int) and not isinstance(part, bool) for part in kept)
+            and 0 <= kept[1] < len(_SPELLINGS)
+        ):
+            separator, timespec = _SPELLINGS[kept[1]]
+            return (base + timedelta(minutes=kept[0])).isoformat(separator, timespec)
+    except OverflowError:
+        return None
+    return None
