@@ -36,7 +36,6 @@ differs from the verdict's, are written out in full in the body.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
 from datetime import UTC, datetime
 from decimal import Decimal
@@ -45,24 +44,27 @@ from typing import Any, Protocol
 import msgpack  # type: ignore[import-untyped]
 from sqlalchemy import Select, select
 
-from carbonhub_contract.vocabulary.checks import CATALOGUE, Severity
 from carbonhub_contract.vocabulary.records import (
     ClaimSubmission,
     Decision,
     OriginStatus,
 )
-from hub.domain.checks import CheckResult, fire
+from hub.domain.checks import CheckResult
 from hub.domain.claims import NormalisedClaim, Trace, Verdict
+from hub.storage.check_entries import (
+    check_entries,
+    check_entry,
+    check_of,
+    shared_checks,
+)
 from hub.storage.claim_tables import ClaimCheckListRow, ClaimRow, ClaimTraceRow
 from hub.storage.period_texts import kept_period, period_text
-from hub.storage.serialisation import dumps, trace_from_dict, trace_to_dict, trace_to_json
-from hub.storage.shared_traces import SHARED_LIMIT, shared_trace_text, trace_of
+from hub.storage.serialisation import trace_from_dict, trace_to_dict, trace_to_json
+from hub.storage.shared_traces import shared_trace_text, trace_of
 
 __all__ = [
     "READ_COLUMNS",
     "ClaimColumns",
-    "check_entries",
-    "checks_text",
     "claim_body",
     "claim_select",
     "normalised_of",
@@ -250,40 +252,6 @@ def _undec(value: str | None) -> Decimal | None:
 # --- writing ------------------------------------------------------------------
 
 
-def _check_entry(check: CheckResult) -> list[Any]:
-    details = {str(k): str(v) for k, v in check.details.items()}
-    # A detail named "code" would collide with fire's own parameter.
-    if check.code in CATALOGUE and "code" not in details:
-        rendered = fire(check.code, **details)
-        if rendered == check and list(rendered.details) == list(check.details):
-            return [check.code, details]
-    return [check.code, details, str(check.severity), check.message_zh, check.message_en]
-
-
-def check_entries(checks: tuple[CheckResult, ...]) -> list[list[Any]]:
-    """The checks as stored: codes and parameters where the catalogue renders them."""
-    return [_check_entry(check) for check in checks]
-
-
-def checks_text(entries: list[list[Any]]) -> str:
-    """``check_entries`` as the JSON text claim_check_lists keeps once."""
-    return dumps(entries)
-
-
-_CHECK_LISTS: dict[str, list[list[Any]]] = {}
-
-
-def _shared_checks(text: str) -> list[list[Any]]:
-    # Keyed by the text itself, as the shared traces are.
-    found = _CHECK_LISTS.get(text)
-    if found is None:
-        found = json.loads(text)
-        if len(_CHECK_LISTS) >= SHARED_LIMIT:
-            _CHECK_LISTS.clear()
-        _CHECK_LISTS[text] = found
-    return found
-
-
 def _submission_entry(
     submission: ClaimSubmission,
     columns: Mapping[str, Any] | None,
@@ -440,25 +408,11 @@ def with_checks(body: bytes | None, checks: tuple[CheckResult, ...]) -> bytes:
     if fields:
         data[_VERDICT] = fields
     if checks:
-        data[_CHECKS] = [_check_entry(check) for check in checks]
+        data[_CHECKS] = [check_entry(check) for check in checks]
     return _pack(data)
 
 
 # --- reading ------------------------------------------------------------------
-
-
-def _check(entry: list[Any]) -> CheckResult:
-    if len(entry) == 2:
-        code, details = entry
-        return fire(code, **details)
-    code, details, severity, message_zh, message_en = entry
-    return CheckResult(
-        code=code,
-        severity=Severity(severity),
-        message_zh=message_zh,
-        message_en=message_en,
-        details=dict(details),
-    )
 
 
 def verdict_of(row: ClaimColumns) -> Verdict:
@@ -477,11 +431,11 @@ def verdict_of(row: ClaimColumns) -> Verdict:
         claim_id=fields["claim_id"],
         decision=Decision(fields["decision"]),
         checks=tuple(
-            _check(entry)
+            check_of(entry)
             for entry in (
                 body.get(_CHECKS, ())
                 if row.checks_shared is None
-                else _shared_checks(row.checks_shared)
+                else shared_checks(row.checks_shared)
             )
         ),
         resubmission=bool(body.get(_RESUBMISSION, False)),

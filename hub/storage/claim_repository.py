@@ -34,10 +34,9 @@ from hub.services.claim_port import (
     VerdictChange,
 )
 from hub.storage import claim_locks
+from hub.storage.check_entries import check_entries, checks_text
 from hub.storage.claim_body import (
     READ_COLUMNS,
-    check_entries,
-    checks_text,
     claim_body,
     claim_select,
     shared_trace_text,

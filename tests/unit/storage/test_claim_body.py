@@ -18,10 +18,9 @@ from carbonhub_contract.vocabulary.checks import CATALOGUE
 from carbonhub_contract.vocabulary.records import ClaimSubmission, Decision
 from hub.domain.checks import CheckResult, fire
 from hub.domain.claims import NormalisedClaim, Trace, Verdict
+from hub.storage.check_entries import check_entries, checks_text
 from hub.storage.claim_body import (
     ClaimColumns,
-    check_entries,
-    checks_text,
     claim_body,
     normalised_of,
     shared_trace_text,
