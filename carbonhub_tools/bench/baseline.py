@@ -20,11 +20,12 @@ from typing import Any
 
 from sqlalchemy import Engine, insert, select
 
-from hub.storage.claim_body import submission_of
+from hub.storage.claim_body import claim_select, submission_of
 from hub.storage.claim_locks import range_locks_of
 from hub.storage.claim_tables import (
     ClaimCheckListRow,
     ClaimContentLockRow,
+    ClaimContextRow,
     ClaimLockRow,
     ClaimRow,
     ClaimTraceRow,
@@ -75,8 +76,7 @@ def _batches(
             for index in range(0, len(wanted), 500):
                 chunk = wanted[index : index + 500]
                 stored = connection.execute(select(claims).where(claims.c.claim_id.in_(chunk)))
-                rows = stored.all()
-                claim_rows.extend(dict(row._mapping) for row in rows)
+                claim_rows.extend(dict(row._mapping) for row in stored)
                 # As the hub finds them (claim_locks has no claim_id index but
                 # for origin serials): under the keys each claim gives.
                 lock_rows.extend(range_locks_of(connection, chunk))
@@ -85,7 +85,8 @@ def _batches(
                 # id (hub.storage.claim_locks.release_locks finds it the same
                 # way); a refused duplicate names the holder's key, not its own.
                 mine = set(chunk)
-                keys = sorted({submission_of(row).digest_without_identity() for row in rows})
+                read = connection.execute(claim_select().where(claims.c.claim_id.in_(chunk)))
+                keys = sorted({submission_of(row).digest_without_identity() for row in read})
                 content_rows.extend(
                     dict(row._mapping)
                     for row in connection.execute(select(content).where(content.c.key.in_(keys)))
@@ -115,10 +116,11 @@ def run_baseline(
     claims = locks = 0
     seconds = 0.0
     try:
-        # The shared traces and check lists the claim rows name (few rows;
-        # untimed, as the hub writes each once for many claims).
+        # The shared traces, check lists and submission contexts the claim
+        # rows name (few rows; untimed, as the hub writes each once for many
+        # claims).
         with source.connect() as reading, target.begin() as writing:
-            for model in (ClaimTraceRow, ClaimCheckListRow):
+            for model in (ClaimTraceRow, ClaimCheckListRow, ClaimContextRow):
                 shared = [dict(row._mapping) for row in reading.execute(select(model))]
                 if shared:
                     writing.execute(insert(model), shared)

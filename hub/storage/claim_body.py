@@ -11,7 +11,10 @@ factors and their sources. Now a row keeps each fact once:
 * the part of the trace every claim of one (standard version, formula,
   factor set) shares is stored once in ``claim_traces``, keyed by the
   SHA-256 of its JSON text, and the claim names it by ``trace_id``
-  (hub.storage.claim_traces, hub.storage.shared_traces);
+  (hub.storage.claim_traces, hub.storage.shared_traces); likewise what the
+  claims of a delivery share of their submissions (delivery id, the
+  partner's methodology, time zone, unit, region) in ``claim_contexts``,
+  named by ``context_id`` (hub.storage.claim_contexts, 0045);
 * the rest goes into ``body``, MessagePack: the checks as codes and
   parameters (the messages are rendered from the check catalogue on read,
   hub.domain.checks.fire), the trace's own inputs and notes, the
@@ -57,7 +60,8 @@ from hub.storage.check_entries import (
     check_of,
     shared_checks,
 )
-from hub.storage.claim_tables import ClaimCheckListRow, ClaimRow, ClaimTraceRow
+from hub.storage.claim_contexts import CONTEXT_FIELDS, context_values
+from hub.storage.claim_tables import ClaimCheckListRow, ClaimContextRow, ClaimRow, ClaimTraceRow
 from hub.storage.period_texts import kept_period, period_text
 from hub.storage.serialisation import trace_from_dict, trace_to_dict, trace_to_json
 from hub.storage.shared_traces import shared_trace_text, trace_of
@@ -73,6 +77,7 @@ __all__ = [
     "time_zone_of",
     "verdict_of",
     "with_checks",
+    "with_shared_texts",
 ]
 
 # Keys of the body's map (small integers: one byte each in MessagePack).
@@ -120,6 +125,9 @@ _PERIOD_TEXTS = (
     (_SUBMISSION_FIELDS.index("period_start"), "period_start"),
     (_SUBMISSION_FIELDS.index("period_end"), "period_end"),
 )
+_INDEX = {name: index for index, name in enumerate(_SUBMISSION_FIELDS)}
+# The fields a shared context holds (hub.storage.claim_contexts).
+_CONTEXT_INDEXES = tuple(_INDEX[name] for name in CONTEXT_FIELDS)
 _TIME_ZONE = _SUBMISSION_FIELDS.index("time_zone")
 _QUANTITY = _SUBMISSION_FIELDS.index("activity_quantity")
 _UNIT = _SUBMISSION_FIELDS.index("activity_unit")
@@ -173,6 +181,7 @@ class ClaimColumns(Protocol):
     platform: str | None
     trace_shared: str | None  # claim_traces.shared of the row's trace_id
     checks_shared: str | None  # claim_check_lists.checks of the row's checks_id
+    context_shared: str | None  # claim_contexts.context of the row's context_id
     body: bytes
 
 
@@ -201,17 +210,24 @@ READ_COLUMNS = (
 
 def claim_select(*extra: Any) -> Select[Any]:
     """SELECT of the ClaimColumns (and ``extra`` columns of claims, not among
-    them), the shared texts joined in as ``trace_shared`` and ``checks_shared``."""
+    them), the shared texts joined in as ``trace_shared``, ``checks_shared``
+    and ``context_shared``."""
     table = ClaimRow.__table__
     return select(
         *(table.c[name] for name in READ_COLUMNS),
         ClaimTraceRow.shared.label("trace_shared"),
         ClaimCheckListRow.checks.label("checks_shared"),
+        ClaimContextRow.context.label("context_shared"),
         *extra,
-    ).select_from(
-        table.outerjoin(
-            ClaimTraceRow.__table__, ClaimRow.trace_id == ClaimTraceRow.trace_id
-        ).outerjoin(ClaimCheckListRow.__table__, ClaimRow.checks_id == ClaimCheckListRow.checks_id)
+    ).select_from(with_shared_texts(table))
+
+
+def with_shared_texts(claims: Any) -> Any:
+    """``claims`` joined with the texts its rows name (claim_select's FROM)."""
+    return (
+        claims.outerjoin(ClaimTraceRow.__table__, ClaimRow.trace_id == ClaimTraceRow.trace_id)
+        .outerjoin(ClaimCheckListRow.__table__, ClaimRow.checks_id == ClaimCheckListRow.checks_id)
+        .outerjoin(ClaimContextRow.__table__, ClaimRow.context_id == ClaimContextRow.context_id)
     )
 
 
@@ -362,6 +378,7 @@ def claim_body(
     *,
     entries: list[list[Any]] | None = None,
     shared_checks: bool = False,
+    shared_context: bool = False,
 ) -> bytes:
     """The body of a claim row whose ``trace_id`` names
     ``shared_trace_text(verdict.trace)``.
@@ -369,6 +386,10 @@ def claim_body(
     ``entries``: check_entries(verdict.checks), when made already;
     ``shared_checks``: the row's ``checks_id`` names their checks_text, and
     the body does not repeat them.
+
+    ``shared_context``: the row's ``context_id`` names the submission's
+    context_text (hub.storage.claim_contexts), and the body leaves its
+    fields out.
 
     ``columns``: the row's stored columns (READ_COLUMNS), when they were not
     built from these three objects as hub.storage.claim_repository builds
@@ -387,10 +408,16 @@ def claim_body(
         if verdict.trace.notes:
             body[_NOTES] = list(verdict.trace.notes)
     entry = _submission_entry(submission, columns, normalised)
+    if normalised is not None:
+        # Against the whole submission: a unit the context holds is as submitted.
+        normalised_entry = _normalised_entry(normalised, verdict, columns, entry)
+    if shared_context:
+        for index in _CONTEXT_INDEXES:
+            entry.pop(index, None)
     if entry:
         body[_SUBMISSION] = entry
     if normalised is not None:
-        body[_NORMALISED] = _normalised_entry(normalised, verdict, columns, entry)
+        body[_NORMALISED] = normalised_entry
     fields = _verdict_entry(verdict, columns)
     if fields:
         body[_VERDICT] = fields
@@ -415,8 +442,17 @@ def with_checks(body: bytes | None, checks: tuple[CheckResult, ...]) -> bytes:
 # --- reading ------------------------------------------------------------------
 
 
-def verdict_of(row: ClaimColumns) -> Verdict:
+def _body(row: ClaimColumns) -> dict[int, Any]:
+    """The row's body, its submission's shared context (if any) merged in."""
     body = _unpack(row.body)
+    if row.context_shared is not None:
+        shared = {_INDEX[name]: value for name, value in context_values(row.context_shared).items()}
+        body[_SUBMISSION] = {**shared, **body.get(_SUBMISSION, {})}
+    return body
+
+
+def verdict_of(row: ClaimColumns) -> Verdict:
+    body = _body(row)
     stored: dict[int, Any] = body.get(_VERDICT, {})
     fields: dict[str, Any] = {}
     for index, name in enumerate(_VERDICT_FIELDS):
@@ -471,7 +507,7 @@ def _inputs(body: Mapping[int, Any]) -> dict[str, str]:
 
 
 def submission_of(row: ClaimColumns) -> ClaimSubmission:
-    entry: dict[int, Any] = _unpack(row.body).get(_SUBMISSION, {})
+    entry: dict[int, Any] = _body(row).get(_SUBMISSION, {})
     fields: dict[str, Any] = {}
     for index, name in enumerate(_SUBMISSION_FIELDS):
         if name in _EXACT_COLUMNS or name in _STRIPPED_COLUMNS:
@@ -495,14 +531,14 @@ def submission_of(row: ClaimColumns) -> ClaimSubmission:
     )
 
 
-def time_zone_of(body: bytes | None) -> str:
+def time_zone_of(row: ClaimColumns) -> str:
     """submission_of(row).time_zone stripped, without building the submission (the issuer's)."""
-    zone: str | None = _unpack(body).get(_SUBMISSION, {}).get(_TIME_ZONE)
+    zone: str | None = _body(row).get(_SUBMISSION, {}).get(_TIME_ZONE)
     return (zone or "").strip()
 
 
 def normalised_of(row: ClaimColumns) -> NormalisedClaim | None:
-    body = _unpack(row.body)
+    body = _body(row)
     entry = body.get(_NORMALISED)
     if entry is None:
         return None

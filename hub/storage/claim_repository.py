@@ -46,16 +46,18 @@ from hub.storage.claim_body import (
     with_checks,
 )
 from hub.storage.claim_bulk import bulk_insert
+from hub.storage.claim_contexts import context_text
 from hub.storage.claim_digests import IN_EVENT, content_digests
 from hub.storage.claim_tables import (
     ClaimCheckListRow,
+    ClaimContextRow,
     ClaimLockRow,
     ClaimRow,
     ClaimTraceRow,
     RefusedResubmissionRow,
     SiteBindingRow,
 )
-from hub.storage.claim_traces import check_list_ids, trace_ids
+from hub.storage.claim_traces import check_list_ids, context_ids, trace_ids
 from hub.storage.planner_hints import unindexed
 from hub.storage.reported_persons import note_reported
 from hub.storage.serialisation import submission_to_json
@@ -65,7 +67,11 @@ __all__ = ["POSTGRESQL_RECORD_CHUNK", "SqlAlchemyClaimRepository"]
 
 
 def _claim_row(
-    record: NewClaimRecord, trace_id: int | None, checks_id: int | None, entries: list[list[Any]]
+    record: NewClaimRecord,
+    trace_id: int | None,
+    checks_id: int | None,
+    entries: list[list[Any]],
+    context_id: int | None,
 ) -> dict[str, Any]:
     submission, verdict, normalised = record.submission, record.verdict, record.normalised
     if (verdict.partner, verdict.record_id) != (submission.partner, submission.record_id):
@@ -77,7 +83,8 @@ def _claim_row(
         "claim_id": verdict.claim_id,
         "partner": submission.partner,
         "record_id": submission.record_id,
-        "delivery_id": submission.delivery_id,
+        # In the shared context when the row names one (hub.storage.claim_contexts).
+        "delivery_id": "" if context_id is not None else submission.delivery_id,
         "content_digest": IN_EVENT if record.content_digest_in_event else record.content_digest,
         "decision": str(verdict.decision),
         "methodology": verdict.methodology,
@@ -89,8 +96,14 @@ def _claim_row(
         "credited_tco2e": verdict.credited_tco2e,
         "trace_id": trace_id,
         "checks_id": checks_id,
+        "context_id": context_id,
         "body": claim_body(
-            verdict, submission, normalised, entries=entries, shared_checks=checks_id is not None
+            verdict,
+            submission,
+            normalised,
+            entries=entries,
+            shared_checks=checks_id is not None,
+            shared_context=context_id is not None,
         ),
         "received_at": record.received_at,
         "issuance": None if record.issuance is None else str(record.issuance),
@@ -110,7 +123,7 @@ def _claim_row(
 # analyses, or autovacuum off) read every row of the partner through the
 # (partner, project_id) index instead: each envelope's lookup grew with the
 # ledger (2,700 to 550 claims/s over the first 50,000 claims).
-_RECORD_COLUMNS = (*READ_COLUMNS, "content_digest", "trace_id", "checks_id")
+_RECORD_COLUMNS = (*READ_COLUMNS, "content_digest", "trace_id", "checks_id", "context_id")
 # The columns issuable reads: the account's, the tonnes, the period, the body.
 _ISSUABLE_COLUMNS = (
     "claim_id",
@@ -131,7 +144,7 @@ _ISSUABLE_COLUMNS = (
 )
 _POSTGRESQL_CLAIMS_BY_RECORD_ID = text(
     f"""
-    SELECT c.*, t.shared AS trace_shared, k.checks AS checks_shared
+    SELECT c.*, t.shared AS trace_shared, k.checks AS checks_shared, x.context AS context_shared
     FROM unnest(CAST(:record_ids AS text[])) AS w (record_id)
     CROSS JOIN LATERAL (
         SELECT {", ".join(_RECORD_COLUMNS)} FROM claims
@@ -140,6 +153,7 @@ _POSTGRESQL_CLAIMS_BY_RECORD_ID = text(
     ) AS c
     LEFT JOIN claim_traces AS t ON t.trace_id = c.trace_id
     LEFT JOIN claim_check_lists AS k ON k.checks_id = c.checks_id
+    LEFT JOIN claim_contexts AS x ON x.context_id = c.context_id
     """
 )
 # The same, its columns typed as the model's (exact decimals, UTC instants).
@@ -147,6 +161,7 @@ _POSTGRESQL_CLAIMS_BY_RECORD_ID_TYPED = _POSTGRESQL_CLAIMS_BY_RECORD_ID.columns(
     *(column(name, ClaimRow.__table__.c[name].type) for name in _RECORD_COLUMNS),
     column("trace_shared", ClaimTraceRow.__table__.c.shared.type),
     column("checks_shared", ClaimCheckListRow.__table__.c.checks.type),
+    column("context_shared", ClaimContextRow.__table__.c.context.type),
 )
 POSTGRESQL_RECORD_CHUNK = 5000
 
@@ -214,19 +229,26 @@ class SqlAlchemyClaimRepository:
         # where it costs no row and no index entry of its own.
         repeated = Counter(text for text in texts if text is not None)
         shared = {text for text, count in repeated.items() if count > 1}
+        # The same for what a delivery's claims share of their submissions.
+        contexts = [context_text(record.submission) for record in records]
+        shared_contexts = {text for text, count in Counter(contexts).items() if count > 1}
         lock_rows = claim_locks.lock_rows(records)
         bindings = claim_locks.site_bindings_of(self._tx, records)
         with self._tx.writing() as connection:
             trace_id = trace_ids(connection, {text for text in traces if text is not None})
             checks_id = check_list_ids(connection, shared)
+            context_id = context_ids(connection, shared_contexts)
             claim_rows = [
                 _claim_row(
                     record,
                     None if trace is None else trace_id[trace],
                     checks_id.get(text) if text is not None else None,
                     found,
+                    context_id.get(context),
                 )
-                for record, trace, text, found in zip(records, traces, texts, entries, strict=True)
+                for record, trace, text, found, context in zip(
+                    records, traces, texts, entries, contexts, strict=True
+                )
             ]
             # The hot path: one executemany each, bound as insert(Table) would.
             bulk_insert(connection, ClaimRow, claim_rows)
@@ -276,9 +298,19 @@ class SqlAlchemyClaimRepository:
 
     def issuable(self, limit: int) -> list[IssuableClaim]:
         # Only what issuance needs: no shared trace or check texts joined in,
-        # and of the body only the time zone (hub.storage.claim_body.time_zone_of).
+        # and of the body only the time zone (hub.storage.claim_body.time_zone_of),
+        # which the claim's shared context may hold.
+        claims = ClaimRow.__table__
         rows = self._tx.connection.execute(
-            select(*(ClaimRow.__table__.c[name] for name in _ISSUABLE_COLUMNS))
+            select(
+                *(claims.c[name] for name in _ISSUABLE_COLUMNS),
+                ClaimContextRow.context.label("context_shared"),
+            )
+            .select_from(
+                claims.outerjoin(
+                    ClaimContextRow.__table__, ClaimRow.context_id == ClaimContextRow.context_id
+                )
+            )
             .where(
                 ClaimRow.decision == str(Decision.ACCEPTED),
                 ClaimRow.issuance == str(IssuanceState.PENDING),
@@ -310,7 +342,7 @@ class SqlAlchemyClaimRepository:
                     platform=row.platform,
                     period_start=row.period_start,
                     period_end=row.period_end,
-                    time_zone=time_zone_of(row.body),
+                    time_zone=time_zone_of(row),
                 )
             )
         return issuable

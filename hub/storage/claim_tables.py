@@ -50,6 +50,7 @@ __all__ = [
     "RANGES_ONLY_TRIGGER_NAME",
     "ClaimCheckListRow",
     "ClaimContentLockRow",
+    "ClaimContextRow",
     "ClaimLockRow",
     "ClaimRow",
     "ClaimTraceRow",
@@ -115,6 +116,11 @@ class ClaimRow(Base):
     # The verdict's checks when claims of the same batch share them, in
     # claim_check_lists (NULL: in the body).
     checks_id: Mapped[int | None] = mapped_column(BigInteger().with_variant(Integer, "sqlite"))
+    # Since 0045: the submission's fields the claims of a delivery share
+    # (delivery id, the partner's methodology, time zone, unit, region), in
+    # claim_contexts when another claim of its batch has the same (NULL: in
+    # the body and, the delivery id, in delivery_id; hub.storage.claim_contexts).
+    context_id: Mapped[int | None] = mapped_column(BigInteger().with_variant(Integer, "sqlite"))
     body: Mapped[bytes | None] = mapped_column(LargeBinary)
     received_at: Mapped[datetime] = mapped_column(CompactInstant)
     # Since 0002: where an ACCEPTED (or HELD) claim stands on its way to units,
@@ -161,6 +167,20 @@ class ClaimTraceRow(Base):
     )
     digest: Mapped[str] = mapped_column(String(64))
     shared: Mapped[str] = mapped_column(Text)
+
+
+class ClaimContextRow(Base):
+    """What the claims of one delivery share of their submissions (0045):
+    hub.storage.claim_contexts.context_text, once, keyed by its SHA-256."""
+
+    __tablename__ = "claim_contexts"
+    __table_args__ = (UniqueConstraint("digest"),)
+
+    context_id: Mapped[int] = mapped_column(
+        BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True
+    )
+    digest: Mapped[str] = mapped_column(String(64))
+    context: Mapped[str] = mapped_column(Text)
 
 
 class ClaimCheckListRow(Base):

@@ -18,10 +18,14 @@ Now the body keeps, where it gives the very text back:
   local time written (480 in Shanghai), and which of the four spellings it
   was. Five bytes.
 
-Any other text (a space around it, a date the column does not stand for, an
-offset not in whole minutes) stays text. A text comes back from stored
-values alone, never from time zone data, which a tzdata release may change
-between writing and reading.
+Any other text (a space around it, a date that is not one, a time not a
+whole number of minutes from its column) stays text. A date is kept at any
+distance from its column's date: what is kept is only how to spell the text
+again. A text comes back from stored values alone, never from time zone
+data, which a tzdata release may change between writing and reading; so
+the period columns now carry the partner's texts too, and a period column
+changed by hand changes the text read back (and the claim's content lock
+key, hub.storage.claim_locks): the hub never changes one.
 """
 
 from __future__ import annotations

@@ -13,16 +13,19 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 import tarfile
 from io import BytesIO
 from pathlib import Path
 
+import msgpack  # type: ignore[import-untyped]
 import pytest
+from alembic import command
 from sqlalchemy import text
 
-from hub.storage.database import create_engine_for, migrate
+from hub.storage.database import alembic_config, create_engine_for, migrate
 
 ROOT = Path(__file__).resolve().parents[2]
 ANSWERS = Path(__file__).with_name("lean_answers.py")
@@ -80,6 +83,32 @@ def _version(data_dir: Path) -> str:
         engine.dispose()
 
 
+def _periods_as_texts_at_0018(data_dir: Path, tmp_path: Path) -> None:
+    """Migrated to 0018 alone (a copy), every body keeps the partner's period
+    texts as text, as a hub of 0018 to 0043 reads them (0044 keeps them as
+    offsets from the period columns; 0018 writes bodies with today's code)."""
+    copy = tmp_path / "at-0018.db"
+    shutil.copy(data_dir / "hub.db", copy)
+    url = f"sqlite:///{copy}"
+    command.upgrade(alembic_config(url=url), "0018_lean_claims")
+    engine = create_engine_for(url)
+    try:
+        with engine.connect() as connection:
+            bodies = [
+                msgpack.unpackb(bytes(body), raw=False, strict_map_key=False)
+                for (body,) in connection.execute(text("SELECT body FROM claims"))
+            ]
+    finally:
+        engine.dispose()
+    periods = [
+        value
+        for body in bodies
+        for key in (4, 5)
+        if (value := body.get(3, {}).get(key)) is not None
+    ]
+    assert len(periods) > 1000 and all(isinstance(value, str) for value in periods)
+
+
 @pytest.mark.parametrize("ledger", ["demo", "bench"])
 def test_a_ledger_answers_the_same_bytes_after_migration(tmp_path: Path, ledger: str) -> None:
     base = _base(tmp_path)
@@ -90,9 +119,11 @@ def test_a_ledger_answers_the_same_bytes_after_migration(tmp_path: Path, ledger:
         _hub(base, "bench", "ingest", "--claims", "1500", "--data-dir", str(data_dir))
     assert _version(data_dir) == "0017_vintage_parts"
     before = _answers(base, data_dir, tmp_path / "before.json", "--add-officer")
+    if ledger == "bench":
+        _periods_as_texts_at_0018(data_dir, tmp_path)
 
     migrate(f"sqlite:///{data_dir / 'hub.db'}")
-    assert _version(data_dir) == "0044_period_days"  # 0018 and what came after it
+    assert _version(data_dir) == "0045_claim_contexts"  # 0018 and what came after it
     after = _answers(ROOT, data_dir, tmp_path / "after.json")
 
     statuses = [key for key in before if key.startswith("status ")]

@@ -76,7 +76,8 @@ def test_every_claim_reads_back_the_same_across_the_migration(database_url: str)
         assert all(_INPUTS not in body for body in normalised)
 
         command.downgrade(config, BEFORE)
-        assert _read(engine) == read
+        # Read by the hub at head only (below): its reads name tables of
+        # later migrations (claim_contexts, 0045).
         full = _bodies(engine)
         assert all(
             body[_NORMALISED][0] == body[_INPUTS]["activity"]

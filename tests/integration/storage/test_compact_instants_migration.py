@@ -89,7 +89,8 @@ def test_instants_read_back_as_written_across_the_migration(database_url: str) -
             assert len(kept) == len(every) and all(isinstance(v, str) for v in kept)
             (received,) = {row[2] for row in texts["claims"]}
             assert received == "2026-01-15 12:00:00.123456"
-        assert _answers(engine, AT) == answers
+        # Read by the hub at head only: its reads name tables of later
+        # migrations (claim_contexts, 0045).
 
         migrate(database_url)
         assert _stored(engine) == stored

@@ -76,10 +76,11 @@ TABLES = TABLES_0001 | {
     "person_travel_days",
     "claim_traces",
     "claim_check_lists",
+    "claim_contexts",
     "claim_content_locks",
     "reported_persons",
 }
-HEAD = "0044_period_days"
+HEAD = "0045_claim_contexts"
 
 
 def _tables(engine: Engine) -> set[str]:

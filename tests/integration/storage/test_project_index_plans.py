@@ -123,7 +123,9 @@ def test_the_migration_takes_personal_claims_out_of_the_index_and_back(
         command.downgrade(config, "0039_points_person_prefix")
         assert _indexes(engine) == {ADJUSTMENT: None, BY_DECISION: False}
         command.downgrade(config, "0037_events_by_seq")
-        assert not _partial(engine) and _of_project(engine) == 10
+        # Read by the hub at head only: its reads name tables of later
+        # migrations (claim_contexts, 0045).
+        assert not _partial(engine)
         command.upgrade(config, "head")
         assert _partial(engine) and _of_project(engine) == 10
         assert _indexes(engine) == {ADJUSTMENT: True, BY_DECISION: None}

@@ -3,8 +3,9 @@ against a hub-written SQLite ledger, finds the person's and the claim's rows
 (pseudonyms and claim ids are kept as bytes: migrations 0026 and 0028), the
 claims received since a time (instants as integers: migration 0029), a
 person's travel locks by key with their kind's code (0033, 0036), a
-person's claims, a person's travel by its rows' prefix key (0041) and a
-claim by its content digest, kept in its decision event (0043)."""
+person's claims, a person's travel by its rows' prefix key (0041), a
+claim by its content digest, kept in its decision event (0043), and a
+delivery's claims, their delivery id kept in a shared context (0045)."""
 
 from __future__ import annotations
 
@@ -20,7 +21,7 @@ from hub.standard import default_standards_dir, load_standard
 from hub.standard.points import load_points_rules
 from hub.storage.database import create_engine_for, migrate
 from hub.storage.unit_of_work import SqlAlchemyUnitOfWorkFactory
-from tests.unit.services.builders import PERSON_A
+from tests.unit.services.builders import PERSON_A, PERSON_B
 from tests.unit.services.test_person_travel_ingestion import gd_trip
 
 PAGE = Path(__file__).resolve().parents[3] / "docs" / "operating.md"
@@ -44,8 +45,15 @@ def _ledger(tmp_path: Path) -> tuple[Engine, str]:
         lambda: datetime(2026, 1, 15, 12, 0, tzinfo=UTC),
         points=points,
     )
-    (trip,) = ingestion.submit("CN-GD", [gd_trip("T1", "GD-METRO", "08:00", "08:30")])
-    assert trip.decision is Decision.ACCEPTED
+    # Another person's trip in the same delivery: the two share their context (0045).
+    trip, other = ingestion.submit(
+        "CN-GD",
+        [
+            gd_trip("T1", "GD-METRO", "08:00", "08:30"),
+            gd_trip("T2", "GD-METRO", "08:00", "08:30", person_pseudonym=PERSON_B),
+        ],
+    )
+    assert trip.decision is other.decision is Decision.ACCEPTED
     return engine, trip.claim_id
 
 
@@ -58,6 +66,7 @@ def test_the_pages_queries_find_the_rows_they_promise(tmp_path: Path) -> None:
         person_claims_query,
         person_travel_query,
         digest_query,
+        delivery_query,
     ) = _queries()
     engine, claim_id = _ledger(tmp_path)
     digest = gd_trip("T1", "GD-METRO", "08:00", "08:30").content_digest()
@@ -87,6 +96,12 @@ def test_the_pages_queries_find_the_rows_they_promise(tmp_path: Path) -> None:
             by_digest = connection.exec_driver_sql(
                 digest_query.replace("<the 64 hex digits>", digest)
             ).all()
+            delivery = connection.exec_driver_sql(
+                delivery_query.replace("<the delivery id>", "GD-20241031-01")
+            ).all()
+            contexts = connection.exec_driver_sql(
+                "SELECT count(*) FROM claims WHERE context_id IS NOT NULL AND delivery_id = ''"
+            ).scalar_one()
     finally:
         engine.dispose()
     assert [(kind, points > 0) for kind, points, _ in entries] == [("AWARD", True)]
@@ -100,5 +115,11 @@ def test_the_pages_queries_find_the_rows_they_promise(tmp_path: Path) -> None:
     assert [tuple(row) for row in trips] == [("2024-10-02", "6.5", "T1")]
     # A claim by its content digest, kept in its decision event (0043).
     assert [tuple(row) for row in by_digest] == [("T1", "ACCEPTED")]
-    assert [tuple(row) for row in since] == [("T1", "2026-01-15 12:00:00")]
+    # A delivery's claims, their delivery id in the context they share (0045).
+    assert [tuple(row) for row in delivery] == [("T1", "ACCEPTED"), ("T2", "ACCEPTED")]
+    assert contexts == 2
+    assert [tuple(row) for row in since] == [
+        ("T1", "2026-01-15 12:00:00"),
+        ("T2", "2026-01-15 12:00:00"),
+    ]
     assert later == []

@@ -25,9 +25,11 @@ from hub.storage.claim_body import (
     normalised_of,
     shared_trace_text,
     submission_of,
+    time_zone_of,
     verdict_of,
     with_checks,
 )
+from hub.storage.claim_contexts import context_text
 from hub.storage.period_texts import kept_period, period_text
 from hub.storage.serialisation import (
     dumps,
@@ -88,15 +90,17 @@ def _row(
     normalised: NormalisedClaim | None,
     body: bytes,
     respell: bool,
+    shares_context: bool = False,
 ) -> ClaimColumns:
-    """The row hub.storage.claim_repository writes, as a database reads it back."""
+    """The row hub.storage.claim_repository writes, as a database reads it back
+    (``shares_context``: its context in claim_contexts, its delivery id empty)."""
     return cast(
         ClaimColumns,
         SimpleNamespace(
             claim_id=verdict.claim_id,
             partner=submission.partner,
             record_id=submission.record_id,
-            delivery_id=submission.delivery_id,
+            delivery_id="" if shares_context else submission.delivery_id,
             decision=str(verdict.decision),
             methodology=verdict.methodology,
             vintage=verdict.vintage,
@@ -113,6 +117,7 @@ def _row(
             platform=_stripped(submission.platform),
             trace_shared=None if verdict.trace is None else shared_trace_text(verdict.trace),
             checks_shared=None,
+            context_shared=context_text(submission) if shares_context else None,
             body=body,
         ),
     )
@@ -126,6 +131,7 @@ def _row(
     st.booleans(),
     st.booleans(),
     st.booleans(),
+    st.booleans(),
 )
 def test_a_lean_row_reads_back_byte_for_byte(
     verdict: Verdict,
@@ -135,6 +141,7 @@ def test_a_lean_row_reads_back_byte_for_byte(
     shares_trace: bool,
     respell: bool,
     shares_checks: bool,
+    shares_context: bool,
 ) -> None:
     verdict = replace(
         verdict, partner=submission.partner, record_id=submission.record_id, checks=fired
@@ -142,8 +149,14 @@ def test_a_lean_row_reads_back_byte_for_byte(
     if shares_trace and normalised is not None:
         verdict = replace(verdict, trace=normalised.trace)
     shares_checks = shares_checks and bool(fired)
-    body = claim_body(verdict, submission, normalised, shared_checks=shares_checks)
-    row = _row(verdict, submission, normalised, body, respell)
+    body = claim_body(
+        verdict,
+        submission,
+        normalised,
+        shared_checks=shares_checks,
+        shared_context=shares_context,
+    )
+    row = _row(verdict, submission, normalised, body, respell, shares_context)
     if shares_checks:
         # The checks in claim_check_lists, named by the row's checks_id.
         row = cast(
@@ -240,9 +253,12 @@ def _whole(moment: datetime, spelling: str) -> bool:
     (a local time to the second, or the minute, of the instant)."""
     if spelling == "date":
         return True
+    # In UTC: a zone's offset may have seconds of its own (Shanghai's +08:05:43
+    # before 1901), which the kept minutes cannot hold.
+    utc = moment.astimezone(UTC)
     if spelling.endswith("minutes"):
-        return moment.second == 0 and moment.microsecond == 0
-    return moment.microsecond == 0
+        return utc.second == 0 and utc.microsecond == 0
+    return utc.microsecond == 0
 
 
 _SPELLINGS = ["date", " /seconds", " /minutes", "T/seconds", "T/minutes"]
@@ -359,12 +375,73 @@ def test_a_body_whose_period_column_is_gone_says_so() -> None:
         platform=None,
         period_start=normalised_start,
         period_end=None,
+        context_shared=None,
         body=body,
     )
     assert submission_of(cast(ClaimColumns, row)).period_start == "2024-01-01"
     row.period_start = None
     with pytest.raises(ValueError, match="c1: its period_start is kept as an offset"):
         submission_of(cast(ClaimColumns, row))
+
+
+def test_a_shared_context_leaves_the_body_and_reads_back() -> None:
+    """What a delivery's claims share (0045) is left out of each body and
+    read back from the row's context; the unit stays "as submitted"."""
+    submission = ClaimSubmission(
+        partner="CN-GD",
+        delivery_id="GD-20241031-01",
+        record_id="T1",
+        partner_methodology="GD-METRO",
+        period_start="2024-10-02 08:00:00",
+        period_end="2024-10-02 08:30:00",
+        time_zone="Asia/Shanghai",
+        activity_quantity="6.5",
+        activity_unit="pkm",
+        region_code="440300",
+    )
+    assert context_text(submission) == (
+        '{"delivery_id":"GD-20241031-01","partner_methodology":"GD-METRO",'
+        '"time_zone":"Asia/Shanghai","activity_unit":"pkm","region_code":"440300"}'
+    )
+    trace = Trace("v", "SZ-TRANSIT-METRO", "f", "activity * ef", {"activity": Decimal("6.5")}, ())
+    normalised = NormalisedClaim(
+        methodology="SZ-TRANSIT-METRO",
+        period_start=datetime(2024, 10, 2, 0, 0, tzinfo=UTC),
+        period_end=datetime(2024, 10, 2, 0, 30, tzinfo=UTC),
+        vintage=2024,
+        activity_value=Decimal("6.5"),
+        activity_unit="pkm",
+        reported_tco2e=None,
+        recomputed_tco2e=Decimal("0.000455"),
+        credited_tco2e=Decimal("0.000455"),
+        trace=trace,
+    )
+    verdict = Verdict(
+        partner="CN-GD",
+        record_id="T1",
+        claim_id="0" * 32,
+        decision=Decision.ACCEPTED,
+        checks=(),
+        methodology="SZ-TRANSIT-METRO",
+        vintage=2024,
+        reported_tco2e=None,
+        recomputed_tco2e=Decimal("0.000455"),
+        credited_tco2e=Decimal("0.000455"),
+        trace=trace,
+    )
+    alone = claim_body(verdict, submission, normalised)
+    shared = claim_body(verdict, submission, normalised, shared_context=True)
+    stored = msgpack.unpackb(shared, raw=False, strict_map_key=False)
+    # Left: the quantity and the period (kept as offsets); unit as submitted.
+    assert stored[_SUBMISSION_KEY] == {4: [480, 0], 5: [480, 0], 7: "6.5"}
+    assert stored[_NORMALISED_KEY][:2] == [None, None]
+    assert len(alone) - len(shared) == 38
+    row = _row(verdict, submission, normalised, shared, False, shares_context=True)
+    assert row.delivery_id == ""
+    assert submission_of(row) == submission
+    assert verdict_of(row) == verdict
+    assert normalised_of(row) == normalised
+    assert time_zone_of(row) == "Asia/Shanghai"
 
 
 @given(verdicts, submissions, any_checks)

@@ -38,9 +38,11 @@ from collections.abc import Iterator, Sequence
 from types import SimpleNamespace
 from typing import Any, cast
 
+import msgpack  # type: ignore[import-untyped]
 import sqlalchemy as sa
 from alembic import op
 
+from carbonhub_contract.vocabulary.records import ClaimSubmission
 from hub.storage.claim_body import (
     READ_COLUMNS,
     ClaimColumns,
@@ -103,13 +105,32 @@ def _claims(*extra: sa.ColumnClause[Any]) -> sa.TableClause:
     )
 
 
+def _period_texts(body: bytes, submission: ClaimSubmission) -> bytes:
+    """``body`` with the partner's period texts as this revision's hub reads
+    them. claim_body keeps them as offsets from the row's period columns
+    since 0044 (hub.storage.period_texts), which a hub from before 0044
+    would read as the texts themselves: written as text here, and 0044
+    keeps them so in turn."""
+    data = msgpack.unpackb(body, raw=False, strict_map_key=False)
+    entry = data.get(3)  # the submission's fields (hub.storage.claim_body)
+    if not isinstance(entry, dict):
+        return body
+    for key, text in ((4, submission.period_start), (5, submission.period_end)):
+        if key in entry and not isinstance(entry[key], str):
+            entry[key] = text
+    packed: bytes = msgpack.packb(data, use_bin_type=True)
+    return packed
+
+
 def _row(
     columns: dict[str, Any], body: bytes | None, shared: str | None, checks: str | None = None
 ) -> ClaimColumns:
     """The claim's columns with its body and shared texts, as claim_body reads them."""
     return cast(
         ClaimColumns,
-        SimpleNamespace(**columns, body=body, trace_shared=shared, checks_shared=checks),
+        SimpleNamespace(
+            **columns, body=body, trace_shared=shared, checks_shared=checks, context_shared=None
+        ),
     )
 
 
@@ -161,7 +182,7 @@ def _convert(connection: sa.Connection) -> None:
                 else normalised_from_json(row.normalised, verdict.trace)
             )
             shared = None if verdict.trace is None else shared_trace_text(verdict.trace)
-            body = claim_body(verdict, submission, normalised, columns)
+            body = _period_texts(claim_body(verdict, submission, normalised, columns), submission)
             back = _row(columns, body, shared)
             if (
                 verdict_to_json(verdict_of(back)) != row.verdict

@@ -119,17 +119,24 @@ def _lean(entry: dict[int, Any], columns: dict[int, datetime | None]) -> bool:
     return changed
 
 
+class _NoText(ValueError):
+    """A kept period whose column gives no text (the column changed by hand)."""
+
+
 def _texts(entry: dict[int, Any], columns: dict[int, datetime | None]) -> bool:
-    """Offsets back to texts; True when ``entry`` changed."""
+    """Offsets back to texts; True when ``entry`` changed. A kept period whose
+    column gives no text stops the downgrade: left as it is, a hub from
+    before 0044 would read the offset as the partner's text."""
     changed = False
     for key, base in columns.items():
         kept = entry.get(key)
-        if base is None or kept is None or isinstance(kept, str):
+        if kept is None or isinstance(kept, str):
             continue
-        text = _text(kept, base)
-        if text is not None:
-            entry[key] = text
-            changed = True
+        text = None if base is None else _text(kept, base)
+        if text is None:
+            raise _NoText(key)
+        entry[key] = text
+        changed = True
     return changed
 
 
@@ -153,8 +160,17 @@ def _rewrite(rule: Callable[[dict[int, Any], dict[int, datetime | None]], bool])
             body = msgpack.unpackb(bytes(stored), raw=False, strict_map_key=False)
             entry = body.get(_SUBMISSION) if isinstance(body, dict) else None
             columns = {_START: _utc(start), _END: _utc(end)}
-            if isinstance(entry, dict) and rule(entry, columns):
-                changed.append({"id": claim_id, "body": msgpack.packb(body, use_bin_type=True)})
+            try:
+                if isinstance(entry, dict) and rule(entry, columns):
+                    changed.append({"id": claim_id, "body": msgpack.packb(body, use_bin_type=True)})
+            except _NoText as failed:
+                name = "period_start" if failed.args[0] == _START else "period_end"
+                named = claim_id if isinstance(claim_id, str) else bytes(claim_id).hex()
+                raise RuntimeError(
+                    f"claim {named}: its {name} text is kept as an offset from the"
+                    f" {name} column, which holds no instant to read it from (changed"
+                    " by hand?): set the column back, then downgrade"
+                ) from failed
         if changed:
             bind.execute(sa.text("UPDATE claims SET body = :body WHERE claim_id = :id"), changed)
         after = rows[-1][0]

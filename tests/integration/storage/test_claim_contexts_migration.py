@@ -1,0 +1,132 @@
+"""What a delivery's claims share of their submissions, kept once (0045), on
+a hub-written ledger: the shared fields leave the rows for claim_contexts;
+the downgrade writes each body and delivery id back as the hub wrote them
+before; every claim reads back the same."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import UTC, datetime
+from typing import Any
+
+import msgpack  # type: ignore[import-untyped]
+from alembic import command
+from sqlalchemy import Engine, inspect, text
+
+from carbonhub_contract.vocabulary.records import ClaimSubmission, Decision
+from hub.services.ingestion import IngestionService
+from hub.standard import default_standards_dir, load_standard
+from hub.storage.claim_body import (
+    claim_body,
+    claim_select,
+    normalised_of,
+    submission_of,
+    verdict_of,
+)
+from hub.storage.database import alembic_config, create_engine_for, migrate
+from hub.storage.hex_id_column import id_text
+from hub.storage.unit_of_work import SqlAlchemyUnitOfWorkFactory
+from tests.integration.storage.test_activity_once_migration import _read
+from tests.unit.services.builders import pseudonym
+from tests.unit.services.test_person_travel_ingestion import gd_trip
+
+BEFORE = "0044_period_days"
+AT = datetime(2026, 1, 15, 12, 0, 0, tzinfo=UTC)
+_SUBMISSION = 3
+_CONTEXT_KEYS = {3, 6, 8, 12}  # partner methodology, time zone, unit, region
+
+
+def _claims() -> list[ClaimSubmission]:
+    def trip(n: int, mode: str) -> ClaimSubmission:
+        return replace(
+            gd_trip(f"T{n}", mode, "08:00", "08:30"),
+            person_pseudonym=pseudonym(f"rider-{n}"),
+            region_code="440300",
+        )
+
+    return [
+        trip(1, "GD-METRO"),
+        trip(2, "GD-METRO"),
+        trip(3, "GD-METRO"),
+        # The only bus trip: its context is its own, kept in its row.
+        trip(4, "GD-BUS"),
+        # Refused (no period), the metro's context all the same: shared.
+        replace(trip(5, "GD-METRO"), period_start="2 Oct 2024"),
+    ]
+
+
+def _rows(engine: Engine) -> dict[str, tuple[str, Any, dict[int, Any]]]:
+    """Each claim's delivery id, context id (None: no such column) and body."""
+    columns = {c["name"] for c in inspect(engine).get_columns("claims")}
+    context = "context_id" if "context_id" in columns else "NULL"
+    with engine.connect() as connection:
+        rows = connection.execute(
+            text(f"SELECT claim_id, delivery_id, {context}, body FROM claims")
+        ).all()
+    return {
+        id_text(claim_id): (
+            delivery_id,
+            context_id,
+            msgpack.unpackb(bytes(body), raw=False, strict_map_key=False),
+        )
+        for claim_id, delivery_id, context_id, body in rows
+    }
+
+
+def _bodies_without_contexts(engine: Engine) -> dict[str, bytes]:
+    """The body the hub writes for each claim when no context is shared."""
+    with engine.connect() as connection:
+        rows = connection.execute(claim_select(text("claims.checks_id"))).all()
+    return {
+        row.claim_id: claim_body(
+            verdict_of(row),
+            submission_of(row),
+            normalised_of(row),
+            shared_checks=row.checks_id is not None,
+        )
+        for row in rows
+    }
+
+
+def test_shared_fields_are_kept_once_and_written_back(database_url: str) -> None:
+    migrate(database_url)
+    engine = create_engine_for(database_url)
+    config = alembic_config(url=database_url)
+    try:
+        standard = load_standard(default_standards_dir())
+        service = IngestionService(SqlAlchemyUnitOfWorkFactory(engine), standard, lambda: AT)
+        verdicts = service.submit("CN-GD", _claims())
+        assert [v.decision for v in verdicts] == [Decision.ACCEPTED] * 4 + [Decision.REJECTED]
+        ids = [v.claim_id for v in verdicts]
+        read = _read(engine)
+        at_head = _rows(engine)
+        shared = [ids[i] for i in (0, 1, 2, 4)]
+        (context_id,) = {at_head[c][1] for c in shared}
+        assert context_id is not None
+        for claim_id in shared:
+            delivery_id, _, body = at_head[claim_id]
+            assert delivery_id == ""
+            assert not _CONTEXT_KEYS & set(body.get(_SUBMISSION, {}))
+        alone = at_head[ids[3]]
+        assert alone[:2] == ("GD-20241031-01", None)
+        assert set(alone[2][_SUBMISSION]) >= _CONTEXT_KEYS
+        with engine.connect() as connection:
+            (stored,) = connection.execute(text("SELECT context FROM claim_contexts")).scalars()
+        assert stored == (
+            '{"delivery_id":"GD-20241031-01","partner_methodology":"GD-METRO",'
+            '"time_zone":"Asia/Shanghai","activity_unit":"pkm","region_code":"440300"}'
+        )
+        expected = _bodies_without_contexts(engine)
+
+        command.downgrade(config, BEFORE)
+        assert "claim_contexts" not in inspect(engine).get_table_names()
+        before = _rows(engine)
+        for claim_id, (delivery_id, context, body) in before.items():
+            assert (delivery_id, context) == ("GD-20241031-01", None)
+            assert msgpack.packb(body, use_bin_type=True) == expected[claim_id]
+
+        migrate(database_url)
+        assert _rows(engine) == at_head
+        assert _read(engine) == read
+    finally:
+        engine.dispose()
