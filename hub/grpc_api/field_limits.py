@@ -124,7 +124,7 @@ LIMITS: dict[str, Limit] = {_V1 + name: limit for name, limit in (
     ("SignedPayload.signature", Limit(max_bytes=64, note="Ed25519: exactly 64 bytes")),
     # ClaimEnvelope: a problem here refuses the whole envelope
     ("ClaimEnvelope.partner", PARTNER_CODE),
-    ("ClaimEnvelope.delivery_id", ident(ID, "claims.delivery_id")),
+    ("ClaimEnvelope.delivery_id", ident(ID, "claims.delivery_id", "claim_contexts.context")),
     ("ClaimEnvelope.sequence", SEQUENCE),
     ("ClaimEnvelope.claims", items(None, note="at most max_claims_per_envelope (ENVELOPE_TOO_LARGE)")),
     # Claim: a problem here rejects that claim only (a verdict with the check)

@@ -181,6 +181,7 @@ class ClaimColumns(Protocol):
     platform: str | None
     trace_shared: str | None  # claim_traces.shared of the row's trace_id
     checks_shared: str | None  # claim_check_lists.checks of the row's checks_id
+    context_id: int | None
     context_shared: str | None  # claim_contexts.context of the row's context_id
     body: bytes
 
@@ -217,6 +218,7 @@ def claim_select(*extra: Any) -> Select[Any]:
         *(table.c[name] for name in READ_COLUMNS),
         ClaimTraceRow.shared.label("trace_shared"),
         ClaimCheckListRow.checks.label("checks_shared"),
+        table.c.context_id,
         ClaimContextRow.context.label("context_shared"),
         *extra,
     ).select_from(with_shared_texts(table))
@@ -445,6 +447,13 @@ def with_checks(body: bytes | None, checks: tuple[CheckResult, ...]) -> bytes:
 def _body(row: ClaimColumns) -> dict[int, Any]:
     """The row's body, its submission's shared context (if any) merged in."""
     body = _unpack(row.body)
+    if row.context_id is not None and row.context_shared is None:
+        # No foreign key (the texts are only ever added): a context removed
+        # by hand is named rather than read as fields never sent.
+        raise ValueError(
+            f"claim {row.claim_id} names context {row.context_id}, which claim_contexts "
+            "does not hold"
+        )
     if row.context_shared is not None:
         shared = {_INDEX[name]: value for name, value in context_values(row.context_shared).items()}
         body[_SUBMISSION] = {**shared, **body.get(_SUBMISSION, {})}

@@ -304,6 +304,7 @@ class SqlAlchemyClaimRepository:
         rows = self._tx.connection.execute(
             select(
                 *(claims.c[name] for name in _ISSUABLE_COLUMNS),
+                claims.c.context_id,
                 ClaimContextRow.context.label("context_shared"),
             )
             .select_from(

@@ -10,10 +10,12 @@ from datetime import UTC, datetime
 from typing import Any
 
 import msgpack  # type: ignore[import-untyped]
+import pytest
 from alembic import command
 from sqlalchemy import Engine, inspect, text
 
 from carbonhub_contract.vocabulary.records import ClaimSubmission, Decision
+from hub.domain.checks import fire
 from hub.services.ingestion import IngestionService
 from hub.standard import default_standards_dir, load_standard
 from hub.storage.claim_body import (
@@ -22,9 +24,10 @@ from hub.storage.claim_body import (
     normalised_of,
     submission_of,
     verdict_of,
+    with_checks,
 )
 from hub.storage.database import alembic_config, create_engine_for, migrate
-from hub.storage.hex_id_column import id_text
+from hub.storage.hex_id_column import id_bytes, id_text
 from hub.storage.unit_of_work import SqlAlchemyUnitOfWorkFactory
 from tests.integration.storage.test_activity_once_migration import _read
 from tests.unit.services.builders import pseudonym
@@ -128,5 +131,60 @@ def test_shared_fields_are_kept_once_and_written_back(database_url: str) -> None
         migrate(database_url)
         assert _rows(engine) == at_head
         assert _read(engine) == read
+    finally:
+        engine.dispose()
+
+
+def test_a_changed_verdict_keeps_its_body_s_order_across_the_migration(
+    database_url: str,
+) -> None:
+    """A refused claim (no normalised claim) whose checks change later has its
+    checks after its submission in the body (with_checks): written back in
+    that order, byte for byte."""
+    migrate(database_url)
+    engine = create_engine_for(database_url)
+    config = alembic_config(url=database_url)
+    try:
+        standard = load_standard(default_standards_dir())
+        service = IngestionService(SqlAlchemyUnitOfWorkFactory(engine), standard, lambda: AT)
+        verdicts = service.submit("CN-GD", _claims())
+        refused = verdicts[4]
+        check = fire("ZERO_REDUCTION", field="activity_quantity")
+        with engine.begin() as connection:
+            (body,) = connection.execute(
+                text("SELECT body FROM claims WHERE claim_id = :c"),
+                {"c": id_bytes(refused.claim_id)},
+            ).one()
+            connection.execute(
+                text("UPDATE claims SET body = :b, checks_id = NULL WHERE claim_id = :c"),
+                {"b": with_checks(bytes(body), (check,)), "c": id_bytes(refused.claim_id)},
+            )
+        submission = replace(_claims()[4])
+        expected = with_checks(claim_body(replace(refused, checks=()), submission, None), (check,))
+        assert list(msgpack.unpackb(expected, strict_map_key=False)) == [_SUBMISSION, 0]
+        command.downgrade(config, BEFORE)
+        with engine.connect() as connection:
+            (back,) = connection.execute(
+                text("SELECT body FROM claims WHERE claim_id = :c"),
+                {"c": id_bytes(refused.claim_id)},
+            ).one()
+        assert bytes(back) == expected
+    finally:
+        engine.dispose()
+
+
+def test_a_context_removed_by_hand_stops_the_downgrade_and_is_named(database_url: str) -> None:
+    migrate(database_url)
+    engine = create_engine_for(database_url)
+    try:
+        standard = load_standard(default_standards_dir())
+        service = IngestionService(SqlAlchemyUnitOfWorkFactory(engine), standard, lambda: AT)
+        verdicts = service.submit("CN-GD", _claims())
+        with engine.begin() as connection:
+            connection.execute(text("DELETE FROM claim_contexts"))
+        with pytest.raises(RuntimeError, match=f"claim {verdicts[0].claim_id} names context"):
+            command.downgrade(alembic_config(url=database_url), BEFORE)
+        with pytest.raises(ValueError, match="which claim_contexts does not hold"):
+            _read(engine)
     finally:
         engine.dispose()

@@ -117,6 +117,7 @@ def _row(
             platform=_stripped(submission.platform),
             trace_shared=None if verdict.trace is None else shared_trace_text(verdict.trace),
             checks_shared=None,
+            context_id=1 if shares_context else None,
             context_shared=context_text(submission) if shares_context else None,
             body=body,
         ),
@@ -375,6 +376,7 @@ def test_a_body_whose_period_column_is_gone_says_so() -> None:
         platform=None,
         period_start=normalised_start,
         period_end=None,
+        context_id=None,
         context_shared=None,
         body=body,
     )
@@ -442,6 +444,10 @@ def test_a_shared_context_leaves_the_body_and_reads_back() -> None:
     assert verdict_of(row) == verdict
     assert normalised_of(row) == normalised
     assert time_zone_of(row) == "Asia/Shanghai"
+    # A context removed by hand (no foreign key): named, never read as fields never sent.
+    gone = cast(ClaimColumns, SimpleNamespace(**{**vars(row), "context_shared": None}))
+    with pytest.raises(ValueError, match="names context 1, which claim_contexts does not hold"):
+        submission_of(gone)
 
 
 @given(verdicts, submissions, any_checks)

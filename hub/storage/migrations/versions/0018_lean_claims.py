@@ -129,7 +129,12 @@ def _row(
     return cast(
         ClaimColumns,
         SimpleNamespace(
-            **columns, body=body, trace_shared=shared, checks_shared=checks, context_shared=None
+            **columns,
+            body=body,
+            trace_shared=shared,
+            checks_shared=checks,
+            context_id=None,
+            context_shared=None,
         ),
     )
 

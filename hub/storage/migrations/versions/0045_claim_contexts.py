@@ -183,14 +183,19 @@ def upgrade() -> None:
 
 
 def _with_entry(body: dict[int, Any], entry: dict[int, Any]) -> dict[int, Any]:
-    """``body`` with its submission entry where the hub writes it: after every
-    key but the normalised claim's and the verdict's."""
+    """``body`` with its submission entry: in its place where the body has one
+    (a changed verdict's checks come after it: hub.storage.claim_body.with_checks);
+    where the upgrade took it out, where the hub writes it, after every key
+    but the normalised claim's and the verdict's."""
+    if _SUBMISSION in body or not entry:
+        if entry:
+            body[_SUBMISSION] = entry
+        return body
     rebuilt: dict[int, Any] = {}
     for key, value in body.items():
         if key in _AFTER_SUBMISSION and _SUBMISSION not in rebuilt:
             rebuilt[_SUBMISSION] = entry
-        if key != _SUBMISSION:
-            rebuilt[key] = value
+        rebuilt[key] = value
     rebuilt.setdefault(_SUBMISSION, entry)
     return rebuilt
 
@@ -201,6 +206,12 @@ def downgrade() -> None:
     for rows in _pages(bind, "context_id IS NOT NULL"):
         changed = []
         for claim_id, delivery_id, stored, context_id in rows:
+            if context_id not in texts:
+                named = claim_id if isinstance(claim_id, str) else bytes(claim_id).hex()
+                raise RuntimeError(
+                    f"claim {named} names context {context_id}, which claim_contexts does"
+                    " not hold (removed by hand?): its fields cannot be written back"
+                )
             fields = json.loads(texts[context_id])
             body = msgpack.unpackb(bytes(stored), raw=False, strict_map_key=False)
             entry = {**body.get(_SUBMISSION, {})}
