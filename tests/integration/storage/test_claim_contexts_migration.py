@@ -6,7 +6,6 @@ before; every claim reads back the same."""
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import UTC, datetime
 from typing import Any
 
 import msgpack  # type: ignore[import-untyped]
@@ -16,8 +15,6 @@ from sqlalchemy import Engine, inspect, text
 
 from carbonhub_contract.vocabulary.records import ClaimSubmission, Decision
 from hub.domain.checks import fire
-from hub.services.ingestion import IngestionService
-from hub.standard import default_standards_dir, load_standard
 from hub.storage.claim_body import (
     claim_body,
     claim_select,
@@ -26,15 +23,14 @@ from hub.storage.claim_body import (
     verdict_of,
     with_checks,
 )
-from hub.storage.database import alembic_config, create_engine_for, migrate
+from hub.storage.database import alembic_config, migrate
 from hub.storage.hex_id_column import id_bytes, id_text
-from hub.storage.unit_of_work import SqlAlchemyUnitOfWorkFactory
+from tests.integration.storage.ingested_ledgers import ingested
 from tests.integration.storage.test_activity_once_migration import _read
 from tests.unit.services.builders import pseudonym
 from tests.unit.services.test_person_travel_ingestion import gd_trip
 
 BEFORE = "0044_period_days"
-AT = datetime(2026, 1, 15, 12, 0, 0, tzinfo=UTC)
 _SUBMISSION = 3
 _CONTEXT_KEYS = {3, 6, 8, 12}  # partner methodology, time zone, unit, region
 
@@ -92,13 +88,8 @@ def _bodies_without_contexts(engine: Engine) -> dict[str, bytes]:
 
 
 def test_shared_fields_are_kept_once_and_written_back(database_url: str) -> None:
-    migrate(database_url)
-    engine = create_engine_for(database_url)
     config = alembic_config(url=database_url)
-    try:
-        standard = load_standard(default_standards_dir())
-        service = IngestionService(SqlAlchemyUnitOfWorkFactory(engine), standard, lambda: AT)
-        verdicts = service.submit("CN-GD", _claims())
+    with ingested(database_url, _claims()) as (engine, verdicts):
         assert [v.decision for v in verdicts] == [Decision.ACCEPTED] * 4 + [Decision.REJECTED]
         ids = [v.claim_id for v in verdicts]
         read = _read(engine)
@@ -131,8 +122,6 @@ def test_shared_fields_are_kept_once_and_written_back(database_url: str) -> None
         migrate(database_url)
         assert _rows(engine) == at_head
         assert _read(engine) == read
-    finally:
-        engine.dispose()
 
 
 def test_a_changed_verdict_keeps_its_body_s_order_across_the_migration(
@@ -141,13 +130,8 @@ def test_a_changed_verdict_keeps_its_body_s_order_across_the_migration(
     """A refused claim (no normalised claim) whose checks change later has its
     checks after its submission in the body (with_checks): written back in
     that order, byte for byte."""
-    migrate(database_url)
-    engine = create_engine_for(database_url)
     config = alembic_config(url=database_url)
-    try:
-        standard = load_standard(default_standards_dir())
-        service = IngestionService(SqlAlchemyUnitOfWorkFactory(engine), standard, lambda: AT)
-        verdicts = service.submit("CN-GD", _claims())
+    with ingested(database_url, _claims()) as (engine, verdicts):
         refused = verdicts[4]
         check = fire("ZERO_REDUCTION", field="activity_quantity")
         with engine.begin() as connection:
@@ -169,22 +153,13 @@ def test_a_changed_verdict_keeps_its_body_s_order_across_the_migration(
                 {"c": id_bytes(refused.claim_id)},
             ).one()
         assert bytes(back) == expected
-    finally:
-        engine.dispose()
 
 
 def test_a_context_removed_by_hand_stops_the_downgrade_and_is_named(database_url: str) -> None:
-    migrate(database_url)
-    engine = create_engine_for(database_url)
-    try:
-        standard = load_standard(default_standards_dir())
-        service = IngestionService(SqlAlchemyUnitOfWorkFactory(engine), standard, lambda: AT)
-        verdicts = service.submit("CN-GD", _claims())
+    with ingested(database_url, _claims()) as (engine, verdicts):
         with engine.begin() as connection:
             connection.execute(text("DELETE FROM claim_contexts"))
         with pytest.raises(RuntimeError, match=f"claim {verdicts[0].claim_id} names context"):
             command.downgrade(alembic_config(url=database_url), BEFORE)
         with pytest.raises(ValueError, match="which claim_contexts does not hold"):
             _read(engine)
-    finally:
-        engine.dispose()

@@ -7,7 +7,6 @@ its size by the rewrite of every body."""
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import UTC, datetime
 from typing import Any
 
 import msgpack  # type: ignore[import-untyped]
@@ -16,17 +15,14 @@ from alembic import command
 from sqlalchemy import Engine, text
 
 from carbonhub_contract.vocabulary.records import ClaimSubmission, Decision
-from hub.services.ingestion import IngestionService
-from hub.standard import default_standards_dir, load_standard
-from hub.storage.database import alembic_config, create_engine_for, migrate
-from hub.storage.unit_of_work import SqlAlchemyUnitOfWorkFactory
+from hub.storage.database import alembic_config, migrate
+from tests.integration.storage.ingested_ledgers import ingested
 from tests.integration.storage.table_sizes import assert_written_afresh
 from tests.integration.storage.test_activity_once_migration import _read
 from tests.unit.services.builders import pseudonym
 from tests.unit.services.test_person_travel_ingestion import gd_trip
 
 BEFORE = "0043_digest_in_event"
-AT = datetime(2026, 1, 15, 12, 0, 0, tzinfo=UTC)
 _SUBMISSION, _START, _END = 3, 4, 5
 
 
@@ -66,13 +62,8 @@ def _claims() -> list[ClaimSubmission]:
 
 
 def test_every_claim_reads_back_the_same_across_the_migration(database_url: str) -> None:
-    migrate(database_url)
-    engine = create_engine_for(database_url)
     config = alembic_config(url=database_url)
-    try:
-        standard = load_standard(default_standards_dir())
-        service = IngestionService(SqlAlchemyUnitOfWorkFactory(engine), standard, lambda: AT)
-        verdicts = service.submit("CN-GD", _claims())
+    with ingested(database_url, _claims()) as (engine, verdicts):
         assert [v.decision for v in verdicts] == [Decision.ACCEPTED] * 5 + [Decision.REJECTED]
         order = sorted(range(6), key=lambda i: verdicts[i].claim_id)
         read = _read(engine)
@@ -97,8 +88,6 @@ def test_every_claim_reads_back_the_same_across_the_migration(database_url: str)
         migrate(database_url)
         assert _read(engine) == read
         assert _periods(engine) == lean
-    finally:
-        engine.dispose()
 
 
 def test_postgresql_writes_the_claims_table_afresh_after_the_rewrite(
@@ -108,21 +97,16 @@ def test_postgresql_writes_the_claims_table_afresh_after_the_rewrite(
     old row version behind (the table twice its size until VACUUM FULL);
     each migration writes the table afresh after it, both ways."""
     url = postgres_schema_url
-    migrate(url)
-    engine = create_engine_for(url)
     config = alembic_config(url=url)
-    try:
-        standard = load_standard(default_standards_dir())
-        service = IngestionService(SqlAlchemyUnitOfWorkFactory(engine), standard, lambda: AT)
-        trips = [
-            replace(
-                gd_trip(f"T{n}", "GD-METRO", "08:00", "08:30"),
-                person_pseudonym=pseudonym(f"person-{n:04d}"),
-            )
-            for n in range(400)
-        ]
-        assert {v.decision for v in service.submit("CN-GD", trips)} == {Decision.ACCEPTED}
-
+    trips = [
+        replace(
+            gd_trip(f"T{n}", "GD-METRO", "08:00", "08:30"),
+            person_pseudonym=pseudonym(f"person-{n:04d}"),
+        )
+        for n in range(400)
+    ]
+    with ingested(url, trips) as (engine, verdicts):
+        assert {v.decision for v in verdicts} == {Decision.ACCEPTED}
         # Each step both ways: 0045's contexts, 0044's bodies and 0043's
         # digests (an UPDATE of every claim each, then the table written afresh).
         steps = ("0044_period_days", BEFORE, "0042_event_subject_index", BEFORE)
@@ -132,25 +116,16 @@ def test_postgresql_writes_the_claims_table_afresh_after_the_rewrite(
             else:
                 command.downgrade(config, revision)
             assert_written_afresh(engine, "claims", revision)
-    finally:
-        engine.dispose()
 
 
 def test_a_kept_period_without_its_column_stops_the_downgrade(database_url: str) -> None:
     """A period column emptied by hand leaves an offset nothing can read back:
     the downgrade stops and names the claim rather than leave the offset for
     a hub of 0043 to read as the partner's text."""
-    migrate(database_url)
-    engine = create_engine_for(database_url)
-    try:
-        standard = load_standard(default_standards_dir())
-        service = IngestionService(SqlAlchemyUnitOfWorkFactory(engine), standard, lambda: AT)
-        (trip,) = service.submit("CN-GD", [gd_trip("T1", "GD-METRO", "08:00", "08:30")])
+    with ingested(database_url, [gd_trip("T1", "GD-METRO", "08:00", "08:30")]) as (engine, (trip,)):
         with engine.begin() as connection:
             connection.execute(text("UPDATE claims SET period_start = NULL"))
         with pytest.raises(RuntimeError, match=f"claim {trip.claim_id}: its period_start text"):
             command.downgrade(alembic_config(url=database_url), BEFORE)
         assert current(engine) == "0045_claim_contexts"
         assert _periods(engine) == [([480, 0], [480, 0])]
-    finally:
-        engine.dispose()
