@@ -39,10 +39,28 @@ CONTEXT_FIELDS = (
 )
 
 
+_TEXTS: dict[tuple[str | None, ...], str] = {}
+
+
 def context_text(submission: ClaimSubmission) -> str:
     """The submission's context as claim_contexts keeps it."""
-    fields = {name: getattr(submission, name) for name in CONTEXT_FIELDS}
-    return dumps({name: value for name, value in fields.items() if value is not None})
+    # On every claim's way, and a delivery's claims name few: each text is
+    # spelled once per process (the cache is bounded, as the shared texts').
+    values = (
+        submission.delivery_id,
+        submission.partner_methodology,
+        submission.time_zone,
+        submission.activity_unit,
+        submission.region_code,
+    )
+    found = _TEXTS.get(values)
+    if found is None:
+        pairs = zip(CONTEXT_FIELDS, values, strict=True)
+        found = dumps({name: value for name, value in pairs if value is not None})
+        if len(_TEXTS) >= SHARED_LIMIT:
+            _TEXTS.clear()
+        _TEXTS[values] = found
+    return found
 
 
 _VALUES: dict[str, Mapping[str, str]] = {}

@@ -35,7 +35,6 @@ from datetime import UTC, date, datetime, timedelta
 
 __all__ = ["kept_period", "period_text"]
 
-_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}", re.ASCII)
 _LOCAL_TIME = re.compile(r"\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2})?", re.ASCII)
 # The spellings of a local time, by their number in a kept period (fixed for
 # good: stored bodies name them): datetime.isoformat's separator and timespec.
@@ -48,6 +47,8 @@ def _utc(column: datetime | None) -> datetime | None:
     """The column's instant as naive UTC (None: no column, or no UTC time)."""
     if column is None:
         return None
+    if column.tzinfo is UTC:  # as the hub's columns give it: no conversion
+        return column.replace(tzinfo=None)
     try:
         return column.astimezone(UTC).replace(tzinfo=None)
     except OverflowError:
@@ -56,30 +57,35 @@ def _utc(column: datetime | None) -> datetime | None:
 
 def kept_period(text: str, column: datetime | None) -> Kept | None:
     """``text`` as an offset from ``column`` when ``period_text`` gives it
-    back exactly; else None (the text is kept as it is)."""
+    back exactly; else None (the text is kept as it is).
+
+    On every claim's way: each branch checks that the text is the very
+    spelling ``period_text`` writes (``isoformat``), which is what reading
+    it back would give, without reading it back."""
     base = _utc(column)
     if base is None:
         return None
-    kept: Kept
-    if _ISO_DATE.fullmatch(text):
+    if len(text) == 10:
         try:
-            kept = (date.fromisoformat(text) - base.date()).days
+            day = date.fromisoformat(text)
         except ValueError:
             return None
-    elif _LOCAL_TIME.fullmatch(text):
-        try:
-            local = datetime.fromisoformat(text.replace(" ", "T"))
-        except ValueError:
-            return None
-        minutes, rest = divmod(local - base, timedelta(minutes=1))
-        separator = text[10]
-        timespec = "seconds" if len(text) == 19 else "minutes"
-        if rest:
-            return None
-        kept = [minutes, _SPELLINGS.index((separator, timespec))]
-    else:
+        # fromisoformat reads other ISO spellings too (20240101): only its own.
+        return (day - base.date()).days if day.isoformat() == text else None
+    if not _LOCAL_TIME.fullmatch(text):
         return None
-    return kept if period_text(kept, column) == text else None
+    try:
+        local = datetime.fromisoformat(text.replace(" ", "T"))
+    except ValueError:
+        return None
+    minutes, rest = divmod(local - base, timedelta(minutes=1))
+    if rest:
+        return None
+    spelling = (text[10], "seconds" if len(text) == 19 else "minutes")
+    # base + minutes is ``local`` itself: its spelling is period_text's.
+    if local.isoformat(*spelling) != text:
+        return None
+    return [minutes, _SPELLINGS.index(spelling)]
 
 
 def period_text(kept: object, column: datetime | None) -> str | None:
